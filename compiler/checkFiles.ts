@@ -1,0 +1,72 @@
+// Phase 3: the files a policy names. Each must exist and be readable; a users
+// file must hold only `LOGIN:HASH` lines (its problems point into that file);
+// a certificate must parse and match its key. Paths resolve against the policy's folder.
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import path from "node:path";
+import type { Located } from "../grammar/ast.js";
+import type { CheckedPolicy } from "./check.js";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { LineMap } from "./sourceText.js";
+import { parseUsersFile } from "./usersFile.js";
+
+/** How the compiler reads files: the real file system, or a test's fake. */
+export interface CompilerHost {
+  readFile(path: string): { ok: true; text: string } | { ok: false; missing: boolean; reason: string };
+}
+
+export function resolvePolicyPath(policyFile: string, relative: string): string {
+  return path.resolve(path.dirname(path.resolve(policyFile)), relative);
+}
+
+export function checkFiles(policyFile: string, policy: CheckedPolicy, host: CompilerHost): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+
+  const read = (located: Located, what: string): { text: string; resolved: string } | undefined => {
+    const resolved = resolvePolicyPath(policyFile, located.value);
+    const result = host.readFile(resolved);
+    if (result.ok) return { text: result.text, resolved };
+    if (result.missing) {
+      diagnostics.push(diagnostic("fileNotFound", policyFile, located.span, `${what} \`${located.value}\` does not exist`, { hint: `looked for \`${resolved}\`` }));
+    } else {
+      diagnostics.push(diagnostic("fileUnreadable", policyFile, located.span, `${what} \`${located.value}\` cannot be read: ${result.reason}`));
+    }
+    return undefined;
+  };
+
+  if (policy.users) {
+    const file = read(policy.users.value, "users file");
+    if (file) {
+      const lines = new LineMap(file.text);
+      for (const problem of parseUsersFile(file.text).problems) {
+        const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
+        diagnostics.push(diagnostic("usersFileLine", file.resolved, span, problem.message, {
+          related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
+        }));
+      }
+    }
+  }
+
+  if (policy.tls) {
+    const cert = read(policy.tls.value.certificate, "certificate");
+    const key = read(policy.tls.value.key, "key");
+    let certificate: X509Certificate | undefined;
+    if (cert) {
+      try {
+        certificate = new X509Certificate(cert.text);
+      } catch {
+        diagnostics.push(diagnostic("invalidCertificate", policyFile, policy.tls.value.certificate.span, `\`${policy.tls.value.certificate.value}\` is not a PEM certificate`));
+      }
+    }
+    if (key) {
+      try {
+        const privateKey = createPrivateKey(key.text);
+        if (certificate && !certificate.checkPrivateKey(privateKey)) {
+          diagnostics.push(diagnostic("invalidCertificate", policyFile, policy.tls.value.key.span, `key \`${policy.tls.value.key.value}\` does not belong to the certificate`));
+        }
+      } catch {
+        diagnostics.push(diagnostic("invalidCertificate", policyFile, policy.tls.value.key.span, `\`${policy.tls.value.key.value}\` is not a PEM private key`));
+      }
+    }
+  }
+  return diagnostics;
+}

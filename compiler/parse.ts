@@ -1,0 +1,67 @@
+// Phase 1: text to syntax tree. Lexer errors, parser errors (recovered, so all
+// of them) and unterminated strings become diagnostics; the tree holds every
+// rule that parsed cleanly.
+import type { IRecognitionException, IToken } from "chevrotain";
+import type { PolicyAst, Span } from "../grammar/ast.js";
+import { buildAst, spanOfToken } from "../grammar/ast.js";
+import { Newline, RuleVerbs, tokenize, UnterminatedString } from "../grammar/lexer.js";
+import { closestMatch } from "../grammar/spelling.js";
+import { parseTokens } from "../grammar/parser.js";
+import { HELP_SEPARATOR } from "../grammar/syntaxMessages.js";
+import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
+
+function isPositioned(token: IToken | undefined): token is IToken {
+  return !!token && !Number.isNaN(token.startOffset) && token.image !== "";
+}
+
+/** Where to underline a parser error: the offending token, or just after the previous one when recovery has no position. */
+function errorSpan(error: IRecognitionException, text: string): Span {
+  const token = error.token;
+  if (isPositioned(token)) {
+    // A newline is underlined as one column at the end of the line.
+    return token.tokenType === Newline ? { start: token.startOffset, end: token.startOffset + 1 } : spanOfToken(token);
+  }
+  const previous = (error as IRecognitionException & { previousToken?: IToken }).previousToken;
+  const at = isPositioned(previous) ? spanOfToken(previous).end : text.length;
+  return { start: at, end: at };
+}
+
+export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> {
+  const diagnostics: Diagnostic[] = [];
+  const lexed = tokenize(text);
+  for (const error of lexed.errors) {
+    const char = text.slice(error.offset, error.offset + error.length);
+    diagnostics.push(diagnostic("invalidCharacter", file, { start: error.offset, end: error.offset + error.length }, `unexpected character \`${char}\``));
+  }
+  for (const token of lexed.tokens) {
+    if (token.tokenType === UnterminatedString) {
+      diagnostics.push(diagnostic("unterminatedString", file, spanOfToken(token), "unterminated string", { hint: "close the string with `\"` on the same line" }));
+    }
+  }
+  const parsed = parseTokens(lexed.tokens);
+  for (const error of parsed.errors) {
+    const span = errorSpan(error, text);
+    const [message, hint] = error.message.split(HELP_SEPARATOR);
+    diagnostics.push(diagnostic("syntaxError", file, span, message, hint ? { hint } : {}));
+  }
+  const { ast, problems } = buildAst(parsed.cst, lexed.comments);
+  for (const problem of problems) {
+    const suggestion = closestMatch(problem.word, RuleVerbs);
+    const hint = suggestion ? `did you mean \`${suggestion}\`?` : `a rule starts with one of ${RuleVerbs.map((v) => "`" + v + "`").join(", ")}`;
+    diagnostics.push(diagnostic("unknownRule", file, problem.span, `unknown rule \`${problem.word}\``, { hint }));
+  }
+  return { value: ast, diagnostics: firstPerLine(diagnostics, text) };
+}
+
+/** After an error, recovery may stumble again on the rest of the line: one mistake, one diagnostic. */
+function firstPerLine(diagnostics: Diagnostic[], text: string): Diagnostic[] {
+  const seen = new Set<number>();
+  return diagnostics
+    .sort((a, b) => a.span.start - b.span.start)
+    .filter((d) => {
+      const lineStart = text.lastIndexOf("\n", d.span.start - 1);
+      if (seen.has(lineStart)) return false;
+      seen.add(lineStart);
+      return true;
+    });
+}

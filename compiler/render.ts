@@ -1,0 +1,83 @@
+// The one place diagnostics become text: the contract's
+// `FILE:LINE:COL: severity CODE: message` line with a source excerpt and a caret
+// underline (colour only when asked, i.e. on a TTY), and the JSON form.
+import type { Diagnostic } from "./diagnostics.js";
+import { LineMap } from "./sourceText.js";
+
+export interface JsonDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Diagnostic["severity"];
+  code: string;
+  message: string;
+  hint?: string;
+  related?: { file: string; line: number; column: number; message: string }[];
+}
+
+const COLOURS = { error: "\x1b[31;1m", warning: "\x1b[33;1m", bold: "\x1b[1m", blue: "\x1b[34;1m", reset: "\x1b[0m" };
+
+export class DiagnosticRenderer {
+  private readonly maps = new Map<string, LineMap>();
+
+  constructor(private readonly sources: ReadonlyMap<string, string>, private readonly colour = false) {}
+
+  private map(file: string): LineMap {
+    let map = this.maps.get(file);
+    if (!map) {
+      map = new LineMap(this.sources.get(file) ?? "");
+      this.maps.set(file, map);
+    }
+    return map;
+  }
+
+  toJson(d: Diagnostic): JsonDiagnostic {
+    const map = this.map(d.file);
+    const start = map.position(d.span.start);
+    const end = map.position(d.span.end);
+    const json: JsonDiagnostic = {
+      file: d.file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column,
+      severity: d.severity, code: d.code, message: d.message,
+    };
+    if (d.hint) json.hint = d.hint;
+    if (d.related?.length) {
+      json.related = d.related.map((r) => ({ file: r.file, ...this.map(r.file).position(r.span.start), message: r.message }));
+    }
+    return json;
+  }
+
+  toText(d: Diagnostic): string {
+    const paint = (colour: keyof typeof COLOURS, text: string) => (this.colour ? COLOURS[colour] + text + COLOURS.reset : text);
+    const map = this.map(d.file);
+    const start = map.position(d.span.start);
+    const out = [`${d.file}:${start.line}:${start.column}: ${paint(d.severity, d.severity)} ${paint("bold", `${d.code}: ${d.message}`)}`];
+    if (d.span.end > 0 || map.text.length > 0) {
+      const gutter = String(start.line).length;
+      const lineText = map.lineText(start.line);
+      const endOnLine = Math.min(d.span.end, d.span.start + Math.max(lineText.length - start.column + 1, 1));
+      const width = Math.max(1, endOnLine - d.span.start);
+      const pad = " ".repeat(gutter);
+      out.push(`${paint("blue", `${start.line} |`)} ${lineText}`);
+      out.push(`${paint("blue", `${pad} |`)} ${" ".repeat(start.column - 1)}${paint(d.severity, "^".repeat(width))}`);
+      if (d.hint) out.push(`${paint("blue", `${pad} =`)} help: ${d.hint}`);
+      for (const r of d.related ?? []) {
+        const at = this.map(r.file).position(r.span.start);
+        out.push(`${paint("blue", `${pad} =`)} note: ${r.message}: ${r.file}:${at.line}:${at.column}`);
+      }
+    }
+    return out.join("\n");
+  }
+}
+
+/** Diagnostics as the text `msac check` prints, each followed by a blank line. */
+export function renderText(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, colour = false): string {
+  const renderer = new DiagnosticRenderer(sources, colour);
+  return diagnostics.map((d) => renderer.toText(d) + "\n\n").join("");
+}
+
+export function renderJson(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): JsonDiagnostic[] {
+  const renderer = new DiagnosticRenderer(sources);
+  return diagnostics.map((d) => renderer.toJson(d));
+}

@@ -1,0 +1,39 @@
+// Sizes as the policy writes them: decimal (KB = 1000) and binary (KiB = 1024) units.
+import { closestMatch } from "../grammar/spelling.js";
+
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1000,
+  MB: 1000 ** 2,
+  GB: 1000 ** 3,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+export type SizeResult = { ok: true; bytes: number } | { ok: false; message: string; hint?: string };
+
+export function parseSize(text: string): SizeResult {
+  const match = /^(\d+)([A-Za-z]*)$/.exec(text);
+  if (!match) return { ok: false, message: `\`${text}\` is not a size`, hint: "write a number and a unit, such as `10MB`" };
+  const [, digits, unit] = match;
+  if (unit === "") return { ok: false, message: `size \`${text}\` has no unit`, hint: `write \`${digits}B\`, \`${digits}KB\` or \`${digits}MB\`` };
+  const factor = UNITS[unit];
+  if (factor === undefined) {
+    const suggestion = Object.keys(UNITS).find((u) => u.toLowerCase() === unit.toLowerCase()) ?? closestMatch(unit, Object.keys(UNITS));
+    return {
+      ok: false,
+      message: `unknown size unit \`${unit}\``,
+      hint: suggestion ? `did you mean \`${digits}${suggestion}\`?` : "units are B, KB, MB, GB, KiB, MiB, GiB",
+    };
+  }
+  return { ok: true, bytes: Number(digits) * factor };
+}
+
+/** The shortest exact way to write `bytes`, for `msac print` and messages. */
+export function formatSize(bytes: number): string {
+  for (const unit of ["GiB", "GB", "MiB", "MB", "KiB", "KB"]) {
+    if (bytes % UNITS[unit] === 0) return `${bytes / UNITS[unit]}${unit}`;
+  }
+  return `${bytes}B`;
+}

@@ -1,0 +1,41 @@
+// Offsets to lines and columns, computed only when something is printed or a
+// rule's line is recorded in the graph (spans everywhere else stay offsets).
+
+export interface Position {
+  /** 1-based line. */
+  line: number;
+  /** 1-based column, in UTF-16 code units like every editor's. */
+  column: number;
+}
+
+export class LineMap {
+  private readonly starts: number[] = [0];
+
+  constructor(readonly text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+
+  position(offset: number): Position {
+    const clamped = Math.max(0, Math.min(offset, this.text.length));
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid] <= clamped) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: clamped - this.starts[low] + 1 };
+  }
+
+  /** The offset of a 1-based line and column. */
+  offset(line: number, column: number): number {
+    return (this.starts[line - 1] ?? this.text.length) + column - 1;
+  }
+
+  /** The text of a 1-based line without its line ending. */
+  lineText(line: number): string {
+    const start = this.starts[line - 1] ?? this.text.length;
+    const next = this.starts[line] ?? this.text.length;
+    return this.text.slice(start, next).replace(/\r?\n$/, "");
+  }
+}

@@ -1,0 +1,268 @@
+// The syntax tree of a policy, built from the parser's CST by a visitor. Every
+// node keeps its source span as offsets (line and column are computed only when
+// printing). CST nodes that recovery invented are skipped, so one mistake gives
+// one diagnostic: the parser's.
+import type { CstNode, IToken } from "chevrotain";
+import { BaseCstVisitor } from "./parser.js";
+import { UnterminatedString } from "./lexer.js";
+
+/** A half-open range of source offsets: [start, end). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** A value as written, with where it was written. */
+export interface Located<T = string> {
+  value: T;
+  span: Span;
+}
+
+interface RuleBase {
+  /** The whole rule, verb to last argument. */
+  span: Span;
+  /** The verb alone, where short diagnostics point. */
+  verb: Span;
+}
+
+export type ListenMode = "starttls" | "tls" | "plain";
+
+export interface HostnameRule extends RuleBase { kind: "hostname"; name: Located }
+export interface TlsRule extends RuleBase { kind: "tls"; certificate: Located; key: Located }
+export interface ListenRule extends RuleBase { kind: "listen"; endpoint: Located; mode: Located<ListenMode> }
+export interface AuthUsersRule extends RuleBase { kind: "authUsers"; path: Located }
+export interface RequireRule extends RuleBase { kind: "require"; what: Located<"tls" | "auth"> }
+export interface QualifyRule extends RuleBase { kind: "qualify"; domains: Located[] }
+export interface EnforceAddressSyntaxRule extends RuleBase { kind: "enforceAddressSyntax" }
+export interface AllowRule extends RuleBase { kind: "allow"; what: Located<"postmaster" | "unauthenticated"> }
+export interface SenderEntry { span: Span; login: Located; addresses: Located[] }
+export interface SendersRule extends RuleBase { kind: "senders"; entries: SenderEntry[] }
+export interface LimitSizeRule extends RuleBase { kind: "limitSize"; size: Located }
+export interface LimitRecipientsRule extends RuleBase { kind: "limitRecipients"; count: Located }
+export interface AddRule extends RuleBase { kind: "add"; header: Located }
+export interface LogRule extends RuleBase { kind: "log"; level: Located }
+export interface DeliverRule extends RuleBase { kind: "deliver"; spool?: Located; relay?: Located }
+
+export type Rule =
+  | HostnameRule | TlsRule | ListenRule | AuthUsersRule | RequireRule | QualifyRule
+  | EnforceAddressSyntaxRule | AllowRule | SendersRule | LimitSizeRule | LimitRecipientsRule
+  | AddRule | LogRule | DeliverRule;
+
+export type RuleKind = Rule["kind"];
+
+export interface PolicyAst {
+  rules: Rule[];
+  /** `#` comments with their spans, for the formatter. */
+  comments: Located[];
+}
+
+/** A line the parser accepted only as an unknown rule. */
+export interface AstProblem {
+  kind: "unknownRule";
+  span: Span;
+  word: string;
+}
+
+type Children = Record<string, (CstNode | IToken)[] | undefined>;
+
+function isToken(x: CstNode | IToken): x is IToken {
+  return (x as IToken).image !== undefined;
+}
+
+export function spanOfToken(token: IToken): Span {
+  return { start: token.startOffset, end: token.startOffset + token.image.length };
+}
+
+function located(token: IToken): Located {
+  return { value: token.image, span: spanOfToken(token) };
+}
+
+/** All tokens under a CST node, in source order, without those recovery inserted. */
+function tokensOf(node: CstNode): IToken[] {
+  const out: IToken[] = [];
+  const walk = (n: CstNode) => {
+    for (const list of Object.values(n.children as Children)) {
+      for (const child of list ?? []) {
+        if (isToken(child)) {
+          if (!child.isInsertedInRecovery && !Number.isNaN(child.startOffset)) out.push(child);
+        } else walk(child);
+      }
+    }
+  };
+  walk(node);
+  return out.sort((a, b) => a.startOffset - b.startOffset);
+}
+
+function spanOfTokens(tokens: IToken[]): Span {
+  return { start: spanOfToken(tokens[0]).start, end: spanOfToken(tokens[tokens.length - 1]).end };
+}
+
+class AstBuilder extends BaseCstVisitor {
+  problems: AstProblem[] = [];
+
+  constructor() {
+    super();
+    this.validateVisitor();
+  }
+
+  policy(children: Children): Rule[] {
+    const rules: Rule[] = [];
+    for (const statement of (children.statement ?? []) as CstNode[]) {
+      const rule = statement.recoveredNode ? undefined : (this.visit(statement) as Rule | undefined);
+      if (rule) rules.push(rule);
+    }
+    return rules;
+  }
+
+  statement(children: Children): Rule | undefined {
+    for (const [name, list] of Object.entries(children)) {
+      if (name === "Newline" || !list) continue;
+      const node = list[0] as CstNode;
+      if (node.recoveredNode) return undefined;
+      const tokens = tokensOf(node);
+      if (tokens.length === 0) return undefined;
+      return this.visit(node, { span: spanOfTokens(tokens), verb: spanOfToken(tokens[0]), tokens }) as Rule | undefined;
+    }
+    return undefined;
+  }
+
+  private token(children: Children, name: string, index = 0): IToken | undefined {
+    const token = children[name]?.[index] as IToken | undefined;
+    return token && !token.isInsertedInRecovery && !Number.isNaN(token.startOffset) ? token : undefined;
+  }
+
+  private string(node: CstNode | IToken | undefined): Located | undefined {
+    if (!node || isToken(node) || node.recoveredNode) return undefined;
+    return this.visit(node) as Located | undefined;
+  }
+
+  hostnameRule(c: Children, base: RuleBase): HostnameRule | undefined {
+    const name = this.token(c, "Name");
+    return name && { kind: "hostname", ...base, name: located(name) };
+  }
+
+  tlsRule(c: Children, base: RuleBase): TlsRule | undefined {
+    const certificate = this.string(c.certificate?.[0]);
+    const key = this.string(c.key?.[0]);
+    return certificate && key && { kind: "tls", ...base, certificate, key };
+  }
+
+  listenRule(c: Children, base: RuleBase): ListenRule | undefined {
+    const endpoint = this.token(c, "NumberLiteral") ?? this.token(c, "HostPort");
+    const mode = this.token(c, "KwStarttls") ?? this.token(c, "KwTls") ?? this.token(c, "KwPlain");
+    if (!endpoint || !mode) return undefined;
+    return { kind: "listen", ...base, endpoint: located(endpoint), mode: located(mode) as Located<ListenMode> };
+  }
+
+  authRule(c: Children, base: RuleBase): AuthUsersRule | undefined {
+    const path = this.string(c.stringValue?.[0]);
+    return path && { kind: "authUsers", ...base, path };
+  }
+
+  requireRule(c: Children, base: RuleBase): RequireRule | undefined {
+    const what = this.token(c, "KwTls") ?? this.token(c, "KwAuth");
+    return what && { kind: "require", ...base, what: located(what) as Located<"tls" | "auth"> };
+  }
+
+  qualifyRule(c: Children, base: RuleBase): QualifyRule | undefined {
+    const domains = ((c.Name ?? []) as IToken[]).filter((t) => !t.isInsertedInRecovery).map(located);
+    return domains.length > 0 ? { kind: "qualify", ...base, domains } : undefined;
+  }
+
+  enforceRule(_c: Children, base: RuleBase): EnforceAddressSyntaxRule {
+    return { kind: "enforceAddressSyntax", ...base };
+  }
+
+  allowRule(c: Children, base: RuleBase): AllowRule | undefined {
+    const what = this.token(c, "KwPostmaster") ?? this.token(c, "KwUnauthenticated");
+    return what && { kind: "allow", ...base, what: located(what) as Located<"postmaster" | "unauthenticated"> };
+  }
+
+  sendersRule(c: Children, base: RuleBase): SendersRule {
+    const entries = ((c.senderEntry ?? []) as CstNode[])
+      .filter((e) => !e.recoveredNode)
+      .map((e) => this.visit(e) as SenderEntry | undefined)
+      .filter((e): e is SenderEntry => !!e);
+    return { kind: "senders", ...base, entries };
+  }
+
+  senderEntry(c: Children): SenderEntry | undefined {
+    const loginNode = c.loginName?.[0] as CstNode | undefined;
+    if (!loginNode || loginNode.recoveredNode) return undefined;
+    const loginToken = tokensOf(loginNode)[0];
+    if (!loginToken) return undefined;
+    const addresses = ((c.addressValue ?? []) as CstNode[])
+      .filter((a) => !a.recoveredNode)
+      .map((a) => tokensOf(a)[0])
+      .filter((t): t is IToken => !!t)
+      .map(located);
+    if (addresses.length === 0) return undefined;
+    const all = [loginToken, ...((c.addressValue ?? []) as CstNode[]).flatMap(tokensOf)];
+    return { span: spanOfTokens(all), login: located(loginToken), addresses };
+  }
+
+  loginName(): undefined {
+    return undefined;
+  }
+
+  addressValue(): undefined {
+    return undefined;
+  }
+
+  limitRule(c: Children, base: RuleBase): LimitSizeRule | LimitRecipientsRule | undefined {
+    if (c.KwSize) {
+      const valueNode = c.sizeValue?.[0] as CstNode | undefined;
+      const value = valueNode && !valueNode.recoveredNode ? tokensOf(valueNode)[0] : undefined;
+      return value && { kind: "limitSize", ...base, size: located(value) };
+    }
+    const count = this.token(c, "NumberLiteral");
+    return count && { kind: "limitRecipients", ...base, count: located(count) };
+  }
+
+  sizeValue(): undefined {
+    return undefined;
+  }
+
+  addRule(c: Children, base: RuleBase): AddRule | undefined {
+    const header = this.token(c, "Name");
+    return header && { kind: "add", ...base, header: located(header) };
+  }
+
+  logRule(c: Children, base: RuleBase): LogRule | undefined {
+    const level = this.token(c, "Name");
+    return level && { kind: "log", ...base, level: located(level) };
+  }
+
+  deliverRule(c: Children, base: RuleBase): DeliverRule | undefined {
+    const relayToken = this.token(c, "Url") ?? this.token(c, "Url", 1);
+    const relay = relayToken && located(relayToken);
+    if (c.KwSpool) {
+      const spool = this.string(c.stringValue?.[0]);
+      return spool && { kind: "deliver", ...base, spool, relay };
+    }
+    return relay && { kind: "deliver", ...base, relay };
+  }
+
+  unknownRule(_c: Children, base: RuleBase & { tokens: IToken[] }): undefined {
+    this.problems.push({ kind: "unknownRule", span: base.verb, word: base.tokens[0].image });
+    return undefined;
+  }
+
+  stringValue(c: Children): Located | undefined {
+    const token = this.token(c, "StringLiteral") ?? this.token(c, "UnterminatedString");
+    if (!token) return undefined;
+    // The parse phase reports unterminated strings from the token stream.
+    if (token.tokenType === UnterminatedString) return undefined;
+    const value = token.image.slice(1, -1).replace(/\\(.)/g, "$1");
+    return { value, span: spanOfToken(token) };
+  }
+}
+
+const builder = new AstBuilder();
+
+/** Builds the AST; `problems` are token-level mistakes that the parser could not see. */
+export function buildAst(cst: CstNode, comments: IToken[]): { ast: PolicyAst; problems: AstProblem[] } {
+  builder.problems = [];
+  const rules = builder.visit(cst) as Rule[];
+  return { ast: { rules, comments: comments.map(located) }, problems: builder.problems };
+}

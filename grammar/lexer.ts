@@ -1,0 +1,169 @@
+// The tokens of the policy language. Values that mail cares about (sizes,
+// durations, ADDRESS:PORT, smtp:// URLs, addresses) are tokens of their own so
+// the parser and checker see typed values; comments are kept in a group so the
+// formatter and the language server get them back.
+import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+
+// Characters that end a bare word: space, quotes, braces, colon, comma, comment.
+const WORD_END = String.raw`(?![^\s"{}:,#])`;
+
+/** Any token but the end of a line: what a line the parser does not know may contain. */
+export const Anything = createToken({ name: "Anything", pattern: Lexer.NA, label: "anything" });
+/** A token that cannot start a rule: the first token of a line that is not a rule. */
+export const NotAVerb = createToken({ name: "NotAVerb", pattern: Lexer.NA, label: "not a rule" });
+const VALUE = [NotAVerb, Anything];
+
+export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, label: "end of line", line_breaks: true });
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
+
+export const LBrace = createToken({ name: "LBrace", pattern: "{", categories: VALUE, label: "`{`" });
+export const RBrace = createToken({ name: "RBrace", pattern: "}", categories: VALUE, label: "`}`" });
+export const Colon = createToken({ name: "Colon", pattern: ":", categories: VALUE, label: "`:`" });
+export const Comma = createToken({ name: "Comma", pattern: ",", categories: VALUE, label: "`,`" });
+
+export const StringLiteral = createToken({
+  name: "StringLiteral",
+  categories: VALUE,
+  pattern: /"(?:[^"\\\r\n]|\\.)*"/,
+  label: "a quoted string",
+});
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  categories: VALUE,
+  pattern: /"(?:[^"\\\r\n]|\\.)*/,
+  label: "an unterminated string",
+});
+
+export const Url = createToken({
+  name: "Url",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`[a-z][a-z0-9+.-]*://[^\s"#]*`),
+  label: "a URL such as `smtp://127.0.0.1:25`",
+});
+export const HostPort = createToken({
+  name: "HostPort",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|\*|localhost):\d+` + WORD_END),
+  label: "an `ADDRESS:PORT` such as `127.0.0.1:2525`",
+});
+export const Size = createToken({
+  name: "Size",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`\d+(?:KiB|MiB|GiB|KB|MB|GB|B)` + WORD_END),
+  label: "a size such as `10MB`",
+});
+export const Duration = createToken({
+  name: "Duration",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`\d+(?:s|m|h|d)` + WORD_END),
+  label: "a duration such as `30s` or `5d`",
+});
+export const NumberLiteral = createToken({
+  name: "NumberLiteral",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`\d+` + WORD_END),
+  label: "a number",
+});
+export const Address = createToken({
+  name: "Address",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`[^\s"{}:,#@]*@[^\s"{}:,#@]+`),
+  label: "an address such as `alice@example.com`",
+});
+
+/** Any bare word: domains, logins, header names. Keywords are also names, so a login called `log` still parses. */
+export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
+export const Word = createToken({ name: "Word", pattern: /[^\s"{}:,#]+/, categories: [Name, NotAVerb, Anything], label: "a name" });
+
+function keyword(word: string): TokenType {
+  return createToken({
+    name: "Kw" + word[0].toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Word,
+    categories: [Name, Anything],
+    label: "`" + word + "`",
+  });
+}
+
+/** Every keyword, in one table so the checker can suggest them. */
+export const Keywords = {
+  // verbs
+  hostname: keyword("hostname"),
+  tls: keyword("tls"),
+  listen: keyword("listen"),
+  auth: keyword("auth"),
+  require: keyword("require"),
+  qualify: keyword("qualify"),
+  enforce: keyword("enforce"),
+  allow: keyword("allow"),
+  senders: keyword("senders"),
+  limit: keyword("limit"),
+  add: keyword("add"),
+  log: keyword("log"),
+  deliver: keyword("deliver"),
+  // words after a verb
+  certificate: keyword("certificate"),
+  key: keyword("key"),
+  starttls: keyword("starttls"),
+  plain: keyword("plain"),
+  users: keyword("users"),
+  domains: keyword("domains"),
+  address: keyword("address"),
+  syntax: keyword("syntax"),
+  postmaster: keyword("postmaster"),
+  unauthenticated: keyword("unauthenticated"),
+  size: keyword("size"),
+  recipients: keyword("recipients"),
+  relay: keyword("relay"),
+  spool: keyword("spool"),
+} as const;
+
+/** The words that may start a rule, for did-you-mean suggestions. */
+export const RuleVerbs = [
+  "hostname", "tls", "listen", "auth", "require", "qualify", "enforce",
+  "allow", "senders", "limit", "add", "log", "deliver",
+] as const;
+
+export const allTokens: TokenType[] = [
+  Newline, WhiteSpace, Comment,
+  LBrace, RBrace,
+  StringLiteral, UnterminatedString,
+  Url, HostPort, Size, Duration, NumberLiteral, Address,
+  Colon, Comma,
+  // Longest first, so `add` never hides `address`.
+  ...Object.values(Keywords).sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
+  Name, Anything, NotAVerb, Word,
+];
+
+// safeMode: bare words may start with any Unicode letter (IDN), which first-character optimisation cannot index.
+const policyLexer = new Lexer(allTokens, { positionTracking: "full", safeMode: true });
+
+export interface LexResult {
+  tokens: IToken[];
+  comments: IToken[];
+  errors: { offset: number; length: number; message: string }[];
+}
+
+/** Tokenizes a policy; the token stream always ends with a newline so every rule is newline-terminated. */
+export function tokenize(text: string): LexResult {
+  const result = policyLexer.tokenize(text);
+  const tokens = result.tokens;
+  const last = tokens[tokens.length - 1];
+  if (!last || last.tokenType !== Newline) {
+    tokens.push({
+      image: "",
+      startOffset: text.length,
+      endOffset: text.length - 1,
+      startLine: NaN,
+      startColumn: NaN,
+      tokenType: Newline,
+      tokenTypeIdx: Newline.tokenTypeIdx!,
+    } as IToken);
+  }
+  return {
+    tokens,
+    comments: result.groups.comments ?? [],
+    errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })),
+  };
+}

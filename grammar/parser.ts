@@ -1,0 +1,247 @@
+// The policy grammar as a chevrotain CstParser: one rule per line, each rule
+// starting with its verb. Recovery is on, so one run reports every syntax
+// error; the parser never throws for a user's mistake. Objects whose set of
+// values is open (header names, domains, log levels) are parsed as names and
+// judged by the checker, which can then suggest a spelling.
+import { CstParser, type CstNode, type IRecognitionException, type IToken } from "chevrotain";
+import {
+  Address, allTokens, Anything, NotAVerb, Colon, Comma, Duration, HostPort, Keywords as K, LBrace, Name, Newline,
+  NumberLiteral, RBrace, Size, StringLiteral, UnterminatedString, Url, Word,
+} from "./lexer.js";
+import { policyErrorMessages } from "./syntaxMessages.js";
+
+class PolicyParser extends CstParser {
+  constructor() {
+    super(allTokens, { recoveryEnabled: true, errorMessageProvider: policyErrorMessages, maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  public policy = this.RULE("policy", () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Newline) },
+        { ALT: () => this.SUBRULE(this.statement) },
+      ]);
+    });
+  });
+
+  private statement = this.RULE("statement", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.hostnameRule) },
+      { ALT: () => this.SUBRULE(this.tlsRule) },
+      { ALT: () => this.SUBRULE(this.listenRule) },
+      { ALT: () => this.SUBRULE(this.authRule) },
+      { ALT: () => this.SUBRULE(this.requireRule) },
+      { ALT: () => this.SUBRULE(this.qualifyRule) },
+      { ALT: () => this.SUBRULE(this.enforceRule) },
+      { ALT: () => this.SUBRULE(this.allowRule) },
+      { ALT: () => this.SUBRULE(this.sendersRule) },
+      { ALT: () => this.SUBRULE(this.limitRule) },
+      { ALT: () => this.SUBRULE(this.addRule) },
+      { ALT: () => this.SUBRULE(this.logRule) },
+      { ALT: () => this.SUBRULE(this.deliverRule) },
+      { ALT: () => this.SUBRULE(this.unknownRule) },
+    ]);
+    this.CONSUME2(Newline);
+  });
+
+  // A line that does not start with a verb: parsed whole, so the checker reports it once and suggests a verb.
+  private unknownRule = this.RULE("unknownRule", () => {
+    this.CONSUME(NotAVerb);
+    this.MANY(() => this.CONSUME(Anything));
+  });
+
+  // hostname msa.example.test
+  private hostnameRule = this.RULE("hostnameRule", () => {
+    this.CONSUME(K.hostname);
+    this.CONSUME(Name);
+  });
+
+  // tls certificate "cert.pem" key "key.pem"
+  private tlsRule = this.RULE("tlsRule", () => {
+    this.CONSUME(K.tls);
+    this.CONSUME(K.certificate);
+    this.SUBRULE(this.stringValue, { LABEL: "certificate" });
+    this.CONSUME(K.key);
+    this.SUBRULE2(this.stringValue, { LABEL: "key" });
+  });
+
+  // listen 587 starttls | listen 127.0.0.1:2525 plain
+  private listenRule = this.RULE("listenRule", () => {
+    this.CONSUME(K.listen);
+    this.OR([
+      { ALT: () => this.CONSUME(NumberLiteral) },
+      { ALT: () => this.CONSUME(HostPort) },
+    ]);
+    this.OR2([
+      { ALT: () => this.CONSUME(K.starttls) },
+      { ALT: () => this.CONSUME(K.tls) },
+      { ALT: () => this.CONSUME(K.plain) },
+    ]);
+  });
+
+  // auth users "users.passwd"
+  private authRule = this.RULE("authRule", () => {
+    this.CONSUME(K.auth);
+    this.CONSUME(K.users);
+    this.SUBRULE(this.stringValue);
+  });
+
+  // require tls | require auth
+  private requireRule = this.RULE("requireRule", () => {
+    this.CONSUME(K.require);
+    this.OR([
+      { ALT: () => this.CONSUME(K.tls) },
+      { ALT: () => this.CONSUME(K.auth) },
+    ]);
+  });
+
+  // qualify domains example.test [more.example ...]
+  private qualifyRule = this.RULE("qualifyRule", () => {
+    this.CONSUME(K.qualify);
+    this.CONSUME(K.domains);
+    this.AT_LEAST_ONE(() => this.CONSUME(Name));
+  });
+
+  // enforce address syntax
+  private enforceRule = this.RULE("enforceRule", () => {
+    this.CONSUME(K.enforce);
+    this.CONSUME(K.address);
+    this.CONSUME(K.syntax);
+  });
+
+  // allow postmaster | allow unauthenticated
+  private allowRule = this.RULE("allowRule", () => {
+    this.CONSUME(K.allow);
+    this.OR([
+      { ALT: () => this.CONSUME(K.postmaster) },
+      { ALT: () => this.CONSUME(K.unauthenticated) },
+    ]);
+  });
+
+  // senders { login: address, address ... }
+  private sendersRule = this.RULE("sendersRule", () => {
+    this.CONSUME(K.senders);
+    this.CONSUME(LBrace);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Newline) },
+        { ALT: () => this.SUBRULE(this.senderEntry) },
+      ]);
+    });
+    this.CONSUME(RBrace);
+  });
+
+  private senderEntry = this.RULE("senderEntry", () => {
+    this.SUBRULE(this.loginName);
+    this.CONSUME(Colon);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.addressValue) });
+    this.CONSUME(Newline);
+  });
+
+  private loginName = this.RULE("loginName", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Name) },
+      { ALT: () => this.CONSUME(Address) },
+    ]);
+  });
+
+  private addressValue = this.RULE("addressValue", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Address) },
+      { ALT: () => this.CONSUME(Name) },
+    ]);
+  });
+
+  // limit size 10MB | limit recipients 50
+  private limitRule = this.RULE("limitRule", () => {
+    this.CONSUME(K.limit);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.size);
+          this.SUBRULE(this.sizeValue);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.recipients);
+          this.CONSUME(NumberLiteral);
+        },
+      },
+    ]);
+  });
+
+  // A size is `10MB`; a bare number or a misspelt unit is parsed too, so the checker can explain it.
+  private sizeValue = this.RULE("sizeValue", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Size) },
+      { ALT: () => this.CONSUME(NumberLiteral) },
+      { ALT: () => this.CONSUME(Duration) },
+      { ALT: () => this.CONSUME(Word) },
+    ]);
+  });
+
+  // add Date | add Message-ID | add Sender | add Received
+  private addRule = this.RULE("addRule", () => {
+    this.CONSUME(K.add);
+    this.CONSUME(Name);
+  });
+
+  // log errors | log info | log debug
+  private logRule = this.RULE("logRule", () => {
+    this.CONSUME(K.log);
+    this.CONSUME(Name);
+  });
+
+  // deliver relay URL | deliver spool "DIR" [relay URL]
+  private deliverRule = this.RULE("deliverRule", () => {
+    this.CONSUME(K.deliver);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.relay);
+          this.CONSUME(Url);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.spool);
+          this.SUBRULE(this.stringValue);
+          this.OPTION(() => {
+            this.CONSUME2(K.relay);
+            this.CONSUME2(Url);
+          });
+        },
+      },
+    ]);
+  });
+
+  private stringValue = this.RULE("stringValue", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(StringLiteral) },
+      { ALT: () => this.CONSUME(UnterminatedString) },
+    ]);
+  });
+}
+
+// One instance per process: building a chevrotain parser runs its self-analysis.
+const parser = new PolicyParser();
+
+export interface ParseResult {
+  cst: CstNode;
+  errors: IRecognitionException[];
+}
+
+export function parseTokens(tokens: IToken[]): ParseResult {
+  parser.input = tokens;
+  const cst = parser.policy();
+  return { cst, errors: parser.errors };
+}
+
+/** The grammar's productions, for the syntax diagram and the grammar snapshot. */
+export function grammarProductions() {
+  return parser.getSerializedGastProductions();
+}
+
+export const BaseCstVisitor = parser.getBaseCstVisitorConstructor();
