@@ -4,8 +4,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { runCheck } from "./check.js";
 import { runCompile } from "./compile.js";
+import { runDevCertificate } from "./devCertificate.js";
 import { ExitStatus, processIo } from "./io.js";
 import { runPasswd } from "./passwd.js";
+import { runServe } from "./serve.js";
 
 const program = new Command("msac")
   .description("compile, check and serve msa mail submission policies")
@@ -31,12 +33,30 @@ program
   });
 
 program
+  .command("serve")
+  .description("run the submission server described by a policy until SIGTERM or SIGINT")
+  .argument("[file]", "policy file")
+  .option("--compiled <file>", "serve a compiled rule graph (from msac compile) instead of a policy file")
+  .action(async (file: string | undefined, options: { compiled?: string }) => {
+    process.exitCode = await runServe(file, options, processIo);
+  });
+
+program
   .command("passwd")
   .description("read a password from standard input and print a LOGIN:HASH line for a users file")
   .argument("<login>", "the login")
   .addOption(new Option("--scheme <scheme>", "hash scheme").choices(["argon2id", "bcrypt"]).default("argon2id"))
   .action(async (login: string, options: { scheme: "argon2id" | "bcrypt" }) => {
     process.exitCode = await runPasswd(login, options, processIo);
+  });
+
+program
+  .command("dev-certificate")
+  .description("write a self-signed certificate (dev.pem, dev.key) into DIR unless one is there, for development")
+  .argument("<dir>", "folder for the certificate and key")
+  .option("--hostname <name>", "name in the certificate", "msa.localhost")
+  .action(async (dir: string, options: { hostname: string }) => {
+    process.exitCode = await runDevCertificate(dir, options, processIo);
   });
 
 try {

@@ -42,7 +42,8 @@ export interface CheckedPolicy {
   enforceAddressSyntax?: Span;
   allowPostmaster?: Span;
   allowUnauthenticated?: Span;
-  senders?: From<Map<string, string[]>>;
+  /** login -> allowed addresses; `logins` keeps where each login was written. */
+  senders?: From<Map<string, string[]>> & { logins: Located[] };
   limitSize?: From<number>;
   limitRecipients?: From<number>;
   add: Map<AddableField, Span>;
@@ -50,7 +51,7 @@ export interface CheckedPolicy {
   deliver?: From<{ spool?: Located; relay?: string }>;
 }
 
-/** Rules that may appear once; a second one is MSA2001 (or MSA2002 when its value differs). */
+/** Rules that may appear once: a second one is MSA2001 when it says the same, MSA2002 when it says something else. */
 const SINGLE: Partial<Record<RuleKind, string>> = {
   hostname: "hostname",
   tls: "tls certificate",
@@ -64,13 +65,27 @@ const SINGLE: Partial<Record<RuleKind, string>> = {
   deliver: "deliver",
 };
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "[::1]", "localhost"]);
+/** Whether a listener's host is a loopback address: 127.0.0.0/8, ::1 or `localhost` (RFC 6890). */
+export function isLoopbackHost(host: string | null): boolean {
+  if (host === null) return false;
+  if (host === "localhost" || host === "::1") return true;
+  return isIP(host) === 4 && host.startsWith("127.");
+}
+
+export interface CheckOptions {
+  /**
+   * Whether the policy parsed completely. The lints judge the policy as a whole
+   * (what is missing, what contradicts); when a line did not parse they would
+   * report the consequences of the syntax error again, so they are skipped.
+   */
+  complete: boolean;
+}
 
 export class Checker {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly policy: CheckedPolicy = { listeners: [], add: new Map() };
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly options: CheckOptions = { complete: true }) {}
 
   check(ast: PolicyAst): PhaseResult<CheckedPolicy> {
     const firstOfKind = new Map<string, Rule>();
@@ -84,7 +99,7 @@ export class Checker {
       firstOfKind.set(key, rule);
       this.checkRule(rule);
     }
-    this.lintPolicy();
+    if (this.options.complete) this.lintPolicy();
     return { value: this.policy, diagnostics: this.diagnostics };
   }
 
@@ -98,20 +113,16 @@ export class Checker {
 
   private reportSecond(first: Rule, second: Rule) {
     const name = SINGLE[second.kind] ?? this.sourceName(second);
-    const sameText = this.ruleText(first) === this.ruleText(second);
-    if (second.kind === "deliver" || second.kind === "limitSize" || second.kind === "limitRecipients" || second.kind === "hostname" || second.kind === "log") {
-      if (!sameText) {
-        this.report("conflictingRules", second.span, `conflicting \`${name}\` rules`, {
-          hint: "keep one; msa never picks one silently",
-          related: this.related(first.span, `the first \`${name}\` is here`),
-        });
-        return;
-      }
+    const related = this.related(first.span, `the first \`${name}\` is here`);
+    // `require`, `allow` and `add` rules are keyed by their argument, so a second one always says the same.
+    if (this.ruleText(first) !== this.ruleText(second)) {
+      this.report("conflictingRules", second.span, `conflicting \`${name}\` rules`, {
+        hint: second.kind === "senders" ? "merge the two blocks into one" : "keep one; msa never picks one silently",
+        related,
+      });
+      return;
     }
-    this.report("duplicateRule", second.span, `duplicate \`${name}\` rule`, {
-      hint: "remove one of the two",
-      related: this.related(first.span, `the first \`${name}\` is here`),
-    });
+    this.report("duplicateRule", second.span, `duplicate \`${name}\` rule`, { hint: "remove one of the two", related });
   }
 
   private ruleText(rule: Rule): string {
@@ -240,6 +251,7 @@ export class Checker {
 
   private checkSenders(rule: SendersRule) {
     const map = new Map<string, string[]>();
+    const logins: Located[] = [];
     const lines = new Map<string, Span>();
     for (const entry of rule.entries) {
       const login = entry.login.value;
@@ -252,6 +264,7 @@ export class Checker {
         continue;
       }
       lines.set(login, entry.span);
+      logins.push(entry.login);
       const addresses: string[] = [];
       for (const address of entry.addresses) {
         const normalized = this.normalizePolicyAddress(address);
@@ -264,7 +277,7 @@ export class Checker {
       }
       map.set(login, addresses);
     }
-    this.policy.senders = { value: map, rule: rule.span };
+    this.policy.senders = { value: map, rule: rule.span, logins };
   }
 
   /** `local@domain` with the domain in lowercase A-labels, or undefined after reporting why not. */
@@ -355,7 +368,7 @@ export class Checker {
     const submissionListeners = p.listeners.length === 0 ? [{ rule: start }] : tlsListeners;
     if (!p.requireAuth) {
       if (p.allowUnauthenticated) {
-        const exposed = p.listeners.filter((l) => l.host === null || !LOOPBACK_HOSTS.has(l.host));
+        const exposed = p.listeners.filter((l) => !isLoopbackHost(l.host));
         for (const listener of p.listeners.length === 0 ? [{ rule: start }] : exposed) {
           this.report("unauthenticatedNotLoopback", listener.rule, "`allow unauthenticated` would make this listener an open relay: it is not on a loopback address", {
             hint: "bind it to `127.0.0.1:PORT`, or use `require auth`",
@@ -374,6 +387,12 @@ export class Checker {
         }
       }
     }
+    if (p.requireAuth && p.allowUnauthenticated) {
+      this.report("conflictingRules", p.allowUnauthenticated, "`allow unauthenticated` contradicts `require auth`", {
+        hint: "keep `require auth`; `allow unauthenticated` is only for loopback tests",
+        related: this.related(p.requireAuth, "`require auth` is here"),
+      });
+    }
     if (p.requireAuth && !p.users) {
       this.report("requireAuthWithoutUsers", p.requireAuth, "`require auth` but no `auth users`: nobody could ever log in", { hint: "add `auth users \"FILE\"`" });
     }
@@ -386,13 +405,17 @@ export class Checker {
       if (addSender) this.report("rightsWithoutAuth", addSender, "`add Sender` never applies: without `auth users` no session is authenticated");
     }
     if (p.senders && !p.qualify) {
-      this.report("ownAddressUnqualified", p.senders.rule, "logins without `@` have no address of their own without `qualify domains`", {
-        hint: "add `qualify domains example.com`, or use logins of the form `user@example.com`",
-      });
+      // Only logins without `@` need a domain to have an address of their own (contract section 3).
+      const bare = p.senders.logins.find((login) => !login.value.includes("@"));
+      if (bare) {
+        this.report("ownAddressUnqualified", bare.span, `login \`${bare.value}\` has no address of its own without \`qualify domains\``, {
+          hint: "add `qualify domains example.com`, or use logins of the form `user@example.com`",
+        });
+      }
     }
   }
 }
 
-export function checkPolicy(file: string, ast: PolicyAst): PhaseResult<CheckedPolicy> {
-  return new Checker(file).check(ast);
+export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions = { complete: true }): PhaseResult<CheckedPolicy> {
+  return new Checker(file, options).check(ast);
 }

@@ -5,7 +5,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import path from "node:path";
 import type { Located } from "../grammar/ast.js";
 import type { CheckedPolicy } from "./check.js";
-import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
 import { LineMap } from "./sourceText.js";
 import { parseUsersFile } from "./usersFile.js";
 
@@ -18,15 +18,30 @@ export function resolvePolicyPath(policyFile: string, relative: string): string 
   return path.resolve(path.dirname(path.resolve(policyFile)), relative);
 }
 
-export function checkFiles(policyFile: string, policy: CheckedPolicy, host: CompilerHost): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
+/**
+ * How a file the policy names is shown in diagnostics: relative to where the
+ * policy was named (as the user typed it), so output does not depend on the
+ * machine's folders. Absolute paths stay as written.
+ */
+export function displayPolicyPath(policyFile: string, relative: string): string {
+  return path.isAbsolute(relative) ? relative : path.join(path.dirname(policyFile), relative);
+}
 
-  const read = (located: Located, what: string): { text: string; resolved: string } | undefined => {
+/** The diagnostics about the files a policy names; `value` holds each file read, by its display path, for rendering. */
+export function checkFiles(policyFile: string, policy: CheckedPolicy, host: CompilerHost): PhaseResult<Map<string, string>> {
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+
+  const read = (located: Located, what: string): { text: string; shown: string } | undefined => {
     const resolved = resolvePolicyPath(policyFile, located.value);
+    const shown = displayPolicyPath(policyFile, located.value);
     const result = host.readFile(resolved);
-    if (result.ok) return { text: result.text, resolved };
+    if (result.ok) {
+      sources.set(shown, result.text);
+      return { text: result.text, shown };
+    }
     if (result.missing) {
-      diagnostics.push(diagnostic("fileNotFound", policyFile, located.span, `${what} \`${located.value}\` does not exist`, { hint: `looked for \`${resolved}\`` }));
+      diagnostics.push(diagnostic("fileNotFound", policyFile, located.span, `${what} \`${located.value}\` does not exist`, { hint: `looked for \`${shown}\`` }));
     } else {
       diagnostics.push(diagnostic("fileUnreadable", policyFile, located.span, `${what} \`${located.value}\` cannot be read: ${result.reason}`));
     }
@@ -37,11 +52,25 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     const file = read(policy.users.value, "users file");
     if (file) {
       const lines = new LineMap(file.text);
-      for (const problem of parseUsersFile(file.text).problems) {
+      const parsed = parseUsersFile(file.text);
+      for (const problem of parsed.problems) {
         const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
-        diagnostics.push(diagnostic("usersFileLine", file.resolved, span, problem.message, {
+        diagnostics.push(diagnostic("usersFileLine", file.shown, span, problem.message, {
           related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
         }));
+      }
+      // A login's own address needs `qualify domains` unless the login contains `@` (contract section 3);
+      // it matters to `senders` and `add Sender`. The checker already warned when a `senders` login lacks `@`.
+      const ownAddressUsed = policy.senders !== undefined || policy.add.has("Sender");
+      const sendersWarned = policy.senders?.logins.some((login) => !login.value.includes("@")) ?? false;
+      const bare = parsed.entries.find((entry) => !entry.login.includes("@"));
+      if (ownAddressUsed && !policy.qualify && !sendersWarned && bare) {
+        const start = lines.offset(bare.line, bare.column);
+        diagnostics.push(diagnostic("ownAddressUnqualified", file.shown, { start, end: start + bare.login.length },
+          `login \`${bare.login}\` has no address of its own without \`qualify domains\``, {
+            hint: "add `qualify domains example.com` to the policy, or use logins of the form `user@example.com`",
+            related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
+          }));
       }
     }
   }
@@ -68,5 +97,5 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       }
     }
   }
-  return diagnostics;
+  return { value: sources, diagnostics };
 }

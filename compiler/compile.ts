@@ -32,19 +32,16 @@ export const fileSystemHost: CompilerHost = {
 export function compilePolicy(file: string, text: string, host: CompilerHost = fileSystemHost): CompileResult {
   const sources = new Map([[file, text]]);
   const parsed = parsePolicy(file, text);
-  const checked = checkPolicy(file, parsed.value);
+  const checked = checkPolicy(file, parsed.value, { complete: !hasErrors(parsed.diagnostics) });
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
   if (!hasErrors(parsed.diagnostics)) {
-    const fileDiagnostics = checkFiles(file, checked.value, {
-      readFile(path) {
-        const result = host.readFile(path);
-        if (result.ok) sources.set(path, result.text);
-        return result;
-      },
-    });
-    diagnostics.push(...fileDiagnostics);
+    const files = checkFiles(file, checked.value, host);
+    for (const [name, fileText] of files.value) if (!sources.has(name)) sources.set(name, fileText);
+    diagnostics.push(...files.diagnostics);
   }
-  diagnostics.sort((a, b) => (a.file === b.file ? a.span.start - b.span.start : a.file === file ? -1 : b.file === file ? 1 : 0));
+  // The policy's own diagnostics first, then those in the files it names; each file's in source order.
+  const fileRank = (name: string) => (name === file ? "" : "\u0001" + name);
+  diagnostics.sort((a, b) => (a.file === b.file ? a.span.start - b.span.start : fileRank(a.file) < fileRank(b.file) ? -1 : 1));
   const graph = hasErrors(diagnostics) ? undefined : lowerPolicy(file, text, checked.value);
   return { graph, ast: parsed.value, diagnostics, sources };
 }

@@ -30,8 +30,12 @@ export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> 
   const diagnostics: Diagnostic[] = [];
   const lexed = tokenize(text);
   for (const error of lexed.errors) {
-    const char = text.slice(error.offset, error.offset + error.length);
-    diagnostics.push(diagnostic("invalidCharacter", file, { start: error.offset, end: error.offset + error.length }, `unexpected character \`${char}\``));
+    // The lexer reports a run of characters it cannot match; the first is the culprit.
+    const char = String.fromCodePoint(text.codePointAt(error.offset) ?? 0);
+    const span = { start: error.offset, end: error.offset + char.length };
+    diagnostics.push(diagnostic("invalidCharacter", file, span, `unexpected character ${showCharacter(char)}`, {
+      hint: /\s/.test(char) ? "use plain spaces or tabs between words" : undefined,
+    }));
   }
   for (const token of lexed.tokens) {
     if (token.tokenType === UnterminatedString) {
@@ -51,6 +55,23 @@ export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> 
     diagnostics.push(diagnostic("unknownRule", file, problem.span, `unknown rule \`${problem.word}\``, { hint }));
   }
   return { value: ast, diagnostics: firstPerLine(diagnostics, text) };
+}
+
+const CHARACTER_NAMES: Record<string, string> = {
+  "\r": "carriage return",
+  "\u00a0": "no-break space",
+  "\u000b": "vertical tab",
+  "\u000c": "form feed",
+  "\u200b": "zero-width space",
+  "\ufeff": "byte order mark",
+};
+
+/** A character as a message shows it: printable ones in backticks, invisible ones by code point and name. */
+export function showCharacter(char: string): string {
+  const code = "U+" + (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+  const name = CHARACTER_NAMES[char];
+  if (name) return `${code} (${name})`;
+  return /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(char) ? `\`${char}\`` : code;
 }
 
 /** After an error, recovery may stumble again on the rest of the line: one mistake, one diagnostic. */

@@ -8,7 +8,8 @@ import { closestMatch } from "./spelling.js";
 export const HELP_SEPARATOR = "\nhelp: ";
 
 function describe(token: IToken): string {
-  if (token.tokenType === EOF || token.tokenType === Newline) return "the end of the line";
+  if (token.tokenType === EOF) return "the end of the file";
+  if (token.tokenType === Newline) return "the end of the line";
   if (token.tokenType === UnterminatedString) return "an unterminated string";
   return "`" + token.image + "`";
 }
@@ -18,7 +19,8 @@ function labelOf(type: TokenType): string {
 }
 
 function listOf(labels: string[]): string {
-  const unique = [...new Set(labels)];
+  // An unterminated string is parsed (so that the lexer's diagnostic stands alone) but never expected.
+  const unique = [...new Set(labels)].filter((l) => l !== UnterminatedString.LABEL);
   if (unique.length <= 1) return unique[0] ?? "nothing";
   return unique.slice(0, -1).join(", ") + " or " + unique[unique.length - 1];
 }

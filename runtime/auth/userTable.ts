@@ -1,0 +1,51 @@
+// The users file as the server holds it: login to hash, checked with the same work
+// whether or not the login exists.
+import { readFile } from 'node:fs/promises';
+import { parseUsersFile, type UsersFileProblem } from '../../compiler/usersFile.js';
+import { costProfile, dummyVerify, prepareDummyHash, verifyPassword } from './passwordHash.js';
+
+export interface UserTable {
+  readonly path: string;
+  readonly size: number;
+  /** Lines that were skipped, with the reason. */
+  readonly warnings: readonly UsersFileProblem[];
+  has(login: string): boolean;
+  verify(login: string, password: string): Promise<boolean>;
+}
+
+/** Reads and parses the users file; throws only when the file cannot be read. */
+export async function loadUserTable(path: string): Promise<UserTable> {
+  const { entries, problems } = parseUsersFile(await readFile(path, 'utf8'));
+  const hashes = new Map(entries.map((entry) => [entry.login, entry.hash]));
+  // Unknown logins are checked against a hash that costs what most real ones cost.
+  const typicalHash = mostCommonCost(entries.map((entry) => entry.hash));
+  await prepareDummyHash(typicalHash);
+
+  return {
+    path,
+    size: hashes.size,
+    warnings: problems,
+    has: (login) => hashes.has(login),
+    async verify(login, password) {
+      const hash = hashes.get(login);
+      if (hash === undefined) return dummyVerify(password, typicalHash);
+      return verifyPassword(hash, password);
+    },
+  };
+}
+
+function mostCommonCost(hashes: string[]): string | undefined {
+  const byProfile = new Map<string, { hash: string; count: number }>();
+  for (const hash of hashes) {
+    const profile = costProfile(hash);
+    if (profile === null) continue;
+    const seen = byProfile.get(profile) ?? { hash, count: 0 };
+    seen.count += 1;
+    byProfile.set(profile, seen);
+  }
+  let best: { hash: string; count: number } | undefined;
+  for (const candidate of byProfile.values()) {
+    if (!best || candidate.count > best.count) best = candidate;
+  }
+  return best?.hash;
+}

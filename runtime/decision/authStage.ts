@@ -1,0 +1,35 @@
+// AuthStage: may the client start AUTH now? Credentials themselves are checked
+// by the adapter (hashing is slow and asynchronous); the core only decides
+// whether the attempt is allowed and records the login afterwards.
+import type { RuleGraph } from "../../compiler/graph.js";
+import { Replies } from "./replies.js";
+import type { SessionState } from "./session.js";
+import type { Decision, TraceStep } from "./verdict.js";
+
+export function decideAuthStart(graph: RuleGraph, state: SessionState): Decision {
+  const trace: TraceStep[] = [];
+  for (const node of graph.stages.auth) {
+    // RFC 4954 section 4 / RFC 3207: credentials only over TLS when the policy says so.
+    if (!state.tls) {
+      trace.push({ node: node.kind, origin: node.origin, outcome: "refuse" });
+      return { verdict: { kind: "refuse", reply: Replies.encryptionRequired, origin: node.origin }, state, trace };
+    }
+    trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+  }
+  return { verdict: { kind: "accept" }, state, trace };
+}
+
+export function authenticated(state: SessionState, login: string): SessionState {
+  return { ...state, login };
+}
+
+/** EHLO keywords for this session (contract section 4): AUTH only once TLS is active under `require tls`. */
+export function ehloKeywords(graph: RuleGraph, state: SessionState): { auth: boolean; starttls: boolean; size: number | null } {
+  const authAllowed = !!graph.users && !state.login && (graph.stages.auth.length === 0 || state.tls);
+  const size = graph.stages.mail.find((n) => n.kind === "LimitSize");
+  return {
+    auth: authAllowed,
+    starttls: state.listenerMode === "starttls" && !state.tls,
+    size: size && size.kind === "LimitSize" ? size.bytes : null,
+  };
+}

@@ -1,0 +1,44 @@
+// The decision core's one entry point: a pure function of (graph, session
+// state, SMTP event). The server, `msac simulate` and the tests all call this;
+// no rule is implemented anywhere else.
+import type { RuleGraph } from "../../compiler/graph.js";
+import { authenticated, decideAuthStart } from "./authStage.js";
+import { decideMail, decideRcpt, type MailCommand, type RcptCommand } from "./envelopeStage.js";
+import { decideMessage, type MessageEvent, type MessagePlan } from "./messageStage.js";
+import type { SessionState } from "./session.js";
+import type { Decision } from "./verdict.js";
+
+export type SmtpEvent =
+  | { type: "helo"; name: string; extended: boolean }
+  | { type: "tls" }
+  | { type: "authStart" }
+  | { type: "authenticated"; login: string }
+  | MailCommand
+  | RcptCommand
+  | { type: "reset" }
+  | MessageEvent;
+
+const accept = (state: SessionState): Decision => ({ verdict: { kind: "accept" }, state, trace: [] });
+
+export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent): Decision<string | MessagePlan | undefined> {
+  switch (event.type) {
+    case "helo":
+      // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
+      return accept({ ...state, heloName: event.name, extended: event.extended, transaction: null });
+    case "tls":
+      // RFC 3207 section 4.2: after STARTTLS the session starts over.
+      return accept({ ...state, tls: true, heloName: null, transaction: null });
+    case "authStart":
+      return decideAuthStart(graph, state);
+    case "authenticated":
+      return accept(authenticated(state, event.login));
+    case "mail":
+      return decideMail(graph, state, event);
+    case "rcpt":
+      return decideRcpt(graph, state, event);
+    case "reset":
+      return accept({ ...state, transaction: null });
+    case "message":
+      return decideMessage(graph, state, event);
+  }
+}

@@ -1,0 +1,53 @@
+// Every reply the policy engine can give, with the RFC each code comes from.
+// Replies leave here as data; `runtime/smtp/replyError.ts` is the one place they become wire text.
+
+export interface Reply {
+  code: number;
+  /** RFC 3463 enhanced status code. */
+  enhanced: string;
+  text: string;
+}
+
+function reply(code: number, enhanced: string, text: string): Reply {
+  return { code, enhanced, text };
+}
+
+export const Replies = {
+  // RFC 3207 section 4: commands other than EHLO, STARTTLS, NOOP, QUIT refused until TLS.
+  tlsRequired: reply(530, "5.7.0", "Must issue a STARTTLS command first"),
+  // RFC 4954 section 6: AUTH mechanism needs an encrypted connection.
+  encryptionRequired: reply(538, "5.7.11", "Encryption required for requested authentication mechanism"),
+  // RFC 4954 section 6 / RFC 6409 section 4.3: submission needs authentication.
+  authRequired: reply(530, "5.7.0", "Authentication required"),
+  // RFC 4954 section 6.
+  authFailed: reply(535, "5.7.8", "Authentication credentials invalid"),
+  authSucceeded: reply(235, "2.7.0", "Authentication successful"),
+  // RFC 3463: 5.1.7 bad sender mailbox syntax, 5.1.3 bad destination mailbox syntax.
+  badSenderSyntax: reply(501, "5.1.7", "Bad sender address syntax"),
+  badRecipientSyntax: reply(501, "5.1.3", "Bad recipient address syntax"),
+  // RFC 6409 section 8.1: an MSA must not pass on unqualified addresses.
+  unqualifiedSender: reply(554, "5.1.7", "Sender address is not fully qualified"),
+  unqualifiedRecipient: reply(554, "5.1.3", "Recipient address is not fully qualified"),
+  // RFC 6409 section 6.1: submission rights.
+  senderNotAllowed: reply(550, "5.7.1", "Sender address not owned by the authenticated user"),
+  // RFC 5321 section 4.5.3.1.10 / RFC 3463 5.5.3 (4.5.3 temporary).
+  tooManyRecipients: reply(452, "4.5.3", "Too many recipients"),
+  // RFC 1870 section 6.
+  messageTooBig: reply(552, "5.3.4", "Message size exceeds fixed maximum message size"),
+  // RFC 5322 section 2.2 / RFC 6409 section 6.3.
+  badHeaderSection: reply(554, "5.6.0", "Message header section is not valid"),
+  // RFC 5321 section 2.3.8: CR and LF only as CRLF (SMTP smuggling defence).
+  bareLineEnding: reply(554, "5.6.0", "Message contains a bare CR or LF"),
+  // RFC 5321 section 4.1.1.11: unknown MAIL/RCPT parameters.
+  unknownParameter: reply(555, "5.5.4", "MAIL FROM/RCPT TO parameters not recognized or not implemented"),
+  // RFC 6531 section 3.5: non-ASCII address without SMTPUTF8.
+  needsSmtputf8: reply(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"),
+  // RFC 6409 section 3.3 / RFC 1985: ETRN is forbidden on submission.
+  commandNotAllowed: reply(502, "5.5.1", "Command not implemented on the submission service"),
+  // RFC 5321 section 4.5.3.1.
+  ok: reply(250, "2.0.0", "OK"),
+  senderOk: reply(250, "2.1.0", "Sender OK"),
+  recipientOk: reply(250, "2.1.5", "Recipient OK"),
+  // RFC 3463 4.3.0: local problem (e.g. the spool cannot take the message).
+  localError: reply(451, "4.3.0", "Local error, try again later"),
+} as const;

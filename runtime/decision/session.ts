@@ -1,0 +1,30 @@
+// What the decision core knows about an SMTP session. Plain data, replaced (not
+// mutated) by each decision, so a session can be replayed, simulated and logged.
+import type { ListenMode } from "../../compiler/graph.js";
+import type { DsnParameters, RecipientParameters } from "../deliver/envelope.js";
+
+export interface Transaction {
+  /** The reverse-path after qualification; "" is the null sender. */
+  mailFrom: string;
+  smtputf8: boolean;
+  bodyType?: "7BIT" | "8BITMIME";
+  declaredSize: number | null;
+  dsn: DsnParameters;
+  recipients: { address: string; dsn: RecipientParameters }[];
+}
+
+export interface SessionState {
+  listenerMode: ListenMode;
+  clientAddress: string;
+  /** The name the client gave in EHLO/HELO. */
+  heloName: string | null;
+  /** True after EHLO (ESMTP), false after HELO. */
+  extended: boolean;
+  tls: boolean;
+  login: string | null;
+  transaction: Transaction | null;
+}
+
+export function newSession(listenerMode: ListenMode, clientAddress: string): SessionState {
+  return { listenerMode, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, transaction: null };
+}

@@ -1,0 +1,274 @@
+// Durable local spool (`deliver spool "DIR"`): a message is accepted only once its record is
+// written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
+
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { DeliveryOutcome, Envelope } from './envelope.js';
+import {
+  SPOOL_NEW_FOLDER,
+  SPOOL_RECORD_SUFFIX,
+  SPOOL_TMP_FOLDER,
+  createSpoolId,
+  decodeSpoolRecord,
+  encodeSpoolRecord,
+  type SpoolMeta,
+  type SpoolRecord,
+} from './spoolRecord.js';
+
+/** Only the server's own user may read queued mail: it holds other people's messages. */
+const SPOOL_FOLDER_MODE = 0o700;
+const SPOOL_FILE_MODE = 0o600;
+
+/** RFC 3463 X.3.0 "other or undefined mail system status"; X.3.1 "mail system full" for a full disk. */
+const SPOOL_FAILED_ENHANCED = '4.3.0';
+const SPOOL_FULL_ENHANCED = '4.3.1';
+/** RFC 5321 section 4.2.2: 451 "requested action aborted: local error in processing". */
+const SPOOL_FAILED_CODE = 451;
+
+export interface SpoolWriterOptions {
+  dir: string;
+  /**
+   * Share one fsync of DIR/new among every record renamed while the previous fsync ran
+   * (group commit). Each record's own file is still written and fsync'd on its own.
+   */
+  groupCommit: boolean;
+}
+
+/**
+ * Writes spool records. Both modes give the same guarantee (250 only after the record and its
+ * directory entry are on disk); group commit only changes how many directory fsyncs run.
+ */
+export class SpoolWriter {
+  readonly dir: string;
+  readonly groupCommit: boolean;
+  /** fsyncs of DIR/new run so far (for the bench: how many group commit saved) */
+  directorySyncs = 0;
+  private readonly syncNewFolder: () => Promise<void>;
+
+  constructor(options: SpoolWriterOptions) {
+    this.dir = resolve(options.dir);
+    this.groupCommit = options.groupCommit;
+    const newFolder = join(this.dir, SPOOL_NEW_FOLDER);
+    const countedSync = () => {
+      this.directorySyncs++;
+      return fsyncDirectory(newFolder);
+    };
+    if (options.groupCommit) {
+      const batcher = new DirectorySyncBatcher(countedSync);
+      this.syncNewFolder = () => batcher.sync();
+    } else {
+      this.syncNewFolder = countedSync;
+    }
+  }
+
+  write(envelope: Envelope, message: Buffer, meta: SpoolMeta = {}): Promise<DeliveryOutcome> {
+    return storeRecord(this.dir, envelope, message, meta, this.syncNewFolder);
+  }
+}
+
+/** One record, one directory fsync of its own (no group commit). */
+export function writeSpoolRecord(
+  dir: string,
+  envelope: Envelope,
+  message: Buffer,
+  meta: SpoolMeta = {},
+): Promise<DeliveryOutcome> {
+  const spoolDir = resolve(dir);
+  return storeRecord(spoolDir, envelope, message, meta, () => fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER)));
+}
+
+/** Reads a record back (for a queue runner, tools and tests); throws on a malformed record. */
+export async function readSpoolRecord(path: string): Promise<SpoolRecord> {
+  return decodeSpoolRecord(await readFile(path));
+}
+
+/** Path of the complete record with this id. */
+export function spoolRecordPath(dir: string, id: string): string {
+  return join(resolve(dir), SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
+}
+
+/**
+ * Removes what a crash left in DIR/tmp (records that were never acknowledged, so no client was
+ * told 250 for them). Call it at startup, before any writer runs; returns the names removed.
+ */
+export async function sweepSpoolTmp(dir: string): Promise<string[]> {
+  const tmpFolder = join(resolve(dir), SPOOL_TMP_FOLDER);
+  let names: string[];
+  try {
+    names = await readdir(tmpFolder);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+  await Promise.all(names.map((name) => rm(join(tmpFolder, name), { force: true })));
+  return names;
+}
+
+// The write path. `stage` says what exists on disk, so the error path removes exactly what
+// this call created: a failed write leaves neither a tmp file nor a record in new/ behind.
+async function storeRecord(
+  dir: string,
+  envelope: Envelope,
+  message: Buffer,
+  meta: SpoolMeta,
+  syncNewFolder: () => Promise<void>,
+): Promise<DeliveryOutcome> {
+  const id = createSpoolId();
+  const tmpPath = join(dir, SPOOL_TMP_FOLDER, id);
+  const recordPath = join(dir, SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
+  let stage: 'opening' | 'tmp file exists' | 'record exists' = 'opening';
+  try {
+    const handle = await openTmpFile(dir, tmpPath);
+    stage = 'tmp file exists';
+    try {
+      const receivedAt = new Date().toISOString();
+      await writeFully(handle, encodeSpoolRecord({ id, receivedAt, envelope, meta }, message));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // rename(2) is atomic: a reader of new/ sees the whole record or nothing
+    await rename(tmpPath, recordPath);
+    stage = 'record exists';
+    // the rename is durable only once the directory holding the new entry is fsync'd
+    await syncNewFolder();
+    return { kind: 'accepted', id, detail: `queued as ${id}` };
+  } catch (error) {
+    if (stage === 'tmp file exists') await rm(tmpPath, { force: true }).catch(() => undefined);
+    // the client is about to hear 451 and will send again: a record left in new/ would be
+    // forwarded too and arrive twice
+    if (stage === 'record exists') await rm(recordPath, { force: true }).catch(() => undefined);
+    return spoolFailure(error);
+  }
+}
+
+async function openTmpFile(dir: string, tmpPath: string): Promise<FileHandle> {
+  await ensureSpoolFolders(dir);
+  try {
+    // 'wx': O_CREAT|O_EXCL, so a clash of ids could never overwrite another record
+    return await open(tmpPath, 'wx', SPOOL_FILE_MODE);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    // the spool folder was removed under a running server: create it again, once
+    knownSpoolFolders.delete(dir);
+    await ensureSpoolFolders(dir);
+    return await open(tmpPath, 'wx', SPOOL_FILE_MODE);
+  }
+}
+
+function spoolFailure(error: unknown): DeliveryOutcome {
+  const code = errorCode(error);
+  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  return {
+    kind: 'temporary',
+    code: SPOOL_FAILED_CODE,
+    enhanced: full ? SPOOL_FULL_ENHANCED : SPOOL_FAILED_ENHANCED,
+    // no path in the text: it goes to the client
+    text: full ? 'mail spool is full, try again later' : `cannot queue the message now (${code ?? 'error'})`,
+  };
+}
+
+async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let pending = buffers.filter((buffer) => buffer.length > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending);
+    pending = dropWritten(pending, bytesWritten);
+  }
+}
+
+function dropWritten(buffers: Buffer[], bytesWritten: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = bytesWritten;
+  for (const buffer of buffers) {
+    if (skip >= buffer.length) {
+      skip -= buffer.length;
+      continue;
+    }
+    rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+    skip = 0;
+  }
+  return rest;
+}
+
+// Folders are created on first use, and every new directory entry fsync'd in its parent, so a
+// record is never durable in a folder whose own entry is not.
+const knownSpoolFolders = new Map<string, Promise<void>>();
+
+function ensureSpoolFolders(dir: string): Promise<void> {
+  let ready = knownSpoolFolders.get(dir);
+  if (!ready) {
+    ready = createSpoolFolders(dir);
+    knownSpoolFolders.set(dir, ready);
+    const attempt = ready;
+    attempt.catch(() => {
+      if (knownSpoolFolders.get(dir) === attempt) knownSpoolFolders.delete(dir);
+    });
+  }
+  return ready;
+}
+
+async function createSpoolFolders(dir: string): Promise<void> {
+  const created: string[] = [];
+  const firstCreated = await mkdir(dir, { recursive: true, mode: SPOOL_FOLDER_MODE });
+  if (firstCreated !== undefined) {
+    for (let folder = dir; ; folder = dirname(folder)) {
+      created.push(folder);
+      if (folder === firstCreated || folder === dirname(folder)) break;
+    }
+  }
+  for (const sub of [SPOOL_TMP_FOLDER, SPOOL_NEW_FOLDER]) {
+    const made = await mkdir(join(dir, sub), { recursive: true, mode: SPOOL_FOLDER_MODE });
+    if (made !== undefined) created.push(made);
+  }
+  const parents = new Set(created.map((folder) => dirname(folder)));
+  for (const parent of parents) await fsyncDirectory(parent);
+}
+
+async function fsyncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Group commit for one directory: callers whose rename finished while an fsync was running
+ * wait for the next fsync, which then covers all of them. An fsync that started before a
+ * caller's rename never acknowledges that caller.
+ */
+class DirectorySyncBatcher {
+  private running = false;
+  private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(private readonly fsync: () => Promise<void>) {}
+
+  sync(): Promise<void> {
+    return new Promise<void>((resolveSync, rejectSync) => {
+      this.waiting.push({ resolve: resolveSync, reject: rejectSync });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
+      try {
+        await this.fsync();
+        for (const waiter of batch) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.running = false;
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,121 @@
+// Builds the value of the Received: trace field that `add Received` prepends (RFC 5321 section 4.4), naming
+// the protocol as RFC 3848 registers it (ESMTP, ESMTPS, ESMTPA, ESMTPSA).
+//
+// The HELO name and reverse-DNS name come from the client, so each is used as a Domain only when it is one
+// (RFC 5321 section 4.1.2); a HELO name that is not goes into a comment with its specials escaped, and the
+// field always parses.
+
+import { isIPv4, isIPv6 } from 'node:net';
+import { formatRfc5322Date } from './rfc5322Date.js';
+
+export type ReceivedProtocol = 'ESMTP' | 'ESMTPS' | 'ESMTPA' | 'ESMTPSA' | 'SMTP';
+
+export type ReceivedFieldInput = {
+  /** the argument of EHLO/HELO as the client sent it */
+  heloName: string;
+  /** the client's IP address, null when unknown */
+  clientAddress: string | null;
+  /** the client's name from reverse DNS, when there is one */
+  clientHostname?: string;
+  /** our hostname */
+  hostname: string;
+  protocol: ReceivedProtocol;
+  queueId?: string;
+  /** the one envelope recipient, when there is only one (RFC 5321 section 7.6: several would be disclosed) */
+  recipient?: string;
+  tlsCipher?: string;
+  date: Date;
+};
+
+// RFC 5321 section 4.1.2: sub-domain = Let-dig [Ldh-str]
+const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+// RFC 5321 section 4.1.3: address-literal, checked further with node:net
+const ADDRESS_LITERAL = /^\[(?:IPv6:)?([^\]]+)\]$/i;
+// RFC 5322 section 3.2.3: atext, for the Atom after "id"
+const ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
+// our own hostname only has to keep the field's structure: no spaces, specials or controls
+const OWN_HOSTNAME = /^(?:[A-Za-z0-9._-]+|\[[A-Za-z0-9.:]+\])$/;
+
+/**
+ * e.g. `from client.example (client.example [127.0.0.1]) by msa.example.test (msa) with ESMTPSA id ABC;
+ * Sat, 28 Nov 2026 17:11:32 +0000`, on one line: the header edit folds it.
+ */
+export function receivedFieldValue(input: ReceivedFieldInput): string {
+  if (!OWN_HOSTNAME.test(input.hostname)) {
+    throw new TypeError(`hostname \`${input.hostname}\` cannot stand in a Received: field`);
+  }
+  if (input.queueId !== undefined && !ATOM.test(input.queueId)) {
+    throw new TypeError(`queue id \`${input.queueId}\` is not an atom`);
+  }
+
+  const literal = input.clientAddress === null ? null : addressLiteral(input.clientAddress);
+  const reverseName =
+    input.clientHostname !== undefined && DOMAIN.test(input.clientHostname) ? input.clientHostname : null;
+  // RFC 5321 section 4.4: TCP-info = address-literal / ( Domain FWS address-literal )
+  const tcpInfo = literal === null ? null : reverseName === null ? literal : `${reverseName} ${literal}`;
+  const heloIsName = DOMAIN.test(input.heloName) || isAddressLiteral(input.heloName);
+
+  const parts: string[] = [];
+  if (heloIsName) {
+    parts.push(`from ${input.heloName}`);
+    if (tcpInfo !== null) {
+      parts.push(`(${tcpInfo})`);
+    }
+  } else {
+    // From-domain must be a Domain or an address literal, so the client's address stands in for it
+    parts.push(`from ${literal ?? 'unknown'}`);
+    if (tcpInfo !== null) {
+      parts.push(`(${tcpInfo})`);
+    }
+    if (input.heloName !== '') {
+      parts.push(`(helo=${commentText(input.heloName)})`);
+    }
+  }
+  parts.push(`by ${input.hostname} (msa)`);
+  parts.push(`with ${input.protocol}`);
+  if (input.tlsCipher !== undefined && input.tlsCipher !== '') {
+    parts.push(`(cipher=${commentText(input.tlsCipher)})`);
+  }
+  if (input.queueId !== undefined) {
+    parts.push(`id ${input.queueId}`);
+  }
+  // RFC 5321 section 4.4: For = "FOR" FWS ( Path / Mailbox ); left out when it would not be a Path
+  if (input.recipient !== undefined && /^[^\s<>()\\\x00-\x1f\x7f]+@[^\s<>()\\\x00-\x1f\x7f@]+$/.test(input.recipient)) {
+    parts.push(`for <${input.recipient}>`);
+  }
+  return `${parts.join(' ')}; ${formatRfc5322Date(input.date)}`;
+}
+
+/** `[192.0.2.1]` or `[IPv6:2001:db8::1]` (RFC 5321 section 4.1.3); null for anything else. */
+export function addressLiteral(address: string): string | null {
+  // a dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped !== null && isIPv4(mapped[1]!)) {
+    return `[${mapped[1]}]`;
+  }
+  if (isIPv4(address)) {
+    return `[${address}]`;
+  }
+  // a zone index (fe80::1%eth0) names an interface of ours and has no place in an address literal
+  const withoutZone = address.replace(/%.*$/, '');
+  if (isIPv6(withoutZone)) {
+    return `[IPv6:${withoutZone}]`;
+  }
+  return null;
+}
+
+function isAddressLiteral(text: string): boolean {
+  const m = ADDRESS_LITERAL.exec(text);
+  if (m === null) {
+    return false;
+  }
+  return text.slice(1, 6).toLowerCase() === 'ipv6:' ? isIPv6(m[1]!) : isIPv4(m[1]!);
+}
+
+/** Text made safe for a comment: specials quoted (RFC 5322 section 3.2.2), anything unprintable as "?". */
+function commentText(text: string): string {
+  return text
+    .slice(0, 255)
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/[()\\]/g, (ch) => `\\${ch}`);
+}

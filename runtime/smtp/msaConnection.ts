@@ -1,0 +1,91 @@
+// smtp-server, adapted where msa must differ from its defaults: replies keep
+// the policy's enhanced codes, addresses reach the policy unjudged, EHLO
+// advertises what the decision core says, AUTH asks the core first, and ETRN,
+// VRFY, EXPN are refused as RFC 6409 wants. Everything else is smtp-server's.
+import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
+import { Replies } from "../decision/replies.js";
+import { parseAddressCommand } from "./addressCommand.js";
+import { ENHANCED_PREFIX, replyText } from "./replyError.js";
+
+/** What a connection asks the submission server (the policy) while it runs. */
+export interface ConnectionPolicy {
+  /** Whether EHLO offers AUTH right now. */
+  offersAuth(connection: MsaConnection): boolean;
+  /** May AUTH start? Returns the refusal's reply text, or null. */
+  refuseAuth(connection: MsaConnection): { code: number; text: string } | null;
+  closed(connection: MsaConnection): void;
+}
+
+export class MsaConnection extends SMTPConnection {
+  constructor(private readonly policy: ConnectionPolicy, server: unknown, socket: unknown, options: unknown) {
+    super(server, socket, options);
+    this.once("close", () => policy.closed(this));
+  }
+
+  override send(code: number, data?: string | string[], context?: string | false): void {
+    // A reply text that starts with an enhanced code is the policy's: print it as is.
+    if (typeof data === "string" && ENHANCED_PREFIX.test(data)) return super.send(code, data, false);
+    super.send(code, data, context);
+  }
+
+  override _parseAddressCommand(name: string, command: Buffer | string): unknown {
+    return parseAddressCommand(name, command.toString());
+  }
+
+  override handler_EHLO(command: Buffer | string, callback: () => void): void {
+    // smtp-server offers AUTH whenever it is configured; the policy decides per session.
+    this.session.disabledCommands = this.policy.offersAuth(this) ? [] : ["AUTH"];
+    try {
+      super.handler_EHLO(command, callback);
+    } finally {
+      this.session.disabledCommands = undefined;
+    }
+  }
+
+  override handler_AUTH(command: Buffer | string, callback: () => void): void {
+    const refusal = this.policy.refuseAuth(this);
+    if (refusal) {
+      this.send(refusal.code, refusal.text);
+      return callback();
+    }
+    super.handler_AUTH(command, callback);
+  }
+
+  // RFC 6409 section 3.3 leaves ETRN to MTAs; VRFY and EXPN would let anyone probe logins.
+  handler_ETRN(_command: Buffer | string, callback: () => void): void {
+    this.send(Replies.commandNotAllowed.code, replyText(Replies.commandNotAllowed));
+    callback();
+  }
+
+  handler_VRFY(_command: Buffer | string, callback: () => void): void {
+    this.handler_ETRN(_command, callback);
+  }
+
+  handler_EXPN(_command: Buffer | string, callback: () => void): void {
+    this.handler_ETRN(_command, callback);
+  }
+}
+
+/** An SMTPServer whose connections are `MsaConnection`s. */
+export class MsaSmtpServer extends SMTPServer {
+  readonly connectionsById = new Map<string, MsaConnection>();
+
+  constructor(private readonly policy: ConnectionPolicy, options: SMTPServerOptions) {
+    super(options);
+  }
+
+  override connect(socket: unknown, socketOptions: unknown): void {
+    const self = this as unknown as {
+      connections: Set<MsaConnection>;
+      _onError(error: Error): void;
+      _onClientConnect(data: unknown): void;
+    };
+    const connection = new MsaConnection(this.policy, this, socket, socketOptions);
+    self.connections.add(connection);
+    this.connectionsById.set(connection.id, connection);
+    connection.on("error", (error: Error) => self._onError(error));
+    connection.on("connect", (data: unknown) => self._onClientConnect(data));
+    connection.init();
+  }
+}

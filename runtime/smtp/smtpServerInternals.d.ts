@@ -1,0 +1,19 @@
+// Types for the part of smtp-server's connection class that msa extends
+// (the package publishes types for the server only).
+declare module "smtp-server/lib/smtp-connection.js" {
+  import type { EventEmitter } from "node:events";
+  import type { SMTPServerSession } from "smtp-server";
+
+  export class SMTPConnection extends EventEmitter {
+    constructor(server: unknown, socket: unknown, options: unknown);
+    id: string;
+    session: SMTPServerSession & { disabledCommands?: string[] };
+    secure: boolean;
+    remoteAddress: string;
+    send(code: number, data?: string | string[], context?: string | false): void;
+    init(): void;
+    handler_EHLO(command: Buffer | string, callback: () => void): void;
+    handler_AUTH(command: Buffer | string, callback: () => void): void;
+    _parseAddressCommand(name: string, command: Buffer | string): unknown;
+  }
+}
