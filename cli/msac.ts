@@ -59,6 +59,92 @@ program
     process.exitCode = await runDevCertificate(dir, options, processIo);
   });
 
+program
+  .command("simulate")
+  .description("run a simulated SMTP session (stdin, --script, or the one-line options) against a policy, printing replies and the rules behind them")
+  .argument("<file>", "policy file")
+  .option("--script <file>", "read the session from this file instead of standard input")
+  .addOption(new Option("--trace <level>", "which rules to show: none, decisions (refusals and changes) or all").choices(["none", "decisions", "all"]))
+  .option("--auth <login>", "one-line form: authenticate as this login")
+  .option("--mail-from <address>", "one-line form: the MAIL FROM address")
+  .option("--rcpt <address...>", "one-line form: RCPT TO addresses")
+  .option("--tls", "one-line form: TLS is active")
+  .option("--from <ip>", "the client's IP address")
+  .option("--helo <name>", "one-line form: the EHLO name")
+  .option("--listener <port>", "the listener the session arrives on (PORT or ADDRESS:PORT; default the first)")
+  .option("--now <date>", "the clock for Date and Received (ISO 8601)")
+  .action(async (file: string, options: import("./simulate.js").SimulateOptions) => {
+    const { runSimulate } = await import("./simulate.js");
+    process.exitCode = await runSimulate(file, options, processIo);
+  });
+
+program
+  .command("test")
+  .description("run policy test files (*.msa.test) against their policies")
+  .argument("[path...]", "test files or folders to search for *.msa.test (default: policies)")
+  .option("--coverage", "list the policy rules no case exercised")
+  .option("--min-coverage <percent>", "fail when a policy's rule coverage is under this percentage")
+  .addOption(new Option("--format <format>", "report format").choices(["text", "json"]).default("text"))
+  .action(async (paths: string[], options: import("./policyTest.js").PolicyTestOptions) => {
+    const { runPolicyTests } = await import("./policyTest.js");
+    process.exitCode = await runPolicyTests(paths, options, processIo);
+  });
+
+program
+  .command("explain")
+  .description("print the explanation of a diagnostic code such as MSA3005")
+  .argument("<code>", "diagnostic code")
+  .action(async (code: string) => {
+    const { runExplain } = await import("./explain.js");
+    process.exitCode = runExplain(code, processIo);
+  });
+
+program
+  .command("fmt")
+  .description("print policy files in canonical layout (comments kept)")
+  .argument("<file...>", "policy files")
+  .option("--check", "change nothing; exit 1 when a file is not formatted")
+  .option("--write", "rewrite the files in place")
+  .action(async (files: string[], options: { check?: boolean; write?: boolean }) => {
+    const { runFmt } = await import("./fmt.js");
+    process.exitCode = runFmt(files, options, processIo);
+  });
+
+program
+  .command("print")
+  .description("print the effective policy with every default written out")
+  .argument("<file>", "policy file")
+  .option("--changed", "only what differs from the defaults")
+  .action(async (file: string, options: { changed?: boolean }) => {
+    const { runPrint } = await import("./print.js");
+    process.exitCode = runPrint(file, options, processIo);
+  });
+
+program
+  .command("lsp")
+  .description("run the policy language server over standard input and output")
+  .option("--stdio", "use standard input and output (the default and only transport)")
+  .action(async () => {
+    const { runLsp } = await import("./lsp.js");
+    runLsp();
+  });
+
+program
+  .command("queue")
+  .description("the store-and-forward queue: list, show ID, retry [ID], delete ID, bounce ID, run (forward in the foreground)")
+  .argument("<action>", "list | show | retry | delete | bounce | run")
+  .argument("[id]", "queue ID (from list)")
+  .option("--policy <file>", "the policy whose spool folder to use")
+  .option("--compiled <file>", "a compiled rule graph instead of the policy")
+  .option("--spool <dir>", "the spool folder itself")
+  .option("--relay <url>", "with --spool and run: the next hop (smtp://HOST:PORT)")
+  .option("--hostname <name>", "name in DSNs and EHLO (default: the policy's hostname)")
+  .option("--json", "list: one JSON object per record")
+  .action(async (action: string, id: string | undefined, options: Record<string, string | boolean | undefined>) => {
+    const { runQueue } = await import("./queue.js");
+    process.exitCode = await runQueue(action, id, options, processIo);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -56,6 +56,7 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       for (const problem of parsed.problems) {
         const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
         diagnostics.push(diagnostic("usersFileLine", file.shown, span, problem.message, {
+          hint: "each line is `LOGIN:HASH`; `msac passwd LOGIN` prints one",
           related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
         }));
       }

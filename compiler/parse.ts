@@ -14,16 +14,22 @@ function isPositioned(token: IToken | undefined): token is IToken {
   return !!token && !Number.isNaN(token.startOffset) && token.image !== "";
 }
 
-/** Where to underline a parser error: the offending token, or just after the previous one when recovery has no position. */
+/**
+ * Where to underline a parser error: the offending token; but when the line
+ * ended too early (or recovery invented the token), the point just after the
+ * previous token, so the caret stands where something is missing, not after a comment.
+ */
 function errorSpan(error: IRecognitionException, text: string): Span {
   const token = error.token;
-  if (isPositioned(token)) {
-    // A newline is underlined as one column at the end of the line.
-    return token.tokenType === Newline ? { start: token.startOffset, end: token.startOffset + 1 } : spanOfToken(token);
-  }
+  if (isPositioned(token) && token.tokenType !== Newline) return spanOfToken(token);
   const previous = (error as IRecognitionException & { previousToken?: IToken }).previousToken;
-  const at = isPositioned(previous) ? spanOfToken(previous).end : text.length;
-  return { start: at, end: at };
+  if (isPositioned(previous) && previous.tokenType !== Newline) {
+    const at = spanOfToken(previous).end;
+    return { start: at, end: at };
+  }
+  // Nothing before it on the line: a newline is underlined as one column at the end of the line.
+  if (isPositioned(token)) return { start: token.startOffset, end: token.startOffset + 1 };
+  return { start: text.length, end: text.length };
 }
 
 export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> {
@@ -34,7 +40,7 @@ export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> 
     const char = String.fromCodePoint(text.codePointAt(error.offset) ?? 0);
     const span = { start: error.offset, end: error.offset + char.length };
     diagnostics.push(diagnostic("invalidCharacter", file, span, `unexpected character ${showCharacter(char)}`, {
-      hint: /\s/.test(char) ? "use plain spaces or tabs between words" : undefined,
+      hint: char === "\r" ? "save the file with LF or CRLF line endings" : /[\s\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064]/.test(char) ? "delete it; separate words with plain spaces or tabs" : undefined,
     }));
   }
   for (const token of lexed.tokens) {
@@ -63,7 +69,10 @@ const CHARACTER_NAMES: Record<string, string> = {
   "\u000b": "vertical tab",
   "\u000c": "form feed",
   "\u200b": "zero-width space",
-  "\ufeff": "byte order mark",
+  "\u200c": "zero-width non-joiner",
+  "\u200d": "zero-width joiner",
+  "\u00ad": "soft hyphen",
+  "\u2060": "word joiner",
 };
 
 /** A character as a message shows it: printable ones in backticks, invisible ones by code point and name. */

@@ -56,11 +56,15 @@ export class DiagnosticRenderer {
     if (d.span.end > 0 || map.text.length > 0) {
       const gutter = String(start.line).length;
       const lineText = map.lineText(start.line);
+      // Control characters would move the terminal's cursor: show them as their Control Pictures (U+2400 block).
+      const shownLine = lineText.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => String.fromCharCode(c === "\x7f" ? 0x2421 : 0x2400 + c.charCodeAt(0)));
+      // Tabs before the span are repeated under it, so the caret lines up whatever the tab width.
+      const indent = lineText.slice(0, start.column - 1).replace(/[^\t]/g, " ");
       const endOnLine = Math.min(d.span.end, d.span.start + Math.max(lineText.length - start.column + 1, 1));
       const width = Math.max(1, endOnLine - d.span.start);
       const pad = " ".repeat(gutter);
-      out.push(`${paint("blue", `${start.line} |`)} ${lineText}`);
-      out.push(`${paint("blue", `${pad} |`)} ${" ".repeat(start.column - 1)}${paint(d.severity, "^".repeat(width))}`);
+      out.push(`${paint("blue", `${start.line} |`)} ${shownLine}`);
+      out.push(`${paint("blue", `${pad} |`)} ${indent}${paint(d.severity, "^".repeat(width))}`);
       if (d.hint) out.push(`${paint("blue", `${pad} =`)} help: ${d.hint}`);
       for (const r of d.related ?? []) {
         const at = this.map(r.file).position(r.span.start);

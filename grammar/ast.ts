@@ -99,6 +99,8 @@ function spanOfTokens(tokens: IToken[]): Span {
 
 class AstBuilder extends BaseCstVisitor {
   problems: AstProblem[] = [];
+  /** The tokens of the statement being visited (kept out of the rule objects, which hold only values and spans). */
+  private statementTokens: IToken[] = [];
 
   constructor() {
     super();
@@ -121,7 +123,9 @@ class AstBuilder extends BaseCstVisitor {
       if (node.recoveredNode) return undefined;
       const tokens = tokensOf(node);
       if (tokens.length === 0) return undefined;
-      return this.visit(node, { span: spanOfTokens(tokens), verb: spanOfToken(tokens[0]), tokens }) as Rule | undefined;
+      this.statementTokens = tokens;
+      const base: RuleBase = { span: spanOfTokens(tokens), verb: spanOfToken(tokens[0]) };
+      return this.visit(node, base) as Rule | undefined;
     }
     return undefined;
   }
@@ -243,8 +247,8 @@ class AstBuilder extends BaseCstVisitor {
     return relay && { kind: "deliver", ...base, relay };
   }
 
-  unknownRule(_c: Children, base: RuleBase & { tokens: IToken[] }): undefined {
-    this.problems.push({ kind: "unknownRule", span: base.verb, word: base.tokens[0].image });
+  unknownRule(_c: Children, base: RuleBase): undefined {
+    this.problems.push({ kind: "unknownRule", span: base.verb, word: this.statementTokens[0].image });
     return undefined;
   }
 

@@ -4,8 +4,12 @@
 // formatter and the language server get them back.
 import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
+// Invisible format characters (zero-width spaces and joiners, soft hyphen, direction marks) are
+// never part of a word: pasted into a policy they would make `Date` differ from `Date`; the lexer
+// reports them instead.
+const INVISIBLE = String.raw`\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff`;
 // Characters that end a bare word: space, quotes, braces, colon, comma, comment.
-const WORD_END = String.raw`(?![^\s"{}:,#])`;
+const WORD_END = String.raw`(?![^\s"{}:,#${INVISIBLE}])`;
 
 /** Any token but the end of a line: what a line the parser does not know may contain. */
 export const Anything = createToken({ name: "Anything", pattern: Lexer.NA, label: "anything" });
@@ -13,8 +17,10 @@ export const Anything = createToken({ name: "Anything", pattern: Lexer.NA, label
 export const NotAVerb = createToken({ name: "NotAVerb", pattern: Lexer.NA, label: "not a rule" });
 const VALUE = [NotAVerb, Anything];
 
-export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, label: "end of line", line_breaks: true });
+export const Newline = createToken({ name: "Newline", pattern: /\r?\n/, label: "the end of the line", line_breaks: true });
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t]+/, group: Lexer.SKIPPED });
+// Editors on Windows may save a byte order mark; it is invisible and means nothing here.
+export const ByteOrderMark = createToken({ name: "ByteOrderMark", pattern: /\uFEFF/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
 
 export const LBrace = createToken({ name: "LBrace", pattern: "{", categories: VALUE, label: "`{`" });
@@ -38,7 +44,7 @@ export const UnterminatedString = createToken({
 export const Url = createToken({
   name: "Url",
   categories: VALUE,
-  pattern: new RegExp(String.raw`[a-z][a-z0-9+.-]*://[^\s"#]*`),
+  pattern: new RegExp(String.raw`[a-z][a-z0-9+.-]*://[^\s"#${INVISIBLE}]*`),
   label: "a URL such as `smtp://127.0.0.1:25`",
 });
 export const HostPort = createToken({
@@ -68,13 +74,13 @@ export const NumberLiteral = createToken({
 export const Address = createToken({
   name: "Address",
   categories: VALUE,
-  pattern: new RegExp(String.raw`[^\s"{}:,#@]*@[^\s"{}:,#@]+`),
+  pattern: new RegExp(String.raw`[^\s"{}:,#@${INVISIBLE}]*@[^\s"{}:,#@${INVISIBLE}]+`),
   label: "an address such as `alice@example.com`",
 });
 
 /** Any bare word: domains, logins, header names. Keywords are also names, so a login called `log` still parses. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
-export const Word = createToken({ name: "Word", pattern: /[^\s"{}:,#]+/, categories: [Name, NotAVerb, Anything], label: "a name" });
+export const Word = createToken({ name: "Word", pattern: new RegExp(String.raw`[^\s"{}:,#${INVISIBLE}]+`), categories: [Name, NotAVerb, Anything], label: "a name" });
 
 function keyword(word: string): TokenType {
   return createToken({
@@ -126,7 +132,7 @@ export const RuleVerbs = [
 ] as const;
 
 export const allTokens: TokenType[] = [
-  Newline, WhiteSpace, Comment,
+  Newline, WhiteSpace, ByteOrderMark, Comment,
   LBrace, RBrace,
   StringLiteral, UnterminatedString,
   Url, HostPort, Size, Duration, NumberLiteral, Address,

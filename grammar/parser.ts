@@ -18,7 +18,22 @@ const VERB_TOKENS: ReadonlySet<TokenType> = new Set(RuleVerbs.map((verb) => K[ve
 class PolicyParser extends CstParser {
   constructor() {
     super(allTokens, { recoveryEnabled: true, errorMessageProvider: policyErrorMessages, maxLookahead: 3 });
+    // chevrotain's in-repetition recovery skips ahead to re-enter a loop. After a `senders` block
+    // that was never closed, that would re-enter the block at every following line and report
+    // each one; when the loop stopped at a rule's verb, the `}` mismatch alone is reported instead.
+    // (An instance property chevrotain 11 sets when recovery is on; `test/compiler/recovery.test.ts` pins it.)
+    const self = this as unknown as { attemptInRepetitionRecovery: (...args: unknown[]) => void };
+    const inRepetitionRecovery = self.attemptInRepetitionRecovery;
+    self.attemptInRepetitionRecovery = function (this: PolicyParser, ...args: unknown[]) {
+      if (VERB_TOKENS.has(this.LA(1).tokenType)) return;
+      inRepetitionRecovery.apply(this, args);
+    };
     this.performSelfAnalysis();
+  }
+
+  /** A missing end of line is not invented: the rest of the line is skipped instead, so one line never becomes two rules. */
+  protected override canTokenTypeBeInsertedInRecovery(type: TokenType): boolean {
+    return type !== Newline;
   }
 
   /**

@@ -2,7 +2,7 @@
 // sentence, lowercase, the user's text in backticks, advice after `HELP_SEPARATOR`
 // (split off into the diagnostic's hint by the AST builder).
 import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
-import { Newline, UnterminatedString } from "./lexer.js";
+import { Address, Duration, Name, Newline, NumberLiteral, RBrace, Size, UnterminatedString, Word } from "./lexer.js";
 import { closestMatch } from "./spelling.js";
 
 export const HELP_SEPARATOR = "\nhelp: ";
@@ -14,19 +14,45 @@ function describe(token: IToken): string {
   return "`" + token.image + "`";
 }
 
-function labelOf(type: TokenType): string {
+/** What a bare name is in each rule that takes one, so a message says "a domain" rather than "a name". */
+const NAME_IN_RULE: Record<string, string> = {
+  hostnameRule: "a host name such as `msa.example.com`",
+  qualifyRule: "a domain such as `example.com`",
+  addRule: "a header name such as `Date`",
+  logRule: "`errors`, `info` or `debug`",
+  senderEntry: "a login",
+  loginName: "a login",
+};
+
+function labelOf(type: TokenType, ruleName = ""): string {
+  if ((type === Name || type === Word) && NAME_IN_RULE[ruleName]) return NAME_IN_RULE[ruleName];
   return type.LABEL ?? type.name;
 }
 
+/**
+ * The tokens worth naming in "expected ...": where the grammar also accepts
+ * near misses so that the checker can explain them (a size without a unit, an
+ * address without `@`), only the real form is named.
+ */
+function worthNaming(types: TokenType[]): TokenType[] {
+  let named = types.filter((t) => t !== UnterminatedString);
+  if (named.includes(Size)) named = named.filter((t) => t !== NumberLiteral && t !== Duration && t !== Word);
+  if (named.includes(Address)) named = named.filter((t) => t !== Name);
+  return named;
+}
+
+function expectedList(types: TokenType[], ruleName: string): string {
+  return listOf(worthNaming(types).map((type) => labelOf(type, ruleName)));
+}
+
 function listOf(labels: string[]): string {
-  // An unterminated string is parsed (so that the lexer's diagnostic stands alone) but never expected.
-  const unique = [...new Set(labels)].filter((l) => l !== UnterminatedString.LABEL);
+  const unique = [...new Set(labels)];
   if (unique.length <= 1) return unique[0] ?? "nothing";
   return unique.slice(0, -1).join(", ") + " or " + unique[unique.length - 1];
 }
 
 function keywordWords(types: TokenType[]): string[] {
-  return types.map(labelOf).filter((l) => /^`[a-z]+`$/.test(l)).map((l) => l.slice(1, -1));
+  return types.map((type) => labelOf(type)).filter((l) => /^`[a-z]+`$/.test(l)).map((l) => l.slice(1, -1));
 }
 
 function withSuggestion(message: string, actual: IToken, expected: TokenType[]): string {
@@ -34,20 +60,30 @@ function withSuggestion(message: string, actual: IToken, expected: TokenType[]):
   return suggestion && actual.image !== "" ? `${message}${HELP_SEPARATOR}did you mean \`${suggestion}\`?` : message;
 }
 
+/** Advice for a mismatch that has one likely cause. */
+function mismatchHelp(expected: TokenType, ruleName: string): string | undefined {
+  if (expected === RBrace) return "close the `senders` block with `}` on a line of its own";
+  if (expected === Newline && ruleName === "senderEntry") return "separate addresses with `,`";
+  if (expected === Newline) return "one rule stands on one line";
+  return undefined;
+}
+
 export const policyErrorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
-    return withSuggestion(`expected ${labelOf(expected)}, found ${describe(actual)}`, actual, [expected]);
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const message = `expected ${expectedList([expected], ruleName)}, found ${describe(actual)}`;
+    const help = mismatchHelp(expected, ruleName);
+    return help ? `${message}${HELP_SEPARATOR}${help}` : withSuggestion(message, actual, [expected]);
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `unexpected ${describe(firstRedundant)}`;
   },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual }) {
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const first = actual[0];
     const starts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0])).filter((t): t is TokenType => !!t);
-    return withSuggestion(`expected ${listOf(starts.map(labelOf))}, found ${describe(first)}`, first, starts);
+    return withSuggestion(`expected ${expectedList(starts, ruleName)}, found ${describe(first)}`, first, starts);
   },
-  buildEarlyExitMessage({ expectedIterationPaths, actual }) {
+  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
     const starts = expectedIterationPaths.map((path) => path[0]).filter((t): t is TokenType => !!t);
-    return withSuggestion(`expected ${listOf(starts.map(labelOf))}, found ${describe(actual[0])}`, actual[0], starts);
+    return withSuggestion(`expected ${expectedList(starts, ruleName)}, found ${describe(actual[0])}`, actual[0], starts);
   },
 };

@@ -256,14 +256,27 @@ export class SubmissionServer implements ConnectionPolicy {
         clientAddress: state.clientAddress,
         heloName: state.heloName ?? "",
         sessionId: session.id,
+        // The id in our Received field, so a spool record can be matched to its trace field
+        // (SpoolWriter names records with ids of its own).
+        queueId,
       });
       this.sessions.set(session.id, { ...decision.state, transaction: null });
       if (outcome.kind === "accepted") {
         this.log.info(
-          { event: "accept", session: session.id, client: state.clientAddress, login: state.login, queueId: outcome.id, size: message.length, recipients: envelope.recipients.length, from: envelope.mailFrom },
+          {
+            event: "accept",
+            session: session.id,
+            client: state.clientAddress,
+            login: state.login,
+            queueId,
+            ...(outcome.id !== queueId ? { deliveredAs: outcome.id } : {}),
+            size: message.length,
+            recipients: envelope.recipients.length,
+            from: envelope.mailFrom,
+          },
           "message accepted",
         );
-        return callback(null, `2.0.0 Ok: queued as ${outcome.id}`);
+        return callback(null, `2.0.0 Ok: queued as ${queueId}`);
       }
       const reply: Reply = { code: outcome.kind === "temporary" ? 451 : outcome.code, enhanced: outcome.enhanced, text: outcome.text };
       this.logRefusal(session, "deliver", reply, this.graph.deliver.origin, outcome.text);

@@ -5,6 +5,7 @@ import type { DeliveryOutcome, Envelope } from "./envelope.js";
 import { relayMessage } from "./relayClient.js";
 import type { SpoolMeta } from "./spoolRecord.js";
 import { SpoolWriter } from "./spoolWriter.js";
+import { notifySpooled } from "../queue/spoolEvents.js";
 
 export type Deliver = (envelope: Envelope, message: Buffer, meta: SpoolMeta) => Promise<DeliveryOutcome>;
 
@@ -12,11 +13,20 @@ export function createDelivery(node: DeliveryNode, hostname: string): Deliver {
   switch (node.kind) {
     case "Relay":
       return (envelope, message) => relayMessage({ url: node.url }, envelope, message, { clientName: hostname });
-    case "Spool":
-    case "SpoolThenRelay": {
+    case "Spool": {
       // Concurrent sessions share the directory fsync (group commit); each record is still fsync'd itself.
       const writer = new SpoolWriter({ dir: node.dir, groupCommit: true });
       return (envelope, message, meta) => writer.write(envelope, message, meta);
+    }
+    case "SpoolThenRelay": {
+      // Store and forward: accepted = durably spooled, exactly as `deliver spool`; the queue
+      // runner (runtime/queue/queueRunner.ts, started beside the server) forwards the record.
+      const writer = new SpoolWriter({ dir: node.dir, groupCommit: true });
+      return async (envelope, message, meta) => {
+        const outcome = await writer.write(envelope, message, meta);
+        if (outcome.kind === "accepted") notifySpooled(node.dir);
+        return outcome;
+      };
     }
   }
 }

@@ -1,6 +1,5 @@
-// In-line relay (`deliver relay smtp://HOST:PORT`): hands one message to the next hop over SMTP
-// and maps what happened to the reply our client gets (RFC 6409 section 4: 250 only after the
-// next hop's 250). One connection per message, always closed; no pooling yet.
+// In-line relay (`deliver relay smtp://HOST:PORT`): hands one message to the next hop over SMTP,
+// one connection per message, and maps what happened to the reply our client gets.
 //
 // Decisions:
 // - SMTP has no per-recipient reply after DATA (LMTP does, RFC 2033), so the whole message
@@ -51,7 +50,11 @@ export type RecipientResult =
   | { address: string; status: 'accepted' }
   | { address: string; status: 'temporary' | 'permanent'; code: number; enhanced: string; text: string };
 
-export type RelayOutcome = DeliveryOutcome & { perRecipient?: RecipientResult[] };
+export type RelayOutcome = DeliveryOutcome & {
+  perRecipient?: RecipientResult[];
+  /** EHLO keywords of the next hop (upper case), once it answered EHLO: the queue runner checks DSN */
+  nextHopExtensions?: string[];
+};
 
 export interface RelayEndpoint {
   secure: boolean;
@@ -147,7 +150,9 @@ export async function relayMessage(
   let deadlineTimer: NodeJS.Timeout | undefined;
   const failure = new Promise<never>((_, reject) => {
     connection.on('error', reject);
-    connection.once('end', () => reject(new RelayConnectionEnded()));
+    // nodemailer closes (emitting 'end') just before it hands a 421 or a refusal to the send
+    // callback: give that callback the chance to settle first
+    connection.once('end', () => setImmediate(() => reject(new RelayConnectionEnded())));
     deadlineTimer = setTimeout(
       () => reject(new RelayDeadlineExceeded()),
       options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
@@ -196,6 +201,7 @@ export async function relayMessage(
       id: queueIdFromReply(info.response) ?? connection.id,
       detail: `relayed to ${where}: ${singleLine(info.response)}` + (refused ? ` (${refused} recipient(s) refused)` : ''),
       perRecipient,
+      nextHopExtensions: [...extensions],
     };
   } catch (error) {
     const clientError = error as SmtpClientError;

@@ -4,8 +4,10 @@
 // Layout (maildir-like, so a record appears in new/ whole or not at all):
 //   DIR/tmp/<id>       being written; never read by anyone; removed on error
 //   DIR/new/<id>.msg   complete, fsync'd record, renamed here atomically (rename(2))
-// A queue runner claims a record by renaming it out of new/ into a folder of its own, and
-// keeps retry state beside it: a record is written once and never rewritten.
+// The queue runner (runtime/queue/) keeps a record in new/ until every recipient is done, and
+// records its attempts in the optional `queue` field by rewriting the whole record crash-safely
+// (tmp/, fsync, rename over the old name, fsync of new/). Lock files in DIR/lock/ serialise
+// the runner and `msac queue`. See docs/queue.md.
 //
 // Record format, version 1: one line of JSON (UTF-8, no raw line break inside, ended by a
 // single LF), then the message bytes exactly as received, up to the end of the file:
@@ -51,6 +53,43 @@ export interface SpoolRecordHeader {
   size: number;
   envelope: Envelope;
   meta: SpoolMeta;
+  /** store and forward: what the queue runner did so far; absent until its first attempt */
+  queue?: QueueState;
+}
+
+/** Where one recipient stands. `delivered` and `failed` are final: never sent again. */
+export interface RecipientState {
+  address: string;
+  state: 'pending' | 'delivered' | 'failed';
+  /** the last reply about this recipient (final for delivered/failed, the last deferral for pending) */
+  code?: number;
+  enhanced?: string;
+  text?: string;
+  /** ISO 8601 of the change to the final state */
+  at?: string;
+  /** a DSN about the final state was queued (or none was due); delayNotified: a delay DSN was queued */
+  reported?: boolean;
+  delayNotified?: boolean;
+}
+
+/** One delivery attempt, for `msac queue show` and the logs. */
+export interface QueueAttempt {
+  at: string;
+  /** the outcome summary: delivered, deferred, refused, expired, bounced by admin */
+  result: string;
+  delivered: string[];
+  failed: string[];
+  deferred: string[];
+  text?: string;
+}
+
+export interface QueueState {
+  /** index-aligned with envelope.recipients */
+  recipients: RecipientState[];
+  attempts: QueueAttempt[];
+  /** ISO 8601: not before this time; the runner skips the record until then */
+  nextAttemptAt: string;
+  lastError?: string;
 }
 
 export interface SpoolRecord extends SpoolRecordHeader {
@@ -79,6 +118,7 @@ export function encodeSpoolRecord(
     size: message.length,
     envelope: header.envelope,
     meta: header.meta,
+    ...(header.queue ? { queue: header.queue } : {}),
   };
   return [Buffer.from(JSON.stringify(full) + '\n', 'utf8'), message];
 }
@@ -108,7 +148,7 @@ function validateHeader(value: unknown): SpoolRecordHeader {
   if (value.version !== SPOOL_RECORD_VERSION) {
     throw new SpoolRecordError(`unsupported spool record version ${String(value.version)}`);
   }
-  const { id, receivedAt, size, envelope, meta } = value;
+  const { id, receivedAt, size, envelope, meta, queue } = value;
   if (typeof id !== 'string' || typeof receivedAt !== 'string' || typeof size !== 'number') {
     throw new SpoolRecordError('spool record header lacks id, receivedAt or size');
   }
@@ -121,6 +161,16 @@ function validateHeader(value: unknown): SpoolRecordHeader {
     throw new SpoolRecordError(`spool record ${id} has a malformed envelope`);
   }
   if (!isObject(meta)) throw new SpoolRecordError(`spool record ${id} has malformed meta`);
+  if (
+    queue !== undefined &&
+    (!isObject(queue) ||
+      !Array.isArray(queue.recipients) ||
+      !Array.isArray(queue.attempts) ||
+      typeof queue.nextAttemptAt !== 'string' ||
+      queue.recipients.length !== envelope.recipients.length)
+  ) {
+    throw new SpoolRecordError(`spool record ${id} has a malformed queue state`);
+  }
   return {
     format: SPOOL_RECORD_FORMAT,
     version: SPOOL_RECORD_VERSION,
@@ -129,6 +179,7 @@ function validateHeader(value: unknown): SpoolRecordHeader {
     size,
     envelope: envelope as unknown as Envelope,
     meta: meta as SpoolMeta,
+    ...(queue !== undefined ? { queue: queue as unknown as QueueState } : {}),
   };
 }
 

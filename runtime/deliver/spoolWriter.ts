@@ -1,7 +1,8 @@
 // Durable local spool (`deliver spool "DIR"`): a message is accepted only once its record is
 // written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
 
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { DeliveryOutcome, Envelope } from './envelope.js';
@@ -67,15 +68,53 @@ export class SpoolWriter {
   }
 }
 
-/** One record, one directory fsync of its own (no group commit). */
+/**
+ * One record, one directory fsync of its own (no group commit). `options.id` gives the record a
+ * chosen id (the queue runner names a DSN after the record it reports on, so writing it twice
+ * after a crash replaces it instead of queueing a second one).
+ */
 export function writeSpoolRecord(
   dir: string,
   envelope: Envelope,
   message: Buffer,
   meta: SpoolMeta = {},
+  options: { id?: string; receivedAt?: Date } = {},
 ): Promise<DeliveryOutcome> {
   const spoolDir = resolve(dir);
-  return storeRecord(spoolDir, envelope, message, meta, () => fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER)));
+  return storeRecord(spoolDir, envelope, message, meta, () => fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER)), options);
+}
+
+/**
+ * Replaces a complete record crash-safely: the new bytes go to tmp/, are fsync'd, renamed over
+ * new/<id>.msg (atomic: a reader sees the old or the new record, never a mix) and new/ is
+ * fsync'd. Throws on failure; the old record is then still in place.
+ */
+export async function rewriteSpoolRecord(dir: string, record: SpoolRecord): Promise<void> {
+  const spoolDir = resolve(dir);
+  await ensureSpoolFolders(spoolDir);
+  const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomBytes(6).toString('hex')}`);
+  const { message, format: _format, version: _version, size: _size, ...header } = record;
+  try {
+    const handle = await open(tmpPath, 'wx', SPOOL_FILE_MODE);
+    try {
+      await writeFully(handle, encodeSpoolRecord(header, message));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmpPath, spoolRecordPath(spoolDir, record.id));
+  } catch (error) {
+    await rm(tmpPath, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER));
+}
+
+/** Removes a record for good (delivered, bounced or deleted) and makes the removal durable. */
+export async function removeSpoolRecord(dir: string, id: string): Promise<void> {
+  const spoolDir = resolve(dir);
+  await rm(spoolRecordPath(spoolDir, id), { force: true });
+  await fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER));
 }
 
 /** Reads a record back (for a queue runner, tools and tests); throws on a malformed record. */
@@ -92,7 +131,7 @@ export function spoolRecordPath(dir: string, id: string): string {
  * Removes what a crash left in DIR/tmp (records that were never acknowledged, so no client was
  * told 250 for them). Call it at startup, before any writer runs; returns the names removed.
  */
-export async function sweepSpoolTmp(dir: string): Promise<string[]> {
+export async function sweepSpoolTmp(dir: string, options: { olderThan?: Date } = {}): Promise<string[]> {
   const tmpFolder = join(resolve(dir), SPOOL_TMP_FOLDER);
   let names: string[];
   try {
@@ -100,6 +139,16 @@ export async function sweepSpoolTmp(dir: string): Promise<string[]> {
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return [];
     throw error;
+  }
+  if (options.olderThan) {
+    // a server that already accepts mail may be writing into tmp/: only what predates us goes
+    const limit = options.olderThan.getTime();
+    const old: string[] = [];
+    for (const name of names) {
+      const info = await stat(join(tmpFolder, name)).catch(() => undefined);
+      if (info && info.mtimeMs < limit) old.push(name);
+    }
+    names = old;
   }
   await Promise.all(names.map((name) => rm(join(tmpFolder, name), { force: true })));
   return names;
@@ -113,8 +162,9 @@ async function storeRecord(
   message: Buffer,
   meta: SpoolMeta,
   syncNewFolder: () => Promise<void>,
+  options: { id?: string; receivedAt?: Date } = {},
 ): Promise<DeliveryOutcome> {
-  const id = createSpoolId();
+  const id = options.id ?? createSpoolId();
   const tmpPath = join(dir, SPOOL_TMP_FOLDER, id);
   const recordPath = join(dir, SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
   let stage: 'opening' | 'tmp file exists' | 'record exists' = 'opening';
@@ -122,7 +172,7 @@ async function storeRecord(
     const handle = await openTmpFile(dir, tmpPath);
     stage = 'tmp file exists';
     try {
-      const receivedAt = new Date().toISOString();
+      const receivedAt = (options.receivedAt ?? new Date()).toISOString();
       await writeFully(handle, encodeSpoolRecord({ id, receivedAt, envelope, meta }, message));
       await handle.sync();
     } finally {
@@ -225,7 +275,7 @@ async function createSpoolFolders(dir: string): Promise<void> {
   for (const parent of parents) await fsyncDirectory(parent);
 }
 
-async function fsyncDirectory(path: string): Promise<void> {
+export async function fsyncDirectory(path: string): Promise<void> {
   const handle = await open(path, 'r');
   try {
     await handle.sync();

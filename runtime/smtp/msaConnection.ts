@@ -33,6 +33,17 @@ export class MsaConnection extends SMTPConnection {
     return parseAddressCommand(name, command.toString());
   }
 
+  // smtp-server refuses SIZE= over its `size` option itself, with no rule behind it; the
+  // policy's LimitSize node decides instead (RFC 1870 section 6), so only the syntax stays here.
+  override _validateMailParams(parsed: { args?: Record<string, string | true> | false }): unknown {
+    const args = parsed.args || {};
+    if (typeof args.SIZE === "string" && /^\d{1,20}$/.test(args.SIZE)) {
+      const { SIZE: _declared, ...rest } = args;
+      return super._validateMailParams({ ...parsed, args: rest });
+    }
+    return super._validateMailParams(parsed);
+  }
+
   override handler_EHLO(command: Buffer | string, callback: () => void): void {
     // smtp-server offers AUTH whenever it is configured; the policy decides per session.
     this.session.disabledCommands = this.policy.offersAuth(this) ? [] : ["AUTH"];

@@ -14,6 +14,7 @@ declare module "smtp-server/lib/smtp-connection.js" {
     init(): void;
     handler_EHLO(command: Buffer | string, callback: () => void): void;
     handler_AUTH(command: Buffer | string, callback: () => void): void;
+    _validateMailParams(parsed: { args?: Record<string, string | true> | false }): unknown;
     _parseAddressCommand(name: string, command: Buffer | string): unknown;
   }
 }

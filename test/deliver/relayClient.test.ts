@@ -49,6 +49,7 @@ async function startNextHop(options: NextHopOptions = {}): Promise<NextHop> {
     logger: false,
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
     ...serverOptions,
     onData(stream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
@@ -301,6 +302,19 @@ describe('refused and deferred', () => {
       code: 554,
       enhanced: '5.6.0',
     });
+  });
+
+  it('keeps the enhanced code of a 421 (RFC 5321 section 3.8: the next hop is closing)', async () => {
+    const hop = await startNextHop({ onMessage: () => replyError(421, '4.3.2 shutting down') });
+    expect(await relayMessage({ url: hop.url }, envelopeFor('bob@example.test'), MESSAGE)).toMatchObject({
+      kind: 'temporary',
+      code: 451,
+      enhanced: '4.3.2',
+    });
+    const port = await startRawServer((socket) => socket.end('421 4.7.0 too busy, try later\r\n'));
+    expect(
+      await relayMessage({ url: `smtp://127.0.0.1:${port}` }, envelopeFor('bob@example.test'), MESSAGE),
+    ).toMatchObject({ kind: 'temporary', code: 451, enhanced: '4.7.0' });
   });
 
   it('accepts when some recipients are refused for good, and lists them', async () => {

@@ -1,0 +1,226 @@
+// The benchmark harness: runs the five sections in one invocation and returns one report
+// object (what bench/results/latest.json holds). Sizes come from the configuration, so the
+// full run, `--quick` and the vitest smoke test run the same code at different scales.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { hashPassword } from "../runtime/auth/passwordHash.js";
+import { BENCH_LOGIN, BENCH_PASSWORD, wirePolicy } from "./benchPolicy.js";
+import { measureCompilerScale, type CompilerScaleRow } from "./compilerScale.js";
+import { measureIdleSessions, type ConcurrencyRow } from "./concurrency.js";
+import { measureDecisionCost, type DecisionCostRow } from "./decisionCost.js";
+import type { LoadStyle } from "./load.js";
+import { detectPostfix, type PostfixStatus } from "./postfix.js";
+import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine } from "./processes.js";
+import { measurePasswordCost, prepareWireFixture, runWire, type PasswordCost, type WireScenario, type WireServerKind } from "./wire.js";
+
+export type Section = "wire" | "postfix" | "decision" | "compiler" | "concurrency";
+export const ALL_SECTIONS: Section[] = ["wire", "postfix", "decision", "compiler", "concurrency"];
+
+export interface BenchConfig {
+  mode: "full" | "quick" | "test";
+  sections: Section[];
+  passwordScheme: "argon2id" | "bcrypt";
+  passwordRounds: number;
+  wire: {
+    /** Messages per round, per style (MUA style pays a password verification per message). */
+    messages: Record<LoadStyle, number>;
+    concurrency: number;
+    rounds: number;
+    warmup: number;
+    styles: LoadStyle[];
+    servers: WireServerKind[];
+  };
+  decision: { sizes: number[]; transactions: number; rounds: number };
+  /** processMaxEntries: run msac check/compile as processes only up to this size (quick mode saves its minute). */
+  compiler: { sizes: number[]; rounds: number; processMaxEntries: number };
+  concurrency: { sessions: number; settleMs: number };
+}
+
+export const FULL_CONFIG: BenchConfig = {
+  mode: "full",
+  sections: ALL_SECTIONS,
+  passwordScheme: "argon2id",
+  passwordRounds: 7,
+  wire: { messages: { mua: 32, app: 300 }, concurrency: 8, rounds: 5, warmup: 8, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
+  decision: { sizes: [10, 1_000, 100_000], transactions: 20_000, rounds: 7 },
+  compiler: { sizes: [1_000, 10_000, 100_000], rounds: 3, processMaxEntries: 100_000 },
+  concurrency: { sessions: 1_000, settleMs: 2_000 },
+};
+
+export const QUICK_CONFIG: BenchConfig = {
+  mode: "quick",
+  sections: ALL_SECTIONS,
+  passwordScheme: "argon2id",
+  passwordRounds: 3,
+  wire: { messages: { mua: 6, app: 40 }, concurrency: 4, rounds: 3, warmup: 2, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
+  decision: { sizes: [10, 1_000, 100_000], transactions: 3_000, rounds: 3 },
+  compiler: { sizes: [1_000, 10_000, 100_000], rounds: 1, processMaxEntries: 1_000 },
+  concurrency: { sessions: 100, settleMs: 500 },
+};
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export interface BenchReport {
+  format: "msa-bench";
+  version: 1;
+  mode: BenchConfig["mode"];
+  startedAt: string;
+  seconds: number;
+  machine: { nproc: number; cpuModel: string; node: string; platform: string; loadAverageAtStart: number[]; memoryGB: number };
+  config: BenchConfig;
+  password?: PasswordCost;
+  wire?: WireScenario[];
+  postfix?: PostfixStatus;
+  decision?: DecisionCostRow[];
+  compiler?: CompilerScaleRow[];
+  concurrency?: ConcurrencyRow[];
+  targets: Target[];
+}
+
+function cpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync("/proc/cpuinfo", "utf8"));
+    if (match) return match[1]!.trim();
+  } catch {
+    // not Linux
+  }
+  return os.cpus()[0]?.model ?? "unknown";
+}
+
+export function machineInfo(): BenchReport["machine"] {
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: cpuModel(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
+    memoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+  };
+}
+
+export type Progress = (message: string) => void;
+
+export async function runBench(config: BenchConfig, progress: Progress = () => undefined): Promise<BenchReport> {
+  for (const file of [msacPath, bareServerPath, sinkPath]) {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
+  }
+  const started = Date.now();
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-bench-"));
+  const report: BenchReport = {
+    format: "msa-bench",
+    version: 1,
+    mode: config.mode,
+    startedAt: new Date(started).toISOString(),
+    seconds: 0,
+    machine: machineInfo(),
+    config,
+    targets: [],
+  };
+  const wants = (section: Section) => config.sections.includes(section);
+  try {
+    progress(`hashing the bench password (${config.passwordScheme})`);
+    const hash = await hashPassword(BENCH_PASSWORD, config.passwordScheme);
+    const usersLine = `${BENCH_LOGIN}:${hash}`;
+
+    if (wants("decision")) {
+      progress(`decision cost: ${config.decision.sizes.join(", ")} senders entries`);
+      report.decision = measureDecisionCost(path.join(workDir, "decision"), config.decision.sizes, config.decision.transactions, config.decision.rounds, usersLine);
+    }
+    if (wants("compiler")) {
+      progress(`compiler scale: ${config.compiler.sizes.join(", ")} senders entries`);
+      report.compiler = await measureCompilerScale(path.join(workDir, "compiler"), config.compiler.sizes, config.compiler.rounds, usersLine, config.compiler.processMaxEntries);
+    }
+    if (wants("wire") || wants("concurrency")) {
+      const fixture = await prepareWireFixture(path.join(workDir, "wire"), usersLine);
+      try {
+        if (wants("wire")) {
+          progress(`password verification cost (${config.passwordRounds} rounds)`);
+          report.password = await measurePasswordCost(hash, config.passwordRounds);
+          progress(`wire throughput: ${config.wire.styles.join(" and ")} style, ${config.wire.concurrency} connections, ${config.wire.rounds} rounds`);
+          report.wire = await runWire(
+            {
+              workDir: path.join(workDir, "wire"),
+              concurrency: config.wire.concurrency,
+              rounds: config.wire.rounds,
+              styles: config.wire.styles,
+              servers: config.wire.servers,
+              usersLine,
+              warmup: config.wire.warmup,
+              messagesPerStyle: config.wire.messages,
+              authCpuSeconds: report.password.cpuSecondsPerVerify.median,
+            },
+            fixture,
+          );
+        }
+        if (wants("concurrency")) {
+          progress(`concurrency: ${config.concurrency.sessions} idle sessions`);
+          report.concurrency = await measureConcurrency(path.join(workDir, "wire"), fixture, config);
+        }
+      } finally {
+        await fixture.close();
+      }
+    }
+    if (wants("postfix")) report.postfix = detectPostfix();
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+  report.seconds = Math.round((Date.now() - started) / 100) / 10;
+  report.targets = evaluateTargets(report);
+  return report;
+}
+
+async function measureConcurrency(workDir: string, fixture: Awaited<ReturnType<typeof prepareWireFixture>>, config: BenchConfig): Promise<ConcurrencyRow[]> {
+  const rows: ConcurrencyRow[] = [];
+  const bare = startNode([bareServerPath, "bare", fixture.certificate, fixture.key]);
+  try {
+    const port = await waitForPortLine(bare);
+    rows.push(await measureIdleSessions({ name: "bare", child: bare, port }, config.concurrency.sessions, config.concurrency.settleMs));
+  } finally {
+    await bare.stop();
+  }
+  const port = await freePort();
+  const policyFile = path.join(workDir, "concurrency.msa");
+  fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery: { kind: "relay", port: fixture.sinkPort } }));
+  const msa = startNode([msacPath, "serve", policyFile]);
+  try {
+    await waitForPort(port, msa);
+    rows.push(await measureIdleSessions({ name: "msa", child: msa, port }, config.concurrency.sessions, config.concurrency.settleMs));
+  } finally {
+    await msa.stop();
+  }
+  return rows;
+}
+
+function evaluateTargets(report: BenchReport): Target[] {
+  const targets: Target[] = [];
+  for (const scenario of report.wire ?? []) {
+    if (scenario.server === "bare") continue;
+    const value = scenario.throughputRatioVsBare;
+    targets.push({ name: `wire ${scenario.style} ${scenario.server} vs bare`, target: ">= 0.80x", measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-", met: Number.isFinite(value) ? value >= 0.8 : null });
+  }
+  const largestDecision = report.decision?.at(-1);
+  if (largestDecision) {
+    const value = largestDecision.microsPerTransaction.median;
+    targets.push({ name: `decision per transaction at ${largestDecision.entries} entries`, target: "< 20 us", measured: `${value.toFixed(2)} us`, met: largestDecision.entries >= 100_000 ? value < 20 : null });
+  }
+  const largestCompile = report.compiler?.at(-1);
+  if (largestCompile) {
+    const value = largestCompile.checkMs.median;
+    if (Number.isFinite(value)) targets.push({ name: `msac check, ${largestCompile.entries} entries`, target: "< 2000 ms", measured: `${value.toFixed(0)} ms`, met: largestCompile.entries >= 100_000 ? value < 2000 : null });
+    const inProcess = largestCompile.inProcessMs.median;
+    targets.push({ name: `compilePolicy, ${largestCompile.entries} entries`, target: "< 2000 ms", measured: `${inProcess.toFixed(0)} ms`, met: largestCompile.entries >= 100_000 ? inProcess < 2000 : null });
+  }
+  const msa = report.concurrency?.find((row) => row.server === "msa");
+  if (msa) {
+    const per1000 = (msa.kbPerSession * 1000) / 1024;
+    const total = msa.rssBeforeMB + per1000;
+    targets.push({ name: "RSS with 1,000 idle sessions (msa)", target: "< 150 MB", measured: `${total.toFixed(0)} MB${msa.sessions === 1000 ? "" : " (extrapolated)"}`, met: total < 150 });
+  }
+  return targets;
+}

@@ -1,0 +1,111 @@
+// The report as tables: one per section, the same for the terminal and for latest.md.
+import type { BenchReport } from "./harness.js";
+import { formatRatio, formatSummary, ratio } from "./stats.js";
+import type { Table } from "./table.js";
+
+const thousands = (value: number) => value.toLocaleString("en-US");
+
+export function reportTables(report: BenchReport): Table[] {
+  const tables: Table[] = [];
+  const m = report.machine;
+  tables.push({
+    title: "Machine",
+    note: "Shared machine: other work runs at the same time, so figures are noisy; compare ratios taken in the same run, not absolute numbers across runs.",
+    header: ["what", "value"],
+    rows: [
+      ["mode", report.mode],
+      ["cpu", `${m.nproc} x ${m.cpuModel}`],
+      ["memory", `${m.memoryGB} GB`],
+      ["node", m.node],
+      ["os", m.platform],
+      ["load average at start", m.loadAverageAtStart.join(" ")],
+      ["started", report.startedAt],
+      ["duration", `${report.seconds} s`],
+    ],
+  });
+  if (report.password) {
+    const p = report.password;
+    tables.push({
+      title: "Password verification per AUTH (in process)",
+      note: "Paid once per connection: per message in MUA style, once per client in application style. The bare baseline does not verify.",
+      header: ["scheme", "parameters", "wall ms per verify", "CPU ms per verify", "verifies/s (sequential)"],
+      rows: [[p.scheme, p.parameters, formatSummary(p.verifyMs), formatSummary({ ...p.cpuSecondsPerVerify, median: p.cpuSecondsPerVerify.median * 1000, min: p.cpuSecondsPerVerify.min * 1000, max: p.cpuSecondsPerVerify.max * 1000 }), p.authsPerCoreSecond.toFixed(1)]],
+    });
+  }
+  if (report.wire) {
+    const c = report.config.wire;
+    tables.push({
+      title: "Wire throughput",
+      note: `${c.concurrency} concurrent clients, ${c.rounds} rounds, 5-50 KB messages (1-3 recipients); median (min-max) over rounds; ratios against bare smtp-server in the same run.`,
+      header: ["style", "server", "msgs", "msgs/s", "vs bare", "p50 ms", "p99 ms", "CPU s/1000 msgs", "CPU vs bare", "CPU s/1000 excl. AUTH", "peak RSS MB", "failed"],
+      rows: report.wire.map((s) => [
+        s.style,
+        s.server,
+        String(s.messages),
+        formatSummary(s.msgsPerSecond),
+        formatRatio(s.throughputRatioVsBare),
+        formatSummary(s.p50Ms),
+        formatSummary(s.p99Ms),
+        formatSummary(s.cpuSecondsPer1000, 2),
+        formatRatio(s.cpuRatioVsBare),
+        formatSummary(s.cpuSecondsPer1000ExclAuth, 2),
+        s.peakRssMB.toFixed(0),
+        String(s.failures),
+      ]),
+    });
+  }
+  if (report.postfix) tables.push({ title: "Postfix", header: ["status"], rows: [[report.postfix.note]] });
+  if (report.decision) {
+    tables.push({
+      title: "Decision cost (decide() alone; helo, authenticated, mail, rcpt x3)",
+      note: "Target: under 20 us per transaction at 100,000 entries, and flat (ratio near 1).",
+      header: ["senders entries", "transactions/round", "us per transaction", "vs smallest"],
+      rows: report.decision.map((row) => [thousands(row.entries), thousands(row.transactions), formatSummary(row.microsPerTransaction, 2), formatRatio(row.ratioVsSmallest)]),
+    });
+  }
+  if (report.compiler) {
+    tables.push({
+      title: "Compiler scale",
+      note: "compilePolicy in process; msac check / compile as processes (wall, including node startup). Per-entry ratio 1.0 = linear. Target: 100,000 entries under 2 s.",
+      header: ["entries", "policy KB", "compilePolicy ms", "us/entry", "per-entry vs smallest", "retained heap MB", "check ms", "check us/entry", "check peak RSS MB", "compile ms", "compile peak RSS MB"],
+      rows: report.compiler.map((row) => [
+        thousands(row.entries),
+        (row.policyBytes / 1024).toFixed(0),
+        formatSummary(row.inProcessMs, 0),
+        row.microsPerEntry.toFixed(2),
+        formatRatio(row.perEntryRatio),
+        row.retainedHeapMB.toFixed(1),
+        formatSummary(row.checkMs, 0),
+        Number.isFinite(row.checkMicrosPerEntry) ? row.checkMicrosPerEntry.toFixed(2) : "-",
+        Number.isFinite(row.checkPeakRssMB) ? row.checkPeakRssMB.toFixed(0) : "-",
+        formatSummary(row.compileMs, 0),
+        Number.isFinite(row.compilePeakRssMB) ? row.compilePeakRssMB.toFixed(0) : "-",
+      ]),
+    });
+  }
+  if (report.concurrency) {
+    const bare = report.concurrency.find((row) => row.server === "bare");
+    tables.push({
+      title: "Concurrency (idle sessions after EHLO, STARTTLS, EHLO)",
+      note: "RSS of the server process before the sessions and with them open; one measurement per run (no rounds). Target: under 150 MB with 1,000 sessions.",
+      header: ["server", "sessions", "opened", "RSS before MB", "RSS with sessions MB", "KB per session", "vs bare"],
+      rows: report.concurrency.map((row) => [
+        row.server,
+        thousands(row.sessions),
+        thousands(row.opened),
+        row.rssBeforeMB.toFixed(1),
+        row.rssAfterMB.toFixed(1),
+        row.kbPerSession.toFixed(1),
+        bare && row !== bare ? formatRatio(ratio(row.kbPerSession, bare.kbPerSession)) : "-",
+      ]),
+    });
+  }
+  if (report.targets.length) {
+    tables.push({
+      title: "Targets",
+      header: ["target", "wanted", "measured", "met"],
+      rows: report.targets.map((t) => [t.name, t.target, t.measured, t.met === null ? "n/a (smaller run)" : t.met ? "yes" : "NO"]),
+    });
+  }
+  return tables;
+}

@@ -1,0 +1,200 @@
+// Wire throughput: the same deterministic messages, over the same kind of connections,
+// against three servers in the same invocation, round by round in turn so that they see
+// the same machine noise:
+//   bare       plain smtp-server, STARTTLS + AUTH accepting anything (the stack's ceiling)
+//   msa-relay  `msac serve` on the bench policy, `deliver relay` in line to a sink
+//   msa-spool  `msac serve` on the bench policy, `deliver spool` into a temporary folder
+// Each server is its own process, so CPU (from /proc/PID/stat) and peak RSS (VmHWM) are
+// the server's alone; each (server, style) pair gets a fresh process for its own VmHWM.
+import fs from "node:fs";
+import path from "node:path";
+import { ensureDevCertificate } from "../cli/devCertificate.js";
+import { verifyPassword } from "../runtime/auth/passwordHash.js";
+import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy, type Delivery } from "./benchPolicy.js";
+import { runLoad, type LoadStyle } from "./load.js";
+import { generateMessages, type BenchMessage } from "./messages.js";
+import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
+import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine, type Child } from "./processes.js";
+import { percentile, ratio, summarize, type Summary } from "./stats.js";
+
+export type WireServerKind = "bare" | "msa-relay" | "msa-spool";
+
+export interface WireOptions {
+  workDir: string;
+  /** Messages per round for each style. */
+  messagesPerStyle: Record<LoadStyle, number>;
+  concurrency: number;
+  rounds: number;
+  styles: LoadStyle[];
+  servers: WireServerKind[];
+  /** Users file line `LOGIN:HASH` for the bench login. */
+  usersLine: string;
+  /** Unmeasured messages per server before the rounds (JIT, TLS). */
+  warmup: number;
+  /** CPU seconds one password verification costs (measurePasswordCost), for the CPU figure without AUTH. */
+  authCpuSeconds?: number;
+}
+
+export interface WireScenario {
+  server: WireServerKind;
+  style: LoadStyle;
+  messages: number;
+  concurrency: number;
+  failures: number;
+  firstError?: string;
+  msgsPerSecond: Summary;
+  p50Ms: Summary;
+  p99Ms: Summary;
+  cpuSecondsPer1000: Summary;
+  /** The same, less the password verifications msa did (one per connection); equal to the above for bare. */
+  cpuSecondsPer1000ExclAuth: Summary;
+  /** Password verifications per round (msa only: one per connection). */
+  verificationsPerRound: number;
+  peakRssMB: number;
+  /** msgs/s median over the bare baseline's, same style, same invocation. */
+  throughputRatioVsBare: number;
+  /** CPU per message over the bare baseline's. */
+  cpuRatioVsBare: number;
+}
+
+interface ServerUnderTest {
+  kind: WireServerKind;
+  child: Child;
+  port: number;
+}
+
+export interface WireFixture {
+  certificate: string;
+  key: string;
+  usersFile: string;
+  sink: Child;
+  sinkPort: number;
+  close(): Promise<void>;
+}
+
+export async function prepareWireFixture(workDir: string, usersLine: string): Promise<WireFixture> {
+  fs.mkdirSync(workDir, { recursive: true });
+  const { certificate, key } = await ensureDevCertificate(path.join(workDir, "certs"), "localhost");
+  const usersFile = path.join(workDir, "users.passwd");
+  fs.writeFileSync(usersFile, usersLine + "\n");
+  const sink = startNode([sinkPath]);
+  const sinkPort = await waitForPortLine(sink);
+  return { certificate, key, usersFile, sink, sinkPort, close: () => sink.stop() };
+}
+
+/**
+ * Extra node arguments for the msa server processes, from MSA_BENCH_SERVER_NODE_ARGS, to profile
+ * the server under the bench's load: `--cpu-prof --cpu-prof-dir=/tmp/prof` (written at SIGTERM).
+ */
+export function serverNodeArguments(): string[] {
+  return (process.env.MSA_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+}
+
+async function startServer(kind: WireServerKind, fixture: WireFixture, workDir: string, tag: string): Promise<ServerUnderTest> {
+  if (kind === "bare") {
+    const child = startNode([bareServerPath, "bare", fixture.certificate, fixture.key]);
+    return { kind, child, port: await waitForPortLine(child) };
+  }
+  const port = await freePort();
+  const delivery: Delivery = kind === "msa-relay" ? { kind: "relay", port: fixture.sinkPort } : { kind: "spool", dir: path.join(workDir, `spool-${tag}`) };
+  const policyFile = path.join(workDir, `${kind}-${tag}.msa`);
+  fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery }));
+  const child = startNode([...serverNodeArguments(), msacPath, "serve", policyFile]);
+  await waitForPort(port, child);
+  return { kind, child, port };
+}
+
+export async function runWire(options: WireOptions, fixture: WireFixture): Promise<WireScenario[]> {
+  const warmup = generateMessages(options.warmup, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN, 1);
+  const scenarios: WireScenario[] = [];
+  for (const style of options.styles) {
+    const messages = generateMessages(options.messagesPerStyle[style], `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
+    const servers: ServerUnderTest[] = [];
+    try {
+      for (const kind of options.servers) servers.push(await startServer(kind, fixture, options.workDir, style));
+      const load = (server: ServerUnderTest, list: readonly BenchMessage[]) =>
+        runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
+      for (const server of servers) if (warmup.length) await load(server, warmup);
+      const perServer = new Map<WireServerKind, { rate: number[]; p50: number[]; p99: number[]; cpu: number[]; cpuExclAuth: number[]; failures: number; firstError?: string }>();
+      for (const server of servers) perServer.set(server.kind, { rate: [], p50: [], p99: [], cpu: [], cpuExclAuth: [], failures: 0 });
+      const verifications = (kind: WireServerKind) => (kind === "bare" ? 0 : style === "mua" ? messages.length : Math.min(options.concurrency, messages.length));
+      for (let round = 0; round < options.rounds; round++) {
+        // Rotate the order each round so no server always runs first (or right after another's cleanup).
+        for (let i = 0; i < servers.length; i++) {
+          const server = servers[(i + round) % servers.length]!;
+          const figures = perServer.get(server.kind)!;
+          const cpuBefore = cpuSeconds(server.child.pid);
+          const result = await load(server, messages);
+          const cpu = cpuSeconds(server.child.pid) - cpuBefore;
+          figures.failures += result.failed;
+          figures.firstError ??= result.firstError;
+          if (result.sent === 0) continue;
+          figures.rate.push(result.sent / result.seconds);
+          figures.p50.push(percentile(result.latenciesMs, 0.5));
+          figures.p99.push(percentile(result.latenciesMs, 0.99));
+          figures.cpu.push((cpu / result.sent) * 1000);
+          figures.cpuExclAuth.push(((cpu - verifications(server.kind) * (options.authCpuSeconds ?? 0)) / result.sent) * 1000);
+        }
+      }
+      const styleScenarios: WireScenario[] = servers.map((server) => {
+        const figures = perServer.get(server.kind)!;
+        return {
+          server: server.kind,
+          style,
+          messages: messages.length,
+          concurrency: options.concurrency,
+          failures: figures.failures,
+          ...(figures.firstError ? { firstError: figures.firstError } : {}),
+          msgsPerSecond: summarize(figures.rate),
+          p50Ms: summarize(figures.p50),
+          p99Ms: summarize(figures.p99),
+          cpuSecondsPer1000: summarize(figures.cpu),
+          cpuSecondsPer1000ExclAuth: summarize(figures.cpuExclAuth),
+          verificationsPerRound: verifications(server.kind),
+          peakRssMB: peakResidentBytes(server.child.pid) / MB,
+          throughputRatioVsBare: Number.NaN,
+          cpuRatioVsBare: Number.NaN,
+        };
+      });
+      const bare = styleScenarios.find((scenario) => scenario.server === "bare");
+      for (const scenario of styleScenarios) {
+        if (!bare) continue;
+        scenario.throughputRatioVsBare = ratio(scenario.msgsPerSecond.median, bare.msgsPerSecond.median);
+        scenario.cpuRatioVsBare = ratio(scenario.cpuSecondsPer1000.median, bare.cpuSecondsPer1000.median);
+      }
+      scenarios.push(...styleScenarios);
+    } finally {
+      await Promise.all(servers.map((server) => server.child.stop()));
+    }
+  }
+  return scenarios;
+}
+
+export interface PasswordCost {
+  scheme: string;
+  /** The hash's parameters as written in it (for argon2id: m, t, p). */
+  parameters: string;
+  verifyMs: Summary;
+  /** CPU seconds per verification, all threads of this process (argon2 runs on the libuv pool). */
+  cpuSecondsPerVerify: Summary;
+  /** AUTHs per second one core could verify at that cost: an upper bound for MUA-style submission. */
+  authsPerCoreSecond: number;
+}
+
+/** What one AUTH's password verification costs, measured in process with the bench hash. */
+export async function measurePasswordCost(hash: string, rounds: number): Promise<PasswordCost> {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const cpuBefore = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    if (!(await verifyPassword(hash, BENCH_PASSWORD))) throw new Error("the bench hash does not verify");
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / 1e6);
+  }
+  const verifyMs = summarize(times);
+  const scheme = hash.startsWith("$argon2id$") ? "argon2id" : hash.startsWith("$2") ? "bcrypt" : "other";
+  const parameters = scheme === "argon2id" ? (hash.split("$")[3] ?? "") : scheme === "bcrypt" ? `cost=${hash.slice(4, 6)}` : "";
+  return { scheme, parameters, verifyMs, cpuSecondsPerVerify: summarize(cpu), authsPerCoreSecond: 1000 / verifyMs.median };
+}

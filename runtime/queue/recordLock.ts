@@ -1,0 +1,83 @@
+// One lock file per queued record (DIR/lock/<id>), taken by the queue runner for an attempt and
+// by `msac queue` for a change, so the two never rewrite the same record at once. A lock holds
+// `pid token`; a lock whose process is gone (a crash) is stale and broken by the next taker.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+export const SPOOL_LOCK_FOLDER = 'lock';
+
+/** Tells this process's locks from an earlier process's with the same pid (pid 1 in a container). */
+const PROCESS_TOKEN = randomBytes(8).toString('hex');
+
+export interface RecordLock {
+  release(): Promise<void>;
+}
+
+/** Takes the lock of record `id`, or returns undefined when another live process holds it. */
+export async function lockRecord(dir: string, id: string): Promise<RecordLock | undefined> {
+  const folder = join(resolve(dir), SPOOL_LOCK_FOLDER);
+  const path = join(folder, id);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(path, 'wx', 0o600);
+      try {
+        await handle.writeFile(`${process.pid} ${PROCESS_TOKEN}\n`);
+      } finally {
+        await handle.close();
+      }
+      return { release: () => rm(path, { force: true }) };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ENOENT') {
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+        continue;
+      }
+      if (code !== 'EEXIST') throw error;
+      if (!(await isStale(path))) return undefined;
+      await rm(path, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/** Removes every stale lock (call on start: recovery after a crash). Returns the ids freed. */
+export async function breakStaleLocks(dir: string): Promise<string[]> {
+  const folder = join(resolve(dir), SPOOL_LOCK_FOLDER);
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const freed: string[] = [];
+  for (const name of names) {
+    if (await isStale(join(folder, name))) {
+      await rm(join(folder, name), { force: true });
+      freed.push(name);
+    }
+  }
+  return freed;
+}
+
+const EMPTY_LOCK_GRACE_MS = 10_000;
+
+async function isStale(path: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return false; // gone already: the next open decides
+  }
+  const [pidText, token] = text.trim().split(' ');
+  const pid = Number(pidText);
+  // empty: the taker is writing it right now, or died between create and write
+  if (!pidText) {
+    const info = await stat(path).catch(() => undefined);
+    return info !== undefined && Date.now() - info.mtimeMs > EMPTY_LOCK_GRACE_MS;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return token !== PROCESS_TOKEN;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === 'ESRCH';
+  }
+}

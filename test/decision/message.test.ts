@@ -1,0 +1,154 @@
+// Decision core without sockets, message side: bare line endings, size, header syntax (554 5.6.0), header qualification and the add Date/Message-ID/Sender/Received edits.
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { RuleGraph } from "../../compiler/graph.js";
+import { decide } from "../../runtime/decision/decide.js";
+import type { MessagePlan } from "../../runtime/decision/messageStage.js";
+import type { SessionState } from "../../runtime/decision/session.js";
+import type { Decision } from "../../runtime/decision/verdict.js";
+import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
+import { readMessageData } from "../../runtime/message/readMessageData.js";
+import { POLICY_FILE, TLS_LINE, decidedBy, lineOf, mail, outcome, policy, rcpt, run, session } from "./policy.js";
+
+const LINES = [
+  "hostname msa.example.test",
+  TLS_LINE,
+  "listen 127.0.0.1:2587 starttls",
+  'auth users "users.passwd"',
+  "require auth",
+  "qualify domains example.test",
+  "limit size 2KB",
+  "add Date",
+  "add Message-ID",
+  "add Sender",
+  "add Received",
+];
+const graph = policy(...LINES);
+const NOW = new Date("2026-03-04T05:06:07Z");
+
+async function submit(g: RuleGraph, state: SessionState, text: string | Buffer): Promise<{ decision: Decision<MessagePlan>; output: string }> {
+  const s = run(g, state, [mail(""), rcpt("bob@example.test")]).at(-1)!.state;
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, "latin1");
+  const data = await readMessageData(Readable.from([bytes]), { maxBytes: 2000 });
+  const decision = decide(g, s, { type: "message", ...data, now: NOW, queueId: "QUEUEID1", messageId: "<unique.1@msa.example.test>" }) as Decision<MessagePlan>;
+  const output = decision.result ? applyHeaderEdits(data.bytes, decision.result.header, decision.result.edits).toString("latin1") : "";
+  return { decision, output };
+}
+
+const authed = () => session(graph, { tls: true, login: "alice" });
+const body = "\r\nHello\r\n";
+
+describe("MessageStage refusals", () => {
+  it.each([
+    ["a line without a colon", "From alice@example.test\r\n" + body],
+    ["a bare CR inside a field", "Subject: a\rb\r\n" + body],
+    ["an 8-bit byte in a field name", "Subj\xe9ct: x\r\n" + body],
+    ["a space in a field name", "Bad Name: x\r\n" + body],
+    ["a line over 998 bytes", `Subject: ${"x".repeat(995)}\r\n` + body],
+  ])("refuses %s with 554 5.6.0", async (_what, text) => {
+    const { decision } = await submit(graph, authed(), text);
+    expect(outcome(decision)).toBe("554 5.6.0");
+    expect(decidedBy(decision)).toMatch(new RegExp(`^${POLICY_FILE}:\\d+$`));
+  });
+  it("accepts a header line of exactly 998 bytes", async () => {
+    const { decision } = await submit(graph, authed(), `Subject: ${"x".repeat(998 - 9)}\r\n` + body);
+    expect(outcome(decision)).toBe("accept");
+  });
+  it.each([
+    ["bare LF in the body", "Subject: x\r\n\r\nline\nmore\r\n"],
+    ["bare CR in the body", "Subject: x\r\n\r\nline\rmore\r\n"],
+    ["bare LF ending the header", "Subject: x\n\r\nbody\r\n"],
+  ])("refuses %s with 554 5.6.0 (smuggling defence)", async (_what, text) => {
+    const { decision } = await submit(graph, authed(), text);
+    expect(outcome(decision)).toBe("554 5.6.0");
+    expect(decision.trace.at(-1)).toMatchObject({ node: "RefuseBareLineEndings", outcome: "refuse" });
+  });
+  it("refuses a message over limit size with 552 5.3.4 from the limit size line", async () => {
+    const { decision } = await submit(graph, authed(), "Subject: x\r\n\r\n" + "y".repeat(2100) + "\r\n");
+    expect(outcome(decision)).toBe("552 5.3.4");
+    expect(decidedBy(decision)).toBe(`${POLICY_FILE}:${lineOf(LINES, "limit size")}`);
+  });
+});
+
+describe("MessageStage edits", () => {
+  const complete = "From: Alice <alice@example.test>\r\nDate: Tue, 3 Mar 2026 10:00:00 +0000\r\nMessage-ID: <given@client>\r\nSubject: hi\r\n" + body;
+
+  it("adds Date and Message-ID only when missing", async () => {
+    const { output } = await submit(graph, authed(), "From: alice@example.test\r\nSubject: hi\r\n" + body);
+    expect(output).toMatch(/\r\nDate: Wed, 4 Mar 2026 05:06:07 \+0000\r\n/);
+    expect(output).toContain("\r\nMessage-ID: <unique.1@msa.example.test>\r\n");
+    const kept = await submit(graph, authed(), complete);
+    expect(kept.output.match(/^Date:/gm)).toHaveLength(1);
+    expect(kept.output.match(/^Message-ID:/gm)).toHaveLength(1);
+    expect(kept.output).toContain("Message-ID: <given@client>\r\n");
+  });
+
+  it("prepends Received with HELO name, client IP, hostname, queue id and protocol", async () => {
+    const { output } = await submit(graph, authed(), complete);
+    const received = output.slice(0, output.indexOf("\r\nFrom:")).replace(/\r\n[ \t]+/g, " ");
+    expect(received.startsWith("Received: from client.example")).toBe(true);
+    expect(received).toContain("192.0.2.7");
+    expect(received).toContain("by msa.example.test");
+    expect(received).toContain("ESMTPSA");
+    expect(received).toContain("QUEUEID1");
+    expect(received).toContain("4 Mar 2026 05:06:07 +0000");
+  });
+
+  it.each([
+    [{ tls: false, login: undefined, ehlo: true }, "ESMTP"],
+    [{ tls: true, login: undefined, ehlo: true }, "ESMTPS"],
+    [{ tls: false, login: "alice", ehlo: true }, "ESMTPA"],
+    [{ tls: true, login: "alice", ehlo: true }, "ESMTPSA"],
+    [{ tls: false, login: undefined, ehlo: false }, "SMTP"],
+  ])("Received protocol for %o is %s (RFC 3848)", async (options, protocol) => {
+    const { output } = await submit(graph, session(graph, options), complete);
+    expect(output.replace(/\r\n[ \t]+/g, " ").split("\r\n")[0]).toMatch(new RegExp(`with ${protocol}[ ;]`));
+  });
+
+  it("adds Sender when no From: address is the login's own address", async () => {
+    const { output } = await submit(graph, authed(), "From: Boss <boss@example.test>\r\nSubject: x\r\n" + body);
+    expect(output).toContain("\r\nSender: alice@example.test\r\n");
+  });
+  it("adds no Sender when From: is the login's own address (also unqualified, also among several)", async () => {
+    for (const from of ["alice@example.test", "Alice <alice>", "boss@example.test, Alice <alice@EXAMPLE.TEST>"]) {
+      const { output } = await submit(graph, authed(), `From: ${from}\r\nSubject: x\r\n` + body);
+      expect(output, from).not.toMatch(/^Sender:/m);
+    }
+  });
+  it("never duplicates an existing Sender: and adds none without authentication", async () => {
+    const { output } = await submit(graph, authed(), "From: boss@example.test\r\nSender: someone@example.test\r\n" + body);
+    expect(output.match(/^Sender:/gim)).toHaveLength(1);
+    const anon = await submit(graph, session(graph, { tls: true }), "From: boss@example.test\r\n" + body);
+    expect(anon.output).not.toMatch(/^Sender:/m);
+  });
+  it("uses the login itself when it contains @", async () => {
+    const { output } = await submit(graph, session(graph, { tls: true, login: "dave@else.test" }), "From: boss@example.test\r\n" + body);
+    expect(output).toContain("\r\nSender: dave@else.test\r\n");
+  });
+
+  it("qualifies every address header and its Resent- forms, leaving other headers and the body alone", async () => {
+    const names = ["From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc"];
+    const header = names.map((n) => `${n}: Someone <${n.toLowerCase()}>, other@host`).join("\r\n");
+    const untouched = "X-Note: alice, bob\r\nSubject: to alice\r\n";
+    const text = `${header}\r\n${untouched}\r\nbody mentions alice and bob@host\r\n`;
+    const { output } = await submit(graph, authed(), text);
+    for (const n of names) expect(output).toContain(`\r\n${n}: Someone <${n.toLowerCase()}@example.test>, other@host.example.test\r\n`);
+    expect(output).toContain(untouched);
+    expect(output.endsWith("\r\n\r\nbody mentions alice and bob@host\r\n")).toBe(true);
+  });
+  it("trace names the added fields' lines", async () => {
+    const { decision } = await submit(graph, authed(), "From: alice@example.test\r\n" + body);
+    const step = (node: string) => decision.trace.find((t) => t.node === node);
+    expect(step("AddDate")).toMatchObject({ outcome: "change", origin: { line: lineOf(LINES, "add Date") } });
+    expect(step("AddMessageID")).toMatchObject({ outcome: "change", origin: { line: lineOf(LINES, "add Message-ID") } });
+    expect(step("AddSender")).toMatchObject({ outcome: "skip", origin: { line: lineOf(LINES, "add Sender") } });
+    expect(step("AddReceived")).toMatchObject({ outcome: "change", origin: { line: lineOf(LINES, "add Received") } });
+  });
+  it("a policy without add rules changes nothing", async () => {
+    const bare = policy("hostname msa.example.test", "listen 127.0.0.1:2525 plain");
+    const text = "From: a@example.test\r\nSubject: x\r\n" + body;
+    const { decision, output } = await submit(bare, session(bare), text);
+    expect(decision.result?.edits).toEqual([]);
+    expect(output).toBe(text);
+  });
+});

@@ -1,0 +1,138 @@
+// Crash safety of store and forward, end to end: `msac serve` and `msac queue run` as child
+// processes, clients on several connections, SIGKILL of both mid-stream, restart, and every
+// message a client saw accepted (250) must reach the next hop; duplicates are counted and reported.
+
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/freePort.js';
+import { startNextHop, type NextHop } from '../support/nextHop.js';
+import { startProcess, type RunningProcess } from '../support/processes.js';
+import { scratchSpool } from './queueHelpers.js';
+
+const MSAC = resolve(import.meta.dirname, '../../dist/cli/msac.js');
+const CONNECTIONS = 12;
+const MESSAGES_PER_CONNECTION = 25;
+const KILL_AFTER_ACCEPTED = 100;
+
+let hop: NextHop | undefined;
+afterAll(async () => {
+  await hop?.stop();
+});
+
+/** Sends messages one after another on one connection; resolves with the ids answered 250 and stops at the first failure. */
+async function sendBatch(port: number, ids: string[], accepted: Set<string>): Promise<number> {
+  const connection = new SMTPConnection({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 2000, greetingTimeout: 2000, socketTimeout: 5000, logger: false });
+  connection.on('error', () => {});
+  let sent = 0;
+  try {
+    await new Promise<void>((done, fail) => connection.connect((error) => (error ? fail(error) : done())));
+    for (const id of ids) {
+      const message = `From: client@example.test\r\nTo: sink@example.test\r\nSubject: crash test\r\nX-Test-Id: ${id}\r\n\r\nbody of ${id}\r\n`;
+      await new Promise<void>((done, fail) =>
+        connection.send({ from: 'client@example.test', to: ['sink@example.test'] }, message, (error) => (error ? fail(error) : done())),
+      );
+      accepted.add(id); // the client saw 250
+      sent++;
+    }
+  } catch {
+    // the server died under us, or refused (451 while going down): the rest is sent again later
+  } finally {
+    connection.close();
+  }
+  return sent;
+}
+
+function testIds(raw: Buffer): string | undefined {
+  return /^X-Test-Id: (\S+)/m.exec(raw.toString('utf8'))?.[1];
+}
+
+describe('store and forward across SIGKILL', () => {
+  it('forwards every accepted message after a crash and restart', { timeout: 120_000 }, async () => {
+    hop = await startNextHop();
+    const dir = await scratchSpool();
+    const port = await freePort();
+    const policy = join(dir, 'crash.msa');
+    await writeFile(
+      policy,
+      [
+        'hostname msa.example.test',
+        `listen 127.0.0.1:${port} plain`,
+        'allow unauthenticated',
+        'qualify domains example.test',
+        'log info',
+        `deliver spool "spool" relay smtp://127.0.0.1:${hop.port}`,
+        '',
+      ].join('\n'),
+    );
+    const startServer = async (): Promise<RunningProcess> => {
+      const server = startProcess(process.execPath, [MSAC, 'serve', policy]);
+      await server.waitForLine((line) => line.json?.event === 'listening', 15_000);
+      return server;
+    };
+    const startRunner = async (): Promise<RunningProcess> => {
+      const runner = startProcess(process.execPath, [MSAC, 'queue', 'run', '--policy', policy]);
+      await runner.waitForLine((line) => line.json?.event === 'queue-started', 15_000);
+      return runner;
+    };
+
+    let server = await startServer();
+    let runner = await startRunner();
+    const accepted = new Set<string>();
+    let killed = false;
+    const clients = Array.from({ length: CONNECTIONS }, async (_, client) => {
+      const ids = Array.from({ length: MESSAGES_PER_CONNECTION }, (_, n) => `c${client}-m${n}`);
+      const deadline = Date.now() + 60_000;
+      while (ids.length > 0 && Date.now() < deadline) {
+        const sent = await sendBatch(port, ids, accepted);
+        ids.splice(0, sent);
+        // a message whose 250 was lost is sent again with the same id: it may arrive twice
+        if (ids.length > 0) await new Promise((wait) => setTimeout(wait, 50));
+      }
+      return ids.length;
+    });
+    // mid-stream: kill both without warning, then bring them back
+    const killDeadline = Date.now() + 20_000;
+    while (accepted.size < KILL_AFTER_ACCEPTED) {
+      if (Date.now() > killDeadline) throw new Error(`only ${accepted.size} messages accepted in 20 s\n${server.stdout}\n${server.stderr}`);
+      await new Promise((wait) => setTimeout(wait, 5));
+    }
+    const acceptedAtKill = accepted.size;
+    const deliveredAtKill = hop.messages.length;
+    server.child.kill('SIGKILL');
+    runner.child.kill('SIGKILL');
+    await Promise.all([server.waitForExit(), runner.waitForExit()]);
+    killed = true;
+    server = await startServer();
+    runner = await startRunner();
+    const unsent = await Promise.all(clients);
+    expect(unsent.every((n) => n === 0)).toBe(true);
+    expect(killed).toBe(true);
+
+    const total = CONNECTIONS * MESSAGES_PER_CONNECTION;
+    expect(accepted.size).toBe(total);
+    const arrived = (): Map<string, number> => {
+      const counts = new Map<string, number>();
+      for (const message of hop!.messages) {
+        const id = testIds(message.raw);
+        if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const deadline = Date.now() + 60_000;
+    while ([...accepted].some((id) => !arrived().has(id)) && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 100));
+    const counts = arrived();
+    const lost = [...accepted].filter((id) => !counts.has(id));
+    const duplicates = [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
+    console.log(
+      `crash test: ${total} messages over ${CONNECTIONS} connections; SIGKILL of serve and queue run after ${acceptedAtKill} accepted ` +
+        `(${deliveredAtKill} already at the next hop); after restart ${counts.size} distinct arrived, ${lost.length} lost, ${duplicates} duplicate(s)`,
+    );
+    expect(lost).toEqual([]);
+    expect(counts.size).toBe(total);
+    await Promise.all([server.stop(), runner.stop()]);
+    expect(server.exitCode).toBe(0);
+    expect(runner.exitCode).toBe(0);
+  });
+});

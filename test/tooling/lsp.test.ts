@@ -1,0 +1,135 @@
+// Tests for `msac lsp`: spawns the built command (node dist/cli/msac.js lsp),
+// speaks JSON-RPC over its stdio as an editor would (initialize, didOpen with an
+// error, publishDiagnostics, didChange, completion, shutdown, exit), and checks
+// the completion table directly.
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { completionsAt } from "../../tooling/lsp/completion.js";
+
+/** A minimal LSP client: Content-Length framing, requests by id, notifications by method. */
+class Client {
+  private buffer = Buffer.alloc(0);
+  private nextId = 1;
+  private readonly pending = new Map<number, (result: unknown) => void>();
+  private readonly waiting: { method: string; accept: (params: any) => boolean; resolve: (params: any) => void }[] = [];
+  readonly notifications: { method: string; params: any }[] = [];
+
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.on("data", (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      for (;;) {
+        const headerEnd = this.buffer.indexOf("\r\n\r\n");
+        if (headerEnd < 0) return;
+        const length = Number(/Content-Length: (\d+)/i.exec(this.buffer.subarray(0, headerEnd).toString())![1]);
+        if (this.buffer.length < headerEnd + 4 + length) return;
+        const message = JSON.parse(this.buffer.subarray(headerEnd + 4, headerEnd + 4 + length).toString("utf8"));
+        this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+        this.dispatch(message);
+      }
+    });
+  }
+
+  private dispatch(message: any) {
+    if (message.id !== undefined && !message.method) {
+      this.pending.get(message.id)?.(message.result);
+      this.pending.delete(message.id);
+    } else if (message.method) {
+      this.notifications.push(message);
+      const index = this.waiting.findIndex((w) => w.method === message.method && w.accept(message.params));
+      if (index >= 0) this.waiting.splice(index, 1)[0]!.resolve(message.params);
+    }
+  }
+
+  private send(message: object) {
+    const body = Buffer.from(JSON.stringify({ jsonrpc: "2.0", ...message }), "utf8");
+    this.child.stdin.write(`Content-Length: ${body.length}\r\n\r\n`);
+    this.child.stdin.write(body);
+  }
+
+  request<T = any>(method: string, params: unknown): Promise<T> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve as (r: unknown) => void);
+      this.send({ id, method, params });
+    });
+  }
+
+  notify(method: string, params: unknown) {
+    this.send({ method, params });
+  }
+
+  next(method: string, accept: (params: any) => boolean = () => true): Promise<any> {
+    const seen = this.notifications.find((n) => n.method === method && accept(n.params));
+    if (seen) {
+      this.notifications.splice(this.notifications.indexOf(seen), 1);
+      return Promise.resolve(seen.params);
+    }
+    return new Promise((resolve) => this.waiting.push({ method, accept, resolve }));
+  }
+}
+
+let client: Client;
+const uri = pathToFileURL(path.resolve("policies/editing.msa")).href;
+
+beforeAll(() => {
+  // The test drives the built command, as an editor would: build it first so it is never stale.
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "."], { stdio: "inherit" });
+  client = new Client(spawn(process.execPath, ["dist/cli/msac.js", "lsp"], { stdio: "pipe" }));
+}, 120_000);
+
+afterAll(() => {
+  if (client && client.child.exitCode === null) client.child.kill();
+});
+
+describe("msac lsp over stdio", () => {
+  it("initializes with sync and completion capabilities", async () => {
+    const result = await client.request("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
+    expect(result.capabilities.completionProvider).toBeTruthy();
+    expect(result.capabilities.textDocumentSync).toBe(2);
+    client.notify("initialized", {});
+  });
+
+  it("publishes the checker's diagnostics with their ranges when a document opens", async () => {
+    const text = "hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\nadd Dat\n";
+    client.notify("textDocument/didOpen", { textDocument: { uri, languageId: "msa", version: 1, text } });
+    const published = await client.next("textDocument/publishDiagnostics", (p) => p.uri === uri && p.version === 1);
+    const unknownHeader = published.diagnostics.find((d: any) => d.code === "MSA3005");
+    expect(unknownHeader).toMatchObject({ severity: 1, source: "msac", range: { start: { line: 3, character: 4 }, end: { line: 3, character: 7 } } });
+    expect(unknownHeader.message).toContain("`Dat`");
+  });
+
+  it("publishes again on change, empty once the error is fixed", async () => {
+    client.notify("textDocument/didChange", {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 3, character: 4 }, end: { line: 3, character: 7 } }, text: "Date" }],
+    });
+    const published = await client.next("textDocument/publishDiagnostics", (p) => p.uri === uri && p.version === 2);
+    expect(published.diagnostics.filter((d: any) => d.severity === 1)).toEqual([]);
+  });
+
+  it("completes rule verbs at the start of a line and header names after `add`", async () => {
+    client.notify("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text: "hostname msa.example.test\nadd \nre" }] });
+    const afterAdd = await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 1, character: 4 } });
+    expect(afterAdd.map((i: any) => i.label)).toEqual(["Date", "Message-ID", "Sender", "Received"]);
+    const verbs = await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 2, character: 2 } });
+    expect(verbs.map((i: any) => i.label)).toContain("require");
+  });
+
+  it("shuts down and exits when asked", async () => {
+    await client.request("shutdown", null);
+    const exited = new Promise<number | null>((resolve) => client.child.on("exit", (code) => resolve(code)));
+    client.notify("exit", null);
+    expect(await exited).toBe(0);
+  });
+});
+
+describe("completion table", () => {
+  it("offers the words that may follow each verb, nothing inside comments", () => {
+    expect(completionsAt("require ").map((c) => c.label)).toEqual(["tls", "auth"]);
+    expect(completionsAt("log ").map((c) => c.label)).toEqual(["errors", "info", "debug"]);
+    expect(completionsAt("# add ")).toEqual([]);
+    expect(completionsAt("frobnicate ")).toEqual([]);
+  });
+});

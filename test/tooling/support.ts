@@ -1,0 +1,47 @@
+// Shared helpers for the tooling tests: commands run in process with captured
+// output, and golden files (`UPDATE_GOLDEN=1 npx vitest run test/tooling`
+// rewrites them; the diff is the review).
+import fs from "node:fs";
+import path from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { expect } from "vitest";
+import type { CommandIo } from "../../cli/io.js";
+
+export const GOLDEN_DIR = path.join("test", "tooling", "golden");
+
+export interface CapturedIo extends CommandIo {
+  out(): string;
+  err(): string;
+}
+
+export function captureIo(stdin = ""): CapturedIo {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  stdout.on("data", (c: Buffer) => chunks.out.push(c));
+  stderr.on("data", (c: Buffer) => chunks.err.push(c));
+  return {
+    stdin: Readable.from([Buffer.from(stdin)]),
+    stdout,
+    stderr,
+    out: () => Buffer.concat(chunks.out).toString("utf8"),
+    err: () => Buffer.concat(chunks.err).toString("utf8"),
+  };
+}
+
+/** Compares `actual` with the golden file `name`, or writes it under UPDATE_GOLDEN=1. */
+export function expectGolden(name: string, actual: string): void {
+  const file = path.join(GOLDEN_DIR, name);
+  if (process.env.UPDATE_GOLDEN === "1") {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, actual);
+    return;
+  }
+  if (!fs.existsSync(file)) throw new Error(`no golden file ${file}; run UPDATE_GOLDEN=1 npx vitest run test/tooling and review it`);
+  expect(actual).toBe(fs.readFileSync(file, "utf8"));
+}
+
+/** Every policy shipped in policies/, so a new policy is covered by the golden tests without editing them. */
+export function shippedPolicies(): string[] {
+  return fs.readdirSync("policies").filter((f) => f.endsWith(".msa")).sort().map((f) => path.join("policies", f));
+}

@@ -1,0 +1,52 @@
+// Tests for editors/msa.tmLanguage.json: the grammar is valid JSON whose
+// patterns compile, and each token kind of the policy language (keywords,
+// strings, comments, sizes, durations, addresses, URLs) gets its scope.
+import fs from "node:fs";
+import { describe, expect, it } from "vitest";
+
+const grammar = JSON.parse(fs.readFileSync("editors/msa.tmLanguage.json", "utf8"));
+const repository: Record<string, { match?: string; begin?: string; name?: string; patterns?: { match: string; name: string }[] }> = grammar.repository;
+
+/** The first match of a repository rule in `line` (JavaScript regexes accept these Oniguruma patterns). */
+function matchOf(rule: string, line: string): string | undefined {
+  const entry = repository[rule]!;
+  const source = entry.match ?? entry.begin!;
+  return new RegExp(source.replace(/\$$/, "$"), "m").exec(line)?.[0];
+}
+
+describe("msa.tmLanguage.json", () => {
+  it("names the scope and includes every repository rule", () => {
+    expect(grammar.scopeName).toBe("source.msa");
+    expect(grammar.fileTypes).toEqual(["msa"]);
+    const included = grammar.patterns.map((p: { include: string }) => p.include.slice(1)).sort();
+    expect(included).toEqual(Object.keys(repository).sort());
+  });
+
+  it("compiles every pattern", () => {
+    for (const entry of Object.values(repository)) {
+      for (const source of [entry.match, entry.begin, ...(entry.patterns ?? []).map((p) => p.match)]) if (source) expect(() => new RegExp(source)).not.toThrow();
+    }
+  });
+
+  it.each([
+    ["comment", "listen 587 starttls   # submission", "# submission"],
+    ["string", 'auth users "users.passwd"', '"'],
+    ["url", "deliver relay smtp://127.0.0.1:2526", "smtp://127.0.0.1:2526"],
+    ["hostport", "listen 127.0.0.1:2525 plain", "127.0.0.1:2525"],
+    ["size", "limit size 10MB", "10MB"],
+    ["size", "limit size 5MiB", "5MiB"],
+    ["duration", "retry 30s", "30s"],
+    ["number", "limit recipients 50", "50"],
+    ["address", "  alice: alice@example.test, sales@example.test", "alice@example.test"],
+    ["verb", "require tls", "require"],
+    ["keyword", "enforce address syntax", "address"],
+    ["header", "add Message-ID", "Message-ID"],
+  ])("%s matches in `%s`", (rule, line, expected) => {
+    expect(matchOf(rule, line)?.trim()).toBe(expected);
+  });
+
+  it("does not take a size for a plain number or a word for a verb mid-line", () => {
+    expect(matchOf("size", "limit recipients 50")).toBeUndefined();
+    expect(matchOf("verb", "senders { log: log@example.test }")).toBeUndefined();
+  });
+});

@@ -1,0 +1,103 @@
+// The effective policy: what the server will do, read back from the compiled
+// rule graph (not the source), with every default written out, as `postconf`
+// does for Postfix; `changed` keeps only what the policy itself wrote, as
+// `postconf -n`. Output is valid policy text (defaults carry a `# default`
+// comment; what is always on and cannot be written is listed as comments).
+import path from "node:path";
+import type { RuleGraph, RuleOrigin } from "../../compiler/graph.js";
+
+interface PrintedRule {
+  text: string;
+  /** Set when the policy did not write this rule: the default it stands for. */
+  isDefault: boolean;
+}
+
+/** A size in the largest unit that divides it, so `25MB` prints as `25MB`, not 25000000. */
+export function formatSize(bytes: number): string {
+  const units: [string, number][] = [["GiB", 1024 ** 3], ["GB", 1e9], ["MiB", 1024 ** 2], ["MB", 1e6], ["KiB", 1024], ["KB", 1e3]];
+  for (const [unit, factor] of units) if (bytes % factor === 0) return `${bytes / factor}${unit}`;
+  return `${bytes}B`;
+}
+
+function quote(text: string): string {
+  return `"${text.replace(/["\\]/g, "\\$&")}"`;
+}
+
+export interface PrintOptions {
+  changed?: boolean;
+  /** Whether the policy wrote `hostname` (the graph holds the name, not where it came from). */
+  hostnameWritten: boolean;
+  /** Whether the policy wrote `allow unauthenticated` (in the graph it is only the absence of RequireAuth). */
+  allowUnauthenticated?: boolean;
+}
+
+export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
+  const folder = path.dirname(path.resolve(graph.source.file));
+  // Paths are kept resolved in the graph; shown relative to the policy when they lie below it.
+  const shownPath = (p: string) => {
+    const relative = path.relative(folder, p);
+    return relative.startsWith("..") || path.isAbsolute(relative) ? p : relative;
+  };
+  const written = (origin: RuleOrigin) => origin.line > 0;
+  const sections: PrintedRule[][] = [];
+  const section = (...rules: (PrintedRule | undefined)[]) => sections.push(rules.filter((r): r is PrintedRule => !!r));
+  const rule = (text: string, origin: RuleOrigin | null): PrintedRule => ({ text, isDefault: origin ? !written(origin) : false });
+  const absent = (text: string, why: string): PrintedRule => ({ text: `# ${text}: not set (${why})`, isDefault: true });
+
+  const { mail, rcpt, message } = graph.stages;
+  const requireTls = mail.find((n) => n.kind === "RequireTls");
+  const requireAuth = mail.find((n) => n.kind === "RequireAuth") ?? rcpt.find((n) => n.kind === "RequireAuth");
+  const qualify = mail.find((n) => n.kind === "QualifyEnvelope");
+  const syntax = mail.find((n) => n.kind === "EnforceAddressSyntax");
+  const rights = mail.find((n) => n.kind === "SubmissionRights");
+  const size = mail.find((n) => n.kind === "LimitSize");
+  const recipients = rcpt.find((n) => n.kind === "LimitRecipients");
+
+  section({ text: `hostname ${graph.hostname}`, isDefault: !options.hostnameWritten });
+  section(
+    graph.tls ? rule(`tls certificate ${quote(shownPath(graph.tls.certificate))} key ${quote(shownPath(graph.tls.key))}`, graph.tls.origin) : absent("tls certificate", "no TLS"),
+    ...graph.listeners.map((l) => rule(`listen ${l.host ? `${l.host.includes(":") ? `[${l.host}]` : l.host}:` : ""}${l.port} ${l.mode}`, l.origin)),
+  );
+  section(
+    graph.users ? rule(`auth users ${quote(shownPath(graph.users.path))}`, graph.users.origin) : absent("auth users", "nobody can authenticate"),
+    requireTls ? rule("require tls", requireTls.origin) : absent("require tls", "AUTH and MAIL are allowed before TLS"),
+    requireAuth ? rule("require auth", requireAuth.origin)
+      : options.allowUnauthenticated ? { text: "allow unauthenticated", isDefault: false }
+        : absent("require auth", "mail is taken without authentication"),
+  );
+  const otherDomains = graph.localDomains.filter((d) => d !== graph.hostname && d !== qualify?.domain);
+  section(
+    qualify ? rule(`qualify domains ${[qualify.domain, ...otherDomains].join(" ")}`, qualify.origin) : absent("qualify domains", "unqualified addresses are refused"),
+    syntax ? rule("enforce address syntax", syntax.origin) : absent("enforce address syntax", "addresses are not checked beyond qualification"),
+    requireAuth?.kind === "RequireAuth" && requireAuth.postmaster ? rule("allow postmaster", requireAuth.postmaster.origin) : absent("allow postmaster", "postmaster too needs authentication"),
+  );
+  if (rights?.kind === "SubmissionRights") {
+    const entries = Object.entries(rights.senders).map(([login, addresses]) => `  ${login}: ${addresses.join(", ")}`);
+    section(rule(["senders {", ...entries, "}"].join("\n"), rights.origin));
+  } else section(absent("senders", "submission rights are not checked"));
+  section(
+    size?.kind === "LimitSize" ? rule(`limit size ${formatSize(size.bytes)}`, size.origin) : absent("limit size", "no size limit"),
+    recipients?.kind === "LimitRecipients" ? rule(`limit recipients ${recipients.max}`, recipients.origin) : absent("limit recipients", "no recipient limit"),
+  );
+  const adds = message.flatMap((n) => (n.kind === "AddHeader" ? [rule(`add ${n.field}`, n.origin)] : []));
+  section(...(adds.length > 0 ? adds : [absent("add", "messages are passed on without completion")]));
+  const deliver = graph.deliver;
+  const deliverText = deliver.kind === "Relay" ? `deliver relay ${deliver.url}`
+    : deliver.kind === "Spool" ? `deliver spool ${quote(shownPath(deliver.dir))}`
+      : `deliver spool ${quote(shownPath(deliver.dir))} relay ${deliver.url}`;
+  section(rule(`log ${graph.log.level}`, graph.log.origin), rule(deliverText, deliver.origin));
+
+  const builtins = [...new Set([...mail, ...rcpt, ...message].filter((n) => n.origin.builtin).map((n) => n.origin.builtin!))];
+  const out: string[] = [`# effective policy of ${graph.source.file}${options.changed ? " (only what differs from the defaults)" : ""}`];
+  for (const rules of sections) {
+    const shown = rules.filter((r) => !options.changed || !r.isDefault);
+    if (shown.length === 0) continue;
+    out.push("");
+    for (const r of shown) out.push(r.isDefault && !r.text.startsWith("#") ? `${r.text}  # default` : r.text);
+  }
+  if (!options.changed) {
+    out.push("", "# always on, whatever the policy says:");
+    for (const b of builtins) out.push(`#   ${b}`);
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,67 @@
+// How a simulated session reads on a terminal: client lines as `C:`, replies as
+// `S:`, and before each reply the rules consulted, one per line, as
+// `>>> rule FILE:LINE NodeKind -> outcome (detail)`. Defaults the policy did not
+// write have line 0 and say which default they are.
+import { ruleLocation } from "../../compiler/graph.js";
+import type { TraceStep } from "../../runtime/decision/verdict.js";
+import type { Simulation, SimReply } from "./session.js";
+
+/** none: replies only; decisions: the steps that refused or changed something; all: every rule consulted. */
+export type TraceLevel = "none" | "decisions" | "all";
+
+export function formatTraceStep(step: TraceStep): string {
+  const builtin = step.origin.builtin ? ` [default: ${step.origin.builtin}]` : "";
+  const detail = step.detail ? ` (${step.detail})` : "";
+  return `>>> rule ${ruleLocation(step.origin)} ${step.node} -> ${step.outcome}${detail}${builtin}`;
+}
+
+export function shownSteps(trace: readonly TraceStep[], level: TraceLevel): TraceStep[] {
+  if (level === "none") return [];
+  if (level === "all") return [...trace];
+  return trace.filter((s) => s.outcome === "refuse" || s.outcome === "change");
+}
+
+export function formatReply(reply: SimReply): string[] {
+  return reply.lines.map((line, i) => {
+    const separator = i < reply.lines.length - 1 ? "-" : " ";
+    return `S: ${reply.code}${separator}${reply.enhanced ? reply.enhanced + " " : ""}${line}`;
+  });
+}
+
+export function renderSimulation(simulation: Simulation, level: TraceLevel): string {
+  const out: string[] = formatReply(simulation.greeting);
+  for (const exchange of simulation.exchanges) {
+    const step = exchange.step;
+    out.push(`C: ${step.text}`);
+    if (step.kind === "data") {
+      // The 354 comes before the message lines, the verdict after them.
+      const [first, ...rest] = exchange.replies;
+      if (first) out.push(...formatReply(first));
+      if (first?.code === 354) {
+        // Message lines as the script holds them, which is as they go on the wire (dot-stuffed).
+        for (const line of step.message) out.push(`C: ${line}`);
+        out.push("C: .");
+      }
+      out.push(...shownSteps(exchange.trace, level).map(formatTraceStep));
+      for (const r of rest) out.push(...formatReply(r));
+      continue;
+    }
+    out.push(...shownSteps(exchange.trace, level).map(formatTraceStep));
+    for (const r of exchange.replies) out.push(...formatReply(r));
+  }
+  if (!simulation.endedAsScripted) out.push("!!! the script goes on after QUIT; the rest was not run");
+  return out.join("\n") + "\n";
+}
+
+/** The one-line form's answer: each step, its verdict, and under it the rules behind it. */
+export function renderVerdicts(simulation: Simulation, level: TraceLevel): string {
+  const out: string[] = [];
+  for (const exchange of simulation.exchanges) {
+    const last = exchange.replies[exchange.replies.length - 1];
+    const verdict = last ? `${last.code}${last.enhanced ? " " + last.enhanced : ""} ${last.lines[0]}` : "ok";
+    const outcome = exchange.refusedBy ? "refused" : last && last.code >= 400 ? "failed" : "accepted";
+    out.push(`${exchange.step.text}: ${outcome}, ${verdict}`);
+    out.push(...shownSteps(exchange.trace, level).map((s) => "  " + formatTraceStep(s)));
+  }
+  return out.join("\n") + "\n";
+}

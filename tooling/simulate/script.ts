@@ -1,0 +1,93 @@
+// The session script that `msac simulate` and `msac test` read: SMTP command lines
+// as a client sends them, DATA followed by message lines up to `.`, and
+// pseudo-commands for what the wire cannot express (`#tls`, `#auth LOGIN`,
+// `#from IP`, `#listener PORT`). Parsing only: running a script is `session.ts`'s job.
+
+/** One step of a session, with the script line it came from (1-based) for messages and test failures. */
+export type ScriptStep =
+  | { kind: "command"; line: number; text: string }
+  | { kind: "data"; line: number; text: string; message: string[] }
+  | { kind: "tls"; line: number; text: string }
+  | { kind: "auth"; line: number; text: string; login: string }
+  | { kind: "from"; line: number; text: string; address: string }
+  | { kind: "listener"; line: number; text: string; endpoint: string };
+
+export interface ScriptProblem {
+  line: number;
+  message: string;
+}
+
+/** A line starting with `#` is a pseudo-command when it names one, otherwise a comment. */
+const PSEUDO = /^#(tls|auth|from|listener)(?:\s+(.*))?$/;
+
+/** Is `text` (already trimmed) a comment rather than a pseudo-command? */
+export function isComment(text: string): boolean {
+  return text.startsWith("#") && !PSEUDO.test(text);
+}
+
+/**
+ * Reads script lines from `lines[index]` on. `indent` is stripped from message lines so a
+ * script nested in a test case can hold folded header lines (which start with whitespace).
+ * Returns the step, or a problem, and the index of the next unread line.
+ */
+export function readStep(
+  lines: readonly string[],
+  index: number,
+  firstLine: number,
+  indent = "",
+): { step?: ScriptStep; problem?: ScriptProblem; next: number } {
+  const raw = lines[index]!.replace(/\r$/, "");
+  const text = raw.trim();
+  const line = firstLine + index;
+  const pseudo = PSEUDO.exec(text);
+  if (pseudo) {
+    const argument = (pseudo[2] ?? "").trim();
+    switch (pseudo[1]) {
+      case "tls":
+        return { step: { kind: "tls", line, text }, next: index + 1 };
+      case "auth":
+        if (!/^\S+$/.test(argument)) return { problem: { line, message: "`#auth` takes one login, as in `#auth alice`" }, next: index + 1 };
+        return { step: { kind: "auth", line, text, login: argument }, next: index + 1 };
+      case "listener":
+        if (!/^\S+$/.test(argument)) return { problem: { line, message: "`#listener` takes a port or ADDRESS:PORT of the policy, as in `#listener 587`" }, next: index + 1 };
+        return { step: { kind: "listener", line, text, endpoint: argument }, next: index + 1 };
+      default:
+        if (!/^\S+$/.test(argument)) return { problem: { line, message: "`#from` takes one client IP address, as in `#from 192.0.2.7`" }, next: index + 1 };
+        return { step: { kind: "from", line, text, address: argument }, next: index + 1 };
+    }
+  }
+  if (/^DATA$/i.test(text)) {
+    const message: string[] = [];
+    let next = index + 1;
+    for (; next < lines.length; next++) {
+      const body = lines[next]!.replace(/\r$/, "");
+      const content = body.startsWith(indent) ? body.slice(indent.length) : body.trimStart();
+      if (content === ".") return { step: { kind: "data", line, text, message }, next: next + 1 };
+      message.push(content);
+    }
+    return { problem: { line, message: "DATA without a line holding only `.` to end the message" }, next };
+  }
+  if (/^AUTH\b/i.test(text)) {
+    return { problem: { line, message: "write `#auth LOGIN` to simulate a successful AUTH (no password is sent in a simulation)" }, next: index + 1 };
+  }
+  return { step: { kind: "command", line, text }, next: index + 1 };
+}
+
+/** A whole script: every non-blank, non-comment line is a step. */
+export function parseScript(text: string): { steps: ScriptStep[]; problems: ScriptProblem[] } {
+  const lines = text.split("\n");
+  const steps: ScriptStep[] = [];
+  const problems: ScriptProblem[] = [];
+  for (let index = 0; index < lines.length;) {
+    const text = lines[index]!.trim();
+    if (text === "" || isComment(text)) {
+      index++;
+      continue;
+    }
+    const read = readStep(lines, index, 1);
+    if (read.step) steps.push(read.step);
+    if (read.problem) problems.push(read.problem);
+    index = read.next;
+  }
+  return { steps, problems };
+}

@@ -1,0 +1,261 @@
+// Runs a session script against a compiled rule graph, in process and without a
+// network, through the same `decide()` the server calls: this file only plays the
+// part of smtp-server (command sequencing, EHLO keywords, reading DATA) and never
+// decides anything a policy rule decides. What smtp-server answers by itself
+// (503 for commands out of order, 500 for unknown commands) is mirrored here.
+import fs from "node:fs";
+import { Readable } from "node:stream";
+import type { ListenMode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
+import { parseUsersFile } from "../../compiler/usersFile.js";
+import { ehloKeywords } from "../../runtime/decision/authStage.js";
+import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";
+import type { MessagePlan } from "../../runtime/decision/messageStage.js";
+import { Replies, type Reply } from "../../runtime/decision/replies.js";
+import { newSession, type SessionState } from "../../runtime/decision/session.js";
+import type { Decision, TraceStep } from "../../runtime/decision/verdict.js";
+import { parseHeaderSection, type HeaderField } from "../../runtime/message/headerSection.js";
+import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
+import { readMessageData } from "../../runtime/message/readMessageData.js";
+import { parseAddressCommand } from "../../runtime/smtp/addressCommand.js";
+import type { ScriptStep } from "./script.js";
+
+/** A reply as the client sees it: multi-line replies (EHLO) keep each line. */
+export interface SimReply {
+  code: number;
+  /** RFC 3463 enhanced code, "" when the reply has none (greeting, EHLO). */
+  enhanced: string;
+  lines: string[];
+}
+
+export interface DeliveredMessage {
+  mailFrom: string;
+  recipients: string[];
+  /** The message as it would be handed on: header edits applied. */
+  bytes: Buffer;
+  fields: HeaderField[];
+}
+
+/** One step of the script with what the server answered and the rules it consulted. */
+export interface Exchange {
+  step: ScriptStep;
+  replies: SimReply[];
+  trace: TraceStep[];
+  /** The rule that refused, when the policy refused. */
+  refusedBy?: RuleOrigin;
+  delivered?: DeliveredMessage;
+}
+
+export interface SimulationOptions {
+  /** Which listener the session arrives on (default: the first). */
+  listenerMode?: ListenMode;
+  clientAddress?: string;
+  /** The clock and id source for the message stage (Date, Message-ID, Received). */
+  now?: () => Date;
+  messageId?: (n: number) => string;
+}
+
+export interface Simulation {
+  greeting: SimReply;
+  exchanges: Exchange[];
+  /** True when the script ended with QUIT (or ran out of lines); false when a step came after QUIT. */
+  endedAsScripted: boolean;
+}
+
+const reply = (r: Reply, text = r.text): SimReply => ({ code: r.code, enhanced: r.enhanced, lines: [text] });
+// smtp-server's own answers for commands out of sequence (RFC 5321 section 4.1.4 / 4.3.2).
+const badSequence = (text: string): SimReply => ({ code: 503, enhanced: "5.5.1", lines: [text] });
+
+/** The EHLO keywords a session gets, as smtp-server advertises them for this listener. */
+function ehloLines(graph: RuleGraph, state: SessionState, name: string): string[] {
+  const keywords = ehloKeywords(graph, state);
+  const lines = [`${graph.hostname} Nice to meet you, ${name}`, "PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "DSN"];
+  if (keywords.size !== null) lines.push(`SIZE ${keywords.size}`);
+  if (keywords.auth) lines.push("AUTH PLAIN LOGIN");
+  if (keywords.starttls) lines.push("STARTTLS");
+  return lines;
+}
+
+function knownLogins(graph: RuleGraph): Set<string> | null {
+  if (!graph.users) return null;
+  try {
+    return new Set(parseUsersFile(fs.readFileSync(graph.users.path, "utf8")).entries.map((e) => e.login));
+  } catch {
+    return null;
+  }
+}
+
+export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], options: SimulationOptions = {}): Promise<Simulation> {
+  let mode = options.listenerMode ?? graph.listeners[0]?.mode ?? "starttls";
+  let state = newSession(mode, options.clientAddress ?? "192.0.2.1");
+  const logins = knownLogins(graph);
+  const now = options.now ?? (() => new Date());
+  const messageId = options.messageId ?? ((n: number) => `<simulated.${n}@${graph.hostname}>`);
+  let messages = 0;
+  let quit = false;
+  let afterQuit = false;
+  const exchanges: Exchange[] = [];
+
+  const run = <T>(event: SmtpEvent): Decision<T> => {
+    const decision = decide(graph, state, event) as Decision<T>;
+    state = decision.state;
+    return decision;
+  };
+
+  for (const step of steps) {
+    if (quit) {
+      afterQuit = true;
+      break;
+    }
+    const exchange: Exchange = { step, replies: [], trace: [] };
+    exchanges.push(exchange);
+    const refusal = (decision: Decision<unknown>): boolean => {
+      exchange.trace.push(...decision.trace);
+      if (decision.verdict.kind !== "refuse") return false;
+      exchange.replies.push(reply(decision.verdict.reply));
+      exchange.refusedBy = decision.verdict.origin;
+      return true;
+    };
+
+    switch (step.kind) {
+      case "from":
+        // A new connection from that address: nothing of the old session survives.
+        state = newSession(mode, step.address);
+        break;
+      case "listener": {
+        // A new connection on another listener of the policy (its mode decides TLS from the first byte).
+        const listener = graph.listeners.find((l) => String(l.port) === step.endpoint || `${l.host}:${l.port}` === step.endpoint);
+        if (!listener) {
+          exchange.replies.push({ code: 421, enhanced: "4.3.0", lines: [`the policy has no listener ${step.endpoint}`] });
+          break;
+        }
+        mode = listener.mode;
+        state = newSession(mode, state.clientAddress);
+        break;
+      }
+      case "tls":
+        if (state.tls) exchange.replies.push(badSequence("Error: TLS already active"));
+        else run({ type: "tls" });
+        break;
+      case "auth": {
+        // Without `auth users` the server disables AUTH altogether (smtp-server's disabledCommands).
+        if (!graph.users) {
+          exchange.replies.push({ code: 502, enhanced: "5.5.1", lines: ["Error: command not recognized"] });
+          break;
+        }
+        if (state.login) {
+          exchange.replies.push(badSequence("Error: No identity changes permitted"));
+          break;
+        }
+        if (refusal(run({ type: "authStart" }))) break;
+        // The password is not simulated; the login must exist in the users file.
+        exchange.trace.push({ node: "AuthUsers", origin: graph.users.origin, outcome: "pass", detail: `${step.login}: password assumed correct` });
+        if (logins && !logins.has(step.login)) {
+          exchange.trace[exchange.trace.length - 1] = { node: "AuthUsers", origin: graph.users.origin, outcome: "refuse", detail: `no login \`${step.login}\` in the users file` };
+          exchange.replies.push(reply(Replies.authFailed));
+          exchange.refusedBy = graph.users.origin;
+          break;
+        }
+        run({ type: "authenticated", login: step.login });
+        exchange.replies.push(reply(Replies.authSucceeded));
+        break;
+      }
+      case "data": {
+        if (!state.transaction) {
+          exchange.replies.push(badSequence("Error: need MAIL command"));
+          break;
+        }
+        if (state.transaction.recipients.length === 0) {
+          exchange.replies.push(badSequence("Error: need RCPT command"));
+          break;
+        }
+        exchange.replies.push({ code: 354, enhanced: "", lines: ["End data with <CR><LF>.<CR><LF>"] });
+        const transaction = state.transaction;
+        // Dot-stuffing undone as smtp-server does (RFC 5321 section 4.5.2); lines end in CRLF on the wire.
+        const wire = step.message.map((l) => (l.startsWith("..") ? l.slice(1) : l) + "\r\n").join("");
+        const data = await readMessageData(Readable.from([Buffer.from(wire, "utf8")]), { maxBytes: ehloKeywords(graph, state).size });
+        messages++;
+        const decision = run<MessagePlan>({ type: "message", ...data, now: now(), queueId: `SIM${messages}`, messageId: messageId(messages) });
+        if (refusal(decision)) break;
+        const plan = decision.result!;
+        const bytes = applyHeaderEdits(data.bytes, plan.header, plan.edits);
+        const parsed = parseHeaderSection(bytes);
+        const seen = new Set<string>();
+        const recipients = transaction.recipients.map((r) => r.address).filter((a) => !seen.has(a.toLowerCase()) && !!seen.add(a.toLowerCase()));
+        exchange.delivered = { mailFrom: transaction.mailFrom, recipients, bytes, fields: parsed.ok ? parsed.header.fields : [] };
+        // Delivery itself is not simulated; the trace still names the rule that would take the message.
+        exchange.trace.push({ node: graph.deliver.kind, origin: graph.deliver.origin, outcome: "pass", detail: "simulated: nothing stored or relayed" });
+        state = { ...state, transaction: null };
+        exchange.replies.push(reply(Replies.ok, `Ok: queued as SIM${messages}`));
+        break;
+      }
+      case "command":
+        runCommand(step.text);
+        break;
+    }
+
+    function runCommand(text: string): void {
+      const verb = (/^\S+/.exec(text)?.[0] ?? "").toUpperCase();
+      switch (verb) {
+        case "EHLO":
+        case "HELO": {
+          const name = text.slice(verb.length).trim();
+          if (!name) {
+            exchange.replies.push({ code: 501, enhanced: "5.5.4", lines: [`Error: syntax: ${verb} hostname`] });
+            return;
+          }
+          run({ type: "helo", name, extended: verb === "EHLO" });
+          exchange.replies.push(verb === "EHLO"
+            ? { code: 250, enhanced: "", lines: ehloLines(graph, state, name) }
+            : { code: 250, enhanced: "", lines: [`${graph.hostname} Nice to meet you, ${name}`] });
+          return;
+        }
+        case "STARTTLS":
+          if (state.listenerMode !== "starttls" || state.tls) {
+            exchange.replies.push({ code: 502, enhanced: "5.5.1", lines: ["Error: command not recognized"] });
+            return;
+          }
+          exchange.replies.push({ code: 220, enhanced: "2.0.0", lines: ["Ready to start TLS"] });
+          run({ type: "tls" });
+          return;
+        case "MAIL": {
+          if (!state.heloName) return void exchange.replies.push(badSequence("Error: send HELO/EHLO first"));
+          if (state.transaction) return void exchange.replies.push(badSequence("Error: nested MAIL command"));
+          const parsed = parseAddressCommand("MAIL FROM", text);
+          if (!parsed) return void exchange.replies.push({ code: 501, enhanced: "5.5.4", lines: ["Error: Bad sender address syntax"] });
+          const decision = run<string>({ type: "mail", address: parsed.address, params: parsed.args || {} });
+          if (refusal(decision)) return;
+          exchange.replies.push(reply(Replies.senderOk, `Accepted <${decision.result ?? parsed.address}>`));
+          return;
+        }
+        case "RCPT": {
+          if (!state.transaction) return void exchange.replies.push(badSequence("Error: need MAIL command"));
+          const parsed = parseAddressCommand("RCPT TO", text);
+          if (!parsed) return void exchange.replies.push({ code: 501, enhanced: "5.5.4", lines: ["Error: Bad recipient address syntax"] });
+          const decision = run<string>({ type: "rcpt", address: parsed.address, params: parsed.args || {} });
+          if (refusal(decision)) return;
+          exchange.replies.push(reply(Replies.recipientOk, `Accepted <${decision.result ?? parsed.address}>`));
+          return;
+        }
+        case "RSET":
+          run({ type: "reset" });
+          exchange.replies.push(reply(Replies.ok, "Flushed"));
+          return;
+        case "NOOP":
+          exchange.replies.push(reply(Replies.ok, "OK"));
+          return;
+        case "QUIT":
+          quit = true;
+          exchange.replies.push({ code: 221, enhanced: "2.0.0", lines: ["Bye"] });
+          return;
+        case "ETRN":
+          exchange.replies.push(reply(Replies.commandNotAllowed));
+          return;
+        default:
+          exchange.replies.push({ code: 500, enhanced: "5.5.2", lines: ["Error: command not recognized"] });
+      }
+    }
+  }
+
+  const greeting: SimReply = { code: 220, enhanced: "", lines: [`${graph.hostname} ESMTP msa (simulated session)`] };
+  return { greeting, exchanges, endedAsScripted: !afterQuit };
+}
