@@ -53,9 +53,9 @@ export const QUICK_CONFIG: BenchConfig = {
   sections: ALL_SECTIONS,
   passwordScheme: "argon2id",
   passwordRounds: 3,
-  wire: { messages: { mua: 6, app: 40 }, concurrency: 4, rounds: 3, warmup: 2, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
+  wire: { messages: { mua: 4, app: 30 }, concurrency: 2, rounds: 3, warmup: 2, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
   decision: { sizes: [10, 1_000, 100_000], transactions: 3_000, rounds: 3 },
-  compiler: { sizes: [1_000, 10_000, 100_000], rounds: 1, processMaxEntries: 1_000 },
+  compiler: { sizes: [1_000, 10_000], rounds: 1, processMaxEntries: 1_000 },
   concurrency: { sessions: 100, settleMs: 500 },
 };
 
@@ -81,6 +81,8 @@ export interface BenchReport {
   compiler?: CompilerScaleRow[];
   concurrency?: ConcurrencyRow[];
   targets: Target[];
+  /** Sections that failed, with why; the other sections are still reported. */
+  errors: { section: Section; message: string }[];
 }
 
 function cpuModel(): string {
@@ -121,6 +123,18 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
     machine: machineInfo(),
     config,
     targets: [],
+    errors: [],
+  };
+  // A failing section (say, a server that cannot start because dist/ was rebuilt underneath
+  // the run) is reported and the run goes on, so minutes of measurements are not lost.
+  const attempt = async (section: Section, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      const message = (error as Error).message.split("\n").slice(0, 6).join(" ");
+      report.errors.push({ section, message });
+      progress(`${section} failed: ${message}`);
+    }
   };
   const wants = (section: Section) => config.sections.includes(section);
   try {
@@ -130,11 +144,15 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
 
     if (wants("decision")) {
       progress(`decision cost: ${config.decision.sizes.join(", ")} senders entries`);
-      report.decision = measureDecisionCost(path.join(workDir, "decision"), config.decision.sizes, config.decision.transactions, config.decision.rounds, usersLine);
+      await attempt("decision", async () => {
+        report.decision = measureDecisionCost(path.join(workDir, "decision"), config.decision.sizes, config.decision.transactions, config.decision.rounds, usersLine);
+      });
     }
     if (wants("compiler")) {
       progress(`compiler scale: ${config.compiler.sizes.join(", ")} senders entries`);
-      report.compiler = await measureCompilerScale(path.join(workDir, "compiler"), config.compiler.sizes, config.compiler.rounds, usersLine, config.compiler.processMaxEntries);
+      await attempt("compiler", async () => {
+        report.compiler = await measureCompilerScale(path.join(workDir, "compiler"), config.compiler.sizes, config.compiler.rounds, usersLine, config.compiler.processMaxEntries);
+      });
     }
     if (wants("wire") || wants("concurrency")) {
       const fixture = await prepareWireFixture(path.join(workDir, "wire"), usersLine);
@@ -143,6 +161,7 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
           progress(`password verification cost (${config.passwordRounds} rounds)`);
           report.password = await measurePasswordCost(hash, config.passwordRounds);
           progress(`wire throughput: ${config.wire.styles.join(" and ")} style, ${config.wire.concurrency} connections, ${config.wire.rounds} rounds`);
+          await attempt("wire", async () => {
           report.wire = await runWire(
             {
               workDir: path.join(workDir, "wire"),
@@ -157,10 +176,13 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
             },
             fixture,
           );
+          });
         }
         if (wants("concurrency")) {
           progress(`concurrency: ${config.concurrency.sessions} idle sessions`);
-          report.concurrency = await measureConcurrency(path.join(workDir, "wire"), fixture, config);
+          await attempt("concurrency", async () => {
+            report.concurrency = await measureConcurrency(path.join(workDir, "wire"), fixture, config);
+          });
         }
       } finally {
         await fixture.close();

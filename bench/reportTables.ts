@@ -100,6 +100,9 @@ export function reportTables(report: BenchReport): Table[] {
       ]),
     });
   }
+  if (report.errors.length) {
+    tables.push({ title: "Sections that failed", header: ["section", "error"], rows: report.errors.map((e) => [e.section, e.message]) });
+  }
   if (report.targets.length) {
     tables.push({
       title: "Targets",

@@ -1,9 +1,15 @@
 // Spool write throughput with and without group commit of the new/ directory fsync.
 // Build with tsc, then: node dist/bench/spoolWrite.js [--dir PATH] [--messages N] [--writers N] [--size BYTES] [--rounds N]
+// --wire: the same over SMTP, `msac serve` with `deliver spool` and N client connections
+// (MSA_SPOOL_GROUP_COMMIT=0 or 1 in the server's environment picks the mode).
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseArgs } from 'node:util';
 import type { Envelope } from '../runtime/deliver/envelope.js';
 import { SpoolWriter } from '../runtime/deliver/spoolWriter.js';
@@ -16,6 +22,7 @@ const { values } = parseArgs({
     writers: { type: 'string', default: '20' },
     size: { type: 'string', default: '10240' },
     rounds: { type: 'string', default: '3' },
+    wire: { type: 'boolean', default: false },
   },
 });
 const messages = Number(values.messages);
@@ -57,7 +64,88 @@ function median(numbers: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+/** `writers` SMTP connections to a fresh `msac serve`, each sending its share one after another. */
+async function runWire(groupCommit: boolean): Promise<{ rate: number }> {
+  const dir = await mkdtemp(join(values.dir, 'msa-wire-bench-'));
+  const port = await freePort();
+  const policy = join(dir, 'bench.msa');
+  await writeFile(policy, `hostname msa.example.test\nlisten 127.0.0.1:${port} plain\nallow unauthenticated\nqualify domains example.test\nlog errors\ndeliver spool "spool"\n`);
+  const msac = resolve(dirname(fileURLToPath(import.meta.url)), '../cli/msac.js');
+  const child = spawn(process.execPath, [msac, 'serve', policy], {
+    env: { ...process.env, MSA_SPOOL_GROUP_COMMIT: groupCommit ? '1' : '0' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitForPort(port);
+    const perConnection = Math.ceil(messages / writers);
+    const start = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: writers }, () => sendMany(port, perConnection)));
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    return { rate: (perConnection * writers) / seconds };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((done) => child.once('close', done));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    const ok = await new Promise<boolean>((done) => {
+      const probe = new SMTPConnection({ host: '127.0.0.1', port, ignoreTLS: true, logger: false });
+      probe.on('error', () => done(false));
+      probe.connect((error) => {
+        probe.close();
+        done(!error);
+      });
+    });
+    if (ok) return;
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+  throw new Error('msac serve did not start listening');
+}
+
+async function sendMany(port: number, count: number): Promise<void> {
+  const connection = new SMTPConnection({ host: '127.0.0.1', port, ignoreTLS: true, logger: false, socketTimeout: 30_000 });
+  await new Promise<void>((done, fail) => connection.connect((error) => (error ? fail(error) : done())));
+  try {
+    for (let i = 0; i < count; i++) {
+      await new Promise<void>((done, fail) =>
+        connection.send({ from: envelope.mailFrom, to: envelope.recipients.map((r) => r.address) }, message, (error) => (error ? fail(error) : done())),
+      );
+    }
+  } finally {
+    connection.close();
+  }
+}
+
+async function mainWire(): Promise<void> {
+  console.log(`spool over SMTP: ${messages} messages of ${size} bytes over ${writers} connections to msac serve, ${rounds} rounds, in ${values.dir}`);
+  await runWire(false); // warm-up
+  const rates = { plain: [] as number[], group: [] as number[] };
+  for (let round = 0; round < rounds; round++) {
+    rates.plain.push((await runWire(false)).rate);
+    rates.group.push((await runWire(true)).rate);
+  }
+  const format = (numbers: number[]) => numbers.map((n) => n.toFixed(0)).join(', ');
+  console.log(`one dir fsync per record : ${median(rates.plain).toFixed(0)} msg/s (median; rounds: ${format(rates.plain)})`);
+  console.log(`group commit of dir fsync: ${median(rates.group).toFixed(0)} msg/s (median; rounds: ${format(rates.group)})`);
+  console.log(`ratio group/plain        : ${(median(rates.group) / median(rates.plain)).toFixed(2)}`);
+}
+
 async function main(): Promise<void> {
+  if (values.wire) return mainWire();
   console.log(`spool write: ${messages} records of ${size} bytes, ${writers} concurrent writers, ${rounds} rounds, in ${values.dir}`);
   await run(false); // warm-up: page cache, inode tables
   const rates = { plain: [] as number[], group: [] as number[] };

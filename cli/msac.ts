@@ -145,6 +145,21 @@ program
     process.exitCode = await runQueue(action, id, options, processIo);
   });
 
+program
+  .command("dkim")
+  .description("DKIM keys for `sign dkim`: keygen")
+  .command("keygen")
+  .description("write a DKIM private key to DIR/SELECTOR.pem (mode 0600) and print the DNS TXT record to publish")
+  .requiredOption("--domain <domain>", "the signing domain (d=)")
+  .requiredOption("--selector <selector>", "the selector (s=)")
+  .addOption(new Option("--algorithm <algorithm>", "key type").choices(["rsa", "ed25519"]).makeOptionMandatory())
+  .option("--bits <bits>", "RSA key size", "2048")
+  .requiredOption("--out <dir>", "folder for the key")
+  .action(async (options: import("./dkim.js").DkimKeygenOptions) => {
+    const { runDkimKeygen } = await import("./dkim.js");
+    process.exitCode = runDkimKeygen(options, processIo);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -84,6 +84,7 @@ export interface CheckOptions {
 export class Checker {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly policy: CheckedPolicy = { listeners: [], add: new Map() };
+  private readonly domains = new Map<string, { ascii: string; problem?: undefined } | { problem: string }>();
 
   constructor(private readonly file: string, private readonly options: CheckOptions = { complete: true }) {}
 
@@ -287,13 +288,23 @@ export class Checker {
       this.report("invalidAddress", address.span, `\`${address.value}\` is not an address`, { hint: "write `local@domain`, such as `alice@example.com`" });
       return undefined;
     }
-    const domain = address.value.slice(at + 1);
-    const problem = domainProblem(domain);
-    if (problem) {
-      this.report("invalidAddress", address.span, `\`${address.value}\` is not a valid address: ${problem}`);
+    const domain = this.domain(address.value.slice(at + 1));
+    if (domain.problem !== undefined) {
+      this.report("invalidAddress", address.span, `\`${address.value}\` is not a valid address: ${domain.problem}`);
       return undefined;
     }
-    return `${address.value.slice(0, at).normalize("NFC")}@${toALabels(domain)}`;
+    return `${address.value.slice(0, at).normalize("NFC")}@${domain.ascii}`;
+  }
+
+  /** A domain's A-label form or what is wrong with it, computed once per domain: a `senders` table repeats a few domains many times. */
+  private domain(name: string): { ascii: string; problem?: undefined } | { problem: string } {
+    let verdict = this.domains.get(name);
+    if (!verdict) {
+      const problem = domainProblem(name);
+      verdict = problem === undefined ? { ascii: toALabels(name)! } : { problem };
+      this.domains.set(name, verdict);
+    }
+    return verdict;
   }
 
   private checkAdd(rule: AddRule) {

@@ -77,30 +77,55 @@ function located(token: IToken): Located {
   return { value: token.image, span: spanOfToken(token) };
 }
 
-/** All tokens under a CST node, in source order, without those recovery inserted. */
-function tokensOf(node: CstNode): IToken[] {
-  const out: IToken[] = [];
-  const walk = (n: CstNode) => {
-    for (const list of Object.values(n.children as Children)) {
-      for (const child of list ?? []) {
-        if (isToken(child)) {
-          if (!child.isInsertedInRecovery && !Number.isNaN(child.startOffset)) out.push(child);
-        } else walk(child);
-      }
-    }
-  };
-  walk(node);
-  return out.sort((a, b) => a.startOffset - b.startOffset);
+function isReal(token: IToken): boolean {
+  return !token.isInsertedInRecovery && !Number.isNaN(token.startOffset);
 }
 
-function spanOfTokens(tokens: IToken[]): Span {
-  return { start: spanOfToken(tokens[0]).start, end: spanOfToken(tokens[tokens.length - 1]).end };
+/**
+ * The first or last real token under a CST node (tokens recovery inserted do
+ * not count). Each child list is in source order, so only its edge is looked
+ * at: a `senders` block of 100,000 lines is one CST node, and walking all of it
+ * for its span would cost more than checking it.
+ */
+function edgeToken(node: CstNode, which: "first" | "last"): IToken | undefined {
+  let best: IToken | undefined;
+  for (const key in node.children) {
+    const list = (node.children as Children)[key] ?? [];
+    for (let i = 0; i < list.length; i++) {
+      const child = list[which === "first" ? i : list.length - 1 - i];
+      const token = isToken(child) ? (isReal(child) ? child : undefined) : edgeToken(child, which);
+      if (!token) continue;
+      if (!best || (which === "first" ? token.startOffset < best.startOffset : token.startOffset > best.startOffset)) best = token;
+      break;
+    }
+  }
+  return best;
+}
+
+function extentOf(node: CstNode): { first: IToken; last: IToken } | undefined {
+  const first = edgeToken(node, "first");
+  const last = edgeToken(node, "last");
+  return first && last ? { first, last } : undefined;
+}
+
+/** The one real token of a rule that consumes a single token (`sizeValue`). */
+function onlyToken(node: CstNode | IToken | undefined): IToken | undefined {
+  if (!node || isToken(node) || node.recoveredNode) return undefined;
+  for (const key in node.children) {
+    const token = (node.children as Children)[key]?.[0];
+    if (token && isToken(token) && isReal(token)) return token;
+  }
+  return undefined;
+}
+
+function spanBetween(first: IToken, last: IToken): Span {
+  return { start: first.startOffset, end: spanOfToken(last).end };
 }
 
 class AstBuilder extends BaseCstVisitor {
   problems: AstProblem[] = [];
-  /** The tokens of the statement being visited (kept out of the rule objects, which hold only values and spans). */
-  private statementTokens: IToken[] = [];
+  /** The first token of the statement being visited (kept out of the rule objects, which hold only values and spans). */
+  private statementVerb: IToken | undefined;
 
   constructor() {
     super();
@@ -121,10 +146,10 @@ class AstBuilder extends BaseCstVisitor {
       if (name === "Newline" || !list) continue;
       const node = list[0] as CstNode;
       if (node.recoveredNode) return undefined;
-      const tokens = tokensOf(node);
-      if (tokens.length === 0) return undefined;
-      this.statementTokens = tokens;
-      const base: RuleBase = { span: spanOfTokens(tokens), verb: spanOfToken(tokens[0]) };
+      const extent = extentOf(node);
+      if (!extent) return undefined;
+      this.statementVerb = extent.first;
+      const base: RuleBase = { span: spanBetween(extent.first, extent.last), verb: spanOfToken(extent.first) };
       return this.visit(node, base) as Rule | undefined;
     }
     return undefined;
@@ -191,32 +216,20 @@ class AstBuilder extends BaseCstVisitor {
   }
 
   senderEntry(c: Children): SenderEntry | undefined {
-    const loginNode = c.loginName?.[0] as CstNode | undefined;
-    if (!loginNode || loginNode.recoveredNode) return undefined;
-    const loginToken = tokensOf(loginNode)[0];
+    const loginToken = this.token(c, "login");
     if (!loginToken) return undefined;
-    const addresses = ((c.addressValue ?? []) as CstNode[])
-      .filter((a) => !a.recoveredNode)
-      .map((a) => tokensOf(a)[0])
-      .filter((t): t is IToken => !!t)
-      .map(located);
-    if (addresses.length === 0) return undefined;
-    const all = [loginToken, ...((c.addressValue ?? []) as CstNode[]).flatMap(tokensOf)];
-    return { span: spanOfTokens(all), login: located(loginToken), addresses };
-  }
-
-  loginName(): undefined {
-    return undefined;
-  }
-
-  addressValue(): undefined {
-    return undefined;
+    const addressTokens = ((c.address ?? []) as IToken[]).filter(isReal);
+    if (addressTokens.length === 0) return undefined;
+    return {
+      span: spanBetween(loginToken, addressTokens[addressTokens.length - 1]),
+      login: located(loginToken),
+      addresses: addressTokens.map(located),
+    };
   }
 
   limitRule(c: Children, base: RuleBase): LimitSizeRule | LimitRecipientsRule | undefined {
     if (c.KwSize) {
-      const valueNode = c.sizeValue?.[0] as CstNode | undefined;
-      const value = valueNode && !valueNode.recoveredNode ? tokensOf(valueNode)[0] : undefined;
+      const value = onlyToken(c.sizeValue?.[0]);
       return value && { kind: "limitSize", ...base, size: located(value) };
     }
     const count = this.token(c, "NumberLiteral");
@@ -248,7 +261,7 @@ class AstBuilder extends BaseCstVisitor {
   }
 
   unknownRule(_c: Children, base: RuleBase): undefined {
-    this.problems.push({ kind: "unknownRule", span: base.verb, word: this.statementTokens[0].image });
+    this.problems.push({ kind: "unknownRule", span: base.verb, word: this.statementVerb!.image });
     return undefined;
   }
 

@@ -176,25 +176,24 @@ class PolicyParser extends CstParser {
     this.CONSUME(RBrace);
   });
 
+  // One CST node per entry (login and addresses are labelled tokens, not subrules): a `senders`
+  // table may have 100,000 lines, and nodes are what the parser allocates most.
   private senderEntry = this.RULE("senderEntry", () => {
-    this.SUBRULE(this.loginName);
+    this.OR([
+      { ALT: () => this.CONSUME(Name, { LABEL: "login" }) },
+      { ALT: () => this.CONSUME(Address, { LABEL: "login" }) },
+    ]);
     this.CONSUME(Colon);
-    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.addressValue) });
+    this.AT_LEAST_ONE_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.OR2([
+          { ALT: () => this.CONSUME2(Address, { LABEL: "address" }) },
+          { ALT: () => this.CONSUME2(Name, { LABEL: "address" }) },
+        ]);
+      },
+    });
     this.CONSUME(Newline);
-  });
-
-  private loginName = this.RULE("loginName", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Name) },
-      { ALT: () => this.CONSUME(Address) },
-    ]);
-  });
-
-  private addressValue = this.RULE("addressValue", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Address) },
-      { ALT: () => this.CONSUME(Name) },
-    ]);
   });
 
   // limit size 10MB | limit recipients 50

@@ -21,7 +21,6 @@ const NAME_IN_RULE: Record<string, string> = {
   addRule: "a header name such as `Date`",
   logRule: "`errors`, `info` or `debug`",
   senderEntry: "a login",
-  loginName: "a login",
 };
 
 function labelOf(type: TokenType, ruleName = ""): string {

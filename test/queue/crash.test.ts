@@ -15,6 +15,8 @@ const MSAC = resolve(import.meta.dirname, '../../dist/cli/msac.js');
 const CONNECTIONS = 12;
 const MESSAGES_PER_CONNECTION = 25;
 const KILL_AFTER_ACCEPTED = 100;
+/** ...and once the runner is forwarding, so the kill also cuts relay attempts in flight */
+const KILL_AFTER_FORWARDED = 20;
 
 let hop: NextHop | undefined;
 afterAll(async () => {
@@ -24,14 +26,22 @@ afterAll(async () => {
 /** Sends messages one after another on one connection; resolves with the ids answered 250 and stops at the first failure. */
 async function sendBatch(port: number, ids: string[], accepted: Set<string>): Promise<number> {
   const connection = new SMTPConnection({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 2000, greetingTimeout: 2000, socketTimeout: 5000, logger: false });
-  connection.on('error', () => {});
+  // nodemailer may never call back when the server dies mid-command: race its error and end events
+  const broken = new Promise<never>((_, fail) => {
+    connection.on('error', fail);
+    connection.on('end', () => fail(new Error('connection closed')));
+  });
+  broken.catch(() => undefined);
+  const step = <T>(work: Promise<T>): Promise<T> => Promise.race([work, broken]);
   let sent = 0;
   try {
-    await new Promise<void>((done, fail) => connection.connect((error) => (error ? fail(error) : done())));
+    await step(new Promise<void>((done, fail) => connection.connect((error) => (error ? fail(error) : done()))));
     for (const id of ids) {
       const message = `From: client@example.test\r\nTo: sink@example.test\r\nSubject: crash test\r\nX-Test-Id: ${id}\r\n\r\nbody of ${id}\r\n`;
-      await new Promise<void>((done, fail) =>
-        connection.send({ from: 'client@example.test', to: ['sink@example.test'] }, message, (error) => (error ? fail(error) : done())),
+      await step(
+        new Promise<void>((done, fail) =>
+          connection.send({ from: 'client@example.test', to: ['sink@example.test'] }, message, (error) => (error ? fail(error) : done())),
+        ),
       );
       accepted.add(id); // the client saw 250
       sent++;
@@ -94,8 +104,8 @@ describe('store and forward across SIGKILL', () => {
     });
     // mid-stream: kill both without warning, then bring them back
     const killDeadline = Date.now() + 20_000;
-    while (accepted.size < KILL_AFTER_ACCEPTED) {
-      if (Date.now() > killDeadline) throw new Error(`only ${accepted.size} messages accepted in 20 s\n${server.stdout}\n${server.stderr}`);
+    while (accepted.size < KILL_AFTER_ACCEPTED || hop.messages.length < KILL_AFTER_FORWARDED) {
+      if (Date.now() > killDeadline) throw new Error(`only ${accepted.size} accepted, ${hop.messages.length} forwarded in 20 s\n${server.stdout}\n${runner.stdout}`);
       await new Promise((wait) => setTimeout(wait, 5));
     }
     const acceptedAtKill = accepted.size;

@@ -47,6 +47,7 @@ describe("msa.tmLanguage.json", () => {
 
   it("does not take a size for a plain number or a word for a verb mid-line", () => {
     expect(matchOf("size", "limit recipients 50")).toBeUndefined();
-    expect(matchOf("verb", "senders { log: log@example.test }")).toBeUndefined();
+    expect(matchOf("verb", "  alice: log@example.test")).toBeUndefined();
+    expect(matchOf("verb", "qualify domains log.example")).toBe("qualify");
   });
 });

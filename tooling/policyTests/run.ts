@@ -151,6 +151,8 @@ export interface CoveredRule {
   node: string;
   source: string;
   exercised: boolean;
+  /** How often the rule was consulted, by outcome, across all cases. */
+  outcomes: Record<TraceStep["outcome"], number>;
 }
 
 export interface Coverage {
@@ -183,14 +185,21 @@ export function decisionRules(graph: RuleGraph): { origin: RuleOrigin; node: str
 }
 
 export function coverageOf(policy: string, graph: RuleGraph, policyText: string, trace: readonly TraceStep[]): Coverage {
-  const hit = new Set(trace.filter((s) => s.origin.line > 0).map((s) => s.origin.line));
+  const hits = new Map<number, Record<TraceStep["outcome"], number>>();
+  for (const step of trace) {
+    if (step.origin.line <= 0) continue;
+    const counts = hits.get(step.origin.line) ?? { pass: 0, refuse: 0, change: 0, skip: 0 };
+    counts[step.outcome]++;
+    hits.set(step.origin.line, counts);
+  }
   const lines = policyText.split("\n");
   const rules = decisionRules(graph).map(({ origin, node }) => ({
     location: ruleLocation(origin),
     line: origin.line,
     node,
     source: (lines[origin.line - 1] ?? "").replace(/\s+#.*$/, "").trim(),
-    exercised: hit.has(origin.line),
+    exercised: hits.has(origin.line),
+    outcomes: hits.get(origin.line) ?? { pass: 0, refuse: 0, change: 0, skip: 0 },
   }));
   const exercised = rules.filter((r) => r.exercised).length;
   return { policy, rules, exercised, total: rules.length, percent: rules.length === 0 ? 100 : Math.floor((exercised * 1000) / rules.length) / 10 };

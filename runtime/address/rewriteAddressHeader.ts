@@ -1,0 +1,233 @@
+// Rewrites the addr-specs of an address-list field body (RFC 5322 section 3.4) through a callback,
+// copying every other byte as written: display names, comments, quoting and folding stay. The
+// generalisation of addressHeader.ts qualifyAddressHeader (same tokenizer and mailbox parser,
+// copied so that file stays untouched while others own it; it can later delegate here).
+//
+// The tokenizer records offsets so that a rewrite replaces exact ranges. Comments and whitespace
+// (including folding CRLF WSP) are CFWS and produce no tokens; RFC 5322 section 4 (obsolete
+// syntax) allows CFWS between the words and dots of an addr-spec, so the parser never needs them.
+
+type TokenKind =
+  | "atom" // run of atext (and, leniently, any other non-special character such as UTF-8)
+  | "quoted" // quoted-string, quotes included
+  | "literal" // domain-literal, brackets included
+  | "special"; // one of the RFC 5322 specials, or a stray ")" "]" "\"
+
+interface Token {
+  readonly kind: TokenKind;
+  readonly start: number;
+  /** Offset just past the token. */
+  readonly end: number;
+  /** False for a quoted-string or domain-literal that runs to the end of the input. */
+  readonly closed: boolean;
+}
+
+const WHITESPACE = new Set([" ", "\t", "\r", "\n"]);
+// RFC 5322 section 3.2.3 specials, plus the unbalanced closers.
+const SPECIALS = new Set(["(", ")", "<", ">", "[", "]", ":", ";", "@", "\\", ",", ".", '"']);
+
+/** Offset just past a bracketed construct starting at `start`, honouring quoted-pairs. */
+function scanDelimited(text: string, start: number, close: string): { end: number; closed: boolean } {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === close) return { end: i + 1, closed: true };
+  }
+  return { end: text.length, closed: false };
+}
+
+/** Offset just past a (possibly nested, RFC 5322 section 3.2.2) comment starting at `start`. */
+function scanComment(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const char = text[i];
+    if (char === "\\") i++;
+    else if (char === "(") depth++;
+    else if (char === ")" && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i]!;
+    if (WHITESPACE.has(char)) {
+      i++;
+    } else if (char === "(") {
+      i = scanComment(text, i);
+    } else if (char === '"' || char === "[") {
+      const { end, closed } = scanDelimited(text, i, char === '"' ? '"' : "]");
+      tokens.push({ kind: char === '"' ? "quoted" : "literal", start: i, end, closed });
+      i = end;
+    } else if (SPECIALS.has(char)) {
+      tokens.push({ kind: "special", start: i, end: i + 1, closed: true });
+      i++;
+    } else {
+      const start = i;
+      while (i < text.length && !WHITESPACE.has(text[i]!) && !SPECIALS.has(text[i]!)) i++;
+      tokens.push({ kind: "atom", start, end: i, closed: true });
+    }
+  }
+  return tokens;
+}
+
+/** Where an addr-spec sits in the field body. */
+interface AddrSpecLocation {
+  /** Tokens of the local part (words and dots). */
+  readonly local: readonly Token[];
+  /** Tokens of the domain (atoms and dots, or one domain-literal); null when there is no "@". */
+  readonly domain: readonly Token[] | null;
+}
+
+function isSpecial(text: string, token: Token | undefined, char: string): boolean {
+  return token !== undefined && token.kind === "special" && text[token.start] === char;
+}
+
+/**
+ * Parses tokens as exactly one addr-spec: local-part ["@" domain]. The local part
+ * is lenient about dots (obs-local-part, and addresses like "a..b" seen in the
+ * wild) but needs dots between its words; the domain must be a well-formed
+ * dot-atom or domain-literal, so that appending ".D" can never produce "host..D".
+ */
+function parseAddrSpec(text: string, tokens: readonly Token[]): AddrSpecLocation | null {
+  const atIndex = tokens.findIndex((token) => isSpecial(text, token, "@"));
+  const local = atIndex < 0 ? tokens : tokens.slice(0, atIndex);
+  let previousWasWord = false;
+  let words = 0;
+  for (const token of local) {
+    const isWord = token.kind === "atom" || (token.kind === "quoted" && token.closed);
+    if (isWord) {
+      if (previousWasWord) return null;
+      words++;
+    } else if (!isSpecial(text, token, ".")) {
+      return null;
+    }
+    previousWasWord = isWord;
+  }
+  if (words === 0) return null;
+  if (atIndex < 0) return { local, domain: null };
+
+  const domain = tokens.slice(atIndex + 1);
+  if (domain.length === 1 && domain[0]!.kind === "literal") {
+    return domain[0]!.closed ? { local, domain } : null;
+  }
+  // dot-atom: atom *("." atom)
+  if (domain.length === 0 || domain.length % 2 === 0) return null;
+  const wellFormed = domain.every((token, index) =>
+    index % 2 === 0 ? token.kind === "atom" : isSpecial(text, token, "."),
+  );
+  return wellFormed ? { local, domain } : null;
+}
+
+/**
+ * Finds the addr-spec of one mailbox (the tokens between list separators): the
+ * contents of a single angle-addr when there is one, whatever the display name
+ * looks like; otherwise the whole segment must be an addr-spec. Anything
+ * ambiguous (two angle-addrs, an unclosed "<") yields nothing, so it is neither
+ * reported nor rewritten.
+ */
+function parseMailbox(text: string, segment: readonly Token[]): AddrSpecLocation | null {
+  if (segment.length === 0) return null;
+  const opens = segment.filter((token) => isSpecial(text, token, "<"));
+  const closes = segment.filter((token) => isSpecial(text, token, ">"));
+  if (opens.length === 0 && closes.length === 0) return parseAddrSpec(text, segment);
+  if (opens.length !== 1 || closes.length !== 1) return null;
+  const open = segment.indexOf(opens[0]!);
+  const close = segment.indexOf(closes[0]!);
+  if (close < open) return null;
+  let inner = segment.slice(open + 1, close);
+  // obs-angle-addr: "<" obs-route addr-spec ">", where obs-route = obs-domain-list ":"
+  if (isSpecial(text, inner[0], "@")) {
+    const colon = inner.findIndex((token) => isSpecial(text, token, ":"));
+    if (colon < 0) return null;
+    inner = inner.slice(colon + 1);
+  }
+  return parseAddrSpec(text, inner);
+}
+
+/**
+ * Splits the field body into mailboxes and parses each. Group syntax
+ * ("display-name ':' [group-list] ';'") is handled by dropping the group's
+ * display name; ',' ':' ';' inside an angle-addr (an obs-route) do not separate.
+ */
+function locateAddrSpecs(text: string): AddrSpecLocation[] {
+  const found: AddrSpecLocation[] = [];
+  let segment: Token[] = [];
+  let inGroup = false;
+  let angleDepth = 0;
+  const finishSegment = (): void => {
+    const location = parseMailbox(text, segment);
+    if (location) found.push(location);
+    segment = [];
+  };
+  for (const token of tokenize(text)) {
+    if (isSpecial(text, token, "<")) angleDepth++;
+    else if (isSpecial(text, token, ">")) angleDepth = Math.max(0, angleDepth - 1);
+    else if (angleDepth === 0 && isSpecial(text, token, ",")) {
+      finishSegment();
+      continue;
+    } else if (angleDepth === 0 && isSpecial(text, token, ":") && !inGroup) {
+      // The tokens so far are the group's display name, never an address.
+      segment = [];
+      inGroup = true;
+      continue;
+    } else if (angleDepth === 0 && isSpecial(text, token, ";")) {
+      // A ";" ends a group; outside one it is stray, and treated as a separator.
+      finishSegment();
+      inGroup = false;
+      continue;
+    }
+    segment.push(token);
+  }
+  finishSegment();
+  return found;
+}
+
+function tokenText(text: string, tokens: readonly Token[]): string {
+  // Unfold (RFC 5322 section 3.2.2): a CRLF inside a quoted-string or literal is not part of it.
+  return tokens.map((token) => text.slice(token.start, token.end).replace(/\r?\n(?=[ \t])/g, "")).join("");
+}
+
+/** One addr-spec as the callback sees it: parts unfolded, comments removed, quotes kept. */
+export interface HeaderAddrSpec {
+  readonly local: string;
+  /** the domain as written, or null when the address has no "@" */
+  readonly domain: string | null;
+  /** true for a domain-literal such as [192.0.2.1] */
+  readonly literal: boolean;
+}
+
+/** What to change in one addr-spec: a new domain replaces the domain tokens (and any CFWS between them). */
+export interface AddrSpecRewrite {
+  readonly domain: string;
+}
+
+/**
+ * Calls `rewrite` for every addr-spec found and replaces the domain of each one it answers for.
+ * Only the replaced ranges differ from the input; when nothing changes the input itself is
+ * returned, so callers can compare. Addresses without a domain are offered but cannot be given
+ * one here (that is qualifyAddressHeader's job); an answer for them is ignored.
+ */
+export function rewriteAddressHeader(fieldBody: string, rewrite: (spec: HeaderAddrSpec) => AddrSpecRewrite | null): string {
+  const replacements: { start: number; end: number; text: string }[] = [];
+  for (const location of locateAddrSpecs(fieldBody)) {
+    const domain = location.domain;
+    const spec: HeaderAddrSpec = {
+      local: tokenText(fieldBody, location.local),
+      domain: domain === null ? null : tokenText(fieldBody, domain),
+      literal: domain !== null && domain.length === 1 && domain[0]!.kind === "literal",
+    };
+    const answer = rewrite(spec);
+    if (answer === null || domain === null || answer.domain === spec.domain) continue;
+    replacements.push({ start: domain[0]!.start, end: domain[domain.length - 1]!.end, text: answer.domain });
+  }
+  if (replacements.length === 0) return fieldBody;
+  let result = "";
+  let copied = 0;
+  for (const replacement of replacements) {
+    result += fieldBody.slice(copied, replacement.start) + replacement.text;
+    copied = replacement.end;
+  }
+  return result + fieldBody.slice(copied);
+}

@@ -1,0 +1,108 @@
+// Rate limits of the policy (`limit rate 200 messages per hour per user`): which counters a
+// transaction touches, and whether it fits. The SMTP stages call `check` early (MAIL, RCPT) without
+// counting, and `consume` once at the end of DATA, just before the 250, which counts the whole
+// message atomically or nothing: a client that is refused anywhere is never charged.
+
+import { ipSubject, nameSubject } from './clientKey.js';
+import type { CounterSpec, CounterStore } from './counterStore.js';
+
+export type RateUnit = 'messages' | 'recipients' | 'bytes';
+export type RatePer = 'user' | 'ip' | 'domain';
+
+export interface RateRule {
+  /** FILE:LINE of the policy rule; logged with every refusal and part of the counter's key */
+  id: string;
+  count: number;
+  unit: RateUnit;
+  windowMs: number;
+  per: RatePer;
+}
+
+/** Whom a transaction is counted against. A rule whose subject is absent (`per user` before AUTH) does not apply. */
+export interface RateSubject {
+  user?: string;
+  ip: string;
+  senderDomain?: string;
+}
+
+export interface RateAmount {
+  messages: number;
+  recipients: number;
+  bytes: number;
+}
+
+export type RateVerdict =
+  | { allowed: true }
+  /** `storeUnavailable`: refused because the shared store could not be asked (fail-closed mode), not because `rule` is exceeded */
+  | { allowed: false; rule: RateRule; retryAfterMs: number; storeUnavailable?: true };
+
+export class RateLimiter {
+  constructor(
+    readonly rules: readonly RateRule[],
+    private readonly store: CounterStore,
+  ) {
+    for (const rule of rules) {
+      if (!(rule.count > 0 && rule.windowMs > 0)) throw new RangeError(`rate rule ${rule.id}: count and window must be positive`);
+    }
+  }
+
+  /**
+   * Would `amount` fit under every rule, on top of what is already counted? Counts nothing. Pass the
+   * transaction's totals so far: at MAIL {messages: 1, recipients: 0, bytes: SIZE= or 0}; at RCPT the
+   * recipients accepted so far plus this one.
+   */
+  async check(subject: RateSubject, amount: RateAmount): Promise<RateVerdict> {
+    const { rules, specs } = this.specs(subject, amount);
+    return this.answer(rules, await this.store.check(specs));
+  }
+
+  /**
+   * Counts `amount` against every rule if it fits under all of them, atomically (also across msa
+   * instances sharing Redis); otherwise counts nothing. Call once per accepted message with
+   * {messages: 1, recipients: accepted RCPTs, bytes: message size}.
+   */
+  async consume(subject: RateSubject, amount: RateAmount): Promise<RateVerdict> {
+    const { rules, specs } = this.specs(subject, amount);
+    return this.answer(rules, await this.store.consume(specs));
+  }
+
+  private specs(subject: RateSubject, amount: RateAmount): { rules: RateRule[]; specs: CounterSpec[] } {
+    const rules: RateRule[] = [];
+    const specs: CounterSpec[] = [];
+    for (const rule of this.rules) {
+      const who = subjectOf(rule.per, subject);
+      if (who === undefined) continue;
+      rules.push(rule);
+      specs.push({ key: rateKey(rule, who), windowMs: rule.windowMs, limit: rule.count, amount: amount[rule.unit] });
+    }
+    return { rules, specs };
+  }
+
+  private answer(rules: RateRule[], verdict: Awaited<ReturnType<CounterStore['check']>>): RateVerdict {
+    if (verdict.ok) return { allowed: true };
+    const rule = rules[verdict.index];
+    return verdict.unavailable ? { allowed: false, rule, retryAfterMs: verdict.retryAfterMs, storeUnavailable: true } : { allowed: false, rule, retryAfterMs: verdict.retryAfterMs };
+  }
+}
+
+function subjectOf(per: RatePer, subject: RateSubject): string | undefined {
+  switch (per) {
+    case 'user':
+      return subject.user === undefined ? undefined : nameSubject(subject.user);
+    case 'ip':
+      return ipSubject(subject.ip);
+    case 'domain':
+      return subject.senderDomain === undefined || subject.senderDomain === '' ? undefined : nameSubject(subject.senderDomain);
+  }
+}
+
+/**
+ * `rule/<rule id>/<per>/<subject>` (under the store's prefix, `msa:rate:` in Redis). Components are
+ * URI-encoded so that the colons of FILE:LINE and IPv6 cannot make two counters share a key. The
+ * unit and window are part of the key too: editing a rule in place starts it afresh instead of
+ * reading a counter kept in other units.
+ */
+export function rateKey(rule: RateRule, subject: string): string {
+  const part = encodeURIComponent;
+  return `rule/${part(rule.id)}/${rule.unit}/${rule.windowMs}/${rule.per}/${part(subject)}`;
+}

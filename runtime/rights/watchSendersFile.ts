@@ -1,0 +1,68 @@
+// The I/O shell around sendersFromFile: reloads a senders map file when it changes (issue 9,
+// RFC 6409 section 6.1 rights kept outside the policy). A file with problems is never loaded: the
+// table in use stays, so a half-saved edit cannot take rights away or hand them out.
+import fs from "node:fs";
+import path from "node:path";
+import { compileSenderGrants, sendersFromFile, type SenderGrantTable, type SendersFileProblem } from "./senderGrants.js";
+
+export interface WatchSendersOptions {
+  /** Quiet time after the last change event before re-reading; editors write in several steps. */
+  readonly debounceMs?: number;
+  /** Called instead of onChange when the new text has problems or cannot be read; the old table stays. */
+  readonly onError?: (error: { problems: readonly SendersFileProblem[] } | { error: Error }) => void;
+}
+
+export interface SendersWatcher {
+  close(): void;
+}
+
+/**
+ * Watches `file` and calls `onChange` with a freshly compiled table after each change that parses
+ * cleanly. The directory is watched, not the file: editors and `mv` replace the file, which ends a
+ * watch on its old inode. The initial load is the caller's (sendersFromFile at start-up).
+ */
+export function watchSendersFile(
+  file: string,
+  onChange: (table: SenderGrantTable) => void,
+  options: WatchSendersOptions = {},
+): SendersWatcher {
+  const debounceMs = options.debounceMs ?? 200;
+  const base = path.basename(file);
+  let timer: NodeJS.Timeout | undefined;
+  let lastText: string | undefined;
+  let closed = false;
+
+  const reload = (): void => {
+    timer = undefined;
+    if (closed) return;
+    fs.readFile(file, "utf8", (error, text) => {
+      if (closed) return;
+      if (error) {
+        // A rename in progress: the next event reloads. Reported so that a deleted file is visible.
+        options.onError?.({ error });
+        return;
+      }
+      if (text === lastText) return;
+      const parsed = sendersFromFile(text);
+      if (parsed.problems.length > 0) {
+        options.onError?.({ problems: parsed.problems });
+        return;
+      }
+      lastText = text;
+      onChange(compileSenderGrants(parsed.entries));
+    });
+  };
+
+  const watcher = fs.watch(path.dirname(file), (_event, name) => {
+    if (name !== null && name.toString() !== base) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(reload, debounceMs);
+  });
+  return {
+    close(): void {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}

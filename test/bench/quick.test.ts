@@ -1,0 +1,88 @@
+// The benchmark harness at toy sizes: every section runs end to end (the wire section
+// against real server processes built into dist/) and the report has every field the
+// README documents. No timing assertions: this machine is shared and slow at times.
+import fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { runBench, type BenchConfig } from "../../bench/harness.js";
+import { generateMessages, MAX_MESSAGE_BYTES, MIN_MESSAGE_BYTES } from "../../bench/messages.js";
+import { bareServerPath, msacPath, sinkPath } from "../../bench/processes.js";
+import { reportTables } from "../../bench/reportTables.js";
+import { percentile, summarize } from "../../bench/stats.js";
+import { renderMarkdown, renderText } from "../../bench/table.js";
+
+const TINY: BenchConfig = {
+  mode: "test",
+  sections: ["wire", "postfix", "decision", "compiler", "concurrency"],
+  passwordScheme: "argon2id",
+  passwordRounds: 1,
+  wire: { messages: { mua: 3, app: 5 }, concurrency: 2, rounds: 1, warmup: 0, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
+  decision: { sizes: [10, 100], transactions: 50, rounds: 2 },
+  compiler: { sizes: [10, 100], rounds: 1, processMaxEntries: 10 },
+  concurrency: { sessions: 5, settleMs: 50 },
+};
+
+const summaryShape = { median: expect.any(Number), min: expect.any(Number), max: expect.any(Number), rounds: expect.any(Number) };
+
+describe("bench helpers", () => {
+  it("summarizes rounds as median with spread", () => {
+    expect(summarize([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3, rounds: 3 });
+    expect(summarize([4, 1, 2, 3]).median).toBe(2.5);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.99)).toBe(10);
+  });
+
+  it("generates the same 5-50 KB messages every time", () => {
+    const first = generateMessages(20, "bench@bench.test", "bench.test");
+    const second = generateMessages(20, "bench@bench.test", "bench.test");
+    expect(first.map((m) => m.raw.toString("latin1"))).toEqual(second.map((m) => m.raw.toString("latin1")));
+    for (const message of first) {
+      expect(message.raw.length).toBeGreaterThanOrEqual(MIN_MESSAGE_BYTES);
+      expect(message.raw.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES + 200);
+      expect(message.raw.toString("latin1")).not.toMatch(/(^|[^\r])\n/);
+    }
+  });
+});
+
+describe("bench harness at toy sizes", () => {
+  it.skipIf(![msacPath, bareServerPath, sinkPath].every((file) => fs.existsSync(file)))(
+    "runs every section and reports every field",
+    async () => {
+      const report = await runBench(TINY);
+      expect(report).toMatchObject({ format: "msa-bench", version: 1, mode: "test", machine: { nproc: expect.any(Number), cpuModel: expect.any(String), node: process.version } });
+
+      expect(report.password).toMatchObject({ scheme: "argon2id", verifyMs: summaryShape, cpuSecondsPerVerify: summaryShape });
+
+      expect(report.wire).toHaveLength(6);
+      for (const scenario of report.wire!) {
+        expect(scenario.failures, `${scenario.style} ${scenario.server}: ${scenario.firstError}`).toBe(0);
+        expect(scenario).toMatchObject({ msgsPerSecond: summaryShape, p50Ms: summaryShape, p99Ms: summaryShape, cpuSecondsPer1000: summaryShape, cpuSecondsPer1000ExclAuth: summaryShape });
+        expect(scenario.msgsPerSecond.median).toBeGreaterThan(0);
+        expect(scenario.peakRssMB).toBeGreaterThan(0);
+        expect(Number.isFinite(scenario.throughputRatioVsBare)).toBe(true);
+      }
+      expect(report.wire!.filter((s) => s.server === "bare").every((s) => s.throughputRatioVsBare === 1)).toBe(true);
+
+      expect(report.postfix?.note).toMatch(/^postfix: /);
+
+      expect(report.decision!.map((row) => row.entries)).toEqual([10, 100]);
+      for (const row of report.decision!) expect(row.microsPerTransaction).toMatchObject(summaryShape);
+      expect(report.decision![0]!.ratioVsSmallest).toBe(1);
+
+      expect(report.compiler!.map((row) => row.entries)).toEqual([10, 100]);
+      expect(report.compiler![0]!.checkPeakRssMB).toBeGreaterThan(0);
+      expect(Number.isNaN(report.compiler![1]!.checkMs.median)).toBe(true); // above processMaxEntries
+
+      expect(report.concurrency!.map((row) => row.server)).toEqual(["bare", "msa"]);
+      for (const row of report.concurrency!) expect(row.opened).toBe(5);
+
+      expect(report.targets.length).toBeGreaterThan(0);
+      const tables = reportTables(report);
+      expect(tables.map((table) => table.title)).toEqual(expect.arrayContaining(["Wire throughput", "Postfix", "Compiler scale", "Targets"]));
+      for (const table of tables) {
+        expect(renderText(table)).toContain(table.title);
+        expect(renderMarkdown(table)).toContain(`### ${table.title}`);
+      }
+      expect(() => JSON.parse(JSON.stringify(report))).not.toThrow();
+    },
+    180_000,
+  );
+});

@@ -1,0 +1,123 @@
+// Checker, parser and renderer behaviours that the golden fixtures do not pin
+// one by one: loopback detection, conflicts, when lints speak, how invisible
+// characters are named, and how excerpts are drawn.
+import { describe, expect, it } from "vitest";
+import type { CompilerHost } from "../../compiler/checkFiles.js";
+import { compilePolicy } from "../../compiler/compile.js";
+import { renderText } from "../../compiler/render.js";
+
+const USERS_WITH_BARE_LOGIN = "demo:$argon2id$v=19$m=65536,p=4,t=3$QotrGacDXa9LAK305n6rUg$2Kv8497eDDNVdT2cWucuxHM+06NSvQuhgp2d9b53k5E\n";
+const USERS_WITH_ADDRESS = USERS_WITH_BARE_LOGIN.replace(/^demo:/, "demo@example.test:");
+
+function hostWith(files: Record<string, string>): CompilerHost {
+  return {
+    readFile(file) {
+      const name = Object.keys(files).find((f) => file.endsWith("/" + f));
+      return name === undefined ? { ok: false, missing: true, reason: "no such file" } : { ok: true, text: files[name] };
+    },
+  };
+}
+
+/** `CODE underlined-text` for each diagnostic. */
+function check(text: string, files: Record<string, string> = {}): string[] {
+  const result = compilePolicy("p.msa", text, hostWith(files));
+  return result.diagnostics.map((d) => `${d.code} ${(result.sources.get(d.file) ?? "").slice(d.span.start, d.span.end)}`);
+}
+
+const base = "hostname msa.example.test\n";
+
+describe("allow unauthenticated", () => {
+  it("is accepted on any 127.0.0.0/8 address, ::1 and localhost", () => {
+    for (const host of ["127.0.0.1", "127.0.0.2", "[::1]", "localhost"]) {
+      expect(check(`${base}listen ${host}:2525 plain\nallow unauthenticated\n`), host).toEqual([]);
+    }
+  });
+
+  it("is refused on an address that is not loopback", () => {
+    expect(check(`${base}listen 10.0.0.1:2525 plain\nallow unauthenticated\n`)).toEqual(["MSA4009 listen 10.0.0.1:2525 plain"]);
+  });
+
+  it("conflicts with require auth", () => {
+    const text = `${base}listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nallow unauthenticated\n`;
+    expect(check(text, { u: USERS_WITH_ADDRESS })).toEqual(["MSA2002 allow unauthenticated"]);
+  });
+});
+
+describe("repeated rules", () => {
+  const loopback = `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n`;
+
+  it("are duplicates when they say the same and conflicts when they do not", () => {
+    expect(check(`${loopback}log info\nlog info\n`)).toEqual(["MSA2001 log info"]);
+    expect(check(`${loopback}log info\nlog debug\n`)).toEqual(["MSA2002 log debug"]);
+    expect(check(`${loopback}qualify domains a.test\nqualify domains b.test\n`)).toEqual(["MSA2002 qualify domains b.test"]);
+  });
+
+  it("advise merging two senders blocks", () => {
+    const text = `${loopback}auth users "u"\nqualify domains example.test\nsenders {\n  a: a@example.test\n}\nsenders {\n  b: b@example.test\n}\n`;
+    const result = compilePolicy("p.msa", text.replace("allow unauthenticated", "require auth"), hostWith({ u: USERS_WITH_ADDRESS }));
+    expect(result.diagnostics.map((d) => [d.code, d.hint])).toEqual([["MSA2002", "merge the two blocks into one"]]);
+  });
+});
+
+describe("own addresses (MSA4012)", () => {
+  const policy = (extra: string) => `${base}listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\n${extra}`;
+
+  it("is quiet when every login is an address", () => {
+    expect(check(policy("senders {\n  demo@example.test: sales@example.test\n}\nadd Sender\n"), { u: USERS_WITH_ADDRESS })).toEqual([]);
+  });
+
+  it("points at the users file when a login there has no domain", () => {
+    const result = compilePolicy("p.msa", policy("add Sender\n"), hostWith({ u: USERS_WITH_BARE_LOGIN }));
+    expect(result.diagnostics.map((d) => [d.code, d.file, result.sources.get(d.file)!.slice(d.span.start, d.span.end)])).toEqual([["MSA4012", "u", "demo"]]);
+  });
+
+  it("is quiet when qualify domains completes the logins", () => {
+    expect(check(policy("qualify domains example.test\nadd Sender\n"), { u: USERS_WITH_BARE_LOGIN })).toEqual([]);
+  });
+});
+
+describe("lints", () => {
+  it("stay silent when a line did not parse, so one mistake is one diagnostic", () => {
+    // Without the syntax error this policy would also draw MSA4008 (no hostname) and MSA4001.
+    expect(check("hostnam msa.example.test\nlisten 587 starttls\n")).toEqual(["MSA1002 hostnam"]);
+  });
+
+  it("judge the policy as a whole when it parsed", () => {
+    expect(check("listen 127.0.0.1:2525 plain\n")).toEqual(["MSA4008 ", "MSA4006 listen 127.0.0.1:2525 plain"]);
+  });
+});
+
+describe("characters", () => {
+  it("names invisible characters by code point", () => {
+    const result = compilePolicy("p.msa", `${base}add\u200bDate\n`, hostWith({}));
+    expect(result.diagnostics[0]).toMatchObject({ code: "MSA1004", message: "unexpected character U+200B (zero-width space)" });
+  });
+
+  it("ignores a byte order mark", () => {
+    expect(check(`\ufeff${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n`)).toEqual([]);
+  });
+
+  it("accepts internationalised domain names", () => {
+    expect(check("hostname msa.bücher.example\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\nqualify domains bücher.example\n")).toEqual([]);
+  });
+});
+
+describe("the text renderer", () => {
+  it("lines the caret up under tabs and shows control characters visibly", () => {
+    const text = "hostname msa.example.test\n\tadd\tDat\r\n";
+    const result = compilePolicy("p.msa", text, hostWith({}));
+    const lines = renderText(result.diagnostics, result.sources).split("\n");
+    expect(lines.slice(1, 3)).toEqual(["2 | \tadd\tDat", "  | \t   \t^^^"]);
+  });
+
+  it("leaves out the hint line when there is no hint", () => {
+    const result = compilePolicy("p.msa", "listen 127.0.0.1:2525 plain\nallow unauthenticated\nhostname a..b\n", hostWith({}));
+    expect(result.diagnostics[0]).not.toHaveProperty("hint");
+    expect(renderText(result.diagnostics, result.sources)).not.toContain("help:");
+  });
+
+  it("shows files a policy names relative to the policy as it was named", () => {
+    const result = compilePolicy("some/dir/p.msa", `${base}listen 127.0.0.1:2525 plain\nauth users "../users"\nrequire auth\n`, hostWith({}));
+    expect(result.diagnostics.map((d) => d.hint)).toEqual(["looked for `some/users`"]);
+  });
+});
