@@ -159,10 +159,11 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
       try {
         if (wants("wire")) {
           progress(`password verification cost (${config.passwordRounds} rounds)`);
-          report.password = await measurePasswordCost(hash, config.passwordRounds);
+          const password = await measurePasswordCost(hash, config.passwordRounds);
+          report.password = password;
           progress(`wire throughput: ${config.wire.styles.join(" and ")} style, ${config.wire.concurrency} connections, ${config.wire.rounds} rounds`);
           await attempt("wire", async () => {
-          report.wire = await runWire(
+            report.wire = await runWire(
             {
               workDir: path.join(workDir, "wire"),
               concurrency: config.wire.concurrency,
@@ -172,7 +173,7 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
               usersLine,
               warmup: config.wire.warmup,
               messagesPerStyle: config.wire.messages,
-              authCpuSeconds: report.password.cpuSecondsPerVerify.median,
+              authCpuSeconds: password.cpuSecondsPerVerify.median,
             },
             fixture,
           );

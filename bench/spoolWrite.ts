@@ -86,16 +86,21 @@ async function runWire(groupCommit: boolean): Promise<{ rate: number }> {
     env: { ...process.env, MSA_SPOOL_GROUP_COMMIT: groupCommit ? '1' : '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const exited = new Promise<never>((_, fail) => child.once('exit', (code) => fail(new Error(`msac serve exited with status ${code}`))));
+  exited.catch(() => undefined);
   try {
-    await waitForPort(port);
+    await Promise.race([waitForPort(port), exited]);
     const perConnection = Math.ceil(messages / writers);
     const start = process.hrtime.bigint();
     await Promise.all(Array.from({ length: writers }, () => sendMany(port, perConnection)));
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     return { rate: (perConnection * writers) / seconds };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((done) => child.once('close', done));
+    if (child.exitCode === null && child.signalCode === null) {
+      const closed = new Promise((done) => child.once('close', done));
+      child.kill('SIGTERM');
+      await closed;
+    }
     await rm(dir, { recursive: true, force: true });
   }
 }

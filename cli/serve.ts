@@ -5,6 +5,7 @@ import fs from "node:fs";
 import type { RuleGraph } from "../compiler/graph.js";
 import { loadGraph } from "../compiler/graphJson.js";
 import { createEventLog } from "../runtime/log.js";
+import { startQueueRunner } from "../runtime/queue/queueRunner.js";
 import { SubmissionServer } from "../runtime/submissionServer.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 import { compileForCommand } from "./loadPolicy.js";
@@ -45,6 +46,8 @@ export async function runServe(file: string | undefined, options: { compiled?: s
     await server.stop(0);
     return ExitStatus.errors;
   }
+  // Store and forward: the runner forwards what the spool holds, including what an earlier run left.
+  const queue = startQueueRunner(graph, log);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ event: "stopping", signal }, "stopping");
@@ -57,6 +60,6 @@ export async function runServe(file: string | undefined, options: { compiled?: s
     process.on("SIGTERM", onTerm);
     process.on("SIGINT", onInt);
   });
-  await server.stop();
+  await Promise.all([server.stop(), queue.stop()]);
   return ExitStatus.ok;
 }

@@ -49,6 +49,8 @@ export interface CheckedPolicy {
   add: Map<AddableField, Span>;
   log?: From<LogLevel>;
   deliver?: From<{ spool?: Located; relay?: string }>;
+  /** Every kind of rule the policy wrote, valid or not (lints about absent rules look here). */
+  written: ReadonlySet<RuleKind>;
 }
 
 /** Rules that may appear once: a second one is MSA2001 when it says the same, MSA2002 when it says something else. */
@@ -83,7 +85,10 @@ export interface CheckOptions {
 
 export class Checker {
   private readonly diagnostics: Diagnostic[] = [];
-  private readonly policy: CheckedPolicy = { listeners: [], add: new Map() };
+  /** Rule kinds the policy wrote, and those of which a rule had an error: a lint about what is missing must not fire because a written rule was wrong. */
+  private readonly written = new Set<RuleKind>();
+  private readonly failed = new Set<RuleKind>();
+  private readonly policy: CheckedPolicy = { listeners: [], add: new Map(), written: this.written };
   private readonly domains = new Map<string, { ascii: string; problem?: undefined } | { problem: string }>();
 
   constructor(private readonly file: string, private readonly options: CheckOptions = { complete: true }) {}
@@ -98,7 +103,10 @@ export class Checker {
         continue;
       }
       firstOfKind.set(key, rule);
+      this.written.add(rule.kind);
+      const before = this.diagnostics.length;
       this.checkRule(rule);
+      if (this.diagnostics.slice(before).some((d) => d.severity === "error")) this.failed.add(rule.kind);
     }
     if (this.options.complete) this.lintPolicy();
     return { value: this.policy, diagnostics: this.diagnostics };
@@ -355,10 +363,13 @@ export class Checker {
     const p = this.policy;
     const start: Span = { start: 0, end: 0 };
     const tlsListeners = p.listeners.filter((l) => l.mode !== "plain");
-    if (!p.hostname) {
+    // With a `listen` rule in error the set of listeners is not known: lints about all of them wait.
+    const listenersKnown = !this.failed.has("listen");
+    const defaultListeners = !this.written.has("listen");
+    if (!this.written.has("hostname")) {
       this.report("missingHostname", start, "the policy has no `hostname`; the server will use the machine's host name", { hint: "add `hostname msa.example.com`" });
     }
-    if (p.listeners.length === 0 && !p.tls) {
+    if (defaultListeners && !p.tls) {
       this.report("tlsWithoutCertificate", start, "the policy has no `listen` rule, and the default listeners (587 starttls, 465 tls) need a certificate", {
         hint: "add `listen 127.0.0.1:2525 plain` for a test, or `tls certificate \"FILE\" key \"FILE\"`",
       });
@@ -368,19 +379,20 @@ export class Checker {
         this.report("tlsWithoutCertificate", listener.rule, `a \`${listener.mode}\` listener needs a certificate`, { hint: "add `tls certificate \"FILE\" key \"FILE\"`" });
       }
     }
-    if (p.tls && p.listeners.length > 0 && tlsListeners.length === 0) {
+    const onlyPlain = listenersKnown && p.listeners.length > 0 && tlsListeners.length === 0;
+    if (p.tls && onlyPlain) {
       this.report("unusedCertificate", p.tls.rule, "the certificate is never used: every listener is `plain`");
     }
-    if (p.requireTls && p.listeners.length > 0 && tlsListeners.length === 0) {
+    if (p.requireTls && onlyPlain) {
       this.report("requireTlsWithoutTls", p.requireTls, "`require tls` but no listener offers TLS, so no mail can ever be taken", {
         hint: "add `listen 587 starttls` or remove `require tls`",
       });
     }
-    const submissionListeners = p.listeners.length === 0 ? [{ rule: start }] : tlsListeners;
+    const submissionListeners = defaultListeners ? [{ rule: start }] : tlsListeners;
     if (!p.requireAuth) {
       if (p.allowUnauthenticated) {
         const exposed = p.listeners.filter((l) => !isLoopbackHost(l.host));
-        for (const listener of p.listeners.length === 0 ? [{ rule: start }] : exposed) {
+        for (const listener of defaultListeners ? [{ rule: start }] : exposed) {
           this.report("unauthenticatedNotLoopback", listener.rule, "`allow unauthenticated` would make this listener an open relay: it is not on a loopback address", {
             hint: "bind it to `127.0.0.1:PORT`, or use `require auth`",
             related: this.related(p.allowUnauthenticated, "`allow unauthenticated` is here"),
@@ -392,7 +404,7 @@ export class Checker {
             hint: "add `require auth` (RFC 6409 section 4.3)",
           });
         }
-      } else {
+      } else if (listenersKnown) {
         for (const listener of p.listeners) {
           this.report("plainWithoutAuth", listener.rule, "this listener takes mail without authentication", { hint: "add `require auth`, or `allow unauthenticated` to say it is meant" });
         }
@@ -415,7 +427,7 @@ export class Checker {
       const addSender = p.add.get("Sender");
       if (addSender) this.report("rightsWithoutAuth", addSender, "`add Sender` never applies: without `auth users` no session is authenticated");
     }
-    if (p.senders && !p.qualify) {
+    if (p.senders && !this.written.has("qualify")) {
       // Only logins without `@` need a domain to have an address of their own (contract section 3).
       const bare = p.senders.logins.find((login) => !login.value.includes("@"));
       if (bare) {

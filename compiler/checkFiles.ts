@@ -65,7 +65,7 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       const ownAddressUsed = policy.senders !== undefined || policy.add.has("Sender");
       const sendersWarned = policy.senders?.logins.some((login) => !login.value.includes("@")) ?? false;
       const bare = parsed.entries.find((entry) => !entry.login.includes("@"));
-      if (ownAddressUsed && !policy.qualify && !sendersWarned && bare) {
+      if (ownAddressUsed && !policy.written.has("qualify") && !sendersWarned && bare) {
         const start = lines.offset(bare.line, bare.column);
         diagnostics.push(diagnostic("ownAddressUnqualified", file.shown, { start, end: start + bare.login.length },
           `login \`${bare.login}\` has no address of its own without \`qualify domains\``, {

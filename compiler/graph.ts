@@ -37,11 +37,11 @@ export interface RequireAuthNode {
   /** Set by `allow postmaster`: lowercase domains whose postmaster needs no authentication. */
   postmaster: { domains: string[]; origin: RuleOrigin } | null;
 }
-/** RFC 6409 section 8.1 (MAY complete addresses): unqualified addresses get the site's domain. */
+/** RFC 6409 section 4.2 (domains must be fully qualified): unqualified addresses get the site's domain. */
 export interface QualifyEnvelopeNode { kind: "QualifyEnvelope"; origin: RuleOrigin; domain: string }
 /** RFC 5321 section 4.1.2 syntax of MAIL FROM / RCPT TO. */
 export interface EnforceAddressSyntaxNode { kind: "EnforceAddressSyntax"; origin: RuleOrigin }
-/** RFC 6409 section 8.1: an MSA must not pass on unqualified addresses. */
+/** RFC 6409 section 4.2: an MSA must not pass on unqualified addresses. */
 export interface RefuseUnqualifiedNode { kind: "RefuseUnqualified"; origin: RuleOrigin }
 /** RFC 6409 section 6.1: which MAIL FROM addresses each login may use. */
 export interface SubmissionRightsNode {
@@ -60,9 +60,9 @@ export interface LimitRecipientsNode { kind: "LimitRecipients"; origin: RuleOrig
 export interface CheckHeaderSyntaxNode { kind: "CheckHeaderSyntax"; origin: RuleOrigin }
 /** SMTP smuggling defence: bare CR or LF in DATA is refused, always on. */
 export interface RefuseBareLineEndingsNode { kind: "RefuseBareLineEndings"; origin: RuleOrigin }
-/** RFC 6409 section 8.1 in header fields: From, Sender, Reply-To, To, Cc, Bcc and Resent- forms. */
+/** RFC 6409 sections 4.2 and 8.8 in header fields: From, Sender, Reply-To, To, Cc, Bcc and Resent- forms. */
 export interface QualifyHeadersNode { kind: "QualifyHeaders"; origin: RuleOrigin; domain: string; fields: string[] }
-/** RFC 6409 section 8.3 / 8.2 / 8.1 / RFC 5321 section 4.4: message completion. */
+/** Message completion: Date (RFC 6409 section 8.2), Message-ID (8.3), Sender (8.1), Received (RFC 5321 section 4.4). */
 export interface AddHeaderNode { kind: "AddHeader"; origin: RuleOrigin; field: "Date" | "Message-ID" | "Sender" | "Received" }
 
 export type MailNode =

@@ -56,7 +56,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     ? { kind: "QualifyEnvelope" as const, origin: origin(policy.qualify.rule), domain: qualifyDomain }
     : undefined;
   const syntax = policy.enforceAddressSyntax ? { kind: "EnforceAddressSyntax" as const, origin: origin(policy.enforceAddressSyntax) } : undefined;
-  const refuseUnqualified = { kind: "RefuseUnqualified" as const, origin: builtin("unqualified addresses are refused (RFC 6409 section 8.1)") };
+  const refuseUnqualified = { kind: "RefuseUnqualified" as const, origin: builtin("unqualified addresses are refused (RFC 6409 section 4.2)") };
 
   const auth: AuthNode[] = requireTls ? [requireTls] : [];
 

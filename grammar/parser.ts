@@ -182,6 +182,8 @@ class PolicyParser extends CstParser {
     this.OR([
       { ALT: () => this.CONSUME(Name, { LABEL: "login" }) },
       { ALT: () => this.CONSUME(Address, { LABEL: "login" }) },
+      // Logins may be all digits (employee numbers).
+      { ALT: () => this.CONSUME(NumberLiteral, { LABEL: "login" }) },
     ]);
     this.CONSUME(Colon);
     this.AT_LEAST_ONE_SEP({

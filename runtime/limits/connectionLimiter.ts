@@ -9,6 +9,9 @@ export interface ConnectionLimits {
   maxSessionsPerIp: number;
 }
 
+/** What a policy that says nothing about sessions gets (docs/limits.md). */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxSessions: 500, maxSessionsPerIp: 20 };
+
 export class ConnectionLimiter {
   private readonly perIp = new Map<string, number>();
   private total = 0;

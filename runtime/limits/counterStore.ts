@@ -37,8 +37,8 @@ export interface CounterStore {
   reset(keys: readonly CounterKey[]): Promise<void>;
   /** Marks `key` blocked for `ms` from now; an existing longer block is kept. */
   block(key: string, ms: number): Promise<void>;
-  /** The first key that is blocked and for how much longer, or null. */
-  blocked(keys: readonly string[]): Promise<{ index: number; remainingMs: number } | null>;
+  /** The first key that is blocked and for how much longer, or null; `unavailable` when the store could not be asked (fail closed). */
+  blocked(keys: readonly string[]): Promise<{ index: number; remainingMs: number; unavailable?: true } | null>;
   close(): Promise<void>;
 }
 

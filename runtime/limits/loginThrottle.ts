@@ -24,7 +24,10 @@ export interface LoginThrottleOptions {
   loginFailures: FailureLimit;
 }
 
-export type AttemptVerdict = { allowed: true } | { allowed: false; reason: 'ip' | 'login'; retryAfterMs: number };
+export type AttemptVerdict =
+  | { allowed: true }
+  /** `storeUnavailable`: refused because the shared store could not be asked (fail-closed mode); `reason` is then 'ip' */
+  | { allowed: false; reason: 'ip' | 'login'; retryAfterMs: number; storeUnavailable?: true };
 
 export interface FailureVerdict {
   /** wait this long before sending the 535 */
@@ -34,6 +37,15 @@ export interface FailureVerdict {
   /** what this failure started blocking, for the log */
   blocked: ('ip' | 'login')[];
 }
+
+/** What a policy that says nothing about AUTH throttling gets (docs/limits.md). */
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
+  maxFailuresPerSession: 3,
+  delayBaseMs: 1_000,
+  delayMaxMs: 8_000,
+  ipFailures: { count: 5, windowMs: 10 * 60_000, blockMs: 15 * 60_000 },
+  loginFailures: { count: 10, windowMs: 60 * 60_000, blockMs: 60 * 60_000 },
+};
 
 export class LoginThrottle {
   constructor(
@@ -50,7 +62,8 @@ export class LoginThrottle {
     const keys = this.keys(ip, login);
     const hit = await this.store.blocked([keys.ipBlock, keys.loginBlock]);
     if (hit === null) return { allowed: true };
-    return { allowed: false, reason: hit.index === 0 ? 'ip' : 'login', retryAfterMs: hit.remainingMs };
+    const reason = hit.index === 0 ? 'ip' : 'login';
+    return hit.unavailable ? { allowed: false, reason, retryAfterMs: hit.remainingMs, storeUnavailable: true } : { allowed: false, reason, retryAfterMs: hit.remainingMs };
   }
 
   /** After a failed attempt; `sessionFailures` counts this one (1 for the first failure of the session). */

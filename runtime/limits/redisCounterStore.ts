@@ -2,13 +2,14 @@
 // Each counter is one hash {b, c, p} (bucket index, current, previous) rolled and checked by one Lua
 // script (EVALSHA via ioredis defineCommand), so check-and-add is atomic across instances. The
 // arithmetic after the script (estimate, retry-after) is slidingWindow.ts, shared with the memory store.
-// An unreachable Redis never hangs or crashes a session: the store answers by `failMode`.
+// An unreachable Redis never hangs or crashes a session: the store answers by `failMode`, by default
+// from counters in this process's memory until Redis is back.
 
 import { Redis } from 'ioredis';
-import type { CounterKey, CounterSpec, CounterStore, CounterVerdict, NowSource } from './counterStore.js';
+import { MemoryCounterStore, type CounterKey, type CounterSpec, type CounterStore, type CounterVerdict, type NowSource } from './counterStore.js';
 import { EPSILON, estimate, retryAfterMs, type WindowState } from './slidingWindow.js';
 
-export type FailMode = 'open' | 'closed';
+export type FailMode = 'local' | 'open' | 'closed';
 
 /** pino's Logger fits. */
 export interface LimitsLogger {
@@ -20,9 +21,12 @@ export interface RedisCounterStoreOptions {
   /** `redis://HOST:PORT[/DB]`, or a client the caller owns (then `close` leaves it open). */
   redis: string | Redis;
   /**
-   * What an answer is while Redis cannot be reached. 'open' (the default): every amount fits, adds are
-   * dropped, nothing is blocked; mail keeps flowing and the outage is logged. 'closed': every check
-   * fails with `unavailable`, so the server answers 451/454 until Redis is back.
+   * What an answer is while Redis cannot be reached (every outage is logged once, and its end):
+   * - 'local' (the default): counters and blocks in this process's memory stand in, so mail keeps
+   *   flowing and every limit still holds per instance (at most N times the limit over N instances);
+   *   what was counted locally is dropped when Redis is back.
+   * - 'open': every amount fits, adds are dropped, nothing is blocked.
+   * - 'closed': every check fails with `unavailable`, so the server answers 451/454 until Redis is back.
    */
   failMode?: FailMode;
   /** The retry-after given with fail-closed refusals. */
@@ -118,6 +122,8 @@ export class RedisCounterStore implements CounterStore {
   private readonly closedRetryAfterMs: number;
   /** true while the last command failed; warnings are logged once per outage, not once per message */
   private outage = false;
+  /** stands in while Redis is away, in 'local' mode */
+  private readonly local: MemoryCounterStore;
   /**
    * Settles at the first 'ready' or 'error' (or after the connect timeout): commands wait for it so
    * that the first messages after start-up are not waved through while the connection is still being
@@ -126,11 +132,12 @@ export class RedisCounterStore implements CounterStore {
   private readonly firstContact: Promise<void>;
 
   constructor(options: RedisCounterStoreOptions) {
-    this.failMode = options.failMode ?? 'open';
+    this.failMode = options.failMode ?? 'local';
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.logger = options.logger;
     this.closedRetryAfterMs = options.closedRetryAfterMs ?? DEFAULT_CLOSED_RETRY_AFTER_MS;
+    this.local = new MemoryCounterStore({ clock: this.clock });
     const timeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     if (typeof options.redis === 'string') {
       this.ownsClient = true;
@@ -153,15 +160,16 @@ export class RedisCounterStore implements CounterStore {
       this.client.status === 'ready'
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
+            const events = ['ready', 'error', 'end'] as const;
+            const settle = (): void => {
+              clearTimeout(timer);
+              // a caller's client outlives this store: leave no listeners behind on it
+              for (const event of events) this.client.off(event, settle);
+              resolve();
+            };
             const timer = setTimeout(settle, firstContactMs);
             timer.unref();
-            function settle(): void {
-              clearTimeout(timer);
-              resolve();
-            }
-            this.client.once('ready', settle);
-            this.client.once('error', settle);
-            this.client.once('end', settle);
+            for (const event of events) this.client.once(event, settle);
           });
     // An 'error' event without a listener is printed by ioredis on every reconnect attempt.
     this.client.on('error', (error: Error) => this.failed(error));
@@ -199,20 +207,22 @@ export class RedisCounterStore implements CounterStore {
     const reply = await this.run(() => this.count('add', specs.map((spec) => ({ ...spec, limit: 0 })), now));
     // Unavailable: the adds are lost, so report zero (which blocks no one, whichever the fail mode;
     // in fail-closed mode `blocked` refuses everyone anyway).
-    if (reply === undefined) return specs.map(() => 0);
+    if (reply === undefined) return this.failMode === 'local' ? this.local.add(specs) : specs.map(() => 0);
     return specs.map((spec, i) => estimate(stateAt(reply, 1 + 3 * i), now, spec.windowMs));
   }
 
   async reset(keys: readonly CounterKey[]): Promise<void> {
     if (keys.length === 0) return;
+    await this.local.reset(keys); // harmless when empty; after an outage the local counts are stale anyway
     await this.run(() => this.client.del(...keys.map((key) => this.prefix + key)));
   }
 
   async block(key: string, ms: number): Promise<void> {
-    await this.run(() => this.client.msaLimitsBlock(this.prefix + key, Math.max(1, Math.ceil(ms))));
+    const done = await this.run(() => this.client.msaLimitsBlock(this.prefix + key, Math.max(1, Math.ceil(ms))));
+    if (done === undefined && this.failMode === 'local') await this.local.block(key, ms);
   }
 
-  async blocked(keys: readonly string[]): Promise<{ index: number; remainingMs: number } | null> {
+  async blocked(keys: readonly string[]): Promise<{ index: number; remainingMs: number; unavailable?: true } | null> {
     if (keys.length === 0) return null;
     const ttls = await this.run(async () => {
       const pipeline = this.client.pipeline();
@@ -223,13 +233,17 @@ export class RedisCounterStore implements CounterStore {
         return Number(ttl);
       });
     });
-    if (ttls === undefined) return this.failMode === 'open' ? null : { index: 0, remainingMs: this.closedRetryAfterMs };
+    if (ttls === undefined) {
+      if (this.failMode === 'local') return this.local.blocked(keys);
+      return this.failMode === 'open' ? null : { index: 0, remainingMs: this.closedRetryAfterMs, unavailable: true };
+    }
     // PTTL: -2 no key, -1 no expiry (never written by msa), else milliseconds left.
     const index = ttls.findIndex((ttl) => ttl > 0);
     return index < 0 ? null : { index, remainingMs: ttls[index] };
   }
 
   async close(): Promise<void> {
+    await this.local.close();
     if (!this.ownsClient) return;
     try {
       await this.client.quit();
@@ -243,6 +257,7 @@ export class RedisCounterStore implements CounterStore {
     const now = this.clock.now();
     const reply = await this.run(() => this.count(mode, specs, now));
     if (reply === undefined) {
+      if (this.failMode === 'local') return this.local[mode](specs);
       return this.failMode === 'open' ? { ok: true } : { ok: false, index: 0, retryAfterMs: this.closedRetryAfterMs, unavailable: true };
     }
     if (reply[0] === 0) return { ok: true };
@@ -280,15 +295,18 @@ export class RedisCounterStore implements CounterStore {
     this.outage = true;
     this.logger?.warn(
       { event: 'limits-store-unavailable', error: error.message, failMode: this.failMode },
-      this.failMode === 'open'
-        ? 'rate limit store unreachable: limits are not enforced until it is back'
-        : 'rate limit store unreachable: refusing mail and logins until it is back',
+      {
+        local: 'rate limit store unreachable: limits are counted per instance until it is back',
+        open: 'rate limit store unreachable: limits are not enforced until it is back',
+        closed: 'rate limit store unreachable: refusing mail and logins until it is back',
+      }[this.failMode],
     );
   }
 
   private recovered(): void {
     if (!this.outage) return;
     this.outage = false;
+    void this.local.close(); // counts of the outage would be double-counted against Redis's own
     this.logger?.info({ event: 'limits-store-available' }, 'rate limit store reachable again');
   }
 }

@@ -47,6 +47,7 @@ describe("bench harness at toy sizes", () => {
     "runs every section and reports every field",
     async () => {
       const report = await runBench(TINY);
+      expect(report.errors).toEqual([]);
       expect(report).toMatchObject({ format: "msa-bench", version: 1, mode: "test", machine: { nproc: expect.any(Number), cpuModel: expect.any(String), node: process.version } });
 
       expect(report.password).toMatchObject({ scheme: "argon2id", verifyMs: summaryShape, cpuSecondsPerVerify: summaryShape });

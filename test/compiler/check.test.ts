@@ -82,6 +82,12 @@ describe("lints", () => {
     expect(check("hostnam msa.example.test\nlisten 587 starttls\n")).toEqual(["MSA1002 hostnam"]);
   });
 
+  it("do not report a rule as missing when it was written with a mistake", () => {
+    expect(check("hostname msa.example.test\nlisten 70000 starttls\n")).toEqual(["MSA3003 70000"]);
+    expect(check(`${base}listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nqualify domains a..b\nsenders {\n  demo: demo@example.test\n}\n`, { u: USERS_WITH_BARE_LOGIN }))
+      .toEqual(["MSA3004 a..b"]);
+  });
+
   it("judge the policy as a whole when it parsed", () => {
     expect(check("listen 127.0.0.1:2525 plain\n")).toEqual(["MSA4008 ", "MSA4006 listen 127.0.0.1:2525 plain"]);
   });
@@ -104,14 +110,17 @@ describe("characters", () => {
 
 describe("the text renderer", () => {
   it("lines the caret up under tabs and shows control characters visibly", () => {
-    const text = "hostname msa.example.test\n\tadd\tDat\r\n";
+    const text = "hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\n\tadd\tDat\r\n";
     const result = compilePolicy("p.msa", text, hostWith({}));
     const lines = renderText(result.diagnostics, result.sources).split("\n");
-    expect(lines.slice(1, 3)).toEqual(["2 | \tadd\tDat", "  | \t   \t^^^"]);
+    expect(lines[0]).toBe("p.msa:4:6: error MSA3005: unknown header `Dat` in `add`");
+    expect(lines.slice(1, 3)).toEqual(["4 | \tadd\tDat", "  | \t   \t^^^"]);
   });
 
   it("leaves out the hint line when there is no hint", () => {
     const result = compilePolicy("p.msa", "listen 127.0.0.1:2525 plain\nallow unauthenticated\nhostname a..b\n", hostWith({}));
+    // An invalid hostname is not also a missing one.
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["MSA3004"]);
     expect(result.diagnostics[0]).not.toHaveProperty("hint");
     expect(renderText(result.diagnostics, result.sources)).not.toContain("help:");
   });

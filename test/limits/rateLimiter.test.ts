@@ -177,9 +177,26 @@ describe('RateLimiter when Redis is unreachable', () => {
     return { warnings, infos, warn: (fields) => warnings.push(fields), info: (fields) => infos.push(fields) };
   }
 
-  it('fails open by default, quickly, and logs one warning for the outage', async () => {
+  it('falls back to counting in memory by default, quickly, and logs one warning for the outage', async () => {
     const logger = recordingLogger();
     const store = new RedisCounterStore({ redis: `redis://127.0.0.1:${await freePort()}`, logger });
+    try {
+      const limits = new RateLimiter([{ ...perUserMessages, count: 2 }], store);
+      const started = Date.now();
+      const jo = { user: 'jo', ip: '192.0.2.7' };
+      expect(await limits.consume(jo, one)).toEqual({ allowed: true });
+      expect(await limits.consume(jo, one)).toEqual({ allowed: true });
+      expect(await limits.consume(jo, one)).toMatchObject({ allowed: false, rule: { id: 'site.msa:3' } });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(logger.warnings).toEqual([expect.objectContaining({ event: 'limits-store-unavailable', failMode: 'local' })]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails open when asked to: everything fits, and one warning is logged', async () => {
+    const logger = recordingLogger();
+    const store = new RedisCounterStore({ redis: `redis://127.0.0.1:${await freePort()}`, logger, failMode: 'open' });
     try {
       const limits = new RateLimiter([{ ...perUserMessages, count: 1 }], store);
       const started = Date.now();
@@ -207,7 +224,7 @@ describe('RateLimiter when Redis is unreachable', () => {
   it('enforces again once Redis is back after an outage, and logs the recovery', async () => {
     const logger = recordingLogger();
     let server = await startRedis();
-    const store = new RedisCounterStore({ redis: server.url, logger, prefix: 'outage:' });
+    const store = new RedisCounterStore({ redis: server.url, logger, prefix: 'outage:', failMode: 'open' });
     try {
       await store.ready();
       const limits = new RateLimiter([{ ...perUserMessages, count: 1 }], store);
@@ -215,6 +232,7 @@ describe('RateLimiter when Redis is unreachable', () => {
       expect(await limits.consume(ivan, one)).toEqual({ allowed: true });
       await server.stop();
       expect(await limits.consume(ivan, one)).toEqual({ allowed: true }); // open: admitted despite the limit
+      expect(await limits.consume(ivan, one)).toEqual({ allowed: true });
       server = await startRedis(server.port); // empty: the counters were in the stopped server's memory
       await store.ready(5_000);
       expect(await limits.consume(ivan, one)).toEqual({ allowed: true });

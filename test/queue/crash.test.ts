@@ -13,10 +13,12 @@ import { scratchSpool } from './queueHelpers.js';
 
 const MSAC = resolve(import.meta.dirname, '../../dist/cli/msac.js');
 const CONNECTIONS = 12;
-const MESSAGES_PER_CONNECTION = 25;
-const KILL_AFTER_ACCEPTED = 100;
-/** ...and once the runner is forwarding, so the kill also cuts relay attempts in flight */
-const KILL_AFTER_FORWARDED = 20;
+const MESSAGES_PER_CONNECTION = 40;
+const KILL_AFTER_ACCEPTED = 120;
+/** ...and once the runner is forwarding, so the kill also cuts relay attempts in flight; but at
+ * the latest at 70 % accepted, so the clients are always cut mid-stream */
+const KILL_AFTER_FORWARDED = 5;
+const KILL_AT_THE_LATEST = Math.floor(0.7 * CONNECTIONS * MESSAGES_PER_CONNECTION);
 
 let hop: NextHop | undefined;
 afterAll(async () => {
@@ -104,7 +106,7 @@ describe('store and forward across SIGKILL', () => {
     });
     // mid-stream: kill both without warning, then bring them back
     const killDeadline = Date.now() + 20_000;
-    while (accepted.size < KILL_AFTER_ACCEPTED || hop.messages.length < KILL_AFTER_FORWARDED) {
+    while ((accepted.size < KILL_AFTER_ACCEPTED || hop.messages.length < KILL_AFTER_FORWARDED) && accepted.size < KILL_AT_THE_LATEST) {
       if (Date.now() > killDeadline) throw new Error(`only ${accepted.size} accepted, ${hop.messages.length} forwarded in 20 s\n${server.stdout}\n${runner.stdout}`);
       await new Promise((wait) => setTimeout(wait, 5));
     }
@@ -114,6 +116,7 @@ describe('store and forward across SIGKILL', () => {
     runner.child.kill('SIGKILL');
     await Promise.all([server.waitForExit(), runner.waitForExit()]);
     killed = true;
+    expect(acceptedAtKill).toBeLessThan(CONNECTIONS * MESSAGES_PER_CONNECTION);
     server = await startServer();
     runner = await startRunner();
     const unsent = await Promise.all(clients);

@@ -257,7 +257,7 @@ describe("watchSendersFile", () => {
     fs.writeFileSync(path.join(dir, "other"), "x");
     await new Promise((r) => setTimeout(r, 100));
     expect(tables).toEqual([]);
-    cleanups.shift()!.call(null);
+    cleanups.shift()!();
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(file, "alice: *\n");
     await new Promise((r) => setTimeout(r, 100));

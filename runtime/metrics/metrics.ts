@@ -1,0 +1,152 @@
+// Prometheus metrics of one msa process (issue 7): a prom-client registry of its own (never the
+// global default, so several servers in one process or test do not mix), the metrics the server
+// records, and the `metrics listen` HTTP endpoint. Recording is cheap and never throws into SMTP.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** What the queue looks like now, read at each scrape. */
+export interface QueueSnapshot {
+  messages: number;
+  /** Age of the oldest queued message in seconds (0 when empty). */
+  oldestAgeSeconds: number;
+}
+
+export type QueueProbe = () => QueueSnapshot | Promise<QueueSnapshot>;
+
+export interface MsaMetrics {
+  readonly registry: Registry;
+  readonly sessionsTotal: Counter;
+  readonly sessionsActive: Gauge;
+  /** result: `ok`, `failed`, `refused` (AUTH refused before credentials), `error`. */
+  readonly authTotal: Counter<"result">;
+  readonly messagesAccepted: Counter;
+  /** stage: `connect`, `helo`, `auth`, `mail`, `rcpt`, `data`, `message`, `sign`. */
+  readonly messagesRefused: Counter<"stage">;
+  /** rule: the refusing rule's `FILE:LINE`. */
+  readonly refusalsByRule: Counter<"rule">;
+  readonly messageBytes: Counter;
+  readonly queueMessages: Gauge;
+  readonly queueOldestAge: Gauge;
+  /** result: `delivered`, `deferred`, `failed`. */
+  readonly relayAttempts: Counter<"result">;
+  readonly decisionDuration: Histogram;
+  readonly deliveryDuration: Histogram;
+  /** Where the queue gauges read from; without one they stay 0. */
+  setQueueProbe(probe: QueueProbe | null): void;
+  /** A refusal: counts it by stage and, when a rule made it, by rule. */
+  recordRefusal(stage: string, rule?: { file: string; line: number } | null): void;
+  /** Starts a timer; calling the result observes the seconds since into `histogram`. */
+  time(histogram: Histogram): () => void;
+}
+
+// The decision core is a pure function over a small graph: microseconds to a few milliseconds.
+export const DECISION_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
+// Handing a message to the next hop: a local Postfix answers in milliseconds, a remote relay in seconds.
+export const DELIVERY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export interface MetricsOptions {
+  /** Labels on every series (for example `{ instance: "msa-1" }`). */
+  defaultLabels?: Record<string, string>;
+  queue?: QueueProbe;
+}
+
+export function createMetrics(options: MetricsOptions = {}): MsaMetrics {
+  const registry = new Registry();
+  if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
+  const registers = [registry];
+  let probe: QueueProbe | null = options.queue ?? null;
+  let pending: Promise<QueueSnapshot> | null = null;
+  // One probe call per scrape feeds both queue gauges.
+  const snapshot = (): Promise<QueueSnapshot> => {
+    pending ??= Promise.resolve(probe ? probe() : { messages: 0, oldestAgeSeconds: 0 }).finally(() => {
+      pending = null;
+    });
+    return pending;
+  };
+  const queueMessages = new Gauge({
+    name: "msa_queue_messages",
+    help: "Messages waiting in the queue",
+    registers,
+    async collect() {
+      this.set((await snapshot()).messages);
+    },
+  });
+  const queueOldestAge = new Gauge({
+    name: "msa_queue_oldest_age_seconds",
+    help: "Age of the oldest message in the queue, in seconds",
+    registers,
+    async collect() {
+      this.set((await snapshot()).oldestAgeSeconds);
+    },
+  });
+  const refusalsByRule = new Counter({ name: "msa_refusals_by_rule_total", help: "Refusals by the policy rule (FILE:LINE) that made them", labelNames: ["rule"] as const, registers });
+  const messagesRefused = new Counter({ name: "msa_messages_refused_total", help: "Commands or messages refused, by SMTP stage", labelNames: ["stage"] as const, registers });
+  return {
+    registry,
+    sessionsTotal: new Counter({ name: "msa_sessions_total", help: "SMTP sessions opened", registers }),
+    sessionsActive: new Gauge({ name: "msa_sessions_active", help: "SMTP sessions open now", registers }),
+    authTotal: new Counter({ name: "msa_auth_total", help: "Authentication attempts by result", labelNames: ["result"] as const, registers }),
+    messagesAccepted: new Counter({ name: "msa_messages_accepted_total", help: "Messages accepted (250 after DATA)", registers }),
+    messagesRefused,
+    refusalsByRule,
+    messageBytes: new Counter({ name: "msa_message_bytes_total", help: "Bytes of accepted messages", registers }),
+    queueMessages,
+    queueOldestAge,
+    relayAttempts: new Counter({ name: "msa_relay_attempts_total", help: "Attempts to hand a message to the next hop, by result", labelNames: ["result"] as const, registers }),
+    decisionDuration: new Histogram({ name: "msa_decision_duration_seconds", help: "Time the policy took to decide one event", buckets: DECISION_BUCKETS, registers }),
+    deliveryDuration: new Histogram({ name: "msa_delivery_duration_seconds", help: "Time one delivery attempt to the next hop took", buckets: DELIVERY_BUCKETS, registers }),
+    setQueueProbe(next) {
+      probe = next;
+    },
+    recordRefusal(stage, rule) {
+      messagesRefused.inc({ stage });
+      if (rule) refusalsByRule.inc({ rule: `${rule.file}:${rule.line}` });
+    },
+    time(histogram) {
+      const start = process.hrtime.bigint();
+      return () => histogram.observe(Number(process.hrtime.bigint() - start) / 1e9);
+    },
+  };
+}
+
+export interface MetricsServer {
+  /** The port it listens on (the one the kernel chose when asked for 0). */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Serves `GET /metrics` (Prometheus text format) on `host:port`; everything else is 404. */
+export function startMetricsServer(address: { host: string; port: number }, metrics: MsaMetrics): Promise<MetricsServer> {
+  const server = http.createServer((request, response) => {
+    const path = (request.url ?? "").split("?")[0];
+    if (path !== "/metrics") {
+      response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found\n");
+      return;
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }).end("method not allowed\n");
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(request.method === "HEAD" ? undefined : text),
+      (error: Error) => response.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end(`metrics failed: ${error.message}\n`),
+    );
+  });
+  // a scraper holds no session worth waiting for at shutdown
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(address.port, address.host, () => {
+      server.off("error", reject);
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        stop: () =>
+          new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()));
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
