@@ -48,10 +48,8 @@ const ATEXT_ASCII = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]$/;
 const LDH_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const utf8 = new TextEncoder();
-
 function octets(text: string): number {
-  return utf8.encode(text).length;
+  return Buffer.byteLength(text, "utf8");
 }
 
 function isNonAscii(char: string): boolean {

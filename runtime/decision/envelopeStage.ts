@@ -95,7 +95,8 @@ function unknownParameter(params: Record<string, string | true>, known: Set<stri
 
 /** RFC 6409 section 6.1: may this login use this MAIL FROM? */
 export function senderAllowed(node: SubmissionRightsNode, login: string, address: string): boolean {
-  const granted = node.senders[login];
+  // Own-property lookup: a login called `constructor` must not find Object.prototype's.
+  const granted = Object.hasOwn(node.senders, login) ? node.senders[login] : undefined;
   if (granted) return granted.some((allowed) => sameAddress(allowed, address));
   return sameAddress(ownAddressOfLogin(login, node.ownDomain ?? undefined), address);
 }

@@ -70,3 +70,21 @@ describe("the graph on disk", () => {
     expect(loadGraph(JSON.stringify(incomplete))).toMatchObject({ ok: false, message: expect.stringContaining("incomplete") });
   });
 });
+
+describe("docs/rule-graph.md", () => {
+  it("shows the graph its example policy really compiles to", () => {
+    const doc = fs.readFileSync(path.join(repoRoot, "docs/rule-graph.md"), "utf8");
+    const policy = /```msa\n([\s\S]*?)```/.exec(doc)?.[1];
+    const shown = /```json\n(\{\n[\s\S]*?\n\}\n)```/.exec(doc)?.[1];
+    expect(policy && shown).toBeTruthy();
+    const fixtures = path.join(repoRoot, "test/fixtures/diagnostics");
+    const result = compilePolicy("/srv/msa/example.msa", policy!, {
+      readFile(file) {
+        const name = file.endsWith(".pem") ? "test.pem" : file.endsWith(".key") ? "test.key" : "users.passwd";
+        return { ok: true, text: fs.readFileSync(path.join(fixtures, name), "utf8") };
+      },
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(serializeGraph(result.graph!), "regenerate the example in docs/rule-graph.md").toBe(shown);
+  });
+});
