@@ -1,7 +1,7 @@
 // Phase 1: text to syntax tree. Lexer errors, parser errors (recovered, so all
 // of them) and unterminated strings become diagnostics; the tree holds every
 // rule that parsed cleanly.
-import type { IRecognitionException, IToken } from "chevrotain";
+import type { IRecognitionException, IToken } from "../grammar/chevrotain.js";
 import type { PolicyAst, Span } from "../grammar/ast.js";
 import { buildAst, spanOfToken } from "../grammar/ast.js";
 import { Newline, RuleVerbs, tokenize, UnterminatedString } from "../grammar/lexer.js";

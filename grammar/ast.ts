@@ -2,7 +2,7 @@
 // node keeps its source span as offsets (line and column are computed only when
 // printing). CST nodes that recovery invented are skipped, so one mistake gives
 // one diagnostic: the parser's.
-import type { CstNode, IToken } from "chevrotain";
+import type { CstNode, IToken } from "./chevrotain.js";
 import { BaseCstVisitor } from "./parser.js";
 import { UnterminatedString } from "./lexer.js";
 

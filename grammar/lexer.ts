@@ -2,7 +2,7 @@
 // durations, ADDRESS:PORT, smtp:// URLs, addresses) are tokens of their own so
 // the parser and checker see typed values; comments are kept in a group so the
 // formatter and the language server get them back.
-import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+import { createToken, Lexer, type IToken, type TokenType } from "./chevrotain.js";
 
 // Invisible format characters (zero-width spaces and joiners, soft hyphen, direction marks) are
 // never part of a word: pasted into a policy they would make `Date` differ from `Date`; the lexer

@@ -5,7 +5,7 @@
 // mistake is one diagnostic. Objects whose set of values is open (header
 // names, domains, log levels) are parsed as names and judged by the checker,
 // which can then suggest a spelling.
-import { CstParser, EOF, type CstNode, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EOF, type CstNode, type IRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
 import {
   Address, allTokens, Anything, NotAVerb, Colon, Comma, Duration, HostPort, Keywords as K, LBrace, Name, Newline,
   NumberLiteral, RBrace, RuleVerbs, Size, StringLiteral, UnterminatedString, Url, Word,

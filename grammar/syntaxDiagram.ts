@@ -1,7 +1,7 @@
 // The grammar as railroad diagrams (`docs/syntax-diagram.html`) and as a
 // serialized snapshot, both generated from the one parser instance so that
 // grammar changes show up in review (tests compare both with the files kept).
-import { createSyntaxDiagramsCode } from "chevrotain";
+import { createSyntaxDiagramsCode } from "./chevrotain.js";
 import { grammarProductions } from "./parser.js";
 
 /** The HTML page of railroad diagrams, one per grammar rule (chevrotain's generator). */

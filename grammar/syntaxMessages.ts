@@ -1,7 +1,7 @@
 // Wording of syntax errors, in the diagnostic style of the whole project: one
 // sentence, lowercase, the user's text in backticks, advice after `HELP_SEPARATOR`
 // (split off into the diagnostic's hint by the AST builder).
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "./chevrotain.js";
 import { Address, Duration, Name, Newline, NumberLiteral, RBrace, Size, UnterminatedString, Word } from "./lexer.js";
 import { closestMatch } from "./spelling.js";
 

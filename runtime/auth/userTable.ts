@@ -2,6 +2,7 @@
 // whether or not the login exists.
 import { readFile } from 'node:fs/promises';
 import { parseUsersFile, type UsersFileProblem } from '../../compiler/usersFile.js';
+import { CredentialCache } from './credentialCache.js';
 import { costProfile, dummyVerify, prepareDummyHash, verifyPassword } from './passwordHash.js';
 
 export interface UserTable {
@@ -14,7 +15,7 @@ export interface UserTable {
 }
 
 /** Reads and parses the users file; throws only when the file cannot be read. */
-export async function loadUserTable(path: string): Promise<UserTable> {
+export async function loadUserTable(path: string, cache = new CredentialCache()): Promise<UserTable> {
   const { entries, problems } = parseUsersFile(await readFile(path, 'utf8'));
   const hashes = new Map(entries.map((entry) => [entry.login, entry.hash]));
   // Unknown logins are checked against a hash that costs what most real ones cost.
@@ -29,7 +30,10 @@ export async function loadUserTable(path: string): Promise<UserTable> {
     async verify(login, password) {
       const hash = hashes.get(login);
       if (hash === undefined) return dummyVerify(password, typicalHash);
-      return verifyPassword(hash, password);
+      if (cache.has(login, password, hash)) return true;
+      const ok = await verifyPassword(hash, password);
+      if (ok) cache.remember(login, password, hash);
+      return ok;
     },
   };
 }

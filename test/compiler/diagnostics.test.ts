@@ -32,7 +32,7 @@ describe("one fixture per diagnostic code", () => {
     const file = `${FIXTURES}/${name}`;
     const code = name.split("-")[0];
     expect(keyOfCode.has(code), `fixture ${name} is named after no catalogue code`).toBe(true);
-    expect(name, "a fixture is named <CODE>-<slug of its catalogue key>.msa").toBe(`${code}-${slug(keyOfCode.get(code)!)}.msa`.replace("--", "-"));
+    expect(name, "a fixture is named <CODE>-<slug of its catalogue key>.msa").toBe(`${code}-${slug(keyOfCode.get(code)!)}.msa`);
 
     const text = check(file, "text");
     const json = check(file, "json");
