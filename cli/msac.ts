@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // msac: the policy compiler and server of msa. Each command lives in its own
-// module; this file only maps the command line onto them and sets exit statuses.
+// module, loaded only when its command runs (so `msac check` never loads the
+// server); this file maps the command line onto them and sets exit statuses.
 import { Command, CommanderError, Option } from "commander";
-import { runCheck } from "./check.js";
-import { runCompile } from "./compile.js";
-import { runDevCertificate } from "./devCertificate.js";
 import { ExitStatus, processIo } from "./io.js";
-import { runPasswd } from "./passwd.js";
-import { runServe } from "./serve.js";
+
+// A reader that goes away (`msac test | head`) ends the output, not the program with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 
 const program = new Command("msac")
   .description("compile, check and serve msa mail submission policies")
@@ -19,7 +23,8 @@ program
   .description("parse and validate policy files, printing diagnostics")
   .argument("<file...>", "policy files (*.msa)")
   .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-  .action((files: string[], options: { format: "text" | "json" }) => {
+  .action(async (files: string[], options: { format: "text" | "json" }) => {
+    const { runCheck } = await import("./check.js");
     process.exitCode = runCheck(files, options, processIo);
   });
 
@@ -28,7 +33,8 @@ program
   .description("compile a policy into its rule graph (JSON)")
   .argument("<file>", "policy file")
   .option("-o, --output <file>", "where to write the graph (default: standard output)")
-  .action((file: string, options: { output?: string }) => {
+  .action(async (file: string, options: { output?: string }) => {
+    const { runCompile } = await import("./compile.js");
     process.exitCode = runCompile(file, options, processIo);
   });
 
@@ -38,6 +44,7 @@ program
   .argument("[file]", "policy file")
   .option("--compiled <file>", "serve a compiled rule graph (from msac compile) instead of a policy file")
   .action(async (file: string | undefined, options: { compiled?: string }) => {
+    const { runServe } = await import("./serve.js");
     process.exitCode = await runServe(file, options, processIo);
   });
 
@@ -47,6 +54,7 @@ program
   .argument("<login>", "the login")
   .addOption(new Option("--scheme <scheme>", "hash scheme").choices(["argon2id", "bcrypt"]).default("argon2id"))
   .action(async (login: string, options: { scheme: "argon2id" | "bcrypt" }) => {
+    const { runPasswd } = await import("./passwd.js");
     process.exitCode = await runPasswd(login, options, processIo);
   });
 
@@ -56,6 +64,7 @@ program
   .argument("<dir>", "folder for the certificate and key")
   .option("--hostname <name>", "name in the certificate", "msa.localhost")
   .action(async (dir: string, options: { hostname: string }) => {
+    const { runDevCertificate } = await import("./devCertificate.js");
     process.exitCode = await runDevCertificate(dir, options, processIo);
   });
 

@@ -17,9 +17,7 @@ const node = process.execPath;
 let dir: string;
 
 beforeAll(async () => {
-  // msac runs from dist/: build it (a project-wide globalSetup may do this too; tsc is idempotent)
-  const built = await runProcess(node, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", ROOT], { timeoutMs: 120_000 });
-  expect(built.stdout + built.stderr).toBe("");
+  // dist/ is built once for the whole suite by test/globalSetup.ts.
   dir = await mkdtemp(join(tmpdir(), "msa-process-"));
   const pki = await makeTestPki();
   await mkdir(join(dir, "certs"));
