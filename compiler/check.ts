@@ -1,8 +1,10 @@
 // Phase 2: the checker. Types and ranges every rule's arguments, finds duplicate
 // and conflicting rules (pointing at both places), and applies the RFC 6409
 // lints no other MTA has. Its output, `CheckedPolicy`, holds only values that
-// passed; the lowering phase turns it into the rule graph. It reads the files a
-// policy names through `CompilerHost` and never touches the network.
+// passed; the lowering phase turns it into the rule graph. The lints run only
+// on a policy that parsed completely, and never call a rule missing that was
+// written with a mistake: one mistake, one diagnostic. It reads no files
+// (that is `checkFiles.ts`) and never touches the network.
 import { isIP } from "node:net";
 import type {
   AddRule, DeliverRule, ListenRule, Located, PolicyAst, Rule, RuleKind, SendersRule, Span,

@@ -22,8 +22,12 @@ class PolicyParser extends CstParser {
     // that was never closed, that would re-enter the block at every following line and report
     // each one; when the loop stopped at a rule's verb, the `}` mismatch alone is reported instead.
     // (An instance property chevrotain 11 sets when recovery is on; `test/compiler/recovery.test.ts` pins it.)
-    const self = this as unknown as { attemptInRepetitionRecovery: (...args: unknown[]) => void };
+    const self = this as unknown as { attemptInRepetitionRecovery: (...args: unknown[]) => void; flattenFollowSet: unknown };
     const inRepetitionRecovery = self.attemptInRepetitionRecovery;
+    if (typeof inRepetitionRecovery !== "function" || typeof self.flattenFollowSet !== "function") {
+      // A programming error, not a user's: the chevrotain upgrade needs this recovery tuning revisited.
+      throw new Error("chevrotain's recovery internals changed (attemptInRepetitionRecovery, flattenFollowSet): revisit grammar/parser.ts");
+    }
     self.attemptInRepetitionRecovery = function (this: PolicyParser, ...args: unknown[]) {
       if (VERB_TOKENS.has(this.LA(1).tokenType)) return;
       inRepetitionRecovery.apply(this, args);

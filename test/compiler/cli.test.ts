@@ -29,14 +29,14 @@ describe("msac check", () => {
 
   it("exits 0 with warnings only, printing them as the golden file shows", () => {
     const result = run("check", fixture("MSA4008-missing-hostname.msa"));
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toBe(golden("MSA4008-missing-hostname.txt"));
     expect(result.stdout).toMatch(/^test\/fixtures\/diagnostics\/MSA4008-missing-hostname\.msa:1:1: warning MSA4008: /);
   });
 
   it("exits 1 on errors, with the FILE:LINE:COL line, the excerpt and the caret", () => {
     const result = run("check", fixture("MSA3005-unknown-header.msa"));
-    expect(result.status).toBe(1);
+    expect(result.status, result.stderr).toBe(1);
     expect(result.stdout).toBe(golden("MSA3005-unknown-header.txt"));
     expect(result.stdout.split("\n").slice(0, 4)).toEqual([
       "test/fixtures/diagnostics/MSA3005-unknown-header.msa:5:5: error MSA3005: unknown header `Dat` in `add`",
@@ -50,7 +50,7 @@ describe("msac check", () => {
 
   it("checks several files in one run and exits 1 when any has errors", () => {
     const result = run("check", "policies/dev.msa", fixture("MSA3005-unknown-header.msa"), fixture("MSA4008-missing-hostname.msa"));
-    expect(result.status).toBe(1);
+    expect(result.status, result.stderr).toBe(1);
     expect(result.stdout).toContain("error MSA3005");
     expect(result.stdout).toContain("warning MSA4008");
     expect(result.stdout.trimEnd().split("\n").at(-1)).toBe("1 error, 1 warning");
@@ -77,7 +77,7 @@ describe("msac check", () => {
 
   it("prints the diagnostics as a JSON array with --format json", () => {
     const result = run("check", "--format", "json", fixture("MSA2002-conflicting-rules.msa"));
-    expect(result.status).toBe(1);
+    expect(result.status, result.stderr).toBe(1);
     const diagnostics = JSON.parse(result.stdout) as Record<string, unknown>[];
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({
@@ -116,14 +116,14 @@ describe("msac compile", () => {
 
   it("writes the graph to standard output without -o", () => {
     const result = run("compile", "policies/submission.msa");
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ format: GRAPH_FORMAT, version: GRAPH_VERSION });
   });
 
   it("exits 1 and writes nothing when the policy has errors", () => {
     const out = path.join(scratch, "broken.json");
     const result = run("compile", fixture("MSA3005-unknown-header.msa"), "-o", out);
-    expect(result.status).toBe(1);
+    expect(result.status, result.stderr).toBe(1);
     expect(result.stderr).toContain("error MSA3005: unknown header `Dat` in `add`");
     expect(fs.existsSync(out)).toBe(false);
   });
@@ -131,7 +131,7 @@ describe("msac compile", () => {
   it("compiles a policy with warnings, printing them on standard error", () => {
     const out = path.join(scratch, "warned.json");
     const result = run("compile", fixture("MSA4008-missing-hostname.msa"), "-o", out);
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain("warning MSA4008");
     expect(JSON.parse(fs.readFileSync(out, "utf8")).format).toBe(GRAPH_FORMAT);
   });
