@@ -43,9 +43,20 @@ program
   .description("run the submission server described by a policy until SIGTERM or SIGINT")
   .argument("[file]", "policy file")
   .option("--compiled <file>", "serve a compiled rule graph (from msac compile) instead of a policy file")
-  .action(async (file: string | undefined, options: { compiled?: string }) => {
+  .option("--pid-file <file>", "write the server's process id here (for msac reload)")
+  .action(async (file: string | undefined, options: { compiled?: string; pidFile?: string }) => {
     const { runServe } = await import("./serve.js");
     process.exitCode = await runServe(file, options, processIo);
+  });
+
+program
+  .command("reload")
+  .description("make a running server compile its policy again (SIGHUP); the outcome is in its log")
+  .option("--pid <pid>", "the server's process id")
+  .option("--pid-file <file>", "the file msac serve --pid-file wrote")
+  .action(async (options: { pid?: string; pidFile?: string }) => {
+    const { runReload } = await import("./reload.js");
+    process.exitCode = runReload(options, processIo);
   });
 
 program

@@ -1,14 +1,30 @@
-// `msac serve FILE` / `msac serve --compiled OUT.json`: compile (or load) the
-// policy and run the server until SIGTERM or SIGINT, then stop gracefully:
-// stop accepting, let sessions in flight finish, exit 0.
+// `msac serve FILE` / `msac serve --compiled OUT.json`: compile (or load) the policy and run the
+// server until SIGTERM or SIGINT, then stop gracefully: stop accepting, let sessions in flight
+// finish, exit 0. SIGHUP (or `msac reload`) compiles the policy again and swaps it in when clean
+// (runtime/cluster/policyHost.ts); `workers N` forks N serving processes (runtime/cluster/workers.ts);
+// `metrics listen` serves Prometheus text. `--pid-file` is where `msac reload` finds the process.
+import cluster from "node:cluster";
 import fs from "node:fs";
+import type { Logger } from "pino";
+import { compilePolicy } from "../compiler/compile.js";
+import { hasErrors } from "../compiler/diagnostics.js";
 import type { RuleGraph } from "../compiler/graph.js";
 import { loadGraph } from "../compiler/graphJson.js";
+import { renderText } from "../compiler/render.js";
+import { PolicyHost } from "../runtime/cluster/policyHost.js";
+import { isClusterWorker, receiveGraph, sendToPrimary, startWorkers, workerCount, type ToWorker } from "../runtime/cluster/workers.js";
 import { createEventLog } from "../runtime/log.js";
+import { createMetrics, startMetricsServer, type MetricsServer, type MsaMetrics } from "../runtime/metrics/metrics.js";
+import { spoolQueueProbe } from "../runtime/metrics/queueProbe.js";
 import { startQueueRunner } from "../runtime/queue/queueRunner.js";
-import { SubmissionServer } from "../runtime/submissionServer.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 import { compileForCommand } from "./loadPolicy.js";
+
+export interface ServeOptions {
+  compiled?: string;
+  /** Written with the (primary) process id at start, removed at exit: `msac reload --pid-file`. */
+  pidFile?: string;
+}
 
 export function loadServeGraph(file: string | undefined, compiled: string | undefined, io: CommandIo): RuleGraph | number {
   if (compiled) {
@@ -34,32 +50,227 @@ export function loadServeGraph(file: string | undefined, compiled: string | unde
   return result.ok ? result.result.graph! : result.status;
 }
 
-export async function runServe(file: string | undefined, options: { compiled?: string }, io: CommandIo): Promise<number> {
-  const graph = loadServeGraph(file, options.compiled, io);
-  if (typeof graph === "number") return graph;
-  const log = createEventLog(graph);
-  const server = new SubmissionServer(graph, { log });
+/** For a reload: the policy compiled again, or its errors as text lines for the log. */
+export function reloadGraph(file: string | undefined, compiled: string | undefined): { graph: RuleGraph } | { errors: string[] } {
   try {
-    await server.start();
+    if (compiled) {
+      const loaded = loadGraph(fs.readFileSync(compiled, "utf8"));
+      return loaded.ok ? { graph: loaded.graph } : { errors: [loaded.message] };
+    }
+    const result = compilePolicy(file!, fs.readFileSync(file!, "utf8"));
+    if (hasErrors(result.diagnostics) || !result.graph) {
+      const errors = result.diagnostics.filter((d) => d.severity === "error");
+      return { errors: renderText(errors, result.sources, false).split("\n").filter((l) => l.trim() !== "") };
+    }
+    return { graph: result.graph };
   } catch (error) {
-    log.error({ event: "start-failed", err: (error as Error).message }, "cannot start");
-    await server.stop(0);
-    return ExitStatus.errors;
+    return { errors: [(error as Error).message] };
   }
-  // Store and forward: the runner forwards what the spool holds, including what an earlier run left.
-  const queue = startQueueRunner(graph, log);
-  await new Promise<void>((resolve) => {
+}
+
+/** Resolves with the name of the first of SIGTERM/SIGINT; calls `onHup` for each SIGHUP meanwhile. */
+function signals(onHup: () => void): Promise<string> {
+  return new Promise((resolve) => {
     const stop = (signal: string) => {
-      log.info({ event: "stopping", signal }, "stopping");
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onInt);
-      resolve();
+      process.off("SIGHUP", onHup);
+      resolve(signal);
     };
     const onTerm = () => stop("SIGTERM");
     const onInt = () => stop("SIGINT");
     process.on("SIGTERM", onTerm);
     process.on("SIGINT", onInt);
+    process.on("SIGHUP", onHup);
   });
-  await Promise.all([server.stop(), queue.stop()]);
+}
+
+function createProcessMetrics(graph: RuleGraph, withQueue: boolean): MsaMetrics {
+  const deliver = graph.deliver;
+  return createMetrics(withQueue && deliver.kind !== "Relay" ? { queue: spoolQueueProbe(deliver.dir) } : {});
+}
+
+/** A logger per graph, so every event carries the version of the policy that produced it. */
+function loggers(worker?: number): (graph: RuleGraph) => Logger {
+  const cache = new WeakMap<RuleGraph, Logger>();
+  return (graph) => {
+    let log = cache.get(graph);
+    if (!log) {
+      log = createEventLog(graph);
+      if (worker !== undefined) log = log.child({ worker });
+      cache.set(graph, log);
+    }
+    return log;
+  };
+}
+
+export async function runServe(file: string | undefined, options: ServeOptions, io: CommandIo): Promise<number> {
+  if (isClusterWorker()) return runWorker();
+  const graph = loadServeGraph(file, options.compiled, io);
+  if (typeof graph === "number") return graph;
+  const count = workerCount(graph.workers);
+  if (options.pidFile) fs.writeFileSync(options.pidFile, `${process.pid}\n`);
+  try {
+    return count > 1 ? await runPrimary(graph, count, file, options) : await runSingle(graph, file, options);
+  } finally {
+    if (options.pidFile) fs.rmSync(options.pidFile, { force: true });
+  }
+}
+
+async function startMetricsEndpoint(graph: RuleGraph, metrics: MsaMetrics, log: Logger, collect?: () => Promise<string>): Promise<MetricsServer | null> {
+  if (!graph.metrics) return null;
+  const server = await startMetricsServer(graph.metrics, metrics, collect);
+  log.info({ event: "metrics-listening", host: graph.metrics.host, port: server.port }, "metrics endpoint listening");
+  return server;
+}
+
+/** Logs a reload's outcome; true when `next` is to be swapped in. */
+function checkReload(current: RuleGraph, file: string | undefined, options: ServeOptions, logFor: (g: RuleGraph) => Logger): RuleGraph | null {
+  const log = logFor(current);
+  const result = reloadGraph(file, options.compiled);
+  if ("errors" in result) {
+    log.error({ event: "reload-failed", errors: result.errors }, "policy has errors; the running policy stays");
+    return null;
+  }
+  const next = result.graph;
+  if (next.metrics?.host !== current.metrics?.host || next.metrics?.port !== current.metrics?.port || next.workers !== current.workers) {
+    log.warn({ event: "reload-partial" }, "`metrics listen` and `workers` changes take effect at the next restart");
+  }
+  return next;
+}
+
+async function runSingle(graph: RuleGraph, file: string | undefined, options: ServeOptions): Promise<number> {
+  const logFor = loggers();
+  const metrics = graph.metrics ? createProcessMetrics(graph, true) : undefined;
+  const host = new PolicyHost(graph, { logFor, ...(metrics ? { metrics } : {}) });
+  let metricsServer: MetricsServer | null = null;
+  try {
+    await host.start();
+    if (metrics) metricsServer = await startMetricsEndpoint(graph, metrics, logFor(graph));
+  } catch (error) {
+    logFor(graph).error({ event: "start-failed", err: (error as Error).message }, "cannot start");
+    await host.stop(0);
+    await metricsServer?.stop();
+    return ExitStatus.errors;
+  }
+  // Store and forward: the runner forwards what the spool holds, including what an earlier run left.
+  let queue = startQueueRunner(graph, logFor(graph));
+  let reloading = Promise.resolve();
+  const reload = async () => {
+    const current = host.activeGraph;
+    logFor(current).info({ event: "reload", signal: "SIGHUP" }, "reloading the policy");
+    const next = checkReload(current, file, options, logFor);
+    if (!next) return;
+    const swapped = await host.swap(next);
+    if (!swapped.ok) {
+      logFor(current).error({ event: "reload-failed", errors: [swapped.reason] }, "the running policy stays");
+      return;
+    }
+    logFor(next).info({ event: "reloaded", previous: current.source.sha256.slice(0, 12) }, "policy reloaded");
+    // the runner follows the deliver rule of the graph in force
+    const old = queue;
+    queue = startQueueRunnerAfter(old, next, logFor(next));
+  };
+  const signal = await signals(() => {
+    reloading = reloading.then(reload, reload);
+  });
+  await reloading;
+  logFor(host.activeGraph).info({ event: "stopping", signal }, "stopping");
+  await Promise.all([host.stop(), queue.stop(), metricsServer?.stop()]);
+  return ExitStatus.ok;
+}
+
+function startQueueRunnerAfter(old: ReturnType<typeof startQueueRunner>, graph: RuleGraph, log: Logger): ReturnType<typeof startQueueRunner> {
+  const stopped = old.stop();
+  const next = { current: null as ReturnType<typeof startQueueRunner> | null };
+  const started = stopped.then(() => (next.current = startQueueRunner(graph, log)).started);
+  return {
+    runner: undefined,
+    started,
+    async stop() {
+      await started;
+      await next.current?.stop();
+    },
+  };
+}
+
+async function runPrimary(graph: RuleGraph, count: number, file: string | undefined, options: ServeOptions): Promise<number> {
+  const logFor = loggers();
+  let current = graph;
+  const metrics = graph.metrics ? createProcessMetrics(graph, true) : undefined;
+  let supervisor;
+  let metricsServer: MetricsServer | null = null;
+  try {
+    supervisor = await startWorkers({ count, graph, log: () => logFor(current) });
+    if (metrics) metricsServer = await startMetricsEndpoint(graph, metrics, logFor(graph), () => supervisor!.metricsText(metrics));
+  } catch (error) {
+    logFor(graph).error({ event: "start-failed", err: (error as Error).message }, "cannot start");
+    await supervisor?.stop();
+    return ExitStatus.errors;
+  }
+  // the queue runner runs once, here: workers only spool
+  let queue = startQueueRunner(graph, logFor(graph));
+  let reloading = Promise.resolve();
+  const reload = async () => {
+    logFor(current).info({ event: "reload", signal: "SIGHUP" }, "reloading the policy");
+    const next = checkReload(current, file, options, logFor);
+    if (!next) return;
+    const result = await supervisor.reload(next);
+    if (!result.ok) {
+      // a worker that could not start the new graph (a key it cannot read) keeps the old one
+      logFor(current).error({ event: "reload-failed", errors: result.reasons }, "the running policy stays");
+      return;
+    }
+    const previous = current;
+    current = next;
+    logFor(next).info({ event: "reloaded", previous: previous.source.sha256.slice(0, 12) }, "policy reloaded");
+    queue = startQueueRunnerAfter(queue, next, logFor(next));
+  };
+  const signal = await signals(() => {
+    reloading = reloading.then(reload, reload);
+  });
+  await reloading;
+  logFor(current).info({ event: "stopping", signal, workers: count }, "stopping");
+  await Promise.all([supervisor.stop(), queue.stop(), metricsServer?.stop()]);
+  logFor(current).info({ event: "stopped" }, "stopped");
+  return ExitStatus.ok;
+}
+
+async function runWorker(): Promise<number> {
+  const index = Number(process.env.MSA_WORKER);
+  const logFor = loggers(index);
+  let graph = await receiveGraph();
+  const metrics = graph.metrics ? createProcessMetrics(graph, false) : undefined;
+  const host = new PolicyHost(graph, { logFor, ...(metrics ? { metrics } : {}) });
+  try {
+    await host.start();
+  } catch (error) {
+    logFor(graph).error({ event: "start-failed", err: (error as Error).message }, "cannot start");
+    return ExitStatus.errors;
+  }
+  sendToPrimary({ msa: "ready", ports: host.ports });
+  await new Promise<void>((resolve) => {
+    const onMessage = (message: ToWorker) => {
+      if (message.msa === "metrics") {
+        void metrics?.registry.getMetricsAsJSON().then((values) => sendToPrimary({ msa: "metrics", id: message.id, metrics: values as never }));
+        if (!metrics) sendToPrimary({ msa: "metrics", id: message.id, metrics: [] });
+      } else if (message.msa === "reload") {
+        const loaded = loadGraph(message.graph);
+        if (!loaded.ok) return sendToPrimary({ msa: "reloaded", ok: false, reason: loaded.message });
+        void host.swap(loaded.graph).then((result) => {
+          if (result.ok) graph = loaded.graph;
+          sendToPrimary({ msa: "reloaded", ok: result.ok, ...(result.ok ? {} : { reason: result.reason }) });
+        });
+      } else if (message.msa === "stop") {
+        resolve();
+      }
+    };
+    process.on("message", onMessage);
+    // SIGTERM or SIGINT to a worker directly (systemd signals the whole control group, a terminal
+    // the whole process group) stops it the same way; SIGHUP is the primary's to handle.
+    void signals(() => logFor(graph).info({ event: "reload-ignored" }, "reload is done by the primary process")).then(() => resolve());
+  });
+  await host.stop();
+  cluster.worker?.disconnect();
   return ExitStatus.ok;
 }

@@ -7,11 +7,13 @@
 // (that is `checkFiles.ts`) and never touches the network.
 import { isIP } from "node:net";
 import type {
-  AddRule, DeliverRule, ListenRule, Located, PolicyAst, Rule, RuleKind, SendersRule, Span,
+  AddRule, DeliverRule, LimitRateRule, ListenRule, Located, MasqueradeRule, PolicyAst, Rule, RuleKind, SendersRule,
+  SignDkimRule, Span, ThrottleFailuresRule,
 } from "../grammar/ast.js";
 import { closestMatch } from "../grammar/spelling.js";
 import { Catalogue, diagnostic, type Diagnostic, type PhaseResult, type RelatedLocation } from "./diagnostics.js";
 import { domainProblem, isFullyQualified, toALabels } from "./domainName.js";
+import { parseDuration } from "./duration.js";
 import type { ListenMode, LogLevel } from "./graph.js";
 import { parseSize } from "./size.js";
 
@@ -30,7 +32,23 @@ export interface CheckedListener {
   host: string | null;
   port: number;
   mode: ListenMode;
+  proxy: boolean;
   rule: Span;
+}
+
+export interface CheckedRate {
+  count: number;
+  unit: "messages" | "recipients" | "bytes";
+  windowMs: number;
+  per: "user" | "ip" | "domain";
+}
+
+export interface CheckedDkim {
+  domain: string;
+  selector: string;
+  key: Located;
+  headers?: string[];
+  oversign?: string[];
 }
 
 export interface CheckedPolicy {
@@ -45,12 +63,36 @@ export interface CheckedPolicy {
   allowPostmaster?: Span;
   allowUnauthenticated?: Span;
   /** login -> allowed addresses; `logins` keeps where each login was written. */
-  senders?: From<Map<string, string[]>> & { logins: Located[] };
+  senders?: From<Map<string, string[]>> & { logins: Located[]; file?: Located };
   limitSize?: From<number>;
   limitRecipients?: From<number>;
   add: Map<AddableField, Span>;
   log?: From<LogLevel>;
-  deliver?: From<{ spool?: Located; relay?: string }>;
+  deliver?: From<{ spool?: Located; relay?: string; requireTls: boolean; verifyCertificate: boolean; credentials?: Located }>;
+  /** Start offsets of the rules written with `observe`. */
+  observed: Set<number>;
+  enforceMessageSyntax?: Span;
+  sendersInHeaders?: Span;
+  allowSenderMismatch?: Span;
+  recipientsTo: From<{ targets: string[]; logins: string[] | null }>[];
+  rates: From<CheckedRate>[];
+  sessions?: From<number>;
+  sessionsPerIp?: From<number>;
+  queueLifetime?: From<number>;
+  limitsStore?: From<{ kind: "memory" } | { kind: "redis"; url: string }>;
+  throttleIp?: From<{ count: number; windowMs: number; blockMs: number }>;
+  throttleLogin?: From<{ count: number; windowMs: number; blockMs: number }>;
+  throttleSession?: From<number>;
+  throttleDelay?: From<{ baseMs: number; maxMs: number }>;
+  timeoutCommand?: From<number>;
+  timeoutData?: From<number>;
+  aliases?: From<Located>;
+  masquerade?: From<{ domains: string[]; exceptions: string[]; envelope: boolean; headers: boolean }>;
+  removeHeaders: From<string[]>[];
+  dkim: From<CheckedDkim>[];
+  metrics?: From<{ host: string; port: number }>;
+  workers?: From<number | "auto">;
+  receivedPrivate?: Span;
   /** Every kind of rule the policy wrote, valid or not (lints about absent rules look here). */
   written: ReadonlySet<RuleKind>;
 }
@@ -67,7 +109,43 @@ const SINGLE: Partial<Record<RuleKind, string>> = {
   limitRecipients: "limit recipients",
   log: "log",
   deliver: "deliver",
+  enforceMessageSyntax: "enforce message syntax",
+  enforceSendersInHeaders: "enforce senders in headers",
+  limitQueueLifetime: "limit queue lifetime",
+  limitsStore: "limits store",
+  throttleDelay: "throttle auth delay",
+  aliases: "aliases",
+  masquerade: "masquerade",
+  metrics: "metrics listen",
+  workers: "workers",
 };
+
+/** Rules that refuse something, so `observe` can be written in front of them. */
+const OBSERVABLE: ReadonlySet<RuleKind> = new Set<RuleKind>([
+  "require", "enforceAddressSyntax", "enforceMessageSyntax", "enforceSendersInHeaders", "senders",
+  "limitSize", "limitRecipients", "limitRecipientsTo", "limitRate",
+]);
+
+/** Rules that may appear more than once, keyed by what they set: a second rule with the same key is a duplicate. */
+function ruleKey(rule: Rule): string {
+  switch (rule.kind) {
+    case "require":
+    case "allow":
+      return `${rule.kind} ${rule.what.value}`;
+    case "add":
+      return `add ${rule.header.value}`;
+    case "limitSessions":
+      return `limit sessions ${rule.subject?.value ?? ""}`;
+    case "timeout":
+      return `timeout ${rule.what.value}`;
+    case "throttleFailures":
+      return `throttle auth failures per ${rule.subject?.value ?? "session"}`;
+    default:
+      return rule.kind;
+  }
+}
+
+const KEYED: ReadonlySet<RuleKind> = new Set<RuleKind>(["require", "allow", "add", "limitSessions", "timeout", "throttleFailures"]);
 
 /** Whether a listener's host is a loopback address: 127.0.0.0/8, ::1 or `localhost` (RFC 6890). */
 export function isLoopbackHost(host: string | null): boolean {
@@ -90,7 +168,10 @@ export class Checker {
   /** Rule kinds the policy wrote, and those of which a rule had an error: a lint about what is missing must not fire because a written rule was wrong. */
   private readonly written = new Set<RuleKind>();
   private readonly failed = new Set<RuleKind>();
-  private readonly policy: CheckedPolicy = { listeners: [], add: new Map(), written: this.written };
+  private readonly policy: CheckedPolicy = {
+    listeners: [], add: new Map(), written: this.written, observed: new Set(),
+    recipientsTo: [], rates: [], removeHeaders: [], dkim: [],
+  };
   private readonly domains = new Map<string, { ascii: string; problem?: undefined } | { problem: string }>();
 
   constructor(private readonly file: string, private readonly options: CheckOptions = { complete: true }) {}
@@ -98,15 +179,22 @@ export class Checker {
   check(ast: PolicyAst): PhaseResult<CheckedPolicy> {
     const firstOfKind = new Map<string, Rule>();
     for (const rule of ast.rules) {
-      const key = rule.kind === "require" || rule.kind === "allow" ? `${rule.kind} ${rule.what.value}` : rule.kind === "add" ? `add ${rule.header.value}` : rule.kind;
+      const key = ruleKey(rule);
       const first = firstOfKind.get(key);
-      if (first && (SINGLE[rule.kind] || rule.kind === "require" || rule.kind === "allow" || rule.kind === "add")) {
+      if (first && (SINGLE[rule.kind] || KEYED.has(rule.kind))) {
         this.reportSecond(first, rule);
         continue;
       }
       firstOfKind.set(key, rule);
       this.written.add(rule.kind);
       const before = this.diagnostics.length;
+      if (rule.observe) {
+        if (!OBSERVABLE.has(rule.kind)) {
+          this.report("notObservable", rule.observe, `\`${this.sourceName(rule)}\` refuses nothing, so it cannot be observed`, { hint: "remove `observe`" });
+          continue;
+        }
+        this.policy.observed.add(rule.span.start);
+      }
       this.checkRule(rule);
       if (this.diagnostics.slice(before).some((d) => d.severity === "error")) this.failed.add(rule.kind);
     }
@@ -145,7 +233,7 @@ export class Checker {
       case "require": return `require ${rule.what.value}`;
       case "allow": return `allow ${rule.what.value}`;
       case "add": return `add ${rule.header.value}`;
-      default: return rule.kind;
+      default: return SINGLE[rule.kind] ?? rule.kind;
     }
   }
 
@@ -199,6 +287,7 @@ export class Checker {
         return;
       case "allow":
         if (rule.what.value === "postmaster") this.policy.allowPostmaster = rule.span;
+        else if (rule.what.value === "sender mismatch") this.policy.allowSenderMismatch = rule.span;
         else this.policy.allowUnauthenticated = rule.span;
         return;
       case "senders":
@@ -219,6 +308,10 @@ export class Checker {
         return;
       }
       case "add":
+        if (rule.private) {
+          if (rule.header.value !== "Received") return this.report("unknownValue", rule.private, `\`private\` applies only to \`add Received\``);
+          this.policy.receivedPrivate = rule.private;
+        }
         return this.checkAdd(rule);
       case "log": {
         const level = LOG_LEVELS.find((l) => l === rule.level.value);
@@ -233,7 +326,229 @@ export class Checker {
       }
       case "deliver":
         return this.checkDeliver(rule);
+      case "enforceMessageSyntax":
+        this.policy.enforceMessageSyntax = rule.span;
+        return;
+      case "enforceSendersInHeaders":
+        this.policy.sendersInHeaders = rule.span;
+        return;
+      case "limitRecipientsTo": {
+        const targets = rule.targets.map((t) => this.normalizeTarget(t)).filter((t): t is string => t !== undefined);
+        if (targets.length !== rule.targets.length) return;
+        this.policy.recipientsTo.push({ value: { targets, logins: rule.logins.length > 0 ? rule.logins.map((l) => l.value) : null }, rule: rule.span });
+        return;
+      }
+      case "limitRate":
+        return this.checkRate(rule);
+      case "limitSessions": {
+        const count = this.positive(rule.count);
+        if (count === undefined) return;
+        if (rule.subject && rule.subject.value !== "ip") return this.unknown(rule.subject, "`limit sessions per`", ["ip"]);
+        if (rule.subject) this.policy.sessionsPerIp = { value: count, rule: rule.span };
+        else this.policy.sessions = { value: count, rule: rule.span };
+        return;
+      }
+      case "limitQueueLifetime": {
+        const ms = this.duration(rule.lifetime);
+        if (ms !== undefined) this.policy.queueLifetime = { value: ms, rule: rule.span };
+        return;
+      }
+      case "limitsStore": {
+        if (rule.store.value === "memory") {
+          this.policy.limitsStore = { value: { kind: "memory" }, rule: rule.span };
+          return;
+        }
+        if (!/^rediss?:\/\/[^\s/]+/.test(rule.store.value)) {
+          return this.report("unknownValue", rule.store.span, `\`${rule.store.value}\` is not a limits store`, { hint: "write `memory` or `redis://HOST:PORT`" });
+        }
+        this.policy.limitsStore = { value: { kind: "redis", url: rule.store.value }, rule: rule.span };
+        return;
+      }
+      case "throttleFailures":
+        return this.checkThrottle(rule);
+      case "throttleDelay": {
+        const [baseMs, maxMs] = [this.duration(rule.base), this.duration(rule.max)];
+        if (baseMs === undefined || maxMs === undefined) return;
+        if (maxMs < baseMs) return this.report("invalidDuration", rule.max.span, `the longest delay \`${rule.max.value}\` is shorter than the first \`${rule.base.value}\``);
+        this.policy.throttleDelay = { value: { baseMs, maxMs }, rule: rule.span };
+        return;
+      }
+      case "timeout": {
+        if (rule.what.value !== "command" && rule.what.value !== "data") return this.unknown(rule.what, "`timeout`", ["command", "data"]);
+        const ms = this.duration(rule.duration);
+        if (ms === undefined) return;
+        if (rule.what.value === "command") this.policy.timeoutCommand = { value: ms, rule: rule.span };
+        else this.policy.timeoutData = { value: ms, rule: rule.span };
+        return;
+      }
+      case "aliases":
+        this.policy.aliases = { value: rule.path, rule: rule.span };
+        return;
+      case "masquerade":
+        return this.checkMasquerade(rule);
+      case "removeHeader": {
+        const names = rule.names.filter((n) => {
+          if (/^[\x21-\x39\x3b-\x7e]+$/.test(n.value)) return true;
+          this.report("unknownValue", n.span, `\`${n.value}\` is not a header field name`);
+          return false;
+        });
+        if (names.length === rule.names.length) this.policy.removeHeaders.push({ value: names.map((n) => n.value), rule: rule.span });
+        return;
+      }
+      case "signDkim":
+        return this.checkDkim(rule);
+      case "metrics": {
+        const endpoint = this.hostPort(rule.endpoint);
+        if (endpoint) this.policy.metrics = { value: endpoint, rule: rule.span };
+        return;
+      }
+      case "workers": {
+        if (rule.count.value === "auto") {
+          this.policy.workers = { value: "auto", rule: rule.span };
+          return;
+        }
+        if (!/^\d+$/.test(rule.count.value)) return this.unknown(rule.count, "`workers`", ["auto"], "a number or `auto`");
+        const count = this.positive(rule.count);
+        if (count !== undefined) this.policy.workers = { value: count, rule: rule.span };
+        return;
+      }
     }
+  }
+
+  /** Reports an unknown word with a suggestion from `known`. */
+  private unknown(word: Located, where: string, known: readonly string[], takes?: string) {
+    const suggestion = closestMatch(word.value, known);
+    this.report("unknownValue", word.span, `unknown \`${word.value}\` in ${where}`, {
+      hint: suggestion ? `did you mean \`${suggestion}\`?` : `it takes ${takes ?? known.map((k) => "`" + k + "`").join(", ")}`,
+    });
+  }
+
+  private positive(count: Located): number | undefined {
+    const value = Number(count.value);
+    if (!Number.isInteger(value) || value <= 0) {
+      this.report("notPositive", count.span, `\`${count.value}\` must be a positive number`);
+      return undefined;
+    }
+    return value;
+  }
+
+  private duration(text: Located, options: { window?: boolean } = {}): number | undefined {
+    const ms = parseDuration(text.value, options);
+    if (ms === undefined) {
+      this.report("invalidDuration", text.span, `\`${text.value}\` is not a duration`, {
+        hint: options.window ? "write `30s`, `5m`, `1h`, `1d`, or `minute`, `hour`, `day`, `week`" : "write a positive number with `s`, `m`, `h` or `d`, such as `5m`",
+      });
+    }
+    return ms;
+  }
+
+  /** An address (lowercase domain) or `@domain` (lowercase A-labels) in a list of recipients or grants. */
+  private normalizeTarget(target: Located): string | undefined {
+    const text = target.value.startsWith("@") || target.value.includes("@") ? target.value : `@${target.value}`;
+    if (text.startsWith("@")) {
+      const domain = this.domain(text.slice(1));
+      if (domain.problem !== undefined) {
+        this.report("invalidDomain", target.span, domain.problem);
+        return undefined;
+      }
+      return `@${domain.ascii}`;
+    }
+    return this.normalizePolicyAddress(target);
+  }
+
+  private checkRate(rule: LimitRateRule) {
+    let count: number;
+    let unit: CheckedRate["unit"];
+    if (rule.unit) {
+      const n = this.positive(rule.count);
+      if (n === undefined) return;
+      if (rule.unit.value !== "messages" && rule.unit.value !== "recipients") return this.unknown(rule.unit, "`limit rate`", ["messages", "recipients"], "`messages`, `recipients`, or a size such as `50MB`");
+      count = n;
+      unit = rule.unit.value;
+    } else {
+      const size = parseSize(rule.count.value);
+      if (!size.ok) return this.report("invalidSize", rule.count.span, size.message, size.hint ? { hint: size.hint } : {});
+      if (size.bytes === 0) return this.report("notPositive", rule.count.span, "a rate of 0 bytes would refuse every message");
+      count = size.bytes;
+      unit = "bytes";
+    }
+    const windowMs = this.duration(rule.window, { window: true });
+    if (windowMs === undefined) return;
+    const per = rule.subject.value;
+    if (per !== "user" && per !== "ip" && per !== "domain") return this.unknown(rule.subject, "`limit rate ... per`", ["user", "ip", "domain"]);
+    this.policy.rates.push({ value: { count, unit, windowMs, per }, rule: rule.span });
+  }
+
+  private checkThrottle(rule: ThrottleFailuresRule) {
+    const count = this.positive(rule.count);
+    if (count === undefined) return;
+    if (rule.session) {
+      if (rule.session.value !== "session") return this.unknown(rule.session, "`throttle auth failures N per`", ["session"], "`session`, or a duration then `per ip` or `per login`");
+      this.policy.throttleSession = { value: count, rule: rule.span };
+      return;
+    }
+    const windowMs = this.duration(rule.window!);
+    const blockMs = this.duration(rule.block!);
+    if (windowMs === undefined || blockMs === undefined) return;
+    const subject = rule.subject!.value;
+    if (subject !== "ip" && subject !== "login") return this.unknown(rule.subject!, "`throttle auth failures ... per`", ["ip", "login"]);
+    const value = { count, windowMs, blockMs };
+    if (subject === "ip") this.policy.throttleIp = { value, rule: rule.span };
+    else this.policy.throttleLogin = { value, rule: rule.span };
+  }
+
+  private checkMasquerade(rule: MasqueradeRule) {
+    const ascii = (list: Located[]) => list.map((d) => {
+      const domain = this.domain(d.value.replace(/^@/, ""));
+      if (domain.problem !== undefined) {
+        this.report("invalidDomain", d.span, domain.problem);
+        return undefined;
+      }
+      return domain.ascii;
+    });
+    const domains = ascii(rule.domains);
+    const exceptions = ascii(rule.exceptions);
+    if ([...domains, ...exceptions].includes(undefined)) return;
+    let envelope = true;
+    let headers = true;
+    if (rule.scope) {
+      if (rule.scope.value === "envelope") headers = false;
+      else if (rule.scope.value === "headers") envelope = false;
+      else return this.unknown(rule.scope, "`masquerade ... in`", ["envelope", "headers"]);
+    }
+    this.policy.masquerade = { value: { domains: domains as string[], exceptions: exceptions as string[], envelope, headers }, rule: rule.span };
+  }
+
+  private checkDkim(rule: SignDkimRule) {
+    if (rule.domainWord.value !== "domain") {
+      return this.report("syntaxError", rule.domainWord.span, `expected \`domain\`, found \`${rule.domainWord.value}\``, { hint: "write `sign dkim domain example.com selector s1 key \"FILE\"`" });
+    }
+    const domain = this.domain(rule.domain.value);
+    if (domain.problem !== undefined) return this.report("invalidDomain", rule.domain.span, domain.problem);
+    // RFC 6376 section 3.1: the selector is one or more dot-separated labels.
+    if (toALabels(rule.selector.value) === undefined) return this.report("invalidDomain", rule.selector.span, `selector \`${rule.selector.value}\` is not a valid DNS label`);
+    this.policy.dkim.push({
+      value: {
+        domain: domain.ascii,
+        selector: rule.selector.value.toLowerCase(),
+        key: rule.key,
+        ...(rule.headers.length > 0 ? { headers: rule.headers.map((h) => h.value) } : {}),
+        ...(rule.oversign ? { oversign: rule.oversign.map((h) => h.value) } : {}),
+      },
+      rule: rule.span,
+    });
+  }
+
+  /** `ADDRESS:PORT` as the metrics listener takes it. */
+  private hostPort(located: Located): { host: string; port: number } | undefined {
+    const colon = located.value.lastIndexOf(":");
+    const port = Number(located.value.slice(colon + 1));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      this.report("invalidPort", located.span, `port \`${located.value.slice(colon + 1)}\` is out of range`, { hint: "a port is a number from 1 to 65535" });
+      return undefined;
+    }
+    const host = located.value.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+    return { host: host === "*" ? "0.0.0.0" : host, port };
   }
 
   private checkListen(rule: ListenRule) {
@@ -257,10 +572,14 @@ export class Checker {
         related: this.related(clash.rule, "the other listener is here"),
       });
     }
-    this.policy.listeners.push({ host, port, mode: rule.mode.value, rule: rule.span });
+    this.policy.listeners.push({ host, port, mode: rule.mode.value, proxy: !!rule.proxy, rule: rule.span });
   }
 
   private checkSenders(rule: SendersRule) {
+    if (rule.file) {
+      this.policy.senders = { value: new Map(), rule: rule.span, logins: [], file: rule.file };
+      return;
+    }
     const map = new Map<string, string[]>();
     const logins: Located[] = [];
     const lines = new Map<string, Span>();
@@ -278,7 +597,8 @@ export class Checker {
       logins.push(entry.login);
       const addresses: string[] = [];
       for (const address of entry.addresses) {
-        const normalized = this.normalizePolicyAddress(address);
+        // RFC 6409 section 6.1 grants: an address, a whole domain (`@example.com`) or everything (`*`).
+        const normalized = address.value === "*" ? "*" : address.value.startsWith("@") ? this.normalizeTarget(address) : this.normalizePolicyAddress(address);
         if (normalized === undefined) continue;
         if (addresses.includes(normalized)) {
           this.report("duplicateValue", address.span, `address \`${address.value}\` is listed twice for \`${login}\``);
@@ -335,7 +655,16 @@ export class Checker {
       relay = this.checkRelayUrl(rule.relay);
       if (relay === undefined) return;
     }
-    this.policy.deliver = { value: { spool: rule.spool, relay }, rule: rule.span };
+    this.policy.deliver = {
+      value: {
+        spool: rule.spool,
+        relay,
+        requireTls: !!rule.options.requireTls,
+        verifyCertificate: !!rule.options.verifyCertificate,
+        ...(rule.options.credentials ? { credentials: rule.options.credentials } : {}),
+      },
+      rule: rule.span,
+    };
   }
 
   private checkRelayUrl(located: Located): string | undefined {
@@ -363,6 +692,9 @@ export class Checker {
   /** Lints across rules: what the policy as a whole would do. */
   private lintPolicy() {
     const p = this.policy;
+    if (p.workers && p.workers.value !== 1 && p.rates.length > 0 && p.limitsStore?.value.kind !== "redis") {
+      this.report("perWorkerLimits", p.workers.rule, "rate limits are counted separately by each worker", { hint: "add `limits store redis://HOST:PORT` to share the counters" });
+    }
     const start: Span = { start: 0, end: 0 };
     const tlsListeners = p.listeners.filter((l) => l.mode !== "plain");
     // With a `listen` rule in error the set of listeners is not known: lints about all of them wait.

@@ -6,6 +6,8 @@ import path from "node:path";
 import type { Located } from "../grammar/ast.js";
 import type { CheckedPolicy } from "./check.js";
 import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
+import { sendersFromFile } from "../runtime/rights/senderGrants.js";
+import { findAliasLoops, parseAliasesFile } from "./aliasesFile.js";
 import { LineMap } from "./sourceText.js";
 import { parseUsersFile } from "./usersFile.js";
 
@@ -96,6 +98,63 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       } catch {
         diagnostics.push(diagnostic("invalidCertificate", policyFile, policy.tls.value.key.span, `\`${policy.tls.value.key.value}\` is not a PEM private key`));
       }
+    }
+  }
+  if (policy.aliases) {
+    const file = read(policy.aliases.value, "aliases file");
+    if (file) {
+      const lines = new LineMap(file.text);
+      const parsed = parseAliasesFile(file.text);
+      const named = [{ file: policyFile, span: policy.aliases.value.span, message: "the aliases file is named here" }];
+      for (const problem of parsed.problems) {
+        const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
+        diagnostics.push(diagnostic("aliasesFileLine", file.shown, span, problem.message, { related: named }));
+      }
+      for (const loop of findAliasLoops(parsed.entries, policy.qualify?.value ?? [])) {
+        const start = lines.offset(loop.lines[0], 1);
+        diagnostics.push(diagnostic("aliasLoop", file.shown, { start, end: start + lines.lineText(loop.lines[0]).length },
+          `aliases loop: ${[...loop.names, loop.names[0]].map((n) => "`" + n + "`").join(" -> ")}`, {
+            hint: "mail to these names would never reach a mailbox; break the loop",
+            related: named,
+          }));
+      }
+    }
+  }
+
+  if (policy.senders?.file) {
+    const file = read(policy.senders.file, "senders file");
+    if (file) {
+      const lines = new LineMap(file.text);
+      const named = [{ file: policyFile, span: policy.senders.file.span, message: "the senders file is named here" }];
+      // The server reads the file with the same parser when it loads or reloads it.
+      for (const problem of sendersFromFile(file.text).problems) {
+        const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
+        diagnostics.push(diagnostic("sendersFileLine", file.shown, span, problem.message, { related: named }));
+      }
+    }
+  }
+
+  if (policy.deliver?.value.credentials) {
+    const credentials = policy.deliver.value.credentials;
+    const file = read(credentials, "relay credentials file");
+    if (file && !/^[^:\r\n]+:[^\r\n]+\r?\n?$/.test(file.text)) {
+      diagnostics.push(diagnostic("invalidCredentials", policyFile, credentials.span, `\`${credentials.value}\` must hold one line \`USER:PASSWORD\``));
+    }
+  }
+
+  for (const signature of policy.dkim) {
+    const key = signature.value.key;
+    const file = read(key, "DKIM key");
+    if (!file) continue;
+    try {
+      const privateKey = createPrivateKey(file.text);
+      const type = privateKey.asymmetricKeyType;
+      const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+      if (type !== "ed25519" && !(type === "rsa" && bits >= 1024)) {
+        diagnostics.push(diagnostic("invalidDkimKey", policyFile, key.span, `\`${key.value}\` is a ${type === "rsa" ? `${bits}-bit RSA` : type} key; DKIM needs RSA of at least 1024 bits or Ed25519`));
+      }
+    } catch {
+      diagnostics.push(diagnostic("invalidDkimKey", policyFile, key.span, `\`${key.value}\` is not a PEM private key`, { hint: "`msac dkim keygen` writes one" }));
     }
   }
   return { value: sources, diagnostics };

@@ -23,15 +23,26 @@ export interface Listener {
   host: string | null;
   port: number;
   mode: ListenMode;
+  /** HAProxy PROXY protocol (v1 or v2) precedes SMTP on this listener. */
+  proxy?: boolean;
   origin: RuleOrigin;
+}
+
+/**
+ * Written `observe RULE`: the rule logs and counts what it would refuse and
+ * refuses nothing (Postfix's warn_if_reject, Exim's warn), so a new rule can be
+ * rolled out safely. Only nodes that can refuse carry it.
+ */
+export interface Observable {
+  observe?: true;
 }
 
 // ---- nodes, by stage ----
 
 /** RFC 3207 / RFC 8314: refuse AUTH and MAIL until TLS is active. */
-export interface RequireTlsNode { kind: "RequireTls"; origin: RuleOrigin }
+export interface RequireTlsNode extends Observable { kind: "RequireTls"; origin: RuleOrigin }
 /** RFC 6409 section 4.3: no transaction without authentication. `postmaster` moves the refusal to RCPT. */
-export interface RequireAuthNode {
+export interface RequireAuthNode extends Observable {
   kind: "RequireAuth";
   origin: RuleOrigin;
   /** Set by `allow postmaster`: lowercase domains whose postmaster needs no authentication. */
@@ -40,22 +51,51 @@ export interface RequireAuthNode {
 /** RFC 6409 section 4.2 (domains must be fully qualified): unqualified addresses get the site's domain. */
 export interface QualifyEnvelopeNode { kind: "QualifyEnvelope"; origin: RuleOrigin; domain: string }
 /** RFC 5321 section 4.1.2 syntax of MAIL FROM / RCPT TO. */
-export interface EnforceAddressSyntaxNode { kind: "EnforceAddressSyntax"; origin: RuleOrigin }
+export interface EnforceAddressSyntaxNode extends Observable { kind: "EnforceAddressSyntax"; origin: RuleOrigin }
 /** RFC 6409 section 4.2: an MSA must not pass on unqualified addresses. */
 export interface RefuseUnqualifiedNode { kind: "RefuseUnqualified"; origin: RuleOrigin }
 /** RFC 6409 section 6.1: which MAIL FROM addresses each login may use. */
-export interface SubmissionRightsNode {
+export interface SubmissionRightsNode extends Observable {
   kind: "SubmissionRights";
   origin: RuleOrigin;
-  /** login -> lowercase-domain addresses it may use. Logins not listed may use their own address. */
+  /**
+   * login -> what it may use: addresses (`alice@example.com`, domain in lowercase
+   * A-labels), whole domains (`@example.com`) or everything (`*`). Logins not
+   * listed may use their own address.
+   */
   senders: Record<string, string[]>;
+  /** `senders "FILE"`: the table lives in this file (same lines as the block) and is reloaded when it changes. */
+  file?: string;
   /** Domain that completes a login without `@` into its own address. */
   ownDomain: string | null;
+  /** `allow sender mismatch`: accept a MAIL FROM the login may not use, and add `Sender:` with its own address. */
+  mismatch: "refuse" | "addSender";
+  /** `enforce senders in headers`: From: and Sender: must also be addresses the login may use (550 5.7.1 after DATA). */
+  checkHeaders?: { origin: RuleOrigin };
 }
+/** RFC 6409 section 6.2: `limit recipients to LIST [for LOGINS]`: those logins (all when null) may write only to LIST. */
+export interface RecipientsToNode extends Observable {
+  kind: "RecipientsTo";
+  origin: RuleOrigin;
+  /** Addresses (lowercase domain) and domains (`@example.com`, lowercase A-labels). */
+  targets: string[];
+  logins: string[] | null;
+}
+/** RFC 6409 section 8.8: `masquerade`: host names in sender addresses become the domain. */
+export interface MasqueradeNode {
+  kind: "Masquerade";
+  origin: RuleOrigin;
+  domains: string[];
+  exceptions: string[];
+}
+/** `remove header NAME, ...`: fields taken out of the message (and logged). */
+export interface RemoveHeadersNode { kind: "RemoveHeaders"; origin: RuleOrigin; names: string[] }
+/** RFC 6409 section 6.3 / RFC 5322 section 3.6: From present, Sender with several From, Date parses, single fields once. */
+export interface EnforceMessageSyntaxNode extends Observable { kind: "EnforceMessageSyntax"; origin: RuleOrigin }
 /** RFC 1870: SIZE= and the actual message size. */
-export interface LimitSizeNode { kind: "LimitSize"; origin: RuleOrigin; bytes: number }
+export interface LimitSizeNode extends Observable { kind: "LimitSize"; origin: RuleOrigin; bytes: number }
 /** Recipients per transaction. */
-export interface LimitRecipientsNode { kind: "LimitRecipients"; origin: RuleOrigin; max: number }
+export interface LimitRecipientsNode extends Observable { kind: "LimitRecipients"; origin: RuleOrigin; max: number }
 /** RFC 5322 section 2.2 header syntax, always on. */
 export interface CheckHeaderSyntaxNode { kind: "CheckHeaderSyntax"; origin: RuleOrigin }
 /** SMTP smuggling defence: bare CR or LF in DATA is refused, always on. */
@@ -63,21 +103,74 @@ export interface RefuseBareLineEndingsNode { kind: "RefuseBareLineEndings"; orig
 /** RFC 6409 sections 4.2 and 8.8 in header fields: From, Sender, Reply-To, To, Cc, Bcc and Resent- forms. */
 export interface QualifyHeadersNode { kind: "QualifyHeaders"; origin: RuleOrigin; domain: string; fields: string[] }
 /** Message completion: Date (RFC 6409 section 8.2), Message-ID (8.3), Sender (8.1), Received (RFC 5321 section 4.4). */
-export interface AddHeaderNode { kind: "AddHeader"; origin: RuleOrigin; field: "Date" | "Message-ID" | "Sender" | "Received" }
+export interface AddHeaderNode {
+  kind: "AddHeader";
+  origin: RuleOrigin;
+  field: "Date" | "Message-ID" | "Sender" | "Received";
+  /** `add Received private`: the client's IP is left out for authenticated submissions. */
+  private?: true;
+}
 
 export type MailNode =
   | RequireTlsNode | RequireAuthNode | QualifyEnvelopeNode | EnforceAddressSyntaxNode
-  | RefuseUnqualifiedNode | SubmissionRightsNode | LimitSizeNode;
+  | RefuseUnqualifiedNode | MasqueradeNode | SubmissionRightsNode | LimitSizeNode;
 export type RcptNode =
-  | RequireAuthNode | QualifyEnvelopeNode | EnforceAddressSyntaxNode | RefuseUnqualifiedNode | LimitRecipientsNode;
+  | RequireAuthNode | QualifyEnvelopeNode | EnforceAddressSyntaxNode | RefuseUnqualifiedNode | RecipientsToNode | LimitRecipientsNode;
 export type MessageNode =
-  | RefuseBareLineEndingsNode | LimitSizeNode | CheckHeaderSyntaxNode | QualifyHeadersNode | AddHeaderNode;
+  | RefuseBareLineEndingsNode | LimitSizeNode | CheckHeaderSyntaxNode | EnforceMessageSyntaxNode | SubmissionRightsNode
+  | QualifyHeadersNode | MasqueradeNode | RemoveHeadersNode | AddHeaderNode;
 export type AuthNode = RequireTlsNode;
 
+/** How the next hop is reached (RFC 8314, RFC 4954). */
+export interface RelayOptions {
+  /** Refuse to hand over unless TLS is active. */
+  requireTls: boolean;
+  /** Verify the next hop's certificate (always for smtps:// and under requireTls unless said otherwise). */
+  verifyCertificate: boolean;
+  /** A file with one `USER:PASSWORD` line for AUTH at the next hop. */
+  credentials: string | null;
+}
+
 export type DeliveryNode =
-  | { kind: "Relay"; origin: RuleOrigin; url: string }
+  | { kind: "Relay"; origin: RuleOrigin; url: string; relay: RelayOptions }
   | { kind: "Spool"; origin: RuleOrigin; dir: string }
-  | { kind: "SpoolThenRelay"; origin: RuleOrigin; dir: string; url: string };
+  | { kind: "SpoolThenRelay"; origin: RuleOrigin; dir: string; url: string; relay: RelayOptions; lifetimeMs: number };
+
+/** `limit rate N UNIT per WINDOW per SUBJECT`: counted on accepted messages, refused with 451 4.7.1. */
+export interface RateRuleNode {
+  origin: RuleOrigin;
+  count: number;
+  unit: "messages" | "recipients" | "bytes";
+  windowMs: number;
+  per: "user" | "ip" | "domain";
+  observe?: true;
+}
+
+/** Issue 6: rate limits, login throttling, session limits and timeouts (all with defaults). */
+export interface LimitsConfig {
+  store: { kind: "memory" } | { kind: "redis"; url: string; origin: RuleOrigin };
+  rates: RateRuleNode[];
+  sessions: { max: number; perIp: number; origin: RuleOrigin; perIpOrigin: RuleOrigin };
+  throttle: {
+    failuresPerSession: number;
+    ip: { count: number; windowMs: number; blockMs: number };
+    login: { count: number; windowMs: number; blockMs: number };
+    delayBaseMs: number;
+    delayMaxMs: number;
+    origin: RuleOrigin;
+  };
+  timeouts: { commandMs: number; dataMs: number; origin: RuleOrigin };
+}
+
+/** `sign dkim domain D selector S key "FILE"` (RFC 6376, RFC 8463). */
+export interface DkimSignatureNode {
+  domain: string;
+  selector: string;
+  keyPath: string;
+  headers?: string[];
+  oversign?: string[];
+  origin: RuleOrigin;
+}
 
 export type LogLevel = "errors" | "info" | "debug";
 
@@ -105,6 +198,14 @@ export interface RuleGraph {
     message: MessageNode[];
   };
   deliver: DeliveryNode;
+  limits: LimitsConfig;
+  /** Signatures applied after every other change to the message. */
+  dkim: DkimSignatureNode[];
+  /** `aliases "FILE"`: recipients expanded before delivery (RFC 6409 section 8.7). */
+  aliases: { path: string; origin: RuleOrigin } | null;
+  metrics: { host: string; port: number; origin: RuleOrigin } | null;
+  /** Server processes sharing the listeners; "auto" is one per core. */
+  workers: number | "auto";
 }
 
 export type GraphNode = MailNode | RcptNode | MessageNode | AuthNode | DeliveryNode;

@@ -6,8 +6,11 @@
 // before the unqualified-address refusal, and that before submission rights;
 // in the message, smuggling and size checks first, then header syntax, then
 // header qualification, then the fields the MSA adds (Received last, so it is
-// prepended above everything). Defaults the policy did not write become nodes
-// with line 0 so traces can still name them.
+// prepended above everything). Masquerading comes after qualification (it
+// rewrites qualified host names) and before submission rights (rights judge the
+// address that will be used). Defaults the policy did not write become nodes
+// with line 0 so traces can still name them; `observe` marks a node that logs
+// instead of refusing.
 import { createHash } from "node:crypto";
 import os from "node:os";
 import type { Span } from "../grammar/ast.js";
@@ -16,8 +19,8 @@ import { resolvePolicyPath } from "./checkFiles.js";
 import { toALabels } from "./domainName.js";
 import {
   GRAPH_FORMAT, GRAPH_VERSION,
-  type AddHeaderNode, type AuthNode, type DeliveryNode, type Listener, type MailNode, type MessageNode,
-  type RcptNode, type RequireAuthNode, type RuleGraph, type RuleOrigin,
+  type AddHeaderNode, type AuthNode, type DeliveryNode, type LimitsConfig, type Listener, type MailNode, type MasqueradeNode,
+  type MessageNode, type RcptNode, type RelayOptions, type RequireAuthNode, type RuleGraph, type RuleOrigin, type SubmissionRightsNode,
 } from "./graph.js";
 import { LineMap } from "./sourceText.js";
 
@@ -28,26 +31,44 @@ export const ADDRESS_FIELDS = [
 ];
 
 export const DEFAULT_SPOOL = "spool";
+/** How long store and forward keeps trying (RFC 5321 section 4.5.4.1 suggests at least 4-5 days). */
+export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 86_400_000;
+
+/** What the server does when the policy says nothing about limits (`docs/limits.md`). */
+export const DEFAULT_LIMITS = {
+  sessions: 500,
+  sessionsPerIp: 20,
+  failuresPerSession: 3,
+  ip: { count: 5, windowMs: 10 * 60_000, blockMs: 15 * 60_000 },
+  login: { count: 10, windowMs: 60 * 60_000, blockMs: 60 * 60_000 },
+  delayBaseMs: 1000,
+  delayMaxMs: 8000,
+  commandMs: 5 * 60_000,
+  dataMs: 10 * 60_000,
+} as const;
 
 export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): RuleGraph {
   const lines = new LineMap(text);
   const origin = (span: Span): RuleOrigin => ({ file, line: lines.position(span.start).line, span });
+  // `observe` on the rule at this span: its node logs what it would refuse and refuses nothing.
+  const observe = (span: Span): { observe?: true } => (policy.observed.has(span.start) ? { observe: true } : {});
   const builtin = (what: string): RuleOrigin => ({ file, line: 0, span: { start: 0, end: 0 }, builtin: what });
 
   const hostname = policy.hostname?.value ?? (toALabels(os.hostname()) || "localhost");
   const qualifyDomain = policy.qualify?.value[0] ?? null;
 
   const listeners: Listener[] = policy.listeners.length > 0
-    ? policy.listeners.map((l) => ({ host: l.host, port: l.port, mode: l.mode, origin: origin(l.rule) }))
+    ? policy.listeners.map((l) => ({ host: l.host, port: l.port, mode: l.mode, ...(l.proxy ? { proxy: true } : {}), origin: origin(l.rule) }))
     : [
       { host: null, port: 587, mode: "starttls", origin: builtin("listen 587 starttls (RFC 6409)") },
       { host: null, port: 465, mode: "tls", origin: builtin("listen 465 tls (RFC 8314)") },
     ];
 
-  const requireTls = policy.requireTls ? { kind: "RequireTls" as const, origin: origin(policy.requireTls) } : undefined;
+  const requireTls = policy.requireTls ? { kind: "RequireTls" as const, origin: origin(policy.requireTls), ...observe(policy.requireTls) } : undefined;
   const requireAuth: RequireAuthNode | undefined = policy.requireAuth && {
     kind: "RequireAuth",
     origin: origin(policy.requireAuth),
+    ...observe(policy.requireAuth),
     postmaster: policy.allowPostmaster
       ? { domains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])], origin: origin(policy.allowPostmaster) }
       : null,
@@ -55,7 +76,15 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   const qualify = qualifyDomain && policy.qualify
     ? { kind: "QualifyEnvelope" as const, origin: origin(policy.qualify.rule), domain: qualifyDomain }
     : undefined;
-  const syntax = policy.enforceAddressSyntax ? { kind: "EnforceAddressSyntax" as const, origin: origin(policy.enforceAddressSyntax) } : undefined;
+  const syntax = policy.enforceAddressSyntax
+    ? { kind: "EnforceAddressSyntax" as const, origin: origin(policy.enforceAddressSyntax), ...observe(policy.enforceAddressSyntax) }
+    : undefined;
+  const masquerade: MasqueradeNode | undefined = policy.masquerade && {
+    kind: "Masquerade",
+    origin: origin(policy.masquerade.rule),
+    domains: policy.masquerade.value.domains,
+    exceptions: policy.masquerade.value.exceptions,
+  };
   const refuseUnqualified = { kind: "RefuseUnqualified" as const, origin: builtin("unqualified addresses are refused (RFC 6409 section 4.2)") };
 
   const auth: AuthNode[] = requireTls ? [requireTls] : [];
@@ -66,15 +95,19 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (qualify) mail.push(qualify);
   if (syntax) mail.push(syntax);
   mail.push(refuseUnqualified);
-  if (policy.senders) {
-    mail.push({
-      kind: "SubmissionRights",
-      origin: origin(policy.senders.rule),
-      senders: Object.fromEntries(policy.senders.value),
-      ownDomain: qualifyDomain,
-    });
-  }
-  const limitSize = policy.limitSize && { kind: "LimitSize" as const, origin: origin(policy.limitSize.rule), bytes: policy.limitSize.value };
+  if (masquerade && policy.masquerade!.value.envelope) mail.push(masquerade);
+  const rights: SubmissionRightsNode | undefined = policy.senders && {
+    kind: "SubmissionRights",
+    origin: origin(policy.senders.rule),
+    ...observe(policy.senders.rule),
+    senders: Object.fromEntries(policy.senders.value),
+    ...(policy.senders.file ? { file: resolvePolicyPath(file, policy.senders.file.value) } : {}),
+    ownDomain: qualifyDomain,
+    mismatch: policy.allowSenderMismatch ? "addSender" : "refuse",
+    ...(policy.sendersInHeaders ? { checkHeaders: { origin: origin(policy.sendersInHeaders) } } : {}),
+  };
+  if (rights) mail.push(rights);
+  const limitSize = policy.limitSize && { kind: "LimitSize" as const, origin: origin(policy.limitSize.rule), ...observe(policy.limitSize.rule), bytes: policy.limitSize.value };
   if (limitSize) mail.push(limitSize);
 
   const rcpt: RcptNode[] = [];
@@ -82,8 +115,11 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (qualify) rcpt.push(qualify);
   if (syntax) rcpt.push(syntax);
   rcpt.push(refuseUnqualified);
+  for (const restriction of policy.recipientsTo) {
+    rcpt.push({ kind: "RecipientsTo", origin: origin(restriction.rule), ...observe(restriction.rule), targets: restriction.value.targets, logins: restriction.value.logins });
+  }
   if (policy.limitRecipients) {
-    rcpt.push({ kind: "LimitRecipients", origin: origin(policy.limitRecipients.rule), max: policy.limitRecipients.value });
+    rcpt.push({ kind: "LimitRecipients", origin: origin(policy.limitRecipients.rule), ...observe(policy.limitRecipients.rule), max: policy.limitRecipients.value });
   }
 
   const message: MessageNode[] = [
@@ -91,11 +127,21 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   ];
   if (limitSize) message.push(limitSize);
   message.push({ kind: "CheckHeaderSyntax", origin: builtin("the header section must be RFC 5322 syntax") });
+  if (policy.enforceMessageSyntax) {
+    message.push({ kind: "EnforceMessageSyntax", origin: origin(policy.enforceMessageSyntax), ...observe(policy.enforceMessageSyntax) });
+  }
+  // Header checks of submission rights judge the From: and Sender: the client wrote, before any rewriting.
+  if (rights && (rights.checkHeaders || rights.mismatch === "addSender")) message.push(rights);
   if (qualify) message.push({ kind: "QualifyHeaders", origin: qualify.origin, domain: qualify.domain, fields: ADDRESS_FIELDS });
+  if (masquerade && policy.masquerade!.value.headers) message.push(masquerade);
+  for (const removal of policy.removeHeaders) message.push({ kind: "RemoveHeaders", origin: origin(removal.rule), names: removal.value });
   // Order of the added fields: the trace field last, so it ends up on top (RFC 5321 section 4.4).
   for (const field of ["Date", "Message-ID", "Sender", "Received"] as const) {
     const span = policy.add.get(field);
-    if (span) message.push({ kind: "AddHeader", origin: origin(span), field } satisfies AddHeaderNode);
+    if (span) {
+      const isPrivate = field === "Received" && policy.receivedPrivate ? { private: true as const } : {};
+      message.push({ kind: "AddHeader", origin: origin(span), field, ...isPrivate } satisfies AddHeaderNode);
+    }
   }
 
   return {
@@ -116,6 +162,44 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     log: policy.log ? { level: policy.log.value, origin: origin(policy.log.rule) } : { level: "info", origin: builtin("log info") },
     stages: { auth, mail, rcpt, message },
     deliver: lowerDeliver(file, policy, origin, builtin),
+    limits: lowerLimits(policy, origin, builtin),
+    dkim: policy.dkim.map(({ value, rule }) => ({
+      domain: value.domain,
+      selector: value.selector,
+      keyPath: resolvePolicyPath(file, value.key.value),
+      ...(value.headers ? { headers: value.headers } : {}),
+      ...(value.oversign ? { oversign: value.oversign } : {}),
+      origin: origin(rule),
+    })),
+    aliases: policy.aliases ? { path: resolvePolicyPath(file, policy.aliases.value.value), origin: origin(policy.aliases.rule) } : null,
+    metrics: policy.metrics ? { ...policy.metrics.value, origin: origin(policy.metrics.rule) } : null,
+    workers: policy.workers?.value ?? 1,
+  };
+}
+
+function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, builtin: (what: string) => RuleOrigin): LimitsConfig {
+  const d = DEFAULT_LIMITS;
+  const pick = <T>(checked: { value: T; rule: Span } | undefined, fallback: T, what: string): { value: T; origin: RuleOrigin } =>
+    checked ? { value: checked.value, origin: origin(checked.rule) } : { value: fallback, origin: builtin(what) };
+  const sessions = pick(policy.sessions, d.sessions, `limit sessions ${d.sessions}`);
+  const perIp = pick(policy.sessionsPerIp, d.sessionsPerIp, `limit sessions per ip ${d.sessionsPerIp}`);
+  const throttleRule = policy.throttleIp ?? policy.throttleLogin ?? policy.throttleSession ?? policy.throttleDelay;
+  const command = pick(policy.timeoutCommand, d.commandMs, "timeout command 5m");
+  return {
+    store: policy.limitsStore?.value.kind === "redis"
+      ? { kind: "redis", url: policy.limitsStore.value.url, origin: origin(policy.limitsStore.rule) }
+      : { kind: "memory" },
+    rates: policy.rates.map(({ value, rule }) => ({ ...value, origin: origin(rule), ...(policy.observed.has(rule.start) ? { observe: true as const } : {}) })),
+    sessions: { max: sessions.value, perIp: perIp.value, origin: sessions.origin, perIpOrigin: perIp.origin },
+    throttle: {
+      failuresPerSession: policy.throttleSession?.value ?? d.failuresPerSession,
+      ip: policy.throttleIp?.value ?? { ...d.ip },
+      login: policy.throttleLogin?.value ?? { ...d.login },
+      delayBaseMs: policy.throttleDelay?.value.baseMs ?? d.delayBaseMs,
+      delayMaxMs: policy.throttleDelay?.value.maxMs ?? d.delayMaxMs,
+      origin: throttleRule ? origin(throttleRule.rule) : builtin("throttle auth defaults (docs/limits.md)"),
+    },
+    timeouts: { commandMs: command.value, dataMs: policy.timeoutData?.value ?? d.dataMs, origin: command.origin },
   };
 }
 
@@ -128,7 +212,17 @@ function lowerDeliver(
   const deliver = policy.deliver;
   if (!deliver) return { kind: "Spool", origin: builtin(`deliver spool "${DEFAULT_SPOOL}"`), dir: resolvePolicyPath(file, DEFAULT_SPOOL) };
   const { spool, relay } = deliver.value;
-  if (spool && relay) return { kind: "SpoolThenRelay", origin: origin(deliver.rule), dir: resolvePolicyPath(file, spool.value), url: relay };
+  const options: RelayOptions = {
+    requireTls: deliver.value.requireTls,
+    verifyCertificate: deliver.value.verifyCertificate,
+    credentials: deliver.value.credentials ? resolvePolicyPath(file, deliver.value.credentials.value) : null,
+  };
+  if (spool && relay) {
+    return {
+      kind: "SpoolThenRelay", origin: origin(deliver.rule), dir: resolvePolicyPath(file, spool.value), url: relay, relay: options,
+      lifetimeMs: policy.queueLifetime?.value ?? DEFAULT_QUEUE_LIFETIME_MS,
+    };
+  }
   if (spool) return { kind: "Spool", origin: origin(deliver.rule), dir: resolvePolicyPath(file, spool.value) };
-  return { kind: "Relay", origin: origin(deliver.rule), url: relay! };
+  return { kind: "Relay", origin: origin(deliver.rule), url: relay!, relay: options };
 }

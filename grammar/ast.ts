@@ -23,30 +23,56 @@ interface RuleBase {
   span: Span;
   /** The verb alone, where short diagnostics point. */
   verb: Span;
+  /** `observe` in front of the rule: log what it would refuse, refuse nothing. */
+  observe?: Span;
 }
 
 export type ListenMode = "starttls" | "tls" | "plain";
 
 export interface HostnameRule extends RuleBase { kind: "hostname"; name: Located }
 export interface TlsRule extends RuleBase { kind: "tls"; certificate: Located; key: Located }
-export interface ListenRule extends RuleBase { kind: "listen"; endpoint: Located; mode: Located<ListenMode> }
+export interface ListenRule extends RuleBase { kind: "listen"; endpoint: Located; mode: Located<ListenMode>; proxy?: Span }
 export interface AuthUsersRule extends RuleBase { kind: "authUsers"; path: Located }
 export interface RequireRule extends RuleBase { kind: "require"; what: Located<"tls" | "auth"> }
 export interface QualifyRule extends RuleBase { kind: "qualify"; domains: Located[] }
 export interface EnforceAddressSyntaxRule extends RuleBase { kind: "enforceAddressSyntax" }
-export interface AllowRule extends RuleBase { kind: "allow"; what: Located<"postmaster" | "unauthenticated"> }
+export interface EnforceMessageSyntaxRule extends RuleBase { kind: "enforceMessageSyntax" }
+export interface EnforceSendersInHeadersRule extends RuleBase { kind: "enforceSendersInHeaders" }
+export interface AllowRule extends RuleBase { kind: "allow"; what: Located<"postmaster" | "unauthenticated" | "sender mismatch"> }
 export interface SenderEntry { span: Span; login: Located; addresses: Located[] }
-export interface SendersRule extends RuleBase { kind: "senders"; entries: SenderEntry[] }
+export interface SendersRule extends RuleBase { kind: "senders"; entries: SenderEntry[]; file?: Located }
 export interface LimitSizeRule extends RuleBase { kind: "limitSize"; size: Located }
 export interface LimitRecipientsRule extends RuleBase { kind: "limitRecipients"; count: Located }
-export interface AddRule extends RuleBase { kind: "add"; header: Located }
+export interface LimitRecipientsToRule extends RuleBase { kind: "limitRecipientsTo"; targets: Located[]; logins: Located[] }
+/** `unit` is absent when `count` is a size (a byte rate). */
+export interface LimitRateRule extends RuleBase { kind: "limitRate"; count: Located; unit?: Located; window: Located; subject: Located }
+export interface LimitSessionsRule extends RuleBase { kind: "limitSessions"; count: Located; subject?: Located }
+export interface LimitQueueLifetimeRule extends RuleBase { kind: "limitQueueLifetime"; lifetime: Located }
+export interface AddRule extends RuleBase { kind: "add"; header: Located; private?: Span }
 export interface LogRule extends RuleBase { kind: "log"; level: Located }
-export interface DeliverRule extends RuleBase { kind: "deliver"; spool?: Located; relay?: Located }
+export interface RelayOptions { requireTls?: Span; verifyCertificate?: Span; credentials?: Located }
+export interface DeliverRule extends RuleBase { kind: "deliver"; spool?: Located; relay?: Located; options: RelayOptions }
+export interface RemoveHeaderRule extends RuleBase { kind: "removeHeader"; names: Located[] }
+export interface SignDkimRule extends RuleBase {
+  kind: "signDkim"; domainWord: Located; domain: Located; selector: Located; key: Located; headers: Located[]; oversign?: Located[];
+}
+export interface ThrottleFailuresRule extends RuleBase {
+  kind: "throttleFailures"; count: Located; window?: Located; subject?: Located; block?: Located; session?: Located;
+}
+export interface ThrottleDelayRule extends RuleBase { kind: "throttleDelay"; base: Located; max: Located }
+export interface TimeoutRule extends RuleBase { kind: "timeout"; what: Located; duration: Located }
+export interface AliasesRule extends RuleBase { kind: "aliases"; path: Located }
+export interface MasqueradeRule extends RuleBase { kind: "masquerade"; domains: Located[]; exceptions: Located[]; scope?: Located }
+export interface MetricsRule extends RuleBase { kind: "metrics"; endpoint: Located }
+export interface WorkersRule extends RuleBase { kind: "workers"; count: Located }
+export interface LimitsStoreRule extends RuleBase { kind: "limitsStore"; store: Located }
 
 export type Rule =
   | HostnameRule | TlsRule | ListenRule | AuthUsersRule | RequireRule | QualifyRule
-  | EnforceAddressSyntaxRule | AllowRule | SendersRule | LimitSizeRule | LimitRecipientsRule
-  | AddRule | LogRule | DeliverRule;
+  | EnforceAddressSyntaxRule | EnforceMessageSyntaxRule | EnforceSendersInHeadersRule | AllowRule | SendersRule
+  | LimitSizeRule | LimitRecipientsRule | LimitRecipientsToRule | LimitRateRule | LimitSessionsRule | LimitQueueLifetimeRule
+  | AddRule | LogRule | DeliverRule | RemoveHeaderRule | SignDkimRule | ThrottleFailuresRule | ThrottleDelayRule
+  | TimeoutRule | AliasesRule | MasqueradeRule | MetricsRule | WorkersRule | LimitsStoreRule;
 
 export type RuleKind = Rule["kind"];
 
@@ -142,14 +168,16 @@ class AstBuilder extends BaseCstVisitor {
   }
 
   statement(children: Children): Rule | undefined {
+    const observe = this.token(children, "KwObserve");
     for (const [name, list] of Object.entries(children)) {
-      if (name === "Newline" || !list) continue;
+      if (name === "Newline" || name === "KwObserve" || !list) continue;
       const node = list[0] as CstNode;
       if (node.recoveredNode) return undefined;
       const extent = extentOf(node);
       if (!extent) return undefined;
       this.statementVerb = extent.first;
       const base: RuleBase = { span: spanBetween(extent.first, extent.last), verb: spanOfToken(extent.first) };
+      if (observe) base.observe = spanOfToken(observe);
       return this.visit(node, base) as Rule | undefined;
     }
     return undefined;
@@ -180,7 +208,8 @@ class AstBuilder extends BaseCstVisitor {
     const endpoint = this.token(c, "NumberLiteral") ?? this.token(c, "HostPort");
     const mode = this.token(c, "KwStarttls") ?? this.token(c, "KwTls") ?? this.token(c, "KwPlain");
     if (!endpoint || !mode) return undefined;
-    return { kind: "listen", ...base, endpoint: located(endpoint), mode: located(mode) as Located<ListenMode> };
+    const proxy = this.token(c, "KwProxy");
+    return { kind: "listen", ...base, endpoint: located(endpoint), mode: located(mode) as Located<ListenMode>, ...(proxy ? { proxy: spanOfToken(proxy) } : {}) };
   }
 
   authRule(c: Children, base: RuleBase): AuthUsersRule | undefined {
@@ -198,21 +227,32 @@ class AstBuilder extends BaseCstVisitor {
     return domains.length > 0 ? { kind: "qualify", ...base, domains } : undefined;
   }
 
-  enforceRule(_c: Children, base: RuleBase): EnforceAddressSyntaxRule {
-    return { kind: "enforceAddressSyntax", ...base };
+  enforceRule(c: Children, base: RuleBase): EnforceAddressSyntaxRule | EnforceMessageSyntaxRule | EnforceSendersInHeadersRule | undefined {
+    if (this.token(c, "KwAddress") && this.token(c, "KwSyntax")) return { kind: "enforceAddressSyntax", ...base };
+    if (this.token(c, "KwMessage") && this.token(c, "KwSyntax")) return { kind: "enforceMessageSyntax", ...base };
+    if (this.token(c, "KwSenders") && this.token(c, "KwHeaders")) return { kind: "enforceSendersInHeaders", ...base };
+    return undefined;
   }
 
   allowRule(c: Children, base: RuleBase): AllowRule | undefined {
+    const mismatch = this.token(c, "KwMismatch");
+    if (mismatch) return { kind: "allow", ...base, what: { value: "sender mismatch", span: spanBetween(this.token(c, "KwSender") ?? mismatch, mismatch) } };
     const what = this.token(c, "KwPostmaster") ?? this.token(c, "KwUnauthenticated");
     return what && { kind: "allow", ...base, what: located(what) as Located<"postmaster" | "unauthenticated"> };
   }
 
-  sendersRule(c: Children, base: RuleBase): SendersRule {
-    const entries = ((c.senderEntry ?? []) as CstNode[])
+  sendersRule(c: Children, base: RuleBase): SendersRule | undefined {
+    const block = c.sendersBlock?.[0] as CstNode | undefined;
+    if (block) return block.recoveredNode ? undefined : { kind: "senders", ...base, entries: this.visit(block) as SenderEntry[] };
+    const file = this.string(c.stringValue?.[0]);
+    return file && { kind: "senders", ...base, entries: [], file };
+  }
+
+  sendersBlock(c: Children): SenderEntry[] {
+    return ((c.senderEntry ?? []) as CstNode[])
       .filter((e) => !e.recoveredNode)
       .map((e) => this.visit(e) as SenderEntry | undefined)
       .filter((e): e is SenderEntry => !!e);
-    return { kind: "senders", ...base, entries };
   }
 
   senderEntry(c: Children): SenderEntry | undefined {
@@ -227,13 +267,42 @@ class AstBuilder extends BaseCstVisitor {
     };
   }
 
-  limitRule(c: Children, base: RuleBase): LimitSizeRule | LimitRecipientsRule | undefined {
+  limitRule(c: Children, base: RuleBase): Rule | undefined {
     if (c.KwSize) {
       const value = onlyToken(c.sizeValue?.[0]);
       return value && { kind: "limitSize", ...base, size: located(value) };
     }
+    if (c.KwRate) {
+      const [count, unit, window, subject] = [this.token(c, "count"), this.token(c, "unit"), this.token(c, "window"), this.token(c, "subject")];
+      return count && window && subject
+        ? { kind: "limitRate", ...base, count: located(count), ...(unit ? { unit: located(unit) } : {}), window: located(window), subject: located(subject) }
+        : undefined;
+    }
+    if (c.KwSessions) {
+      const count = this.token(c, "count");
+      const subject = this.token(c, "subject");
+      return count && { kind: "limitSessions", ...base, count: located(count), ...(subject ? { subject: located(subject) } : {}) };
+    }
+    if (c.KwQueue) {
+      const lifetime = this.token(c, "lifetime");
+      return lifetime && { kind: "limitQueueLifetime", ...base, lifetime: located(lifetime) };
+    }
+    if (c.KwTo) {
+      const targets = this.list(c.targets?.[0]);
+      return targets.length > 0 ? { kind: "limitRecipientsTo", ...base, targets, logins: this.list(c.logins?.[0]) } : undefined;
+    }
     const count = this.token(c, "NumberLiteral");
     return count && { kind: "limitRecipients", ...base, count: located(count) };
+  }
+
+  /** The items of a `nameList` subrule. */
+  private list(node: CstNode | IToken | undefined): Located[] {
+    if (!node || isToken(node) || node.recoveredNode) return [];
+    return this.visit(node) as Located[];
+  }
+
+  nameList(c: Children): Located[] {
+    return ((c.item ?? []) as IToken[]).filter(isReal).map(located);
   }
 
   sizeValue(): undefined {
@@ -242,7 +311,8 @@ class AstBuilder extends BaseCstVisitor {
 
   addRule(c: Children, base: RuleBase): AddRule | undefined {
     const header = this.token(c, "Name");
-    return header && { kind: "add", ...base, header: located(header) };
+    const isPrivate = this.token(c, "KwPrivate");
+    return header && { kind: "add", ...base, header: located(header), ...(isPrivate ? { private: spanOfToken(isPrivate) } : {}) };
   }
 
   logRule(c: Children, base: RuleBase): LogRule | undefined {
@@ -253,11 +323,86 @@ class AstBuilder extends BaseCstVisitor {
   deliverRule(c: Children, base: RuleBase): DeliverRule | undefined {
     const relayToken = this.token(c, "Url") ?? this.token(c, "Url", 1);
     const relay = relayToken && located(relayToken);
+    const optionsNode = c.relayOptions?.[0] as CstNode | undefined;
+    const options = optionsNode && !optionsNode.recoveredNode ? (this.visit(optionsNode) as RelayOptions) : {};
     if (c.KwSpool) {
       const spool = this.string(c.stringValue?.[0]);
-      return spool && { kind: "deliver", ...base, spool, relay };
+      return spool && { kind: "deliver", ...base, spool, relay, options };
     }
-    return relay && { kind: "deliver", ...base, relay };
+    return relay && { kind: "deliver", ...base, relay, options };
+  }
+
+  relayOptions(c: Children): RelayOptions {
+    const options: RelayOptions = {};
+    const requireTls = this.token(c, "KwRequire");
+    const verify = this.token(c, "KwVerify");
+    const credentials = this.string(c.credentials?.[0]);
+    if (requireTls) options.requireTls = spanOfToken(requireTls);
+    if (verify) options.verifyCertificate = spanOfToken(verify);
+    if (credentials) options.credentials = credentials;
+    return options;
+  }
+
+  removeRule(c: Children, base: RuleBase): RemoveHeaderRule | undefined {
+    const names = this.list(c.nameList?.[0]);
+    return names.length > 0 ? { kind: "removeHeader", ...base, names } : undefined;
+  }
+
+  signRule(c: Children, base: RuleBase): SignDkimRule | undefined {
+    const [domainWord, domain, selector] = [this.token(c, "domainWord"), this.token(c, "domain"), this.token(c, "selector")];
+    const key = this.string(c.stringValue?.[0]);
+    if (!domainWord || !domain || !selector || !key) return undefined;
+    const headers = this.list(c.headers?.[0]);
+    const oversign = c.KwOversign ? this.list(c.oversign?.[0]) : undefined;
+    return { kind: "signDkim", ...base, domainWord: located(domainWord), domain: located(domain), selector: located(selector), key, headers, ...(oversign ? { oversign } : {}) };
+  }
+
+  throttleRule(c: Children, base: RuleBase): ThrottleFailuresRule | ThrottleDelayRule | undefined {
+    if (c.KwDelay) {
+      const [baseDelay, max] = [this.token(c, "base"), this.token(c, "max")];
+      return baseDelay && max && { kind: "throttleDelay", ...base, base: located(baseDelay), max: located(max) };
+    }
+    const count = this.token(c, "count");
+    if (!count) return undefined;
+    const session = this.token(c, "session");
+    if (session) return { kind: "throttleFailures", ...base, count: located(count), session: located(session) };
+    const [window, subject, block] = [this.token(c, "window"), this.token(c, "subject"), this.token(c, "block")];
+    return window && subject && block
+      ? { kind: "throttleFailures", ...base, count: located(count), window: located(window), subject: located(subject), block: located(block) }
+      : undefined;
+  }
+
+  timeoutRule(c: Children, base: RuleBase): TimeoutRule | undefined {
+    const [what, duration] = [this.token(c, "Name"), this.token(c, "Duration")];
+    return what && duration && { kind: "timeout", ...base, what: located(what), duration: located(duration) };
+  }
+
+  aliasesRule(c: Children, base: RuleBase): AliasesRule | undefined {
+    const path = this.string(c.stringValue?.[0]);
+    return path && { kind: "aliases", ...base, path };
+  }
+
+  masqueradeRule(c: Children, base: RuleBase): MasqueradeRule | undefined {
+    const domains = this.list(c.domains?.[0]);
+    const scope = this.token(c, "scope");
+    return domains.length > 0
+      ? { kind: "masquerade", ...base, domains, exceptions: this.list(c.exceptions?.[0]), ...(scope ? { scope: located(scope) } : {}) }
+      : undefined;
+  }
+
+  metricsRule(c: Children, base: RuleBase): MetricsRule | undefined {
+    const endpoint = this.token(c, "HostPort");
+    return endpoint && { kind: "metrics", ...base, endpoint: located(endpoint) };
+  }
+
+  workersRule(c: Children, base: RuleBase): WorkersRule | undefined {
+    const count = this.token(c, "NumberLiteral") ?? this.token(c, "Name");
+    return count && { kind: "workers", ...base, count: located(count) };
+  }
+
+  limitsStoreRule(c: Children, base: RuleBase): LimitsStoreRule | undefined {
+    const store = this.token(c, "Url") ?? this.token(c, "Name");
+    return store && { kind: "limitsStore", ...base, store: located(store) };
   }
 
   unknownRule(_c: Children, base: RuleBase): undefined {

@@ -69,6 +69,8 @@ class PolicyParser extends CstParser {
   });
 
   private statement = this.RULE("statement", () => {
+    // `observe RULE`: log what the rule would refuse without refusing (the checker says which rules may be observed).
+    this.OPTION(() => this.CONSUME(K.observe));
     this.OR([
       { ALT: () => this.SUBRULE(this.hostnameRule) },
       { ALT: () => this.SUBRULE(this.tlsRule) },
@@ -83,6 +85,15 @@ class PolicyParser extends CstParser {
       { ALT: () => this.SUBRULE(this.addRule) },
       { ALT: () => this.SUBRULE(this.logRule) },
       { ALT: () => this.SUBRULE(this.deliverRule) },
+      { ALT: () => this.SUBRULE(this.removeRule) },
+      { ALT: () => this.SUBRULE(this.signRule) },
+      { ALT: () => this.SUBRULE(this.throttleRule) },
+      { ALT: () => this.SUBRULE(this.timeoutRule) },
+      { ALT: () => this.SUBRULE(this.aliasesRule) },
+      { ALT: () => this.SUBRULE(this.masqueradeRule) },
+      { ALT: () => this.SUBRULE(this.metricsRule) },
+      { ALT: () => this.SUBRULE(this.workersRule) },
+      { ALT: () => this.SUBRULE(this.limitsStoreRule) },
       { ALT: () => this.SUBRULE(this.unknownRule) },
     ]);
     this.CONSUME2(Newline);
@@ -121,6 +132,7 @@ class PolicyParser extends CstParser {
       { ALT: () => this.CONSUME(K.tls) },
       { ALT: () => this.CONSUME(K.plain) },
     ]);
+    this.OPTION(() => this.CONSUME(K.proxy));
   });
 
   // auth users "users.passwd"
@@ -146,25 +158,58 @@ class PolicyParser extends CstParser {
     this.AT_LEAST_ONE(() => this.CONSUME(Name));
   });
 
-  // enforce address syntax
+  // enforce address syntax | enforce message syntax | enforce senders in headers
   private enforceRule = this.RULE("enforceRule", () => {
     this.CONSUME(K.enforce);
-    this.CONSUME(K.address);
-    this.CONSUME(K.syntax);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.address);
+          this.CONSUME(K.syntax);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.message);
+          this.CONSUME2(K.syntax);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.senders);
+          this.CONSUME(K.in);
+          this.CONSUME(K.headers);
+        },
+      },
+    ]);
   });
 
-  // allow postmaster | allow unauthenticated
+  // allow postmaster | allow unauthenticated | allow sender mismatch
   private allowRule = this.RULE("allowRule", () => {
     this.CONSUME(K.allow);
     this.OR([
       { ALT: () => this.CONSUME(K.postmaster) },
       { ALT: () => this.CONSUME(K.unauthenticated) },
+      {
+        ALT: () => {
+          this.CONSUME(K.sender);
+          this.CONSUME(K.mismatch);
+        },
+      },
     ]);
   });
 
-  // senders { login: address, address ... }
+  // senders { login: address, @domain, * ... } | senders "FILE"
   private sendersRule = this.RULE("sendersRule", () => {
     this.CONSUME(K.senders);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.sendersBlock) },
+      { ALT: () => this.SUBRULE(this.stringValue) },
+    ]);
+  });
+
+  // The inline table: the same lines a senders file holds.
+  private sendersBlock = this.RULE("sendersBlock", () => {
     this.CONSUME(LBrace);
     this.MANY({
       // A verb not followed by `:` starts a rule, not an entry: the block was not closed.
@@ -202,7 +247,8 @@ class PolicyParser extends CstParser {
     this.CONSUME(Newline);
   });
 
-  // limit size 10MB | limit recipients 50
+  // limit size 10MB | limit recipients 50 | limit recipients to LIST [for LOGINS]
+  // | limit rate N UNIT per WINDOW per SUBJECT | limit sessions [per ip] N | limit queue lifetime D
   private limitRule = this.RULE("limitRule", () => {
     this.CONSUME(K.limit);
     this.OR([
@@ -215,10 +261,78 @@ class PolicyParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(K.recipients);
-          this.CONSUME(NumberLiteral);
+          this.OR2([
+            { ALT: () => this.CONSUME(NumberLiteral) },
+            {
+              // limit recipients to @example.com, partner.example [for alice, bob]
+              ALT: () => {
+                this.CONSUME(K.to);
+                this.SUBRULE(this.nameList, { LABEL: "targets" });
+                this.OPTION(() => {
+                  this.CONSUME(K.for);
+                  this.SUBRULE2(this.nameList, { LABEL: "logins" });
+                });
+              },
+            },
+          ]);
+        },
+      },
+      {
+        // limit rate 200 messages per hour per user
+        ALT: () => {
+          this.CONSUME(K.rate);
+          this.OR4([
+            {
+              ALT: () => {
+                this.CONSUME2(NumberLiteral, { LABEL: "count" });
+                this.CONSUME(Name, { LABEL: "unit" });
+              },
+            },
+            // limit rate 50MB per day per user: a size counts bytes.
+            { ALT: () => this.CONSUME(Size, { LABEL: "count" }) },
+          ]);
+          this.CONSUME(K.per);
+          this.OR3([
+            { ALT: () => this.CONSUME(Duration, { LABEL: "window" }) },
+            { ALT: () => this.CONSUME2(Name, { LABEL: "window" }) },
+          ]);
+          this.CONSUME2(K.per);
+          this.CONSUME3(Name, { LABEL: "subject" });
+        },
+      },
+      {
+        // limit sessions 500 | limit sessions per ip 20
+        ALT: () => {
+          this.CONSUME(K.sessions);
+          this.OPTION2(() => {
+            this.CONSUME3(K.per);
+            this.CONSUME4(Name, { LABEL: "subject" });
+          });
+          this.CONSUME3(NumberLiteral, { LABEL: "count" });
+        },
+      },
+      {
+        // limit queue lifetime 5d
+        ALT: () => {
+          this.CONSUME(K.queue);
+          this.CONSUME(K.lifetime);
+          this.CONSUME2(Duration, { LABEL: "lifetime" });
         },
       },
     ]);
+  });
+
+  // A comma-separated list of names, addresses or `@domain`s.
+  private nameList = this.RULE("nameList", () => {
+    this.AT_LEAST_ONE_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.OR([
+          { ALT: () => this.CONSUME(Address, { LABEL: "item" }) },
+          { ALT: () => this.CONSUME(Name, { LABEL: "item" }) },
+        ]);
+      },
+    });
   });
 
   // A size is `10MB`; a bare number or a misspelt unit is parsed too, so the checker can explain it.
@@ -235,6 +349,8 @@ class PolicyParser extends CstParser {
   private addRule = this.RULE("addRule", () => {
     this.CONSUME(K.add);
     this.CONSUME(Name);
+    // add Received private: no client IP in the trace field of authenticated submissions.
+    this.OPTION(() => this.CONSUME(K.private));
   });
 
   // log errors | log info | log debug
@@ -251,6 +367,7 @@ class PolicyParser extends CstParser {
         ALT: () => {
           this.CONSUME(K.relay);
           this.CONSUME(Url);
+          this.SUBRULE(this.relayOptions);
         },
       },
       {
@@ -260,9 +377,153 @@ class PolicyParser extends CstParser {
           this.OPTION(() => {
             this.CONSUME2(K.relay);
             this.CONSUME2(Url);
+            this.SUBRULE2(this.relayOptions);
           });
         },
       },
+    ]);
+  });
+
+  // After a relay URL: require tls | verify certificate | auth "CREDENTIALS FILE"
+  private relayOptions = this.RULE("relayOptions", () => {
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(K.require);
+            this.CONSUME(K.tls);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.verify);
+            this.CONSUME(K.certificate);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.auth);
+            this.SUBRULE(this.stringValue, { LABEL: "credentials" });
+          },
+        },
+      ]);
+    });
+  });
+
+  // remove header Bcc, X-Originating-IP
+  private removeRule = this.RULE("removeRule", () => {
+    this.CONSUME(K.remove);
+    this.CONSUME(K.header);
+    this.SUBRULE(this.nameList);
+  });
+
+  // sign dkim domain example.com selector s1 key "keys/s1.pem" [headers From, To] [oversign From]
+  private signRule = this.RULE("signRule", () => {
+    this.CONSUME(K.sign);
+    this.CONSUME(K.dkim);
+    this.CONSUME(Name, { LABEL: "domainWord" });
+    this.CONSUME2(Name, { LABEL: "domain" });
+    this.CONSUME(K.selector);
+    this.CONSUME3(Name, { LABEL: "selector" });
+    this.CONSUME(K.key);
+    this.SUBRULE(this.stringValue);
+    this.OPTION(() => {
+      this.CONSUME(K.headers);
+      this.SUBRULE(this.nameList, { LABEL: "headers" });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(K.oversign);
+      this.SUBRULE2(this.nameList, { LABEL: "oversign" });
+    });
+  });
+
+  // throttle auth failures 5 per 10m per ip block 15m | throttle auth failures 3 per session
+  // | throttle auth delay 1s up to 8s
+  private throttleRule = this.RULE("throttleRule", () => {
+    this.CONSUME(K.throttle);
+    this.CONSUME(K.auth);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.failures);
+          this.CONSUME(NumberLiteral, { LABEL: "count" });
+          this.CONSUME(K.per);
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(Duration, { LABEL: "window" });
+                this.CONSUME2(K.per);
+                this.CONSUME(Name, { LABEL: "subject" });
+                this.CONSUME(K.block);
+                this.CONSUME2(Duration, { LABEL: "block" });
+              },
+            },
+            { ALT: () => this.CONSUME2(Name, { LABEL: "session" }) },
+          ]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(K.delay);
+          this.CONSUME3(Duration, { LABEL: "base" });
+          this.CONSUME(K.up);
+          this.CONSUME(K.to);
+          this.CONSUME4(Duration, { LABEL: "max" });
+        },
+      },
+    ]);
+  });
+
+  // timeout command 5m | timeout data 10m
+  private timeoutRule = this.RULE("timeoutRule", () => {
+    this.CONSUME(K.timeout);
+    this.CONSUME(Name);
+    this.CONSUME(Duration);
+  });
+
+  // aliases "aliases"
+  private aliasesRule = this.RULE("aliasesRule", () => {
+    this.CONSUME(K.aliases);
+    this.SUBRULE(this.stringValue);
+  });
+
+  // masquerade example.com [except mail.example.com] [in envelope | in headers]
+  private masqueradeRule = this.RULE("masqueradeRule", () => {
+    this.CONSUME(K.masquerade);
+    this.SUBRULE(this.nameList, { LABEL: "domains" });
+    this.OPTION(() => {
+      this.CONSUME(K.except);
+      this.SUBRULE2(this.nameList, { LABEL: "exceptions" });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(K.in);
+      this.CONSUME(Name, { LABEL: "scope" });
+    });
+  });
+
+  // metrics listen 127.0.0.1:9187
+  private metricsRule = this.RULE("metricsRule", () => {
+    this.CONSUME(K.metrics);
+    this.CONSUME(K.listen);
+    this.CONSUME(HostPort);
+  });
+
+  // workers 4 | workers auto
+  private workersRule = this.RULE("workersRule", () => {
+    this.CONSUME(K.workers);
+    this.OR([
+      { ALT: () => this.CONSUME(NumberLiteral) },
+      { ALT: () => this.CONSUME(Name) },
+    ]);
+  });
+
+  // limits store redis://127.0.0.1:6379 | limits store memory
+  private limitsStoreRule = this.RULE("limitsStoreRule", () => {
+    this.CONSUME(K.limits);
+    this.CONSUME(K.store);
+    this.OR([
+      { ALT: () => this.CONSUME(Url) },
+      { ALT: () => this.CONSUME(Name) },
     ]);
   });
 

@@ -2,12 +2,16 @@
 // thin call into the decision core, each verdict turned into a reply in one
 // place (`replyError`). This file owns sockets, timers, logging and delivery;
 // it decides nothing itself.
+import crypto from "node:crypto";
 import fs from "node:fs";
+import type net from "node:net";
 import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import { ruleLocation, type Listener, type RuleGraph, type RuleOrigin } from "../compiler/graph.js";
 import { loadUserTable, type UserTable } from "./auth/userTable.js";
 import { decide, type SmtpEvent } from "./decision/decide.js";
+import { liveTables } from "./rights/liveSenders.js";
+import { aliasesOf, expandEnvelopeRecipients } from "./aliases/aliasRecipients.js";
 import { ehloKeywords } from "./decision/authStage.js";
 import type { MessagePlan } from "./decision/messageStage.js";
 import { Replies, type Reply } from "./decision/replies.js";
@@ -21,9 +25,13 @@ import { newMessageId } from "./message/messageId.js";
 import { readMessageData } from "./message/readMessageData.js";
 import { MsaSmtpServer, type ConnectionPolicy, type MsaConnection } from "./smtp/msaConnection.js";
 import { replyError, replyText } from "./smtp/replyError.js";
+import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
+import { createDkimSigner, DkimSigningError, type DkimSigner } from "./dkim/dkimSigner.js";
+import type { MsaMetrics } from "./metrics/metrics.js";
+import { messageFromDomain } from "./dkim/fromDomain.js";
+import type { CounterStore } from "./limits/counterStore.js";
+import { deadline as dataDeadline, limitsOf, ServerLimits, smtpServerLimitOptions, type LimitRefusal } from "./limits/serverLimits.js";
 
-/** A failed login waits this long before its 535, so guessing passwords is slow. */
-const FAILED_AUTH_DELAY_MS = 1000;
 /** How long a graceful stop waits for sessions in flight. */
 const STOP_GRACE_MS = 30_000;
 
@@ -31,13 +39,25 @@ export interface SubmissionServerOptions {
   log: Logger;
   /** Replaces the ports of the graph's listeners, in order (tests bind port 0). */
   portOverride?: number[];
+  /** Replaces the policy's growing delay before a failed login's reply (`throttle auth delay`). */
   failedAuthDelayMs?: number;
+  /** Where sessions, refusals, bytes and latencies are counted (`metrics listen`). */
+  metrics?: MsaMetrics;
+  /**
+   * The listening sockets belong to someone else (msac serve: shared across reloads and
+   * cluster workers), who hands connections over with `accept`; start() binds nothing.
+   */
+  external?: boolean;
+  /** Replaces the counter store the policy names (tests). */
+  limitsStore?: CounterStore;
 }
+
+// RFC 6409 section 8.5 / issue 7: a message that should be signed and cannot be is not sent unsigned.
+const DKIM_FAILED: Reply = { code: 451, enhanced: "4.3.0", text: "Message could not be signed, try again later" };
 
 interface BoundListener {
   listener: Listener;
   server: MsaSmtpServer;
-  port: number;
 }
 
 export class SubmissionServer implements ConnectionPolicy {
@@ -46,15 +66,20 @@ export class SubmissionServer implements ConnectionPolicy {
   private users: UserTable | null = null;
   private readonly deliver: Deliver;
   private readonly log: Logger;
+  private sockets: ListenerSockets | null = null;
+  private signer: DkimSigner | null = null;
+  /** Session slots, rate rules, AUTH throttling and the error cap (runtime/limits/serverLimits.ts). */
+  readonly limits: ServerLimits;
 
   constructor(readonly graph: RuleGraph, private readonly options: SubmissionServerOptions) {
     this.log = options.log;
     this.deliver = createDelivery(graph.deliver, graph.hostname);
+    this.limits = new ServerLimits(limitsOf(graph), { log: options.log, ...(options.limitsStore ? { store: options.limitsStore } : {}) });
   }
 
   /** The ports actually bound, in listener order. */
   get ports(): number[] {
-    return this.bound.map((b) => b.port);
+    return this.sockets?.ports ?? [];
   }
 
   async start(): Promise<void> {
@@ -62,37 +87,59 @@ export class SubmissionServer implements ConnectionPolicy {
     for (const warning of this.users?.warnings ?? []) {
       this.log.warn({ event: "users-file", line: warning.line, message: warning.message }, "users file line skipped");
     }
+    // every key is read now: an unreadable key stops the start (or the reload), not a message later
+    const dkim = this.graph.dkim ?? [];
+    if (dkim.length > 0) this.signer = await createDkimSigner(dkim.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })));
     const tls = this.graph.tls
       ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key) }
       : {};
-    for (const [index, listener] of this.graph.listeners.entries()) {
-      const server = this.createServer(listener, tls);
-      const port = this.options.portOverride?.[index] ?? listener.port;
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, listener.host ?? undefined, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-      const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
-      this.bound.push({ listener, server, port: address.port });
-      this.log.info({ event: "listening", host: listener.host ?? "*", port: address.port, mode: listener.mode }, "listening");
+    for (const listener of this.graph.listeners) this.bound.push({ listener, server: this.createServer(listener, tls) });
+    if (this.options.external) return;
+    this.sockets = new ListenerSockets(this.graph.listeners, (index, socket, proxied) => this.accept(index, socket, proxied), {
+      log: this.log,
+      ...(this.options.portOverride ? { portOverride: this.options.portOverride } : {}),
+    });
+    await this.sockets.bind();
+    for (const [index, port] of this.sockets.ports.entries()) {
+      const listener = this.graph.listeners[index]!;
+      this.log.info({ event: "listening", host: listener.host ?? "*", port, mode: listener.mode, ...(listener.proxy ? { proxy: true } : {}) }, "listening");
     }
   }
 
-  /** Stops accepting, lets sessions in flight finish (bounded), then closes. */
+  /**
+   * Serves a connection accepted on listener `index`. `proxied`: the client named by a PROXY
+   * header, which then stands in for the socket's peer in logs, limits and Received fields.
+   */
+  accept(index: number, socket: net.Socket, proxied: ProxiedPeer = null): void {
+    const bound = this.bound[index];
+    if (!bound) {
+      socket.destroy();
+      return;
+    }
+    const smtp = bound.server as unknown as {
+      server: net.Server;
+      connect(socket: net.Socket, options: unknown): void;
+      _upgrade(socket: net.Socket, callback: (error: Error | null, tls: net.Socket) => void): void;
+      _onError(error: Error): void;
+    };
+    // smtp-server's own connection handler (implicit TLS handshake included) for direct clients
+    if (!proxied) return void smtp.server.emit("connection", socket);
+    const options = { ...proxied, id: BigInt(`0x${crypto.randomBytes(10).toString("hex")}`).toString(32).padStart(16, "0") };
+    if (bound.listener.mode !== "tls") return smtp.connect(socket, options);
+    smtp._upgrade(socket, (error, tlsSocket) => {
+      if (error) {
+        socket.destroy();
+        return smtp._onError(error);
+      }
+      smtp.connect(tlsSocket, options);
+    });
+  }
+
+  /** Stops accepting, lets sessions in flight finish (bounded by `graceMs`), then closes them with 421. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
-    await Promise.all(
-      this.bound.map(
-        ({ server }) =>
-          new Promise<void>((resolve) => {
-            const s = server as unknown as { options: { closeTimeout: number } };
-            s.options.closeTimeout = graceMs;
-            server.close(() => resolve());
-          }),
-      ),
-    );
+    this.sockets?.close();
+    await Promise.all(this.bound.map(({ server }) => drainSmtpServer(server, graceMs)));
+    await this.limits.close();
     this.log.info({ event: "stopped" }, "stopped");
   }
 
@@ -119,13 +166,18 @@ export class SubmissionServer implements ConnectionPolicy {
       size: size ?? 0,
       minVersion: "TLSv1.2",
       logger: false,
+      ...smtpServerLimitOptions(this.limits.config),
       onConnect: (session, callback) => this.onConnect(listener, session, callback),
       onSecure: (_socket, session, callback) => this.onSecure(session, callback),
       onAuth: (auth, session, callback) => void this.onAuth(auth, session, callback),
       onMailFrom: (address, session, callback) => this.onMailFrom(address, session, callback),
       onRcptTo: (address, session, callback) => this.onRcptTo(address, session, callback),
       onData: (stream, session, callback) => void this.onData(stream, session, callback),
-      onClose: (session) => this.onClose(session),
+      onClose: (session) => {
+        this.limits.release(session.id);
+        server.connectionsById.delete(session.id); // MsaSmtpServer never forgets a connection otherwise
+        this.onClose(session);
+      },
     });
     server.on("error", (error: Error) => this.log.error({ event: "server-error", err: error.message }, "server error"));
     return server;
@@ -154,7 +206,30 @@ export class SubmissionServer implements ConnectionPolicy {
   private onConnect(listener: Listener, session: SMTPServerSession, callback: (error?: Error) => void) {
     this.sessions.set(session.id, newSession(listener.mode, session.remoteAddress));
     this.log.info({ event: "connect", session: session.id, client: session.remoteAddress, mode: listener.mode }, "connection");
+    this.options.metrics?.sessionsTotal.inc();
+    this.options.metrics?.sessionsActive.inc();
+    const full = this.limits.admit(session.id, session.remoteAddress);
+    if (full) return this.refuseForLimit(session, "connect", full, callback);
+    const connection = this.connectionOf(session.id);
+    if (connection) this.limits.guard(connection, session.id, (refusal) => this.logRefusal(session, "command", refusal.reply, refusal.origin, refusal.detail));
     callback();
+  }
+
+  private connectionOf(id: string): MsaConnection | undefined {
+    return this.bound.map((b) => b.server.connectionsById.get(id)).find((c) => c !== undefined);
+  }
+
+  /** `timeout data` ran out before the final dot: 421 4.4.2, and smtp-server closes the connection. */
+  private dataTimedOut(session: SMTPServerSession): void {
+    const refusal = this.limits.dataTimeout();
+    this.logRefusal(session, "data", refusal.reply, refusal.origin, refusal.detail);
+    this.connectionOf(session.id)?.send(refusal.reply.code, replyText(refusal.reply));
+  }
+
+  /** A limit's refusal: logged with its rule, answered through `replyError` like the core's. */
+  private refuseForLimit(session: SMTPServerSession, stage: string, refusal: LimitRefusal, callback: (error: Error) => void): void {
+    this.logRefusal(session, stage, refusal.reply, refusal.origin, refusal.detail);
+    callback(replyError(refusal.reply));
   }
 
   private onSecure(session: SMTPServerSession, callback: (error?: Error) => void) {
@@ -173,16 +248,22 @@ export class SubmissionServer implements ConnectionPolicy {
 
   /** Runs the core, stores the new state, logs a refusal with the rule that decided. */
   private apply<T>(session: SMTPServerSession, state: SessionState, event: SmtpEvent): Decision<T> {
-    const decision = decide(this.graph, state, event) as Decision<T>;
+    const decisionTimer = this.options.metrics?.time(this.options.metrics.decisionDuration);
+    // Senders files are read at first use and reloaded when they change (liveTables, one set per graph).
+    const decision = decide(this.graph, state, event, liveTables(this.graph, this.log).current) as Decision<T>;
+    decisionTimer?.();
     this.sessions.set(session.id, decision.state);
+    // `observe RULE`: what the rule would have refused, logged; the session goes on.
+    for (const seen of decision.observations ?? []) this.logRefusal(session, event.type, seen.reply, seen.origin, seen.detail, "would-reject");
     if (decision.verdict.kind === "refuse") this.logRefusal(session, event.type, decision.verdict.reply, decision.verdict.origin);
     return decision;
   }
 
-  private logRefusal(session: SMTPServerSession, stage: string, reply: Reply, origin: RuleOrigin, detail?: string) {
+  private logRefusal(session: SMTPServerSession, stage: string, reply: Reply, origin: RuleOrigin, detail?: string, event: "reject" | "would-reject" = "reject") {
+    if (event === "reject") this.options.metrics?.recordRefusal(stage, origin.line > 0 ? origin : null);
     this.log.warn(
       {
-        event: "reject",
+        event,
         session: session.id,
         client: session.remoteAddress,
         stage,
@@ -198,14 +279,20 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: { user: string }) => void) {
     const login = auth.username ?? "";
+    const blocked = await this.limits.beforeAuth(session.remoteAddress, login);
+    if (blocked) return this.refuseForLimit(session, "auth", blocked, callback);
     const ok = this.users ? await this.users.verify(login, auth.password ?? "") : false;
     if (!ok) {
-      this.log.warn({ event: "auth-failed", session: session.id, client: session.remoteAddress, login, method: auth.method }, "authentication failed");
-      setTimeout(() => callback(replyError(Replies.authFailed)), this.options.failedAuthDelayMs ?? FAILED_AUTH_DELAY_MS);
+      const failure = await this.limits.authFailed(session.id, session.remoteAddress, login);
+      this.log.warn({ event: "auth-failed", session: session.id, client: session.remoteAddress, login, method: auth.method, failures: failure.failures, delayMs: failure.delayMs, ...(failure.blocked.length ? { blocked: failure.blocked } : {}) }, "authentication failed");
+      this.options.metrics?.authTotal.inc({ result: "failed" });
+      setTimeout(() => (failure.drop ? this.refuseForLimit(session, "auth", failure.drop, callback) : callback(replyError(Replies.authFailed))), this.options.failedAuthDelayMs ?? failure.delayMs);
       return;
     }
+    await this.limits.authSucceeded(session.remoteAddress, login);
     this.apply(session, this.state(session), { type: "authenticated", login });
     this.log.info({ event: "auth", session: session.id, client: session.remoteAddress, login, method: auth.method }, "authenticated");
+    this.options.metrics?.authTotal.inc({ result: "ok" });
     callback(null, { user: login });
   }
 
@@ -214,15 +301,33 @@ export class SubmissionServer implements ConnectionPolicy {
     const decision = this.apply<string>(session, { ...this.state(session), transaction: null }, { type: "mail", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
-    callback();
+    const rate = this.limits.checkMail({ sessionId: session.id, state: decision.state }, address.address, decision.state.transaction?.declaredSize ?? null);
+    this.gate(session, "mail", rate, callback, { ...decision.state, transaction: null });
+  }
+
+  /** Answers once a limit check is in: go on, or refuse and put the session back as it was (`undo`). */
+  private gate(session: SMTPServerSession, stage: string, pending: Promise<LimitRefusal | null>, callback: (error?: Error) => void, undo: SessionState): void {
+    pending.then(
+      (refusal) => {
+        if (!refusal) return callback();
+        this.sessions.set(session.id, undo);
+        this.refuseForLimit(session, stage, refusal, callback);
+      },
+      (error: Error) => {
+        this.sessions.set(session.id, undo);
+        this.log.error({ event: "limits-error", session: session.id, stage, err: error.message }, "limit check failed");
+        callback(replyError(Replies.localError));
+      },
+    );
   }
 
   private onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
     const params = (address.args || {}) as Record<string, string | true>;
-    const decision = this.apply<string>(session, this.state(session), { type: "rcpt", address: address.address, params });
+    const before = this.state(session);
+    const decision = this.apply<string>(session, before, { type: "rcpt", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
-    callback();
+    this.gate(session, "rcpt", this.limits.checkRcpt({ sessionId: session.id, state: before }), callback, before);
   }
 
   private async onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void) {
@@ -230,7 +335,8 @@ export class SubmissionServer implements ConnectionPolicy {
     const transaction = state.transaction;
     try {
       const sizeLimit = ehloKeywords(this.graph, state).size;
-      const data = await readMessageData(stream, { maxBytes: sizeLimit });
+      const endDataPhase = dataDeadline(this.limits.config.timeouts.dataMs, () => this.dataTimedOut(session));
+      const data = await readMessageData(stream, { maxBytes: sizeLimit }).finally(endDataPhase);
       const queueId = createSpoolId();
       const decision = this.apply<MessagePlan>(session, state, {
         type: "message",
@@ -242,16 +348,47 @@ export class SubmissionServer implements ConnectionPolicy {
       if (decision.verdict.kind === "refuse" || !transaction) {
         return callback(replyError(decision.verdict.kind === "refuse" ? decision.verdict.reply : Replies.localError));
       }
+      // Counted now, all rate rules or none: the last refusal before delivery (docs/limits.md).
+      const overRate = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
+      if (overRate) return this.refuseForLimit(session, "message", overRate, callback);
       const plan = decision.result!;
+      // `remove header`: the names of the fields taken out, never their values (Bcc lists recipients).
+      for (const name of plan.removed) this.log.info({ event: "removed-header", session: session.id, queueId, name }, "header field removed");
+      let recipients = dedupeRecipients(transaction.recipients);
+      const aliases = aliasesOf(this.graph);
+      if (aliases && this.graph.aliases) {
+        // RFC 6409 section 8.7: recipients expanded through the aliases file before delivery.
+        const expanded = expandEnvelopeRecipients(aliases.table, recipients, this.graph.localDomains);
+        for (const e of expanded.expansions) {
+          this.log.info({ event: "alias-expansion", session: session.id, queueId, recipient: e.recipient, expandedTo: e.expandedTo, ...(e.problems.length > 0 ? { problems: e.problems } : {}) }, "recipient expanded");
+        }
+        if (expanded.recipients.length === 0) {
+          this.sessions.set(session.id, { ...decision.state, transaction: null });
+          this.logRefusal(session, "aliases", Replies.aliasLoop, this.graph.aliases.origin, `no recipient left: ${expanded.nowhere.join(", ")}`);
+          return callback(replyError(Replies.aliasLoop));
+        }
+        recipients = expanded.recipients;
+      }
       const message = applyHeaderEdits(data.bytes, plan.header, plan.edits);
       const envelope: Envelope = {
         mailFrom: transaction.mailFrom,
-        recipients: dedupeRecipients(transaction.recipients),
+        recipients,
         dsn: transaction.dsn,
         smtputf8: transaction.smtputf8,
         ...(transaction.bodyType ? { bodyType: transaction.bodyType === "8BITMIME" ? "8BITMIME" : "7BIT" } : {}),
       };
-      const outcome = await this.deliver(envelope, message, {
+      // DKIM signing is the last change to the message (RFC 6409 section 8.5); failing it refuses the message.
+      let signed: Buffer;
+      try {
+        signed = this.signer ? await this.signer.sign(message, messageFromDomain(message)) : message;
+      } catch (error) {
+        if (!(error instanceof DkimSigningError)) throw error;
+        this.sessions.set(session.id, { ...decision.state, transaction: null });
+        this.logRefusal(session, "sign", DKIM_FAILED, this.graph.dkim[0]!.origin, error.message);
+        return callback(replyError(DKIM_FAILED));
+      }
+      const deliveryTimer = this.options.metrics?.time(this.options.metrics.deliveryDuration);
+      const outcome = await this.deliver(envelope, signed, {
         ...(state.login ? { login: state.login } : {}),
         clientAddress: state.clientAddress,
         heloName: state.heloName ?? "",
@@ -260,8 +397,12 @@ export class SubmissionServer implements ConnectionPolicy {
         // (SpoolWriter names records with ids of its own).
         queueId,
       });
+      deliveryTimer?.();
+      if (this.graph.deliver.kind === "Relay") this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
       this.sessions.set(session.id, { ...decision.state, transaction: null });
       if (outcome.kind === "accepted") {
+        this.options.metrics?.messagesAccepted.inc();
+        this.options.metrics?.messageBytes.inc(signed.length);
         this.log.info(
           {
             event: "accept",
@@ -270,7 +411,7 @@ export class SubmissionServer implements ConnectionPolicy {
             login: state.login,
             queueId,
             ...(outcome.id !== queueId ? { deliveredAs: outcome.id } : {}),
-            size: message.length,
+            size: signed.length,
             recipients: envelope.recipients.length,
             from: envelope.mailFrom,
           },
@@ -289,7 +430,19 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onClose(session: SMTPServerSession) {
     this.sessions.delete(session.id);
+    this.options.metrics?.sessionsActive.dec();
     this.log.debug({ event: "close", session: session.id }, "closed");
+  }
+}
+
+/** Waits until `server` has no connection left, at most `graceMs`; then 421 to whoever remains. */
+async function drainSmtpServer(server: MsaSmtpServer, graceMs: number): Promise<void> {
+  const internals = server as unknown as { connections: Set<{ send(code: number, text: string): void; close(): void }>; server: net.Server };
+  const deadline = Date.now() + graceMs;
+  while (internals.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (const connection of internals.connections) {
+    connection.send(421, "Server shutting down");
+    connection.close();
   }
 }
 

@@ -4,19 +4,24 @@
 import type { RuleGraph } from "../../compiler/graph.js";
 import { Replies } from "./replies.js";
 import type { SessionState } from "./session.js";
-import type { Decision, TraceStep } from "./verdict.js";
+import { decided, newSteps, refuseOrObserve } from "./envelopeStage.js";
+import type { Decision } from "./verdict.js";
 
 export function decideAuthStart(graph: RuleGraph, state: SessionState): Decision {
-  const trace: TraceStep[] = [];
+  const steps = newSteps();
   for (const node of graph.stages.auth) {
     // RFC 4954 section 4 / RFC 3207: credentials only over TLS when the policy says so.
     if (!state.tls) {
-      trace.push({ node: node.kind, origin: node.origin, outcome: "refuse" });
-      return { verdict: { kind: "refuse", reply: Replies.encryptionRequired, origin: node.origin }, state, trace };
+      const refusal = refuseOrObserve(steps, node, node.origin, Replies.encryptionRequired, undefined, (): Decision => {
+        steps.trace.push({ node: node.kind, origin: node.origin, outcome: "refuse" });
+        return decided(steps, { verdict: { kind: "refuse", reply: Replies.encryptionRequired, origin: node.origin }, state });
+      });
+      if (refusal) return refusal;
+      continue;
     }
-    trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+    steps.trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
   }
-  return { verdict: { kind: "accept" }, state, trace };
+  return decided(steps, { verdict: { kind: "accept" }, state });
 }
 
 export function authenticated(state: SessionState, login: string): SessionState {

@@ -1,11 +1,13 @@
 // The decision core's one entry point: a pure function of (graph, session
 // state, SMTP event). The server, `msac simulate` and the tests all call this;
-// no rule is implemented anywhere else.
+// no rule is implemented anywhere else. Tables prepared outside (prepareTables:
+// senders files) come in as data, so the function stays pure.
 import type { RuleGraph } from "../../compiler/graph.js";
 import { authenticated, decideAuthStart } from "./authStage.js";
 import { decideMail, decideRcpt, type MailCommand, type RcptCommand } from "./envelopeStage.js";
 import { decideMessage, type MessageEvent, type MessagePlan } from "./messageStage.js";
 import type { SessionState } from "./session.js";
+import type { DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
 export type SmtpEvent =
@@ -20,7 +22,7 @@ export type SmtpEvent =
 
 const accept = (state: SessionState): Decision => ({ verdict: { kind: "accept" }, state, trace: [] });
 
-export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent): Decision<string | MessagePlan | undefined> {
+export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent, tables?: DecisionTables): Decision<string | MessagePlan | undefined> {
   switch (event.type) {
     case "helo":
       // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
@@ -33,12 +35,12 @@ export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent):
     case "authenticated":
       return accept(authenticated(state, event.login));
     case "mail":
-      return decideMail(graph, state, event);
+      return decideMail(graph, state, event, tables);
     case "rcpt":
       return decideRcpt(graph, state, event);
     case "reset":
       return accept({ ...state, transaction: null });
     case "message":
-      return decideMessage(graph, state, event);
+      return decideMessage(graph, state, event, tables);
   }
 }

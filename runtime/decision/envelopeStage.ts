@@ -1,17 +1,19 @@
 // MailStage and RcptStage: the envelope rules of the graph applied, in graph
 // order, to one MAIL FROM or RCPT TO address. Pure: graph + session + command in,
 // decision out.
-import type {
-  MailNode, RcptNode, RequireAuthNode, RuleGraph, RuleOrigin, SubmissionRightsNode,
-} from "../../compiler/graph.js";
+import type { MailNode, Observable, RcptNode, RequireAuthNode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
 import { formatEnvelopeAddress, isQualified, parseEnvelopeAddress, splitAddress } from "../address/envelopeAddress.js";
-import { ownAddressOfLogin, sameAddress } from "../address/ownAddress.js";
+import { ownAddressOfLogin } from "../address/ownAddress.js";
 import { isPostmaster } from "../address/postmaster.js";
 import { qualifyAddressText } from "../address/qualifyAddress.js";
 import type { RecipientParameters } from "../deliver/envelope.js";
+import { masqueradeEnvelope } from "../rewrite/masquerade.js";
+import { decideRecipient } from "../rights/recipientRules.js";
+import { mayUse } from "../rights/senderGrants.js";
 import { Replies, type Reply } from "./replies.js";
 import type { SessionState, Transaction } from "./session.js";
-import type { Decision, TraceStep } from "./verdict.js";
+import { recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
+import type { Decision, Observation, TraceStep } from "./verdict.js";
 
 /** MAIL FROM parameters msa understands (RFC 1870, 6152, 6531, 3461, 4954). */
 const MAIL_PARAMETERS = new Set(["SIZE", "BODY", "SMTPUTF8", "RET", "ENVID", "AUTH"]);
@@ -37,9 +39,42 @@ function protocolOrigin(graph: RuleGraph, what: string): RuleOrigin {
   return { ...PROTOCOL, file: graph.source.file, builtin: what };
 }
 
-function refuse(state: SessionState, trace: TraceStep[], node: string, origin: RuleOrigin, reply: Reply, detail?: string): Decision<string> {
-  trace.push({ node, origin, outcome: "refuse", detail });
-  return { verdict: { kind: "refuse", reply, origin }, state, trace };
+/** What one event's rules have said so far: the trace and the refusals observe-only rules did not make. */
+export interface Steps {
+  trace: TraceStep[];
+  observations: Observation[];
+}
+
+export function newSteps(): Steps {
+  return { trace: [], observations: [] };
+}
+
+/** The decision for a finished stage, with the observations when there are any. */
+export function decided<T>(steps: Steps, decision: Omit<Decision<T>, "trace" | "observations">): Decision<T> {
+  return { ...decision, trace: steps.trace, ...(steps.observations.length > 0 ? { observations: steps.observations } : {}) };
+}
+
+function refuse(state: SessionState, steps: Steps, node: string, origin: RuleOrigin, reply: Reply, detail?: string): Decision<string> {
+  steps.trace.push({ node, origin, outcome: "refuse", detail });
+  return decided(steps, { verdict: { kind: "refuse", reply, origin }, state });
+}
+
+/**
+ * A rule that would refuse: the refusal, or, when the rule is written `observe RULE`, null after
+ * recording the observation (the caller then goes on as if the rule had passed).
+ */
+export function refuseOrObserve<T>(
+  steps: Steps,
+  node: { kind: string } & Observable,
+  origin: RuleOrigin,
+  reply: Reply,
+  detail: string | undefined,
+  refusal: () => Decision<T>,
+): Decision<T> | null {
+  if (!node.observe) return refusal();
+  steps.trace.push({ node: node.kind, origin, outcome: "observe", detail });
+  steps.observations.push({ origin, reply, ...(detail !== undefined ? { detail } : {}) });
+  return null;
 }
 
 type AddressRole = "sender" | "recipient";
@@ -52,11 +87,12 @@ function checkAddress(
   role: AddressRole,
   raw: string,
   smtputf8: boolean,
-  trace: TraceStep[],
+  steps: Steps,
 ): { address: string } | { refusal: Decision<string> } {
+  const trace = steps.trace;
   let address = raw;
   if (/[^\x00-\x7f]/.test(address) && !smtputf8) {
-    return { refusal: refuse(state, trace, "RequireSmtputf8", protocolOrigin(graph, "non-ASCII addresses need SMTPUTF8 (RFC 6531)"), Replies.needsSmtputf8) };
+    return { refusal: refuse(state, steps, "RequireSmtputf8", protocolOrigin(graph, "non-ASCII addresses need SMTPUTF8 (RFC 6531)"), Replies.needsSmtputf8) };
   }
   for (const node of nodes) {
     switch (node.kind) {
@@ -69,7 +105,10 @@ function checkAddress(
       case "EnforceAddressSyntax": {
         const parsed = parseEnvelopeAddress(address, { smtputf8 });
         if (!parsed.ok) {
-          return { refusal: refuse(state, trace, node.kind, node.origin, role === "sender" ? Replies.badSenderSyntax : Replies.badRecipientSyntax, parsed.reason) };
+          const reply = role === "sender" ? Replies.badSenderSyntax : Replies.badRecipientSyntax;
+          const refusal = refuseOrObserve(steps, node, node.origin, reply, parsed.reason, () => refuse(state, steps, node.kind, node.origin, reply, parsed.reason));
+          if (refusal) return { refusal };
+          break;
         }
         address = formatEnvelopeAddress(parsed.address, { unicode: smtputf8 });
         trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
@@ -77,7 +116,7 @@ function checkAddress(
       }
       case "RefuseUnqualified": {
         if (!isQualified(splitAddress(address))) {
-          return { refusal: refuse(state, trace, node.kind, node.origin, role === "sender" ? Replies.unqualifiedSender : Replies.unqualifiedRecipient, address) };
+          return { refusal: refuse(state, steps, node.kind, node.origin, role === "sender" ? Replies.unqualifiedSender : Replies.unqualifiedRecipient, address) };
         }
         trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
@@ -93,58 +132,83 @@ function unknownParameter(params: Record<string, string | true>, known: Set<stri
   return Object.keys(params).find((key) => !known.has(key.toUpperCase()));
 }
 
-/** RFC 6409 section 6.1: may this login use this MAIL FROM? */
-export function senderAllowed(node: SubmissionRightsNode, login: string, address: string): boolean {
-  // Own-property lookup: a login called `constructor` must not find Object.prototype's.
-  const granted = Object.hasOwn(node.senders, login) ? node.senders[login] : undefined;
-  if (granted) return granted.some((allowed) => sameAddress(allowed, address));
-  return sameAddress(ownAddressOfLogin(login, node.ownDomain ?? undefined), address);
-}
-
-export function decideMail(graph: RuleGraph, state: SessionState, command: MailCommand): Decision<string> {
-  const trace: TraceStep[] = [];
+export function decideMail(graph: RuleGraph, state: SessionState, command: MailCommand, tables?: DecisionTables): Decision<string> {
+  const steps = newSteps();
+  const trace = steps.trace;
   const unknown = unknownParameter(command.params, MAIL_PARAMETERS);
-  if (unknown) return refuse(state, trace, "KnownParameters", protocolOrigin(graph, "unknown MAIL parameters are refused"), Replies.unknownParameter, unknown);
+  if (unknown) return refuse(state, steps, "KnownParameters", protocolOrigin(graph, "unknown MAIL parameters are refused"), Replies.unknownParameter, unknown);
   const smtputf8 = command.params.SMTPUTF8 === true;
 
   for (const node of graph.stages.mail) {
     if (node.kind === "RequireTls") {
-      if (!state.tls) return refuse(state, trace, node.kind, node.origin, Replies.tlsRequired);
-      trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+      if (!state.tls) {
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.tlsRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.tlsRequired));
+        if (refusal) return refusal;
+      } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
     } else if (node.kind === "RequireAuth") {
       // With `allow postmaster` the refusal moves to RCPT, where postmaster is let through.
-      if (!state.login && !node.postmaster) return refuse(state, trace, node.kind, node.origin, Replies.authRequired);
-      trace.push({ node: node.kind, origin: node.origin, outcome: state.login ? "pass" : "skip", detail: state.login ? undefined : "deferred to RCPT by allow postmaster" });
+      if (!state.login && !node.postmaster) {
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.authRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.authRequired));
+        if (refusal) return refusal;
+      } else {
+        trace.push({ node: node.kind, origin: node.origin, outcome: state.login ? "pass" : "skip", detail: state.login ? undefined : "deferred to RCPT by allow postmaster" });
+      }
     }
   }
 
   let mailFrom = "";
   if (command.address !== "") {
-    const checked = checkAddress(graph, state, graph.stages.mail, "sender", command.address, smtputf8, trace);
+    const checked = checkAddress(graph, state, graph.stages.mail, "sender", command.address, smtputf8, steps);
     if ("refusal" in checked) return checked.refusal;
     mailFrom = checked.address;
   }
 
   let declaredSize: number | null = null;
   if (typeof command.params.SIZE === "string") declaredSize = Number(command.params.SIZE);
+  // Submission rights see the address the client sent (after qualification); masquerading
+  // changes only what is passed on.
+  let passedOn = mailFrom;
+  let addSender: Transaction["addSender"];
   for (const node of graph.stages.mail) {
     if (node.kind === "SubmissionRights") {
-      if (state.login && mailFrom !== "" && !senderAllowed(node, state.login, mailFrom)) {
-        return refuse(state, trace, node.kind, node.origin, Replies.senderNotAllowed, `${state.login} may not use ${mailFrom}`);
+      const login = state.login;
+      if (!login || mailFrom === "") {
+        trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
+        continue;
       }
-      trace.push({ node: node.kind, origin: node.origin, outcome: state.login ? "pass" : "skip" });
+      const ownDomain = node.ownDomain ?? undefined;
+      if (mayUse(senderTableOf(node, tables), login, mailFrom, ownDomain)) {
+        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        continue;
+      }
+      const own = ownAddressOfLogin(login, ownDomain);
+      // `allow sender mismatch`: accept, and name the login in Sender: (RFC 5322 section 3.6.2).
+      // A login without an own address (no `@`, no qualify domain) cannot be named: refused.
+      if (node.mismatch === "addSender" && own.includes("@")) {
+        addSender = { address: own, origin: node.origin };
+        trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${login} may not use ${mailFrom}: Sender: ${own} will be added` });
+        continue;
+      }
+      const detail = `${login} may not use ${mailFrom}`;
+      const refusal = refuseOrObserve(steps, node, node.origin, Replies.senderNotAllowed, detail, () => refuse(state, steps, node.kind, node.origin, Replies.senderNotAllowed, detail));
+      if (refusal) return refusal;
     } else if (node.kind === "LimitSize") {
       if (declaredSize !== null && declaredSize > node.bytes) {
-        return refuse(state, trace, node.kind, node.origin, Replies.messageTooBig, `SIZE=${declaredSize} over ${node.bytes}`);
-      }
-      trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        const detail = `SIZE=${declaredSize} over ${node.bytes}`;
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.messageTooBig, detail, () => refuse(state, steps, node.kind, node.origin, Replies.messageTooBig, detail));
+        if (refusal) return refusal;
+      } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+    } else if (node.kind === "Masquerade") {
+      const masqueraded = passedOn === "" ? passedOn : masqueradeEnvelope(passedOn, { domains: node.domains, exceptions: node.exceptions });
+      trace.push({ node: node.kind, origin: node.origin, outcome: masqueraded === passedOn ? "pass" : "change", detail: masqueraded === passedOn ? undefined : `${passedOn} -> ${masqueraded}` });
+      passedOn = masqueraded;
     }
   }
 
   const body = typeof command.params.BODY === "string" ? command.params.BODY.toUpperCase() : undefined;
   const ret = typeof command.params.RET === "string" ? command.params.RET.toUpperCase() : undefined;
   const transaction: Transaction = {
-    mailFrom,
+    mailFrom: passedOn,
     smtputf8,
     bodyType: body === "8BITMIME" || body === "7BIT" ? body : undefined,
     declaredSize,
@@ -153,8 +217,9 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
       ...(typeof command.params.ENVID === "string" ? { envid: command.params.ENVID } : {}),
     },
     recipients: [],
+    ...(addSender ? { addSender } : {}),
   };
-  return { verdict: { kind: "accept" }, state: { ...state, transaction }, trace, result: mailFrom };
+  return decided(steps, { verdict: { kind: "accept" }, state: { ...state, transaction }, result: passedOn });
 }
 
 function postmasterAdmits(node: RequireAuthNode, address: string): boolean {
@@ -162,28 +227,49 @@ function postmasterAdmits(node: RequireAuthNode, address: string): boolean {
 }
 
 export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptCommand): Decision<string> {
-  const trace: TraceStep[] = [];
+  const steps = newSteps();
+  const trace = steps.trace;
   const transaction = state.transaction;
   const unknown = unknownParameter(command.params, RCPT_PARAMETERS);
-  if (unknown) return refuse(state, trace, "KnownParameters", protocolOrigin(graph, "unknown RCPT parameters are refused"), Replies.unknownParameter, unknown);
+  if (unknown) return refuse(state, steps, "KnownParameters", protocolOrigin(graph, "unknown RCPT parameters are refused"), Replies.unknownParameter, unknown);
   const smtputf8 = transaction?.smtputf8 ?? false;
 
-  const checked = checkAddress(graph, state, graph.stages.rcpt, "recipient", command.address, smtputf8, trace);
+  const checked = checkAddress(graph, state, graph.stages.rcpt, "recipient", command.address, smtputf8, steps);
   if ("refusal" in checked) return checked.refusal;
   const address = checked.address;
 
   for (const node of graph.stages.rcpt) {
     if (node.kind === "RequireAuth") {
       if (!state.login) {
-        if (!postmasterAdmits(node, address)) return refuse(state, trace, node.kind, node.origin, Replies.authRequired);
-        trace.push({ node: node.kind, origin: node.postmaster!.origin, outcome: "pass", detail: "postmaster needs no authentication" });
+        if (!postmasterAdmits(node, address)) {
+          const refusal = refuseOrObserve(steps, node, node.origin, Replies.authRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.authRequired));
+          if (refusal) return refusal;
+        } else {
+          trace.push({ node: node.kind, origin: node.postmaster!.origin, outcome: "pass", detail: "postmaster needs no authentication" });
+        }
       } else {
         trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
       }
+    } else if (node.kind === "RecipientsTo") {
+      const applies = node.logins === null || (state.login !== null && node.logins.includes(state.login));
+      if (!applies) {
+        trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
+        continue;
+      }
+      if (decideRecipient(recipientRulesOf(node), state.login, address).allowed) {
+        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        continue;
+      }
+      const detail = `${state.login ?? "an unauthenticated session"} may not send to ${address}`;
+      const refusal = refuseOrObserve(steps, node, node.origin, Replies.recipientNotAllowed, detail, () => refuse(state, steps, node.kind, node.origin, Replies.recipientNotAllowed, detail));
+      if (refusal) return refusal;
     } else if (node.kind === "LimitRecipients") {
       const count = transaction?.recipients.length ?? 0;
-      if (count >= node.max) return refuse(state, trace, node.kind, node.origin, Replies.tooManyRecipients, `limit ${node.max}`);
-      trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+      if (count >= node.max) {
+        const detail = `limit ${node.max}`;
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.tooManyRecipients, detail, () => refuse(state, steps, node.kind, node.origin, Replies.tooManyRecipients, detail));
+        if (refusal) return refusal;
+      } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
     }
   }
 
@@ -191,5 +277,5 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
   if (typeof command.params.NOTIFY === "string") dsn.notify = command.params.NOTIFY.toUpperCase().split(",") as RecipientParameters["notify"];
   if (typeof command.params.ORCPT === "string") dsn.orcpt = command.params.ORCPT;
   const next = transaction ? { ...transaction, recipients: [...transaction.recipients, { address, dsn }] } : transaction;
-  return { verdict: { kind: "accept" }, state: { ...state, transaction: next }, trace, result: address };
+  return decided(steps, { verdict: { kind: "accept" }, state: { ...state, transaction: next }, result: address });
 }

@@ -1,17 +1,25 @@
 // MessageStage: after DATA, decide whether the message may pass and which header
-// edits complete it (RFC 6409 section 8). Pure: the message arrives already read
-// and its header section parsed; the edits come back as data for `applyHeaderEdits`.
+// edits complete it (RFC 6409 sections 6 and 8). Pure: the message arrives already
+// read and its header section parsed; the edits come back as data for `applyHeaderEdits`.
+// Rules that rewrite one field (qualify headers, masquerade) compose into one value per
+// field, since applyHeaderEdits takes one edit per field; a removed field drops its rewrite.
 import type { MessageNode, RuleGraph } from "../../compiler/graph.js";
 import { listHeaderAddresses, qualifyAddressHeader } from "../address/addressHeader.js";
 import { ownAddressOfLogin, sameAddress } from "../address/ownAddress.js";
 import type { HeaderEdit } from "../message/headerEdits.js";
+import { checkMessageData } from "../message/messageChecks.js";
 import { parseHeaderSection, type HeaderSection } from "../message/headerSection.js";
 import type { BareLineEnding } from "../message/readMessageData.js";
 import { receivedFieldValue } from "../message/receivedField.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
-import { Replies } from "./replies.js";
-import type { SessionState } from "./session.js";
-import type { Decision, TraceStep } from "./verdict.js";
+import { MASQUERADE_HEADER_FIELDS, masqueradeHeaderValue } from "../rewrite/masquerade.js";
+import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
+import { headerSenderViolations } from "../rights/senderGrants.js";
+import { decided, newSteps, refuseOrObserve } from "./envelopeStage.js";
+import { Replies, type Reply } from "./replies.js";
+import type { SessionState, Transaction } from "./session.js";
+import { senderTableOf, type DecisionTables } from "./tables.js";
+import type { Decision } from "./verdict.js";
 
 export interface MessageEvent {
   type: "message";
@@ -28,6 +36,8 @@ export interface MessageEvent {
 export interface MessagePlan {
   header: HeaderSection;
   edits: HeaderEdit[];
+  /** Names (as written) of the fields `remove header` took out, in message order; values are not kept. */
+  removed: string[];
 }
 
 function qualifyDomainOf(graph: RuleGraph): string | undefined {
@@ -41,62 +51,179 @@ export function receivedProtocol(state: SessionState): "SMTP" | "ESMTP" | "ESMTP
   return `ESMTP${state.tls ? "S" : ""}${state.login ? "A" : ""}` as "ESMTP" | "ESMTPS" | "ESMTPA" | "ESMTPSA";
 }
 
-export function decideMessage(graph: RuleGraph, state: SessionState, event: MessageEvent): Decision<MessagePlan> {
-  const trace: TraceStep[] = [];
-  const refuse = (node: MessageNode, reply: typeof Replies[keyof typeof Replies], detail?: string): Decision<MessagePlan> => {
-    trace.push({ node: node.kind, origin: node.origin, outcome: "refuse", detail });
-    return { verdict: { kind: "refuse", reply, origin: node.origin }, state, trace };
+export function decideMessage(graph: RuleGraph, state: SessionState, event: MessageEvent, tables?: DecisionTables): Decision<MessagePlan> {
+  const steps = newSteps();
+  const trace = steps.trace;
+  const refusal = (node: MessageNode, origin: MessageNode["origin"], reply: Reply, detail?: string) => (): Decision<MessagePlan> => {
+    trace.push({ node: node.kind, origin, outcome: "refuse", detail });
+    return decided(steps, { verdict: { kind: "refuse", reply, origin }, state });
   };
   let header: HeaderSection | undefined;
-  const edits: HeaderEdit[] = [];
+  let parsedOnce = false;
+  const currentHeader = (): HeaderSection | undefined => {
+    if (!parsedOnce) {
+      parsedOnce = true;
+      const parsed = parseHeaderSection(event.bytes);
+      if (parsed.ok) header = parsed.header;
+    }
+    return header;
+  };
+  /** index -> the field's value after qualification and masquerading */
+  const values = new Map<number, string>();
+  const removedIndexes = new Set<number>();
+  const removed: string[] = [];
+  const added: HeaderEdit[] = [];
+  let addSender: Transaction["addSender"] = state.transaction?.addSender;
+  let senderAdded = false;
+  /** The header as the rules so far have rewritten it (values only; offsets are the parsed ones). */
+  const rewritten = (h: HeaderSection): HeaderSection => ({
+    ...h,
+    fields: h.fields.map((field, index) => (values.has(index) ? { ...field, value: values.get(index)! } : field)),
+  });
 
   for (const node of graph.stages.message) {
     switch (node.kind) {
       case "RefuseBareLineEndings":
-        if (event.bareLineEnding) return refuse(node, Replies.bareLineEnding, `bare ${event.bareLineEnding.kind} at byte ${event.bareLineEnding.offset}`);
+        if (event.bareLineEnding) return refusal(node, node.origin, Replies.bareLineEnding, `bare ${event.bareLineEnding.kind} at byte ${event.bareLineEnding.offset}`)();
+        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
       case "LimitSize":
-        if (event.tooBig || event.size > node.bytes) return refuse(node, Replies.messageTooBig, `${event.size} bytes over ${node.bytes}`);
+        if (event.tooBig || event.size > node.bytes) {
+          const detail = `${event.size} bytes over ${node.bytes}`;
+          const refused = refuseOrObserve(steps, node, node.origin, Replies.messageTooBig, detail, refusal(node, node.origin, Replies.messageTooBig, detail));
+          if (refused) return refused;
+        } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
       case "CheckHeaderSyntax": {
         const parsed = parseHeaderSection(event.bytes);
-        if (!parsed.ok) return refuse(node, Replies.badHeaderSection, parsed.reason);
+        parsedOnce = true;
+        if (!parsed.ok) return refusal(node, node.origin, Replies.badHeaderSection, parsed.reason)();
         header = parsed.header;
+        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        break;
+      }
+      case "EnforceMessageSyntax": {
+        const h = currentHeader();
+        const problem = h ? checkMessageData(h) : null;
+        if (problem) {
+          const reply = { ...Replies.messageSyntax, text: `Message refused: ${problem.reason}` };
+          const refused = refuseOrObserve(steps, node, node.origin, reply, problem.reason, refusal(node, node.origin, reply, problem.reason));
+          if (refused) return refused;
+        } else trace.push({ node: node.kind, origin: node.origin, outcome: h ? "pass" : "skip" });
         break;
       }
       case "QualifyHeaders": {
-        if (!header) break;
+        const h = currentHeader();
+        if (!h) break;
         const wanted = new Set(node.fields.map((f) => f.toLowerCase()));
-        header.fields.forEach((field, index) => {
+        h.fields.forEach((field, index) => {
           if (!wanted.has(field.name.toLowerCase())) return;
-          const qualified = qualifyAddressHeader(field.value, node.domain);
-          if (qualified !== field.value) {
-            edits.push({ kind: "replace", index, value: qualified });
-            trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${field.name}: ${field.value} -> ${qualified}` });
+          const before = values.get(index) ?? field.value;
+          const qualified = qualifyAddressHeader(before, node.domain);
+          if (qualified !== before) {
+            values.set(index, qualified);
+            trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${field.name}: ${before} -> ${qualified}` });
           }
         });
         break;
       }
+      case "SubmissionRights": {
+        // `enforce senders in headers`: From: and Sender: as qualified, before masquerading.
+        const h = currentHeader();
+        const check = node.checkHeaders;
+        if (!check || !h || !state.login) {
+          trace.push({ node: node.kind, origin: check?.origin ?? node.origin, outcome: "skip" });
+          break;
+        }
+        const ownDomain = node.ownDomain ?? undefined;
+        const violations = headerSenderViolations(rewritten(h), state.login, senderTableOf(node, tables), ownDomain);
+        if (violations.length === 0) {
+          trace.push({ node: node.kind, origin: check.origin, outcome: "pass" });
+          break;
+        }
+        const detail = `${state.login} may not use ${violations.map((v) => `${v.field}: ${v.address}`).join(", ")}`;
+        const own = ownAddressOfLogin(state.login, ownDomain);
+        const senderViolated = violations.some((v) => v.field.toLowerCase() === "sender");
+        const hasSender = h.fields.some((f) => f.name.toLowerCase() === "sender");
+        // With `allow sender mismatch` a foreign From: passes when a Sender: names the login: an
+        // allowed one already there, or its own address added. A foreign Sender: cannot be fixed.
+        if (node.mismatch === "addSender" && !senderViolated && (hasSender || own.includes("@"))) {
+          if (!hasSender) addSender = { address: own, origin: check.origin };
+          trace.push({ node: node.kind, origin: check.origin, outcome: "change", detail: hasSender ? `${detail}; Sender: names the login` : `${detail}; Sender: ${own} will be added` });
+          break;
+        }
+        const refused = refuseOrObserve(steps, node, check.origin, Replies.headerSenderNotAllowed, detail, refusal(node, check.origin, Replies.headerSenderNotAllowed, detail));
+        if (refused) return refused;
+        break;
+      }
+      case "Masquerade": {
+        const h = currentHeader();
+        if (!h) break;
+        const rule = { domains: node.domains, exceptions: node.exceptions };
+        const wanted = new Set(MASQUERADE_HEADER_FIELDS.map((f) => f.toLowerCase()));
+        let changed = false;
+        h.fields.forEach((field, index) => {
+          if (!wanted.has(field.name.toLowerCase())) return;
+          const before = values.get(index) ?? field.value;
+          const masqueraded = masqueradeHeaderValue(before, rule);
+          if (masqueraded !== before) {
+            values.set(index, masqueraded);
+            changed = true;
+            trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${field.name}: ${before} -> ${masqueraded}` });
+          }
+        });
+        if (!changed) trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        break;
+      }
+      case "RemoveHeaders": {
+        const h = currentHeader();
+        if (!h) break;
+        const { edits } = removeHeaderEdits(h, node.names);
+        const names: string[] = [];
+        for (const edit of edits) {
+          if (edit.kind !== "remove" || removedIndexes.has(edit.index)) continue;
+          removedIndexes.add(edit.index);
+          values.delete(edit.index);
+          names.push(h.fields[edit.index]!.name);
+        }
+        removed.push(...names);
+        trace.push({ node: node.kind, origin: node.origin, outcome: names.length > 0 ? "change" : "pass", ...(names.length > 0 ? { detail: `removed ${names.join(", ")}` } : {}) });
+        break;
+      }
       case "AddHeader": {
-        if (!header) break;
-        const added = addedField(graph, state, event, header, node.field);
-        if (added) {
-          edits.push(added);
-          trace.push({ node: `Add${node.field.replace("-", "")}`, origin: node.origin, outcome: "change", detail: `${added.kind === "prepend" || added.kind === "append" ? added.name : ""}` });
+        const h = currentHeader();
+        if (!h) break;
+        const name = `Add${node.field.replace("-", "")}`;
+        const edit = node.field === "Sender" && senderAdded ? undefined : addedField(graph, state, event, h, node.field, node.private === true);
+        if (edit) {
+          added.push(edit);
+          if (node.field === "Sender") senderAdded = true;
+          trace.push({ node: name, origin: node.origin, outcome: "change", detail: `${edit.kind === "prepend" || edit.kind === "append" ? edit.name : ""}` });
         } else {
-          trace.push({ node: `Add${node.field.replace("-", "")}`, origin: node.origin, outcome: "skip" });
+          trace.push({ node: name, origin: node.origin, outcome: "skip" });
         }
         break;
       }
     }
-    if (node.kind !== "AddHeader" && node.kind !== "QualifyHeaders") trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
   }
-  if (!header) {
-    const parsed = parseHeaderSection(event.bytes);
-    if (!parsed.ok) throw new Error("message stage without a header-syntax node");
-    header = parsed.header;
+  const h = currentHeader();
+  if (!h) throw new Error("message stage without a header-syntax node");
+  // `allow sender mismatch`: Sender: with the login's own address, unless one is there (or added).
+  if (addSender && !senderAdded) {
+    const present = h.fields.some((f, index) => f.name.toLowerCase() === "sender" && !removedIndexes.has(index));
+    if (!present) {
+      added.push({ kind: "append", name: "Sender", value: addSender.address });
+      trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "change", detail: `Sender: ${addSender.address}` });
+    } else {
+      trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "skip", detail: "the message has a Sender: field" });
+    }
   }
-  return { verdict: { kind: "accept" }, state, trace, result: { header, edits } };
+  const edits: HeaderEdit[] = [
+    ...[...values].filter(([index]) => !removedIndexes.has(index)).map(([index, value]): HeaderEdit => ({ kind: "replace", index, value })),
+    ...[...removedIndexes].map((index): HeaderEdit => ({ kind: "remove", index })),
+    ...added,
+  ];
+  return decided(steps, { verdict: { kind: "accept" }, state, result: { header: h, edits, removed } });
 }
 
 function hasField(header: HeaderSection, name: string): boolean {
@@ -104,7 +231,14 @@ function hasField(header: HeaderSection, name: string): boolean {
   return header.fields.some((f) => f.name.toLowerCase() === lower);
 }
 
-function addedField(graph: RuleGraph, state: SessionState, event: MessageEvent, header: HeaderSection, field: "Date" | "Message-ID" | "Sender" | "Received"): HeaderEdit | undefined {
+function addedField(
+  graph: RuleGraph,
+  state: SessionState,
+  event: MessageEvent,
+  header: HeaderSection,
+  field: "Date" | "Message-ID" | "Sender" | "Received",
+  isPrivate: boolean,
+): HeaderEdit | undefined {
   switch (field) {
     case "Date":
       // RFC 6409 section 8.3: add Date when missing.
@@ -123,13 +257,14 @@ function addedField(graph: RuleGraph, state: SessionState, event: MessageEvent, 
       return from.some((address) => sameAddress(address, own)) ? undefined : { kind: "append", name: "Sender", value: own };
     }
     case "Received":
-      // RFC 5321 section 4.4 trace field, RFC 3848 protocol names.
+      // RFC 5321 section 4.4 trace field, RFC 3848 protocol names. `add Received private`
+      // leaves the client's IP out for authenticated submissions (RFC 6409 section 8: privacy).
       return {
         kind: "prepend",
         name: "Received",
         value: receivedFieldValue({
           heloName: state.heloName ?? "unknown",
-          clientAddress: state.clientAddress,
+          clientAddress: isPrivate && state.login ? null : state.clientAddress,
           hostname: graph.hostname,
           protocol: receivedProtocol(state),
           queueId: event.queueId,

@@ -30,6 +30,14 @@ export const Replies = {
   unqualifiedRecipient: reply(554, "5.1.3", "Recipient address is not fully qualified"),
   // RFC 6409 section 6.1: submission rights.
   senderNotAllowed: reply(550, "5.7.1", "Sender address not owned by the authenticated user"),
+  // RFC 6409 section 6.2: recipient permissions (`limit recipients to`).
+  recipientNotAllowed: reply(550, "5.7.1", "Recipient not allowed for this user"),
+  // RFC 6409 section 6.1 with `enforce senders in headers`: From:/Sender: the login may not use.
+  headerSenderNotAllowed: reply(550, "5.7.1", "From/Sender address not owned by the authenticated user"),
+  // RFC 6409 section 6.3 / RFC 5322 section 3.6 (`enforce message syntax`); the text names the reason.
+  messageSyntax: reply(554, "5.6.0", "Message does not follow RFC 5322 section 3.6"),
+  // RFC 3463 5.4.6: alias expansion left a recipient nowhere to go (loop or nesting too deep).
+  aliasLoop: reply(550, "5.4.6", "Alias expansion loop"),
   // RFC 5321 section 4.5.3.1.10 / RFC 3463 5.5.3 (4.5.3 temporary).
   tooManyRecipients: reply(452, "4.5.3", "Too many recipients"),
   // RFC 1870 section 6.

@@ -1,6 +1,6 @@
 // What the decision core knows about an SMTP session. Plain data, replaced (not
 // mutated) by each decision, so a session can be replayed, simulated and logged.
-import type { ListenMode } from "../../compiler/graph.js";
+import type { ListenMode, RuleOrigin } from "../../compiler/graph.js";
 import type { DsnParameters, RecipientParameters } from "../deliver/envelope.js";
 
 export interface Transaction {
@@ -11,6 +11,11 @@ export interface Transaction {
   declaredSize: number | null;
   dsn: DsnParameters;
   recipients: { address: string; dsn: RecipientParameters }[];
+  /**
+   * Set under `allow sender mismatch` when MAIL FROM was not the login's to use: the message
+   * stage adds `Sender:` with this address (the login's own), unless the message has one.
+   */
+  addSender?: { address: string; origin: RuleOrigin };
 }
 
 export interface SessionState {

@@ -1,5 +1,7 @@
 // The decision core's answer to one event: accept or refuse (with the rule
 // behind it), the next session state, and a trace of every rule consulted.
+// An `observe` rule that would have refused leaves an observation instead and
+// the decision goes on as if the rule had passed (issue 5 item 6).
 import type { RuleOrigin } from "../../compiler/graph.js";
 import type { Reply } from "./replies.js";
 import type { SessionState } from "./session.js";
@@ -11,7 +13,15 @@ export type Verdict =
 export interface TraceStep {
   node: string;
   origin: RuleOrigin;
-  outcome: "pass" | "refuse" | "change" | "skip";
+  /** `observe`: an observe-only rule that would have refused (see Decision.observations). */
+  outcome: "pass" | "refuse" | "change" | "skip" | "observe";
+  detail?: string;
+}
+
+/** What an observe-only rule would have answered; the adapter logs it as `would-reject`. */
+export interface Observation {
+  origin: RuleOrigin;
+  reply: Reply;
   detail?: string;
 }
 
@@ -19,6 +29,8 @@ export interface Decision<T = undefined> {
   verdict: Verdict;
   state: SessionState;
   trace: TraceStep[];
+  /** Refusals that observe-only rules did not make, in the order met; absent when none. */
+  observations?: Observation[];
   /** What the stage produced besides the verdict (header edits for a message). */
   result?: T;
 }

@@ -2,7 +2,9 @@
 // say what became of it. The session answers 250 only for `accepted`.
 import type { DeliveryNode } from "../../compiler/graph.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
-import { relayMessage } from "./relayClient.js";
+import { relayMessage, type RelayTarget } from "./relayClient.js";
+import { RelayPool, type RelayPoolOptions } from "./relayPool.js";
+import { readRelayCredentials, relayTargetFromGraph } from "./relayTarget.js";
 import type { SpoolMeta } from "./spoolRecord.js";
 import { SpoolWriter } from "./spoolWriter.js";
 import { notifySpooled } from "../queue/spoolEvents.js";
@@ -13,12 +15,32 @@ import { notifySpooled } from "../queue/spoolEvents.js";
  */
 const GROUP_COMMIT = process.env.MSA_SPOOL_GROUP_COMMIT !== "0";
 
-export type Deliver = (envelope: Envelope, message: Buffer, meta: SpoolMeta) => Promise<DeliveryOutcome>;
+export type Deliver = ((envelope: Envelope, message: Buffer, meta: SpoolMeta) => Promise<DeliveryOutcome>) & {
+  /** Closes what the delivery keeps open (the in-line relay's idle sessions); safe to call twice. */
+  close?: () => void;
+};
 
-export function createDelivery(node: DeliveryNode, hostname: string): Deliver {
+export interface DeliveryContext {
+  /** Added to the relay target of the policy (tests: `ca`, a trusted test CA; timeouts). */
+  relay?: Partial<RelayTarget>;
+  /** Sessions kept per next hop for the in-line relay; default RelayPool's. */
+  pool?: RelayPoolOptions;
+}
+
+/**
+ * Throws RelayConfigurationError (at start, from the server's constructor) when the relay's
+ * credentials file is missing or malformed.
+ */
+export function createDelivery(node: DeliveryNode, hostname: string, context: DeliveryContext = {}): Deliver {
   switch (node.kind) {
-    case "Relay":
-      return (envelope, message) => relayMessage({ url: node.url }, envelope, message, { clientName: hostname });
+    case "Relay": {
+      const target = relayTargetFromGraph(node.url, node.relay, context.relay);
+      // sessions with the next hop are reused across client sessions (RSET between messages)
+      const pool = new RelayPool(context.pool);
+      const deliver: Deliver = (envelope, message) => relayMessage(target, envelope, message, { clientName: hostname, pool });
+      deliver.close = () => pool.close();
+      return deliver;
+    }
     case "Spool": {
       // Concurrent sessions share the directory fsync (group commit); each record is still fsync'd itself.
       const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT });
@@ -27,6 +49,8 @@ export function createDelivery(node: DeliveryNode, hostname: string): Deliver {
     case "SpoolThenRelay": {
       // Store and forward: accepted = durably spooled, exactly as `deliver spool`; the queue
       // runner (runtime/queue/queueRunner.ts, started beside the server) forwards the record.
+      // Its credentials file is checked here too, so a bad one stops the server at start.
+      if (node.relay?.credentials) readRelayCredentials(node.relay.credentials);
       const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT });
       return async (envelope, message, meta) => {
         const outcome = await writer.write(envelope, message, meta);

@@ -1,5 +1,6 @@
-// In-line relay (`deliver relay smtp://HOST:PORT`): hands one message to the next hop over SMTP,
-// one connection per message, and maps what happened to the reply our client gets.
+// In-line relay (`deliver relay smtp://HOST:PORT`) and the queue runner's client: hands one
+// message to the next hop over SMTP (a new connection, or a session reused from a RelayPool,
+// RSET between messages) and maps what happened to the reply our client gets.
 //
 // Decisions:
 // - SMTP has no per-recipient reply after DATA (LMTP does, RFC 2033), so the whole message
@@ -13,12 +14,16 @@
 //   session with the next hop (greeting, EHLO, STARTTLS, AUTH, 530 "authentication required")
 //   is temporary: it is our configuration or the next hop's state, not the message.
 // - Session-level 4xx/5xx keep the next hop's enhanced code with the class made 4.
+// - 8-bit content for a next hop without 8BITMIME is converted to 7-bit MIME (RFC 6409 section
+//   8.4, sevenBitConversion.ts); only what cannot be converted is refused, 554 5.6.3.
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { DeliveryOutcome, Envelope, RecipientParameters } from './envelope.js';
+import { isUsable, type PooledSession, type RelayPool } from './relayPool.js';
+import { convertTo7Bit, hasEightBitByte } from './sevenBitConversion.js';
 
 export interface RelayTarget {
   /** smtp://host[:port] (STARTTLS when offered, port 25 by default) or smtps://host[:port] (implicit TLS, RFC 8314, port 465) */
@@ -38,6 +43,8 @@ export interface RelayTarget {
 }
 
 export interface RelayOptions {
+  /** reuse sessions with the next hop (RSET between messages); without it, one connection per message */
+  pool?: RelayPool;
   /** name sent with EHLO; default os.hostname() */
   clientName?: string;
   /** inactivity allowed while waiting for any reply; default 2 min (RFC 5321 section 4.5.3.2 allows more, our client is waiting) */
@@ -123,7 +130,38 @@ export async function relayMessage(
   if (envelope.recipients.length === 0) {
     return temporary(LOCAL_ERROR, 'no recipients to relay to');
   }
-  const where = `${endpoint.host}:${endpoint.port}`;
+  const attempt: Attempt = {
+    target,
+    endpoint,
+    ca,
+    where: `${endpoint.host}:${endpoint.port}`,
+    options,
+    deadlineAt: Date.now() + (options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS),
+  };
+  const first = await relayOnce(attempt, envelope, message, false);
+  // a reused session the next hop had closed meanwhile fails before anything was sent: once
+  // more on a new session (the first attempt cannot have delivered: the message never left)
+  if (first.staleSession) return (await relayOnce(attempt, envelope, message, true)).outcome;
+  return first.outcome;
+}
+
+interface Attempt {
+  target: RelayTarget;
+  endpoint: RelayEndpoint;
+  ca: string | undefined;
+  where: string;
+  options: RelayOptions;
+  deadlineAt: number;
+}
+
+/** The pool's name for a next hop: sessions are shared only between identical targets. */
+function poolKey(attempt: Attempt): string {
+  const { target, options } = attempt;
+  return JSON.stringify([target.url, target.requireTls === true, target.verifyCertificate ?? null, attempt.ca ?? null, target.auth?.user ?? null, target.auth?.pass ?? null, options.clientName ?? null]);
+}
+
+function openConnection(attempt: Attempt): SMTPConnection {
+  const { target, endpoint, options } = attempt;
   const verify = target.verifyCertificate ?? (endpoint.secure || target.requireTls === true);
   const connection = new SMTPConnection({
     host: endpoint.host,
@@ -132,7 +170,7 @@ export async function relayMessage(
     requireTLS: target.requireTls === true && !endpoint.secure,
     // RFC 3207 section 4.1 allows going on in plaintext after a refused STARTTLS unless TLS is required
     opportunisticTLS: target.requireTls !== true,
-    tls: { rejectUnauthorized: verify, ca, minVersion: 'TLSv1.2' },
+    tls: { rejectUnauthorized: verify, ca: attempt.ca, minVersion: 'TLSv1.2' },
     name: options.clientName ?? hostname(),
     connectionTimeout: target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     greetingTimeout: target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -140,42 +178,93 @@ export async function relayMessage(
     allowInternalNetworkInterfaces: true,
     logger: false,
   });
+  // an idle pooled session can fail with nobody listening; each use listens for itself
+  connection.on('error', () => undefined);
+  return connection;
+}
+
+async function relayOnce(
+  attempt: Attempt,
+  envelope: Envelope,
+  message: Buffer,
+  fresh: boolean,
+): Promise<{ outcome: RelayOutcome; staleSession?: boolean }> {
+  const { target, where, options } = attempt;
+  const pool = options.pool;
+  const key = pool ? poolKey(attempt) : '';
+  let session: PooledSession | null = null;
+  let reused = false;
+  if (pool) {
+    const acquired = await pool.acquire(key, Math.max(0, attempt.deadlineAt - Date.now()), fresh);
+    if (acquired === 'timeout') return { outcome: temporary(LOCAL_ERROR, `no free connection to next hop ${where} in time`) };
+    if (acquired !== 'open') {
+      session = acquired;
+      reused = true;
+    }
+  }
+  const connection = session?.connection ?? openConnection(attempt);
   const internals = connection as unknown as SmtpConnectionInternals;
   if (!hasExpectedInternals(internals)) {
-    return temporary(LOCAL_ERROR, 'relay client is incompatible with the installed nodemailer');
+    pool?.release(key, null, false);
+    closeConnection(connection, false);
+    return { outcome: temporary(LOCAL_ERROR, 'relay client is incompatible with the installed nodemailer') };
   }
 
   // Every step races the connection's own failure ('error', or an 'end' nobody expected) and
   // the overall deadline, so no path waits for a callback that will never come.
   let deadlineTimer: NodeJS.Timeout | undefined;
+  let onError: (error: Error) => void = () => undefined;
+  let onEnd: () => void = () => undefined;
   const failure = new Promise<never>((_, reject) => {
-    connection.on('error', reject);
+    onError = reject;
     // nodemailer closes (emitting 'end') just before it hands a 421 or a refusal to the send
     // callback: give that callback the chance to settle first
-    connection.once('end', () => setImmediate(() => reject(new RelayConnectionEnded())));
-    deadlineTimer = setTimeout(
-      () => reject(new RelayDeadlineExceeded()),
-      options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
-    );
+    onEnd = () => setImmediate(() => reject(new RelayConnectionEnded()));
+    connection.on('error', onError);
+    connection.once('end', onEnd);
+    deadlineTimer = setTimeout(() => reject(new RelayDeadlineExceeded()), Math.max(0, attempt.deadlineAt - Date.now()));
   });
   failure.catch(() => undefined);
   const step = <T>(work: Promise<T>): Promise<T> => Promise.race([work, failure]);
 
-  let quitPolitely = false;
-  try {
-    await step(new Promise<void>((done, fail) => connection.connect((error) => (error ? fail(error) : done()))));
-    if (target.requireTls && !connection.secure) {
-      throw new RelayTlsMissing(); // unreachable with requireTLS set, kept as a guard
+  const sendCommand = internals._sendCommand;
+  let cleanSession = false; // the next hop is between transactions: RSET and reuse, or QUIT
+  let dataStarted = false;
+  let outcome: RelayOutcome;
+  const transact = async (): Promise<RelayOutcome> => {
+    if (!session) {
+      await step(new Promise<void>((done, fail) => connection.connect((error) => (error ? fail(error) : done()))));
+      if (target.requireTls && !connection.secure) {
+        throw new RelayTlsMissing(); // unreachable with requireTLS set, kept as a guard
+      }
+      if (target.auth) {
+        const { user, pass } = target.auth;
+        await step(new Promise<void>((done, fail) => connection.login({ user, pass }, (error) => (error ? fail(error) : done()))));
+      }
+      session = { key, connection, extensions: new Set(internals._supportedExtensions), messages: 0 };
     }
-    if (target.auth) {
-      const { user, pass } = target.auth;
-      await step(new Promise<void>((done, fail) => connection.login({ user, pass }, (error) => (error ? fail(error) : done()))));
-    }
-    const extensions = new Set(internals._supportedExtensions);
-    const refusal = refusalForMissingExtension(envelope, message, extensions, where);
+    const extensions = session.extensions;
+    const refusal = refusalForMissingExtension(envelope, extensions, where);
     if (refusal) {
-      quitPolitely = true;
+      cleanSession = true;
       return refusal;
+    }
+    // RFC 6409 section 8.4: 8-bit content for a next hop without 8BITMIME (or UTF-8 header
+    // fields for one without SMTPUTF8) is converted to 7-bit MIME; refused only if it cannot be
+    let payload = message;
+    let converted = false;
+    const eightBitHeader = hasEightBitByte(headerSection(message));
+    if (hasEightBitByte(message) && (!extensions.has('8BITMIME') || (eightBitHeader && !extensions.has('SMTPUTF8')))) {
+      const conversion = convertTo7Bit(message);
+      if (conversion.kind === 'impossible') {
+        cleanSession = true;
+        const code = envelope.smtputf8 && eightBitHeader && !extensions.has('SMTPUTF8') ? UTF8_HEADER_REFUSED : EIGHT_BIT_REFUSED;
+        return { kind: 'permanent', ...code, text: `next hop ${where} does not accept 8-bit content and it cannot be converted: ${conversion.reason}` };
+      }
+      if (conversion.kind === 'converted') {
+        payload = conversion.message;
+        converted = true;
+      }
     }
     rewriteEnvelopeCommands(internals, envelope, extensions);
     const info = await step(
@@ -184,34 +273,69 @@ export async function relayMessage(
           {
             from: envelope.mailFrom,
             to: envelope.recipients.map((recipient) => recipient.address),
-            size: message.length, // RFC 1870: SIZE=, so an oversized message is refused before DATA
-            use8BitMime: envelope.bodyType === '8BITMIME',
+            size: payload.length, // RFC 1870: SIZE=, so an oversized message is refused before DATA
+            use8BitMime: envelope.bodyType === '8BITMIME' && !converted,
             dsn: envelope.dsn && { ret: envelope.dsn.ret, envid: envelope.dsn.envid },
           },
-          messageGatedOnRecipients(message, internals),
+          messageGatedOnRecipients(payload, internals, () => (dataStarted = true)),
           (error, sent) => (error ? fail(error) : done(sent)),
         ),
       ),
     );
-    quitPolitely = true;
+    cleanSession = true;
     const perRecipient = recipientResults(envelope, info.rejectedErrors ?? [], where);
     const refused = perRecipient.filter((result) => result.status !== 'accepted').length;
     return {
       kind: 'accepted',
       id: queueIdFromReply(info.response) ?? connection.id,
-      detail: `relayed to ${where}: ${singleLine(info.response)}` + (refused ? ` (${refused} recipient(s) refused)` : ''),
+      detail:
+        `relayed to ${where}: ${singleLine(info.response)}` +
+        (refused ? ` (${refused} recipient(s) refused)` : '') +
+        (converted ? ' (converted to 7-bit MIME)' : ''),
       perRecipient,
       nextHopExtensions: [...extensions],
     };
+  };
+  try {
+    outcome = await transact();
   } catch (error) {
     const clientError = error as SmtpClientError;
-    // replies to MAIL, RCPT or the message leave the next hop ready for QUIT; anything else
-    // (a dropped connection, a timeout, an abandoned DATA) is torn down
-    quitPolitely = typeof clientError.responseCode === 'number' && (clientError.code === 'EENVELOPE' || clientError.code === 'EMESSAGE');
-    return outcomeForError(clientError, envelope, connection, where);
+    // replies to MAIL, RCPT or the message leave the next hop ready for the next command;
+    // anything else (a dropped connection, a timeout, an abandoned DATA) is torn down
+    cleanSession = typeof clientError.responseCode === 'number' && (clientError.code === 'EENVELOPE' || clientError.code === 'EMESSAGE');
+    outcome = outcomeForError(clientError, envelope, connection, where);
+    const connectionLost = typeof clientError.responseCode !== 'number' && (error instanceof RelayConnectionEnded || clientError.code === 'ECONNECTION' || clientError.code === 'ESOCKET');
+    if (reused && !dataStarted && connectionLost) {
+      internals._sendCommand = sendCommand;
+      clearTimeout(deadlineTimer);
+      detach();
+      pool?.release(key, null, false);
+      closeConnection(connection, false);
+      return { outcome, staleSession: true };
+    }
   } finally {
-    clearTimeout(deadlineTimer);
-    closeConnection(connection, quitPolitely);
+    internals._sendCommand = sendCommand;
+  }
+  // the session: back to the pool after RSET (RFC 5321 section 4.1.1.5), or closed
+  let keep = false;
+  if (pool && cleanSession && session && isUsable(connection)) {
+    session.messages++;
+    try {
+      await step(new Promise<void>((done, fail) => connection.reset((error) => (error ? fail(error) : done()))));
+      keep = true;
+    } catch {
+      keep = false;
+    }
+  }
+  clearTimeout(deadlineTimer);
+  detach();
+  if (pool) pool.release(key, keep ? session : null, keep);
+  if (!keep) closeConnection(connection, cleanSession);
+  return { outcome };
+
+  function detach(): void {
+    connection.off('error', onError);
+    connection.off('end', onEnd);
   }
 }
 
@@ -292,12 +416,13 @@ export function encodeXtext(value: string): string {
  * once every RCPT reply is in. If any recipient was deferred it fails instead, so the final
  * dot is never sent and the next hop delivers nothing.
  */
-function messageGatedOnRecipients(message: Buffer, internals: SmtpConnectionInternals): Readable {
+function messageGatedOnRecipients(message: Buffer, internals: SmtpConnectionInternals, onStart: () => void): Readable {
   let started = false;
   return new Readable({
     read() {
       if (started) return;
       started = true;
+      onStart();
       const rejected = (internals._envelope && internals._envelope.rejectedErrors) || [];
       const deferred = rejected.find((error) => !isPermanentReply(error.responseCode));
       if (deferred) {
@@ -439,26 +564,16 @@ function recipientResults(envelope: Envelope, rejectedErrors: SmtpClientError[],
 }
 
 /**
- * Decides for the client: SMTPUTF8 (RFC 6531 section 3.2) and 8BITMIME (RFC 6152 section 3)
- * content must not go to a next hop that does not offer the extension; we do not downgrade.
+ * Decides for the client: an address with non-ASCII characters cannot go to a next hop that
+ * does not offer SMTPUTF8 (RFC 6531 section 3.2); no conversion can change an address. 8-bit
+ * content is converted instead (sevenBitConversion.ts).
  */
-function refusalForMissingExtension(
-  envelope: Envelope,
-  message: Buffer,
-  extensions: Set<string>,
-  where: string,
-): RelayOutcome | undefined {
+function refusalForMissingExtension(envelope: Envelope, extensions: Set<string>, where: string): RelayOutcome | undefined {
   if (!extensions.has('SMTPUTF8')) {
     const addresses = [envelope.mailFrom, ...envelope.recipients.map((recipient) => recipient.address)];
     if (addresses.some((address) => /[^\x00-\x7f]/.test(address))) {
       return { kind: 'permanent', ...NON_ASCII_ADDRESS, text: `next hop ${where} does not accept non-ASCII addresses (no SMTPUTF8)` };
     }
-    if (envelope.smtputf8 && hasEightBitByte(headerSection(message))) {
-      return { kind: 'permanent', ...UTF8_HEADER_REFUSED, text: `next hop ${where} does not accept UTF-8 header fields (no SMTPUTF8)` };
-    }
-  }
-  if (envelope.bodyType === '8BITMIME' && !extensions.has('8BITMIME') && hasEightBitByte(message)) {
-    return { kind: 'permanent', ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content (no 8BITMIME)` };
   }
   return undefined;
 }
@@ -468,7 +583,7 @@ function temporary(enhanced: string, text: string): RelayOutcome {
 }
 
 function closeConnection(connection: SMTPConnection, quitPolitely: boolean): void {
-  if (connection.destroyed) return;
+  if (!isUsable(connection)) return;
   if (quitPolitely) {
     const fallback = setTimeout(() => connection.close(), QUIT_GRACE_MS);
     fallback.unref();
@@ -507,11 +622,6 @@ function isTlsFailure(code: string | undefined): boolean {
 function headerSection(message: Buffer): Buffer {
   const end = message.indexOf('\r\n\r\n');
   return end < 0 ? message : message.subarray(0, end);
-}
-
-function hasEightBitByte(bytes: Buffer): boolean {
-  for (const byte of bytes) if (byte >= 0x80) return true;
-  return false;
 }
 
 function singleLine(text: string): string {

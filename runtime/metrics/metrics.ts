@@ -117,7 +117,12 @@ export interface MetricsServer {
 }
 
 /** Serves `GET /metrics` (Prometheus text format) on `host:port`; everything else is 404. */
-export function startMetricsServer(address: { host: string; port: number }, metrics: MsaMetrics): Promise<MetricsServer> {
+export function startMetricsServer(
+  address: { host: string; port: number },
+  metrics: MsaMetrics,
+  /** The text to serve; default `metrics.registry.metrics()` (a cluster primary aggregates its workers'). */
+  collect: () => Promise<string> = () => metrics.registry.metrics(),
+): Promise<MetricsServer> {
   const server = http.createServer((request, response) => {
     const path = (request.url ?? "").split("?")[0];
     if (path !== "/metrics") {
@@ -128,7 +133,7 @@ export function startMetricsServer(address: { host: string; port: number }, metr
       response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }).end("method not allowed\n");
       return;
     }
-    metrics.registry.metrics().then(
+    collect().then(
       (text) => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(request.method === "HEAD" ? undefined : text),
       (error: Error) => response.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end(`metrics failed: ${error.message}\n`),
     );

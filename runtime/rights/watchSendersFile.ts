@@ -10,6 +10,8 @@ export interface WatchSendersOptions {
   readonly debounceMs?: number;
   /** Called instead of onChange when the new text has problems or cannot be read; the old table stays. */
   readonly onError?: (error: { problems: readonly SendersFileProblem[] } | { error: Error }) => void;
+  /** Whether the watch keeps the process alive (fs.watch's `persistent`); default true. */
+  readonly persistent?: boolean;
 }
 
 export interface SendersWatcher {
@@ -53,7 +55,7 @@ export function watchSendersFile(
     });
   };
 
-  const watcher = fs.watch(path.dirname(file), (_event, name) => {
+  const watcher = fs.watch(path.dirname(file), { persistent: options.persistent ?? true }, (_event, name) => {
     if (name !== null && name.toString() !== base) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(reload, debounceMs);

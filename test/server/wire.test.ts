@@ -116,7 +116,8 @@ describe("TLS and authentication requirements", () => {
     expect(replies[5]).toMatch(/^334 /);
     expect(replies[6]).toMatch(/^334 /);
     expect(codes(replies[7])).toBe("535 5.7.8");
-    expect(codes(replies[8])).toBe("535 5.7.8");
+    // the third failure of a session ends it (`throttle auth failures 3 per session`, the default)
+    expect(codes(replies[8])).toBe("421 4.7.0");
     await eventually(() => msa.logs.slice(before).filter((l) => l.event === "auth-failed").length === 3);
     const failed = msa.logs.slice(before).filter((l) => l.event === "auth-failed");
     expect(failed.map((l) => l.login)).toEqual(["alice", "bob", "nobody"]);

@@ -65,6 +65,12 @@ function check(expectation: Expectation, exchange: Exchange, message: DeliveredM
       const ok = last.code === expectation.code && (!expectation.enhanced || last.enhanced === expectation.enhanced);
       return ok ? null : formatReply(last).map((l) => l.replace(/^S: /, ""));
     }
+    case "wouldRefuse": {
+      const found = exchange.observations.some((o) => o.reply.code === expectation.code && (!expectation.enhanced || o.reply.enhanced === expectation.enhanced));
+      if (found) return null;
+      if (exchange.observations.length === 0) return ["no observe-only rule would have refused this step"];
+      return exchange.observations.map((o) => `would refuse ${o.reply.code} ${o.reply.enhanced} (${ruleLocation(o.origin)})`);
+    }
     case "envelope": {
       if (!message) return describeMessage(message);
       const sameTo = message.recipients.length === expectation.to.length
@@ -188,7 +194,7 @@ export function coverageOf(policy: string, graph: RuleGraph, policyText: string,
   const hits = new Map<number, Record<TraceStep["outcome"], number>>();
   for (const step of trace) {
     if (step.origin.line <= 0) continue;
-    const counts = hits.get(step.origin.line) ?? { pass: 0, refuse: 0, change: 0, skip: 0 };
+    const counts = hits.get(step.origin.line) ?? { pass: 0, refuse: 0, change: 0, skip: 0, observe: 0 };
     counts[step.outcome]++;
     hits.set(step.origin.line, counts);
   }
@@ -199,7 +205,7 @@ export function coverageOf(policy: string, graph: RuleGraph, policyText: string,
     node,
     source: (lines[origin.line - 1] ?? "").replace(/\s+#.*$/, "").trim(),
     exercised: hits.has(origin.line),
-    outcomes: hits.get(origin.line) ?? { pass: 0, refuse: 0, change: 0, skip: 0 },
+    outcomes: hits.get(origin.line) ?? { pass: 0, refuse: 0, change: 0, skip: 0, observe: 0 },
   }));
   const exercised = rules.filter((r) => r.exercised).length;
   return { policy, rules, exercised, total: rules.length, percent: rules.length === 0 ? 100 : Math.floor((exercised * 1000) / rules.length) / 10 };

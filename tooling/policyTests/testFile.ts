@@ -5,6 +5,7 @@
 //     EHLO client.example               # session lines, exactly as `msac simulate` reads them
 //     MAIL FROM:<x@example.com>
 //     expect 530 5.7.0                  # the reply to the command above
+//     expect would-refuse 550 5.7.1     # an `observe` rule would have refused the command above
 //     expect envelope from A to B C     # the message the last DATA delivered
 //     expect header Sender: a@b.test    # a field of that message (`*` matches anything)
 //     expect no header Bcc
@@ -14,6 +15,7 @@ import { isComment, readStep, type ScriptStep } from "../simulate/script.js";
 
 export type Expectation =
   | { kind: "reply"; line: number; text: string; code: number; enhanced?: string }
+  | { kind: "wouldRefuse"; line: number; text: string; code: number; enhanced?: string }
   | { kind: "envelope"; line: number; text: string; from: string; to: string[] }
   | { kind: "header"; line: number; text: string; name: string; value?: string; absent: boolean };
 
@@ -36,12 +38,15 @@ export interface TestFile {
 }
 
 const EXPECT_REPLY = /^expect\s+(\d{3})(?:\s+(\d\.\d{1,3}\.\d{1,3}))?$/;
+const EXPECT_WOULD_REFUSE = /^expect\s+would-refuse\s+(\d{3})(?:\s+(\d\.\d{1,3}\.\d{1,3}))?$/;
 const EXPECT_ENVELOPE = /^expect\s+envelope\s+from\s+(\S+)\s+to\s+(.+)$/;
 const EXPECT_HEADER = /^expect\s+(no\s+)?header\s+([^\s:]+)(?::\s*(.*))?$/;
 
 function parseExpectation(text: string, line: number): Expectation | string {
   let m = EXPECT_REPLY.exec(text);
   if (m) return { kind: "reply", line, text, code: Number(m[1]), ...(m[2] ? { enhanced: m[2] } : {}) };
+  m = EXPECT_WOULD_REFUSE.exec(text);
+  if (m) return { kind: "wouldRefuse", line, text, code: Number(m[1]), ...(m[2] ? { enhanced: m[2] } : {}) };
   m = EXPECT_ENVELOPE.exec(text);
   if (m) {
     const unbracket = (a: string) => a.replace(/^<(.*)>$/, "$1");
@@ -52,7 +57,7 @@ function parseExpectation(text: string, line: number): Expectation | string {
     if (m[1] && m[3] !== undefined) return "`expect no header` takes a field name only, as in `expect no header Bcc`";
     return { kind: "header", line, text, name: m[2]!, absent: !!m[1], ...(m[3] !== undefined ? { value: m[3].trim() } : {}) };
   }
-  return "unknown expectation; write `expect CODE [ENHANCED]`, `expect envelope from A to B`, `expect header Name: value` or `expect no header Name`";
+  return "unknown expectation; write `expect CODE [ENHANCED]`, `expect would-refuse CODE [ENHANCED]`, `expect envelope from A to B`, `expect header Name: value` or `expect no header Name`";
 }
 
 export function parseTestFile(file: string, text: string): TestFile {

@@ -39,6 +39,8 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     return relative.startsWith("..") || path.isAbsolute(relative) ? p : relative;
   };
   const written = (origin: RuleOrigin) => origin.line > 0;
+  /** `observe ` before a rule that only logs what it would refuse. */
+  const observed = (node: { observe?: true } | undefined) => (node?.observe ? "observe " : "");
   const sections: PrintedRule[][] = [];
   const section = (...rules: (PrintedRule | undefined)[]) => sections.push(rules.filter((r): r is PrintedRule => !!r));
   const rule = (text: string, origin: RuleOrigin | null): PrintedRule => ({ text, isDefault: origin ? !written(origin) : false });
@@ -60,24 +62,24 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   );
   section(
     graph.users ? rule(`auth users ${quote(shownPath(graph.users.path))}`, graph.users.origin) : absent("auth users", "nobody can authenticate"),
-    requireTls ? rule("require tls", requireTls.origin) : absent("require tls", "AUTH and MAIL are allowed before TLS"),
-    requireAuth ? rule("require auth", requireAuth.origin)
+    requireTls ? rule(`${observed(requireTls)}require tls`, requireTls.origin) : absent("require tls", "AUTH and MAIL are allowed before TLS"),
+    requireAuth ? rule(`${observed(requireAuth)}require auth`, requireAuth.origin)
       : options.allowUnauthenticated ? { text: "allow unauthenticated", isDefault: false }
         : absent("require auth", "mail is taken without authentication"),
   );
   const otherDomains = graph.localDomains.filter((d) => d !== graph.hostname && d !== qualify?.domain);
   section(
     qualify ? rule(`qualify domains ${[qualify.domain, ...otherDomains].join(" ")}`, qualify.origin) : absent("qualify domains", "unqualified addresses are refused"),
-    syntax ? rule("enforce address syntax", syntax.origin) : absent("enforce address syntax", "addresses are not checked beyond qualification"),
+    syntax ? rule(`${observed(syntax)}enforce address syntax`, syntax.origin) : absent("enforce address syntax", "addresses are not checked beyond qualification"),
     requireAuth?.kind === "RequireAuth" && requireAuth.postmaster ? rule("allow postmaster", requireAuth.postmaster.origin) : absent("allow postmaster", "postmaster too needs authentication"),
   );
   if (rights?.kind === "SubmissionRights") {
     const entries = Object.entries(rights.senders).map(([login, addresses]) => `  ${login}: ${addresses.join(", ")}`);
-    section(rule(["senders {", ...entries, "}"].join("\n"), rights.origin));
+    section(rule([`${observed(rights)}senders {`, ...entries, "}"].join("\n"), rights.origin));
   } else section(absent("senders", "submission rights are not checked"));
   section(
-    size?.kind === "LimitSize" ? rule(`limit size ${formatSize(size.bytes)}`, size.origin) : absent("limit size", "no size limit"),
-    recipients?.kind === "LimitRecipients" ? rule(`limit recipients ${recipients.max}`, recipients.origin) : absent("limit recipients", "no recipient limit"),
+    size?.kind === "LimitSize" ? rule(`${observed(size)}limit size ${formatSize(size.bytes)}`, size.origin) : absent("limit size", "no size limit"),
+    recipients?.kind === "LimitRecipients" ? rule(`${observed(recipients)}limit recipients ${recipients.max}`, recipients.origin) : absent("limit recipients", "no recipient limit"),
   );
   const adds = message.flatMap((n) => (n.kind === "AddHeader" ? [rule(`add ${n.field}`, n.origin)] : []));
   section(...(adds.length > 0 ? adds : [absent("add", "messages are passed on without completion")]));

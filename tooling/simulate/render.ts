@@ -6,7 +6,7 @@ import { ruleLocation } from "../../compiler/graph.js";
 import type { TraceStep } from "../../runtime/decision/verdict.js";
 import type { Simulation, SimReply } from "./session.js";
 
-/** none: replies only; decisions: the steps that refused or changed something; all: every rule consulted. */
+/** none: replies only; decisions: the steps that refused, observed or changed something; all: every rule consulted. */
 export type TraceLevel = "none" | "decisions" | "all";
 
 export function formatTraceStep(step: TraceStep): string {
@@ -18,7 +18,7 @@ export function formatTraceStep(step: TraceStep): string {
 export function shownSteps(trace: readonly TraceStep[], level: TraceLevel): TraceStep[] {
   if (level === "none") return [];
   if (level === "all") return [...trace];
-  return trace.filter((s) => s.outcome === "refuse" || s.outcome === "change");
+  return trace.filter((s) => s.outcome === "refuse" || s.outcome === "change" || s.outcome === "observe");
 }
 
 export function formatReply(reply: SimReply): string[] {

@@ -8,11 +8,13 @@ import { Readable } from "node:stream";
 import type { ListenMode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
 import { parseUsersFile } from "../../compiler/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
+import { aliasesOf, expandEnvelopeRecipients } from "../../runtime/aliases/aliasRecipients.js";
 import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";
 import type { MessagePlan } from "../../runtime/decision/messageStage.js";
 import { Replies, type Reply } from "../../runtime/decision/replies.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
-import type { Decision, TraceStep } from "../../runtime/decision/verdict.js";
+import { prepareTables, type DecisionTables } from "../../runtime/decision/tables.js";
+import type { Decision, Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { parseHeaderSection, type HeaderField } from "../../runtime/message/headerSection.js";
 import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
 import { readMessageData } from "../../runtime/message/readMessageData.js";
@@ -42,6 +44,8 @@ export interface Exchange {
   trace: TraceStep[];
   /** The rule that refused, when the policy refused. */
   refusedBy?: RuleOrigin;
+  /** What observe-only rules would have refused at this step (logged as would-reject by the server). */
+  observations: Observation[];
   delivered?: DeliveredMessage;
 }
 
@@ -52,6 +56,8 @@ export interface SimulationOptions {
   /** The clock and id source for the message stage (Date, Message-ID, Received). */
   now?: () => Date;
   messageId?: (n: number) => string;
+  /** Tables from files (`senders "FILE"`); read from the policy's files when absent. */
+  tables?: DecisionTables;
 }
 
 export interface Simulation {
@@ -90,14 +96,17 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
   const logins = knownLogins(graph);
   const now = options.now ?? (() => new Date());
   const messageId = options.messageId ?? ((n: number) => `<simulated.${n}@${graph.hostname}>`);
+  const tables = options.tables ?? prepareTables(graph, (p) => fs.readFileSync(p, "utf8")).tables;
   let messages = 0;
   let quit = false;
   let afterQuit = false;
   const exchanges: Exchange[] = [];
 
+  let currentExchange: Exchange | undefined;
   const run = <T>(event: SmtpEvent): Decision<T> => {
-    const decision = decide(graph, state, event) as Decision<T>;
+    const decision = decide(graph, state, event, tables) as Decision<T>;
     state = decision.state;
+    currentExchange?.observations.push(...(decision.observations ?? []));
     return decision;
   };
 
@@ -106,8 +115,9 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
       afterQuit = true;
       break;
     }
-    const exchange: Exchange = { step, replies: [], trace: [] };
+    const exchange: Exchange = { step, replies: [], trace: [], observations: [] };
     exchanges.push(exchange);
+    currentExchange = exchange;
     const refusal = (decision: Decision<unknown>): boolean => {
       exchange.trace.push(...decision.trace);
       if (decision.verdict.kind !== "refuse") return false;
@@ -180,7 +190,23 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         const bytes = applyHeaderEdits(data.bytes, plan.header, plan.edits);
         const parsed = parseHeaderSection(bytes);
         const seen = new Set<string>();
-        const recipients = transaction.recipients.map((r) => r.address).filter((a) => !seen.has(a.toLowerCase()) && !!seen.add(a.toLowerCase()));
+        let recipients = transaction.recipients.map((r) => r.address).filter((a) => !seen.has(a.toLowerCase()) && !!seen.add(a.toLowerCase()));
+        const aliases = aliasesOf(graph);
+        if (aliases && graph.aliases) {
+          // As the server does before delivery: recipients expanded through the aliases file.
+          const expanded = expandEnvelopeRecipients(aliases.table, recipients.map((address) => ({ address })), graph.localDomains);
+          for (const e of expanded.expansions) {
+            exchange.trace.push({ node: "Aliases", origin: graph.aliases.origin, outcome: "change", detail: `${e.recipient} -> ${e.expandedTo.join(", ") || "(nowhere)"}` });
+          }
+          if (expanded.recipients.length === 0) {
+            exchange.trace.push({ node: "Aliases", origin: graph.aliases.origin, outcome: "refuse", detail: "no recipient left after alias expansion" });
+            exchange.replies.push(reply(Replies.aliasLoop));
+            exchange.refusedBy = graph.aliases.origin;
+            state = { ...state, transaction: null };
+            break;
+          }
+          recipients = expanded.recipients.map((r) => r.address);
+        }
         exchange.delivered = { mailFrom: transaction.mailFrom, recipients, bytes, fields: parsed.ok ? parsed.header.fields : [] };
         // Delivery itself is not simulated; the trace still names the rule that would take the message.
         exchange.trace.push({ node: graph.deliver.kind, origin: graph.deliver.origin, outcome: "pass", detail: "simulated: nothing stored or relayed" });

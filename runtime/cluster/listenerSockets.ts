@@ -1,0 +1,76 @@
+// The listening sockets of a policy's `listen` lines, kept apart from the SubmissionServer that
+// serves them, so a reload can hand new connections to a server built on the new graph while the
+// old one finishes its sessions, and so cluster workers share them (node:cluster). A `proxy`
+// listener reads the PROXY header (v1 or v2) before anything else sees the socket.
+import net from "node:net";
+import type { Logger } from "pino";
+import type { Listener } from "../../compiler/graph.js";
+import { acceptWithProxyProtocol, smtpSocketOptions } from "../proxy/proxyProtocol.js";
+
+/** The client as the PROXY header names it (null on a listener without `proxy`). */
+export type ProxiedPeer = { remoteAddress: string; remotePort: number } | null;
+
+/** Takes an accepted socket of listener `index`. */
+export type SocketHandler = (index: number, socket: net.Socket, proxied: ProxiedPeer) => void;
+
+export interface ListenerSocketsOptions {
+  /** Replaces the listeners' ports, in order (tests bind 0). */
+  portOverride?: number[];
+  log: Logger;
+}
+
+export class ListenerSockets {
+  private readonly servers: net.Server[] = [];
+  private readonly bound: number[] = [];
+
+  constructor(
+    readonly listeners: readonly Listener[],
+    private readonly onSocket: SocketHandler,
+    private readonly options: ListenerSocketsOptions,
+  ) {}
+
+  /** The ports actually bound, in listener order. */
+  get ports(): number[] {
+    return [...this.bound];
+  }
+
+  async bind(): Promise<void> {
+    for (const [index, listener] of this.listeners.entries()) {
+      // pauseOnConnect: nothing is read before the PROXY header reader or smtp-server attaches
+      const server = net.createServer({ pauseOnConnect: !!listener.proxy });
+      if (listener.proxy) {
+        acceptWithProxyProtocol(server, (socket, header) => this.onSocket(index, socket, smtpSocketOptions(header, socket)), {
+          onRefused: (error, peer) =>
+            this.options.log.warn({ event: "proxy-refused", client: peer.address, port: listener.port, err: error.message }, "PROXY header refused"),
+        });
+      } else {
+        server.on("connection", (socket: net.Socket) => this.onSocket(index, socket, null));
+      }
+      server.on("error", (error: Error) => this.options.log.error({ event: "listener-error", err: error.message }, "listener error"));
+      const port = this.options.portOverride?.[index] ?? listener.port;
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, listener.host ?? undefined, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      this.servers.push(server);
+      this.bound.push((server.address() as net.AddressInfo).port);
+    }
+  }
+
+  /**
+   * Stops accepting; connections already handed over are not touched (their server drains them).
+   * Does not wait for them: net.Server's close callback would wait for every accepted socket.
+   */
+  close(): void {
+    for (const server of this.servers) server.close();
+  }
+}
+
+/** Whether two graphs listen the same way (a reload cannot move listeners; that needs a restart). */
+export function sameListeners(a: readonly Listener[], b: readonly Listener[]): boolean {
+  const key = (l: Listener) => `${l.host ?? "*"}:${l.port}:${l.mode}:${l.proxy ? "proxy" : ""}`;
+  return a.length === b.length && a.every((l, i) => key(l) === key(b[i]!));
+}

@@ -1,0 +1,89 @@
+// Lookup tables the decision core needs besides the graph: submission rights and recipient
+// limits compiled once per graph node (WeakMap caches keyed by the node, never per transaction),
+// and senders tables read from `senders "FILE"`. Files are read by the caller (the server loads
+// and watches them, `msac simulate` and `msac test` read them once) and handed to `decide` as
+// data, so `decide` stays a pure function of (graph, state, event, tables).
+import type { RecipientsToNode, RuleGraph, SubmissionRightsNode } from "../../compiler/graph.js";
+import { compileRecipientRules, type CompiledRecipientRules } from "../rights/recipientRules.js";
+import { compileSenderGrants, sendersFromFile, type SenderGrantTable, type SendersFileProblem } from "../rights/senderGrants.js";
+
+export interface DecisionTables {
+  /** `senders "FILE"`: the table currently loaded from each file, by the file's path. */
+  readonly sendersFiles?: ReadonlyMap<string, SenderGrantTable>;
+}
+
+const inlineSenders = new WeakMap<SubmissionRightsNode, SenderGrantTable>();
+const recipientLimits = new WeakMap<RecipientsToNode, CompiledRecipientRules>();
+
+/** The grants a SubmissionRights node decides with: its file's table when loaded, else its inline block. */
+export function senderTableOf(node: SubmissionRightsNode, tables?: DecisionTables): SenderGrantTable {
+  const fromFile = node.file !== undefined ? tables?.sendersFiles?.get(node.file) : undefined;
+  if (fromFile) return fromFile;
+  let table = inlineSenders.get(node);
+  if (!table) {
+    table = compileSenderGrants(Object.entries(node.senders).map(([login, grants]) => ({ login, grants })));
+    inlineSenders.set(node, table);
+  }
+  return table;
+}
+
+/**
+ * `limit recipients to LIST [for LOGINS]` as first-match rules: the listed targets are allowed,
+ * every other recipient refused, both only for the node's logins (everyone when null).
+ */
+export function recipientRulesOf(node: RecipientsToNode): CompiledRecipientRules {
+  let compiled = recipientLimits.get(node);
+  if (!compiled) {
+    const logins = node.logins ? { logins: node.logins } : {};
+    compiled = compileRecipientRules([
+      { action: "allow", match: { list: node.targets }, ...logins },
+      { action: "refuse", match: { all: true }, ...logins },
+    ]);
+    recipientLimits.set(node, compiled);
+  }
+  return compiled;
+}
+
+/** Every senders file the graph names (the mail and message stages may both hold the node). */
+export function sendersFilesOf(graph: RuleGraph): string[] {
+  const files = new Set<string>();
+  for (const node of [...graph.stages.mail, ...graph.stages.message]) {
+    if (node.kind === "SubmissionRights" && node.file !== undefined) files.add(node.file);
+  }
+  return [...files];
+}
+
+export interface PreparedTables {
+  tables: DecisionTables;
+  /** Files that could not be read or have problems: their table is not loaded (the inline block, if any, decides). */
+  problems: { file: string; problems: readonly SendersFileProblem[] | string }[];
+}
+
+/** Reads and compiles the senders files of `graph` with `readFile` (which may throw). */
+export function prepareTables(graph: RuleGraph, readFile: (path: string) => string): PreparedTables {
+  const sendersFiles = new Map<string, SenderGrantTable>();
+  const problems: PreparedTables["problems"] = [];
+  for (const file of sendersFilesOf(graph)) {
+    let text: string;
+    try {
+      text = readFile(file);
+    } catch (error) {
+      problems.push({ file, problems: (error as Error).message });
+      continue;
+    }
+    const parsed = sendersFromFile(text);
+    if (parsed.problems.length > 0) {
+      problems.push({ file, problems: parsed.problems });
+      continue;
+    }
+    sendersFiles.set(file, compileSenderGrants(parsed.entries));
+  }
+  return { tables: { sendersFiles }, problems };
+}
+
+/** The same tables with one file's table replaced (a reload). */
+export function withSendersFile(tables: DecisionTables, file: string, table: SenderGrantTable): DecisionTables {
+  const sendersFiles = new Map(tables.sendersFiles ?? []);
+  sendersFiles.set(file, table);
+  return { ...tables, sendersFiles };
+}

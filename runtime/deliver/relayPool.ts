@@ -1,0 +1,177 @@
+// Connection reuse for the relay client: a few open SMTP sessions per next hop, handed to one
+// transaction at a time. Accounting only; relayClient.ts opens, uses, RSETs and closes them.
+//
+// - At most maxConnections sessions per next hop exist at once (open, in use or being opened);
+//   a transaction that finds none free waits for one, up to the time it has left.
+// - A session goes back to the pool only after a clean transaction and RSET (RFC 5321 section
+//   4.1.1.5); it is closed with QUIT after idleTimeoutMs unused (well below the 5 min a server
+//   waits for a command, RFC 5321 section 4.5.3.2.7) or after maxMessagesPerConnection.
+// - A session the next hop closed while idle is forgotten, never handed out.
+
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+
+export interface RelayPoolOptions {
+  /** sessions per next hop; default 5 */
+  maxConnections?: number;
+  /** transactions per session before it is closed; default 100 */
+  maxMessagesPerConnection?: number;
+  /** an unused session is closed after this long; default 10 s */
+  idleTimeoutMs?: number;
+}
+
+export const DEFAULT_POOL_CONNECTIONS = 5;
+export const DEFAULT_POOL_MESSAGES_PER_CONNECTION = 100;
+export const DEFAULT_POOL_IDLE_TIMEOUT_MS = 10_000;
+
+/** An open session with a next hop, as the pool keeps it. */
+export interface PooledSession {
+  readonly key: string;
+  readonly connection: SMTPConnection;
+  /** EHLO keywords (upper case) the next hop offered on this session */
+  readonly extensions: Set<string>;
+  /** transactions completed on this session */
+  messages: number;
+}
+
+interface Hop {
+  /** sessions that exist or are being opened */
+  slots: number;
+  idle: { session: PooledSession; timer: NodeJS.Timeout; onEnd: () => void }[];
+  waiters: (() => void)[];
+}
+
+/** `timeout`: no session became free in time; `open`: a slot is reserved, the caller opens a session. */
+export type Acquired = PooledSession | 'open' | 'timeout';
+
+export class RelayPool {
+  readonly maxConnections: number;
+  readonly maxMessagesPerConnection: number;
+  readonly idleTimeoutMs: number;
+  private readonly hops = new Map<string, Hop>();
+  private closed = false;
+
+  constructor(options: RelayPoolOptions = {}) {
+    this.maxConnections = Math.max(1, options.maxConnections ?? DEFAULT_POOL_CONNECTIONS);
+    this.maxMessagesPerConnection = Math.max(1, options.maxMessagesPerConnection ?? DEFAULT_POOL_MESSAGES_PER_CONNECTION);
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_POOL_IDLE_TIMEOUT_MS;
+  }
+
+  /**
+   * An idle session of the next hop `key`, or a reserved slot to open one in (`open`), waiting
+   * up to `waitMs` for either. With `fresh`, an idle session is closed and its slot reused.
+   */
+  async acquire(key: string, waitMs: number, fresh = false): Promise<Acquired> {
+    const hop = this.hop(key);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const idle = hop.idle.pop();
+      if (idle) {
+        clearTimeout(idle.timer);
+        idle.session.connection.off('end', idle.onEnd);
+        if (!fresh && isUsable(idle.session.connection)) return idle.session;
+        quit(idle.session.connection);
+        return 'open'; // its slot passes to the caller
+      }
+      if (hop.slots < this.maxConnections && !this.closed) {
+        hop.slots++;
+        return 'open';
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closed) return 'timeout';
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(() => {
+          hop.waiters = hop.waiters.filter((w) => w !== done);
+          wake();
+        }, left);
+        const done = (): void => {
+          clearTimeout(timer);
+          wake();
+        };
+        hop.waiters.push(done);
+      });
+    }
+  }
+
+  /**
+   * Gives a session back after a transaction: kept (`reusable`, the caller sent RSET and it was
+   * answered) unless it reached maxMessagesPerConnection; otherwise its slot is freed (the
+   * caller closes the connection). Also frees a slot whose session could not be opened (null).
+   */
+  release(key: string, session: PooledSession | null, reusable: boolean): void {
+    const hop = this.hop(key);
+    if (session && reusable && !this.closed && session.messages < this.maxMessagesPerConnection && isUsable(session.connection)) {
+      const entry = {
+        session,
+        timer: setTimeout(() => this.retire(hop, entry, true), this.idleTimeoutMs),
+        onEnd: () => this.retire(hop, entry, false),
+      };
+      entry.timer.unref();
+      session.connection.once('end', entry.onEnd);
+      hop.idle.push(entry);
+      hop.waiters.shift()?.();
+      return;
+    }
+    if (session && reusable) quit(session.connection);
+    hop.slots--;
+    hop.waiters.shift()?.();
+  }
+
+  /** Closes every idle session (QUIT); sessions in use close when their transaction ends. */
+  close(): void {
+    this.closed = true;
+    for (const hop of this.hops.values()) {
+      for (const entry of hop.idle.splice(0)) {
+        clearTimeout(entry.timer);
+        entry.session.connection.off('end', entry.onEnd);
+        quit(entry.session.connection);
+        hop.slots--;
+      }
+      for (const wake of hop.waiters.splice(0)) wake();
+    }
+  }
+
+  /** Sessions of a next hop that exist right now (tests, metrics). */
+  size(key: string): { open: number; idle: number } {
+    const hop = this.hops.get(key);
+    return { open: hop?.slots ?? 0, idle: hop?.idle.length ?? 0 };
+  }
+
+  private retire(hop: Hop, entry: Hop['idle'][number], sendQuit: boolean): void {
+    const index = hop.idle.indexOf(entry);
+    if (index < 0) return;
+    hop.idle.splice(index, 1);
+    clearTimeout(entry.timer);
+    entry.session.connection.off('end', entry.onEnd);
+    if (sendQuit) quit(entry.session.connection);
+    hop.slots--;
+    hop.waiters.shift()?.();
+  }
+
+  private hop(key: string): Hop {
+    let hop = this.hops.get(key);
+    if (!hop) {
+      hop = { slots: 0, idle: [], waiters: [] };
+      this.hops.set(key, hop);
+    }
+    return hop;
+  }
+}
+
+interface ConnectionState {
+  _destroyed?: boolean;
+  _closing?: boolean;
+}
+
+/** nodemailer keeps these two flags; a session that has either is of no more use. */
+export function isUsable(connection: SMTPConnection): boolean {
+  const state = connection as unknown as ConnectionState;
+  return state._destroyed !== true && state._closing !== true;
+}
+
+function quit(connection: SMTPConnection): void {
+  if (!isUsable(connection)) return;
+  const fallback = setTimeout(() => connection.close(), 5_000);
+  fallback.unref();
+  connection.once('end', () => clearTimeout(fallback));
+  connection.quit();
+}

@@ -1,0 +1,49 @@
+// The next hop as the policy describes it (graph RelayOptions) turned into what the relay client
+// needs, with the AUTH credentials read from their file once, at start. A missing or malformed
+// file is a startup error that names the file and never shows what is in it.
+
+import { readFileSync } from 'node:fs';
+import type { RelayOptions as GraphRelayOptions } from '../../compiler/graph.js';
+import type { RelayTarget } from './relayClient.js';
+
+/** The deliver rule's relay settings are unusable: `msac serve` reports it and does not start. */
+export class RelayConfigurationError extends Error {
+  override name = 'RelayConfigurationError';
+}
+
+/** A graph without relay options (written before they existed) means: opportunistic TLS, no AUTH. */
+const UNSET: GraphRelayOptions = { requireTls: false, verifyCertificate: false, credentials: null };
+
+/**
+ * `relay URL [require tls] [verify certificate] [auth "FILE"]` as a RelayTarget. Throws
+ * RelayConfigurationError when the credentials file cannot be read or is not one `USER:PASSWORD` line.
+ */
+export function relayTargetFromGraph(url: string, relay: GraphRelayOptions | undefined, extra: Partial<RelayTarget> = {}): RelayTarget {
+  const options = relay ?? UNSET;
+  const target: RelayTarget = { url, requireTls: options.requireTls };
+  // the compiler says whether to verify; a graph without the field leaves the client's default
+  if (relay) target.verifyCertificate = options.verifyCertificate;
+  if (options.credentials) target.auth = readRelayCredentials(options.credentials);
+  return { ...target, ...extra };
+}
+
+/** RFC 4954 AUTH credentials for the next hop: a file with one `USER:PASSWORD` line (the password may contain `:`). */
+export function readRelayCredentials(path: string): { user: string; pass: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? (error as Error).message;
+    throw new RelayConfigurationError(`cannot read the relay credentials file ${path} (${code})`);
+  }
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const line = lines[0] ?? '';
+  const colon = line.indexOf(':');
+  const user = colon > 0 ? line.slice(0, colon).trim() : '';
+  const pass = colon > 0 ? line.slice(colon + 1) : '';
+  if (lines.length !== 1 || user === '' || pass === '') {
+    // the content is a secret: say what is wrong with its shape, never what it holds
+    throw new RelayConfigurationError(`the relay credentials file ${path} must hold exactly one USER:PASSWORD line`);
+  }
+  return { user, pass };
+}

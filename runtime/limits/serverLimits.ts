@@ -1,0 +1,304 @@
+// The limits of one running server, built from the graph's `limits`: session slots, rate rules,
+// AUTH throttling and the per-session error cap, each turned into a Reply plus the rule behind it
+// (or null) so that the smtp-server hooks stay a few lines and log refusals in their one place.
+// Owns the counter store (memory or Redis) and closes it; never throws for a client's behaviour.
+import type { Logger } from "pino";
+import type { LimitsConfig, RateRuleNode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
+import { ruleLocation } from "../../compiler/graph.js";
+import type { Reply } from "../decision/replies.js";
+import type { SessionState } from "../decision/session.js";
+import { ConnectionLimiter } from "./connectionLimiter.js";
+import { MemoryCounterStore, type CounterStore, type NowSource } from "./counterStore.js";
+import { LoginThrottle } from "./loginThrottle.js";
+import { RateLimiter, type RateAmount, type RateRule, type RateSubject } from "./rateLimiter.js";
+import { RedisCounterStore } from "./redisCounterStore.js";
+
+/** RFC 3463 4.7.1: delivery not authorised, temporary: the client retries later, nothing is lost. */
+export const LimitReplies = {
+  rateLimited: { code: 451, enhanced: "4.7.1", text: "rate limit exceeded, try again later" },
+  storeUnavailable: { code: 451, enhanced: "4.7.1", text: "rate limits cannot be checked, try again later" },
+  // RFC 4954 section 6: 454 4.7.0 temporary authentication failure.
+  authBlocked: { code: 454, enhanced: "4.7.0", text: "too many failed logins, try again later" },
+  tooManyAuthFailures: { code: 421, enhanced: "4.7.0", text: "too many failed logins, closing connection" },
+  tooManyConnections: { code: 421, enhanced: "4.7.0", text: "too many connections, try again later" },
+  tooManyErrors: { code: 421, enhanced: "4.7.0", text: "too many errors, closing connection" },
+  // RFC 3463 4.4.2: bad connection (the client stopped talking).
+  dataTimeout: { code: 421, enhanced: "4.4.2", text: "timeout, closing connection" },
+} as const satisfies Record<string, Reply>;
+
+/** Error replies (4xx/5xx) a session may collect before it is dropped (Postfix: smtpd_hard_error_limit 20). */
+export const MAX_ERRORS_PER_SESSION = 20;
+/**
+ * The longest command line smtp-server reads before answering 421 and closing. RFC 5321 section
+ * 4.5.3.1.4 gives 512 octets to a bare command and lets extensions lengthen it; RFC 4954 section 4
+ * has AUTH lines up to 12288 octets, the longest any extension we offer needs.
+ */
+export const MAX_COMMAND_LINE_OCTETS = 12_288;
+
+/** A refusal: what to answer and which policy line decided (FILE:LINE in the log). */
+export interface LimitRefusal {
+  reply: Reply;
+  origin: RuleOrigin;
+  detail: string;
+}
+
+/** What the policy gets when it says nothing (docs/limits.md); also for graphs compiled before issue 6. */
+export function defaultLimits(file: string): LimitsConfig {
+  const origin = (builtin: string): RuleOrigin => ({ file, line: 0, span: { start: 0, end: 0 }, builtin });
+  return {
+    store: { kind: "memory" },
+    rates: [],
+    sessions: { max: 500, perIp: 20, origin: origin("limit sessions 500"), perIpOrigin: origin("limit sessions per ip 20") },
+    throttle: {
+      failuresPerSession: 3,
+      ip: { count: 5, windowMs: 600_000, blockMs: 900_000 },
+      login: { count: 10, windowMs: 3_600_000, blockMs: 3_600_000 },
+      delayBaseMs: 1_000,
+      delayMaxMs: 8_000,
+      origin: origin("throttle auth failures 5 per 10m per ip block 15m"),
+    },
+    timeouts: { commandMs: 300_000, dataMs: 600_000, origin: origin("timeout command 5m") },
+  };
+}
+
+export function limitsOf(graph: RuleGraph): LimitsConfig {
+  return (graph as Partial<RuleGraph>).limits ?? defaultLimits(graph.source.file);
+}
+
+export interface ServerLimitsOptions {
+  log: Logger;
+  clock?: NowSource;
+  /** Replaces the store the graph names (tests share one store between servers). */
+  store?: CounterStore;
+}
+
+/** What a session passes to the rate checks. */
+export interface RateContext {
+  sessionId: string;
+  state: SessionState;
+}
+
+export class ServerLimits {
+  readonly connections: ConnectionLimiter;
+  readonly store: CounterStore;
+  readonly throttle: LoginThrottle;
+  private readonly enforced: RateLimiter;
+  private readonly observed: RateLimiter[];
+  private readonly originOf = new Map<string, RuleOrigin>();
+  /** Sessions that `admit` let in: only those free a slot when they close. */
+  private readonly admitted = new Map<string, string>();
+  private readonly authFailures = new Map<string, number>();
+  private readonly errors = new Map<string, number>();
+  private readonly log: Logger;
+
+  constructor(readonly config: LimitsConfig, options: ServerLimitsOptions) {
+    this.log = options.log;
+    this.connections = new ConnectionLimiter({ maxSessions: config.sessions.max, maxSessionsPerIp: config.sessions.perIp });
+    this.store =
+      options.store ??
+      (config.store.kind === "redis"
+        ? new RedisCounterStore({ redis: config.store.url, logger: options.log, ...(options.clock ? { clock: options.clock } : {}) })
+        : new MemoryCounterStore(options.clock ? { clock: options.clock } : {}));
+    const rule = (node: RateRuleNode): RateRule => {
+      const id = ruleLocation(node.origin);
+      this.originOf.set(id, node.origin);
+      return { id, count: node.count, unit: node.unit, windowMs: node.windowMs, per: node.per };
+    };
+    this.enforced = new RateLimiter(config.rates.filter((r) => !r.observe).map(rule), this.store);
+    // Each observed rule on its own: one that would refuse must not keep the others from counting.
+    this.observed = config.rates.filter((r) => r.observe).map((r) => new RateLimiter([rule(r)], this.store));
+    const t = config.throttle;
+    this.throttle = new LoginThrottle(
+      { maxFailuresPerSession: t.failuresPerSession, delayBaseMs: t.delayBaseMs, delayMaxMs: t.delayMaxMs, ipFailures: t.ip, loginFailures: t.login },
+      this.store,
+    );
+  }
+
+  // ---- sessions ----
+
+  /** At connect, before the greeting: a slot, or the 421 to answer (then the connection closes). */
+  admit(sessionId: string, ip: string): LimitRefusal | null {
+    if (this.connections.open(ip)) {
+      this.admitted.set(sessionId, ip);
+      return null;
+    }
+    const { sessions } = this.config;
+    const total = this.connections.sessions >= sessions.max;
+    return {
+      reply: LimitReplies.tooManyConnections,
+      origin: total ? sessions.origin : sessions.perIpOrigin,
+      detail: total ? `${this.connections.sessions} sessions open` : `${this.connections.sessionsFrom(ip)} sessions open from this client`,
+    };
+  }
+
+  /** At close, for every session (admitted or not). */
+  release(sessionId: string): void {
+    const ip = this.admitted.get(sessionId);
+    if (ip !== undefined) this.connections.close(ip);
+    this.admitted.delete(sessionId);
+    this.authFailures.delete(sessionId);
+    this.errors.delete(sessionId);
+  }
+
+  /**
+   * Caps the session's error replies (`capErrors`); `logged` is told about the 421 that ends it.
+   * Call once per admitted session, in onConnect.
+   */
+  guard(connection: GuardedConnection, sessionId: string, logged: (refusal: LimitRefusal) => void): void {
+    capErrors(
+      connection,
+      () => {
+        const count = (this.errors.get(sessionId) ?? 0) + 1;
+        this.errors.set(sessionId, count);
+        return count >= MAX_ERRORS_PER_SESSION;
+      },
+      () => logged({ reply: LimitReplies.tooManyErrors, origin: this.builtin(`at most ${MAX_ERRORS_PER_SESSION} error replies per session`), detail: `${MAX_ERRORS_PER_SESSION} error replies` }),
+    );
+  }
+
+  /** The refusal when `timeout data` runs out. */
+  dataTimeout(): LimitRefusal {
+    return { reply: LimitReplies.dataTimeout, origin: this.config.timeouts.origin, detail: `DATA took longer than ${this.config.timeouts.dataMs} ms` };
+  }
+
+  /** A limit no policy line sets: named after the policy file with its built-in value. */
+  private builtin(what: string): RuleOrigin {
+    return { file: this.config.timeouts.origin.file, line: 0, span: { start: 0, end: 0 }, builtin: what };
+  }
+
+  // ---- rates ----
+
+  /** At MAIL: would one more message (of its declared SIZE) fit? Counts nothing. */
+  checkMail(context: RateContext, mailFrom: string, declaredSize: number | null): Promise<LimitRefusal | null> {
+    return this.rate("check", context, subjectOf(context.state, mailFrom), { messages: 1, recipients: 0, bytes: declaredSize ?? 0 });
+  }
+
+  /** At RCPT: would the recipients so far plus this one fit? Counts nothing. */
+  checkRcpt(context: RateContext): Promise<LimitRefusal | null> {
+    const t = context.state.transaction;
+    if (!t) return Promise.resolve(null);
+    return this.rate("check", context, subjectOf(context.state, t.mailFrom), { messages: 1, recipients: t.recipients.length + 1, bytes: t.declaredSize ?? 0 });
+  }
+
+  /** At the end of DATA, once the message is otherwise accepted: counts it (all rules or none). */
+  consume(context: RateContext, bytes: number): Promise<LimitRefusal | null> {
+    const t = context.state.transaction;
+    if (!t) return Promise.resolve(null);
+    const recipients = new Set(t.recipients.map((r) => r.address.toLowerCase())).size;
+    return this.rate("consume", context, subjectOf(context.state, t.mailFrom), { messages: 1, recipients, bytes });
+  }
+
+  private async rate(mode: "check" | "consume", context: RateContext, subject: RateSubject, amount: RateAmount): Promise<LimitRefusal | null> {
+    const verdict = await this.enforced[mode](subject, amount);
+    if (!verdict.allowed) {
+      return {
+        reply: verdict.storeUnavailable ? LimitReplies.storeUnavailable : LimitReplies.rateLimited,
+        origin: this.originOf.get(verdict.rule.id)!,
+        detail: `${verdict.rule.count} ${verdict.rule.unit} per ${verdict.rule.windowMs} ms per ${verdict.rule.per}; retry after ${verdict.retryAfterMs} ms`,
+      };
+    }
+    for (const limiter of this.observed) {
+      const seen = await limiter[mode](subject, amount);
+      if (seen.allowed) continue;
+      this.log.warn(
+        {
+          event: "would-reject",
+          session: context.sessionId,
+          client: context.state.clientAddress,
+          stage: mode === "consume" ? "message" : amount.recipients > 0 ? "rcpt" : "mail",
+          code: LimitReplies.rateLimited.code,
+          enhanced: LimitReplies.rateLimited.enhanced,
+          rule: seen.rule.id,
+          per: seen.rule.per,
+          retryAfterMs: seen.retryAfterMs,
+        },
+        `observe: ${LimitReplies.rateLimited.code} ${LimitReplies.rateLimited.enhanced} ${LimitReplies.rateLimited.text}`,
+      );
+    }
+    return null;
+  }
+
+  // ---- AUTH ----
+
+  /** Before the password is checked: 454 while the IP or the login is blocked. */
+  async beforeAuth(ip: string, login: string): Promise<LimitRefusal | null> {
+    const verdict = await this.throttle.beforeAttempt(ip, login);
+    if (verdict.allowed) return null;
+    return {
+      reply: LimitReplies.authBlocked,
+      origin: this.config.throttle.origin,
+      detail: verdict.storeUnavailable ? "limits store unavailable" : `${verdict.reason} blocked for ${verdict.retryAfterMs} ms more`,
+    };
+  }
+
+  /**
+   * After a failed AUTH: how long to wait before answering, and with what (535, or 421 and close
+   * once the session has used up its failures). The same store work whatever the login.
+   */
+  async authFailed(sessionId: string, ip: string, login: string): Promise<{ delayMs: number; drop: LimitRefusal | null; blocked: string[]; failures: number }> {
+    const failures = (this.authFailures.get(sessionId) ?? 0) + 1;
+    this.authFailures.set(sessionId, failures);
+    const verdict = await this.throttle.afterFailure(ip, login, failures);
+    const drop = verdict.dropSession
+      ? { reply: LimitReplies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` }
+      : null;
+    return { delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures };
+  }
+
+  async authSucceeded(ip: string, login: string): Promise<void> {
+    await this.throttle.afterSuccess(ip, login);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+function subjectOf(state: SessionState, mailFrom: string): RateSubject {
+  const at = mailFrom.lastIndexOf("@");
+  return {
+    ip: state.clientAddress,
+    ...(state.login !== null ? { user: state.login } : {}),
+    ...(at > 0 ? { senderDomain: mailFrom.slice(at + 1) } : {}),
+  };
+}
+
+/** The part of smtp-server's connection these guards touch. */
+export interface GuardedConnection {
+  send(code: number, data?: string | string[], context?: string | false): void;
+}
+
+/**
+ * Caps the error replies of one session: the reply that reaches the cap is replaced by
+ * `421 4.7.0 too many errors` (smtp-server closes the connection after any 421), as Postfix's
+ * hard error limit does. smtp-server's `send` is the one place every reply passes, so wrapping it
+ * counts unknown commands, syntax errors, refusals and failed logins alike.
+ */
+export function capErrors(connection: GuardedConnection, onError: () => boolean, onCapped: () => void): void {
+  const send = connection.send.bind(connection);
+  connection.send = (code, data, context) => {
+    if (code >= 400 && code !== 421 && onError()) {
+      onCapped();
+      const reply = LimitReplies.tooManyErrors;
+      return send(reply.code, `${reply.enhanced} ${reply.text}`, false);
+    }
+    return send(code, data, context);
+  };
+}
+
+/** Runs `expire` unless the returned stop function is called within `ms` (the DATA phase deadline). */
+export function deadline(ms: number, expire: () => void): () => void {
+  const timer = setTimeout(expire, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+/**
+ * smtp-server options for the limits it enforces itself: `timeout command` is its idle timeout
+ * (421 and close), and the command line cap (421 and close past it). The declared type leaves out
+ * `maxCommandLength`, which @types/smtp-server does not know.
+ */
+export function smtpServerLimitOptions(config: LimitsConfig): { socketTimeout: number } {
+  const options = { socketTimeout: config.timeouts.commandMs, maxCommandLength: MAX_COMMAND_LINE_OCTETS };
+  return options;
+}
