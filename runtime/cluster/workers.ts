@@ -20,6 +20,7 @@ export type ToWorker =
   | { msa: "stop" };
 /** Worker to primary. */
 export type ToPrimary =
+  | { msa: "hello" }
   | { msa: "ready"; ports: number[] }
   | { msa: "reloaded"; ok: boolean; reason?: string }
   | { msa: "metrics"; id: number; metrics: Metrics };
@@ -60,6 +61,8 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
       const worker = cluster.fork({ MSA_WORKER: String(index) });
       workers.add(worker);
       worker.on("message", (message: ToPrimary) => {
+        // the worker asks once its message listener exists (a message sent before it would be lost)
+        if (message.msa === "hello") worker.send({ msa: "graph", graph: graphJson } satisfies ToWorker);
         if (message.msa === "ready") resolve(worker);
         if (message.msa === "metrics") {
           const request = pending.get(message.id);
@@ -69,7 +72,6 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
           }
         }
       });
-      worker.once("online", () => worker.send({ msa: "graph", graph: graphJson } satisfies ToWorker));
       worker.once("exit", (code, signal) => {
         workers.delete(worker);
         reject(new Error(`worker ${index} exited (${signal ?? code}) before listening`));
@@ -154,6 +156,7 @@ export function receiveGraph(): Promise<RuleGraph> {
       else reject(new Error(loaded.message));
     };
     process.on("message", onMessage);
+    sendToPrimary({ msa: "hello" });
   });
 }
 

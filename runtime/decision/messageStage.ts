@@ -136,7 +136,11 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
           break;
         }
         const ownDomain = node.ownDomain ?? undefined;
-        const violations = headerSenderViolations(rewritten(h), state.login, senderTableOf(node, tables), ownDomain);
+        // Compared as qualified whatever the node order: `qualify headers` may come later in the stage.
+        const domain = qualifyDomainOf(graph);
+        const view = rewritten(h);
+        const qualified = domain === undefined ? view : { ...view, fields: view.fields.map((f) => ({ ...f, value: qualifyAddressHeader(f.value, domain) })) };
+        const violations = headerSenderViolations(qualified, state.login, senderTableOf(node, tables), ownDomain);
         if (violations.length === 0) {
           trace.push({ node: node.kind, origin: check.origin, outcome: "pass" });
           break;

@@ -81,7 +81,6 @@ const DEFERRED_WITHOUT_CODE = '4.0.0'; // a 4xx reply that carried no enhanced c
 const REFUSED_WITHOUT_CODE = '5.0.0'; // a 5xx reply that carried no enhanced code
 const MESSAGE_TOO_BIG = { code: 552, enhanced: '5.3.4' }; // RFC 1870 section 6.1, RFC 3463 X.3.4
 const NON_ASCII_ADDRESS = { code: 553, enhanced: '5.6.7' }; // RFC 6531 section 3.2, RFC 6533 X.6.7
-const UTF8_HEADER_REFUSED = { code: 554, enhanced: '5.6.9' }; // RFC 6531 section 3.2, RFC 6533 X.6.9
 const EIGHT_BIT_REFUSED = { code: 554, enhanced: '5.6.3' }; // RFC 6152 section 3, RFC 3463 X.6.3 conversion not supported
 const AUTH_REQUIRED_REPLY = 530; // RFC 4954 section 6: the next hop wants us to authenticate
 
@@ -258,8 +257,7 @@ async function relayOnce(
       const conversion = convertTo7Bit(message);
       if (conversion.kind === 'impossible') {
         cleanSession = true;
-        const code = envelope.smtputf8 && eightBitHeader && !extensions.has('SMTPUTF8') ? UTF8_HEADER_REFUSED : EIGHT_BIT_REFUSED;
-        return { kind: 'permanent', ...code, text: `next hop ${where} does not accept 8-bit content and it cannot be converted: ${conversion.reason}` };
+        return { kind: 'permanent', ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content and it cannot be converted: ${conversion.reason}` };
       }
       if (conversion.kind === 'converted') {
         payload = conversion.message;

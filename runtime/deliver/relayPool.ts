@@ -68,7 +68,10 @@ export class RelayPool {
       if (idle) {
         clearTimeout(idle.timer);
         idle.session.connection.off('end', idle.onEnd);
-        if (!fresh && isUsable(idle.session.connection)) return idle.session;
+        if (!fresh && isUsable(idle.session.connection)) {
+          socketOf(idle.session.connection)?.ref();
+          return idle.session;
+        }
         quit(idle.session.connection);
         return 'open'; // its slot passes to the caller
       }
@@ -106,6 +109,8 @@ export class RelayPool {
         onEnd: () => this.retire(hop, entry, false),
       };
       entry.timer.unref();
+      // an idle session does not keep the process alive (the server's listeners or the runner do)
+      socketOf(session.connection)?.unref();
       session.connection.once('end', entry.onEnd);
       hop.idle.push(entry);
       hop.waiters.shift()?.();
@@ -160,6 +165,12 @@ export class RelayPool {
 interface ConnectionState {
   _destroyed?: boolean;
   _closing?: boolean;
+  _socket?: { ref(): void; unref(): void };
+}
+
+function socketOf(connection: SMTPConnection): ConnectionState['_socket'] {
+  const socket = (connection as unknown as ConnectionState)._socket;
+  return socket && typeof socket.unref === 'function' ? socket : undefined;
 }
 
 /** nodemailer keeps these two flags; a session that has either is of no more use. */

@@ -235,7 +235,7 @@ function encodeHeaderField(field: HeaderField): Buffer {
     // unstructured text (Subject, Comments, X-...): RFC 2047 section 5 (1)
     encoded = libmime.encodeWords(value, 'Q', ENCODED_WORD_TEXT);
   }
-  const folded = libmime.foldLines(`${name}: ${encoded}`, LINE_LENGTH, true).replace(/\r?\n/g, '\r\n').replace(/\r\n$/, '');
+  const folded = libmime.foldLines(`${name}: ${encoded}`, LINE_LENGTH).replace(/\r?\n/g, '\r\n').replace(/\r\n$/, '');
   if (hasEightBitByte(Buffer.from(folded))) throw new ConversionImpossible(`header field ${field.name} cannot be made 7-bit`);
   return Buffer.from(folded, 'ascii');
 }

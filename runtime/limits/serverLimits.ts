@@ -2,6 +2,7 @@
 // AUTH throttling and the per-session error cap, each turned into a Reply plus the rule behind it
 // (or null) so that the smtp-server hooks stay a few lines and log refusals in their one place.
 // Owns the counter store (memory or Redis) and closes it; never throws for a client's behaviour.
+import path from "node:path";
 import type { Logger } from "pino";
 import type { LimitsConfig, RateRuleNode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
 import { ruleLocation } from "../../compiler/graph.js";
@@ -100,7 +101,9 @@ export class ServerLimits {
         ? new RedisCounterStore({ redis: config.store.url, logger: options.log, ...(options.clock ? { clock: options.clock } : {}) })
         : new MemoryCounterStore(options.clock ? { clock: options.clock } : {}));
     const rule = (node: RateRuleNode): RateRule => {
-      const id = ruleLocation(node.origin);
+      // The counter's key names the policy file without its folder, so that instances sharing
+      // Redis share a rule's counter wherever their copy of the policy lives. Logs use FILE:LINE.
+      const id = `${path.basename(node.origin.file)}:${node.origin.line}`;
       this.originOf.set(id, node.origin);
       return { id, count: node.count, unit: node.unit, windowMs: node.windowMs, per: node.per };
     };
@@ -208,7 +211,7 @@ export class ServerLimits {
           stage: mode === "consume" ? "message" : amount.recipients > 0 ? "rcpt" : "mail",
           code: LimitReplies.rateLimited.code,
           enhanced: LimitReplies.rateLimited.enhanced,
-          rule: seen.rule.id,
+          rule: ruleLocation(this.originOf.get(seen.rule.id)!),
           per: seen.rule.per,
           retryAfterMs: seen.retryAfterMs,
         },

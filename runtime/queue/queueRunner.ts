@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 import type { RuleGraph } from '../../compiler/graph.js';
 import type { Envelope } from '../deliver/envelope.js';
 import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from '../deliver/relayClient.js';
+import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from '../deliver/relayPool.js';
+import { relayTargetFromGraph } from '../deliver/relayTarget.js';
 import {
   SPOOL_NEW_FOLDER,
   SPOOL_RECORD_SUFFIX,
@@ -84,6 +86,12 @@ export interface QueueRunnerOptions {
   random?: () => number;
   log?: QueueLog;
   relayOptions?: RelayOptions;
+  /**
+   * Sessions with the next hop reused across records (RSET between messages); default at most
+   * min(concurrency, 5) connections, 100 messages each, closed after 10 s idle. false: one
+   * connection per attempt.
+   */
+  pool?: RelayPoolOptions | false;
   /** the relay client (tests may count or fail calls); default relayMessage */
   relayFn?: typeof relayMessage;
 }
@@ -106,6 +114,8 @@ export function initialQueueState(record: Pick<SpoolRecord, 'envelope' | 'receiv
 
 export class QueueRunner {
   readonly dir: string;
+  /** the maximum time a record stays queued (RFC 5321 section 4.5.4.1) */
+  readonly lifetimeMs: number;
   private readonly options: QueueRunnerOptions;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -114,6 +124,7 @@ export class QueueRunner {
   private readonly concurrency: number;
   private readonly relayFn: typeof relayMessage;
   private readonly remoteMta: string | undefined;
+  private readonly pool: RelayPool | undefined;
   /** name -> when it is due, keyed on the file's identity so a rewrite invalidates it */
   private readonly dueCache = new Map<string, { key: string; dueAt: number }>();
   private readonly tasks = new Map<string, Promise<void>>();
@@ -127,12 +138,17 @@ export class QueueRunner {
   constructor(options: QueueRunnerOptions) {
     this.options = options;
     this.dir = resolve(options.dir);
+    this.lifetimeMs = options.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.log = options.log ?? silentLog;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.relayFn = options.relayFn ?? relayMessage;
+    this.pool =
+      options.pool === false
+        ? undefined
+        : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_POOL_CONNECTIONS), ...options.pool });
     try {
       this.remoteMta = parseRelayUrl(options.relay.url).host;
     } catch {
@@ -161,6 +177,7 @@ export class QueueRunner {
     for (const { done } of this.waiting.splice(0)) done();
     await this.polling;
     await Promise.all([...this.tasks.values()]);
+    this.pool?.close();
   }
 
   /** Look for due records now instead of at the next poll (the writer may call this after a 250). */
@@ -287,7 +304,7 @@ export class QueueRunner {
     const at = new Date(now).toISOString();
     const entry: QueueAttempt = { at, result: 'delivered', delivered: [], failed: [], deferred: [] };
     const pending = pendingIndexes(state);
-    const lifetime = this.options.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS;
+    const lifetime = this.lifetimeMs;
     const receivedAt = Date.parse(record.receivedAt);
     let nextHopDsn = false;
 
@@ -349,7 +366,11 @@ export class QueueRunner {
 
   private relay(record: SpoolRecord, indexes: number[]): Promise<RelayOutcome> {
     const envelope: Envelope = { ...record.envelope, recipients: indexes.map((i) => record.envelope.recipients[i]!) };
-    return this.relayFn(this.options.relay, envelope, record.message, { clientName: this.options.hostname, ...this.options.relayOptions });
+    return this.relayFn(this.options.relay, envelope, record.message, {
+      clientName: this.options.hostname,
+      ...(this.pool ? { pool: this.pool } : {}),
+      ...this.options.relayOptions,
+    });
   }
 
   /** DSNs first (durable), then the record: rewritten while anything is left, removed when done. */
@@ -371,7 +392,7 @@ export class QueueRunner {
     const failures = state.attempts.filter((a) => a.deferred.length > 0).length;
     let next = now + (pending.length > 0 ? retryDelay(Math.max(1, failures), this.retry, this.random) : this.retry.initialMs);
     // expiry is not left waiting for a long backoff
-    const expiresAt = Date.parse(record.receivedAt) + (this.options.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS);
+    const expiresAt = Date.parse(record.receivedAt) + this.lifetimeMs;
     if (pending.length > 0 && expiresAt > now) next = Math.min(next, expiresAt);
     state.nextAttemptAt = new Date(next).toISOString();
     await rewriteSpoolRecord(this.dir, { ...record, queue: state });
@@ -522,30 +543,52 @@ export async function bounceQueuedRecord(dir: string, id: string, hostname: stri
   }
 }
 
-/** The queue settings of a policy's graph, or undefined when its deliver rule has no store and forward. */
-export function queueRunnerOptionsFromGraph(graph: RuleGraph): Pick<QueueRunnerOptions, 'dir' | 'relay' | 'hostname'> | undefined {
+/**
+ * The queue settings of a policy's graph, or undefined when its deliver rule has no store and
+ * forward: the spool, the next hop with its TLS and AUTH options (the credentials file is read
+ * here: RelayConfigurationError when it is missing or malformed) and the queue lifetime.
+ */
+export function queueRunnerOptionsFromGraph(
+  graph: RuleGraph,
+  relayExtra: Partial<RelayTarget> = {},
+): Pick<QueueRunnerOptions, 'dir' | 'relay' | 'hostname' | 'lifetimeMs'> | undefined {
   const node = graph.deliver;
   if (node.kind !== 'SpoolThenRelay') return undefined;
-  return { dir: node.dir, relay: { url: node.url }, hostname: graph.hostname };
+  return {
+    dir: node.dir,
+    relay: relayTargetFromGraph(node.url, node.relay, relayExtra),
+    hostname: graph.hostname,
+    lifetimeMs: node.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS, // `limit queue lifetime 5d`
+  };
 }
+
+export type QueueRunnerOverrides = Partial<Omit<QueueRunnerOptions, 'relay'>> & {
+  /** added to the policy's relay target (tests: `ca`, a trusted test CA) */
+  relay?: Partial<RelayTarget>;
+};
 
 /**
  * For `msac serve`: starts the runner of a `deliver spool "DIR" relay URL` policy (a no-op for
- * the other deliver forms). The queue lifetime is DEFAULT_QUEUE_LIFETIME_MS until the policy
- * language has a form for it.
+ * the other deliver forms), with the lifetime and next hop options of the policy. Throws
+ * RelayConfigurationError at once when the relay credentials file is missing or malformed.
  */
 export function startQueueRunner(
   graph: RuleGraph,
   log: QueueLog,
-  overrides: Partial<QueueRunnerOptions> = {},
+  overrides: QueueRunnerOverrides = {},
 ): { runner: QueueRunner | undefined; started: Promise<void>; stop(): Promise<void> } {
-  const settings = queueRunnerOptionsFromGraph(graph);
+  const { relay: relayExtra, ...rest } = overrides;
+  const settings = queueRunnerOptionsFromGraph(graph, relayExtra);
   if (!settings) return { runner: undefined, started: Promise.resolve(), stop: async () => {} };
-  const runner = new QueueRunner({ ...settings, log, ...overrides });
+  const runner = new QueueRunner({ ...settings, log, ...rest });
   const started = runner.start().catch((error: unknown) => {
     log.error({ event: 'queue-start-failed', err: (error as Error).message }, 'queue runner did not start');
   });
-  log.info({ event: 'queue-started', dir: runner.dir, relay: settings.relay.url }, 'queue runner started');
+  // never the credentials: only whether there are some
+  log.info(
+    { event: 'queue-started', dir: runner.dir, relay: settings.relay.url, requireTls: settings.relay.requireTls === true, auth: settings.relay.auth !== undefined, lifetimeMs: runner.lifetimeMs },
+    'queue runner started',
+  );
   return {
     runner,
     started,
