@@ -161,7 +161,9 @@ export class SubmissionServer implements ConnectionPolicy {
       authOptional: true,
       allowInsecureAuth: true,
       authMethods: ["PLAIN", "LOGIN"],
-      disabledCommands: this.graph.users ? [] : ["AUTH"],
+      // STARTTLS only where the listener says so: elsewhere smtp-server would run it, unadvertised,
+      // with its built-in certificate (found by test/fuzz).
+      disabledCommands: [...(this.graph.users ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
       disableReverseLookup: true,
       size: size ?? 0,
       minVersion: "TLSv1.2",

@@ -60,6 +60,8 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
     new Promise((resolve, reject) => {
       const worker = cluster.fork({ MSA_WORKER: String(index) });
       workers.add(worker);
+      // a worker already on its way out refuses messages (EPIPE): its exit is what counts
+      worker.on("error", () => {});
       worker.on("message", (message: ToPrimary) => {
         // the worker asks once its message listener exists (a message sent before it would be lost)
         if (message.msa === "hello") worker.send({ msa: "graph", graph: graphJson } satisfies ToWorker);
@@ -136,7 +138,7 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
             new Promise<void>((resolve) => {
               if (worker.isDead()) return resolve();
               worker.once("exit", () => resolve());
-              if (worker.isConnected()) worker.send({ msa: "stop" } satisfies ToWorker);
+              if (worker.isConnected()) worker.send({ msa: "stop" } satisfies ToWorker, () => {});
               else worker.process.kill("SIGTERM");
             }),
         ),

@@ -11,7 +11,7 @@ export class RelayConfigurationError extends Error {
   override name = 'RelayConfigurationError';
 }
 
-/** A graph without relay options (written before they existed) means: opportunistic TLS, no AUTH. */
+/** A graph without relay options (written before they existed): opportunistic TLS, no AUTH. */
 const UNSET: GraphRelayOptions = { requireTls: false, verifyCertificate: false, credentials: null };
 
 /**
@@ -21,8 +21,10 @@ const UNSET: GraphRelayOptions = { requireTls: false, verifyCertificate: false, 
 export function relayTargetFromGraph(url: string, relay: GraphRelayOptions | undefined, extra: Partial<RelayTarget> = {}): RelayTarget {
   const options = relay ?? UNSET;
   const target: RelayTarget = { url, requireTls: options.requireTls };
-  // the compiler says whether to verify; a graph without the field leaves the client's default
-  if (relay) target.verifyCertificate = options.verifyCertificate;
+  // graph.ts: verify "always for smtps:// and under requireTls", and wherever the policy says
+  // `verify certificate`; that is the relay client's default plus the written option. Only
+  // opportunistic STARTTLS (neither) goes unverified (RFC 7435).
+  if (options.verifyCertificate) target.verifyCertificate = true;
   if (options.credentials) target.auth = readRelayCredentials(options.credentials);
   return { ...target, ...extra };
 }

@@ -56,13 +56,27 @@ describe('require tls', () => {
     expect(hop.received).toHaveLength(0);
   });
 
-  it('relays under TLS when the next hop offers STARTTLS', async () => {
+  it('relays under TLS when the next hop offers STARTTLS, verifying its certificate (graph.ts: always under require tls)', async () => {
     const hop = await startAuthHop({ starttls: true });
     const dir = await scratchDir();
-    const deliver = createDelivery(graphWith(dir, `deliver relay ${hop.url} require tls`).deliver, 'msa.example.test');
-    const outcome = await deliver(ENVELOPE, MESSAGE, { sessionId: 's1' });
+    const node = graphWith(dir, `deliver relay ${hop.url} require tls`).deliver;
+    const untrusted = createDelivery(node, 'msa.example.test');
+    expect(await untrusted(ENVELOPE, MESSAGE, { sessionId: 's1' })).toMatchObject({ kind: 'temporary', code: 451, enhanced: '4.7.0' });
+    untrusted.close?.();
+    const deliver = createDelivery(node, 'msa.example.test', { relay: { ca: hop.pki.caCertPem } });
+    const outcome = await deliver(ENVELOPE, MESSAGE, { sessionId: 's2' });
     deliver.close?.();
     expect(outcome.kind).toBe('accepted');
+    expect(hop.received).toHaveLength(1);
+    expect(hop.received[0]?.secure).toBe(true);
+  });
+
+  it('without require tls, STARTTLS is opportunistic: an unverified certificate still gets encryption', async () => {
+    const hop = await startAuthHop({ starttls: true });
+    const dir = await scratchDir();
+    const deliver = createDelivery(graphWith(dir, `deliver relay ${hop.url}`).deliver, 'msa.example.test');
+    expect((await deliver(ENVELOPE, MESSAGE, { sessionId: 's1' })).kind).toBe('accepted');
+    deliver.close?.();
     expect(hop.received[0]?.secure).toBe(true);
   });
 });

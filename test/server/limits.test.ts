@@ -22,6 +22,25 @@ const login = ['EHLO client.example', authPlain('alice', PASSWORD)];
 const message = (n: number) => ['MAIL FROM:<alice>', 'RCPT TO:<bob@example.test>', 'DATA', Buffer.from(`Subject: ${n}\r\n\r\nbody ${n}\r\n.\r\n`)];
 const rejects = (m: LimitedMsa) => m.logs.filter((l) => l.event === 'reject');
 
+describe('limits written in the policy', () => {
+  it('`limit rate`, `throttle auth failures N per session` and `limit sessions per ip` act and log their lines', async () => {
+    const m = await msa(['limit rate 1 messages per hour per user', 'throttle auth failures 2 per session', 'limit sessions per ip 2'], undefined, { failedAuthDelayMs: 1 });
+    const replies = await rawSmtp(m.port, [...login, ...message(1), 'MAIL FROM:<alice>']);
+    expect(codes(replies.at(-1))).toBe('451 4.7.1');
+    const failing = await rawSmtp(m.port, ['EHLO c', authPlain('bob', 'x'), authPlain('bob', 'y')]);
+    expect(failing.slice(2).map(codes)).toEqual(['535 5.7.8', '421 4.7.0']);
+    const held = [await LineClient.connect(m.port), await LineClient.connect(m.port), await LineClient.connect(m.port)];
+    cleanup.push(async () => held.forEach((c) => c.end()));
+    expect(codes((await held[2]!.waitReplies(1))[0])).toBe('421 4.7.0');
+    await eventually(() => rejects(m).length === 3);
+    expect(rejects(m).map((r) => [r.stage, r.rule])).toEqual([
+      ['mail', `${m.file}:7`],
+      ['auth', `${m.file}:8`],
+      ['connect', `${m.file}:9`],
+    ]);
+  });
+});
+
 describe('limit rate', () => {
   it('refuses the message over `N messages per hour per user` at MAIL with 451 4.7.1 and logs the rule', async () => {
     const m = await msa(['# rate: 2 messages per hour per user'], (d, origin) => ({

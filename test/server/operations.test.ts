@@ -99,8 +99,9 @@ describe("hot reload", () => {
     expect(await inFlight.send("DATA")).toMatch(/^354 /);
     expect(await inFlight.send(MESSAGE)).toMatch(/^250 /);
     inFlight.close();
-    await eventually(() => json(msa).some((e) => e.event === "accept"), 5000);
-    const accept = json(msa).find((e) => e.event === "accept")!;
+    await eventually(() => json(msa).some((e) => e.event === "accept" && e.recipients === 2), 5000);
+    // the fresh session delivered to bob alone under the new policy; the one in flight to both under the old
+    const accept = json(msa).find((e) => e.event === "accept" && e.recipients === 2)!;
     expect(accept.policy).toBe(oldHash);
     const refusal = json(msa).find((e) => e.event === "reject")!;
     expect(refusal.policy).toBe(newHash);
