@@ -36,6 +36,8 @@ export interface WirePolicyOptions {
   delivery: Delivery;
   /** Generated `senders` entries besides the bench login's own (default 100). */
   senderEntries?: number;
+  /** `workers` rule; absent means one process. */
+  workers?: "auto" | number;
 }
 
 /** The wire benchmark's policy, like a production submission policy on a loopback port. */
@@ -58,6 +60,7 @@ export function wirePolicy(options: WirePolicyOptions): string {
     "add Sender",
     "add Received",
     "log errors",
+    ...(options.workers !== undefined ? [`workers ${options.workers}`] : []),
     deliver,
     "",
   ].join("\n");

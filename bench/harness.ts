@@ -42,7 +42,7 @@ export const FULL_CONFIG: BenchConfig = {
   sections: ALL_SECTIONS,
   passwordScheme: "argon2id",
   passwordRounds: 7,
-  wire: { messages: { mua: 32, app: 300 }, concurrency: 8, rounds: 5, warmup: 8, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
+  wire: { messages: { mua: 32, app: 300 }, concurrency: 8, rounds: 5, warmup: 8, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool", "msa-workers"] },
   decision: { sizes: [10, 1_000, 100_000], transactions: 20_000, rounds: 7 },
   compiler: { sizes: [1_000, 10_000, 100_000], rounds: 3, processMaxEntries: 100_000 },
   concurrency: { sessions: 1_000, settleMs: 2_000 },

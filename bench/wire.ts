@@ -17,7 +17,7 @@ import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
 import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine, type Child } from "./processes.js";
 import { percentile, ratio, summarize, type Summary } from "./stats.js";
 
-export type WireServerKind = "bare" | "msa-relay" | "msa-spool";
+export type WireServerKind = "bare" | "msa-relay" | "msa-spool" | "msa-workers";
 
 export interface WireOptions {
   workDir: string;
@@ -96,9 +96,11 @@ async function startServer(kind: WireServerKind, fixture: WireFixture, workDir: 
     return { kind, child, port: await waitForPortLine(child) };
   }
   const port = await freePort();
-  const delivery: Delivery = kind === "msa-relay" ? { kind: "relay", port: fixture.sinkPort } : { kind: "spool", dir: path.join(workDir, `spool-${tag}`) };
+  // msa-workers is msa-relay with `workers auto`: the gain of all cores, against the same baseline.
+  const delivery: Delivery = kind === "msa-spool" ? { kind: "spool", dir: path.join(workDir, `spool-${tag}`) } : { kind: "relay", port: fixture.sinkPort };
   const policyFile = path.join(workDir, `${kind}-${tag}.msa`);
-  fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery }));
+  const workers = kind === "msa-workers" ? "auto" : undefined;
+  fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery, workers }));
   const child = startNode([...serverNodeArguments(), msacPath, "serve", policyFile]);
   await waitForPort(port, child);
   return { kind, child, port };

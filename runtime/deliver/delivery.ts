@@ -23,8 +23,8 @@ export type Deliver = ((envelope: Envelope, message: Buffer, meta: SpoolMeta) =>
 export interface DeliveryContext {
   /** Added to the relay target of the policy (tests: `ca`, a trusted test CA; timeouts). */
   relay?: Partial<RelayTarget>;
-  /** Sessions kept per next hop for the in-line relay; default RelayPool's. */
-  pool?: RelayPoolOptions;
+  /** Sessions kept per next hop for the in-line relay; default RelayPool's; false: a connection per message. */
+  pool?: RelayPoolOptions | false;
 }
 
 /**
@@ -36,9 +36,10 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
     case "Relay": {
       const target = relayTargetFromGraph(node.url, node.relay, context.relay);
       // sessions with the next hop are reused across client sessions (RSET between messages)
-      const pool = new RelayPool(context.pool);
-      const deliver: Deliver = (envelope, message) => relayMessage(target, envelope, message, { clientName: hostname, pool });
-      deliver.close = () => pool.close();
+      const pool = context.pool === false ? undefined : new RelayPool(context.pool);
+      const deliver: Deliver = (envelope, message) =>
+        relayMessage(target, envelope, message, { clientName: hostname, ...(pool ? { pool } : {}) });
+      deliver.close = () => pool?.close();
       return deliver;
     }
     case "Spool": {

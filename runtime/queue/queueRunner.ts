@@ -2,7 +2,8 @@
 // DIR/new/ to the next hop, keeps per-recipient results in the record (rewritten crash-safely)
 // so a recipient that was delivered is never sent again, retries temporary failures with
 // exponential backoff and jitter until the queue lifetime runs out, and queues RFC 3464 DSNs to
-// the envelope sender as records of their own (null sender; never a DSN about a DSN).
+// the envelope sender as records of their own (null sender; never a DSN about a DSN). Sessions
+// with the next hop are reused across records (runtime/deliver/relayPool.ts).
 // It must never send a record that is not whole (only new/ is read; tmp/ is swept on start) and
 // never drop a record without either delivering, reporting or being told to (msac queue delete).
 // Delivery is at least once: see docs/queue.md for where a duplicate can happen.

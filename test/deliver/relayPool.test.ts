@@ -80,6 +80,18 @@ describe('in-line relay', () => {
   });
 });
 
+describe('in-line relay without a pool', () => {
+  it('pool: false opens one connection per message', async () => {
+    const hop = await startNextHop();
+    const dir = await scratchDir();
+    const deliver = createDelivery(graphWith(dir, `deliver relay ${hop.url}`).deliver, 'msa.example.test', { pool: false });
+    for (let n = 0; n < 3; n++) expect((await deliver(envelopeFor(n), messageFor(n), { sessionId: `s${n}` })).kind).toBe('accepted');
+    deliver.close?.();
+    expect(hop.connections).toBe(3);
+    await hop.stop();
+  });
+});
+
 describe('queue runner', () => {
   it('delivers 12 queued records over fewer connections than records, within its pool size', async () => {
     const hop = await startNextHop();

@@ -1,13 +1,15 @@
 // Property tests against a live server: random and mutated SMTP command sequences and message data
 // never crash it, never hang past its timeouts, never get mail accepted without AUTH under
-// `require auth`, and never stop it serving a well-behaved client. FUZZ_RUNS=2000 runs a campaign.
+// `require auth`, and never stop it serving a well-behaved client. A campaign by hand:
+// FUZZ_RUNS=500 FUZZ_SEED=1 FUZZ_COMMAND_MS=500 FUZZ_DATA_MS=700 npx vitest run test/fuzz/sessions.fuzz.test.ts
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authPlain, codes, LineClient, PASSWORD, startLimitedMsa, type LimitedMsa } from '../limits/serverHarness.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
-const COMMAND_TIMEOUT_MS = 1_500;
-const DATA_TIMEOUT_MS = 2_000;
+const COMMAND_TIMEOUT_MS = Number(process.env.FUZZ_COMMAND_MS ?? 1_500);
+const DATA_TIMEOUT_MS = Number(process.env.FUZZ_DATA_MS ?? 2_000);
+const SEED = process.env.FUZZ_SEED === undefined ? {} : { seed: Number(process.env.FUZZ_SEED) };
 /** The longest a session may last: every command waits at most the command timeout, DATA the data timeout. */
 const SESSION_BOUND_MS = 15_000;
 
@@ -105,7 +107,7 @@ describe('fuzzed sessions', () => {
           expect(events.some((e) => e.event === 'reject' && e.stage === 'data' && e.session === event.session)).toBe(true);
         }
       }),
-      { numRuns: RUNS, endOnFailure: true },
+      { numRuns: RUNS, endOnFailure: true, ...SEED },
     );
     expect(codes(await wellBehaved())).toBe('250 2.0.0');
     // every session ended: no slot leaked

@@ -268,6 +268,12 @@ describe('strict SMTP', () => {
     expect(replies.slice(3).map(codes)).toEqual(['502 5.5.1', '502 5.5.1', '555 5.5.4', '553 5.6.7', '250 2.1.0', '250 2.1.5', '354 End', '554 5.6.0']);
   });
 
+  it('refuses STARTTLS on a listener that is not `starttls` (found by fuzzing: smtp-server ran it with its built-in certificate)', async () => {
+    const m = await msa([]);
+    const replies = await rawSmtp(m.port, ['EHLO c', 'STARTTLS', 'NOOP']);
+    expect(replies.slice(2).map(codes)).toEqual(['500 5.5.2', '250 2.0.0']);
+  });
+
   it('has TLS 1.2 as the floor: a TLS 1.1 client cannot connect', async () => {
     const pki = await makeTestPki();
     const m = await startLimitedMsa([`tls certificate "${pki.certPath}" key "${pki.keyPath}"`, 'listen 127.0.0.1:2465 tls'].slice(0), (d) => d);
