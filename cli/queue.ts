@@ -149,7 +149,12 @@ const ACTION_HANDLERS: Record<QueueAction, Handler> = {
     const log = target.graph
       ? createEventLog(target.graph)
       : createEventLog({ log: { level: 'info' }, source: { sha256: 'spool-only' } } as RuleGraph);
-    const runner = new QueueRunner({ dir: target.dir, relay: { url: relay }, hostname: target.hostname, log });
+    // From a policy the runner takes its relay options (TLS, verification, AUTH) and lifetime from the graph.
+    const runner = new QueueRunner(
+      fromGraph && !options.relay
+        ? { ...fromGraph, dir: target.dir, hostname: target.hostname, log }
+        : { dir: target.dir, relay: { url: relay }, hostname: target.hostname, log },
+    );
     await runner.start();
     log.info({ event: 'queue-started', dir: runner.dir, relay }, 'queue runner started');
     // the runner's timers do not keep a process alive (in serve the listeners do): this does

@@ -142,26 +142,30 @@ function checkReload(current: RuleGraph, file: string | undefined, options: Serv
 async function runSingle(graph: RuleGraph, file: string | undefined, options: ServeOptions): Promise<number> {
   const logFor = loggers();
   const metrics = graph.metrics ? createProcessMetrics(graph, true) : undefined;
-  const host = new PolicyHost(graph, { logFor, ...(metrics ? { metrics } : {}) });
+  let host: PolicyHost | undefined;
   let metricsServer: MetricsServer | null = null;
+  let queue: ReturnType<typeof startQueueRunner>;
   try {
+    // A bad relay credentials file or DKIM key stops the start here, with its reason logged.
+    host = new PolicyHost(graph, { logFor, ...(metrics ? { metrics } : {}) });
     await host.start();
     if (metrics) metricsServer = await startMetricsEndpoint(graph, metrics, logFor(graph));
+    // Store and forward: the runner forwards what the spool holds, including what an earlier run left.
+    queue = startQueueRunner(graph, logFor(graph));
   } catch (error) {
     logFor(graph).error({ event: "start-failed", err: (error as Error).message }, "cannot start");
-    await host.stop(0);
+    await host?.stop(0);
     await metricsServer?.stop();
     return ExitStatus.errors;
   }
-  // Store and forward: the runner forwards what the spool holds, including what an earlier run left.
-  let queue = startQueueRunner(graph, logFor(graph));
+  const running = host;
   let reloading = Promise.resolve();
   const reload = async () => {
-    const current = host.activeGraph;
+    const current = running.activeGraph;
     logFor(current).info({ event: "reload", signal: "SIGHUP" }, "reloading the policy");
     const next = checkReload(current, file, options, logFor);
     if (!next) return;
-    const swapped = await host.swap(next);
+    const swapped = await running.swap(next);
     if (!swapped.ok) {
       logFor(current).error({ event: "reload-failed", errors: [swapped.reason] }, "the running policy stays");
       return;
@@ -175,8 +179,8 @@ async function runSingle(graph: RuleGraph, file: string | undefined, options: Se
     reloading = reloading.then(reload, reload);
   });
   await reloading;
-  logFor(host.activeGraph).info({ event: "stopping", signal }, "stopping");
-  await Promise.all([host.stop(), queue.stop(), metricsServer?.stop()]);
+  logFor(running.activeGraph).info({ event: "stopping", signal }, "stopping");
+  await Promise.all([running.stop(), queue.stop(), metricsServer?.stop()]);
   return ExitStatus.ok;
 }
 
@@ -200,16 +204,18 @@ async function runPrimary(graph: RuleGraph, count: number, file: string | undefi
   const metrics = graph.metrics ? createProcessMetrics(graph, true) : undefined;
   let supervisor;
   let metricsServer: MetricsServer | null = null;
+  let queue: ReturnType<typeof startQueueRunner>;
   try {
     supervisor = await startWorkers({ count, graph, log: () => logFor(current) });
     if (metrics) metricsServer = await startMetricsEndpoint(graph, metrics, logFor(graph), () => supervisor!.metricsText(metrics));
+    // the queue runner runs once, here: workers only spool
+    queue = startQueueRunner(graph, logFor(graph));
   } catch (error) {
     logFor(graph).error({ event: "start-failed", err: (error as Error).message }, "cannot start");
     await supervisor?.stop();
+    await metricsServer?.stop();
     return ExitStatus.errors;
   }
-  // the queue runner runs once, here: workers only spool
-  let queue = startQueueRunner(graph, logFor(graph));
   let reloading = Promise.resolve();
   const reload = async () => {
     logFor(current).info({ event: "reload", signal: "SIGHUP" }, "reloading the policy");

@@ -125,7 +125,7 @@ export type AuthNode = RequireTlsNode;
 export interface RelayOptions {
   /** Refuse to hand over unless TLS is active. */
   requireTls: boolean;
-  /** Verify the next hop's certificate (always for smtps:// and under requireTls unless said otherwise). */
+  /** `verify certificate` was written; the certificate is verified anyway for smtps:// and under requireTls. */
   verifyCertificate: boolean;
   /** A file with one `USER:PASSWORD` line for AUTH at the next hop. */
   credentials: string | null;

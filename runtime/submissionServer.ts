@@ -17,7 +17,7 @@ import type { MessagePlan } from "./decision/messageStage.js";
 import { Replies, type Reply } from "./decision/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
 import type { Decision } from "./decision/verdict.js";
-import { createDelivery, type Deliver } from "./deliver/delivery.js";
+import { createDelivery, type Deliver, type DeliveryContext } from "./deliver/delivery.js";
 import type { Envelope } from "./deliver/envelope.js";
 import { createSpoolId } from "./deliver/spoolRecord.js";
 import { applyHeaderEdits } from "./message/headerEdits.js";
@@ -43,6 +43,8 @@ export interface SubmissionServerOptions {
   failedAuthDelayMs?: number;
   /** Where sessions, refusals, bytes and latencies are counted (`metrics listen`). */
   metrics?: MsaMetrics;
+  /** How the deliver rule reaches its next hop (a private CA, no connection reuse); tests set it. */
+  delivery?: DeliveryContext;
   /**
    * The listening sockets belong to someone else (msac serve: shared across reloads and
    * cluster workers), who hands connections over with `accept`; start() binds nothing.
@@ -73,7 +75,7 @@ export class SubmissionServer implements ConnectionPolicy {
 
   constructor(readonly graph: RuleGraph, private readonly options: SubmissionServerOptions) {
     this.log = options.log;
-    this.deliver = createDelivery(graph.deliver, graph.hostname);
+    this.deliver = createDelivery(graph.deliver, graph.hostname, options.delivery);
     this.limits = new ServerLimits(limitsOf(graph), { log: options.log, ...(options.limitsStore ? { store: options.limitsStore } : {}) });
   }
 
@@ -140,6 +142,7 @@ export class SubmissionServer implements ConnectionPolicy {
     this.sockets?.close();
     await Promise.all(this.bound.map(({ server }) => drainSmtpServer(server, graceMs)));
     await this.limits.close();
+    this.deliver.close?.();
     this.log.info({ event: "stopped" }, "stopped");
   }
 

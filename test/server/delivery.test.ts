@@ -23,7 +23,8 @@ describe("deliver relay (in line)", () => {
   let msa: RunningMsa;
   beforeAll(async () => {
     hop = await startNextHop();
-    msa = await startMsa([...BASE, `deliver relay ${hop.url}`]);
+    // One connection per message, so every failure mode of the next hop is met by a new session.
+    msa = await startMsa([...BASE, `deliver relay ${hop.url}`], { delivery: { pool: false } });
   });
   afterAll(async () => {
     await msa.stop();
@@ -107,7 +108,8 @@ describe("SMTP smuggling", () => {
   let msa: RunningMsa;
   beforeAll(async () => {
     hop = await startNextHop();
-    msa = await startMsa([...BASE, `deliver relay ${hop.url}`]);
+    // One connection per message, so every failure mode of the next hop is met by a new session.
+    msa = await startMsa([...BASE, `deliver relay ${hop.url}`], { delivery: { pool: false } });
   });
   afterAll(async () => {
     await msa.stop();

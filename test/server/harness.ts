@@ -10,6 +10,7 @@ import { compilePolicy } from "../../compiler/compile.js";
 import type { RuleGraph } from "../../compiler/graph.js";
 import { hashPassword } from "../../runtime/auth/passwordHash.js";
 import { createEventLog } from "../../runtime/log.js";
+import type { DeliveryContext } from "../../runtime/deliver/delivery.js";
 import { SubmissionServer } from "../../runtime/submissionServer.js";
 import { makeTestPki, type TestPki } from "../support/certificates.js";
 
@@ -56,7 +57,7 @@ export const TLS = (pki: TestPki) => `tls certificate "${pki.certPath}" key "${p
  * Starts msa with `lines` as its policy. `{TLS}` in a line is replaced by the test PKI's
  * tls rule; `{DIR}` by the temporary folder.
  */
-export async function startMsa(lines: string[], options: { failedAuthDelayMs?: number } = {}): Promise<RunningMsa> {
+export async function startMsa(lines: string[], options: { failedAuthDelayMs?: number; delivery?: DeliveryContext } = {}): Promise<RunningMsa> {
   const pki = await makeTestPki();
   const dir = await mkdtemp(join(tmpdir(), "msa-server-"));
   await writeFile(join(dir, "users.passwd"), await users());
@@ -78,6 +79,7 @@ export async function startMsa(lines: string[], options: { failedAuthDelayMs?: n
     log,
     portOverride: graph.listeners.map(() => 0),
     failedAuthDelayMs: options.failedAuthDelayMs ?? 20,
+    ...(options.delivery ? { delivery: options.delivery } : {}),
   });
   await server.start();
   let stopped = false;
