@@ -173,7 +173,6 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
               usersLine,
               warmup: config.wire.warmup,
               messagesPerStyle: config.wire.messages,
-              authCpuSeconds: password.cpuSecondsPerVerify.median,
             },
             fixture,
           );

@@ -32,7 +32,6 @@ export interface WireOptions {
   /** Unmeasured messages per server before the rounds (JIT, TLS). */
   warmup: number;
   /** CPU seconds one password verification costs (measurePasswordCost), for the CPU figure without AUTH. */
-  authCpuSeconds?: number;
 }
 
 export interface WireScenario {
@@ -47,9 +46,7 @@ export interface WireScenario {
   p99Ms: Summary;
   cpuSecondsPer1000: Summary;
   /** The same, less the password verifications msa did (one per connection); equal to the above for bare. */
-  cpuSecondsPer1000ExclAuth: Summary;
   /** Password verifications per round (msa only: one per connection). */
-  verificationsPerRound: number;
   peakRssMB: number;
   /** msgs/s median over the bare baseline's, same style, same invocation. */
   throughputRatioVsBare: number;
@@ -117,9 +114,8 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
       const load = (server: ServerUnderTest, list: readonly BenchMessage[]) =>
         runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
       for (const server of servers) if (warmup.length) await load(server, warmup);
-      const perServer = new Map<WireServerKind, { rate: number[]; p50: number[]; p99: number[]; cpu: number[]; cpuExclAuth: number[]; failures: number; firstError?: string }>();
-      for (const server of servers) perServer.set(server.kind, { rate: [], p50: [], p99: [], cpu: [], cpuExclAuth: [], failures: 0 });
-      const verifications = (kind: WireServerKind) => (kind === "bare" ? 0 : style === "mua" ? messages.length : Math.min(options.concurrency, messages.length));
+      const perServer = new Map<WireServerKind, { rate: number[]; p50: number[]; p99: number[]; cpu: number[]; failures: number; firstError?: string }>();
+      for (const server of servers) perServer.set(server.kind, { rate: [], p50: [], p99: [], cpu: [], failures: 0 });
       for (let round = 0; round < options.rounds; round++) {
         // Rotate the order each round so no server always runs first (or right after another's cleanup).
         for (let i = 0; i < servers.length; i++) {
@@ -135,7 +131,6 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
           figures.p50.push(percentile(result.latenciesMs, 0.5));
           figures.p99.push(percentile(result.latenciesMs, 0.99));
           figures.cpu.push((cpu / result.sent) * 1000);
-          figures.cpuExclAuth.push(((cpu - verifications(server.kind) * (options.authCpuSeconds ?? 0)) / result.sent) * 1000);
         }
       }
       const styleScenarios: WireScenario[] = servers.map((server) => {
@@ -151,8 +146,6 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
           p50Ms: summarize(figures.p50),
           p99Ms: summarize(figures.p99),
           cpuSecondsPer1000: summarize(figures.cpu),
-          cpuSecondsPer1000ExclAuth: summarize(figures.cpuExclAuth),
-          verificationsPerRound: verifications(server.kind),
           peakRssMB: peakResidentBytes(server.child.pid) / MB,
           throughputRatioVsBare: Number.NaN,
           cpuRatioVsBare: Number.NaN,
