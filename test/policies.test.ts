@@ -23,6 +23,12 @@ describe("policies/", () => {
     expect(result.status).toBe(0);
   });
 
+  it.each(policies)("%s is in the canonical layout (`msac fmt --check`)", (name) => {
+    const result = spawnSync(process.execPath, [path.join(root, "dist/cli/msac.js"), "fmt", "--check", `policies/${name}`], { cwd: root, encoding: "utf8", timeout: 20_000 });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
   it("comments every rule of the reference policy with the RFC it implements", () => {
     const text = fs.readFileSync(path.join(root, "policies/submission.msa"), "utf8");
     const lines = text.split("\n");
