@@ -266,6 +266,7 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private logRefusal(session: SMTPServerSession, stage: string, reply: Reply, origin: RuleOrigin, detail?: string, event: "reject" | "would-reject" = "reject") {
     if (event === "reject") this.options.metrics?.recordRefusal(stage, origin.line > 0 ? origin : null);
+    else this.options.metrics?.wouldRejectByRule.inc({ rule: ruleLocation(origin) });
     this.log.warn(
       {
         event,

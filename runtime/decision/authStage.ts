@@ -35,6 +35,7 @@ export function ehloKeywords(graph: RuleGraph, state: SessionState): { auth: boo
   return {
     auth: authAllowed,
     starttls: state.listenerMode === "starttls" && !state.tls,
-    size: size && size.kind === "LimitSize" ? size.bytes : null,
+    // An observed limit advertises nothing and cuts nothing short: it only logs (`observe limit size`).
+    size: size && size.kind === "LimitSize" && !size.observe ? size.bytes : null,
   };
 }

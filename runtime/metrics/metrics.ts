@@ -25,6 +25,8 @@ export interface MsaMetrics {
   readonly messagesRefused: Counter<"stage">;
   /** rule: the refusing rule's `FILE:LINE`. */
   readonly refusalsByRule: Counter<"rule">;
+  /** rule: the `observe` rule (`FILE:LINE`) that would have refused. */
+  readonly wouldRejectByRule: Counter<"rule">;
   readonly messageBytes: Counter;
   readonly queueMessages: Gauge;
   readonly queueOldestAge: Gauge;
@@ -90,6 +92,7 @@ export function createMetrics(options: MetricsOptions = {}): MsaMetrics {
     messagesAccepted: new Counter({ name: "msa_messages_accepted_total", help: "Messages accepted (250 after DATA)", registers }),
     messagesRefused,
     refusalsByRule,
+    wouldRejectByRule: new Counter({ name: "msa_would_reject_total", help: "Refusals an `observe` rule (FILE:LINE) logged instead of making", labelNames: ["rule"] as const, registers }),
     messageBytes: new Counter({ name: "msa_message_bytes_total", help: "Bytes of accepted messages", registers }),
     queueMessages,
     queueOldestAge,

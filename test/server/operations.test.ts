@@ -124,7 +124,7 @@ describe("metrics listen", () => {
   it("serves Prometheus text counting a real session", async () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
     const file = join(dir, "metrics.msa");
-    await writeFile(file, policy(port, ["limit recipients 1", `metrics listen 127.0.0.1:${metricsPort}`]));
+    await writeFile(file, policy(port, ["limit recipients 1", "observe limit size 10B", `metrics listen 127.0.0.1:${metricsPort}`]));
     const msa = await serve(file);
     await msa.waitForLine((l) => l.json?.event === "metrics-listening", 10_000);
     const replies = await rawSmtp(port, transaction(["bob", "carol"]));
@@ -135,6 +135,8 @@ describe("metrics listen", () => {
     expect(value("msa_messages_accepted_total")).toBe(1);
     expect(value(`msa_refusals_by_rule_total{rule="${file}:7"}`)).toBe(1);
     expect(value('msa_messages_refused_total{stage="rcpt"}')).toBe(1);
+    // the observed size limit let the message through and counted what it would have refused
+    expect(value(`msa_would_reject_total{rule="${file}:8"}`)).toBe(1);
     expect(value("msa_message_bytes_total")).toBeGreaterThan(40);
     expect(value('msa_relay_attempts_total{result="delivered"}')).toBe(1);
     expect(value("msa_decision_duration_seconds_count")).toBeGreaterThanOrEqual(4);
