@@ -89,6 +89,10 @@ export class SubmissionServer implements ConnectionPolicy {
     for (const warning of this.users?.warnings ?? []) {
       this.log.warn({ event: "users-file", line: warning.line, message: warning.message }, "users file line skipped");
     }
+    // Tables from files are read now, so their problems are logged at start rather than at the first message.
+    liveTables(this.graph, this.log);
+    const aliases = aliasesOf(this.graph);
+    if (aliases && aliases.problems.length > 0) this.log.warn({ event: "aliases-file", problems: aliases.problems }, "aliases file lines skipped");
     // every key is read now: an unreadable key stops the start (or the reload), not a message later
     const dkim = this.graph.dkim ?? [];
     if (dkim.length > 0) this.signer = await createDkimSigner(dkim.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })));
@@ -143,6 +147,7 @@ export class SubmissionServer implements ConnectionPolicy {
     await Promise.all(this.bound.map(({ server }) => drainSmtpServer(server, graceMs)));
     await this.limits.close();
     this.deliver.close?.();
+    liveTables(this.graph, this.log).close();
     this.log.info({ event: "stopped" }, "stopped");
   }
 
