@@ -6,7 +6,8 @@
 import type { Span } from "../grammar/ast.js";
 
 export const GRAPH_FORMAT = "msa-rule-graph";
-export const GRAPH_VERSION = 1;
+// 2: limits, dkim, aliases, metrics, workers, relay options, rights and rewriting nodes.
+export const GRAPH_VERSION = 2;
 
 /** Where a node came from. Nodes the policy did not write (defaults) have line 0 and say which default. */
 export interface RuleOrigin {
@@ -159,8 +160,22 @@ export interface LimitsConfig {
     delayMaxMs: number;
     origin: RuleOrigin;
   };
-  timeouts: { commandMs: number; dataMs: number; origin: RuleOrigin };
+  /** `origin` is the `timeout command` rule, `dataOrigin` the `timeout data` rule (or their defaults). */
+  timeouts: { commandMs: number; dataMs: number; origin: RuleOrigin; dataOrigin: RuleOrigin };
 }
+
+/** What the server does when the policy says nothing about limits (`docs/limits.md`). */
+export const DEFAULT_LIMITS = {
+  sessions: 500,
+  sessionsPerIp: 20,
+  failuresPerSession: 3,
+  ip: { count: 5, windowMs: 10 * 60_000, blockMs: 15 * 60_000 },
+  login: { count: 10, windowMs: 60 * 60_000, blockMs: 60 * 60_000 },
+  delayBaseMs: 1000,
+  delayMaxMs: 8000,
+  commandMs: 5 * 60_000,
+  dataMs: 10 * 60_000,
+} as const;
 
 /** `sign dkim domain D selector S key "FILE"` (RFC 6376, RFC 8463). */
 export interface DkimSignatureNode {

@@ -18,7 +18,7 @@ import type { CheckedPolicy } from "./check.js";
 import { resolvePolicyPath } from "./checkFiles.js";
 import { toALabels } from "./domainName.js";
 import {
-  GRAPH_FORMAT, GRAPH_VERSION,
+  DEFAULT_LIMITS, GRAPH_FORMAT, GRAPH_VERSION,
   type AddHeaderNode, type AuthNode, type DeliveryNode, type LimitsConfig, type Listener, type MailNode, type MasqueradeNode,
   type MessageNode, type RcptNode, type RelayOptions, type RequireAuthNode, type RuleGraph, type RuleOrigin, type SubmissionRightsNode,
 } from "./graph.js";
@@ -34,18 +34,6 @@ export const DEFAULT_SPOOL = "spool";
 /** How long store and forward keeps trying (RFC 5321 section 4.5.4.1 suggests at least 4-5 days). */
 export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 86_400_000;
 
-/** What the server does when the policy says nothing about limits (`docs/limits.md`). */
-export const DEFAULT_LIMITS = {
-  sessions: 500,
-  sessionsPerIp: 20,
-  failuresPerSession: 3,
-  ip: { count: 5, windowMs: 10 * 60_000, blockMs: 15 * 60_000 },
-  login: { count: 10, windowMs: 60 * 60_000, blockMs: 60 * 60_000 },
-  delayBaseMs: 1000,
-  delayMaxMs: 8000,
-  commandMs: 5 * 60_000,
-  dataMs: 10 * 60_000,
-} as const;
 
 export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): RuleGraph {
   const lines = new LineMap(text);
@@ -185,6 +173,7 @@ function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, 
   const perIp = pick(policy.sessionsPerIp, d.sessionsPerIp, `limit sessions per ip ${d.sessionsPerIp}`);
   const throttleRule = policy.throttleIp ?? policy.throttleLogin ?? policy.throttleSession ?? policy.throttleDelay;
   const command = pick(policy.timeoutCommand, d.commandMs, "timeout command 5m");
+  const data = pick(policy.timeoutData, d.dataMs, "timeout data 10m");
   return {
     store: policy.limitsStore?.value.kind === "redis"
       ? { kind: "redis", url: policy.limitsStore.value.url, origin: origin(policy.limitsStore.rule) }
@@ -199,7 +188,7 @@ function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, 
       delayMaxMs: policy.throttleDelay?.value.maxMs ?? d.delayMaxMs,
       origin: throttleRule ? origin(throttleRule.rule) : builtin("throttle auth defaults (docs/limits.md)"),
     },
-    timeouts: { commandMs: command.value, dataMs: policy.timeoutData?.value ?? d.dataMs, origin: command.origin },
+    timeouts: { commandMs: command.value, dataMs: data.value, origin: command.origin, dataOrigin: data.origin },
   };
 }
 

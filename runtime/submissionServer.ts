@@ -30,7 +30,7 @@ import { createDkimSigner, DkimSigningError, type DkimSigner } from "./dkim/dkim
 import type { MsaMetrics } from "./metrics/metrics.js";
 import { messageFromDomain } from "./dkim/fromDomain.js";
 import type { CounterStore } from "./limits/counterStore.js";
-import { deadline as dataDeadline, limitsOf, ServerLimits, smtpServerLimitOptions, type LimitRefusal } from "./limits/serverLimits.js";
+import { deadline as dataDeadline, ServerLimits, smtpServerLimitOptions, type LimitRefusal } from "./limits/serverLimits.js";
 
 /** How long a graceful stop waits for sessions in flight. */
 const STOP_GRACE_MS = 30_000;
@@ -76,7 +76,7 @@ export class SubmissionServer implements ConnectionPolicy {
   constructor(readonly graph: RuleGraph, private readonly options: SubmissionServerOptions) {
     this.log = options.log;
     this.deliver = createDelivery(graph.deliver, graph.hostname, options.delivery);
-    this.limits = new ServerLimits(limitsOf(graph), { log: options.log, ...(options.limitsStore ? { store: options.limitsStore } : {}) });
+    this.limits = new ServerLimits(graph.limits, { log: options.log, ...(options.limitsStore ? { store: options.limitsStore } : {}) });
   }
 
   /** The ports actually bound, in listener order. */
@@ -94,7 +94,7 @@ export class SubmissionServer implements ConnectionPolicy {
     const aliases = aliasesOf(this.graph);
     if (aliases && aliases.problems.length > 0) this.log.warn({ event: "aliases-file", problems: aliases.problems }, "aliases file lines skipped");
     // every key is read now: an unreadable key stops the start (or the reload), not a message later
-    const dkim = this.graph.dkim ?? [];
+    const dkim = this.graph.dkim;
     if (dkim.length > 0) this.signer = await createDkimSigner(dkim.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })));
     const tls = this.graph.tls
       ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key) }

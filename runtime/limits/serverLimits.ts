@@ -4,8 +4,8 @@
 // Owns the counter store (memory or Redis) and closes it; never throws for a client's behaviour.
 import path from "node:path";
 import type { Logger } from "pino";
-import type { LimitsConfig, RateRuleNode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
-import { ruleLocation } from "../../compiler/graph.js";
+import type { LimitsConfig, RateRuleNode, RuleOrigin } from "../../compiler/graph.js";
+import { DEFAULT_LIMITS, ruleLocation } from "../../compiler/graph.js";
 import type { Reply } from "../decision/replies.js";
 import type { SessionState } from "../decision/session.js";
 import { ConnectionLimiter } from "./connectionLimiter.js";
@@ -43,27 +43,24 @@ export interface LimitRefusal {
   detail: string;
 }
 
-/** What the policy gets when it says nothing (docs/limits.md); also for graphs compiled before issue 6. */
+/** The limits of a policy that says nothing about them (the compiler's defaults, docs/limits.md). */
 export function defaultLimits(file: string): LimitsConfig {
   const origin = (builtin: string): RuleOrigin => ({ file, line: 0, span: { start: 0, end: 0 }, builtin });
+  const d = DEFAULT_LIMITS;
   return {
     store: { kind: "memory" },
     rates: [],
-    sessions: { max: 500, perIp: 20, origin: origin("limit sessions 500"), perIpOrigin: origin("limit sessions per ip 20") },
+    sessions: { max: d.sessions, perIp: d.sessionsPerIp, origin: origin(`limit sessions ${d.sessions}`), perIpOrigin: origin(`limit sessions per ip ${d.sessionsPerIp}`) },
     throttle: {
-      failuresPerSession: 3,
-      ip: { count: 5, windowMs: 600_000, blockMs: 900_000 },
-      login: { count: 10, windowMs: 3_600_000, blockMs: 3_600_000 },
-      delayBaseMs: 1_000,
-      delayMaxMs: 8_000,
-      origin: origin("throttle auth failures 5 per 10m per ip block 15m"),
+      failuresPerSession: d.failuresPerSession,
+      ip: { ...d.ip },
+      login: { ...d.login },
+      delayBaseMs: d.delayBaseMs,
+      delayMaxMs: d.delayMaxMs,
+      origin: origin("throttle auth defaults (docs/limits.md)"),
     },
-    timeouts: { commandMs: 300_000, dataMs: 600_000, origin: origin("timeout command 5m") },
+    timeouts: { commandMs: d.commandMs, dataMs: d.dataMs, origin: origin("timeout command 5m"), dataOrigin: origin("timeout data 10m") },
   };
-}
-
-export function limitsOf(graph: RuleGraph): LimitsConfig {
-  return (graph as Partial<RuleGraph>).limits ?? defaultLimits(graph.source.file);
 }
 
 export interface ServerLimitsOptions {
@@ -161,7 +158,7 @@ export class ServerLimits {
 
   /** The refusal when `timeout data` runs out. */
   dataTimeout(): LimitRefusal {
-    return { reply: LimitReplies.dataTimeout, origin: this.config.timeouts.origin, detail: `DATA took longer than ${this.config.timeouts.dataMs} ms` };
+    return { reply: LimitReplies.dataTimeout, origin: this.config.timeouts.dataOrigin, detail: `DATA took longer than ${this.config.timeouts.dataMs} ms` };
   }
 
   /** A limit no policy line sets: named after the policy file with its built-in value. */

@@ -12,25 +12,13 @@ import { verifyWithDkimpy } from "./dkimpy.js";
 const msac = path.resolve(import.meta.dirname, "../../dist/cli/msac.js");
 let dir: string;
 
-async function runKeygen(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function keygen(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [msac, "dkim", "keygen", ...args]);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-// Other suites sharing this checkout rebuild dist/ in their globalSetup; a run that caught a
-// file half-written (no output at all, or a module error inside dist/) is run again. keygen itself
-// always prints something, so this never hides one of its failures.
-async function keygen(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await runKeygen(args);
-    const torn = (result.stdout === "" && result.stderr === "") || /dist\/.*\n.*(SyntaxError|ERR_MODULE_NOT_FOUND|does not provide an export)/s.test(result.stderr);
-    if (!torn || attempt === 4) return result;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
 

@@ -7,7 +7,6 @@ import bcrypt from 'bcryptjs';
 import { compilePolicy } from '../../compiler/compile.js';
 import type { LimitsConfig, RuleGraph, RuleOrigin } from '../../compiler/graph.js';
 import { createEventLog } from '../../runtime/log.js';
-import { defaultLimits } from '../../runtime/limits/serverLimits.js';
 import { SubmissionServer, type SubmissionServerOptions } from '../../runtime/submissionServer.js';
 
 export const PASSWORD = 'alice-pw';
@@ -56,7 +55,7 @@ export async function startLimitedMsa(
     if (index < 0) throw new Error(`no policy line starts with ${prefix}`);
     return { file, line: index + 1, span: { start: 0, end: 0 } };
   };
-  const graph: RuleGraph = { ...compiled.graph, limits: limits(compiled.graph.limits ?? defaultLimits(file), origin) };
+  const graph: RuleGraph = { ...compiled.graph, limits: limits(compiled.graph.limits, origin) };
   const logs: LogEvent[] = [];
   const log = createEventLog({ ...graph, log: { ...graph.log, level: 'debug' } }, {
     write(line: string) {

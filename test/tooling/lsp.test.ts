@@ -2,7 +2,7 @@
 // speaks JSON-RPC over its stdio as an editor would (initialize, didOpen with an
 // error, publishDiagnostics, didChange, completion, shutdown, exit), and checks
 // the completion table directly.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,9 +74,7 @@ let client: Client;
 const uri = pathToFileURL(path.resolve("policies/editing.msa")).href;
 
 beforeAll(() => {
-  // The test drives the built command, as an editor would: build it first so it is never stale.
-  // tsc emits even when some other file has a type error; `tsc --noEmit` is where those are caught.
-  spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "."], { stdio: "inherit" });
+  // The test drives the built command, as an editor would (dist/ is built once by test/globalSetup.ts).
   client = new Client(spawn(process.execPath, ["dist/cli/msac.js", "lsp"], { stdio: "pipe" }));
 }, 120_000);
 
