@@ -6,6 +6,7 @@
 // written with a mistake: one mistake, one diagnostic. It reads no files
 // (that is `checkFiles.ts`) and never touches the network.
 import { isIP } from "node:net";
+import { createSecureContext } from "node:tls";
 import type {
   AddRule, DeliverRule, LimitRateRule, ListenRule, Located, MasqueradeRule, PolicyAst, Rule, RuleKind, SendersRule,
   SignDkimRule, Span, ThrottleFailuresRule,
@@ -74,7 +75,7 @@ export interface CheckedPolicy {
   enforceMessageSyntax?: Span;
   sendersInHeaders?: Span;
   allowSenderMismatch?: Span;
-  recipientsTo: From<{ targets: string[]; logins: string[] | null }>[];
+  recipientsTo: From<{ except: boolean; targets: string[]; logins: string[] | null }>[];
   rates: From<CheckedRate>[];
   sessions?: From<number>;
   sessionsPerIp?: From<number>;
@@ -93,6 +94,8 @@ export interface CheckedPolicy {
   metrics?: From<{ host: string; port: number }>;
   workers?: From<number | "auto">;
   receivedPrivate?: Span;
+  tlsCiphers?: From<string>;
+  allowBareLineEndings?: Span;
   /** Every kind of rule the policy wrote, valid or not (lints about absent rules look here). */
   written: ReadonlySet<RuleKind>;
 }
@@ -101,6 +104,7 @@ export interface CheckedPolicy {
 const SINGLE: Partial<Record<RuleKind, string>> = {
   hostname: "hostname",
   tls: "tls certificate",
+  tlsCiphers: "tls ciphers",
   authUsers: "auth users",
   qualify: "qualify domains",
   enforceAddressSyntax: "enforce address syntax",
@@ -251,6 +255,15 @@ export class Checker {
       case "tls":
         this.policy.tls = { value: { certificate: rule.certificate, key: rule.key }, rule: rule.span };
         return;
+      case "tlsCiphers":
+        // OpenSSL judges the list: a list it cannot use would fail every handshake.
+        try {
+          createSecureContext({ ciphers: rule.ciphers.value });
+        } catch (error) {
+          return this.report("unknownValue", rule.ciphers.span, `OpenSSL cannot use the cipher list \`${rule.ciphers.value}\``, { hint: (error as Error).message });
+        }
+        this.policy.tlsCiphers = { value: rule.ciphers.value, rule: rule.span };
+        return;
       case "listen":
         return this.checkListen(rule);
       case "authUsers":
@@ -288,6 +301,7 @@ export class Checker {
       case "allow":
         if (rule.what.value === "postmaster") this.policy.allowPostmaster = rule.span;
         else if (rule.what.value === "sender mismatch") this.policy.allowSenderMismatch = rule.span;
+        else if (rule.what.value === "bare line endings") this.policy.allowBareLineEndings = rule.span;
         else this.policy.allowUnauthenticated = rule.span;
         return;
       case "senders":
@@ -335,7 +349,7 @@ export class Checker {
       case "limitRecipientsTo": {
         const targets = rule.targets.map((t) => this.normalizeTarget(t)).filter((t): t is string => t !== undefined);
         if (targets.length !== rule.targets.length) return;
-        this.policy.recipientsTo.push({ value: { targets, logins: rule.logins.length > 0 ? rule.logins.map((l) => l.value) : null }, rule: rule.span });
+        this.policy.recipientsTo.push({ value: { except: rule.mode === "except", targets, logins: rule.logins.length > 0 ? rule.logins.map((l) => l.value) : null }, rule: rule.span });
         return;
       }
       case "limitRate":
@@ -606,9 +620,24 @@ export class Checker {
         }
         addresses.push(normalized);
       }
+      this.lintGrants(login, entry.addresses, addresses);
       map.set(login, addresses);
     }
     this.policy.senders = { value: map, rule: rule.span, logins };
+  }
+
+  /** Grants that can never matter: anything next to `*`, an address inside a granted `@domain`. */
+  private lintGrants(login: string, written: Located[], normalized: string[]) {
+    const everything = normalized.includes("*");
+    const domains = new Set(normalized.filter((g) => g.startsWith("@")));
+    for (const [index, grant] of normalized.entries()) {
+      const at = grant.lastIndexOf("@");
+      const coveredBy = grant === "*" ? undefined : everything ? "*" : at > 0 && domains.has(grant.slice(at)) ? grant.slice(at) : undefined;
+      const source = written.find((w) => (w.value === "*" ? "*" : w.value.toLowerCase()) === grant.toLowerCase()) ?? written[index];
+      if (coveredBy && source) {
+        this.report("duplicateValue", source.span, `\`${source.value}\` is already granted to \`${login}\` by \`${coveredBy}\``, { hint: "remove it; it changes nothing" });
+      }
+    }
   }
 
   /** `local@domain` with the domain in lowercase A-labels, or undefined after reporting why not. */

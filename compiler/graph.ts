@@ -74,10 +74,14 @@ export interface SubmissionRightsNode extends Observable {
   /** `enforce senders in headers`: From: and Sender: must also be addresses the login may use (550 5.7.1 after DATA). */
   checkHeaders?: { origin: RuleOrigin };
 }
-/** RFC 6409 section 6.2: `limit recipients to LIST [for LOGINS]`: those logins (all when null) may write only to LIST. */
+/**
+ * RFC 6409 section 6.2: `limit recipients to LIST [for LOGINS]`: those logins (all when null) may
+ * write only to LIST; with `except`, to anyone but LIST.
+ */
 export interface RecipientsToNode extends Observable {
   kind: "RecipientsTo";
   origin: RuleOrigin;
+  except?: true;
   /** Addresses (lowercase domain) and domains (`@example.com`, lowercase A-labels). */
   targets: string[];
   logins: string[] | null;
@@ -99,8 +103,8 @@ export interface LimitSizeNode extends Observable { kind: "LimitSize"; origin: R
 export interface LimitRecipientsNode extends Observable { kind: "LimitRecipients"; origin: RuleOrigin; max: number }
 /** RFC 5322 section 2.2 header syntax, always on. */
 export interface CheckHeaderSyntaxNode { kind: "CheckHeaderSyntax"; origin: RuleOrigin }
-/** SMTP smuggling defence: bare CR or LF in DATA is refused, always on. */
-export interface RefuseBareLineEndingsNode { kind: "RefuseBareLineEndings"; origin: RuleOrigin }
+/** SMTP smuggling defence: bare CR or LF in DATA is refused; `allow bare line endings` turns them into CRLF instead. */
+export interface RefuseBareLineEndingsNode { kind: "RefuseBareLineEndings"; origin: RuleOrigin; normalise?: true }
 /** RFC 6409 sections 4.2 and 8.8 in header fields: From, Sender, Reply-To, To, Cc, Bcc and Resent- forms. */
 export interface QualifyHeadersNode { kind: "QualifyHeaders"; origin: RuleOrigin; domain: string; fields: string[] }
 /** Message completion: Date (RFC 6409 section 8.2), Message-ID (8.3), Sender (8.1), Received (RFC 5321 section 4.4). */
@@ -201,6 +205,8 @@ export interface RuleGraph {
   hostname: string;
   listeners: Listener[];
   tls: { certificate: string; key: string; origin: RuleOrigin } | null;
+  /** `tls ciphers`: the OpenSSL cipher list for TLS 1.2 (TLS 1.2 is the floor), or null for Node's default. */
+  tlsCiphers: string | null;
   users: { path: string; origin: RuleOrigin } | null;
   /** Domains whose postmaster and own addresses are local (hostname and qualify domains), lowercase. */
   localDomains: string[];

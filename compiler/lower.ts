@@ -104,14 +104,19 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (syntax) rcpt.push(syntax);
   rcpt.push(refuseUnqualified);
   for (const restriction of policy.recipientsTo) {
-    rcpt.push({ kind: "RecipientsTo", origin: origin(restriction.rule), ...observe(restriction.rule), targets: restriction.value.targets, logins: restriction.value.logins });
+    rcpt.push({
+      kind: "RecipientsTo", origin: origin(restriction.rule), ...observe(restriction.rule), ...(restriction.value.except ? { except: true as const } : {}),
+      targets: restriction.value.targets, logins: restriction.value.logins,
+    });
   }
   if (policy.limitRecipients) {
     rcpt.push({ kind: "LimitRecipients", origin: origin(policy.limitRecipients.rule), ...observe(policy.limitRecipients.rule), max: policy.limitRecipients.value });
   }
 
   const message: MessageNode[] = [
-    { kind: "RefuseBareLineEndings", origin: builtin("bare CR or LF in DATA is refused (SMTP smuggling)") },
+    policy.allowBareLineEndings
+      ? { kind: "RefuseBareLineEndings", origin: origin(policy.allowBareLineEndings), normalise: true }
+      : { kind: "RefuseBareLineEndings", origin: builtin("bare CR or LF in DATA is refused (SMTP smuggling)") },
   ];
   if (limitSize) message.push(limitSize);
   message.push({ kind: "CheckHeaderSyntax", origin: builtin("the header section must be RFC 5322 syntax") });
@@ -145,6 +150,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
         origin: origin(policy.tls.rule),
       }
       : null,
+    tlsCiphers: policy.tlsCiphers?.value ?? null,
     users: policy.users ? { path: resolvePolicyPath(file, policy.users.value.value), origin: origin(policy.users.rule) } : null,
     localDomains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])],
     log: policy.log ? { level: policy.log.value, origin: origin(policy.log.rule) } : { level: "info", origin: builtin("log info") },

@@ -31,6 +31,7 @@ export type ListenMode = "starttls" | "tls" | "plain";
 
 export interface HostnameRule extends RuleBase { kind: "hostname"; name: Located }
 export interface TlsRule extends RuleBase { kind: "tls"; certificate: Located; key: Located }
+export interface TlsCiphersRule extends RuleBase { kind: "tlsCiphers"; ciphers: Located }
 export interface ListenRule extends RuleBase { kind: "listen"; endpoint: Located; mode: Located<ListenMode>; proxy?: Span }
 export interface AuthUsersRule extends RuleBase { kind: "authUsers"; path: Located }
 export interface RequireRule extends RuleBase { kind: "require"; what: Located<"tls" | "auth"> }
@@ -38,12 +39,13 @@ export interface QualifyRule extends RuleBase { kind: "qualify"; domains: Locate
 export interface EnforceAddressSyntaxRule extends RuleBase { kind: "enforceAddressSyntax" }
 export interface EnforceMessageSyntaxRule extends RuleBase { kind: "enforceMessageSyntax" }
 export interface EnforceSendersInHeadersRule extends RuleBase { kind: "enforceSendersInHeaders" }
-export interface AllowRule extends RuleBase { kind: "allow"; what: Located<"postmaster" | "unauthenticated" | "sender mismatch"> }
+export interface AllowRule extends RuleBase { kind: "allow"; what: Located<"postmaster" | "unauthenticated" | "sender mismatch" | "bare line endings"> }
 export interface SenderEntry { span: Span; login: Located; addresses: Located[] }
 export interface SendersRule extends RuleBase { kind: "senders"; entries: SenderEntry[]; file?: Located }
 export interface LimitSizeRule extends RuleBase { kind: "limitSize"; size: Located }
 export interface LimitRecipientsRule extends RuleBase { kind: "limitRecipients"; count: Located }
-export interface LimitRecipientsToRule extends RuleBase { kind: "limitRecipientsTo"; targets: Located[]; logins: Located[] }
+/** `to`: only these targets; `except`: every target but these. */
+export interface LimitRecipientsToRule extends RuleBase { kind: "limitRecipientsTo"; mode: "to" | "except"; targets: Located[]; logins: Located[] }
 /** `unit` is absent when `count` is a size (a byte rate). */
 export interface LimitRateRule extends RuleBase { kind: "limitRate"; count: Located; unit?: Located; window: Located; subject: Located }
 export interface LimitSessionsRule extends RuleBase { kind: "limitSessions"; count: Located; subject?: Located }
@@ -68,7 +70,7 @@ export interface WorkersRule extends RuleBase { kind: "workers"; count: Located 
 export interface LimitsStoreRule extends RuleBase { kind: "limitsStore"; store: Located }
 
 export type Rule =
-  | HostnameRule | TlsRule | ListenRule | AuthUsersRule | RequireRule | QualifyRule
+  | HostnameRule | TlsRule | TlsCiphersRule | ListenRule | AuthUsersRule | RequireRule | QualifyRule
   | EnforceAddressSyntaxRule | EnforceMessageSyntaxRule | EnforceSendersInHeadersRule | AllowRule | SendersRule
   | LimitSizeRule | LimitRecipientsRule | LimitRecipientsToRule | LimitRateRule | LimitSessionsRule | LimitQueueLifetimeRule
   | AddRule | LogRule | DeliverRule | RemoveHeaderRule | SignDkimRule | ThrottleFailuresRule | ThrottleDelayRule
@@ -198,7 +200,11 @@ class AstBuilder extends BaseCstVisitor {
     return name && { kind: "hostname", ...base, name: located(name) };
   }
 
-  tlsRule(c: Children, base: RuleBase): TlsRule | undefined {
+  tlsRule(c: Children, base: RuleBase): TlsRule | TlsCiphersRule | undefined {
+    if (c.KwCiphers) {
+      const ciphers = this.string(c.ciphers?.[0]);
+      return ciphers && { kind: "tlsCiphers", ...base, ciphers };
+    }
     const certificate = this.string(c.certificate?.[0]);
     const key = this.string(c.key?.[0]);
     return certificate && key && { kind: "tls", ...base, certificate, key };
@@ -235,6 +241,8 @@ class AstBuilder extends BaseCstVisitor {
   }
 
   allowRule(c: Children, base: RuleBase): AllowRule | undefined {
+    const endings = this.token(c, "KwEndings");
+    if (endings) return { kind: "allow", ...base, what: { value: "bare line endings", span: spanBetween(this.token(c, "KwBare") ?? endings, endings) } };
     const mismatch = this.token(c, "KwMismatch");
     if (mismatch) return { kind: "allow", ...base, what: { value: "sender mismatch", span: spanBetween(this.token(c, "KwSender") ?? mismatch, mismatch) } };
     const what = this.token(c, "KwPostmaster") ?? this.token(c, "KwUnauthenticated");
@@ -287,9 +295,10 @@ class AstBuilder extends BaseCstVisitor {
       const lifetime = this.token(c, "lifetime");
       return lifetime && { kind: "limitQueueLifetime", ...base, lifetime: located(lifetime) };
     }
-    if (c.KwTo) {
+    if (c.KwTo || c.KwExcept) {
       const targets = this.list(c.targets?.[0]);
-      return targets.length > 0 ? { kind: "limitRecipientsTo", ...base, targets, logins: this.list(c.logins?.[0]) } : undefined;
+      const mode = c.KwTo ? "to" : "except";
+      return targets.length > 0 ? { kind: "limitRecipientsTo", ...base, mode, targets, logins: this.list(c.logins?.[0]) } : undefined;
     }
     const count = this.token(c, "NumberLiteral");
     return count && { kind: "limitRecipients", ...base, count: located(count) };

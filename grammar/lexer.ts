@@ -179,6 +179,10 @@ export const Keywords = {
   block: keyword("block"),
   delay: keyword("delay"),
   up: keyword("up"),
+  ciphers: keyword("ciphers"),
+  bare: keyword("bare"),
+  line: keyword("line"),
+  endings: keyword("endings"),
 } as const;
 
 /** The words that may start a rule, for did-you-mean suggestions. */

@@ -111,13 +111,26 @@ class PolicyParser extends CstParser {
     this.CONSUME(Name);
   });
 
-  // tls certificate "cert.pem" key "key.pem"
+  // tls certificate "cert.pem" key "key.pem" | tls ciphers "LIST"
   private tlsRule = this.RULE("tlsRule", () => {
     this.CONSUME(K.tls);
-    this.CONSUME(K.certificate);
-    this.SUBRULE(this.stringValue, { LABEL: "certificate" });
-    this.CONSUME(K.key);
-    this.SUBRULE2(this.stringValue, { LABEL: "key" });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(K.certificate);
+          this.SUBRULE(this.stringValue, { LABEL: "certificate" });
+          this.CONSUME(K.key);
+          this.SUBRULE2(this.stringValue, { LABEL: "key" });
+        },
+      },
+      {
+        // tls ciphers "OpenSSL cipher list" (TLS 1.2; TLS 1.3 suites are OpenSSL's)
+        ALT: () => {
+          this.CONSUME(K.ciphers);
+          this.SUBRULE3(this.stringValue, { LABEL: "ciphers" });
+        },
+      },
+    ]);
   });
 
   // listen 587 starttls | listen 127.0.0.1:2525 plain
@@ -196,6 +209,14 @@ class PolicyParser extends CstParser {
           this.CONSUME(K.mismatch);
         },
       },
+      {
+        // allow bare line endings: a bare CR or LF in DATA becomes CRLF instead of a refusal
+        ALT: () => {
+          this.CONSUME(K.bare);
+          this.CONSUME(K.line);
+          this.CONSUME(K.endings);
+        },
+      },
     ]);
   });
 
@@ -265,8 +286,12 @@ class PolicyParser extends CstParser {
             { ALT: () => this.CONSUME(NumberLiteral) },
             {
               // limit recipients to @example.com, partner.example [for alice, bob]
+              // limit recipients except @competitor.example [for interns]
               ALT: () => {
-                this.CONSUME(K.to);
+                this.OR5([
+                  { ALT: () => this.CONSUME(K.to) },
+                  { ALT: () => this.CONSUME(K.except) },
+                ]);
                 this.SUBRULE(this.nameList, { LABEL: "targets" });
                 this.OPTION(() => {
                   this.CONSUME(K.for);

@@ -175,6 +175,7 @@ export class SubmissionServer implements ConnectionPolicy {
       disableReverseLookup: true,
       size: size ?? 0,
       minVersion: "TLSv1.2",
+      ...(this.graph.tlsCiphers ? { ciphers: this.graph.tlsCiphers } : {}),
       logger: false,
       ...smtpServerLimitOptions(this.limits.config),
       onConnect: (session, callback) => this.onConnect(listener, session, callback),
@@ -380,7 +381,7 @@ export class SubmissionServer implements ConnectionPolicy {
         }
         recipients = expanded.recipients;
       }
-      const message = applyHeaderEdits(data.bytes, plan.header, plan.edits);
+      const message = applyHeaderEdits(plan.bytes, plan.header, plan.edits);
       const envelope: Envelope = {
         mailFrom: transaction.mailFrom,
         recipients,

@@ -34,6 +34,8 @@ export interface MessageEvent {
 }
 
 export interface MessagePlan {
+  /** The message the header offsets refer to: as received, or with bare line endings made CRLF. */
+  bytes: Buffer;
   header: HeaderSection;
   edits: HeaderEdit[];
   /** Names (as written) of the fields `remove header` took out, in message order; values are not kept. */
@@ -51,6 +53,11 @@ export function receivedProtocol(state: SessionState): "SMTP" | "ESMTP" | "ESMTP
   return `ESMTP${state.tls ? "S" : ""}${state.login ? "A" : ""}` as "ESMTP" | "ESMTPS" | "ESMTPA" | "ESMTPSA";
 }
 
+/** Every CR or LF that is not part of a CRLF pair becomes CRLF. */
+export function crlfLineEndings(bytes: Buffer): Buffer {
+  return Buffer.from(bytes.toString("latin1").replace(/\r\n|\r|\n/g, "\r\n"), "latin1");
+}
+
 export function decideMessage(graph: RuleGraph, state: SessionState, event: MessageEvent, tables?: DecisionTables): Decision<MessagePlan> {
   const steps = newSteps();
   const trace = steps.trace;
@@ -60,10 +67,11 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   };
   let header: HeaderSection | undefined;
   let parsedOnce = false;
+  let bytes = event.bytes;
   const currentHeader = (): HeaderSection | undefined => {
     if (!parsedOnce) {
       parsedOnce = true;
-      const parsed = parseHeaderSection(event.bytes);
+      const parsed = parseHeaderSection(bytes);
       if (parsed.ok) header = parsed.header;
     }
     return header;
@@ -84,6 +92,12 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   for (const node of graph.stages.message) {
     switch (node.kind) {
       case "RefuseBareLineEndings":
+        if (event.bareLineEnding && node.normalise) {
+          // `allow bare line endings`: every line ends in CRLF, so no next hop can read a smuggled end of data.
+          bytes = crlfLineEndings(bytes);
+          trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `bare ${event.bareLineEnding.kind} made CRLF` });
+          break;
+        }
         if (event.bareLineEnding) return refusal(node, node.origin, Replies.bareLineEnding, `bare ${event.bareLineEnding.kind} at byte ${event.bareLineEnding.offset}`)();
         trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
@@ -95,7 +109,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
       case "CheckHeaderSyntax": {
-        const parsed = parseHeaderSection(event.bytes);
+        const parsed = parseHeaderSection(bytes);
         parsedOnce = true;
         if (!parsed.ok) return refusal(node, node.origin, Replies.badHeaderSection, parsed.reason)();
         header = parsed.header;
@@ -227,7 +241,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
     ...[...removedIndexes].map((index): HeaderEdit => ({ kind: "remove", index })),
     ...added,
   ];
-  return decided(steps, { verdict: { kind: "accept" }, state, result: { header: h, edits, removed } });
+  return decided(steps, { verdict: { kind: "accept" }, state, result: { bytes, header: h, edits, removed } });
 }
 
 function hasField(header: HeaderSection, name: string): boolean {

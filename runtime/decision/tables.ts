@@ -29,16 +29,21 @@ export function senderTableOf(node: SubmissionRightsNode, tables?: DecisionTable
 
 /**
  * `limit recipients to LIST [for LOGINS]` as first-match rules: the listed targets are allowed,
- * every other recipient refused, both only for the node's logins (everyone when null).
+ * every other recipient refused; with `except`, the listed targets are refused and the rest
+ * allowed; only for the node's logins (everyone when null).
  */
 export function recipientRulesOf(node: RecipientsToNode): CompiledRecipientRules {
   let compiled = recipientLimits.get(node);
   if (!compiled) {
     const logins = node.logins ? { logins: node.logins } : {};
-    compiled = compileRecipientRules([
-      { action: "allow", match: { list: node.targets }, ...logins },
-      { action: "refuse", match: { all: true }, ...logins },
-    ]);
+    compiled = compileRecipientRules(
+      node.except
+        ? [{ action: "refuse", match: { list: node.targets }, ...logins }]
+        : [
+          { action: "allow", match: { list: node.targets }, ...logins },
+          { action: "refuse", match: { all: true }, ...logins },
+        ],
+    );
     recipientLimits.set(node, compiled);
   }
   return compiled;

@@ -130,3 +130,20 @@ describe("the text renderer", () => {
     expect(result.diagnostics.map((d) => d.hint)).toEqual(["looked for `some/users`"]);
   });
 });
+
+describe("tls ciphers and sender grants", () => {
+  const plain = base + "listen 127.0.0.1:2525 plain\nallow unauthenticated\n";
+
+  it("asks OpenSSL whether it can use the cipher list", () => {
+    expect(check(plain + 'tls ciphers "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256"\n')).toEqual([]);
+    expect(check(plain + 'tls ciphers "NO-SUCH-CIPHER"\n')).toEqual(['MSA3012 "NO-SUCH-CIPHER"']);
+  });
+
+  it("points at grants that `*` or an `@domain` already cover", () => {
+    const users = { "users.passwd": USERS_WITH_ADDRESS };
+    const policy = (grants: string) => base + 'listen 127.0.0.1:2525 plain\nauth users "users.passwd"\nrequire auth\nqualify domains example.test\nsenders {\n  demo@example.test: ' + grants + "\n}\n";
+    expect(check(policy("@example.test, demo@example.test"), users)).toEqual(["MSA2005 demo@example.test"]);
+    expect(check(policy("*, sales@example.org"), users)).toEqual(["MSA2005 sales@example.org"]);
+    expect(check(policy("@example.test, sales@example.org"), users)).toEqual([]);
+  });
+});

@@ -187,7 +187,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         const decision = run<MessagePlan>({ type: "message", ...data, now: now(), queueId: `SIM${messages}`, messageId: messageId(messages) });
         if (refusal(decision)) break;
         const plan = decision.result!;
-        const bytes = applyHeaderEdits(data.bytes, plan.header, plan.edits);
+        const bytes = applyHeaderEdits(plan.bytes, plan.header, plan.edits);
         const parsed = parseHeaderSection(bytes);
         const seen = new Set<string>();
         let recipients = transaction.recipients.map((r) => r.address).filter((a) => !seen.has(a.toLowerCase()) && !!seen.add(a.toLowerCase()));
