@@ -10,7 +10,7 @@ import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, type SpoolRecord } from '../runt
 import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath } from '../runtime/deliver/spoolWriter.js';
 import { originalHeaderSection } from '../runtime/queue/dsn.js';
 import { QueueRunner, bounceQueuedRecord, initialQueueState, queueRunnerOptionsFromGraph } from '../runtime/queue/queueRunner.js';
-import { lockRecord } from '../runtime/queue/recordLock.js';
+import { withLockedRecord } from '../runtime/queue/recordLock.js';
 import { createEventLog } from '../runtime/log.js';
 import { ExitStatus, type CommandIo } from './io.js';
 import { loadServeGraph } from './serve.js';
@@ -114,10 +114,11 @@ const ACTION_HANDLERS: Record<QueueAction, Handler> = {
     const ids = id ? [id] : (await listNames(target.dir)).map((name) => name.slice(0, -SPOOL_RECORD_SUFFIX.length));
     let status: number = ExitStatus.ok;
     for (const each of ids) {
-      const result = await withLock(target.dir, each, async (record) => {
+      const result = await withLockedRecord(target.dir, each, async (record) => {
         const state = record.queue ?? initialQueueState(record);
         state.nextAttemptAt = new Date().toISOString();
         await rewriteSpoolRecord(target.dir, { ...record, queue: state });
+        return 'done' as const;
       });
       if (result !== 'done' && (id || result === 'busy')) status = reportProblem(io, each, result);
       else if (result === 'done') io.stdout.write(`${each}: due now\n`);
@@ -126,7 +127,10 @@ const ACTION_HANDLERS: Record<QueueAction, Handler> = {
   },
 
   async delete(target, id, _options, io) {
-    const result = await withLock(target.dir, id!, () => removeSpoolRecord(target.dir, id!));
+    const result = await withLockedRecord(target.dir, id!, async () => {
+      await removeSpoolRecord(target.dir, id!);
+      return 'done' as const;
+    });
     if (result !== 'done') return reportProblem(io, id!, result);
     io.stdout.write(`${id}: deleted\n`);
     return ExitStatus.ok;
@@ -179,23 +183,6 @@ function reportProblem(io: CommandIo, id: string, result: 'busy' | 'missing'): n
   return ExitStatus.errors;
 }
 
-async function withLock(dir: string, id: string, change: (record: SpoolRecord) => Promise<void>): Promise<'done' | 'busy' | 'missing'> {
-  const lock = await lockRecord(dir, id);
-  if (!lock) return 'busy';
-  try {
-    let record: SpoolRecord;
-    try {
-      record = await readSpoolRecord(spoolRecordPath(dir, id));
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ENOENT') return 'missing';
-      throw error;
-    }
-    await change(record);
-    return 'done';
-  } finally {
-    await lock.release();
-  }
-}
 
 async function listNames(dir: string): Promise<string[]> {
   try {

@@ -5,6 +5,7 @@
 //
 // msa expands aliases to addresses only: the `|command`, `/file` and `:include:` targets of local
 // delivery agents are refused, since an MSA hands every message to a next hop (RFC 6409 section 1).
+import { splitCommaList } from "./commaList.js";
 import { toALabels } from "./domainName.js";
 
 /** One target with where it was written. Lines and columns are 1-based. */
@@ -76,25 +77,9 @@ function logicalLines(text: string, problems: AliasesFileProblem[]): LogicalLine
 
 /** Splits a piece at commas outside double quotes, keeping columns. */
 function splitTargets(text: string, line: number, firstColumn: number): AliasTarget[] {
-  const targets: AliasTarget[] = [];
-  let quoted = false;
-  let start = 0;
-  const push = (end: number): void => {
-    const raw = text.slice(start, end);
-    const value = raw.trim();
-    if (value !== "") targets.push({ value, line, column: firstColumn + start + (raw.length - raw.trimStart().length) });
-  };
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quoted && char === "\\") i++;
-    else if (char === '"') quoted = !quoted;
-    else if (char === "," && !quoted) {
-      push(i);
-      start = i + 1;
-    }
-  }
-  push(text.length);
-  return targets;
+  return splitCommaList(text)
+    .filter((piece) => piece.text !== "")
+    .map((piece) => ({ value: piece.text, line, column: firstColumn + piece.start }));
 }
 
 /** Why a target cannot be used, or undefined. */

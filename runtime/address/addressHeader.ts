@@ -1,5 +1,5 @@
-// Finds and qualifies the addr-specs in address-list header field bodies (RFC 5322
-// section 3.4: From, Sender, Reply-To, To, Cc, Bcc and Resent- forms) without
+// Finds, qualifies and rewrites the addr-specs in address-list header field bodies
+// (RFC 5322 section 3.4: From, Sender, Reply-To, To, Cc, Bcc and Resent- forms) without
 // disturbing a single other byte: display names, comments and folding stay as written.
 
 // The tokenizer records offsets so that qualification can insert text at exact
@@ -228,6 +228,49 @@ export function qualifyAddressHeader(fieldBody: string, domain: string): string 
   for (const insertion of insertions) {
     result += fieldBody.slice(copied, insertion.at) + insertion.text;
     copied = insertion.at;
+  }
+  return result + fieldBody.slice(copied);
+}
+
+/** One addr-spec as the callback sees it: parts unfolded, comments removed, quotes kept. */
+export interface HeaderAddrSpec {
+  readonly local: string;
+  /** the domain as written, or null when the address has no "@" */
+  readonly domain: string | null;
+  /** true for a domain-literal such as [192.0.2.1] */
+  readonly literal: boolean;
+}
+
+/** What to change in one addr-spec: a new domain replaces the domain tokens (and any CFWS between them). */
+export interface AddrSpecRewrite {
+  readonly domain: string;
+}
+
+/**
+ * Calls `rewrite` for every addr-spec found and replaces the domain of each one it answers for.
+ * Only the replaced ranges differ from the input; when nothing changes the input itself is
+ * returned, so callers can compare. Addresses without a domain are offered but cannot be given
+ * one here (that is qualifyAddressHeader's job); an answer for them is ignored.
+ */
+export function rewriteAddressHeader(fieldBody: string, rewrite: (spec: HeaderAddrSpec) => AddrSpecRewrite | null): string {
+  const replacements: { start: number; end: number; text: string }[] = [];
+  for (const location of locateAddrSpecs(fieldBody)) {
+    const domain = location.domain;
+    const spec: HeaderAddrSpec = {
+      local: tokenText(fieldBody, location.local),
+      domain: domain === null ? null : tokenText(fieldBody, domain),
+      literal: domain !== null && domain.length === 1 && domain[0]!.kind === "literal",
+    };
+    const answer = rewrite(spec);
+    if (answer === null || domain === null || answer.domain === spec.domain) continue;
+    replacements.push({ start: domain[0]!.start, end: domain[domain.length - 1]!.end, text: answer.domain });
+  }
+  if (replacements.length === 0) return fieldBody;
+  let result = "";
+  let copied = 0;
+  for (const replacement of replacements) {
+    result += fieldBody.slice(copied, replacement.start) + replacement.text;
+    copied = replacement.end;
   }
   return result + fieldBody.slice(copied);
 }

@@ -33,7 +33,7 @@ import {
 } from '../deliver/spoolWriter.js';
 import { systemClock, type Clock } from './clock.js';
 import { buildDsn, type DsnAction, type DsnRecipient } from './dsn.js';
-import { breakStaleLocks, lockRecord } from './recordLock.js';
+import { breakStaleLocks, lockRecord, withLockedRecord } from './recordLock.js';
 import { onSpooled } from './spoolEvents.js';
 
 /** A record that cannot be read goes here (never sent, never blocks new/). */
@@ -516,16 +516,7 @@ function stripWhere(text: string): string {
  * and the record is removed. Takes the record's lock; false when it is busy or gone.
  */
 export async function bounceQueuedRecord(dir: string, id: string, hostname: string, now: number = Date.now()): Promise<'bounced' | 'busy' | 'missing'> {
-  const lock = await lockRecord(dir, id);
-  if (!lock) return 'busy';
-  try {
-    let record: SpoolRecord;
-    try {
-      record = await readSpoolRecord(spoolRecordPath(dir, id));
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ENOENT') return 'missing';
-      throw error;
-    }
+  return withLockedRecord(dir, id, async (record): Promise<'bounced'> => {
     const state = record.queue ?? initialQueueState(record);
     const at = new Date(now).toISOString();
     const entry: QueueAttempt = { at, result: 'bounced by the administrator', delivered: [], failed: [], deferred: [] };
@@ -539,9 +530,7 @@ export async function bounceQueuedRecord(dir: string, id: string, hostname: stri
     if (!done) throw new Error('cannot queue the DSN');
     await removeSpoolRecord(dir, id);
     return 'bounced';
-  } finally {
-    await lock.release();
-  }
+  });
 }
 
 /**

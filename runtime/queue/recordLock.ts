@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { SpoolRecord } from '../deliver/spoolRecord.js';
+import { readSpoolRecord, spoolRecordPath } from '../deliver/spoolWriter.js';
 
 export const SPOOL_LOCK_FOLDER = 'lock';
 
@@ -79,5 +81,26 @@ async function isStale(path: string): Promise<boolean> {
     return false;
   } catch (error) {
     return (error as { code?: string }).code === 'ESRCH';
+  }
+}
+
+/**
+ * Runs `change` on the record `id` while holding its lock: 'busy' when someone else holds it
+ * (a delivery in flight, another `msac queue`), 'missing' when the record is gone.
+ */
+export async function withLockedRecord<T>(dir: string, id: string, change: (record: SpoolRecord) => Promise<T>): Promise<T | 'busy' | 'missing'> {
+  const lock = await lockRecord(dir, id);
+  if (!lock) return 'busy';
+  try {
+    let record: SpoolRecord;
+    try {
+      record = await readSpoolRecord(spoolRecordPath(dir, id));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return 'missing';
+      throw error;
+    }
+    return await change(record);
+  } finally {
+    await lock.release();
   }
 }

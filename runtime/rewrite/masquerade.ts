@@ -6,7 +6,7 @@
 import { domainToUnicode } from "node:url";
 import { type EnvelopeAddress, splitAddress, joinAddress } from "../address/envelopeAddress.js";
 import { comparableDomain } from "../address/ownAddress.js";
-import { rewriteAddressHeader } from "../address/rewriteAddressHeader.js";
+import { rewriteAddressHeader } from "../address/addressHeader.js";
 import { fieldsNamed, type HeaderSection } from "../message/headerSection.js";
 import type { HeaderEdit } from "../message/headerEdits.js";
 

@@ -6,6 +6,7 @@
 import { ownAddressOfLogin } from "../address/ownAddress.js";
 import { listHeaderAddresses } from "../address/addressHeader.js";
 import { fieldsNamed, type HeaderSection } from "../message/headerSection.js";
+import { splitCommaList } from "../../compiler/commaList.js";
 import { addressKey, configuredAddressKey, domainKey } from "./addressKey.js";
 
 /** One login's line: `login: grant, grant`, as in a `senders { }` block or a senders map file. */
@@ -146,29 +147,6 @@ function commentStart(line: string): number {
   return line.length;
 }
 
-/** Splits at commas outside quoted local parts, keeping each piece's offset. */
-function splitList(text: string, offset: number): { text: string; start: number }[] {
-  const pieces: { text: string; start: number }[] = [];
-  let quoted = false;
-  let pieceStart = 0;
-  const push = (end: number): void => {
-    const raw = text.slice(pieceStart, end);
-    const lead = raw.length - raw.trimStart().length;
-    pieces.push({ text: raw.trim(), start: offset + pieceStart + lead });
-  };
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quoted && char === "\\") i++;
-    else if (char === '"') quoted = !quoted;
-    else if (char === "," && !quoted) {
-      push(i);
-      pieceStart = i + 1;
-    }
-  }
-  push(text.length);
-  return pieces;
-}
-
 /**
  * Parses a senders map file: the lines of a `senders { }` block (`login: grant, grant`, `#` starts
  * a comment), so a block can move into a file unchanged. No I/O, so `msac check` and the server
@@ -209,7 +187,7 @@ export function sendersFromFile(text: string): ParsedSendersFile {
     firstLine.set(login, line);
     const grants: string[] = [];
     const seen = new Set<string>();
-    const pieces = splitList(content.slice(colon + 1), colon + 1);
+    const pieces = splitCommaList(content.slice(colon + 1), colon + 1);
     if (pieces.length === 1 && pieces[0]!.text === "") {
       problems.push({ line, column: indent + 1, endColumn: colon + 2, message: `no address listed for \`${login}\`` });
     }

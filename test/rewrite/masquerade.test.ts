@@ -3,8 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseEnvelopeAddress } from "../../runtime/address/envelopeAddress.js";
-import { rewriteAddressHeader } from "../../runtime/address/rewriteAddressHeader.js";
-import { listHeaderAddresses } from "../../runtime/address/addressHeader.js";
+import { listHeaderAddresses, rewriteAddressHeader } from "../../runtime/address/addressHeader.js";
 import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
 import { parseHeaderSection } from "../../runtime/message/headerSection.js";
 import {
