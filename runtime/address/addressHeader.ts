@@ -214,22 +214,36 @@ export function listHeaderAddresses(fieldBody: string): string[] {
  * decoded text or one character per byte alike, since non-ASCII is only copied.
  */
 export function qualifyAddressHeader(fieldBody: string, domain: string): string {
-  const insertions: { at: number; text: string }[] = [];
+  const insertions: Replacement[] = [];
   for (const location of locateAddrSpecs(fieldBody)) {
     if (location.domain === null) {
-      insertions.push({ at: location.local[location.local.length - 1]!.end, text: `@${domain}` });
+      const at = location.local[location.local.length - 1]!.end;
+      insertions.push({ start: at, end: at, text: `@${domain}` });
     } else if (location.domain.length === 1 && location.domain[0]!.kind === "atom") {
-      insertions.push({ at: location.domain[0]!.end, text: `.${domain}` });
+      const at = location.domain[0]!.end;
+      insertions.push({ start: at, end: at, text: `.${domain}` });
     }
   }
-  if (insertions.length === 0) return fieldBody;
+  return splice(fieldBody, insertions);
+}
+
+/** Text replacing the range [start, end) of a field body; an insertion has start == end. */
+interface Replacement {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** `text` with each range replaced, every other character copied; `text` itself when nothing changes. */
+function splice(text: string, replacements: readonly Replacement[]): string {
+  if (replacements.length === 0) return text;
   let result = "";
   let copied = 0;
-  for (const insertion of insertions) {
-    result += fieldBody.slice(copied, insertion.at) + insertion.text;
-    copied = insertion.at;
+  for (const replacement of replacements) {
+    result += text.slice(copied, replacement.start) + replacement.text;
+    copied = replacement.end;
   }
-  return result + fieldBody.slice(copied);
+  return result + text.slice(copied);
 }
 
 /** One addr-spec as the callback sees it: parts unfolded, comments removed, quotes kept. */
@@ -253,7 +267,7 @@ export interface AddrSpecRewrite {
  * one here (that is qualifyAddressHeader's job); an answer for them is ignored.
  */
 export function rewriteAddressHeader(fieldBody: string, rewrite: (spec: HeaderAddrSpec) => AddrSpecRewrite | null): string {
-  const replacements: { start: number; end: number; text: string }[] = [];
+  const replacements: Replacement[] = [];
   for (const location of locateAddrSpecs(fieldBody)) {
     const domain = location.domain;
     const spec: HeaderAddrSpec = {
@@ -265,12 +279,5 @@ export function rewriteAddressHeader(fieldBody: string, rewrite: (spec: HeaderAd
     if (answer === null || domain === null || answer.domain === spec.domain) continue;
     replacements.push({ start: domain[0]!.start, end: domain[domain.length - 1]!.end, text: answer.domain });
   }
-  if (replacements.length === 0) return fieldBody;
-  let result = "";
-  let copied = 0;
-  for (const replacement of replacements) {
-    result += fieldBody.slice(copied, replacement.start) + replacement.text;
-    copied = replacement.end;
-  }
-  return result + fieldBody.slice(copied);
+  return splice(fieldBody, replacements);
 }
