@@ -69,7 +69,7 @@ export interface CheckedPolicy {
   limitRecipients?: From<number>;
   add: Map<AddableField, Span>;
   log?: From<LogLevel>;
-  deliver?: From<{ spool?: Located; relay?: string; requireTls: boolean; verifyCertificate: boolean; credentials?: Located }>;
+  deliver?: From<{ spool?: Located; relay?: string; requireTls: boolean; require8BitMime: boolean; verifyCertificate: boolean; credentials?: Located }>;
   /** Start offsets of the rules written with `observe`. */
   observed: Set<number>;
   enforceMessageSyntax?: Span;
@@ -684,11 +684,15 @@ export class Checker {
       relay = this.checkRelayUrl(rule.relay);
       if (relay === undefined) return;
     }
+    for (const requirement of rule.options.requirements) {
+      if (requirement.value !== "8bitmime") return this.unknown(requirement, "`require` after a relay URL", ["tls", "8bitmime"]);
+    }
     this.policy.deliver = {
       value: {
         spool: rule.spool,
         relay,
         requireTls: !!rule.options.requireTls,
+        require8BitMime: rule.options.requirements.length > 0,
         verifyCertificate: !!rule.options.verifyCertificate,
         ...(rule.options.credentials ? { credentials: rule.options.credentials } : {}),
       },

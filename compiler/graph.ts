@@ -130,6 +130,8 @@ export type AuthNode = RequireTlsNode;
 export interface RelayOptions {
   /** Refuse to hand over unless TLS is active. */
   requireTls: boolean;
+  /** `require 8bitmime`: 8-bit mail for a next hop without 8BITMIME is refused (554 5.6.3), not converted (RFC 6409 section 8.4). */
+  require8BitMime: boolean;
   /** `verify certificate` was written; the certificate is verified anyway for smtps:// and under requireTls. */
   verifyCertificate: boolean;
   /** A file with one `USER:PASSWORD` line for AUTH at the next hop. */

@@ -209,6 +209,7 @@ function lowerDeliver(
   const { spool, relay } = deliver.value;
   const options: RelayOptions = {
     requireTls: deliver.value.requireTls,
+    require8BitMime: deliver.value.require8BitMime,
     verifyCertificate: deliver.value.verifyCertificate,
     credentials: deliver.value.credentials ? resolvePolicyPath(file, deliver.value.credentials.value) : null,
   };

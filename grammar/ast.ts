@@ -52,7 +52,7 @@ export interface LimitSessionsRule extends RuleBase { kind: "limitSessions"; cou
 export interface LimitQueueLifetimeRule extends RuleBase { kind: "limitQueueLifetime"; lifetime: Located }
 export interface AddRule extends RuleBase { kind: "add"; header: Located; private?: Span }
 export interface LogRule extends RuleBase { kind: "log"; level: Located }
-export interface RelayOptions { requireTls?: Span; verifyCertificate?: Span; credentials?: Located }
+export interface RelayOptions { requireTls?: Span; verifyCertificate?: Span; credentials?: Located; requirements: Located[] }
 export interface DeliverRule extends RuleBase { kind: "deliver"; spool?: Located; relay?: Located; options: RelayOptions }
 export interface RemoveHeaderRule extends RuleBase { kind: "removeHeader"; names: Located[] }
 export interface SignDkimRule extends RuleBase {
@@ -333,7 +333,7 @@ class AstBuilder extends BaseCstVisitor {
     const relayToken = this.token(c, "Url") ?? this.token(c, "Url", 1);
     const relay = relayToken && located(relayToken);
     const optionsNode = c.relayOptions?.[0] as CstNode | undefined;
-    const options = optionsNode && !optionsNode.recoveredNode ? (this.visit(optionsNode) as RelayOptions) : {};
+    const options: RelayOptions = optionsNode && !optionsNode.recoveredNode ? (this.visit(optionsNode) as RelayOptions) : { requirements: [] };
     if (c.KwSpool) {
       const spool = this.string(c.stringValue?.[0]);
       return spool && { kind: "deliver", ...base, spool, relay, options };
@@ -342,8 +342,8 @@ class AstBuilder extends BaseCstVisitor {
   }
 
   relayOptions(c: Children): RelayOptions {
-    const options: RelayOptions = {};
-    const requireTls = this.token(c, "KwRequire");
+    const options: RelayOptions = { requirements: ((c.requirement ?? []) as IToken[]).filter(isReal).map(located) };
+    const requireTls = this.token(c, "KwTls");
     const verify = this.token(c, "KwVerify");
     const credentials = this.string(c.credentials?.[0]);
     if (requireTls) options.requireTls = spanOfToken(requireTls);

@@ -414,9 +414,13 @@ class PolicyParser extends CstParser {
     this.MANY(() => {
       this.OR([
         {
+          // require tls | require 8bitmime (refuse 8-bit mail for a next hop without 8BITMIME instead of converting it)
           ALT: () => {
             this.CONSUME(K.require);
-            this.CONSUME(K.tls);
+            this.OR2([
+              { ALT: () => this.CONSUME(K.tls) },
+              { ALT: () => this.CONSUME(Word, { LABEL: "requirement" }) },
+            ]);
           },
         },
         {

@@ -30,6 +30,8 @@ export interface RelayTarget {
   url: string;
   /** refuse to send unless TLS is active (STARTTLS offered and completed, or smtps://) */
   requireTls?: boolean;
+  /** refuse 8-bit content for a next hop without 8BITMIME instead of converting it (`require 8bitmime`) */
+  require8BitMime?: boolean;
   /**
    * Verify the next hop's certificate. Default: on for smtps:// and under requireTls, off for
    * opportunistic STARTTLS (RFC 7435: encryption without authentication beats plaintext).
@@ -254,6 +256,10 @@ async function relayOnce(
     let converted = false;
     const eightBitHeader = hasEightBitByte(headerSection(message));
     if (hasEightBitByte(message) && (!extensions.has('8BITMIME') || (eightBitHeader && !extensions.has('SMTPUTF8')))) {
+      if (target.require8BitMime) {
+        cleanSession = true;
+        return { kind: 'permanent', ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content, and the policy requires 8BITMIME rather than conversion` };
+      }
       const conversion = convertTo7Bit(message);
       if (conversion.kind === 'impossible') {
         cleanSession = true;

@@ -11,16 +11,12 @@ export class RelayConfigurationError extends Error {
   override name = 'RelayConfigurationError';
 }
 
-/** A graph without relay options (written before they existed): opportunistic TLS, no AUTH. */
-const UNSET: GraphRelayOptions = { requireTls: false, verifyCertificate: false, credentials: null };
-
 /**
  * `relay URL [require tls] [verify certificate] [auth "FILE"]` as a RelayTarget. Throws
  * RelayConfigurationError when the credentials file cannot be read or is not one `USER:PASSWORD` line.
  */
-export function relayTargetFromGraph(url: string, relay: GraphRelayOptions | undefined, extra: Partial<RelayTarget> = {}): RelayTarget {
-  const options = relay ?? UNSET;
-  const target: RelayTarget = { url, requireTls: options.requireTls };
+export function relayTargetFromGraph(url: string, options: GraphRelayOptions, extra: Partial<RelayTarget> = {}): RelayTarget {
+  const target: RelayTarget = { url, requireTls: options.requireTls, ...(options.require8BitMime ? { require8BitMime: true } : {}) };
   // graph.ts: verify "always for smtps:// and under requireTls", and wherever the policy says
   // `verify certificate`; that is the relay client's default plus the written option. Only
   // opportunistic STARTTLS (neither) goes unverified (RFC 7435).

@@ -156,4 +156,11 @@ describe('relaying to a next hop without 8BITMIME', () => {
     expect(outcome).toMatchObject({ kind: 'permanent', code: 554, enhanced: '5.6.3' });
     expect(hop.received).toHaveLength(0);
   });
+
+  it('under `require 8bitmime` refuses convertible 8-bit content too, sending nothing', async () => {
+    const hop = await startAuthHop({ eightBitMime: false });
+    const outcome = await relayMessage({ url: hop.url, require8BitMime: true }, ENVELOPE, TEXT_PLAIN);
+    expect(outcome).toMatchObject({ kind: 'permanent', code: 554, enhanced: '5.6.3' });
+    expect(hop.received).toHaveLength(0);
+  });
 });
