@@ -38,6 +38,8 @@ export interface WirePolicyOptions {
   senderEntries?: number;
   /** `workers` rule; absent means one process. */
   workers?: "auto" | number;
+  /** More rules, before `deliver`. */
+  extra?: string[];
 }
 
 /** The wire benchmark's policy, like a production submission policy on a loopback port. */
@@ -61,6 +63,7 @@ export function wirePolicy(options: WirePolicyOptions): string {
     "add Received",
     "log errors",
     ...(options.workers !== undefined ? [`workers ${options.workers}`] : []),
+    ...(options.extra ?? []),
     deliver,
     "",
   ].join("\n");

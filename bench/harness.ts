@@ -208,7 +208,9 @@ async function measureConcurrency(workDir: string, fixture: Awaited<ReturnType<t
   }
   const port = await freePort();
   const policyFile = path.join(workDir, "concurrency.msa");
-  fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery: { kind: "relay", port: fixture.sinkPort } }));
+  // Every bench session comes from 127.0.0.1: raise the per-address limit (default 20) above the count.
+  const sessions = config.concurrency.sessions + 10;
+  fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery: { kind: "relay", port: fixture.sinkPort }, extra: [`limit sessions ${sessions}`, `limit sessions per ip ${sessions}`] }));
   const msa = startNode([msacPath, "serve", policyFile]);
   try {
     await waitForPort(port, msa);

@@ -30,10 +30,7 @@ export async function loadUserTable(path: string, cache = new CredentialCache())
     async verify(login, password) {
       const hash = hashes.get(login);
       if (hash === undefined) return dummyVerify(password, typicalHash);
-      if (cache.has(login, password, hash)) return true;
-      const ok = await verifyPassword(hash, password);
-      if (ok) cache.remember(login, password, hash);
-      return ok;
+      return cache.verify(login, password, hash, () => verifyPassword(hash, password));
     },
   };
 }

@@ -29,4 +29,14 @@ describe("CredentialCache", () => {
     expect(cache.has("b", "p", "h")).toBe(true);
     expect(cache.has("c", "p", "h")).toBe(true);
   });
+
+  it("runs one verification for simultaneous logins with the same credentials", async () => {
+    const cache = new CredentialCache();
+    let runs = 0;
+    const slow = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(++runs > 0), 20));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => cache.verify("alice", "secret", "$h", slow)));
+    expect(answers).toEqual(Array(8).fill(true));
+    expect(runs).toBe(1);
+    expect(await cache.verify("alice", "wrong", "$h", async () => false)).toBe(false);
+  });
 });
