@@ -54,7 +54,11 @@ describe('deliver spool "DIR" relay URL', () => {
     try {
       const dir = await scratchDir();
       await writeSpoolRecord(dir, ENVELOPE, MESSAGE);
-      const graph = { hostname: 'msa.example.test', deliver: { kind: 'SpoolThenRelay', origin: ORIGIN, dir, url: hop.url } } as unknown as RuleGraph;
+      const graph = { hostname: 'msa.example.test', deliver: {
+          kind: 'SpoolThenRelay', origin: ORIGIN, dir, url: hop.url, lifetimeMs: 5 * 86_400_000,
+          relay: { requireTls: false, require8BitMime: false, verifyCertificate: false, credentials: null },
+        },
+      } as unknown as RuleGraph;
       const events: object[] = [];
       const log = { info: (fields: object) => events.push(fields), warn: (fields: object) => events.push(fields), error: (fields: object) => events.push(fields) };
       const queue = startQueueRunner(graph, log);
