@@ -405,8 +405,7 @@ export class SubmissionServer implements ConnectionPolicy {
         clientAddress: state.clientAddress,
         heloName: state.heloName ?? "",
         sessionId: session.id,
-        // The id in our Received field, so a spool record can be matched to its trace field
-        // (SpoolWriter names records with ids of its own).
+        // The id in our Received field: the spool names its record with it.
         queueId,
       });
       deliveryTimer?.();

@@ -45,7 +45,7 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
     case "Spool": {
       // Concurrent sessions share the directory fsync (group commit); each record is still fsync'd itself.
       const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT });
-      return (envelope, message, meta) => writer.write(envelope, message, meta);
+      return (envelope, message, meta) => writer.write(envelope, message, meta, meta.queueId);
     }
     case "SpoolThenRelay": {
       // Store and forward: accepted = durably spooled, exactly as `deliver spool`; the queue
@@ -54,7 +54,7 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
       if (node.relay?.credentials) readRelayCredentials(node.relay.credentials);
       const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT });
       return async (envelope, message, meta) => {
-        const outcome = await writer.write(envelope, message, meta);
+        const outcome = await writer.write(envelope, message, meta, meta.queueId);
         if (outcome.kind === "accepted") notifySpooled(node.dir);
         return outcome;
       };

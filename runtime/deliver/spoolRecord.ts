@@ -40,6 +40,8 @@ export interface SpoolMeta {
   /** RFC 3848 protocol name: ESMTP, ESMTPS, ESMTPA, ESMTPSA */
   protocol?: string;
   sessionId?: string;
+  /** the session's queue id, as in the Received field it added; names the record */
+  queueId?: string;
   [key: string]: JsonValue | undefined;
 }
 

@@ -63,8 +63,9 @@ export class SpoolWriter {
     }
   }
 
-  write(envelope: Envelope, message: Buffer, meta: SpoolMeta = {}): Promise<DeliveryOutcome> {
-    return storeRecord(this.dir, envelope, message, meta, this.syncNewFolder);
+  /** `id` names the record (the session's queue id, as in its Received field); a new one otherwise. */
+  write(envelope: Envelope, message: Buffer, meta: SpoolMeta = {}, id?: string): Promise<DeliveryOutcome> {
+    return storeRecord(this.dir, envelope, message, meta, this.syncNewFolder, id ? { id } : {});
   }
 }
 

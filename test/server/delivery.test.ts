@@ -83,6 +83,9 @@ describe("deliver spool", () => {
     expect(records).toHaveLength(1);
     expect(await readdir(join(msa.dir, "spool", "tmp"))).toEqual([]);
     const accepted = msa.logs.find((l) => l.event === "accept")!;
+    // the record is named by the queue id the client was told and the Received field carries
+    expect(records).toEqual([`${String(accepted.queueId)}.msg`]);
+    expect(replies.at(-1)).toContain(`queued as ${String(accepted.queueId)}`);
     const record = await readFile(join(msa.dir, "spool", "new", records[0]!), "latin1");
     expect(record).toContain(`"queueId":"${String(accepted.queueId)}"`);
     expect(record).toContain(`id ${String(accepted.queueId)}`);
