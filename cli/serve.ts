@@ -151,7 +151,7 @@ async function runSingle(graph: RuleGraph, file: string | undefined, options: Se
     await host.start();
     if (metrics) metricsServer = await startMetricsEndpoint(graph, metrics, logFor(graph));
     // Store and forward: the runner forwards what the spool holds, including what an earlier run left.
-    queue = startQueueRunner(graph, logFor(graph));
+    queue = startQueueRunner(graph, logFor(graph), countAttempts(metrics));
   } catch (error) {
     logFor(graph).error({ event: "start-failed", err: (error as Error).message }, "cannot start");
     await host?.stop(0);
@@ -173,7 +173,7 @@ async function runSingle(graph: RuleGraph, file: string | undefined, options: Se
     logFor(next).info({ event: "reloaded", previous: current.source.sha256.slice(0, 12) }, "policy reloaded");
     // the runner follows the deliver rule of the graph in force
     const old = queue;
-    queue = startQueueRunnerAfter(old, next, logFor(next));
+    queue = startQueueRunnerAfter(old, next, logFor(next), metrics);
   };
   const signal = await signals(() => {
     reloading = reloading.then(reload, reload);
@@ -184,10 +184,15 @@ async function runSingle(graph: RuleGraph, file: string | undefined, options: Se
   return ExitStatus.ok;
 }
 
-function startQueueRunnerAfter(old: ReturnType<typeof startQueueRunner>, graph: RuleGraph, log: Logger): ReturnType<typeof startQueueRunner> {
+/** The queue runner's attempts counted in `msa_relay_attempts_total` (in-line relays are counted by the server). */
+function countAttempts(metrics: MsaMetrics | undefined) {
+  return metrics ? { onAttempt: (result: "delivered" | "deferred" | "failed") => metrics.relayAttempts.inc({ result }) } : {};
+}
+
+function startQueueRunnerAfter(old: ReturnType<typeof startQueueRunner>, graph: RuleGraph, log: Logger, metrics?: MsaMetrics): ReturnType<typeof startQueueRunner> {
   const stopped = old.stop();
   const next = { current: null as ReturnType<typeof startQueueRunner> | null };
-  const started = stopped.then(() => (next.current = startQueueRunner(graph, log)).started);
+  const started = stopped.then(() => (next.current = startQueueRunner(graph, log, countAttempts(metrics))).started);
   return {
     runner: undefined,
     started,
@@ -209,7 +214,7 @@ async function runPrimary(graph: RuleGraph, count: number, file: string | undefi
     supervisor = await startWorkers({ count, graph, log: () => logFor(current) });
     if (metrics) metricsServer = await startMetricsEndpoint(graph, metrics, logFor(graph), () => supervisor!.metricsText(metrics));
     // the queue runner runs once, here: workers only spool
-    queue = startQueueRunner(graph, logFor(graph));
+    queue = startQueueRunner(graph, logFor(graph), countAttempts(metrics));
   } catch (error) {
     logFor(graph).error({ event: "start-failed", err: (error as Error).message }, "cannot start");
     await supervisor?.stop();
@@ -230,7 +235,7 @@ async function runPrimary(graph: RuleGraph, count: number, file: string | undefi
     const previous = current;
     current = next;
     logFor(next).info({ event: "reloaded", previous: previous.source.sha256.slice(0, 12) }, "policy reloaded");
-    queue = startQueueRunnerAfter(queue, next, logFor(next));
+    queue = startQueueRunnerAfter(queue, next, logFor(next), metrics);
   };
   const signal = await signals(() => {
     reloading = reloading.then(reload, reload);

@@ -86,6 +86,8 @@ export interface QueueRunnerOptions {
   /** [0, 1); for the jitter */
   random?: () => number;
   log?: QueueLog;
+  /** Told the outcome of every attempt (the relay-attempt metric of `metrics listen`). */
+  onAttempt?: (result: 'delivered' | 'deferred' | 'failed') => void;
   relayOptions?: RelayOptions;
   /**
    * Sessions with the next hop reused across records (RSET between messages); default at most
@@ -121,6 +123,7 @@ export class QueueRunner {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly log: QueueLog;
+  private readonly onAttempt: (result: 'delivered' | 'deferred' | 'failed') => void;
   private readonly retry: RetrySchedule;
   private readonly concurrency: number;
   private readonly relayFn: typeof relayMessage;
@@ -143,6 +146,7 @@ export class QueueRunner {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.log = options.log ?? silentLog;
+    this.onAttempt = options.onAttempt ?? (() => {});
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.relayFn = options.relayFn ?? relayMessage;
@@ -412,6 +416,7 @@ export class QueueRunner {
     };
     if (entry.deferred.length > 0 || entry.failed.length > 0) this.log.warn(fields, `queue ${entry.result}`);
     else this.log.info(fields, `queue ${entry.result}`);
+    this.onAttempt(entry.failed.length > 0 ? 'failed' : entry.deferred.length > 0 ? 'deferred' : 'delivered');
   }
 }
 

@@ -143,9 +143,11 @@ describe('retries', () => {
     const dir = await scratchSpool();
     const clock = new ManualClock();
     const id = await queueMessage(dir, { mailFrom: 'alice@example.test', recipients: [{ address: 'bob@example.test' }] }, testMessage('retry me'), clock);
-    const runner = manualRunner(dir, hop.url, clock);
+    const attempts: string[] = [];
+    const runner = manualRunner(dir, hop.url, clock, { onAttempt: (result) => attempts.push(result) });
     await runner.runDue();
     expect(hop.mailAttempts).toBe(1);
+    expect(attempts).toEqual(['deferred']);
     let record = await readSpoolRecord(spoolRecordPath(dir, id));
     expect(record.queue!.attempts).toHaveLength(1);
     expect(record.queue!.attempts[0]!.result).toBe('deferred');
