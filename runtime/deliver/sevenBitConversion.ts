@@ -13,6 +13,7 @@
 //   base64 with 8-bit bytes in it cannot be converted and is reported as such (the caller
 //   refuses with 554 5.6.3).
 
+import { isAscii } from 'node:buffer';
 import libmime from 'libmime';
 import libqp from 'libqp';
 import addressparser from 'nodemailer/lib/addressparser';
@@ -40,8 +41,8 @@ class ConversionImpossible extends Error {}
 
 /** Whether any byte of the message is outside US-ASCII (the test the caller makes first). */
 export function hasEightBitByte(bytes: Buffer): boolean {
-  for (const byte of bytes) if (byte >= 0x80) return true;
-  return false;
+  // node:buffer's isAscii runs in native code: this is on the path of every relayed message.
+  return !isAscii(bytes);
 }
 
 /**
