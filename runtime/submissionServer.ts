@@ -54,7 +54,7 @@ export interface SubmissionServerOptions {
   limitsStore?: CounterStore;
 }
 
-// RFC 6409 section 8.5 / issue 7: a message that should be signed and cannot be is not sent unsigned.
+// RFC 6409 section 8.5: a message that should be signed and cannot be is not sent unsigned.
 const DKIM_FAILED: Reply = { code: 451, enhanced: "4.3.0", text: "Message could not be signed, try again later" };
 
 interface BoundListener {

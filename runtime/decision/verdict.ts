@@ -1,7 +1,7 @@
 // The decision core's answer to one event: accept or refuse (with the rule
 // behind it), the next session state, and a trace of every rule consulted.
 // An `observe` rule that would have refused leaves an observation instead and
-// the decision goes on as if the rule had passed (issue 5 item 6).
+// the decision goes on as if the rule had passed (observe-only rules).
 import type { RuleOrigin } from "../../compiler/graph.js";
 import type { Reply } from "./replies.js";
 import type { SessionState } from "./session.js";

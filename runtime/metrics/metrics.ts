@@ -1,4 +1,4 @@
-// Prometheus metrics of one msa process (issue 7): a prom-client registry of its own (never the
+// Prometheus metrics of one msa process: a prom-client registry of its own (never the
 // global default, so several servers in one process or test do not mix), the metrics the server
 // records, and the `metrics listen` HTTP endpoint. Recording is cheap and never throws into SMTP.
 import http from "node:http";

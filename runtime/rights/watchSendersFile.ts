@@ -1,5 +1,5 @@
-// The I/O shell around sendersFromFile: reloads a senders map file when it changes (issue 9,
-// RFC 6409 section 6.1 rights kept outside the policy). A file with problems is never loaded: the
+// The I/O shell around sendersFromFile: reloads a senders map file when it changes (RFC 6409
+// section 6.1 rights kept outside the policy). A file with problems is never loaded: the
 // table in use stays, so a half-saved edit cannot take rights away or hand them out.
 import fs from "node:fs";
 import path from "node:path";

@@ -1,4 +1,4 @@
-// Decision core, issue 9 and observe-only rules (issue 5 item 6): grants @domain and *, sender
+// Decision core, the rest of RFC 6409 and observe-only rules: grants @domain and *, sender
 // mismatch, senders in headers, recipient limits, masquerading, removed fields, message syntax,
 // aliases-free paths, `add Received private`, senders tables from files, and observations.
 import { describe, expect, it } from "vitest";
