@@ -25,7 +25,7 @@ export const Replies = {
   // RFC 3463: 5.1.7 bad sender mailbox syntax, 5.1.3 bad destination mailbox syntax.
   badSenderSyntax: reply(501, "5.1.7", "Bad sender address syntax"),
   badRecipientSyntax: reply(501, "5.1.3", "Bad recipient address syntax"),
-  // RFC 6409 section 8.1: an MSA must not pass on unqualified addresses.
+  // RFC 6409 section 4.2: an MSA must not pass on unqualified addresses.
   unqualifiedSender: reply(554, "5.1.7", "Sender address is not fully qualified"),
   unqualifiedRecipient: reply(554, "5.1.3", "Recipient address is not fully qualified"),
   // RFC 6409 section 6.1: submission rights.
