@@ -4,7 +4,9 @@
 // `postconf -n`. Output is valid policy text (defaults carry a `# default`
 // comment; what is always on and cannot be written is listed as comments).
 import path from "node:path";
+import { formatDuration } from "../../compiler/duration.js";
 import type { RuleGraph, RuleOrigin } from "../../compiler/graph.js";
+import { DEFAULT_QUEUE_LIFETIME_MS } from "../../compiler/lower.js";
 
 interface PrintedRule {
   text: string;
@@ -58,7 +60,8 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   section({ text: `hostname ${graph.hostname}`, isDefault: !options.hostnameWritten });
   section(
     graph.tls ? rule(`tls certificate ${quote(shownPath(graph.tls.certificate))} key ${quote(shownPath(graph.tls.key))}`, graph.tls.origin) : absent("tls certificate", "no TLS"),
-    ...graph.listeners.map((l) => rule(`listen ${l.host ? `${l.host.includes(":") ? `[${l.host}]` : l.host}:` : ""}${l.port} ${l.mode}`, l.origin)),
+    graph.tlsCiphers ? { text: `tls ciphers ${quote(graph.tlsCiphers)}`, isDefault: false } : absent("tls ciphers", "Node's default list; TLS 1.2 is the floor"),
+    ...graph.listeners.map((l) => rule(`listen ${l.host ? `${l.host.includes(":") ? `[${l.host}]` : l.host}:` : ""}${l.port} ${l.mode}${l.proxy ? " proxy" : ""}`, l.origin)),
   );
   section(
     graph.users ? rule(`auth users ${quote(shownPath(graph.users.path))}`, graph.users.origin) : absent("auth users", "nobody can authenticate"),
@@ -75,19 +78,75 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   );
   if (rights?.kind === "SubmissionRights") {
     const entries = Object.entries(rights.senders).map(([login, addresses]) => `  ${login}: ${addresses.join(", ")}`);
-    section(rule([`${observed(rights)}senders {`, ...entries, "}"].join("\n"), rights.origin));
+    section(
+      rights.file
+        ? rule(`${observed(rights)}senders ${quote(shownPath(rights.file))}`, rights.origin)
+        : rule([`${observed(rights)}senders {`, ...entries, "}"].join("\n"), rights.origin),
+      rights.mismatch === "addSender" ? { text: "allow sender mismatch", isDefault: false } : absent("allow sender mismatch", "a MAIL FROM the login may not use is refused"),
+      rights.checkHeaders ? rule("enforce senders in headers", rights.checkHeaders.origin) : absent("enforce senders in headers", "only MAIL FROM is checked"),
+    );
   } else section(absent("senders", "submission rights are not checked"));
+  const restrictions = rcpt.flatMap((n) => (n.kind === "RecipientsTo"
+    ? [rule(`${observed(n)}limit recipients ${n.except ? "except" : "to"} ${n.targets.join(", ")}${n.logins ? ` for ${n.logins.join(", ")}` : ""}`, n.origin)]
+    : []));
+  const masquerade = [...mail, ...message].find((n) => n.kind === "Masquerade");
+  const inEnvelope = mail.some((n) => n.kind === "Masquerade");
+  const inHeaders = message.some((n) => n.kind === "Masquerade");
+  const messageSyntax = message.find((n) => n.kind === "EnforceMessageSyntax");
+  const bare = message.find((n) => n.kind === "RefuseBareLineEndings");
+  section(
+    ...(restrictions.length > 0 ? restrictions : [absent("limit recipients to", "every recipient is allowed")]),
+    graph.aliases ? rule(`aliases ${quote(shownPath(graph.aliases.path))}`, graph.aliases.origin) : absent("aliases", "recipients are not expanded"),
+    masquerade?.kind === "Masquerade"
+      ? rule(`masquerade ${masquerade.domains.join(", ")}${masquerade.exceptions.length ? ` except ${masquerade.exceptions.join(", ")}` : ""}${inEnvelope && inHeaders ? "" : inEnvelope ? " in envelope" : " in headers"}`, masquerade.origin)
+      : absent("masquerade", "host names in sender addresses are kept"),
+    ...message.flatMap((n) => (n.kind === "RemoveHeaders" ? [rule(`remove header ${n.names.join(", ")}`, n.origin)] : [])),
+    messageSyntax ? rule(`${observed(messageSyntax)}enforce message syntax`, messageSyntax.origin) : absent("enforce message syntax", "From, Date and single fields are not checked"),
+    bare?.kind === "RefuseBareLineEndings" && bare.normalise ? rule("allow bare line endings", bare.origin) : absent("allow bare line endings", "a bare CR or LF is refused"),
+  );
   section(
     size?.kind === "LimitSize" ? rule(`${observed(size)}limit size ${formatSize(size.bytes)}`, size.origin) : absent("limit size", "no size limit"),
     recipients?.kind === "LimitRecipients" ? rule(`${observed(recipients)}limit recipients ${recipients.max}`, recipients.origin) : absent("limit recipients", "no recipient limit"),
   );
-  const adds = message.flatMap((n) => (n.kind === "AddHeader" ? [rule(`add ${n.field}`, n.origin)] : []));
+  const limits = graph.limits;
+  const t = limits.throttle;
+  const throttleDefault = !written(t.origin);
+  section(
+    ...limits.rates.map((r) => rule(`${observed(r)}limit rate ${r.unit === "bytes" ? formatSize(r.count) : `${r.count} ${r.unit}`} per ${formatDuration(r.windowMs)} per ${r.per}`, r.origin)),
+    limits.rates.length === 0 ? absent("limit rate", "no rate limits") : undefined,
+    limits.store.kind === "redis" ? rule(`limits store ${limits.store.url}`, limits.store.origin) : { text: "limits store memory", isDefault: true },
+    rule(`limit sessions ${limits.sessions.max}`, limits.sessions.origin),
+    rule(`limit sessions per ip ${limits.sessions.perIp}`, limits.sessions.perIpOrigin),
+    { text: `throttle auth failures ${t.failuresPerSession} per session`, isDefault: throttleDefault },
+    { text: `throttle auth failures ${t.ip.count} per ${formatDuration(t.ip.windowMs)} per ip block ${formatDuration(t.ip.blockMs)}`, isDefault: throttleDefault },
+    { text: `throttle auth failures ${t.login.count} per ${formatDuration(t.login.windowMs)} per login block ${formatDuration(t.login.blockMs)}`, isDefault: throttleDefault },
+    { text: `throttle auth delay ${formatDuration(t.delayBaseMs)} up to ${formatDuration(t.delayMaxMs)}`, isDefault: throttleDefault },
+    rule(`timeout command ${formatDuration(limits.timeouts.commandMs)}`, limits.timeouts.origin),
+    rule(`timeout data ${formatDuration(limits.timeouts.dataMs)}`, limits.timeouts.dataOrigin),
+  );
+  const adds = message.flatMap((n) => (n.kind === "AddHeader" ? [rule(`add ${n.field}${n.private ? " private" : ""}`, n.origin)] : []));
   section(...(adds.length > 0 ? adds : [absent("add", "messages are passed on without completion")]));
   const deliver = graph.deliver;
-  const deliverText = deliver.kind === "Relay" ? `deliver relay ${deliver.url}`
+  const relayOptions = deliver.kind === "Spool" ? "" : [
+    deliver.relay.requireTls ? " require tls" : "",
+    deliver.relay.require8BitMime ? " require 8bitmime" : "",
+    deliver.relay.verifyCertificate ? " verify certificate" : "",
+    deliver.relay.credentials ? ` auth ${quote(shownPath(deliver.relay.credentials))}` : "",
+  ].join("");
+  const deliverText = deliver.kind === "Relay" ? `deliver relay ${deliver.url}${relayOptions}`
     : deliver.kind === "Spool" ? `deliver spool ${quote(shownPath(deliver.dir))}`
-      : `deliver spool ${quote(shownPath(deliver.dir))} relay ${deliver.url}`;
-  section(rule(`log ${graph.log.level}`, graph.log.origin), rule(deliverText, deliver.origin));
+      : `deliver spool ${quote(shownPath(deliver.dir))} relay ${deliver.url}${relayOptions}`;
+  section(
+    ...graph.dkim.map((d) => rule(`sign dkim domain ${d.domain} selector ${d.selector} key ${quote(shownPath(d.keyPath))}${d.headers ? ` headers ${d.headers.join(", ")}` : ""}${d.oversign ? ` oversign ${d.oversign.join(", ")}` : ""}`, d.origin)),
+    graph.dkim.length === 0 ? absent("sign dkim", "messages are not signed") : undefined,
+  );
+  section(
+    rule(`log ${graph.log.level}`, graph.log.origin),
+    graph.metrics ? rule(`metrics listen ${graph.metrics.host}:${graph.metrics.port}`, graph.metrics.origin) : absent("metrics listen", "no metrics endpoint"),
+    { text: `workers ${graph.workers}`, isDefault: graph.workers === 1 },
+    rule(deliverText, deliver.origin),
+    deliver.kind === "SpoolThenRelay" ? { text: `limit queue lifetime ${formatDuration(deliver.lifetimeMs)}`, isDefault: deliver.lifetimeMs === DEFAULT_QUEUE_LIFETIME_MS } : undefined,
+  );
 
   const builtins = [...new Set([...mail, ...rcpt, ...message].filter((n) => n.origin.builtin).map((n) => n.origin.builtin!))];
   const out: string[] = [`# effective policy of ${graph.source.file}${options.changed ? " (only what differs from the defaults)" : ""}`];
