@@ -156,7 +156,7 @@ export async function startPostfixInstance(options: PostfixInstanceOptions): Pro
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        if (!process.env.MSA_BENCH_KEEP_POSTFIX) fs.rmSync(dir, { recursive: true, force: true });
       }
     },
   };
