@@ -10,7 +10,7 @@ import { measureCompilerScale, type CompilerScaleRow } from "./compilerScale.js"
 import { measureIdleSessions, type ConcurrencyRow } from "./concurrency.js";
 import { measureDecisionCost, type DecisionCostRow } from "./decisionCost.js";
 import type { LoadStyle } from "./load.js";
-import { detectPostfix, type PostfixStatus } from "./postfix.js";
+import { detectPostfix, runPostfixComparison, type PostfixStatus } from "./postfix.js";
 import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine } from "./processes.js";
 import { measurePasswordCost, prepareWireFixture, runWire, type PasswordCost, type WireScenario, type WireServerKind } from "./wire.js";
 
@@ -154,7 +154,10 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
         report.compiler = await measureCompilerScale(path.join(workDir, "compiler"), config.compiler.sizes, config.compiler.rounds, usersLine, config.compiler.processMaxEntries);
       });
     }
-    if (wants("wire") || wants("concurrency")) {
+    // Postfix is driven only where it is installed; elsewhere the status says so and nothing fails.
+    const postfixStatus = wants("postfix") ? detectPostfix() : undefined;
+    if (postfixStatus) report.postfix = postfixStatus;
+    if (wants("wire") || wants("concurrency") || postfixStatus?.installed) {
       const fixture = await prepareWireFixture(path.join(workDir, "wire"), usersLine);
       try {
         if (wants("wire")) {
@@ -184,11 +187,31 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
             report.concurrency = await measureConcurrency(path.join(workDir, "wire"), fixture, config);
           });
         }
+        if (postfixStatus?.installed) {
+          progress(`postfix: the wire load against a private Postfix instance and msa-spool, ${config.wire.rounds} rounds`);
+          await attempt("postfix", async () => {
+            report.postfix = await runPostfixComparison(
+              postfixStatus,
+              {
+                workDir: path.join(workDir, "postfix"),
+                certificate: fixture.certificate,
+                key: fixture.key,
+                usersFile: fixture.usersFile,
+                sinkPort: fixture.sinkPort,
+                messagesPerStyle: config.wire.messages,
+                concurrency: config.wire.concurrency,
+                rounds: config.wire.rounds,
+                warmup: config.wire.warmup,
+                styles: config.wire.styles,
+              },
+              progress,
+            );
+          });
+        }
       } finally {
         await fixture.close();
       }
     }
-    if (wants("postfix")) report.postfix = detectPostfix();
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
@@ -227,6 +250,11 @@ function evaluateTargets(report: BenchReport): Target[] {
     if (scenario.server === "bare") continue;
     const value = scenario.throughputRatioVsBare;
     targets.push({ name: `wire ${scenario.style} ${scenario.server} vs bare`, target: ">= 0.80x", measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-", met: Number.isFinite(value) ? value >= 0.8 : null });
+  }
+  for (const row of report.postfix?.wire ?? []) {
+    if (row.server !== "msa-spool") continue;
+    const value = row.ratioVsPostfix;
+    targets.push({ name: `wire ${row.style} msa-spool vs Postfix`, target: ">= 1.00x", measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-", met: Number.isFinite(value) ? value >= 1 : null });
   }
   const largestDecision = report.decision?.at(-1);
   if (largestDecision) {

@@ -5,7 +5,7 @@
 // master lock; no port 25; its own myhostname, syslog_name and maillog_file), and it is
 // stopped and removed by stop(), which is safe to call after a failed start.
 // Needs root (Postfix's master must start as root and drop to the `postfix` user).
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -91,6 +91,7 @@ function mainCf(dir: string, options: PostfixInstanceOptions): string {
     `data_directory = ${path.join(dir, "data")}`,
     "syslog_name = postfix-bench",
     `maillog_file = ${path.join(dir, "maillog")}`,
+    `maillog_file_prefixes = ${dir}`,
     "myhostname = postfix-bench.bench.test",
     `mydomain = ${BENCH_DOMAIN}`,
     "myorigin = $mydomain",
@@ -180,9 +181,23 @@ export async function startPostfixInstance(options: PostfixInstanceOptions): Pro
       const child = execFile(saslpasswd2, ["-p", "-c", "-f", sasldb, "-u", BENCH_DOMAIN, BENCH_LOGIN], (error) => (error ? reject(error) : resolve()));
       child.stdin!.end(BENCH_PASSWORD);
     });
-    await run("chown", ["postfix:postfix", sasldb]);
+    await run("chown", ["postfix:postfix", sasldb, path.join(dir, "data")]);
     fs.chmodSync(sasldb, 0o640);
     started = true;
+    // If the bench dies without stop(), do not leave a master running: abort it on exit.
+    const abortOnExit = () => {
+      try {
+        execFileSync(options.postfix, ["-c", dir, "abort"], { stdio: "ignore", timeout: 10_000 });
+      } catch {
+        // already stopped
+      }
+    };
+    process.once("exit", abortOnExit);
+    const stop = instance.stop;
+    instance.stop = async () => {
+      process.removeListener("exit", abortOnExit);
+      await stop();
+    };
     await postfix("start");
     await waitForSmtp(instance.submissionPort);
     await waitForSmtp(instance.plainPort);

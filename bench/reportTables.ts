@@ -54,6 +54,23 @@ export function reportTables(report: BenchReport): Table[] {
     });
   }
   if (report.postfix) tables.push({ title: "Postfix", header: ["status"], rows: [[report.postfix.note]] });
+  if (report.postfix?.wire) {
+    const c = report.config.wire;
+    tables.push({
+      title: "Wire throughput against Postfix",
+      note: `The wire load (${c.concurrency} clients, STARTTLS + AUTH PLAIN, same messages) against a private Postfix instance (cyrus sasldb, relay to the same sink) and msa-spool, interleaved over ${c.rounds} rounds; Postfix always queues, so msa-spool is the fair comparison. Target: msa-spool at least 1.00x.`,
+      header: ["style", "server", "msgs", "msgs/s", "vs Postfix", "p50 ms", "p99 ms", "failed"],
+      rows: report.postfix.wire.map((row) => [row.style, row.server, String(row.messages), formatSummary(row.msgsPerSecond), formatRatio(row.ratioVsPostfix), formatSummary(row.p50Ms), formatSummary(row.p99Ms), String(row.failures)]),
+    });
+  }
+  if (report.postfix?.smtpSourceRuns) {
+    tables.push({
+      title: "smtp-source (unauthenticated, no TLS)",
+      note: "Postfix's smtp-source as an independent load generator against a plain Postfix smtpd (permit_mynetworks) and a plain msa listener (`allow unauthenticated`, spool); msgs/s from smtp-source's wall clock; connection = one message per connection, reuse = -d.",
+      header: ["mode", "server", "sessions", "msgs", "bytes", "msgs/s", "vs Postfix", "failed runs"],
+      rows: report.postfix.smtpSourceRuns.map((row) => [row.mode, row.server, String(row.sessions), String(row.messages), String(row.messageBytes), formatSummary(row.msgsPerSecond), formatRatio(row.ratioVsPostfix), String(row.failedRuns)]),
+    });
+  }
   if (report.decision) {
     tables.push({
       title: "Decision cost (decide() alone; helo, authenticated, mail, rcpt x3)",

@@ -156,7 +156,7 @@ export class SubmissionServer implements ConnectionPolicy {
     const server: MsaSmtpServer = new MsaSmtpServer(this, {
       ...tls,
       name: this.graph.hostname,
-      banner: "ESMTP msa",
+      banner: "msa",
       secure: listener.mode === "tls",
       hideSTARTTLS: listener.mode !== "starttls",
       hideREQUIRETLS: true,

@@ -23,6 +23,15 @@ export class MsaConnection extends SMTPConnection {
     this.once("close", () => policy.closed(this));
   }
 
+  /**
+   * Greets at once. smtp-server waits 100 ms first to catch clients that talk before the
+   * greeting, a port-25 spam check (Postfix keeps it in postscreen, away from submission);
+   * submission clients are MUAs that log in, and the pause only delayed every session.
+   */
+  override init(): void {
+    this._setListeners(() => this.connectionReady());
+  }
+
   override send(code: number, data?: string | string[], context?: string | false): void {
     // A reply text that starts with an enhanced code is the policy's: print it as is.
     if (typeof data === "string" && ENHANCED_PREFIX.test(data)) return super.send(code, data, false);

@@ -12,6 +12,8 @@ declare module "smtp-server/lib/smtp-connection.js" {
     remoteAddress: string;
     send(code: number, data?: string | string[], context?: string | false): void;
     init(): void;
+    _setListeners(callback: () => void): void;
+    connectionReady(next?: () => void): void;
     handler_EHLO(command: Buffer | string, callback: () => void): void;
     handler_AUTH(command: Buffer | string, callback: () => void): void;
     _validateMailParams(parsed: { args?: Record<string, string | true> | false }): unknown;
