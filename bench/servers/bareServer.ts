@@ -8,6 +8,13 @@ import fs from "node:fs";
 import type { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { SMTPServer } from "smtp-server";
+import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
+
+// The baseline greets at once, as msa does (runtime/smtp/msaConnection.ts): smtp-server's 100 ms
+// early-talker pause would otherwise make the ceiling slower than msa in one-message sessions.
+SMTPConnection.prototype.init = function (this: SMTPConnection) {
+  this._setListeners(() => this.connectionReady());
+};
 
 export type BareMode = "bare" | "sink";
 
