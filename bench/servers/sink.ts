@@ -1,9 +1,8 @@
 // The next hop that msa relays to in the wire benchmark: a minimal SMTP receiver that
 // reads each message to the final dot, answers 250 and forgets it. Written on node:net
 // rather than smtp-server on purpose: smtp-server waits 100 ms before every greeting
-// (early-talker detection), and msa opens one connection to the next hop per message,
-// so an smtp-server sink would add 100 ms to every relayed message. A real MTA on the
-// same host (Postfix smtpd without postscreen) greets at once.
+// (early-talker detection), which would add 100 ms to every new connection to the next
+// hop. A real MTA on the same host (Postfix smtpd without postscreen) greets at once.
 // Run as `node dist/bench/servers/sink.js`; prints {"port":N}, stops on SIGTERM.
 import { createServer, type Server, type Socket } from "node:net";
 import { pathToFileURL } from "node:url";
