@@ -34,6 +34,8 @@ import { deadline as dataDeadline, ServerLimits, smtpServerLimitOptions, type Li
 
 /** How long a graceful stop waits for sessions in flight. */
 const STOP_GRACE_MS = 30_000;
+/** Connection errors that a client causes (a broken TLS handshake, a reset or timed-out socket). */
+const CLIENT_ERROR_CODES = new Set(["TLSError", "SocketError", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ERR_SSL_WRONG_VERSION_NUMBER"]);
 
 export interface SubmissionServerOptions {
   log: Logger;
@@ -190,8 +192,18 @@ export class SubmissionServer implements ConnectionPolicy {
         this.onClose(session);
       },
     });
-    server.on("error", (error: Error) => this.log.error({ event: "server-error", err: error.message }, "server error"));
+    server.on("error", (error: Error) => this.logServerError(error));
     return server;
+  }
+
+  /**
+   * A client that breaks off a TLS handshake, sends plain text after STARTTLS or drops the
+   * socket is the client's problem, logged as a warning; anything else is the server's, an error.
+   */
+  private logServerError(error: Error & { code?: string; meta?: { remoteAddress?: string } }) {
+    const clientSide = error.meta?.remoteAddress !== undefined || CLIENT_ERROR_CODES.has(error.code ?? "");
+    if (clientSide) this.log.warn({ event: "client-error", client: error.meta?.remoteAddress, code: error.code, err: error.message }, "client connection failed");
+    else this.log.error({ event: "server-error", err: error.message }, "server error");
   }
 
   // ---- ConnectionPolicy ----
