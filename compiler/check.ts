@@ -34,6 +34,8 @@ export interface CheckedListener {
   port: number;
   mode: ListenMode;
   proxy: boolean;
+  /** `proxy from ...`: the only peers trusted to send a PROXY header. */
+  proxies?: string[];
   rule: Span;
 }
 
@@ -586,7 +588,11 @@ export class Checker {
         related: this.related(clash.rule, "the other listener is here"),
       });
     }
-    this.policy.listeners.push({ host, port, mode: rule.mode.value, proxy: !!rule.proxy, rule: rule.span });
+    for (const proxy of rule.proxies ?? []) {
+      if (isIP(proxy.value.replace(/^\[(.*)\]$/, "$1")) === 0) return this.report("invalidListenAddress", proxy.span, `\`${proxy.value}\` is not an IP address`, { hint: "list the load balancers' addresses" });
+    }
+    const proxies = rule.proxies?.map((p) => p.value.replace(/^\[(.*)\]$/, "$1"));
+    this.policy.listeners.push({ host, port, mode: rule.mode.value, proxy: !!rule.proxy, ...(proxies ? { proxies } : {}), rule: rule.span });
   }
 
   private checkSenders(rule: SendersRule) {

@@ -26,6 +26,8 @@ export interface Listener {
   mode: ListenMode;
   /** HAProxy PROXY protocol (v1 or v2) precedes SMTP on this listener. */
   proxy?: boolean;
+  /** `proxy from ADDRESS, ...`: only these peers may connect (and send the header); absent = any peer. */
+  proxies?: string[];
   origin: RuleOrigin;
 }
 

@@ -46,7 +46,9 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   const qualifyDomain = policy.qualify?.value[0] ?? null;
 
   const listeners: Listener[] = policy.listeners.length > 0
-    ? policy.listeners.map((l) => ({ host: l.host, port: l.port, mode: l.mode, ...(l.proxy ? { proxy: true } : {}), origin: origin(l.rule) }))
+    ? policy.listeners.map((l) => ({
+      host: l.host, port: l.port, mode: l.mode, ...(l.proxy ? { proxy: true } : {}), ...(l.proxies ? { proxies: l.proxies } : {}), origin: origin(l.rule),
+    }))
     : [
       { host: null, port: 587, mode: "starttls", origin: builtin("listen 587 starttls (RFC 6409)") },
       { host: null, port: 465, mode: "tls", origin: builtin("listen 465 tls (RFC 8314)") },

@@ -32,7 +32,7 @@ export type ListenMode = "starttls" | "tls" | "plain";
 export interface HostnameRule extends RuleBase { kind: "hostname"; name: Located }
 export interface TlsRule extends RuleBase { kind: "tls"; certificate: Located; key: Located }
 export interface TlsCiphersRule extends RuleBase { kind: "tlsCiphers"; ciphers: Located }
-export interface ListenRule extends RuleBase { kind: "listen"; endpoint: Located; mode: Located<ListenMode>; proxy?: Span }
+export interface ListenRule extends RuleBase { kind: "listen"; endpoint: Located; mode: Located<ListenMode>; proxy?: Span; proxies?: Located[] }
 export interface AuthUsersRule extends RuleBase { kind: "authUsers"; path: Located }
 export interface RequireRule extends RuleBase { kind: "require"; what: Located<"tls" | "auth"> }
 export interface QualifyRule extends RuleBase { kind: "qualify"; domains: Located[] }
@@ -215,7 +215,11 @@ class AstBuilder extends BaseCstVisitor {
     const mode = this.token(c, "KwStarttls") ?? this.token(c, "KwTls") ?? this.token(c, "KwPlain");
     if (!endpoint || !mode) return undefined;
     const proxy = this.token(c, "KwProxy");
-    return { kind: "listen", ...base, endpoint: located(endpoint), mode: located(mode) as Located<ListenMode>, ...(proxy ? { proxy: spanOfToken(proxy) } : {}) };
+    const proxies = this.list(c.proxies?.[0]);
+    return {
+      kind: "listen", ...base, endpoint: located(endpoint), mode: located(mode) as Located<ListenMode>,
+      ...(proxy ? { proxy: spanOfToken(proxy) } : {}), ...(proxies.length > 0 ? { proxies } : {}),
+    };
   }
 
   authRule(c: Children, base: RuleBase): AuthUsersRule | undefined {

@@ -67,6 +67,13 @@ export const HostPort = createToken({
   pattern: new RegExp(String.raw`(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|\*|localhost):\d+` + WORD_END),
   label: "an `ADDRESS:PORT` such as `127.0.0.1:2525`",
 });
+/** An IPv6 address in brackets, as in `proxy from [2001:db8::1]` (a bare IPv6 address would read as colons). */
+export const BracketedAddress = createToken({
+  name: "BracketedAddress",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`\[[0-9A-Fa-f:.]+\]` + WORD_END),
+  label: "an address in brackets such as `[::1]`",
+});
 export const Size = createToken({
   name: "Size",
   categories: VALUE,
@@ -180,6 +187,7 @@ export const Keywords = {
   delay: keyword("delay"),
   up: keyword("up"),
   ciphers: keyword("ciphers"),
+  from: keyword("from"),
   bare: keyword("bare"),
   line: keyword("line"),
   endings: keyword("endings"),
@@ -196,7 +204,7 @@ export const allTokens: TokenType[] = [
   Newline, WhiteSpace, ByteOrderMark, Comment,
   LBrace, RBrace,
   StringLiteral, UnterminatedString,
-  Url, HostPort, Size, Duration, NumberLiteral, Address,
+  Url, HostPort, BracketedAddress, Size, Duration, NumberLiteral, Address,
   Colon, Comma,
   // Longest first, so `add` never hides `address`.
   ...Object.values(Keywords).sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),

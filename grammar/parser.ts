@@ -7,7 +7,7 @@
 // which can then suggest a spelling.
 import { CstParser, EOF, type CstNode, type IRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
 import {
-  Address, allTokens, Anything, NotAVerb, Colon, Comma, Duration, HostPort, Keywords as K, LBrace, Name, Newline,
+  Address, allTokens, BracketedAddress, Anything, NotAVerb, Colon, Comma, Duration, HostPort, Keywords as K, LBrace, Name, Newline,
   NumberLiteral, RBrace, RuleVerbs, Size, StringLiteral, UnterminatedString, Url, Word,
 } from "./lexer.js";
 import { policyErrorMessages } from "./syntaxMessages.js";
@@ -145,7 +145,14 @@ class PolicyParser extends CstParser {
       { ALT: () => this.CONSUME(K.tls) },
       { ALT: () => this.CONSUME(K.plain) },
     ]);
-    this.OPTION(() => this.CONSUME(K.proxy));
+    this.OPTION(() => {
+      this.CONSUME(K.proxy);
+      // proxy from 10.0.0.2, 10.0.0.3: only these peers may send the PROXY header
+      this.OPTION2(() => {
+        this.CONSUME(K.from);
+        this.SUBRULE(this.nameList, { LABEL: "proxies" });
+      });
+    });
   });
 
   // auth users "users.passwd"
@@ -354,6 +361,7 @@ class PolicyParser extends CstParser {
       DEF: () => {
         this.OR([
           { ALT: () => this.CONSUME(Address, { LABEL: "item" }) },
+          { ALT: () => this.CONSUME(BracketedAddress, { LABEL: "item" }) },
           { ALT: () => this.CONSUME(Name, { LABEL: "item" }) },
         ]);
       },

@@ -40,6 +40,7 @@ export class ListenerSockets {
       const server = net.createServer({ pauseOnConnect: !!listener.proxy });
       if (listener.proxy) {
         acceptWithProxyProtocol(server, (socket, header) => this.onSocket(index, socket, smtpSocketOptions(header, socket)), {
+          ...(listener.proxies ? { trustedProxies: listener.proxies } : {}),
           onRefused: (error, peer) =>
             this.options.log.warn({ event: "proxy-refused", client: peer.address, port: listener.port, err: error.message }, "PROXY header refused"),
         });
@@ -71,6 +72,6 @@ export class ListenerSockets {
 
 /** Whether two graphs listen the same way (a reload cannot move listeners; that needs a restart). */
 export function sameListeners(a: readonly Listener[], b: readonly Listener[]): boolean {
-  const key = (l: Listener) => `${l.host ?? "*"}:${l.port}:${l.mode}:${l.proxy ? "proxy" : ""}`;
+  const key = (l: Listener) => `${l.host ?? "*"}:${l.port}:${l.mode}:${l.proxy ? "proxy" : ""}:${l.proxies?.join(",") ?? ""}`;
   return a.length === b.length && a.every((l, i) => key(l) === key(b[i]!));
 }

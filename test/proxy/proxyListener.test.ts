@@ -85,3 +85,36 @@ describe("listen ... plain proxy", () => {
     expect(msa.logs.slice(before).some((l) => l.event === "connect")).toBe(false);
   });
 });
+
+describe("listen ... proxy from ADDRESSES", () => {
+  it("refuses a peer that is not a listed proxy, and serves one that is", async () => {
+    const hop = await startNextHop();
+    const policy = (trusted: string) => [
+      "hostname msa.example.test",
+      `listen 127.0.0.1:2525 plain proxy from ${trusted}`,
+      "allow unauthenticated",
+      "qualify domains example.test",
+      `deliver relay ${hop.url}`,
+    ];
+    const untrusted = await startMsa(policy("192.0.2.250"));
+    const trusted = await startMsa(policy("127.0.0.1, [::1]"));
+    try {
+      const header = Buffer.from("PROXY TCP4 203.0.113.9 192.0.2.1 40003 25\r\n");
+      const refusedProxy = await proxyInFront(untrusted.port, header);
+      expect(await rawSmtp(refusedProxy.port, ["EHLO client.example"], { timeoutMs: 3000 }).catch(() => [])).toEqual([]);
+      refusedProxy.close();
+      await eventually(() => untrusted.logs.some((l) => l.event === "proxy-refused"), 6000);
+      expect(untrusted.logs.some((l) => l.event === "connect")).toBe(false);
+
+      const acceptedProxy = await proxyInFront(trusted.port, header);
+      const replies = await rawSmtp(acceptedProxy.port, ["EHLO client.example"]);
+      acceptedProxy.close();
+      expect(replies[1]).toMatch(/^250[- ]/);
+      await eventually(() => trusted.logs.some((l) => l.event === "connect" && l.client === "203.0.113.9"));
+    } finally {
+      await untrusted.stop();
+      await trusted.stop();
+      await hop.stop();
+    }
+  });
+});
