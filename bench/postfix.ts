@@ -15,20 +15,12 @@ import { generateMessages, type BenchMessage } from "./messages.js";
 import { startPostfixInstance, type PostfixInstance } from "./postfixInstance.js";
 import { freePort, msacPath, startNode, waitForPort, type Child } from "./processes.js";
 import { percentile, ratio, summarize, type Summary } from "./stats.js";
-import { serverNodeArguments } from "./wire.js";
+import { serverNodeArguments, type LoadFigures } from "./wire.js";
 
 export type PostfixServer = "postfix" | "msa-spool";
 
-export interface PostfixWireRow {
+export interface PostfixWireRow extends LoadFigures {
   server: PostfixServer;
-  style: LoadStyle;
-  messages: number;
-  concurrency: number;
-  failures: number;
-  firstError?: string;
-  msgsPerSecond: Summary;
-  p50Ms: Summary;
-  p99Ms: Summary;
   /** msgs/s median over Postfix's, same style, same invocation (1 for the Postfix row). */
   ratioVsPostfix: number;
 }

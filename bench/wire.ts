@@ -34,8 +34,8 @@ export interface WireOptions {
   /** CPU seconds one password verification costs (measurePasswordCost), for the CPU figure without AUTH. */
 }
 
-export interface WireScenario {
-  server: WireServerKind;
+/** What one load style against one server gave, as medians over the rounds (also used by the Postfix rows). */
+export interface LoadFigures {
   style: LoadStyle;
   messages: number;
   concurrency: number;
@@ -44,9 +44,11 @@ export interface WireScenario {
   msgsPerSecond: Summary;
   p50Ms: Summary;
   p99Ms: Summary;
+}
+
+export interface WireScenario extends LoadFigures {
+  server: WireServerKind;
   cpuSecondsPer1000: Summary;
-  /** The same, less the password verifications msa did (one per connection); equal to the above for bare. */
-  /** Password verifications per round (msa only: one per connection). */
   peakRssMB: number;
   /** msgs/s median over the bare baseline's, same style, same invocation. */
   throughputRatioVsBare: number;

@@ -12,7 +12,7 @@ import { decideRecipient } from "../rights/recipientRules.js";
 import { mayUse } from "../rights/senderGrants.js";
 import { Replies, type Reply } from "./replies.js";
 import type { SessionState, Transaction } from "./session.js";
-import { recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
+import { lowercaseSet, recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision, Observation, TraceStep } from "./verdict.js";
 
 /** MAIL FROM parameters msa understands (RFC 1870, 6152, 6531, 3461, 4954). */
@@ -223,7 +223,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
 }
 
 function postmasterAdmits(node: RequireAuthNode, address: string): boolean {
-  return !!node.postmaster && isPostmaster(address, new Set(node.postmaster.domains));
+  return !!node.postmaster && isPostmaster(address, lowercaseSet(node.postmaster.domains));
 }
 
 export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptCommand): Decision<string> {

@@ -18,7 +18,7 @@ import { headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, newSteps, refuseOrObserve } from "./envelopeStage.js";
 import { Replies, type Reply } from "./replies.js";
 import type { SessionState, Transaction } from "./session.js";
-import { senderTableOf, type DecisionTables } from "./tables.js";
+import { lowercaseSet, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
 export interface MessageEvent {
@@ -129,7 +129,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
       case "QualifyHeaders": {
         const h = currentHeader();
         if (!h) break;
-        const wanted = new Set(node.fields.map((f) => f.toLowerCase()));
+        const wanted = lowercaseSet(node.fields);
         h.fields.forEach((field, index) => {
           if (!wanted.has(field.name.toLowerCase())) return;
           const before = values.get(index) ?? field.value;
@@ -178,7 +178,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const h = currentHeader();
         if (!h) break;
         const rule = { domains: node.domains, exceptions: node.exceptions };
-        const wanted = new Set(MASQUERADE_HEADER_FIELDS.map((f) => f.toLowerCase()));
+        const wanted = lowercaseSet(MASQUERADE_HEADER_FIELDS);
         let changed = false;
         h.fields.forEach((field, index) => {
           if (!wanted.has(field.name.toLowerCase())) return;

@@ -13,6 +13,17 @@ export interface DecisionTables {
 }
 
 const inlineSenders = new WeakMap<SubmissionRightsNode, SenderGrantTable>();
+const lowercaseSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** A graph list (domains, header names) as a lowercase set, built once per list, not per command. */
+export function lowercaseSet(list: readonly string[]): ReadonlySet<string> {
+  let set = lowercaseSets.get(list);
+  if (!set) {
+    set = new Set(list.map((item) => item.toLowerCase()));
+    lowercaseSets.set(list, set);
+  }
+  return set;
+}
 const recipientLimits = new WeakMap<RecipientsToNode, CompiledRecipientRules>();
 
 /** The grants a SubmissionRights node decides with: its file's table when loaded, else its inline block. */
