@@ -50,6 +50,9 @@ export function masqueradeTarget(domain: string, rule: MasqueradeRule): string |
   let best: string | null = null;
   for (const candidate of rule.domains) {
     const target = comparableDomain(candidate);
+    // A masquerade domain is itself a destination (`eu.example.com` under `example.com`
+    // stays): masquerading twice must change nothing.
+    if (host === target) return null;
     if (isBelow(host, target) && (best === null || target.length > best.length)) best = target;
   }
   return best;

@@ -27,7 +27,7 @@ describe("masqueradeTarget", () => {
     ["a.b.c.example.com", "example.com"],
     ["example.com", null], // already the masquerade domain
     ["host.eu.example.com", "eu.example.com"], // the most specific domain wins
-    ["eu.example.com", "example.com"],
+    ["eu.example.com", null], // a masquerade domain is kept, as Postfix's masquerade_domains does
     ["mail.example.com", null], // an exception
     ["relay.mail.example.com", null], // below an exception
     ["notexample.com", null], // a suffix, but not a subdomain
@@ -194,5 +194,15 @@ describe("masqueradeHeaderEdits", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("nested masquerade domains", () => {
+  it("leave a masquerade domain itself alone, so masquerading twice changes nothing", () => {
+    expect(masqueradeTarget("eu.example.com", rule)).toBeNull();
+    expect(masqueradeTarget("a.eu.example.com", rule)).toBe("eu.example.com");
+    const once = masqueradeHeaderValue("0@a.eu.example.com, 0@a.a.example.com", rule);
+    expect(once).toBe("0@eu.example.com, 0@example.com");
+    expect(masqueradeHeaderValue(once, rule)).toBe(once);
   });
 });
