@@ -229,7 +229,10 @@ async function relayOnce(
   const step = <T>(work: Promise<T>): Promise<T> => Promise.race([work, failure]);
 
   const sendCommand = internals._sendCommand;
-  let cleanSession = false; // the next hop is between transactions: RSET and reuse, or QUIT
+  let cleanSession = false; // the next hop is between transactions: reuse, or QUIT
+  // A transaction the next hop answered after the final dot is over: the session is ready for
+  // MAIL (RFC 5321 section 4.1.1.4), so only a refused or abandoned one is RSET before reuse.
+  let transactionCompleted = false;
   let dataStarted = false;
   let outcome: RelayOutcome;
   const transact = async (): Promise<RelayOutcome> => {
@@ -287,6 +290,7 @@ async function relayOnce(
       ),
     );
     cleanSession = true;
+    transactionCompleted = true;
     const perRecipient = recipientResults(envelope, info.rejectedErrors ?? [], where);
     const refused = perRecipient.filter((result) => result.status !== 'accepted').length;
     return {
@@ -320,12 +324,13 @@ async function relayOnce(
   } finally {
     internals._sendCommand = sendCommand;
   }
-  // the session: back to the pool after RSET (RFC 5321 section 4.1.1.5), or closed
+  // the session: back to the pool (after RSET, RFC 5321 section 4.1.1.5, unless the
+  // transaction completed), or closed
   let keep = false;
   if (pool && cleanSession && session && isUsable(connection)) {
     session.messages++;
     try {
-      await step(new Promise<void>((done, fail) => connection.reset((error) => (error ? fail(error) : done()))));
+      if (!transactionCompleted) await step(new Promise<void>((done, fail) => connection.reset((error) => (error ? fail(error) : done()))));
       keep = true;
     } catch {
       keep = false;

@@ -1,11 +1,12 @@
 // Connection reuse for the relay client: a few open SMTP sessions per next hop, handed to one
-// transaction at a time. Accounting only; relayClient.ts opens, uses, RSETs and closes them.
+// transaction at a time. Accounting only; relayClient.ts opens, uses, resets and closes them.
 //
 // - At most maxConnections sessions per next hop exist at once (open, in use or being opened);
 //   a transaction that finds none free waits for one, up to the time it has left.
-// - A session goes back to the pool only after a clean transaction and RSET (RFC 5321 section
-//   4.1.1.5); it is closed with QUIT after idleTimeoutMs unused (well below the 5 min a server
-//   waits for a command, RFC 5321 section 4.5.3.2.7) or after maxMessagesPerConnection.
+// - A session goes back to the pool only after a completed transaction, or a refused one and
+//   RSET (RFC 5321 section 4.1.1.5); it is closed with QUIT after idleTimeoutMs unused (well
+//   below the 5 min a server waits for a command, RFC 5321 section 4.5.3.2.7) or after
+//   maxMessagesPerConnection.
 // - A session the next hop closed while idle is forgotten, never handed out.
 
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -96,9 +97,10 @@ export class RelayPool {
   }
 
   /**
-   * Gives a session back after a transaction: kept (`reusable`, the caller sent RSET and it was
-   * answered) unless it reached maxMessagesPerConnection; otherwise its slot is freed (the
-   * caller closes the connection). Also frees a slot whose session could not be opened (null).
+   * Gives a session back after a transaction: kept (`reusable`: the transaction completed, or
+   * the caller sent RSET and it was answered) unless it reached maxMessagesPerConnection;
+   * otherwise its slot is freed (the caller closes the connection). Also frees a slot whose
+   * session could not be opened (null).
    */
   release(key: string, session: PooledSession | null, reusable: boolean): void {
     const hop = this.hop(key);

@@ -1,7 +1,9 @@
 // Connection reuse: the in-line relay and the queue runner send N messages over fewer than N
-// connections (RSET between messages), within the pool's bounds, and recover from a next hop
-// that closed an idle session.
+// connections (RSET only after a refused transaction), within the pool's bounds, and recover
+// from a next hop that closed an idle session.
 
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createDelivery } from '../../runtime/deliver/delivery.js';
 import type { Envelope } from '../../runtime/deliver/envelope.js';
@@ -16,6 +18,48 @@ import { graphWith, scratchDir, startAuthHop } from './relayHelpers.js';
 const envelopeFor = (n: number): Envelope => ({ mailFrom: 'alice@example.test', recipients: [{ address: `rcpt${n}@example.test` }] });
 const messageFor = (n: number): Buffer => Buffer.from(`From: alice@example.test\r\nTo: rcpt${n}@example.test\r\nSubject: pooled ${n}\r\n\r\nmessage ${n}\r\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A next hop on node:net that records every command verb it reads; refuses RCPT TO:<refused@...>. */
+async function startRecordingHop(): Promise<{ url: string; verbs: string[]; close(): Promise<void> }> {
+  const verbs: string[] = [];
+  const server = createServer((socket) => {
+    let buffered = '';
+    let inData = false;
+    socket.write('220 hop.example.test ESMTP\r\n');
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      for (;;) {
+        if (inData) {
+          const end = buffered.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          buffered = buffered.slice(end + 5);
+          inData = false;
+          socket.write('250 2.0.0 queued\r\n');
+          continue;
+        }
+        const lineEnd = buffered.indexOf('\r\n');
+        if (lineEnd < 0) return;
+        const line = buffered.slice(0, lineEnd);
+        buffered = buffered.slice(lineEnd + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        verbs.push(verb);
+        if (verb === 'EHLO') socket.write('250-hop.example.test\r\n250 8BITMIME\r\n');
+        else if (verb === 'DATA') {
+          inData = true;
+          buffered = '\r\n' + buffered;
+          socket.write('354 go ahead\r\n');
+        } else if (verb === 'QUIT') socket.end('221 2.0.0 bye\r\n');
+        else if (verb === 'RCPT' && /refused@/i.test(line)) socket.write('550 5.1.1 no such user\r\n');
+        else socket.write('250 2.0.0 ok\r\n');
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${port}`, verbs, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
 describe('in-line relay', () => {
   it('sends 10 messages one after another over one connection', async () => {
@@ -65,6 +109,20 @@ describe('in-line relay', () => {
     expect(hop.connections).toBe(1);
     pool.close();
     await hop.stop();
+  });
+
+  it('sends RSET only after a refused transaction: a completed one leaves the session ready for MAIL', async () => {
+    const hop = await startRecordingHop();
+    const pool = new RelayPool({ maxConnections: 1 });
+    const refused: Envelope = { mailFrom: 'alice@example.test', recipients: [{ address: 'refused@example.test' }] };
+    expect((await relayMessage({ url: hop.url }, envelopeFor(0), messageFor(0), { pool })).kind).toBe('accepted');
+    expect((await relayMessage({ url: hop.url }, envelopeFor(1), messageFor(1), { pool })).kind).toBe('accepted');
+    expect(await relayMessage({ url: hop.url }, refused, messageFor(2), { pool })).toMatchObject({ kind: 'permanent', code: 550 });
+    expect((await relayMessage({ url: hop.url }, envelopeFor(3), messageFor(3), { pool })).kind).toBe('accepted');
+    pool.close();
+    await sleep(50);
+    expect(hop.verbs).toEqual(['EHLO', 'MAIL', 'RCPT', 'DATA', 'MAIL', 'RCPT', 'DATA', 'MAIL', 'RCPT', 'RSET', 'MAIL', 'RCPT', 'DATA', 'QUIT']);
+    await hop.close();
   });
 
   it('a session the next hop closed while idle is replaced, and the message still goes through', async () => {
