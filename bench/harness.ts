@@ -5,13 +5,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { hashPassword } from "../runtime/auth/passwordHash.js";
-import { BENCH_LOGIN, BENCH_PASSWORD, wirePolicy } from "./benchPolicy.js";
+import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy } from "./benchPolicy.js";
 import { measureCompilerScale, type CompilerScaleRow } from "./compilerScale.js";
 import { measureIdleSessions, type ConcurrencyRow } from "./concurrency.js";
 import { measureDecisionCost, type DecisionCostRow } from "./decisionCost.js";
 import type { LoadStyle } from "./load.js";
+import { generateMessages } from "./messages.js";
 import { detectPostfix, runPostfixComparison, type PostfixStatus } from "./postfix.js";
 import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine } from "./processes.js";
+import { measureSpoolAlone, type SpoolAloneFigures } from "./spoolAlone.js";
 import { measurePasswordCost, prepareWireFixture, runWire, type PasswordCost, type WireScenario, type WireServerKind } from "./wire.js";
 
 export type Section = "wire" | "postfix" | "decision" | "compiler" | "concurrency";
@@ -76,6 +78,8 @@ export interface BenchReport {
   config: BenchConfig;
   password?: PasswordCost;
   wire?: WireScenario[];
+  /** The wire's app-style messages written with SpoolWriter alone: the spool's share of msa-spool's cost. */
+  spoolAlone?: SpoolAloneFigures;
   postfix?: PostfixStatus;
   decision?: DecisionCostRow[];
   compiler?: CompilerScaleRow[];
@@ -180,6 +184,13 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
             fixture,
           );
           });
+          if (config.wire.servers.includes("msa-spool")) {
+            progress(`spool writes alone: ${config.wire.messages.app} records, ${config.wire.concurrency} writers`);
+            await attempt("wire", async () => {
+              const messages = generateMessages(config.wire.messages.app, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
+              report.spoolAlone = await measureSpoolAlone(path.join(workDir, "wire"), messages, config.wire.concurrency, config.wire.rounds);
+            });
+          }
         }
         if (wants("concurrency")) {
           progress(`concurrency: ${config.concurrency.sessions} idle sessions`);

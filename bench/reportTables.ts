@@ -37,7 +37,7 @@ export function reportTables(report: BenchReport): Table[] {
     tables.push({
       title: "Wire throughput",
       note: `${c.concurrency} concurrent clients, ${c.rounds} rounds, 5-50 KB messages (1-3 recipients); median (min-max) over rounds; ratios against bare smtp-server in the same run.`,
-      header: ["style", "server", "msgs", "msgs/s", "vs bare", "p50 ms", "p99 ms", "CPU s/1000 msgs", "CPU vs bare", "peak RSS MB", "failed"],
+      header: ["style", "server", "msgs", "msgs/s", "vs bare", "p50 ms", "p99 ms", "CPU s/1000 msgs", "CPU vs bare", "next hop CPU s/1000", "peak RSS MB", "failed"],
       rows: report.wire.map((s) => [
         s.style,
         s.server,
@@ -48,9 +48,19 @@ export function reportTables(report: BenchReport): Table[] {
         formatSummary(s.p99Ms),
         formatSummary(s.cpuSecondsPer1000, 2),
         formatRatio(s.cpuRatioVsBare),
+        s.nextHopCpuSecondsPer1000 ? formatSummary(s.nextHopCpuSecondsPer1000, 2) : "-",
         s.peakRssMB.toFixed(0),
         String(s.failures),
       ]),
+    });
+  }
+  if (report.spoolAlone) {
+    const a = report.spoolAlone;
+    tables.push({
+      title: "Spool writes alone",
+      note: `The app style's ${a.records} messages written with msa's SpoolWriter and nothing else (no SMTP, no TLS, no policy), ${a.concurrency} writers, in the bench process: the file system's part of msa-spool's CPU.`,
+      header: ["records", "records/s", "CPU s/1000 records"],
+      rows: [[String(a.records), formatSummary(a.recordsPerSecond), formatSummary(a.cpuSecondsPer1000, 2)]],
     });
   }
   if (report.postfix) tables.push({ title: "Postfix", header: ["status"], rows: [[report.postfix.note]] });

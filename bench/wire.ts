@@ -49,6 +49,8 @@ export interface LoadFigures {
 export interface WireScenario extends LoadFigures {
   server: WireServerKind;
   cpuSecondsPer1000: Summary;
+  /** CPU of the next hop (the sink process) per 1,000 messages, for the servers that relay in line; null otherwise. */
+  nextHopCpuSecondsPer1000: Summary | null;
   peakRssMB: number;
   /** msgs/s median over the bare baseline's, same style, same invocation. */
   throughputRatioVsBare: number;
@@ -105,6 +107,11 @@ async function startServer(kind: WireServerKind, fixture: WireFixture, workDir: 
   return { kind, child, port };
 }
 
+/** The servers that hand each message to the sink before they answer 250. */
+function relaysInLine(kind: WireServerKind): boolean {
+  return kind === "msa-relay" || kind === "msa-workers";
+}
+
 export async function runWire(options: WireOptions, fixture: WireFixture): Promise<WireScenario[]> {
   const warmup = generateMessages(options.warmup, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN, 1);
   const scenarios: WireScenario[] = [];
@@ -116,16 +123,18 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
       const load = (server: ServerUnderTest, list: readonly BenchMessage[]) =>
         runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
       for (const server of servers) if (warmup.length) await load(server, warmup);
-      const perServer = new Map<WireServerKind, { rate: number[]; p50: number[]; p99: number[]; cpu: number[]; failures: number; firstError?: string }>();
-      for (const server of servers) perServer.set(server.kind, { rate: [], p50: [], p99: [], cpu: [], failures: 0 });
+      const perServer = new Map<WireServerKind, { rate: number[]; p50: number[]; p99: number[]; cpu: number[]; nextHopCpu: number[]; failures: number; firstError?: string }>();
+      for (const server of servers) perServer.set(server.kind, { rate: [], p50: [], p99: [], cpu: [], nextHopCpu: [], failures: 0 });
       for (let round = 0; round < options.rounds; round++) {
         // Rotate the order each round so no server always runs first (or right after another's cleanup).
         for (let i = 0; i < servers.length; i++) {
           const server = servers[(i + round) % servers.length]!;
           const figures = perServer.get(server.kind)!;
           const cpuBefore = cpuSeconds(server.child.pid);
+          const nextHopBefore = cpuSeconds(fixture.sink.pid);
           const result = await load(server, messages);
           const cpu = cpuSeconds(server.child.pid) - cpuBefore;
+          const nextHopCpu = cpuSeconds(fixture.sink.pid) - nextHopBefore;
           figures.failures += result.failed;
           figures.firstError ??= result.firstError;
           if (result.sent === 0) continue;
@@ -133,6 +142,7 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
           figures.p50.push(percentile(result.latenciesMs, 0.5));
           figures.p99.push(percentile(result.latenciesMs, 0.99));
           figures.cpu.push((cpu / result.sent) * 1000);
+          if (relaysInLine(server.kind)) figures.nextHopCpu.push((nextHopCpu / result.sent) * 1000);
         }
       }
       const styleScenarios: WireScenario[] = servers.map((server) => {
@@ -148,6 +158,7 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
           p50Ms: summarize(figures.p50),
           p99Ms: summarize(figures.p99),
           cpuSecondsPer1000: summarize(figures.cpu),
+          nextHopCpuSecondsPer1000: relaysInLine(server.kind) ? summarize(figures.nextHopCpu) : null,
           peakRssMB: peakResidentBytes(server.child.pid) / MB,
           throughputRatioVsBare: Number.NaN,
           cpuRatioVsBare: Number.NaN,

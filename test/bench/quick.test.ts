@@ -63,6 +63,13 @@ describe("bench harness at toy sizes", () => {
         expect(Number.isFinite(scenario.throughputRatioVsBare)).toBe(true);
       }
       expect(report.wire!.filter((s) => s.server === "bare").every((s) => s.throughputRatioVsBare === 1)).toBe(true);
+      // the sink's CPU is reported for the server that relays to it, and only there
+      for (const scenario of report.wire!) {
+        if (scenario.server === "msa-relay") expect(scenario.nextHopCpuSecondsPer1000).toMatchObject(summaryShape);
+        else expect(scenario.nextHopCpuSecondsPer1000).toBeNull();
+      }
+      expect(report.spoolAlone).toMatchObject({ records: 5, concurrency: 2, recordsPerSecond: summaryShape, cpuSecondsPer1000: summaryShape });
+      expect(report.spoolAlone!.recordsPerSecond.median).toBeGreaterThan(0);
 
       expect(report.postfix?.note).toMatch(/^postfix: /);
 
@@ -79,7 +86,7 @@ describe("bench harness at toy sizes", () => {
 
       expect(report.targets.length).toBeGreaterThan(0);
       const tables = reportTables(report);
-      expect(tables.map((table) => table.title)).toEqual(expect.arrayContaining(["Wire throughput", "Postfix", "Compiler scale", "Targets"]));
+      expect(tables.map((table) => table.title)).toEqual(expect.arrayContaining(["Wire throughput", "Spool writes alone", "Postfix", "Compiler scale", "Targets"]));
       for (const table of tables) {
         expect(renderText(table)).toContain(table.title);
         expect(renderMarkdown(table)).toContain(`### ${table.title}`);
