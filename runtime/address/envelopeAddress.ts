@@ -43,32 +43,53 @@ export const MAX_LABEL_OCTETS = 63;
 /** RFC 5321 section 4.5.3.1.3: a path including its angle brackets and any source route. */
 export const MAX_PATH_OCTETS = 256;
 
-// RFC 5322 section 3.2.3 atext, the characters of an unquoted (Dot-string) atom.
-const ATEXT_ASCII = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]$/;
 const LDH_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+const DOT = 0x2e;
+const AT = 0x40;
+const HYPHEN = 0x2d;
+
+// Classes of the ASCII characters, by code, so that the hot loops below test a character
+// with one array read instead of a regular expression.
+/** RFC 5322 section 3.2.3 atext: a character of an unquoted (Dot-string) atom. */
+const ATEXT = 1;
+/** RFC 5321 section 4.1.2 Let-dig: a letter or digit, which starts and ends a domain label. */
+const LET_DIG = 2;
+const ASCII_CLASS = new Uint8Array(128);
+for (const char of "!#$%&'*+-/=?^_`{|}~") ASCII_CLASS[char.charCodeAt(0)] = ATEXT;
+for (const [first, last] of [["0", "9"], ["A", "Z"], ["a", "z"]] as const) {
+  for (let code = first.charCodeAt(0); code <= last.charCodeAt(0); code++) ASCII_CLASS[code] = ATEXT | LET_DIG;
+}
 
 function octets(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
 
-function isNonAscii(char: string): boolean {
-  return char.codePointAt(0)! > 0x7f;
+/** True when `text` has a character outside US-ASCII. */
+export function hasNonAscii(text: string): boolean {
+  return NON_ASCII.test(text);
 }
 
-function hasNonAscii(text: string): boolean {
-  return /[^\x00-\x7f]/.test(text);
-}
-
-/** One character of an atom: atext, or (RFC 6531 section 3.3) any UTF-8 non-ASCII character under SMTPUTF8. */
-function isAtomChar(char: string, smtputf8: boolean): boolean {
-  return ATEXT_ASCII.test(char) || (smtputf8 && isNonAscii(char));
-}
-
-/** True when `localPart` can be written without quotes: RFC 5321 Dot-string = Atom *("." Atom). */
+/**
+ * True when `localPart` can be written without quotes: RFC 5321 Dot-string = Atom *("." Atom),
+ * an atom being atext or (RFC 6531 section 3.3) any non-ASCII character under SMTPUTF8.
+ * Scans UTF-16 code units: a code point is non-ASCII exactly when its first unit is.
+ */
 export function isDotString(localPart: string, smtputf8 = true): boolean {
-  if (localPart === "") return false;
-  return localPart.split(".").every((atom) => atom !== "" && [...atom].every((c) => isAtomChar(c, smtputf8)));
+  let atomStart = true;
+  for (let i = 0; i < localPart.length; i++) {
+    const code = localPart.charCodeAt(i);
+    if (code === DOT) {
+      if (atomStart) return false;
+      atomStart = true;
+      continue;
+    }
+    if (code > 0x7f ? !smtputf8 : (ASCII_CLASS[code]! & ATEXT) === 0) return false;
+    atomStart = false;
+  }
+  return !atomStart;
 }
 
 /**
@@ -207,6 +228,65 @@ export function parseEnvelopeAddress(
   text: string,
   options: EnvelopeParseOptions,
 ): EnvelopeParseResult<EnvelopeAddress> {
+  const plain = parsePlainAddress(text);
+  return plain ? { ok: true, address: plain } : parseEnvelopeAddressInFull(text, options);
+}
+
+/**
+ * The fast path of parseEnvelopeAddress, for the address nearly every command carries: ASCII
+ * `dot.string@ldh.labels` (or a Dot-string alone): no quotes, literal, source route or reserved
+ * (`xn--`) label. Returns what parseEnvelopeAddressInFull returns for such text (whatever the
+ * SMTPUTF8 option, since the text is ASCII), and null for any other text, valid or not, which
+ * the full parser then decides. One pass over the code units, no regular expression or split.
+ */
+export function parsePlainAddress(text: string): EnvelopeAddress | null {
+  // RFC 5321 section 4.5.3.1.3: the path's 256 octets include the two angle brackets.
+  if (text.length > MAX_PATH_OCTETS - 2) return null;
+  let at = 0;
+  let atomStart = true;
+  for (; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === AT) break;
+    if (code === DOT) {
+      if (atomStart) return null;
+      atomStart = true;
+      continue;
+    }
+    if (code > 0x7f || (ASCII_CLASS[code]! & ATEXT) === 0) return null;
+    atomStart = false;
+  }
+  // atomStart still set: empty local part, or one ending in a dot.
+  if (atomStart || at > MAX_LOCAL_PART_OCTETS) return null;
+  if (at === text.length) return { localPart: text, domain: null, domainAsWritten: null, literal: false };
+
+  let labelStart = at + 1;
+  // The position just past the end closes the last label, as a dot would.
+  for (let i = labelStart; i <= text.length; i++) {
+    const code = i === text.length ? DOT : text.charCodeAt(i);
+    if (code === DOT) {
+      const labelLength = i - labelStart;
+      if (labelLength === 0 || labelLength > MAX_LABEL_OCTETS || text.charCodeAt(i - 1) === HYPHEN) return null;
+      // RFC 5890 section 2.3.1: hyphens third and fourth mark a reserved label, "xn--" A-labels
+      // among them, which need the IDNA check that only the full parser makes.
+      if (labelLength >= 4 && text.charCodeAt(labelStart + 2) === HYPHEN && text.charCodeAt(labelStart + 3) === HYPHEN) return null;
+      labelStart = i + 1;
+      continue;
+    }
+    if (code > 0x7f) return null;
+    if ((ASCII_CLASS[code]! & LET_DIG) === 0 && (code !== HYPHEN || i === labelStart)) return null;
+  }
+  const domain = text.slice(at + 1);
+  return { localPart: text.slice(0, at), domain, domainAsWritten: domain, literal: false };
+}
+
+/**
+ * parseEnvelopeAddress by the whole RFC 5321 / RFC 6531 grammar, without the fast path.
+ * Exported so that tests can hold parsePlainAddress to it.
+ */
+export function parseEnvelopeAddressInFull(
+  text: string,
+  options: EnvelopeParseOptions,
+): EnvelopeParseResult<EnvelopeAddress> {
   if (text === "") return { ok: false, reason: "empty address" };
   if (LONE_SURROGATE.test(text)) return { ok: false, reason: "malformed UTF-16 in address" };
   if (octets(text) + 2 > MAX_PATH_OCTETS) {
@@ -287,12 +367,8 @@ export function isQualified(address: Pick<EnvelopeAddress, "domain" | "literal">
   return address.literal || address.domain.includes(".");
 }
 
-/**
- * Tolerant splitter for when `enforce address syntax` is off: splits at the last
- * "@" outside a quoted string without validating anything, so the server can still
- * qualify malformed addresses. The parts are kept exactly as written.
- */
-export function splitAddress(text: string): RawAddressParts {
+/** Index of the last "@" outside a quoted string; with an unbalanced quote, of the plain last "@". */
+function lastUnquotedAt(text: string): number {
   let at = -1;
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
@@ -301,8 +377,17 @@ export function splitAddress(text: string): RawAddressParts {
     else if (char === '"') quoted = !quoted;
     else if (char === "@" && !quoted) at = i;
   }
-  // With an unbalanced quote the scan above is meaningless; fall back to the plain last "@".
-  if (quoted) at = text.lastIndexOf("@");
+  // With an unbalanced quote the scan above is meaningless.
+  return quoted ? text.lastIndexOf("@") : at;
+}
+
+/**
+ * Tolerant splitter for when `enforce address syntax` is off: splits at the last
+ * "@" outside a quoted string without validating anything, so the server can still
+ * qualify malformed addresses. The parts are kept exactly as written.
+ */
+export function splitAddress(text: string): RawAddressParts {
+  const at = text.includes('"') ? lastUnquotedAt(text) : text.lastIndexOf("@");
   if (at < 0) return { localPart: text, domain: null, literal: false };
   const domain = text.slice(at + 1);
   return {

@@ -1,6 +1,6 @@
 // The authenticated login's own address (CONTRACT section 3) and the address
 // equality used to check it against MAIL FROM, From: and `senders` entries.
-import { type EnvelopeAddress, formatLocalPart, splitAddress, toAsciiDomain } from "./envelopeAddress.js";
+import { type EnvelopeAddress, formatLocalPart, hasNonAscii, splitAddress, toAsciiDomain } from "./envelopeAddress.js";
 
 /**
  * A login's own address: the login itself when it contains "@", otherwise the
@@ -24,6 +24,8 @@ function localPartValue(written: string): string {
  * (domains are case-insensitive, RFC 5321 section 2.4). Literals are only lowercased.
  */
 export function comparableDomain(domain: string): string {
+  // ASCII is its own NFC and A-label form: only the case changes.
+  if (!hasNonAscii(domain)) return domain.toLowerCase();
   const normalized = domain.normalize("NFC");
   return (toAsciiDomain(normalized) ?? normalized).toLowerCase();
 }
