@@ -6,7 +6,7 @@ import type { RuleGraph } from "../../compiler/graph.js";
 import { authenticated, decideAuthStart } from "./authStage.js";
 import { decideMail, decideRcpt, type MailCommand, type RcptCommand } from "./envelopeStage.js";
 import { decideMessage, type MessageEvent, type MessagePlan } from "./messageStage.js";
-import type { SessionState } from "./session.js";
+import { withTransaction, type SessionState } from "./session.js";
 import type { DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
@@ -39,7 +39,7 @@ export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent, 
     case "rcpt":
       return decideRcpt(graph, state, event);
     case "reset":
-      return accept({ ...state, transaction: null });
+      return accept(withTransaction(state, null));
     case "message":
       return decideMessage(graph, state, event, tables);
   }

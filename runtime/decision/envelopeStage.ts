@@ -11,7 +11,7 @@ import { masqueradeEnvelope } from "../rewrite/masquerade.js";
 import { decideRecipient } from "../rights/recipientRules.js";
 import { mayUse } from "../rights/senderGrants.js";
 import { Replies, type Reply } from "./replies.js";
-import type { SessionState, Transaction } from "./session.js";
+import { withTransaction, type SessionState, type Transaction } from "./session.js";
 import { lowercaseSet, recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision, Observation, TraceStep } from "./verdict.js";
 
@@ -51,7 +51,11 @@ export function newSteps(): Steps {
 
 /** The decision for a finished stage, with the observations when there are any. */
 export function decided<T>(steps: Steps, decision: Omit<Decision<T>, "trace" | "observations">): Decision<T> {
-  return { ...decision, trace: steps.trace, ...(steps.observations.length > 0 ? { observations: steps.observations } : {}) };
+  // Built field by field: spreading `decision` was the costliest line of a whole decision.
+  const made: Decision<T> = { verdict: decision.verdict, state: decision.state, trace: steps.trace };
+  if ("result" in decision) made.result = decision.result;
+  if (steps.observations.length > 0) made.observations = steps.observations;
+  return made;
 }
 
 function refuse(state: SessionState, steps: Steps, node: string, origin: RuleOrigin, reply: Reply, detail?: string): Decision<string> {
@@ -219,7 +223,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
     recipients: [],
     ...(addSender ? { addSender } : {}),
   };
-  return decided(steps, { verdict: { kind: "accept" }, state: { ...state, transaction }, result: passedOn });
+  return decided(steps, { verdict: { kind: "accept" }, state: withTransaction(state, transaction), result: passedOn });
 }
 
 function postmasterAdmits(node: RequireAuthNode, address: string): boolean {
@@ -277,5 +281,5 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
   if (typeof command.params.NOTIFY === "string") dsn.notify = command.params.NOTIFY.toUpperCase().split(",") as RecipientParameters["notify"];
   if (typeof command.params.ORCPT === "string") dsn.orcpt = command.params.ORCPT;
   const next = transaction ? { ...transaction, recipients: [...transaction.recipients, { address, dsn }] } : transaction;
-  return decided(steps, { verdict: { kind: "accept" }, state: { ...state, transaction: next }, result: address });
+  return decided(steps, { verdict: { kind: "accept" }, state: withTransaction(state, next), result: address });
 }

@@ -184,6 +184,10 @@ describe("RcptStage", () => {
       expect(outcome(d!), address).toBe("530 5.7.0");
     }
   });
+  it("MAIL and RCPT change only the transaction of the session", () => {
+    const [m, r] = run(full, s, [mail("alice"), rcpt("b")]);
+    for (const d of [m!, r!]) expect({ ...d.state, transaction: null }).toStrictEqual({ ...s, transaction: null });
+  });
   it("decide resets the transaction on EHLO, RSET and after TLS", () => {
     const [, , reset] = run(full, s, [mail("alice"), rcpt("b"), { type: "reset" }]);
     expect(reset!.state.transaction).toBeNull();
