@@ -2,7 +2,7 @@
 // order, to one MAIL FROM or RCPT TO address. Pure: graph + session + command in,
 // decision out.
 import type { MailNode, Observable, RcptNode, RequireAuthNode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
-import { formatEnvelopeAddress, isQualified, parseEnvelopeAddress, splitAddress } from "../address/envelopeAddress.js";
+import { type EnvelopeAddress, formatEnvelopeAddress, hasNonAscii, isQualified, parseEnvelopeAddress, splitAddress } from "../address/envelopeAddress.js";
 import { ownAddressOfLogin } from "../address/ownAddress.js";
 import { isPostmaster } from "../address/postmaster.js";
 import { qualifyAddressText } from "../address/qualifyAddress.js";
@@ -32,6 +32,12 @@ export interface RcptCommand {
   address: string;
   params: Record<string, string | true>;
 }
+
+// Options passed on every command, made once.
+const SMTPUTF8 = { smtputf8: true } as const;
+const ASCII_ONLY = { smtputf8: false } as const;
+const SMTPUTF8_FORMAT = { unicode: true } as const;
+const ASCII_FORMAT = { unicode: false } as const;
 
 const PROTOCOL: RuleOrigin = { file: "", line: 0, span: { start: 0, end: 0 }, builtin: "SMTP protocol (RFC 5321)" };
 
@@ -95,7 +101,9 @@ function checkAddress(
 ): { address: string } | { refusal: Decision<string> } {
   const trace = steps.trace;
   let address = raw;
-  if (/[^\x00-\x7f]/.test(address) && !smtputf8) {
+  // The parse of `address` by EnforceAddressSyntax, while no later rule has changed the text.
+  let parsed: EnvelopeAddress | null = null;
+  if (!smtputf8 && hasNonAscii(address)) {
     return { refusal: refuse(state, steps, "RequireSmtputf8", protocolOrigin(graph, "non-ASCII addresses need SMTPUTF8 (RFC 6531)"), Replies.needsSmtputf8) };
   }
   for (const node of nodes) {
@@ -103,23 +111,27 @@ function checkAddress(
       case "QualifyEnvelope": {
         const qualified = qualifyAddressText(address, node.domain);
         trace.push({ node: node.kind, origin: node.origin, outcome: qualified === address ? "pass" : "change", detail: qualified === address ? undefined : `${address} -> ${qualified}` });
+        if (qualified !== address) parsed = null;
         address = qualified;
         break;
       }
       case "EnforceAddressSyntax": {
-        const parsed = parseEnvelopeAddress(address, { smtputf8 });
-        if (!parsed.ok) {
+        const result = parseEnvelopeAddress(address, smtputf8 ? SMTPUTF8 : ASCII_ONLY);
+        if (!result.ok) {
+          parsed = null;
           const reply = role === "sender" ? Replies.badSenderSyntax : Replies.badRecipientSyntax;
-          const refusal = refuseOrObserve(steps, node, node.origin, reply, parsed.reason, () => refuse(state, steps, node.kind, node.origin, reply, parsed.reason));
+          const refusal = refuseOrObserve(steps, node, node.origin, reply, result.reason, () => refuse(state, steps, node.kind, node.origin, reply, result.reason));
           if (refusal) return { refusal };
           break;
         }
-        address = formatEnvelopeAddress(parsed.address, { unicode: smtputf8 });
+        parsed = result.address;
+        address = formatEnvelopeAddress(parsed, smtputf8 ? SMTPUTF8_FORMAT : ASCII_FORMAT);
         trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
       }
       case "RefuseUnqualified": {
-        if (!isQualified(splitAddress(address))) {
+        // `address` is `parsed` formatted: splitting it would give the same domain and literal flag.
+        if (!isQualified(parsed ?? splitAddress(address))) {
           return { refusal: refuse(state, steps, node.kind, node.origin, role === "sender" ? Replies.unqualifiedSender : Replies.unqualifiedRecipient, address) };
         }
         trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });

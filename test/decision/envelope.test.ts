@@ -184,6 +184,28 @@ describe("RcptStage", () => {
       expect(outcome(d!), address).toBe("530 5.7.0");
     }
   });
+  it("under enforce address syntax, refuses exactly the unqualified among quoted, literal, routed and IDN recipients", () => {
+    const g = policy("hostname h.example.test", "listen 127.0.0.1:2525 plain", "enforce address syntax");
+    const cases: [address: string, outcome: string, passedOn?: string][] = [
+      ["alice@example.test", "accept", "alice@example.test"],
+      ['"a b"@example.test', "accept", '"a b"@example.test'],
+      ['"ab"@example.test', "accept", "ab@example.test"],
+      ['"a@b"', "554 5.1.3"],
+      ['"a@b.c"', "554 5.1.3"],
+      ["a@[192.0.2.1]", "accept", "a@[192.0.2.1]"],
+      ["a@[IPv6:2001:db8::1]", "accept", "a@[IPv6:2001:db8::1]"],
+      ["joerg@bücher", "554 5.1.3"],
+      ["joerg@Bücher.example", "accept", "joerg@Bücher.example"],
+      ["bob@localhost", "554 5.1.3"],
+      ["@relay.example:bob@localhost", "554 5.1.3"],
+      ["@relay.example:bob@d.example", "accept", "bob@d.example"],
+    ];
+    for (const [address, expected, passedOn] of cases) {
+      const [, r] = run(g, session(g), [mail("a@example.test", { SMTPUTF8: true }), rcpt(address)]);
+      expect(outcome(r!), address).toBe(expected);
+      if (passedOn !== undefined) expect(r!.result, address).toBe(passedOn);
+    }
+  });
   it("MAIL and RCPT change only the transaction of the session", () => {
     const [m, r] = run(full, s, [mail("alice"), rcpt("b")]);
     for (const d of [m!, r!]) expect({ ...d.state, transaction: null }).toStrictEqual({ ...s, transaction: null });
