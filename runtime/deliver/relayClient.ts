@@ -21,6 +21,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type DataStream from 'nodemailer/lib/smtp-connection/data-stream';
+import { stuffChunk } from './dotStuffing.js';
 import type { DeliveryOutcome, Envelope, RecipientParameters } from './envelope.js';
 import { isUsable, type PooledSession, type RelayPool } from './relayPool.js';
 import { convertTo7Bit, hasEightBitByte } from './sevenBitConversion.js';
@@ -181,6 +183,7 @@ function openConnection(attempt: Attempt): SMTPConnection {
   });
   // an idle pooled session can fail with nobody listening; each use listens for itself
   connection.on('error', () => undefined);
+  stuffWithIndexOf(connection as unknown as SmtpConnectionInternals);
   return connection;
 }
 
@@ -358,6 +361,7 @@ interface SmtpConnectionInternals {
   _supportedExtensions: string[];
   _sendCommand(command: string, logText?: string): void;
   _envelope?: { rejectedErrors?: SmtpClientError[] } | false;
+  _createSendStream(callback: unknown): DataStream;
 }
 
 interface SmtpClientError extends Error {
@@ -372,7 +376,30 @@ interface SmtpClientError extends Error {
 }
 
 function hasExpectedInternals(internals: SmtpConnectionInternals): boolean {
-  return Array.isArray(internals._supportedExtensions) && typeof internals._sendCommand === 'function';
+  return Array.isArray(internals._supportedExtensions) && typeof internals._sendCommand === 'function' && typeof internals._createSendStream === 'function';
+}
+
+/**
+ * Gives each message's DataStream (the dot-stuffing transform nodemailer pipes to the socket)
+ * the same transform done with Buffer.indexOf (dotStuffing.ts), before a byte is written to it.
+ */
+function stuffWithIndexOf(internals: SmtpConnectionInternals): void {
+  const createSendStream = internals._createSendStream;
+  if (typeof createSendStream !== 'function') return; // refused by hasExpectedInternals before any use
+  internals._createSendStream = function (this: SmtpConnectionInternals, callback: unknown) {
+    const stream = createSendStream.call(this, callback);
+    stream._transform = function (this: DataStream, chunk: Buffer | string, _encoding: BufferEncoding, done: () => void) {
+      if (!chunk || chunk.length === 0) return done();
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const stuffed = stuffChunk(bytes, this.lastByte);
+      this.inByteCount += bytes.length;
+      this.outByteCount += stuffed.length;
+      this.lastByte = bytes[bytes.length - 1]!;
+      this.push(stuffed);
+      done();
+    };
+    return stream;
+  };
 }
 
 /**
