@@ -2,6 +2,7 @@
 // the policy's enhanced codes, addresses reach the policy unjudged, EHLO
 // advertises what the decision core says, AUTH asks the core first, and ETRN,
 // VRFY, EXPN are refused as RFC 6409 wants. Everything else is smtp-server's.
+import type { Socket } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import { Replies } from "../decision/replies.js";
@@ -17,7 +18,13 @@ export interface ConnectionPolicy {
   closed(connection: MsaConnection): void;
 }
 
+// Replies after which the socket changes hands or closes: the greeting and STARTTLS's 220
+// (TLS starts on the raw socket right after), 221 and 421 (the connection ends). They and
+// everything before them are written at once.
+const UNBATCHED_REPLIES = new Set([220, 221, 421]);
+
 export class MsaConnection extends SMTPConnection {
+  private batchingSocket: Socket | null = null;
   constructor(private readonly policy: ConnectionPolicy, server: unknown, socket: unknown, options: unknown) {
     super(server, socket, options);
     this.once("close", () => policy.closed(this));
@@ -33,9 +40,36 @@ export class MsaConnection extends SMTPConnection {
   }
 
   override send(code: number, data?: string | string[], context?: string | false): void {
+    if (UNBATCHED_REPLIES.has(code)) this.flushReplies();
+    else this.batchReplies();
     // A reply text that starts with an enhanced code is the policy's: print it as is.
     if (typeof data === "string" && ENHANCED_PREFIX.test(data)) return super.send(code, data, false);
     super.send(code, data, context);
+  }
+
+  /**
+   * Holds the replies written in this turn of the event loop and sends them in one write: a
+   * pipelined MAIL, RCPT, RCPT, DATA gets its four replies in one TLS record and one packet
+   * (RFC 2920 section 3.2 asks servers to send the replies to a batch as a unit, as Postfix
+   * does), instead of four of each for both ends to process.
+   */
+  private batchReplies(): void {
+    const socket = this._socket;
+    if (!socket || socket === this.batchingSocket || socket.destroyed || this._upgrading) return;
+    this.batchingSocket = socket;
+    socket.cork();
+    setImmediate(() => {
+      if (this.batchingSocket === socket) this.batchingSocket = null;
+      socket.uncork();
+    });
+  }
+
+  /** Sends what batchReplies holds now, ahead of a reply after which the socket changes or ends. */
+  private flushReplies(): void {
+    const socket = this.batchingSocket;
+    if (!socket) return;
+    this.batchingSocket = null;
+    socket.uncork();
   }
 
   override _parseAddressCommand(name: string, command: Buffer | string): unknown {

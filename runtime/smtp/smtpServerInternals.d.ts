@@ -2,6 +2,7 @@
 // (the package publishes types for the server only).
 declare module "smtp-server/lib/smtp-connection.js" {
   import type { EventEmitter } from "node:events";
+  import type { Socket } from "node:net";
   import type { SMTPServerSession } from "smtp-server";
 
   export class SMTPConnection extends EventEmitter {
@@ -10,6 +11,10 @@ declare module "smtp-server/lib/smtp-connection.js" {
     session: SMTPServerSession & { disabledCommands?: string[] };
     secure: boolean;
     remoteAddress: string;
+    /** The socket replies are written to: the TLS socket once STARTTLS is done. */
+    _socket: Socket;
+    /** True while a STARTTLS handshake runs: nothing may be written then. */
+    _upgrading: boolean;
     send(code: number, data?: string | string[], context?: string | false): void;
     init(): void;
     _setListeners(callback: () => void): void;

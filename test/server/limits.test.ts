@@ -1,6 +1,6 @@
 // Issue 6 over real sockets: rate limits (memory and a shared real Redis), login throttling,
 // session limits, timeouts, command caps, strict SMTP and the smuggling variants, pipelining past DATA.
-import { connect as connectTls } from 'node:tls';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestPki } from '../support/certificates.js';
 import { rawSmtp } from '../support/smtplib.js';
@@ -314,6 +314,34 @@ describe('strict SMTP', () => {
     const replies = await rawSmtp(m.port, [...login, { send: batch, replies: 4 }, 'QUIT']);
     expect(replies.slice(3).map(codes)).toEqual(['250 2.1.0', '250 2.1.5', '354 End', '250 2.0.0', '221 2.0.0']);
     expect(m.logs.filter((l) => l.event === 'accept')).toHaveLength(1);
+  });
+
+  it('answers a pipelined MAIL, RCPT, RCPT, DATA in one TLS record (RFC 2920 section 3.2: replies to a batch as a unit)', async () => {
+    const pki = await makeTestPki();
+    const m = await msa([`tls certificate "${pki.certPath}" key "${pki.keyPath}"`, 'listen 127.0.0.1:2465 tls']);
+    const socket = await new Promise<TLSSocket>((resolve, reject) => {
+      const opened = connectTls({ host: '127.0.0.1', port: m.server.ports[1]!, ca: pki.caCertPem, servername: 'localhost' }, () => resolve(opened));
+      opened.once('error', reject);
+    });
+    cleanup.push(async () => void socket.destroy());
+    // each TLS record the server writes reaches this socket as one 'data' chunk
+    const chunks: string[] = [];
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => chunks.push(chunk));
+    const until = (reply: RegExp) => eventually(() => reply.test(chunks.join('')));
+    await until(/^220 /m);
+    socket.write(`${login[0]}\r\n`);
+    await until(/^250 /m);
+    socket.write(`${login[1]}\r\n`);
+    await until(/^235 /m);
+    const before = chunks.length;
+    socket.write('MAIL FROM:<alice>\r\nRCPT TO:<b@example.test>\r\nRCPT TO:<c@example.test>\r\nDATA\r\n');
+    await until(/^354 /m);
+    expect(chunks.slice(before)).toHaveLength(1);
+    expect(chunks[before]!.match(/^\d{3}(?= )/gm)).toEqual(['250', '250', '250', '354']);
+    socket.write('Subject: batched\r\n\r\nbody\r\n.\r\nQUIT\r\n');
+    await until(/^221 /m);
+    expect(chunks.join('').match(/^\d{3}(?= )/gm)!.slice(-2)).toEqual(['250', '221']);
   });
 
   it('pipelining past a refused DATA: the text is read as commands, each refused, and nothing is accepted', async () => {
