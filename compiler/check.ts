@@ -634,6 +634,8 @@ export class Checker {
 
   /** Grants that can never matter: anything next to `*`, an address inside a granted `@domain`. */
   private lintGrants(login: string, written: Located[], normalized: string[]) {
+    // Only addresses (the common line): none can cover another.
+    if (!normalized.some((grant) => grant === "*" || grant.startsWith("@"))) return;
     const everything = normalized.includes("*");
     const domains = new Set(normalized.filter((g) => g.startsWith("@")));
     for (const [index, grant] of normalized.entries()) {

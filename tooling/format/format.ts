@@ -8,6 +8,7 @@
 import type { IToken } from "chevrotain";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
 import { parsePolicy } from "../../compiler/parse.js";
+import { LineMap } from "../../compiler/sourceText.js";
 import { Colon, Comma, LBrace, Newline, RBrace, tokenize } from "../../grammar/lexer.js";
 
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[]; reason?: string };
@@ -42,7 +43,8 @@ export function formatPolicy(file: string, text: string): FormatResult {
   const lexed = tokenize(text);
 
   const lines: SourceLine[] = [];
-  const lineOf = (token: IToken) => (lines[token.startLine! - 1] ??= { tokens: [] });
+  const lineMap = new LineMap(text);
+  const lineOf = (token: IToken) => (lines[lineMap.position(token.startOffset).line - 1] ??= { tokens: [] });
   for (const token of lexed.tokens) if (token.tokenType !== Newline) lineOf(token).tokens.push(token);
   for (const comment of lexed.comments) lineOf(comment).comment = comment;
 
