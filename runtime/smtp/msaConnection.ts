@@ -48,17 +48,19 @@ export class MsaConnection extends SMTPConnection {
   }
 
   /**
-   * Holds the replies written in this turn of the event loop and sends them in one write: a
-   * pipelined MAIL, RCPT, RCPT, DATA gets its four replies in one TLS record and one packet
-   * (RFC 2920 section 3.2 asks servers to send the replies to a batch as a unit, as Postfix
-   * does), instead of four of each for both ends to process.
+   * Holds the replies written before control goes back to the event loop and sends them in one
+   * write: a pipelined MAIL, RCPT, RCPT, DATA gets its four replies in one TLS record and one
+   * packet (RFC 2920 section 3.2 asks servers to send the replies to a batch as a unit, as
+   * Postfix does), instead of four of each for both ends to process. smtp-server answers the
+   * commands of one read in a chain of callbacks and promise continuations, which a nextTick
+   * runs after, so a lone reply is not delayed.
    */
   private batchReplies(): void {
     const socket = this._socket;
     if (!socket || socket === this.batchingSocket || socket.destroyed || this._upgrading) return;
     this.batchingSocket = socket;
     socket.cork();
-    setImmediate(() => {
+    process.nextTick(() => {
       if (this.batchingSocket === socket) this.batchingSocket = null;
       socket.uncork();
     });
