@@ -1,7 +1,8 @@
 // smtp-server, adapted where msa must differ from its defaults: replies keep
 // the policy's enhanced codes, addresses reach the policy unjudged, EHLO
-// advertises what the decision core says, AUTH asks the core first, and ETRN,
-// VRFY, EXPN are refused as RFC 6409 wants. Everything else is smtp-server's.
+// advertises what the decision core says, AUTH asks the core first, ETRN,
+// VRFY, EXPN are refused as RFC 6409 wants, and the replies to a pipelined
+// batch leave together. Everything else is smtp-server's.
 import type { Socket } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
