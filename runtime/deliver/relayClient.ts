@@ -115,6 +115,25 @@ export function parseRelayUrl(url: string): RelayEndpoint {
   return { secure, host, port };
 }
 
+interface PreparedTarget {
+  endpoint: RelayEndpoint;
+  ca: string | undefined;
+}
+
+// A target's URL and CA worked out once per target (the server's delivery and the queue runner
+// each keep one for their lifetime), not once per message; a failure is not kept, so each
+// message reports it.
+const preparedTargets = new WeakMap<RelayTarget, PreparedTarget>();
+
+function prepareTarget(target: RelayTarget): PreparedTarget {
+  let prepared = preparedTargets.get(target);
+  if (!prepared) {
+    prepared = { endpoint: parseRelayUrl(target.url), ca: target.ca === undefined ? undefined : loadCa(target.ca) };
+    preparedTargets.set(target, prepared);
+  }
+  return prepared;
+}
+
 /** Relays one message; never throws, every failure is an outcome. */
 export async function relayMessage(
   target: RelayTarget,
@@ -122,14 +141,13 @@ export async function relayMessage(
   message: Buffer,
   options: RelayOptions = {},
 ): Promise<RelayOutcome> {
-  let endpoint: RelayEndpoint;
-  let ca: string | undefined;
+  let prepared: PreparedTarget;
   try {
-    endpoint = parseRelayUrl(target.url);
-    ca = target.ca === undefined ? undefined : loadCa(target.ca);
+    prepared = prepareTarget(target);
   } catch (error) {
     return temporary(SYSTEM_NOT_CONFIGURED, `relay is misconfigured: ${(error as Error).message}`);
   }
+  const { endpoint, ca } = prepared;
   if (envelope.recipients.length === 0) {
     return temporary(LOCAL_ERROR, 'no recipients to relay to');
   }
