@@ -30,7 +30,7 @@ import { createDkimSigner, DkimSigningError, type DkimSigner } from "./dkim/dkim
 import type { MsaMetrics } from "./metrics/metrics.js";
 import { messageFromDomain } from "./dkim/fromDomain.js";
 import type { CounterStore } from "./limits/counterStore.js";
-import { deadline as dataDeadline, ServerLimits, smtpServerLimitOptions, type LimitRefusal } from "./limits/serverLimits.js";
+import { deadline as dataDeadline, ServerLimits, smtpServerLimitOptions, type LimitRefusal, type RateCharge } from "./limits/serverLimits.js";
 
 /** How long a graceful stop waits for sessions in flight. */
 const STOP_GRACE_MS = 30_000;
@@ -357,6 +357,7 @@ export class SubmissionServer implements ConnectionPolicy {
   private async onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void) {
     const state = this.state(session);
     const transaction = state.transaction;
+    let charge: RateCharge | undefined;
     try {
       const sizeLimit = ehloKeywords(this.graph, state).size;
       const endDataPhase = dataDeadline(this.limits.config.timeouts.dataMs, () => this.dataTimedOut(session));
@@ -373,8 +374,10 @@ export class SubmissionServer implements ConnectionPolicy {
         return callback(replyError(decision.verdict.kind === "refuse" ? decision.verdict.reply : Replies.localError));
       }
       // Counted now, all rate rules or none: the last refusal before delivery (docs/limits.md).
-      const overRate = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
-      if (overRate) return this.refuseForLimit(session, "message", overRate, callback);
+      // A message refused after this point is taken back out of the counts: its sender will
+      // send it again, or has it bounced, and in neither case did it go out.
+      charge = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
+      if (charge.refusal) return this.refuseForLimit(session, "message", charge.refusal, callback);
       const plan = decision.result!;
       // `remove header`: the names of the fields taken out, never their values (Bcc lists recipients).
       for (const name of plan.removed) this.log.info({ event: "removed-header", session: session.id, queueId, name }, "header field removed");
@@ -387,6 +390,7 @@ export class SubmissionServer implements ConnectionPolicy {
           this.log.info({ event: "alias-expansion", session: session.id, queueId, recipient: e.recipient, expandedTo: e.expandedTo, ...(e.problems.length > 0 ? { problems: e.problems } : {}) }, "recipient expanded");
         }
         if (expanded.recipients.length === 0) {
+          await charge.refund();
           this.sessions.set(session.id, { ...decision.state, transaction: null });
           this.logRefusal(session, "aliases", Replies.aliasLoop, this.graph.aliases.origin, `no recipient left: ${expanded.nowhere.join(", ")}`);
           return callback(replyError(Replies.aliasLoop));
@@ -407,6 +411,7 @@ export class SubmissionServer implements ConnectionPolicy {
         signed = this.signer ? await this.signer.sign(message, messageFromDomain(message)) : message;
       } catch (error) {
         if (!(error instanceof DkimSigningError)) throw error;
+        await charge.refund();
         this.sessions.set(session.id, { ...decision.state, transaction: null });
         this.logRefusal(session, "sign", DKIM_FAILED, this.graph.dkim[0]!.origin, error.message);
         return callback(replyError(DKIM_FAILED));
@@ -442,11 +447,13 @@ export class SubmissionServer implements ConnectionPolicy {
         );
         return callback(null, `2.0.0 Ok: queued as ${queueId}`);
       }
+      await charge.refund();
       const reply: Reply = { code: outcome.kind === "temporary" ? 451 : outcome.code, enhanced: outcome.enhanced, text: outcome.text };
       this.logRefusal(session, "deliver", reply, this.graph.deliver.origin, outcome.text);
       callback(replyError(reply));
     } catch (error) {
       this.log.error({ event: "data-error", session: session.id, err: (error as Error).message }, "message not taken");
+      await charge?.refund().catch(() => undefined);
       callback(replyError(Replies.localError));
     }
   }

@@ -4,7 +4,7 @@
 // answers by its failure mode instead, so a rule can never crash a session.
 
 import type { Clock } from '../queue/clock.js';
-import { bucketOf, estimate, expiresAt, fits, retryAfterMs, roll, type WindowState } from './slidingWindow.js';
+import { bucketOf, estimate, expiresAt, fits, retryAfterMs, roll, withdraw, type WindowState } from './slidingWindow.js';
 
 /** Only `now()` is read; the queue's ManualClock drives tests. */
 export type NowSource = Pick<Clock, 'now'>;
@@ -33,6 +33,8 @@ export interface CounterStore {
   consume(specs: readonly CounterSpec[]): Promise<CounterVerdict>;
   /** Adds unconditionally (failures are counted even past the limit); answers each counter's estimate afterwards. */
   add(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<number[]>;
+  /** Takes back what `consume` added (slidingWindow.withdraw); a counter that is gone stays gone. */
+  refund(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<void>;
   /** Forgets the counters. */
   reset(keys: readonly CounterKey[]): Promise<void>;
   /** Marks `key` blocked for `ms` from now; an existing longer block is kept. */
@@ -104,6 +106,14 @@ export class MemoryCounterStore implements CounterStore {
     });
   }
 
+  async refund(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<void> {
+    const now = this.clock.now();
+    for (const spec of specs) {
+      const entry = spec.amount > 0 ? this.counterLanes.get(spec.windowMs)?.entries.get(spec.key) : undefined;
+      if (entry && entry.expires > now) this.write(spec, withdraw(this.read(spec, now), spec.amount), now);
+    }
+  }
+
   async reset(keys: readonly CounterKey[]): Promise<void> {
     for (const { key, windowMs } of keys) {
       if (this.counterLanes.get(windowMs)?.entries.delete(key)) this.size--;
@@ -162,9 +172,12 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   private addOne(spec: Omit<CounterSpec, 'limit'>, now: number): WindowState {
-    this.sweep(now);
     const state = this.read(spec, now);
-    const next: WindowState = { ...state, current: state.current + spec.amount };
+    return this.write(spec, { ...state, current: state.current + spec.amount }, now);
+  }
+
+  private write(spec: CounterKey, next: WindowState, now: number): WindowState {
+    this.sweep(now);
     const lane = this.lane(this.counterLanes, spec.windowMs);
     // Delete then set moves the key to the tail, keeping the lane in expiry order.
     if (lane.entries.delete(spec.key)) this.size--;

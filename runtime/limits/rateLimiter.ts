@@ -1,7 +1,8 @@
 // Rate limits of the policy (`limit rate 200 messages per hour per user`): which counters a
 // transaction touches, and whether it fits. The SMTP stages call `check` early (MAIL, RCPT) without
 // counting, and `consume` once at the end of DATA, just before the 250, which counts the whole
-// message atomically or nothing: a client that is refused anywhere is never charged.
+// message atomically or nothing: a client that is refused anywhere is never charged, and `refund`
+// takes the count back when delivery then fails.
 
 import { ipSubject, nameSubject } from './clientKey.js';
 import type { CounterSpec, CounterStore } from './counterStore.js';
@@ -64,6 +65,15 @@ export class RateLimiter {
   async consume(subject: RateSubject, amount: RateAmount): Promise<RateVerdict> {
     const { rules, specs } = this.specs(subject, amount);
     return this.answer(rules, await this.store.consume(specs));
+  }
+
+  /**
+   * Takes back what `consume` counted for this subject and amount: for a message that was counted
+   * and then not delivered (a 4xx from the next hop or the spool), so the client's retry is not
+   * counted twice.
+   */
+  async refund(subject: RateSubject, amount: RateAmount): Promise<void> {
+    await this.store.refund(this.specs(subject, amount).specs);
   }
 
   private specs(subject: RateSubject, amount: RateAmount): { rules: RateRule[]; specs: CounterSpec[] } {

@@ -45,11 +45,12 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 500;
 const DEFAULT_CLOSED_RETRY_AFTER_MS = 60_000;
 
 /**
- * KEYS: one hash per counter. ARGV: mode ('check' | 'consume' | 'add'), now, EPSILON (the slack is EPSILON * max(1, limit) as in slack()), then per key
+ * KEYS: one hash per counter. ARGV: mode ('check' | 'consume' | 'add' | 'refund'), now, EPSILON (the slack is EPSILON * max(1, limit) as in slack()), then per key
  * windowMs, limit, amount. Rolls each counter to the current bucket exactly as slidingWindow.roll does;
  * 'check' and 'consume' stop at the first counter that does not fit and answer {index, b, c, p} (index
- * 1-based); otherwise 'consume' and 'add' write every counter with amount > 0 and set its expiry to two
- * windows after its bucket began. The answer is then {0, b1, c1, p1, b2, c2, p2, ...} (states after
+ * 1-based); otherwise 'consume' and 'add' write every counter with amount > 0, 'refund' takes the amount
+ * out of every existing counter as slidingWindow.withdraw does, and each write sets the expiry to two
+ * windows after the bucket began. The answer is then {0, b1, c1, p1, b2, c2, p2, ...} (states after
  * writing). Integers only cross the boundary (Redis truncates Lua numbers), so amounts must be integers.
  */
 const SCRIPT = `
@@ -69,8 +70,8 @@ for i = 1, n do
   elseif hb >= b then b = hb
   elseif hb == b - 1 then p = c; c = 0
   else c = 0; p = 0 end
-  states[i] = {b, c, p}
-  if mode ~= 'add' then
+  states[i] = {b, c, p, hb ~= nil}
+  if mode == 'check' or mode == 'consume' then
     local limit = tonumber(ARGV[2 + 3 * i])
     local amount = tonumber(ARGV[3 + 3 * i])
     if amount > 0 then
@@ -87,8 +88,15 @@ for i = 1, n do
   local s = states[i]
   local w = tonumber(ARGV[1 + 3 * i])
   local amount = tonumber(ARGV[3 + 3 * i])
-  if mode ~= 'check' and amount > 0 then
-    s[2] = s[2] + amount
+  local write = amount > 0 and (mode == 'consume' or mode == 'add' or (mode == 'refund' and s[4]))
+  if write then
+    if mode == 'refund' then
+      local fromCurrent = math.min(amount, s[2])
+      s[2] = s[2] - fromCurrent
+      s[3] = math.max(0, s[3] - (amount - fromCurrent))
+    else
+      s[2] = s[2] + amount
+    end
     redis.call('HSET', KEYS[i], 'b', s[1], 'c', s[2], 'p', s[3])
     local ttl = (s[1] + 2) * w - now
     if ttl < 1 then ttl = 1 end
@@ -211,6 +219,13 @@ export class RedisCounterStore implements CounterStore {
     return specs.map((spec, i) => estimate(stateAt(reply, 1 + 3 * i), now, spec.windowMs));
   }
 
+  async refund(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<void> {
+    if (specs.every((spec) => spec.amount <= 0)) return;
+    const done = await this.run(() => this.count('refund', specs.map((spec) => ({ ...spec, limit: 0 })), this.clock.now()));
+    // Unavailable: what was counted locally during the outage is taken back there; Redis keeps the rest.
+    if (done === undefined && this.failMode === 'local') await this.local.refund(specs);
+  }
+
   async reset(keys: readonly CounterKey[]): Promise<void> {
     if (keys.length === 0) return;
     await this.local.reset(keys); // harmless when empty; after an outage the local counts are stale anyway
@@ -266,7 +281,7 @@ export class RedisCounterStore implements CounterStore {
     return { ok: false, index, retryAfterMs: retryAfterMs(stateAt(reply, 1), now, spec.windowMs, spec.limit, spec.amount) };
   }
 
-  private count(mode: 'check' | 'consume' | 'add', specs: readonly CounterSpec[], now: number): Promise<ScriptReply> {
+  private count(mode: 'check' | 'consume' | 'add' | 'refund', specs: readonly CounterSpec[], now: number): Promise<ScriptReply> {
     const keys = specs.map((spec) => this.prefix + spec.key);
     const args: (string | number)[] = [mode, now, EPSILON];
     for (const spec of specs) {

@@ -43,6 +43,12 @@ export interface LimitRefusal {
   detail: string;
 }
 
+/** What `consume` did: refused the message, or counted it and can take the count back. */
+export interface RateCharge {
+  refusal: LimitRefusal | null;
+  refund(): Promise<void>;
+}
+
 /** The limits of a policy that says nothing about them (the compiler's defaults, docs/limits.md). */
 export function defaultLimits(file: string): LimitsConfig {
   const origin = (builtin: string): RuleOrigin => ({ file, line: 0, span: { start: 0, end: 0 }, builtin });
@@ -180,15 +186,28 @@ export class ServerLimits {
     return this.rate("check", context, subjectOf(context.state, t.mailFrom), { messages: 1, recipients: t.recipients.length + 1, bytes: t.declaredSize ?? 0 });
   }
 
-  /** At the end of DATA, once the message is otherwise accepted: counts it (all rules or none). */
-  consume(context: RateContext, bytes: number): Promise<LimitRefusal | null> {
+  /**
+   * At the end of DATA, once the message is otherwise accepted: counts it (all rules or none).
+   * `refund` takes the count back if the message is then not delivered.
+   */
+  async consume(context: RateContext, bytes: number): Promise<RateCharge> {
     const t = context.state.transaction;
-    if (!t) return Promise.resolve(null);
+    if (!t) return { refusal: null, refund: async () => undefined };
     const recipients = new Set(t.recipients.map((r) => r.address.toLowerCase())).size;
-    return this.rate("consume", context, subjectOf(context.state, t.mailFrom), { messages: 1, recipients, bytes });
+    const subject = subjectOf(context.state, t.mailFrom);
+    const amount = { messages: 1, recipients, bytes };
+    const counted: RateLimiter[] = [];
+    const refusal = await this.rate("consume", context, subject, amount, counted);
+    return {
+      refusal,
+      refund: async () => {
+        for (const limiter of counted) await limiter.refund(subject, amount);
+      },
+    };
   }
 
-  private async rate(mode: "check" | "consume", context: RateContext, subject: RateSubject, amount: RateAmount): Promise<LimitRefusal | null> {
+  /** `counted`, when given, receives the limiters that counted the amount (consume). */
+  private async rate(mode: "check" | "consume", context: RateContext, subject: RateSubject, amount: RateAmount, counted?: RateLimiter[]): Promise<LimitRefusal | null> {
     const verdict = await this.enforced[mode](subject, amount);
     if (!verdict.allowed) {
       return {
@@ -197,9 +216,13 @@ export class ServerLimits {
         detail: `${verdict.rule.count} ${verdict.rule.unit} per ${verdict.rule.windowMs} ms per ${verdict.rule.per}; retry after ${verdict.retryAfterMs} ms`,
       };
     }
+    counted?.push(this.enforced);
     for (const limiter of this.observed) {
       const seen = await limiter[mode](subject, amount);
-      if (seen.allowed) continue;
+      if (seen.allowed) {
+        counted?.push(limiter);
+        continue;
+      }
       this.log.warn(
         {
           event: "would-reject",

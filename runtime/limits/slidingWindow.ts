@@ -37,6 +37,16 @@ export function roll(state: WindowState | undefined, bucket: number): WindowStat
   return { bucket, current: 0, previous: 0 };
 }
 
+/**
+ * Takes `amount` back out of a counter (a message counted, then not delivered): from this bucket
+ * first, what is left from the last one, never below zero. Usually the bucket has not moved since
+ * the amount was added and this undoes it exactly.
+ */
+export function withdraw(state: WindowState, amount: number): WindowState {
+  const fromCurrent = Math.min(amount, state.current);
+  return { bucket: state.bucket, current: state.current - fromCurrent, previous: Math.max(0, state.previous - (amount - fromCurrent)) };
+}
+
 /** The count over the sliding window that ends at `now`: previous * (share still inside) + current. */
 export function estimate(state: WindowState, now: number, windowMs: number): number {
   const elapsed = Math.min(1, Math.max(0, (now - state.bucket * windowMs) / windowMs));

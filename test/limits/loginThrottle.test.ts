@@ -90,6 +90,7 @@ describe('LoginThrottle', () => {
       check: (specs: readonly CounterSpec[]) => (calls.push(`check ${specs.length}`), inner.check(specs)),
       consume: (specs) => (calls.push(`consume ${specs.length}`), inner.consume(specs)),
       add: (specs) => (calls.push(`add ${specs.length}`), inner.add(specs)),
+      refund: (specs) => (calls.push(`refund ${specs.length}`), inner.refund(specs)),
       reset: (keys) => (calls.push(`reset ${keys.length}`), inner.reset(keys)),
       block: (key, ms) => (calls.push(`block`), inner.block(key, ms)),
       blocked: (keys) => (calls.push(`blocked ${keys.length}`), inner.blocked(keys)),

@@ -55,6 +55,21 @@ describe('MemoryCounterStore', () => {
     expect((await s.check([full])).ok).toBe(false);
   });
 
+  it('refund takes back what consume counted, from the last window once the bucket moved, never below zero', async () => {
+    const { clock, store: s } = store();
+    const spec = { key: 'm', windowMs: HOUR, limit: 2, amount: 1 };
+    expect(await s.consume([spec])).toEqual({ ok: true });
+    expect(await s.consume([spec])).toEqual({ ok: true });
+    expect((await s.check([spec])).ok).toBe(false);
+    await s.refund([spec]);
+    expect(await s.consume([spec])).toEqual({ ok: true });
+    clock.advance(HOUR); // both now in the previous bucket, still fully weighted at its start
+    await s.refund([{ ...spec, amount: 5 }]);
+    expect(await s.add([{ ...spec, amount: 0 }])).toEqual([0]);
+    await s.refund([{ key: 'never-counted', windowMs: HOUR, amount: 1 }]);
+    expect(s.keyCount).toBe(1);
+  });
+
   it('add counts past the limit and answers estimates; reset forgets', async () => {
     const { clock, store: s } = store();
     const spec = { key: 'f', windowMs: 1000, amount: 1 };

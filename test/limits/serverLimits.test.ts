@@ -18,6 +18,22 @@ const state = (login: string | null) => ({
   transaction: { mailFrom: 'alice@example.test', smtputf8: false, declaredSize: null, dsn: {}, recipients: [{ address: 'b@example.test', dsn: {} }] },
 });
 
+/** Line 4: an observe-only rule of 1 message a minute per user; line 5: an enforced one of 2. */
+function withObservedRule() {
+  const { log, lines } = logger();
+  const limits = new ServerLimits(
+    {
+      ...defaultLimits('/etc/msa/policy.msa'),
+      rates: [
+        { origin: origin(4), count: 1, unit: 'messages', windowMs: 60_000, per: 'user', observe: true },
+        { origin: origin(5), count: 2, unit: 'messages', windowMs: 60_000, per: 'user' },
+      ],
+    },
+    { log },
+  );
+  return { limits, lines };
+}
+
 describe('ServerLimits', () => {
   it('has the documented defaults for a silent policy', () => {
     const d = defaultLimits('p.msa');
@@ -28,25 +44,31 @@ describe('ServerLimits', () => {
   });
 
   it('names the rule that refused, and lets an observe-only rule log would-reject instead', async () => {
-    const { log, lines } = logger();
-    const limits = new ServerLimits(
-      {
-        ...defaultLimits('/etc/msa/policy.msa'),
-        rates: [
-          { origin: origin(4), count: 1, unit: 'messages', windowMs: 60_000, per: 'user', observe: true },
-          { origin: origin(5), count: 2, unit: 'messages', windowMs: 60_000, per: 'user' },
-        ],
-      },
-      { log },
-    );
+    const { limits, lines } = withObservedRule();
     const context = { sessionId: 's1', state: state('alice') };
-    expect(await limits.consume(context, 10)).toBeNull();
-    expect(await limits.consume(context, 10)).toBeNull();
+    expect((await limits.consume(context, 10)).refusal).toBeNull();
+    expect((await limits.consume(context, 10)).refusal).toBeNull();
     expect(lines.filter((l) => l.event === 'would-reject').map((l) => l.rule)).toEqual(['/etc/msa/policy.msa:4']);
     const refusal = await limits.checkMail(context, 'alice@example.test', null);
     expect(refusal).toMatchObject({ reply: { code: 451, enhanced: '4.7.1' }, origin: origin(5) });
     // per user rules do not apply before AUTH
     expect(await limits.checkMail({ sessionId: 's2', state: state(null) }, 'alice@example.test', null)).toBeNull();
+    await limits.close();
+  });
+
+  it('refund takes back what consume counted, and only where it counted', async () => {
+    const { limits, lines } = withObservedRule();
+    const context = { sessionId: 's1', state: state('alice') };
+    expect((await limits.consume(context, 10)).refusal).toBeNull();
+    const second = await limits.consume(context, 10); // over the observe-only rule: counted by rule 5 alone
+    expect(second.refusal).toBeNull();
+    expect(await limits.checkMail(context, 'alice@example.test', null)).not.toBeNull();
+    await second.refund();
+    expect(await limits.checkMail(context, 'alice@example.test', null)).toBeNull();
+    // the observe-only rule still holds the first message: the check above and the next message
+    // would be refused by it again (had the refund taken from it, neither would log)
+    expect((await limits.consume(context, 10)).refusal).toBeNull();
+    expect(lines.filter((l) => l.event === 'would-reject').map((l) => l.rule)).toEqual(Array(3).fill('/etc/msa/policy.msa:4'));
     await limits.close();
   });
 

@@ -74,6 +74,27 @@ describe("deliver relay (in line)", () => {
   });
 });
 
+describe("limit rate with deliver relay", () => {
+  it("takes a message the next hop defers back out of the counts: the retry is not refused as over the rate", async () => {
+    const hop = await startNextHop();
+    const msa = await startMsa([...BASE, "limit rate 1 messages per hour per user", `deliver relay ${hop.url}`], { delivery: { pool: false } });
+    try {
+      const submit = async () => (await rawSmtp(msa.port, [...session(msa.pki.caCertPem), ...transaction()], { ca: msa.pki.caCertPem })).at(-1);
+      hop.mode = "defer-data";
+      expect(codes(await submit())).toBe("451 4.3.0");
+      hop.mode = "accept";
+      expect(codes(await submit())).toBe("250 2.0.0");
+      // the one message of the hour is now spent: refused at MAIL
+      const over = await rawSmtp(msa.port, [...session(msa.pki.caCertPem), "MAIL FROM:<alice>"], { ca: msa.pki.caCertPem });
+      expect(codes(over.at(-1))).toBe("451 4.7.1");
+      expect(hop.messages).toHaveLength(1);
+    } finally {
+      await msa.stop();
+      await hop.stop();
+    }
+  });
+});
+
 describe("deliver spool", () => {
   it("answers 250 2.0.0 only once the record is in new/, and the record carries the Received queue id", async () => {
     const msa = await startMsa([...BASE, "add Received", 'deliver spool "spool"']);
