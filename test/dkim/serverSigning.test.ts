@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dkimDnsRecord, dkimRecordText, generateDkimKey } from "../../runtime/dkim/dkimKeys.js";
 import { DkimSigningError } from "../../runtime/dkim/dkimSigner.js";
-import { startNextHop, type NextHop } from "../support/nextHop.js";
+import type { NextHop } from "../support/nextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
-import { PASSWORDS, authPlain, codes, eventually, rejections, startMsa, type RunningMsa } from "../server/harness.js";
+import { PASSWORDS, authPlain, codes, eventually, rejections, type RunningMsa, startMsaWithNextHop } from "../server/harness.js";
 import { verifyWithDkimpy } from "./dkimpy.js";
 
 const MESSAGE = "From: Alice <alice@example.test>\r\nTo: bob@example.test\r\nSubject: signed over the wire\r\n\r\nHello Bob,\r\nthis body is signed.\r\n";
@@ -26,8 +26,7 @@ describe("sign dkim (RSA and Ed25519) before relaying", () => {
       await writeFile(join(keys, `${selector}.pem`), key.privateKeyPem);
       zone.push(dkimDnsRecord("example.test", selector, dkimRecordText(algorithm, key.publicKey)));
     }
-    hop = await startNextHop();
-    msa = await startMsa([
+    ({ hop, msa } = await startMsaWithNextHop((url) => [
       "hostname msa.example.test",
       "{TLS}",
       "listen 127.0.0.1:2587 starttls",
@@ -39,12 +38,10 @@ describe("sign dkim (RSA and Ed25519) before relaying", () => {
       "add Received",
       `sign dkim domain example.test selector rsa1 key "${join(keys, "rsa1.pem")}"`,
       `sign dkim domain example.test selector ed1 key "${join(keys, "ed1.pem")}"`,
-      `deliver relay ${hop.url}`,
-    ]);
+      `deliver relay ${url}`,
+    ]));
   });
   afterAll(async () => {
-    await msa.stop();
-    await hop.stop();
     await rm(keys, { recursive: true, force: true });
   });
   const submit = async (text: string) =>

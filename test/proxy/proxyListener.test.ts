@@ -2,11 +2,11 @@
 // before the client's bytes, and the next hop's Received field and msa's log name the client the
 // header named, not the proxy; a connection without a header never reaches SMTP.
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PROXY_V2_SIGNATURE } from "../../runtime/proxy/proxyProtocol.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
-import { codes, eventually, startMsa, type RunningMsa } from "../server/harness.js";
+import { codes, eventually, startMsa, type RunningMsa, startMsaWithNextHop } from "../server/harness.js";
 
 /** A load balancer on loopback: each connection to it goes to `target` after `header`. */
 async function proxyInFront(target: number, header: Buffer): Promise<{ port: number; close(): void }> {
@@ -36,19 +36,14 @@ describe("listen ... plain proxy", () => {
   let hop: NextHop;
   let msa: RunningMsa;
   beforeAll(async () => {
-    hop = await startNextHop();
-    msa = await startMsa([
+    ({ hop, msa } = await startMsaWithNextHop((url) => [
       "hostname msa.example.test",
       "listen 127.0.0.1:2525 plain proxy",
       "allow unauthenticated",
       "qualify domains example.test",
       "add Received",
-      `deliver relay ${hop.url}`,
-    ]);
-  });
-  afterAll(async () => {
-    await msa.stop();
-    await hop.stop();
+      `deliver relay ${url}`,
+    ]));
   });
 
   const submitVia = async (header: Buffer) => {

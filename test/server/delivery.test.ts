@@ -1,10 +1,10 @@
 // Delivery over real sockets: deliver relay in line (250 only after the next hop's 250, 451 4.4.x when it is down or defers, its 5xx passed on), deliver spool (250 only once the record is in new/, 451 and nothing half-written when the spool cannot write), and the SMTP smuggling sequences refused with nothing smuggled delivered.
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { startNextHop, type NextHop, type NextHopMode } from "../support/nextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
-import { PASSWORDS, authPlain, codes, eventually, rejections, startMsa, type RunningMsa } from "./harness.js";
+import { PASSWORDS, authPlain, codes, eventually, rejections, startMsa, type RunningMsa, startMsaWithNextHop } from "./harness.js";
 
 const BASE = [
   "hostname msa.example.test",
@@ -22,13 +22,8 @@ describe("deliver relay (in line)", () => {
   let hop: NextHop;
   let msa: RunningMsa;
   beforeAll(async () => {
-    hop = await startNextHop();
     // One connection per message, so every failure mode of the next hop is met by a new session.
-    msa = await startMsa([...BASE, `deliver relay ${hop.url}`], { delivery: { pool: false } });
-  });
-  afterAll(async () => {
-    await msa.stop();
-    await hop.stop();
+    ({ hop, msa } = await startMsaWithNextHop((url) => [...BASE, `deliver relay ${url}`], { delivery: { pool: false } }));
   });
   const submit = async () => (await rawSmtp(msa.port, [...session(msa.pki.caCertPem), ...transaction()], { ca: msa.pki.caCertPem })).at(-1);
 
@@ -76,22 +71,16 @@ describe("deliver relay (in line)", () => {
 
 describe("limit rate with deliver relay", () => {
   it("takes a message the next hop defers back out of the counts: the retry is not refused as over the rate", async () => {
-    const hop = await startNextHop();
-    const msa = await startMsa([...BASE, "limit rate 1 messages per hour per user", `deliver relay ${hop.url}`], { delivery: { pool: false } });
-    try {
-      const submit = async () => (await rawSmtp(msa.port, [...session(msa.pki.caCertPem), ...transaction()], { ca: msa.pki.caCertPem })).at(-1);
-      hop.mode = "defer-data";
-      expect(codes(await submit())).toBe("451 4.3.0");
-      hop.mode = "accept";
-      expect(codes(await submit())).toBe("250 2.0.0");
-      // the one message of the hour is now spent: refused at MAIL
-      const over = await rawSmtp(msa.port, [...session(msa.pki.caCertPem), "MAIL FROM:<alice>"], { ca: msa.pki.caCertPem });
-      expect(codes(over.at(-1))).toBe("451 4.7.1");
-      expect(hop.messages).toHaveLength(1);
-    } finally {
-      await msa.stop();
-      await hop.stop();
-    }
+    const { hop, msa } = await startMsaWithNextHop((url) => [...BASE, "limit rate 1 messages per hour per user", `deliver relay ${url}`], { delivery: { pool: false } });
+    const submit = async () => (await rawSmtp(msa.port, [...session(msa.pki.caCertPem), ...transaction()], { ca: msa.pki.caCertPem })).at(-1);
+    hop.mode = "defer-data";
+    expect(codes(await submit())).toBe("451 4.3.0");
+    hop.mode = "accept";
+    expect(codes(await submit())).toBe("250 2.0.0");
+    // the one message of the hour is now spent: refused at MAIL
+    const over = await rawSmtp(msa.port, [...session(msa.pki.caCertPem), "MAIL FROM:<alice>"], { ca: msa.pki.caCertPem });
+    expect(codes(over.at(-1))).toBe("451 4.7.1");
+    expect(hop.messages).toHaveLength(1);
   });
 });
 
@@ -131,13 +120,8 @@ describe("SMTP smuggling", () => {
   let hop: NextHop;
   let msa: RunningMsa;
   beforeAll(async () => {
-    hop = await startNextHop();
     // One connection per message, so every failure mode of the next hop is met by a new session.
-    msa = await startMsa([...BASE, `deliver relay ${hop.url}`], { delivery: { pool: false } });
-  });
-  afterAll(async () => {
-    await msa.stop();
-    await hop.stop();
+    ({ hop, msa } = await startMsaWithNextHop((url) => [...BASE, `deliver relay ${url}`], { delivery: { pool: false } }));
   });
 
   const smuggled = "MAIL FROM:<alice@example.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nSubject: smuggled\r\n\r\nsmuggled body\r\n";

@@ -13,6 +13,7 @@ import { createEventLog } from "../../runtime/log.js";
 import type { DeliveryContext } from "../../runtime/deliver/delivery.js";
 import { SubmissionServer } from "../../runtime/submissionServer.js";
 import { makeTestPki, type TestPki } from "../support/certificates.js";
+import { startNextHop, type NextHop } from "../support/nextHop.js";
 
 export const PASSWORDS = { alice: "alice-pw", bob: "bob-pw" } as const;
 
@@ -47,8 +48,12 @@ export interface RunningMsa {
 }
 
 const running: RunningMsa[] = [];
+const nextHops: NextHop[] = [];
+// Every msa and next hop a test file starts is stopped after it, the servers first (they may
+// hold pooled sessions with a next hop).
 afterAll(async () => {
   await Promise.all(running.splice(0).map((m) => m.stop()));
+  await Promise.all(nextHops.splice(0).map((h) => h.stop()));
 });
 
 export const TLS = (pki: TestPki) => `tls certificate "${pki.certPath}" key "${pki.keyPath}"`;
@@ -107,6 +112,13 @@ export async function startMsa(lines: string[], options: { failedAuthDelayMs?: n
   };
   running.push(msa);
   return msa;
+}
+
+/** A next hop, and msa with the policy `lines(hop's URL)` relaying to it; both stopped after the file. */
+export async function startMsaWithNextHop(lines: (hopUrl: string) => string[], options: Parameters<typeof startMsa>[1] = {}): Promise<{ hop: NextHop; msa: RunningMsa }> {
+  const hop = await startNextHop();
+  nextHops.push(hop);
+  return { hop, msa: await startMsa(lines(hop.url), options) };
 }
 
 export const b64 = (text: string) => Buffer.from(text).toString("base64");

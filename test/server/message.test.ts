@@ -1,16 +1,15 @@
 // Contract section 5 checked at a real next hop, submitted by real clients (nodemailer, python3 smtplib) over STARTTLS and implicit TLS: byte-exact body and untouched headers, qualification of envelope and address headers, add Date/Message-ID/Sender/Received, CRLF on the wire.
 import nodemailer from "nodemailer";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNextHop, type NextHop } from "../support/nextHop.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { NextHop } from "../support/nextHop.js";
 import { runSmtplib } from "../support/smtplib.js";
-import { PASSWORDS, startMsa, type RunningMsa } from "./harness.js";
+import { PASSWORDS, type RunningMsa, startMsaWithNextHop } from "./harness.js";
 
 let hop: NextHop;
 let msa: RunningMsa;
 
 beforeAll(async () => {
-  hop = await startNextHop();
-  msa = await startMsa([
+  ({ hop, msa } = await startMsaWithNextHop((url) => [
     "hostname msa.example.test",
     "{TLS}",
     "listen 127.0.0.1:2587 starttls",
@@ -24,12 +23,8 @@ beforeAll(async () => {
     "add Message-ID",
     "add Sender",
     "add Received",
-    `deliver relay ${hop.url}`,
-  ]);
-});
-afterAll(async () => {
-  await msa.stop();
-  await hop.stop();
+    `deliver relay ${url}`,
+  ]));
 });
 
 function transport(options: { implicit?: boolean; user?: "alice" | "bob" } = {}) {

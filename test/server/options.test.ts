@@ -2,18 +2,17 @@
 // server offers), `allow bare line endings` (bare CR/LF made CRLF instead of refused), and
 // `limit recipients except` (everyone but the listed targets).
 import tls from "node:tls";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNextHop, type NextHop } from "../support/nextHop.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { NextHop } from "../support/nextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
-import { codes, startMsa, type RunningMsa } from "./harness.js";
+import { codes, type RunningMsa, startMsaWithNextHop } from "./harness.js";
 
 const CIPHER = "ECDHE-RSA-AES128-GCM-SHA256";
 let hop: NextHop;
 let msa: RunningMsa;
 
 beforeAll(async () => {
-  hop = await startNextHop();
-  msa = await startMsa([
+  ({ hop, msa } = await startMsaWithNextHop((url) => [
     "hostname msa.example.test",
     "{TLS}",
     `tls ciphers "${CIPHER}"`,
@@ -23,12 +22,8 @@ beforeAll(async () => {
     "qualify domains example.test",
     "allow bare line endings",
     "limit recipients except @competitor.example",
-    `deliver relay ${hop.url}`,
-  ]);
-});
-afterAll(async () => {
-  await msa.stop();
-  await hop.stop();
+    `deliver relay ${url}`,
+  ]));
 });
 
 describe("tls ciphers", () => {

@@ -1,8 +1,8 @@
 // Contract section 4 over real sockets (raw SMTP lines, STARTTLS and implicit TLS with a test CA): EHLO keywords, ETRN, TLS and auth requirements, credentials, envelope refusals, sizes, header syntax, each rejection logged with the deciding rule's FILE:LINE.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNextHop, type NextHop } from "../support/nextHop.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { NextHop } from "../support/nextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
-import { PASSWORDS, authPlain, b64, codes, eventually, rejections, startMsa, type RunningMsa } from "./harness.js";
+import { PASSWORDS, authPlain, b64, codes, eventually, rejections, startMsa, type RunningMsa, startMsaWithNextHop } from "./harness.js";
 
 let hop: NextHop;
 let msa: RunningMsa;
@@ -29,13 +29,8 @@ const POLICY = (url: string) => [
 ];
 
 beforeAll(async () => {
-  hop = await startNextHop();
-  msa = await startMsa(POLICY(hop.url));
+  ({ hop, msa } = await startMsaWithNextHop(POLICY));
   ca = msa.pki.caCertPem;
-});
-afterAll(async () => {
-  await msa.stop();
-  await hop.stop();
 });
 
 const tlsStart = ["EHLO client.example", "STARTTLS", "EHLO client.example"];
