@@ -14,8 +14,8 @@ import { runLoad, type LoadStyle } from "./load.js";
 import { generateMessages, type BenchMessage } from "./messages.js";
 import { startPostfixInstance, type PostfixInstance } from "./postfixInstance.js";
 import { freePort, msacPath, startNode, waitForPort, type Child } from "./processes.js";
-import { percentile, ratio, summarize, type Summary } from "./stats.js";
-import { serverNodeArguments, type LoadFigures } from "./wire.js";
+import { ratio, summarize, type Summary } from "./stats.js";
+import { loadFigures, runRounds, serverNodeArguments, type LoadFigures } from "./wire.js";
 
 export type PostfixServer = "postfix" | "msa-spool";
 
@@ -162,36 +162,12 @@ async function compareWire(instance: PostfixInstance, options: PostfixComparison
       const load = (server: Running, list: readonly BenchMessage[]) =>
         runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
       for (const server of servers) if (warmup.length) await load(server, warmup);
-      const figures = new Map<PostfixServer, { rate: number[]; p50: number[]; p99: number[]; failures: number; firstError?: string }>();
-      for (const server of servers) figures.set(server.kind, { rate: [], p50: [], p99: [], failures: 0 });
-      for (let round = 0; round < options.rounds; round++) {
-        for (let i = 0; i < servers.length; i++) {
-          const server = servers[(i + round) % servers.length]!;
-          const entry = figures.get(server.kind)!;
-          const result = await load(server, messages);
-          entry.failures += result.failed;
-          entry.firstError ??= result.firstError;
-          if (result.sent === 0) continue;
-          entry.rate.push(result.sent / result.seconds);
-          entry.p50.push(percentile(result.latenciesMs, 0.5));
-          entry.p99.push(percentile(result.latenciesMs, 0.99));
-        }
-      }
-      const styleRows = servers.map((server): PostfixWireRow => {
-        const entry = figures.get(server.kind)!;
-        return {
-          server: server.kind,
-          style,
-          messages: messages.length,
-          concurrency: options.concurrency,
-          failures: entry.failures,
-          ...(entry.firstError ? { firstError: entry.firstError } : {}),
-          msgsPerSecond: summarize(entry.rate),
-          p50Ms: summarize(entry.p50),
-          p99Ms: summarize(entry.p99),
-          ratioVsPostfix: Number.NaN,
-        };
-      });
+      const results = await runRounds(servers, options.rounds, (server) => load(server, messages));
+      const styleRows = servers.map((server): PostfixWireRow => ({
+        ...loadFigures(results.get(server)!, style, messages.length, options.concurrency),
+        server: server.kind,
+        ratioVsPostfix: Number.NaN,
+      }));
       const postfix = styleRows.find((row) => row.server === "postfix")!;
       for (const row of styleRows) row.ratioVsPostfix = ratio(row.msgsPerSecond.median, postfix.msgsPerSecond.median);
       rows.push(...styleRows);

@@ -11,7 +11,7 @@ import path from "node:path";
 import { ensureDevCertificate } from "../cli/devCertificate.js";
 import { verifyPassword } from "../runtime/auth/passwordHash.js";
 import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy, type Delivery } from "./benchPolicy.js";
-import { runLoad, type LoadStyle } from "./load.js";
+import { runLoad, type LoadResult, type LoadStyle } from "./load.js";
 import { generateMessages, type BenchMessage } from "./messages.js";
 import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
 import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine, type Child } from "./processes.js";
@@ -44,6 +44,52 @@ export interface LoadFigures {
   msgsPerSecond: Summary;
   p50Ms: Summary;
   p99Ms: Summary;
+}
+
+/** What the rounds of load against one server gave, round by round. */
+interface RoundResults {
+  rate: number[];
+  p50: number[];
+  p99: number[];
+  failures: number;
+  firstError?: string;
+}
+
+/**
+ * Runs `rounds` rounds of `load` against every server in turn, rotating the order each round so
+ * that no server always runs first (or right after another's cleanup); a round in which nothing
+ * was accepted adds failures but no figures. `load` may measure more around its run.
+ */
+export async function runRounds<S>(servers: readonly S[], rounds: number, load: (server: S) => Promise<LoadResult>): Promise<Map<S, RoundResults>> {
+  const results = new Map<S, RoundResults>(servers.map((server) => [server, { rate: [], p50: [], p99: [], failures: 0 }]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < servers.length; i++) {
+      const server = servers[(i + round) % servers.length]!;
+      const entry = results.get(server)!;
+      const result = await load(server);
+      entry.failures += result.failed;
+      entry.firstError ??= result.firstError;
+      if (result.sent === 0) continue;
+      entry.rate.push(result.sent / result.seconds);
+      entry.p50.push(percentile(result.latenciesMs, 0.5));
+      entry.p99.push(percentile(result.latenciesMs, 0.99));
+    }
+  }
+  return results;
+}
+
+/** The medians of one server's rounds, as LoadFigures. */
+export function loadFigures(results: RoundResults, style: LoadStyle, messages: number, concurrency: number): LoadFigures {
+  return {
+    style,
+    messages,
+    concurrency,
+    failures: results.failures,
+    ...(results.firstError ? { firstError: results.firstError } : {}),
+    msgsPerSecond: summarize(results.rate),
+    p50Ms: summarize(results.p50),
+    p99Ms: summarize(results.p99),
+  };
 }
 
 export interface WireScenario extends LoadFigures {
@@ -123,42 +169,26 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
       const load = (server: ServerUnderTest, list: readonly BenchMessage[]) =>
         runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
       for (const server of servers) if (warmup.length) await load(server, warmup);
-      const perServer = new Map<WireServerKind, { rate: number[]; p50: number[]; p99: number[]; cpu: number[]; nextHopCpu: number[]; failures: number; firstError?: string }>();
-      for (const server of servers) perServer.set(server.kind, { rate: [], p50: [], p99: [], cpu: [], nextHopCpu: [], failures: 0 });
-      for (let round = 0; round < options.rounds; round++) {
-        // Rotate the order each round so no server always runs first (or right after another's cleanup).
-        for (let i = 0; i < servers.length; i++) {
-          const server = servers[(i + round) % servers.length]!;
-          const figures = perServer.get(server.kind)!;
-          const cpuBefore = cpuSeconds(server.child.pid);
-          const nextHopBefore = cpuSeconds(fixture.sink.pid);
-          const result = await load(server, messages);
-          const cpu = cpuSeconds(server.child.pid) - cpuBefore;
-          const nextHopCpu = cpuSeconds(fixture.sink.pid) - nextHopBefore;
-          figures.failures += result.failed;
-          figures.firstError ??= result.firstError;
-          if (result.sent === 0) continue;
-          figures.rate.push(result.sent / result.seconds);
-          figures.p50.push(percentile(result.latenciesMs, 0.5));
-          figures.p99.push(percentile(result.latenciesMs, 0.99));
-          figures.cpu.push((cpu / result.sent) * 1000);
-          if (relaysInLine(server.kind)) figures.nextHopCpu.push((nextHopCpu / result.sent) * 1000);
+      // CPU of the server and of the next hop around each round, per 1,000 accepted messages
+      const cpu = new Map<WireServerKind, { server: number[]; nextHop: number[] }>(servers.map((server) => [server.kind, { server: [], nextHop: [] }]));
+      const results = await runRounds(servers, options.rounds, async (server) => {
+        const cpuBefore = cpuSeconds(server.child.pid);
+        const nextHopBefore = cpuSeconds(fixture.sink.pid);
+        const result = await load(server, messages);
+        if (result.sent > 0) {
+          const figures = cpu.get(server.kind)!;
+          figures.server.push(((cpuSeconds(server.child.pid) - cpuBefore) / result.sent) * 1000);
+          if (relaysInLine(server.kind)) figures.nextHop.push(((cpuSeconds(fixture.sink.pid) - nextHopBefore) / result.sent) * 1000);
         }
-      }
+        return result;
+      });
       const styleScenarios: WireScenario[] = servers.map((server) => {
-        const figures = perServer.get(server.kind)!;
+        const figures = cpu.get(server.kind)!;
         return {
+          ...loadFigures(results.get(server)!, style, messages.length, options.concurrency),
           server: server.kind,
-          style,
-          messages: messages.length,
-          concurrency: options.concurrency,
-          failures: figures.failures,
-          ...(figures.firstError ? { firstError: figures.firstError } : {}),
-          msgsPerSecond: summarize(figures.rate),
-          p50Ms: summarize(figures.p50),
-          p99Ms: summarize(figures.p99),
-          cpuSecondsPer1000: summarize(figures.cpu),
-          nextHopCpuSecondsPer1000: relaysInLine(server.kind) ? summarize(figures.nextHopCpu) : null,
+          cpuSecondsPer1000: summarize(figures.server),
+          nextHopCpuSecondsPer1000: relaysInLine(server.kind) ? summarize(figures.nextHop) : null,
           peakRssMB: peakResidentBytes(server.child.pid) / MB,
           throughputRatioVsBare: Number.NaN,
           cpuRatioVsBare: Number.NaN,
