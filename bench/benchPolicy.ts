@@ -42,6 +42,11 @@ export interface WirePolicyOptions {
   extra?: string[];
 }
 
+/** The rules every bench policy shares after its listener and AUTH lines: a submission policy's. */
+function submissionRules(senders: string, limits: string[] = []): string[] {
+  return [`qualify domains ${BENCH_DOMAIN}`, "enforce address syntax", senders, ...limits, "limit recipients 50", "add Date", "add Message-ID", "add Sender", "add Received", "log errors"];
+}
+
 /** The wire benchmark's policy, like a production submission policy on a loopback port. */
 export function wirePolicy(options: WirePolicyOptions): string {
   const deliver = options.delivery.kind === "relay" ? `deliver relay smtp://127.0.0.1:${options.delivery.port}` : `deliver spool ${JSON.stringify(options.delivery.dir)}`;
@@ -52,16 +57,7 @@ export function wirePolicy(options: WirePolicyOptions): string {
     `auth users ${JSON.stringify(options.usersFile)}`,
     "require tls",
     "require auth",
-    `qualify domains ${BENCH_DOMAIN}`,
-    "enforce address syntax",
-    sendersBlock(options.senderEntries ?? 100, [`${BENCH_LOGIN}: ${BENCH_LOGIN}@${BENCH_DOMAIN}`]),
-    "limit size 10MB",
-    "limit recipients 50",
-    "add Date",
-    "add Message-ID",
-    "add Sender",
-    "add Received",
-    "log errors",
+    ...submissionRules(sendersBlock(options.senderEntries ?? 100, [`${BENCH_LOGIN}: ${BENCH_LOGIN}@${BENCH_DOMAIN}`]), ["limit size 10MB"]),
     ...(options.workers !== undefined ? [`workers ${options.workers}`] : []),
     ...(options.extra ?? []),
     deliver,
@@ -83,15 +79,7 @@ export function writeScalePolicy(dir: string, entries: number, usersLine: string
     "listen 127.0.0.1:2525 plain",
     'auth users "users.passwd"',
     "require auth",
-    `qualify domains ${BENCH_DOMAIN}`,
-    "enforce address syntax",
-    sendersBlock(entries),
-    "limit recipients 50",
-    "add Date",
-    "add Message-ID",
-    "add Sender",
-    "add Received",
-    "log errors",
+    ...submissionRules(sendersBlock(entries)),
     'deliver spool "spool"',
     "",
   ].join("\n");
