@@ -220,6 +220,11 @@ export class SubmissionServer implements ConnectionPolicy {
     return decision.verdict.kind === "refuse" ? { code: decision.verdict.reply.code, text: replyText(decision.verdict.reply) } : null;
   }
 
+  transactionReset(connection: MsaConnection): void {
+    const state = this.sessions.get(connection.id);
+    if (state?.transaction) this.apply(connection.session, state, { type: "reset" });
+  }
+
   closed(connection: MsaConnection): void {
     this.sessions.delete(connection.id);
   }
@@ -257,7 +262,8 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onSecure(session: SMTPServerSession, callback: (error?: Error) => void) {
     const state = this.sessions.get(session.id);
-    if (state && !state.tls) this.sessions.set(session.id, { ...state, tls: true, heloName: null, transaction: null });
+    // Implicit TLS sessions start with TLS; only a STARTTLS handshake is an event for the core.
+    if (state && !state.tls) this.apply(session, state, { type: "tls" });
     callback();
   }
 

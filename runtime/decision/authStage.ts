@@ -4,11 +4,18 @@
 import type { RuleGraph } from "../../compiler/graph.js";
 import { Replies } from "./replies.js";
 import type { SessionState } from "./session.js";
-import { decided, newSteps, refuseOrObserve } from "./envelopeStage.js";
+import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import type { Decision } from "./verdict.js";
 
 export function decideAuthStart(graph: RuleGraph, state: SessionState): Decision {
   const steps = newSteps();
+  // RFC 4954 section 4: no AUTH inside a transaction, whatever the policy. A MAIL FROM accepted
+  // before the login must never be judged as the login's (a client could send as anyone).
+  if (state.transaction) {
+    const origin = protocolOrigin(graph, "no AUTH during a mail transaction (RFC 4954 section 4)");
+    steps.trace.push({ node: "AuthOutsideTransaction", origin, outcome: "refuse" });
+    return decided(steps, { verdict: { kind: "refuse", reply: Replies.authInTransaction, origin }, state });
+  }
   for (const node of graph.stages.auth) {
     // RFC 4954 section 4 / RFC 3207: credentials only over TLS when the policy says so.
     if (!state.tls) {
@@ -24,8 +31,9 @@ export function decideAuthStart(graph: RuleGraph, state: SessionState): Decision
   return decided(steps, { verdict: { kind: "accept" }, state });
 }
 
+/** The login is recorded with no transaction: none can be open (AUTH is refused inside one). */
 export function authenticated(state: SessionState, login: string): SessionState {
-  return { ...state, login };
+  return { ...state, login, transaction: null };
 }
 
 /** EHLO keywords for this session (contract section 4): AUTH only once TLS is active under `require tls`. */

@@ -28,8 +28,9 @@ export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent, 
       // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
       return accept({ ...state, heloName: event.name, extended: event.extended, transaction: null });
     case "tls":
-      // RFC 3207 section 4.2: after STARTTLS the session starts over.
-      return accept({ ...state, tls: true, heloName: null, transaction: null });
+      // RFC 3207 section 4.2: after the handshake the server discards all knowledge obtained
+      // from the client before it: the EHLO name, the transaction and the login.
+      return accept({ ...state, tls: true, heloName: null, extended: false, login: null, transaction: null });
     case "authStart":
       return decideAuthStart(graph, state);
     case "authenticated":

@@ -41,7 +41,7 @@ const ASCII_FORMAT = { unicode: false } as const;
 
 const PROTOCOL: RuleOrigin = { file: "", line: 0, span: { start: 0, end: 0 }, builtin: "SMTP protocol (RFC 5321)" };
 
-function protocolOrigin(graph: RuleGraph, what: string): RuleOrigin {
+export function protocolOrigin(graph: RuleGraph, what: string): RuleOrigin {
   return { ...PROTOCOL, file: graph.source.file, builtin: what };
 }
 

@@ -50,6 +50,8 @@ export const Replies = {
   unknownParameter: reply(555, "5.5.4", "MAIL FROM/RCPT TO parameters not recognized or not implemented"),
   // RFC 6531 section 3.5: non-ASCII address without SMTPUTF8.
   needsSmtputf8: reply(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"),
+  // RFC 4954 section 4: AUTH is not permitted during a mail transaction.
+  authInTransaction: reply(503, "5.5.1", "AUTH not permitted during a mail transaction"),
   // RFC 6409 section 3.3 / RFC 1985: ETRN is forbidden on submission.
   commandNotAllowed: reply(502, "5.5.1", "Command not implemented on the submission service"),
   // RFC 5321 section 4.5.3.1.

@@ -16,6 +16,8 @@ export interface ConnectionPolicy {
   offersAuth(connection: MsaConnection): boolean;
   /** May AUTH start? Returns the refusal's reply text, or null. */
   refuseAuth(connection: MsaConnection): { code: number; text: string } | null;
+  /** smtp-server forgot the transaction (EHLO, HELO, RSET, end of DATA, STARTTLS): so must the core. */
+  transactionReset(connection: MsaConnection): void;
   closed(connection: MsaConnection): void;
 }
 
@@ -73,6 +75,13 @@ export class MsaConnection extends SMTPConnection {
     if (!socket) return;
     this.batchingSocket = null;
     socket.uncork();
+  }
+
+  // Every path on which smtp-server drops its envelope passes here; the core's session state
+  // follows, so AUTH after RSET is judged on the session as the client sees it.
+  override _resetSession(): void {
+    super._resetSession();
+    this.policy.transactionReset(this);
   }
 
   override _parseAddressCommand(name: string, command: Buffer | string): unknown {

@@ -23,5 +23,7 @@ declare module "smtp-server/lib/smtp-connection.js" {
     handler_AUTH(command: Buffer | string, callback: () => void): void;
     _validateMailParams(parsed: { args?: Record<string, string | true> | false }): unknown;
     _parseAddressCommand(name: string, command: Buffer | string): unknown;
+    /** Forgets the transaction: at the greeting, EHLO, HELO, RSET, after DATA and after STARTTLS. */
+    _resetSession(): void;
   }
 }
