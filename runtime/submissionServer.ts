@@ -26,12 +26,15 @@ import { readMessageData } from "./message/readMessageData.js";
 import { MsaSmtpServer, type ConnectionPolicy, type MsaConnection } from "./smtp/msaConnection.js";
 import { replyError, replyText } from "./smtp/replyError.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
+import { plainAddress } from "./proxy/proxyProtocol.js";
 import { createDkimSigner, DkimSigningError, type DkimSigner } from "./dkim/dkimSigner.js";
 import type { MsaMetrics } from "./metrics/metrics.js";
 import { messageFromDomain } from "./dkim/fromDomain.js";
 import type { CounterStore } from "./limits/counterStore.js";
 import { deadline as dataDeadline, ServerLimits, smtpServerLimitOptions, type LimitRefusal, type RateCharge } from "./limits/serverLimits.js";
 
+/** The longest an implicit TLS handshake may take (nginx and HAProxy allow about as long). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long a graceful stop waits for sessions in flight. */
 const STOP_GRACE_MS = 30_000;
 /** Connection errors that a client causes (a broken TLS handshake, a reset or timed-out socket). */
@@ -54,7 +57,12 @@ export interface SubmissionServerOptions {
   external?: boolean;
   /** Replaces the counter store the policy names (tests). */
   limitsStore?: CounterStore;
+  /** Replaces the implicit TLS handshake deadline (tests). */
+  handshakeTimeoutMs?: number;
 }
+
+/** What a log line names of a client: its session id and address. */
+type LoggedClient = Pick<SMTPServerSession, "id" | "remoteAddress">;
 
 // RFC 6409 section 8.5: a message that should be signed and cannot be is not sent unsigned.
 const DKIM_FAILED: Reply = { code: 451, enhanced: "4.3.0", text: "Message could not be signed, try again later" };
@@ -117,6 +125,8 @@ export class SubmissionServer implements ConnectionPolicy {
   /**
    * Serves a connection accepted on listener `index`. `proxied`: the client named by a PROXY
    * header, which then stands in for the socket's peer in logs, limits and Received fields.
+   * The session slot is taken here, before any TLS handshake, so that silent or slow handshakes
+   * count against `limit sessions` like any other connection; the handshake has its own deadline.
    */
   accept(index: number, socket: net.Socket, proxied: ProxiedPeer = null): void {
     const bound = this.bound[index];
@@ -129,18 +139,52 @@ export class SubmissionServer implements ConnectionPolicy {
       connect(socket: net.Socket, options: unknown): void;
       _upgrade(socket: net.Socket, callback: (error: Error | null, tls: net.Socket) => void): void;
       _onError(error: Error): void;
+      /** Accepted sockets before their session starts, each mapped to its topmost socket (the TLS one once the handshake began). */
+      _pendingSockets: Map<net.Socket, net.Socket>;
     };
-    // smtp-server's own connection handler (implicit TLS handshake included) for direct clients
-    if (!proxied) return void smtp.server.emit("connection", socket);
-    const options = { ...proxied, id: BigInt(`0x${crypto.randomBytes(10).toString("hex")}`).toString(32).padStart(16, "0") };
-    if (bound.listener.mode !== "tls") return smtp.connect(socket, options);
-    smtp._upgrade(socket, (error, tlsSocket) => {
-      if (error) {
-        socket.destroy();
-        return smtp._onError(error);
-      }
-      smtp.connect(tlsSocket, options);
-    });
+    const slot = crypto.randomUUID();
+    const client = proxied?.remoteAddress ?? plainAddress(socket.remoteAddress);
+    const full = this.limits.admit(slot, client);
+    if (full) return this.refuseConnection(bound.listener, socket, { id: "", remoteAddress: client }, full);
+    socket.once("close", () => this.limits.release(slot));
+    if (!proxied) smtp.server.emit("connection", socket); // smtp-server's own handler (implicit TLS handshake included)
+    else {
+      const options = { ...proxied, id: BigInt(`0x${crypto.randomBytes(10).toString("hex")}`).toString(32).padStart(16, "0") };
+      if (bound.listener.mode !== "tls") return smtp.connect(socket, options);
+      smtp._pendingSockets.set(socket, socket);
+      smtp._upgrade(socket, (error, tlsSocket) => {
+        smtp._pendingSockets.delete(socket);
+        if (error) {
+          socket.destroy();
+          return smtp._onError(error);
+        }
+        smtp.connect(tlsSocket, options);
+      });
+    }
+    if (bound.listener.mode !== "tls") return;
+    // The handshake's own deadline. The topmost socket is destroyed: tearing the raw socket out
+    // from under a TLS handshake crashes Node. Once the session starts, nothing is pending.
+    const handshake = setTimeout(() => smtp._pendingSockets.get(socket)?.destroy(), this.handshakeTimeoutMs);
+    handshake.unref();
+    socket.once("close", () => clearTimeout(handshake));
+  }
+
+  /** How long an implicit TLS handshake may take: its own deadline, never longer than `timeout command`. */
+  private get handshakeTimeoutMs(): number {
+    return Math.min(this.options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS, this.limits.config.timeouts.commandMs);
+  }
+
+  /**
+   * A connection over `limit sessions`: refused before it costs anything. In clear text it gets
+   * the 421 in place of a greeting (RFC 5321 section 3.1); before a TLS handshake nothing can be
+   * said, so the socket is closed.
+   */
+  private refuseConnection(listener: Listener, socket: net.Socket, client: LoggedClient, refusal: LimitRefusal): void {
+    this.logRefusal(client, "connect", refusal.reply, refusal.origin, refusal.detail);
+    socket.on("error", () => undefined);
+    if (listener.mode === "tls") return void socket.destroy();
+    socket.end(`${refusal.reply.code} ${refusal.reply.enhanced} ${refusal.reply.text}\r\n`);
+    socket.setTimeout(1000, () => socket.destroy());
   }
 
   /** Stops accepting, lets sessions in flight finish (bounded by `graceMs`), then closes them with 421. */
@@ -225,6 +269,12 @@ export class SubmissionServer implements ConnectionPolicy {
     if (state?.transaction) this.apply(connection.session, state, { type: "reset" });
   }
 
+  commandTimedOut(connection: MsaConnection): void {
+    const refusal = this.limits.commandTimeout();
+    this.logRefusal(connection.session, "command", refusal.reply, refusal.origin, refusal.detail);
+    connection.send(refusal.reply.code, replyText(refusal.reply));
+  }
+
   closed(connection: MsaConnection): void {
     this.sessions.delete(connection.id);
   }
@@ -236,8 +286,6 @@ export class SubmissionServer implements ConnectionPolicy {
     this.log.info({ event: "connect", session: session.id, client: session.remoteAddress, mode: listener.mode }, "connection");
     this.options.metrics?.sessionsTotal.inc();
     this.options.metrics?.sessionsActive.inc();
-    const full = this.limits.admit(session.id, session.remoteAddress);
-    if (full) return this.refuseForLimit(session, "connect", full, callback);
     const connection = this.connectionOf(session.id);
     if (connection) this.limits.guard(connection, session.id, (refusal) => this.logRefusal(session, "command", refusal.reply, refusal.origin, refusal.detail));
     callback();
@@ -288,7 +336,7 @@ export class SubmissionServer implements ConnectionPolicy {
     return decision;
   }
 
-  private logRefusal(session: SMTPServerSession, stage: string, reply: Reply, origin: RuleOrigin, detail?: string, event: "reject" | "would-reject" = "reject") {
+  private logRefusal(session: LoggedClient, stage: string, reply: Reply, origin: RuleOrigin, detail?: string, event: "reject" | "would-reject" = "reject") {
     if (event === "reject") this.options.metrics?.recordRefusal(stage, origin.line > 0 ? origin : null);
     else this.options.metrics?.wouldRejectByRule.inc({ rule: ruleLocation(origin) });
     this.log.warn(

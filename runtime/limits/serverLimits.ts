@@ -167,6 +167,11 @@ export class ServerLimits {
     return { reply: LimitReplies.dataTimeout, origin: this.config.timeouts.dataOrigin, detail: `DATA took longer than ${this.config.timeouts.dataMs} ms` };
   }
 
+  /** The refusal when a command line is not complete within `timeout command` of its first byte. */
+  commandTimeout(): LimitRefusal {
+    return { reply: LimitReplies.dataTimeout, origin: this.config.timeouts.origin, detail: `command line not complete within ${this.config.timeouts.commandMs} ms` };
+  }
+
   /** A limit no policy line sets: named after the policy file with its built-in value. */
   private builtin(what: string): RuleOrigin {
     return { file: this.config.timeouts.origin.file, line: 0, span: { start: 0, end: 0 }, builtin: what };

@@ -208,7 +208,8 @@ export interface AcceptWithProxyOptions extends ReadProxyHeaderOptions {
   onRefused?: (error: ProxyProtocolError, peer: { address: string; port: number }) => void;
 }
 
-function plainAddress(address: string | undefined): string {
+/** A socket's peer as smtp-server names it: IPv4-mapped IPv6 as plain IPv4, lowercase. */
+export function plainAddress(address: string | undefined): string {
   const lower = (address ?? "").toLowerCase();
   return lower.startsWith("::ffff:") && net.isIPv4(lower.slice(7)) ? lower.slice(7) : lower;
 }

@@ -5,7 +5,7 @@
 // batch leave together. Everything else is smtp-server's.
 import type { Socket } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
-import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
+import { SMTPConnection, type SmtpLineParser } from "smtp-server/lib/smtp-connection.js";
 import { Replies } from "../decision/replies.js";
 import { parseAddressCommand } from "./addressCommand.js";
 import { ENHANCED_PREFIX, replyText } from "./replyError.js";
@@ -19,6 +19,8 @@ export interface ConnectionPolicy {
   /** smtp-server forgot the transaction (EHLO, HELO, RSET, end of DATA, STARTTLS): so must the core. */
   transactionReset(connection: MsaConnection): void;
   closed(connection: MsaConnection): void;
+  /** A command line was not complete within `timeout command` of its first byte. */
+  commandTimedOut(connection: MsaConnection): void;
 }
 
 // Replies after which the socket changes hands or closes: the greeting and STARTTLS's 220
@@ -28,9 +30,52 @@ const UNBATCHED_REPLIES = new Set([220, 221, 421]);
 
 export class MsaConnection extends SMTPConnection {
   private batchingSocket: Socket | null = null;
+  /** Runs from the first byte of a command line until the line is complete (see `_createParser`). */
+  private commandDeadline: NodeJS.Timeout | null = null;
+
   constructor(private readonly policy: ConnectionPolicy, server: unknown, socket: unknown, options: unknown) {
     super(server, socket, options);
-    this.once("close", () => policy.closed(this));
+    this.once("close", () => {
+      this.stopCommandDeadline();
+      policy.closed(this);
+    });
+  }
+
+  /**
+   * smtp-server's idle timeout starts over with every byte, so a client sending one byte every
+   * few seconds could hold a session for ever (slowloris). Here a command line must be complete
+   * within `timeout command` of its first byte, as Postfix's smtpd_per_record_deadline does:
+   * the deadline starts when bytes arrive outside DATA and ends once the parser has consumed
+   * everything received as whole lines.
+   */
+  override _createParser(): SmtpLineParser {
+    const parser = super._createParser();
+    const write = parser._write.bind(parser);
+    parser._write = (chunk, encoding, next) => {
+      if (!parser._dataMode && this.commandDeadline === null) this.startCommandDeadline();
+      write(chunk, encoding, (error) => {
+        if (parser._dataMode || parser._remainder === "") this.stopCommandDeadline();
+        next(error);
+      });
+    };
+    return parser;
+  }
+
+  private startCommandDeadline(): void {
+    const timeoutMs = this._server.options.socketTimeout;
+    if (!timeoutMs) return;
+    this.commandDeadline = setTimeout(() => {
+      this.commandDeadline = null;
+      // The client waits for us (a handler or the message's delivery runs): not its delay.
+      if (this._handlerPending || this._dataStream) return this.startCommandDeadline();
+      this.policy.commandTimedOut(this);
+    }, timeoutMs);
+    this.commandDeadline.unref();
+  }
+
+  private stopCommandDeadline(): void {
+    if (this.commandDeadline) clearTimeout(this.commandDeadline);
+    this.commandDeadline = null;
   }
 
   /**

@@ -5,6 +5,14 @@ declare module "smtp-server/lib/smtp-connection.js" {
   import type { Socket } from "node:net";
   import type { SMTPServerSession } from "smtp-server";
 
+  /** smtp-server's command line parser: a Writable that the socket is piped into. */
+  export interface SmtpLineParser {
+    _dataMode: boolean;
+    /** The bytes of a command line received so far without its line ending. */
+    _remainder: string;
+    _write(chunk: Buffer, encoding: BufferEncoding, next: (error?: Error | null) => void): void;
+  }
+
   export class SMTPConnection extends EventEmitter {
     constructor(server: unknown, socket: unknown, options: unknown);
     id: string;
@@ -23,6 +31,13 @@ declare module "smtp-server/lib/smtp-connection.js" {
     handler_AUTH(command: Buffer | string, callback: () => void): void;
     _validateMailParams(parsed: { args?: Record<string, string | true> | false }): unknown;
     _parseAddressCommand(name: string, command: Buffer | string): unknown;
+    /** True while an application handler (onAuth, onMailFrom, ...) has not called back. */
+    _handlerPending: boolean;
+    /** The message stream from DATA until onData has answered; false otherwise. */
+    _dataStream: unknown;
+    _server: { options: { socketTimeout?: number } };
+    /** Makes the line parser for the current socket (again after STARTTLS). */
+    _createParser(): SmtpLineParser;
     /** Forgets the transaction: at the greeting, EHLO, HELO, RSET, after DATA and after STARTTLS. */
     _resetSession(): void;
   }

@@ -62,7 +62,7 @@ export const TLS = (pki: TestPki) => `tls certificate "${pki.certPath}" key "${p
  * Starts msa with `lines` as its policy. `{TLS}` in a line is replaced by the test PKI's
  * tls rule; `{DIR}` by the temporary folder.
  */
-export async function startMsa(lines: string[], options: { failedAuthDelayMs?: number; delivery?: DeliveryContext } = {}): Promise<RunningMsa> {
+export async function startMsa(lines: string[], options: { failedAuthDelayMs?: number; delivery?: DeliveryContext; handshakeTimeoutMs?: number } = {}): Promise<RunningMsa> {
   const pki = await makeTestPki();
   const dir = await mkdtemp(join(tmpdir(), "msa-server-"));
   await writeFile(join(dir, "users.passwd"), await users());
@@ -85,6 +85,7 @@ export async function startMsa(lines: string[], options: { failedAuthDelayMs?: n
     portOverride: graph.listeners.map(() => 0),
     failedAuthDelayMs: options.failedAuthDelayMs ?? 20,
     ...(options.delivery ? { delivery: options.delivery } : {}),
+    ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
   });
   await server.start();
   let stopped = false;
