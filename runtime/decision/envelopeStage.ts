@@ -6,6 +6,7 @@ import { type EnvelopeAddress, formatEnvelopeAddress, hasNonAscii, isQualified, 
 import { ownAddressOfLogin } from "../address/ownAddress.js";
 import { isPostmaster } from "../address/postmaster.js";
 import { qualifyAddressText } from "../address/qualifyAddress.js";
+import { sourceRouteIn } from "../address/sourceRoute.js";
 import type { RecipientParameters } from "../deliver/envelope.js";
 import { masqueradeEnvelope } from "../rewrite/masquerade.js";
 import { decideRecipient } from "../rights/recipientRules.js";
@@ -287,6 +288,12 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
         if (refusal) return refusal;
       } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
     }
+  }
+
+  // After the auth and recipient rules, so an unauthenticated client learns nothing new here.
+  const route = sourceRouteIn(address);
+  if (route !== null) {
+    return refuse(state, steps, "RefuseSourceRoute", protocolOrigin(graph, "no routing in recipient local parts (% ! or quoted @)"), Replies.sourceRouted, `\`${route}\` in ${address}`);
   }
 
   const dsn: RecipientParameters = {};

@@ -30,6 +30,8 @@ export const Replies = {
   unqualifiedRecipient: reply(554, "5.1.3", "Recipient address is not fully qualified"),
   // RFC 6409 section 6.1: submission rights.
   senderNotAllowed: reply(550, "5.7.1", "Sender address not owned by the authenticated user"),
+  // RFC 3463 5.7.1: a local part that routes elsewhere (`a%b@c`, `b!a@c`) would dodge recipient rules.
+  sourceRouted: reply(550, "5.7.1", "Recipient local part routes to another host (% ! or quoted @), not allowed"),
   // RFC 6409 section 6.2: recipient permissions (`limit recipients to`).
   recipientNotAllowed: reply(550, "5.7.1", "Recipient not allowed for this user"),
   // RFC 6409 section 6.1 with `enforce senders in headers`: From:/Sender: the login may not use.

@@ -67,4 +67,17 @@ describe("limit recipients except", () => {
     expect(codes(replies[4])).toBe("250 2.1.5");
     expect(msa.logs.find((l) => l.event === "reject" && l.code === 550)?.rule).toBe(`${msa.file}:9`);
   });
+
+  it("refuses a local part that routes to a listed target (percent hack, bang path, quoted address), and delivers none", async () => {
+    const before = hop.messages.length;
+    const routed = ["x%competitor.example@example.test", "competitor.example!x@example.test", '"x@competitor.example"@example.test', "x%competitor.example"];
+    const replies = await rawSmtp(msa.ports[1]!, ["EHLO client.example", "MAIL FROM:<alice>", ...routed.map((r) => `RCPT TO:<${r}>`), "RCPT TO:<friend@partner.example>", "DATA", "Subject: s\r\n\r\nbody\r\n."]);
+    expect(replies.slice(3, 7).map(codes)).toEqual(Array(4).fill("550 5.7.1"));
+    expect(codes(replies[7])).toBe("250 2.1.5");
+    expect(codes(replies.at(-1))).toBe("250 2.0.0");
+    await hop.waitForMessages(before + 1);
+    expect(hop.messages.at(-1)!.rcptTo).toEqual(["friend@partner.example"]);
+    const refused = msa.logs.filter((l) => l.event === "reject" && String(l.default ?? "").includes("routing"));
+    expect(refused).toHaveLength(4);
+  });
 });
