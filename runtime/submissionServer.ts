@@ -22,7 +22,7 @@ import type { Envelope } from "./deliver/envelope.js";
 import { createSpoolId } from "./deliver/spoolRecord.js";
 import { applyHeaderEdits } from "./message/headerEdits.js";
 import { newMessageId } from "./message/messageId.js";
-import { readMessageData } from "./message/readMessageData.js";
+import { IncompleteMessageError, readMessageData } from "./message/readMessageData.js";
 import { MsaSmtpServer, type ConnectionPolicy, type MsaConnection } from "./smtp/msaConnection.js";
 import { replyError, replyText } from "./smtp/replyError.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
@@ -506,7 +506,9 @@ export class SubmissionServer implements ConnectionPolicy {
       this.logRefusal(session, "deliver", reply, this.graph.deliver.origin, outcome.text);
       callback(replyError(reply));
     } catch (error) {
-      this.log.error({ event: "data-error", session: session.id, err: (error as Error).message }, "message not taken");
+      // A client that drops the connection in mid-DATA is a warning, like any other client fault.
+      if (error instanceof IncompleteMessageError) this.log.warn({ event: "client-gone", session: session.id, client: session.remoteAddress, err: error.message }, "client left during DATA");
+      else this.log.error({ event: "data-error", session: session.id, err: (error as Error).message }, "message not taken");
       await charge?.refund().catch(() => undefined);
       callback(replyError(Replies.localError));
     }

@@ -67,7 +67,7 @@ export function readMessageData(stream: Readable, options: ReadMessageDataOption
       cleanup();
       stream.off('data', onData);
       if (err) {
-        reject(new Error(`message data not received in full: ${err.message}`, { cause: err }));
+        reject(new IncompleteMessageError(`message data not received in full: ${err.message}`, { cause: err }));
         return;
       }
       if (badChunk) {
@@ -89,6 +89,9 @@ export function readMessageData(stream: Readable, options: ReadMessageDataOption
  * Finds the first bare CR or bare LF in a byte sequence fed in chunks. A CRLF may be split across two chunks,
  * so a CR at the end of a chunk is only judged when the next byte arrives (or the data ends).
  */
+/** The client went away (or the stream was torn down) before the final dot: the client's fault, not ours. */
+export class IncompleteMessageError extends Error {}
+
 export class BareLineEndingScanner {
   private scanned = 0;
   private pendingCR = false;
