@@ -246,7 +246,10 @@ export class SubmissionServer implements ConnectionPolicy {
    */
   private logServerError(error: Error & { code?: string; meta?: { remoteAddress?: string } }) {
     const clientSide = error.meta?.remoteAddress !== undefined || CLIENT_ERROR_CODES.has(error.code ?? "");
-    if (clientSide) this.log.warn({ event: "client-error", client: error.meta?.remoteAddress, code: error.code, err: error.message }, "client connection failed");
+    const fields = { event: "client-error", client: error.meta?.remoteAddress, code: error.code, err: error.message };
+    // A reset is how many clients hang up (HAProxy ends each health check with one): not worth a warning.
+    if (error.code === "ECONNRESET") this.log.info(fields, "client reset the connection");
+    else if (clientSide) this.log.warn(fields, "client connection failed");
     else this.log.error({ event: "server-error", err: error.message }, "server error");
   }
 

@@ -227,6 +227,13 @@ export function acceptWithProxyProtocol(
 ): void {
   const trusted = options.trustedProxies?.map(plainAddress);
   server.on("connection", (socket: net.Socket) => {
+    // A peer that reset the connection before we saw it has no address left to judge: a load
+    // balancer's TCP health check (connect, then close) looks like this. Nothing to refuse or log.
+    if (socket.remoteAddress === undefined) {
+      socket.on("error", () => {});
+      socket.destroy();
+      return;
+    }
     const peer = { address: plainAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
     if (trusted !== undefined && !trusted.includes(peer.address)) {
       socket.on("error", () => {});

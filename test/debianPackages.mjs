@@ -1,0 +1,37 @@
+// Runs before `npm test` (the `pretest` script): the test suite starts real neighbours from
+// Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop). Missing
+// ones are installed when this runs as root with apt-get; otherwise it names the exact command.
+import { spawnSync } from "node:child_process";
+
+/** Each package with the probe that tells whether the tests can use it (how the tests call it). */
+const PACKAGES = [
+  { name: "redis-server", probe: ["/usr/bin/redis-server", ["--version"]] },
+  { name: "haproxy", probe: ["/usr/sbin/haproxy", ["-v"]] },
+  { name: "python3-dkim", probe: ["/usr/bin/python3", ["-c", "import dkim"]] },
+  { name: "python3-aiosmtpd", probe: ["/usr/bin/python3", ["-c", "import aiosmtpd"]] },
+];
+
+const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;
+const missing = PACKAGES.filter((p) => !present(p)).map((p) => p.name);
+if (missing.length === 0) process.exit(0);
+
+const command = `apt-get install -y ${missing.join(" ")}`;
+const canInstall = process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
+if (!canInstall) {
+  console.error(`npm test needs these Debian packages: ${missing.join(", ")}.\nInstall them with: sudo ${command}`);
+  process.exit(1);
+}
+console.error(`npm test: installing ${missing.join(", ")} (${command})`);
+const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...missing]]) {
+  const run = spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env });
+  if (run.status !== 0) {
+    console.error(`npm test: \`apt-get ${args.join(" ")}\` failed; install the packages with: ${command}`);
+    process.exit(1);
+  }
+}
+const still = PACKAGES.filter((p) => missing.includes(p.name) && !present(p)).map((p) => p.name);
+if (still.length > 0) {
+  console.error(`npm test: still missing after apt-get: ${still.join(", ")}`);
+  process.exit(1);
+}
