@@ -11,11 +11,12 @@ export interface VerificationSlotLimits {
 }
 
 /**
- * Four in all: libuv runs four argon2 jobs at once by default, so more would only wait there while
- * holding memory. Two per address: one client cannot take every slot, and a mail client that opens
- * a few connections at once still gets the later ones from the credential cache.
+ * Two in all: an argon2id verification with the defaults holds 64 MiB and runs 4 lanes, so two keep
+ * libuv's 4 threads busy; more only wait there while holding memory (19 at once took RSS from 110 to
+ * 360 MiB). One per address: one client cannot take every slot, and a mail client that opens a few
+ * connections at once gets the later ones from the credential cache.
  */
-export const DEFAULT_VERIFICATION_SLOTS: VerificationSlotLimits = { perIp: 2, total: 4 };
+export const DEFAULT_VERIFICATION_SLOTS: VerificationSlotLimits = { perIp: 1, total: 2 };
 
 /** Frees the slot; a second call does nothing. */
 export type ReleaseSlot = () => void;
