@@ -10,7 +10,7 @@ import type { Reply } from "../decision/replies.js";
 import type { SessionState } from "../decision/session.js";
 import { ConnectionLimiter } from "./connectionLimiter.js";
 import { MemoryCounterStore, type CounterStore, type NowSource } from "./counterStore.js";
-import { LoginThrottle } from "./loginThrottle.js";
+import { LoginThrottle, type BlockReason } from "./loginThrottle.js";
 import { RateLimiter, type RateAmount, type RateRule, type RateSubject } from "./rateLimiter.js";
 import { RedisCounterStore } from "./redisCounterStore.js";
 import { VerificationSlots } from "./verificationSlots.js";
@@ -81,7 +81,7 @@ export interface ServerLimitsOptions {
 export type AuthOutcome =
   | { kind: "cancelled" }
   | { kind: "refused"; refusal: LimitRefusal }
-  | { kind: "failed"; delayMs: number; drop: LimitRefusal | null; blocked: string[]; failures: number }
+  | { kind: "failed"; delayMs: number; drop: LimitRefusal | null; blocked: BlockReason[]; failures: number }
   | { kind: "succeeded" };
 
 /** What a session passes to the rate checks. */
@@ -266,7 +266,7 @@ export class ServerLimits {
     try {
       const verdict = await this.throttle.beforeAttempt(ip, login);
       if (!verdict.allowed) {
-        const detail = verdict.storeUnavailable ? "limits store unavailable" : `${verdict.reason} over its failure limit for ${verdict.retryAfterMs} ms more`;
+        const detail = verdict.storeUnavailable ? "limits store unavailable" : `${verdict.reason} blocked or at its failure limit; retry after ${verdict.retryAfterMs} ms`;
         return { kind: "refused", refusal: { reply: LimitReplies.authBlocked, origin: this.config.throttle.origin, detail } };
       }
       ok = await verify().catch(() => false);
