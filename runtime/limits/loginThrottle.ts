@@ -22,7 +22,9 @@ export interface LoginThrottleOptions {
   /** the delay before the first failure reply; doubles with each further failure */
   delayBaseMs: number;
   delayMaxMs: number;
+  /** an address, whatever the logins */
   ipFailures: FailureLimit;
+  /** one login from one address; `count` from all addresses together makes the login guarded (pairLimit) */
   loginFailures: FailureLimit;
 }
 
