@@ -360,17 +360,17 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: { user: string }) => void) {
     const login = auth.username ?? "";
-    const blocked = await this.limits.beforeAuth(session.remoteAddress, login);
-    if (blocked) return this.refuseForLimit(session, "auth", blocked, callback);
-    const ok = this.users ? await this.users.verify(login, auth.password ?? "") : false;
-    if (!ok) {
-      const failure = await this.limits.authFailed(session.id, session.remoteAddress, login);
-      this.log.warn({ event: "auth-failed", session: session.id, client: session.remoteAddress, login, method: auth.method, failures: failure.failures, delayMs: failure.delayMs, ...(failure.blocked.length ? { blocked: failure.blocked } : {}) }, "authentication failed");
+    const users = this.users;
+    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, login, () => (users ? users.verify(login, auth.password ?? "") : Promise.resolve(false)));
+    // The session closed while waiting for a verification slot: there is no one to answer.
+    if (outcome.kind === "cancelled") return;
+    if (outcome.kind === "refused") return this.refuseForLimit(session, "auth", outcome.refusal, callback);
+    if (outcome.kind === "failed") {
+      this.log.warn({ event: "auth-failed", session: session.id, client: session.remoteAddress, login, method: auth.method, failures: outcome.failures, delayMs: outcome.delayMs, ...(outcome.blocked.length ? { blocked: outcome.blocked } : {}) }, "authentication failed");
       this.options.metrics?.authTotal.inc({ result: "failed" });
-      setTimeout(() => (failure.drop ? this.refuseForLimit(session, "auth", failure.drop, callback) : callback(replyError(Replies.authFailed))), this.options.failedAuthDelayMs ?? failure.delayMs);
+      setTimeout(() => (outcome.drop ? this.refuseForLimit(session, "auth", outcome.drop, callback) : callback(replyError(Replies.authFailed))), this.options.failedAuthDelayMs ?? outcome.delayMs);
       return;
     }
-    await this.limits.authSucceeded(session.remoteAddress, login);
     this.apply(session, this.state(session), { type: "authenticated", login });
     this.log.info({ event: "auth", session: session.id, client: session.remoteAddress, login, method: auth.method }, "authenticated");
     this.options.metrics?.authTotal.inc({ result: "ok" });

@@ -3,13 +3,15 @@
 import { readFile } from 'node:fs/promises';
 import { parseUsersFile, type UsersFileProblem } from '../../compiler/usersFile.js';
 import { CredentialCache } from './credentialCache.js';
-import { costProfile, dummyVerify, prepareDummyHash, verifyPassword } from './passwordHash.js';
+import { costProfile, dummyVerify, prepareDummyHash, slowestToVerify, verifyPassword } from './passwordHash.js';
 
 export interface UserTable {
   readonly path: string;
   readonly size: number;
   /** Lines that were skipped, with the reason. */
   readonly warnings: readonly UsersFileProblem[];
+  /** The cost profile (passwordHash.costProfile) of the dummy hash unknown logins are checked against. */
+  readonly dummyProfile: string | null;
   has(login: string): boolean;
   verify(login: string, password: string): Promise<boolean>;
 }
@@ -18,35 +20,20 @@ export interface UserTable {
 export async function loadUserTable(path: string, cache = new CredentialCache()): Promise<UserTable> {
   const { entries, problems } = parseUsersFile(await readFile(path, 'utf8'));
   const hashes = new Map(entries.map((entry) => [entry.login, entry.hash]));
-  // Unknown logins are checked against a hash that costs what most real ones cost.
-  const typicalHash = mostCommonCost(entries.map((entry) => entry.hash));
-  await prepareDummyHash(typicalHash);
+  // Unknown logins are checked against a hash that costs what the slowest real one costs.
+  const slowestHash = slowestToVerify(entries.map((entry) => entry.hash));
+  const dummy = await prepareDummyHash(slowestHash);
 
   return {
     path,
     size: hashes.size,
     warnings: problems,
+    dummyProfile: costProfile(dummy),
     has: (login) => hashes.has(login),
     async verify(login, password) {
       const hash = hashes.get(login);
-      if (hash === undefined) return dummyVerify(password, typicalHash);
+      if (hash === undefined) return dummyVerify(password, slowestHash);
       return cache.verify(login, password, hash, () => verifyPassword(hash, password));
     },
   };
-}
-
-function mostCommonCost(hashes: string[]): string | undefined {
-  const byProfile = new Map<string, { hash: string; count: number }>();
-  for (const hash of hashes) {
-    const profile = costProfile(hash);
-    if (profile === null) continue;
-    const seen = byProfile.get(profile) ?? { hash, count: 0 };
-    seen.count += 1;
-    byProfile.set(profile, seen);
-  }
-  let best: { hash: string; count: number } | undefined;
-  for (const candidate of byProfile.values()) {
-    if (!best || candidate.count > best.count) best = candidate;
-  }
-  return best?.hash;
 }

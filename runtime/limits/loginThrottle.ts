@@ -1,7 +1,9 @@
-// Throttling of failed AUTH attempts: a growing delay before each failure reply, dropping a session
-// after a few failures, and blocking an IP or a login with too many failures in a window (454 4.7.0).
-// It never looks a login up and does the same store operations whatever the login, so its timing
-// cannot tell an attacker which logins exist. Counters and blocks live in the shared CounterStore.
+// Throttling of AUTH attempts: each is counted when it starts (so parallel guesses cannot all be
+// verified before the first failure is recorded), a growing delay before each failure reply, dropping
+// a session after a few failures, and blocking an address, or one login from one address, for a while
+// (454 4.7.0). A login guessed at from many addresses is slowed and tightened, never blocked outright:
+// its owner still gets in from an address that has not failed. It never looks a login up and does the
+// same store operations whatever the login, so its timing cannot tell which logins exist.
 
 import { ipSubject, nameSubject } from './clientKey.js';
 import type { CounterStore } from './counterStore.js';
@@ -20,14 +22,19 @@ export interface LoginThrottleOptions {
   /** the delay before the first failure reply; doubles with each further failure */
   delayBaseMs: number;
   delayMaxMs: number;
+  /** an address, whatever the logins */
   ipFailures: FailureLimit;
+  /** one login from one address; `count` from all addresses together makes the login guarded (pairLimit) */
   loginFailures: FailureLimit;
 }
+
+/** `ip`: the address, for every login; `login-from-ip`: this login from this address. */
+export type BlockReason = 'ip' | 'login-from-ip';
 
 export type AttemptVerdict =
   | { allowed: true }
   /** `storeUnavailable`: refused because the shared store could not be asked (fail-closed mode); `reason` is then 'ip' */
-  | { allowed: false; reason: 'ip' | 'login'; retryAfterMs: number; storeUnavailable?: true };
+  | { allowed: false; reason: BlockReason; retryAfterMs: number; storeUnavailable?: true };
 
 export interface FailureVerdict {
   /** wait this long before sending the 535 */
@@ -35,7 +42,7 @@ export interface FailureVerdict {
   /** then close the session (421 4.7.0) */
   dropSession: boolean;
   /** what this failure started blocking, for the log */
-  blocked: ('ip' | 'login')[];
+  blocked: BlockReason[];
 }
 
 /** What a policy that says nothing about AUTH throttling gets (docs/limits.md). */
@@ -57,34 +64,52 @@ export class LoginThrottle {
     }
   }
 
-  /** Before the credentials are checked: is this IP or this login blocked? */
+  /**
+   * Before the credentials are checked: refused while the address or this login from this address
+   * is blocked, or when one more attempt would pass a limit counting the attempts still in flight.
+   * Otherwise the attempt is counted now, as a failure, and `afterSuccess` takes it back.
+   */
   async beforeAttempt(ip: string, login: string): Promise<AttemptVerdict> {
+    const { ipFailures, loginFailures } = this.options;
     const keys = this.keys(ip, login);
-    const hit = await this.store.blocked([keys.ipBlock, keys.loginBlock]);
-    if (hit === null) return { allowed: true };
-    const reason = hit.index === 0 ? 'ip' : 'login';
-    return hit.unavailable ? { allowed: false, reason, retryAfterMs: hit.remainingMs, storeUnavailable: true } : { allowed: false, reason, retryAfterMs: hit.remainingMs };
+    const hit = await this.store.blocked([keys.ipBlock, keys.pairBlock]);
+    if (hit !== null) {
+      const reason = hit.index === 0 ? 'ip' : 'login-from-ip';
+      return hit.unavailable ? { allowed: false, reason, retryAfterMs: hit.remainingMs, storeUnavailable: true } : { allowed: false, reason, retryAfterMs: hit.remainingMs };
+    }
+    const [loginCount] = await this.store.add([{ key: keys.loginCount, windowMs: loginFailures.windowMs, amount: 0 }]);
+    const verdict = await this.store.consume([
+      { key: keys.ipCount, windowMs: ipFailures.windowMs, limit: ipFailures.count, amount: 1 },
+      { key: keys.pairCount, windowMs: loginFailures.windowMs, limit: this.pairLimit(loginCount!), amount: 1 },
+      // The login's own count never refuses: it only slows and tightens (pairLimit, the delay).
+      { key: keys.loginCount, windowMs: loginFailures.windowMs, limit: Number.MAX_SAFE_INTEGER, amount: 1 },
+    ]);
+    if (verdict.ok) return { allowed: true };
+    // A refusal here starts no block: the attempts in flight may yet succeed. Blocks start in afterFailure.
+    if (verdict.unavailable) return { allowed: false, reason: 'ip', retryAfterMs: verdict.retryAfterMs, storeUnavailable: true };
+    return { allowed: false, reason: verdict.index === 0 ? 'ip' : 'login-from-ip', retryAfterMs: verdict.retryAfterMs };
   }
 
-  /** After a failed attempt; `sessionFailures` counts this one (1 for the first failure of the session). */
+  /** After a failed attempt that beforeAttempt allowed (and counted); `sessionFailures` counts this one. */
   async afterFailure(ip: string, login: string, sessionFailures: number): Promise<FailureVerdict> {
     const { ipFailures, loginFailures } = this.options;
     const keys = this.keys(ip, login);
-    const [ipCount, loginCount] = await this.store.add([
-      { key: keys.ipCount, windowMs: ipFailures.windowMs, amount: 1 },
-      { key: keys.loginCount, windowMs: loginFailures.windowMs, amount: 1 },
-    ]);
-    const blocked: ('ip' | 'login')[] = [];
+    const [ipCount, pairCount, loginCount] = (await this.store.add([
+      { key: keys.ipCount, windowMs: ipFailures.windowMs, amount: 0 },
+      { key: keys.pairCount, windowMs: loginFailures.windowMs, amount: 0 },
+      { key: keys.loginCount, windowMs: loginFailures.windowMs, amount: 0 },
+    ])) as [number, number, number];
+    const blocked: BlockReason[] = [];
     if (ipCount + EPSILON >= ipFailures.count) {
       await this.store.block(keys.ipBlock, ipFailures.blockMs);
       blocked.push('ip');
     }
-    if (loginCount + EPSILON >= loginFailures.count) {
-      await this.store.block(keys.loginBlock, loginFailures.blockMs);
-      blocked.push('login');
+    if (pairCount + EPSILON >= this.pairLimit(loginCount)) {
+      await this.store.block(keys.pairBlock, loginFailures.blockMs);
+      blocked.push('login-from-ip');
     }
     // The delay grows with the failures in the window too, not just in this session, so that
-    // reconnecting after each guess does not reset it.
+    // reconnecting after each guess does not reset it; the login's count slows it from every address.
     const failures = Math.max(sessionFailures, Math.ceil(ipCount - EPSILON), Math.ceil(loginCount - EPSILON), 1);
     return {
       delayMs: failureDelayMs(failures, this.options.delayBaseMs, this.options.delayMaxMs),
@@ -94,22 +119,43 @@ export class LoginThrottle {
   }
 
   /**
-   * After a successful login: its failure count starts again, so an owner who mistyped a few times
-   * is not blocked later by old mistakes. The IP's count stays: a success with one account must not
-   * wipe the record of guessing at others from the same address. Blocks stay until they expire.
+   * After a successful login: the attempt counted at its start is taken back, and this login's
+   * failures from this address are forgotten, in the pair's count and in the login's: an owner who
+   * mistyped a few times is not blocked or slowed later by old mistakes. The address's failures with
+   * other logins stay (a success with one account must not wipe the record of guessing at others),
+   * and so do the login's failures from other addresses (the owner getting in does not end someone
+   * else's guessing). Blocks stay until they expire.
    */
   async afterSuccess(ip: string, login: string): Promise<void> {
-    await this.store.reset([{ key: this.keys(ip, login).loginCount, windowMs: this.options.loginFailures.windowMs }]);
+    const { ipFailures, loginFailures } = this.options;
+    const keys = this.keys(ip, login);
+    // The pair's count includes this attempt, so it is at least 1.
+    const [pairCount] = await this.store.add([{ key: keys.pairCount, windowMs: loginFailures.windowMs, amount: 0 }]);
+    await this.store.refund([
+      { key: keys.ipCount, windowMs: ipFailures.windowMs, amount: 1 },
+      { key: keys.loginCount, windowMs: loginFailures.windowMs, amount: Math.max(1, Math.ceil(pairCount! - EPSILON)) },
+    ]);
+    await this.store.reset([{ key: keys.pairCount, windowMs: loginFailures.windowMs }]);
   }
 
-  private keys(ip: string, login: string): { ipCount: string; loginCount: string; ipBlock: string; loginBlock: string } {
+  /**
+   * Failures of one login from one address before that pair is blocked: `loginFailures.count`, and
+   * just 1 once the login has had `loginFailures.count` failures from all addresses together (it is
+   * being guessed at from many places: each address gets one guess at it per window).
+   */
+  private pairLimit(loginCount: number): number {
+    return loginCount + EPSILON >= this.options.loginFailures.count ? 1 : this.options.loginFailures.count;
+  }
+
+  private keys(ip: string, login: string): { ipCount: string; pairCount: string; loginCount: string; ipBlock: string; pairBlock: string } {
     const ipPart = encodeURIComponent(ipSubject(ip));
     const loginPart = encodeURIComponent(nameSubject(login));
     return {
       ipCount: `auth-fail/ip/${ipPart}`,
+      pairCount: `auth-fail/login-ip/${loginPart}/${ipPart}`,
       loginCount: `auth-fail/login/${loginPart}`,
       ipBlock: `auth-block/ip/${ipPart}`,
-      loginBlock: `auth-block/login/${loginPart}`,
+      pairBlock: `auth-block/login-ip/${loginPart}/${ipPart}`,
     };
   }
 }

@@ -10,9 +10,10 @@ import type { Reply } from "../decision/replies.js";
 import type { SessionState } from "../decision/session.js";
 import { ConnectionLimiter } from "./connectionLimiter.js";
 import { MemoryCounterStore, type CounterStore, type NowSource } from "./counterStore.js";
-import { LoginThrottle } from "./loginThrottle.js";
+import { LoginThrottle, type BlockReason } from "./loginThrottle.js";
 import { RateLimiter, type RateAmount, type RateRule, type RateSubject } from "./rateLimiter.js";
 import { RedisCounterStore } from "./redisCounterStore.js";
+import { VerificationSlots } from "./verificationSlots.js";
 
 /** RFC 3463 4.7.1: delivery not authorised, temporary: the client retries later, nothing is lost. */
 export const LimitReplies = {
@@ -76,6 +77,13 @@ export interface ServerLimitsOptions {
   store?: CounterStore;
 }
 
+/** What `authenticate` decided: answer 454 (`refused`), 535 after `delayMs` (or `drop`), or 235. */
+export type AuthOutcome =
+  | { kind: "cancelled" }
+  | { kind: "refused"; refusal: LimitRefusal }
+  | { kind: "failed"; delayMs: number; drop: LimitRefusal | null; blocked: BlockReason[]; failures: number }
+  | { kind: "succeeded" };
+
 /** What a session passes to the rate checks. */
 export interface RateContext {
   sessionId: string;
@@ -86,6 +94,8 @@ export class ServerLimits {
   readonly connections: ConnectionLimiter;
   readonly store: CounterStore;
   readonly throttle: LoginThrottle;
+  /** Password verifications running at once, per address and in total. */
+  readonly verifications = new VerificationSlots();
   private readonly enforced: RateLimiter;
   private readonly observed: RateLimiter[];
   private readonly originOf = new Map<string, RuleOrigin>();
@@ -141,6 +151,7 @@ export class ServerLimits {
   release(sessionId: string): void {
     const ip = this.admitted.get(sessionId);
     if (ip !== undefined) this.connections.close(ip);
+    this.verifications.cancel(sessionId);
     this.admitted.delete(sessionId);
     this.authFailures.delete(sessionId);
     this.errors.delete(sessionId);
@@ -248,33 +259,37 @@ export class ServerLimits {
 
   // ---- AUTH ----
 
-  /** Before the password is checked: 454 while the IP or the login is blocked. */
-  async beforeAuth(ip: string, login: string): Promise<LimitRefusal | null> {
-    const verdict = await this.throttle.beforeAttempt(ip, login);
-    if (verdict.allowed) return null;
-    return {
-      reply: LimitReplies.authBlocked,
-      origin: this.config.throttle.origin,
-      detail: verdict.storeUnavailable ? "limits store unavailable" : `${verdict.reason} blocked for ${verdict.retryAfterMs} ms more`,
-    };
-  }
-
   /**
-   * After a failed AUTH: how long to wait before answering, and with what (535, or 421 and close
-   * once the session has used up its failures). The same store work whatever the login.
+   * One AUTH: waits for a verification slot, asks the throttle (which counts the attempt as it
+   * starts), runs `verify`, and records the outcome. `cancelled` when the session closed while
+   * waiting: nothing was verified or counted. The same store work whatever the login.
    */
-  async authFailed(sessionId: string, ip: string, login: string): Promise<{ delayMs: number; drop: LimitRefusal | null; blocked: string[]; failures: number }> {
+  async authenticate(sessionId: string, ip: string, login: string, verify: () => Promise<boolean>): Promise<AuthOutcome> {
+    const release = await this.verifications.acquire(sessionId, ip);
+    if (release === null) return { kind: "cancelled" };
+    let ok = false;
+    try {
+      const verdict = await this.throttle.beforeAttempt(ip, login);
+      if (!verdict.allowed) {
+        const detail = verdict.storeUnavailable ? "limits store unavailable" : `${verdict.reason} blocked or at its failure limit; retry after ${verdict.retryAfterMs} ms`;
+        return { kind: "refused", refusal: { reply: LimitReplies.authBlocked, origin: this.config.throttle.origin, detail } };
+      }
+      ok = await verify().catch(() => false);
+    } finally {
+      release();
+    }
+    if (ok) {
+      await this.throttle.afterSuccess(ip, login);
+      return { kind: "succeeded" };
+    }
     const failures = (this.authFailures.get(sessionId) ?? 0) + 1;
-    this.authFailures.set(sessionId, failures);
+    // A session that closed meanwhile has been released: keep nothing for it.
+    if (this.admitted.has(sessionId)) this.authFailures.set(sessionId, failures);
     const verdict = await this.throttle.afterFailure(ip, login, failures);
     const drop = verdict.dropSession
       ? { reply: LimitReplies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` }
       : null;
-    return { delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures };
-  }
-
-  async authSucceeded(ip: string, login: string): Promise<void> {
-    await this.throttle.afterSuccess(ip, login);
+    return { kind: "failed", delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures };
   }
 
   async close(): Promise<void> {

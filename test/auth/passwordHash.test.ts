@@ -3,7 +3,7 @@
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { hashScheme } from '../../compiler/usersFile.js';
-import { costProfile, dummyVerify, hashPassword, verifyPassword } from '../../runtime/auth/passwordHash.js';
+import { costProfile, dummyVerify, hashPassword, slowestToVerify, verifyPassword } from '../../runtime/auth/passwordHash.js';
 
 // From the PHP manual's password_verify() example; PHP's crypt_blowfish writes $2y$, as htpasswd -B does.
 const PHP_MANUAL_2Y = { hash: '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a', password: 'rasmuslerdorf' };
@@ -81,6 +81,17 @@ describe('dummyVerify', () => {
     const dummy = await timeOf(() => dummyVerify('wrong', hash));
     expect(dummy / real).toBeGreaterThan(1 / 3);
     expect(dummy / real).toBeLessThan(3);
+  });
+
+  it('picks the hash that costs most to verify, whichever kind is more common', () => {
+    const argon2idDefault = '$argon2id$v=19$m=65536,t=3,p=4$+TtTasPtr7UW7+sy5UR+AA$mHPvh6Wo3vOwjH4cOiF9337zddIjNCF5yi/DUQbCLh8';
+    const argon2idSmall = '$argon2id$v=19$m=4096,t=1,p=1$+TtTasPtr7UW7+sy5UR+AA$mHPvh6Wo3vOwjH4cOiF9337zddIjNCF5yi/DUQbCLh8';
+    const bcrypt12 = PHP_MANUAL_2Y.hash.replace('$10$', '$12$');
+    expect(slowestToVerify([OPENWALL_2A.hash, PHP_MANUAL_2Y.hash, OPENWALL_2A.hash, argon2idDefault])).toBe(argon2idDefault);
+    expect(slowestToVerify([argon2idSmall, argon2idSmall, PHP_MANUAL_2Y.hash])).toBe(PHP_MANUAL_2Y.hash);
+    expect(slowestToVerify([argon2idDefault, bcrypt12, OPENWALL_2A.hash])).toBe(argon2idDefault);
+    expect(slowestToVerify(['nonsense'])).toBeUndefined();
+    expect(slowestToVerify([])).toBeUndefined();
   });
 
   it('groups hashes by what they cost to verify', () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUserTable } from '../../runtime/auth/userTable.js';
-import { hashPassword } from '../../runtime/auth/passwordHash.js';
+import * as argon2 from 'argon2';
+import { costProfile, hashPassword, slowestToVerify } from '../../runtime/auth/passwordHash.js';
 
 describe('loadUserTable', () => {
   let dir: string;
@@ -43,6 +44,20 @@ describe('loadUserTable', () => {
     expect(await table.verify('carol', 'plain')).toBe(false);
     expect(await table.verify('nobody', 'alice-pw')).toBe(false);
     expect(await table.verify('__proto__', 'x')).toBe(false);
+  });
+
+  // Issue 13 item 9: with bcrypt users in the majority, unknown logins were checked against a bcrypt
+  // dummy, so the one argon2id user answered measurably slower than any unknown login.
+  it('checks unknown logins against a dummy of the slowest hash kind in the file, not the most common', async () => {
+    const path = join(dir, 'mixed.passwd');
+    const cheapArgon2id = await argon2.hash('dave-pw', { type: argon2.argon2id, memoryCost: 4096, timeCost: 3, parallelism: 1 });
+    const bcrypts = await Promise.all(['a', 'b', 'c'].map((login) => bcrypt.hash(`${login}-pw`, 4)));
+    await writeFile(path, `a:${bcrypts[0]}\nb:${bcrypts[1]}\nc:${bcrypts[2]}\ndave:${cheapArgon2id}\n`);
+
+    const table = await loadUserTable(path);
+    expect(table.dummyProfile).toBe(costProfile(cheapArgon2id));
+    expect(await table.verify('nobody', 'dave-pw')).toBe(false);
+    expect(await table.verify('dave', 'dave-pw')).toBe(true);
   });
 
   it('matches logins exactly, including case', async () => {

@@ -41,9 +41,11 @@ export async function startLimitedMsa(
   extra: string[],
   limits: (defaults: LimitsConfig, origin: (prefix: string) => RuleOrigin) => LimitsConfig = (d) => d,
   options: Partial<SubmissionServerOptions> = {},
+  /** The bcrypt cost of alice's and bob's hashes: 10 makes each verification last long enough to overlap. */
+  bcryptCost = 4,
 ): Promise<LimitedMsa> {
   const dir = await mkdtemp(join(tmpdir(), 'msa-limits-'));
-  await writeFile(join(dir, 'users.passwd'), `alice:${bcrypt.hashSync(PASSWORD, 4)}\nbob:${bcrypt.hashSync(PASSWORD, 4)}\n`);
+  await writeFile(join(dir, 'users.passwd'), `alice:${bcrypt.hashSync(PASSWORD, bcryptCost)}\nbob:${bcrypt.hashSync(PASSWORD, bcryptCost)}\n`);
   const lines = [...BASE_POLICY, ...extra];
   const file = join(dir, 'policy.msa');
   const text = lines.join('\n') + '\n';

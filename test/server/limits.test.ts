@@ -143,13 +143,13 @@ describe('login throttling', () => {
     expect(rejects(m).at(-1)).toMatchObject({ stage: 'auth', code: 421, enhanced: '4.7.0' });
   });
 
-  it('blocks a login after too many failures: 454 4.7.0 even with the right password, before it is checked', async () => {
+  it('blocks a login from an address after too many failures there: 454 4.7.0 even with the right password, before it is checked', async () => {
     const m = await msa([], (d) => ({ ...d, throttle: { ...d.throttle, ...fast, ip: { count: 100, windowMs: HOUR, blockMs: HOUR } } }), { failedAuthDelayMs: 1 });
     for (let i = 0; i < 2; i++) await rawSmtp(m.port, ['EHLO c', authPlain('bob', 'wrong'), authPlain('bob', 'wrong')]);
     const replies = await rawSmtp(m.port, ['EHLO c', authPlain('bob', PASSWORD), authPlain('alice', PASSWORD)]);
     expect(replies.slice(2).map(codes)).toEqual(['454 4.7.0', '235 2.7.0']);
     await eventually(() => rejects(m).some((r) => r.code === 454));
-    expect(m.logs.find((l) => l.event === 'auth-failed' && Array.isArray(l.blocked))).toMatchObject({ blocked: ['login'] });
+    expect(m.logs.find((l) => l.event === 'auth-failed' && Array.isArray(l.blocked))).toMatchObject({ blocked: ['login-from-ip'] });
   });
 
   it('blocks an IP after too many failures across logins, and does the same work for unknown logins', async () => {
