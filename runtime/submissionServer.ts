@@ -146,7 +146,7 @@ export class SubmissionServer implements ConnectionPolicy {
     const client = proxied?.remoteAddress ?? plainAddress(socket.remoteAddress);
     const full = this.limits.admit(slot, client);
     if (full) return this.refuseConnection(bound.listener, socket, { id: "", remoteAddress: client }, full);
-    socket.once("close", () => this.limits.release(slot));
+    socket.once("close", () => this.limits.leave(slot));
     if (!proxied) smtp.server.emit("connection", socket); // smtp-server's own handler (implicit TLS handshake included)
     else {
       const options = { ...proxied, id: BigInt(`0x${crypto.randomBytes(10).toString("hex")}`).toString(32).padStart(16, "0") };
@@ -289,6 +289,7 @@ export class SubmissionServer implements ConnectionPolicy {
     this.log.info({ event: "connect", session: session.id, client: session.remoteAddress, mode: listener.mode }, "connection");
     this.options.metrics?.sessionsTotal.inc();
     this.options.metrics?.sessionsActive.inc();
+    this.limits.started(session.id);
     const connection = this.connectionOf(session.id);
     if (connection) this.limits.guard(connection, session.id, (refusal) => this.logRefusal(session, "command", refusal.reply, refusal.origin, refusal.detail));
     callback();

@@ -99,8 +99,10 @@ export class ServerLimits {
   private readonly enforced: RateLimiter;
   private readonly observed: RateLimiter[];
   private readonly originOf = new Map<string, RuleOrigin>();
-  /** Sessions that `admit` let in: only those free a slot when they close. */
+  /** Slots that `admit` gave, by the key the caller chose, with the client address: only those are freed by `leave`. */
   private readonly admitted = new Map<string, string>();
+  /** Sessions between `started` and `release`: only they keep per-session counts. */
+  private readonly live = new Set<string>();
   private readonly authFailures = new Map<string, number>();
   private readonly errors = new Map<string, number>();
   private readonly log: Logger;
@@ -132,10 +134,13 @@ export class ServerLimits {
 
   // ---- sessions ----
 
-  /** At connect, before the greeting: a slot, or the 421 to answer (then the connection closes). */
-  admit(sessionId: string, ip: string): LimitRefusal | null {
+  /**
+   * At accept, before the greeting and before any TLS handshake: a slot under `slot` (any key
+   * unique to the connection), or the 421 to answer (then the connection closes).
+   */
+  admit(slot: string, ip: string): LimitRefusal | null {
     if (this.connections.open(ip)) {
-      this.admitted.set(sessionId, ip);
+      this.admitted.set(slot, ip);
       return null;
     }
     const { sessions } = this.config;
@@ -147,12 +152,22 @@ export class ServerLimits {
     };
   }
 
-  /** At close, for every session (admitted or not). */
-  release(sessionId: string): void {
-    const ip = this.admitted.get(sessionId);
+  /** When the connection closes: frees the slot `admit` gave (once; other keys are ignored). */
+  leave(slot: string): void {
+    const ip = this.admitted.get(slot);
     if (ip !== undefined) this.connections.close(ip);
+    this.admitted.delete(slot);
+  }
+
+  /** When the SMTP session starts (onConnect). */
+  started(sessionId: string): void {
+    this.live.add(sessionId);
+  }
+
+  /** When the SMTP session ends: forgets its counts and cancels its waiting verifications. */
+  release(sessionId: string): void {
+    this.live.delete(sessionId);
     this.verifications.cancel(sessionId);
-    this.admitted.delete(sessionId);
     this.authFailures.delete(sessionId);
     this.errors.delete(sessionId);
   }
@@ -284,7 +299,7 @@ export class ServerLimits {
     }
     const failures = (this.authFailures.get(sessionId) ?? 0) + 1;
     // A session that closed meanwhile has been released: keep nothing for it.
-    if (this.admitted.has(sessionId)) this.authFailures.set(sessionId, failures);
+    if (this.live.has(sessionId)) this.authFailures.set(sessionId, failures);
     const verdict = await this.throttle.afterFailure(ip, login, failures);
     const drop = verdict.dropSession
       ? { reply: LimitReplies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` }

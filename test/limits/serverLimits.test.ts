@@ -72,15 +72,15 @@ describe('ServerLimits', () => {
     await limits.close();
   });
 
-  it('frees a session slot once, and only for sessions it admitted', () => {
+  it('frees a session slot once, and only for connections it admitted', () => {
     const { log } = logger();
     const limits = new ServerLimits({ ...defaultLimits('p'), sessions: { ...defaultLimits('p').sessions, perIp: 1 } }, { log });
     expect(limits.admit('a', '192.0.2.1')).toBeNull();
     expect(limits.admit('b', '192.0.2.1')).toMatchObject({ reply: { code: 421, enhanced: '4.7.0' } });
-    limits.release('b');
+    limits.leave('b');
     expect(limits.connections.sessionsFrom('192.0.2.1')).toBe(1);
-    limits.release('a');
-    limits.release('a');
+    limits.leave('a');
+    limits.leave('a');
     expect(limits.connections.sessions).toBe(0);
   });
 
