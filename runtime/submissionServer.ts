@@ -20,6 +20,7 @@ import type { Decision } from "./decision/verdict.js";
 import { createDelivery, type Deliver, type DeliveryContext } from "./deliver/delivery.js";
 import type { Envelope } from "./deliver/envelope.js";
 import { createSpoolId } from "./deliver/spoolRecord.js";
+import { dedupeRecipients } from "./deliver/dedupeRecipients.js";
 import { applyHeaderEdits } from "./message/headerEdits.js";
 import { newMessageId } from "./message/messageId.js";
 import { readMessageData } from "./message/readMessageData.js";
@@ -474,14 +475,4 @@ async function drainSmtpServer(server: MsaSmtpServer, graceMs: number): Promise<
     connection.send(421, "Server shutting down");
     connection.close();
   }
-}
-
-function dedupeRecipients<T extends { address: string }>(recipients: readonly T[]): T[] {
-  const seen = new Set<string>();
-  return recipients.filter((r) => {
-    const key = r.address.toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -101,6 +101,9 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     }
   };
   const params = (address: SMTPServerAddress): SmtpParams => ({ ...(address.args || {}) });
+  // Every RCPT answered 250 in the session's transaction, as sent: smtp-server's own envelope
+  // keeps one entry for addresses that differ only in letter case.
+  const recipientsBySession = new Map<string, SMTPServerAddress[]>();
 
   const server: SMTPServer = new SMTPServer({
     name: options.name ?? 'next-hop.test',
@@ -121,6 +124,9 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     hideDSN: !advertise.dsn,
     hideENHANCEDSTATUSCODES: true,
 
+    onClose(session) {
+      recipientsBySession.delete(session.id);
+    },
     onConnect(session, callback) {
       connections += 1;
       if (state.mode === 'drop-connect') return drop(session);
@@ -128,6 +134,7 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     },
     onMailFrom(_address, session, callback) {
       mailAttempts += 1;
+      recipientsBySession.set(session.id, []);
       switch (state.mode) {
         case 'refuse-mail':
           return callback(new SmtpReplyError(550, '5.7.1 sender refused by the next hop'));
@@ -139,9 +146,10 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
           return callback();
       }
     },
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, session, callback) {
       const refused = state.refuseRecipients.some((rcpt) => rcpt.toLowerCase() === address.address.toLowerCase());
       if (refused) return callback(new SmtpReplyError(550, `5.1.1 <${address.address}>: no such user here`));
+      recipientsBySession.get(session.id)?.push(address);
       callback();
     },
     onData(stream, session, callback) {
@@ -157,7 +165,8 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
           case 'drop-data':
             return drop(session);
         }
-        const { mailFrom, rcptTo } = session.envelope;
+        const { mailFrom } = session.envelope;
+        const rcptTo = recipientsBySession.get(session.id) ?? session.envelope.rcptTo;
         messages.push({
           mailFrom: mailFrom ? mailFrom.address : '',
           rcptTo: rcptTo.map((rcpt) => rcpt.address),
