@@ -18,7 +18,7 @@ import { Replies, type Reply } from "./decision/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
 import type { Decision } from "./decision/verdict.js";
 import { createDelivery, type Deliver, type DeliveryContext } from "./deliver/delivery.js";
-import type { Envelope } from "./deliver/envelope.js";
+import type { DeliveryOutcome, Envelope } from "./deliver/envelope.js";
 import { createSpoolId } from "./deliver/spoolRecord.js";
 import { dedupeRecipients } from "./deliver/dedupeRecipients.js";
 import { applyHeaderEdits } from "./message/headerEdits.js";
@@ -442,10 +442,12 @@ export class SubmissionServer implements ConnectionPolicy {
             ...(outcome.id !== queueId ? { deliveredAs: outcome.id } : {}),
             size: signed.length,
             recipients: envelope.recipients.length,
+            ...(outcome.refused ? { refused: outcome.refused.length } : {}),
             from: envelope.mailFrom,
           },
           "message accepted",
         );
+        this.logRefusedRecipients(session, queueId, envelope.mailFrom, outcome);
         return callback(null, `2.0.0 Ok: queued as ${queueId}`);
       }
       await charge.refund();
@@ -457,6 +459,25 @@ export class SubmissionServer implements ConnectionPolicy {
       await charge?.refund().catch(() => undefined);
       callback(replyError(Replies.localError));
     }
+  }
+
+  /**
+   * Recipients the next hop refused while it took the message for the others (the client's 250
+   * stands for those): each one with the deliver rule, then what became of the sender's DSN.
+   */
+  private logRefusedRecipients(session: SMTPServerSession, queueId: string, sender: string, outcome: DeliveryOutcome & { kind: "accepted" }) {
+    const rule = ruleLocation(this.graph.deliver.origin);
+    for (const r of outcome.refused ?? []) {
+      this.log.warn(
+        { event: "recipient-refused", session: session.id, queueId, recipient: r.address, code: r.code, enhanced: r.enhanced, reply: r.text, rule },
+        `recipient <${r.address}> refused by the next hop`,
+      );
+    }
+    const report = outcome.refusalReport;
+    if (!report) return;
+    const fields = { event: "dsn", session: session.id, queueId, action: "failed", to: sender, ...report };
+    if (report.result === "failed") this.log.error(fields, "DSN about refused recipients could not be sent");
+    else this.log.info(fields, report.result === "sent" ? "DSN about refused recipients sent" : "no DSN about refused recipients");
   }
 
   private onClose(session: SMTPServerSession) {

@@ -22,6 +22,8 @@ export interface NextHopOptions {
   mode?: NextHopMode;
   /** Recipients refused with 550 5.1.1 at RCPT TO (compared without regard to case), in every mode. */
   refuseRecipients?: string[];
+  /** Recipients deferred with 452 4.2.2 at RCPT TO (compared without regard to case), in every mode. */
+  deferRecipients?: string[];
   /** Offer STARTTLS with the test PKI (true) or with the given key and certificate. Off by default. */
   starttls?: boolean | { key: string | Buffer; cert: string | Buffer };
   /** SIZE to advertise and enforce (552 over it). */
@@ -63,6 +65,7 @@ export interface NextHop {
   readonly connections: number;
   mode: NextHopMode;
   refuseRecipients: string[];
+  deferRecipients: string[];
   waitForMessages(count: number, timeoutMs?: number): Promise<NextHopMessage[]>;
   stop(): Promise<void>;
 }
@@ -92,7 +95,7 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
   const waiters = new Set<() => void>();
   let mailAttempts = 0;
   let connections = 0;
-  const state = { mode: options.mode ?? 'accept', refuseRecipients: options.refuseRecipients ?? [] };
+  const state = { mode: options.mode ?? 'accept', refuseRecipients: options.refuseRecipients ?? [], deferRecipients: options.deferRecipients ?? [] };
 
   // Abrupt close without a reply: the case a relay client must not mistake for success.
   const drop = (session: SMTPServerSession): void => {
@@ -149,6 +152,8 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     onRcptTo(address, session, callback) {
       const refused = state.refuseRecipients.some((rcpt) => rcpt.toLowerCase() === address.address.toLowerCase());
       if (refused) return callback(new SmtpReplyError(550, `5.1.1 <${address.address}>: no such user here`));
+      const deferred = state.deferRecipients.some((rcpt) => rcpt.toLowerCase() === address.address.toLowerCase());
+      if (deferred) return callback(new SmtpReplyError(452, `4.2.2 <${address.address}>: mailbox full, try again later`));
       recipientsBySession.get(session.id)?.push(address);
       callback();
     },
@@ -218,6 +223,12 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     },
     set refuseRecipients(recipients: string[]) {
       state.refuseRecipients = recipients;
+    },
+    get deferRecipients() {
+      return state.deferRecipients;
+    },
+    set deferRecipients(recipients: string[]) {
+      state.deferRecipients = recipients;
     },
     waitForMessages(count, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
