@@ -418,14 +418,21 @@ export class SubmissionServer implements ConnectionPolicy {
         return callback(replyError(DKIM_FAILED));
       }
       const deliveryTimer = this.options.metrics?.time(this.options.metrics.deliveryDuration);
-      const outcome = await this.deliver(envelope, signed, {
-        ...(state.login ? { login: state.login } : {}),
-        clientAddress: state.clientAddress,
-        heloName: state.heloName ?? "",
-        sessionId: session.id,
-        // The id in our Received field: the spool names its record with it.
-        queueId,
-      });
+      const signer = this.signer;
+      const outcome = await this.deliver(
+        envelope,
+        signed,
+        {
+          ...(state.login ? { login: state.login } : {}),
+          clientAddress: state.clientAddress,
+          heloName: state.heloName ?? "",
+          sessionId: session.id,
+          // The id in our Received field: the spool names its record with it.
+          queueId,
+        },
+        // a message converted to 7-bit for the next hop is signed again (RFC 6376 section 5.3)
+        signer ? { resign: (converted) => signer.resign(converted) } : {},
+      );
       deliveryTimer?.();
       if (this.graph.deliver.kind === "Relay") this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
       this.sessions.set(session.id, { ...decision.state, transaction: null });

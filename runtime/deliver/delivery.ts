@@ -16,7 +16,13 @@ import { notifySpooled } from "../queue/spoolEvents.js";
  */
 const GROUP_COMMIT = process.env.MSA_SPOOL_GROUP_COMMIT !== "0";
 
-export type Deliver = ((envelope: Envelope, message: Buffer, meta: SpoolMeta) => Promise<DeliveryOutcome>) & {
+/** What the session lends a delivery for one message. */
+export interface DeliverOptions {
+  /** The DKIM signer's `resign`, for a message the in-line relay converts to 7-bit (relayClient.ts). */
+  resign?: (converted: Buffer) => Promise<Buffer>;
+}
+
+export type Deliver = ((envelope: Envelope, message: Buffer, meta: SpoolMeta, options?: DeliverOptions) => Promise<DeliveryOutcome>) & {
   /** Closes what the delivery keeps open (the in-line relay's idle sessions); safe to call twice. */
   close?: () => void;
 };
@@ -40,8 +46,8 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
       const pool = context.pool === false ? undefined : new RelayPool(context.pool);
       const options = { clientName: hostname, ...(pool ? { pool } : {}) };
       const remoteMta = nextHopHost(target);
-      const deliver: Deliver = async (envelope, message, meta) => {
-        const outcome = await relayMessage(target, envelope, message, options);
+      const deliver: Deliver = async (envelope, message, meta, { resign } = {}) => {
+        const outcome = await relayMessage(target, envelope, message, { ...options, ...(resign ? { resign } : {}) });
         const refused = outcome.kind === "accepted" ? refusedRecipients(outcome) : [];
         if (outcome.kind !== "accepted" || refused.length === 0) return outcome;
         // the next hop took the message for some recipients only: the others hear it from a DSN

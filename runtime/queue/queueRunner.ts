@@ -10,7 +10,8 @@
 
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ruleLocation, type RuleGraph } from '../../compiler/graph.js';
+import { ruleLocation, type DkimSignatureNode, type RuleGraph } from '../../compiler/graph.js';
+import { createDkimSigner, type DkimSigner } from '../dkim/dkimSigner.js';
 import type { Envelope } from '../deliver/envelope.js';
 import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from '../deliver/relayClient.js';
 import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from '../deliver/relayPool.js';
@@ -77,6 +78,8 @@ export interface QueueRunnerOptions {
   hostname: string;
   /** `FILE:LINE` of the deliver rule, named in the log event of each refused recipient */
   rule?: string;
+  /** Signs a record again when it is converted to 7-bit for the next hop (RelayOptions.resign) */
+  resign?: (converted: Buffer) => Promise<Buffer>;
   concurrency?: number;
   lifetimeMs?: number;
   retry?: Partial<RetrySchedule>;
@@ -376,6 +379,7 @@ export class QueueRunner {
     return this.relayFn(this.options.relay, envelope, record.message, {
       clientName: this.options.hostname,
       ...(this.pool ? { pool: this.pool } : {}),
+      ...(this.options.resign ? { resign: this.options.resign } : {}),
       ...this.options.relayOptions,
     });
   }
@@ -550,15 +554,31 @@ export async function bounceQueuedRecord(dir: string, id: string, hostname: stri
 export function queueRunnerOptionsFromGraph(
   graph: RuleGraph,
   relayExtra: Partial<RelayTarget> = {},
-): Pick<QueueRunnerOptions, 'dir' | 'relay' | 'hostname' | 'lifetimeMs' | 'rule'> | undefined {
+): Pick<QueueRunnerOptions, 'dir' | 'relay' | 'hostname' | 'lifetimeMs' | 'rule' | 'resign'> | undefined {
   const node = graph.deliver;
   if (node.kind !== 'SpoolThenRelay') return undefined;
+  const resign = resignerFor(graph.dkim ?? []); // a graph assembled by hand may leave dkim out
   return {
+    ...(resign ? { resign } : {}),
     dir: node.dir,
     relay: relayTargetFromGraph(node.url, node.relay, relayExtra),
     hostname: graph.hostname,
     rule: ruleLocation(node.origin),
     lifetimeMs: node.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS, // `limit queue lifetime 5d`
+  };
+}
+
+/**
+ * The `sign dkim` rules' signer for records converted to 7-bit, or undefined without such rules.
+ * The keys are read at the first conversion: the server has read them at start already, and
+ * refuses to start when one cannot be read.
+ */
+function resignerFor(rules: DkimSignatureNode[]): QueueRunnerOptions['resign'] {
+  if (rules.length === 0) return undefined;
+  let signer: Promise<DkimSigner> | undefined;
+  return async (converted) => {
+    signer ??= createDkimSigner(rules.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })));
+    return (await signer).resign(converted);
   };
 }
 
