@@ -57,7 +57,8 @@ export interface DkimSigner {
   /**
    * Signs `message` again after a change to its body (7-bit conversion for a next hop without
    * 8BITMIME): the DKIM-Signature fields this signer put on top are taken off, and the message
-   * is signed as `sign` does, for the From domain it names now.
+   * is signed as `sign` does, for the From domain it names now. A message without such fields
+   * (one this signer did not sign, such as a DSN) is returned as it is.
    */
   resign(message: Buffer): Promise<Buffer>;
   /** The `selector._domainkey.domain` names that would sign for `fromDomain`, in signing order. */
@@ -235,8 +236,9 @@ export async function createDkimSigner(signatures: DkimSignature[], options: Dki
   const covering = (fromDomain: string | null) => (fromDomain === null ? [] : loaded.filter((s) => domainCovers(s.domain, fromDomain)));
   const signer: DkimSigner = {
     signersFor: (fromDomain) => covering(fromDomain).map((s) => `${s.selector}._domainkey.${s.domain}`),
-    resign(message) {
+    async resign(message) {
       const unsigned = withoutLeadingSignatures(message, loaded);
+      if (unsigned.length === message.length) return message;
       return signer.sign(unsigned, messageFromDomain(unsigned));
     },
     async sign(message, fromDomain) {

@@ -84,6 +84,15 @@ describe("deliver relay (in line): a next hop that refuses some recipients", () 
     expect(hop.messages.map((m) => m.mailFrom)).toEqual(["alice@example.test"]);
   });
 
+  it("logs an error naming the recipients when the next hop refuses the DSN too", async () => {
+    const { hop, msa } = await startMsaWithNextHop((url) => POLICY(`deliver relay ${url}`));
+    hop.refuseRecipients = ["carol@example.test", "alice@example.test"];
+    expect(codes(await submit(msa, ["bob", "carol"]))).toBe("250 2.0.0");
+    await eventually(() => msa.logs.some((l) => l.event === "dsn"));
+    expect(msa.logs.find((l) => l.event === "dsn")).toMatchObject({ level: "error", result: "failed", to: "alice@example.test", recipients: ["carol@example.test"], text: expect.stringContaining("550") });
+    expect(hop.messages.map((m) => m.rcptTo)).toEqual([["bob@example.test"]]);
+  });
+
   it("answers 451 and delivers nothing when the next hop defers one recipient, so the client's retry sends no duplicate", async () => {
     const { hop, msa } = await startMsaWithNextHop((url) => POLICY(`deliver relay ${url}`));
     hop.deferRecipients = ["dave@example.test"];

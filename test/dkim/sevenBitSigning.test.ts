@@ -116,7 +116,7 @@ describe("sign dkim with a next hop that does not offer 8BITMIME", () => {
     ]);
   });
 
-  it("signing again replaces only msa's own signatures at the top: another signer's stays", async () => {
+  it("signing again replaces only msa's own signatures at the top: another signer's stays, an unsigned message stays unsigned", async () => {
     const signer = await createDkimSigner([{ domain: "example.test", selector: "rsa1", keyPath: join(keys, "rsa1.pem") }]);
     const foreign = "DKIM-Signature: v=1; a=rsa-sha256; d=example.test; s=other; h=from; bh=x; b=y\r\n";
     const signed = await signer.sign(Buffer.from(foreign + MESSAGE, "utf8"), "example.test");
@@ -124,6 +124,9 @@ describe("sign dkim with a next hop that does not offer 8BITMIME", () => {
     expect(again.match(/^DKIM-Signature:/gim)).toHaveLength(2);
     expect(again.match(/ s=rsa1;/g)).toHaveLength(1);
     expect(again).toContain(foreign);
+    // a message msa did not sign (a DSN from the queue) is not signed by the way
+    const unsigned = Buffer.from(MESSAGE, "utf8");
+    expect((await signer.resign(unsigned)).equals(unsigned)).toBe(true);
   });
 
   it("a converted message that cannot be signed again is not sent: 451 4.3.0", async () => {
