@@ -6,9 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../runtime/queue/clock.js";
 import { QueueRunner, queueRunnerOptionsFromGraph } from "../../runtime/queue/queueRunner.js";
+import { startAiosmtpd } from "../support/aiosmtpdNextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
 import { dsnParts } from "../queue/queueHelpers.js";
-import { PASSWORDS, authPlain, codes, eventually, startMsaWithNextHop, type LogEvent, type RunningMsa } from "../server/harness.js";
+import { PASSWORDS, authPlain, codes, eventually, startMsa, startMsaWithNextHop, type LogEvent, type RunningMsa } from "../server/harness.js";
 
 const POLICY = (deliver: string) => [
   "hostname msa.example.test",
@@ -91,6 +92,22 @@ describe("deliver relay (in line): a next hop that refuses some recipients", () 
     await eventually(() => msa.logs.some((l) => l.event === "dsn"));
     expect(msa.logs.find((l) => l.event === "dsn")).toMatchObject({ level: "error", result: "failed", to: "alice@example.test", recipients: ["carol@example.test"], text: expect.stringContaining("550") });
     expect(hop.messages.map((m) => m.rcptTo)).toEqual([["bob@example.test"]]);
+  });
+
+  it("does the same with aiosmtpd as an independent next hop", async () => {
+    const hop = await startAiosmtpd();
+    try {
+      const msa = await startMsa(POLICY(`deliver relay ${hop.url}`));
+      expect(codes(await submit(msa, ["bob", "refused.carol"]))).toBe("250 2.0.0");
+      const [message, dsn] = await hop.received();
+      expect(message).toMatchObject({ mailFrom: "alice@example.test", rcptTo: ["bob@example.test"] });
+      expect(dsn).toMatchObject({ mailFrom: "<>", rcptTo: ["alice@example.test"] });
+      expect(dsnParts(dsn!.raw).parts[1]).toMatch(/Diagnostic-Code: smtp; 550 5\.1\.1 <refused\.carol@example\.test>: no such user \(aiosmtpd\)/);
+      await eventually(() => refusedEvents(msa.logs).length > 0);
+      expect(refusedEvents(msa.logs)[0]).toMatchObject({ recipient: "refused.carol@example.test", code: 550, rule: msa.rule("deliver") });
+    } finally {
+      await hop.stop();
+    }
   });
 
   it("answers 451 and delivers nothing when the next hop defers one recipient, so the client's retry sends no duplicate", async () => {
