@@ -18,8 +18,9 @@ import { Replies, type Reply } from "./decision/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
 import type { Decision } from "./decision/verdict.js";
 import { createDelivery, type Deliver, type DeliveryContext } from "./deliver/delivery.js";
-import type { Envelope } from "./deliver/envelope.js";
+import type { DeliveryOutcome, Envelope } from "./deliver/envelope.js";
 import { createSpoolId } from "./deliver/spoolRecord.js";
+import { dedupeRecipients } from "./deliver/dedupeRecipients.js";
 import { applyHeaderEdits } from "./message/headerEdits.js";
 import { newMessageId } from "./message/messageId.js";
 import { IncompleteMessageError, readMessageData } from "./message/readMessageData.js";
@@ -475,14 +476,21 @@ export class SubmissionServer implements ConnectionPolicy {
         return callback(replyError(DKIM_FAILED));
       }
       const deliveryTimer = this.options.metrics?.time(this.options.metrics.deliveryDuration);
-      const outcome = await this.deliver(envelope, signed, {
-        ...(state.login ? { login: state.login } : {}),
-        clientAddress: state.clientAddress,
-        heloName: state.heloName ?? "",
-        sessionId: session.id,
-        // The id in our Received field: the spool names its record with it.
-        queueId,
-      });
+      const signer = this.signer;
+      const outcome = await this.deliver(
+        envelope,
+        signed,
+        {
+          ...(state.login ? { login: state.login } : {}),
+          clientAddress: state.clientAddress,
+          heloName: state.heloName ?? "",
+          sessionId: session.id,
+          // The id in our Received field: the spool names its record with it.
+          queueId,
+        },
+        // a message converted to 7-bit for the next hop is signed again (RFC 6376 section 5.3)
+        signer ? { resign: (converted) => signer.resign(converted) } : {},
+      );
       deliveryTimer?.();
       if (this.graph.deliver.kind === "Relay") this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
       this.sessions.set(session.id, { ...decision.state, transaction: null });
@@ -499,10 +507,12 @@ export class SubmissionServer implements ConnectionPolicy {
             ...(outcome.id !== queueId ? { deliveredAs: outcome.id } : {}),
             size: signed.length,
             recipients: envelope.recipients.length,
+            ...(outcome.refused ? { refused: outcome.refused.length } : {}),
             from: envelope.mailFrom,
           },
           "message accepted",
         );
+        this.logRefusedRecipients(session, queueId, envelope.mailFrom, outcome);
         return callback(null, `2.0.0 Ok: queued as ${queueId}`);
       }
       await charge.refund();
@@ -516,6 +526,25 @@ export class SubmissionServer implements ConnectionPolicy {
       await charge?.refund().catch(() => undefined);
       callback(replyError(Replies.localError));
     }
+  }
+
+  /**
+   * Recipients the next hop refused while it took the message for the others (the client's 250
+   * stands for those): each one with the deliver rule, then what became of the sender's DSN.
+   */
+  private logRefusedRecipients(session: SMTPServerSession, queueId: string, sender: string, outcome: DeliveryOutcome & { kind: "accepted" }) {
+    const rule = ruleLocation(this.graph.deliver.origin);
+    for (const r of outcome.refused ?? []) {
+      this.log.warn(
+        { event: "recipient-refused", session: session.id, queueId, recipient: r.address, code: r.code, enhanced: r.enhanced, reply: r.text, rule },
+        `recipient <${r.address}> refused by the next hop`,
+      );
+    }
+    const report = outcome.refusalReport;
+    if (!report) return;
+    const fields = { event: "dsn", session: session.id, queueId, action: "failed", to: sender, ...report };
+    if (report.result === "failed") this.log.error(fields, "DSN about refused recipients could not be sent");
+    else this.log.info(fields, report.result === "sent" ? "DSN about refused recipients sent" : "no DSN about refused recipients");
   }
 
   private onClose(session: SMTPServerSession) {
@@ -534,14 +563,4 @@ async function drainSmtpServer(server: MsaSmtpServer, graceMs: number): Promise<
     connection.send(421, "Server shutting down");
     connection.close();
   }
-}
-
-function dedupeRecipients<T extends { address: string }>(recipients: readonly T[]): T[] {
-  const seen = new Set<string>();
-  return recipients.filter((r) => {
-    const key = r.address.toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -1,8 +1,9 @@
 // The deliver rule of the graph as one function: hand a finished message on and
 // say what became of it. The session answers 250 only for `accepted`.
 import type { DeliveryNode } from "../../compiler/graph.js";
-import type { DeliveryOutcome, Envelope } from "./envelope.js";
-import { relayMessage, type RelayTarget } from "./relayClient.js";
+import type { DeliveryOutcome, Envelope, RefusedRecipient } from "./envelope.js";
+import { parseRelayUrl, relayMessage, type RelayOutcome, type RelayTarget } from "./relayClient.js";
+import { reportRefusedRecipients } from "./refusalReport.js";
 import { RelayPool, type RelayPoolOptions } from "./relayPool.js";
 import { readRelayCredentials, relayTargetFromGraph } from "./relayTarget.js";
 import type { SpoolMeta } from "./spoolRecord.js";
@@ -15,7 +16,13 @@ import { notifySpooled } from "../queue/spoolEvents.js";
  */
 const GROUP_COMMIT = process.env.MSA_SPOOL_GROUP_COMMIT !== "0";
 
-export type Deliver = ((envelope: Envelope, message: Buffer, meta: SpoolMeta) => Promise<DeliveryOutcome>) & {
+/** What the session lends a delivery for one message. */
+export interface DeliverOptions {
+  /** The DKIM signer's `resign`, for a message the in-line relay converts to 7-bit (relayClient.ts). */
+  resign?: (converted: Buffer) => Promise<Buffer>;
+}
+
+export type Deliver = ((envelope: Envelope, message: Buffer, meta: SpoolMeta, options?: DeliverOptions) => Promise<DeliveryOutcome>) & {
   /** Closes what the delivery keeps open (the in-line relay's idle sessions); safe to call twice. */
   close?: () => void;
 };
@@ -37,8 +44,19 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
       const target = relayTargetFromGraph(node.url, node.relay, context.relay);
       // sessions with the next hop are reused across client sessions (RSET between messages)
       const pool = context.pool === false ? undefined : new RelayPool(context.pool);
-      const deliver: Deliver = (envelope, message) =>
-        relayMessage(target, envelope, message, { clientName: hostname, ...(pool ? { pool } : {}) });
+      const options = { clientName: hostname, ...(pool ? { pool } : {}) };
+      const remoteMta = nextHopHost(target);
+      const deliver: Deliver = async (envelope, message, meta, { resign } = {}) => {
+        const outcome = await relayMessage(target, envelope, message, { ...options, ...(resign ? { resign } : {}) });
+        const refused = outcome.kind === "accepted" ? refusedRecipients(outcome) : [];
+        if (outcome.kind !== "accepted" || refused.length === 0) return outcome;
+        // the next hop took the message for some recipients only: the others hear it from a DSN
+        const refusalReport = await reportRefusedRecipients(
+          { hostname, ...(remoteMta ? { remoteMta } : {}), queueId: meta.queueId ?? outcome.id, envelope, message, refused, now: new Date() },
+          (dsnEnvelope, dsnMessage) => relayMessage(target, dsnEnvelope, dsnMessage, options),
+        );
+        return { ...outcome, refused, refusalReport };
+      };
       deliver.close = () => pool?.close();
       return deliver;
     }
@@ -59,5 +77,22 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
         return outcome;
       };
     }
+  }
+}
+
+/** The recipients of an accepted relay that the next hop refused at RCPT (5xx). */
+function refusedRecipients(outcome: RelayOutcome): RefusedRecipient[] {
+  const refused: RefusedRecipient[] = [];
+  for (const result of outcome.perRecipient ?? []) {
+    if (result.status !== "accepted") refused.push({ address: result.address, code: result.code, enhanced: result.enhanced, text: result.text });
+  }
+  return refused;
+}
+
+function nextHopHost(target: RelayTarget): string | undefined {
+  try {
+    return parseRelayUrl(target.url).host;
+  } catch {
+    return undefined; // relayMessage reports the bad URL for each message
   }
 }

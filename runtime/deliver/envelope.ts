@@ -35,6 +35,29 @@ export interface Envelope {
  * next hop answered 250), temporary -> 451 with the enhanced code, permanent -> the 5xx as is.
  */
 export type DeliveryOutcome =
-  | { kind: 'accepted'; id: string; detail: string }
+  | {
+      kind: 'accepted';
+      id: string;
+      detail: string;
+      /** recipients the next hop refused for good while it took the message for the others */
+      refused?: RefusedRecipient[];
+      /** what became of the DSN about `refused` (in-line relay; the queue reports its own way) */
+      refusalReport?: RefusalReport;
+    }
   | { kind: 'temporary'; code: number; enhanced: string; text: string } // client gets 451 4.x.x
   | { kind: 'permanent'; code: number; enhanced: string; text: string }; // client gets the 5xx passed on
+
+/** A recipient the next hop refused for good (5xx to RCPT TO), with its reply. */
+export interface RefusedRecipient {
+  address: string;
+  code: number;
+  enhanced: string;
+  /** the next hop's reply, as our logs show it (`HOST:PORT said: ...`) */
+  text: string;
+}
+
+/** The DSN to the envelope sender about refused recipients: sent, not asked for, or not sendable. */
+export type RefusalReport =
+  | { result: 'sent'; recipients: string[]; id: string }
+  | { result: 'not wanted'; recipients: string[]; reason: string }
+  | { result: 'failed'; recipients: string[]; text: string };

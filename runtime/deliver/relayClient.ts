@@ -15,7 +15,8 @@
 //   is temporary: it is our configuration or the next hop's state, not the message.
 // - Session-level 4xx/5xx keep the next hop's enhanced code with the class made 4.
 // - 8-bit content for a next hop without 8BITMIME is converted to 7-bit MIME (RFC 6409 section
-//   8.4, sevenBitConversion.ts); only what cannot be converted is refused, 554 5.6.3.
+//   8.4, sevenBitConversion.ts), then signed again (`resign`) so that DKIM verifies where it lands;
+//   only what cannot be converted is refused, 554 5.6.3.
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -55,6 +56,12 @@ export interface RelayOptions {
   socketTimeoutMs?: number;
   /** the whole relay attempt; default 5 min, below the 10 min a client waits for the reply to the final dot (RFC 5321 section 4.5.3.2.6) */
   totalTimeoutMs?: number;
+  /**
+   * Signs a message again once it was converted to 7-bit (the DKIM signer's `resign`): a
+   * signature over the 8-bit body does not verify on the converted one (RFC 6376 section 5.3).
+   * A failure refuses the attempt (temporary, 4.3.0) rather than send it with a broken signature.
+   */
+  resign?: (converted: Buffer) => Promise<Buffer>;
 }
 
 export type RecipientResult =
@@ -292,6 +299,14 @@ async function relayOnce(
       if (conversion.kind === 'converted') {
         payload = conversion.message;
         converted = true;
+        if (options.resign) {
+          try {
+            payload = await options.resign(payload);
+          } catch (error) {
+            cleanSession = true;
+            return temporary(LOCAL_ERROR, `the message converted to 7-bit could not be signed: ${(error as Error).message}`);
+          }
+        }
       }
     }
     rewriteEnvelopeCommands(internals, envelope, extensions);

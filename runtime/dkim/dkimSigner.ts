@@ -9,6 +9,7 @@ import { domainToASCII } from "node:url";
 import { dkimBody } from "mailauth/lib/dkim/body/index.js";
 import { generateCanonicalizedHeader } from "mailauth/lib/dkim/header/index.js";
 import { formatSignatureHeaderLine } from "mailauth/lib/tools.js";
+import { messageFromDomain } from "./fromDomain.js";
 
 export type DkimAlgorithm = "rsa-sha256" | "ed25519-sha256";
 
@@ -53,6 +54,13 @@ export interface DkimSigner {
    * `fromDomain` (none covering, or `fromDomain` null: `message` itself). The body is untouched.
    */
   sign(message: Buffer, fromDomain: string | null): Promise<Buffer>;
+  /**
+   * Signs `message` again after a change to its body (7-bit conversion for a next hop without
+   * 8BITMIME): the DKIM-Signature fields this signer put on top are taken off, and the message
+   * is signed as `sign` does, for the From domain it names now. A message without such fields
+   * (one this signer did not sign, such as a DSN) is returned as it is.
+   */
+  resign(message: Buffer): Promise<Buffer>;
   /** The `selector._domainkey.domain` names that would sign for `fromDomain`, in signing order. */
   signersFor(fromDomain: string | null): string[];
 }
@@ -226,8 +234,13 @@ export async function createDkimSigner(signatures: DkimSignature[], options: Dki
   const loaded = await Promise.all(signatures.map(loadSignature));
   const now = options.now ?? (() => new Date());
   const covering = (fromDomain: string | null) => (fromDomain === null ? [] : loaded.filter((s) => domainCovers(s.domain, fromDomain)));
-  return {
+  const signer: DkimSigner = {
     signersFor: (fromDomain) => covering(fromDomain).map((s) => `${s.selector}._domainkey.${s.domain}`),
+    async resign(message) {
+      const unsigned = withoutLeadingSignatures(message, loaded);
+      if (unsigned.length === message.length) return message;
+      return signer.sign(unsigned, messageFromDomain(unsigned));
+    },
     async sign(message, fromDomain) {
       const signers = covering(fromDomain);
       if (signers.length === 0) return message;
@@ -246,4 +259,30 @@ export async function createDkimSigner(signatures: DkimSignature[], options: Dki
       }
     },
   };
+  return signer;
+}
+
+/**
+ * `message` without the DKIM-Signature fields at its top that one of `signatures` made (their d=
+ * and s=); signatures further down, or by other signers, stay.
+ */
+function withoutLeadingSignatures(message: Buffer, signatures: LoadedSignature[]): Buffer {
+  let start = 0;
+  for (;;) {
+    let end = message.indexOf(0x0a, start);
+    // continuation lines start with WSP and belong to the field above
+    while (end !== -1 && (message[end + 1] === 0x20 || message[end + 1] === 0x09)) end = message.indexOf(0x0a, end + 1);
+    if (end === -1) return message.subarray(start);
+    const field = message.subarray(start, end).toString("latin1");
+    const colon = field.indexOf(":");
+    if (colon <= 0 || field.slice(0, colon).trim().toLowerCase() !== "dkim-signature") return message.subarray(start);
+    const tags = new Map<string, string>();
+    for (const tag of field.slice(colon + 1).replace(/\s+/g, "").split(";")) {
+      const equals = tag.indexOf("=");
+      if (equals > 0) tags.set(tag.slice(0, equals).toLowerCase(), tag.slice(equals + 1));
+    }
+    const ours = signatures.some((s) => s.domain === normalizeDomain(tags.get("d") ?? "") && s.selector.toLowerCase() === (tags.get("s") ?? "").toLowerCase());
+    if (!ours) return message.subarray(start);
+    start = end + 1;
+  }
 }

@@ -1,7 +1,8 @@
 // Delivery status notifications (RFC 3464) that the queue runner sends to an envelope sender:
 // a pure function from the queued record and the recipients to report on to the DSN's own
 // envelope (null sender, RFC 5321 section 4.5.5) and bytes. It never decides whether a DSN is
-// due (NOTIFY, null sender): that is the runner's job (queueRunner.ts, `dsnRecipientsFor`).
+// due (NOTIFY, null sender): that is the runner's job (queueRunner.ts, `queueDueDsns`), and the
+// in-line relay's (runtime/deliver/refusalReport.ts).
 
 import { randomBytes } from 'node:crypto';
 import type { Envelope } from '../deliver/envelope.js';
@@ -136,6 +137,16 @@ export function buildDsn(input: DsnInput): { envelope: Envelope; message: Buffer
     },
     message,
   };
+}
+
+/**
+ * The Diagnostic-Code text of a next hop's reply: `550 5.1.1 <bob@x>: no such user`. The relay
+ * client's "HOST:PORT said: " prefix is for our logs; the DSN names the Remote-MTA.
+ */
+export function smtpDiagnostic(code: number | undefined, enhanced: string | undefined, text: string | undefined): string | undefined {
+  if (!text || !code) return text;
+  const reply = text.replace(/^\S+ said: /, '').replace(/^\d{3}[ -](\d\.\d{1,3}\.\d{1,3} )?/, '');
+  return `${code} ${enhanced ?? ''} ${reply}`.replace(/\s+/g, ' ');
 }
 
 /** The header section of a message, without the empty line that ends it. */

@@ -10,7 +10,8 @@
 
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { RuleGraph } from '../../compiler/graph.js';
+import { ruleLocation, type DkimSignatureNode, type RuleGraph } from '../../compiler/graph.js';
+import { createDkimSigner, type DkimSigner } from '../dkim/dkimSigner.js';
 import type { Envelope } from '../deliver/envelope.js';
 import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from '../deliver/relayClient.js';
 import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from '../deliver/relayPool.js';
@@ -32,7 +33,7 @@ import {
   writeSpoolRecord,
 } from '../deliver/spoolWriter.js';
 import { systemClock, type Clock } from './clock.js';
-import { buildDsn, type DsnAction, type DsnRecipient } from './dsn.js';
+import { buildDsn, smtpDiagnostic, type DsnAction, type DsnRecipient } from './dsn.js';
 import { breakStaleLocks, lockRecord, withLockedRecord } from './recordLock.js';
 import { onSpooled } from './spoolEvents.js';
 
@@ -75,6 +76,10 @@ export interface QueueRunnerOptions {
   relay: RelayTarget;
   /** our hostname: EHLO name, Reporting-MTA of DSNs */
   hostname: string;
+  /** `FILE:LINE` of the deliver rule, named in the log event of each refused recipient */
+  rule?: string;
+  /** Signs a record again when it is converted to 7-bit for the next hop (RelayOptions.resign) */
+  resign?: (converted: Buffer) => Promise<Buffer>;
   concurrency?: number;
   lifetimeMs?: number;
   retry?: Partial<RetrySchedule>;
@@ -374,6 +379,7 @@ export class QueueRunner {
     return this.relayFn(this.options.relay, envelope, record.message, {
       clientName: this.options.hostname,
       ...(this.pool ? { pool: this.pool } : {}),
+      ...(this.options.resign ? { resign: this.options.resign } : {}),
       ...this.options.relayOptions,
     });
   }
@@ -416,6 +422,13 @@ export class QueueRunner {
     };
     if (entry.deferred.length > 0 || entry.failed.length > 0) this.log.warn(fields, `queue ${entry.result}`);
     else this.log.info(fields, `queue ${entry.result}`);
+    for (const address of entry.failed) {
+      const r = state.recipients.find((recipient) => recipient.address === address && recipient.state === 'failed');
+      this.log.warn(
+        { event: entry.result === 'expired' ? 'recipient-expired' : 'recipient-refused', queueId: record.id, recipient: address, code: r?.code, enhanced: r?.enhanced, reply: r?.text, ...(this.options.rule ? { rule: this.options.rule } : {}) },
+        `recipient <${address}> failed`,
+      );
+    }
     this.onAttempt(entry.failed.length > 0 ? 'failed' : entry.deferred.length > 0 ? 'deferred' : 'delivered');
   }
 }
@@ -476,7 +489,7 @@ export async function queueDueDsns(dir: string, record: SpoolRecord, state: Queu
     const recipients: DsnRecipient[] = indexes.map((i) => {
       const r = state.recipients[i]!;
       const orcpt = record.envelope.recipients[i]?.dsn?.orcpt;
-      const diagnostic = r.text && r.code ? `${r.code} ${r.enhanced ?? ''} ${stripWhere(r.text)}`.replace(/\s+/g, ' ') : r.text;
+      const diagnostic = smtpDiagnostic(r.code, r.enhanced, r.text);
       return {
         address: r.address,
         ...(orcpt ? { orcpt } : {}),
@@ -511,11 +524,6 @@ export async function queueDueDsns(dir: string, record: SpoolRecord, state: Queu
   return allWritten && state.recipients.every((r) => r.state === 'pending' || r.reported);
 }
 
-/** The relay client's "HOST:PORT said: " prefix is for our logs; the DSN names the Remote-MTA. */
-function stripWhere(text: string): string {
-  return text.replace(/^\S+ said: /, '').replace(/^\d{3}[ -](\d\.\d{1,3}\.\d{1,3} )?/, '');
-}
-
 /**
  * `msac queue bounce ID`: every pending recipient fails now (5.0.0), the DSNs go into the queue
  * and the record is removed. Takes the record's lock; false when it is busy or gone.
@@ -546,14 +554,31 @@ export async function bounceQueuedRecord(dir: string, id: string, hostname: stri
 export function queueRunnerOptionsFromGraph(
   graph: RuleGraph,
   relayExtra: Partial<RelayTarget> = {},
-): Pick<QueueRunnerOptions, 'dir' | 'relay' | 'hostname' | 'lifetimeMs'> | undefined {
+): Pick<QueueRunnerOptions, 'dir' | 'relay' | 'hostname' | 'lifetimeMs' | 'rule' | 'resign'> | undefined {
   const node = graph.deliver;
   if (node.kind !== 'SpoolThenRelay') return undefined;
+  const resign = resignerFor(graph.dkim ?? []); // a graph assembled by hand may leave dkim out
   return {
+    ...(resign ? { resign } : {}),
     dir: node.dir,
     relay: relayTargetFromGraph(node.url, node.relay, relayExtra),
     hostname: graph.hostname,
+    rule: ruleLocation(node.origin),
     lifetimeMs: node.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS, // `limit queue lifetime 5d`
+  };
+}
+
+/**
+ * The `sign dkim` rules' signer for records converted to 7-bit, or undefined without such rules.
+ * The keys are read at the first conversion: the server has read them at start already, and
+ * refuses to start when one cannot be read.
+ */
+function resignerFor(rules: DkimSignatureNode[]): QueueRunnerOptions['resign'] {
+  if (rules.length === 0) return undefined;
+  let signer: Promise<DkimSigner> | undefined;
+  return async (converted) => {
+    signer ??= createDkimSigner(rules.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })));
+    return (await signer).resign(converted);
   };
 }
 

@@ -22,6 +22,8 @@ export interface NextHopOptions {
   mode?: NextHopMode;
   /** Recipients refused with 550 5.1.1 at RCPT TO (compared without regard to case), in every mode. */
   refuseRecipients?: string[];
+  /** Recipients deferred with 452 4.2.2 at RCPT TO (compared without regard to case), in every mode. */
+  deferRecipients?: string[];
   /** Offer STARTTLS with the test PKI (true) or with the given key and certificate. Off by default. */
   starttls?: boolean | { key: string | Buffer; cert: string | Buffer };
   /** SIZE to advertise and enforce (552 over it). */
@@ -63,6 +65,7 @@ export interface NextHop {
   readonly connections: number;
   mode: NextHopMode;
   refuseRecipients: string[];
+  deferRecipients: string[];
   waitForMessages(count: number, timeoutMs?: number): Promise<NextHopMessage[]>;
   stop(): Promise<void>;
 }
@@ -92,7 +95,7 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
   const waiters = new Set<() => void>();
   let mailAttempts = 0;
   let connections = 0;
-  const state = { mode: options.mode ?? 'accept', refuseRecipients: options.refuseRecipients ?? [] };
+  const state = { mode: options.mode ?? 'accept', refuseRecipients: options.refuseRecipients ?? [], deferRecipients: options.deferRecipients ?? [] };
 
   // Abrupt close without a reply: the case a relay client must not mistake for success.
   const drop = (session: SMTPServerSession): void => {
@@ -101,6 +104,9 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     }
   };
   const params = (address: SMTPServerAddress): SmtpParams => ({ ...(address.args || {}) });
+  // Every RCPT answered 250 in the session's transaction, as sent: smtp-server's own envelope
+  // keeps one entry for addresses that differ only in letter case.
+  const recipientsBySession = new Map<string, SMTPServerAddress[]>();
 
   const server: SMTPServer = new SMTPServer({
     name: options.name ?? 'next-hop.test',
@@ -121,6 +127,9 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     hideDSN: !advertise.dsn,
     hideENHANCEDSTATUSCODES: true,
 
+    onClose(session) {
+      recipientsBySession.delete(session.id);
+    },
     onConnect(session, callback) {
       connections += 1;
       if (state.mode === 'drop-connect') return drop(session);
@@ -128,6 +137,7 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     },
     onMailFrom(_address, session, callback) {
       mailAttempts += 1;
+      recipientsBySession.set(session.id, []);
       switch (state.mode) {
         case 'refuse-mail':
           return callback(new SmtpReplyError(550, '5.7.1 sender refused by the next hop'));
@@ -139,9 +149,12 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
           return callback();
       }
     },
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, session, callback) {
       const refused = state.refuseRecipients.some((rcpt) => rcpt.toLowerCase() === address.address.toLowerCase());
       if (refused) return callback(new SmtpReplyError(550, `5.1.1 <${address.address}>: no such user here`));
+      const deferred = state.deferRecipients.some((rcpt) => rcpt.toLowerCase() === address.address.toLowerCase());
+      if (deferred) return callback(new SmtpReplyError(452, `4.2.2 <${address.address}>: mailbox full, try again later`));
+      recipientsBySession.get(session.id)?.push(address);
       callback();
     },
     onData(stream, session, callback) {
@@ -157,7 +170,8 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
           case 'drop-data':
             return drop(session);
         }
-        const { mailFrom, rcptTo } = session.envelope;
+        const { mailFrom } = session.envelope;
+        const rcptTo = recipientsBySession.get(session.id) ?? session.envelope.rcptTo;
         messages.push({
           mailFrom: mailFrom ? mailFrom.address : '',
           rcptTo: rcptTo.map((rcpt) => rcpt.address),
@@ -209,6 +223,12 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     },
     set refuseRecipients(recipients: string[]) {
       state.refuseRecipients = recipients;
+    },
+    get deferRecipients() {
+      return state.deferRecipients;
+    },
+    set deferRecipients(recipients: string[]) {
+      state.deferRecipients = recipients;
     },
     waitForMessages(count, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {

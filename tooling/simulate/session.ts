@@ -10,6 +10,7 @@ import { parseUsersFile } from "../../compiler/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
 import { aliasesOf, expandEnvelopeRecipients } from "../../runtime/aliases/aliasRecipients.js";
 import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";
+import { dedupeRecipients } from "../../runtime/deliver/dedupeRecipients.js";
 import type { MessagePlan } from "../../runtime/decision/messageStage.js";
 import { Replies, type Reply } from "../../runtime/decision/replies.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
@@ -189,8 +190,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         const plan = decision.result!;
         const bytes = applyHeaderEdits(plan.bytes, plan.header, plan.edits);
         const parsed = parseHeaderSection(bytes);
-        const seen = new Set<string>();
-        let recipients = transaction.recipients.map((r) => r.address).filter((a) => !seen.has(a.toLowerCase()) && !!seen.add(a.toLowerCase()));
+        let recipients = dedupeRecipients(transaction.recipients).map((r) => r.address);
         const aliases = aliasesOf(graph);
         if (aliases && graph.aliases) {
           // As the server does before delivery: recipients expanded through the aliases file.
