@@ -336,8 +336,10 @@ export class SubmissionServer implements ConnectionPolicy {
     decisionTimer?.();
     this.sessions.set(session.id, decision.state);
     // `observe RULE`: what the rule would have refused, logged; the session goes on.
-    for (const seen of decision.observations ?? []) this.logRefusal(session, event.type, seen.reply, seen.origin, seen.detail, "would-reject");
-    if (decision.verdict.kind === "refuse") this.logRefusal(session, event.type, decision.verdict.reply, decision.verdict.origin);
+    // Log stages are SMTP's (docs/deployment.md): the start of AUTH is the `auth` stage.
+    const stage = event.type === "authStart" ? "auth" : event.type;
+    for (const seen of decision.observations ?? []) this.logRefusal(session, stage, seen.reply, seen.origin, seen.detail, "would-reject");
+    if (decision.verdict.kind === "refuse") this.logRefusal(session, stage, decision.verdict.reply, decision.verdict.origin);
     return decision;
   }
 

@@ -21,7 +21,7 @@ export interface MsaMetrics {
   /** result: `ok`, `failed`, `refused` (AUTH refused before credentials), `error`. */
   readonly authTotal: Counter<"result">;
   readonly messagesAccepted: Counter;
-  /** stage: `connect`, `helo`, `auth`, `mail`, `rcpt`, `data`, `message`, `sign`. */
+  /** stage: `connect`, `command`, `auth`, `mail`, `rcpt`, `data`, `message`, `aliases`, `sign`, `deliver`. */
   readonly messagesRefused: Counter<"stage">;
   /** rule: the refusing rule's `FILE:LINE`. */
   readonly refusalsByRule: Counter<"rule">;

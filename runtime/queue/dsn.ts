@@ -5,6 +5,7 @@
 // in-line relay's (runtime/deliver/refusalReport.ts).
 
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Envelope } from '../deliver/envelope.js';
 import { encodeXtext } from '../deliver/relayClient.js';
 import type { SpoolRecord } from '../deliver/spoolRecord.js';
@@ -86,7 +87,8 @@ export function buildDsn(input: DsnInput): { envelope: Envelope; message: Buffer
     fields.push(`Final-Recipient: rfc822; ${r.address}`);
     fields.push(`Action: ${action}`);
     fields.push(`Status: ${r.status}`);
-    if (input.remoteMta) fields.push(`Remote-MTA: dns; ${input.remoteMta}`);
+    // The `dns` type holds a name: a next hop known only by its address is not named (the field is optional).
+    if (input.remoteMta && !isIP(input.remoteMta.replace(/^\[(.*)\]$/, "$1"))) fields.push(`Remote-MTA: dns; ${input.remoteMta}`);
     if (r.diagnostic) fields.push(`Diagnostic-Code: smtp; ${oneLine(r.diagnostic)}`);
     if (r.lastAttempt) fields.push(`Last-Attempt-Date: ${formatRfc5322Date(r.lastAttempt)}`);
     return fields.join('\r\n');

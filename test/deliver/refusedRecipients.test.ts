@@ -56,7 +56,8 @@ describe("deliver relay (in line): a next hop that refuses some recipients", () 
     expect(parts[1]).toContain("Action: failed");
     expect(parts[1]).toContain("Status: 5.1.1");
     expect(parts[1]).toMatch(/Diagnostic-Code: smtp; 550 5\.1\.1 <carol@example\.test>: no such user here/);
-    expect(parts[1]).toContain(`Remote-MTA: dns; ${hop.host}`);
+    // the next hop is 127.0.0.1: an address, which Remote-MTA's `dns` type cannot hold
+    expect(parts[1]).not.toContain("Remote-MTA");
     expect(parts[1]).not.toContain("bob@example.test");
     expect(parts[2]).toContain("SECRET BODY"); // no RET: the whole message comes back
     await eventually(() => refusedEvents(msa.logs).length > 0 && msa.logs.some((l) => l.event === "dsn"));
