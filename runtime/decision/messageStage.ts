@@ -4,7 +4,7 @@
 // Rules that rewrite one field (qualify headers, masquerade) compose into one value per
 // field, since applyHeaderEdits takes one edit per field; a removed field drops its rewrite.
 import type { MessageNode, RuleGraph } from "../../compiler/graph.js";
-import { listHeaderAddresses, qualifyAddressHeader } from "../address/addressHeader.js";
+import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../address/addressHeader.js";
 import { ownAddressOfLogin, sameAddress } from "../address/ownAddress.js";
 import type { HeaderEdit } from "../message/headerEdits.js";
 import { checkMessageData } from "../message/messageChecks.js";
@@ -113,6 +113,10 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         parsedOnce = true;
         if (!parsed.ok) return refusal(node, node.origin, Replies.badHeaderSection, parsed.reason)();
         header = parsed.header;
+        // A next hop that strips NUL would read "CRLF NUL . CRLF" as the end of data. Without BINARYMIME
+        // (RFC 3030, not offered) NUL is not message content anywhere (RFC 5322 section 2.3, RFC 6152 section 3).
+        const nul = bytes.indexOf(0, header.headerEnd);
+        if (nul !== -1) return refusal(node, node.origin, { ...Replies.badHeaderSection, text: "Message contains a NUL byte" }, `NUL byte in the body at byte ${nul}`)();
         trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
       }
@@ -154,6 +158,17 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const domain = qualifyDomainOf(graph);
         const view = rewritten(h);
         const qualified = domain === undefined ? view : { ...view, fields: view.fields.map((f) => ({ ...f, value: qualifyAddressHeader(f.value, domain) })) };
+        // A mailbox that is not RFC 5322 syntax is not judged at all: readers split it in different ways,
+        // so what one shows may not be what was checked (issue 13). It is refused, whoever it names.
+        const ambiguous = qualified.fields
+          .filter((f) => /^(from|sender)$/i.test(f.name))
+          .flatMap((f) => malformedMailboxes(f.value).map((mailbox) => `${f.name}: ${mailbox}`));
+        if (ambiguous.length > 0) {
+          const detail = `not RFC 5322 mailbox syntax, readers may show another address: ${ambiguous.join(", ")}`;
+          const reply = { ...Replies.headerSenderNotAllowed, text: "From/Sender mailbox is not RFC 5322 syntax" };
+          const refused = refuseOrObserve(steps, node, check.origin, reply, detail, refusal(node, check.origin, reply, detail));
+          if (refused) return refused;
+        }
         const violations = headerSenderViolations(qualified, state.login, senderTableOf(node, tables), ownDomain);
         if (violations.length === 0) {
           trace.push({ node: node.kind, origin: check.origin, outcome: "pass" });

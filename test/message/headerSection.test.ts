@@ -122,6 +122,21 @@ describe('parseHeaderSection: refused', () => {
     expect(refusal('X\u0000Y: x\r\n\r\n').reason).toMatch(/byte 0x00/);
   });
 
+  it.each([
+    ['NUL', '\u0000'],
+    ['vertical tab', '\u000b'],
+    ['form feed', '\u000c'],
+    ['escape', '\u001b'],
+    ['delete', '\u007f'],
+  ])('a %s in a field body or a continuation line', (_what, control) => {
+    expect(refusal(`From: carol@example.test${control}<alice@example.test>\r\n\r\n`).at).toBe(`${control}<alice@exam`);
+    expect(refusal(`Subject: a\r\n b${control}c\r\n\r\n`).reason).toMatch(/^header line contains control byte 0x[0-9a-f]{2}, which RFC 5322 does not allow$/);
+  });
+
+  it('but not a tab in a field body', () => {
+    expect(parseHeaderSection(Buffer.from('Subject:\ta\tb\r\n\r\n')).ok).toBe(true);
+  });
+
   it('an empty field name', () => {
     expect(refusal('A: b\r\n: x\r\n\r\n')).toEqual({ reason: 'header field name is empty', at: ': x\r\n\r\n' });
   });
