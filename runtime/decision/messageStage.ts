@@ -12,7 +12,7 @@ import { parseHeaderSection, type HeaderSection } from "../message/headerSection
 import type { BareLineEnding } from "../message/readMessageData.js";
 import { receivedFieldValue } from "../message/receivedField.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
-import { MASQUERADE_HEADER_FIELDS, masqueradeHeaderValue } from "../rewrite/masquerade.js";
+import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, newSteps, refuseOrObserve } from "./envelopeStage.js";
@@ -45,6 +45,18 @@ export interface MessagePlan {
 function qualifyDomainOf(graph: RuleGraph): string | undefined {
   for (const node of graph.stages.message) if (node.kind === "QualifyHeaders") return node.domain;
   return undefined;
+}
+
+/** The header masquerading rule of the message stage, if the policy masquerades headers. */
+function headerMasqueradeOf(graph: RuleGraph): MasqueradeRule | undefined {
+  for (const node of graph.stages.message) if (node.kind === "Masquerade") return { domains: node.domains, exceptions: node.exceptions };
+  return undefined;
+}
+
+/** The login's own address as the next hop sees a Sender: field: masqueraded like every Sender:. */
+function senderAddressOf(graph: RuleGraph, own: string): string {
+  const masquerade = headerMasqueradeOf(graph);
+  return masquerade ? masqueradeEnvelope(own, masquerade) : own;
 }
 
 /** RFC 3848 protocol name for the Received field. */
@@ -245,8 +257,9 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   if (addSender && !senderAdded) {
     const present = h.fields.some((f, index) => f.name.toLowerCase() === "sender" && !removedIndexes.has(index));
     if (!present) {
-      added.push({ kind: "append", name: "Sender", value: addSender.address });
-      trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "change", detail: `Sender: ${addSender.address}` });
+      const address = senderAddressOf(graph, addSender.address);
+      added.push({ kind: "append", name: "Sender", value: address });
+      trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "change", detail: `Sender: ${address}` });
     } else {
       trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "skip", detail: "the message has a Sender: field" });
     }
@@ -280,13 +293,18 @@ function addedField(
       // RFC 6409 section 8.2: add Message-ID when missing.
       return hasField(header, "Message-ID") ? undefined : { kind: "append", name: "Message-ID", value: event.messageId };
     case "Sender": {
-      // RFC 6409 section 8.1: name the authenticated sender when From: does not.
+      // RFC 6409 section 8.1: name the authenticated sender when From: does not. Compared as the next
+      // hop sees both, qualified and masqueraded: a Sender: equal to the From: it stands beside says nothing.
       if (!state.login || hasField(header, "Sender")) return undefined;
-      const own = ownAddressOfLogin(state.login, qualifyDomainOf(graph));
       const domain = qualifyDomainOf(graph);
+      const masquerade = headerMasqueradeOf(graph);
+      const own = senderAddressOf(graph, ownAddressOfLogin(state.login, domain));
       const from = header.fields
         .filter((f) => f.name.toLowerCase() === "from")
-        .flatMap((f) => listHeaderAddresses(domain ? qualifyAddressHeader(f.value, domain) : f.value));
+        .flatMap((f) => {
+          const qualified = domain ? qualifyAddressHeader(f.value, domain) : f.value;
+          return listHeaderAddresses(masquerade ? masqueradeHeaderValue(qualified, masquerade) : qualified);
+        });
       return from.some((address) => sameAddress(address, own)) ? undefined : { kind: "append", name: "Sender", value: own };
     }
     case "Received":
