@@ -139,10 +139,14 @@ function fail(reason: string, offset: number): HeaderSectionResult {
   return { ok: false, reason, offset };
 }
 
-/** Unfolding removes each CRLF (RFC 5322 section 2.2.3); inside a parsed field every CRLF is a fold. */
+/**
+ * Unfolding removes each CRLF (RFC 5322 section 2.2.3); inside a parsed field every CRLF is a fold.
+ * Leading and trailing SP/HTAB are skipped by offsets, not by a regular expression: `[ \t]+$` retries
+ * at every blank of a run, quadratic on a field folded over thousands of blank lines.
+ */
 function unfoldBody(bytes: Buffer, start: number, end: number): string {
-  return bytes
-    .toString('utf8', start, end)
-    .replace(/\r\n/g, '')
-    .replace(/^[ \t]+|[ \t]+$/g, '');
+  const isBlank = (b: number | undefined) => b === SP || b === HTAB || b === CR || b === LF;
+  while (start < end && isBlank(bytes[start])) start++;
+  while (end > start && isBlank(bytes[end - 1])) end--;
+  return bytes.toString('utf8', start, end).replace(/\r\n/g, '');
 }

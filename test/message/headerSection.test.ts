@@ -1,6 +1,7 @@
 // Tests the header section parser: field offsets and values, and one refusal per RFC 5322 syntax error.
 import { describe, expect, it } from 'vitest';
 import { fieldsNamed, parseHeaderSection, type HeaderSection } from '../../runtime/message/headerSection.js';
+import { costRatio } from '../support/costRatio.js';
 
 function parse(text: string | Buffer): HeaderSection {
   const result = parseHeaderSection(typeof text === 'string' ? Buffer.from(text, 'latin1') : text);
@@ -198,5 +199,15 @@ describe('parseHeaderSection: refused', () => {
 
   it('an mbox "From " line', () => {
     expect(refusal('From someone@example.test Sat Nov 28 17:11:32 2026\r\nSubject: x\r\n\r\n').reason).toMatch(/0x20/);
+  });
+});
+
+describe('parseHeaderSection is linear in the header (issue 13)', () => {
+  it('a field folded over 30,000 blank lines costs what 30,000 folded words cost', () => {
+    const blank = Buffer.from(`Subject: a\r\n${' \r\n'.repeat(30_000)} b\r\n\r\n`, 'latin1');
+    const words = Buffer.from(`Subject: a\r\n${' x\r\n'.repeat(30_000)} b\r\n\r\n`, 'latin1');
+    // the value keeps the blanks inside it and loses those at its ends
+    expect(parse(blank).fields[0]!.value).toBe(`a${' '.repeat(30_001)}b`);
+    expect(costRatio(() => parseHeaderSection(blank), () => parseHeaderSection(words))).toBeLessThan(10);
   });
 });
