@@ -169,11 +169,14 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         // Compared as qualified whatever the node order: `qualify headers` may come later in the stage.
         const domain = qualifyDomainOf(graph);
         const view = rewritten(h);
-        const qualified = domain === undefined ? view : { ...view, fields: view.fields.map((f) => ({ ...f, value: qualifyAddressHeader(f.value, domain) })) };
+        // Only From: and Sender: are judged, so only they are qualified (a pass over every field would cost
+        // as much again as the rest of the stage on a message with a huge header).
+        const judged = (f: { name: string }) => /^(from|sender)$/i.test(f.name);
+        const qualified = domain === undefined ? view : { ...view, fields: view.fields.map((f) => (judged(f) ? { ...f, value: qualifyAddressHeader(f.value, domain) } : f)) };
         // A mailbox that is not RFC 5322 syntax is not judged at all: readers split it in different ways,
         // so what one shows may not be what was checked (issue 13). It is refused, whoever it names.
         const ambiguous = qualified.fields
-          .filter((f) => /^(from|sender)$/i.test(f.name))
+          .filter(judged)
           .flatMap((f) => malformedMailboxes(f.value).map((mailbox) => `${f.name}: ${mailbox}`));
         if (ambiguous.length > 0) {
           const detail = `not RFC 5322 mailbox syntax, readers may show another address: ${ambiguous.join(", ")}`;
