@@ -9,6 +9,7 @@ import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy } from "./benchPo
 import { measureCompilerScale, type CompilerScaleRow } from "./compilerScale.js";
 import { measureIdleSessions, type ConcurrencyRow } from "./concurrency.js";
 import { measureDecisionCost, type DecisionCostRow } from "./decisionCost.js";
+import { measureMessageTransforms, type MessageTransformRow } from "./messageTransforms.js";
 import type { LoadStyle } from "./load.js";
 import { generateMessages } from "./messages.js";
 import { detectPostfix, runPostfixComparison, type PostfixStatus } from "./postfix.js";
@@ -16,8 +17,8 @@ import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, w
 import { measureSpoolAlone, type SpoolAloneFigures } from "./spoolAlone.js";
 import { measurePasswordCost, prepareWireFixture, runWire, type PasswordCost, type WireScenario, type WireServerKind } from "./wire.js";
 
-export type Section = "wire" | "postfix" | "decision" | "compiler" | "concurrency";
-export const ALL_SECTIONS: Section[] = ["wire", "postfix", "decision", "compiler", "concurrency"];
+export type Section = "wire" | "postfix" | "decision" | "compiler" | "concurrency" | "transforms";
+export const ALL_SECTIONS: Section[] = ["wire", "postfix", "decision", "compiler", "concurrency", "transforms"];
 
 export interface BenchConfig {
   mode: "full" | "quick" | "test";
@@ -37,6 +38,8 @@ export interface BenchConfig {
   /** processMaxEntries: run msac check/compile as processes only up to this size (quick mode saves its minute). */
   compiler: { sizes: number[]; rounds: number; processMaxEntries: number };
   concurrency: { sessions: number; settleMs: number };
+  /** Worst-case messages of `bytes` through every step after DATA; absent: the section is skipped. */
+  transforms?: { bytes: number; rounds: number };
 }
 
 export const FULL_CONFIG: BenchConfig = {
@@ -48,6 +51,7 @@ export const FULL_CONFIG: BenchConfig = {
   decision: { sizes: [10, 1_000, 100_000], transactions: 20_000, rounds: 7 },
   compiler: { sizes: [1_000, 10_000, 100_000], rounds: 3, processMaxEntries: 100_000 },
   concurrency: { sessions: 1_000, settleMs: 2_000 },
+  transforms: { bytes: 25_000_000, rounds: 3 },
 };
 
 export const QUICK_CONFIG: BenchConfig = {
@@ -59,6 +63,7 @@ export const QUICK_CONFIG: BenchConfig = {
   decision: { sizes: [10, 1_000, 100_000], transactions: 3_000, rounds: 3 },
   compiler: { sizes: [1_000, 10_000], rounds: 1, processMaxEntries: 1_000 },
   concurrency: { sessions: 100, settleMs: 500 },
+  transforms: { bytes: 25_000_000, rounds: 1 },
 };
 
 export interface Target {
@@ -82,6 +87,7 @@ export interface BenchReport {
   spoolAlone?: SpoolAloneFigures;
   postfix?: PostfixStatus;
   decision?: DecisionCostRow[];
+  transforms?: MessageTransformRow[];
   compiler?: CompilerScaleRow[];
   concurrency?: ConcurrencyRow[];
   targets: Target[];
@@ -150,6 +156,13 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
       progress(`decision cost: ${config.decision.sizes.join(", ")} senders entries`);
       await attempt("decision", async () => {
         report.decision = measureDecisionCost(path.join(workDir, "decision"), config.decision.sizes, config.decision.transactions, config.decision.rounds, usersLine);
+      });
+    }
+    const transforms = config.transforms;
+    if (wants("transforms") && transforms) {
+      progress(`message transformations: worst cases of ${transforms.bytes} bytes`);
+      await attempt("transforms", async () => {
+        report.transforms = measureMessageTransforms(transforms.bytes, transforms.rounds);
       });
     }
     if (wants("compiler")) {

@@ -120,12 +120,19 @@ function parseAddrSpec(text: string, tokens: readonly Token[]): AddrSpecLocation
   return wellFormed ? { local, domain } : null;
 }
 
+/** RFC 5322 section 3.2.5 phrase (with obs-phrase's "."): words only, so never an address. */
+function isPhrase(text: string, tokens: readonly Token[]): boolean {
+  return tokens.every((token) => token.kind === "atom" || (token.kind === "quoted" && token.closed) || isSpecial(text, token, "."));
+}
+
 /**
  * Finds the addr-spec of one mailbox (the tokens between list separators): the
- * contents of a single angle-addr when there is one, whatever the display name
- * looks like; otherwise the whole segment must be an addr-spec. Anything
- * ambiguous (two angle-addrs, an unclosed "<") yields nothing, so it is neither
- * reported nor rewritten.
+ * contents of a single angle-addr, after a display name that is a phrase and
+ * before nothing; otherwise the whole segment must be an addr-spec. Anything
+ * ambiguous (two angle-addrs, an unclosed "<", an unquoted address as display
+ * name, text after ">") yields nothing, so it is neither reported nor rewritten:
+ * mail readers split such text in different ways (issue 13), and
+ * malformedMailboxes names it for checks that must not pass it by.
  */
 function parseMailbox(text: string, segment: readonly Token[]): AddrSpecLocation | null {
   if (segment.length === 0) return null;
@@ -135,7 +142,7 @@ function parseMailbox(text: string, segment: readonly Token[]): AddrSpecLocation
   if (opens.length !== 1 || closes.length !== 1) return null;
   const open = segment.indexOf(opens[0]!);
   const close = segment.indexOf(closes[0]!);
-  if (close < open) return null;
+  if (close < open || close !== segment.length - 1 || !isPhrase(text, segment.slice(0, open))) return null;
   let inner = segment.slice(open + 1, close);
   // obs-angle-addr: "<" obs-route addr-spec ">", where obs-route = obs-domain-list ":"
   if (isSpecial(text, inner[0], "@")) {
@@ -152,13 +159,20 @@ function parseMailbox(text: string, segment: readonly Token[]): AddrSpecLocation
  * display name; ',' ':' ';' inside an angle-addr (an obs-route) do not separate.
  */
 function locateAddrSpecs(text: string): AddrSpecLocation[] {
+  return parseAddressList(text).found;
+}
+
+/** The mailboxes of an address list: those parsed, and the non-empty segments that are no mailbox. */
+function parseAddressList(text: string): { found: AddrSpecLocation[]; malformed: Token[][] } {
   const found: AddrSpecLocation[] = [];
+  const malformed: Token[][] = [];
   let segment: Token[] = [];
   let inGroup = false;
   let angleDepth = 0;
   const finishSegment = (): void => {
     const location = parseMailbox(text, segment);
     if (location) found.push(location);
+    else if (segment.length > 0) malformed.push(segment);
     segment = [];
   };
   for (const token of tokenize(text)) {
@@ -181,7 +195,19 @@ function locateAddrSpecs(text: string): AddrSpecLocation[] {
     segment.push(token);
   }
   finishSegment();
-  return found;
+  return { found, malformed };
+}
+
+/**
+ * The text of each mailbox in an address-list field body that is not RFC 5322 syntax and so
+ * is left out by listHeaderAddresses (`carol@example.test <alice@example.test>`,
+ * `<alice@example.test> carol@example.test`, an unclosed "<"), in order, unfolded. A check
+ * that judges a field's addresses refuses these: a reader may show any part of them.
+ */
+export function malformedMailboxes(fieldBody: string): string[] {
+  return parseAddressList(fieldBody).malformed.map((tokens) =>
+    fieldBody.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end).replace(/\r?\n(?=[ \t])/g, ""),
+  );
 }
 
 function tokenText(text: string, tokens: readonly Token[]): string {

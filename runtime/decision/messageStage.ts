@@ -4,7 +4,7 @@
 // Rules that rewrite one field (qualify headers, masquerade) compose into one value per
 // field, since applyHeaderEdits takes one edit per field; a removed field drops its rewrite.
 import type { MessageNode, RuleGraph } from "../../compiler/graph.js";
-import { listHeaderAddresses, qualifyAddressHeader } from "../address/addressHeader.js";
+import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../address/addressHeader.js";
 import { ownAddressOfLogin, sameAddress } from "../address/ownAddress.js";
 import type { HeaderEdit } from "../message/headerEdits.js";
 import { checkMessageData } from "../message/messageChecks.js";
@@ -12,7 +12,7 @@ import { parseHeaderSection, type HeaderSection } from "../message/headerSection
 import type { BareLineEnding } from "../message/readMessageData.js";
 import { receivedFieldValue } from "../message/receivedField.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
-import { MASQUERADE_HEADER_FIELDS, masqueradeHeaderValue } from "../rewrite/masquerade.js";
+import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, newSteps, refuseOrObserve } from "./envelopeStage.js";
@@ -45,6 +45,18 @@ export interface MessagePlan {
 function qualifyDomainOf(graph: RuleGraph): string | undefined {
   for (const node of graph.stages.message) if (node.kind === "QualifyHeaders") return node.domain;
   return undefined;
+}
+
+/** The header masquerading rule of the message stage, if the policy masquerades headers. */
+function headerMasqueradeOf(graph: RuleGraph): MasqueradeRule | undefined {
+  for (const node of graph.stages.message) if (node.kind === "Masquerade") return { domains: node.domains, exceptions: node.exceptions };
+  return undefined;
+}
+
+/** The login's own address as the next hop sees a Sender: field: masqueraded like every Sender:. */
+function senderAddressOf(graph: RuleGraph, own: string): string {
+  const masquerade = headerMasqueradeOf(graph);
+  return masquerade ? masqueradeEnvelope(own, masquerade) : own;
 }
 
 /** RFC 3848 protocol name for the Received field. */
@@ -113,6 +125,10 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         parsedOnce = true;
         if (!parsed.ok) return refusal(node, node.origin, Replies.badHeaderSection, parsed.reason)();
         header = parsed.header;
+        // A next hop that strips NUL would read "CRLF NUL . CRLF" as the end of data. Without BINARYMIME
+        // (RFC 3030, not offered) NUL is not message content anywhere (RFC 5322 section 2.3, RFC 6152 section 3).
+        const nul = bytes.indexOf(0, header.headerEnd);
+        if (nul !== -1) return refusal(node, node.origin, { ...Replies.badHeaderSection, text: "Message contains a NUL byte" }, `NUL byte in the body at byte ${nul}`)();
         trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
       }
@@ -153,7 +169,21 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         // Compared as qualified whatever the node order: `qualify headers` may come later in the stage.
         const domain = qualifyDomainOf(graph);
         const view = rewritten(h);
-        const qualified = domain === undefined ? view : { ...view, fields: view.fields.map((f) => ({ ...f, value: qualifyAddressHeader(f.value, domain) })) };
+        // Only From: and Sender: are judged, so only they are qualified (a pass over every field would cost
+        // as much again as the rest of the stage on a message with a huge header).
+        const judged = (f: { name: string }) => /^(from|sender)$/i.test(f.name);
+        const qualified = domain === undefined ? view : { ...view, fields: view.fields.map((f) => (judged(f) ? { ...f, value: qualifyAddressHeader(f.value, domain) } : f)) };
+        // A mailbox that is not RFC 5322 syntax is not judged at all: readers split it in different ways,
+        // so what one shows may not be what was checked (issue 13). It is refused, whoever it names.
+        const ambiguous = qualified.fields
+          .filter(judged)
+          .flatMap((f) => malformedMailboxes(f.value).map((mailbox) => `${f.name}: ${mailbox}`));
+        if (ambiguous.length > 0) {
+          const detail = `not RFC 5322 mailbox syntax, readers may show another address: ${ambiguous.join(", ")}`;
+          const reply = { ...Replies.headerSenderNotAllowed, text: "From/Sender mailbox is not RFC 5322 syntax" };
+          const refused = refuseOrObserve(steps, node, check.origin, reply, detail, refusal(node, check.origin, reply, detail));
+          if (refused) return refused;
+        }
         const violations = headerSenderViolations(qualified, state.login, senderTableOf(node, tables), ownDomain);
         if (violations.length === 0) {
           trace.push({ node: node.kind, origin: check.origin, outcome: "pass" });
@@ -230,8 +260,9 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   if (addSender && !senderAdded) {
     const present = h.fields.some((f, index) => f.name.toLowerCase() === "sender" && !removedIndexes.has(index));
     if (!present) {
-      added.push({ kind: "append", name: "Sender", value: addSender.address });
-      trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "change", detail: `Sender: ${addSender.address}` });
+      const address = senderAddressOf(graph, addSender.address);
+      added.push({ kind: "append", name: "Sender", value: address });
+      trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "change", detail: `Sender: ${address}` });
     } else {
       trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "skip", detail: "the message has a Sender: field" });
     }
@@ -265,13 +296,18 @@ function addedField(
       // RFC 6409 section 8.2: add Message-ID when missing.
       return hasField(header, "Message-ID") ? undefined : { kind: "append", name: "Message-ID", value: event.messageId };
     case "Sender": {
-      // RFC 6409 section 8.1: name the authenticated sender when From: does not.
+      // RFC 6409 section 8.1: name the authenticated sender when From: does not. Compared as the next
+      // hop sees both, qualified and masqueraded: a Sender: equal to the From: it stands beside says nothing.
       if (!state.login || hasField(header, "Sender")) return undefined;
-      const own = ownAddressOfLogin(state.login, qualifyDomainOf(graph));
       const domain = qualifyDomainOf(graph);
+      const masquerade = headerMasqueradeOf(graph);
+      const own = senderAddressOf(graph, ownAddressOfLogin(state.login, domain));
       const from = header.fields
         .filter((f) => f.name.toLowerCase() === "from")
-        .flatMap((f) => listHeaderAddresses(domain ? qualifyAddressHeader(f.value, domain) : f.value));
+        .flatMap((f) => {
+          const qualified = domain ? qualifyAddressHeader(f.value, domain) : f.value;
+          return listHeaderAddresses(masquerade ? masqueradeHeaderValue(qualified, masquerade) : qualified);
+        });
       return from.some((address) => sameAddress(address, own)) ? undefined : { kind: "append", name: "Sender", value: own };
     }
     case "Received":

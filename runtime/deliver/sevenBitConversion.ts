@@ -121,13 +121,17 @@ function isEncoded(encoding: string): boolean {
 /** RFC 2046 section 5.1.1: the body split on its boundary lines; preamble and epilogue kept when 7-bit. */
 function convertMultipart(body: Buffer, boundary: string, depth: number, partDefaultType: string): Buffer {
   const delimiter = `--${boundary}`;
+  const delimiterBytes = Buffer.from(delimiter, 'latin1');
   const lines = splitLines(body);
   const out: Buffer[] = [];
   let partStart = -1; // offset where the current part's bytes begin
   let preambleEnd = -1;
   let closed = false;
   for (const line of lines) {
-    const text = body.subarray(line.start, line.end).toString('latin1').replace(/[ \t]+$/, '');
+    // only a line that starts with the delimiter can be one; trailing blanks are trimmed by offset,
+    // since `[ \t]+$` would retry at every blank of a long run (quadratic)
+    if (!startsWithAt(body, delimiterBytes, line.start)) continue;
+    const text = body.toString('latin1', line.start, trimmedEnd(body, line.start, line.end));
     if (text !== delimiter && text !== `${delimiter}--`) continue;
     // the CRLF before a delimiter belongs to the delimiter (RFC 2046 section 5.1.1)
     const contentEnd = Math.max(line.start - 2, partStart < 0 ? 0 : partStart);
@@ -159,6 +163,16 @@ function convertMultipart(body: Buffer, boundary: string, depth: number, partDef
   return Buffer.concat(out);
 }
 
+function startsWithAt(bytes: Buffer, prefix: Buffer, at: number): boolean {
+  return at + prefix.length <= bytes.length && bytes.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+}
+
+/** `end` moved back over trailing SP and HTAB, not before `start`. */
+function trimmedEnd(bytes: Buffer, start: number, end: number): number {
+  while (end > start && (bytes[end - 1] === 0x20 || bytes[end - 1] === 0x09)) end--;
+  return end;
+}
+
 /** Lines of a CRLF buffer as [start, end) offsets without the CRLF. */
 function splitLines(bytes: Buffer): { start: number; end: number }[] {
   const lines: { start: number; end: number }[] = [];
@@ -185,17 +199,25 @@ function splitEntity(entity: Buffer): { fields: HeaderField[]; body: Buffer; sep
     headEnd = blank < 0 ? entity.length : blank;
     bodyStart = blank < 0 ? entity.length : blank + 4;
   }
+  // A field is sliced out once its last continuation line is known: joining the lines one by one
+  // would copy the field again for each fold, quadratic in the number of folded lines.
   const fields: HeaderField[] = [];
+  let open: { start: number; end: number; name: string } | null = null;
+  const close = (): void => {
+    if (open !== null) fields.push({ raw: entity.subarray(open.start, open.end), name: open.name });
+  };
   for (const { start, end } of headEnd === 0 ? [] : splitLines(entity.subarray(0, headEnd))) {
-    const line = entity.subarray(start, end);
-    const last = fields[fields.length - 1];
-    if ((line[0] === 0x20 || line[0] === 0x09) && last) {
-      last.raw = Buffer.concat([last.raw, CRLF, line]);
+    const first = entity[start];
+    if ((first === 0x20 || first === 0x09) && open !== null) {
+      open.end = end;
     } else {
+      close();
+      const line = entity.subarray(start, end);
       const colon = line.indexOf(':');
-      fields.push({ raw: Buffer.from(line), name: (colon < 0 ? line : line.subarray(0, colon)).toString('latin1').trim().toLowerCase() });
+      open = { start, end, name: (colon < 0 ? line : line.subarray(0, colon)).toString('latin1').trim().toLowerCase() };
     }
   }
+  close();
   // the blank line after the header section (absent when a part is header only); each field is
   // written back followed by its CRLF, so the separator is the blank line alone
   const separator = bodyStart > headEnd ? CRLF : Buffer.alloc(0);

@@ -4,13 +4,18 @@
 // Strict on structure, lenient on content: every line must end with CRLF, be at most 998 octets
 // (RFC 5322 section 2.1.1, counted in octets per RFC 6532 section 3.4) and be either "name:" or a
 // continuation starting with SP or HTAB. Field bodies may hold UTF-8 (RFC 6532 section 3.2) or any other
-// octet but CR and LF; they are never rewritten here.
+// octet but CR, LF and the control characters; they are never rewritten here.
+//
+// Control characters (NUL, VT, ESC, DEL...) are refused outright: RFC 5322 allows them only in obsolete
+// syntax (obs-NO-WS-CTL, section 4.1), and readers disagree on them, so that a From: with a NUL in it is
+// one address to a checker and another to the reader who sees the message (issue 13).
 
 const CR = 0x0d;
 const LF = 0x0a;
 const SP = 0x20;
 const HTAB = 0x09;
 const COLON = 0x3a;
+const DEL = 0x7f;
 
 /** RFC 5322 section 2.1.1: at most 998 characters per line, excluding the CRLF */
 export const MAX_LINE_OCTETS = 998;
@@ -72,6 +77,11 @@ export function parseHeaderSection(bytes: Buffer): HeaderSectionResult {
       return fail(`header line is ${contentEnd - pos} bytes long, over the limit of ${MAX_LINE_OCTETS}`, pos);
     }
 
+    const control = firstControlCharacter(bytes, pos, contentEnd);
+    if (control !== -1) {
+      return fail(`header line contains control byte 0x${bytes[control]!.toString(16).padStart(2, '0')}, which RFC 5322 does not allow`, control);
+    }
+
     const first = bytes[pos];
     if (first === SP || first === HTAB) {
       // RFC 5322 section 2.2.3: a folded line continues the field above it
@@ -116,14 +126,27 @@ export function fieldsNamed(header: HeaderSection, name: string): HeaderField[] 
   return header.fields.filter((field) => field.name.toLowerCase() === wanted);
 }
 
+/** Offset of the first byte in [start, end) that is a control character other than HTAB, or -1. */
+function firstControlCharacter(bytes: Buffer, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if ((b < SP && b !== HTAB) || b === DEL) return i;
+  }
+  return -1;
+}
+
 function fail(reason: string, offset: number): HeaderSectionResult {
   return { ok: false, reason, offset };
 }
 
-/** Unfolding removes each CRLF (RFC 5322 section 2.2.3); inside a parsed field every CRLF is a fold. */
+/**
+ * Unfolding removes each CRLF (RFC 5322 section 2.2.3); inside a parsed field every CRLF is a fold.
+ * Leading and trailing SP/HTAB are skipped by offsets, not by a regular expression: `[ \t]+$` retries
+ * at every blank of a run, quadratic on a field folded over thousands of blank lines.
+ */
 function unfoldBody(bytes: Buffer, start: number, end: number): string {
-  return bytes
-    .toString('utf8', start, end)
-    .replace(/\r\n/g, '')
-    .replace(/^[ \t]+|[ \t]+$/g, '');
+  const isBlank = (b: number | undefined) => b === SP || b === HTAB || b === CR || b === LF;
+  while (start < end && isBlank(bytes[start])) start++;
+  while (end > start && isBlank(bytes[end - 1])) end--;
+  return bytes.toString('utf8', start, end).replace(/\r\n/g, '');
 }

@@ -1,7 +1,7 @@
 // Tests for finding and qualifying addr-specs in RFC 5322 address-list field bodies.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { listHeaderAddresses, qualifyAddressHeader } from "../../runtime/address/addressHeader.js";
+import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../../runtime/address/addressHeader.js";
 
 const D = "example.test";
 
@@ -52,9 +52,34 @@ describe("listHeaderAddresses", () => {
     expect(listHeaderAddresses(" a@")).toEqual([]);
   });
 
+  it("reports nothing for a mailbox a reader may read as another address (issue 13)", () => {
+    // python's email parser reads carol@example.test in the first, and carol's mailbox in the second
+    expect(listHeaderAddresses(" carol@example.test <alice@example.test>")).toEqual([]);
+    expect(listHeaderAddresses(" <alice@example.test>carol@example.test")).toEqual([]);
+    expect(listHeaderAddresses(" [carol@example.test] <alice@example.test>")).toEqual([]);
+  });
+
   it("an unclosed comment hides the rest", () => {
     expect(listHeaderAddresses(" alice, (bob, carol")).toEqual(["alice"]);
   });
+});
+
+describe("malformedMailboxes", () => {
+  it.each([
+    [" carol@example.test <alice@example.test>", ["carol@example.test <alice@example.test>"]],
+    [" Alice <alice@example.test>, <a@b.example> <c@d.example>", ["<a@b.example> <c@d.example>"]],
+    [" alice@example.test carol@example.test", ["alice@example.test carol@example.test"]],
+    [" alice@example.test <carol@example.test", ["alice@example.test <carol@example.test"]],
+    [" Team: carol@example.test <alice@example.test>;", ["carol@example.test <alice@example.test>"]],
+  ])("%j", (body, expected) => {
+    expect(malformedMailboxes(body)).toEqual(expected);
+  });
+  it.each([" Alice <alice@example.test>", ' "carol@example.test" <alice@example.test>', " Dr. Alice (x) <alice@example.test>", " Undisclosed recipients:;", " , alice, ,", ""])(
+    "none in %j",
+    (body) => {
+      expect(malformedMailboxes(body)).toEqual([]);
+    },
+  );
 });
 
 describe("qualifyAddressHeader", () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../runtime/deliver/envelope.js';
 import { relayMessage } from '../../runtime/deliver/relayClient.js';
 import { convertTo7Bit } from '../../runtime/deliver/sevenBitConversion.js';
+import { costRatio } from '../support/costRatio.js';
 import { startAuthHop } from './relayHelpers.js';
 
 const ENVELOPE: Envelope = { mailFrom: 'alice@example.test', recipients: [{ address: 'bob@example.test' }], bodyType: '8BITMIME' };
@@ -127,6 +128,29 @@ describe('convertTo7Bit', () => {
   it('cannot convert a non-ASCII address in a header field, or a header field that is not UTF-8', () => {
     expect(convertTo7Bit(Buffer.from('From: jörg@exämple.test\r\n\r\nhi\r\n', 'utf8'))).toMatchObject({ kind: 'impossible', reason: expect.stringMatching(/non-ASCII address/) });
     expect(convertTo7Bit(Buffer.from('Subject: Gr\xfc\xdfe\r\n\r\nhi\r\n', 'latin1'))).toMatchObject({ kind: 'impossible', reason: expect.stringMatching(/not UTF-8/) });
+  });
+});
+
+describe('convertTo7Bit is linear in the message (issue 13)', () => {
+  const eightBitBody = 'caf\xe9 cr\xe8me\r\n'.repeat(64);
+  it('a field folded over 40,000 lines costs what 2,000 fields of 20 lines cost', () => {
+    // before: each folded line copied the field so far, and the 7-bit conversion took seconds
+    const folded = Buffer.from(`Subject: s\r\n${' x\r\n'.repeat(40_000)}\r\n${eightBitBody}`, 'latin1');
+    const fields = Buffer.from(`${`X-A: x\r\n${' x\r\n'.repeat(19)}`.repeat(2_000)}\r\n${eightBitBody}`, 'latin1');
+    const result = convertTo7Bit(folded);
+    if (result.kind !== 'converted') throw new Error(`not converted: ${JSON.stringify(result)}`);
+    // the folded field is passed on byte for byte, only the body is re-encoded
+    expect(result.message.subarray(0, folded.indexOf('\r\n\r\n') + 2).equals(folded.subarray(0, folded.indexOf('\r\n\r\n') + 2))).toBe(true);
+    expect(costRatio(() => convertTo7Bit(folded), () => convertTo7Bit(fields))).toBeLessThan(10);
+  });
+  it('a multipart body line of 40,000 spaces costs what a line of letters costs', () => {
+    const part = (filler: string) =>
+      Buffer.from(`Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n\xe9${filler.repeat(40_000)}x\r\n--b--\r\n`, 'latin1');
+    const spaces = part(' ');
+    const converted = convertTo7Bit(spaces);
+    if (converted.kind !== 'converted') throw new Error('not converted');
+    expect(converted.message.toString('latin1')).toMatch(/\r\n--b--\r\n$/);
+    expect(costRatio(() => convertTo7Bit(spaces), () => convertTo7Bit(part('y')))).toBeLessThan(10);
   });
 });
 

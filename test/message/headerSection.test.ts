@@ -1,6 +1,7 @@
 // Tests the header section parser: field offsets and values, and one refusal per RFC 5322 syntax error.
 import { describe, expect, it } from 'vitest';
 import { fieldsNamed, parseHeaderSection, type HeaderSection } from '../../runtime/message/headerSection.js';
+import { costRatio } from '../support/costRatio.js';
 
 function parse(text: string | Buffer): HeaderSection {
   const result = parseHeaderSection(typeof text === 'string' ? Buffer.from(text, 'latin1') : text);
@@ -122,6 +123,21 @@ describe('parseHeaderSection: refused', () => {
     expect(refusal('X\u0000Y: x\r\n\r\n').reason).toMatch(/byte 0x00/);
   });
 
+  it.each([
+    ['NUL', '\u0000'],
+    ['vertical tab', '\u000b'],
+    ['form feed', '\u000c'],
+    ['escape', '\u001b'],
+    ['delete', '\u007f'],
+  ])('a %s in a field body or a continuation line', (_what, control) => {
+    expect(refusal(`From: carol@example.test${control}<alice@example.test>\r\n\r\n`).at).toBe(`${control}<alice@exam`);
+    expect(refusal(`Subject: a\r\n b${control}c\r\n\r\n`).reason).toMatch(/^header line contains control byte 0x[0-9a-f]{2}, which RFC 5322 does not allow$/);
+  });
+
+  it('but not a tab in a field body', () => {
+    expect(parseHeaderSection(Buffer.from('Subject:\ta\tb\r\n\r\n')).ok).toBe(true);
+  });
+
   it('an empty field name', () => {
     expect(refusal('A: b\r\n: x\r\n\r\n')).toEqual({ reason: 'header field name is empty', at: ': x\r\n\r\n' });
   });
@@ -183,5 +199,15 @@ describe('parseHeaderSection: refused', () => {
 
   it('an mbox "From " line', () => {
     expect(refusal('From someone@example.test Sat Nov 28 17:11:32 2026\r\nSubject: x\r\n\r\n').reason).toMatch(/0x20/);
+  });
+});
+
+describe('parseHeaderSection is linear in the header (issue 13)', () => {
+  it('a field folded over 30,000 blank lines costs what 30,000 folded words cost', () => {
+    const blank = Buffer.from(`Subject: a\r\n${' \r\n'.repeat(30_000)} b\r\n\r\n`, 'latin1');
+    const words = Buffer.from(`Subject: a\r\n${' x\r\n'.repeat(30_000)} b\r\n\r\n`, 'latin1');
+    // the value keeps the blanks inside it and loses those at its ends
+    expect(parse(blank).fields[0]!.value).toBe(`a${' '.repeat(30_001)}b`);
+    expect(costRatio(() => parseHeaderSection(blank), () => parseHeaderSection(words))).toBeLessThan(10);
   });
 });
