@@ -7,7 +7,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUserTable } from '../../runtime/auth/userTable.js';
 import * as argon2 from 'argon2';
-import { costProfile, hashPassword, slowestToVerify } from '../../runtime/auth/passwordHash.js';
+import { costProfile, hashPassword } from '../../runtime/auth/passwordHash.js';
 
 describe('loadUserTable', () => {
   let dir: string;

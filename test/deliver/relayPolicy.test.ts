@@ -142,8 +142,8 @@ describe('auth "FILE"', () => {
     const path = join(dir, 'relay.secret');
     const base = graphWith(dir, 'deliver spool "spool" relay smtp://127.0.0.1:25');
     if (base.deliver.kind !== 'SpoolThenRelay') throw new Error('unexpected deliver node');
-    const queued: RuleGraph = { ...base, deliver: { ...base.deliver, relay: { requireTls: false, verifyCertificate: false, credentials: path } } };
-    const inline: DeliveryNode = { kind: 'Relay', origin: base.deliver.origin, url: 'smtp://127.0.0.1:25', relay: { requireTls: false, verifyCertificate: false, credentials: path } };
+    const queued: RuleGraph = { ...base, deliver: { ...base.deliver, relay: { requireTls: false, require8BitMime: false, verifyCertificate: false, credentials: path } } };
+    const inline: DeliveryNode = { kind: 'Relay', origin: base.deliver.origin, url: 'smtp://127.0.0.1:25', relay: { requireTls: false, require8BitMime: false, verifyCertificate: false, credentials: path } };
 
     expect(() => createDelivery(inline, 'msa.example.test')).toThrow(RelayConfigurationError);
     expect(() => createDelivery(queued.deliver, 'msa.example.test')).toThrow(/cannot read the relay credentials file .*relay\.secret \(ENOENT\)/);
