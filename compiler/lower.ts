@@ -79,6 +79,12 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
 
   const auth: AuthNode[] = requireTls ? [requireTls] : [];
 
+  // Each stage is evaluated in this array order, one pass, the first refusal deciding
+  // (runtime/decision/envelopeStage.ts). The order is the policy's meaning, chosen here only:
+  // the session's standing (TLS, then the login) before anything about the address, so a client
+  // that may not submit learns nothing about addresses; qualification before every address check
+  // (contract section 3); syntax, then the unqualified refusal; masquerading changes only the
+  // address passed on, so submission rights after it still judge the address the client sent.
   const mail: MailNode[] = [];
   if (requireTls) mail.push(requireTls);
   if (requireAuth) mail.push(requireAuth);
@@ -100,6 +106,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   const limitSize = policy.limitSize && { kind: "LimitSize" as const, origin: origin(policy.limitSize.rule), ...observe(policy.limitSize.rule), bytes: policy.limitSize.value };
   if (limitSize) mail.push(limitSize);
 
+  // RequireAuth first: without a login only postmaster passes, whatever the address looks like.
   const rcpt: RcptNode[] = [];
   if (requireAuth) rcpt.push(requireAuth);
   if (qualify) rcpt.push(qualify);

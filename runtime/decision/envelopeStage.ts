@@ -90,142 +90,159 @@ export function refuseOrObserve<T>(
 
 type AddressRole = "sender" | "recipient";
 
-/** Runs the address rules shared by both stages; returns the address to use, or the refusal. */
-function checkAddress(
-  graph: RuleGraph,
-  state: SessionState,
-  nodes: readonly (MailNode | RcptNode)[],
-  role: AddressRole,
-  raw: string,
-  smtputf8: boolean,
-  steps: Steps,
-): { address: string } | { refusal: Decision<string> } {
+/** The envelope address as a stage's nodes see it and change it, one node after the other. */
+interface AddressInWork {
+  role: AddressRole;
+  /** The address as the nodes so far have made it (qualified, reformatted). */
+  text: string;
+  /** EnforceAddressSyntax's parse of `text`, while no later node has changed the text. */
+  parsed: EnvelopeAddress | null;
+  smtputf8: boolean;
+}
+
+type AddressNode = Extract<MailNode | RcptNode, { kind: "QualifyEnvelope" | "EnforceAddressSyntax" | "RefuseUnqualified" }>;
+
+/** One of the address nodes both stages share: changes `work`, or returns the refusal. */
+function applyAddressNode(node: AddressNode, work: AddressInWork, state: SessionState, steps: Steps): Decision<string> | null {
   const trace = steps.trace;
-  let address = raw;
-  // The parse of `address` by EnforceAddressSyntax, while no later rule has changed the text.
-  let parsed: EnvelopeAddress | null = null;
-  if (!smtputf8 && hasNonAscii(address)) {
-    return { refusal: refuse(state, steps, "RequireSmtputf8", protocolOrigin(graph, "non-ASCII addresses need SMTPUTF8 (RFC 6531)"), Replies.needsSmtputf8) };
-  }
-  for (const node of nodes) {
-    switch (node.kind) {
-      case "QualifyEnvelope": {
-        const qualified = qualifyAddressText(address, node.domain);
-        trace.push({ node: node.kind, origin: node.origin, outcome: qualified === address ? "pass" : "change", detail: qualified === address ? undefined : `${address} -> ${qualified}` });
-        if (qualified !== address) parsed = null;
-        address = qualified;
-        break;
+  switch (node.kind) {
+    case "QualifyEnvelope": {
+      const qualified = qualifyAddressText(work.text, node.domain);
+      const changed = qualified !== work.text;
+      trace.push({ node: node.kind, origin: node.origin, outcome: changed ? "change" : "pass", detail: changed ? `${work.text} -> ${qualified}` : undefined });
+      if (changed) work.parsed = null;
+      work.text = qualified;
+      return null;
+    }
+    case "EnforceAddressSyntax": {
+      const result = parseEnvelopeAddress(work.text, work.smtputf8 ? SMTPUTF8 : ASCII_ONLY);
+      if (!result.ok) {
+        work.parsed = null;
+        const reply = work.role === "sender" ? Replies.badSenderSyntax : Replies.badRecipientSyntax;
+        return refuseOrObserve(steps, node, node.origin, reply, result.reason, () => refuse(state, steps, node.kind, node.origin, reply, result.reason));
       }
-      case "EnforceAddressSyntax": {
-        const result = parseEnvelopeAddress(address, smtputf8 ? SMTPUTF8 : ASCII_ONLY);
-        if (!result.ok) {
-          parsed = null;
-          const reply = role === "sender" ? Replies.badSenderSyntax : Replies.badRecipientSyntax;
-          const refusal = refuseOrObserve(steps, node, node.origin, reply, result.reason, () => refuse(state, steps, node.kind, node.origin, reply, result.reason));
-          if (refusal) return { refusal };
-          break;
-        }
-        parsed = result.address;
-        address = formatEnvelopeAddress(parsed, smtputf8 ? SMTPUTF8_FORMAT : ASCII_FORMAT);
-        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
-        break;
+      work.parsed = result.address;
+      work.text = formatEnvelopeAddress(result.address, work.smtputf8 ? SMTPUTF8_FORMAT : ASCII_FORMAT);
+      trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+      return null;
+    }
+    case "RefuseUnqualified": {
+      // `text` is `parsed` formatted: splitting it would give the same domain and literal flag.
+      if (!isQualified(work.parsed ?? splitAddress(work.text))) {
+        return refuse(state, steps, node.kind, node.origin, work.role === "sender" ? Replies.unqualifiedSender : Replies.unqualifiedRecipient, work.text);
       }
-      case "RefuseUnqualified": {
-        // `address` is `parsed` formatted: splitting it would give the same domain and literal flag.
-        if (!isQualified(parsed ?? splitAddress(address))) {
-          return { refusal: refuse(state, steps, node.kind, node.origin, role === "sender" ? Replies.unqualifiedSender : Replies.unqualifiedRecipient, address) };
-        }
-        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
-        break;
-      }
-      default:
-        break;
+      trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+      return null;
     }
   }
-  return { address };
 }
 
 function unknownParameter(params: Record<string, string | true>, known: Set<string>): string | undefined {
   return Object.keys(params).find((key) => !known.has(key.toUpperCase()));
 }
 
+/** RFC 6531 section 3.5: a non-ASCII address needs SMTPUTF8. A protocol rule, before any node. */
+function refuseNonAscii(graph: RuleGraph, state: SessionState, steps: Steps, address: string, smtputf8: boolean): Decision<string> | null {
+  if (smtputf8 || !hasNonAscii(address)) return null;
+  return refuse(state, steps, "RequireSmtputf8", protocolOrigin(graph, "non-ASCII addresses need SMTPUTF8 (RFC 6531)"), Replies.needsSmtputf8);
+}
+
+/**
+ * MailStage: one pass over `graph.stages.mail` in array order, the order lower.ts chose; the first
+ * node that refuses decides. The null sender skips the address nodes.
+ */
 export function decideMail(graph: RuleGraph, state: SessionState, command: MailCommand, tables?: DecisionTables): Decision<string> {
   const steps = newSteps();
   const trace = steps.trace;
   const unknown = unknownParameter(command.params, MAIL_PARAMETERS);
   if (unknown) return refuse(state, steps, "KnownParameters", protocolOrigin(graph, "unknown MAIL parameters are refused"), Replies.unknownParameter, unknown);
   const smtputf8 = command.params.SMTPUTF8 === true;
+  const nonAscii = refuseNonAscii(graph, state, steps, command.address, smtputf8);
+  if (nonAscii) return nonAscii;
 
-  for (const node of graph.stages.mail) {
-    if (node.kind === "RequireTls") {
-      if (!state.tls) {
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.tlsRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.tlsRequired));
-        if (refusal) return refusal;
-      } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
-    } else if (node.kind === "RequireAuth") {
-      // With `allow postmaster` the refusal moves to RCPT, where postmaster is let through.
-      if (!state.login && !node.postmaster) {
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.authRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.authRequired));
-        if (refusal) return refusal;
-      } else {
-        trace.push({ node: node.kind, origin: node.origin, outcome: state.login ? "pass" : "skip", detail: state.login ? undefined : "deferred to RCPT by allow postmaster" });
-      }
-    }
-  }
-
-  let mailFrom = "";
-  if (command.address !== "") {
-    const checked = checkAddress(graph, state, graph.stages.mail, "sender", command.address, smtputf8, steps);
-    if ("refusal" in checked) return checked.refusal;
-    mailFrom = checked.address;
-  }
-
-  let declaredSize: number | null = null;
-  if (typeof command.params.SIZE === "string") declaredSize = Number(command.params.SIZE);
-  // Submission rights see the address the client sent (after qualification); masquerading
-  // changes only what is passed on.
-  let passedOn = mailFrom;
+  const work: AddressInWork | null = command.address === "" ? null : { role: "sender", text: command.address, parsed: null, smtputf8 };
+  const declaredSize = typeof command.params.SIZE === "string" ? Number(command.params.SIZE) : null;
+  // Masquerading changes only what is passed on; the later nodes still judge the address sent.
+  let passedOn: string | null = null;
   let addSender: Transaction["addSender"];
   for (const node of graph.stages.mail) {
-    if (node.kind === "SubmissionRights") {
-      const login = state.login;
-      if (!login || mailFrom === "") {
-        trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
-        continue;
+    switch (node.kind) {
+      case "RequireTls": {
+        if (state.tls) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.tlsRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.tlsRequired));
+        if (refusal) return refusal;
+        break;
       }
-      const ownDomain = node.ownDomain ?? undefined;
-      if (mayUse(senderTableOf(node, tables), login, mailFrom, ownDomain)) {
-        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
-        continue;
+      case "RequireAuth": {
+        // With `allow postmaster` the refusal moves to RCPT, where postmaster is let through.
+        if (state.login || node.postmaster) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: state.login ? "pass" : "skip", detail: state.login ? undefined : "deferred to RCPT by allow postmaster" });
+          break;
+        }
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.authRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.authRequired));
+        if (refusal) return refusal;
+        break;
       }
-      const own = ownAddressOfLogin(login, ownDomain);
-      // `allow sender mismatch`: accept, and name the login in Sender: (RFC 5322 section 3.6.2).
-      // A login without an own address (no `@`, no qualify domain) cannot be named: refused.
-      if (node.mismatch === "addSender" && own.includes("@")) {
-        addSender = { address: own, origin: node.origin };
-        trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${login} may not use ${mailFrom}: Sender: ${own} will be added` });
-        continue;
+      case "QualifyEnvelope":
+      case "EnforceAddressSyntax":
+      case "RefuseUnqualified": {
+        const refusal = work && applyAddressNode(node, work, state, steps);
+        if (refusal) return refusal;
+        break;
       }
-      const detail = `${login} may not use ${mailFrom}`;
-      const refusal = refuseOrObserve(steps, node, node.origin, Replies.senderNotAllowed, detail, () => refuse(state, steps, node.kind, node.origin, Replies.senderNotAllowed, detail));
-      if (refusal) return refusal;
-    } else if (node.kind === "LimitSize") {
-      if (declaredSize !== null && declaredSize > node.bytes) {
+      case "Masquerade": {
+        if (!work) break;
+        const from: string = passedOn ?? work.text;
+        const masqueraded: string = masqueradeEnvelope(from, { domains: node.domains, exceptions: node.exceptions });
+        trace.push({ node: node.kind, origin: node.origin, outcome: masqueraded === from ? "pass" : "change", detail: masqueraded === from ? undefined : `${from} -> ${masqueraded}` });
+        passedOn = masqueraded;
+        break;
+      }
+      case "SubmissionRights": {
+        const login = state.login;
+        if (!login || !work) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
+          break;
+        }
+        const ownDomain = node.ownDomain ?? undefined;
+        if (mayUse(senderTableOf(node, tables), login, work.text, ownDomain)) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
+        const own = ownAddressOfLogin(login, ownDomain);
+        // `allow sender mismatch`: accept, and name the login in Sender: (RFC 5322 section 3.6.2).
+        // A login without an own address (no `@`, no qualify domain) cannot be named: refused.
+        if (node.mismatch === "addSender" && own.includes("@")) {
+          addSender = { address: own, origin: node.origin };
+          trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${login} may not use ${work.text}: Sender: ${own} will be added` });
+          break;
+        }
+        const detail = `${login} may not use ${work.text}`;
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.senderNotAllowed, detail, () => refuse(state, steps, node.kind, node.origin, Replies.senderNotAllowed, detail));
+        if (refusal) return refusal;
+        break;
+      }
+      case "LimitSize": {
+        if (declaredSize === null || declaredSize <= node.bytes) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
         const detail = `SIZE=${declaredSize} over ${node.bytes}`;
         const refusal = refuseOrObserve(steps, node, node.origin, Replies.messageTooBig, detail, () => refuse(state, steps, node.kind, node.origin, Replies.messageTooBig, detail));
         if (refusal) return refusal;
-      } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
-    } else if (node.kind === "Masquerade") {
-      const masqueraded = passedOn === "" ? passedOn : masqueradeEnvelope(passedOn, { domains: node.domains, exceptions: node.exceptions });
-      trace.push({ node: node.kind, origin: node.origin, outcome: masqueraded === passedOn ? "pass" : "change", detail: masqueraded === passedOn ? undefined : `${passedOn} -> ${masqueraded}` });
-      passedOn = masqueraded;
+        break;
+      }
     }
   }
 
+  const mailFrom = passedOn ?? work?.text ?? "";
   const body = typeof command.params.BODY === "string" ? command.params.BODY.toUpperCase() : undefined;
   const ret = typeof command.params.RET === "string" ? command.params.RET.toUpperCase() : undefined;
   const transaction: Transaction = {
-    mailFrom: passedOn,
+    mailFrom,
     smtputf8,
     bodyType: body === "8BITMIME" || body === "7BIT" ? body : undefined,
     declaredSize,
@@ -236,13 +253,17 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
     recipients: [],
     ...(addSender ? { addSender } : {}),
   };
-  return decided(steps, { verdict: { kind: "accept" }, state: withTransaction(state, transaction), result: passedOn });
+  return decided(steps, { verdict: { kind: "accept" }, state: withTransaction(state, transaction), result: mailFrom });
 }
 
 function postmasterAdmits(node: RequireAuthNode, address: string): boolean {
   return !!node.postmaster && isPostmaster(address, lowercaseSet(node.postmaster.domains));
 }
 
+/**
+ * RcptStage: one pass over `graph.stages.rcpt` in array order. RequireAuth comes first there, so
+ * an unauthenticated client learns nothing about an address (not even its syntax) but postmaster.
+ */
 export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptCommand): Decision<string> {
   const steps = newSteps();
   const trace = steps.trace;
@@ -250,45 +271,61 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
   const unknown = unknownParameter(command.params, RCPT_PARAMETERS);
   if (unknown) return refuse(state, steps, "KnownParameters", protocolOrigin(graph, "unknown RCPT parameters are refused"), Replies.unknownParameter, unknown);
   const smtputf8 = transaction?.smtputf8 ?? false;
+  const nonAscii = refuseNonAscii(graph, state, steps, command.address, smtputf8);
+  if (nonAscii) return nonAscii;
 
-  const checked = checkAddress(graph, state, graph.stages.rcpt, "recipient", command.address, smtputf8, steps);
-  if ("refusal" in checked) return checked.refusal;
-  const address = checked.address;
-
+  const work: AddressInWork = { role: "recipient", text: command.address, parsed: null, smtputf8 };
   for (const node of graph.stages.rcpt) {
-    if (node.kind === "RequireAuth") {
-      if (!state.login) {
-        if (!postmasterAdmits(node, address)) {
-          const refusal = refuseOrObserve(steps, node, node.origin, Replies.authRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.authRequired));
-          if (refusal) return refusal;
-        } else {
-          trace.push({ node: node.kind, origin: node.postmaster!.origin, outcome: "pass", detail: "postmaster needs no authentication" });
+    switch (node.kind) {
+      case "RequireAuth": {
+        if (state.login) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
         }
-      } else {
-        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        if (postmasterAdmits(node, work.text)) {
+          trace.push({ node: node.kind, origin: node.postmaster!.origin, outcome: "pass", detail: "postmaster needs no authentication" });
+          break;
+        }
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.authRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.authRequired));
+        if (refusal) return refusal;
+        break;
       }
-    } else if (node.kind === "RecipientsTo") {
-      const applies = node.logins === null || (state.login !== null && node.logins.includes(state.login));
-      if (!applies) {
-        trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
-        continue;
+      case "QualifyEnvelope":
+      case "EnforceAddressSyntax":
+      case "RefuseUnqualified": {
+        const refusal = applyAddressNode(node, work, state, steps);
+        if (refusal) return refusal;
+        break;
       }
-      if (decideRecipient(recipientRulesOf(node), state.login, address).allowed) {
-        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
-        continue;
+      case "RecipientsTo": {
+        const applies = node.logins === null || (state.login !== null && node.logins.includes(state.login));
+        if (!applies) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
+          break;
+        }
+        if (decideRecipient(recipientRulesOf(node), state.login, work.text).allowed) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
+        const detail = `${state.login ?? "an unauthenticated session"} may not send to ${work.text}`;
+        const refusal = refuseOrObserve(steps, node, node.origin, Replies.recipientNotAllowed, detail, () => refuse(state, steps, node.kind, node.origin, Replies.recipientNotAllowed, detail));
+        if (refusal) return refusal;
+        break;
       }
-      const detail = `${state.login ?? "an unauthenticated session"} may not send to ${address}`;
-      const refusal = refuseOrObserve(steps, node, node.origin, Replies.recipientNotAllowed, detail, () => refuse(state, steps, node.kind, node.origin, Replies.recipientNotAllowed, detail));
-      if (refusal) return refusal;
-    } else if (node.kind === "LimitRecipients") {
-      const count = transaction?.recipients.length ?? 0;
-      if (count >= node.max) {
+      case "LimitRecipients": {
+        const count = transaction?.recipients.length ?? 0;
+        if (count < node.max) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
         const detail = `limit ${node.max}`;
         const refusal = refuseOrObserve(steps, node, node.origin, Replies.tooManyRecipients, detail, () => refuse(state, steps, node.kind, node.origin, Replies.tooManyRecipients, detail));
         if (refusal) return refusal;
-      } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        break;
+      }
     }
   }
+  const address = work.text;
 
   // After the auth and recipient rules, so an unauthenticated client learns nothing new here.
   const route = sourceRouteIn(address);
