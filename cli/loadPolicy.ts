@@ -2,21 +2,35 @@
 // the same way by every command that compiles.
 import fs from "node:fs";
 import { compilePolicy, type CompileResult } from "../compiler/compile.js";
-import { hasErrors } from "../compiler/diagnostics.js";
+import { diagnostic, hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
 import { renderText } from "../compiler/render.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 
 export type LoadedPolicy = { ok: true; result: CompileResult } | { ok: false; status: number };
 
-export function readPolicyText(file: string, io: CommandIo): string | undefined {
+export type PolicyText = { ok: true; text: string } | { ok: false; problem: Diagnostic; why: string };
+
+/** The policy's text, or why it cannot be read as a diagnostic (MSA5001 or MSA5003) anchored at its start. */
+export function policyText(file: string): PolicyText {
   try {
-    return fs.readFileSync(file, "utf8");
+    return { ok: true, text: fs.readFileSync(file, "utf8") };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (error as Error).message;
-    io.stderr.write(`msac: cannot read \`${file}\`: ${why}\n`);
-    return undefined;
+    const missing = code === "ENOENT" || code === "ENOTDIR";
+    const why = missing ? "no such file" : code === "EISDIR" ? "it is a folder" : (error as Error).message;
+    const start = { start: 0, end: 0 };
+    const problem = missing
+      ? diagnostic("fileNotFound", file, start, `policy file \`${file}\` does not exist`)
+      : diagnostic("fileUnreadable", file, start, `policy file \`${file}\` cannot be read: ${why}`);
+    return { ok: false, problem, why };
   }
+}
+
+export function readPolicyText(file: string, io: CommandIo): string | undefined {
+  const read = policyText(file);
+  if (read.ok) return read.text;
+  io.stderr.write(`msac: cannot read \`${file}\`: ${read.why}\n`);
+  return undefined;
 }
 
 /** Compiles `file`, printing its diagnostics as text; fails with the contract's exit status. */
