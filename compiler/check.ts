@@ -12,6 +12,7 @@ import type {
   SignDkimRule, Span, ThrottleFailuresRule,
 } from "../grammar/ast.js";
 import { closestMatch } from "../grammar/spelling.js";
+import { parseEnvelopeAddress } from "../runtime/address/envelopeAddress.js";
 import { Catalogue, diagnostic, type Diagnostic, type PhaseResult, type RelatedLocation } from "./diagnostics.js";
 import { domainProblem, isFullyQualified, toALabels } from "./domainName.js";
 import { parseDuration } from "./duration.js";
@@ -658,6 +659,13 @@ export class Checker {
     const domain = this.domain(address.value.slice(at + 1));
     if (domain.problem !== undefined) {
       this.report("invalidAddress", address.span, `\`${address.value}\` is not a valid address: ${domain.problem}`);
+      return undefined;
+    }
+    // The server reads a grant with the parser it applies to MAIL FROM (senderGrants.ts), which
+    // ignores a grant it cannot parse: what it would ignore is an error here.
+    const parsed = parseEnvelopeAddress(address.value, { smtputf8: true });
+    if (!parsed.ok) {
+      this.report("invalidAddress", address.span, `\`${address.value}\` is not a valid address: ${parsed.reason.replace(/"/g, "`")}`);
       return undefined;
     }
     return `${address.value.slice(0, at).normalize("NFC")}@${domain.ascii}`;

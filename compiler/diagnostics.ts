@@ -69,7 +69,7 @@ export const Catalogue = {
     "`add` completes a message with one of the fields an MSA may add (RFC 6409 section 8): `Date`, `Message-ID`, `Sender` or `Received`. Header names keep their usual capitalisation.",
     "add Dat"),
   invalidAddress: entry("MSA3006", "error", "values", "invalid address",
-    "An address in a policy is `local@domain` with a valid domain (RFC 5321 section 4.1.2).",
+    "An address in a policy is `local@domain` with a valid local part and domain (RFC 5321 section 4.1.2, widened to UTF-8 by RFC 6531), read by the same parser the server applies to `MAIL FROM`: an address the server could never match, such as `alice@@example.com`, is refused here.",
     "senders {\n  alice: alice\n}"),
   unknownLogLevel: entry("MSA3007", "error", "values", "unknown log level",
     "`log` takes `errors` (refusals and failures only), `info` (also connections, logins and accepted messages; the default) or `debug` (also every command).",

@@ -147,3 +147,22 @@ describe("tls ciphers and sender grants", () => {
     expect(check(policy("@example.test, sales@example.org"), users)).toEqual([]);
   });
 });
+
+describe("senders addresses (MSA3006)", () => {
+  const policy = (grants: string) =>
+    base + 'listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nqualify domains example.test\nsenders {\n  demo@example.test: ' + grants + "\n}\n";
+  const users = { u: USERS_WITH_ADDRESS };
+
+  it("refuses what the server would refuse on the wire, with its reason", () => {
+    for (const bad of ["alice@@example.test", ".alice@example.test", "alice.@example.test", "a..b@example.test", "al(ice@example.test"]) {
+      const result = compilePolicy("p.msa", policy(bad), hostWith(users));
+      expect(result.diagnostics.map((d) => [d.code, result.sources.get(d.file)!.slice(d.span.start, d.span.end)]), bad).toEqual([["MSA3006", bad]]);
+    }
+    const result = compilePolicy("p.msa", policy("alice@@example.test"), hostWith(users));
+    expect(result.diagnostics[0]!.message).toBe("`alice@@example.test` is not a valid address: invalid domain label `@example`");
+  });
+
+  it("accepts the local parts that the server accepts, internationalised ones included", () => {
+    expect(check(policy("jörg@example.test, o'brien+tag@example.test, demo@example.test"), users)).toEqual([]);
+  });
+});
