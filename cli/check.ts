@@ -14,7 +14,7 @@ export function runCheck(files: string[], options: { format: "text" | "json" }, 
     if (!read.ok) {
       unreadable = true;
       // A JSON reader sees every problem in the array, an unreadable policy included.
-      if (options.format === "json") json.push(...renderJson([read.problem], new Map()));
+      if (options.format === "json") json.push(renderJson([read.problem], new Map())[0]!);
       io.stderr.write(`msac: cannot read \`${file}\`: ${read.why}\n`);
       continue;
     }

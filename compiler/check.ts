@@ -278,6 +278,8 @@ export class Checker {
         return;
       case "qualify": {
         const domains: string[] = [];
+        // A set beside the list keeps the duplicate test constant-time for a list of any length.
+        const seen = new Set<string>();
         for (const domain of rule.domains) {
           const problem = domainProblem(domain.value);
           if (problem) {
@@ -285,7 +287,7 @@ export class Checker {
             continue;
           }
           const ascii = toALabels(domain.value)!;
-          if (domains.includes(ascii)) {
+          if (seen.has(ascii)) {
             this.report("duplicateValue", domain.span, `domain \`${domain.value}\` is listed twice`);
             continue;
           }
@@ -293,6 +295,7 @@ export class Checker {
             this.report("invalidDomain", domain.span, `\`${domain.value}\` is not fully qualified, so addresses qualified with it would not be either`, { hint: "use a domain with a dot, such as `example.com`" });
             continue;
           }
+          seen.add(ascii);
           domains.push(ascii);
         }
         if (domains.length > 0) this.policy.qualify = { value: domains, rule: rule.span };
@@ -617,14 +620,16 @@ export class Checker {
       lines.set(login, entry.span);
       logins.push(entry.login);
       const addresses: string[] = [];
+      const granted = new Set<string>();
       for (const address of entry.addresses) {
         // RFC 6409 section 6.1 grants: an address, a whole domain (`@example.com`) or everything (`*`).
         const normalized = address.value === "*" ? "*" : address.value.startsWith("@") ? this.normalizeTarget(address) : this.normalizePolicyAddress(address);
         if (normalized === undefined) continue;
-        if (addresses.includes(normalized)) {
+        if (granted.has(normalized)) {
           this.report("duplicateValue", address.span, `address \`${address.value}\` is listed twice for \`${login}\``);
           continue;
         }
+        granted.add(normalized);
         addresses.push(normalized);
       }
       this.lintGrants(login, entry.addresses, addresses);
@@ -639,10 +644,13 @@ export class Checker {
     if (!normalized.some((grant) => grant === "*" || grant.startsWith("@"))) return;
     const everything = normalized.includes("*");
     const domains = new Set(normalized.filter((g) => g.startsWith("@")));
+    // Where each grant was written, by its lowercase text, so a covered grant is found without a scan.
+    const writtenAt = new Map<string, Located>();
+    for (const w of written) if (!writtenAt.has(w.value.toLowerCase())) writtenAt.set(w.value.toLowerCase(), w);
     for (const [index, grant] of normalized.entries()) {
       const at = grant.lastIndexOf("@");
       const coveredBy = grant === "*" ? undefined : everything ? "*" : at > 0 && domains.has(grant.slice(at)) ? grant.slice(at) : undefined;
-      const source = written.find((w) => (w.value === "*" ? "*" : w.value.toLowerCase()) === grant.toLowerCase()) ?? written[index];
+      const source = writtenAt.get(grant.toLowerCase()) ?? written[index];
       if (coveredBy && source) {
         this.report("duplicateValue", source.span, `\`${source.value}\` is already granted to \`${login}\` by \`${coveredBy}\``, { hint: "remove it; it changes nothing" });
       }

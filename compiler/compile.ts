@@ -37,7 +37,7 @@ export function compilePolicy(file: string, text: string, host: CompilerHost = f
   if (!hasErrors(parsed.diagnostics)) {
     const files = checkFiles(file, checked.value, host);
     for (const [name, fileText] of files.value) if (!sources.has(name)) sources.set(name, fileText);
-    diagnostics.push(...files.diagnostics);
+    for (const d of files.diagnostics) diagnostics.push(d);
   }
   // The policy's own diagnostics first, then those in the files it names; each file's in source order.
   const fileRank = (name: string) => (name === file ? "" : "\u0001" + name);
