@@ -1,12 +1,12 @@
 // The compiler's front door: policy text in, rule graph (or diagnostics) out.
 // Runs the phases in order and stops before lowering when any phase found an error.
-import fs from "node:fs";
 import type { PolicyAst } from "../grammar/ast.js";
 import { checkPolicy } from "./check.js";
 import { checkFiles, type CompilerHost } from "./checkFiles.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
 import type { RuleGraph } from "./graph.js";
 import { lowerPolicy } from "./lower.js";
+import { readNamedFile } from "./namedFile.js";
 import { parsePolicy } from "./parse.js";
 
 export interface CompileResult {
@@ -19,14 +19,7 @@ export interface CompileResult {
 }
 
 export const fileSystemHost: CompilerHost = {
-  readFile(file) {
-    try {
-      return { ok: true, text: fs.readFileSync(file, "utf8") };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return { ok: false, missing: code === "ENOENT" || code === "ENOTDIR", reason: code === "EISDIR" ? "it is a folder" : (error as Error).message };
-    }
-  },
+  readFile: (file) => readNamedFile(file),
 };
 
 export function compilePolicy(file: string, text: string, host: CompilerHost = fileSystemHost): CompileResult {

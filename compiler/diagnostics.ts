@@ -140,7 +140,7 @@ export const Catalogue = {
     "Each line of a users file is `LOGIN:HASH` with a bcrypt (`$2a$`, `$2b$`, `$2y$`, as `htpasswd -B` writes) or argon2id (`$argon2id$`) hash; `msac passwd LOGIN` prints one. Blank lines and `#` comments are allowed.",
     "# users.passwd:\nalice:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="),
   fileUnreadable: entry("MSA5003", "error", "files", "file cannot be read",
-    "The file exists but cannot be read: it is a folder, or the user running msac has no permission to read it.",
+    "The file exists but cannot be read: it is a folder, a device (such as `/dev/zero`) or a FIFO rather than a regular file, it is larger than 64MiB, or the user running msac has no permission to read it. The server reads the files a policy names under the same rules.",
     "auth users \"users\"   # a folder"),
   invalidCertificate: entry("MSA5004", "error", "files", "invalid certificate or key",
     "The certificate must be a PEM X.509 certificate (chain) and the key a PEM private key matching it.",
