@@ -23,6 +23,10 @@ export const ADDABLE_FIELDS = ["Date", "Message-ID", "Sender", "Received"] as co
 export type AddableField = (typeof ADDABLE_FIELDS)[number];
 export const LOG_LEVELS: readonly LogLevel[] = ["errors", "info", "debug"];
 const MAX_RECIPIENTS = 100_000;
+/** Fields `remove header` must not take: the trace (RFC 5321 section 4.4) and the originator (RFC 5322 section 3.6). */
+const REQUIRED_FIELDS = ["Received", "From"] as const;
+/** The submission ports and the TLS mode each is for (RFC 6409 section 3.1, RFC 8314 section 3.3). */
+const SUBMISSION_PORT_MODES: ReadonlyMap<number, ListenMode> = new Map([[587, "starttls"], [465, "tls"]]);
 
 /** A checked value, with the rule (its span) it came from. */
 export interface From<T> {
@@ -412,6 +416,14 @@ export class Checker {
           this.report("unknownValue", n.span, `\`${n.value}\` is not a header field name`);
           return false;
         });
+        for (const name of names) {
+          const field = REQUIRED_FIELDS.find((f) => f.toLowerCase() === name.value.toLowerCase());
+          if (field) {
+            this.report("removeRequiredField", name.span, `removing \`${name.value}\` ${field === "From" ? "leaves messages without the originator field every message must have" : "deletes the trace of where messages have been"}`, {
+              hint: field === "From" ? "RFC 5322 section 3.6 requires `From`; remove the name from the rule" : "RFC 5321 section 4.4 forbids deleting `Received` fields; use `add Received private` to hide the client's address",
+            });
+          }
+        }
         if (names.length === rule.names.length) this.policy.removeHeaders.push({ value: names.map((n) => n.value), rule: rule.span });
         return;
       }
@@ -807,6 +819,8 @@ export class Checker {
         related: this.related(p.requireAuth, "`require auth` is here"),
       });
     }
+    this.lintTransport(defaultListeners, listenersKnown);
+    this.lintRecipientLimits();
     if (p.requireAuth && !p.users) {
       this.report("requireAuthWithoutUsers", p.requireAuth, "`require auth` but no `auth users`: nobody could ever log in", { hint: "add `auth users \"FILE\"`" });
     }
@@ -825,6 +839,57 @@ export class Checker {
         this.report("ownAddressUnqualified", bare.span, `login \`${bare.value}\` has no address of its own without \`qualify domains\``, {
           hint: "add `qualify domains example.com`, or use logins of the form `user@example.com`",
         });
+      }
+    }
+  }
+
+  /** Listeners on the wrong port for their mode, and what lets a password cross the network before TLS. */
+  private lintTransport(defaultListeners: boolean, listenersKnown: boolean) {
+    const p = this.policy;
+    for (const listener of p.listeners) {
+      const expected = SUBMISSION_PORT_MODES.get(listener.port);
+      if (expected && listener.mode !== "plain" && listener.mode !== expected) {
+        this.report("swappedListenMode", listener.rule, `port ${listener.port} is for \`${expected}\`, not \`${listener.mode}\`: clients configured for it will fail to connect`, {
+          hint: `write \`listen ${listener.port} ${expected}\` (RFC ${listener.port === 587 ? "6409 section 3.1" : "8314 section 3.3"})`,
+        });
+      }
+      if (listener.port === 25) {
+        this.report("port25Listener", listener.rule, "port 25 is for relay between mail servers, not for submission", { hint: "listen on 587 (`starttls`) or 465 (`tls`) and leave port 25 to the MTA" });
+      }
+    }
+    const starttls = defaultListeners ? { rule: { start: 0, end: 0 } } : p.listeners.find((l) => l.mode === "starttls");
+    if (p.requireAuth && !p.requireTls && starttls && listenersKnown) {
+      this.report("authBeforeTls", starttls.rule, "this listener offers AUTH before STARTTLS, so passwords may be sent in clear text", {
+        hint: "add `require tls`",
+        related: this.related(p.requireAuth, "`require auth` is here"),
+      });
+    }
+    if (p.requireTls && p.observed.has(p.requireTls.start)) {
+      this.report("observedRequireTls", p.requireTls, "an observed `require tls` takes AUTH before STARTTLS, so passwords may be sent in clear text", { hint: "remove `observe` once the clients that need TLS are found" });
+    }
+  }
+
+  /** `limit recipients` rules that together leave no recipient for the sessions they share (every rule that applies must hold). */
+  private lintRecipientLimits() {
+    const limits = this.policy.recipientsTo.map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
+    const overlap = (a: string[] | null, b: string[] | null) => a === null || b === null || a.some((login) => b.includes(login));
+    // Whether `list` names `target`: the target itself, or for an address its whole domain.
+    const names = (list: ReadonlySet<string>, target: string) => list.has(target) || list.has(target.slice(target.lastIndexOf("@")));
+    for (const [index, later] of limits.entries()) {
+      for (const earlier of limits.slice(0, index)) {
+        if (!overlap(earlier.value.logins, later.value.logins)) continue;
+        const [to, other] = later.value.except ? [earlier, later] : [later, earlier];
+        if (to.value.except) continue;
+        const noneLeft = other.value.except
+          ? to.value.targets.every((target) => names(other.set, target))
+          : !to.value.targets.some((target) => names(other.set, target)) && !other.value.targets.some((target) => names(to.set, target));
+        if (noneLeft) {
+          this.report("recipientsAllRefused", later.rule, "this limit and an earlier one together refuse every recipient", {
+            hint: other.value.except ? "every address this `to` list allows, the `except` list refuses" : "the two `to` lists have no recipient in common; merge them into the one you mean",
+            related: this.related(earlier.rule, "the other limit is here"),
+          });
+          break;
+        }
       }
     }
   }
