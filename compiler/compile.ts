@@ -22,12 +22,16 @@ export const fileSystemHost: CompilerHost = {
   readFile: (file) => readNamedFile(file),
 };
 
-export function compilePolicy(file: string, text: string, host: CompilerHost = fileSystemHost): CompileResult {
+/**
+ * `host` reads the files the policy names; null skips them (an editor's unsaved buffer has no
+ * folder to resolve them against, so every one would look missing).
+ */
+export function compilePolicy(file: string, text: string, host: CompilerHost | null = fileSystemHost): CompileResult {
   const sources = new Map([[file, text]]);
   const parsed = parsePolicy(file, text);
   const checked = checkPolicy(file, parsed.value, { complete: !hasErrors(parsed.diagnostics) });
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
-  if (!hasErrors(parsed.diagnostics)) {
+  if (!hasErrors(parsed.diagnostics) && host) {
     const files = checkFiles(file, checked.value, host);
     for (const [name, fileText] of files.value) if (!sources.has(name)) sources.set(name, fileText);
     for (const d of files.diagnostics) diagnostics.push(d);
