@@ -25,10 +25,6 @@ function hostFor(policy: string): CompilerHost {
     },
   };
 }
-    const name = file.endsWith(".pem") ? "test.pem" : "test.key";
-    return { ok: true, text: fs.readFileSync(path.join(fixtures, name), "utf8") };
-  },
-};
 
 describe("a large senders table", () => {
   it("compiles 10,000 entries with no diagnostics", () => {
