@@ -70,7 +70,7 @@ export async function readNamedFileAsync(file: string, maxBytes = MAX_NAMED_FILE
   try {
     handle = await fs.promises.open(file, OPEN_FLAGS);
   } catch (error) {
-    throw new Error(`cannot read \`${file}\`: ${(failure(error) as { reason: string }).reason}`);
+    throw new Error(`cannot read \`${file}\`: ${(error as Error).message}`);
   }
   try {
     const why = notRegular(await handle.stat());
