@@ -871,7 +871,10 @@ export class Checker {
 
   /** `limit recipients` rules that together leave no recipient for the sessions they share (every rule that applies must hold). */
   private lintRecipientLimits() {
-    const limits = this.policy.recipientsTo.map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
+    // An observed limit refuses nothing, so it cannot take part.
+    const limits = this.policy.recipientsTo
+      .filter((limit) => !this.policy.observed.has(limit.rule.start))
+      .map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
     const overlap = (a: string[] | null, b: string[] | null) => a === null || b === null || a.some((login) => b.includes(login));
     // Whether `list` names `target`: the target itself, or for an address its whole domain.
     const names = (list: ReadonlySet<string>, target: string) => list.has(target) || list.has(target.slice(target.lastIndexOf("@")));

@@ -199,6 +199,7 @@ describe("lints about what the policy as a whole would do", () => {
     expect(codes(policy("limit recipients to @a.test\nlimit recipients to x@a.test, @b.test\n"))).toEqual([]);
     expect(codes(policy("limit recipients to @a.test, @b.test\nlimit recipients except @a.test\n"))).toEqual([]);
     expect(codes(policy("limit recipients to @a.test for alice\nlimit recipients to @b.test for bob\n"))).toEqual([]);
+    expect(codes(policy("limit recipients to @a.test\nobserve limit recipients to @b.test\n"))).toEqual([]);
   });
 
   it("warn about `senders` logins that the users file does not have (MSA4020)", () => {
