@@ -3,21 +3,25 @@ import { compilePolicy } from "../compiler/compile.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
 import { renderJson, renderText, type JsonDiagnostic } from "../compiler/render.js";
 import { ExitStatus, type CommandIo } from "./io.js";
-import { readPolicyText } from "./loadPolicy.js";
+import { policyText } from "./loadPolicy.js";
 
 export function runCheck(files: string[], options: { format: "text" | "json" }, io: CommandIo): number {
   let unreadable = false;
   const all: Diagnostic[] = [];
   const json: JsonDiagnostic[] = [];
   for (const file of files) {
-    const text = readPolicyText(file, io);
-    if (text === undefined) {
+    const read = policyText(file);
+    if (!read.ok) {
       unreadable = true;
+      // A JSON reader sees every problem in the array, an unreadable policy included.
+      if (options.format === "json") json.push(renderJson([read.problem], new Map())[0]!);
+      io.stderr.write(`msac: cannot read \`${file}\`: ${read.why}\n`);
       continue;
     }
-    const result = compilePolicy(file, text);
-    all.push(...result.diagnostics);
-    if (options.format === "json") json.push(...renderJson(result.diagnostics, result.sources));
+    const result = compilePolicy(file, read.text);
+    // One push per diagnostic: spreading a million of them into push() overflows the call stack.
+    for (const d of result.diagnostics) all.push(d);
+    if (options.format === "json") for (const d of renderJson(result.diagnostics, result.sources)) json.push(d);
     else io.stdout.write(renderText(result.diagnostics, result.sources, !!io.stdout.isTTY));
   }
   if (options.format === "json") io.stdout.write(JSON.stringify(json, null, 2) + "\n");

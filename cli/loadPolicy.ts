@@ -1,22 +1,32 @@
 // Reading and compiling a policy file for a command, with diagnostics printed
 // the same way by every command that compiles.
-import fs from "node:fs";
 import { compilePolicy, type CompileResult } from "../compiler/compile.js";
-import { hasErrors } from "../compiler/diagnostics.js";
+import { diagnostic, hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
+import { readNamedFile } from "../compiler/namedFile.js";
 import { renderText } from "../compiler/render.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 
 export type LoadedPolicy = { ok: true; result: CompileResult } | { ok: false; status: number };
 
+export type PolicyText = { ok: true; text: string } | { ok: false; problem: Diagnostic; why: string };
+
+/** The policy's text, or why it cannot be read as a diagnostic (MSA5001 or MSA5003) anchored at its start. */
+export function policyText(file: string): PolicyText {
+  const read = readNamedFile(file);
+  if (read.ok) return read;
+  const why = read.missing ? "no such file" : read.reason;
+  const start = { start: 0, end: 0 };
+  const problem = read.missing
+    ? diagnostic("fileNotFound", file, start, `policy file \`${file}\` does not exist`)
+    : diagnostic("fileUnreadable", file, start, `policy file \`${file}\` cannot be read: ${why}`);
+  return { ok: false, problem, why };
+}
+
 export function readPolicyText(file: string, io: CommandIo): string | undefined {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : (error as Error).message;
-    io.stderr.write(`msac: cannot read \`${file}\`: ${why}\n`);
-    return undefined;
-  }
+  const read = policyText(file);
+  if (read.ok) return read.text;
+  io.stderr.write(`msac: cannot read \`${file}\`: ${read.why}\n`);
+  return undefined;
 }
 
 /** Compiles `file`, printing its diagnostics as text; fails with the contract's exit status. */

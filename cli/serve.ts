@@ -10,6 +10,7 @@ import { compilePolicy } from "../compiler/compile.js";
 import { hasErrors } from "../compiler/diagnostics.js";
 import type { RuleGraph } from "../compiler/graph.js";
 import { loadGraph } from "../compiler/graphJson.js";
+import { readNamedFileOrThrow } from "../compiler/namedFile.js";
 import { renderText } from "../compiler/render.js";
 import { PolicyHost } from "../runtime/cluster/policyHost.js";
 import { isClusterWorker, receiveGraph, sendToPrimary, startWorkers, workerCount, type ToWorker } from "../runtime/cluster/workers.js";
@@ -57,7 +58,7 @@ export function reloadGraph(file: string | undefined, compiled: string | undefin
       const loaded = loadGraph(fs.readFileSync(compiled, "utf8"));
       return loaded.ok ? { graph: loaded.graph } : { errors: [loaded.message] };
     }
-    const result = compilePolicy(file!, fs.readFileSync(file!, "utf8"));
+    const result = compilePolicy(file!, readNamedFileOrThrow(file!));
     if (hasErrors(result.diagnostics) || !result.graph) {
       const errors = result.diagnostics.filter((d) => d.severity === "error");
       return { errors: renderText(errors, result.sources, false).split("\n").filter((l) => l.trim() !== "") };

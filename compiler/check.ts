@@ -12,6 +12,7 @@ import type {
   SignDkimRule, Span, ThrottleFailuresRule,
 } from "../grammar/ast.js";
 import { closestMatch } from "../grammar/spelling.js";
+import { parseEnvelopeAddress } from "../runtime/address/envelopeAddress.js";
 import { Catalogue, diagnostic, type Diagnostic, type PhaseResult, type RelatedLocation } from "./diagnostics.js";
 import { domainProblem, isFullyQualified, toALabels } from "./domainName.js";
 import { parseDuration } from "./duration.js";
@@ -22,6 +23,10 @@ export const ADDABLE_FIELDS = ["Date", "Message-ID", "Sender", "Received"] as co
 export type AddableField = (typeof ADDABLE_FIELDS)[number];
 export const LOG_LEVELS: readonly LogLevel[] = ["errors", "info", "debug"];
 const MAX_RECIPIENTS = 100_000;
+/** Fields `remove header` must not take: the trace (RFC 5321 section 4.4) and the originator (RFC 5322 section 3.6). */
+const REQUIRED_FIELDS = ["Received", "From"] as const;
+/** The submission ports and the TLS mode each is for (RFC 6409 section 3.1, RFC 8314 section 3.3). */
+const SUBMISSION_PORT_MODES: ReadonlyMap<number, ListenMode> = new Map([[587, "starttls"], [465, "tls"]]);
 
 /** A checked value, with the rule (its span) it came from. */
 export interface From<T> {
@@ -277,6 +282,8 @@ export class Checker {
         return;
       case "qualify": {
         const domains: string[] = [];
+        // A set beside the list keeps the duplicate test constant-time for a list of any length.
+        const seen = new Set<string>();
         for (const domain of rule.domains) {
           const problem = domainProblem(domain.value);
           if (problem) {
@@ -284,7 +291,7 @@ export class Checker {
             continue;
           }
           const ascii = toALabels(domain.value)!;
-          if (domains.includes(ascii)) {
+          if (seen.has(ascii)) {
             this.report("duplicateValue", domain.span, `domain \`${domain.value}\` is listed twice`);
             continue;
           }
@@ -292,6 +299,7 @@ export class Checker {
             this.report("invalidDomain", domain.span, `\`${domain.value}\` is not fully qualified, so addresses qualified with it would not be either`, { hint: "use a domain with a dot, such as `example.com`" });
             continue;
           }
+          seen.add(ascii);
           domains.push(ascii);
         }
         if (domains.length > 0) this.policy.qualify = { value: domains, rule: rule.span };
@@ -408,6 +416,14 @@ export class Checker {
           this.report("unknownValue", n.span, `\`${n.value}\` is not a header field name`);
           return false;
         });
+        for (const name of names) {
+          const field = REQUIRED_FIELDS.find((f) => f.toLowerCase() === name.value.toLowerCase());
+          if (field) {
+            this.report("removeRequiredField", name.span, `removing \`${name.value}\` ${field === "From" ? "leaves messages without the originator field every message must have" : "deletes the trace of where messages have been"}`, {
+              hint: field === "From" ? "RFC 5322 section 3.6 requires `From`; remove the name from the rule" : "RFC 5321 section 4.4 forbids deleting `Received` fields; use `add Received private` to hide the client's address",
+            });
+          }
+        }
         if (names.length === rule.names.length) this.policy.removeHeaders.push({ value: names.map((n) => n.value), rule: rule.span });
         return;
       }
@@ -616,14 +632,16 @@ export class Checker {
       lines.set(login, entry.span);
       logins.push(entry.login);
       const addresses: string[] = [];
+      const granted = new Set<string>();
       for (const address of entry.addresses) {
         // RFC 6409 section 6.1 grants: an address, a whole domain (`@example.com`) or everything (`*`).
         const normalized = address.value === "*" ? "*" : address.value.startsWith("@") ? this.normalizeTarget(address) : this.normalizePolicyAddress(address);
         if (normalized === undefined) continue;
-        if (addresses.includes(normalized)) {
+        if (granted.has(normalized)) {
           this.report("duplicateValue", address.span, `address \`${address.value}\` is listed twice for \`${login}\``);
           continue;
         }
+        granted.add(normalized);
         addresses.push(normalized);
       }
       this.lintGrants(login, entry.addresses, addresses);
@@ -638,10 +656,13 @@ export class Checker {
     if (!normalized.some((grant) => grant === "*" || grant.startsWith("@"))) return;
     const everything = normalized.includes("*");
     const domains = new Set(normalized.filter((g) => g.startsWith("@")));
+    // Where each grant was written, by its lowercase text, so a covered grant is found without a scan.
+    const writtenAt = new Map<string, Located>();
+    for (const w of written) if (!writtenAt.has(w.value.toLowerCase())) writtenAt.set(w.value.toLowerCase(), w);
     for (const [index, grant] of normalized.entries()) {
       const at = grant.lastIndexOf("@");
       const coveredBy = grant === "*" ? undefined : everything ? "*" : at > 0 && domains.has(grant.slice(at)) ? grant.slice(at) : undefined;
-      const source = written.find((w) => (w.value === "*" ? "*" : w.value.toLowerCase()) === grant.toLowerCase()) ?? written[index];
+      const source = writtenAt.get(grant.toLowerCase()) ?? written[index];
       if (coveredBy && source) {
         this.report("duplicateValue", source.span, `\`${source.value}\` is already granted to \`${login}\` by \`${coveredBy}\``, { hint: "remove it; it changes nothing" });
       }
@@ -658,6 +679,13 @@ export class Checker {
     const domain = this.domain(address.value.slice(at + 1));
     if (domain.problem !== undefined) {
       this.report("invalidAddress", address.span, `\`${address.value}\` is not a valid address: ${domain.problem}`);
+      return undefined;
+    }
+    // The server reads a grant with the parser it applies to MAIL FROM (senderGrants.ts), which
+    // ignores a grant it cannot parse: what it would ignore is an error here.
+    const parsed = parseEnvelopeAddress(address.value, { smtputf8: true });
+    if (!parsed.ok) {
+      this.report("invalidAddress", address.span, `\`${address.value}\` is not a valid address: ${parsed.reason.replace(/"/g, "`")}`);
       return undefined;
     }
     return `${address.value.slice(0, at).normalize("NFC")}@${domain.ascii}`;
@@ -791,6 +819,8 @@ export class Checker {
         related: this.related(p.requireAuth, "`require auth` is here"),
       });
     }
+    this.lintTransport(defaultListeners, listenersKnown);
+    this.lintRecipientLimits();
     if (p.requireAuth && !p.users) {
       this.report("requireAuthWithoutUsers", p.requireAuth, "`require auth` but no `auth users`: nobody could ever log in", { hint: "add `auth users \"FILE\"`" });
     }
@@ -809,6 +839,60 @@ export class Checker {
         this.report("ownAddressUnqualified", bare.span, `login \`${bare.value}\` has no address of its own without \`qualify domains\``, {
           hint: "add `qualify domains example.com`, or use logins of the form `user@example.com`",
         });
+      }
+    }
+  }
+
+  /** Listeners on the wrong port for their mode, and what lets a password cross the network before TLS. */
+  private lintTransport(defaultListeners: boolean, listenersKnown: boolean) {
+    const p = this.policy;
+    for (const listener of p.listeners) {
+      const expected = SUBMISSION_PORT_MODES.get(listener.port);
+      if (expected && listener.mode !== "plain" && listener.mode !== expected) {
+        this.report("swappedListenMode", listener.rule, `port ${listener.port} is for \`${expected}\`, not \`${listener.mode}\`: clients configured for it will fail to connect`, {
+          hint: `write \`listen ${listener.port} ${expected}\` (RFC ${listener.port === 587 ? "6409 section 3.1" : "8314 section 3.3"})`,
+        });
+      }
+      if (listener.port === 25) {
+        this.report("port25Listener", listener.rule, "port 25 is for relay between mail servers, not for submission", { hint: "listen on 587 (`starttls`) or 465 (`tls`) and leave port 25 to the MTA" });
+      }
+    }
+    const starttls = defaultListeners ? { rule: { start: 0, end: 0 } } : p.listeners.find((l) => l.mode === "starttls");
+    if (p.requireAuth && !p.requireTls && starttls && listenersKnown) {
+      this.report("authBeforeTls", starttls.rule, "this listener offers AUTH before STARTTLS, so passwords may be sent in clear text", {
+        hint: "add `require tls`",
+        related: this.related(p.requireAuth, "`require auth` is here"),
+      });
+    }
+    if (p.requireTls && p.observed.has(p.requireTls.start)) {
+      this.report("observedRequireTls", p.requireTls, "an observed `require tls` takes AUTH before STARTTLS, so passwords may be sent in clear text", { hint: "remove `observe` once the clients that need TLS are found" });
+    }
+  }
+
+  /** `limit recipients` rules that together leave no recipient for the sessions they share (every rule that applies must hold). */
+  private lintRecipientLimits() {
+    // An observed limit refuses nothing, so it cannot take part.
+    const limits = this.policy.recipientsTo
+      .filter((limit) => !this.policy.observed.has(limit.rule.start))
+      .map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
+    const overlap = (a: string[] | null, b: string[] | null) => a === null || b === null || a.some((login) => b.includes(login));
+    // Whether `list` names `target`: the target itself, or for an address its whole domain.
+    const names = (list: ReadonlySet<string>, target: string) => list.has(target) || list.has(target.slice(target.lastIndexOf("@")));
+    for (const [index, later] of limits.entries()) {
+      for (const earlier of limits.slice(0, index)) {
+        if (!overlap(earlier.value.logins, later.value.logins)) continue;
+        const [to, other] = later.value.except ? [earlier, later] : [later, earlier];
+        if (to.value.except) continue;
+        const noneLeft = other.value.except
+          ? to.value.targets.every((target) => names(other.set, target))
+          : !to.value.targets.some((target) => names(other.set, target)) && !other.value.targets.some((target) => names(to.set, target));
+        if (noneLeft) {
+          this.report("recipientsAllRefused", later.rule, "this limit and an earlier one together refuse every recipient", {
+            hint: other.value.except ? "every address this `to` list allows, the `except` list refuses" : "the two `to` lists have no recipient in common; merge them into the one you mean",
+            related: this.related(earlier.rule, "the other limit is here"),
+          });
+          break;
+        }
       }
     }
   }

@@ -4,6 +4,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import path from "node:path";
 import type { Located } from "../grammar/ast.js";
+import { closestMatch } from "../grammar/spelling.js";
 import type { CheckedPolicy } from "./check.js";
 import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
 import { sendersFromFile } from "../runtime/rights/senderGrants.js";
@@ -60,6 +61,20 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
         diagnostics.push(diagnostic("usersFileLine", file.shown, span, problem.message, {
           hint: "each line is `LOGIN:HASH`; `msac passwd LOGIN` prints one",
           related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
+        }));
+      }
+      // A `senders` line for a login nobody can log in as never applies: most often a misspelt login.
+      const known = new Set(parsed.entries.map((entry) => entry.login));
+      const knownList = [...known];
+      const usersNamed = [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }];
+      // Suggestions compare with every login: only the first few get one, so a long table stays linear.
+      let suggestionsLeft = 20;
+      for (const login of parsed.problems.length === 0 ? policy.senders?.logins ?? [] : []) {
+        if (known.has(login.value)) continue;
+        const suggestion = suggestionsLeft-- > 0 ? closestMatch(login.value, knownList) : undefined;
+        diagnostics.push(diagnostic("sendersLoginUnknown", policyFile, login.span, `login \`${login.value}\` is not in the users file, so this line never applies`, {
+          hint: suggestion ? `did you mean \`${suggestion}\`?` : "logins are compared exactly as the users file writes them",
+          related: usersNamed,
         }));
       }
       // A login's own address needs `qualify domains` unless the login contains `@` (contract section 3);

@@ -1,12 +1,12 @@
 // The compiler's front door: policy text in, rule graph (or diagnostics) out.
 // Runs the phases in order and stops before lowering when any phase found an error.
-import fs from "node:fs";
 import type { PolicyAst } from "../grammar/ast.js";
 import { checkPolicy } from "./check.js";
 import { checkFiles, type CompilerHost } from "./checkFiles.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
 import type { RuleGraph } from "./graph.js";
 import { lowerPolicy } from "./lower.js";
+import { readNamedFile } from "./namedFile.js";
 import { parsePolicy } from "./parse.js";
 
 export interface CompileResult {
@@ -19,25 +19,22 @@ export interface CompileResult {
 }
 
 export const fileSystemHost: CompilerHost = {
-  readFile(file) {
-    try {
-      return { ok: true, text: fs.readFileSync(file, "utf8") };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return { ok: false, missing: code === "ENOENT" || code === "ENOTDIR", reason: code === "EISDIR" ? "it is a folder" : (error as Error).message };
-    }
-  },
+  readFile: (file) => readNamedFile(file),
 };
 
-export function compilePolicy(file: string, text: string, host: CompilerHost = fileSystemHost): CompileResult {
+/**
+ * `host` reads the files the policy names; null skips them (an editor's unsaved buffer has no
+ * folder to resolve them against, so every one would look missing).
+ */
+export function compilePolicy(file: string, text: string, host: CompilerHost | null = fileSystemHost): CompileResult {
   const sources = new Map([[file, text]]);
   const parsed = parsePolicy(file, text);
   const checked = checkPolicy(file, parsed.value, { complete: !hasErrors(parsed.diagnostics) });
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
-  if (!hasErrors(parsed.diagnostics)) {
+  if (!hasErrors(parsed.diagnostics) && host) {
     const files = checkFiles(file, checked.value, host);
     for (const [name, fileText] of files.value) if (!sources.has(name)) sources.set(name, fileText);
-    diagnostics.push(...files.diagnostics);
+    for (const d of files.diagnostics) diagnostics.push(d);
   }
   // The policy's own diagnostics first, then those in the files it names; each file's in source order.
   const fileRank = (name: string) => (name === file ? "" : "\u0001" + name);

@@ -51,7 +51,7 @@ export function renderDiagnosticsDoc(): string {
     "Each diagnostic is printed as `FILE:LINE:COL: error|warning MSAnnnn: message`, followed by the line",
     "with the offending text underlined, a `help:` line with advice when there is one, and `note:` lines",
     "pointing at related places (the first of two duplicate rules, the policy line that names a file).",
-    "`msac check --format json` prints the same as a JSON array.",
+    "`msac check --format json` prints the same as a JSON array; a policy file that cannot be read is in it too (MSA5001 or MSA5003, exit status 2).",
     "",
     "| code | severity | title |",
     "| --- | --- | --- |",

@@ -3,9 +3,9 @@
 // once per graph (the server at its first message, `msac simulate` at its first DATA); each
 // expanded recipient keeps its DSN parameters and carries ORCPT with the address the client
 // wrote (RFC 3461 section 4.2) unless the client gave one.
-import fs from "node:fs";
 import { parseAliasesFile, type AliasesFileProblem } from "../../compiler/aliasesFile.js";
 import type { RuleGraph } from "../../compiler/graph.js";
+import { readNamedFileOrThrow } from "../../compiler/namedFile.js";
 import type { RecipientParameters } from "../deliver/envelope.js";
 import { compileAliases, expandRecipients, type AliasTable, type RecipientExpansion } from "./expandAliases.js";
 
@@ -18,7 +18,7 @@ export interface LoadedAliases {
 const loaded = new WeakMap<RuleGraph, LoadedAliases | null>();
 
 /** The aliases table of `graph`, read once; null without an `aliases` rule. An unreadable file expands nothing. */
-export function aliasesOf(graph: RuleGraph, readFile: (path: string) => string = (p) => fs.readFileSync(p, "utf8")): LoadedAliases | null {
+export function aliasesOf(graph: RuleGraph, readFile: (path: string) => string = readNamedFileOrThrow): LoadedAliases | null {
   if (loaded.has(graph)) return loaded.get(graph)!;
   let result: LoadedAliases | null = null;
   if (graph.aliases) {

@@ -1,6 +1,6 @@
 // The users file as the server holds it: login to hash, checked with the same work
 // whether or not the login exists.
-import { readFile } from 'node:fs/promises';
+import { readNamedFileAsync } from '../../compiler/namedFile.js';
 import { parseUsersFile, type UsersFileProblem } from '../../compiler/usersFile.js';
 import { CredentialCache } from './credentialCache.js';
 import { costProfile, dummyVerify, prepareDummyHash, slowestToVerify, verifyPassword } from './passwordHash.js';
@@ -16,9 +16,9 @@ export interface UserTable {
   verify(login: string, password: string): Promise<boolean>;
 }
 
-/** Reads and parses the users file; throws only when the file cannot be read. */
+/** Reads and parses the users file; throws only when it cannot be read (not a regular file, or over the size cap included). */
 export async function loadUserTable(path: string, cache = new CredentialCache()): Promise<UserTable> {
-  const { entries, problems } = parseUsersFile(await readFile(path, 'utf8'));
+  const { entries, problems } = parseUsersFile(await readNamedFileAsync(path));
   const hashes = new Map(entries.map((entry) => [entry.login, entry.hash]));
   // Unknown logins are checked against a hash that costs what the slowest real one costs.
   const slowestHash = slowestToVerify(entries.map((entry) => entry.hash));

@@ -2,9 +2,9 @@
 // read at first use and reloaded when it changes (watchSendersFile: a version with problems is not
 // loaded, the table in use stays). One set per graph, so every session of a server shares it. The
 // watch does not keep the process alive; `close` ends it.
-import fs from "node:fs";
 import type { Logger } from "pino";
 import type { RuleGraph } from "../../compiler/graph.js";
+import { readNamedFileOrThrow } from "../../compiler/namedFile.js";
 import { prepareTables, sendersFilesOf, withSendersFile, type DecisionTables } from "../decision/tables.js";
 import { watchSendersFile, type SendersWatcher } from "./watchSendersFile.js";
 
@@ -19,7 +19,7 @@ const live = new WeakMap<RuleGraph, LiveTables>();
 export function liveTables(graph: RuleGraph, log: Pick<Logger, "info" | "warn">): LiveTables {
   const existing = live.get(graph);
   if (existing) return existing;
-  const prepared = prepareTables(graph, (p) => fs.readFileSync(p, "utf8"));
+  const prepared = prepareTables(graph, (p) => readNamedFileOrThrow(p));
   for (const { file, problems } of prepared.problems) {
     log.warn({ event: "senders-file", file, problems }, "senders file not loaded");
   }

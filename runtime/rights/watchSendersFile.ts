@@ -3,6 +3,7 @@
 // table in use stays, so a half-saved edit cannot take rights away or hand them out.
 import fs from "node:fs";
 import path from "node:path";
+import { readNamedFileAsync } from "../../compiler/namedFile.js";
 import { compileSenderGrants, sendersFromFile, type SenderGrantTable, type SendersFileProblem } from "./senderGrants.js";
 
 export interface WatchSendersOptions {
@@ -37,13 +38,8 @@ export function watchSendersFile(
   const reload = (): void => {
     timer = undefined;
     if (closed) return;
-    fs.readFile(file, "utf8", (error, text) => {
+    readNamedFileAsync(file).then((text) => {
       if (closed) return;
-      if (error) {
-        // A rename in progress: the next event reloads. Reported so that a deleted file is visible.
-        options.onError?.({ error });
-        return;
-      }
       if (text === lastText) return;
       const parsed = sendersFromFile(text);
       if (parsed.problems.length > 0) {
@@ -52,6 +48,11 @@ export function watchSendersFile(
       }
       lastText = text;
       onChange(compileSenderGrants(parsed.entries));
+    }, (error: Error) => {
+      if (closed) return;
+      // A rename in progress: the next event reloads. Reported so that a deleted file (or one
+      // that is not a regular file, or too large) is visible.
+      options.onError?.({ error });
     });
   };
 

@@ -53,7 +53,7 @@ describe("repeated rules", () => {
   });
 
   it("advise merging two senders blocks", () => {
-    const text = `${loopback}auth users "u"\nqualify domains example.test\nsenders {\n  a: a@example.test\n}\nsenders {\n  b: b@example.test\n}\n`;
+    const text = `${loopback}auth users "u"\nqualify domains example.test\nsenders {\n  demo@example.test: a@example.test\n}\nsenders {\n  b: b@example.test\n}\n`;
     const result = compilePolicy("p.msa", text.replace("allow unauthenticated", "require auth"), hostWith({ u: USERS_WITH_ADDRESS }));
     expect(result.diagnostics.map((d) => [d.code, d.hint])).toEqual([["MSA2002", "merge the two blocks into one"]]);
   });
@@ -145,5 +145,80 @@ describe("tls ciphers and sender grants", () => {
     expect(check(policy("@example.test, demo@example.test"), users)).toEqual(["MSA2005 demo@example.test"]);
     expect(check(policy("*, sales@example.org"), users)).toEqual(["MSA2005 sales@example.org"]);
     expect(check(policy("@example.test, sales@example.org"), users)).toEqual([]);
+  });
+});
+
+describe("senders addresses (MSA3006)", () => {
+  const policy = (grants: string) =>
+    base + 'listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nqualify domains example.test\nsenders {\n  demo@example.test: ' + grants + "\n}\n";
+  const users = { u: USERS_WITH_ADDRESS };
+
+  it("refuses what the server would refuse on the wire, with its reason", () => {
+    for (const bad of ["alice@@example.test", ".alice@example.test", "alice.@example.test", "a..b@example.test", "al(ice@example.test"]) {
+      const result = compilePolicy("p.msa", policy(bad), hostWith(users));
+      expect(result.diagnostics.map((d) => [d.code, result.sources.get(d.file)!.slice(d.span.start, d.span.end)]), bad).toEqual([["MSA3006", bad]]);
+    }
+    const result = compilePolicy("p.msa", policy("alice@@example.test"), hostWith(users));
+    expect(result.diagnostics[0]!.message).toBe("`alice@@example.test` is not a valid address: invalid domain label `@example`");
+  });
+
+  it("accepts the local parts that the server accepts, internationalised ones included", () => {
+    expect(check(policy("jörg@example.test, o'brien+tag@example.test, demo@example.test"), users)).toEqual([]);
+  });
+});
+
+describe("lints about what the policy as a whole would do", () => {
+  const tls = `${base}tls certificate "c.pem" key "c.key"\n`;
+  const files = { "c.pem": "", "c.key": "" };
+  const codes = (text: string, extra: Record<string, string> = {}) =>
+    check(text, { ...files, u: USERS_WITH_ADDRESS, ...extra }).filter((d) => !d.startsWith("MSA5004"));
+
+  it("warn when a STARTTLS listener takes passwords before TLS (MSA4015, MSA4016)", () => {
+    const policy = (extra: string) => `${tls}listen 587 starttls\nauth users "u"\nrequire auth\n${extra}`;
+    expect(codes(policy(""))).toEqual(["MSA4015 listen 587 starttls"]);
+    expect(codes(policy("require tls\n"))).toEqual([]);
+    expect(codes(policy("observe require tls\n"))).toEqual(["MSA4016 require tls"]);
+    // Implicit TLS: there is no time before TLS.
+    expect(codes(`${tls}listen 465 tls\nauth users "u"\nrequire auth\n`)).toEqual([]);
+  });
+
+  it("warn about swapped submission ports and port 25 (MSA4017, MSA4018)", () => {
+    const policy = (listen: string) => `${tls}${listen}\nauth users "u"\nrequire tls\nrequire auth\n`;
+    expect(codes(policy("listen 587 tls"))).toEqual(["MSA4017 listen 587 tls"]);
+    expect(codes(policy("listen 465 starttls"))).toEqual(["MSA4017 listen 465 starttls"]);
+    expect(codes(policy("listen 25 starttls"))).toEqual(["MSA4018 listen 25 starttls"]);
+    expect(codes(policy("listen 587 starttls\nlisten 465 tls\nlisten 127.0.0.1:2587 starttls"))).toEqual([]);
+  });
+
+  it("warn when recipient limits together refuse every recipient (MSA4019)", () => {
+    const policy = (limits: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${limits}`;
+    expect(codes(policy("limit recipients to @a.test\nlimit recipients to @b.test\n"))).toEqual(["MSA4019 limit recipients to @b.test"]);
+    expect(codes(policy("limit recipients to @a.test\nlimit recipients except @a.test\n"))).toEqual(["MSA4019 limit recipients except @a.test"]);
+    expect(codes(policy("limit recipients to x@a.test\nlimit recipients except @a.test\n"))).toEqual(["MSA4019 limit recipients except @a.test"]);
+    // Lists that share a recipient, an except list that leaves some, and scopes that never meet are fine.
+    expect(codes(policy("limit recipients to @a.test\nlimit recipients to x@a.test, @b.test\n"))).toEqual([]);
+    expect(codes(policy("limit recipients to @a.test, @b.test\nlimit recipients except @a.test\n"))).toEqual([]);
+    expect(codes(policy("limit recipients to @a.test for alice\nlimit recipients to @b.test for bob\n"))).toEqual([]);
+    expect(codes(policy("limit recipients to @a.test\nobserve limit recipients to @b.test\n"))).toEqual([]);
+  });
+
+  it("warn about `senders` logins that the users file does not have (MSA4020)", () => {
+    const policy = `${base}listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nsenders {\n  demo@example.test: demo@example.test\n  deom@example.test: x@example.test\n}\n`;
+    const result = compilePolicy("p.msa", policy, hostWith({ u: USERS_WITH_ADDRESS }));
+    expect(result.diagnostics.map((d) => [d.code, d.hint])).toEqual([["MSA4020", "did you mean `demo@example.test`?"]]);
+  });
+
+  it("warn about removing Received or From (MSA4021)", () => {
+    const policy = (names: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\nremove header ${names}\n`;
+    expect(codes(policy("Bcc, received, From"))).toEqual(["MSA4021 received", "MSA4021 From"]);
+    expect(codes(policy("Bcc, X-Originating-IP"))).toEqual([]);
+  });
+
+  it("suggest the unit a size meant, not the nearest spelling", () => {
+    const hint = (size: string) => compilePolicy("p.msa", `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\nlimit size ${size}\n`).diagnostics[0]?.hint;
+    expect(hint("25M")).toBe("did you mean `25MB`?");
+    expect(hint("25k")).toBe("did you mean `25KB`?");
+    expect(hint("25Mi")).toBe("did you mean `25MiB`?");
+    expect(hint("25mb")).toBe("did you mean `25MB`?");
   });
 });

@@ -8,7 +8,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GRAPH_FORMAT, GRAPH_VERSION } from "../../compiler/graph.js";
 import { loadGraph } from "../../compiler/graphJson.js";
-import { repoRoot } from "./golden.js";
+import { runCheck } from "../../cli/check.js";
+import { captureIo, repoRoot } from "./golden.js";
 
 const msac = path.join(repoRoot, "dist", "cli", "msac.js");
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "msac-cli-"));
@@ -94,6 +95,19 @@ describe("msac check", () => {
       expect(diagnostics[0], field).toHaveProperty(field);
     }
     expect(result.stdout).toBe(golden("MSA2002-conflicting-rules.json"));
+  });
+
+  it("reports a policy file that cannot be read as a JSON diagnostic with --format json", () => {
+    const io = captureIo();
+    const status = runCheck(["no-such-policy.msa"], { format: "json" }, io);
+    expect(status).toBe(2);
+    expect(JSON.parse(io.out())).toEqual([{
+      file: "no-such-policy.msa", line: 1, column: 1, endLine: 1, endColumn: 1,
+      severity: "error", code: "MSA5001", message: "policy file `no-such-policy.msa` does not exist",
+    }]);
+    const folder = captureIo();
+    expect(runCheck(["policies", "policies/dev.msa"], { format: "json" }, folder)).toBe(2);
+    expect(JSON.parse(folder.out())).toMatchObject([{ file: "policies", code: "MSA5003", message: "policy file `policies` cannot be read: it is a folder" }]);
   });
 
   it("prints an empty JSON array for a clean policy", () => {

@@ -81,7 +81,9 @@ describe("docs/rule-graph.md", () => {
     const result = compilePolicy("/srv/msa/example.msa", policy!, {
       readFile(file) {
         const name = file.endsWith(".pem") ? "test.pem" : file.endsWith(".key") ? "test.key" : "users.passwd";
-        return { ok: true, text: fs.readFileSync(path.join(fixtures, name), "utf8") };
+        const text = fs.readFileSync(path.join(fixtures, name), "utf8");
+        // The example's `senders` names alice, so the users file has her too.
+        return { ok: true, text: name === "users.passwd" ? text + text.replace(/^demo:/m, "alice:").split("\n").find((l) => l.startsWith("alice:")) + "\n" : text };
       },
     });
     expect(result.diagnostics).toEqual([]);

@@ -3,6 +3,8 @@
 // error, publishDiagnostics, didChange, completion, shutdown, exit), and checks
 // the completion table directly.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,6 +116,42 @@ describe("msac lsp over stdio", () => {
     expect(afterAdd.map((i: any) => i.label)).toEqual(["Date", "Message-ID", "Sender", "Received"]);
     const verbs = await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 2, character: 2 } });
     expect(verbs.map((i: any) => i.label)).toContain("require");
+  });
+
+  it("publishes problems inside a named file on that file and on the policy line naming it", async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "msac-lsp-"));
+    fs.writeFileSync(path.join(folder, "users.passwd"), "# users\nalice {SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n");
+    const policyUri = pathToFileURL(path.join(folder, "policy.msa")).href;
+    const usersUri = pathToFileURL(path.join(folder, "users.passwd")).href;
+    const text = 'hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nauth users "users.passwd"\nrequire auth\n';
+    client.notify("textDocument/didOpen", { textDocument: { uri: policyUri, languageId: "msa", version: 1, text } });
+    const onPolicy = await client.next("textDocument/publishDiagnostics", (p) => p.uri === policyUri);
+    const onUsers = await client.next("textDocument/publishDiagnostics", (p) => p.uri === usersUri);
+    fs.rmSync(folder, { recursive: true });
+    expect(onUsers.diagnostics).toMatchObject([{ code: "MSA5002", severity: 1, range: { start: { line: 1, character: 0 } } }]);
+    const named = onPolicy.diagnostics.find((d: any) => d.code === "MSA5002");
+    expect(named).toMatchObject({ severity: 1, range: { start: { line: 2, character: 11 }, end: { line: 2, character: 25 } } });
+    expect(named.message).toMatch(/^`users.passwd` line 2: missing `:`/);
+    expect(named.relatedInformation).toMatchObject([{ location: { uri: usersUri, range: { start: { line: 1, character: 0 } } } }]);
+  });
+
+  it("sends the related locations of a diagnostic", async () => {
+    const text = "hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\nlog info\nlog info\n";
+    client.notify("textDocument/didChange", { textDocument: { uri, version: 4 }, contentChanges: [{ text }] });
+    const published = await client.next("textDocument/publishDiagnostics", (p) => p.uri === uri && p.version === 4);
+    expect(published.diagnostics).toMatchObject([{
+      code: "MSA2001",
+      range: { start: { line: 4, character: 0 } },
+      relatedInformation: [{ location: { uri, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 8 } } }, message: "the first `log` is here" }],
+    }]);
+  });
+
+  it("does not call the files of an unsaved buffer missing", async () => {
+    const untitled = "untitled:Untitled-1";
+    const text = 'hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nauth users "users.passwd"\nrequire auth\nadd Dat\n';
+    client.notify("textDocument/didOpen", { textDocument: { uri: untitled, languageId: "msa", version: 1, text } });
+    const published = await client.next("textDocument/publishDiagnostics", (p) => p.uri === untitled);
+    expect(published.diagnostics.map((d: any) => d.code)).toEqual(["MSA3005"]);
   });
 
   it("shuts down and exits when asked", async () => {

@@ -102,3 +102,38 @@ describe("the test file format", () => {
     expect(parsed.problems.map((p) => p.line)).toEqual([1, 3, 5, 6]);
   });
 });
+
+describe("misspelt words in a test file", () => {
+  const office = path.resolve("test/tooling/fixtures/office.msa");
+  const misspelt = [
+    `policy ${office}`,
+    "case a misspelt directive and keyword",
+    "  #tsl",
+    "  EHLO laptop.example",
+    "  #atuh demo",
+    "  MAIL FROM:<demo@office.test>",
+    "  expcet 250",
+    "  # a comment, with a space after `#`",
+    "csae another",
+    "",
+  ].join("\n");
+
+  it("are errors with the nearest known word, not comments or SMTP commands", () => {
+    expect(parseTestFile("x.msa.test", misspelt).problems).toEqual([
+      { line: 3, message: "unknown directive `#tsl`; did you mean `#tls`? (a comment starts with `# `)" },
+      { line: 5, message: "unknown directive `#atuh`; did you mean `#auth`? (a comment starts with `# `)" },
+      { line: 7, message: "unknown keyword `expcet`; did you mean `expect`?" },
+      { line: 9, message: "unknown keyword `csae`; did you mean `case`?" },
+    ]);
+  });
+
+  it("make `msac test` fail instead of passing the case", async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "msac-test-typos-"));
+    fs.writeFileSync(path.join(folder, "typos.msa.test"), misspelt.replace("\ncsae another\n", "\n"));
+    const result = await msacTest([folder]);
+    fs.rmSync(folder, { recursive: true });
+    expect(result.status).not.toBe(0);
+    expect(result.out).toContain("typos.msa.test:3: unknown directive `#tsl`; did you mean `#tls`?");
+    expect(result.out).toContain("typos.msa.test:7: unknown keyword `expcet`; did you mean `expect`?");
+  });
+});

@@ -2,11 +2,14 @@
 // completion of verbs and header names, over any JSON-RPC connection
 // (`msac lsp` gives it stdio). Every diagnostic comes from compilePolicy, the
 // same function `msac check` runs, so the editor and CI never disagree.
-import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import lspNode from "vscode-languageserver/node";
-import type { Connection, Diagnostic as LspDiagnostic } from "vscode-languageserver/node";
+import type { Connection, Diagnostic as LspDiagnostic, Range } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { compilePolicy } from "../../compiler/compile.js";
+import type { Diagnostic } from "../../compiler/diagnostics.js";
+import { LineMap } from "../../compiler/sourceText.js";
 import { completionsAt } from "./completion.js";
 
 const { CompletionItemKind, DiagnosticSeverity, TextDocuments, TextDocumentSyncKind } = lspNode;
@@ -16,22 +19,73 @@ export function fileOfUri(uri: string): string {
   return uri.startsWith("file:") ? fileURLToPath(uri) : uri;
 }
 
-export function diagnosticsFor(document: TextDocument): LspDiagnostic[] {
+/** What one check of a document publishes: its own diagnostics, and those inside the files it names, by URI. */
+export interface PublishedDiagnostics {
+  document: LspDiagnostic[];
+  others: Map<string, LspDiagnostic[]>;
+}
+
+export function checkDocument(document: TextDocument): PublishedDiagnostics {
   const file = fileOfUri(document.uri);
-  const result = compilePolicy(file, document.getText());
-  return result.diagnostics
-    .filter((d) => d.file === file)
-    .map((d) => ({
-      range: { start: document.positionAt(d.span.start), end: document.positionAt(d.span.end) },
-      severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
-      code: d.code,
-      source: "msac",
-      message: d.hint ? `${d.message}\nhelp: ${d.hint}` : d.message,
-    }));
+  // A buffer never saved (`untitled:`) has no folder, so the files it names cannot be found: they are not checked.
+  const saved = document.uri.startsWith("file:");
+  const result = compilePolicy(file, document.getText(), saved ? undefined : null);
+  const maps = new Map<string, LineMap>();
+  const uriOf = (name: string) => (name === file ? document.uri : pathToFileURL(path.resolve(name)).href);
+  const rangeIn = (name: string, span: Diagnostic["span"]): Range => {
+    if (name === file) return { start: document.positionAt(span.start), end: document.positionAt(span.end) };
+    let map = maps.get(name);
+    if (!map) maps.set(name, (map = new LineMap(result.sources.get(name) ?? "")));
+    const at = (offset: number) => {
+      const { line, column } = map!.position(offset);
+      return { line: line - 1, character: column - 1 };
+    };
+    return { start: at(span.start), end: at(span.end) };
+  };
+  const toLsp = (d: Diagnostic, range: Range, message: string, related = d.related ?? []): LspDiagnostic => ({
+    range,
+    severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    code: d.code,
+    source: "msac",
+    message: d.hint ? `${message}\nhelp: ${d.hint}` : message,
+    ...(related.length > 0
+      ? { relatedInformation: related.map((r) => ({ location: { uri: uriOf(r.file), range: rangeIn(r.file, r.span) }, message: r.message })) }
+      : {}),
+  });
+
+  const published: PublishedDiagnostics = { document: [], others: new Map() };
+  for (const d of result.diagnostics) {
+    if (d.file === file) {
+      published.document.push(toLsp(d, rangeIn(file, d.span), d.message));
+      continue;
+    }
+    // A problem inside a named file: published on that file, and shown on the policy line that names it.
+    const uri = uriOf(d.file);
+    const list = published.others.get(uri) ?? [];
+    list.push(toLsp(d, rangeIn(d.file, d.span), d.message));
+    published.others.set(uri, list);
+    const naming = d.related?.find((r) => r.file === file);
+    if (naming) {
+      const line = rangeIn(d.file, d.span).start.line + 1;
+      published.document.push(toLsp(d, rangeIn(file, naming.span), `\`${path.basename(d.file)}\` line ${line}: ${d.message}`, [
+        { file: d.file, span: d.span, message: d.message },
+      ]));
+    }
+  }
+  return published;
 }
 
 export function startLanguageServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
+  // The named files each document last published diagnostics on, to clear them once they are fixed.
+  const othersOf = new Map<string, Set<string>>();
+  const publishOthers = (uri: string, others: Map<string, LspDiagnostic[]>) => {
+    for (const stale of othersOf.get(uri) ?? []) {
+      if (!others.has(stale)) void connection.sendDiagnostics({ uri: stale, diagnostics: [] });
+    }
+    for (const [other, diagnostics] of others) void connection.sendDiagnostics({ uri: other, diagnostics });
+    othersOf.set(uri, new Set(others.keys()));
+  };
   connection.onInitialize(() => ({
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -40,10 +94,13 @@ export function startLanguageServer(connection: Connection): void {
     serverInfo: { name: "msac lsp" },
   }));
   documents.onDidChangeContent(({ document }) => {
-    void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: diagnosticsFor(document) });
+    const published = checkDocument(document);
+    void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: published.document });
+    publishOthers(document.uri, published.others);
   });
   documents.onDidClose(({ document }) => {
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    publishOthers(document.uri, new Map());
   });
   connection.onCompletion(({ textDocument, position }) => {
     const document = documents.get(textDocument.uri);

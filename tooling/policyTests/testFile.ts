@@ -11,6 +11,7 @@
 //     expect no header Bcc
 //
 // Parsing only; `run.ts` runs the cases through the simulator.
+import { closestMatch } from "../../grammar/spelling.js";
 import { isComment, readStep, type ScriptStep } from "../simulate/script.js";
 
 export type Expectation =
@@ -60,6 +61,20 @@ function parseExpectation(text: string, line: number): Expectation | string {
   return "unknown expectation; write `expect CODE [ENHANCED]`, `expect would-refuse CODE [ENHANCED]`, `expect envelope from A to B`, `expect header Name: value` or `expect no header Name`";
 }
 
+/** Commands a session line may start with (RFC 5321 and the extensions msa knows); they are never taken for a misspelt keyword. */
+const SMTP_VERBS = new Set(["HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY", "EXPN", "HELP", "NOOP", "QUIT", "STARTTLS", "AUTH", "ETRN"]);
+
+/**
+ * The problem with a line whose first word is a misspelling of one of `keywords`, or undefined.
+ * Without this, `expcet 250` would be sent as an SMTP command and the case pass without checking anything.
+ */
+function misspeltKeyword(text: string, keywords: readonly string[]): string | undefined {
+  const word = text.split(/\s/, 1)[0]!;
+  if (keywords.includes(word) || SMTP_VERBS.has(word.toUpperCase())) return undefined;
+  const suggestion = closestMatch(word, keywords);
+  return suggestion ? `unknown keyword \`${word}\`; did you mean \`${suggestion}\`?` : undefined;
+}
+
 export function parseTestFile(file: string, text: string): TestFile {
   const lines = text.split("\n");
   const result: TestFile = { file, cases: [], problems: [] };
@@ -84,7 +99,7 @@ export function parseTestFile(file: string, text: string): TestFile {
         current = { name: caseLine[1]!.trim(), line, items: [] };
         result.cases.push(current);
       } else {
-        result.problems.push({ line, message: "expected `policy FILE` or `case NAME` (the lines of a case are indented)" });
+        result.problems.push({ line, message: misspeltKeyword(text, ["policy", "case"]) ?? "expected `policy FILE` or `case NAME` (the lines of a case are indented)" });
       }
       continue;
     }
@@ -99,6 +114,12 @@ export function parseTestFile(file: string, text: string): TestFile {
       if (typeof expectation === "string") result.problems.push({ line, message: expectation });
       else if (!last) result.problems.push({ line, message: "an expectation needs a command before it" });
       else last.expectations.push(expectation);
+      index++;
+      continue;
+    }
+    const misspelt = misspeltKeyword(text, ["expect"]);
+    if (misspelt) {
+      result.problems.push({ line, message: misspelt });
       index++;
       continue;
     }

@@ -2,6 +2,7 @@
 // as a client sends them, DATA followed by message lines up to `.`, and
 // pseudo-commands for what the wire cannot express (`#tls`, `#auth LOGIN`,
 // `#from IP`, `#listener PORT`). Parsing only: running a script is `session.ts`'s job.
+import { closestMatch } from "../../grammar/spelling.js";
 
 /** One step of a session, with the script line it came from (1-based) for messages and test failures. */
 export type ScriptStep =
@@ -17,12 +18,17 @@ export interface ScriptProblem {
   message: string;
 }
 
-/** A line starting with `#` is a pseudo-command when it names one, otherwise a comment. */
+const PSEUDO_COMMANDS = ["tls", "auth", "from", "listener"] as const;
 const PSEUDO = /^#(tls|auth|from|listener)(?:\s+(.*))?$/;
+/**
+ * `#` directly followed by a letter is a pseudo-command, known or misspelt: a misspelt
+ * `#atuh` read as a comment would silently run the session without its login.
+ */
+const PSEUDO_SHAPED = /^#([A-Za-z][\w-]*)/;
 
-/** Is `text` (already trimmed) a comment rather than a pseudo-command? */
+/** Is `text` (already trimmed) a comment rather than a pseudo-command? A comment is `#` followed by a space or nothing. */
 export function isComment(text: string): boolean {
-  return text.startsWith("#") && !PSEUDO.test(text);
+  return text.startsWith("#") && !PSEUDO_SHAPED.test(text);
 }
 
 /**
@@ -55,6 +61,12 @@ export function readStep(
         if (!/^\S+$/.test(argument)) return { problem: { line, message: "`#from` takes one client IP address, as in `#from 192.0.2.7`" }, next: index + 1 };
         return { step: { kind: "from", line, text, address: argument }, next: index + 1 };
     }
+  }
+  const unknown = PSEUDO_SHAPED.exec(text);
+  if (unknown) {
+    const suggestion = closestMatch(unknown[1]!, PSEUDO_COMMANDS);
+    const advice = suggestion ? `did you mean \`#${suggestion}\`?` : `the pseudo-commands are ${PSEUDO_COMMANDS.map((c) => "`#" + c + "`").join(", ")}`;
+    return { problem: { line, message: `unknown directive \`#${unknown[1]}\`; ${advice} (a comment starts with \`# \`)` }, next: index + 1 };
   }
   if (/^DATA$/i.test(text)) {
     const message: string[] = [];

@@ -3,9 +3,9 @@
 // part of smtp-server (command sequencing, EHLO keywords, reading DATA) and never
 // decides anything a policy rule decides. What smtp-server answers by itself
 // (503 for commands out of order, 500 for unknown commands) is mirrored here.
-import fs from "node:fs";
 import { Readable } from "node:stream";
 import type { ListenMode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
+import { readNamedFileOrThrow } from "../../compiler/namedFile.js";
 import { parseUsersFile } from "../../compiler/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
 import { aliasesOf, expandEnvelopeRecipients } from "../../runtime/aliases/aliasRecipients.js";
@@ -85,7 +85,7 @@ function ehloLines(graph: RuleGraph, state: SessionState, name: string): string[
 function knownLogins(graph: RuleGraph): Set<string> | null {
   if (!graph.users) return null;
   try {
-    return new Set(parseUsersFile(fs.readFileSync(graph.users.path, "utf8")).entries.map((e) => e.login));
+    return new Set(parseUsersFile(readNamedFileOrThrow(graph.users.path)).entries.map((e) => e.login));
   } catch {
     return null;
   }
@@ -97,7 +97,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
   const logins = knownLogins(graph);
   const now = options.now ?? (() => new Date());
   const messageId = options.messageId ?? ((n: number) => `<simulated.${n}@${graph.hostname}>`);
-  const tables = options.tables ?? prepareTables(graph, (p) => fs.readFileSync(p, "utf8")).tables;
+  const tables = options.tables ?? prepareTables(graph, readNamedFileOrThrow).tables;
   let messages = 0;
   let quit = false;
   let afterQuit = false;
