@@ -136,38 +136,35 @@ export class SubmissionServer implements ConnectionPolicy {
       return;
     }
     const smtp = bound.server as unknown as {
-      server: net.Server;
       connect(socket: net.Socket, options: unknown): void;
       _upgrade(socket: net.Socket, callback: (error: Error | null, tls: net.Socket) => void): void;
       _onError(error: Error): void;
       /** Accepted sockets before their session starts, each mapped to its topmost socket (the TLS one once the handshake began). */
       _pendingSockets: Map<net.Socket, net.Socket>;
     };
-    const slot = crypto.randomUUID();
+    // smtp-server's own id format. The slot is held under the session's id: freed when the
+    // session ends (onClose), or when the socket closes before a session exists. (STARTTLS takes
+    // every listener off the plain socket, so its close alone cannot be relied on.)
+    const id = BigInt(`0x${crypto.randomBytes(10).toString("hex")}`).toString(32).padStart(16, "0");
     const client = proxied?.remoteAddress ?? plainAddress(socket.remoteAddress);
-    const full = this.limits.admit(slot, client);
+    const full = this.limits.admit(id, client);
     if (full) return this.refuseConnection(bound.listener, socket, { id: "", remoteAddress: client }, full);
-    socket.once("close", () => this.limits.leave(slot));
-    if (!proxied) smtp.server.emit("connection", socket); // smtp-server's own handler (implicit TLS handshake included)
-    else {
-      const options = { ...proxied, id: BigInt(`0x${crypto.randomBytes(10).toString("hex")}`).toString(32).padStart(16, "0") };
-      if (bound.listener.mode !== "tls") return smtp.connect(socket, options);
-      smtp._pendingSockets.set(socket, socket);
-      smtp._upgrade(socket, (error, tlsSocket) => {
-        smtp._pendingSockets.delete(socket);
-        if (error) {
-          socket.destroy();
-          return smtp._onError(error);
-        }
-        smtp.connect(tlsSocket, options);
-      });
-    }
-    if (bound.listener.mode !== "tls") return;
+    socket.once("close", () => this.limits.leave(id));
+    const options = { ...proxied, id };
+    if (bound.listener.mode !== "tls") return smtp.connect(socket, options);
     // The handshake's own deadline. The topmost socket is destroyed: tearing the raw socket out
-    // from under a TLS handshake crashes Node. Once the session starts, nothing is pending.
+    // from under a TLS handshake crashes Node.
+    smtp._pendingSockets.set(socket, socket);
     const handshake = setTimeout(() => smtp._pendingSockets.get(socket)?.destroy(), this.handshakeTimeoutMs);
-    handshake.unref();
-    socket.once("close", () => clearTimeout(handshake));
+    smtp._upgrade(socket, (error, tlsSocket) => {
+      clearTimeout(handshake);
+      smtp._pendingSockets.delete(socket);
+      if (error) {
+        socket.destroy();
+        return smtp._onError(error);
+      }
+      smtp.connect(tlsSocket, options);
+    });
   }
 
   /** How long an implicit TLS handshake may take: its own deadline, never longer than `timeout command`. */
@@ -232,6 +229,7 @@ export class SubmissionServer implements ConnectionPolicy {
       onRcptTo: (address, session, callback) => this.onRcptTo(address, session, callback),
       onData: (stream, session, callback) => void this.onData(stream, session, callback),
       onClose: (session) => {
+        this.limits.leave(session.id);
         this.limits.release(session.id);
         server.connectionsById.delete(session.id); // MsaSmtpServer never forgets a connection otherwise
         this.onClose(session);

@@ -39,6 +39,15 @@ describe("implicit TLS and session slots", () => {
     expect(greeting).toMatch(/^220 /);
   });
 
+  it("frees the slot of a session that ended after STARTTLS", async () => {
+    const msa = await startMsa(["hostname msa.example.test", "{TLS}", "listen 127.0.0.1:2587 starttls", 'auth users "users.passwd"', "require tls", "require auth", "limit sessions per ip 2", 'deliver spool "spool"']);
+    for (let i = 0; i < 4; i++) {
+      const replies = await rawSmtp(msa.port, ["EHLO client.example", "STARTTLS", "EHLO client.example", "QUIT"], { ca: msa.pki.caCertPem });
+      expect(replies[0]).toMatch(/^220 /);
+      await eventually(() => msa.server.limits.connections.sessions === 0);
+    }
+  });
+
   it("closes a handshake that does not finish in time and frees its slot", async () => {
     const msa = await startMsa(policy, { handshakeTimeoutMs: 300 });
     const quiet = await silent(msa.port);

@@ -273,7 +273,10 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           quit = true;
           exchange.replies.push({ code: 221, enhanced: "2.0.0", lines: ["Bye"] });
           return;
+        // As runtime/smtp/msaConnection.ts answers them (RFC 6409 section 3.3; VRFY and EXPN would probe logins).
         case "ETRN":
+        case "VRFY":
+        case "EXPN":
           exchange.replies.push(reply(Replies.commandNotAllowed));
           return;
         default:

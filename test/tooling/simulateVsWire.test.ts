@@ -1,0 +1,111 @@
+// `msac simulate` and the server run the same decision core, so they must give the same replies.
+// Each scripted session here is played twice, through `simulate` and through a real server over
+// loopback (STARTTLS with the test CA, AUTH PLAIN with the real password), and every reply code
+// and enhanced code is compared. A drift between the two is a bug in one of them.
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseScript } from "../../tooling/simulate/script.js";
+import { simulate } from "../../tooling/simulate/session.js";
+import { rawSmtp, type RawSmtpStep } from "../support/smtplib.js";
+import { PASSWORDS, authPlain, startMsa, type RunningMsa } from "../server/harness.js";
+
+/** A command line, STARTTLS, a successful AUTH, or the message lines after a DATA command. */
+type Step = string | { tls: true } | { auth: keyof typeof PASSWORDS } | { data: string[] };
+
+const POLICY = [
+  "hostname msa.example.test",
+  "{TLS}",
+  "listen 127.0.0.1:2587 starttls",
+  'auth users "users.passwd"',
+  "require tls",
+  "require auth",
+  "qualify domains example.test",
+  "enforce address syntax",
+  "allow postmaster",
+  "senders {",
+  "  alice: alice@example.test, sales@example.test",
+  "}",
+  "limit size 2KB",
+  "limit recipients 2",
+  "limit recipients except @competitor.example",
+  "add Date",
+  "add Message-ID",
+  "add Sender",
+  "add Received",
+  'deliver spool "spool"',
+];
+
+const TLS: Step[] = ["EHLO client.example", { tls: true }, "EHLO client.example"];
+const ALICE: Step[] = [...TLS, { auth: "alice" }];
+const BOB: Step[] = [...TLS, { auth: "bob" }];
+const MESSAGE = { data: ["From: alice@example.test", "Subject: hello", "", "body"] };
+
+const SESSIONS: Record<string, Step[]> = {
+  "MAIL before TLS": ["EHLO client.example", "MAIL FROM:<alice@example.test>"],
+  "AUTH before TLS": ["EHLO client.example", { auth: "alice" }],
+  "ETRN, VRFY and EXPN": ["EHLO client.example", "ETRN example.test", "VRFY alice", "EXPN staff"],
+  "unknown command and NOOP": ["EHLO client.example", "FROB", "NOOP"],
+  "MAIL without AUTH moves the refusal to RCPT": [...TLS, "MAIL FROM:<someone@example.org>", "RCPT TO:<bob@example.org>"],
+  "postmaster without AUTH": [...TLS, "MAIL FROM:<someone@example.org>", "RCPT TO:<postmaster>", "RCPT TO:<PostMaster@msa.example.test>", "DATA", MESSAGE],
+  "malformed recipient without AUTH learns nothing": [...TLS, "MAIL FROM:<someone@example.org>", "RCPT TO:<bad@@example.test>"],
+  "a whole message as alice": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<bob@example.org>", "DATA", MESSAGE],
+  "alice's second address": [...ALICE, "MAIL FROM:<sales@example.test>", "RCPT TO:<bob@example.org>", "DATA", MESSAGE],
+  "a sender alice may not use": [...ALICE, "MAIL FROM:<ceo@example.test>"],
+  "bob may use only his own address": [...BOB, "MAIL FROM:<bob>", "RSET", "MAIL FROM:<alice@example.test>"],
+  "bad sender syntax": [...ALICE, "MAIL FROM:<alice@@example.test>"],
+  "bad recipient syntax": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<bob@@example.org>"],
+  "too many recipients": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<a@example.org>", "RCPT TO:<b@example.org>", "RCPT TO:<c@example.org>"],
+  "a refused target": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<rival@competitor.example>", "RCPT TO:<friend@example.org>"],
+  "percent hack and bang path": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<x%competitor.example@example.test>", "RCPT TO:<competitor.example!x@example.test>"],
+  "declared size over the limit": [...ALICE, "MAIL FROM:<alice> SIZE=5000"],
+  "message over the limit": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<bob@example.org>", "DATA", { data: ["Subject: big", "", "x".repeat(900), "x".repeat(900), "x".repeat(900)] }],
+  "unknown MAIL parameter": [...ALICE, "MAIL FROM:<alice> FROB=1"],
+  "non-ASCII sender without SMTPUTF8": [...ALICE, "MAIL FROM:<jösé@example.test>"],
+  "header line without a colon": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<bob@example.org>", "DATA", { data: ["Subject: hi", "this is not a field", "", "body"] }],
+  "commands out of order": [...ALICE, "RCPT TO:<bob@example.org>", "MAIL FROM:<alice>", "MAIL FROM:<alice>"],
+  "AUTH inside a transaction": [...TLS, "MAIL FROM:<someone@example.org>", { auth: "alice" }],
+  "AUTH twice": [...ALICE, { auth: "alice" }],
+  "RSET then AUTH": [...TLS, "MAIL FROM:<someone@example.org>", "RSET", { auth: "alice" }, "MAIL FROM:<alice>"],
+  "two messages in one session": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<a@example.org>", "DATA", MESSAGE, "MAIL FROM:<sales>", "RCPT TO:<b@example.org>", "DATA", MESSAGE],
+  "DSN parameters": [...ALICE, "MAIL FROM:<alice> RET=HDRS ENVID=abc", "RCPT TO:<bob@example.org> NOTIFY=FAILURE,DELAY", "DATA", MESSAGE],
+  "null sender": [...ALICE, "MAIL FROM:<>", "RCPT TO:<bob@example.org>", "DATA", MESSAGE],
+};
+
+let msa: RunningMsa;
+beforeAll(async () => {
+  msa = await startMsa(POLICY);
+});
+
+function scriptOf(steps: Step[]): string {
+  return steps
+    .map((s) => (typeof s === "string" ? s : "tls" in s ? "#tls" : "auth" in s ? `#auth ${s.auth}` : [...s.data, "."].join("\n")))
+    .join("\n");
+}
+
+function wireOf(steps: Step[]): RawSmtpStep[] {
+  return steps.flatMap((s): RawSmtpStep[] => {
+    if (typeof s === "string") return [s];
+    if ("tls" in s) return ["STARTTLS"];
+    if ("auth" in s) return [authPlain(s.auth, PASSWORDS[s.auth])];
+    return [Buffer.from([...s.data, "."].map((l) => `${l}\r\n`).join(""))];
+  });
+}
+
+/** `250`, or `550 5.7.1` when the reply has an enhanced code. */
+function codeOf(reply: string): string {
+  const last = reply.split("\n").at(-1)!;
+  const [code, enhanced] = last.split(/[ -]/);
+  return enhanced && /^\d\.\d{1,3}\.\d{1,3}$/.test(enhanced) ? `${code} ${enhanced}` : code!;
+}
+
+describe("msac simulate against the server, session by session", () => {
+  it.each(Object.entries(SESSIONS))("%s", async (_name, steps) => {
+    const { steps: script, problems } = parseScript(scriptOf(steps));
+    expect(problems).toEqual([]);
+    const simulated = await simulate(msa.graph, script, { listenerMode: "starttls" });
+    // the simulator answers a step that is not a command (#tls) with nothing; the wire's STARTTLS gets 220
+    const fromSimulate = simulated.exchanges.map((e, i) => (script[i]!.kind === "tls" ? ["220 2.0.0"] : e.replies.map((r) => (r.enhanced ? `${r.code} ${r.enhanced}` : String(r.code)))));
+    const wire = await rawSmtp(msa.port, wireOf(steps), { ca: msa.pki.caCertPem });
+    const fromWire = wire.slice(1).map(codeOf);
+    expect(fromWire).toEqual(fromSimulate.flat());
+  });
+});
