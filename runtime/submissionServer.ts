@@ -65,8 +65,6 @@ export interface SubmissionServerOptions {
 /** What a log line names of a client: its session id and address. */
 type LoggedClient = Pick<SMTPServerSession, "id" | "remoteAddress">;
 
-// RFC 6409 section 8.5: a message that should be signed and cannot be is not sent unsigned.
-const DKIM_FAILED: Reply = { code: 451, enhanced: "4.3.0", text: "Message could not be signed, try again later" };
 
 interface BoundListener {
   listener: Listener;
@@ -472,8 +470,8 @@ export class SubmissionServer implements ConnectionPolicy {
         if (!(error instanceof DkimSigningError)) throw error;
         await charge.refund();
         this.sessions.set(session.id, { ...decision.state, transaction: null });
-        this.logRefusal(session, "sign", DKIM_FAILED, this.graph.dkim[0]!.origin, error.message);
-        return callback(replyError(DKIM_FAILED));
+        this.logRefusal(session, "sign", Replies.signingFailed, this.graph.dkim[0]!.origin, error.message);
+        return callback(replyError(Replies.signingFailed));
       }
       const deliveryTimer = this.options.metrics?.time(this.options.metrics.deliveryDuration);
       const signer = this.signer;

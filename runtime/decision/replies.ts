@@ -60,6 +60,8 @@ export const Replies = {
   ok: reply(250, "2.0.0", "OK"),
   senderOk: reply(250, "2.1.0", "Sender OK"),
   recipientOk: reply(250, "2.1.5", "Recipient OK"),
+  // RFC 6409 section 8.5: a message that should be signed and cannot be is not sent unsigned.
+  signingFailed: reply(451, "4.3.0", "Message could not be signed, try again later"),
   // RFC 3463 4.3.0: local problem (e.g. the spool cannot take the message).
   localError: reply(451, "4.3.0", "Local error, try again later"),
 } as const;
