@@ -8,15 +8,10 @@ import { dedupeRecipients } from "../../runtime/deliver/dedupeRecipients.js";
 import { parseScript } from "../../tooling/simulate/script.js";
 import { simulate } from "../../tooling/simulate/session.js";
 import { rawSmtp } from "../support/smtplib.js";
-import { PASSWORDS, authPlain, codes, startMsaWithNextHop } from "../server/harness.js";
+import { AS_ALICE, SUBMISSION_POLICY, codes, startMsaWithNextHop } from "../server/harness.js";
 
 const POLICY = (url: string) => [
-  "hostname msa.example.test",
-  "{TLS}",
-  "listen 127.0.0.1:2587 starttls",
-  'auth users "users.passwd"',
-  "require auth",
-  "qualify domains example.test",
+  ...SUBMISSION_POLICY,
   `deliver relay ${url}`,
 ];
 
@@ -26,10 +21,7 @@ describe("recipient deduplication", () => {
     const replies = await rawSmtp(
       msa.port,
       [
-        "EHLO client.example",
-        "STARTTLS",
-        "EHLO client.example",
-        authPlain("alice", PASSWORDS.alice),
+        ...AS_ALICE,
         "MAIL FROM:<alice>",
         "RCPT TO:<Bob@x.example>",
         "RCPT TO:<bob@x.example>",

@@ -9,15 +9,10 @@ import { QueueRunner, queueRunnerOptionsFromGraph } from "../../runtime/queue/qu
 import { startAiosmtpd } from "../support/aiosmtpdNextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
 import { dsnParts } from "../queue/queueHelpers.js";
-import { PASSWORDS, authPlain, codes, eventually, startMsa, startMsaWithNextHop, type LogEvent, type RunningMsa } from "../server/harness.js";
+import { AS_ALICE, SUBMISSION_POLICY, codes, eventually, startMsa, startMsaWithNextHop, type LogEvent, type RunningMsa } from "../server/harness.js";
 
 const POLICY = (deliver: string) => [
-  "hostname msa.example.test",
-  "{TLS}",
-  "listen 127.0.0.1:2587 starttls",
-  'auth users "users.passwd"',
-  "require auth",
-  "qualify domains example.test",
+  ...SUBMISSION_POLICY,
   deliver,
 ];
 
@@ -25,10 +20,7 @@ async function submit(msa: RunningMsa, rcpts: string[], subject = "refused recip
   const replies = await rawSmtp(
     msa.port,
     [
-      "EHLO client.example",
-      "STARTTLS",
-      "EHLO client.example",
-      authPlain("alice", PASSWORDS.alice),
+      ...AS_ALICE,
       "MAIL FROM:<alice>",
       ...rcpts.map((r) => (r.startsWith("<") ? `RCPT TO:${r}` : `RCPT TO:<${r}>`)),
       "DATA",

@@ -13,7 +13,7 @@ import { ManualClock } from "../../runtime/queue/clock.js";
 import { QueueRunner, queueRunnerOptionsFromGraph } from "../../runtime/queue/queueRunner.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
-import { PASSWORDS, authPlain, codes, startMsa, type RunningMsa } from "../server/harness.js";
+import { AS_ALICE, SUBMISSION_POLICY, codes, startMsa, type RunningMsa } from "../server/harness.js";
 import { verifyWithDkimpy } from "./dkimpy.js";
 
 const MESSAGE =
@@ -41,12 +41,7 @@ describe("sign dkim with a next hop that does not offer 8BITMIME", () => {
     const hop = await startNextHop({ advertise: { eightBitMime, smtpUtf8: eightBitMime } });
     hops.push(hop);
     const msa = await startMsa([
-      "hostname msa.example.test",
-      "{TLS}",
-      "listen 127.0.0.1:2587 starttls",
-      'auth users "users.passwd"',
-      "require auth",
-      "qualify domains example.test",
+      ...SUBMISSION_POLICY,
       "add Received",
       `sign dkim domain example.test selector rsa1 key "${join(keys, "rsa1.pem")}"`,
       `sign dkim domain example.test selector ed1 key "${join(keys, "ed1.pem")}"`,
@@ -60,10 +55,7 @@ describe("sign dkim with a next hop that does not offer 8BITMIME", () => {
       await rawSmtp(
         msa.port,
         [
-          "EHLO client.example",
-          "STARTTLS",
-          "EHLO client.example",
-          authPlain("alice", PASSWORDS.alice),
+          ...AS_ALICE,
           "MAIL FROM:<alice> BODY=8BITMIME SMTPUTF8",
           "RCPT TO:<bob>",
           "DATA",

@@ -122,9 +122,26 @@ export async function startMsaWithNextHop(lines: (hopUrl: string) => string[], o
   return { hop, msa: await startMsa(lines(hop.url), options) };
 }
 
+/**
+ * The head most submission policies of the wire tests share: STARTTLS (its port replaced by a
+ * free one), AUTH from the test users, TLS and a login required, `example.test` to qualify with.
+ */
+export const SUBMISSION_POLICY = [
+  "hostname msa.example.test",
+  "{TLS}",
+  "listen 127.0.0.1:2587 starttls",
+  'auth users "users.passwd"',
+  "require tls",
+  "require auth",
+  "qualify domains example.test",
+] as const;
+
 export const b64 = (text: string) => Buffer.from(text).toString("base64");
 /** `AUTH PLAIN` with the initial response. */
 export const authPlain = (login: string, password: string) => `AUTH PLAIN ${b64(`\0${login}\0${password}`)}`;
+
+/** The start of a session as alice: EHLO, STARTTLS, EHLO again and AUTH (five replies with the greeting). */
+export const AS_ALICE = ["EHLO client.example", "STARTTLS", "EHLO client.example", authPlain("alice", PASSWORDS.alice)] as const;
 
 /** The reply's first line, code and enhanced code only: `250 2.0.0`. */
 export const codes = (reply: string | undefined) => (reply ?? "(none)").split("\n").at(-1)!.split(" ").slice(0, 2).join(" ");

@@ -5,20 +5,14 @@ import nodemailer from "nodemailer";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NextHop } from "../support/nextHop.js";
 import { runSmtplib } from "../support/smtplib.js";
-import { PASSWORDS, eventually, rejections, startMsaWithNextHop, type LogEvent, type RunningMsa } from "./harness.js";
+import { PASSWORDS, eventually, rejections, startMsaWithNextHop, type LogEvent, type RunningMsa, SUBMISSION_POLICY } from "./harness.js";
 
 let hop: NextHop;
 let msa: RunningMsa;
 
 beforeAll(async () => {
   ({ hop, msa } = await startMsaWithNextHop((url) => [
-    "hostname msa.example.test",
-    "{TLS}",
-    "listen 127.0.0.1:2587 starttls",
-    'auth users "users.passwd"',
-    "require tls",
-    "require auth",
-    "qualify domains example.test",
+    ...SUBMISSION_POLICY,
     "senders {",
     "  alice: alice@example.test",
     "}",

@@ -6,19 +6,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseScript } from "../../tooling/simulate/script.js";
 import { simulate } from "../../tooling/simulate/session.js";
 import { rawSmtp, type RawSmtpStep } from "../support/smtplib.js";
-import { PASSWORDS, authPlain, startMsa, type RunningMsa } from "../server/harness.js";
+import { PASSWORDS, SUBMISSION_POLICY, authPlain, startMsa, type RunningMsa } from "../server/harness.js";
 
 /** A command line, STARTTLS, a successful AUTH, or the message lines after a DATA command. */
 type Step = string | { tls: true } | { auth: keyof typeof PASSWORDS } | { data: string[] };
 
 const POLICY = [
-  "hostname msa.example.test",
-  "{TLS}",
-  "listen 127.0.0.1:2587 starttls",
-  'auth users "users.passwd"',
-  "require tls",
-  "require auth",
-  "qualify domains example.test",
+  ...SUBMISSION_POLICY,
   "enforce address syntax",
   "allow postmaster",
   "senders {",
