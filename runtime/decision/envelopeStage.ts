@@ -88,6 +88,11 @@ export function refuseOrObserve<T>(
   return null;
 }
 
+/** The refusal of a node, or null when it is written `observe` (recorded, and the stage goes on). */
+function refusedBy(state: SessionState, steps: Steps, node: { kind: string; origin: RuleOrigin } & Observable, reply: Reply, detail?: string): Decision<string> | null {
+  return refuseOrObserve(steps, node, node.origin, reply, detail, () => refuse(state, steps, node.kind, node.origin, reply, detail));
+}
+
 type AddressRole = "sender" | "recipient";
 
 /** The envelope address as a stage's nodes see it and change it, one node after the other. */
@@ -119,7 +124,7 @@ function applyAddressNode(node: AddressNode, work: AddressInWork, state: Session
       if (!result.ok) {
         work.parsed = null;
         const reply = work.role === "sender" ? Replies.badSenderSyntax : Replies.badRecipientSyntax;
-        return refuseOrObserve(steps, node, node.origin, reply, result.reason, () => refuse(state, steps, node.kind, node.origin, reply, result.reason));
+        return refusedBy(state, steps, node, reply, result.reason);
       }
       work.parsed = result.address;
       work.text = formatEnvelopeAddress(result.address, work.smtputf8 ? SMTPUTF8_FORMAT : ASCII_FORMAT);
@@ -172,7 +177,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
           trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
           break;
         }
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.tlsRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.tlsRequired));
+        const refusal = refusedBy(state, steps, node, Replies.tlsRequired);
         if (refusal) return refusal;
         break;
       }
@@ -182,7 +187,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
           trace.push({ node: node.kind, origin: node.origin, outcome: state.login ? "pass" : "skip", detail: state.login ? undefined : "deferred to RCPT by allow postmaster" });
           break;
         }
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.authRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.authRequired));
+        const refusal = refusedBy(state, steps, node, Replies.authRequired);
         if (refusal) return refusal;
         break;
       }
@@ -221,7 +226,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
           break;
         }
         const detail = `${login} may not use ${work.text}`;
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.senderNotAllowed, detail, () => refuse(state, steps, node.kind, node.origin, Replies.senderNotAllowed, detail));
+        const refusal = refusedBy(state, steps, node, Replies.senderNotAllowed, detail);
         if (refusal) return refusal;
         break;
       }
@@ -231,7 +236,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
           break;
         }
         const detail = `SIZE=${declaredSize} over ${node.bytes}`;
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.messageTooBig, detail, () => refuse(state, steps, node.kind, node.origin, Replies.messageTooBig, detail));
+        const refusal = refusedBy(state, steps, node, Replies.messageTooBig, detail);
         if (refusal) return refusal;
         break;
       }
@@ -286,7 +291,7 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
           trace.push({ node: node.kind, origin: node.postmaster!.origin, outcome: "pass", detail: "postmaster needs no authentication" });
           break;
         }
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.authRequired, undefined, () => refuse(state, steps, node.kind, node.origin, Replies.authRequired));
+        const refusal = refusedBy(state, steps, node, Replies.authRequired);
         if (refusal) return refusal;
         break;
       }
@@ -308,7 +313,7 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
           break;
         }
         const detail = `${state.login ?? "an unauthenticated session"} may not send to ${work.text}`;
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.recipientNotAllowed, detail, () => refuse(state, steps, node.kind, node.origin, Replies.recipientNotAllowed, detail));
+        const refusal = refusedBy(state, steps, node, Replies.recipientNotAllowed, detail);
         if (refusal) return refusal;
         break;
       }
@@ -319,7 +324,7 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
           break;
         }
         const detail = `limit ${node.max}`;
-        const refusal = refuseOrObserve(steps, node, node.origin, Replies.tooManyRecipients, detail, () => refuse(state, steps, node.kind, node.origin, Replies.tooManyRecipients, detail));
+        const refusal = refusedBy(state, steps, node, Replies.tooManyRecipients, detail);
         if (refusal) return refusal;
         break;
       }

@@ -4,17 +4,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startNextHop, type NextHop, type NextHopMode } from "../support/nextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
-import { PASSWORDS, authPlain, codes, eventually, rejections, startMsa, type RunningMsa, startMsaWithNextHop } from "./harness.js";
+import { PASSWORDS, SUBMISSION_POLICY, authPlain, codes, eventually, rejections, startMsa, type RunningMsa, startMsaWithNextHop } from "./harness.js";
 
-const BASE = [
-  "hostname msa.example.test",
-  "{TLS}",
-  "listen 127.0.0.1:2587 starttls",
-  'auth users "users.passwd"',
-  "require tls",
-  "require auth",
-  "qualify domains example.test",
-];
+const BASE = SUBMISSION_POLICY;
 const session = (_ca: string) => ["EHLO client.example", "STARTTLS", "EHLO client.example", authPlain("alice", PASSWORDS.alice)];
 const transaction = (text = "Subject: t\r\n\r\nbody\r\n") => ["MAIL FROM:<alice>", "RCPT TO:<bob>", "DATA", Buffer.from(text + ".\r\n")];
 
