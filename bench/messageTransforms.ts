@@ -93,7 +93,11 @@ function eightBitBody(bytes: number): string {
   return times("caf\xe9 cr\xe8me br\xfbl\xe9e, na\xefve fa\xe7ade d\xe9j\xe0 vu, \xfcber gr\xfc\xdfe ok\r\n", Math.ceil(bytes / 60));
 }
 
-/** Worst-case shapes, each about `bytes` long, each aimed at one way a transformation could turn quadratic. */
+/**
+ * Worst-case shapes, each about `bytes` long, each aimed at one way a transformation could turn quadratic.
+ * The server refuses a header section over 1 MiB before these steps (headerSectionLimit.ts) and converts
+ * to 7-bit in a worker (sevenBitOffThread.ts); the figures here are the steps' own cost, run in line.
+ */
 export function worstCaseMessages(bytes: number): { name: string; raw: Buffer }[] {
   const half = Math.floor(bytes / 2);
   // header text is UTF-8 (RFC 6532), bodies one byte per character

@@ -26,7 +26,8 @@ import type DataStream from 'nodemailer/lib/smtp-connection/data-stream';
 import { stuffChunk } from './dotStuffing.js';
 import type { DeliveryOutcome, Envelope, RecipientParameters } from './envelope.js';
 import { isUsable, type PooledSession, type RelayPool } from './relayPool.js';
-import { convertTo7Bit, hasEightBitByte } from './sevenBitConversion.js';
+import { hasEightBitByte } from './sevenBitConversion.js';
+import { convertTo7BitOffThread } from './sevenBitOffThread.js';
 
 export interface RelayTarget {
   /** smtp://host[:port] (STARTTLS when offered, port 25 by default) or smtps://host[:port] (implicit TLS, RFC 8314, port 465) */
@@ -291,7 +292,8 @@ async function relayOnce(
         cleanSession = true;
         return { kind: 'permanent', ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content, and the policy requires 8BITMIME rather than conversion` };
       }
-      const conversion = convertTo7Bit(message);
+      // off the event loop: a worst-case message takes seconds to convert (docs/limits.md)
+      const conversion = await convertTo7BitOffThread(message);
       if (conversion.kind === 'impossible') {
         cleanSession = true;
         return { kind: 'permanent', ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content and it cannot be converted: ${conversion.reason}` };

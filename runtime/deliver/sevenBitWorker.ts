@@ -1,0 +1,31 @@
+// The worker thread behind sevenBitOffThread.ts: runs convertTo7Bit on the messages it is sent, so
+// that a long conversion (seconds for a 25 MB worst case) holds this thread, not the server's event loop.
+import { parentPort } from 'node:worker_threads';
+import { convertTo7Bit, type SevenBitConversion } from './sevenBitConversion.js';
+
+/** A message to convert, numbered by the caller so that answers can be matched to requests. */
+export interface SevenBitRequest {
+  id: number;
+  message: Uint8Array;
+}
+
+export interface SevenBitAnswer {
+  id: number;
+  result: SevenBitConversion;
+}
+
+parentPort?.on('message', ({ id, message }: SevenBitRequest) => {
+  const result = convertTo7Bit(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+  if (result.kind !== 'converted') return parentPort!.postMessage({ id, result } satisfies SevenBitAnswer);
+  // handed over, not copied: the converted message can be larger than the original
+  const owned = ownArrayBuffer(result.message);
+  parentPort!.postMessage({ id, result: { kind: 'converted', message: Buffer.from(owned) } } satisfies SevenBitAnswer, [owned]);
+});
+
+/** The ArrayBuffer of `bytes` when they fill it alone (it can then be transferred), else a copy that they do. */
+function ownArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer;
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
+}
