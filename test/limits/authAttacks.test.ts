@@ -1,19 +1,11 @@
 // Password guessing against a live server over loopback sockets (issue 13): guesses sent in parallel
 // sessions from one address, verifications capped per address and in total, and a login guessed at
 // from many addresses, whose owner must still get in from an address that has not failed.
-import { afterEach, describe, expect, it } from 'vitest';
-import { authPlain, codes, eventually, LineClient, PASSWORD, startLimitedMsa, type LimitedMsa } from './serverHarness.js';
+import { describe, expect, it } from 'vitest';
+import { authPlain, codes, eventually, LineClient, PASSWORD, cleanup, msaForTest, type LimitedMsa } from './serverHarness.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
 
-async function msa(...args: Parameters<typeof startLimitedMsa>): Promise<LimitedMsa> {
-  const running = await startLimitedMsa(...args);
-  cleanup.push(() => running.stop());
-  return running;
-}
+const msa = msaForTest;
 
 /** A session from `localAddress` that has said EHLO. */
 async function session(port: number, localAddress = '127.0.0.1'): Promise<LineClient> {

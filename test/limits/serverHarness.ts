@@ -4,12 +4,26 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { afterEach } from 'vitest';
 import { compilePolicy } from '../../compiler/compile.js';
 import type { LimitsConfig, RuleGraph, RuleOrigin } from '../../compiler/graph.js';
 import { createEventLog } from '../../runtime/log.js';
 import { SubmissionServer, type SubmissionServerOptions } from '../../runtime/submissionServer.js';
 
 export const PASSWORD = 'alice-pw';
+
+/** What a test started (servers, clients), stopped newest first after each test of a file that imports this harness. */
+export const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of cleanup.splice(0).reverse()) await stop();
+});
+
+/** startLimitedMsa, stopped after the test. */
+export async function msaForTest(...args: Parameters<typeof startLimitedMsa>): Promise<LimitedMsa> {
+  const running = await startLimitedMsa(...args);
+  cleanup.push(() => running.stop());
+  return running;
+}
 
 export type LogEvent = Record<string, unknown> & { event?: string; rule?: string };
 

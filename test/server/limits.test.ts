@@ -1,21 +1,13 @@
 // Issue 6 over real sockets: rate limits (memory and a shared real Redis), login throttling,
 // session limits, timeouts, command caps, strict SMTP and the smuggling variants, pipelining past DATA.
 import { connect as connectTls, type TLSSocket } from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeTestPki } from '../support/certificates.js';
 import { rawSmtp } from '../support/smtplib.js';
 import { startRedis, type RedisServer } from '../limits/redisServer.js';
-import { authPlain, codes, eventually, LineClient, PASSWORD, startLimitedMsa, type LimitedMsa } from '../limits/serverHarness.js';
+import { authPlain, codes, eventually, LineClient, PASSWORD, cleanup, msaForTest, startLimitedMsa, type LimitedMsa } from '../limits/serverHarness.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
-async function msa(...args: Parameters<typeof startLimitedMsa>): Promise<LimitedMsa> {
-  const running = await startLimitedMsa(...args);
-  cleanup.push(() => running.stop());
-  return running;
-}
+const msa = msaForTest;
 
 const HOUR = 3_600_000;
 const login = ['EHLO client.example', authPlain('alice', PASSWORD)];
