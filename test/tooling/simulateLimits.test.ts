@@ -1,0 +1,99 @@
+// Rate limits and AUTH throttling in `msac simulate` and `msac test`: the simulator builds the
+// server's own limits (runtime/limits/serverLimits.ts) with a clock that `#advance` moves and an
+// in-memory store, so a refusal names the same rule with the same reply as on the wire.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runPolicyTests } from "../../cli/policyTest.js";
+import { runSimulate } from "../../cli/simulate.js";
+import { parseScript } from "../../tooling/simulate/script.js";
+import { captureIo } from "./support.js";
+
+const RATES = "test/tooling/fixtures/rates.msa";
+const AS_DEMO = "EHLO laptop.rates.test\n#auth demo\n";
+const MESSAGE = (n: number) => `MAIL FROM:<demo>\nRCPT TO:<r${n}@example.org>\nDATA\nSubject: ${n}\n\nbody\n.\n`;
+
+async function simulateScript(script: string) {
+  const io = captureIo(script);
+  const status = await runSimulate(RATES, { now: "2026-01-01T12:00:00Z", trace: "decisions" }, io);
+  return { status, out: io.out(), err: io.err() };
+}
+
+async function msacTest(paths: string[], options: Parameters<typeof runPolicyTests>[1] = {}) {
+  const io = captureIo();
+  const status = await runPolicyTests(paths, options, io);
+  return { status, out: io.out(), err: io.err() };
+}
+
+describe("rate limits in msac simulate", () => {
+  it("refuses the third message in an hour with 451 4.7.1 and names the rate rule", async () => {
+    const result = await simulateScript(AS_DEMO + MESSAGE(1) + MESSAGE(2) + "MAIL FROM:<demo>\nQUIT\n");
+    expect(result.err).toBe("");
+    expect(result.out.match(/S: 250 2\.0\.0 Ok: queued/g)).toHaveLength(2);
+    expect(result.out).toContain(">>> rule test/tooling/fixtures/rates.msa:9 LimitRate -> refuse (2 messages per 1h per user");
+    expect(result.out).toContain("S: 451 4.7.1 rate limit exceeded, try again later");
+  });
+
+  it("takes the message again once `#advance 1h` has moved the clock past the window", async () => {
+    const result = await simulateScript(AS_DEMO + MESSAGE(1) + MESSAGE(2) + "#advance 1h\n" + MESSAGE(3) + "QUIT\n");
+    expect(result.out).not.toContain("451");
+    expect(result.out.match(/S: 250 2\.0\.0 Ok: queued/g)).toHaveLength(3);
+    // the message stage reads the same clock: the third message is dated an hour later
+    expect(result.out).toContain("C: #advance 1h");
+  });
+});
+
+describe("AUTH throttling in msac simulate", () => {
+  it("answers `#auth-fail` with 535 5.7.8 and closes the session with 421 4.7.0 at the session's failure limit", async () => {
+    const result = await simulateScript("EHLO a.test\n#auth-fail demo\n#auth-fail demo\n#auth-fail demo\n");
+    expect(result.out.match(/S: 535 5\.7\.8/g)).toHaveLength(2);
+    expect(result.out).toContain(">>> rule test/tooling/fixtures/rates.msa:10 ThrottleAuth -> refuse");
+    expect(result.out).toContain("S: 421 4.7.0 too many failed logins, closing connection");
+  });
+
+  it("treats a script that goes on after the 421 without a new connection as not run as scripted", async () => {
+    const result = await simulateScript("EHLO a.test\n#auth-fail demo\n#auth-fail demo\n#auth-fail demo\nNOOP\n");
+    expect(result.status).toBe(1);
+    expect(result.out).toContain("!!! the script goes on after QUIT or a 421 closed the connection");
+  });
+});
+
+describe("the script directives", () => {
+  it("reads `#advance DURATION` with the language's durations and `#auth-fail LOGIN`", () => {
+    const { steps, problems } = parseScript("#advance 90m\n#auth-fail demo\n");
+    expect(problems).toEqual([]);
+    expect(steps).toMatchObject([{ kind: "advance", ms: 90 * 60_000 }, { kind: "authFail", login: "demo" }]);
+  });
+
+  it("reports a bad duration and a misspelt directive with their lines", () => {
+    const { problems } = parseScript("#advance soon\n#advnace 1h\n#auth-fial demo\n");
+    expect(problems).toEqual([
+      { line: 1, message: "`#advance` takes a duration such as `30s`, `15m`, `1h` or `1d`, not `soon`" },
+      { line: 2, message: "unknown directive `#advnace`; did you mean `#advance`? (a comment starts with `# `)" },
+      { line: 3, message: "unknown directive `#auth-fial`; did you mean `#auth-fail`? (a comment starts with `# `)" },
+    ]);
+  });
+});
+
+describe("rate limits in msac test", () => {
+  it("passes the cases of rates.msa.test that expect 451 4.7.1, 421 4.7.0 and 454 4.7.0", async () => {
+    const result = await msacTest([`${RATES}.test`], { coverage: true });
+    expect(result.out).not.toContain("FAIL");
+    expect(result.out).toContain("3 passed, 0 failed");
+    expect(result.out).toMatch(/coverage of test\/tooling\/fixtures\/rates\.msa: (\d+) of \1 rules exercised \(100%\)/);
+    expect(result.status).toBe(0);
+  });
+
+  it("counts a rate rule as exercised only when a check of it ran", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-test-"));
+    const file = path.join(dir, "unauthenticated.msa.test");
+    // Without a login a `per user` rule has no subject, so nothing is checked against it.
+    fs.writeFileSync(file, `policy ${path.resolve(RATES)}\ncase no login\n  EHLO x\n  MAIL FROM:<demo@rates.test>\n  expect 530 5.7.0\n`);
+    const without = await msacTest([file], { coverage: true });
+    expect(without.out).toMatch(/rates\.msa:9 {2}LimitRate {2}`limit rate 2 messages per hour per user`/);
+    fs.writeFileSync(file, `policy ${path.resolve(RATES)}\ncase one MAIL\n  EHLO x\n  #auth demo\n  MAIL FROM:<demo>\n  expect 250\n`);
+    const checked = await msacTest([file], { coverage: true });
+    expect(checked.out).not.toMatch(/rates\.msa:9 {2}LimitRate/);
+  });
+});
