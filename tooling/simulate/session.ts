@@ -108,11 +108,11 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
   // One id per simulated connection, as smtp-server gives each session its own.
   let connections = 0;
   let sessionId = `sim-${++connections}`;
-  limits.limits.started(sessionId);
+  limits.started(sessionId);
   const reconnect = (listenerMode: ListenMode, clientAddress: string) => {
     limits.release(sessionId);
     sessionId = `sim-${++connections}`;
-    limits.limits.started(sessionId);
+    limits.started(sessionId);
     state = newSession(listenerMode, clientAddress);
     quit = false;
   };

@@ -91,7 +91,12 @@ export class SimulatedLimits {
     }
   }
 
-  /** When a simulated connection closes. */
+  /** When a simulated connection opens (the server's onConnect). */
+  started(sessionId: string): void {
+    this.limits.started(sessionId);
+  }
+
+  /** When a simulated connection closes: its AUTH failure count goes, the counters stay. */
   release(sessionId: string): void {
     this.limits.release(sessionId);
   }
