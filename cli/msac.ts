@@ -92,7 +92,7 @@ program
   .option("--from <ip>", "the client's IP address")
   .option("--helo <name>", "one-line form: the EHLO name")
   .option("--listener <port>", "the listener the session arrives on (PORT or ADDRESS:PORT; default the first)")
-  .option("--now <date>", "the clock for Date and Received (ISO 8601)")
+  .option("--now <date>", "when the simulated clock starts, for Date, Received and rate windows (ISO 8601)")
   .action(async (file: string, options: import("./simulate.js").SimulateOptions) => {
     const { runSimulate } = await import("./simulate.js");
     process.exitCode = await runSimulate(file, options, processIo);

@@ -95,7 +95,8 @@ export class RateLimiter {
   }
 }
 
-function subjectOf(per: RatePer, subject: RateSubject): string | undefined {
+/** The subject a rule counts against, or undefined when the transaction has none (the rule does not apply). */
+export function subjectOf(per: RatePer, subject: RateSubject): string | undefined {
   switch (per) {
     case 'user':
       return subject.user === undefined ? undefined : nameSubject(subject.user);

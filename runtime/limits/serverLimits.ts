@@ -312,7 +312,8 @@ export class ServerLimits {
   }
 }
 
-function subjectOf(state: SessionState, mailFrom: string): RateSubject {
+/** Whom a transaction is counted against: the login, the client address and the sender's domain. */
+export function subjectOf(state: SessionState, mailFrom: string): RateSubject {
   const at = mailFrom.lastIndexOf("@");
   return {
     ip: state.clientAddress,

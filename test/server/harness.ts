@@ -11,6 +11,7 @@ import type { RuleGraph } from "../../compiler/graph.js";
 import { hashPassword } from "../../runtime/auth/passwordHash.js";
 import { createEventLog } from "../../runtime/log.js";
 import type { DeliveryContext } from "../../runtime/deliver/delivery.js";
+import type { CounterStore } from "../../runtime/limits/counterStore.js";
 import { SubmissionServer } from "../../runtime/submissionServer.js";
 import { makeTestPki, type TestPki } from "../support/certificates.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
@@ -62,7 +63,7 @@ export const TLS = (pki: TestPki) => `tls certificate "${pki.certPath}" key "${p
  * Starts msa with `lines` as its policy. `{TLS}` in a line is replaced by the test PKI's
  * tls rule; `{DIR}` by the temporary folder.
  */
-export async function startMsa(lines: string[], options: { failedAuthDelayMs?: number; delivery?: DeliveryContext; handshakeTimeoutMs?: number } = {}): Promise<RunningMsa> {
+export async function startMsa(lines: string[], options: { failedAuthDelayMs?: number; delivery?: DeliveryContext; handshakeTimeoutMs?: number; limitsStore?: CounterStore } = {}): Promise<RunningMsa> {
   const pki = await makeTestPki();
   const dir = await mkdtemp(join(tmpdir(), "msa-server-"));
   await writeFile(join(dir, "users.passwd"), await users());
@@ -86,6 +87,7 @@ export async function startMsa(lines: string[], options: { failedAuthDelayMs?: n
     failedAuthDelayMs: options.failedAuthDelayMs ?? 20,
     ...(options.delivery ? { delivery: options.delivery } : {}),
     ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+    ...(options.limitsStore ? { limitsStore: options.limitsStore } : {}),
   });
   await server.start();
   let stopped = false;

@@ -1,10 +1,15 @@
 // `msac simulate` and the server run the same decision core, so they must give the same replies.
 // Each scripted session here is played twice, through `simulate` and through a real server over
 // loopback (STARTTLS with the test CA, AUTH PLAIN with the real password), and every reply code
-// and enhanced code is compared. A drift between the two is a bug in one of them.
+// and enhanced code is compared. A drift between the two is a bug in one of them. The server's
+// rate counters run on a clock the test moves a day ahead before each session, so every session
+// starts with fresh windows, as each simulation does; sessions that share counters say so.
 import { beforeAll, describe, expect, it } from "vitest";
+import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
+import { ManualClock } from "../../runtime/queue/clock.js";
 import { parseScript } from "../../tooling/simulate/script.js";
 import { simulate } from "../../tooling/simulate/session.js";
+import { SimulatedLimits } from "../../tooling/simulate/simulatedLimits.js";
 import { rawSmtp, type RawSmtpStep } from "../support/smtplib.js";
 import { PASSWORDS, SUBMISSION_POLICY, authPlain, startMsa, type RunningMsa } from "../server/harness.js";
 
@@ -25,6 +30,7 @@ const POLICY = [
   "add Message-ID",
   "add Sender",
   "add Received",
+  "limit rate 2 messages per hour per user",
   'deliver spool "spool"',
 ];
 
@@ -64,9 +70,19 @@ const SESSIONS: Record<string, Step[]> = {
   "null sender": [...ALICE, "MAIL FROM:<>", "RCPT TO:<bob@example.org>", "DATA", MESSAGE],
 };
 
+/** Sessions played one after the other against one server (and one simulated server): their counters add up. */
+const SHARED_COUNTERS: Record<string, Step[][]> = {
+  "a third message in the hour, in a second session, is over `limit rate 2 messages per hour per user`": [
+    [...BOB, "MAIL FROM:<bob>", "RCPT TO:<a@example.org>", "DATA", MESSAGE, "MAIL FROM:<bob>", "RCPT TO:<b@example.org>", "DATA", MESSAGE],
+    [...BOB, "MAIL FROM:<bob>", "RSET", "MAIL FROM:<bob@example.test>"],
+  ],
+};
+
+const DAY_MS = 86_400_000;
+const wireClock = new ManualClock();
 let msa: RunningMsa;
 beforeAll(async () => {
-  msa = await startMsa(POLICY);
+  msa = await startMsa(POLICY, { limitsStore: new MemoryCounterStore({ clock: wireClock }) });
 });
 
 function scriptOf(steps: Step[]): string {
@@ -91,15 +107,38 @@ function codeOf(reply: string): string {
   return enhanced && /^\d\.\d{1,3}\.\d{1,3}$/.test(enhanced) ? `${code} ${enhanced}` : code!;
 }
 
+/** The reply codes of one session in the simulator, with `limits` carried over from earlier sessions when given. */
+async function simulatedCodes(steps: Step[], limits?: SimulatedLimits): Promise<string[]> {
+  const { steps: script, problems } = parseScript(scriptOf(steps));
+  expect(problems).toEqual([]);
+  const simulated = await simulate(msa.graph, script, { listenerMode: "starttls", ...(limits ? { limits } : {}) });
+  // the simulator answers a step that is not a command (#tls) with nothing; the wire's STARTTLS gets 220
+  return simulated.exchanges.flatMap((e, i) => (script[i]!.kind === "tls" ? ["220 2.0.0"] : e.replies.map((r) => (r.enhanced ? `${r.code} ${r.enhanced}` : String(r.code)))));
+}
+
+async function wireCodes(steps: Step[]): Promise<string[]> {
+  const wire = await rawSmtp(msa.port, wireOf(steps), { ca: msa.pki.caCertPem });
+  return wire.slice(1).map(codeOf);
+}
+
 describe("msac simulate against the server, session by session", () => {
   it.each(Object.entries(SESSIONS))("%s", async (_name, steps) => {
-    const { steps: script, problems } = parseScript(scriptOf(steps));
-    expect(problems).toEqual([]);
-    const simulated = await simulate(msa.graph, script, { listenerMode: "starttls" });
-    // the simulator answers a step that is not a command (#tls) with nothing; the wire's STARTTLS gets 220
-    const fromSimulate = simulated.exchanges.map((e, i) => (script[i]!.kind === "tls" ? ["220 2.0.0"] : e.replies.map((r) => (r.enhanced ? `${r.code} ${r.enhanced}` : String(r.code)))));
-    const wire = await rawSmtp(msa.port, wireOf(steps), { ca: msa.pki.caCertPem });
-    const fromWire = wire.slice(1).map(codeOf);
-    expect(fromWire).toEqual(fromSimulate.flat());
+    wireClock.advance(DAY_MS);
+    expect(await wireCodes(steps)).toEqual(await simulatedCodes(steps));
+  });
+});
+
+describe("msac simulate against the server, sessions sharing rate counters", () => {
+  it.each(Object.entries(SHARED_COUNTERS))("%s", async (_name, sessions) => {
+    wireClock.advance(DAY_MS);
+    const limits = new SimulatedLimits(msa.graph, wireClock.now());
+    const fromWire: string[][] = [];
+    const fromSimulate: string[][] = [];
+    for (const steps of sessions) {
+      fromWire.push(await wireCodes(steps));
+      fromSimulate.push(await simulatedCodes(steps, limits));
+    }
+    expect(fromWire).toEqual(fromSimulate);
+    expect(fromWire.at(-1)).toContain("451 4.7.1");
   });
 });

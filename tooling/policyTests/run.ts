@@ -171,7 +171,8 @@ export interface Coverage {
 
 /**
  * The rules a session can exercise: every node the decision stages consult, the
- * `allow postmaster` exception, `auth users` and the deliver rule, by policy line.
+ * `allow postmaster` exception, `auth users`, the `limit rate` and `throttle auth`
+ * rules (exercised when a check of them ran) and the deliver rule, by policy line.
  * Settings that no session step decides (hostname, listen, tls, log) are not
  * counted; `msac print` shows them.
  */
@@ -186,6 +187,8 @@ export function decisionRules(graph: RuleGraph): { origin: RuleOrigin; node: str
     if (node.kind === "RequireAuth" && node.postmaster) add(node.postmaster.origin, "AllowPostmaster");
   }
   if (graph.users) add(graph.users.origin, "AuthUsers");
+  for (const rate of graph.limits.rates) add(rate.origin, "LimitRate");
+  add(graph.limits.throttle.origin, "ThrottleAuth");
   add(graph.deliver.origin, graph.deliver.kind);
   return [...rules.values()].sort((a, b) => a.origin.line - b.origin.line);
 }

@@ -49,7 +49,7 @@ export function renderSimulation(simulation: Simulation, level: TraceLevel): str
     out.push(...shownSteps(exchange.trace, level).map(formatTraceStep));
     for (const r of exchange.replies) out.push(...formatReply(r));
   }
-  if (!simulation.endedAsScripted) out.push("!!! the script goes on after QUIT; the rest was not run");
+  if (!simulation.endedAsScripted) out.push("!!! the script goes on after QUIT or a 421 closed the connection; the rest was not run");
   return out.join("\n") + "\n";
 }
 

@@ -1,7 +1,9 @@
 // The session script that `msac simulate` and `msac test` read: SMTP command lines
 // as a client sends them, DATA followed by message lines up to `.`, and
 // pseudo-commands for what the wire cannot express (`#tls`, `#auth LOGIN`,
-// `#from IP`, `#listener PORT`). Parsing only: running a script is `session.ts`'s job.
+// `#auth-fail LOGIN`, `#from IP`, `#listener PORT`, `#advance DURATION`).
+// Parsing only: running a script is `session.ts`'s job.
+import { parseDuration } from "../../compiler/duration.js";
 import { closestMatch } from "../../grammar/spelling.js";
 
 /** One step of a session, with the script line it came from (1-based) for messages and test failures. */
@@ -10,6 +12,10 @@ export type ScriptStep =
   | { kind: "data"; line: number; text: string; message: string[] }
   | { kind: "tls"; line: number; text: string }
   | { kind: "auth"; line: number; text: string; login: string }
+  /** An AUTH with a wrong password: counted by the login throttle as on the wire. */
+  | { kind: "authFail"; line: number; text: string; login: string }
+  /** Moves the simulated clock (rate windows, blocks, Date and Received) forward. */
+  | { kind: "advance"; line: number; text: string; ms: number }
   | { kind: "from"; line: number; text: string; address: string }
   | { kind: "listener"; line: number; text: string; endpoint: string };
 
@@ -18,8 +24,8 @@ export interface ScriptProblem {
   message: string;
 }
 
-const PSEUDO_COMMANDS = ["tls", "auth", "from", "listener"] as const;
-const PSEUDO = /^#(tls|auth|from|listener)(?:\s+(.*))?$/;
+const PSEUDO_COMMANDS = ["tls", "auth", "auth-fail", "from", "listener", "advance"] as const;
+const PSEUDO = /^#(tls|auth-fail|auth|from|listener|advance)(?:\s+(.*))?$/;
 /**
  * `#` directly followed by a letter is a pseudo-command, known or misspelt: a misspelt
  * `#atuh` read as a comment would silently run the session without its login.
@@ -54,6 +60,14 @@ export function readStep(
       case "auth":
         if (!/^\S+$/.test(argument)) return { problem: { line, message: "`#auth` takes one login, as in `#auth alice`" }, next: index + 1 };
         return { step: { kind: "auth", line, text, login: argument }, next: index + 1 };
+      case "auth-fail":
+        if (!/^\S+$/.test(argument)) return { problem: { line, message: "`#auth-fail` takes one login, as in `#auth-fail alice`" }, next: index + 1 };
+        return { step: { kind: "authFail", line, text, login: argument }, next: index + 1 };
+      case "advance": {
+        const ms = parseDuration(argument);
+        if (ms === undefined) return { problem: { line, message: `\`#advance\` takes a duration such as \`30s\`, \`15m\`, \`1h\` or \`1d\`, not \`${argument}\`` }, next: index + 1 };
+        return { step: { kind: "advance", line, text, ms }, next: index + 1 };
+      }
       case "listener":
         if (!/^\S+$/.test(argument)) return { problem: { line, message: "`#listener` takes a port or ADDRESS:PORT of the policy, as in `#listener 587`" }, next: index + 1 };
         return { step: { kind: "listener", line, text, endpoint: argument }, next: index + 1 };
@@ -80,7 +94,7 @@ export function readStep(
     return { problem: { line, message: "DATA without a line holding only `.` to end the message" }, next };
   }
   if (/^AUTH\b/i.test(text)) {
-    return { problem: { line, message: "write `#auth LOGIN` to simulate a successful AUTH (no password is sent in a simulation)" }, next: index + 1 };
+    return { problem: { line, message: "write `#auth LOGIN` to simulate a successful AUTH, or `#auth-fail LOGIN` for a wrong password (no password is sent in a simulation)" }, next: index + 1 };
   }
   return { step: { kind: "command", line, text }, next: index + 1 };
 }

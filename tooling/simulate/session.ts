@@ -3,6 +3,8 @@
 // part of smtp-server (command sequencing, EHLO keywords, reading DATA) and never
 // decides anything a policy rule decides. What smtp-server answers by itself
 // (503 for commands out of order, 500 for unknown commands) is mirrored here.
+// Rate limits and AUTH throttling run through the server's own ServerLimits
+// (simulatedLimits.ts), at the points where the server calls them.
 import { Readable } from "node:stream";
 import type { ListenMode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
 import { readNamedFileOrThrow } from "../../compiler/namedFile.js";
@@ -21,6 +23,7 @@ import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
 import { readMessageData } from "../../runtime/message/readMessageData.js";
 import { parseAddressCommand } from "../../runtime/smtp/addressCommand.js";
 import type { ScriptStep } from "./script.js";
+import { SimulatedLimits, type LimitCheck } from "./simulatedLimits.js";
 
 /** A reply as the client sees it: multi-line replies (EHLO) keep each line. */
 export interface SimReply {
@@ -54,17 +57,22 @@ export interface SimulationOptions {
   /** Which listener the session arrives on (default: the first). */
   listenerMode?: ListenMode;
   clientAddress?: string;
-  /** The clock and id source for the message stage (Date, Message-ID, Received). */
+  /** When the session starts (default: now); `#advance` moves the clock from there (Date, Received, rate windows). */
   now?: () => Date;
   messageId?: (n: number) => string;
   /** Tables from files (`senders "FILE"`); read from the policy's files when absent. */
   tables?: DecisionTables;
+  /**
+   * The limits' clock and counters, to carry them from one simulation to the next as one server
+   * carries them from session to session; fresh ones starting at `now` when absent.
+   */
+  limits?: SimulatedLimits;
 }
 
 export interface Simulation {
   greeting: SimReply;
   exchanges: Exchange[];
-  /** True when the script ended with QUIT (or ran out of lines); false when a step came after QUIT. */
+  /** True when the script ended with QUIT (or ran out of lines); false when a step came after QUIT or a 421 without a new connection. */
   endedAsScripted: boolean;
 }
 
@@ -95,7 +103,19 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
   let mode = options.listenerMode ?? graph.listeners[0]?.mode ?? "starttls";
   let state = newSession(mode, options.clientAddress ?? "192.0.2.1");
   const logins = knownLogins(graph);
-  const now = options.now ?? (() => new Date());
+  const limits = options.limits ?? new SimulatedLimits(graph, (options.now?.() ?? new Date()).getTime());
+  const now = () => new Date(limits.clock.now());
+  // One id per simulated connection, as smtp-server gives each session its own.
+  let connections = 0;
+  let sessionId = `sim-${++connections}`;
+  limits.started(sessionId);
+  const reconnect = (listenerMode: ListenMode, clientAddress: string) => {
+    limits.release(sessionId);
+    sessionId = `sim-${++connections}`;
+    limits.started(sessionId);
+    state = newSession(listenerMode, clientAddress);
+    quit = false;
+  };
   const messageId = options.messageId ?? ((n: number) => `<simulated.${n}@${graph.hostname}>`);
   const tables = options.tables ?? prepareTables(graph, readNamedFileOrThrow).tables;
   let messages = 0;
@@ -112,7 +132,8 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
   };
 
   for (const step of steps) {
-    if (quit) {
+    // After QUIT or a 421 the connection is closed; only a new connection goes on.
+    if (quit && step.kind !== "from" && step.kind !== "listener") {
       afterQuit = true;
       break;
     }
@@ -126,11 +147,23 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
       exchange.refusedBy = decision.verdict.origin;
       return true;
     };
+    // A limit check's trace and observations join the step's; a refusal answers it.
+    const limitRefusal = (check: LimitCheck): boolean => {
+      exchange.trace.push(...check.trace);
+      exchange.observations.push(...check.observations);
+      if (!check.refusal) return false;
+      exchange.replies.push(reply(check.refusal.reply));
+      exchange.refusedBy = check.refusal.origin;
+      return true;
+    };
 
     switch (step.kind) {
       case "from":
-        // A new connection from that address: nothing of the old session survives.
-        state = newSession(mode, step.address);
+        // A new connection from that address: nothing of the old session survives (the limits' counters do).
+        reconnect(mode, step.address);
+        break;
+      case "advance":
+        limits.clock.advance(step.ms);
         break;
       case "listener": {
         // A new connection on another listener of the policy (its mode decides TLS from the first byte).
@@ -140,14 +173,15 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           break;
         }
         mode = listener.mode;
-        state = newSession(mode, state.clientAddress);
+        reconnect(mode, state.clientAddress);
         break;
       }
       case "tls":
         if (state.tls) exchange.replies.push(badSequence("Error: TLS already active"));
         else run({ type: "tls" });
         break;
-      case "auth": {
+      case "auth":
+      case "authFail": {
         // Without `auth users` the server disables AUTH altogether (smtp-server's disabledCommands).
         if (!graph.users) {
           exchange.replies.push({ code: 502, enhanced: "5.5.1", lines: ["Error: command not recognized"] });
@@ -158,14 +192,28 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           break;
         }
         if (refusal(run({ type: "authStart" }))) break;
-        // The password is not simulated; the login must exist in the users file.
-        exchange.trace.push({ node: "AuthUsers", origin: graph.users.origin, outcome: "pass", detail: `${step.login}: password assumed correct` });
-        if (logins && !logins.has(step.login)) {
-          exchange.trace[exchange.trace.length - 1] = { node: "AuthUsers", origin: graph.users.origin, outcome: "refuse", detail: `no login \`${step.login}\` in the users file` };
+        // The password is not simulated: `#auth` stands for the right one, `#auth-fail` for a wrong one,
+        // and a login missing from the users file fails as on the wire.
+        const known = !logins || logins.has(step.login);
+        const auth = await limits.authenticate(sessionId, state.clientAddress, step.login, step.kind === "auth" && known);
+        if (auth.outcome === "refused") {
+          limitRefusal(auth);
+          break;
+        }
+        if (auth.outcome !== "succeeded") {
+          const detail = known ? `wrong password for \`${step.login}\`` : `no login \`${step.login}\` in the users file`;
+          exchange.trace.push({ node: "AuthUsers", origin: graph.users.origin, outcome: "refuse", detail });
+          if (limitRefusal(auth)) {
+            // The server closes the connection after this 421 (RFC 5321 section 3.8).
+            quit = true;
+            break;
+          }
           exchange.replies.push(reply(Replies.authFailed));
           exchange.refusedBy = graph.users.origin;
           break;
         }
+        exchange.trace.push(...auth.trace);
+        exchange.trace.push({ node: "AuthUsers", origin: graph.users.origin, outcome: "pass", detail: `${step.login}: password assumed correct` });
         run({ type: "authenticated", login: step.login });
         exchange.replies.push(reply(Replies.authSucceeded));
         break;
@@ -185,8 +233,15 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         const wire = step.message.map((l) => (l.startsWith("..") ? l.slice(1) : l) + "\r\n").join("");
         const data = await readMessageData(Readable.from([Buffer.from(wire, "utf8")]), { maxBytes: ehloKeywords(graph, state).size });
         messages++;
+        const atData = state;
         const decision = run<MessagePlan>({ type: "message", ...data, now: now(), queueId: `SIM${messages}`, messageId: messageId(messages) });
         if (refusal(decision)) break;
+        // Counted now, all rate rules or none, as the server counts just before its 250.
+        const counted = await limits.consume(sessionId, atData, data.bytes.length);
+        if (limitRefusal(counted)) {
+          state = { ...state, transaction: null };
+          break;
+        }
         const plan = decision.result!;
         const bytes = applyHeaderEdits(plan.bytes, plan.header, plan.edits);
         const parsed = parseHeaderSection(bytes);
@@ -203,6 +258,8 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
             exchange.replies.push(reply(Replies.aliasLoop));
             exchange.refusedBy = graph.aliases.origin;
             state = { ...state, transaction: null };
+            // Not delivered, so not counted: the server takes the count back too.
+            await counted.charge?.refund();
             break;
           }
           recipients = expanded.recipients.map((r) => r.address);
@@ -215,11 +272,11 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         break;
       }
       case "command":
-        runCommand(step.text);
+        await runCommand(step.text);
         break;
     }
 
-    function runCommand(text: string): void {
+    async function runCommand(text: string): Promise<void> {
       const verb = (/^\S+/.exec(text)?.[0] ?? "").toUpperCase();
       switch (verb) {
         case "EHLO":
@@ -250,6 +307,11 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           if (!parsed) return void exchange.replies.push({ code: 501, enhanced: "5.5.4", lines: ["Error: Bad sender address syntax"] });
           const decision = run<string>({ type: "mail", address: parsed.address, params: parsed.args || {} });
           if (refusal(decision)) return;
+          const mailFrom = decision.result ?? parsed.address;
+          if (limitRefusal(await limits.checkMail(sessionId, decision.state, mailFrom, decision.state.transaction?.declaredSize ?? null))) {
+            state = { ...state, transaction: null };
+            return;
+          }
           exchange.replies.push(reply(Replies.senderOk, `Accepted <${decision.result ?? parsed.address}>`));
           return;
         }
@@ -257,8 +319,13 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           if (!state.transaction) return void exchange.replies.push(badSequence("Error: need MAIL command"));
           const parsed = parseAddressCommand("RCPT TO", text);
           if (!parsed) return void exchange.replies.push({ code: 501, enhanced: "5.5.4", lines: ["Error: Bad recipient address syntax"] });
+          const before = state;
           const decision = run<string>({ type: "rcpt", address: parsed.address, params: parsed.args || {} });
           if (refusal(decision)) return;
+          if (limitRefusal(await limits.checkRcpt(sessionId, before))) {
+            state = before;
+            return;
+          }
           exchange.replies.push(reply(Replies.recipientOk, `Accepted <${decision.result ?? parsed.address}>`));
           return;
         }
@@ -285,6 +352,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
     }
   }
 
+  limits.release(sessionId);
   const greeting: SimReply = { code: 220, enhanced: "", lines: [`${graph.hostname} ESMTP msa (simulated session)`] };
   return { greeting, exchanges, endedAsScripted: !afterQuit };
 }

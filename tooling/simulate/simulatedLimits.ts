@@ -1,0 +1,143 @@
+// The server's limits for simulated sessions: the same ServerLimits the server builds from the
+// graph (rate rules, AUTH throttling), over an in-memory store and a clock that only `#advance`
+// moves, called at the points where the server calls them. Each call comes back as trace steps
+// and the refusal, so a simulated refusal has the wire's reply and rule. Never touches Redis.
+import pino from "pino";
+import { formatDuration } from "../../compiler/duration.js";
+import { ruleLocation, type RateRuleNode, type RuleGraph } from "../../compiler/graph.js";
+import type { SessionState } from "../../runtime/decision/session.js";
+import type { Observation, TraceStep } from "../../runtime/decision/verdict.js";
+import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
+import { subjectOf as ruleSubjectOf, type RateAmount } from "../../runtime/limits/rateLimiter.js";
+import { LimitReplies, ServerLimits, subjectOf, type LimitRefusal, type RateCharge } from "../../runtime/limits/serverLimits.js";
+import { ManualClock } from "../../runtime/queue/clock.js";
+
+/** What one limit check did: the rules it consulted, the refusal (if any) and what observe-only rules would have refused. */
+export interface LimitCheck {
+  trace: TraceStep[];
+  refusal: LimitRefusal | null;
+  observations: Observation[];
+}
+
+/** What a simulated AUTH came to: 235, 535 (`drop`: then 421 and the connection closes) or 454. */
+export type SimulatedAuth = LimitCheck & { outcome: "succeeded" | "failed" | "dropped" | "refused" };
+
+/** The subset of a would-reject log event this module reads back. */
+interface WouldReject {
+  event?: string;
+  rule?: string;
+  retryAfterMs?: number;
+}
+
+export class SimulatedLimits {
+  readonly clock: ManualClock;
+  readonly limits: ServerLimits;
+  /** Observe-only rate rules that would have refused, as ServerLimits logged them during the current call. */
+  private wouldReject: WouldReject[] = [];
+
+  constructor(private readonly graph: RuleGraph, start: number) {
+    this.clock = new ManualClock(start);
+    // ServerLimits reports observe-only refusals only to its log; this log hands them back here.
+    const log = pino({ level: "warn" }, { write: (line: string) => void this.wouldReject.push(JSON.parse(line) as WouldReject) });
+    this.limits = new ServerLimits(graph.limits, { log, clock: this.clock, store: new MemoryCounterStore({ clock: this.clock }) });
+  }
+
+  /** At MAIL, once the policy's MAIL stage passed (the server's onMailFrom). */
+  checkMail(sessionId: string, state: SessionState, mailFrom: string, declaredSize: number | null): Promise<LimitCheck> {
+    const amount = { messages: 1, recipients: 0, bytes: declaredSize ?? 0 };
+    return this.rates(state, mailFrom, amount, () => this.limits.checkMail({ sessionId, state }, mailFrom, declaredSize));
+  }
+
+  /** At RCPT, with the state before this recipient (the server's onRcptTo). */
+  checkRcpt(sessionId: string, state: SessionState): Promise<LimitCheck> {
+    const t = state.transaction;
+    if (!t) return Promise.resolve({ trace: [], refusal: null, observations: [] });
+    const amount = { messages: 1, recipients: t.recipients.length + 1, bytes: t.declaredSize ?? 0 };
+    return this.rates(state, t.mailFrom, amount, () => this.limits.checkRcpt({ sessionId, state }));
+  }
+
+  /** At the end of DATA, once the message stage passed: counts the message, or refuses it (the server's onData). */
+  async consume(sessionId: string, state: SessionState, bytes: number): Promise<LimitCheck & { charge: RateCharge | null }> {
+    const t = state.transaction;
+    if (!t) return { trace: [], refusal: null, observations: [], charge: null };
+    const amount = { messages: 1, recipients: new Set(t.recipients.map((r) => r.address.toLowerCase())).size, bytes };
+    let charge: RateCharge | null = null;
+    const check = await this.rates(state, t.mailFrom, amount, async () => {
+      charge = await this.limits.consume({ sessionId, state }, bytes);
+      return charge.refusal;
+    });
+    return { ...check, charge };
+  }
+
+  /** One AUTH through the login throttle, as the server's onAuth runs it; `passwordRight` stands for the password check. */
+  async authenticate(sessionId: string, clientAddress: string, login: string, passwordRight: boolean): Promise<SimulatedAuth> {
+    const origin = this.graph.limits.throttle.origin;
+    const result = await this.limits.authenticate(sessionId, clientAddress, login, () => Promise.resolve(passwordRight));
+    const step = (outcome: TraceStep["outcome"], detail: string): TraceStep => ({ node: "ThrottleAuth", origin, outcome, detail });
+    switch (result.kind) {
+      case "succeeded":
+        return { outcome: "succeeded", trace: [step("pass", "attempt allowed")], refusal: null, observations: [] };
+      case "refused":
+        return { outcome: "refused", trace: [step("refuse", result.refusal.detail)], refusal: result.refusal, observations: [] };
+      case "failed": {
+        const blocked = result.blocked.length > 0 ? `; now blocked: ${result.blocked.join(", ")}` : "";
+        const detail = `failed login ${result.failures} in this session; 535 after ${formatDuration(result.delayMs)}${blocked}`;
+        if (result.drop) return { outcome: "dropped", trace: [step("refuse", `${detail}; ${result.drop.detail}`)], refusal: result.drop, observations: [] };
+        return { outcome: "failed", trace: [step("pass", detail)], refusal: null, observations: [] };
+      }
+      case "cancelled":
+        // Only a session released while waiting for a verification slot is cancelled; a script waits for nothing.
+        return { outcome: "failed", trace: [], refusal: null, observations: [] };
+    }
+  }
+
+  /** When a simulated connection opens (the server's onConnect). */
+  started(sessionId: string): void {
+    this.limits.started(sessionId);
+  }
+
+  /** When a simulated connection closes: its AUTH failure count goes, the counters stay. */
+  release(sessionId: string): void {
+    this.limits.release(sessionId);
+  }
+
+  /**
+   * Runs one rate check and traces every rule it consulted: the rules whose subject the
+   * transaction has (a `per user` rule has none before AUTH) and to which `amount` adds something
+   * (a `recipients` rule is not asked at MAIL). `amount` is what ServerLimits passes at that point.
+   */
+  private async rates(state: SessionState, mailFrom: string, amount: RateAmount, check: () => Promise<LimitRefusal | null>): Promise<LimitCheck> {
+    this.wouldReject = [];
+    const refusal = await check();
+    const subject = subjectOf(state, mailFrom);
+    // As RateLimiter does: a rule without a subject, or with nothing to add in its unit, is not asked.
+    const applying = this.graph.limits.rates.filter((rule) => ruleSubjectOf(rule.per, subject) !== undefined && amount[rule.unit] > 0);
+    const observations: Observation[] = [];
+    const trace: TraceStep[] = [];
+    for (const rule of applying) {
+      if (refusal?.origin === rule.origin) {
+        trace.push({ node: "LimitRate", origin: rule.origin, outcome: "refuse", detail: refusal.detail });
+        continue;
+      }
+      if (!rule.observe) {
+        trace.push({ node: "LimitRate", origin: rule.origin, outcome: "pass", detail: describeRate(rule) });
+        continue;
+      }
+      // A refusal ends the check before the observe-only rules are asked.
+      if (refusal) continue;
+      const seen = this.wouldReject.find((w) => w.event === "would-reject" && w.rule === ruleLocation(rule.origin));
+      if (!seen) {
+        trace.push({ node: "LimitRate", origin: rule.origin, outcome: "pass", detail: describeRate(rule) });
+        continue;
+      }
+      const detail = `${describeRate(rule)}; retry after ${seen.retryAfterMs} ms`;
+      observations.push({ origin: rule.origin, reply: LimitReplies.rateLimited, detail });
+      trace.push({ node: "LimitRate", origin: rule.origin, outcome: "observe", detail });
+    }
+    return { trace, refusal, observations };
+  }
+}
+
+function describeRate(rule: RateRuleNode): string {
+  return `${rule.count} ${rule.unit} per ${formatDuration(rule.windowMs)} per ${rule.per}`;
+}
