@@ -5,8 +5,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/compile.js";
-import { GRAPH_FORMAT, GRAPH_VERSION } from "../../compiler/graph.js";
-import { loadGraph, serializeGraph } from "../../compiler/graphJson.js";
+import { GRAPH_FORMAT, GRAPH_VERSION } from "../../graph/graph.js";
+import { loadGraph, serializeGraph } from "../../graph/graphJson.js";
 import { expectGolden, repoRoot } from "./golden.js";
 
 const policies = fs.readdirSync(path.join(repoRoot, "policies")).filter((f) => f.endsWith(".msa")).sort();

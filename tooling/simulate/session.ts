@@ -4,9 +4,9 @@
 // decides anything a policy rule decides. What smtp-server answers by itself
 // (503 for commands out of order, 500 for unknown commands) is mirrored here.
 import { Readable } from "node:stream";
-import type { ListenMode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
-import { readNamedFileOrThrow } from "../../compiler/namedFile.js";
-import { parseUsersFile } from "../../compiler/usersFile.js";
+import type { ListenMode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { readNamedFileOrThrow } from "../../formats/namedFile.js";
+import { parseUsersFile } from "../../formats/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
 import { aliasesOf, expandEnvelopeRecipients } from "../../runtime/aliases/aliasRecipients.js";
 import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";
