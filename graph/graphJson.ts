@@ -53,7 +53,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === "invalid_type" && issue.input === undefined) {
     return `compiled policy is missing \`${where}\`${advice}`;
   }
+  if (issue.code === "invalid_union" && issue.errors.length > 0) {
+    // a union that is not told apart by `kind` (such as `workers`): say what each member expects
+    const expected = issue.errors.map((branch) => /expected ([^,]+)/.exec(branch[0]?.message ?? "")?.[1]).filter(Boolean);
+    if (expected.length === issue.errors.length) return `compiled policy has a wrong field \`${where}\`: expected ${expected.join(" or ")}${advice}`;
+  }
   // zod's messages are sentences ("Invalid input: expected number, received string"); ours are clauses.
-  const detail = issue.message.charAt(0).toLowerCase() + issue.message.slice(1).replace(/\.\s+/g, "; ").replace(/\.$/, "");
+  const detail = issue.message.replace(/\.$/, "").split(/\.\s+/).map((part) => part.charAt(0).toLowerCase() + part.slice(1)).join("; ");
   return `compiled policy has a wrong field \`${where}\`: ${detail}${advice}`;
 }
