@@ -11,14 +11,18 @@ export const GRAPH_FORMAT = "msa-rule-graph";
 // 2: limits, dkim, aliases, metrics, workers, relay options, rights and rewriting nodes.
 export const GRAPH_VERSION = 2;
 
+// Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
+const Amount = z.number().nonnegative();
+const Port = z.number().int().min(0).max(65535);
+
 /** Offsets into the policy text (the same shape as the parser's spans). */
-export const Span = z.strictObject({ start: z.number(), end: z.number() });
+export const Span = z.strictObject({ start: Amount, end: Amount });
 export type Span = z.infer<typeof Span>;
 
 /** Where a node came from. Nodes the policy did not write (defaults) have line 0 and say which default. */
 export const RuleOrigin = z.strictObject({
   file: z.string(),
-  line: z.number(),
+  line: Amount,
   span: Span,
   /** For defaults: what the server does when the policy is silent. */
   builtin: z.string().optional(),
@@ -30,7 +34,7 @@ export type ListenMode = z.infer<typeof ListenMode>;
 
 export const Listener = z.strictObject({
   host: z.string().nullable(),
-  port: z.number(),
+  port: Port,
   mode: ListenMode,
   /** HAProxy PROXY protocol (v1 or v2) precedes SMTP on this listener. */
   proxy: z.boolean().optional(),
@@ -121,10 +125,10 @@ export type RemoveHeadersNode = z.infer<typeof RemoveHeadersNode>;
 export const EnforceMessageSyntaxNode = z.strictObject({ kind: z.literal("EnforceMessageSyntax"), origin: RuleOrigin, ...Observable.shape });
 export type EnforceMessageSyntaxNode = z.infer<typeof EnforceMessageSyntaxNode>;
 /** RFC 1870: SIZE= and the actual message size. */
-export const LimitSizeNode = z.strictObject({ kind: z.literal("LimitSize"), origin: RuleOrigin, ...Observable.shape, bytes: z.number() });
+export const LimitSizeNode = z.strictObject({ kind: z.literal("LimitSize"), origin: RuleOrigin, ...Observable.shape, bytes: Amount });
 export type LimitSizeNode = z.infer<typeof LimitSizeNode>;
 /** Recipients per transaction. */
-export const LimitRecipientsNode = z.strictObject({ kind: z.literal("LimitRecipients"), origin: RuleOrigin, ...Observable.shape, max: z.number() });
+export const LimitRecipientsNode = z.strictObject({ kind: z.literal("LimitRecipients"), origin: RuleOrigin, ...Observable.shape, max: Amount });
 export type LimitRecipientsNode = z.infer<typeof LimitRecipientsNode>;
 /** RFC 5322 section 2.2 header syntax, always on. */
 export const CheckHeaderSyntaxNode = z.strictObject({ kind: z.literal("CheckHeaderSyntax"), origin: RuleOrigin });
@@ -193,7 +197,7 @@ export const DeliveryNode = z.discriminatedUnion("kind", [
     dir: z.string(),
     url: z.string(),
     relay: RelayOptions,
-    lifetimeMs: z.number(),
+    lifetimeMs: Amount,
   }),
 ]);
 export type DeliveryNode = z.infer<typeof DeliveryNode>;
@@ -201,15 +205,15 @@ export type DeliveryNode = z.infer<typeof DeliveryNode>;
 /** `limit rate N UNIT per WINDOW per SUBJECT`: counted on accepted messages, refused with 451 4.7.1. */
 export const RateRuleNode = z.strictObject({
   origin: RuleOrigin,
-  count: z.number(),
+  count: Amount,
   unit: z.enum(["messages", "recipients", "bytes"]),
-  windowMs: z.number(),
+  windowMs: Amount,
   per: z.enum(["user", "ip", "domain"]),
   ...Observable.shape,
 });
 export type RateRuleNode = z.infer<typeof RateRuleNode>;
 
-const ThrottleWindow = z.strictObject({ count: z.number(), windowMs: z.number(), blockMs: z.number() });
+const ThrottleWindow = z.strictObject({ count: Amount, windowMs: Amount, blockMs: Amount });
 
 /** Issue 6: rate limits, login throttling, session limits and timeouts (all with defaults). */
 export const LimitsConfig = z.strictObject({
@@ -218,17 +222,17 @@ export const LimitsConfig = z.strictObject({
     z.strictObject({ kind: z.literal("redis"), url: z.string(), origin: RuleOrigin }),
   ]),
   rates: z.array(RateRuleNode),
-  sessions: z.strictObject({ max: z.number(), perIp: z.number(), origin: RuleOrigin, perIpOrigin: RuleOrigin }),
+  sessions: z.strictObject({ max: Amount, perIp: Amount, origin: RuleOrigin, perIpOrigin: RuleOrigin }),
   throttle: z.strictObject({
-    failuresPerSession: z.number(),
+    failuresPerSession: Amount,
     ip: ThrottleWindow,
     login: ThrottleWindow,
-    delayBaseMs: z.number(),
-    delayMaxMs: z.number(),
+    delayBaseMs: Amount,
+    delayMaxMs: Amount,
     origin: RuleOrigin,
   }),
   /** `origin` is the `timeout command` rule, `dataOrigin` the `timeout data` rule (or their defaults). */
-  timeouts: z.strictObject({ commandMs: z.number(), dataMs: z.number(), origin: RuleOrigin, dataOrigin: RuleOrigin }),
+  timeouts: z.strictObject({ commandMs: Amount, dataMs: Amount, origin: RuleOrigin, dataOrigin: RuleOrigin }),
 });
 export type LimitsConfig = z.infer<typeof LimitsConfig>;
 
@@ -289,9 +293,9 @@ export const RuleGraph = z.strictObject({
   dkim: z.array(DkimSignatureNode),
   /** `aliases "FILE"`: recipients expanded before delivery (RFC 6409 section 8.7). */
   aliases: z.strictObject({ path: z.string(), origin: RuleOrigin }).nullable(),
-  metrics: z.strictObject({ host: z.string(), port: z.number(), origin: RuleOrigin }).nullable(),
+  metrics: z.strictObject({ host: z.string(), port: Port, origin: RuleOrigin }).nullable(),
   /** Server processes sharing the listeners; "auto" is one per core. */
-  workers: z.union([z.number(), z.literal("auto")]),
+  workers: z.union([z.number().int().positive(), z.literal("auto")]),
 });
 export type RuleGraph = z.infer<typeof RuleGraph>;
 

@@ -47,6 +47,11 @@ describe("loadGraph", () => {
     })).toMatch(/^compiled policy has a wrong field `stages\.mail\[\d+\]\.senders\.demo`: invalid input: expected array, received string;/);
   });
 
+  it("refuses numbers the runtime would misuse", () => {
+    expect(refusal((g) => (g.listeners[0].port = 70000))).toMatch(/^compiled policy has a wrong field `listeners\[0\]\.port`: too big: expected number to be <=65535;/);
+    expect(refusal((g) => (g.limits.sessions.max = -5))).toMatch(/^compiled policy has a wrong field `limits\.sessions\.max`: too small: expected number to be >=0;/);
+  });
+
   it("names the kind of an unknown node in a stage", () => {
     expect(refusal((g) => (g.stages.message[0].kind = "Teleport"))).toMatch(/^compiled policy has a wrong field `stages\.message\[0\]\.kind`: invalid discriminator value; expected 'RefuseBareLineEndings' \| /);
   });
