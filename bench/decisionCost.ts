@@ -4,7 +4,7 @@
 // lookup cannot stay in one cache line; every decision must be an accept (checked).
 import fs from "node:fs";
 import { compilePolicy } from "../compiler/compile.js";
-import type { RuleGraph } from "../compiler/graph.js";
+import type { RuleGraph } from "../graph/graph.js";
 import { decide, type SmtpEvent } from "../runtime/decision/decide.js";
 import { newSession } from "../runtime/decision/session.js";
 import { BENCH_DOMAIN, senderEntry, writeScalePolicy } from "./benchPolicy.js";

@@ -4,7 +4,7 @@
 // byte with ordinary 5-50 KB mail. Each must stay linear: a ratio far above 1 is a finding.
 import type { CompilerHost } from "../compiler/checkFiles.js";
 import { compilePolicy } from "../compiler/compile.js";
-import type { RuleGraph } from "../compiler/graph.js";
+import type { RuleGraph } from "../graph/graph.js";
 import { decide, type SmtpEvent } from "../runtime/decision/decide.js";
 import type { MessagePlan } from "../runtime/decision/messageStage.js";
 import { newSession, type SessionState } from "../runtime/decision/session.js";

@@ -1,6 +1,6 @@
 // `msac compile FILE -o OUT.json`: the rule graph as versioned JSON.
 import fs from "node:fs";
-import { serializeGraph } from "../compiler/graphJson.js";
+import { serializeGraph } from "../graph/graphJson.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 import { compileForCommand } from "./loadPolicy.js";
 

@@ -2,7 +2,7 @@
 // the same way by every command that compiles.
 import { compilePolicy, type CompileResult } from "../compiler/compile.js";
 import { diagnostic, hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
-import { readNamedFile } from "../compiler/namedFile.js";
+import { readNamedFile } from "../formats/namedFile.js";
 import { renderText } from "../compiler/render.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 

@@ -1,6 +1,6 @@
 // `msac passwd LOGIN`: reads one password line from stdin and prints the `LOGIN:HASH`
 // line to append to a users file, so no password ever appears in a command line.
-import { parseUsersFile } from '../compiler/usersFile.js';
+import { parseUsersFile } from '../formats/usersFile.js';
 import { hashPassword } from '../runtime/auth/passwordHash.js';
 
 export interface PasswdOptions {

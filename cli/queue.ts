@@ -5,7 +5,7 @@
 import { hostname as osHostname } from 'node:os';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { RuleGraph } from '../compiler/graph.js';
+import type { RuleGraph } from '../graph/graph.js';
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, type SpoolRecord } from '../runtime/deliver/spoolRecord.js';
 import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath } from '../runtime/deliver/spoolWriter.js';
 import { originalHeaderSection } from '../runtime/queue/dsn.js';

@@ -3,7 +3,7 @@
 // (tooling/simulate/). Script from stdin or --script, or built from the
 // one-line options (--auth, --mail-from, --rcpt, --tls, --from).
 import fs from "node:fs";
-import type { ListenMode } from "../compiler/graph.js";
+import type { ListenMode } from "../graph/graph.js";
 import { parseScript, type ScriptStep } from "../tooling/simulate/script.js";
 import { simulate } from "../tooling/simulate/session.js";
 import { renderSimulation, renderVerdicts, type TraceLevel } from "../tooling/simulate/render.js";

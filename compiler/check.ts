@@ -12,11 +12,11 @@ import type {
   SignDkimRule, Span, ThrottleFailuresRule,
 } from "../grammar/ast.js";
 import { closestMatch } from "../grammar/spelling.js";
-import { parseEnvelopeAddress } from "../runtime/address/envelopeAddress.js";
+import { parseEnvelopeAddress } from "../formats/envelopeAddress.js";
 import { Catalogue, diagnostic, type Diagnostic, type PhaseResult, type RelatedLocation } from "./diagnostics.js";
-import { domainProblem, isFullyQualified, toALabels } from "./domainName.js";
+import { domainProblem, isFullyQualified, toALabels } from "../formats/domainName.js";
 import { parseDuration } from "./duration.js";
-import type { ListenMode, LogLevel } from "./graph.js";
+import type { ListenMode, LogLevel } from "../graph/graph.js";
 import { parseSize } from "./size.js";
 
 export const ADDABLE_FIELDS = ["Date", "Message-ID", "Sender", "Received"] as const;

@@ -7,10 +7,10 @@ import type { Located } from "../grammar/ast.js";
 import { closestMatch } from "../grammar/spelling.js";
 import type { CheckedPolicy } from "./check.js";
 import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
-import { sendersFromFile } from "../runtime/rights/senderGrants.js";
-import { findAliasLoops, parseAliasesFile } from "./aliasesFile.js";
+import { sendersFromFile } from "../formats/sendersFile.js";
+import { findAliasLoops, parseAliasesFile } from "../formats/aliasesFile.js";
 import { LineMap } from "./sourceText.js";
-import { parseUsersFile } from "./usersFile.js";
+import { parseUsersFile } from "../formats/usersFile.js";
 
 /** How the compiler reads files: the real file system, or a test's fake. */
 export interface CompilerHost {

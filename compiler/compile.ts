@@ -4,9 +4,9 @@ import type { PolicyAst } from "../grammar/ast.js";
 import { checkPolicy } from "./check.js";
 import { checkFiles, type CompilerHost } from "./checkFiles.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
-import type { RuleGraph } from "./graph.js";
+import type { RuleGraph } from "../graph/graph.js";
 import { lowerPolicy } from "./lower.js";
-import { readNamedFile } from "./namedFile.js";
+import { readNamedFile } from "../formats/namedFile.js";
 import { parsePolicy } from "./parse.js";
 
 export interface CompileResult {

@@ -16,12 +16,12 @@ import os from "node:os";
 import type { Span } from "../grammar/ast.js";
 import type { CheckedPolicy } from "./check.js";
 import { resolvePolicyPath } from "./checkFiles.js";
-import { toALabels } from "./domainName.js";
+import { toALabels } from "../formats/domainName.js";
 import {
   DEFAULT_LIMITS, GRAPH_FORMAT, GRAPH_VERSION,
   type AddHeaderNode, type AuthNode, type DeliveryNode, type LimitsConfig, type Listener, type MailNode, type MasqueradeNode,
   type MessageNode, type RcptNode, type RelayOptions, type RequireAuthNode, type RuleGraph, type RuleOrigin, type SubmissionRightsNode,
-} from "./graph.js";
+} from "../graph/graph.js";
 import { LineMap } from "./sourceText.js";
 
 /** The address header fields qualified by `qualify domains` (RFC 5322 section 3.6.2, 3.6.3, 3.6.6). */

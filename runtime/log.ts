@@ -1,7 +1,7 @@
 // The server's event log: one JSON object per line on stdout (pino). Every event
 // carries the policy's version; every refusal carries `rule` = FILE:LINE.
 import pino, { type Logger } from "pino";
-import type { LogLevel, RuleGraph } from "../compiler/graph.js";
+import type { LogLevel, RuleGraph } from "../graph/graph.js";
 
 const PINO_LEVEL: Record<LogLevel, string> = { errors: "warn", info: "info", debug: "debug" };
 

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import type net from "node:net";
 import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
-import { ruleLocation, type Listener, type RuleGraph, type RuleOrigin } from "../compiler/graph.js";
+import { ruleLocation, type Listener, type RuleGraph, type RuleOrigin } from "../graph/graph.js";
 import { loadUserTable, type UserTable } from "./auth/userTable.js";
 import { decide, type SmtpEvent } from "./decision/decide.js";
 import { liveTables } from "./rights/liveSenders.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = new URL("../", import.meta.url).pathname;
-const PRODUCT_FOLDERS = ["cli", "compiler", "grammar", "runtime", "tooling"];
+const PRODUCT_FOLDERS = ["cli", "compiler", "grammar", "runtime", "tooling", "graph", "formats"];
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies: Record<string, string> };
 
 function sourceFiles(folder: string): string[] {
@@ -23,7 +23,7 @@ function packageOf(specifier: string): string | null {
 }
 
 describe("packaging", () => {
-  it("lists every package that cli/, compiler/, grammar/, runtime/ and tooling/ import under dependencies", () => {
+  it("lists every package that the product's folders import under dependencies", () => {
     const imported = new Map<string, string>();
     for (const file of PRODUCT_FOLDERS.flatMap(sourceFiles)) {
       for (const match of readFileSync(file, "utf8").matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+"([^"]+)"/gm)) {

@@ -1,7 +1,7 @@
 // Recognizes the postmaster recipient that `allow postmaster` admits without
 // authentication (RFC 5321 section 4.5.1: "postmaster" is case-insensitive).
-import { type EnvelopeAddress, splitAddress } from "./envelopeAddress.js";
-import { comparableDomain } from "./ownAddress.js";
+import { type EnvelopeAddress, splitAddress } from "../../formats/envelopeAddress.js";
+import { comparableDomain } from "../../formats/ownAddress.js";
 
 /**
  * True for "postmaster" without a domain, or "postmaster@D" where D is one of

@@ -5,7 +5,7 @@ import {
   joinAddress,
   splitAddress,
   toAsciiDomain,
-} from "./envelopeAddress.js";
+} from "../../formats/envelopeAddress.js";
 
 /** The qualify domain in both forms; an unconvertible IDN is used as written. */
 function qualifyDomainForms(domain: string): { ascii: string; asWritten: string } {

@@ -2,7 +2,7 @@
 // hack (`user%elsewhere@here`, Postfix allow_percent_hack), UUCP bang paths (`elsewhere!user@here`,
 // swap_bangpath) and a quoted address (`"user@elsewhere"@here`, resolve_dequoted_address). Such a
 // recipient passes our checks as local while the next hop delivers it elsewhere.
-import { splitAddress } from "./envelopeAddress.js";
+import { splitAddress } from "../../formats/envelopeAddress.js";
 
 const ROUTING_CHARACTERS = ["%", "!", "@"] as const;
 

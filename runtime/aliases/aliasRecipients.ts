@@ -3,9 +3,9 @@
 // once per graph (the server at its first message, `msac simulate` at its first DATA); each
 // expanded recipient keeps its DSN parameters and carries ORCPT with the address the client
 // wrote (RFC 3461 section 4.2) unless the client gave one.
-import { parseAliasesFile, type AliasesFileProblem } from "../../compiler/aliasesFile.js";
-import type { RuleGraph } from "../../compiler/graph.js";
-import { readNamedFileOrThrow } from "../../compiler/namedFile.js";
+import { parseAliasesFile, type AliasesFileProblem } from "../../formats/aliasesFile.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import type { RecipientParameters } from "../deliver/envelope.js";
 import { compileAliases, expandRecipients, type AliasTable, type RecipientExpansion } from "./expandAliases.js";
 

@@ -2,9 +2,9 @@
 // `aliases "FILE"`). Pure and always finite: each alias is expanded at most once per recipient,
 // at the shallowest depth it is reached (breadth first), so a loop or a deep chain cannot hang
 // the server; both are reported for the log, and `msac check` reports loops before they run.
-import { aliasDomainKey, aliasNameKey, aliasNameOfTarget, findCycles } from "../../compiler/aliasesFile.js";
-import { splitAddress } from "../address/envelopeAddress.js";
-import { addressKey } from "../rights/addressKey.js";
+import { aliasDomainKey, aliasNameKey, aliasNameOfTarget, findCycles } from "../../formats/aliasesFile.js";
+import { splitAddress } from "../../formats/envelopeAddress.js";
+import { addressKey } from "../../formats/addressKey.js";
 
 export interface AliasTable {
   /** aliasNameKey(name) -> targets as written */

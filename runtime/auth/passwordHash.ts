@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import * as argon2 from 'argon2';
 import bcrypt from 'bcryptjs';
-import { argon2idParameters, hashScheme, type PasswordHashScheme } from '../../compiler/usersFile.js';
+import { argon2idParameters, hashScheme, type PasswordHashScheme } from '../../formats/usersFile.js';
 
 // Cost for new bcrypt hashes: about 0.3 s in bcryptjs, OWASP asks for at least 10.
 const BCRYPT_COST = 12;

@@ -1,7 +1,7 @@
 // The users file as the server holds it: login to hash, checked with the same work
 // whether or not the login exists.
-import { readNamedFileAsync } from '../../compiler/namedFile.js';
-import { parseUsersFile, type UsersFileProblem } from '../../compiler/usersFile.js';
+import { readNamedFileAsync } from '../../formats/namedFile.js';
+import { parseUsersFile, type UsersFileProblem } from '../../formats/usersFile.js';
 import { CredentialCache } from './credentialCache.js';
 import { costProfile, dummyVerify, prepareDummyHash, slowestToVerify, verifyPassword } from './passwordHash.js';
 

@@ -4,7 +4,7 @@
 // listener reads the PROXY header (v1 or v2) before anything else sees the socket.
 import net from "node:net";
 import type { Logger } from "pino";
-import type { Listener } from "../../compiler/graph.js";
+import type { Listener } from "../../graph/graph.js";
 import { acceptWithProxyProtocol, smtpSocketOptions } from "../proxy/proxyProtocol.js";
 
 /** The client as the PROXY header names it (null on a listener without `proxy`). */

@@ -4,7 +4,7 @@
 // then swaps it in atomically: the next connection goes to the new server, while sessions in
 // flight stay on the old server, and so on the old graph and its logger, until they end.
 import type { Logger } from "pino";
-import type { RuleGraph } from "../../compiler/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import type { MsaMetrics } from "../metrics/metrics.js";
 import { SubmissionServer } from "../submissionServer.js";
 import { ListenerSockets, sameListeners } from "./listenerSockets.js";

@@ -6,8 +6,8 @@
 import cluster, { type Worker } from "node:cluster";
 import os from "node:os";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
-import type { RuleGraph } from "../../compiler/graph.js";
-import { loadGraph, serializeGraph } from "../../compiler/graphJson.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import { loadGraph, serializeGraph } from "../../graph/graphJson.js";
 import type { MsaMetrics } from "../metrics/metrics.js";
 
 type Metrics = MetricObjectWithValues<MetricValue<string>>[];

@@ -1,7 +1,7 @@
 // AuthStage: may the client start AUTH now? Credentials themselves are checked
 // by the adapter (hashing is slow and asynchronous); the core only decides
 // whether the attempt is allowed and records the login afterwards.
-import type { RuleGraph } from "../../compiler/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import { Replies } from "./replies.js";
 import type { SessionState } from "./session.js";
 import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";

@@ -2,7 +2,7 @@
 // state, SMTP event). The server, `msac simulate` and the tests all call this;
 // no rule is implemented anywhere else. Tables prepared outside (prepareTables:
 // senders files) come in as data, so the function stays pure.
-import type { RuleGraph } from "../../compiler/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import { authenticated, decideAuthStart } from "./authStage.js";
 import { decideMail, decideRcpt, type MailCommand, type RcptCommand } from "./envelopeStage.js";
 import { decideMessage, type MessageEvent, type MessagePlan } from "./messageStage.js";

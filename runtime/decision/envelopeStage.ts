@@ -1,9 +1,9 @@
 // MailStage and RcptStage: the envelope rules of the graph applied, in graph
 // order, to one MAIL FROM or RCPT TO address. Pure: graph + session + command in,
 // decision out.
-import type { MailNode, Observable, RcptNode, RequireAuthNode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
-import { type EnvelopeAddress, formatEnvelopeAddress, hasNonAscii, isQualified, parseEnvelopeAddress, splitAddress } from "../address/envelopeAddress.js";
-import { ownAddressOfLogin } from "../address/ownAddress.js";
+import type { MailNode, Observable, RcptNode, RequireAuthNode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { type EnvelopeAddress, formatEnvelopeAddress, hasNonAscii, isQualified, parseEnvelopeAddress, splitAddress } from "../../formats/envelopeAddress.js";
+import { ownAddressOfLogin } from "../../formats/ownAddress.js";
 import { isPostmaster } from "../address/postmaster.js";
 import { qualifyAddressText } from "../address/qualifyAddress.js";
 import { sourceRouteIn } from "../address/sourceRoute.js";

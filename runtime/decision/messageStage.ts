@@ -3,9 +3,9 @@
 // read and its header section parsed; the edits come back as data for `applyHeaderEdits`.
 // Rules that rewrite one field (qualify headers, masquerade) compose into one value per
 // field, since applyHeaderEdits takes one edit per field; a removed field drops its rewrite.
-import type { MessageNode, RuleGraph } from "../../compiler/graph.js";
+import type { MessageNode, RuleGraph } from "../../graph/graph.js";
 import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../address/addressHeader.js";
-import { ownAddressOfLogin, sameAddress } from "../address/ownAddress.js";
+import { ownAddressOfLogin, sameAddress } from "../../formats/ownAddress.js";
 import type { HeaderEdit } from "../message/headerEdits.js";
 import { checkMessageData } from "../message/messageChecks.js";
 import { parseHeaderSection, type HeaderSection } from "../message/headerSection.js";

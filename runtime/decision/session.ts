@@ -1,6 +1,6 @@
 // What the decision core knows about an SMTP session. Plain data, replaced (not
 // mutated) by each decision, so a session can be replayed, simulated and logged.
-import type { ListenMode, RuleOrigin } from "../../compiler/graph.js";
+import type { ListenMode, RuleOrigin } from "../../graph/graph.js";
 import type { DsnParameters, RecipientParameters } from "../deliver/envelope.js";
 
 export interface Transaction {

@@ -3,9 +3,10 @@
 // and senders tables read from `senders "FILE"`. Files are read by the caller (the server loads
 // and watches them, `msac simulate` and `msac test` read them once) and handed to `decide` as
 // data, so `decide` stays a pure function of (graph, state, event, tables).
-import type { RecipientsToNode, RuleGraph, SubmissionRightsNode } from "../../compiler/graph.js";
+import type { RecipientsToNode, RuleGraph, SubmissionRightsNode } from "../../graph/graph.js";
 import { compileRecipientRules, type CompiledRecipientRules } from "../rights/recipientRules.js";
-import { compileSenderGrants, sendersFromFile, type SenderGrantTable, type SendersFileProblem } from "../rights/senderGrants.js";
+import { compileSenderGrants, type SenderGrantTable } from "../rights/senderGrants.js";
+import { sendersFromFile, type SendersFileProblem } from "../../formats/sendersFile.js";
 
 export interface DecisionTables {
   /** `senders "FILE"`: the table currently loaded from each file, by the file's path. */

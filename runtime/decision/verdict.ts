@@ -2,7 +2,7 @@
 // behind it), the next session state, and a trace of every rule consulted.
 // An `observe` rule that would have refused leaves an observation instead and
 // the decision goes on as if the rule had passed (observe-only rules).
-import type { RuleOrigin } from "../../compiler/graph.js";
+import type { RuleOrigin } from "../../graph/graph.js";
 import type { Reply } from "./replies.js";
 import type { SessionState } from "./session.js";
 

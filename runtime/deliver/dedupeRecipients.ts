@@ -1,6 +1,6 @@
 // Drops repeated recipients of one transaction before delivery, for the server and `msac
 // simulate` alike, so that a mailbox named twice gets the message once.
-import { addressKey } from "../rights/addressKey.js";
+import { addressKey } from "../../formats/addressKey.js";
 
 /**
  * The recipients without exact duplicates, each mailbox in its first spelling. Local parts are

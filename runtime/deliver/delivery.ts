@@ -1,6 +1,6 @@
 // The deliver rule of the graph as one function: hand a finished message on and
 // say what became of it. The session answers 250 only for `accepted`.
-import type { DeliveryNode } from "../../compiler/graph.js";
+import type { DeliveryNode } from "../../graph/graph.js";
 import type { DeliveryOutcome, Envelope, RefusedRecipient } from "./envelope.js";
 import { parseRelayUrl, relayMessage, type RelayOutcome, type RelayTarget } from "./relayClient.js";
 import { reportRefusedRecipients } from "./refusalReport.js";

@@ -3,7 +3,7 @@
 // file is a startup error that names the file and never shows what is in it.
 
 import { readFileSync } from 'node:fs';
-import type { RelayOptions as GraphRelayOptions } from '../../compiler/graph.js';
+import type { RelayOptions as GraphRelayOptions } from '../../graph/graph.js';
 import type { RelayTarget } from './relayClient.js';
 
 /** The deliver rule's relay settings are unusable: `msac serve` reports it and does not start. */

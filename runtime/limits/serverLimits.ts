@@ -4,8 +4,8 @@
 // Owns the counter store (memory or Redis) and closes it; never throws for a client's behaviour.
 import path from "node:path";
 import type { Logger } from "pino";
-import type { LimitsConfig, RateRuleNode, RuleOrigin } from "../../compiler/graph.js";
-import { DEFAULT_LIMITS, ruleLocation } from "../../compiler/graph.js";
+import type { LimitsConfig, RateRuleNode, RuleOrigin } from "../../graph/graph.js";
+import { DEFAULT_LIMITS, ruleLocation } from "../../graph/graph.js";
 import type { Reply } from "../decision/replies.js";
 import type { SessionState } from "../decision/session.js";
 import { ConnectionLimiter } from "./connectionLimiter.js";

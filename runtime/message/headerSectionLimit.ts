@@ -1,7 +1,7 @@
 // A built-in cap on the header section (the fields before the empty line), checked on the raw bytes
 // before anything parses them: every per-message step reads the header field by field, and a header
 // section of megabytes is not mail but a way to make the server work (issue 13; docs/limits.md).
-import type { RuleOrigin } from '../../compiler/graph.js';
+import type { RuleOrigin } from '../../graph/graph.js';
 import type { Reply } from '../decision/replies.js';
 
 /** 1 MiB, Exim's default `header_maxsize`; real header sections are a few kilobytes. */

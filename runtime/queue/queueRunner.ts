@@ -10,7 +10,7 @@
 
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ruleLocation, type DkimSignatureNode, type RuleGraph } from '../../compiler/graph.js';
+import { ruleLocation, type DkimSignatureNode, type RuleGraph } from '../../graph/graph.js';
 import { createDkimSigner, type DkimSigner } from '../dkim/dkimSigner.js';
 import type { Envelope } from '../deliver/envelope.js';
 import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from '../deliver/relayClient.js';

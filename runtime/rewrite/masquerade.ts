@@ -4,8 +4,8 @@
 // calls, because a policy may rewrite one and not the other; neither touches anything but the
 // domain text of the addresses it rewrites.
 import { domainToUnicode } from "node:url";
-import { type EnvelopeAddress, splitAddress, joinAddress } from "../address/envelopeAddress.js";
-import { comparableDomain } from "../address/ownAddress.js";
+import { type EnvelopeAddress, splitAddress, joinAddress } from "../../formats/envelopeAddress.js";
+import { comparableDomain } from "../../formats/ownAddress.js";
 import { rewriteAddressHeader } from "../address/addressHeader.js";
 import { fieldsNamed, type HeaderSection } from "../message/headerSection.js";
 import type { HeaderEdit } from "../message/headerEdits.js";

@@ -3,8 +3,8 @@
 // loaded, the table in use stays). One set per graph, so every session of a server shares it. The
 // watch does not keep the process alive; `close` ends it.
 import type { Logger } from "pino";
-import type { RuleGraph } from "../../compiler/graph.js";
-import { readNamedFileOrThrow } from "../../compiler/namedFile.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { prepareTables, sendersFilesOf, withSendersFile, type DecisionTables } from "../decision/tables.js";
 import { watchSendersFile, type SendersWatcher } from "./watchSendersFile.js";
 

@@ -3,7 +3,7 @@
 // rule wins; no matching rule allows, since recipients are open unless a policy says otherwise.
 // Compiled once into per-address and per-domain indexes so a decision looks at the few rules that
 // can match this address, never at the whole list.
-import { addressKey, configuredAddressKey, domainKey } from "./addressKey.js";
+import { addressKey, configuredAddressKey, domainKey } from "../../formats/addressKey.js";
 
 export interface RecipientRule {
   readonly action: "allow" | "refuse";

@@ -3,8 +3,9 @@
 // table in use stays, so a half-saved edit cannot take rights away or hand them out.
 import fs from "node:fs";
 import path from "node:path";
-import { readNamedFileAsync } from "../../compiler/namedFile.js";
-import { compileSenderGrants, sendersFromFile, type SenderGrantTable, type SendersFileProblem } from "./senderGrants.js";
+import { readNamedFileAsync } from "../../formats/namedFile.js";
+import { compileSenderGrants, type SenderGrantTable } from "./senderGrants.js";
+import { sendersFromFile, type SendersFileProblem } from "../../formats/sendersFile.js";
 
 export interface WatchSendersOptions {
   /** Quiet time after the last change event before re-reading; editors write in several steps. */

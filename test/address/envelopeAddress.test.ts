@@ -11,7 +11,7 @@ import {
   parseReversePath,
   splitAddress,
   toAsciiDomain,
-} from "../../runtime/address/envelopeAddress.js";
+} from "../../formats/envelopeAddress.js";
 
 const ascii = { smtputf8: false };
 const utf8 = { smtputf8: true };

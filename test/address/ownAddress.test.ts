@@ -1,7 +1,7 @@
 // Tests for a login's own address and address equality.
 import { describe, expect, it } from "vitest";
-import { parseEnvelopeAddress } from "../../runtime/address/envelopeAddress.js";
-import { ownAddressOfLogin, sameAddress } from "../../runtime/address/ownAddress.js";
+import { parseEnvelopeAddress } from "../../formats/envelopeAddress.js";
+import { ownAddressOfLogin, sameAddress } from "../../formats/ownAddress.js";
 
 describe("ownAddressOfLogin", () => {
   it("uses a login containing @ as it is", () => {

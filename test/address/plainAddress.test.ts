@@ -9,8 +9,8 @@ import {
   parseEnvelopeAddressInFull,
   parsePlainAddress,
   toAsciiDomain,
-} from "../../runtime/address/envelopeAddress.js";
-import { comparableDomain } from "../../runtime/address/ownAddress.js";
+} from "../../formats/envelopeAddress.js";
+import { comparableDomain } from "../../formats/ownAddress.js";
 
 const OPTIONS = [{ smtputf8: false }, { smtputf8: true }];
 

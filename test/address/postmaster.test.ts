@@ -1,6 +1,6 @@
 // Tests for recognizing the postmaster recipient (RFC 5321 section 4.5.1).
 import { describe, expect, it } from "vitest";
-import { parseEnvelopeAddress } from "../../runtime/address/envelopeAddress.js";
+import { parseEnvelopeAddress } from "../../formats/envelopeAddress.js";
 import { isPostmaster } from "../../runtime/address/postmaster.js";
 
 const domains = new Set(["msa.example.test", "example.test", "bücher.example"]);

@@ -1,6 +1,6 @@
 // Tests for completing unqualified envelope addresses under `qualify domains`.
 import { describe, expect, it } from "vitest";
-import { formatEnvelopeAddress, parseEnvelopeAddress, type EnvelopeAddress } from "../../runtime/address/envelopeAddress.js";
+import { formatEnvelopeAddress, parseEnvelopeAddress, type EnvelopeAddress } from "../../formats/envelopeAddress.js";
 import { qualifyAddress, qualifyAddressText } from "../../runtime/address/qualifyAddress.js";
 
 function parsed(text: string): EnvelopeAddress {

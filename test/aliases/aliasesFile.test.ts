@@ -1,6 +1,6 @@
 // Tests for the aliases file parser and loop finder that `msac check` uses (RFC 6409 section 8.7).
 import { describe, expect, it } from "vitest";
-import { findAliasLoops, findCycles, parseAliasesFile } from "../../compiler/aliasesFile.js";
+import { findAliasLoops, findCycles, parseAliasesFile } from "../../formats/aliasesFile.js";
 
 /** Problems as [line, underlined text, message], so tests read like the output. */
 function problems(text: string) {

@@ -2,7 +2,7 @@
 // deduplication, name matching, the depth bound, and termination on any graph.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseAliasesFile } from "../../compiler/aliasesFile.js";
+import { parseAliasesFile } from "../../formats/aliasesFile.js";
 import { compileAliases, expandRecipients } from "../../runtime/aliases/expandAliases.js";
 
 const table = compileAliases(

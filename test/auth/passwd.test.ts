@@ -1,7 +1,7 @@
 // Tests for `msac passwd`: one stdin line in, one users-file line out whose hash verifies.
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseUsersFile } from '../../compiler/usersFile.js';
+import { parseUsersFile } from '../../formats/usersFile.js';
 import { runPasswd, type PasswdOptions } from '../../cli/passwd.js';
 import { verifyPassword } from '../../runtime/auth/passwordHash.js';
 

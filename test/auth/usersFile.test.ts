@@ -1,7 +1,7 @@
 // Tests for the users-file parser: which lines become entries, and what each problem
 // underlines and says.
 import { describe, expect, it } from 'vitest';
-import { hashScheme, parseUsersFile, type UsersFileProblem } from '../../compiler/usersFile.js';
+import { hashScheme, parseUsersFile, type UsersFileProblem } from '../../formats/usersFile.js';
 
 const BCRYPT = '$2b$10$7MLVWb310M0ehifL3QBz1OdUYPE3jx7N2nR2hF6rQ5oSRfWbqWU8m';
 const ARGON2ID = '$argon2id$v=19$m=65536,t=3,p=4$+TtTasPtr7UW7+sy5UR+AA$mHPvh6Wo3vOwjH4cOiF9337zddIjNCF5yi/DUQbCLh8';

@@ -6,8 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { GRAPH_FORMAT, GRAPH_VERSION } from "../../compiler/graph.js";
-import { loadGraph } from "../../compiler/graphJson.js";
+import { GRAPH_FORMAT, GRAPH_VERSION } from "../../graph/graph.js";
+import { loadGraph } from "../../graph/graphJson.js";
 import { runCheck } from "../../cli/check.js";
 import { captureIo, repoRoot } from "./golden.js";
 

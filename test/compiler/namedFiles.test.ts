@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_NAMED_FILE_BYTES, readNamedFile } from "../../compiler/namedFile.js";
+import { MAX_NAMED_FILE_BYTES, readNamedFile } from "../../formats/namedFile.js";
 import { loadUserTable } from "../../runtime/auth/userTable.js";
 import { repoRoot } from "./golden.js";
 

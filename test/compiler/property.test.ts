@@ -10,7 +10,7 @@ import type { CompilerHost } from "../../compiler/checkFiles.js";
 import { resolvePolicyPath } from "../../compiler/checkFiles.js";
 import { compilePolicy } from "../../compiler/compile.js";
 import { Catalogue, type CatalogueEntry } from "../../compiler/diagnostics.js";
-import { loadGraph, serializeGraph } from "../../compiler/graphJson.js";
+import { loadGraph, serializeGraph } from "../../graph/graphJson.js";
 import { repoRoot } from "./golden.js";
 
 const POLICY = "policy.msa";

@@ -8,7 +8,7 @@ import type { MessagePlan } from "../../runtime/decision/messageStage.js";
 import type { Decision } from "../../runtime/decision/verdict.js";
 import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
 import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";
-import type { RuleGraph } from "../../compiler/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import { POLICY_FILE, decidedBy, lineOf, mail, outcome, policy, rcpt, run, session } from "./policy.js";
 
 const BASE = ["hostname msa.example.test", "listen 127.0.0.1:2525 plain", 'auth users "users.passwd"', "require auth", "qualify domains example.test"];

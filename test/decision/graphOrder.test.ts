@@ -2,7 +2,7 @@
 // nodes as lower.ts placed them. Permuting a stage changes what the client hears, and the order
 // lower.ts chose keeps an unauthenticated client from learning anything about an address.
 import { describe, expect, it } from "vitest";
-import type { RuleGraph } from "../../compiler/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import { decide } from "../../runtime/decision/decide.js";
 import { newSession } from "../../runtime/decision/session.js";
 import { TLS_LINE, policy } from "./policy.js";

@@ -1,7 +1,7 @@
 // Decision core without sockets, message side: bare line endings, size, header syntax (554 5.6.0), header qualification and the add Date/Message-ID/Sender/Received edits.
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { RuleGraph } from "../../compiler/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import { decide } from "../../runtime/decision/decide.js";
 import type { MessagePlan } from "../../runtime/decision/messageStage.js";
 import type { SessionState } from "../../runtime/decision/session.js";

@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { makeTestPki } from "../support/certificates.js";
 import type { CompilerHost } from "../../compiler/checkFiles.js";
 import { compilePolicy, fileSystemHost } from "../../compiler/compile.js";
-import type { RuleGraph } from "../../compiler/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
 import type { Decision } from "../../runtime/decision/verdict.js";

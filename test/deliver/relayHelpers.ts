@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterEach } from 'vitest';
 import { compilePolicy } from '../../compiler/compile.js';
-import type { RuleGraph } from '../../compiler/graph.js';
+import type { RuleGraph } from '../../graph/graph.js';
 import { makeTestPki, type TestPki } from '../support/certificates.js';
 
 const cleanups: (() => Promise<void>)[] = [];

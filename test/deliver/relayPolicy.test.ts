@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryNode, RuleGraph } from '../../compiler/graph.js';
+import type { DeliveryNode, RuleGraph } from '../../graph/graph.js';
 import { createDelivery } from '../../runtime/deliver/delivery.js';
 import { RelayConfigurationError, readRelayCredentials } from '../../runtime/deliver/relayTarget.js';
 import { readSpoolRecord, spoolRecordPath, writeSpoolRecord } from '../../runtime/deliver/spoolWriter.js';

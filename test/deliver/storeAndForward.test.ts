@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeliveryNode, RuleGraph } from '../../compiler/graph.js';
+import type { DeliveryNode, RuleGraph } from '../../graph/graph.js';
 import { createDelivery } from '../../runtime/deliver/delivery.js';
 import { SpoolRecordError, decodeSpoolRecord, encodeSpoolRecord } from '../../runtime/deliver/spoolRecord.js';
 import { readSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp, writeSpoolRecord } from '../../runtime/deliver/spoolWriter.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterEach } from 'vitest';
 import { compilePolicy } from '../../compiler/compile.js';
-import type { LimitsConfig, RuleGraph, RuleOrigin } from '../../compiler/graph.js';
+import type { LimitsConfig, RuleGraph, RuleOrigin } from '../../graph/graph.js';
 import { createEventLog } from '../../runtime/log.js';
 import { SubmissionServer, type SubmissionServerOptions } from '../../runtime/submissionServer.js';
 

@@ -2,7 +2,7 @@
 // rates, session slots freed once, the error cap replacing the reply that reaches it.
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { RuleOrigin } from '../../compiler/graph.js';
+import type { RuleOrigin } from '../../graph/graph.js';
 import { newSession } from '../../runtime/decision/session.js';
 import { capErrors, defaultLimits, MAX_ERRORS_PER_SESSION, ServerLimits } from '../../runtime/limits/serverLimits.js';
 

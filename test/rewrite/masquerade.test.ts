@@ -2,7 +2,7 @@
 // header forms, and that every byte outside the rewritten domains stays as written.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseEnvelopeAddress } from "../../runtime/address/envelopeAddress.js";
+import { parseEnvelopeAddress } from "../../formats/envelopeAddress.js";
 import { listHeaderAddresses, rewriteAddressHeader } from "../../runtime/address/addressHeader.js";
 import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
 import { parseHeaderSection } from "../../runtime/message/headerSection.js";

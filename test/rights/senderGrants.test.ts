@@ -6,15 +6,14 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseHeaderSection } from "../../runtime/message/headerSection.js";
-import { sameAddress } from "../../runtime/address/ownAddress.js";
+import { sameAddress } from "../../formats/ownAddress.js";
 import {
   compileSenderGrants,
   headerSenderViolations,
   mayUse,
-  parseSenderGrant,
-  sendersFromFile,
   type SenderGrantTable,
 } from "../../runtime/rights/senderGrants.js";
+import { parseSenderGrant, sendersFromFile } from "../../formats/sendersFile.js";
 import { watchSendersFile } from "../../runtime/rights/watchSendersFile.js";
 
 const table = compileSenderGrants([

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll } from "vitest";
 import { compilePolicy } from "../../compiler/compile.js";
-import type { RuleGraph } from "../../compiler/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import { hashPassword } from "../../runtime/auth/passwordHash.js";
 import { createEventLog } from "../../runtime/log.js";
 import type { DeliveryContext } from "../../runtime/deliver/delivery.js";

@@ -95,7 +95,7 @@ describe('limit rate', () => {
   it('two servers sharing a real Redis share their counters', async () => {
     const redis: RedisServer = await startRedis();
     cleanup.push(() => redis.stop());
-    const limits = (d: Parameters<Parameters<typeof startLimitedMsa>[1] & object>[0], origin: (p: string) => import('../../compiler/graph.js').RuleOrigin) => ({
+    const limits = (d: Parameters<Parameters<typeof startLimitedMsa>[1] & object>[0], origin: (p: string) => import('../../graph/graph.js').RuleOrigin) => ({
       ...d,
       store: { kind: 'redis' as const, url: redis.url, origin: origin('# store') },
       rates: [{ origin: origin('# rate:'), count: 2, unit: 'messages' as const, windowMs: HOUR, per: 'user' as const }],

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { compilePolicy } from "../../compiler/compile.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
-import { ruleLocation, type RuleGraph, type RuleOrigin } from "../../compiler/graph.js";
+import { ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import type { TraceStep } from "../../runtime/decision/verdict.js";
 import { formatReply, formatTraceStep } from "../simulate/render.js";
 import { simulate, type DeliveredMessage, type Exchange } from "../simulate/session.js";

@@ -5,7 +5,7 @@
 // comment; what is always on and cannot be written is listed as comments).
 import path from "node:path";
 import { formatDuration } from "../../compiler/duration.js";
-import type { RuleGraph, RuleOrigin } from "../../compiler/graph.js";
+import type { RuleGraph, RuleOrigin } from "../../graph/graph.js";
 import { DEFAULT_QUEUE_LIFETIME_MS } from "../../compiler/lower.js";
 
 interface PrintedRule {

@@ -2,7 +2,7 @@
 // `S:`, and before each reply the rules consulted, one per line, as
 // `>>> rule FILE:LINE NodeKind -> outcome (detail)`. Defaults the policy did not
 // write have line 0 and say which default they are.
-import { ruleLocation } from "../../compiler/graph.js";
+import { ruleLocation } from "../../graph/graph.js";
 import type { TraceStep } from "../../runtime/decision/verdict.js";
 import type { Simulation, SimReply } from "./session.js";
 

@@ -6,9 +6,9 @@
 // Rate limits and AUTH throttling run through the server's own ServerLimits
 // (simulatedLimits.ts), at the points where the server calls them.
 import { Readable } from "node:stream";
-import type { ListenMode, RuleGraph, RuleOrigin } from "../../compiler/graph.js";
-import { readNamedFileOrThrow } from "../../compiler/namedFile.js";
-import { parseUsersFile } from "../../compiler/usersFile.js";
+import type { ListenMode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { readNamedFileOrThrow } from "../../formats/namedFile.js";
+import { parseUsersFile } from "../../formats/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
 import { aliasesOf, expandEnvelopeRecipients } from "../../runtime/aliases/aliasRecipients.js";
 import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";

@@ -4,9 +4,9 @@
 // It must agree with ownAddress.ts sameAddress: local part compared exactly after removing the
 // quoting that does not change its value (RFC 5321 section 2.4: only the destination host may
 // interpret its case), domain lowercase in A-labels, both after Unicode NFC (RFC 6531 section 3.2).
-import { parseEnvelopeAddress, splitAddress } from "../address/envelopeAddress.js";
-import { comparableDomain } from "../address/ownAddress.js";
-import { toALabels } from "../../compiler/domainName.js";
+import { parseEnvelopeAddress, splitAddress } from "./envelopeAddress.js";
+import { comparableDomain } from "./ownAddress.js";
+import { toALabels } from "./domainName.js";
 
 /** An address in comparable form: `local` is the local part's value (quotes removed), NFC. */
 export interface AddressKey {

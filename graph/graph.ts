@@ -1,0 +1,307 @@
+// The rule graph: what the compiler hands the runtime. Immutable, plain JSON,
+// every node a discriminated-union member that remembers the policy line it
+// came from. Stages follow the SMTP session; within a stage the node order is
+// the evaluation order (see compiler/lower.ts for why each node stands where it does).
+// Lookup tables (logins, domains) are prepared here so the runtime never scans.
+// Each type is inferred from its schema, so a compiled graph on disk is checked
+// against exactly what the runtime expects (graphJson.ts loadGraph).
+import { z } from "zod";
+
+export const GRAPH_FORMAT = "msa-rule-graph";
+// 2: limits, dkim, aliases, metrics, workers, relay options, rights and rewriting nodes.
+export const GRAPH_VERSION = 2;
+
+// Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
+const Amount = z.number().nonnegative();
+const Port = z.number().int().min(0).max(65535);
+
+/** Offsets into the policy text (the same shape as the parser's spans). */
+export const Span = z.strictObject({ start: Amount, end: Amount });
+export type Span = z.infer<typeof Span>;
+
+/** Where a node came from. Nodes the policy did not write (defaults) have line 0 and say which default. */
+export const RuleOrigin = z.strictObject({
+  file: z.string(),
+  line: Amount,
+  span: Span,
+  /** For defaults: what the server does when the policy is silent. */
+  builtin: z.string().optional(),
+});
+export type RuleOrigin = z.infer<typeof RuleOrigin>;
+
+export const ListenMode = z.enum(["starttls", "tls", "plain"]);
+export type ListenMode = z.infer<typeof ListenMode>;
+
+export const Listener = z.strictObject({
+  host: z.string().nullable(),
+  port: Port,
+  mode: ListenMode,
+  /** HAProxy PROXY protocol (v1 or v2) precedes SMTP on this listener. */
+  proxy: z.boolean().optional(),
+  /** `proxy from ADDRESS, ...`: only these peers may connect (and send the header); absent = any peer. */
+  proxies: z.array(z.string()).optional(),
+  origin: RuleOrigin,
+});
+export type Listener = z.infer<typeof Listener>;
+
+/**
+ * Written `observe RULE`: the rule logs and counts what it would refuse and
+ * refuses nothing (Postfix's warn_if_reject, Exim's warn), so a new rule can be
+ * rolled out safely. Only nodes that can refuse carry it.
+ */
+export const Observable = z.strictObject({ observe: z.literal(true).optional() });
+export type Observable = z.infer<typeof Observable>;
+
+// ---- nodes, by stage ----
+
+/** RFC 3207 / RFC 8314: refuse AUTH and MAIL until TLS is active. */
+export const RequireTlsNode = z.strictObject({ kind: z.literal("RequireTls"), origin: RuleOrigin, ...Observable.shape });
+export type RequireTlsNode = z.infer<typeof RequireTlsNode>;
+/** RFC 6409 section 4.3: no transaction without authentication. `postmaster` moves the refusal to RCPT. */
+export const RequireAuthNode = z.strictObject({
+  kind: z.literal("RequireAuth"),
+  origin: RuleOrigin,
+  ...Observable.shape,
+  /** Set by `allow postmaster`: lowercase domains whose postmaster needs no authentication. */
+  postmaster: z.strictObject({ domains: z.array(z.string()), origin: RuleOrigin }).nullable(),
+});
+export type RequireAuthNode = z.infer<typeof RequireAuthNode>;
+/** RFC 6409 section 4.2 (domains must be fully qualified): unqualified addresses get the site's domain. */
+export const QualifyEnvelopeNode = z.strictObject({ kind: z.literal("QualifyEnvelope"), origin: RuleOrigin, domain: z.string() });
+export type QualifyEnvelopeNode = z.infer<typeof QualifyEnvelopeNode>;
+/** RFC 5321 section 4.1.2 syntax of MAIL FROM / RCPT TO. */
+export const EnforceAddressSyntaxNode = z.strictObject({ kind: z.literal("EnforceAddressSyntax"), origin: RuleOrigin, ...Observable.shape });
+export type EnforceAddressSyntaxNode = z.infer<typeof EnforceAddressSyntaxNode>;
+/** RFC 6409 section 4.2: an MSA must not pass on unqualified addresses. */
+export const RefuseUnqualifiedNode = z.strictObject({ kind: z.literal("RefuseUnqualified"), origin: RuleOrigin });
+export type RefuseUnqualifiedNode = z.infer<typeof RefuseUnqualifiedNode>;
+/** RFC 6409 section 6.1: which MAIL FROM addresses each login may use. */
+export const SubmissionRightsNode = z.strictObject({
+  kind: z.literal("SubmissionRights"),
+  origin: RuleOrigin,
+  ...Observable.shape,
+  /**
+   * login -> what it may use: addresses (`alice@example.com`, domain in lowercase
+   * A-labels), whole domains (`@example.com`) or everything (`*`). Logins not
+   * listed may use their own address.
+   */
+  senders: z.record(z.string(), z.array(z.string())),
+  /** `senders "FILE"`: the table lives in this file (same lines as the block) and is reloaded when it changes. */
+  file: z.string().optional(),
+  /** Domain that completes a login without `@` into its own address. */
+  ownDomain: z.string().nullable(),
+  /** `allow sender mismatch`: accept a MAIL FROM the login may not use, and add `Sender:` with its own address. */
+  mismatch: z.enum(["refuse", "addSender"]),
+  /** `enforce senders in headers`: From: and Sender: must also be addresses the login may use (550 5.7.1 after DATA). */
+  checkHeaders: z.strictObject({ origin: RuleOrigin }).optional(),
+});
+export type SubmissionRightsNode = z.infer<typeof SubmissionRightsNode>;
+/**
+ * RFC 6409 section 6.2: `limit recipients to LIST [for LOGINS]`: those logins (all when null) may
+ * write only to LIST; with `except`, to anyone but LIST.
+ */
+export const RecipientsToNode = z.strictObject({
+  kind: z.literal("RecipientsTo"),
+  origin: RuleOrigin,
+  ...Observable.shape,
+  except: z.literal(true).optional(),
+  /** Addresses (lowercase domain) and domains (`@example.com`, lowercase A-labels). */
+  targets: z.array(z.string()),
+  logins: z.array(z.string()).nullable(),
+});
+export type RecipientsToNode = z.infer<typeof RecipientsToNode>;
+/** RFC 6409 section 8.8: `masquerade`: host names in sender addresses become the domain. */
+export const MasqueradeNode = z.strictObject({
+  kind: z.literal("Masquerade"),
+  origin: RuleOrigin,
+  domains: z.array(z.string()),
+  exceptions: z.array(z.string()),
+});
+export type MasqueradeNode = z.infer<typeof MasqueradeNode>;
+/** `remove header NAME, ...`: fields taken out of the message (and logged). */
+export const RemoveHeadersNode = z.strictObject({ kind: z.literal("RemoveHeaders"), origin: RuleOrigin, names: z.array(z.string()) });
+export type RemoveHeadersNode = z.infer<typeof RemoveHeadersNode>;
+/** RFC 6409 section 6.3 / RFC 5322 section 3.6: From present, Sender with several From, Date parses, single fields once. */
+export const EnforceMessageSyntaxNode = z.strictObject({ kind: z.literal("EnforceMessageSyntax"), origin: RuleOrigin, ...Observable.shape });
+export type EnforceMessageSyntaxNode = z.infer<typeof EnforceMessageSyntaxNode>;
+/** RFC 1870: SIZE= and the actual message size. */
+export const LimitSizeNode = z.strictObject({ kind: z.literal("LimitSize"), origin: RuleOrigin, ...Observable.shape, bytes: Amount });
+export type LimitSizeNode = z.infer<typeof LimitSizeNode>;
+/** Recipients per transaction. */
+export const LimitRecipientsNode = z.strictObject({ kind: z.literal("LimitRecipients"), origin: RuleOrigin, ...Observable.shape, max: Amount });
+export type LimitRecipientsNode = z.infer<typeof LimitRecipientsNode>;
+/** RFC 5322 section 2.2 header syntax, always on. */
+export const CheckHeaderSyntaxNode = z.strictObject({ kind: z.literal("CheckHeaderSyntax"), origin: RuleOrigin });
+export type CheckHeaderSyntaxNode = z.infer<typeof CheckHeaderSyntaxNode>;
+/** SMTP smuggling defence: bare CR or LF in DATA is refused; `allow bare line endings` turns them into CRLF instead. */
+export const RefuseBareLineEndingsNode = z.strictObject({
+  kind: z.literal("RefuseBareLineEndings"),
+  origin: RuleOrigin,
+  normalise: z.literal(true).optional(),
+});
+export type RefuseBareLineEndingsNode = z.infer<typeof RefuseBareLineEndingsNode>;
+/** RFC 6409 sections 4.2 and 8.8 in header fields: From, Sender, Reply-To, To, Cc, Bcc and Resent- forms. */
+export const QualifyHeadersNode = z.strictObject({
+  kind: z.literal("QualifyHeaders"),
+  origin: RuleOrigin,
+  domain: z.string(),
+  fields: z.array(z.string()),
+});
+export type QualifyHeadersNode = z.infer<typeof QualifyHeadersNode>;
+/** Message completion: Date (RFC 6409 section 8.2), Message-ID (8.3), Sender (8.1), Received (RFC 5321 section 4.4). */
+export const AddHeaderNode = z.strictObject({
+  kind: z.literal("AddHeader"),
+  origin: RuleOrigin,
+  field: z.enum(["Date", "Message-ID", "Sender", "Received"]),
+  /** `add Received private`: the client's IP is left out for authenticated submissions. */
+  private: z.literal(true).optional(),
+});
+export type AddHeaderNode = z.infer<typeof AddHeaderNode>;
+
+export const MailNode = z.discriminatedUnion("kind", [
+  RequireTlsNode, RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode,
+  RefuseUnqualifiedNode, MasqueradeNode, SubmissionRightsNode, LimitSizeNode,
+]);
+export type MailNode = z.infer<typeof MailNode>;
+export const RcptNode = z.discriminatedUnion("kind", [
+  RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode, RefuseUnqualifiedNode, RecipientsToNode, LimitRecipientsNode,
+]);
+export type RcptNode = z.infer<typeof RcptNode>;
+export const MessageNode = z.discriminatedUnion("kind", [
+  RefuseBareLineEndingsNode, LimitSizeNode, CheckHeaderSyntaxNode, EnforceMessageSyntaxNode, SubmissionRightsNode,
+  QualifyHeadersNode, MasqueradeNode, RemoveHeadersNode, AddHeaderNode,
+]);
+export type MessageNode = z.infer<typeof MessageNode>;
+export const AuthNode = RequireTlsNode;
+export type AuthNode = RequireTlsNode;
+
+/** How the next hop is reached (RFC 8314, RFC 4954). */
+export const RelayOptions = z.strictObject({
+  /** Refuse to hand over unless TLS is active. */
+  requireTls: z.boolean(),
+  /** `require 8bitmime`: 8-bit mail for a next hop without 8BITMIME is refused (554 5.6.3), not converted (RFC 6409 section 8.4). */
+  require8BitMime: z.boolean(),
+  /** `verify certificate` was written; the certificate is verified anyway for smtps:// and under requireTls. */
+  verifyCertificate: z.boolean(),
+  /** A file with one `USER:PASSWORD` line for AUTH at the next hop. */
+  credentials: z.string().nullable(),
+});
+export type RelayOptions = z.infer<typeof RelayOptions>;
+
+export const DeliveryNode = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("Relay"), origin: RuleOrigin, url: z.string(), relay: RelayOptions }),
+  z.strictObject({ kind: z.literal("Spool"), origin: RuleOrigin, dir: z.string() }),
+  z.strictObject({
+    kind: z.literal("SpoolThenRelay"),
+    origin: RuleOrigin,
+    dir: z.string(),
+    url: z.string(),
+    relay: RelayOptions,
+    lifetimeMs: Amount,
+  }),
+]);
+export type DeliveryNode = z.infer<typeof DeliveryNode>;
+
+/** `limit rate N UNIT per WINDOW per SUBJECT`: counted on accepted messages, refused with 451 4.7.1. */
+export const RateRuleNode = z.strictObject({
+  origin: RuleOrigin,
+  count: Amount,
+  unit: z.enum(["messages", "recipients", "bytes"]),
+  windowMs: Amount,
+  per: z.enum(["user", "ip", "domain"]),
+  ...Observable.shape,
+});
+export type RateRuleNode = z.infer<typeof RateRuleNode>;
+
+const ThrottleWindow = z.strictObject({ count: Amount, windowMs: Amount, blockMs: Amount });
+
+/** Issue 6: rate limits, login throttling, session limits and timeouts (all with defaults). */
+export const LimitsConfig = z.strictObject({
+  store: z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("memory") }),
+    z.strictObject({ kind: z.literal("redis"), url: z.string(), origin: RuleOrigin }),
+  ]),
+  rates: z.array(RateRuleNode),
+  sessions: z.strictObject({ max: Amount, perIp: Amount, origin: RuleOrigin, perIpOrigin: RuleOrigin }),
+  throttle: z.strictObject({
+    failuresPerSession: Amount,
+    ip: ThrottleWindow,
+    login: ThrottleWindow,
+    delayBaseMs: Amount,
+    delayMaxMs: Amount,
+    origin: RuleOrigin,
+  }),
+  /** `origin` is the `timeout command` rule, `dataOrigin` the `timeout data` rule (or their defaults). */
+  timeouts: z.strictObject({ commandMs: Amount, dataMs: Amount, origin: RuleOrigin, dataOrigin: RuleOrigin }),
+});
+export type LimitsConfig = z.infer<typeof LimitsConfig>;
+
+/** What the server does when the policy says nothing about limits (`docs/limits.md`). */
+export const DEFAULT_LIMITS = {
+  sessions: 500,
+  sessionsPerIp: 20,
+  failuresPerSession: 3,
+  ip: { count: 5, windowMs: 10 * 60_000, blockMs: 15 * 60_000 },
+  login: { count: 10, windowMs: 60 * 60_000, blockMs: 60 * 60_000 },
+  delayBaseMs: 1000,
+  delayMaxMs: 8000,
+  commandMs: 5 * 60_000,
+  dataMs: 10 * 60_000,
+} as const;
+
+/** `sign dkim domain D selector S key "FILE"` (RFC 6376, RFC 8463). */
+export const DkimSignatureNode = z.strictObject({
+  domain: z.string(),
+  selector: z.string(),
+  keyPath: z.string(),
+  headers: z.array(z.string()).optional(),
+  oversign: z.array(z.string()).optional(),
+  origin: RuleOrigin,
+});
+export type DkimSignatureNode = z.infer<typeof DkimSignatureNode>;
+
+export const LogLevel = z.enum(["errors", "info", "debug"]);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+export const RuleGraph = z.strictObject({
+  format: z.literal(GRAPH_FORMAT),
+  version: z.literal(GRAPH_VERSION),
+  source: z.strictObject({
+    /** The policy file as named on the command line: what log events and traces print. */
+    file: z.string(),
+    /** SHA-256 of the policy text: the policy's version. */
+    sha256: z.string(),
+  }),
+  hostname: z.string(),
+  listeners: z.array(Listener),
+  tls: z.strictObject({ certificate: z.string(), key: z.string(), origin: RuleOrigin }).nullable(),
+  /** `tls ciphers`: the OpenSSL cipher list for TLS 1.2 (TLS 1.2 is the floor), or null for Node's default. */
+  tlsCiphers: z.string().nullable(),
+  users: z.strictObject({ path: z.string(), origin: RuleOrigin }).nullable(),
+  /** Domains whose postmaster and own addresses are local (hostname and qualify domains), lowercase. */
+  localDomains: z.array(z.string()),
+  log: z.strictObject({ level: LogLevel, origin: RuleOrigin }),
+  stages: z.strictObject({
+    auth: z.array(AuthNode),
+    mail: z.array(MailNode),
+    rcpt: z.array(RcptNode),
+    message: z.array(MessageNode),
+  }),
+  deliver: DeliveryNode,
+  limits: LimitsConfig,
+  /** Signatures applied after every other change to the message. */
+  dkim: z.array(DkimSignatureNode),
+  /** `aliases "FILE"`: recipients expanded before delivery (RFC 6409 section 8.7). */
+  aliases: z.strictObject({ path: z.string(), origin: RuleOrigin }).nullable(),
+  metrics: z.strictObject({ host: z.string(), port: Port, origin: RuleOrigin }).nullable(),
+  /** Server processes sharing the listeners; "auto" is one per core. */
+  workers: z.union([z.number().int().positive(), z.literal("auto")]),
+});
+export type RuleGraph = z.infer<typeof RuleGraph>;
+
+export type GraphNode = MailNode | RcptNode | MessageNode | AuthNode | DeliveryNode;
+
+/** `FILE:LINE`, how log events and traces name the rule that decided. */
+export function ruleLocation(origin: RuleOrigin): string {
+  return `${origin.file}:${origin.line}`;
+}
