@@ -4,7 +4,7 @@
 // and the refusal, so a simulated refusal has the wire's reply and rule. Never touches Redis.
 import pino from "pino";
 import { formatDuration } from "../../compiler/duration.js";
-import { ruleLocation, type RateRuleNode, type RuleGraph } from "../../compiler/graph.js";
+import { ruleLocation, type RateRuleNode, type RuleGraph } from "../../graph/graph.js";
 import type { SessionState } from "../../runtime/decision/session.js";
 import type { Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
