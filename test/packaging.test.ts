@@ -35,4 +35,10 @@ describe("packaging", () => {
     const missing = [...imported].filter(([name]) => !(name in manifest.dependencies)).map(([name, file]) => `${name} (${file})`);
     expect(missing).toEqual([]);
   });
+
+  it("has the container recipe (deploy/Containerfile) copy every folder of the product's code", () => {
+    const recipe = readFileSync(join(root, "deploy", "Containerfile"), "utf8");
+    const copied = [...recipe.matchAll(/^COPY (\S+) \1$/gm)].map((m) => m[1]);
+    expect(PRODUCT_FOLDERS.filter((folder) => !copied.includes(folder))).toEqual([]);
+  });
 });
