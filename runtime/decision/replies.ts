@@ -56,6 +56,17 @@ export const Replies = {
   authInTransaction: reply(503, "5.5.1", "AUTH not permitted during a mail transaction"),
   // RFC 6409 section 3.3 / RFC 1985: ETRN is forbidden on submission.
   commandNotAllowed: reply(502, "5.5.1", "Command not implemented on the submission service"),
+  // Limits (runtime/limits/serverLimits.ts). RFC 3463 4.7.1: delivery not authorised, temporary:
+  // the client retries later, nothing is lost.
+  rateLimited: reply(451, "4.7.1", "rate limit exceeded, try again later"),
+  storeUnavailable: reply(451, "4.7.1", "rate limits cannot be checked, try again later"),
+  // RFC 4954 section 6: 454 4.7.0 temporary authentication failure.
+  authBlocked: reply(454, "4.7.0", "too many failed logins, try again later"),
+  tooManyAuthFailures: reply(421, "4.7.0", "too many failed logins, closing connection"),
+  tooManyConnections: reply(421, "4.7.0", "too many connections, try again later"),
+  tooManyErrors: reply(421, "4.7.0", "too many errors, closing connection"),
+  // RFC 3463 4.4.2: bad connection (the client stopped talking, in a command or in DATA).
+  timedOut: reply(421, "4.4.2", "timeout, closing connection"),
   // RFC 5321 section 4.5.3.1.
   ok: reply(250, "2.0.0", "OK"),
   senderOk: reply(250, "2.1.0", "Sender OK"),

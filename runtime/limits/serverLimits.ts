@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { LimitsConfig, RateRuleNode, RuleOrigin } from "../../graph/graph.js";
 import { DEFAULT_LIMITS, ruleLocation } from "../../graph/graph.js";
-import type { Reply } from "../decision/replies.js";
+import { Replies, type Reply } from "../decision/replies.js";
 import type { SessionState } from "../decision/session.js";
 import { ConnectionLimiter } from "./connectionLimiter.js";
 import { MemoryCounterStore, type CounterStore, type NowSource } from "./counterStore.js";
@@ -15,18 +15,6 @@ import { RateLimiter, type RateAmount, type RateRule, type RateSubject } from ".
 import { RedisCounterStore } from "./redisCounterStore.js";
 import { VerificationSlots } from "./verificationSlots.js";
 
-/** RFC 3463 4.7.1: delivery not authorised, temporary: the client retries later, nothing is lost. */
-export const LimitReplies = {
-  rateLimited: { code: 451, enhanced: "4.7.1", text: "rate limit exceeded, try again later" },
-  storeUnavailable: { code: 451, enhanced: "4.7.1", text: "rate limits cannot be checked, try again later" },
-  // RFC 4954 section 6: 454 4.7.0 temporary authentication failure.
-  authBlocked: { code: 454, enhanced: "4.7.0", text: "too many failed logins, try again later" },
-  tooManyAuthFailures: { code: 421, enhanced: "4.7.0", text: "too many failed logins, closing connection" },
-  tooManyConnections: { code: 421, enhanced: "4.7.0", text: "too many connections, try again later" },
-  tooManyErrors: { code: 421, enhanced: "4.7.0", text: "too many errors, closing connection" },
-  // RFC 3463 4.4.2: bad connection (the client stopped talking).
-  dataTimeout: { code: 421, enhanced: "4.4.2", text: "timeout, closing connection" },
-} as const satisfies Record<string, Reply>;
 
 /** Error replies (4xx/5xx) a session may collect before it is dropped (Postfix: smtpd_hard_error_limit 20). */
 export const MAX_ERRORS_PER_SESSION = 20;
@@ -146,7 +134,7 @@ export class ServerLimits {
     const { sessions } = this.config;
     const total = this.connections.sessions >= sessions.max;
     return {
-      reply: LimitReplies.tooManyConnections,
+      reply: Replies.tooManyConnections,
       origin: total ? sessions.origin : sessions.perIpOrigin,
       detail: total ? `${this.connections.sessions} sessions open` : `${this.connections.sessionsFrom(ip)} sessions open from this client`,
     };
@@ -184,18 +172,18 @@ export class ServerLimits {
         this.errors.set(sessionId, count);
         return count >= MAX_ERRORS_PER_SESSION;
       },
-      () => logged({ reply: LimitReplies.tooManyErrors, origin: this.builtin(`at most ${MAX_ERRORS_PER_SESSION} error replies per session`), detail: `${MAX_ERRORS_PER_SESSION} error replies` }),
+      () => logged({ reply: Replies.tooManyErrors, origin: this.builtin(`at most ${MAX_ERRORS_PER_SESSION} error replies per session`), detail: `${MAX_ERRORS_PER_SESSION} error replies` }),
     );
   }
 
   /** The refusal when `timeout data` runs out. */
   dataTimeout(): LimitRefusal {
-    return { reply: LimitReplies.dataTimeout, origin: this.config.timeouts.dataOrigin, detail: `DATA took longer than ${this.config.timeouts.dataMs} ms` };
+    return { reply: Replies.timedOut, origin: this.config.timeouts.dataOrigin, detail: `DATA took longer than ${this.config.timeouts.dataMs} ms` };
   }
 
   /** The refusal when a command line is not complete within `timeout command` of its first byte. */
   commandTimeout(): LimitRefusal {
-    return { reply: LimitReplies.dataTimeout, origin: this.config.timeouts.origin, detail: `command line not complete within ${this.config.timeouts.commandMs} ms` };
+    return { reply: Replies.timedOut, origin: this.config.timeouts.origin, detail: `command line not complete within ${this.config.timeouts.commandMs} ms` };
   }
 
   /** A limit no policy line sets: named after the policy file with its built-in value. */
@@ -242,7 +230,7 @@ export class ServerLimits {
     const verdict = await this.enforced[mode](subject, amount);
     if (!verdict.allowed) {
       return {
-        reply: verdict.storeUnavailable ? LimitReplies.storeUnavailable : LimitReplies.rateLimited,
+        reply: verdict.storeUnavailable ? Replies.storeUnavailable : Replies.rateLimited,
         origin: this.originOf.get(verdict.rule.id)!,
         detail: `${verdict.rule.count} ${verdict.rule.unit} per ${verdict.rule.windowMs} ms per ${verdict.rule.per}; retry after ${verdict.retryAfterMs} ms`,
       };
@@ -260,13 +248,13 @@ export class ServerLimits {
           session: context.sessionId,
           client: context.state.clientAddress,
           stage: mode === "consume" ? "message" : amount.recipients > 0 ? "rcpt" : "mail",
-          code: LimitReplies.rateLimited.code,
-          enhanced: LimitReplies.rateLimited.enhanced,
+          code: Replies.rateLimited.code,
+          enhanced: Replies.rateLimited.enhanced,
           rule: ruleLocation(this.originOf.get(seen.rule.id)!),
           per: seen.rule.per,
           retryAfterMs: seen.retryAfterMs,
         },
-        `observe: ${LimitReplies.rateLimited.code} ${LimitReplies.rateLimited.enhanced} ${LimitReplies.rateLimited.text}`,
+        `observe: ${Replies.rateLimited.code} ${Replies.rateLimited.enhanced} ${Replies.rateLimited.text}`,
       );
     }
     return null;
@@ -287,7 +275,7 @@ export class ServerLimits {
       const verdict = await this.throttle.beforeAttempt(ip, login);
       if (!verdict.allowed) {
         const detail = verdict.storeUnavailable ? "limits store unavailable" : `${verdict.reason} blocked or at its failure limit; retry after ${verdict.retryAfterMs} ms`;
-        return { kind: "refused", refusal: { reply: LimitReplies.authBlocked, origin: this.config.throttle.origin, detail } };
+        return { kind: "refused", refusal: { reply: Replies.authBlocked, origin: this.config.throttle.origin, detail } };
       }
       ok = await verify().catch(() => false);
     } finally {
@@ -302,7 +290,7 @@ export class ServerLimits {
     if (this.live.has(sessionId)) this.authFailures.set(sessionId, failures);
     const verdict = await this.throttle.afterFailure(ip, login, failures);
     const drop = verdict.dropSession
-      ? { reply: LimitReplies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` }
+      ? { reply: Replies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` }
       : null;
     return { kind: "failed", delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures };
   }
@@ -338,7 +326,7 @@ export function capErrors(connection: GuardedConnection, onError: () => boolean,
   connection.send = (code, data, context) => {
     if (code >= 400 && code !== 421 && onError()) {
       onCapped();
-      const reply = LimitReplies.tooManyErrors;
+      const reply = Replies.tooManyErrors;
       return send(reply.code, `${reply.enhanced} ${reply.text}`, false);
     }
     return send(code, data, context);

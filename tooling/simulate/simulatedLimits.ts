@@ -9,7 +9,8 @@ import type { SessionState } from "../../runtime/decision/session.js";
 import type { Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
 import { subjectOf as ruleSubjectOf, type RateAmount } from "../../runtime/limits/rateLimiter.js";
-import { LimitReplies, ServerLimits, subjectOf, type LimitRefusal, type RateCharge } from "../../runtime/limits/serverLimits.js";
+import { Replies } from "../../runtime/decision/replies.js";
+import { ServerLimits, subjectOf, type LimitRefusal, type RateCharge } from "../../runtime/limits/serverLimits.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
 
 /** What one limit check did: the rules it consulted, the refusal (if any) and what observe-only rules would have refused. */
@@ -131,7 +132,7 @@ export class SimulatedLimits {
         continue;
       }
       const detail = `${describeRate(rule)}; retry after ${seen.retryAfterMs} ms`;
-      observations.push({ origin: rule.origin, reply: LimitReplies.rateLimited, detail });
+      observations.push({ origin: rule.origin, reply: Replies.rateLimited, detail });
       trace.push({ node: "LimitRate", origin: rule.origin, outcome: "observe", detail });
     }
     return { trace, refusal, observations };
