@@ -6,9 +6,7 @@ import type { CompilerHost } from "../compiler/checkFiles.js";
 import { compilePolicy } from "../compiler/compile.js";
 import type { RuleGraph } from "../graph/graph.js";
 import { decide, type SmtpEvent } from "../runtime/decision/decide.js";
-import type { MessagePlan } from "../runtime/decision/messageStage.js";
 import { newSession, type SessionState } from "../runtime/decision/session.js";
-import type { Decision } from "../runtime/decision/verdict.js";
 import { convertTo7Bit } from "../runtime/deliver/sevenBitConversion.js";
 import { applyHeaderEdits } from "../runtime/message/headerEdits.js";
 import { BareLineEndingScanner } from "../runtime/message/readMessageData.js";
@@ -73,7 +71,7 @@ export function transformMessage(graph: RuleGraph, state: SessionState, raw: Buf
     now: new Date(0),
     queueId: "BENCHQUEUEID",
     messageId: "<bench@msa.bench.test>",
-  }) as Decision<MessagePlan>;
+  });
   if (decision.verdict.kind !== "accept" || !decision.result) {
     throw new Error(`a transforms message was refused: ${decision.verdict.kind === "refuse" ? decision.verdict.reply.text : "no plan"}`);
   }

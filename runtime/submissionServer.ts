@@ -9,11 +9,10 @@ import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import { ruleLocation, type Listener, type RuleGraph, type RuleOrigin } from "../graph/graph.js";
 import { loadUserTable, type UserTable } from "./auth/userTable.js";
-import { decide, type SmtpEvent } from "./decision/decide.js";
+import { decide, type DecisionResult, type SmtpEvent } from "./decision/decide.js";
 import { liveTables } from "./rights/liveSenders.js";
 import { aliasesOf, expandEnvelopeRecipients } from "./aliases/aliasRecipients.js";
 import { ehloKeywords } from "./decision/authStage.js";
-import type { MessagePlan } from "./decision/messageStage.js";
 import { Replies, type Reply } from "./decision/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
 import type { Decision } from "./decision/verdict.js";
@@ -326,10 +325,10 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** Runs the core, stores the new state, logs a refusal with the rule that decided. */
-  private apply<T>(session: SMTPServerSession, state: SessionState, event: SmtpEvent): Decision<T> {
+  private apply<E extends SmtpEvent>(session: SMTPServerSession, state: SessionState, event: E): Decision<DecisionResult<E>> {
     const decisionTimer = this.options.metrics?.time(this.options.metrics.decisionDuration);
     // Senders files are read at first use and reloaded when they change (liveTables, one set per graph).
-    const decision = decide(this.graph, state, event, liveTables(this.graph, this.log).current) as Decision<T>;
+    const decision = decide(this.graph, state, event, liveTables(this.graph, this.log).current);
     decisionTimer?.();
     this.sessions.set(session.id, decision.state);
     // `observe RULE`: what the rule would have refused, logged; the session goes on.
@@ -380,7 +379,7 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
     const params = (address.args || {}) as Record<string, string | true>;
-    const decision = this.apply<string>(session, { ...this.state(session), transaction: null }, { type: "mail", address: address.address, params });
+    const decision = this.apply(session, { ...this.state(session), transaction: null }, { type: "mail", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
     const rate = this.limits.checkMail({ sessionId: session.id, state: decision.state }, address.address, decision.state.transaction?.declaredSize ?? null);
@@ -406,7 +405,7 @@ export class SubmissionServer implements ConnectionPolicy {
   private onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
     const params = (address.args || {}) as Record<string, string | true>;
     const before = this.state(session);
-    const decision = this.apply<string>(session, before, { type: "rcpt", address: address.address, params });
+    const decision = this.apply(session, before, { type: "rcpt", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
     this.gate(session, "rcpt", this.limits.checkRcpt({ sessionId: session.id, state: before }), callback, before);
@@ -428,7 +427,7 @@ export class SubmissionServer implements ConnectionPolicy {
         return callback(replyError(HEADER_SECTION_TOO_LARGE));
       }
       const queueId = createSpoolId();
-      const decision = this.apply<MessagePlan>(session, state, {
+      const decision = this.apply(session, state, {
         type: "message",
         ...data,
         now: new Date(),

@@ -22,6 +22,13 @@ export type SmtpEvent =
 
 const accept = (state: SessionState): Decision => ({ verdict: { kind: "accept" }, state, trace: [] });
 
+/**
+ * What a decision produces besides its verdict, by event: the address to use for MAIL and RCPT,
+ * the message plan for a message, nothing otherwise. Call sites get the right type from the event.
+ */
+export type DecisionResult<E extends SmtpEvent> = E extends MailCommand | RcptCommand ? string : E extends MessageEvent ? MessagePlan : undefined;
+
+export function decide<E extends SmtpEvent>(graph: RuleGraph, state: SessionState, event: E, tables?: DecisionTables): Decision<DecisionResult<E>>;
 export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent, tables?: DecisionTables): Decision<string | MessagePlan | undefined> {
   switch (event.type) {
     case "helo":

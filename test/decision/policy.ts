@@ -53,7 +53,7 @@ export function session(graph: RuleGraph, options: { tls?: boolean; login?: stri
 export function run(graph: RuleGraph, state: SessionState, events: SmtpEvent[]): Decision<unknown>[] {
   const decisions: Decision<unknown>[] = [];
   for (const event of events) {
-    const decision = decide(graph, state, event) as Decision<unknown>;
+    const decision: Decision<unknown> = decide(graph, state, event);
     decisions.push(decision);
     state = decision.state;
   }

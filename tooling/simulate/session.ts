@@ -11,9 +11,8 @@ import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
 import { aliasesOf, expandEnvelopeRecipients } from "../../runtime/aliases/aliasRecipients.js";
-import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";
+import { decide, type DecisionResult, type SmtpEvent } from "../../runtime/decision/decide.js";
 import { dedupeRecipients } from "../../runtime/deliver/dedupeRecipients.js";
-import type { MessagePlan } from "../../runtime/decision/messageStage.js";
 import { Replies, type Reply } from "../../runtime/decision/replies.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
 import { prepareTables, type DecisionTables } from "../../runtime/decision/tables.js";
@@ -124,8 +123,8 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
   const exchanges: Exchange[] = [];
 
   let currentExchange: Exchange | undefined;
-  const run = <T>(event: SmtpEvent): Decision<T> => {
-    const decision = decide(graph, state, event, tables) as Decision<T>;
+  const run = <E extends SmtpEvent>(event: E): Decision<DecisionResult<E>> => {
+    const decision = decide(graph, state, event, tables);
     state = decision.state;
     currentExchange?.observations.push(...(decision.observations ?? []));
     return decision;
@@ -234,7 +233,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         const data = await readMessageData(Readable.from([Buffer.from(wire, "utf8")]), { maxBytes: ehloKeywords(graph, state).size });
         messages++;
         const atData = state;
-        const decision = run<MessagePlan>({ type: "message", ...data, now: now(), queueId: `SIM${messages}`, messageId: messageId(messages) });
+        const decision = run({ type: "message", ...data, now: now(), queueId: `SIM${messages}`, messageId: messageId(messages) });
         if (refusal(decision)) break;
         // Counted now, all rate rules or none, as the server counts just before its 250.
         const counted = await limits.consume(sessionId, atData, data.bytes.length);
@@ -305,7 +304,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           if (state.transaction) return void exchange.replies.push(badSequence("Error: nested MAIL command"));
           const parsed = parseAddressCommand("MAIL FROM", text);
           if (!parsed) return void exchange.replies.push({ code: 501, enhanced: "5.5.4", lines: ["Error: Bad sender address syntax"] });
-          const decision = run<string>({ type: "mail", address: parsed.address, params: parsed.args || {} });
+          const decision = run({ type: "mail", address: parsed.address, params: parsed.args || {} });
           if (refusal(decision)) return;
           const mailFrom = decision.result ?? parsed.address;
           if (limitRefusal(await limits.checkMail(sessionId, decision.state, mailFrom, decision.state.transaction?.declaredSize ?? null))) {
@@ -320,7 +319,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           const parsed = parseAddressCommand("RCPT TO", text);
           if (!parsed) return void exchange.replies.push({ code: 501, enhanced: "5.5.4", lines: ["Error: Bad recipient address syntax"] });
           const before = state;
-          const decision = run<string>({ type: "rcpt", address: parsed.address, params: parsed.args || {} });
+          const decision = run({ type: "rcpt", address: parsed.address, params: parsed.args || {} });
           if (refusal(decision)) return;
           if (limitRefusal(await limits.checkRcpt(sessionId, before))) {
             state = before;
