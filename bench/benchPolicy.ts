@@ -44,7 +44,18 @@ export interface WirePolicyOptions {
 
 /** The rules every bench policy shares after its listener and AUTH lines: a submission policy's. */
 function submissionRules(senders: string, limits: string[] = []): string[] {
-  return [`qualify domains ${BENCH_DOMAIN}`, "enforce address syntax", senders, ...limits, "limit recipients 50", "add Date", "add Message-ID", "add Sender", "add Received", "log errors"];
+  return [
+    `qualify domains ${BENCH_DOMAIN}`,
+    "enforce address syntax",
+    senders,
+    ...limits,
+    "limit recipients 50",
+    "add Date",
+    "add Message-ID",
+    "add Sender",
+    "add Received",
+    "log errors",
+  ];
 }
 
 /** The wire benchmark's policy, like a production submission policy on a loopback port. */

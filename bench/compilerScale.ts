@@ -54,7 +54,13 @@ async function timeCommand(args: string[], probe: string, rounds: number): Promi
   return { ms: summarize(times), peakRssMB: peak / MB };
 }
 
-export async function measureCompilerScale(dir: string, sizes: number[], rounds: number, usersLine: string, processMaxEntries = Number.POSITIVE_INFINITY): Promise<CompilerScaleRow[]> {
+export async function measureCompilerScale(
+  dir: string,
+  sizes: number[],
+  rounds: number,
+  usersLine: string,
+  processMaxEntries = Number.POSITIVE_INFINITY,
+): Promise<CompilerScaleRow[]> {
   const probe = path.join(dir, "probe.json");
   const smallFile = writeScalePolicy(dir, 10, usersLine);
   const startup = await timeCommand([msacPath, "check", smallFile], probe, rounds);

@@ -184,18 +184,18 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
           progress(`wire throughput: ${config.wire.styles.join(" and ")} style, ${config.wire.concurrency} connections, ${config.wire.rounds} rounds`);
           await attempt("wire", async () => {
             report.wire = await runWire(
-            {
-              workDir: path.join(workDir, "wire"),
-              concurrency: config.wire.concurrency,
-              rounds: config.wire.rounds,
-              styles: config.wire.styles,
-              servers: config.wire.servers,
-              usersLine,
-              warmup: config.wire.warmup,
-              messagesPerStyle: config.wire.messages,
-            },
-            fixture,
-          );
+              {
+                workDir: path.join(workDir, "wire"),
+                concurrency: config.wire.concurrency,
+                rounds: config.wire.rounds,
+                styles: config.wire.styles,
+                servers: config.wire.servers,
+                usersLine,
+                warmup: config.wire.warmup,
+                messagesPerStyle: config.wire.messages,
+              },
+              fixture,
+            );
           });
           if (config.wire.servers.includes("msa-spool")) {
             progress(`spool writes alone: ${config.wire.messages.app} records, ${config.wire.concurrency} writers`);
@@ -257,7 +257,17 @@ async function measureConcurrency(workDir: string, fixture: Awaited<ReturnType<t
   const policyFile = path.join(workDir, "concurrency.msa");
   // Every bench session comes from 127.0.0.1: raise the per-address limit (default 20) above the count.
   const sessions = config.concurrency.sessions + 10;
-  fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery: { kind: "relay", port: fixture.sinkPort }, extra: [`limit sessions ${sessions}`, `limit sessions per ip ${sessions}`] }));
+  fs.writeFileSync(
+    policyFile,
+    wirePolicy({
+      port,
+      certificate: fixture.certificate,
+      key: fixture.key,
+      usersFile: fixture.usersFile,
+      delivery: { kind: "relay", port: fixture.sinkPort },
+      extra: [`limit sessions ${sessions}`, `limit sessions per ip ${sessions}`],
+    }),
+  );
   const msa = startNode([msacPath, "serve", policyFile]);
   try {
     await waitForPort(port, msa);
@@ -273,30 +283,61 @@ function evaluateTargets(report: BenchReport): Target[] {
   for (const scenario of report.wire ?? []) {
     if (scenario.server === "bare") continue;
     const value = scenario.throughputRatioVsBare;
-    targets.push({ name: `wire ${scenario.style} ${scenario.server} vs bare`, target: ">= 0.80x", measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-", met: Number.isFinite(value) ? value >= 0.8 : null });
+    targets.push({
+      name: `wire ${scenario.style} ${scenario.server} vs bare`,
+      target: ">= 0.80x",
+      measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-",
+      met: Number.isFinite(value) ? value >= 0.8 : null,
+    });
   }
   for (const row of report.postfix?.wire ?? []) {
     if (row.server !== "msa-spool") continue;
     const value = row.ratioVsPostfix;
-    targets.push({ name: `wire ${row.style} msa-spool vs Postfix`, target: ">= 1.00x", measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-", met: Number.isFinite(value) ? value >= 1 : null });
+    targets.push({
+      name: `wire ${row.style} msa-spool vs Postfix`,
+      target: ">= 1.00x",
+      measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-",
+      met: Number.isFinite(value) ? value >= 1 : null,
+    });
   }
   const largestDecision = report.decision?.at(-1);
   if (largestDecision) {
     const value = largestDecision.microsPerTransaction.median;
-    targets.push({ name: `decision per transaction at ${largestDecision.entries} entries`, target: "< 20 us", measured: `${value.toFixed(2)} us`, met: largestDecision.entries >= 100_000 ? value < 20 : null });
+    targets.push({
+      name: `decision per transaction at ${largestDecision.entries} entries`,
+      target: "< 20 us",
+      measured: `${value.toFixed(2)} us`,
+      met: largestDecision.entries >= 100_000 ? value < 20 : null,
+    });
   }
   const largestCompile = report.compiler?.at(-1);
   if (largestCompile) {
     const value = largestCompile.checkMs.median;
-    if (Number.isFinite(value)) targets.push({ name: `msac check, ${largestCompile.entries} entries`, target: "< 2000 ms", measured: `${value.toFixed(0)} ms`, met: largestCompile.entries >= 100_000 ? value < 2000 : null });
+    if (Number.isFinite(value))
+      targets.push({
+        name: `msac check, ${largestCompile.entries} entries`,
+        target: "< 2000 ms",
+        measured: `${value.toFixed(0)} ms`,
+        met: largestCompile.entries >= 100_000 ? value < 2000 : null,
+      });
     const inProcess = largestCompile.inProcessMs.median;
-    targets.push({ name: `compilePolicy, ${largestCompile.entries} entries`, target: "< 2000 ms", measured: `${inProcess.toFixed(0)} ms`, met: largestCompile.entries >= 100_000 ? inProcess < 2000 : null });
+    targets.push({
+      name: `compilePolicy, ${largestCompile.entries} entries`,
+      target: "< 2000 ms",
+      measured: `${inProcess.toFixed(0)} ms`,
+      met: largestCompile.entries >= 100_000 ? inProcess < 2000 : null,
+    });
   }
   const msa = report.concurrency?.find((row) => row.server === "msa");
   if (msa) {
     const per1000 = (msa.kbPerSession * 1000) / 1024;
     const total = msa.rssBeforeMB + per1000;
-    targets.push({ name: "RSS with 1,000 idle sessions (msa)", target: "< 150 MB", measured: `${total.toFixed(0)} MB${msa.sessions === 1000 ? "" : " (extrapolated)"}`, met: total < 150 });
+    targets.push({
+      name: "RSS with 1,000 idle sessions (msa)",
+      target: "< 150 MB",
+      measured: `${total.toFixed(0)} MB${msa.sessions === 1000 ? "" : " (extrapolated)"}`,
+      met: total < 150,
+    });
   }
   return targets;
 }

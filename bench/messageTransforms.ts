@@ -109,7 +109,11 @@ export function worstCaseMessages(bytes: number): { name: string; raw: Buffer }[
     ["8-bit Subject folded over many lines", `${FROM}Subject: s\r\n${times(" \u00e9t\u00e9\r\n", half / 7)}`, `\r\n${eightBitBody(half)}`],
     ["8-bit display names in a long To:", `${FROM}To: x@${DOMAIN}${times(",\r\n J\u00f6rg <j@" + DOMAIN + ">", half / 22)}\r\n`, `\r\n${eightBitBody(half)}`],
     ["one long body line of spaces", `${FROM}Subject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n`, `\r\n--b\r\n\r\n\xe9${times(" ", bytes - 200)}x\r\n--b--\r\n`],
-    ["many MIME parts", `${FROM}Subject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n`, `\r\n${times("--b\r\nContent-Type: text/plain\r\n\r\n\xe9\r\n", bytes / 40)}--b--\r\n`],
+    [
+      "many MIME parts",
+      `${FROM}Subject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n`,
+      `\r\n${times("--b\r\nContent-Type: text/plain\r\n\r\n\xe9\r\n", bytes / 40)}--b--\r\n`,
+    ],
   ];
   return shapes.map(([name, header, body]) => ({ name, raw: Buffer.concat([Buffer.from(header, "utf8"), Buffer.from(body, "latin1")]) }));
 }

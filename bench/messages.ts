@@ -20,7 +20,28 @@ export interface BenchMessage {
   raw: Buffer;
 }
 
-const WORDS = ["submission", "policy", "relay", "spool", "header", "envelope", "queue", "morning", "rush", "report", "meeting", "budget", "draft", "review", "notes", "the", "a", "and", "of", "to"];
+const WORDS = [
+  "submission",
+  "policy",
+  "relay",
+  "spool",
+  "header",
+  "envelope",
+  "queue",
+  "morning",
+  "rush",
+  "report",
+  "meeting",
+  "budget",
+  "draft",
+  "review",
+  "notes",
+  "the",
+  "a",
+  "and",
+  "of",
+  "to",
+];
 
 export const MIN_MESSAGE_BYTES = 5_000;
 export const MAX_MESSAGE_BYTES = 50_000;

@@ -126,7 +126,11 @@ function plainMsaPolicy(port: number, spool: string): string {
  * Runs the comparison; returns `status` with the rows filled in. A Postfix instance that
  * cannot start (not root, no saslpasswd2) is reported in the note, not thrown.
  */
-export async function runPostfixComparison(status: PostfixStatus, options: PostfixComparisonOptions, progress: (message: string) => void = () => undefined): Promise<PostfixStatus> {
+export async function runPostfixComparison(
+  status: PostfixStatus,
+  options: PostfixComparisonOptions,
+  progress: (message: string) => void = () => undefined,
+): Promise<PostfixStatus> {
   if (!status.installed || !status.path) return status;
   fs.mkdirSync(options.workDir, { recursive: true });
   let instance: PostfixInstance;
@@ -153,7 +157,12 @@ async function compareWire(instance: PostfixInstance, options: PostfixComparison
     const messages = generateMessages(options.messagesPerStyle[style], `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
     const msaPort = await freePort();
     const spool = path.join(options.workDir, `postfix-cmp-spool-${style}`);
-    const msa = await startMsa(options.workDir, style, wirePolicy({ port: msaPort, certificate: options.certificate, key: options.key, usersFile: options.usersFile, delivery: { kind: "spool", dir: spool } }), msaPort);
+    const msa = await startMsa(
+      options.workDir,
+      style,
+      wirePolicy({ port: msaPort, certificate: options.certificate, key: options.key, usersFile: options.usersFile, delivery: { kind: "spool", dir: spool } }),
+      msaPort,
+    );
     try {
       const servers: Running[] = [
         { kind: "postfix", port: instance.submissionPort },
@@ -163,11 +172,13 @@ async function compareWire(instance: PostfixInstance, options: PostfixComparison
         runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
       for (const server of servers) if (warmup.length) await load(server, warmup);
       const results = await runRounds(servers, options.rounds, (server) => load(server, messages));
-      const styleRows = servers.map((server): PostfixWireRow => ({
-        ...loadFigures(results.get(server)!, style, messages.length, options.concurrency),
-        server: server.kind,
-        ratioVsPostfix: Number.NaN,
-      }));
+      const styleRows = servers.map(
+        (server): PostfixWireRow => ({
+          ...loadFigures(results.get(server)!, style, messages.length, options.concurrency),
+          server: server.kind,
+          ratioVsPostfix: Number.NaN,
+        }),
+      );
       const postfix = styleRows.find((row) => row.server === "postfix")!;
       for (const row of styleRows) row.ratioVsPostfix = ratio(row.msgsPerSecond.median, postfix.msgsPerSecond.median);
       rows.push(...styleRows);
@@ -216,7 +227,20 @@ async function compareSmtpSource(binary: string, instance: PostfixInstance, opti
         for (let i = 0; i < servers.length; i++) {
           const server = servers[(i + round) % servers.length]!;
           const entry = figures.get(server.kind)!;
-          const args = ["-s", String(sessions), "-m", String(messages), "-l", String(messageBytes), "-f", `${BENCH_LOGIN}@${BENCH_DOMAIN}`, "-t", `rcpt@${BENCH_DOMAIN}`, "-M", "client.bench.test"];
+          const args = [
+            "-s",
+            String(sessions),
+            "-m",
+            String(messages),
+            "-l",
+            String(messageBytes),
+            "-f",
+            `${BENCH_LOGIN}@${BENCH_DOMAIN}`,
+            "-t",
+            `rcpt@${BENCH_DOMAIN}`,
+            "-M",
+            "client.bench.test",
+          ];
           if (mode === "reuse") args.unshift("-d");
           const result = await runSmtpSource(binary, [...args, `127.0.0.1:${server.port}`]);
           const complaint = result.stderr.split("\n").find((line) => /warning|fatal|error/i.test(line));
@@ -230,7 +254,17 @@ async function compareSmtpSource(binary: string, instance: PostfixInstance, opti
       }
       const modeRows = servers.map((server): SmtpSourceRow => {
         const entry = figures.get(server.kind)!;
-        return { server: server.kind, mode, messages, sessions, messageBytes, msgsPerSecond: summarize(entry.rate), failedRuns: entry.failedRuns, ...(entry.firstError ? { firstError: entry.firstError } : {}), ratioVsPostfix: Number.NaN };
+        return {
+          server: server.kind,
+          mode,
+          messages,
+          sessions,
+          messageBytes,
+          msgsPerSecond: summarize(entry.rate),
+          failedRuns: entry.failedRuns,
+          ...(entry.firstError ? { firstError: entry.firstError } : {}),
+          ratioVsPostfix: Number.NaN,
+        };
       });
       const postfix = modeRows.find((row) => row.server === "postfix")!;
       for (const row of modeRows) row.ratioVsPostfix = ratio(row.msgsPerSecond.median, postfix.msgsPerSecond.median);

@@ -176,7 +176,10 @@ export async function startPostfixInstance(options: PostfixInstanceOptions): Pro
     }
     fs.writeFileSync(path.join(dir, "senders"), senders.join("\n") + "\n");
     const sasldb = path.join(dir, "sasl", "sasldb2");
-    fs.writeFileSync(path.join(dir, "sasl", "smtpd.conf"), [`pwcheck_method: auxprop`, `auxprop_plugin: sasldb`, `mech_list: PLAIN LOGIN`, `sasldb_path: ${sasldb}`, ""].join("\n"));
+    fs.writeFileSync(
+      path.join(dir, "sasl", "smtpd.conf"),
+      [`pwcheck_method: auxprop`, `auxprop_plugin: sasldb`, `mech_list: PLAIN LOGIN`, `sasldb_path: ${sasldb}`, ""].join("\n"),
+    );
     await new Promise<void>((resolve, reject) => {
       const child = execFile(saslpasswd2, ["-p", "-c", "-f", sasldb, "-u", BENCH_DOMAIN, BENCH_LOGIN], (error) => (error ? reject(error) : resolve()));
       child.stdin!.end(BENCH_PASSWORD);
@@ -203,9 +206,18 @@ export async function startPostfixInstance(options: PostfixInstanceOptions): Pro
     await waitForSmtp(instance.plainPort);
     return instance;
   } catch (error) {
-    const log = instance.log().split("\n").filter((line) => /fatal|error|panic/.test(line)).slice(-3).join(" | ");
+    const log = instance
+      .log()
+      .split("\n")
+      .filter((line) => /fatal|error|panic/.test(line))
+      .slice(-3)
+      .join(" | ");
     await instance.stop().catch(() => undefined);
-    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim().split("\n").slice(-3).join(" | ");
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "")
+      .trim()
+      .split("\n")
+      .slice(-3)
+      .join(" | ");
     throw new Error(`postfix instance: ${(error as Error).message.split("\n")[0]}${stderr ? ` (${stderr})` : ""}${log ? ` (maillog: ${log})` : ""}`);
   }
 }

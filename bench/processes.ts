@@ -105,7 +105,10 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs `node args...` to completion; resolves with wall seconds, exit code and output. */
-export async function runNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string }> {
+export async function runNode(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ seconds: number; code: number | null; stdout: string; stderr: string }> {
   const started = process.hrtime.bigint();
   const child = startNode(args, options);
   const [code] = (await once(child.process, "close")) as [number | null];

@@ -29,7 +29,15 @@ export function reportTables(report: BenchReport): Table[] {
       title: "Password verification per AUTH (in process)",
       note: "Paid once per connection: per message in MUA style, once per client in application style. The bare baseline does not verify.",
       header: ["scheme", "parameters", "wall ms per verify", "CPU ms per verify", "verifies/s (sequential)"],
-      rows: [[p.scheme, p.parameters, formatSummary(p.verifyMs), formatSummary({ ...p.cpuSecondsPerVerify, median: p.cpuSecondsPerVerify.median * 1000, min: p.cpuSecondsPerVerify.min * 1000, max: p.cpuSecondsPerVerify.max * 1000 }), p.authsPerCoreSecond.toFixed(1)]],
+      rows: [
+        [
+          p.scheme,
+          p.parameters,
+          formatSummary(p.verifyMs),
+          formatSummary({ ...p.cpuSecondsPerVerify, median: p.cpuSecondsPerVerify.median * 1000, min: p.cpuSecondsPerVerify.min * 1000, max: p.cpuSecondsPerVerify.max * 1000 }),
+          p.authsPerCoreSecond.toFixed(1),
+        ],
+      ],
     });
   }
   if (report.wire) {
@@ -70,7 +78,16 @@ export function reportTables(report: BenchReport): Table[] {
       title: "Wire throughput against Postfix",
       note: `The wire load (${c.concurrency} clients, STARTTLS + AUTH PLAIN, same messages) against a private Postfix instance (cyrus sasldb, relay to the same sink) and msa-spool, interleaved over ${c.rounds} rounds; Postfix always queues, so msa-spool is the fair comparison. Target: msa-spool at least 1.00x.`,
       header: ["style", "server", "msgs", "msgs/s", "vs Postfix", "p50 ms", "p99 ms", "failed"],
-      rows: report.postfix.wire.map((row) => [row.style, row.server, String(row.messages), formatSummary(row.msgsPerSecond), formatRatio(row.ratioVsPostfix), formatSummary(row.p50Ms), formatSummary(row.p99Ms), String(row.failures)]),
+      rows: report.postfix.wire.map((row) => [
+        row.style,
+        row.server,
+        String(row.messages),
+        formatSummary(row.msgsPerSecond),
+        formatRatio(row.ratioVsPostfix),
+        formatSummary(row.p50Ms),
+        formatSummary(row.p99Ms),
+        String(row.failures),
+      ]),
     });
   }
   if (report.postfix?.smtpSourceRuns) {
@@ -78,7 +95,16 @@ export function reportTables(report: BenchReport): Table[] {
       title: "smtp-source (unauthenticated, no TLS)",
       note: "Postfix's smtp-source as an independent load generator against a plain Postfix smtpd (permit_mynetworks) and a plain msa listener (`allow unauthenticated`, spool); msgs/s from smtp-source's wall clock; connection = one message per connection, reuse = -d.",
       header: ["mode", "server", "sessions", "msgs", "bytes", "msgs/s", "vs Postfix", "failed runs"],
-      rows: report.postfix.smtpSourceRuns.map((row) => [row.mode, row.server, String(row.sessions), String(row.messages), String(row.messageBytes), formatSummary(row.msgsPerSecond), formatRatio(row.ratioVsPostfix), String(row.failedRuns)]),
+      rows: report.postfix.smtpSourceRuns.map((row) => [
+        row.mode,
+        row.server,
+        String(row.sessions),
+        String(row.messages),
+        String(row.messageBytes),
+        formatSummary(row.msgsPerSecond),
+        formatRatio(row.ratioVsPostfix),
+        String(row.failedRuns),
+      ]),
     });
   }
   if (report.decision) {
@@ -94,14 +120,32 @@ export function reportTables(report: BenchReport): Table[] {
       title: "Message transformations (header parsing, message stage, header edits, 7-bit conversion)",
       note: "Worst-case shapes against ordinary 5-50 KB mail, per byte. Linear work keeps the ratio a small constant; quadratic work grows it with the size.",
       header: ["message", "bytes", "ns per byte", "vs ordinary", "ms per message"],
-      rows: report.transforms.map((row) => [row.shape, thousands(row.bytes), formatSummary(row.nsPerByte, 1), formatRatio(row.ratioVsOrdinary), (row.nsPerByte.median * row.bytes / 1e6).toFixed(0)]),
+      rows: report.transforms.map((row) => [
+        row.shape,
+        thousands(row.bytes),
+        formatSummary(row.nsPerByte, 1),
+        formatRatio(row.ratioVsOrdinary),
+        ((row.nsPerByte.median * row.bytes) / 1e6).toFixed(0),
+      ]),
     });
   }
   if (report.compiler) {
     tables.push({
       title: "Compiler scale",
       note: "compilePolicy in process; msac check / compile as processes (wall, including node startup). Per-entry ratio 1.0 = linear. Target: 100,000 entries under 2 s.",
-      header: ["entries", "policy KB", "compilePolicy ms", "us/entry", "per-entry vs smallest", "retained heap MB", "check ms", "check us/entry", "check peak RSS MB", "compile ms", "compile peak RSS MB"],
+      header: [
+        "entries",
+        "policy KB",
+        "compilePolicy ms",
+        "us/entry",
+        "per-entry vs smallest",
+        "retained heap MB",
+        "check ms",
+        "check us/entry",
+        "check peak RSS MB",
+        "compile ms",
+        "compile peak RSS MB",
+      ],
       rows: report.compiler.map((row) => [
         thousands(row.entries),
         (row.policyBytes / 1024).toFixed(0),

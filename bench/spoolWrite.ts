@@ -3,26 +3,26 @@
 // --wire: the same over SMTP, `msac serve` with `deliver spool` and N client connections
 // (MSA_SPOOL_GROUP_COMMIT=0 or 1 in the server's environment picks the mode).
 
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { parseArgs } from 'node:util';
-import type { Envelope } from '../runtime/deliver/envelope.js';
-import { SpoolWriter } from '../runtime/deliver/spoolWriter.js';
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import SMTPConnection from "nodemailer/lib/smtp-connection";
+import { parseArgs } from "node:util";
+import type { Envelope } from "../runtime/deliver/envelope.js";
+import { SpoolWriter } from "../runtime/deliver/spoolWriter.js";
 
 const { values } = parseArgs({
   options: {
     // the file system decides everything here: run it on the disk the spool will live on
-    dir: { type: 'string', default: tmpdir() },
-    messages: { type: 'string', default: '2000' },
-    writers: { type: 'string', default: '20' },
-    size: { type: 'string', default: '10240' },
-    rounds: { type: 'string', default: '3' },
-    wire: { type: 'boolean', default: false },
+    dir: { type: "string", default: tmpdir() },
+    messages: { type: "string", default: "2000" },
+    writers: { type: "string", default: "20" },
+    size: { type: "string", default: "10240" },
+    rounds: { type: "string", default: "3" },
+    wire: { type: "boolean", default: false },
   },
 });
 const messages = Number(values.messages);
@@ -30,15 +30,12 @@ const writers = Number(values.writers);
 const size = Number(values.size);
 const rounds = Number(values.rounds);
 
-const envelope: Envelope = { mailFrom: 'bench@example.test', recipients: [{ address: 'sink@example.test' }] };
-const message = Buffer.concat([
-  Buffer.from('From: bench@example.test\r\nSubject: spool bench\r\n\r\n'),
-  Buffer.alloc(Math.max(0, size - 52), 'x'),
-]).subarray(0, size);
+const envelope: Envelope = { mailFrom: "bench@example.test", recipients: [{ address: "sink@example.test" }] };
+const message = Buffer.concat([Buffer.from("From: bench@example.test\r\nSubject: spool bench\r\n\r\n"), Buffer.alloc(Math.max(0, size - 52), "x")]).subarray(0, size);
 
 /** `writers` loops, each writing its next record as soon as the previous one was acknowledged. */
 async function run(groupCommit: boolean): Promise<{ rate: number; directorySyncs: number }> {
-  const dir = await mkdtemp(join(values.dir, 'msa-spool-bench-'));
+  const dir = await mkdtemp(join(values.dir, "msa-spool-bench-"));
   try {
     const writer = new SpoolWriter({ dir, groupCommit });
     let next = 0;
@@ -48,7 +45,7 @@ async function run(groupCommit: boolean): Promise<{ rate: number; directorySyncs
         while (next < messages) {
           next++;
           const outcome = await writer.write(envelope, message, { bench: true });
-          if (outcome.kind !== 'accepted') throw new Error(`write failed: ${outcome.text}`);
+          if (outcome.kind !== "accepted") throw new Error(`write failed: ${outcome.text}`);
         }
       }),
     );
@@ -67,26 +64,26 @@ function median(numbers: number[]): number {
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
     });
   });
 }
 
 /** `writers` SMTP connections to a fresh `msac serve`, each sending its share one after another. */
 async function runWire(groupCommit: boolean): Promise<{ rate: number }> {
-  const dir = await mkdtemp(join(values.dir, 'msa-wire-bench-'));
+  const dir = await mkdtemp(join(values.dir, "msa-wire-bench-"));
   const port = await freePort();
-  const policy = join(dir, 'bench.msa');
+  const policy = join(dir, "bench.msa");
   await writeFile(policy, `hostname msa.example.test\nlisten 127.0.0.1:${port} plain\nallow unauthenticated\nqualify domains example.test\nlog errors\ndeliver spool "spool"\n`);
-  const msac = resolve(dirname(fileURLToPath(import.meta.url)), '../cli/msac.js');
-  const child = spawn(process.execPath, [msac, 'serve', policy], {
-    env: { ...process.env, MSA_SPOOL_GROUP_COMMIT: groupCommit ? '1' : '0' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const msac = resolve(dirname(fileURLToPath(import.meta.url)), "../cli/msac.js");
+  const child = spawn(process.execPath, [msac, "serve", policy], {
+    env: { ...process.env, MSA_SPOOL_GROUP_COMMIT: groupCommit ? "1" : "0" },
+    stdio: ["ignore", "ignore", "inherit"],
   });
-  const exited = new Promise<never>((_, fail) => child.once('exit', (code) => fail(new Error(`msac serve exited with status ${code}`))));
+  const exited = new Promise<never>((_, fail) => child.once("exit", (code) => fail(new Error(`msac serve exited with status ${code}`))));
   exited.catch(() => undefined);
   try {
     await Promise.race([waitForPort(port), exited]);
@@ -97,8 +94,8 @@ async function runWire(groupCommit: boolean): Promise<{ rate: number }> {
     return { rate: (perConnection * writers) / seconds };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
-      const closed = new Promise((done) => child.once('close', done));
-      child.kill('SIGTERM');
+      const closed = new Promise((done) => child.once("close", done));
+      child.kill("SIGTERM");
       await closed;
     }
     await rm(dir, { recursive: true, force: true });
@@ -108,8 +105,8 @@ async function runWire(groupCommit: boolean): Promise<{ rate: number }> {
 async function waitForPort(port: number): Promise<void> {
   for (let tries = 0; tries < 100; tries++) {
     const ok = await new Promise<boolean>((done) => {
-      const probe = new SMTPConnection({ host: '127.0.0.1', port, ignoreTLS: true, logger: false });
-      probe.on('error', () => done(false));
+      const probe = new SMTPConnection({ host: "127.0.0.1", port, ignoreTLS: true, logger: false });
+      probe.on("error", () => done(false));
       probe.connect((error) => {
         probe.close();
         done(!error);
@@ -118,11 +115,11 @@ async function waitForPort(port: number): Promise<void> {
     if (ok) return;
     await new Promise((wait) => setTimeout(wait, 100));
   }
-  throw new Error('msac serve did not start listening');
+  throw new Error("msac serve did not start listening");
 }
 
 async function sendMany(port: number, count: number): Promise<void> {
-  const connection = new SMTPConnection({ host: '127.0.0.1', port, ignoreTLS: true, logger: false, socketTimeout: 30_000 });
+  const connection = new SMTPConnection({ host: "127.0.0.1", port, ignoreTLS: true, logger: false, socketTimeout: 30_000 });
   await new Promise<void>((done, fail) => connection.connect((error) => (error ? fail(error) : done())));
   try {
     for (let i = 0; i < count; i++) {
@@ -143,7 +140,7 @@ async function mainWire(): Promise<void> {
     rates.plain.push((await runWire(false)).rate);
     rates.group.push((await runWire(true)).rate);
   }
-  const format = (numbers: number[]) => numbers.map((n) => n.toFixed(0)).join(', ');
+  const format = (numbers: number[]) => numbers.map((n) => n.toFixed(0)).join(", ");
   console.log(`one dir fsync per record : ${median(rates.plain).toFixed(0)} msg/s (median; rounds: ${format(rates.plain)})`);
   console.log(`group commit of dir fsync: ${median(rates.group).toFixed(0)} msg/s (median; rounds: ${format(rates.group)})`);
   console.log(`ratio group/plain        : ${(median(rates.group) / median(rates.plain)).toFixed(2)}`);
@@ -157,7 +154,10 @@ async function main(): Promise<void> {
   const syncs = { plain: [] as number[], group: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     // alternate the modes so drift on the machine hits both alike
-    for (const [mode, groupCommit] of [['plain', false], ['group', true]] as const) {
+    for (const [mode, groupCommit] of [
+      ["plain", false],
+      ["group", true],
+    ] as const) {
       const result = await run(groupCommit);
       rates[mode].push(result.rate);
       syncs[mode].push(result.directorySyncs);
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   }
   const plain = median(rates.plain);
   const group = median(rates.group);
-  const format = (numbers: number[]) => numbers.map((n) => n.toFixed(0)).join(', ');
+  const format = (numbers: number[]) => numbers.map((n) => n.toFixed(0)).join(", ");
   console.log(`one dir fsync per record : ${plain.toFixed(0)} msg/s (median; rounds: ${format(rates.plain)}; dir fsyncs: ${format(syncs.plain)})`);
   console.log(`group commit of dir fsync: ${group.toFixed(0)} msg/s (median; rounds: ${format(rates.group)}; dir fsyncs: ${format(syncs.group)})`);
   console.log(`ratio group/plain        : ${(group / plain).toFixed(2)}`);

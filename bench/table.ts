@@ -16,8 +16,14 @@ export function renderText(table: Table): string {
 }
 
 export function renderMarkdown(table: Table): string {
-  const escape = (cell: string) => cell.replace(/\|/g, "\\|");
-  const out = [`### ${table.title}`, "", ...(table.note ? [table.note, ""] : []), `| ${table.header.map(escape).join(" | ")} |`, `| ${table.header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`];
-  for (const row of table.rows) out.push(`| ${row.map(escape).join(" | ")} |`);
+  const escapeCell = (cell: string) => cell.replace(/\|/g, "\\|");
+  const out = [
+    `### ${table.title}`,
+    "",
+    ...(table.note ? [table.note, ""] : []),
+    `| ${table.header.map(escapeCell).join(" | ")} |`,
+    `| ${table.header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+  ];
+  for (const row of table.rows) out.push(`| ${row.map(escapeCell).join(" | ")} |`);
   return out.join("\n") + "\n";
 }

@@ -11,7 +11,10 @@ export function catalogueByCode(): Map<string, CatalogueEntry> {
 }
 
 export function renderExplanation(entry: CatalogueEntry): string {
-  const example = entry.example.split("\n").map((line) => "    " + line).join("\n");
+  const example = entry.example
+    .split("\n")
+    .map((line) => "    " + line)
+    .join("\n");
   return `${entry.code}: ${entry.title} (${entry.severity}, ${entry.phase})\n\n${entry.explanation}\n\nExample:\n\n${example}\n`;
 }
 

@@ -1,10 +1,10 @@
 // `msac passwd LOGIN`: reads one password line from stdin and prints the `LOGIN:HASH`
 // line to append to a users file, so no password ever appears in a command line.
-import { parseUsersFile } from '../formats/usersFile.js';
-import { hashPassword } from '../runtime/auth/passwordHash.js';
+import { parseUsersFile } from "../formats/usersFile.js";
+import { hashPassword } from "../runtime/auth/passwordHash.js";
 
 export interface PasswdOptions {
-  scheme?: 'argon2id' | 'bcrypt';
+  scheme?: "argon2id" | "bcrypt";
 }
 
 export interface PasswdIo {
@@ -24,19 +24,19 @@ export async function runPasswd(login: string, options: PasswdOptions, io: Passw
     return EXIT_USAGE;
   };
 
-  const scheme = options.scheme ?? 'argon2id';
-  if (scheme !== 'argon2id' && scheme !== 'bcrypt') {
+  const scheme = options.scheme ?? "argon2id";
+  if (scheme !== "argon2id" && scheme !== "bcrypt") {
     return fail(`unknown hash scheme \`${String(scheme)}\`; use argon2id or bcrypt`);
   }
-  if (login === '') return fail('the login is empty');
+  if (login === "") return fail("the login is empty");
   if (/[:\s]/.test(login)) return fail(`login \`${login}\` must not contain \`:\` or whitespace`);
   // A line starting with `#` is a comment in a users file, so such a login could never match.
-  if (login.startsWith('#')) return fail(`login \`${login}\` must not start with \`#\``);
+  if (login.startsWith("#")) return fail(`login \`${login}\` must not start with \`#\``);
 
   if ((io.stdin as { isTTY?: boolean }).isTTY) io.stderr.write(`password for ${login}: `);
   const password = await readOneLine(io.stdin);
-  if (password === '') return fail('refusing an empty password');
-  if (scheme === 'bcrypt' && Buffer.byteLength(password) > BCRYPT_MAX_PASSWORD_BYTES) {
+  if (password === "") return fail("refusing an empty password");
+  if (scheme === "bcrypt" && Buffer.byteLength(password) > BCRYPT_MAX_PASSWORD_BYTES) {
     io.stderr.write(`msac passwd: warning: bcrypt uses only the first ${BCRYPT_MAX_PASSWORD_BYTES} bytes of this password\n`);
   }
 
@@ -44,7 +44,7 @@ export async function runPasswd(login: string, options: PasswdOptions, io: Passw
   // The line must read back as exactly this login; anything else is a bug here, not user error.
   const readBack = parseUsersFile(line);
   if (readBack.problems.length > 0 || readBack.entries[0]?.login !== login) {
-    return fail(`cannot write a users file line for \`${login}\`: ${readBack.problems[0]?.message ?? 'it does not read back'}`);
+    return fail(`cannot write a users file line for \`${login}\`: ${readBack.problems[0]?.message ?? "it does not read back"}`);
   }
   io.stdout.write(`${line}\n`);
   return EXIT_OK;
@@ -58,14 +58,14 @@ function readOneLine(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const finish = (): void => {
-      stream.removeListener('data', onData);
-      stream.removeListener('end', finish);
-      stream.removeListener('error', onError);
+      stream.removeListener("data", onData);
+      stream.removeListener("end", finish);
+      stream.removeListener("error", onError);
       stream.pause();
-      resolve(Buffer.concat(chunks).toString('utf8').replace(/\r$/, ''));
+      resolve(Buffer.concat(chunks).toString("utf8").replace(/\r$/, ""));
     };
     const onData = (chunk: Buffer | string): void => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
       const newline = bytes.indexOf(0x0a);
       if (newline < 0) {
         chunks.push(bytes);
@@ -75,13 +75,13 @@ function readOneLine(stream: NodeJS.ReadableStream): Promise<string> {
       finish();
     };
     const onError = (error: Error): void => {
-      stream.removeListener('data', onData);
-      stream.removeListener('end', finish);
+      stream.removeListener("data", onData);
+      stream.removeListener("end", finish);
       reject(error);
     };
-    stream.on('data', onData);
-    stream.once('end', finish);
-    stream.once('error', onError);
+    stream.on("data", onData);
+    stream.once("end", finish);
+    stream.once("error", onError);
     stream.resume();
   });
 }

@@ -54,7 +54,10 @@ export function renderCoverage(coverage: Coverage): string {
   const out = [`coverage of ${coverage.policy}: ${coverage.exercised} of ${coverage.total} rules exercised (${coverage.percent}%)`];
   const width = coverage.rules.reduce((widest, r) => Math.max(widest, r.location.length + r.node.length), 0);
   for (const r of coverage.rules.filter((r) => r.exercised)) {
-    const counts = (["pass", "refuse", "observe", "change", "skip"] as const).filter((o) => r.outcomes[o] > 0).map((o) => `${r.outcomes[o]} ${o}`).join(", ");
+    const counts = (["pass", "refuse", "observe", "change", "skip"] as const)
+      .filter((o) => r.outcomes[o] > 0)
+      .map((o) => `${r.outcomes[o]} ${o}`)
+      .join(", ");
     out.push(`  ${`${r.location}  ${r.node}`.padEnd(width + 2)}  ${counts}`);
   }
   const missed = coverage.rules.filter((r) => !r.exercised);

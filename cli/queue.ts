@@ -2,18 +2,18 @@
 // policy (--policy FILE, --compiled OUT.json) or of a spool folder (--spool DIR), safe while the
 // server runs: records are replaced by atomic renames, and every change takes the record's lock.
 
-import { hostname as osHostname } from 'node:os';
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { RuleGraph } from '../graph/graph.js';
-import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, type SpoolRecord } from '../runtime/deliver/spoolRecord.js';
-import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath } from '../runtime/deliver/spoolWriter.js';
-import { originalHeaderSection } from '../runtime/queue/dsn.js';
-import { QueueRunner, bounceQueuedRecord, initialQueueState, queueRunnerOptionsFromGraph } from '../runtime/queue/queueRunner.js';
-import { withLockedRecord } from '../runtime/queue/recordLock.js';
-import { createEventLog } from '../runtime/log.js';
-import { ExitStatus, type CommandIo } from './io.js';
-import { loadServeGraph } from './serve.js';
+import { hostname as osHostname } from "node:os";
+import { readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { RuleGraph } from "../graph/graph.js";
+import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, type SpoolRecord } from "../runtime/deliver/spoolRecord.js";
+import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath } from "../runtime/deliver/spoolWriter.js";
+import { originalHeaderSection } from "../runtime/queue/dsn.js";
+import { QueueRunner, bounceQueuedRecord, initialQueueState, queueRunnerOptionsFromGraph } from "../runtime/queue/queueRunner.js";
+import { withLockedRecord } from "../runtime/queue/recordLock.js";
+import { createEventLog } from "../runtime/log.js";
+import { ExitStatus, type CommandIo } from "./io.js";
+import { loadServeGraph } from "./serve.js";
 
 export interface QueueCommandOptions {
   policy?: string;
@@ -25,15 +25,15 @@ export interface QueueCommandOptions {
   json?: boolean;
 }
 
-const ACTIONS = ['list', 'show', 'retry', 'delete', 'bounce', 'run'] as const;
+const ACTIONS = ["list", "show", "retry", "delete", "bounce", "run"] as const;
 type QueueAction = (typeof ACTIONS)[number];
 
 export async function runQueue(action: string, id: string | undefined, options: QueueCommandOptions, io: CommandIo): Promise<number> {
   if (!(ACTIONS as readonly string[]).includes(action)) {
-    io.stderr.write(`msac queue: unknown action \`${action}\` (use ${ACTIONS.join(', ')})\n`);
+    io.stderr.write(`msac queue: unknown action \`${action}\` (use ${ACTIONS.join(", ")})\n`);
     return ExitStatus.usage;
   }
-  const needsId = action === 'show' || action === 'delete' || action === 'bounce';
+  const needsId = action === "show" || action === "delete" || action === "bounce";
   if (needsId && !id) {
     io.stderr.write(`msac queue ${action}: give a queue ID\n`);
     return ExitStatus.usage;
@@ -43,7 +43,7 @@ export async function runQueue(action: string, id: string | undefined, options: 
     return ExitStatus.usage;
   }
   const target = resolveTarget(options, io);
-  if (typeof target === 'number') return target;
+  if (typeof target === "number") return target;
   try {
     return await ACTION_HANDLERS[action as QueueAction](target, id, options, io);
   } catch (error) {
@@ -61,19 +61,19 @@ interface QueueTarget {
 function resolveTarget(options: QueueCommandOptions, io: CommandIo): QueueTarget | number {
   if (options.spool) {
     if (options.policy || options.compiled) {
-      io.stderr.write('msac queue: give --spool or a policy, not both\n');
+      io.stderr.write("msac queue: give --spool or a policy, not both\n");
       return ExitStatus.usage;
     }
     return { dir: resolve(options.spool), hostname: options.hostname ?? osHostname() };
   }
   if (!options.policy && !options.compiled) {
-    io.stderr.write('msac queue: give --policy FILE, --compiled OUT.json or --spool DIR\n');
+    io.stderr.write("msac queue: give --policy FILE, --compiled OUT.json or --spool DIR\n");
     return ExitStatus.usage;
   }
   const graph = loadServeGraph(options.policy, options.compiled, io);
-  if (typeof graph === 'number') return graph;
-  if (graph.deliver.kind === 'Relay') {
-    io.stderr.write('msac queue: the policy relays in line (`deliver relay`): it has no queue\n');
+  if (typeof graph === "number") return graph;
+  if (graph.deliver.kind === "Relay") {
+    io.stderr.write("msac queue: the policy relays in line (`deliver relay`): it has no queue\n");
     return ExitStatus.errors;
   }
   return { dir: graph.deliver.dir, graph, hostname: options.hostname ?? graph.hostname };
@@ -86,15 +86,13 @@ const ACTION_HANDLERS: Record<QueueAction, Handler> = {
     const records = await readAll(target.dir, io);
     const now = Date.now();
     if (options.json) {
-      for (const record of records) io.stdout.write(JSON.stringify(summary(record, now)) + '\n');
+      for (const record of records) io.stdout.write(JSON.stringify(summary(record, now)) + "\n");
       return ExitStatus.ok;
     }
-    io.stdout.write(['ID', 'AGE', 'SENDER', 'RECIPIENTS', 'ATTEMPTS', 'NEXT', 'LAST ERROR'].join('\t') + '\n');
+    io.stdout.write(["ID", "AGE", "SENDER", "RECIPIENTS", "ATTEMPTS", "NEXT", "LAST ERROR"].join("\t") + "\n");
     for (const record of records) {
       const s = summary(record, now);
-      io.stdout.write(
-        [s.id, formatAge(s.ageSeconds), s.sender || '<>', s.pending.join(','), String(s.attempts), s.nextAttemptAt, s.lastError ?? '-'].join('\t') + '\n',
-      );
+      io.stdout.write([s.id, formatAge(s.ageSeconds), s.sender || "<>", s.pending.join(","), String(s.attempts), s.nextAttemptAt, s.lastError ?? "-"].join("\t") + "\n");
     }
     io.stdout.write(`${records.length} record(s) in ${target.dir}\n`);
     return ExitStatus.ok;
@@ -104,8 +102,8 @@ const ACTION_HANDLERS: Record<QueueAction, Handler> = {
     const record = await readOne(target.dir, id!, io);
     if (!record) return ExitStatus.errors;
     const { message, ...header } = record;
-    io.stdout.write(JSON.stringify(header, null, 2) + '\n\n');
-    io.stdout.write(originalHeaderSection(message).toString('utf8'));
+    io.stdout.write(JSON.stringify(header, null, 2) + "\n\n");
+    io.stdout.write(originalHeaderSection(message).toString("utf8"));
     io.stdout.write(`\n(${message.length} bytes in all)\n`);
     return ExitStatus.ok;
   },
@@ -118,10 +116,10 @@ const ACTION_HANDLERS: Record<QueueAction, Handler> = {
         const state = record.queue ?? initialQueueState(record);
         state.nextAttemptAt = new Date().toISOString();
         await rewriteSpoolRecord(target.dir, { ...record, queue: state });
-        return 'done' as const;
+        return "done" as const;
       });
-      if (result !== 'done' && (id || result === 'busy')) status = reportProblem(io, each, result);
-      else if (result === 'done') io.stdout.write(`${each}: due now\n`);
+      if (result !== "done" && (id || result === "busy")) status = reportProblem(io, each, result);
+      else if (result === "done") io.stdout.write(`${each}: due now\n`);
     }
     return status;
   },
@@ -129,16 +127,16 @@ const ACTION_HANDLERS: Record<QueueAction, Handler> = {
   async delete(target, id, _options, io) {
     const result = await withLockedRecord(target.dir, id!, async () => {
       await removeSpoolRecord(target.dir, id!);
-      return 'done' as const;
+      return "done" as const;
     });
-    if (result !== 'done') return reportProblem(io, id!, result);
+    if (result !== "done") return reportProblem(io, id!, result);
     io.stdout.write(`${id}: deleted\n`);
     return ExitStatus.ok;
   },
 
   async bounce(target, id, _options, io) {
     const result = await bounceQueuedRecord(target.dir, id!, target.hostname);
-    if (result !== 'bounced') return reportProblem(io, id!, result);
+    if (result !== "bounced") return reportProblem(io, id!, result);
     io.stdout.write(`${id}: returned to the sender\n`);
     return ExitStatus.ok;
   },
@@ -150,45 +148,40 @@ const ACTION_HANDLERS: Record<QueueAction, Handler> = {
       io.stderr.write('msac queue run: the policy has no `deliver spool "DIR" relay URL`; with --spool give --relay URL\n');
       return ExitStatus.usage;
     }
-    const log = target.graph
-      ? createEventLog(target.graph)
-      : createEventLog({ log: { level: 'info' }, source: { sha256: 'spool-only' } } as RuleGraph);
+    const log = target.graph ? createEventLog(target.graph) : createEventLog({ log: { level: "info" }, source: { sha256: "spool-only" } } as RuleGraph);
     // From a policy the runner takes its relay options (TLS, verification, AUTH) and lifetime from the graph.
     const runner = new QueueRunner(
-      fromGraph && !options.relay
-        ? { ...fromGraph, dir: target.dir, hostname: target.hostname, log }
-        : { dir: target.dir, relay: { url: relay }, hostname: target.hostname, log },
+      fromGraph && !options.relay ? { ...fromGraph, dir: target.dir, hostname: target.hostname, log } : { dir: target.dir, relay: { url: relay }, hostname: target.hostname, log },
     );
     await runner.start();
-    log.info({ event: 'queue-started', dir: runner.dir, relay }, 'queue runner started');
+    log.info({ event: "queue-started", dir: runner.dir, relay }, "queue runner started");
     // the runner's timers do not keep a process alive (in serve the listeners do): this does
     const keepAlive = setInterval(() => {}, 1 << 30);
     await new Promise<void>((done) => {
       const stop = () => {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
+        process.off("SIGTERM", stop);
+        process.off("SIGINT", stop);
         clearInterval(keepAlive);
         done();
       };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
+      process.on("SIGTERM", stop);
+      process.on("SIGINT", stop);
     });
     await runner.stop();
     return ExitStatus.ok;
   },
 };
 
-function reportProblem(io: CommandIo, id: string, result: 'busy' | 'missing'): number {
-  io.stderr.write(result === 'busy' ? `msac queue: ${id} is being delivered or changed right now; try again\n` : `msac queue: no record ${id}\n`);
+function reportProblem(io: CommandIo, id: string, result: "busy" | "missing"): number {
+  io.stderr.write(result === "busy" ? `msac queue: ${id} is being delivered or changed right now; try again\n` : `msac queue: no record ${id}\n`);
   return ExitStatus.errors;
 }
-
 
 async function listNames(dir: string): Promise<string[]> {
   try {
     return (await readdir(join(dir, SPOOL_NEW_FOLDER))).filter((name) => name.endsWith(SPOOL_RECORD_SUFFIX)).sort();
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return [];
+    if ((error as { code?: string }).code === "ENOENT") return [];
     throw error;
   }
 }
@@ -200,7 +193,7 @@ async function readAll(dir: string, io: CommandIo): Promise<SpoolRecord[]> {
       records.push(await readSpoolRecord(join(dir, SPOOL_NEW_FOLDER, name)));
     } catch (error) {
       // delivered between readdir and read, or unreadable (the runner moves those to bad/)
-      if ((error as { code?: string }).code !== 'ENOENT') io.stderr.write(`msac queue: ${name}: ${(error as Error).message}\n`);
+      if ((error as { code?: string }).code !== "ENOENT") io.stderr.write(`msac queue: ${name}: ${(error as Error).message}\n`);
     }
   }
   return records;
@@ -210,7 +203,7 @@ async function readOne(dir: string, id: string, io: CommandIo): Promise<SpoolRec
   try {
     return await readSpoolRecord(spoolRecordPath(dir, id));
   } catch (error) {
-    io.stderr.write((error as { code?: string }).code === 'ENOENT' ? `msac queue: no record ${id}\n` : `msac queue: ${id}: ${(error as Error).message}\n`);
+    io.stderr.write((error as { code?: string }).code === "ENOENT" ? `msac queue: no record ${id}\n` : `msac queue: ${id}: ${(error as Error).message}\n`);
     return undefined;
   }
 }
@@ -223,7 +216,7 @@ function summary(record: SpoolRecord, now: number) {
     ageSeconds: Math.max(0, Math.round((now - Date.parse(record.receivedAt)) / 1000)),
     sender: record.envelope.mailFrom,
     recipients: record.envelope.recipients.map((r) => r.address),
-    pending: state.recipients.filter((r) => r.state === 'pending').map((r) => r.address),
+    pending: state.recipients.filter((r) => r.state === "pending").map((r) => r.address),
     attempts: state.attempts.length,
     nextAttemptAt: state.nextAttemptAt,
     lastError: state.lastError,

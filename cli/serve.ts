@@ -61,7 +61,11 @@ export function reloadGraph(file: string | undefined, compiled: string | undefin
     const result = compilePolicy(file!, readNamedFileOrThrow(file!));
     if (hasErrors(result.diagnostics) || !result.graph) {
       const errors = result.diagnostics.filter((d) => d.severity === "error");
-      return { errors: renderText(errors, result.sources, false).split("\n").filter((l) => l.trim() !== "") };
+      return {
+        errors: renderText(errors, result.sources, false)
+          .split("\n")
+          .filter((l) => l.trim() !== ""),
+      };
     }
     return { graph: result.graph };
   } catch (error) {
@@ -208,7 +212,7 @@ async function runPrimary(graph: RuleGraph, count: number, file: string | undefi
   const logFor = loggers();
   let current = graph;
   const metrics = graph.metrics ? createProcessMetrics(graph, true) : undefined;
-  let supervisor;
+  let supervisor: Awaited<ReturnType<typeof startWorkers>> | undefined;
   let metricsServer: MetricsServer | null = null;
   let queue: ReturnType<typeof startQueueRunner>;
   try {

@@ -8,12 +8,23 @@
 import { isIP } from "node:net";
 import { createSecureContext } from "node:tls";
 import type {
-  AddRule, DeliverRule, LimitRateRule, ListenRule, Located, MasqueradeRule, PolicyAst, Rule, RuleKind, SendersRule,
-  SignDkimRule, Span, ThrottleFailuresRule,
+  AddRule,
+  DeliverRule,
+  LimitRateRule,
+  ListenRule,
+  Located,
+  MasqueradeRule,
+  PolicyAst,
+  Rule,
+  RuleKind,
+  SendersRule,
+  SignDkimRule,
+  Span,
+  ThrottleFailuresRule,
 } from "../grammar/ast.js";
 import { closestMatch } from "../grammar/spelling.js";
 import { parseEnvelopeAddress } from "../formats/envelopeAddress.js";
-import { Catalogue, diagnostic, type Diagnostic, type PhaseResult, type RelatedLocation } from "./diagnostics.js";
+import { type Catalogue, diagnostic, type Diagnostic, type PhaseResult, type RelatedLocation } from "./diagnostics.js";
 import { domainProblem, isFullyQualified, toALabels } from "../formats/domainName.js";
 import { parseDuration } from "./duration.js";
 import type { ListenMode, LogLevel } from "../graph/graph.js";
@@ -26,7 +37,10 @@ const MAX_RECIPIENTS = 100_000;
 /** Fields `remove header` must not take: the trace (RFC 5321 section 4.4) and the originator (RFC 5322 section 3.6). */
 const REQUIRED_FIELDS = ["Received", "From"] as const;
 /** The submission ports and the TLS mode each is for (RFC 6409 section 3.1, RFC 8314 section 3.3). */
-const SUBMISSION_PORT_MODES: ReadonlyMap<number, ListenMode> = new Map([[587, "starttls"], [465, "tls"]]);
+const SUBMISSION_PORT_MODES: ReadonlyMap<number, ListenMode> = new Map([
+  [587, "starttls"],
+  [465, "tls"],
+]);
 
 /** A checked value, with the rule (its span) it came from. */
 export interface From<T> {
@@ -133,8 +147,15 @@ const SINGLE: Partial<Record<RuleKind, string>> = {
 
 /** Rules that refuse something, so `observe` can be written in front of them. */
 const OBSERVABLE: ReadonlySet<RuleKind> = new Set<RuleKind>([
-  "require", "enforceAddressSyntax", "enforceMessageSyntax", "enforceSendersInHeaders", "senders",
-  "limitSize", "limitRecipients", "limitRecipientsTo", "limitRate",
+  "require",
+  "enforceAddressSyntax",
+  "enforceMessageSyntax",
+  "enforceSendersInHeaders",
+  "senders",
+  "limitSize",
+  "limitRecipients",
+  "limitRecipientsTo",
+  "limitRate",
 ]);
 
 /** Rules that may appear more than once, keyed by what they set: a second rule with the same key is a duplicate. */
@@ -180,12 +201,21 @@ export class Checker {
   private readonly written = new Set<RuleKind>();
   private readonly failed = new Set<RuleKind>();
   private readonly policy: CheckedPolicy = {
-    listeners: [], add: new Map(), written: this.written, observed: new Set(),
-    recipientsTo: [], rates: [], removeHeaders: [], dkim: [],
+    listeners: [],
+    add: new Map(),
+    written: this.written,
+    observed: new Set(),
+    recipientsTo: [],
+    rates: [],
+    removeHeaders: [],
+    dkim: [],
   };
   private readonly domains = new Map<string, { ascii: string; problem?: undefined } | { problem: string }>();
 
-  constructor(private readonly file: string, private readonly options: CheckOptions = { complete: true }) {}
+  constructor(
+    private readonly file: string,
+    private readonly options: CheckOptions = { complete: true },
+  ) {}
 
   check(ast: PolicyAst): PhaseResult<CheckedPolicy> {
     const firstOfKind = new Map<string, Rule>();
@@ -241,10 +271,14 @@ export class Checker {
 
   private sourceName(rule: Rule): string {
     switch (rule.kind) {
-      case "require": return `require ${rule.what.value}`;
-      case "allow": return `allow ${rule.what.value}`;
-      case "add": return `add ${rule.header.value}`;
-      default: return SINGLE[rule.kind] ?? rule.kind;
+      case "require":
+        return `require ${rule.what.value}`;
+      case "allow":
+        return `allow ${rule.what.value}`;
+      case "add":
+        return `add ${rule.header.value}`;
+      default:
+        return SINGLE[rule.kind] ?? rule.kind;
     }
   }
 
@@ -254,7 +288,9 @@ export class Checker {
         const problem = domainProblem(rule.name.value);
         if (problem) return this.report("invalidDomain", rule.name.span, problem);
         if (!isFullyQualified(rule.name.value)) {
-          this.report("hostnameNotQualified", rule.name.span, `hostname \`${rule.name.value}\` is not fully qualified`, { hint: "use a name with a dot, such as `msa.example.com`" });
+          this.report("hostnameNotQualified", rule.name.span, `hostname \`${rule.name.value}\` is not fully qualified`, {
+            hint: "use a name with a dot, such as `msa.example.com`",
+          });
         }
         this.policy.hostname = { value: toALabels(rule.name.value)!, rule: rule.span };
         return;
@@ -296,7 +332,9 @@ export class Checker {
             continue;
           }
           if (!isFullyQualified(ascii)) {
-            this.report("invalidDomain", domain.span, `\`${domain.value}\` is not fully qualified, so addresses qualified with it would not be either`, { hint: "use a domain with a dot, such as `example.com`" });
+            this.report("invalidDomain", domain.span, `\`${domain.value}\` is not fully qualified, so addresses qualified with it would not be either`, {
+              hint: "use a domain with a dot, such as `example.com`",
+            });
             continue;
           }
           seen.add(ascii);
@@ -359,7 +397,10 @@ export class Checker {
       case "limitRecipientsTo": {
         const targets = rule.targets.map((t) => this.normalizeTarget(t)).filter((t): t is string => t !== undefined);
         if (targets.length !== rule.targets.length) return;
-        this.policy.recipientsTo.push({ value: { except: rule.mode === "except", targets, logins: rule.logins.length > 0 ? rule.logins.map((l) => l.value) : null }, rule: rule.span });
+        this.policy.recipientsTo.push({
+          value: { except: rule.mode === "except", targets, logins: rule.logins.length > 0 ? rule.logins.map((l) => l.value) : null },
+          rule: rule.span,
+        });
         return;
       }
       case "limitRate":
@@ -419,9 +460,17 @@ export class Checker {
         for (const name of names) {
           const field = REQUIRED_FIELDS.find((f) => f.toLowerCase() === name.value.toLowerCase());
           if (field) {
-            this.report("removeRequiredField", name.span, `removing \`${name.value}\` ${field === "From" ? "leaves messages without the originator field every message must have" : "deletes the trace of where messages have been"}`, {
-              hint: field === "From" ? "RFC 5322 section 3.6 requires `From`; remove the name from the rule" : "RFC 5321 section 4.4 forbids deleting `Received` fields; use `add Received private` to hide the client's address",
-            });
+            this.report(
+              "removeRequiredField",
+              name.span,
+              `removing \`${name.value}\` ${field === "From" ? "leaves messages without the originator field every message must have" : "deletes the trace of where messages have been"}`,
+              {
+                hint:
+                  field === "From"
+                    ? "RFC 5322 section 3.6 requires `From`; remove the name from the rule"
+                    : "RFC 5321 section 4.4 forbids deleting `Received` fields; use `add Received private` to hide the client's address",
+              },
+            );
           }
         }
         if (names.length === rule.names.length) this.policy.removeHeaders.push({ value: names.map((n) => n.value), rule: rule.span });
@@ -494,7 +543,8 @@ export class Checker {
     if (rule.unit) {
       const n = this.positive(rule.count);
       if (n === undefined) return;
-      if (rule.unit.value !== "messages" && rule.unit.value !== "recipients") return this.unknown(rule.unit, "`limit rate`", ["messages", "recipients"], "`messages`, `recipients`, or a size such as `50MB`");
+      if (rule.unit.value !== "messages" && rule.unit.value !== "recipients")
+        return this.unknown(rule.unit, "`limit rate`", ["messages", "recipients"], "`messages`, `recipients`, or a size such as `50MB`");
       count = n;
       unit = rule.unit.value;
     } else {
@@ -515,7 +565,8 @@ export class Checker {
     const count = this.positive(rule.count);
     if (count === undefined) return;
     if (rule.session) {
-      if (rule.session.value !== "session") return this.unknown(rule.session, "`throttle auth failures N per`", ["session"], "`session`, or a duration then `per ip` or `per login`");
+      if (rule.session.value !== "session")
+        return this.unknown(rule.session, "`throttle auth failures N per`", ["session"], "`session`, or a duration then `per ip` or `per login`");
       this.policy.throttleSession = { value: count, rule: rule.span };
       return;
     }
@@ -530,14 +581,15 @@ export class Checker {
   }
 
   private checkMasquerade(rule: MasqueradeRule) {
-    const ascii = (list: Located[]) => list.map((d) => {
-      const domain = this.domain(d.value.replace(/^@/, ""));
-      if (domain.problem !== undefined) {
-        this.report("invalidDomain", d.span, domain.problem);
-        return undefined;
-      }
-      return domain.ascii;
-    });
+    const ascii = (list: Located[]) =>
+      list.map((d) => {
+        const domain = this.domain(d.value.replace(/^@/, ""));
+        if (domain.problem !== undefined) {
+          this.report("invalidDomain", d.span, domain.problem);
+          return undefined;
+        }
+        return domain.ascii;
+      });
     const domains = ascii(rule.domains);
     const exceptions = ascii(rule.exceptions);
     if ([...domains, ...exceptions].includes(undefined)) return;
@@ -553,7 +605,9 @@ export class Checker {
 
   private checkDkim(rule: SignDkimRule) {
     if (rule.domainWord.value !== "domain") {
-      return this.report("syntaxError", rule.domainWord.span, `expected \`domain\`, found \`${rule.domainWord.value}\``, { hint: "write `sign dkim domain example.com selector s1 key \"FILE\"`" });
+      return this.report("syntaxError", rule.domainWord.span, `expected \`domain\`, found \`${rule.domainWord.value}\``, {
+        hint: 'write `sign dkim domain example.com selector s1 key "FILE"`',
+      });
     }
     const domain = this.domain(rule.domain.value);
     if (domain.problem !== undefined) return this.report("invalidDomain", rule.domain.span, domain.problem);
@@ -589,7 +643,9 @@ export class Checker {
     const hostText = colon >= 0 ? text.slice(0, colon) : null;
     const port = Number(colon >= 0 ? text.slice(colon + 1) : text);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      return this.report("invalidPort", rule.endpoint.span, `port \`${colon >= 0 ? text.slice(colon + 1) : text}\` is out of range`, { hint: "a port is a number from 1 to 65535" });
+      return this.report("invalidPort", rule.endpoint.span, `port \`${colon >= 0 ? text.slice(colon + 1) : text}\` is out of range`, {
+        hint: "a port is a number from 1 to 65535",
+      });
     }
     let host: string | null = null;
     if (hostText !== null && hostText !== "*") {
@@ -605,7 +661,8 @@ export class Checker {
       });
     }
     for (const proxy of rule.proxies ?? []) {
-      if (isIP(proxy.value.replace(/^\[(.*)\]$/, "$1")) === 0) return this.report("invalidListenAddress", proxy.span, `\`${proxy.value}\` is not an IP address`, { hint: "list the load balancers' addresses" });
+      if (isIP(proxy.value.replace(/^\[(.*)\]$/, "$1")) === 0)
+        return this.report("invalidListenAddress", proxy.span, `\`${proxy.value}\` is not an IP address`, { hint: "list the load balancers' addresses" });
     }
     const proxies = rule.proxies?.map((p) => p.value.replace(/^\[(.*)\]$/, "$1"));
     this.policy.listeners.push({ host, port, mode: rule.mode.value, proxy: !!rule.proxy, ...(proxies ? { proxies } : {}), rule: rule.span });
@@ -774,12 +831,12 @@ export class Checker {
     }
     if (defaultListeners && !p.tls) {
       this.report("tlsWithoutCertificate", start, "the policy has no `listen` rule, and the default listeners (587 starttls, 465 tls) need a certificate", {
-        hint: "add `listen 127.0.0.1:2525 plain` for a test, or `tls certificate \"FILE\" key \"FILE\"`",
+        hint: 'add `listen 127.0.0.1:2525 plain` for a test, or `tls certificate "FILE" key "FILE"`',
       });
     }
     for (const listener of tlsListeners) {
       if (!p.tls) {
-        this.report("tlsWithoutCertificate", listener.rule, `a \`${listener.mode}\` listener needs a certificate`, { hint: "add `tls certificate \"FILE\" key \"FILE\"`" });
+        this.report("tlsWithoutCertificate", listener.rule, `a \`${listener.mode}\` listener needs a certificate`, { hint: 'add `tls certificate "FILE" key "FILE"`' });
       }
     }
     const onlyPlain = listenersKnown && p.listeners.length > 0 && tlsListeners.length === 0;
@@ -809,7 +866,9 @@ export class Checker {
         }
       } else if (listenersKnown) {
         for (const listener of p.listeners) {
-          this.report("plainWithoutAuth", listener.rule, "this listener takes mail without authentication", { hint: "add `require auth`, or `allow unauthenticated` to say it is meant" });
+          this.report("plainWithoutAuth", listener.rule, "this listener takes mail without authentication", {
+            hint: "add `require auth`, or `allow unauthenticated` to say it is meant",
+          });
         }
       }
     }
@@ -822,7 +881,7 @@ export class Checker {
     this.lintTransport(defaultListeners, listenersKnown);
     this.lintRecipientLimits();
     if (p.requireAuth && !p.users) {
-      this.report("requireAuthWithoutUsers", p.requireAuth, "`require auth` but no `auth users`: nobody could ever log in", { hint: "add `auth users \"FILE\"`" });
+      this.report("requireAuthWithoutUsers", p.requireAuth, "`require auth` but no `auth users`: nobody could ever log in", { hint: 'add `auth users "FILE"`' });
     }
     if (p.allowPostmaster && !p.requireAuth) {
       this.report("postmasterWithoutAuth", p.allowPostmaster, "`allow postmaster` has no effect without `require auth`");
@@ -854,7 +913,9 @@ export class Checker {
         });
       }
       if (listener.port === 25) {
-        this.report("port25Listener", listener.rule, "port 25 is for relay between mail servers, not for submission", { hint: "listen on 587 (`starttls`) or 465 (`tls`) and leave port 25 to the MTA" });
+        this.report("port25Listener", listener.rule, "port 25 is for relay between mail servers, not for submission", {
+          hint: "listen on 587 (`starttls`) or 465 (`tls`) and leave port 25 to the MTA",
+        });
       }
     }
     const starttls = defaultListeners ? { rule: { start: 0, end: 0 } } : p.listeners.find((l) => l.mode === "starttls");
@@ -865,16 +926,16 @@ export class Checker {
       });
     }
     if (p.requireTls && p.observed.has(p.requireTls.start)) {
-      this.report("observedRequireTls", p.requireTls, "an observed `require tls` takes AUTH before STARTTLS, so passwords may be sent in clear text", { hint: "remove `observe` once the clients that need TLS are found" });
+      this.report("observedRequireTls", p.requireTls, "an observed `require tls` takes AUTH before STARTTLS, so passwords may be sent in clear text", {
+        hint: "remove `observe` once the clients that need TLS are found",
+      });
     }
   }
 
   /** `limit recipients` rules that together leave no recipient for the sessions they share (every rule that applies must hold). */
   private lintRecipientLimits() {
     // An observed limit refuses nothing, so it cannot take part.
-    const limits = this.policy.recipientsTo
-      .filter((limit) => !this.policy.observed.has(limit.rule.start))
-      .map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
+    const limits = this.policy.recipientsTo.filter((limit) => !this.policy.observed.has(limit.rule.start)).map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
     const overlap = (a: string[] | null, b: string[] | null) => a === null || b === null || a.some((login) => b.includes(login));
     // Whether `list` names `target`: the target itself, or for an address its whole domain.
     const names = (list: ReadonlySet<string>, target: string) => list.has(target) || list.has(target.slice(target.lastIndexOf("@")));
@@ -888,7 +949,9 @@ export class Checker {
           : !to.value.targets.some((target) => names(other.set, target)) && !other.value.targets.some((target) => names(to.set, target));
         if (noneLeft) {
           this.report("recipientsAllRefused", later.rule, "this limit and an earlier one together refuse every recipient", {
-            hint: other.value.except ? "every address this `to` list allows, the `except` list refuses" : "the two `to` lists have no recipient in common; merge them into the one you mean",
+            hint: other.value.except
+              ? "every address this `to` list allows, the `except` list refuses"
+              : "the two `to` lists have no recipient in common; merge them into the one you mean",
             related: this.related(earlier.rule, "the other limit is here"),
           });
           break;

@@ -58,10 +58,12 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       const parsed = parseUsersFile(file.text);
       for (const problem of parsed.problems) {
         const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
-        diagnostics.push(diagnostic("usersFileLine", file.shown, span, problem.message, {
-          hint: "each line is `LOGIN:HASH`; `msac passwd LOGIN` prints one",
-          related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
-        }));
+        diagnostics.push(
+          diagnostic("usersFileLine", file.shown, span, problem.message, {
+            hint: "each line is `LOGIN:HASH`; `msac passwd LOGIN` prints one",
+            related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
+          }),
+        );
       }
       // A `senders` line for a login nobody can log in as never applies: most often a misspelt login.
       const known = new Set(parsed.entries.map((entry) => entry.login));
@@ -69,13 +71,15 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       const usersNamed = [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }];
       // Suggestions compare with every login: only the first few get one, so a long table stays linear.
       let suggestionsLeft = 20;
-      for (const login of parsed.problems.length === 0 ? policy.senders?.logins ?? [] : []) {
+      for (const login of parsed.problems.length === 0 ? (policy.senders?.logins ?? []) : []) {
         if (known.has(login.value)) continue;
         const suggestion = suggestionsLeft-- > 0 ? closestMatch(login.value, knownList) : undefined;
-        diagnostics.push(diagnostic("sendersLoginUnknown", policyFile, login.span, `login \`${login.value}\` is not in the users file, so this line never applies`, {
-          hint: suggestion ? `did you mean \`${suggestion}\`?` : "logins are compared exactly as the users file writes them",
-          related: usersNamed,
-        }));
+        diagnostics.push(
+          diagnostic("sendersLoginUnknown", policyFile, login.span, `login \`${login.value}\` is not in the users file, so this line never applies`, {
+            hint: suggestion ? `did you mean \`${suggestion}\`?` : "logins are compared exactly as the users file writes them",
+            related: usersNamed,
+          }),
+        );
       }
       // A login's own address needs `qualify domains` unless the login contains `@` (contract section 3);
       // it matters to `senders` and `add Sender`. The checker already warned when a `senders` login lacks `@`.
@@ -84,11 +88,18 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       const bare = parsed.entries.find((entry) => !entry.login.includes("@"));
       if (ownAddressUsed && !policy.written.has("qualify") && !sendersWarned && bare) {
         const start = lines.offset(bare.line, bare.column);
-        diagnostics.push(diagnostic("ownAddressUnqualified", file.shown, { start, end: start + bare.login.length },
-          `login \`${bare.login}\` has no address of its own without \`qualify domains\``, {
-            hint: "add `qualify domains example.com` to the policy, or use logins of the form `user@example.com`",
-            related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
-          }));
+        diagnostics.push(
+          diagnostic(
+            "ownAddressUnqualified",
+            file.shown,
+            { start, end: start + bare.login.length },
+            `login \`${bare.login}\` has no address of its own without \`qualify domains\``,
+            {
+              hint: "add `qualify domains example.com` to the policy, or use logins of the form `user@example.com`",
+              related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
+            },
+          ),
+        );
       }
     }
   }
@@ -127,11 +138,18 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       }
       for (const loop of findAliasLoops(parsed.entries, policy.qualify?.value ?? [])) {
         const start = lines.offset(loop.lines[0], 1);
-        diagnostics.push(diagnostic("aliasLoop", file.shown, { start, end: start + lines.lineText(loop.lines[0]).length },
-          `aliases loop: ${[...loop.names, loop.names[0]].map((n) => "`" + n + "`").join(" -> ")}`, {
-            hint: "mail to these names would never reach a mailbox; break the loop",
-            related: named,
-          }));
+        diagnostics.push(
+          diagnostic(
+            "aliasLoop",
+            file.shown,
+            { start, end: start + lines.lineText(loop.lines[0]).length },
+            `aliases loop: ${[...loop.names, loop.names[0]].map((n) => "`" + n + "`").join(" -> ")}`,
+            {
+              hint: "mail to these names would never reach a mailbox; break the loop",
+              related: named,
+            },
+          ),
+        );
       }
     }
   }
@@ -166,7 +184,14 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       const type = privateKey.asymmetricKeyType;
       const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
       if (type !== "ed25519" && !(type === "rsa" && bits >= 1024)) {
-        diagnostics.push(diagnostic("invalidDkimKey", policyFile, key.span, `\`${key.value}\` is a ${type === "rsa" ? `${bits}-bit RSA` : type} key; DKIM needs RSA of at least 1024 bits or Ed25519`));
+        diagnostics.push(
+          diagnostic(
+            "invalidDkimKey",
+            policyFile,
+            key.span,
+            `\`${key.value}\` is a ${type === "rsa" ? `${bits}-bit RSA` : type} key; DKIM needs RSA of at least 1024 bits or Ed25519`,
+          ),
+        );
       }
     } catch {
       diagnostics.push(diagnostic("invalidDkimKey", policyFile, key.span, `\`${key.value}\` is not a PEM private key`, { hint: "`msac dkim keygen` writes one" }));

@@ -67,5 +67,8 @@ export function renderDiagnosticsDoc(): string {
 
 /** GitHub's heading anchor: lowercase, punctuation other than `-` and `_` dropped, spaces to `-`. */
 function anchor(entry: CatalogueEntry): string {
-  return `${entry.code}: ${entry.title}`.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
+  return `${entry.code}: ${entry.title}`
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, "")
+    .replace(/ /g, "-");
 }

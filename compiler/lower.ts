@@ -18,22 +18,32 @@ import type { CheckedPolicy } from "./check.js";
 import { resolvePolicyPath } from "./checkFiles.js";
 import { toALabels } from "../formats/domainName.js";
 import {
-  DEFAULT_LIMITS, GRAPH_FORMAT, GRAPH_VERSION,
-  type AddHeaderNode, type AuthNode, type DeliveryNode, type LimitsConfig, type Listener, type MailNode, type MasqueradeNode,
-  type MessageNode, type RcptNode, type RelayOptions, type RequireAuthNode, type RuleGraph, type RuleOrigin, type SubmissionRightsNode,
+  DEFAULT_LIMITS,
+  GRAPH_FORMAT,
+  GRAPH_VERSION,
+  type AddHeaderNode,
+  type AuthNode,
+  type DeliveryNode,
+  type LimitsConfig,
+  type Listener,
+  type MailNode,
+  type MasqueradeNode,
+  type MessageNode,
+  type RcptNode,
+  type RelayOptions,
+  type RequireAuthNode,
+  type RuleGraph,
+  type RuleOrigin,
+  type SubmissionRightsNode,
 } from "../graph/graph.js";
 import { LineMap } from "./sourceText.js";
 
 /** The address header fields qualified by `qualify domains` (RFC 5322 section 3.6.2, 3.6.3, 3.6.6). */
-export const ADDRESS_FIELDS = [
-  "From", "Sender", "Reply-To", "To", "Cc", "Bcc",
-  "Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc",
-];
+export const ADDRESS_FIELDS = ["From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc"];
 
 export const DEFAULT_SPOOL = "spool";
 /** How long store and forward keeps trying (RFC 5321 section 4.5.4.1 suggests at least 4-5 days). */
 export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 86_400_000;
-
 
 export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): RuleGraph {
   const lines = new LineMap(text);
@@ -45,27 +55,29 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   const hostname = policy.hostname?.value ?? (toALabels(os.hostname()) || "localhost");
   const qualifyDomain = policy.qualify?.value[0] ?? null;
 
-  const listeners: Listener[] = policy.listeners.length > 0
-    ? policy.listeners.map((l) => ({
-      host: l.host, port: l.port, mode: l.mode, ...(l.proxy ? { proxy: true } : {}), ...(l.proxies ? { proxies: l.proxies } : {}), origin: origin(l.rule),
-    }))
-    : [
-      { host: null, port: 587, mode: "starttls", origin: builtin("listen 587 starttls (RFC 6409)") },
-      { host: null, port: 465, mode: "tls", origin: builtin("listen 465 tls (RFC 8314)") },
-    ];
+  const listeners: Listener[] =
+    policy.listeners.length > 0
+      ? policy.listeners.map((l) => ({
+          host: l.host,
+          port: l.port,
+          mode: l.mode,
+          ...(l.proxy ? { proxy: true } : {}),
+          ...(l.proxies ? { proxies: l.proxies } : {}),
+          origin: origin(l.rule),
+        }))
+      : [
+          { host: null, port: 587, mode: "starttls", origin: builtin("listen 587 starttls (RFC 6409)") },
+          { host: null, port: 465, mode: "tls", origin: builtin("listen 465 tls (RFC 8314)") },
+        ];
 
   const requireTls = policy.requireTls ? { kind: "RequireTls" as const, origin: origin(policy.requireTls), ...observe(policy.requireTls) } : undefined;
   const requireAuth: RequireAuthNode | undefined = policy.requireAuth && {
     kind: "RequireAuth",
     origin: origin(policy.requireAuth),
     ...observe(policy.requireAuth),
-    postmaster: policy.allowPostmaster
-      ? { domains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])], origin: origin(policy.allowPostmaster) }
-      : null,
+    postmaster: policy.allowPostmaster ? { domains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])], origin: origin(policy.allowPostmaster) } : null,
   };
-  const qualify = qualifyDomain && policy.qualify
-    ? { kind: "QualifyEnvelope" as const, origin: origin(policy.qualify.rule), domain: qualifyDomain }
-    : undefined;
+  const qualify = qualifyDomain && policy.qualify ? { kind: "QualifyEnvelope" as const, origin: origin(policy.qualify.rule), domain: qualifyDomain } : undefined;
   const syntax = policy.enforceAddressSyntax
     ? { kind: "EnforceAddressSyntax" as const, origin: origin(policy.enforceAddressSyntax), ...observe(policy.enforceAddressSyntax) }
     : undefined;
@@ -114,8 +126,12 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   rcpt.push(refuseUnqualified);
   for (const restriction of policy.recipientsTo) {
     rcpt.push({
-      kind: "RecipientsTo", origin: origin(restriction.rule), ...observe(restriction.rule), ...(restriction.value.except ? { except: true as const } : {}),
-      targets: restriction.value.targets, logins: restriction.value.logins,
+      kind: "RecipientsTo",
+      origin: origin(restriction.rule),
+      ...observe(restriction.rule),
+      ...(restriction.value.except ? { except: true as const } : {}),
+      targets: restriction.value.targets,
+      logins: restriction.value.logins,
     });
   }
   if (policy.limitRecipients) {
@@ -154,10 +170,10 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     listeners,
     tls: policy.tls
       ? {
-        certificate: resolvePolicyPath(file, policy.tls.value.certificate.value),
-        key: resolvePolicyPath(file, policy.tls.value.key.value),
-        origin: origin(policy.tls.rule),
-      }
+          certificate: resolvePolicyPath(file, policy.tls.value.certificate.value),
+          key: resolvePolicyPath(file, policy.tls.value.key.value),
+          origin: origin(policy.tls.rule),
+        }
       : null,
     tlsCiphers: policy.tlsCiphers?.value ?? null,
     users: policy.users ? { path: resolvePolicyPath(file, policy.users.value.value), origin: origin(policy.users.rule) } : null,
@@ -190,9 +206,7 @@ function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, 
   const command = pick(policy.timeoutCommand, d.commandMs, "timeout command 5m");
   const data = pick(policy.timeoutData, d.dataMs, "timeout data 10m");
   return {
-    store: policy.limitsStore?.value.kind === "redis"
-      ? { kind: "redis", url: policy.limitsStore.value.url, origin: origin(policy.limitsStore.rule) }
-      : { kind: "memory" },
+    store: policy.limitsStore?.value.kind === "redis" ? { kind: "redis", url: policy.limitsStore.value.url, origin: origin(policy.limitsStore.rule) } : { kind: "memory" },
     rates: policy.rates.map(({ value, rule }) => ({ ...value, origin: origin(rule), ...(policy.observed.has(rule.start) ? { observe: true as const } : {}) })),
     sessions: { max: sessions.value, perIp: perIp.value, origin: sessions.origin, perIpOrigin: perIp.origin },
     throttle: {
@@ -207,12 +221,7 @@ function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, 
   };
 }
 
-function lowerDeliver(
-  file: string,
-  policy: CheckedPolicy,
-  origin: (span: Span) => RuleOrigin,
-  builtin: (what: string) => RuleOrigin,
-): DeliveryNode {
+function lowerDeliver(file: string, policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, builtin: (what: string) => RuleOrigin): DeliveryNode {
   const deliver = policy.deliver;
   if (!deliver) return { kind: "Spool", origin: builtin(`deliver spool "${DEFAULT_SPOOL}"`), dir: resolvePolicyPath(file, DEFAULT_SPOOL) };
   const { spool, relay } = deliver.value;
@@ -224,7 +233,11 @@ function lowerDeliver(
   };
   if (spool && relay) {
     return {
-      kind: "SpoolThenRelay", origin: origin(deliver.rule), dir: resolvePolicyPath(file, spool.value), url: relay, relay: options,
+      kind: "SpoolThenRelay",
+      origin: origin(deliver.rule),
+      dir: resolvePolicyPath(file, spool.value),
+      url: relay,
+      relay: options,
       lifetimeMs: policy.queueLifetime?.value ?? DEFAULT_QUEUE_LIFETIME_MS,
     };
   }

@@ -39,13 +39,20 @@ export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> 
     // The lexer reports a run of characters it cannot match; the first is the culprit.
     const char = String.fromCodePoint(text.codePointAt(error.offset) ?? 0);
     const span = { start: error.offset, end: error.offset + char.length };
-    diagnostics.push(diagnostic("invalidCharacter", file, span, `unexpected character ${showCharacter(char)}`, {
-      hint: char === "\r" ? "save the file with LF or CRLF line endings" : /[\s\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064]/.test(char) ? "delete it; separate words with plain spaces or tabs" : undefined,
-    }));
+    diagnostics.push(
+      diagnostic("invalidCharacter", file, span, `unexpected character ${showCharacter(char)}`, {
+        hint:
+          char === "\r"
+            ? "save the file with LF or CRLF line endings"
+            : /[\s\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064]/.test(char)
+              ? "delete it; separate words with plain spaces or tabs"
+              : undefined,
+      }),
+    );
   }
   for (const token of lexed.tokens) {
     if (token.tokenType === UnterminatedString) {
-      diagnostics.push(diagnostic("unterminatedString", file, spanOfToken(token), "unterminated string", { hint: "close the string with `\"` on the same line" }));
+      diagnostics.push(diagnostic("unterminatedString", file, spanOfToken(token), "unterminated string", { hint: 'close the string with `"` on the same line' }));
     }
   }
   const parsed = parseTokens(lexed.tokens);

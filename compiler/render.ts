@@ -22,7 +22,10 @@ const COLOURS = { error: "\x1b[31;1m", warning: "\x1b[33;1m", bold: "\x1b[1m", b
 export class DiagnosticRenderer {
   private readonly maps = new Map<string, LineMap>();
 
-  constructor(private readonly sources: ReadonlyMap<string, string>, private readonly colour = false) {}
+  constructor(
+    private readonly sources: ReadonlyMap<string, string>,
+    private readonly colour = false,
+  ) {}
 
   private map(file: string): LineMap {
     let map = this.maps.get(file);
@@ -38,8 +41,14 @@ export class DiagnosticRenderer {
     const start = map.position(d.span.start);
     const end = map.position(d.span.end);
     const json: JsonDiagnostic = {
-      file: d.file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column,
-      severity: d.severity, code: d.code, message: d.message,
+      file: d.file,
+      line: start.line,
+      column: start.column,
+      endLine: end.line,
+      endColumn: end.column,
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
     };
     if (d.hint) json.hint = d.hint;
     if (d.related?.length) {

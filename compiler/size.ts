@@ -23,7 +23,14 @@ export function parseSize(text: string): SizeResult {
     const units = Object.keys(UNITS);
     const sameIgnoringCase = (candidate: string) => units.find((u) => u.toLowerCase() === candidate.toLowerCase());
     // `25M` means megabytes, not `25B`: a unit without its `B` is a prefix, completed before any guess by spelling.
-    const suggestion = sameIgnoringCase(unit) ?? sameIgnoringCase(unit + "B") ?? closestMatch(unit, units.filter((u) => u[0]!.toLowerCase() === unit[0]!.toLowerCase())) ?? (unit.length > 1 ? closestMatch(unit, units) : undefined);
+    const suggestion =
+      sameIgnoringCase(unit) ??
+      sameIgnoringCase(unit + "B") ??
+      closestMatch(
+        unit,
+        units.filter((u) => u[0]!.toLowerCase() === unit[0]!.toLowerCase()),
+      ) ??
+      (unit.length > 1 ? closestMatch(unit, units) : undefined);
     return {
       ok: false,
       message: `unknown size unit \`${unit}\``,

@@ -116,7 +116,12 @@ export function parseAliasesFile(text: string): ParsedAliasesFile {
       continue;
     }
     if (name.includes("@")) {
-      problems.push({ line: first.line, column: 1, endColumn: name.length + 1, message: `alias name \`${name}\` has a domain; an alias is a local part and applies to every local domain` });
+      problems.push({
+        line: first.line,
+        column: 1,
+        endColumn: name.length + 1,
+        message: `alias name \`${name}\` has a domain; an alias is a local part and applies to every local domain`,
+      });
       continue;
     }
     const key = aliasNameKey(name);
@@ -231,9 +236,7 @@ export function findAliasLoops(entries: readonly AliasEntry[], localDomains: rea
   const domains = new Set(localDomains.map(aliasDomainKey));
   const byName = new Map(entries.map((entry) => [aliasNameKey(entry.name), entry]));
   const edges = (name: string): string[] =>
-    (byName.get(name)?.targets ?? [])
-      .map((target) => aliasNameOfTarget(target.value, domains))
-      .filter((target): target is string => target !== null && byName.has(target));
+    (byName.get(name)?.targets ?? []).map((target) => aliasNameOfTarget(target.value, domains)).filter((target): target is string => target !== null && byName.has(target));
   return findCycles([...byName.keys()], edges)
     .map((component) => component.map((name) => byName.get(name)!).sort((a, b) => a.line - b.line))
     .map((members) => ({ names: members.map((m) => m.name), lines: members.map((m) => m.line) }))

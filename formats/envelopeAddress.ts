@@ -59,7 +59,11 @@ const ATEXT = 1;
 const LET_DIG = 2;
 const ASCII_CLASS = new Uint8Array(128);
 for (const char of "!#$%&'*+-/=?^_`{|}~") ASCII_CLASS[char.charCodeAt(0)] = ATEXT;
-for (const [first, last] of [["0", "9"], ["A", "Z"], ["a", "z"]] as const) {
+for (const [first, last] of [
+  ["0", "9"],
+  ["A", "Z"],
+  ["a", "z"],
+] as const) {
   for (let code = first.charCodeAt(0); code <= last.charCodeAt(0); code++) ASCII_CLASS[code] = ATEXT | LET_DIG;
 }
 
@@ -224,10 +228,7 @@ function findDomainSeparator(text: string): number {
  * An address without "@" is accepted as unqualified (domain null); whether that
  * is acceptable is for the caller to decide (see isQualified).
  */
-export function parseEnvelopeAddress(
-  text: string,
-  options: EnvelopeParseOptions,
-): EnvelopeParseResult<EnvelopeAddress> {
+export function parseEnvelopeAddress(text: string, options: EnvelopeParseOptions): EnvelopeParseResult<EnvelopeAddress> {
   const plain = parsePlainAddress(text);
   return plain ? { ok: true, address: plain } : parseEnvelopeAddressInFull(text, options);
 }
@@ -283,10 +284,7 @@ export function parsePlainAddress(text: string): EnvelopeAddress | null {
  * parseEnvelopeAddress by the whole RFC 5321 / RFC 6531 grammar, without the fast path.
  * Exported so that tests can hold parsePlainAddress to it.
  */
-export function parseEnvelopeAddressInFull(
-  text: string,
-  options: EnvelopeParseOptions,
-): EnvelopeParseResult<EnvelopeAddress> {
+export function parseEnvelopeAddressInFull(text: string, options: EnvelopeParseOptions): EnvelopeParseResult<EnvelopeAddress> {
   if (text === "") return { ok: false, reason: "empty address" };
   if (LONE_SURROGATE.test(text)) return { ok: false, reason: "malformed UTF-16 in address" };
   if (octets(text) + 2 > MAX_PATH_OCTETS) {
@@ -337,10 +335,7 @@ export function parseEnvelopeAddressInFull(
  * Parses the text of a MAIL FROM reverse path: like parseEnvelopeAddress, but the
  * null path "<>" (empty text) is valid and yields null (RFC 5321 section 4.1.1.2).
  */
-export function parseReversePath(
-  text: string,
-  options: EnvelopeParseOptions,
-): EnvelopeParseResult<EnvelopeAddress | null> {
+export function parseReversePath(text: string, options: EnvelopeParseOptions): EnvelopeParseResult<EnvelopeAddress | null> {
   if (text === "") return { ok: true, address: null };
   return parseEnvelopeAddress(text, options);
 }
@@ -353,7 +348,7 @@ export interface FormatOptions {
 /** Writes an address for an SMTP path (without the angle brackets), quoting the local part when needed. */
 export function formatEnvelopeAddress(address: EnvelopeAddress, options: FormatOptions = {}): string {
   const local = formatLocalPart(address.localPart);
-  const domain = options.unicode ? address.domainAsWritten ?? address.domain : address.domain;
+  const domain = options.unicode ? (address.domainAsWritten ?? address.domain) : address.domain;
   return domain === null ? local : `${local}@${domain}`;
 }
 

@@ -11,10 +11,7 @@ export interface SenderEntry {
 }
 
 /** What a grant text means. */
-export type SenderGrant =
-  | { readonly kind: "address"; readonly key: string }
-  | { readonly kind: "domain"; readonly domain: string }
-  | { readonly kind: "all" };
+export type SenderGrant = { readonly kind: "address"; readonly key: string } | { readonly kind: "domain"; readonly domain: string } | { readonly kind: "all" };
 
 /**
  * Reads one grant: `*` (every address), `@domain` (every address at exactly that domain, not its
@@ -94,7 +91,12 @@ export function sendersFromFile(text: string): ParsedSendersFile {
     }
     const previous = firstLine.get(login);
     if (previous !== undefined) {
-      problems.push({ line, column: indent + 1, endColumn: indent + login.length + 1, message: `login \`${login}\` is listed twice, first on line ${previous}; this line is ignored` });
+      problems.push({
+        line,
+        column: indent + 1,
+        endColumn: indent + login.length + 1,
+        message: `login \`${login}\` is listed twice, first on line ${previous}; this line is ignored`,
+      });
       return;
     }
     firstLine.set(login, line);

@@ -22,9 +22,9 @@ export interface ParsedUsersFile {
   problems: UsersFileProblem[];
 }
 
-export type PasswordHashScheme = 'bcrypt' | 'argon2id';
+export type PasswordHashScheme = "bcrypt" | "argon2id";
 
-const UNSUPPORTED_ADVICE = 'use bcrypt ($2b$) or argon2id';
+const UNSUPPORTED_ADVICE = "use bcrypt ($2b$) or argon2id";
 
 // bcrypt: `$2a$`, `$2b$` or `$2y$`, two cost digits, then 22 characters of salt and
 // 31 of hash in bcrypt's own base64 alphabet (60 characters in all).
@@ -45,7 +45,7 @@ const ARGON2_MAX_UINT32 = 0xffffffff;
 /** The scheme of a hash this server can verify, or null for anything else (including malformed hashes). */
 export function hashScheme(hash: string): PasswordHashScheme | null {
   const verdict = examineHash(hash);
-  return 'scheme' in verdict ? verdict.scheme : null;
+  return "scheme" in verdict ? verdict.scheme : null;
 }
 
 /** The parameters of an argon2id hash that hashScheme accepts, or null. */
@@ -64,20 +64,19 @@ function examineHash(hash: string): HashVerdict {
     const shape = BCRYPT_SHAPE.exec(hash);
     if (!shape) {
       return {
-        problem: (login) =>
-          `malformed bcrypt hash for \`${login}\`; expected $2b$, a two-digit cost, $ and 53 characters of salt and hash`,
+        problem: (login) => `malformed bcrypt hash for \`${login}\`; expected $2b$, a two-digit cost, $ and 53 characters of salt and hash`,
       };
     }
     const cost = Number(shape[1]);
     if (cost < BCRYPT_MIN_COST || cost > BCRYPT_MAX_COST) {
       return { problem: (login) => `bcrypt cost ${shape[1]} for \`${login}\` is out of range; use 04 to 31` };
     }
-    return { scheme: 'bcrypt' };
+    return { scheme: "bcrypt" };
   }
-  if (hash.startsWith('$argon2id$')) {
+  if (hash.startsWith("$argon2id$")) {
     const shape = ARGON2ID_SHAPE.exec(hash);
-    const salt = shape?.[3] ?? '';
-    const digest = shape?.[4] ?? '';
+    const salt = shape?.[3] ?? "";
+    const digest = shape?.[4] ?? "";
     if (
       !shape ||
       (shape[1] !== undefined && !ARGON2_VERSIONS.has(Number(shape[1]))) ||
@@ -85,31 +84,29 @@ function examineHash(hash: string): HashVerdict {
       !isUnpaddedBase64(digest, ARGON2_MIN_HASH_CHARS)
     ) {
       return {
-        problem: (login) =>
-          `malformed argon2id hash for \`${login}\`; expected $argon2id$v=19$m=MEMORY,t=TIME,p=LANES$SALT$HASH`,
+        problem: (login) => `malformed argon2id hash for \`${login}\`; expected $argon2id$v=19$m=MEMORY,t=TIME,p=LANES$SALT$HASH`,
       };
     }
     if (!parseArgon2Params(shape[2]!)) {
       return {
-        problem: (login) =>
-          `argon2id parameters for \`${login}\` are invalid; give m, t and p once each with t >= 1, p from 1 to 16777215 and m >= 8*p`,
+        problem: (login) => `argon2id parameters for \`${login}\` are invalid; give m, t and p once each with t >= 1, p from 1 to 16777215 and m >= 8*p`,
       };
     }
-    return { scheme: 'argon2id' };
+    return { scheme: "argon2id" };
   }
   return { problem: (login) => `unsupported password hash for \`${login}\`; ${UNSUPPORTED_ADVICE}` };
 }
 
 function parseArgon2Params(text: string): { m: number; t: number; p: number } | null {
   const values = new Map<string, number>();
-  for (const pair of text.split(',')) {
+  for (const pair of text.split(",")) {
     const match = /^([mtp])=(0|[1-9]\d{0,9})$/.exec(pair);
     if (!match || values.has(match[1]!)) return null;
     values.set(match[1]!, Number(match[2]));
   }
-  const m = values.get('m');
-  const t = values.get('t');
-  const p = values.get('p');
+  const m = values.get("m");
+  const t = values.get("t");
+  const p = values.get("p");
   if (m === undefined || t === undefined || p === undefined) return null;
   if (t < 1 || t > ARGON2_MAX_UINT32 || p < 1 || p > ARGON2_MAX_PARALLELISM || m < 8 * p || m > ARGON2_MAX_UINT32) {
     return null;
@@ -127,17 +124,17 @@ export function parseUsersFile(text: string): ParsedUsersFile {
   const problems: UsersFileProblem[] = [];
   const firstLineOfLogin = new Map<string, number>();
   // Editors on Windows may save a byte order mark; it is not part of the first login.
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const lines = body.split('\n');
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const lines = body.split("\n");
 
   lines.forEach((rawLine, index) => {
     const line = index + 1;
     // CRLF files are tolerated; trailing blanks are dropped because no hash contains whitespace.
-    const content = rawLine.replace(/\r$/, '').replace(/[ \t]+$/, '');
+    const content = rawLine.replace(/\r$/, "").replace(/[ \t]+$/, "");
     const trimmedStart = content.trimStart();
-    if (trimmedStart === '' || trimmedStart.startsWith('#')) return;
+    if (trimmedStart === "" || trimmedStart.startsWith("#")) return;
 
-    const colon = content.indexOf(':');
+    const colon = content.indexOf(":");
     if (colon < 0) {
       problems.push({
         line,
@@ -151,8 +148,8 @@ export function parseUsersFile(text: string): ParsedUsersFile {
     const hash = content.slice(colon + 1);
     const hashColumn = colon + 2;
 
-    if (login === '') {
-      problems.push({ line, column: 1, endColumn: 2, message: 'empty login before `:`' });
+    if (login === "") {
+      problems.push({ line, column: 1, endColumn: 2, message: "empty login before `:`" });
       return;
     }
     if (/\s/.test(login)) {
@@ -164,12 +161,12 @@ export function parseUsersFile(text: string): ParsedUsersFile {
       });
       return;
     }
-    if (hash === '') {
+    if (hash === "") {
       problems.push({ line, column: 1, endColumn: colon + 2, message: `missing password hash for \`${login}\`` });
       return;
     }
     const verdict = examineHash(hash);
-    if ('problem' in verdict) {
+    if ("problem" in verdict) {
       problems.push({ line, column: hashColumn, endColumn: hashColumn + hash.length, message: verdict.problem(login) });
       return;
     }

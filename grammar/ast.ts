@@ -29,52 +29,200 @@ interface RuleBase {
 
 export type ListenMode = "starttls" | "tls" | "plain";
 
-export interface HostnameRule extends RuleBase { kind: "hostname"; name: Located }
-export interface TlsRule extends RuleBase { kind: "tls"; certificate: Located; key: Located }
-export interface TlsCiphersRule extends RuleBase { kind: "tlsCiphers"; ciphers: Located }
-export interface ListenRule extends RuleBase { kind: "listen"; endpoint: Located; mode: Located<ListenMode>; proxy?: Span; proxies?: Located[] }
-export interface AuthUsersRule extends RuleBase { kind: "authUsers"; path: Located }
-export interface RequireRule extends RuleBase { kind: "require"; what: Located<"tls" | "auth"> }
-export interface QualifyRule extends RuleBase { kind: "qualify"; domains: Located[] }
-export interface EnforceAddressSyntaxRule extends RuleBase { kind: "enforceAddressSyntax" }
-export interface EnforceMessageSyntaxRule extends RuleBase { kind: "enforceMessageSyntax" }
-export interface EnforceSendersInHeadersRule extends RuleBase { kind: "enforceSendersInHeaders" }
-export interface AllowRule extends RuleBase { kind: "allow"; what: Located<"postmaster" | "unauthenticated" | "sender mismatch" | "bare line endings"> }
-export interface SenderEntry { span: Span; login: Located; addresses: Located[] }
-export interface SendersRule extends RuleBase { kind: "senders"; entries: SenderEntry[]; file?: Located }
-export interface LimitSizeRule extends RuleBase { kind: "limitSize"; size: Located }
-export interface LimitRecipientsRule extends RuleBase { kind: "limitRecipients"; count: Located }
+export interface HostnameRule extends RuleBase {
+  kind: "hostname";
+  name: Located;
+}
+export interface TlsRule extends RuleBase {
+  kind: "tls";
+  certificate: Located;
+  key: Located;
+}
+export interface TlsCiphersRule extends RuleBase {
+  kind: "tlsCiphers";
+  ciphers: Located;
+}
+export interface ListenRule extends RuleBase {
+  kind: "listen";
+  endpoint: Located;
+  mode: Located<ListenMode>;
+  proxy?: Span;
+  proxies?: Located[];
+}
+export interface AuthUsersRule extends RuleBase {
+  kind: "authUsers";
+  path: Located;
+}
+export interface RequireRule extends RuleBase {
+  kind: "require";
+  what: Located<"tls" | "auth">;
+}
+export interface QualifyRule extends RuleBase {
+  kind: "qualify";
+  domains: Located[];
+}
+export interface EnforceAddressSyntaxRule extends RuleBase {
+  kind: "enforceAddressSyntax";
+}
+export interface EnforceMessageSyntaxRule extends RuleBase {
+  kind: "enforceMessageSyntax";
+}
+export interface EnforceSendersInHeadersRule extends RuleBase {
+  kind: "enforceSendersInHeaders";
+}
+export interface AllowRule extends RuleBase {
+  kind: "allow";
+  what: Located<"postmaster" | "unauthenticated" | "sender mismatch" | "bare line endings">;
+}
+export interface SenderEntry {
+  span: Span;
+  login: Located;
+  addresses: Located[];
+}
+export interface SendersRule extends RuleBase {
+  kind: "senders";
+  entries: SenderEntry[];
+  file?: Located;
+}
+export interface LimitSizeRule extends RuleBase {
+  kind: "limitSize";
+  size: Located;
+}
+export interface LimitRecipientsRule extends RuleBase {
+  kind: "limitRecipients";
+  count: Located;
+}
 /** `to`: only these targets; `except`: every target but these. */
-export interface LimitRecipientsToRule extends RuleBase { kind: "limitRecipientsTo"; mode: "to" | "except"; targets: Located[]; logins: Located[] }
+export interface LimitRecipientsToRule extends RuleBase {
+  kind: "limitRecipientsTo";
+  mode: "to" | "except";
+  targets: Located[];
+  logins: Located[];
+}
 /** `unit` is absent when `count` is a size (a byte rate). */
-export interface LimitRateRule extends RuleBase { kind: "limitRate"; count: Located; unit?: Located; window: Located; subject: Located }
-export interface LimitSessionsRule extends RuleBase { kind: "limitSessions"; count: Located; subject?: Located }
-export interface LimitQueueLifetimeRule extends RuleBase { kind: "limitQueueLifetime"; lifetime: Located }
-export interface AddRule extends RuleBase { kind: "add"; header: Located; private?: Span }
-export interface LogRule extends RuleBase { kind: "log"; level: Located }
-export interface RelayOptions { requireTls?: Span; verifyCertificate?: Span; credentials?: Located; requirements: Located[] }
-export interface DeliverRule extends RuleBase { kind: "deliver"; spool?: Located; relay?: Located; options: RelayOptions }
-export interface RemoveHeaderRule extends RuleBase { kind: "removeHeader"; names: Located[] }
+export interface LimitRateRule extends RuleBase {
+  kind: "limitRate";
+  count: Located;
+  unit?: Located;
+  window: Located;
+  subject: Located;
+}
+export interface LimitSessionsRule extends RuleBase {
+  kind: "limitSessions";
+  count: Located;
+  subject?: Located;
+}
+export interface LimitQueueLifetimeRule extends RuleBase {
+  kind: "limitQueueLifetime";
+  lifetime: Located;
+}
+export interface AddRule extends RuleBase {
+  kind: "add";
+  header: Located;
+  private?: Span;
+}
+export interface LogRule extends RuleBase {
+  kind: "log";
+  level: Located;
+}
+export interface RelayOptions {
+  requireTls?: Span;
+  verifyCertificate?: Span;
+  credentials?: Located;
+  requirements: Located[];
+}
+export interface DeliverRule extends RuleBase {
+  kind: "deliver";
+  spool?: Located;
+  relay?: Located;
+  options: RelayOptions;
+}
+export interface RemoveHeaderRule extends RuleBase {
+  kind: "removeHeader";
+  names: Located[];
+}
 export interface SignDkimRule extends RuleBase {
-  kind: "signDkim"; domainWord: Located; domain: Located; selector: Located; key: Located; headers: Located[]; oversign?: Located[];
+  kind: "signDkim";
+  domainWord: Located;
+  domain: Located;
+  selector: Located;
+  key: Located;
+  headers: Located[];
+  oversign?: Located[];
 }
 export interface ThrottleFailuresRule extends RuleBase {
-  kind: "throttleFailures"; count: Located; window?: Located; subject?: Located; block?: Located; session?: Located;
+  kind: "throttleFailures";
+  count: Located;
+  window?: Located;
+  subject?: Located;
+  block?: Located;
+  session?: Located;
 }
-export interface ThrottleDelayRule extends RuleBase { kind: "throttleDelay"; base: Located; max: Located }
-export interface TimeoutRule extends RuleBase { kind: "timeout"; what: Located; duration: Located }
-export interface AliasesRule extends RuleBase { kind: "aliases"; path: Located }
-export interface MasqueradeRule extends RuleBase { kind: "masquerade"; domains: Located[]; exceptions: Located[]; scope?: Located }
-export interface MetricsRule extends RuleBase { kind: "metrics"; endpoint: Located }
-export interface WorkersRule extends RuleBase { kind: "workers"; count: Located }
-export interface LimitsStoreRule extends RuleBase { kind: "limitsStore"; store: Located }
+export interface ThrottleDelayRule extends RuleBase {
+  kind: "throttleDelay";
+  base: Located;
+  max: Located;
+}
+export interface TimeoutRule extends RuleBase {
+  kind: "timeout";
+  what: Located;
+  duration: Located;
+}
+export interface AliasesRule extends RuleBase {
+  kind: "aliases";
+  path: Located;
+}
+export interface MasqueradeRule extends RuleBase {
+  kind: "masquerade";
+  domains: Located[];
+  exceptions: Located[];
+  scope?: Located;
+}
+export interface MetricsRule extends RuleBase {
+  kind: "metrics";
+  endpoint: Located;
+}
+export interface WorkersRule extends RuleBase {
+  kind: "workers";
+  count: Located;
+}
+export interface LimitsStoreRule extends RuleBase {
+  kind: "limitsStore";
+  store: Located;
+}
 
 export type Rule =
-  | HostnameRule | TlsRule | TlsCiphersRule | ListenRule | AuthUsersRule | RequireRule | QualifyRule
-  | EnforceAddressSyntaxRule | EnforceMessageSyntaxRule | EnforceSendersInHeadersRule | AllowRule | SendersRule
-  | LimitSizeRule | LimitRecipientsRule | LimitRecipientsToRule | LimitRateRule | LimitSessionsRule | LimitQueueLifetimeRule
-  | AddRule | LogRule | DeliverRule | RemoveHeaderRule | SignDkimRule | ThrottleFailuresRule | ThrottleDelayRule
-  | TimeoutRule | AliasesRule | MasqueradeRule | MetricsRule | WorkersRule | LimitsStoreRule;
+  | HostnameRule
+  | TlsRule
+  | TlsCiphersRule
+  | ListenRule
+  | AuthUsersRule
+  | RequireRule
+  | QualifyRule
+  | EnforceAddressSyntaxRule
+  | EnforceMessageSyntaxRule
+  | EnforceSendersInHeadersRule
+  | AllowRule
+  | SendersRule
+  | LimitSizeRule
+  | LimitRecipientsRule
+  | LimitRecipientsToRule
+  | LimitRateRule
+  | LimitSessionsRule
+  | LimitQueueLifetimeRule
+  | AddRule
+  | LogRule
+  | DeliverRule
+  | RemoveHeaderRule
+  | SignDkimRule
+  | ThrottleFailuresRule
+  | ThrottleDelayRule
+  | TimeoutRule
+  | AliasesRule
+  | MasqueradeRule
+  | MetricsRule
+  | WorkersRule
+  | LimitsStoreRule;
 
 export type RuleKind = Rule["kind"];
 
@@ -217,8 +365,12 @@ class AstBuilder extends BaseCstVisitor {
     const proxy = this.token(c, "KwProxy");
     const proxies = this.list(c.proxies?.[0]);
     return {
-      kind: "listen", ...base, endpoint: located(endpoint), mode: located(mode) as Located<ListenMode>,
-      ...(proxy ? { proxy: spanOfToken(proxy) } : {}), ...(proxies.length > 0 ? { proxies } : {}),
+      kind: "listen",
+      ...base,
+      endpoint: located(endpoint),
+      mode: located(mode) as Located<ListenMode>,
+      ...(proxy ? { proxy: spanOfToken(proxy) } : {}),
+      ...(proxies.length > 0 ? { proxies } : {}),
     };
   }
 
@@ -398,9 +550,7 @@ class AstBuilder extends BaseCstVisitor {
   masqueradeRule(c: Children, base: RuleBase): MasqueradeRule | undefined {
     const domains = this.list(c.domains?.[0]);
     const scope = this.token(c, "scope");
-    return domains.length > 0
-      ? { kind: "masquerade", ...base, domains, exceptions: this.list(c.exceptions?.[0]), ...(scope ? { scope: located(scope) } : {}) }
-      : undefined;
+    return domains.length > 0 ? { kind: "masquerade", ...base, domains, exceptions: this.list(c.exceptions?.[0]), ...(scope ? { scope: located(scope) } : {}) } : undefined;
   }
 
   metricsRule(c: Children, base: RuleBase): MetricsRule | undefined {

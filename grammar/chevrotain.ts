@@ -23,5 +23,9 @@ const chevrotain = await loadChevrotain();
 
 export const { CstParser, EOF, Lexer, createSyntaxDiagramsCode, createToken } = chevrotain;
 export type {
-  CstNode, IParserErrorMessageProvider, IRecognitionException, IToken, TokenType,
+  CstNode,
+  IParserErrorMessageProvider,
+  IRecognitionException,
+  IToken,
+  TokenType,
 } from "chevrotain";

@@ -7,8 +7,27 @@
 // which can then suggest a spelling.
 import { CstParser, EOF, type CstNode, type IRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
 import {
-  Address, allTokens, BracketedAddress, Anything, NotAVerb, Colon, Comma, Duration, HostPort, Keywords as K, LBrace, Name, Newline,
-  NumberLiteral, RBrace, RuleVerbs, Size, StringLiteral, UnterminatedString, Url, Word,
+  Address,
+  allTokens,
+  BracketedAddress,
+  Anything,
+  NotAVerb,
+  Colon,
+  Comma,
+  Duration,
+  HostPort,
+  Keywords as K,
+  LBrace,
+  Name,
+  Newline,
+  NumberLiteral,
+  RBrace,
+  RuleVerbs,
+  Size,
+  StringLiteral,
+  UnterminatedString,
+  Url,
+  Word,
 } from "./lexer.js";
 import { policyErrorMessages } from "./syntaxMessages.js";
 
@@ -61,10 +80,7 @@ class PolicyParser extends CstParser {
 
   public policy = this.RULE("policy", () => {
     this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(Newline) },
-        { ALT: () => this.SUBRULE(this.statement) },
-      ]);
+      this.OR([{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(this.statement) }]);
     });
   });
 
@@ -136,15 +152,8 @@ class PolicyParser extends CstParser {
   // listen 587 starttls | listen 127.0.0.1:2525 plain
   private listenRule = this.RULE("listenRule", () => {
     this.CONSUME(K.listen);
-    this.OR([
-      { ALT: () => this.CONSUME(NumberLiteral) },
-      { ALT: () => this.CONSUME(HostPort) },
-    ]);
-    this.OR2([
-      { ALT: () => this.CONSUME(K.starttls) },
-      { ALT: () => this.CONSUME(K.tls) },
-      { ALT: () => this.CONSUME(K.plain) },
-    ]);
+    this.OR([{ ALT: () => this.CONSUME(NumberLiteral) }, { ALT: () => this.CONSUME(HostPort) }]);
+    this.OR2([{ ALT: () => this.CONSUME(K.starttls) }, { ALT: () => this.CONSUME(K.tls) }, { ALT: () => this.CONSUME(K.plain) }]);
     this.OPTION(() => {
       this.CONSUME(K.proxy);
       // proxy from 10.0.0.2, 10.0.0.3: only these peers may send the PROXY header
@@ -165,10 +174,7 @@ class PolicyParser extends CstParser {
   // require tls | require auth
   private requireRule = this.RULE("requireRule", () => {
     this.CONSUME(K.require);
-    this.OR([
-      { ALT: () => this.CONSUME(K.tls) },
-      { ALT: () => this.CONSUME(K.auth) },
-    ]);
+    this.OR([{ ALT: () => this.CONSUME(K.tls) }, { ALT: () => this.CONSUME(K.auth) }]);
   });
 
   // qualify domains example.test [more.example ...]
@@ -230,10 +236,7 @@ class PolicyParser extends CstParser {
   // senders { login: address, @domain, * ... } | senders "FILE"
   private sendersRule = this.RULE("sendersRule", () => {
     this.CONSUME(K.senders);
-    this.OR([
-      { ALT: () => this.SUBRULE(this.sendersBlock) },
-      { ALT: () => this.SUBRULE(this.stringValue) },
-    ]);
+    this.OR([{ ALT: () => this.SUBRULE(this.sendersBlock) }, { ALT: () => this.SUBRULE(this.stringValue) }]);
   });
 
   // The inline table: the same lines a senders file holds.
@@ -244,10 +247,7 @@ class PolicyParser extends CstParser {
       // (A login may still be called `log`: `log: log@example.com` is an entry.)
       GATE: () => !(VERB_TOKENS.has(this.LA(1).tokenType) && this.LA(2).tokenType !== Colon),
       DEF: () => {
-        this.OR([
-          { ALT: () => this.CONSUME(Newline) },
-          { ALT: () => this.SUBRULE(this.senderEntry) },
-        ]);
+        this.OR([{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(this.senderEntry) }]);
       },
     });
     this.CONSUME(RBrace);
@@ -266,10 +266,7 @@ class PolicyParser extends CstParser {
     this.AT_LEAST_ONE_SEP({
       SEP: Comma,
       DEF: () => {
-        this.OR2([
-          { ALT: () => this.CONSUME2(Address, { LABEL: "address" }) },
-          { ALT: () => this.CONSUME2(Name, { LABEL: "address" }) },
-        ]);
+        this.OR2([{ ALT: () => this.CONSUME2(Address, { LABEL: "address" }) }, { ALT: () => this.CONSUME2(Name, { LABEL: "address" }) }]);
       },
     });
     this.CONSUME(Newline);
@@ -295,10 +292,7 @@ class PolicyParser extends CstParser {
               // limit recipients to @example.com, partner.example [for alice, bob]
               // limit recipients except @competitor.example [for interns]
               ALT: () => {
-                this.OR5([
-                  { ALT: () => this.CONSUME(K.to) },
-                  { ALT: () => this.CONSUME(K.except) },
-                ]);
+                this.OR5([{ ALT: () => this.CONSUME(K.to) }, { ALT: () => this.CONSUME(K.except) }]);
                 this.SUBRULE(this.nameList, { LABEL: "targets" });
                 this.OPTION(() => {
                   this.CONSUME(K.for);
@@ -324,10 +318,7 @@ class PolicyParser extends CstParser {
             { ALT: () => this.CONSUME(Size, { LABEL: "count" }) },
           ]);
           this.CONSUME(K.per);
-          this.OR3([
-            { ALT: () => this.CONSUME(Duration, { LABEL: "window" }) },
-            { ALT: () => this.CONSUME2(Name, { LABEL: "window" }) },
-          ]);
+          this.OR3([{ ALT: () => this.CONSUME(Duration, { LABEL: "window" }) }, { ALT: () => this.CONSUME2(Name, { LABEL: "window" }) }]);
           this.CONSUME2(K.per);
           this.CONSUME3(Name, { LABEL: "subject" });
         },
@@ -370,12 +361,7 @@ class PolicyParser extends CstParser {
 
   // A size is `10MB`; a bare number or a misspelt unit is parsed too, so the checker can explain it.
   private sizeValue = this.RULE("sizeValue", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Size) },
-      { ALT: () => this.CONSUME(NumberLiteral) },
-      { ALT: () => this.CONSUME(Duration) },
-      { ALT: () => this.CONSUME(Word) },
-    ]);
+    this.OR([{ ALT: () => this.CONSUME(Size) }, { ALT: () => this.CONSUME(NumberLiteral) }, { ALT: () => this.CONSUME(Duration) }, { ALT: () => this.CONSUME(Word) }]);
   });
 
   // add Date | add Message-ID | add Sender | add Received
@@ -425,10 +411,7 @@ class PolicyParser extends CstParser {
           // require tls | require 8bitmime (refuse 8-bit mail for a next hop without 8BITMIME instead of converting it)
           ALT: () => {
             this.CONSUME(K.require);
-            this.OR2([
-              { ALT: () => this.CONSUME(K.tls) },
-              { ALT: () => this.CONSUME(Word, { LABEL: "requirement" }) },
-            ]);
+            this.OR2([{ ALT: () => this.CONSUME(K.tls) }, { ALT: () => this.CONSUME(Word, { LABEL: "requirement" }) }]);
           },
         },
         {
@@ -548,27 +531,18 @@ class PolicyParser extends CstParser {
   // workers 4 | workers auto
   private workersRule = this.RULE("workersRule", () => {
     this.CONSUME(K.workers);
-    this.OR([
-      { ALT: () => this.CONSUME(NumberLiteral) },
-      { ALT: () => this.CONSUME(Name) },
-    ]);
+    this.OR([{ ALT: () => this.CONSUME(NumberLiteral) }, { ALT: () => this.CONSUME(Name) }]);
   });
 
   // limits store redis://127.0.0.1:6379 | limits store memory
   private limitsStoreRule = this.RULE("limitsStoreRule", () => {
     this.CONSUME(K.limits);
     this.CONSUME(K.store);
-    this.OR([
-      { ALT: () => this.CONSUME(Url) },
-      { ALT: () => this.CONSUME(Name) },
-    ]);
+    this.OR([{ ALT: () => this.CONSUME(Url) }, { ALT: () => this.CONSUME(Name) }]);
   });
 
   private stringValue = this.RULE("stringValue", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(StringLiteral) },
-      { ALT: () => this.CONSUME(UnterminatedString) },
-    ]);
+    this.OR([{ ALT: () => this.CONSUME(StringLiteral) }, { ALT: () => this.CONSUME(UnterminatedString) }]);
   });
 }
 

@@ -51,7 +51,10 @@ function listOf(labels: string[]): string {
 }
 
 function keywordWords(types: TokenType[]): string[] {
-  return types.map((type) => labelOf(type)).filter((l) => /^`[a-z]+`$/.test(l)).map((l) => l.slice(1, -1));
+  return types
+    .map((type) => labelOf(type))
+    .filter((l) => /^`[a-z]+`$/.test(l))
+    .map((l) => l.slice(1, -1));
 }
 
 function withSuggestion(message: string, actual: IToken, expected: TokenType[]): string {

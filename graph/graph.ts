@@ -159,17 +159,35 @@ export const AddHeaderNode = z.strictObject({
 export type AddHeaderNode = z.infer<typeof AddHeaderNode>;
 
 export const MailNode = z.discriminatedUnion("kind", [
-  RequireTlsNode, RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode,
-  RefuseUnqualifiedNode, MasqueradeNode, SubmissionRightsNode, LimitSizeNode,
+  RequireTlsNode,
+  RequireAuthNode,
+  QualifyEnvelopeNode,
+  EnforceAddressSyntaxNode,
+  RefuseUnqualifiedNode,
+  MasqueradeNode,
+  SubmissionRightsNode,
+  LimitSizeNode,
 ]);
 export type MailNode = z.infer<typeof MailNode>;
 export const RcptNode = z.discriminatedUnion("kind", [
-  RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode, RefuseUnqualifiedNode, RecipientsToNode, LimitRecipientsNode,
+  RequireAuthNode,
+  QualifyEnvelopeNode,
+  EnforceAddressSyntaxNode,
+  RefuseUnqualifiedNode,
+  RecipientsToNode,
+  LimitRecipientsNode,
 ]);
 export type RcptNode = z.infer<typeof RcptNode>;
 export const MessageNode = z.discriminatedUnion("kind", [
-  RefuseBareLineEndingsNode, LimitSizeNode, CheckHeaderSyntaxNode, EnforceMessageSyntaxNode, SubmissionRightsNode,
-  QualifyHeadersNode, MasqueradeNode, RemoveHeadersNode, AddHeaderNode,
+  RefuseBareLineEndingsNode,
+  LimitSizeNode,
+  CheckHeaderSyntaxNode,
+  EnforceMessageSyntaxNode,
+  SubmissionRightsNode,
+  QualifyHeadersNode,
+  MasqueradeNode,
+  RemoveHeadersNode,
+  AddHeaderNode,
 ]);
 export type MessageNode = z.infer<typeof MessageNode>;
 export const AuthNode = RequireTlsNode;
@@ -217,10 +235,7 @@ const ThrottleWindow = z.strictObject({ count: Amount, windowMs: Amount, blockMs
 
 /** Issue 6: rate limits, login throttling, session limits and timeouts (all with defaults). */
 export const LimitsConfig = z.strictObject({
-  store: z.discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("memory") }),
-    z.strictObject({ kind: z.literal("redis"), url: z.string(), origin: RuleOrigin }),
-  ]),
+  store: z.discriminatedUnion("kind", [z.strictObject({ kind: z.literal("memory") }), z.strictObject({ kind: z.literal("redis"), url: z.string(), origin: RuleOrigin })]),
   rates: z.array(RateRuleNode),
   sessions: z.strictObject({ max: Amount, perIp: Amount, origin: RuleOrigin, perIpOrigin: RuleOrigin }),
   throttle: z.strictObject({

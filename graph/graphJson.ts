@@ -59,6 +59,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     if (expected.length === issue.errors.length) return `compiled policy has a wrong field \`${where}\`: expected ${expected.join(" or ")}${advice}`;
   }
   // zod's messages are sentences ("Invalid input: expected number, received string"); ours are clauses.
-  const detail = issue.message.replace(/\.$/, "").split(/\.\s+/).map((part) => part.charAt(0).toLowerCase() + part.slice(1)).join("; ");
+  const detail = issue.message
+    .replace(/\.$/, "")
+    .split(/\.\s+/)
+    .map((part) => part.charAt(0).toLowerCase() + part.slice(1))
+    .join("; ");
   return `compiled policy has a wrong field \`${where}\`: ${detail}${advice}`;
 }

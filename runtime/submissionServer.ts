@@ -65,7 +65,6 @@ export interface SubmissionServerOptions {
 /** What a log line names of a client: its session id and address. */
 type LoggedClient = Pick<SMTPServerSession, "id" | "remoteAddress">;
 
-
 interface BoundListener {
   listener: Listener;
   server: MsaSmtpServer;
@@ -82,7 +81,10 @@ export class SubmissionServer implements ConnectionPolicy {
   /** Session slots, rate rules, AUTH throttling and the error cap (runtime/limits/serverLimits.ts). */
   readonly limits: ServerLimits;
 
-  constructor(readonly graph: RuleGraph, private readonly options: SubmissionServerOptions) {
+  constructor(
+    readonly graph: RuleGraph,
+    private readonly options: SubmissionServerOptions,
+  ) {
     this.log = options.log;
     this.deliver = createDelivery(graph.deliver, graph.hostname, options.delivery);
     this.limits = new ServerLimits(graph.limits, { log: options.log, ...(options.limitsStore ? { store: options.limitsStore } : {}) });
@@ -104,10 +106,11 @@ export class SubmissionServer implements ConnectionPolicy {
     if (aliases && aliases.problems.length > 0) this.log.warn({ event: "aliases-file", problems: aliases.problems }, "aliases file lines skipped");
     // every key is read now: an unreadable key stops the start (or the reload), not a message later
     const dkim = this.graph.dkim;
-    if (dkim.length > 0) this.signer = await createDkimSigner(dkim.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })));
-    const tls = this.graph.tls
-      ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key) }
-      : {};
+    if (dkim.length > 0)
+      this.signer = await createDkimSigner(
+        dkim.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })),
+      );
+    const tls = this.graph.tls ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key) } : {};
     for (const listener of this.graph.listeners) this.bound.push({ listener, server: this.createServer(listener, tls) });
     if (this.options.external) return;
     this.sockets = new ListenerSockets(this.graph.listeners, (index, socket, proxied) => this.accept(index, socket, proxied), {
@@ -143,7 +146,9 @@ export class SubmissionServer implements ConnectionPolicy {
     // smtp-server's own id format. The slot is held under the session's id: freed when the
     // session ends (onClose), or when the socket closes before a session exists. (STARTTLS takes
     // every listener off the plain socket, so its close alone cannot be relied on.)
-    const id = BigInt(`0x${crypto.randomBytes(10).toString("hex")}`).toString(32).padStart(16, "0");
+    const id = BigInt(`0x${crypto.randomBytes(10).toString("hex")}`)
+      .toString(32)
+      .padStart(16, "0");
     const client = proxied?.remoteAddress ?? plainAddress(socket.remoteAddress);
     const full = this.limits.admit(id, client);
     if (full) return this.refuseConnection(bound.listener, socket, { id: "", remoteAddress: client }, full);
@@ -366,9 +371,24 @@ export class SubmissionServer implements ConnectionPolicy {
     if (outcome.kind === "cancelled") return;
     if (outcome.kind === "refused") return this.refuseForLimit(session, "auth", outcome.refusal, callback);
     if (outcome.kind === "failed") {
-      this.log.warn({ event: "auth-failed", session: session.id, client: session.remoteAddress, login, method: auth.method, failures: outcome.failures, delayMs: outcome.delayMs, ...(outcome.blocked.length ? { blocked: outcome.blocked } : {}) }, "authentication failed");
+      this.log.warn(
+        {
+          event: "auth-failed",
+          session: session.id,
+          client: session.remoteAddress,
+          login,
+          method: auth.method,
+          failures: outcome.failures,
+          delayMs: outcome.delayMs,
+          ...(outcome.blocked.length ? { blocked: outcome.blocked } : {}),
+        },
+        "authentication failed",
+      );
       this.options.metrics?.authTotal.inc({ result: "failed" });
-      setTimeout(() => (outcome.drop ? this.refuseForLimit(session, "auth", outcome.drop, callback) : callback(replyError(Replies.authFailed))), this.options.failedAuthDelayMs ?? outcome.delayMs);
+      setTimeout(
+        () => (outcome.drop ? this.refuseForLimit(session, "auth", outcome.drop, callback) : callback(replyError(Replies.authFailed))),
+        this.options.failedAuthDelayMs ?? outcome.delayMs,
+      );
       return;
     }
     this.apply(session, this.state(session), { type: "authenticated", login });
@@ -451,7 +471,17 @@ export class SubmissionServer implements ConnectionPolicy {
         // RFC 6409 section 8.7: recipients expanded through the aliases file before delivery.
         const expanded = expandEnvelopeRecipients(aliases.table, recipients, this.graph.localDomains);
         for (const e of expanded.expansions) {
-          this.log.info({ event: "alias-expansion", session: session.id, queueId, recipient: e.recipient, expandedTo: e.expandedTo, ...(e.problems.length > 0 ? { problems: e.problems } : {}) }, "recipient expanded");
+          this.log.info(
+            {
+              event: "alias-expansion",
+              session: session.id,
+              queueId,
+              recipient: e.recipient,
+              expandedTo: e.expandedTo,
+              ...(e.problems.length > 0 ? { problems: e.problems } : {}),
+            },
+            "recipient expanded",
+          );
         }
         if (expanded.recipients.length === 0) {
           await charge.refund();
@@ -497,7 +527,8 @@ export class SubmissionServer implements ConnectionPolicy {
         signer ? { resign: (converted) => signer.resign(converted) } : {},
       );
       deliveryTimer?.();
-      if (this.graph.deliver.kind === "Relay") this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
+      if (this.graph.deliver.kind === "Relay")
+        this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
       this.sessions.set(session.id, { ...decision.state, transaction: null });
       if (outcome.kind === "accepted") {
         this.options.metrics?.messagesAccepted.inc();
@@ -526,7 +557,8 @@ export class SubmissionServer implements ConnectionPolicy {
       callback(replyError(reply));
     } catch (error) {
       // A client that drops the connection in mid-DATA is a warning, like any other client fault.
-      if (error instanceof IncompleteMessageError) this.log.warn({ event: "client-gone", session: session.id, client: session.remoteAddress, err: error.message }, "client left during DATA");
+      if (error instanceof IncompleteMessageError)
+        this.log.warn({ event: "client-gone", session: session.id, client: session.remoteAddress, err: error.message }, "client left during DATA");
       else this.log.error({ event: "data-error", session: session.id, err: (error as Error).message }, "message not taken");
       await charge?.refund().catch(() => undefined);
       callback(replyError(Replies.localError));

@@ -22,12 +22,18 @@ const FORBIDDEN: Record<Folder, readonly Folder[]> = {
 };
 
 function sourceFiles(folder: string): string[] {
-  return fs.readdirSync(path.join(ROOT, folder), { recursive: true, encoding: "utf8" })
+  return fs
+    .readdirSync(path.join(ROOT, folder), { recursive: true, encoding: "utf8" })
     .filter((file) => file.endsWith(".ts"))
     .map((file) => path.join(folder, file));
 }
 
-interface FolderImport { from: Folder; to: string; file: string; specifier: string }
+interface FolderImport {
+  from: Folder;
+  to: string;
+  file: string;
+  specifier: string;
+}
 
 /** Every relative import (static, type-only, re-export or dynamic) that leaves its folder. */
 function crossFolderImports(): FolderImport[] {
@@ -80,9 +86,7 @@ describe("folder dependencies", () => {
   });
 
   it.each(FOLDERS)("%s imports none of the folders it must not", (folder) => {
-    const wrong = imports
-      .filter((i) => i.from === folder && (FORBIDDEN[folder] as readonly string[]).includes(i.to))
-      .map((i) => `${i.file} imports ${i.specifier}`);
+    const wrong = imports.filter((i) => i.from === folder && (FORBIDDEN[folder] as readonly string[]).includes(i.to)).map((i) => `${i.file} imports ${i.specifier}`);
     expect(wrong).toEqual([]);
   });
 
@@ -96,6 +100,14 @@ describe("folder dependencies", () => {
   });
 
   it("finds a cycle when there is one", () => {
-    expect(folderCycle(new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a"])]]))).toBe("a -> b -> c -> a");
+    expect(
+      folderCycle(
+        new Map([
+          ["a", new Set(["b"])],
+          ["b", new Set(["c"])],
+          ["c", new Set(["a"])],
+        ]),
+      ),
+    ).toBe("a -> b -> c -> a");
   });
 });

@@ -23,7 +23,10 @@ if (!canInstall) {
 }
 console.error(`npm test: installing ${missing.join(", ")} (${command})`);
 const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...missing]]) {
+for (const args of [
+  ["update", "-qq"],
+  ["install", "-y", "-qq", ...missing],
+]) {
   const run = spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env });
   if (run.status !== 0) {
     console.error(`npm test: \`apt-get ${args.join(" ")}\` failed; install the packages with: ${command}`);

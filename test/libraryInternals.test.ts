@@ -24,7 +24,19 @@ describe("libraries whose internals msa touches", () => {
 
 describe("smtp-server internals msa relies on", () => {
   it("still has every connection method msa overrides or calls", () => {
-    const methods = ["init", "send", "connectionReady", "_setListeners", "_resetSession", "_createParser", "_parseAddressCommand", "_validateMailParams", "_onCommand", "handler_EHLO", "handler_AUTH"];
+    const methods = [
+      "init",
+      "send",
+      "connectionReady",
+      "_setListeners",
+      "_resetSession",
+      "_createParser",
+      "_parseAddressCommand",
+      "_validateMailParams",
+      "_onCommand",
+      "handler_EHLO",
+      "handler_AUTH",
+    ];
     for (const name of methods) expect(typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[name], name).toBe("function");
   });
 

@@ -6,7 +6,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..");
-const policies = fs.readdirSync(path.join(root, "policies")).filter((f) => f.endsWith(".msa")).sort();
+const policies = fs
+  .readdirSync(path.join(root, "policies"))
+  .filter((f) => f.endsWith(".msa"))
+  .sort();
 
 describe("policies/", () => {
   it("holds the reference policy and the examples", () => {

@@ -114,9 +114,7 @@ function parseAddrSpec(text: string, tokens: readonly Token[]): AddrSpecLocation
   }
   // dot-atom: atom *("." atom)
   if (domain.length === 0 || domain.length % 2 === 0) return null;
-  const wellFormed = domain.every((token, index) =>
-    index % 2 === 0 ? token.kind === "atom" : isSpecial(text, token, "."),
-  );
+  const wellFormed = domain.every((token, index) => (index % 2 === 0 ? token.kind === "atom" : isSpecial(text, token, ".")));
   return wellFormed ? { local, domain } : null;
 }
 
@@ -205,9 +203,7 @@ function parseAddressList(text: string): { found: AddrSpecLocation[]; malformed:
  * that judges a field's addresses refuses these: a reader may show any part of them.
  */
 export function malformedMailboxes(fieldBody: string): string[] {
-  return parseAddressList(fieldBody).malformed.map((tokens) =>
-    fieldBody.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end).replace(/\r?\n(?=[ \t])/g, ""),
-  );
+  return parseAddressList(fieldBody).malformed.map((tokens) => fieldBody.slice(tokens[0]!.start, tokens[tokens.length - 1]!.end).replace(/\r?\n(?=[ \t])/g, ""));
 }
 
 function tokenText(text: string, tokens: readonly Token[]): string {
@@ -224,9 +220,7 @@ function tokenText(text: string, tokens: readonly Token[]): string {
  */
 export function listHeaderAddresses(fieldBody: string): string[] {
   return locateAddrSpecs(fieldBody).map((location) =>
-    location.domain === null
-      ? tokenText(fieldBody, location.local)
-      : `${tokenText(fieldBody, location.local)}@${tokenText(fieldBody, location.domain)}`,
+    location.domain === null ? tokenText(fieldBody, location.local) : `${tokenText(fieldBody, location.local)}@${tokenText(fieldBody, location.domain)}`,
   );
 }
 

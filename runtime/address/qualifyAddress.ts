@@ -1,11 +1,6 @@
 // Completes unqualified envelope addresses under `qualify domains D` (CONTRACT section 5):
 // no domain gets "@D", a single-label domain gets ".D", anything else is left alone.
-import {
-  type EnvelopeAddress,
-  joinAddress,
-  splitAddress,
-  toAsciiDomain,
-} from "../../formats/envelopeAddress.js";
+import { type EnvelopeAddress, joinAddress, splitAddress, toAsciiDomain } from "../../formats/envelopeAddress.js";
 
 /** The qualify domain in both forms; an unconvertible IDN is used as written. */
 function qualifyDomainForms(domain: string): { ascii: string; asWritten: string } {

@@ -47,7 +47,11 @@ export function expandEnvelopeRecipients(
   recipients: readonly { address: string; dsn?: RecipientParameters }[],
   localDomains: readonly string[],
 ): ExpandedEnvelope {
-  const result = expandRecipients(table, recipients.map((r) => r.address), { localDomains });
+  const result = expandRecipients(
+    table,
+    recipients.map((r) => r.address),
+    { localDomains },
+  );
   const out: ExpandedEnvelope = { recipients: [], expansions: [], nowhere: [] };
   const seen = new Set<string>();
   result.expansions.forEach((expansion, index) => {

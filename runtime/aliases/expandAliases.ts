@@ -16,7 +16,11 @@ export function compileAliases(entries: readonly { name: string; targets: readon
   const aliases = new Map<string, readonly string[]>();
   for (const entry of entries) {
     const key = aliasNameKey(entry.name);
-    if (!aliases.has(key)) aliases.set(key, entry.targets.map((t) => (typeof t === "string" ? t : t.value)));
+    if (!aliases.has(key))
+      aliases.set(
+        key,
+        entry.targets.map((t) => (typeof t === "string" ? t : t.value)),
+      );
   }
   return { aliases };
 }
@@ -115,9 +119,7 @@ export function expandRecipients(table: AliasTable, recipients: readonly string[
       level = next;
     }
     const edges = (name: string): string[] =>
-      (table.aliases.get(name) ?? [])
-        .map((target) => aliasNameOfTarget(target, localDomains))
-        .filter((target): target is string => target !== null && seen.has(target));
+      (table.aliases.get(name) ?? []).map((target) => aliasNameOfTarget(target, localDomains)).filter((target): target is string => target !== null && seen.has(target));
     for (const names of findCycles([...seen], edges)) problems.push({ kind: "loop", names });
     expansions.push({ recipient, expandedTo, problems });
   }

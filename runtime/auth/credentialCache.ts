@@ -11,7 +11,11 @@ export class CredentialCache {
   /** Verifications running now: a client that logs in on eight connections at once pays once. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
 
-  constructor(private readonly ttlMs = 5 * 60_000, private readonly maxEntries = 10_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly ttlMs = 5 * 60_000,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private key(login: string, password: string, hash: string): string {
     return createHmac("sha256", this.secret).update(login).update("\0").update(password).update("\0").update(hash).digest("base64");

@@ -1,9 +1,9 @@
 // Verifies and creates the password hashes of a users file (bcrypt and argon2id), and
 // spends the same work for unknown logins so response times do not reveal which logins exist.
-import { randomBytes } from 'node:crypto';
-import * as argon2 from 'argon2';
-import bcrypt from 'bcryptjs';
-import { argon2idParameters, hashScheme, type PasswordHashScheme } from '../../formats/usersFile.js';
+import { randomBytes } from "node:crypto";
+import * as argon2 from "argon2";
+import bcrypt from "bcryptjs";
+import { argon2idParameters, hashScheme, type PasswordHashScheme } from "../../formats/usersFile.js";
 
 // Cost for new bcrypt hashes: about 0.3 s in bcryptjs, OWASP asks for at least 10.
 const BCRYPT_COST = 12;
@@ -15,10 +15,10 @@ const BCRYPT_COST = 12;
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
     switch (hashScheme(hash)) {
-      case 'bcrypt':
+      case "bcrypt":
         // `$2y$` (PHP, htpasswd) is the same algorithm as `$2b$`; spell it the OpenBSD way.
-        return await bcrypt.compare(password, hash.startsWith('$2y$') ? `$2b$${hash.slice(4)}` : hash);
-      case 'argon2id':
+        return await bcrypt.compare(password, hash.startsWith("$2y$") ? `$2b$${hash.slice(4)}` : hash);
+      case "argon2id":
         return await argon2.verify(hash, password);
       default:
         return false;
@@ -29,8 +29,8 @@ export async function verifyPassword(hash: string, password: string): Promise<bo
 }
 
 /** A new hash for a users file line; argon2id with node-argon2's defaults (m=64 MiB, t=3, p=4) unless bcrypt is asked for. */
-export async function hashPassword(password: string, scheme: PasswordHashScheme = 'argon2id'): Promise<string> {
-  if (scheme === 'bcrypt') return bcrypt.hash(password, BCRYPT_COST);
+export async function hashPassword(password: string, scheme: PasswordHashScheme = "argon2id"): Promise<string> {
+  if (scheme === "bcrypt") return bcrypt.hash(password, BCRYPT_COST);
   return argon2.hash(password, { type: argon2.argon2id });
 }
 
@@ -40,12 +40,12 @@ export async function hashPassword(password: string, scheme: PasswordHashScheme 
  */
 export function costProfile(hash: string): string | null {
   switch (hashScheme(hash)) {
-    case 'bcrypt':
+    case "bcrypt":
       return `bcrypt:${hash.slice(4, 6)}`;
-    case 'argon2id': {
+    case "argon2id": {
       const params = argon2idParameters(hash);
       if (!params) return null;
-      const digestLength = Buffer.from(hash.slice(hash.lastIndexOf('$') + 1), 'base64').length;
+      const digestLength = Buffer.from(hash.slice(hash.lastIndexOf("$") + 1), "base64").length;
       return `argon2id:v=${params.version},m=${params.m},t=${params.t},p=${params.p},len=${digestLength}`;
     }
     default:
@@ -63,9 +63,9 @@ const ARGON2ID_MICROS_PER_KIB_PASS = 5.5;
 /** The estimated cost of verifying a password against `hash`, in microseconds; null for a hash verifyPassword refuses. */
 export function verificationCost(hash: string): number | null {
   switch (hashScheme(hash)) {
-    case 'bcrypt':
+    case "bcrypt":
       return 2 ** Number(hash.slice(4, 6)) * BCRYPT_MICROS_PER_ROUND;
-    case 'argon2id': {
+    case "argon2id": {
       const params = argon2idParameters(hash);
       return params ? params.m * params.t * ARGON2ID_MICROS_PER_KIB_PASS : null;
     }
@@ -88,7 +88,7 @@ export function slowestToVerify(hashes: readonly string[]): string | undefined {
   return slowest?.hash;
 }
 
-const DEFAULT_PROFILE = 'argon2id:default';
+const DEFAULT_PROFILE = "argon2id:default";
 const dummyHashes = new Map<string, Promise<string>>();
 
 /**
@@ -119,9 +119,9 @@ export async function dummyVerify(password: string, likeHash?: string): Promise<
 
 // The dummy hash protects a random secret nobody knows, so it matches no password.
 async function makeDummyHash(likeHash: string | undefined): Promise<string> {
-  const secret = randomBytes(32).toString('base64');
+  const secret = randomBytes(32).toString("base64");
   if (likeHash === undefined) return hashPassword(secret);
-  if (hashScheme(likeHash) === 'bcrypt') return bcrypt.hash(secret, Number(likeHash.slice(4, 6)));
+  if (hashScheme(likeHash) === "bcrypt") return bcrypt.hash(secret, Number(likeHash.slice(4, 6)));
   const params = argon2idParameters(likeHash)!;
   return argon2.hash(secret, {
     type: argon2.argon2id,
@@ -129,6 +129,6 @@ async function makeDummyHash(likeHash: string | undefined): Promise<string> {
     memoryCost: params.m,
     timeCost: params.t,
     parallelism: params.p,
-    hashLength: Buffer.from(likeHash.slice(likeHash.lastIndexOf('$') + 1), 'base64').length,
+    hashLength: Buffer.from(likeHash.slice(likeHash.lastIndexOf("$") + 1), "base64").length,
   });
 }

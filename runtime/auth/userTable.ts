@@ -1,9 +1,9 @@
 // The users file as the server holds it: login to hash, checked with the same work
 // whether or not the login exists.
-import { readNamedFileAsync } from '../../formats/namedFile.js';
-import { parseUsersFile, type UsersFileProblem } from '../../formats/usersFile.js';
-import { CredentialCache } from './credentialCache.js';
-import { costProfile, dummyVerify, prepareDummyHash, slowestToVerify, verifyPassword } from './passwordHash.js';
+import { readNamedFileAsync } from "../../formats/namedFile.js";
+import { parseUsersFile, type UsersFileProblem } from "../../formats/usersFile.js";
+import { CredentialCache } from "./credentialCache.js";
+import { costProfile, dummyVerify, prepareDummyHash, slowestToVerify, verifyPassword } from "./passwordHash.js";
 
 export interface UserTable {
   readonly path: string;

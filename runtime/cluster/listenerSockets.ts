@@ -41,8 +41,7 @@ export class ListenerSockets {
       if (listener.proxy) {
         acceptWithProxyProtocol(server, (socket, header) => this.onSocket(index, socket, smtpSocketOptions(header, socket)), {
           ...(listener.proxies ? { trustedProxies: listener.proxies } : {}),
-          onRefused: (error, peer) =>
-            this.options.log.warn({ event: "proxy-refused", client: peer.address, port: listener.port, err: error.message }, "PROXY header refused"),
+          onRefused: (error, peer) => this.options.log.warn({ event: "proxy-refused", client: peer.address, port: listener.port, err: error.message }, "PROXY header refused"),
         });
       } else {
         server.on("connection", (socket: net.Socket) => this.onSocket(index, socket, null));

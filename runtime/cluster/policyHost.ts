@@ -29,7 +29,10 @@ export class PolicyHost {
   /** Servers of earlier graphs still finishing their sessions. */
   private readonly draining = new Map<SubmissionServer, Promise<void>>();
 
-  constructor(private graph: RuleGraph, private readonly options: PolicyHostOptions) {}
+  constructor(
+    private graph: RuleGraph,
+    private readonly options: PolicyHostOptions,
+  ) {}
 
   get ports(): number[] {
     return this.sockets?.ports ?? [];
@@ -79,7 +82,10 @@ export class PolicyHost {
     const old = this.current!;
     this.current = next;
     this.graph = graph;
-    this.draining.set(old, old.stop(this.options.drainMs ?? RELOAD_DRAIN_MS).finally(() => this.draining.delete(old)));
+    this.draining.set(
+      old,
+      old.stop(this.options.drainMs ?? RELOAD_DRAIN_MS).finally(() => this.draining.delete(old)),
+    );
     return { ok: true };
   }
 

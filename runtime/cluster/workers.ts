@@ -13,17 +13,9 @@ import type { MsaMetrics } from "../metrics/metrics.js";
 type Metrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Primary to worker. */
-export type ToWorker =
-  | { msa: "graph"; graph: string }
-  | { msa: "reload"; graph: string }
-  | { msa: "metrics"; id: number }
-  | { msa: "stop" };
+export type ToWorker = { msa: "graph"; graph: string } | { msa: "reload"; graph: string } | { msa: "metrics"; id: number } | { msa: "stop" };
 /** Worker to primary. */
-export type ToPrimary =
-  | { msa: "hello" }
-  | { msa: "ready"; ports: number[] }
-  | { msa: "reloaded"; ok: boolean; reason?: string }
-  | { msa: "metrics"; id: number; metrics: Metrics };
+export type ToPrimary = { msa: "hello" } | { msa: "ready"; ports: number[] } | { msa: "reloaded"; ok: boolean; reason?: string } | { msa: "metrics"; id: number; metrics: Metrics };
 
 export function workerCount(workers: number | "auto" | undefined): number {
   if (workers === "auto") return Math.max(1, os.availableParallelism());

@@ -202,7 +202,12 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
         if (!work) break;
         const from: string = passedOn ?? work.text;
         const masqueraded: string = masqueradeEnvelope(from, { domains: node.domains, exceptions: node.exceptions });
-        trace.push({ node: node.kind, origin: node.origin, outcome: masqueraded === from ? "pass" : "change", detail: masqueraded === from ? undefined : `${from} -> ${masqueraded}` });
+        trace.push({
+          node: node.kind,
+          origin: node.origin,
+          outcome: masqueraded === from ? "pass" : "change",
+          detail: masqueraded === from ? undefined : `${from} -> ${masqueraded}`,
+        });
         passedOn = masqueraded;
         break;
       }
@@ -335,7 +340,14 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
   // After the auth and recipient rules, so an unauthenticated client learns nothing new here.
   const route = sourceRouteIn(address);
   if (route !== null) {
-    return refuse(state, steps, "RefuseSourceRoute", protocolOrigin(graph, "no routing in recipient local parts (% ! or quoted @)"), Replies.sourceRouted, `\`${route}\` in ${address}`);
+    return refuse(
+      state,
+      steps,
+      "RefuseSourceRoute",
+      protocolOrigin(graph, "no routing in recipient local parts (% ! or quoted @)"),
+      Replies.sourceRouted,
+      `\`${route}\` in ${address}`,
+    );
   }
 
   const dsn: RecipientParameters = {};

@@ -175,9 +175,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const qualified = domain === undefined ? view : { ...view, fields: view.fields.map((f) => (judged(f) ? { ...f, value: qualifyAddressHeader(f.value, domain) } : f)) };
         // A mailbox that is not RFC 5322 syntax is not judged at all: readers split it in different ways,
         // so what one shows may not be what was checked (issue 13). It is refused, whoever it names.
-        const ambiguous = qualified.fields
-          .filter(judged)
-          .flatMap((f) => malformedMailboxes(f.value).map((mailbox) => `${f.name}: ${mailbox}`));
+        const ambiguous = qualified.fields.filter(judged).flatMap((f) => malformedMailboxes(f.value).map((mailbox) => `${f.name}: ${mailbox}`));
         if (ambiguous.length > 0) {
           const detail = `not RFC 5322 mailbox syntax, readers may show another address: ${ambiguous.join(", ")}`;
           const reply = { ...Replies.headerSenderNotAllowed, text: "From/Sender mailbox is not RFC 5322 syntax" };
@@ -197,7 +195,12 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         // allowed one already there, or its own address added. A foreign Sender: cannot be fixed.
         if (node.mismatch === "addSender" && !senderViolated && (hasSender || own.includes("@"))) {
           if (!hasSender) addSender = { address: own, origin: check.origin };
-          trace.push({ node: node.kind, origin: check.origin, outcome: "change", detail: hasSender ? `${detail}; Sender: names the login` : `${detail}; Sender: ${own} will be added` });
+          trace.push({
+            node: node.kind,
+            origin: check.origin,
+            outcome: "change",
+            detail: hasSender ? `${detail}; Sender: names the login` : `${detail}; Sender: ${own} will be added`,
+          });
           break;
         }
         const refused = refuseOrObserve(steps, node, check.origin, Replies.headerSenderNotAllowed, detail, refusal(node, check.origin, Replies.headerSenderNotAllowed, detail));

@@ -52,9 +52,9 @@ export function recipientRulesOf(node: RecipientsToNode): CompiledRecipientRules
       node.except
         ? [{ action: "refuse", match: { list: node.targets }, ...logins }]
         : [
-          { action: "allow", match: { list: node.targets }, ...logins },
-          { action: "refuse", match: { all: true }, ...logins },
-        ],
+            { action: "allow", match: { list: node.targets }, ...logins },
+            { action: "refuse", match: { all: true }, ...logins },
+          ],
     );
     recipientLimits.set(node, compiled);
   }

@@ -6,9 +6,7 @@ import type { RuleOrigin } from "../../graph/graph.js";
 import type { Reply } from "./replies.js";
 import type { SessionState } from "./session.js";
 
-export type Verdict =
-  | { kind: "accept" }
-  | { kind: "refuse"; reply: Reply; origin: RuleOrigin };
+export type Verdict = { kind: "accept" } | { kind: "refuse"; reply: Reply; origin: RuleOrigin };
 
 export interface TraceStep {
   node: string;

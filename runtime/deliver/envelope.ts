@@ -4,7 +4,7 @@
 /** RFC 3461 section 4.3 and 4.4: parameters of MAIL FROM. Values are xtext-decoded. */
 export interface DsnParameters {
   /** RET=: return the full message or only its header section in a failure DSN */
-  ret?: 'FULL' | 'HDRS';
+  ret?: "FULL" | "HDRS";
   /** ENVID=: the submitter's identifier for the transaction, returned in every DSN */
   envid?: string;
 }
@@ -12,7 +12,7 @@ export interface DsnParameters {
 /** RFC 3461 section 4.1 and 4.2: parameters of RCPT TO. Values are xtext-decoded. */
 export interface RecipientParameters {
   /** NOTIFY=: NEVER alone, or any of SUCCESS, FAILURE, DELAY */
-  notify?: ('NEVER' | 'SUCCESS' | 'FAILURE' | 'DELAY')[];
+  notify?: ("NEVER" | "SUCCESS" | "FAILURE" | "DELAY")[];
   /** ORCPT=: `addr-type;address` as given (e.g. `rfc822;bob@example.test`); a bare address means rfc822 */
   orcpt?: string;
 }
@@ -26,7 +26,7 @@ export interface Envelope {
   /** the client sent SMTPUTF8 with MAIL FROM (RFC 6531 section 3.4) */
   smtputf8?: boolean;
   /** the client's BODY= parameter (RFC 6152); absent means it said nothing */
-  bodyType?: '7BIT' | '8BITMIME';
+  bodyType?: "7BIT" | "8BITMIME";
 }
 
 /**
@@ -36,7 +36,7 @@ export interface Envelope {
  */
 export type DeliveryOutcome =
   | {
-      kind: 'accepted';
+      kind: "accepted";
       id: string;
       detail: string;
       /** recipients the next hop refused for good while it took the message for the others */
@@ -44,8 +44,8 @@ export type DeliveryOutcome =
       /** what became of the DSN about `refused` (in-line relay; the queue reports its own way) */
       refusalReport?: RefusalReport;
     }
-  | { kind: 'temporary'; code: number; enhanced: string; text: string } // client gets 451 4.x.x
-  | { kind: 'permanent'; code: number; enhanced: string; text: string }; // client gets the 5xx passed on
+  | { kind: "temporary"; code: number; enhanced: string; text: string } // client gets 451 4.x.x
+  | { kind: "permanent"; code: number; enhanced: string; text: string }; // client gets the 5xx passed on
 
 /** A recipient the next hop refused for good (5xx to RCPT TO), with its reply. */
 export interface RefusedRecipient {
@@ -58,6 +58,6 @@ export interface RefusedRecipient {
 
 /** The DSN to the envelope sender about refused recipients: sent, not asked for, or not sendable. */
 export type RefusalReport =
-  | { result: 'sent'; recipients: string[]; id: string }
-  | { result: 'not wanted'; recipients: string[]; reason: string }
-  | { result: 'failed'; recipients: string[]; text: string };
+  | { result: "sent"; recipients: string[]; id: string }
+  | { result: "not wanted"; recipients: string[]; reason: string }
+  | { result: "failed"; recipients: string[]; text: string };

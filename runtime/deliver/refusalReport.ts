@@ -2,8 +2,8 @@
 // took the message for the others. The client's 250 covers the message, and SMTP has no reply
 // per recipient after DATA, so their fate goes back as an RFC 3464 DSN, sent at once through the
 // same relay with the null sender (RFC 5321 section 4.5.5), before the client hears 250.
-import { buildDsn, smtpDiagnostic } from '../queue/dsn.js';
-import type { DeliveryOutcome, Envelope, RefusalReport, RefusedRecipient } from './envelope.js';
+import { buildDsn, smtpDiagnostic } from "../queue/dsn.js";
+import type { DeliveryOutcome, Envelope, RefusalReport, RefusedRecipient } from "./envelope.js";
 
 export interface RefusalReportInput {
   /** our hostname: Reporting-MTA and the DSN's From: */
@@ -19,23 +19,20 @@ export interface RefusalReportInput {
 }
 
 /** Sends the DSN with `send` when the sender wants one; never throws. */
-export async function reportRefusedRecipients(
-  input: RefusalReportInput,
-  send: (envelope: Envelope, message: Buffer) => Promise<DeliveryOutcome>,
-): Promise<RefusalReport> {
+export async function reportRefusedRecipients(input: RefusalReportInput, send: (envelope: Envelope, message: Buffer) => Promise<DeliveryOutcome>): Promise<RefusalReport> {
   const { envelope, refused } = input;
   const addresses = refused.map((r) => r.address);
   // RFC 3461 section 6.2: never a DSN about a message from the null sender
-  if (envelope.mailFrom === '') return { result: 'not wanted', recipients: addresses, reason: 'null sender' };
+  if (envelope.mailFrom === "") return { result: "not wanted", recipients: addresses, reason: "null sender" };
   // RFC 3461 section 4.1: a failure is reported unless NOTIFY says NEVER or leaves out FAILURE
   const reported = refused.filter((r) => {
     const notify = envelope.recipients.find((e) => e.address === r.address)?.dsn?.notify;
-    return notify === undefined || notify.includes('FAILURE');
+    return notify === undefined || notify.includes("FAILURE");
   });
-  if (reported.length === 0) return { result: 'not wanted', recipients: addresses, reason: 'NOTIFY' };
+  if (reported.length === 0) return { result: "not wanted", recipients: addresses, reason: "NOTIFY" };
   const dsn = buildDsn({
     reportingMta: input.hostname,
-    action: 'failed',
+    action: "failed",
     original: { id: input.queueId, receivedAt: input.now.toISOString(), envelope, message: input.message },
     recipients: reported.map((r) => {
       const orcpt = envelope.recipients.find((e) => e.address === r.address)?.dsn?.orcpt;
@@ -53,9 +50,9 @@ export async function reportRefusedRecipients(
   const recipients = reported.map((r) => r.address);
   try {
     const outcome = await send(dsn.envelope, dsn.message);
-    if (outcome.kind === 'accepted') return { result: 'sent', recipients, id: outcome.id };
-    return { result: 'failed', recipients, text: outcome.text };
+    if (outcome.kind === "accepted") return { result: "sent", recipients, id: outcome.id };
+    return { result: "failed", recipients, text: outcome.text };
   } catch (error) {
-    return { result: 'failed', recipients, text: (error as Error).message };
+    return { result: "failed", recipients, text: (error as Error).message };
   }
 }

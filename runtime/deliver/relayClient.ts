@@ -18,16 +18,16 @@
 //   8.4, sevenBitConversion.ts), then signed again (`resign`) so that DKIM verifies where it lands;
 //   only what cannot be converted is refused, 554 5.6.3.
 
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { Readable } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type DataStream from 'nodemailer/lib/smtp-connection/data-stream';
-import { stuffChunk } from './dotStuffing.js';
-import type { DeliveryOutcome, Envelope, RecipientParameters } from './envelope.js';
-import { isUsable, type PooledSession, type RelayPool } from './relayPool.js';
-import { hasEightBitByte } from './sevenBitConversion.js';
-import { convertTo7BitOffThread } from './sevenBitOffThread.js';
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { Readable } from "node:stream";
+import SMTPConnection from "nodemailer/lib/smtp-connection";
+import type DataStream from "nodemailer/lib/smtp-connection/data-stream";
+import { stuffChunk } from "./dotStuffing.js";
+import type { DeliveryOutcome, Envelope, RecipientParameters } from "./envelope.js";
+import { isUsable, type PooledSession, type RelayPool } from "./relayPool.js";
+import { hasEightBitByte } from "./sevenBitConversion.js";
+import { convertTo7BitOffThread } from "./sevenBitOffThread.js";
 
 export interface RelayTarget {
   /** smtp://host[:port] (STARTTLS when offered, port 25 by default) or smtps://host[:port] (implicit TLS, RFC 8314, port 465) */
@@ -65,9 +65,7 @@ export interface RelayOptions {
   resign?: (converted: Buffer) => Promise<Buffer>;
 }
 
-export type RecipientResult =
-  | { address: string; status: 'accepted' }
-  | { address: string; status: 'temporary' | 'permanent'; code: number; enhanced: string; text: string };
+export type RecipientResult = { address: string; status: "accepted" } | { address: string; status: "temporary" | "permanent"; code: number; enhanced: string; text: string };
 
 export type RelayOutcome = DeliveryOutcome & {
   perRecipient?: RecipientResult[];
@@ -83,17 +81,17 @@ export interface RelayEndpoint {
 
 // Reply codes and RFC 3463 enhanced codes this file produces.
 const TEMPORARY_CODE = 451; // RFC 5321 section 4.2.2: requested action aborted, local error in processing
-const NO_ANSWER = '4.4.1'; // RFC 3463 X.4.1: no answer from host
-const BAD_CONNECTION = '4.4.2'; // RFC 3463 X.4.2: bad connection (after it was established)
-const ROUTING_FAILURE = '4.4.3'; // RFC 3463 X.4.3: routing server failure (DNS)
-const SYSTEM_NOT_CONFIGURED = '4.3.5'; // RFC 3463 X.3.5: system incorrectly configured
-const LOCAL_ERROR = '4.3.0'; // RFC 3463 X.3.0: other mail system status
-const SECURITY_FAILURE = '4.7.0'; // RFC 3463 X.7.0: other security status (TLS, AUTH with the next hop)
-const DEFERRED_WITHOUT_CODE = '4.0.0'; // a 4xx reply that carried no enhanced code
-const REFUSED_WITHOUT_CODE = '5.0.0'; // a 5xx reply that carried no enhanced code
-const MESSAGE_TOO_BIG = { code: 552, enhanced: '5.3.4' }; // RFC 1870 section 6.1, RFC 3463 X.3.4
-const NON_ASCII_ADDRESS = { code: 553, enhanced: '5.6.7' }; // RFC 6531 section 3.2, RFC 6533 X.6.7
-const EIGHT_BIT_REFUSED = { code: 554, enhanced: '5.6.3' }; // RFC 6152 section 3, RFC 3463 X.6.3 conversion not supported
+const NO_ANSWER = "4.4.1"; // RFC 3463 X.4.1: no answer from host
+const BAD_CONNECTION = "4.4.2"; // RFC 3463 X.4.2: bad connection (after it was established)
+const ROUTING_FAILURE = "4.4.3"; // RFC 3463 X.4.3: routing server failure (DNS)
+const SYSTEM_NOT_CONFIGURED = "4.3.5"; // RFC 3463 X.3.5: system incorrectly configured
+const LOCAL_ERROR = "4.3.0"; // RFC 3463 X.3.0: other mail system status
+const SECURITY_FAILURE = "4.7.0"; // RFC 3463 X.7.0: other security status (TLS, AUTH with the next hop)
+const DEFERRED_WITHOUT_CODE = "4.0.0"; // a 4xx reply that carried no enhanced code
+const REFUSED_WITHOUT_CODE = "5.0.0"; // a 5xx reply that carried no enhanced code
+const MESSAGE_TOO_BIG = { code: 552, enhanced: "5.3.4" }; // RFC 1870 section 6.1, RFC 3463 X.3.4
+const NON_ASCII_ADDRESS = { code: 553, enhanced: "5.6.7" }; // RFC 6531 section 3.2, RFC 6533 X.6.7
+const EIGHT_BIT_REFUSED = { code: 554, enhanced: "5.6.3" }; // RFC 6152 section 3, RFC 3463 X.6.3 conversion not supported
 const AUTH_REQUIRED_REPLY = 530; // RFC 4954 section 6: the next hop wants us to authenticate
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -111,13 +109,13 @@ export function parseRelayUrl(url: string): RelayEndpoint {
   } catch {
     throw new TypeError(`not a URL: ${url}`);
   }
-  const secure = parsed.protocol === 'smtps:';
-  if (!secure && parsed.protocol !== 'smtp:') throw new TypeError(`relay URL must be smtp:// or smtps://: ${url}`);
-  if (parsed.username || parsed.password) throw new TypeError('relay credentials go in auth, not in the URL');
-  if ((parsed.pathname !== '' && parsed.pathname !== '/') || parsed.search || parsed.hash) {
+  const secure = parsed.protocol === "smtps:";
+  if (!secure && parsed.protocol !== "smtp:") throw new TypeError(`relay URL must be smtp:// or smtps://: ${url}`);
+  if (parsed.username || parsed.password) throw new TypeError("relay credentials go in auth, not in the URL");
+  if ((parsed.pathname !== "" && parsed.pathname !== "/") || parsed.search || parsed.hash) {
     throw new TypeError(`relay URL has a path or query: ${url}`);
   }
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
   if (!host) throw new TypeError(`relay URL has no host: ${url}`);
   const port = parsed.port ? Number(parsed.port) : secure ? 465 : 25;
   return { secure, host, port };
@@ -143,12 +141,7 @@ function prepareTarget(target: RelayTarget): PreparedTarget {
 }
 
 /** Relays one message; never throws, every failure is an outcome. */
-export async function relayMessage(
-  target: RelayTarget,
-  envelope: Envelope,
-  message: Buffer,
-  options: RelayOptions = {},
-): Promise<RelayOutcome> {
+export async function relayMessage(target: RelayTarget, envelope: Envelope, message: Buffer, options: RelayOptions = {}): Promise<RelayOutcome> {
   let prepared: PreparedTarget;
   try {
     prepared = prepareTarget(target);
@@ -157,7 +150,7 @@ export async function relayMessage(
   }
   const { endpoint, ca } = prepared;
   if (envelope.recipients.length === 0) {
-    return temporary(LOCAL_ERROR, 'no recipients to relay to');
+    return temporary(LOCAL_ERROR, "no recipients to relay to");
   }
   const attempt: Attempt = {
     target,
@@ -186,7 +179,15 @@ interface Attempt {
 /** The pool's name for a next hop: sessions are shared only between identical targets. */
 function poolKey(attempt: Attempt): string {
   const { target, options } = attempt;
-  return JSON.stringify([target.url, target.requireTls === true, target.verifyCertificate ?? null, attempt.ca ?? null, target.auth?.user ?? null, target.auth?.pass ?? null, options.clientName ?? null]);
+  return JSON.stringify([
+    target.url,
+    target.requireTls === true,
+    target.verifyCertificate ?? null,
+    attempt.ca ?? null,
+    target.auth?.user ?? null,
+    target.auth?.pass ?? null,
+    options.clientName ?? null,
+  ]);
 }
 
 function openConnection(attempt: Attempt): SMTPConnection {
@@ -199,7 +200,7 @@ function openConnection(attempt: Attempt): SMTPConnection {
     requireTLS: target.requireTls === true && !endpoint.secure,
     // RFC 3207 section 4.1 allows going on in plaintext after a refused STARTTLS unless TLS is required
     opportunisticTLS: target.requireTls !== true,
-    tls: { rejectUnauthorized: verify, ca: attempt.ca, minVersion: 'TLSv1.2' },
+    tls: { rejectUnauthorized: verify, ca: attempt.ca, minVersion: "TLSv1.2" },
     name: options.clientName ?? hostname(),
     connectionTimeout: target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     greetingTimeout: target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -208,26 +209,21 @@ function openConnection(attempt: Attempt): SMTPConnection {
     logger: false,
   });
   // an idle pooled session can fail with nobody listening; each use listens for itself
-  connection.on('error', () => undefined);
+  connection.on("error", () => undefined);
   stuffWithIndexOf(connection as unknown as SmtpConnectionInternals);
   return connection;
 }
 
-async function relayOnce(
-  attempt: Attempt,
-  envelope: Envelope,
-  message: Buffer,
-  fresh: boolean,
-): Promise<{ outcome: RelayOutcome; staleSession?: boolean }> {
+async function relayOnce(attempt: Attempt, envelope: Envelope, message: Buffer, fresh: boolean): Promise<{ outcome: RelayOutcome; staleSession?: boolean }> {
   const { target, where, options } = attempt;
   const pool = options.pool;
-  const key = pool ? poolKey(attempt) : '';
+  const key = pool ? poolKey(attempt) : "";
   let session: PooledSession | null = null;
   let reused = false;
   if (pool) {
     const acquired = await pool.acquire(key, Math.max(0, attempt.deadlineAt - Date.now()), fresh);
-    if (acquired === 'timeout') return { outcome: temporary(LOCAL_ERROR, `no free connection to next hop ${where} in time`) };
-    if (acquired !== 'open') {
+    if (acquired === "timeout") return { outcome: temporary(LOCAL_ERROR, `no free connection to next hop ${where} in time`) };
+    if (acquired !== "open") {
       session = acquired;
       reused = true;
     }
@@ -237,7 +233,7 @@ async function relayOnce(
   if (!hasExpectedInternals(internals)) {
     pool?.release(key, null, false);
     closeConnection(connection, false);
-    return { outcome: temporary(LOCAL_ERROR, 'relay client is incompatible with the installed nodemailer') };
+    return { outcome: temporary(LOCAL_ERROR, "relay client is incompatible with the installed nodemailer") };
   }
 
   // Every step races the connection's own failure ('error', or an 'end' nobody expected) and
@@ -250,8 +246,8 @@ async function relayOnce(
     // nodemailer closes (emitting 'end') just before it hands a 421 or a refusal to the send
     // callback: give that callback the chance to settle first
     onEnd = () => setImmediate(() => reject(new RelayConnectionEnded()));
-    connection.on('error', onError);
-    connection.once('end', onEnd);
+    connection.on("error", onError);
+    connection.once("end", onEnd);
     deadlineTimer = setTimeout(() => reject(new RelayDeadlineExceeded()), Math.max(0, attempt.deadlineAt - Date.now()));
   });
   failure.catch(() => undefined);
@@ -287,18 +283,18 @@ async function relayOnce(
     let payload = message;
     let converted = false;
     const eightBitHeader = hasEightBitByte(headerSection(message));
-    if (hasEightBitByte(message) && (!extensions.has('8BITMIME') || (eightBitHeader && !extensions.has('SMTPUTF8')))) {
+    if (hasEightBitByte(message) && (!extensions.has("8BITMIME") || (eightBitHeader && !extensions.has("SMTPUTF8")))) {
       if (target.require8BitMime) {
         cleanSession = true;
-        return { kind: 'permanent', ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content, and the policy requires 8BITMIME rather than conversion` };
+        return { kind: "permanent", ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content, and the policy requires 8BITMIME rather than conversion` };
       }
       // off the event loop: a worst-case message takes seconds to convert (docs/limits.md)
       const conversion = await convertTo7BitOffThread(message);
-      if (conversion.kind === 'impossible') {
+      if (conversion.kind === "impossible") {
         cleanSession = true;
-        return { kind: 'permanent', ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content and it cannot be converted: ${conversion.reason}` };
+        return { kind: "permanent", ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content and it cannot be converted: ${conversion.reason}` };
       }
-      if (conversion.kind === 'converted') {
+      if (conversion.kind === "converted") {
         payload = conversion.message;
         converted = true;
         if (options.resign) {
@@ -319,7 +315,7 @@ async function relayOnce(
             from: envelope.mailFrom,
             to: envelope.recipients.map((recipient) => recipient.address),
             size: payload.length, // RFC 1870: SIZE=, so an oversized message is refused before DATA
-            use8BitMime: envelope.bodyType === '8BITMIME' && !converted,
+            use8BitMime: envelope.bodyType === "8BITMIME" && !converted,
             dsn: envelope.dsn && { ret: envelope.dsn.ret, envid: envelope.dsn.envid },
           },
           messageGatedOnRecipients(payload, internals, () => (dataStarted = true)),
@@ -330,14 +326,11 @@ async function relayOnce(
     cleanSession = true;
     transactionCompleted = true;
     const perRecipient = recipientResults(envelope, info.rejectedErrors ?? [], where);
-    const refused = perRecipient.filter((result) => result.status !== 'accepted').length;
+    const refused = perRecipient.filter((result) => result.status !== "accepted").length;
     return {
-      kind: 'accepted',
+      kind: "accepted",
       id: queueIdFromReply(info.response) ?? connection.id,
-      detail:
-        `relayed to ${where}: ${singleLine(info.response)}` +
-        (refused ? ` (${refused} recipient(s) refused)` : '') +
-        (converted ? ' (converted to 7-bit MIME)' : ''),
+      detail: `relayed to ${where}: ${singleLine(info.response)}` + (refused ? ` (${refused} recipient(s) refused)` : "") + (converted ? " (converted to 7-bit MIME)" : ""),
       perRecipient,
       nextHopExtensions: [...extensions],
     };
@@ -348,9 +341,10 @@ async function relayOnce(
     const clientError = error as SmtpClientError;
     // replies to MAIL, RCPT or the message leave the next hop ready for the next command;
     // anything else (a dropped connection, a timeout, an abandoned DATA) is torn down
-    cleanSession = typeof clientError.responseCode === 'number' && (clientError.code === 'EENVELOPE' || clientError.code === 'EMESSAGE');
+    cleanSession = typeof clientError.responseCode === "number" && (clientError.code === "EENVELOPE" || clientError.code === "EMESSAGE");
     outcome = outcomeForError(clientError, envelope, connection, where);
-    const connectionLost = typeof clientError.responseCode !== 'number' && (error instanceof RelayConnectionEnded || clientError.code === 'ECONNECTION' || clientError.code === 'ESOCKET');
+    const connectionLost =
+      typeof clientError.responseCode !== "number" && (error instanceof RelayConnectionEnded || clientError.code === "ECONNECTION" || clientError.code === "ESOCKET");
     if (reused && !dataStarted && connectionLost) {
       internals._sendCommand = sendCommand;
       clearTimeout(deadlineTimer);
@@ -381,8 +375,8 @@ async function relayOnce(
   return { outcome };
 
   function detach(): void {
-    connection.off('error', onError);
-    connection.off('end', onEnd);
+    connection.off("error", onError);
+    connection.off("end", onEnd);
   }
 }
 
@@ -411,7 +405,7 @@ interface SmtpClientError extends Error {
 }
 
 function hasExpectedInternals(internals: SmtpConnectionInternals): boolean {
-  return Array.isArray(internals._supportedExtensions) && typeof internals._sendCommand === 'function' && typeof internals._createSendStream === 'function';
+  return Array.isArray(internals._supportedExtensions) && typeof internals._sendCommand === "function" && typeof internals._createSendStream === "function";
 }
 
 /**
@@ -420,12 +414,12 @@ function hasExpectedInternals(internals: SmtpConnectionInternals): boolean {
  */
 function stuffWithIndexOf(internals: SmtpConnectionInternals): void {
   const createSendStream = internals._createSendStream;
-  if (typeof createSendStream !== 'function') return; // refused by hasExpectedInternals before any use
+  if (typeof createSendStream !== "function") return; // refused by hasExpectedInternals before any use
   internals._createSendStream = function (this: SmtpConnectionInternals, callback: unknown) {
     const stream = createSendStream.call(this, callback);
     stream._transform = function (this: DataStream, chunk: Buffer | string, _encoding: BufferEncoding, done: () => void) {
       if (!chunk || chunk.length === 0) return done();
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
       const stuffed = stuffChunk(bytes, this.lastByte);
       this.inByteCount += bytes.length;
       this.outByteCount += stuffed.length;
@@ -447,24 +441,23 @@ function rewriteEnvelopeCommands(internals: SmtpConnectionInternals, envelope: E
   let rcptIndex = 0;
   internals._sendCommand = function (this: SmtpConnectionInternals, command: string, logText?: string) {
     if (/^MAIL FROM:/i.test(command)) {
-      if (envelope.smtputf8 && extensions.has('SMTPUTF8') && !/ SMTPUTF8(\s|$)/i.test(command)) {
-        command += ' SMTPUTF8';
+      if (envelope.smtputf8 && extensions.has("SMTPUTF8") && !/ SMTPUTF8(\s|$)/i.test(command)) {
+        command += " SMTPUTF8";
       }
     } else if (/^RCPT TO:/i.test(command)) {
       const recipient = envelope.recipients[rcptIndex++];
-      if (recipient?.dsn && extensions.has('DSN')) command += dsnRcptParameters(recipient.dsn);
+      if (recipient?.dsn && extensions.has("DSN")) command += dsnRcptParameters(recipient.dsn);
     }
     return sendCommand.call(this, command, logText);
   };
 }
 
 function dsnRcptParameters(dsn: RecipientParameters): string {
-  let parameters = '';
-  if (dsn.notify && dsn.notify.length > 0) parameters += ' NOTIFY=' + dsn.notify.join(',');
+  let parameters = "";
+  if (dsn.notify && dsn.notify.length > 0) parameters += " NOTIFY=" + dsn.notify.join(",");
   if (dsn.orcpt) {
-    const separator = dsn.orcpt.indexOf(';');
-    const [addressType, address] =
-      separator > 0 ? [dsn.orcpt.slice(0, separator), dsn.orcpt.slice(separator + 1)] : ['rfc822', dsn.orcpt];
+    const separator = dsn.orcpt.indexOf(";");
+    const [addressType, address] = separator > 0 ? [dsn.orcpt.slice(0, separator), dsn.orcpt.slice(separator + 1)] : ["rfc822", dsn.orcpt];
     parameters += ` ORCPT=${addressType};${encodeXtext(address)}`;
   }
   return parameters;
@@ -472,12 +465,9 @@ function dsnRcptParameters(dsn: RecipientParameters): string {
 
 /** RFC 3461 section 4: xtext, "+" and hex for anything outside "!".."~" and for "+" and "=". */
 export function encodeXtext(value: string): string {
-  let encoded = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    encoded +=
-      byte < 0x21 || byte > 0x7e || byte === 0x2b || byte === 0x3d
-        ? '+' + byte.toString(16).toUpperCase().padStart(2, '0')
-        : String.fromCharCode(byte);
+  let encoded = "";
+  for (const byte of Buffer.from(value, "utf8")) {
+    encoded += byte < 0x21 || byte > 0x7e || byte === 0x2b || byte === 0x3d ? "+" + byte.toString(16).toUpperCase().padStart(2, "0") : String.fromCharCode(byte);
   }
   return encoded;
 }
@@ -510,51 +500,46 @@ function messageGatedOnRecipients(message: Buffer, internals: SmtpConnectionInte
 // Outcomes
 
 class RelayConnectionEnded extends Error {
-  override name = 'RelayConnectionEnded';
+  override name = "RelayConnectionEnded";
   constructor() {
-    super('connection closed');
+    super("connection closed");
   }
 }
 
 class RelayDeadlineExceeded extends Error {
-  override name = 'RelayDeadlineExceeded';
+  override name = "RelayDeadlineExceeded";
   constructor() {
-    super('relay took too long');
+    super("relay took too long");
   }
 }
 
 class RelayTlsMissing extends Error {
-  override name = 'RelayTlsMissing';
+  override name = "RelayTlsMissing";
   constructor() {
-    super('TLS is required but not active');
+    super("TLS is required but not active");
   }
 }
 
 class RelayRecipientDeferred extends Error {
-  override name = 'RelayRecipientDeferred';
+  override name = "RelayRecipientDeferred";
   constructor(readonly rejectedErrors: SmtpClientError[]) {
-    super('a recipient was deferred');
+    super("a recipient was deferred");
   }
 }
 
-function outcomeForError(
-  error: SmtpClientError,
-  envelope: Envelope,
-  connection: SMTPConnection,
-  where: string,
-): RelayOutcome {
+function outcomeForError(error: SmtpClientError, envelope: Envelope, connection: SMTPConnection, where: string): RelayOutcome {
   const heardFromHost = connection.lastServerResponse !== false;
-  if (error instanceof RelayRecipientDeferred || (error.code === 'EENVELOPE' && error.rejectedErrors)) {
+  if (error instanceof RelayRecipientDeferred || (error.code === "EENVELOPE" && error.rejectedErrors)) {
     // RCPT phase: decide from every recipient's reply, not from nodemailer's summary
     const perRecipient = recipientResults(envelope, error.rejectedErrors ?? [], where);
-    const deferred = perRecipient.find((result) => result.status === 'temporary');
-    const refused = perRecipient.find((result) => result.status === 'permanent');
+    const deferred = perRecipient.find((result) => result.status === "temporary");
+    const refused = perRecipient.find((result) => result.status === "permanent");
     const decisive = deferred ?? refused;
-    if (decisive && decisive.status !== 'accepted') {
+    if (decisive && decisive.status !== "accepted") {
       const outcome: RelayOutcome =
-        decisive.status === 'temporary'
+        decisive.status === "temporary"
           ? temporary(decisive.enhanced, `recipient <${decisive.address}> deferred: ${decisive.text}`)
-          : { kind: 'permanent', code: decisive.code, enhanced: decisive.enhanced, text: decisive.text };
+          : { kind: "permanent", code: decisive.code, enhanced: decisive.enhanced, text: decisive.text };
       return { ...outcome, perRecipient };
     }
   }
@@ -567,28 +552,28 @@ function outcomeForError(
   if (error instanceof RelayTlsMissing) {
     return temporary(SECURITY_FAILURE, `next hop ${where}: ${error.message}`);
   }
-  if (typeof error.responseCode === 'number' && error.response) {
+  if (typeof error.responseCode === "number" && error.response) {
     return outcomeForReply(error, where);
   }
-  if (error.code === 'EMESSAGE' && error.command === 'MAIL FROM') {
+  if (error.code === "EMESSAGE" && error.command === "MAIL FROM") {
     // nodemailer compares our size with the next hop's SIZE limit before sending MAIL
-    return { kind: 'permanent', ...MESSAGE_TOO_BIG, text: `message is larger than next hop ${where} accepts` };
+    return { kind: "permanent", ...MESSAGE_TOO_BIG, text: `message is larger than next hop ${where} accepts` };
   }
-  if (error.code === 'EDNS') {
+  if (error.code === "EDNS") {
     return temporary(ROUTING_FAILURE, `cannot resolve next hop ${where}`);
   }
-  if (error.code === 'ETLS' || isTlsFailure(error.originalCode)) {
+  if (error.code === "ETLS" || isTlsFailure(error.originalCode)) {
     return temporary(SECURITY_FAILURE, `TLS with next hop ${where} failed (${error.originalCode ?? error.message})`);
   }
-  if (error.code === 'EAUTH') {
+  if (error.code === "EAUTH") {
     return temporary(SECURITY_FAILURE, `cannot authenticate to next hop ${where}`);
   }
-  if (error.command === 'API') {
+  if (error.command === "API") {
     return temporary(LOCAL_ERROR, `cannot relay the message: ${singleLine(error.message)}`);
   }
-  const reason = error.originalCode ?? error.timeoutType ?? error.code ?? 'error';
-  const enhanced = !heardFromHost || error.timeoutType === 'CONNECT_TIMEOUT' ? NO_ANSWER : BAD_CONNECTION;
-  return temporary(enhanced, `next hop ${where} ${heardFromHost ? 'connection lost' : 'unreachable'} (${reason})`);
+  const reason = error.originalCode ?? error.timeoutType ?? error.code ?? "error";
+  const enhanced = !heardFromHost || error.timeoutType === "CONNECT_TIMEOUT" ? NO_ANSWER : BAD_CONNECTION;
+  return temporary(enhanced, `next hop ${where} ${heardFromHost ? "connection lost" : "unreachable"} (${reason})`);
 }
 
 /** A reply from the next hop that ended the attempt. */
@@ -597,17 +582,17 @@ function outcomeForReply(error: SmtpClientError, where: string): RelayOutcome {
   const reply = singleLine(error.response!);
   const enhanced = enhancedCodeOf(error.response!, code);
   const text = `${where} said: ${reply}`;
-  const aboutTheMessage = error.code === 'EENVELOPE' || error.code === 'EMESSAGE';
+  const aboutTheMessage = error.code === "EENVELOPE" || error.code === "EMESSAGE";
   if (aboutTheMessage && isPermanentReply(code) && code !== AUTH_REQUIRED_REPLY) {
-    return { kind: 'permanent', code, enhanced: enhanced ?? REFUSED_WITHOUT_CODE, text };
+    return { kind: "permanent", code, enhanced: enhanced ?? REFUSED_WITHOUT_CODE, text };
   }
   if (aboutTheMessage && !isPermanentReply(code)) {
     return temporary(enhanced ?? (code === 421 ? BAD_CONNECTION : DEFERRED_WITHOUT_CODE), text);
   }
   // the session itself failed: greeting, EHLO, STARTTLS, AUTH, 421, or 530 at MAIL
-  if (error.code === 'ETLS') return temporary(SECURITY_FAILURE, `TLS with next hop refused: ${text}`);
-  const fallback = error.code === 'EAUTH' || code === AUTH_REQUIRED_REPLY ? SECURITY_FAILURE : BAD_CONNECTION;
-  return temporary(enhanced ? '4' + enhanced.slice(1) : fallback, text);
+  if (error.code === "ETLS") return temporary(SECURITY_FAILURE, `TLS with next hop refused: ${text}`);
+  const fallback = error.code === "EAUTH" || code === AUTH_REQUIRED_REPLY ? SECURITY_FAILURE : BAD_CONNECTION;
+  return temporary(enhanced ? "4" + enhanced.slice(1) : fallback, text);
 }
 
 function recipientResults(envelope: Envelope, rejectedErrors: SmtpClientError[], where: string): RecipientResult[] {
@@ -620,13 +605,13 @@ function recipientResults(envelope: Envelope, rejectedErrors: SmtpClientError[],
   }
   return envelope.recipients.map(({ address }) => {
     const refusal = refusals.get(address.trim())?.shift();
-    if (!refusal) return { address, status: 'accepted' };
+    if (!refusal) return { address, status: "accepted" };
     const code = refusal.responseCode ?? TEMPORARY_CODE;
     const permanent = isPermanentReply(code);
     const enhanced = refusal.response ? enhancedCodeOf(refusal.response, code) : undefined;
     return {
       address,
-      status: permanent ? 'permanent' : 'temporary',
+      status: permanent ? "permanent" : "temporary",
       code,
       enhanced: enhanced ?? (permanent ? REFUSED_WITHOUT_CODE : DEFERRED_WITHOUT_CODE),
       text: `${where} said: ${singleLine(refusal.response ?? refusal.message)}`,
@@ -640,17 +625,17 @@ function recipientResults(envelope: Envelope, rejectedErrors: SmtpClientError[],
  * content is converted instead (sevenBitConversion.ts).
  */
 function refusalForMissingExtension(envelope: Envelope, extensions: Set<string>, where: string): RelayOutcome | undefined {
-  if (!extensions.has('SMTPUTF8')) {
+  if (!extensions.has("SMTPUTF8")) {
     const addresses = [envelope.mailFrom, ...envelope.recipients.map((recipient) => recipient.address)];
     if (addresses.some((address) => /[^\x00-\x7f]/.test(address))) {
-      return { kind: 'permanent', ...NON_ASCII_ADDRESS, text: `next hop ${where} does not accept non-ASCII addresses (no SMTPUTF8)` };
+      return { kind: "permanent", ...NON_ASCII_ADDRESS, text: `next hop ${where} does not accept non-ASCII addresses (no SMTPUTF8)` };
     }
   }
   return undefined;
 }
 
 function temporary(enhanced: string, text: string): RelayOutcome {
-  return { kind: 'temporary', code: TEMPORARY_CODE, enhanced, text: singleLine(text) };
+  return { kind: "temporary", code: TEMPORARY_CODE, enhanced, text: singleLine(text) };
 }
 
 function closeConnection(connection: SMTPConnection, quitPolitely: boolean): void {
@@ -658,7 +643,7 @@ function closeConnection(connection: SMTPConnection, quitPolitely: boolean): voi
   if (quitPolitely) {
     const fallback = setTimeout(() => connection.close(), QUIT_GRACE_MS);
     fallback.unref();
-    connection.once('end', () => clearTimeout(fallback));
+    connection.once("end", () => clearTimeout(fallback));
     connection.quit();
   } else {
     // mid-DATA, a polite end could let buffered bytes look like more message: cut it off
@@ -671,7 +656,7 @@ function closeConnection(connection: SMTPConnection, quitPolitely: boolean): voi
 // Small helpers
 
 function isPermanentReply(code: number | undefined): boolean {
-  return typeof code === 'number' && code >= 500 && code < 600;
+  return typeof code === "number" && code >= 500 && code < 600;
 }
 
 /** RFC 2034 section 4: the enhanced code follows the reply code; its class must match. */
@@ -691,15 +676,19 @@ function isTlsFailure(code: string | undefined): boolean {
 }
 
 function headerSection(message: Buffer): Buffer {
-  const end = message.indexOf('\r\n\r\n');
+  const end = message.indexOf("\r\n\r\n");
   return end < 0 ? message : message.subarray(0, end);
 }
 
 function singleLine(text: string): string {
-  const line = text.replace(/[\r\n]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, ' ').replace(/\s+/g, ' ').trim();
-  return line.length > MAX_TEXT_LENGTH ? line.slice(0, MAX_TEXT_LENGTH) + '...' : line;
+  const line = text
+    .replace(/[\r\n]+/g, " ")
+    .replace(/[\x00-\x1f\x7f]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return line.length > MAX_TEXT_LENGTH ? line.slice(0, MAX_TEXT_LENGTH) + "..." : line;
 }
 
 function loadCa(ca: string): string {
-  return ca.includes('-----BEGIN') ? ca : readFileSync(ca, 'utf8');
+  return ca.includes("-----BEGIN") ? ca : readFileSync(ca, "utf8");
 }

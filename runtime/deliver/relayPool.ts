@@ -9,7 +9,7 @@
 //   maxMessagesPerConnection.
 // - A session the next hop closed while idle is forgotten, never handed out.
 
-import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from "nodemailer/lib/smtp-connection";
 
 export interface RelayPoolOptions {
   /** sessions per next hop; default 5 */
@@ -42,7 +42,7 @@ interface Hop {
 }
 
 /** `timeout`: no session became free in time; `open`: a slot is reserved, the caller opens a session. */
-export type Acquired = PooledSession | 'open' | 'timeout';
+export type Acquired = PooledSession | "open" | "timeout";
 
 export class RelayPool {
   readonly maxConnections: number;
@@ -68,20 +68,20 @@ export class RelayPool {
       const idle = hop.idle.pop();
       if (idle) {
         clearTimeout(idle.timer);
-        idle.session.connection.off('end', idle.onEnd);
+        idle.session.connection.off("end", idle.onEnd);
         if (!fresh && isUsable(idle.session.connection)) {
           socketOf(idle.session.connection)?.ref();
           return idle.session;
         }
         quit(idle.session.connection);
-        return 'open'; // its slot passes to the caller
+        return "open"; // its slot passes to the caller
       }
       if (hop.slots < this.maxConnections && !this.closed) {
         hop.slots++;
-        return 'open';
+        return "open";
       }
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed) return 'timeout';
+      if (left <= 0 || this.closed) return "timeout";
       await new Promise<void>((wake) => {
         const timer = setTimeout(() => {
           hop.waiters = hop.waiters.filter((w) => w !== done);
@@ -113,7 +113,7 @@ export class RelayPool {
       entry.timer.unref();
       // an idle session does not keep the process alive (the server's listeners or the runner do)
       socketOf(session.connection)?.unref();
-      session.connection.once('end', entry.onEnd);
+      session.connection.once("end", entry.onEnd);
       hop.idle.push(entry);
       hop.waiters.shift()?.();
       return;
@@ -129,7 +129,7 @@ export class RelayPool {
     for (const hop of this.hops.values()) {
       for (const entry of hop.idle.splice(0)) {
         clearTimeout(entry.timer);
-        entry.session.connection.off('end', entry.onEnd);
+        entry.session.connection.off("end", entry.onEnd);
         quit(entry.session.connection);
         hop.slots--;
       }
@@ -143,12 +143,12 @@ export class RelayPool {
     return { open: hop?.slots ?? 0, idle: hop?.idle.length ?? 0 };
   }
 
-  private retire(hop: Hop, entry: Hop['idle'][number], sendQuit: boolean): void {
+  private retire(hop: Hop, entry: Hop["idle"][number], sendQuit: boolean): void {
     const index = hop.idle.indexOf(entry);
     if (index < 0) return;
     hop.idle.splice(index, 1);
     clearTimeout(entry.timer);
-    entry.session.connection.off('end', entry.onEnd);
+    entry.session.connection.off("end", entry.onEnd);
     if (sendQuit) quit(entry.session.connection);
     hop.slots--;
     hop.waiters.shift()?.();
@@ -170,9 +170,9 @@ interface ConnectionState {
   _socket?: { ref(): void; unref(): void };
 }
 
-function socketOf(connection: SMTPConnection): ConnectionState['_socket'] {
+function socketOf(connection: SMTPConnection): ConnectionState["_socket"] {
   const socket = (connection as unknown as ConnectionState)._socket;
-  return socket && typeof socket.unref === 'function' ? socket : undefined;
+  return socket && typeof socket.unref === "function" ? socket : undefined;
 }
 
 /** nodemailer keeps these two flags; a session that has either is of no more use. */
@@ -185,6 +185,6 @@ function quit(connection: SMTPConnection): void {
   if (!isUsable(connection)) return;
   const fallback = setTimeout(() => connection.close(), 5_000);
   fallback.unref();
-  connection.once('end', () => clearTimeout(fallback));
+  connection.once("end", () => clearTimeout(fallback));
   connection.quit();
 }

@@ -2,13 +2,13 @@
 // needs, with the AUTH credentials read from their file once, at start. A missing or malformed
 // file is a startup error that names the file and never shows what is in it.
 
-import { readFileSync } from 'node:fs';
-import type { RelayOptions as GraphRelayOptions } from '../../graph/graph.js';
-import type { RelayTarget } from './relayClient.js';
+import { readFileSync } from "node:fs";
+import type { RelayOptions as GraphRelayOptions } from "../../graph/graph.js";
+import type { RelayTarget } from "./relayClient.js";
 
 /** The deliver rule's relay settings are unusable: `msac serve` reports it and does not start. */
 export class RelayConfigurationError extends Error {
-  override name = 'RelayConfigurationError';
+  override name = "RelayConfigurationError";
 }
 
 /**
@@ -29,17 +29,17 @@ export function relayTargetFromGraph(url: string, options: GraphRelayOptions, ex
 export function readRelayCredentials(path: string): { user: string; pass: string } {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code ?? (error as Error).message;
     throw new RelayConfigurationError(`cannot read the relay credentials file ${path} (${code})`);
   }
-  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const line = lines[0] ?? '';
-  const colon = line.indexOf(':');
-  const user = colon > 0 ? line.slice(0, colon).trim() : '';
-  const pass = colon > 0 ? line.slice(colon + 1) : '';
-  if (lines.length !== 1 || user === '' || pass === '') {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  const line = lines[0] ?? "";
+  const colon = line.indexOf(":");
+  const user = colon > 0 ? line.slice(0, colon).trim() : "";
+  const pass = colon > 0 ? line.slice(colon + 1) : "";
+  if (lines.length !== 1 || user === "" || pass === "") {
     // the content is a secret: say what is wrong with its shape, never what it holds
     throw new RelayConfigurationError(`the relay credentials file ${path} must hold exactly one USER:PASSWORD line`);
   }

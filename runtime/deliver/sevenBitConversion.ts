@@ -13,27 +13,21 @@
 //   base64 with 8-bit bytes in it cannot be converted and is reported as such (the caller
 //   refuses with 554 5.6.3).
 
-import { isAscii } from 'node:buffer';
-import libmime from 'libmime';
-import libqp from 'libqp';
-import addressparser from 'nodemailer/lib/addressparser';
+import { isAscii } from "node:buffer";
+import libmime from "libmime";
+import libqp from "libqp";
+import addressparser from "nodemailer/lib/addressparser";
 
-export type SevenBitConversion =
-  | { kind: 'unchanged' }
-  | { kind: 'converted'; message: Buffer }
-  | { kind: 'impossible'; reason: string };
+export type SevenBitConversion = { kind: "unchanged" } | { kind: "converted"; message: Buffer } | { kind: "impossible"; reason: string };
 
-const CRLF = Buffer.from('\r\n');
+const CRLF = Buffer.from("\r\n");
 const LINE_LENGTH = 76; // RFC 2045 section 6.7 (quoted-printable) and 6.8 (base64)
 /** RFC 2047 section 2: an encoded word is at most 75 characters; 52 bytes of UTF-8 text fit */
 const ENCODED_WORD_TEXT = 52;
 /** fields whose values are address lists (RFC 5322 section 3.6.2 and 3.6.3, 3.6.6) */
-const ADDRESS_FIELDS = new Set([
-  'from', 'sender', 'reply-to', 'to', 'cc', 'bcc',
-  'resent-from', 'resent-sender', 'resent-to', 'resent-cc', 'resent-bcc',
-]);
+const ADDRESS_FIELDS = new Set(["from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc"]);
 /** fields with MIME parameters (RFC 2045 section 5, RFC 2183) */
-const PARAMETER_FIELDS = new Set(['content-type', 'content-disposition']);
+const PARAMETER_FIELDS = new Set(["content-type", "content-disposition"]);
 /** a MIME entity nested deeper than this is refused instead of recursing on */
 const MAX_DEPTH = 50;
 
@@ -50,11 +44,11 @@ export function hasEightBitByte(bytes: Buffer): boolean {
  * `impossible` with a reason for the reply text when it cannot be converted without loss.
  */
 export function convertTo7Bit(message: Buffer): SevenBitConversion {
-  if (!hasEightBitByte(message)) return { kind: 'unchanged' };
+  if (!hasEightBitByte(message)) return { kind: "unchanged" };
   try {
-    return { kind: 'converted', message: convertEntity(message, true, 0, 'text/plain') };
+    return { kind: "converted", message: convertEntity(message, true, 0, "text/plain") };
   } catch (error) {
-    if (error instanceof ConversionImpossible) return { kind: 'impossible', reason: error.message };
+    if (error instanceof ConversionImpossible) return { kind: "impossible", reason: error.message };
     throw error;
   }
 }
@@ -68,46 +62,47 @@ interface HeaderField {
 
 /** One MIME entity (the message, a body part, an embedded message): header section and body. */
 function convertEntity(entity: Buffer, topLevel: boolean, depth: number, defaultType: string): Buffer {
-  if (depth > MAX_DEPTH) throw new ConversionImpossible('MIME structure nested too deeply');
+  if (depth > MAX_DEPTH) throw new ConversionImpossible("MIME structure nested too deeply");
   const { fields, body, separator } = splitEntity(entity);
-  const contentType = parseParameterField(fieldValue(fields, 'content-type') ?? defaultType);
+  const contentType = parseParameterField(fieldValue(fields, "content-type") ?? defaultType);
   const mediaType = contentType.value.toLowerCase();
-  const encoding = (fieldValue(fields, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
+  const encoding = (fieldValue(fields, "content-transfer-encoding") ?? "7bit").trim().toLowerCase();
 
   let newBody = body;
   let newEncoding: string | undefined; // undefined: keep the field as it is
-  if (mediaType.startsWith('multipart/') && typeof contentType.params.boundary === 'string') {
-    newBody = convertMultipart(body, contentType.params.boundary, depth, mediaType === 'multipart/digest' ? 'message/rfc822' : 'text/plain');
-    if (encoding !== '7bit') newEncoding = '7bit';
-  } else if (mediaType === 'message/rfc822' && !isEncoded(encoding)) {
-    newBody = convertEntity(body, false, depth + 1, 'text/plain');
-    if (encoding !== '7bit') newEncoding = '7bit';
-  } else if (hasEightBitByte(body) || encoding === '8bit' || encoding === 'binary') {
+  if (mediaType.startsWith("multipart/") && typeof contentType.params.boundary === "string") {
+    newBody = convertMultipart(body, contentType.params.boundary, depth, mediaType === "multipart/digest" ? "message/rfc822" : "text/plain");
+    if (encoding !== "7bit") newEncoding = "7bit";
+  } else if (mediaType === "message/rfc822" && !isEncoded(encoding)) {
+    newBody = convertEntity(body, false, depth + 1, "text/plain");
+    if (encoding !== "7bit") newEncoding = "7bit";
+  } else if (hasEightBitByte(body) || encoding === "8bit" || encoding === "binary") {
     let decoded: Buffer;
-    if (encoding === 'quoted-printable') decoded = libqp.decode(body); // raw 8-bit bytes read as themselves
-    else if (encoding === 'base64') throw new ConversionImpossible('a base64 part holds 8-bit bytes');
+    if (encoding === "quoted-printable")
+      decoded = libqp.decode(body); // raw 8-bit bytes read as themselves
+    else if (encoding === "base64") throw new ConversionImpossible("a base64 part holds 8-bit bytes");
     else decoded = body; // 7bit (mislabelled), 8bit, binary: the bytes are the content
-    if (mediaType.startsWith('text/')) {
-      newBody = Buffer.from(withCrlf(libqp.wrap(libqp.encode(decoded), LINE_LENGTH)), 'ascii');
-      newEncoding = 'quoted-printable';
+    if (mediaType.startsWith("text/")) {
+      newBody = Buffer.from(withCrlf(libqp.wrap(libqp.encode(decoded), LINE_LENGTH)), "ascii");
+      newEncoding = "quoted-printable";
     } else {
-      newBody = Buffer.from(withCrlf(wrapBase64(decoded.toString('base64'))), 'ascii');
-      newEncoding = 'base64';
+      newBody = Buffer.from(withCrlf(wrapBase64(decoded.toString("base64"))), "ascii");
+      newEncoding = "base64";
     }
   }
 
   const newFields = fields.map((field) => (hasEightBitByte(field.raw) ? encodeHeaderField(field) : field.raw));
   const hasField = (name: string): boolean => fields.some((field) => field.name === name);
   if (newEncoding !== undefined) {
-    const index = fields.findIndex((field) => field.name === 'content-transfer-encoding');
+    const index = fields.findIndex((field) => field.name === "content-transfer-encoding");
     const line = Buffer.from(`Content-Transfer-Encoding: ${newEncoding}`);
     if (index >= 0) newFields[index] = line;
     else newFields.push(line);
-    if (topLevel && !hasField('mime-version')) newFields.push(Buffer.from('MIME-Version: 1.0'));
-    if (!hasField('content-type')) {
+    if (topLevel && !hasField("mime-version")) newFields.push(Buffer.from("MIME-Version: 1.0"));
+    if (!hasField("content-type")) {
       // no MIME labels at all: say what the bytes are as far as we can tell (RFC 1428 for the rest)
-      const charset = isUtf8(body) ? 'utf-8' : 'unknown-8bit';
-      newFields.push(Buffer.from(`Content-Type: ${defaultType}${defaultType === 'text/plain' ? `; charset=${charset}` : ''}`));
+      const charset = isUtf8(body) ? "utf-8" : "unknown-8bit";
+      newFields.push(Buffer.from(`Content-Type: ${defaultType}${defaultType === "text/plain" ? `; charset=${charset}` : ""}`));
     }
   }
   const head = newFields.flatMap((field) => [field, CRLF]);
@@ -115,13 +110,13 @@ function convertEntity(entity: Buffer, topLevel: boolean, depth: number, default
 }
 
 function isEncoded(encoding: string): boolean {
-  return encoding === 'quoted-printable' || encoding === 'base64';
+  return encoding === "quoted-printable" || encoding === "base64";
 }
 
 /** RFC 2046 section 5.1.1: the body split on its boundary lines; preamble and epilogue kept when 7-bit. */
 function convertMultipart(body: Buffer, boundary: string, depth: number, partDefaultType: string): Buffer {
   const delimiter = `--${boundary}`;
-  const delimiterBytes = Buffer.from(delimiter, 'latin1');
+  const delimiterBytes = Buffer.from(delimiter, "latin1");
   const lines = splitLines(body);
   const out: Buffer[] = [];
   let partStart = -1; // offset where the current part's bytes begin
@@ -131,7 +126,7 @@ function convertMultipart(body: Buffer, boundary: string, depth: number, partDef
     // only a line that starts with the delimiter can be one; trailing blanks are trimmed by offset,
     // since `[ \t]+$` would retry at every blank of a long run (quadratic)
     if (!startsWithAt(body, delimiterBytes, line.start)) continue;
-    const text = body.toString('latin1', line.start, trimmedEnd(body, line.start, line.end));
+    const text = body.toString("latin1", line.start, trimmedEnd(body, line.start, line.end));
     if (text !== delimiter && text !== `${delimiter}--`) continue;
     // the CRLF before a delimiter belongs to the delimiter (RFC 2046 section 5.1.1)
     const contentEnd = Math.max(line.start - 2, partStart < 0 ? 0 : partStart);
@@ -154,7 +149,7 @@ function convertMultipart(body: Buffer, boundary: string, depth: number, partDef
   }
   if (partStart < 0) {
     // no boundary at all: nothing MIME can say about these bytes; encode them as one text part would be a guess
-    throw new ConversionImpossible('a multipart body has no boundary line');
+    throw new ConversionImpossible("a multipart body has no boundary line");
   }
   if (!closed) {
     // the close delimiter is missing (RFC 2046 asks readers to cope): the rest is the last part
@@ -195,7 +190,7 @@ function splitEntity(entity: Buffer): { fields: HeaderField[]; body: Buffer; sep
     headEnd = 0;
     bodyStart = 2;
   } else {
-    const blank = entity.indexOf('\r\n\r\n');
+    const blank = entity.indexOf("\r\n\r\n");
     headEnd = blank < 0 ? entity.length : blank;
     bodyStart = blank < 0 ? entity.length : blank + 4;
   }
@@ -213,8 +208,8 @@ function splitEntity(entity: Buffer): { fields: HeaderField[]; body: Buffer; sep
     } else {
       close();
       const line = entity.subarray(start, end);
-      const colon = line.indexOf(':');
-      open = { start, end, name: (colon < 0 ? line : line.subarray(0, colon)).toString('latin1').trim().toLowerCase() };
+      const colon = line.indexOf(":");
+      open = { start, end, name: (colon < 0 ? line : line.subarray(0, colon)).toString("latin1").trim().toLowerCase() };
     }
   }
   close();
@@ -227,26 +222,26 @@ function splitEntity(entity: Buffer): { fields: HeaderField[]; body: Buffer; sep
 function fieldValue(fields: HeaderField[], name: string): string | undefined {
   const field = fields.find((f) => f.name === name);
   if (!field) return undefined;
-  const text = field.raw.toString('utf8');
-  return unfold(text.slice(text.indexOf(':') + 1)).trim();
+  const text = field.raw.toString("utf8");
+  return unfold(text.slice(text.indexOf(":") + 1)).trim();
 }
 
 function unfold(value: string): string {
-  return value.replace(/\r\n(?=[ \t])/g, '');
+  return value.replace(/\r\n(?=[ \t])/g, "");
 }
 
 function parseParameterField(value: string): { value: string; params: Record<string, string> } {
   const parsed = libmime.parseHeaderValue(value);
   const params: Record<string, string> = {};
-  for (const [key, param] of Object.entries(parsed.params)) if (typeof param === 'string') params[key] = param;
-  return { value: parsed.value || 'text/plain', params };
+  for (const [key, param] of Object.entries(parsed.params)) if (typeof param === "string") params[key] = param;
+  return { value: parsed.value || "text/plain", params };
 }
 
 /** RFC 2047 (and RFC 2231 for parameters): one header field with 8-bit bytes, as 7-bit. */
 function encodeHeaderField(field: HeaderField): Buffer {
   const text = decodeUtf8(field.raw);
   if (text === undefined) throw new ConversionImpossible(`header field ${field.name} is not UTF-8`);
-  const colon = text.indexOf(':');
+  const colon = text.indexOf(":");
   const name = text.slice(0, colon).trim();
   const value = unfold(text.slice(colon + 1)).trim();
   let encoded: string;
@@ -256,36 +251,36 @@ function encodeHeaderField(field: HeaderField): Buffer {
     encoded = libmime.buildHeaderValue(libmime.parseHeaderValue(value));
   } else {
     // unstructured text (Subject, Comments, X-...): RFC 2047 section 5 (1)
-    encoded = libmime.encodeWords(value, 'Q', ENCODED_WORD_TEXT);
+    encoded = libmime.encodeWords(value, "Q", ENCODED_WORD_TEXT);
   }
-  const folded = libmime.foldLines(`${name}: ${encoded}`, LINE_LENGTH).replace(/\r?\n/g, '\r\n').replace(/\r\n$/, '');
+  const folded = libmime.foldLines(`${name}: ${encoded}`, LINE_LENGTH).replace(/\r?\n/g, "\r\n").replace(/\r\n$/, "");
   if (hasEightBitByte(Buffer.from(folded))) throw new ConversionImpossible(`header field ${field.name} cannot be made 7-bit`);
-  return Buffer.from(folded, 'ascii');
+  return Buffer.from(folded, "ascii");
 }
 
 /** RFC 2047 section 5 (3): encoded words only in display names; an address itself must stay ASCII. */
 function encodeAddressList(value: string, fieldName: string): string {
   type Entry = { name?: string; address?: string; group?: Entry[] };
   const encode = (entry: Entry): string => {
-    if (entry.group) return `${displayName(entry.name ?? '')}: ${entry.group.map(encode).join(', ')};`;
-    const address = entry.address ?? '';
+    if (entry.group) return `${displayName(entry.name ?? "")}: ${entry.group.map(encode).join(", ")};`;
+    const address = entry.address ?? "";
     if (/[^\x00-\x7f]/.test(address)) {
       throw new ConversionImpossible(`header field ${fieldName} has a non-ASCII address (SMTPUTF8 content)`);
     }
     return entry.name ? `${displayName(entry.name)} <${address}>` : address;
   };
-  return (addressparser(value) as Entry[]).map(encode).join(', ');
+  return (addressparser(value) as Entry[]).map(encode).join(", ");
 }
 
 function displayName(name: string): string {
-  if (/[^\x00-\x7f]/.test(name)) return libmime.encodeWord(name, 'Q', ENCODED_WORD_TEXT);
+  if (/[^\x00-\x7f]/.test(name)) return libmime.encodeWord(name, "Q", ENCODED_WORD_TEXT);
   // RFC 5322 section 3.2.3: a phrase with specials must be a quoted string
-  return /^[\w !#$%&'*+\-/=?^`{|}~]*$/.test(name) ? name : `"${name.replace(/(["\\])/g, '\\$1')}"`;
+  return /^[\w !#$%&'*+\-/=?^`{|}~]*$/.test(name) ? name : `"${name.replace(/(["\\])/g, "\\$1")}"`;
 }
 
 function decodeUtf8(bytes: Buffer): string | undefined {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     return undefined;
   }
@@ -298,9 +293,9 @@ function isUtf8(bytes: Buffer): boolean {
 function wrapBase64(base64: string): string {
   const lines: string[] = [];
   for (let i = 0; i < base64.length; i += LINE_LENGTH) lines.push(base64.slice(i, i + LINE_LENGTH));
-  return lines.join('\r\n') + (lines.length ? '\r\n' : '');
+  return lines.join("\r\n") + (lines.length ? "\r\n" : "");
 }
 
 function withCrlf(text: string): string {
-  return text.replace(/\r?\n/g, '\r\n');
+  return text.replace(/\r?\n/g, "\r\n");
 }

@@ -16,18 +16,18 @@
 // `size` lets a reader tell a truncated file from a whole one. A reader refuses versions
 // it does not know; a new field that old readers may ignore does not change the version.
 
-import { randomBytes } from 'node:crypto';
-import type { Envelope } from './envelope.js';
+import { randomBytes } from "node:crypto";
+import type { Envelope } from "./envelope.js";
 
-export const SPOOL_RECORD_FORMAT = 'msa-spool';
+export const SPOOL_RECORD_FORMAT = "msa-spool";
 export const SPOOL_RECORD_VERSION = 1;
 
 /** Folder of records being written. */
-export const SPOOL_TMP_FOLDER = 'tmp';
+export const SPOOL_TMP_FOLDER = "tmp";
 /** Folder of complete records, waiting for whoever forwards them. */
-export const SPOOL_NEW_FOLDER = 'new';
+export const SPOOL_NEW_FOLDER = "new";
 /** Suffix of a complete record's file name. */
-export const SPOOL_RECORD_SUFFIX = '.msg';
+export const SPOOL_RECORD_SUFFIX = ".msg";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -62,7 +62,7 @@ export interface SpoolRecordHeader {
 /** Where one recipient stands. `delivered` and `failed` are final: never sent again. */
 export interface RecipientState {
   address: string;
-  state: 'pending' | 'delivered' | 'failed';
+  state: "pending" | "delivered" | "failed";
   /** the last reply about this recipient (final for delivered/failed, the last deferral for pending) */
   code?: number;
   enhanced?: string;
@@ -99,7 +99,7 @@ export interface SpoolRecord extends SpoolRecordHeader {
 }
 
 export class SpoolRecordError extends Error {
-  override name = 'SpoolRecordError';
+  override name = "SpoolRecordError";
 }
 
 const LINE_FEED = 0x0a;
@@ -108,10 +108,7 @@ const LINE_FEED = 0x0a;
  * The bytes of a record, as two buffers so the message is not copied (write them with writev).
  * JSON.stringify escapes every control character, so the header line holds no raw LF.
  */
-export function encodeSpoolRecord(
-  header: Omit<SpoolRecordHeader, 'format' | 'version' | 'size'>,
-  message: Buffer,
-): [Buffer, Buffer] {
+export function encodeSpoolRecord(header: Omit<SpoolRecordHeader, "format" | "version" | "size">, message: Buffer): [Buffer, Buffer] {
   const full: SpoolRecordHeader = {
     format: SPOOL_RECORD_FORMAT,
     version: SPOOL_RECORD_VERSION,
@@ -122,16 +119,16 @@ export function encodeSpoolRecord(
     meta: header.meta,
     ...(header.queue ? { queue: header.queue } : {}),
   };
-  return [Buffer.from(JSON.stringify(full) + '\n', 'utf8'), message];
+  return [Buffer.from(JSON.stringify(full) + "\n", "utf8"), message];
 }
 
 /** Parses a record; throws SpoolRecordError when it is not a whole record of a known version. */
 export function decodeSpoolRecord(bytes: Buffer): SpoolRecord {
   const lineEnd = bytes.indexOf(LINE_FEED);
-  if (lineEnd < 0) throw new SpoolRecordError('spool record has no header line');
+  if (lineEnd < 0) throw new SpoolRecordError("spool record has no header line");
   let parsed: unknown;
   try {
-    parsed = JSON.parse(bytes.subarray(0, lineEnd).toString('utf8'));
+    parsed = JSON.parse(bytes.subarray(0, lineEnd).toString("utf8"));
   } catch (error) {
     throw new SpoolRecordError(`spool record header is not JSON: ${(error as Error).message}`);
   }
@@ -145,20 +142,20 @@ export function decodeSpoolRecord(bytes: Buffer): SpoolRecord {
 
 function validateHeader(value: unknown): SpoolRecordHeader {
   if (!isObject(value) || value.format !== SPOOL_RECORD_FORMAT) {
-    throw new SpoolRecordError('not an msa spool record');
+    throw new SpoolRecordError("not an msa spool record");
   }
   if (value.version !== SPOOL_RECORD_VERSION) {
     throw new SpoolRecordError(`unsupported spool record version ${String(value.version)}`);
   }
   const { id, receivedAt, size, envelope, meta, queue } = value;
-  if (typeof id !== 'string' || typeof receivedAt !== 'string' || typeof size !== 'number') {
-    throw new SpoolRecordError('spool record header lacks id, receivedAt or size');
+  if (typeof id !== "string" || typeof receivedAt !== "string" || typeof size !== "number") {
+    throw new SpoolRecordError("spool record header lacks id, receivedAt or size");
   }
   if (
     !isObject(envelope) ||
-    typeof envelope.mailFrom !== 'string' ||
+    typeof envelope.mailFrom !== "string" ||
     !Array.isArray(envelope.recipients) ||
-    !envelope.recipients.every((r) => isObject(r) && typeof r.address === 'string')
+    !envelope.recipients.every((r) => isObject(r) && typeof r.address === "string")
   ) {
     throw new SpoolRecordError(`spool record ${id} has a malformed envelope`);
   }
@@ -168,7 +165,7 @@ function validateHeader(value: unknown): SpoolRecordHeader {
     (!isObject(queue) ||
       !Array.isArray(queue.recipients) ||
       !Array.isArray(queue.attempts) ||
-      typeof queue.nextAttemptAt !== 'string' ||
+      typeof queue.nextAttemptAt !== "string" ||
       queue.recipients.length !== envelope.recipients.length)
   ) {
     throw new SpoolRecordError(`spool record ${id} has a malformed queue state`);
@@ -186,12 +183,12 @@ function validateHeader(value: unknown): SpoolRecordHeader {
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // Crockford's base32 (no I, L, O, U): ids sort as strings in time order and survive
 // case-insensitive file systems.
-const BASE32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const TIME_CHARS = 10; // 50 bits: milliseconds since 1970 until the year 37648
 const RANDOM_CHARS = 16; // 80 bits
 
@@ -209,13 +206,13 @@ export function createSpoolId(now: number = Date.now()): string {
     now = lastTime;
   } else {
     lastTime = now;
-    lastRandom = BigInt('0x' + randomBytes(10).toString('hex'));
+    lastRandom = BigInt("0x" + randomBytes(10).toString("hex"));
   }
   return encodeBase32(BigInt(now), TIME_CHARS) + encodeBase32(lastRandom, RANDOM_CHARS);
 }
 
 function encodeBase32(value: bigint, length: number): string {
-  let text = '';
+  let text = "";
   for (let i = 0; i < length; i++) {
     text = BASE32[Number(value & 31n)] + text;
     value >>= 5n;

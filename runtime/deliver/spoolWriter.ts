@@ -1,29 +1,20 @@
 // Durable local spool (`deliver spool "DIR"`): a message is accepted only once its record is
 // written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import type { DeliveryOutcome, Envelope } from './envelope.js';
-import {
-  SPOOL_NEW_FOLDER,
-  SPOOL_RECORD_SUFFIX,
-  SPOOL_TMP_FOLDER,
-  createSpoolId,
-  decodeSpoolRecord,
-  encodeSpoolRecord,
-  type SpoolMeta,
-  type SpoolRecord,
-} from './spoolRecord.js';
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import type { DeliveryOutcome, Envelope } from "./envelope.js";
+import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SPOOL_TMP_FOLDER, createSpoolId, decodeSpoolRecord, encodeSpoolRecord, type SpoolMeta, type SpoolRecord } from "./spoolRecord.js";
 
 /** Only the server's own user may read queued mail: it holds other people's messages. */
 const SPOOL_FOLDER_MODE = 0o700;
 const SPOOL_FILE_MODE = 0o600;
 
 /** RFC 3463 X.3.0 "other or undefined mail system status"; X.3.1 "mail system full" for a full disk. */
-const SPOOL_FAILED_ENHANCED = '4.3.0';
-const SPOOL_FULL_ENHANCED = '4.3.1';
+const SPOOL_FAILED_ENHANCED = "4.3.0";
+const SPOOL_FULL_ENHANCED = "4.3.1";
 /** RFC 5321 section 4.2.2: 451 "requested action aborted: local error in processing". */
 const SPOOL_FAILED_CODE = 451;
 
@@ -93,10 +84,10 @@ export function writeSpoolRecord(
 export async function rewriteSpoolRecord(dir: string, record: SpoolRecord): Promise<void> {
   const spoolDir = resolve(dir);
   await ensureSpoolFolders(spoolDir);
-  const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomBytes(6).toString('hex')}`);
+  const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomBytes(6).toString("hex")}`);
   const { message, format: _format, version: _version, size: _size, ...header } = record;
   try {
-    const handle = await open(tmpPath, 'wx', SPOOL_FILE_MODE);
+    const handle = await open(tmpPath, "wx", SPOOL_FILE_MODE);
     try {
       await writeFully(handle, encodeSpoolRecord(header, message));
       await handle.sync();
@@ -138,7 +129,7 @@ export async function sweepSpoolTmp(dir: string, options: { olderThan?: Date } =
   try {
     names = await readdir(tmpFolder);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return [];
+    if (errorCode(error) === "ENOENT") return [];
     throw error;
   }
   if (options.olderThan) {
@@ -168,10 +159,10 @@ async function storeRecord(
   const id = options.id ?? createSpoolId();
   const tmpPath = join(dir, SPOOL_TMP_FOLDER, id);
   const recordPath = join(dir, SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
-  let stage: 'opening' | 'tmp file exists' | 'record exists' = 'opening';
+  let stage: "opening" | "tmp file exists" | "record exists" = "opening";
   try {
     const handle = await openTmpFile(dir, tmpPath);
-    stage = 'tmp file exists';
+    stage = "tmp file exists";
     try {
       const receivedAt = (options.receivedAt ?? new Date()).toISOString();
       await writeFully(handle, encodeSpoolRecord({ id, receivedAt, envelope, meta }, message));
@@ -181,15 +172,15 @@ async function storeRecord(
     }
     // rename(2) is atomic: a reader of new/ sees the whole record or nothing
     await rename(tmpPath, recordPath);
-    stage = 'record exists';
+    stage = "record exists";
     // the rename is durable only once the directory holding the new entry is fsync'd
     await syncNewFolder();
-    return { kind: 'accepted', id, detail: `queued as ${id}` };
+    return { kind: "accepted", id, detail: `queued as ${id}` };
   } catch (error) {
-    if (stage === 'tmp file exists') await rm(tmpPath, { force: true }).catch(() => undefined);
+    if (stage === "tmp file exists") await rm(tmpPath, { force: true }).catch(() => undefined);
     // the client is about to hear 451 and will send again: a record left in new/ would be
     // forwarded too and arrive twice
-    if (stage === 'record exists') await rm(recordPath, { force: true }).catch(() => undefined);
+    if (stage === "record exists") await rm(recordPath, { force: true }).catch(() => undefined);
     return spoolFailure(error);
   }
 }
@@ -198,25 +189,25 @@ async function openTmpFile(dir: string, tmpPath: string): Promise<FileHandle> {
   await ensureSpoolFolders(dir);
   try {
     // 'wx': O_CREAT|O_EXCL, so a clash of ids could never overwrite another record
-    return await open(tmpPath, 'wx', SPOOL_FILE_MODE);
+    return await open(tmpPath, "wx", SPOOL_FILE_MODE);
   } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
+    if (errorCode(error) !== "ENOENT") throw error;
     // the spool folder was removed under a running server: create it again, once
     knownSpoolFolders.delete(dir);
     await ensureSpoolFolders(dir);
-    return await open(tmpPath, 'wx', SPOOL_FILE_MODE);
+    return await open(tmpPath, "wx", SPOOL_FILE_MODE);
   }
 }
 
 function spoolFailure(error: unknown): DeliveryOutcome {
   const code = errorCode(error);
-  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  const full = code === "ENOSPC" || code === "EDQUOT";
   return {
-    kind: 'temporary',
+    kind: "temporary",
     code: SPOOL_FAILED_CODE,
     enhanced: full ? SPOOL_FULL_ENHANCED : SPOOL_FAILED_ENHANCED,
     // no path in the text: it goes to the client
-    text: full ? 'mail spool is full, try again later' : `cannot queue the message now (${code ?? 'error'})`,
+    text: full ? "mail spool is full, try again later" : `cannot queue the message now (${code ?? "error"})`,
   };
 }
 
@@ -277,7 +268,7 @@ async function createSpoolFolders(dir: string): Promise<void> {
 }
 
 export async function fsyncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+  const handle = await open(path, "r");
   try {
     await handle.sync();
   } finally {
@@ -321,5 +312,5 @@ class DirectorySyncBatcher {
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
+  return typeof code === "string" ? code : undefined;
 }

@@ -31,8 +31,19 @@ export interface DkimSignature {
 
 // RFC 6376 section 5.4.1: From is required; the rest are those whose change alters what a reader sees.
 export const DEFAULT_SIGNED_HEADERS: readonly string[] = [
-  "From", "To", "Cc", "Subject", "Date", "Message-ID", "Reply-To", "In-Reply-To", "References",
-  "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Sender",
+  "From",
+  "To",
+  "Cc",
+  "Subject",
+  "Date",
+  "Message-ID",
+  "Reply-To",
+  "In-Reply-To",
+  "References",
+  "MIME-Version",
+  "Content-Type",
+  "Content-Transfer-Encoding",
+  "Sender",
 ];
 
 // RFC 6376 section 8.15: an unsigned second From would be shown by some readers; oversigning forbids it.
@@ -277,7 +288,10 @@ function withoutLeadingSignatures(message: Buffer, signatures: LoadedSignature[]
     const colon = field.indexOf(":");
     if (colon <= 0 || field.slice(0, colon).trim().toLowerCase() !== "dkim-signature") return message.subarray(start);
     const tags = new Map<string, string>();
-    for (const tag of field.slice(colon + 1).replace(/\s+/g, "").split(";")) {
+    for (const tag of field
+      .slice(colon + 1)
+      .replace(/\s+/g, "")
+      .split(";")) {
       const equals = tag.indexOf("=");
       if (equals > 0) tags.set(tag.slice(0, equals).toLowerCase(), tag.slice(equals + 1));
     }

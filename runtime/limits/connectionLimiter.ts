@@ -2,7 +2,7 @@
 // connection before it costs anything (`limit sessions 500`, `limit sessions per ip 20`). Per
 // process, in memory, O(1): sessions are not shared across instances, each has its own sockets.
 
-import { ipSubject } from './clientKey.js';
+import { ipSubject } from "./clientKey.js";
 
 export interface ConnectionLimits {
   maxSessions: number;

@@ -3,11 +3,11 @@
 // sharing Redis (redisCounterStore.ts) behave the same. A store never throws for an outage: it
 // answers by its failure mode instead, so a rule can never crash a session.
 
-import type { Clock } from '../queue/clock.js';
-import { bucketOf, estimate, expiresAt, fits, retryAfterMs, roll, withdraw, type WindowState } from './slidingWindow.js';
+import type { Clock } from "../queue/clock.js";
+import { bucketOf, estimate, expiresAt, fits, retryAfterMs, roll, withdraw, type WindowState } from "./slidingWindow.js";
 
 /** Only `now()` is read; the queue's ManualClock drives tests. */
-export type NowSource = Pick<Clock, 'now'>;
+export type NowSource = Pick<Clock, "now">;
 
 /** One sliding-window counter and what to do to it. `key` is unique per counter and never reused with another window. */
 export interface CounterSpec {
@@ -19,7 +19,7 @@ export interface CounterSpec {
   amount: number;
 }
 
-export type CounterKey = Pick<CounterSpec, 'key' | 'windowMs'>;
+export type CounterKey = Pick<CounterSpec, "key" | "windowMs">;
 
 export type CounterVerdict =
   | { ok: true }
@@ -32,9 +32,9 @@ export interface CounterStore {
   /** All or nothing, atomically: adds every amount if every one fits, else adds none. */
   consume(specs: readonly CounterSpec[]): Promise<CounterVerdict>;
   /** Adds unconditionally (failures are counted even past the limit); answers each counter's estimate afterwards. */
-  add(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<number[]>;
+  add(specs: readonly Omit<CounterSpec, "limit">[]): Promise<number[]>;
   /** Takes back what `consume` added (slidingWindow.withdraw); a counter that is gone stays gone. */
-  refund(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<void>;
+  refund(specs: readonly Omit<CounterSpec, "limit">[]): Promise<void>;
   /** Forgets the counters. */
   reset(keys: readonly CounterKey[]): Promise<void>;
   /** Marks `key` blocked for `ms` from now; an existing longer block is kept. */
@@ -98,7 +98,7 @@ export class MemoryCounterStore implements CounterStore {
     return verdict;
   }
 
-  async add(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<number[]> {
+  async add(specs: readonly Omit<CounterSpec, "limit">[]): Promise<number[]> {
     const now = this.clock.now();
     return specs.map((spec) => {
       const state = spec.amount > 0 ? this.addOne(spec, now) : this.read(spec, now);
@@ -106,7 +106,7 @@ export class MemoryCounterStore implements CounterStore {
     });
   }
 
-  async refund(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<void> {
+  async refund(specs: readonly Omit<CounterSpec, "limit">[]): Promise<void> {
     const now = this.clock.now();
     for (const spec of specs) {
       const entry = spec.amount > 0 ? this.counterLanes.get(spec.windowMs)?.entries.get(spec.key) : undefined;
@@ -171,7 +171,7 @@ export class MemoryCounterStore implements CounterStore {
     return roll(entry && entry.expires > now ? entry.value : undefined, bucketOf(now, spec.windowMs));
   }
 
-  private addOne(spec: Omit<CounterSpec, 'limit'>, now: number): WindowState {
+  private addOne(spec: Omit<CounterSpec, "limit">, now: number): WindowState {
     const state = this.read(spec, now);
     return this.write(spec, { ...state, current: state.current + spec.amount }, now);
   }

@@ -5,9 +5,9 @@
 // its owner still gets in from an address that has not failed. It never looks a login up and does the
 // same store operations whatever the login, so its timing cannot tell which logins exist.
 
-import { ipSubject, nameSubject } from './clientKey.js';
-import type { CounterStore } from './counterStore.js';
-import { EPSILON } from './slidingWindow.js';
+import { ipSubject, nameSubject } from "./clientKey.js";
+import type { CounterStore } from "./counterStore.js";
+import { EPSILON } from "./slidingWindow.js";
 
 export interface FailureLimit {
   /** failures within `windowMs` that trigger a block */
@@ -29,7 +29,7 @@ export interface LoginThrottleOptions {
 }
 
 /** `ip`: the address, for every login; `login-from-ip`: this login from this address. */
-export type BlockReason = 'ip' | 'login-from-ip';
+export type BlockReason = "ip" | "login-from-ip";
 
 export type AttemptVerdict =
   | { allowed: true }
@@ -59,7 +59,10 @@ export class LoginThrottle {
     readonly options: LoginThrottleOptions,
     private readonly store: CounterStore,
   ) {
-    for (const [name, limit] of [['ipFailures', options.ipFailures], ['loginFailures', options.loginFailures]] as const) {
+    for (const [name, limit] of [
+      ["ipFailures", options.ipFailures],
+      ["loginFailures", options.loginFailures],
+    ] as const) {
       if (!(limit.count > 0 && limit.windowMs > 0 && limit.blockMs > 0)) throw new RangeError(`login throttle ${name}: count, window and block must be positive`);
     }
   }
@@ -74,7 +77,7 @@ export class LoginThrottle {
     const keys = this.keys(ip, login);
     const hit = await this.store.blocked([keys.ipBlock, keys.pairBlock]);
     if (hit !== null) {
-      const reason = hit.index === 0 ? 'ip' : 'login-from-ip';
+      const reason = hit.index === 0 ? "ip" : "login-from-ip";
       return hit.unavailable ? { allowed: false, reason, retryAfterMs: hit.remainingMs, storeUnavailable: true } : { allowed: false, reason, retryAfterMs: hit.remainingMs };
     }
     const [loginCount] = await this.store.add([{ key: keys.loginCount, windowMs: loginFailures.windowMs, amount: 0 }]);
@@ -86,8 +89,8 @@ export class LoginThrottle {
     ]);
     if (verdict.ok) return { allowed: true };
     // A refusal here starts no block: the attempts in flight may yet succeed. Blocks start in afterFailure.
-    if (verdict.unavailable) return { allowed: false, reason: 'ip', retryAfterMs: verdict.retryAfterMs, storeUnavailable: true };
-    return { allowed: false, reason: verdict.index === 0 ? 'ip' : 'login-from-ip', retryAfterMs: verdict.retryAfterMs };
+    if (verdict.unavailable) return { allowed: false, reason: "ip", retryAfterMs: verdict.retryAfterMs, storeUnavailable: true };
+    return { allowed: false, reason: verdict.index === 0 ? "ip" : "login-from-ip", retryAfterMs: verdict.retryAfterMs };
   }
 
   /** After a failed attempt that beforeAttempt allowed (and counted); `sessionFailures` counts this one. */
@@ -102,11 +105,11 @@ export class LoginThrottle {
     const blocked: BlockReason[] = [];
     if (ipCount + EPSILON >= ipFailures.count) {
       await this.store.block(keys.ipBlock, ipFailures.blockMs);
-      blocked.push('ip');
+      blocked.push("ip");
     }
     if (pairCount + EPSILON >= this.pairLimit(loginCount)) {
       await this.store.block(keys.pairBlock, loginFailures.blockMs);
-      blocked.push('login-from-ip');
+      blocked.push("login-from-ip");
     }
     // The delay grows with the failures in the window too, not just in this session, so that
     // reconnecting after each guess does not reset it; the login's count slows it from every address.

@@ -4,11 +4,11 @@
 // message atomically or nothing: a client that is refused anywhere is never charged, and `refund`
 // takes the count back when delivery then fails.
 
-import { ipSubject, nameSubject } from './clientKey.js';
-import type { CounterSpec, CounterStore } from './counterStore.js';
+import { ipSubject, nameSubject } from "./clientKey.js";
+import type { CounterSpec, CounterStore } from "./counterStore.js";
 
-export type RateUnit = 'messages' | 'recipients' | 'bytes';
-export type RatePer = 'user' | 'ip' | 'domain';
+export type RateUnit = "messages" | "recipients" | "bytes";
+export type RatePer = "user" | "ip" | "domain";
 
 export interface RateRule {
   /** FILE:LINE of the policy rule; logged with every refusal and part of the counter's key */
@@ -88,22 +88,24 @@ export class RateLimiter {
     return { rules, specs };
   }
 
-  private answer(rules: RateRule[], verdict: Awaited<ReturnType<CounterStore['check']>>): RateVerdict {
+  private answer(rules: RateRule[], verdict: Awaited<ReturnType<CounterStore["check"]>>): RateVerdict {
     if (verdict.ok) return { allowed: true };
     const rule = rules[verdict.index];
-    return verdict.unavailable ? { allowed: false, rule, retryAfterMs: verdict.retryAfterMs, storeUnavailable: true } : { allowed: false, rule, retryAfterMs: verdict.retryAfterMs };
+    return verdict.unavailable
+      ? { allowed: false, rule, retryAfterMs: verdict.retryAfterMs, storeUnavailable: true }
+      : { allowed: false, rule, retryAfterMs: verdict.retryAfterMs };
   }
 }
 
 /** The subject a rule counts against, or undefined when the transaction has none (the rule does not apply). */
 export function subjectOf(per: RatePer, subject: RateSubject): string | undefined {
   switch (per) {
-    case 'user':
+    case "user":
       return subject.user === undefined ? undefined : nameSubject(subject.user);
-    case 'ip':
+    case "ip":
       return ipSubject(subject.ip);
-    case 'domain':
-      return subject.senderDomain === undefined || subject.senderDomain === '' ? undefined : nameSubject(subject.senderDomain);
+    case "domain":
+      return subject.senderDomain === undefined || subject.senderDomain === "" ? undefined : nameSubject(subject.senderDomain);
   }
 }
 

@@ -5,11 +5,11 @@
 // An unreachable Redis never hangs or crashes a session: the store answers by `failMode`, by default
 // from counters in this process's memory until Redis is back.
 
-import { Redis } from 'ioredis';
-import { MemoryCounterStore, type CounterKey, type CounterSpec, type CounterStore, type CounterVerdict, type NowSource } from './counterStore.js';
-import { EPSILON, estimate, retryAfterMs, type WindowState } from './slidingWindow.js';
+import { Redis } from "ioredis";
+import { MemoryCounterStore, type CounterKey, type CounterSpec, type CounterStore, type CounterVerdict, type NowSource } from "./counterStore.js";
+import { EPSILON, estimate, retryAfterMs, type WindowState } from "./slidingWindow.js";
 
-export type FailMode = 'local' | 'open' | 'closed';
+export type FailMode = "local" | "open" | "closed";
 
 /** pino's Logger fits. */
 export interface LimitsLogger {
@@ -40,7 +40,7 @@ export interface RedisCounterStoreOptions {
   commandTimeoutMs?: number;
 }
 
-export const DEFAULT_REDIS_PREFIX = 'msa:rate:';
+export const DEFAULT_REDIS_PREFIX = "msa:rate:";
 const DEFAULT_COMMAND_TIMEOUT_MS = 500;
 const DEFAULT_CLOSED_RETRY_AFTER_MS = 60_000;
 
@@ -140,14 +140,14 @@ export class RedisCounterStore implements CounterStore {
   private readonly firstContact: Promise<void>;
 
   constructor(options: RedisCounterStoreOptions) {
-    this.failMode = options.failMode ?? 'local';
+    this.failMode = options.failMode ?? "local";
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.logger = options.logger;
     this.closedRetryAfterMs = options.closedRetryAfterMs ?? DEFAULT_CLOSED_RETRY_AFTER_MS;
     this.local = new MemoryCounterStore({ clock: this.clock });
     const timeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    if (typeof options.redis === 'string') {
+    if (typeof options.redis === "string") {
       this.ownsClient = true;
       this.client = new Redis(options.redis, {
         // Without these ioredis queues commands while disconnected and retries them for ever: a
@@ -165,10 +165,10 @@ export class RedisCounterStore implements CounterStore {
     }
     const firstContactMs = Math.max(timeout, 1_000);
     this.firstContact =
-      this.client.status === 'ready'
+      this.client.status === "ready"
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
-            const events = ['ready', 'error', 'end'] as const;
+            const events = ["ready", "error", "end"] as const;
             const settle = (): void => {
               clearTimeout(timer);
               // a caller's client outlives this store: leave no listeners behind on it
@@ -180,50 +180,62 @@ export class RedisCounterStore implements CounterStore {
             for (const event of events) this.client.once(event, settle);
           });
     // An 'error' event without a listener is printed by ioredis on every reconnect attempt.
-    this.client.on('error', (error: Error) => this.failed(error));
-    this.client.on('ready', () => this.recovered());
-    this.client.defineCommand('msaLimitsCount', { lua: SCRIPT });
-    this.client.defineCommand('msaLimitsBlock', { lua: BLOCK_SCRIPT, numberOfKeys: 1 });
+    this.client.on("error", (error: Error) => this.failed(error));
+    this.client.on("ready", () => this.recovered());
+    this.client.defineCommand("msaLimitsCount", { lua: SCRIPT });
+    this.client.defineCommand("msaLimitsBlock", { lua: BLOCK_SCRIPT, numberOfKeys: 1 });
   }
 
   /** Resolves once connected, rejects after `timeoutMs`: for start-up, which may then log and go on. */
   async ready(timeoutMs = 5_000): Promise<void> {
-    if (this.client.status === 'ready') return;
+    if (this.client.status === "ready") return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.client.off('ready', onReady);
+        this.client.off("ready", onReady);
         reject(new Error(`redis not ready after ${timeoutMs} ms`));
       }, timeoutMs);
       const onReady = (): void => {
         clearTimeout(timer);
         resolve();
       };
-      this.client.once('ready', onReady);
+      this.client.once("ready", onReady);
     });
   }
 
   async check(specs: readonly CounterSpec[]): Promise<CounterVerdict> {
-    return this.verdict('check', specs);
+    return this.verdict("check", specs);
   }
 
   async consume(specs: readonly CounterSpec[]): Promise<CounterVerdict> {
-    return this.verdict('consume', specs);
+    return this.verdict("consume", specs);
   }
 
-  async add(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<number[]> {
+  async add(specs: readonly Omit<CounterSpec, "limit">[]): Promise<number[]> {
     const now = this.clock.now();
-    const reply = await this.run(() => this.count('add', specs.map((spec) => ({ ...spec, limit: 0 })), now));
+    const reply = await this.run(() =>
+      this.count(
+        "add",
+        specs.map((spec) => ({ ...spec, limit: 0 })),
+        now,
+      ),
+    );
     // Unavailable: the adds are lost, so report zero (which blocks no one, whichever the fail mode;
     // in fail-closed mode `blocked` refuses everyone anyway).
-    if (reply === undefined) return this.failMode === 'local' ? this.local.add(specs) : specs.map(() => 0);
+    if (reply === undefined) return this.failMode === "local" ? this.local.add(specs) : specs.map(() => 0);
     return specs.map((spec, i) => estimate(stateAt(reply, 1 + 3 * i), now, spec.windowMs));
   }
 
-  async refund(specs: readonly Omit<CounterSpec, 'limit'>[]): Promise<void> {
+  async refund(specs: readonly Omit<CounterSpec, "limit">[]): Promise<void> {
     if (specs.every((spec) => spec.amount <= 0)) return;
-    const done = await this.run(() => this.count('refund', specs.map((spec) => ({ ...spec, limit: 0 })), this.clock.now()));
+    const done = await this.run(() =>
+      this.count(
+        "refund",
+        specs.map((spec) => ({ ...spec, limit: 0 })),
+        this.clock.now(),
+      ),
+    );
     // Unavailable: what was counted locally during the outage is taken back there; Redis keeps the rest.
-    if (done === undefined && this.failMode === 'local') await this.local.refund(specs);
+    if (done === undefined && this.failMode === "local") await this.local.refund(specs);
   }
 
   async reset(keys: readonly CounterKey[]): Promise<void> {
@@ -234,7 +246,7 @@ export class RedisCounterStore implements CounterStore {
 
   async block(key: string, ms: number): Promise<void> {
     const done = await this.run(() => this.client.msaLimitsBlock(this.prefix + key, Math.max(1, Math.ceil(ms))));
-    if (done === undefined && this.failMode === 'local') await this.local.block(key, ms);
+    if (done === undefined && this.failMode === "local") await this.local.block(key, ms);
   }
 
   async blocked(keys: readonly string[]): Promise<{ index: number; remainingMs: number; unavailable?: true } | null> {
@@ -249,8 +261,8 @@ export class RedisCounterStore implements CounterStore {
       });
     });
     if (ttls === undefined) {
-      if (this.failMode === 'local') return this.local.blocked(keys);
-      return this.failMode === 'open' ? null : { index: 0, remainingMs: this.closedRetryAfterMs, unavailable: true };
+      if (this.failMode === "local") return this.local.blocked(keys);
+      return this.failMode === "open" ? null : { index: 0, remainingMs: this.closedRetryAfterMs, unavailable: true };
     }
     // PTTL: -2 no key, -1 no expiry (never written by msa), else milliseconds left.
     const index = ttls.findIndex((ttl) => ttl > 0);
@@ -267,13 +279,13 @@ export class RedisCounterStore implements CounterStore {
     }
   }
 
-  private async verdict(mode: 'check' | 'consume', specs: readonly CounterSpec[]): Promise<CounterVerdict> {
+  private async verdict(mode: "check" | "consume", specs: readonly CounterSpec[]): Promise<CounterVerdict> {
     if (specs.every((spec) => spec.amount <= 0)) return { ok: true };
     const now = this.clock.now();
     const reply = await this.run(() => this.count(mode, specs, now));
     if (reply === undefined) {
-      if (this.failMode === 'local') return this.local[mode](specs);
-      return this.failMode === 'open' ? { ok: true } : { ok: false, index: 0, retryAfterMs: this.closedRetryAfterMs, unavailable: true };
+      if (this.failMode === "local") return this.local[mode](specs);
+      return this.failMode === "open" ? { ok: true } : { ok: false, index: 0, retryAfterMs: this.closedRetryAfterMs, unavailable: true };
     }
     if (reply[0] === 0) return { ok: true };
     const index = reply[0] - 1;
@@ -281,7 +293,7 @@ export class RedisCounterStore implements CounterStore {
     return { ok: false, index, retryAfterMs: retryAfterMs(stateAt(reply, 1), now, spec.windowMs, spec.limit, spec.amount) };
   }
 
-  private count(mode: 'check' | 'consume' | 'add' | 'refund', specs: readonly CounterSpec[], now: number): Promise<ScriptReply> {
+  private count(mode: "check" | "consume" | "add" | "refund", specs: readonly CounterSpec[], now: number): Promise<ScriptReply> {
     const keys = specs.map((spec) => this.prefix + spec.key);
     const args: (string | number)[] = [mode, now, EPSILON];
     for (const spec of specs) {
@@ -309,11 +321,11 @@ export class RedisCounterStore implements CounterStore {
     if (this.outage) return;
     this.outage = true;
     this.logger?.warn(
-      { event: 'limits-store-unavailable', error: error.message, failMode: this.failMode },
+      { event: "limits-store-unavailable", error: error.message, failMode: this.failMode },
       {
-        local: 'rate limit store unreachable: limits are counted per instance until it is back',
-        open: 'rate limit store unreachable: limits are not enforced until it is back',
-        closed: 'rate limit store unreachable: refusing mail and logins until it is back',
+        local: "rate limit store unreachable: limits are counted per instance until it is back",
+        open: "rate limit store unreachable: limits are not enforced until it is back",
+        closed: "rate limit store unreachable: refusing mail and logins until it is back",
       }[this.failMode],
     );
   }
@@ -322,7 +334,7 @@ export class RedisCounterStore implements CounterStore {
     if (!this.outage) return;
     this.outage = false;
     void this.local.close(); // counts of the outage would be double-counted against Redis's own
-    this.logger?.info({ event: 'limits-store-available' }, 'rate limit store reachable again');
+    this.logger?.info({ event: "limits-store-available" }, "rate limit store reachable again");
   }
 }
 

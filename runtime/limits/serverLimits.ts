@@ -15,7 +15,6 @@ import { RateLimiter, type RateAmount, type RateRule, type RateSubject } from ".
 import { RedisCounterStore } from "./redisCounterStore.js";
 import { VerificationSlots } from "./verificationSlots.js";
 
-
 /** Error replies (4xx/5xx) a session may collect before it is dropped (Postfix: smtpd_hard_error_limit 20). */
 export const MAX_ERRORS_PER_SESSION = 20;
 /**
@@ -95,7 +94,10 @@ export class ServerLimits {
   private readonly errors = new Map<string, number>();
   private readonly log: Logger;
 
-  constructor(readonly config: LimitsConfig, options: ServerLimitsOptions) {
+  constructor(
+    readonly config: LimitsConfig,
+    options: ServerLimitsOptions,
+  ) {
     this.log = options.log;
     this.connections = new ConnectionLimiter({ maxSessions: config.sessions.max, maxSessionsPerIp: config.sessions.perIp });
     this.store =
@@ -172,7 +174,12 @@ export class ServerLimits {
         this.errors.set(sessionId, count);
         return count >= MAX_ERRORS_PER_SESSION;
       },
-      () => logged({ reply: Replies.tooManyErrors, origin: this.builtin(`at most ${MAX_ERRORS_PER_SESSION} error replies per session`), detail: `${MAX_ERRORS_PER_SESSION} error replies` }),
+      () =>
+        logged({
+          reply: Replies.tooManyErrors,
+          origin: this.builtin(`at most ${MAX_ERRORS_PER_SESSION} error replies per session`),
+          detail: `${MAX_ERRORS_PER_SESSION} error replies`,
+        }),
     );
   }
 
@@ -289,9 +296,7 @@ export class ServerLimits {
     // A session that closed meanwhile has been released: keep nothing for it.
     if (this.live.has(sessionId)) this.authFailures.set(sessionId, failures);
     const verdict = await this.throttle.afterFailure(ip, login, failures);
-    const drop = verdict.dropSession
-      ? { reply: Replies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` }
-      : null;
+    const drop = verdict.dropSession ? { reply: Replies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` } : null;
     return { kind: "failed", delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures };
   }
 

@@ -3,7 +3,7 @@
 // must queue instead of each getting its own. Waiters are served first come, first served; one whose
 // session closes leaves the queue without running. Per process, in memory, like session slots.
 
-import { ipSubject } from './clientKey.js';
+import { ipSubject } from "./clientKey.js";
 
 export interface VerificationSlotLimits {
   perIp: number;
@@ -36,7 +36,7 @@ export class VerificationSlots {
   peakRunningPerIp = 0;
 
   constructor(readonly limits: VerificationSlotLimits = DEFAULT_VERIFICATION_SLOTS) {
-    if (!(limits.perIp >= 1 && limits.total >= 1)) throw new RangeError('verification slots: perIp and total must be at least 1');
+    if (!(limits.perIp >= 1 && limits.total >= 1)) throw new RangeError("verification slots: perIp and total must be at least 1");
   }
 
   get running(): number {

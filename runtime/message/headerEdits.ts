@@ -5,13 +5,13 @@
 // Received: goes on top, RFC 5321 section 4.4) and appends stay in the order given. replace and remove name
 // a field by its index in header.fields, the fields as parsed, whatever other edits do.
 
-import { MAX_LINE_OCTETS, type HeaderSection } from './headerSection.js';
+import { MAX_LINE_OCTETS, type HeaderSection } from "./headerSection.js";
 
 export type HeaderEdit =
-  | { kind: 'prepend'; name: string; value: string }
-  | { kind: 'append'; name: string; value: string }
-  | { kind: 'replace'; index: number; value: string }
-  | { kind: 'remove'; index: number };
+  | { kind: "prepend"; name: string; value: string }
+  | { kind: "append"; name: string; value: string }
+  | { kind: "replace"; index: number; value: string }
+  | { kind: "remove"; index: number };
 
 /** RFC 5322 section 2.1.1: lines SHOULD be at most 78 characters (RFC 6532 section 3.4: characters, not octets) */
 export const FOLD_AT_CHARS = 78;
@@ -19,7 +19,7 @@ export const FOLD_AT_CHARS = 78;
 export function applyHeaderEdits(bytes: Buffer, header: HeaderSection, edits: readonly HeaderEdit[]): Buffer {
   const { fields } = header;
   if (header.headerEnd > bytes.length || (fields.length > 0 && fields[fields.length - 1]!.end > header.headerEnd)) {
-    throw new RangeError('header section does not belong to these bytes');
+    throw new RangeError("header section does not belong to these bytes");
   }
   const top: Buffer[] = [];
   const bottom: Buffer[] = [];
@@ -28,14 +28,14 @@ export function applyHeaderEdits(bytes: Buffer, header: HeaderSection, edits: re
 
   for (const edit of edits) {
     switch (edit.kind) {
-      case 'prepend':
-        top.unshift(Buffer.from(formatHeaderField(edit.name, edit.value), 'utf8'));
+      case "prepend":
+        top.unshift(Buffer.from(formatHeaderField(edit.name, edit.value), "utf8"));
         break;
-      case 'append':
-        bottom.push(Buffer.from(formatHeaderField(edit.name, edit.value), 'utf8'));
+      case "append":
+        bottom.push(Buffer.from(formatHeaderField(edit.name, edit.value), "utf8"));
         break;
-      case 'replace':
-      case 'remove': {
+      case "replace":
+      case "remove": {
         const field = fields[edit.index];
         if (!Number.isInteger(edit.index) || field === undefined) {
           throw new RangeError(`header edit names field ${edit.index}, but the message has ${fields.length} fields`);
@@ -43,10 +43,7 @@ export function applyHeaderEdits(bytes: Buffer, header: HeaderSection, edits: re
         if (changed.has(edit.index)) {
           throw new RangeError(`header field ${edit.index} (${field.name}) is edited twice`);
         }
-        changed.set(
-          edit.index,
-          edit.kind === 'remove' ? null : Buffer.from(formatHeaderField(field.name, edit.value), 'utf8'),
-        );
+        changed.set(edit.index, edit.kind === "remove" ? null : Buffer.from(formatHeaderField(field.name, edit.value), "utf8"));
         break;
       }
     }
@@ -95,7 +92,7 @@ export function formatHeaderField(name: string, value: string): string {
   // each piece: whitespace, then a word; a fold may go in front of any piece but the first
   const pieces = value.match(/[ \t]*[^ \t]+|[ \t]+$/g) ?? [];
   const lines: string[] = [];
-  let line = value === '' ? `${name}:` : `${name}: ${pieces[0] ?? ''}`;
+  let line = value === "" ? `${name}:` : `${name}: ${pieces[0] ?? ""}`;
   let lineChars = countChars(line);
   for (let i = 1; i < pieces.length; i++) {
     const piece = pieces[i]!;
@@ -113,11 +110,11 @@ export function formatHeaderField(name: string, value: string): string {
   }
   lines.push(line);
   for (const l of lines) {
-    if (Buffer.byteLength(l, 'utf8') > MAX_LINE_OCTETS) {
+    if (Buffer.byteLength(l, "utf8") > MAX_LINE_OCTETS) {
       throw new RangeError(`header field \`${name}\` has a word too long to fold within ${MAX_LINE_OCTETS} octets`);
     }
   }
-  return lines.join('\r\n') + '\r\n';
+  return lines.join("\r\n") + "\r\n";
 }
 
 /** characters as RFC 6532 counts them: code points, not UTF-16 units */

@@ -37,9 +37,7 @@ export type HeaderSection = {
   headerEnd: number;
 };
 
-export type HeaderSectionResult =
-  | { ok: true; header: HeaderSection }
-  | { ok: false; reason: string; offset: number };
+export type HeaderSectionResult = { ok: true; header: HeaderSection } | { ok: false; reason: string; offset: number };
 
 export function parseHeaderSection(bytes: Buffer): HeaderSectionResult {
   const fields: HeaderField[] = [];
@@ -60,13 +58,13 @@ export function parseHeaderSection(bytes: Buffer): HeaderSectionResult {
     // RFC 5322 section 2.2: CR and LF occur only together as CRLF
     const cr = bytes.indexOf(CR, pos);
     if (cr !== -1 && cr < contentEnd) {
-      return fail('bare CR (carriage return not followed by line feed) in header section', cr);
+      return fail("bare CR (carriage return not followed by line feed) in header section", cr);
     }
     if (lf === -1) {
-      return fail('last header line does not end with CRLF', pos);
+      return fail("last header line does not end with CRLF", pos);
     }
     if (lf === pos || bytes[lf - 1] !== CR) {
-      return fail('bare LF (line feed without carriage return) in header section', lf);
+      return fail("bare LF (line feed without carriage return) in header section", lf);
     }
     if (contentEnd === pos) {
       // the empty line that separates header and body (RFC 5322 section 2.1)
@@ -79,14 +77,14 @@ export function parseHeaderSection(bytes: Buffer): HeaderSectionResult {
 
     const control = firstControlCharacter(bytes, pos, contentEnd);
     if (control !== -1) {
-      return fail(`header line contains control byte 0x${bytes[control]!.toString(16).padStart(2, '0')}, which RFC 5322 does not allow`, control);
+      return fail(`header line contains control byte 0x${bytes[control]!.toString(16).padStart(2, "0")}, which RFC 5322 does not allow`, control);
     }
 
     const first = bytes[pos];
     if (first === SP || first === HTAB) {
       // RFC 5322 section 2.2.3: a folded line continues the field above it
       if (open === null) {
-        return fail('continuation line (starting with a space or tab) before the first header field', pos);
+        return fail("continuation line (starting with a space or tab) before the first header field", pos);
       }
       pos = lf + 1;
       continue;
@@ -95,7 +93,7 @@ export function parseHeaderSection(bytes: Buffer): HeaderSectionResult {
     close(pos);
     const colon = bytes.indexOf(COLON, pos);
     if (colon === -1 || colon > contentEnd) {
-      return fail('header line has no colon: neither a field nor a continuation line', pos);
+      return fail("header line has no colon: neither a field nor a continuation line", pos);
     }
     // RFC 5322 section 4.5 (obs-optional): whitespace between name and colon must still be accepted
     let nameEnd = colon;
@@ -103,16 +101,16 @@ export function parseHeaderSection(bytes: Buffer): HeaderSectionResult {
       nameEnd--;
     }
     if (nameEnd === pos) {
-      return fail('header field name is empty', pos);
+      return fail("header field name is empty", pos);
     }
     // RFC 5322 section 2.2: field names are printable US-ASCII, 33 to 126, except colon
     for (let i = pos; i < nameEnd; i++) {
       const b = bytes[i];
       if (b < 33 || b > 126) {
-        return fail(`header field name contains byte 0x${b.toString(16).padStart(2, '0')}, which is not printable US-ASCII`, i);
+        return fail(`header field name contains byte 0x${b.toString(16).padStart(2, "0")}, which is not printable US-ASCII`, i);
       }
     }
-    open = { name: bytes.toString('latin1', pos, nameEnd), start: pos, bodyStart: colon + 1 };
+    open = { name: bytes.toString("latin1", pos, nameEnd), start: pos, bodyStart: colon + 1 };
     pos = lf + 1;
   }
   // no body: the header section runs to the end of the data (RFC 5322 section 3.5, the body is optional)
@@ -148,5 +146,5 @@ function unfoldBody(bytes: Buffer, start: number, end: number): string {
   const isBlank = (b: number | undefined) => b === SP || b === HTAB || b === CR || b === LF;
   while (start < end && isBlank(bytes[start])) start++;
   while (end > start && isBlank(bytes[end - 1])) end--;
-  return bytes.toString('utf8', start, end).replace(/\r\n/g, '');
+  return bytes.toString("utf8", start, end).replace(/\r\n/g, "");
 }

@@ -7,19 +7,7 @@ import { fieldsNamed, type HeaderSection } from "./headerSection.js";
 import { parseRfc5322Date } from "./rfc5322Date.js";
 
 /** RFC 5322 section 3.6, the table's "max number" column: the fields that may occur at most once. */
-export const AT_MOST_ONCE_FIELDS: readonly string[] = [
-  "Date",
-  "From",
-  "Sender",
-  "Reply-To",
-  "To",
-  "Cc",
-  "Bcc",
-  "Message-ID",
-  "In-Reply-To",
-  "References",
-  "Subject",
-];
+export const AT_MOST_ONCE_FIELDS: readonly string[] = ["Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID", "In-Reply-To", "References", "Subject"];
 
 export type MessageCheck = "missingFrom" | "emptyFrom" | "senderRequired" | "senderNotSingle" | "invalidDate" | "repeatedField";
 

@@ -11,12 +11,12 @@
 // A next hop that ends DATA on a bare line ending would read the rest as new commands, so the server refuses
 // every bare CR or LF instead of passing it on (RFC 5321 section 2.3.8: CR and LF only as CRLF).
 
-import { finished, type Readable } from 'node:stream';
+import { finished, type Readable } from "node:stream";
 
 const CR = 0x0d;
 const LF = 0x0a;
 
-export type BareLineEnding = { kind: 'CR' | 'LF'; offset: number };
+export type BareLineEnding = { kind: "CR" | "LF"; offset: number };
 
 export type MessageData = {
   /** the message as submitted, dot-stuffing undone; empty when tooBig */
@@ -61,17 +61,17 @@ export function readMessageData(stream: Readable, options: ReadMessageDataOption
       }
     };
 
-    stream.on('data', onData);
+    stream.on("data", onData);
     // finished() also reports a stream that is destroyed without 'end' (client gone in mid-DATA)
     const cleanup = finished(stream, { writable: false }, (err) => {
       cleanup();
-      stream.off('data', onData);
+      stream.off("data", onData);
       if (err) {
         reject(new IncompleteMessageError(`message data not received in full: ${err.message}`, { cause: err }));
         return;
       }
       if (badChunk) {
-        reject(new TypeError('message data stream delivered text instead of bytes (setEncoding was called)'));
+        reject(new TypeError("message data stream delivered text instead of bytes (setEncoding was called)"));
         return;
       }
       const tooBig = chunks === null;
@@ -107,7 +107,7 @@ export class BareLineEndingScanner {
     if (this.pendingCR) {
       this.pendingCR = false;
       if (chunk[0] !== LF) {
-        this.found = { kind: 'CR', offset: base - 1 };
+        this.found = { kind: "CR", offset: base - 1 };
         return;
       }
       from = 1;
@@ -136,9 +136,9 @@ export class BareLineEndingScanner {
     }
 
     if (bareCR !== -1 && (bareLF === -1 || bareCR < bareLF)) {
-      this.found = { kind: 'CR', offset: base + bareCR };
+      this.found = { kind: "CR", offset: base + bareCR };
     } else if (bareLF !== -1) {
-      this.found = { kind: 'LF', offset: base + bareLF };
+      this.found = { kind: "LF", offset: base + bareLF };
     } else {
       this.pendingCR = trailingCR;
     }
@@ -147,7 +147,7 @@ export class BareLineEndingScanner {
   /** the first bare line ending, once all data was scanned; a CR as the very last byte is bare */
   finish(): BareLineEnding | null {
     if (this.found === null && this.pendingCR) {
-      this.found = { kind: 'CR', offset: this.scanned - 1 };
+      this.found = { kind: "CR", offset: this.scanned - 1 };
       this.pendingCR = false;
     }
     return this.found;

@@ -5,10 +5,10 @@
 // (RFC 5321 section 4.1.2); a HELO name that is not goes into a comment with its specials escaped, and the
 // field always parses.
 
-import { isIPv4, isIPv6 } from 'node:net';
-import { formatRfc5322Date } from './rfc5322Date.js';
+import { isIPv4, isIPv6 } from "node:net";
+import { formatRfc5322Date } from "./rfc5322Date.js";
 
-export type ReceivedProtocol = 'ESMTP' | 'ESMTPS' | 'ESMTPA' | 'ESMTPSA' | 'SMTP';
+export type ReceivedProtocol = "ESMTP" | "ESMTPS" | "ESMTPA" | "ESMTPSA" | "SMTP";
 
 export type ReceivedFieldInput = {
   /** the argument of EHLO/HELO as the client sent it */
@@ -49,8 +49,7 @@ export function receivedFieldValue(input: ReceivedFieldInput): string {
   }
 
   const literal = input.clientAddress === null ? null : addressLiteral(input.clientAddress);
-  const reverseName =
-    input.clientHostname !== undefined && DOMAIN.test(input.clientHostname) ? input.clientHostname : null;
+  const reverseName = input.clientHostname !== undefined && DOMAIN.test(input.clientHostname) ? input.clientHostname : null;
   // RFC 5321 section 4.4: TCP-info = address-literal / ( Domain FWS address-literal )
   const tcpInfo = literal === null ? null : reverseName === null ? literal : `${reverseName} ${literal}`;
   const heloIsName = DOMAIN.test(input.heloName) || isAddressLiteral(input.heloName);
@@ -63,17 +62,17 @@ export function receivedFieldValue(input: ReceivedFieldInput): string {
     }
   } else {
     // From-domain must be a Domain or an address literal, so the client's address stands in for it
-    parts.push(`from ${literal ?? 'unknown'}`);
+    parts.push(`from ${literal ?? "unknown"}`);
     if (tcpInfo !== null) {
       parts.push(`(${tcpInfo})`);
     }
-    if (input.heloName !== '') {
+    if (input.heloName !== "") {
       parts.push(`(helo=${commentText(input.heloName)})`);
     }
   }
   parts.push(`by ${input.hostname} (msa)`);
   parts.push(`with ${input.protocol}`);
-  if (input.tlsCipher !== undefined && input.tlsCipher !== '') {
+  if (input.tlsCipher !== undefined && input.tlsCipher !== "") {
     parts.push(`(cipher=${commentText(input.tlsCipher)})`);
   }
   if (input.queueId !== undefined) {
@@ -83,7 +82,7 @@ export function receivedFieldValue(input: ReceivedFieldInput): string {
   if (input.recipient !== undefined && /^[^\s<>()\\\x00-\x1f\x7f]+@[^\s<>()\\\x00-\x1f\x7f@]+$/.test(input.recipient)) {
     parts.push(`for <${input.recipient}>`);
   }
-  return `${parts.join(' ')}; ${formatRfc5322Date(input.date)}`;
+  return `${parts.join(" ")}; ${formatRfc5322Date(input.date)}`;
 }
 
 /** `[192.0.2.1]` or `[IPv6:2001:db8::1]` (RFC 5321 section 4.1.3); null for anything else. */
@@ -97,7 +96,7 @@ export function addressLiteral(address: string): string | null {
     return `[${address}]`;
   }
   // a zone index (fe80::1%eth0) names an interface of ours and has no place in an address literal
-  const withoutZone = address.replace(/%.*$/, '');
+  const withoutZone = address.replace(/%.*$/, "");
   if (isIPv6(withoutZone)) {
     return `[IPv6:${withoutZone}]`;
   }
@@ -109,13 +108,13 @@ function isAddressLiteral(text: string): boolean {
   if (m === null) {
     return false;
   }
-  return text.slice(1, 6).toLowerCase() === 'ipv6:' ? isIPv6(m[1]!) : isIPv4(m[1]!);
+  return text.slice(1, 6).toLowerCase() === "ipv6:" ? isIPv6(m[1]!) : isIPv4(m[1]!);
 }
 
 /** Text made safe for a comment: specials quoted (RFC 5322 section 3.2.2), anything unprintable as "?". */
 function commentText(text: string): string {
   return text
     .slice(0, 255)
-    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/[^\x20-\x7e]/g, "?")
     .replace(/[()\\]/g, (ch) => `\\${ch}`);
 }

@@ -2,37 +2,42 @@
 // the local time zone with its real offset) and for a later "Date must parse" check (obsolete forms of
 // RFC 5322 section 4.3 accepted: two- and three-digit years, named zones, comments, missing seconds).
 
-const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
-const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
-const FULL_DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-const FULL_MONTH_NAMES = [
-  'january', 'february', 'march', 'april', 'may', 'june',
-  'july', 'august', 'september', 'october', 'november', 'december',
-];
+const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+const MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
+const FULL_DAY_NAMES = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+const FULL_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 
 /** `Sat, 28 Nov 2026 17:11:32 +0000` in the local time zone of this process. */
 export function formatRfc5322Date(date: Date): string {
   if (Number.isNaN(date.getTime())) {
-    throw new RangeError('cannot format an invalid Date');
+    throw new RangeError("cannot format an invalid Date");
   }
   // getTimezoneOffset() is minutes *behind* UTC, so +0100 comes back as -60
   const offset = -date.getTimezoneOffset();
-  const sign = offset < 0 ? '-' : '+';
+  const sign = offset < 0 ? "-" : "+";
   const abs = Math.abs(offset);
   const zone = `${sign}${pad2(Math.floor(abs / 60))}${pad2(abs % 60)}`;
   const time = `${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
-  const year = String(date.getFullYear()).padStart(4, '0');
+  const year = String(date.getFullYear()).padStart(4, "0");
   return `${DAY_NAMES[date.getDay()]}, ${date.getDate()} ${MONTH_NAMES[date.getMonth()]} ${year} ${time} ${zone}`;
 }
 
 // after comments are removed: [day-of-week ","] day month year hour ":" minute [":" second] zone
-const DATE_TIME =
-  /^(?:([a-z]+)\s*,?\s*)?(\d{1,2})\s*([a-z]+)\s*(\d{2,})\s+(\d{1,2})\s*:\s*(\d{1,2})(?:\s*:\s*(\d{1,2}))?\s*(?:([+-])(\d{2})(\d{2})|([a-z]{1,5}))$/i;
+const DATE_TIME = /^(?:([a-z]+)\s*,?\s*)?(\d{1,2})\s*([a-z]+)\s*(\d{2,})\s+(\d{1,2})\s*:\s*(\d{1,2})(?:\s*:\s*(\d{1,2}))?\s*(?:([+-])(\d{2})(\d{2})|([a-z]{1,5}))$/i;
 
 // RFC 5322 section 4.3: obs-zone names and their offsets in minutes
 const NAMED_ZONES: Record<string, number> = {
-  UT: 0, GMT: 0, Z: 0,
-  EST: -300, EDT: -240, CST: -360, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420,
+  UT: 0,
+  GMT: 0,
+  Z: 0,
+  EST: -300,
+  EDT: -240,
+  CST: -360,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
 };
 
 /** The instant a date-time names, or null when the text is not one, not even in obsolete syntax. */
@@ -41,7 +46,7 @@ export function parseRfc5322Date(text: string): Date | null {
   if (stripped === null) {
     return null;
   }
-  const m = DATE_TIME.exec(stripped.replace(/\s+/g, ' ').trim());
+  const m = DATE_TIME.exec(stripped.replace(/\s+/g, " ").trim());
   if (m === null) {
     return null;
   }
@@ -76,7 +81,7 @@ export function parseRfc5322Date(text: string): Date | null {
     if (Number(zoneM) > 59) {
       return null;
     }
-    offset = (sign === '-' ? -1 : 1) * (Number(zoneH) * 60 + Number(zoneM));
+    offset = (sign === "-" ? -1 : 1) * (Number(zoneH) * 60 + Number(zoneM));
   } else {
     const name = zoneName!.toUpperCase();
     // military letters and unknown names mean "-0000", an unknown offset taken as UTC (RFC 5322 section 4.3)
@@ -88,24 +93,24 @@ export function parseRfc5322Date(text: string): Date | null {
 
 /** Replaces each comment (RFC 5322 section 3.2.2, nested, with quoted-pairs) by a space; null if unbalanced. */
 function stripComments(text: string): string | null {
-  let out = '';
+  let out = "";
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (depth > 0) {
-      if (ch === '\\') {
+      if (ch === "\\") {
         i++;
-      } else if (ch === '(') {
+      } else if (ch === "(") {
         depth++;
-      } else if (ch === ')') {
+      } else if (ch === ")") {
         depth--;
         if (depth === 0) {
-          out += ' ';
+          out += " ";
         }
       }
-    } else if (ch === '(') {
+    } else if (ch === "(") {
       depth = 1;
-    } else if (ch === ')') {
+    } else if (ch === ")") {
       return null;
     } else {
       out += ch;
@@ -131,5 +136,5 @@ function daysInMonth(year: number, month: number): number {
 }
 
 function pad2(n: number): string {
-  return String(n).padStart(2, '0');
+  return String(n).padStart(2, "0");
 }

@@ -82,7 +82,12 @@ export function createMetrics(options: MetricsOptions = {}): MsaMetrics {
       this.set((await snapshot()).oldestAgeSeconds);
     },
   });
-  const refusalsByRule = new Counter({ name: "msa_refusals_by_rule_total", help: "Refusals by the policy rule (FILE:LINE) that made them", labelNames: ["rule"] as const, registers });
+  const refusalsByRule = new Counter({
+    name: "msa_refusals_by_rule_total",
+    help: "Refusals by the policy rule (FILE:LINE) that made them",
+    labelNames: ["rule"] as const,
+    registers,
+  });
   const messagesRefused = new Counter({ name: "msa_messages_refused_total", help: "Commands or messages refused, by SMTP stage", labelNames: ["stage"] as const, registers });
   return {
     registry,
@@ -92,7 +97,12 @@ export function createMetrics(options: MetricsOptions = {}): MsaMetrics {
     messagesAccepted: new Counter({ name: "msa_messages_accepted_total", help: "Messages accepted (250 after DATA)", registers }),
     messagesRefused,
     refusalsByRule,
-    wouldRejectByRule: new Counter({ name: "msa_would_reject_total", help: "Refusals an `observe` rule (FILE:LINE) logged instead of making", labelNames: ["rule"] as const, registers }),
+    wouldRejectByRule: new Counter({
+      name: "msa_would_reject_total",
+      help: "Refusals an `observe` rule (FILE:LINE) logged instead of making",
+      labelNames: ["rule"] as const,
+      registers,
+    }),
     messageBytes: new Counter({ name: "msa_message_bytes_total", help: "Bytes of accepted messages", registers }),
     queueMessages,
     queueOldestAge,

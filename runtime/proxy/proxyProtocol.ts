@@ -220,11 +220,7 @@ export function plainAddress(address: string | undefined): string {
  * smtpSocketOptions(header, socket))` (an implicit-TLS listener must do its TLS handshake
  * first, as SMTPServer does in its own connection handler). Call before `server.listen`.
  */
-export function acceptWithProxyProtocol(
-  server: net.Server,
-  onSocket: (socket: net.Socket, header: ProxyHeader) => void,
-  options: AcceptWithProxyOptions = {},
-): void {
+export function acceptWithProxyProtocol(server: net.Server, onSocket: (socket: net.Socket, header: ProxyHeader) => void, options: AcceptWithProxyOptions = {}): void {
   const trusted = options.trustedProxies?.map(plainAddress);
   server.on("connection", (socket: net.Socket) => {
     // A peer that reset the connection before we saw it has no address left to judge: a load

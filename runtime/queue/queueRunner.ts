@@ -8,37 +8,23 @@
 // never drop a record without either delivering, reporting or being told to (msac queue delete).
 // Delivery is at least once: see docs/queue.md for where a duplicate can happen.
 
-import { mkdir, readdir, rename, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { ruleLocation, type DkimSignatureNode, type RuleGraph } from '../../graph/graph.js';
-import { createDkimSigner, type DkimSigner } from '../dkim/dkimSigner.js';
-import type { Envelope } from '../deliver/envelope.js';
-import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from '../deliver/relayClient.js';
-import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from '../deliver/relayPool.js';
-import { relayTargetFromGraph } from '../deliver/relayTarget.js';
-import {
-  SPOOL_NEW_FOLDER,
-  SPOOL_RECORD_SUFFIX,
-  SpoolRecordError,
-  type QueueAttempt,
-  type QueueState,
-  type SpoolRecord,
-} from '../deliver/spoolRecord.js';
-import {
-  readSpoolRecord,
-  removeSpoolRecord,
-  rewriteSpoolRecord,
-  spoolRecordPath,
-  sweepSpoolTmp,
-  writeSpoolRecord,
-} from '../deliver/spoolWriter.js';
-import { systemClock, type Clock } from './clock.js';
-import { buildDsn, smtpDiagnostic, type DsnAction, type DsnRecipient } from './dsn.js';
-import { breakStaleLocks, lockRecord, withLockedRecord } from './recordLock.js';
-import { onSpooled } from './spoolEvents.js';
+import { mkdir, readdir, rename, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { ruleLocation, type DkimSignatureNode, type RuleGraph } from "../../graph/graph.js";
+import { createDkimSigner, type DkimSigner } from "../dkim/dkimSigner.js";
+import type { Envelope } from "../deliver/envelope.js";
+import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from "../deliver/relayClient.js";
+import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
+import { relayTargetFromGraph } from "../deliver/relayTarget.js";
+import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
+import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp, writeSpoolRecord } from "../deliver/spoolWriter.js";
+import { systemClock, type Clock } from "./clock.js";
+import { buildDsn, smtpDiagnostic, type DsnAction, type DsnRecipient } from "./dsn.js";
+import { breakStaleLocks, lockRecord, withLockedRecord } from "./recordLock.js";
+import { onSpooled } from "./spoolEvents.js";
 
 /** A record that cannot be read goes here (never sent, never blocks new/). */
-export const SPOOL_BAD_FOLDER = 'bad';
+export const SPOOL_BAD_FOLDER = "bad";
 
 export interface RetrySchedule {
   /** wait after the first temporary failure */
@@ -61,8 +47,8 @@ export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 
 // RFC 3463 codes this file produces
-const EXPIRED_STATUS = '4.4.7'; // X.4.7 delivery time expired
-const ADMIN_BOUNCE_STATUS = '5.0.0'; // X.0.0 other undefined status
+const EXPIRED_STATUS = "4.4.7"; // X.4.7 delivery time expired
+const ADMIN_BOUNCE_STATUS = "5.0.0"; // X.0.0 other undefined status
 
 /** The part of a pino logger the runner uses. */
 export interface QueueLog {
@@ -92,7 +78,7 @@ export interface QueueRunnerOptions {
   random?: () => number;
   log?: QueueLog;
   /** Told the outcome of every attempt (the relay-attempt metric of `metrics listen`). */
-  onAttempt?: (result: 'delivered' | 'deferred' | 'failed') => void;
+  onAttempt?: (result: "delivered" | "deferred" | "failed") => void;
   relayOptions?: RelayOptions;
   /**
    * Sessions with the next hop reused across records (RSET between messages); default at most
@@ -112,9 +98,9 @@ export function retryDelay(failures: number, schedule: RetrySchedule, random: ()
   return Math.round(base * (1 - schedule.jitter + 2 * schedule.jitter * random()));
 }
 
-export function initialQueueState(record: Pick<SpoolRecord, 'envelope' | 'receivedAt'>): QueueState {
+export function initialQueueState(record: Pick<SpoolRecord, "envelope" | "receivedAt">): QueueState {
   return {
-    recipients: record.envelope.recipients.map((r) => ({ address: r.address, state: 'pending' })),
+    recipients: record.envelope.recipients.map((r) => ({ address: r.address, state: "pending" })),
     attempts: [],
     nextAttemptAt: record.receivedAt,
   };
@@ -128,7 +114,7 @@ export class QueueRunner {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly log: QueueLog;
-  private readonly onAttempt: (result: 'delivered' | 'deferred' | 'failed') => void;
+  private readonly onAttempt: (result: "delivered" | "deferred" | "failed") => void;
   private readonly retry: RetrySchedule;
   private readonly concurrency: number;
   private readonly relayFn: typeof relayMessage;
@@ -155,10 +141,7 @@ export class QueueRunner {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.relayFn = options.relayFn ?? relayMessage;
-    this.pool =
-      options.pool === false
-        ? undefined
-        : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_POOL_CONNECTIONS), ...options.pool });
+    this.pool = options.pool === false ? undefined : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_POOL_CONNECTIONS), ...options.pool });
     try {
       this.remoteMta = parseRelayUrl(options.relay.url).host;
     } catch {
@@ -175,7 +158,7 @@ export class QueueRunner {
     const swept = await sweepSpoolTmp(this.dir, { olderThan: processStart });
     const freed = await breakStaleLocks(this.dir);
     this.unsubscribe = onSpooled(this.dir, () => this.wake());
-    if (swept.length || freed.length) this.log.info({ event: 'queue-recovered', tmpRemoved: swept.length, locksBroken: freed.length }, 'queue recovered');
+    if (swept.length || freed.length) this.log.info({ event: "queue-recovered", tmpRemoved: swept.length, locksBroken: freed.length }, "queue recovered");
     this.schedulePoll(0);
   }
 
@@ -210,7 +193,7 @@ export class QueueRunner {
         .then((names) => {
           for (const name of names) void this.enqueue(name);
         })
-        .catch((error: unknown) => this.log.error({ event: 'queue-scan-failed', err: (error as Error).message }, 'cannot read the queue'))
+        .catch((error: unknown) => this.log.error({ event: "queue-scan-failed", err: (error as Error).message }, "cannot read the queue"))
         .finally(() => {
           this.polling = undefined;
           this.schedulePoll(this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
@@ -225,7 +208,7 @@ export class QueueRunner {
     try {
       names = (await readdir(folder)).filter((name) => name.endsWith(SPOOL_RECORD_SUFFIX)).sort();
     } catch (error) {
-      if ((error as { code?: string }).code === 'ENOENT') return [];
+      if ((error as { code?: string }).code === "ENOENT") return [];
       throw error;
     }
     const now = this.clock.now();
@@ -270,7 +253,7 @@ export class QueueRunner {
       const { name, done } = this.waiting.shift()!;
       this.active++;
       this.processRecord(name)
-        .catch((error: unknown) => this.log.error({ event: 'queue-attempt-failed', file: name, err: (error as Error).message }, 'queue attempt failed'))
+        .catch((error: unknown) => this.log.error({ event: "queue-attempt-failed", file: name, err: (error as Error).message }, "queue attempt failed"))
         .finally(() => {
           this.active--;
           this.tasks.delete(name);
@@ -290,7 +273,7 @@ export class QueueRunner {
       try {
         record = await readSpoolRecord(spoolRecordPath(this.dir, id));
       } catch (error) {
-        if ((error as { code?: string }).code === 'ENOENT') return; // delivered or deleted meanwhile
+        if ((error as { code?: string }).code === "ENOENT") return; // delivered or deleted meanwhile
         if (error instanceof SpoolRecordError) return await this.quarantine(name, error);
         throw error;
       }
@@ -307,12 +290,12 @@ export class QueueRunner {
   private async quarantine(name: string, error: Error): Promise<void> {
     await mkdir(join(this.dir, SPOOL_BAD_FOLDER), { recursive: true, mode: 0o700 });
     await rename(join(this.dir, SPOOL_NEW_FOLDER, name), join(this.dir, SPOOL_BAD_FOLDER, name));
-    this.log.error({ event: 'queue-bad-record', file: name, err: error.message }, 'unreadable queue record moved to bad/');
+    this.log.error({ event: "queue-bad-record", file: name, err: error.message }, "unreadable queue record moved to bad/");
   }
 
   private async attempt(record: SpoolRecord, state: QueueState, now: number): Promise<void> {
     const at = new Date(now).toISOString();
-    const entry: QueueAttempt = { at, result: 'delivered', delivered: [], failed: [], deferred: [] };
+    const entry: QueueAttempt = { at, result: "delivered", delivered: [], failed: [], deferred: [] };
     const pending = pendingIndexes(state);
     const lifetime = this.lifetimeMs;
     const receivedAt = Date.parse(record.receivedAt);
@@ -320,53 +303,53 @@ export class QueueRunner {
 
     if (pending.length > 0 && now - receivedAt >= lifetime) {
       // RFC 5321 section 4.5.4.1: give up, and say so to the sender
-      const days = (lifetime / 86_400_000).toFixed(1).replace(/\.0$/, '');
+      const days = (lifetime / 86_400_000).toFixed(1).replace(/\.0$/, "");
       for (const i of pending) {
         const r = state.recipients[i]!;
-        const last = r.text ? `; last error: ${r.text}` : '';
-        Object.assign(r, { state: 'failed', enhanced: EXPIRED_STATUS, text: `delivery time expired: not delivered within ${days} days${last}`, at });
+        const last = r.text ? `; last error: ${r.text}` : "";
+        Object.assign(r, { state: "failed", enhanced: EXPIRED_STATUS, text: `delivery time expired: not delivered within ${days} days${last}`, at });
         entry.failed.push(r.address);
       }
-      entry.result = 'expired';
+      entry.result = "expired";
     } else if (pending.length > 0) {
       const apply = (outcome: RelayOutcome, indexes: number[]): number[] => {
         const rcptAccepted: number[] = [];
         indexes.forEach((i, j) => {
           const r = state.recipients[i]!;
           const result = outcome.perRecipient?.[j];
-          if (outcome.kind === 'accepted') {
-            if (result && result.status !== 'accepted') {
-              Object.assign(r, { state: 'failed', code: result.code, enhanced: result.enhanced, text: result.text, at });
+          if (outcome.kind === "accepted") {
+            if (result && result.status !== "accepted") {
+              Object.assign(r, { state: "failed", code: result.code, enhanced: result.enhanced, text: result.text, at });
               entry.failed.push(r.address);
             } else {
-              Object.assign(r, { state: 'delivered', code: 250, enhanced: '2.0.0', text: outcome.detail, at });
+              Object.assign(r, { state: "delivered", code: 250, enhanced: "2.0.0", text: outcome.detail, at });
               entry.delivered.push(r.address);
             }
-          } else if (result?.status === 'permanent' || (outcome.kind === 'permanent' && result?.status !== 'temporary')) {
-            const reply = result?.status === 'permanent' ? result : outcome.kind === 'permanent' ? outcome : undefined;
-            Object.assign(r, { state: 'failed', code: reply?.code, enhanced: reply?.enhanced, text: reply?.text, at });
+          } else if (result?.status === "permanent" || (outcome.kind === "permanent" && result?.status !== "temporary")) {
+            const reply = result?.status === "permanent" ? result : outcome.kind === "permanent" ? outcome : undefined;
+            Object.assign(r, { state: "failed", code: reply?.code, enhanced: reply?.enhanced, text: reply?.text, at });
             entry.failed.push(r.address);
           } else {
-            if (result?.status === 'accepted') rcptAccepted.push(i);
-            const reply = result?.status === 'temporary' ? result : outcome.kind === 'temporary' ? outcome : undefined;
-            Object.assign(r, { code: reply?.code, enhanced: reply?.enhanced, text: reply?.text ?? 'deferred' });
+            if (result?.status === "accepted") rcptAccepted.push(i);
+            const reply = result?.status === "temporary" ? result : outcome.kind === "temporary" ? outcome : undefined;
+            Object.assign(r, { code: reply?.code, enhanced: reply?.enhanced, text: reply?.text ?? "deferred" });
             if (!entry.deferred.includes(r.address)) entry.deferred.push(r.address);
           }
         });
-        if (outcome.kind === 'accepted' && outcome.nextHopExtensions?.includes('DSN')) nextHopDsn = true;
-        if (outcome.kind !== 'accepted') state.lastError = outcome.text;
+        if (outcome.kind === "accepted" && outcome.nextHopExtensions?.includes("DSN")) nextHopDsn = true;
+        if (outcome.kind !== "accepted") state.lastError = outcome.text;
         return rcptAccepted;
       };
       const outcome = await this.relay(record, pending);
       const rcptAccepted = apply(outcome, pending);
       // the next hop deferred one recipient and took the others' RCPT, but nothing was sent
       // (relayClient abandons before the dot): send to those others now, alone
-      if (outcome.kind === 'temporary' && rcptAccepted.length > 0 && rcptAccepted.length < pending.length) {
+      if (outcome.kind === "temporary" && rcptAccepted.length > 0 && rcptAccepted.length < pending.length) {
         entry.deferred = entry.deferred.filter((address) => !rcptAccepted.some((i) => state.recipients[i]!.address === address));
         apply(await this.relay(record, rcptAccepted), rcptAccepted);
       }
-      entry.result = entry.deferred.length > 0 ? 'deferred' : entry.failed.length > 0 ? (entry.delivered.length > 0 ? 'partly refused' : 'refused') : 'delivered';
-      const last = state.recipients.find((r) => r.state === 'pending' && r.text);
+      entry.result = entry.deferred.length > 0 ? "deferred" : entry.failed.length > 0 ? (entry.delivered.length > 0 ? "partly refused" : "refused") : "delivered";
+      const last = state.recipients.find((r) => r.state === "pending" && r.text);
       if (entry.deferred.length > 0) entry.text = last?.text;
     }
     if (pending.length > 0) state.attempts.push(entry);
@@ -411,7 +394,7 @@ export class QueueRunner {
 
   private logAttempt(record: SpoolRecord, entry: QueueAttempt, state: QueueState): void {
     const fields = {
-      event: 'queue-attempt',
+      event: "queue-attempt",
       queueId: record.id,
       result: entry.result,
       delivered: entry.delivered.length,
@@ -423,20 +406,28 @@ export class QueueRunner {
     if (entry.deferred.length > 0 || entry.failed.length > 0) this.log.warn(fields, `queue ${entry.result}`);
     else this.log.info(fields, `queue ${entry.result}`);
     for (const address of entry.failed) {
-      const r = state.recipients.find((recipient) => recipient.address === address && recipient.state === 'failed');
+      const r = state.recipients.find((recipient) => recipient.address === address && recipient.state === "failed");
       this.log.warn(
-        { event: entry.result === 'expired' ? 'recipient-expired' : 'recipient-refused', queueId: record.id, recipient: address, code: r?.code, enhanced: r?.enhanced, reply: r?.text, ...(this.options.rule ? { rule: this.options.rule } : {}) },
+        {
+          event: entry.result === "expired" ? "recipient-expired" : "recipient-refused",
+          queueId: record.id,
+          recipient: address,
+          code: r?.code,
+          enhanced: r?.enhanced,
+          reply: r?.text,
+          ...(this.options.rule ? { rule: this.options.rule } : {}),
+        },
         `recipient <${address}> failed`,
       );
     }
-    this.onAttempt(entry.failed.length > 0 ? 'failed' : entry.deferred.length > 0 ? 'deferred' : 'delivered');
+    this.onAttempt(entry.failed.length > 0 ? "failed" : entry.deferred.length > 0 ? "deferred" : "delivered");
   }
 }
 
 function pendingIndexes(state: QueueState): number[] {
   const indexes: number[] = [];
   state.recipients.forEach((r, i) => {
-    if (r.state === 'pending') indexes.push(i);
+    if (r.state === "pending") indexes.push(i);
   });
   return indexes;
 }
@@ -461,29 +452,23 @@ export interface DsnContext {
  * recipient is reported (a failed DSN write is tried again at the next attempt).
  */
 export async function queueDueDsns(dir: string, record: SpoolRecord, state: QueueState, context: DsnContext): Promise<boolean> {
-  const nullSender = record.envelope.mailFrom === '';
+  const nullSender = record.envelope.mailFrom === "";
   const groups: Record<DsnAction, number[]> = { failed: [], relayed: [], delayed: [] };
   state.recipients.forEach((r, i) => {
     const notify = record.envelope.recipients[i]?.dsn?.notify;
-    if (r.state === 'failed' && !r.reported) {
-      if (!nullSender && (notify === undefined || notify.includes('FAILURE'))) groups.failed.push(i);
+    if (r.state === "failed" && !r.reported) {
+      if (!nullSender && (notify === undefined || notify.includes("FAILURE"))) groups.failed.push(i);
       else r.reported = true;
-    } else if (r.state === 'delivered' && !r.reported) {
-      if (!nullSender && notify?.includes('SUCCESS') && !context.nextHopOffersDsn) groups.relayed.push(i);
+    } else if (r.state === "delivered" && !r.reported) {
+      if (!nullSender && notify?.includes("SUCCESS") && !context.nextHopOffersDsn) groups.relayed.push(i);
       else r.reported = true;
-    } else if (
-      r.state === 'pending' &&
-      !r.delayNotified &&
-      !nullSender &&
-      notify?.includes('DELAY') &&
-      context.now - Date.parse(record.receivedAt) >= context.delayNoticeMs
-    ) {
+    } else if (r.state === "pending" && !r.delayNotified && !nullSender && notify?.includes("DELAY") && context.now - Date.parse(record.receivedAt) >= context.delayNoticeMs) {
       groups.delayed.push(i);
     }
   });
   let allWritten = true;
-  const letters: Record<DsnAction, string> = { failed: 'F', relayed: 'S', delayed: 'D' };
-  for (const action of ['failed', 'relayed', 'delayed'] as const) {
+  const letters: Record<DsnAction, string> = { failed: "F", relayed: "S", delayed: "D" };
+  for (const action of ["failed", "relayed", "delayed"] as const) {
     const indexes = groups[action];
     if (indexes.length === 0) continue;
     const recipients: DsnRecipient[] = indexes.map((i) => {
@@ -493,7 +478,7 @@ export async function queueDueDsns(dir: string, record: SpoolRecord, state: Queu
       return {
         address: r.address,
         ...(orcpt ? { orcpt } : {}),
-        status: r.enhanced ?? (action === 'failed' ? '5.0.0' : action === 'relayed' ? '2.0.0' : '4.0.0'),
+        status: r.enhanced ?? (action === "failed" ? "5.0.0" : action === "relayed" ? "2.0.0" : "4.0.0"),
         ...(diagnostic ? { diagnostic } : {}),
         lastAttempt: new Date(context.now),
       };
@@ -510,39 +495,39 @@ export async function queueDueDsns(dir: string, record: SpoolRecord, state: Queu
     // named after the record and the attempt: written twice after a crash, it replaces itself
     const dsnId = `${record.id}-${letters[action]}${state.attempts.length}`;
     const outcome = await writeSpoolRecord(dir, dsn.envelope, dsn.message, { dsnFor: record.id, dsnAction: action }, { id: dsnId, receivedAt: new Date(context.now) });
-    if (outcome.kind !== 'accepted') {
+    if (outcome.kind !== "accepted") {
       allWritten = false;
-      context.log?.error({ event: 'queue-dsn-failed', queueId: record.id, action, err: outcome.text }, 'cannot queue a DSN');
+      context.log?.error({ event: "queue-dsn-failed", queueId: record.id, action, err: outcome.text }, "cannot queue a DSN");
       continue;
     }
     for (const i of indexes) {
-      if (action === 'delayed') state.recipients[i]!.delayNotified = true;
+      if (action === "delayed") state.recipients[i]!.delayNotified = true;
       else state.recipients[i]!.reported = true;
     }
-    context.log?.info({ event: 'queue-dsn', queueId: record.id, dsnId, action, to: record.envelope.mailFrom, recipients: indexes.length }, `DSN (${action}) queued`);
+    context.log?.info({ event: "queue-dsn", queueId: record.id, dsnId, action, to: record.envelope.mailFrom, recipients: indexes.length }, `DSN (${action}) queued`);
   }
-  return allWritten && state.recipients.every((r) => r.state === 'pending' || r.reported);
+  return allWritten && state.recipients.every((r) => r.state === "pending" || r.reported);
 }
 
 /**
  * `msac queue bounce ID`: every pending recipient fails now (5.0.0), the DSNs go into the queue
  * and the record is removed. Takes the record's lock; false when it is busy or gone.
  */
-export async function bounceQueuedRecord(dir: string, id: string, hostname: string, now: number = Date.now()): Promise<'bounced' | 'busy' | 'missing'> {
-  return withLockedRecord(dir, id, async (record): Promise<'bounced'> => {
+export async function bounceQueuedRecord(dir: string, id: string, hostname: string, now: number = Date.now()): Promise<"bounced" | "busy" | "missing"> {
+  return withLockedRecord(dir, id, async (record): Promise<"bounced"> => {
     const state = record.queue ?? initialQueueState(record);
     const at = new Date(now).toISOString();
-    const entry: QueueAttempt = { at, result: 'bounced by the administrator', delivered: [], failed: [], deferred: [] };
+    const entry: QueueAttempt = { at, result: "bounced by the administrator", delivered: [], failed: [], deferred: [] };
     for (const i of pendingIndexes(state)) {
       const r = state.recipients[i]!;
-      Object.assign(r, { state: 'failed', code: undefined, enhanced: ADMIN_BOUNCE_STATUS, text: 'returned to the sender by the mail administrator', at });
+      Object.assign(r, { state: "failed", code: undefined, enhanced: ADMIN_BOUNCE_STATUS, text: "returned to the sender by the mail administrator", at });
       entry.failed.push(r.address);
     }
     state.attempts.push(entry);
     const done = await queueDueDsns(dir, record, state, { now, hostname, nextHopOffersDsn: true, delayNoticeMs: Infinity });
-    if (!done) throw new Error('cannot queue the DSN');
+    if (!done) throw new Error("cannot queue the DSN");
     await removeSpoolRecord(dir, id);
-    return 'bounced';
+    return "bounced";
   });
 }
 
@@ -554,9 +539,9 @@ export async function bounceQueuedRecord(dir: string, id: string, hostname: stri
 export function queueRunnerOptionsFromGraph(
   graph: RuleGraph,
   relayExtra: Partial<RelayTarget> = {},
-): Pick<QueueRunnerOptions, 'dir' | 'relay' | 'hostname' | 'lifetimeMs' | 'rule' | 'resign'> | undefined {
+): Pick<QueueRunnerOptions, "dir" | "relay" | "hostname" | "lifetimeMs" | "rule" | "resign"> | undefined {
   const node = graph.deliver;
-  if (node.kind !== 'SpoolThenRelay') return undefined;
+  if (node.kind !== "SpoolThenRelay") return undefined;
   const resign = resignerFor(graph.dkim ?? []); // a graph assembled by hand may leave dkim out
   return {
     ...(resign ? { resign } : {}),
@@ -573,16 +558,18 @@ export function queueRunnerOptionsFromGraph(
  * The keys are read at the first conversion: the server has read them at start already, and
  * refuses to start when one cannot be read.
  */
-function resignerFor(rules: DkimSignatureNode[]): QueueRunnerOptions['resign'] {
+function resignerFor(rules: DkimSignatureNode[]): QueueRunnerOptions["resign"] {
   if (rules.length === 0) return undefined;
   let signer: Promise<DkimSigner> | undefined;
   return async (converted) => {
-    signer ??= createDkimSigner(rules.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })));
+    signer ??= createDkimSigner(
+      rules.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })),
+    );
     return (await signer).resign(converted);
   };
 }
 
-export type QueueRunnerOverrides = Partial<Omit<QueueRunnerOptions, 'relay'>> & {
+export type QueueRunnerOverrides = Partial<Omit<QueueRunnerOptions, "relay">> & {
   /** added to the policy's relay target (tests: `ca`, a trusted test CA) */
   relay?: Partial<RelayTarget>;
 };
@@ -602,12 +589,19 @@ export function startQueueRunner(
   if (!settings) return { runner: undefined, started: Promise.resolve(), stop: async () => {} };
   const runner = new QueueRunner({ ...settings, log, ...rest });
   const started = runner.start().catch((error: unknown) => {
-    log.error({ event: 'queue-start-failed', err: (error as Error).message }, 'queue runner did not start');
+    log.error({ event: "queue-start-failed", err: (error as Error).message }, "queue runner did not start");
   });
   // never the credentials: only whether there are some
   log.info(
-    { event: 'queue-started', dir: runner.dir, relay: settings.relay.url, requireTls: settings.relay.requireTls === true, auth: settings.relay.auth !== undefined, lifetimeMs: runner.lifetimeMs },
-    'queue runner started',
+    {
+      event: "queue-started",
+      dir: runner.dir,
+      relay: settings.relay.url,
+      requireTls: settings.relay.requireTls === true,
+      auth: settings.relay.auth !== undefined,
+      lifetimeMs: runner.lifetimeMs,
+    },
+    "queue runner started",
   );
   return {
     runner,

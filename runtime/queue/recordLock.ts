@@ -2,16 +2,16 @@
 // by `msac queue` for a change, so the two never rewrite the same record at once. A lock holds
 // `pid token`; a lock whose process is gone (a crash) is stale and broken by the next taker.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { SpoolRecord } from '../deliver/spoolRecord.js';
-import { readSpoolRecord, spoolRecordPath } from '../deliver/spoolWriter.js';
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, readdir, rm, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { SpoolRecord } from "../deliver/spoolRecord.js";
+import { readSpoolRecord, spoolRecordPath } from "../deliver/spoolWriter.js";
 
-export const SPOOL_LOCK_FOLDER = 'lock';
+export const SPOOL_LOCK_FOLDER = "lock";
 
 /** Tells this process's locks from an earlier process's with the same pid (pid 1 in a container). */
-const PROCESS_TOKEN = randomBytes(8).toString('hex');
+const PROCESS_TOKEN = randomBytes(8).toString("hex");
 
 export interface RecordLock {
   release(): Promise<void>;
@@ -23,7 +23,7 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
   const path = join(folder, id);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await open(path, 'wx', 0o600);
+      const handle = await open(path, "wx", 0o600);
       try {
         await handle.writeFile(`${process.pid} ${PROCESS_TOKEN}\n`);
       } finally {
@@ -32,11 +32,11 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
       return { release: () => rm(path, { force: true }) };
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ENOENT') {
+      if (code === "ENOENT") {
         await mkdir(folder, { recursive: true, mode: 0o700 });
         continue;
       }
-      if (code !== 'EEXIST') throw error;
+      if (code !== "EEXIST") throw error;
       if (!(await isStale(path))) return undefined;
       await rm(path, { force: true });
     }
@@ -63,11 +63,11 @@ const EMPTY_LOCK_GRACE_MS = 10_000;
 async function isStale(path: string): Promise<boolean> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(path, "utf8");
   } catch {
     return false; // gone already: the next open decides
   }
-  const [pidText, token] = text.trim().split(' ');
+  const [pidText, token] = text.trim().split(" ");
   const pid = Number(pidText);
   // empty: the taker is writing it right now, or died between create and write
   if (!pidText) {
@@ -80,7 +80,7 @@ async function isStale(path: string): Promise<boolean> {
     process.kill(pid, 0);
     return false;
   } catch (error) {
-    return (error as { code?: string }).code === 'ESRCH';
+    return (error as { code?: string }).code === "ESRCH";
   }
 }
 
@@ -88,15 +88,15 @@ async function isStale(path: string): Promise<boolean> {
  * Runs `change` on the record `id` while holding its lock: 'busy' when someone else holds it
  * (a delivery in flight, another `msac queue`), 'missing' when the record is gone.
  */
-export async function withLockedRecord<T>(dir: string, id: string, change: (record: SpoolRecord) => Promise<T>): Promise<T | 'busy' | 'missing'> {
+export async function withLockedRecord<T>(dir: string, id: string, change: (record: SpoolRecord) => Promise<T>): Promise<T | "busy" | "missing"> {
   const lock = await lockRecord(dir, id);
-  if (!lock) return 'busy';
+  if (!lock) return "busy";
   try {
     let record: SpoolRecord;
     try {
       record = await readSpoolRecord(spoolRecordPath(dir, id));
     } catch (error) {
-      if ((error as { code?: string }).code === 'ENOENT') return 'missing';
+      if ((error as { code?: string }).code === "ENOENT") return "missing";
       throw error;
     }
     return await change(record);

@@ -2,7 +2,7 @@
 // was just accepted", so a runner in the same process forwards it at once instead of at its
 // next poll. Only a hint: the runner polls new/ anyway (a runner in another process relies on it).
 
-import { resolve } from 'node:path';
+import { resolve } from "node:path";
 
 const listeners = new Map<string, Set<() => void>>();
 

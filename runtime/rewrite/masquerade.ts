@@ -107,11 +107,7 @@ export function masqueradeHeaderValue(fieldBody: string, rule: MasqueradeRule): 
  * an unfolded value). When the same field is also qualified, compose the value functions
  * (masqueradeHeaderValue(qualifyAddressHeader(v, D), rule)): applyHeaderEdits refuses two edits of one field.
  */
-export function masqueradeHeaderEdits(
-  header: HeaderSection,
-  rule: MasqueradeRule,
-  fields: readonly string[] = MASQUERADE_HEADER_FIELDS,
-): HeaderEdit[] {
+export function masqueradeHeaderEdits(header: HeaderSection, rule: MasqueradeRule, fields: readonly string[] = MASQUERADE_HEADER_FIELDS): HeaderEdit[] {
   const edits: HeaderEdit[] = [];
   const wanted = new Set(fields.flatMap((name) => fieldsNamed(header, name)));
   header.fields.forEach((field, index) => {

@@ -1,7 +1,7 @@
 // `remove header NAME` (RFC 6409 section 8.8 allows the MSA to modify the message; RFC 5322
 // section 3.6.3 lets Bcc: be removed before transmission): edits that drop every field with one
 // of the given names, and the fields removed, so the server can log what it took out.
-import { type HeaderSection } from "../message/headerSection.js";
+import type { HeaderSection } from "../message/headerSection.js";
 import type { HeaderEdit } from "../message/headerEdits.js";
 
 export interface RemovedField {

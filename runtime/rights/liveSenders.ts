@@ -33,7 +33,11 @@ export function liveTables(graph: RuleGraph, log: Pick<Logger, "info" | "warn">)
       },
       {
         persistent: false,
-        onError: (error) => log.warn({ event: "senders-file", file, ...("problems" in error ? { problems: error.problems } : { err: error.error.message }) }, "senders file not reloaded; the table in use stays"),
+        onError: (error) =>
+          log.warn(
+            { event: "senders-file", file, ...("problems" in error ? { problems: error.problems } : { err: error.error.message }) },
+            "senders file not reloaded; the table in use stays",
+          ),
       },
     ),
   );

@@ -121,8 +121,7 @@ export function unreachableRecipientRules(rules: readonly RecipientRule[]): { ru
   };
   rules.forEach((_rule, later) => {
     if (compiled.problems.some((p) => p.ruleIndex === later)) return;
-    const entriesOf = (map: ReadonlyMap<string, readonly number[]>): string[] =>
-      [...map].filter(([, indexes]) => indexes.includes(later)).map(([key]) => key);
+    const entriesOf = (map: ReadonlyMap<string, readonly number[]>): string[] => [...map].filter(([, indexes]) => indexes.includes(later)).map(([key]) => key);
     const addresses = entriesOf(compiled.byAddress);
     const domains = entriesOf(compiled.byDomain);
     const isAll = compiled.matchAll.includes(later);

@@ -73,12 +73,7 @@ export interface HeaderSenderViolation {
  * 3.6.2) that `login` may not use, in message order; empty when all are allowed. Run it after
  * header qualification, since an unqualified header address is compared as written.
  */
-export function headerSenderViolations(
-  header: HeaderSection,
-  login: string,
-  table: SenderGrantTable,
-  ownDomain?: string,
-): HeaderSenderViolation[] {
+export function headerSenderViolations(header: HeaderSection, login: string, table: SenderGrantTable, ownDomain?: string): HeaderSenderViolation[] {
   const violations: HeaderSenderViolation[] = [];
   // One pass with the index at hand: looking each field up again (indexOf) was quadratic in the
   // number of From: fields.

@@ -25,11 +25,7 @@ export interface SendersWatcher {
  * cleanly. The directory is watched, not the file: editors and `mv` replace the file, which ends a
  * watch on its old inode. The initial load is the caller's (sendersFromFile at start-up).
  */
-export function watchSendersFile(
-  file: string,
-  onChange: (table: SenderGrantTable) => void,
-  options: WatchSendersOptions = {},
-): SendersWatcher {
+export function watchSendersFile(file: string, onChange: (table: SenderGrantTable) => void, options: WatchSendersOptions = {}): SendersWatcher {
   const debounceMs = options.debounceMs ?? 200;
   const base = path.basename(file);
   let timer: NodeJS.Timeout | undefined;
@@ -39,22 +35,25 @@ export function watchSendersFile(
   const reload = (): void => {
     timer = undefined;
     if (closed) return;
-    readNamedFileAsync(file).then((text) => {
-      if (closed) return;
-      if (text === lastText) return;
-      const parsed = sendersFromFile(text);
-      if (parsed.problems.length > 0) {
-        options.onError?.({ problems: parsed.problems });
-        return;
-      }
-      lastText = text;
-      onChange(compileSenderGrants(parsed.entries));
-    }, (error: Error) => {
-      if (closed) return;
-      // A rename in progress: the next event reloads. Reported so that a deleted file (or one
-      // that is not a regular file, or too large) is visible.
-      options.onError?.({ error });
-    });
+    readNamedFileAsync(file).then(
+      (text) => {
+        if (closed) return;
+        if (text === lastText) return;
+        const parsed = sendersFromFile(text);
+        if (parsed.problems.length > 0) {
+          options.onError?.({ problems: parsed.problems });
+          return;
+        }
+        lastText = text;
+        onChange(compileSenderGrants(parsed.entries));
+      },
+      (error: Error) => {
+        if (closed) return;
+        // A rename in progress: the next event reloads. Reported so that a deleted file (or one
+        // that is not a regular file, or too large) is visible.
+        options.onError?.({ error });
+      },
+    );
   };
 
   const watcher = fs.watch(path.dirname(file), { persistent: options.persistent ?? true }, (_event, name) => {

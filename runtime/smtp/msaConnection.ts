@@ -33,7 +33,12 @@ export class MsaConnection extends SMTPConnection {
   /** Runs from the first byte of a command line until the line is complete (see `_createParser`). */
   private commandDeadline: NodeJS.Timeout | null = null;
 
-  constructor(private readonly policy: ConnectionPolicy, server: unknown, socket: unknown, options: unknown) {
+  constructor(
+    private readonly policy: ConnectionPolicy,
+    server: unknown,
+    socket: unknown,
+    options: unknown,
+  ) {
     super(server, socket, options);
     this.once("close", () => {
       this.stopCommandDeadline();
@@ -182,7 +187,10 @@ export class MsaConnection extends SMTPConnection {
 export class MsaSmtpServer extends SMTPServer {
   readonly connectionsById = new Map<string, MsaConnection>();
 
-  constructor(private readonly policy: ConnectionPolicy, options: SMTPServerOptions) {
+  constructor(
+    private readonly policy: ConnectionPolicy,
+    options: SMTPServerOptions,
+  ) {
     super(options);
   }
 

@@ -130,8 +130,7 @@ describe("qualifyAddressHeader", () => {
 
   it("keeps every other byte of a complex header", () => {
     const body =
-      ' "Doe, Jane" (work) <jane>,\r\n\t=?utf-8?q?J=C3=B6rg?= <joerg@host> (home),\r\n' +
-      " Team (the team): alice , (x) bob@z.example;,\r\n <@r.example,@s.example:carol>  ";
+      ' "Doe, Jane" (work) <jane>,\r\n\t=?utf-8?q?J=C3=B6rg?= <joerg@host> (home),\r\n' + " Team (the team): alice , (x) bob@z.example;,\r\n <@r.example,@s.example:carol>  ";
     const expected =
       ` "Doe, Jane" (work) <jane@${D}>,\r\n\t=?utf-8?q?J=C3=B6rg?= <joerg@host.${D}> (home),\r\n` +
       ` Team (the team): alice@${D} , (x) bob@z.example;,\r\n <@r.example,@s.example:carol@${D}>  `;
@@ -160,8 +159,31 @@ describe("qualifyAddressHeader", () => {
     // Headers built from pieces that exercise every construct; "Z" never occurs in them,
     // so removing the inserted "@Z.Z" / ".Z.Z" must give the input back.
     const piece = fc.constantFrom(
-      "alice", "bob", "host", "x.example", "@", ".", ",", ":", ";", "<", ">", " ", "\r\n ", "\t",
-      '"q s"', '"a\\"b"', "(c)", "(n (e) d)", "[1.2.3.4]", "ö", "\\", ")", "(", '"', "[",
+      "alice",
+      "bob",
+      "host",
+      "x.example",
+      "@",
+      ".",
+      ",",
+      ":",
+      ";",
+      "<",
+      ">",
+      " ",
+      "\r\n ",
+      "\t",
+      '"q s"',
+      '"a\\"b"',
+      "(c)",
+      "(n (e) d)",
+      "[1.2.3.4]",
+      "ö",
+      "\\",
+      ")",
+      "(",
+      '"',
+      "[",
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {

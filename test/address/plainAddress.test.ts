@@ -3,13 +3,7 @@
 // comparableDomain, rewritten for speed, must agree with their plain definitions.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  isDotString,
-  parseEnvelopeAddress,
-  parseEnvelopeAddressInFull,
-  parsePlainAddress,
-  toAsciiDomain,
-} from "../../formats/envelopeAddress.js";
+import { isDotString, parseEnvelopeAddress, parseEnvelopeAddressInFull, parsePlainAddress, toAsciiDomain } from "../../formats/envelopeAddress.js";
 import { comparableDomain } from "../../formats/ownAddress.js";
 
 const OPTIONS = [{ smtputf8: false }, { smtputf8: true }];
@@ -117,19 +111,22 @@ const label = fc.oneof(
   fc.constantFrom("xn--bcher-kva", "xn--zz", "ab--cd", "-a", "a-", "bücher"),
 );
 const plainShaped = fc
-  .tuple(
-    fc.array(atom, { minLength: 1, maxLength: 4 }),
-    fc.option(fc.array(label, { minLength: 1, maxLength: 6 }), { nil: undefined }),
-  )
+  .tuple(fc.array(atom, { minLength: 1, maxLength: 4 }), fc.option(fc.array(label, { minLength: 1, maxLength: 6 }), { nil: undefined }))
   .map(([atoms, labels]) => (labels === undefined ? atoms.join(".") : `${atoms.join(".")}@${labels.join(".")}`));
 
 describe("parsePlainAddress agrees with the full parser (property)", () => {
   it("on address-like text", () => {
-    fc.assert(fc.property(addressLike, (text) => expectAgreement(text)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(addressLike, (text) => expectAgreement(text)),
+      { numRuns: 5000 },
+    );
   });
 
   it("on well-formed dot-atom addresses of every length", () => {
-    fc.assert(fc.property(plainShaped, (text) => expectAgreement(text)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(plainShaped, (text) => expectAgreement(text)),
+      { numRuns: 5000 },
+    );
   });
 
   it("takes every ASCII address the full parser accepts unchanged, except literals, routes and reserved labels", () => {

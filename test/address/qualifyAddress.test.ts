@@ -22,9 +22,7 @@ describe("qualifyAddress", () => {
   });
 
   it("adds .D to a single-label domain", () => {
-    expect(formatEnvelopeAddress(qualifyAddress(parsed("bob@mailhost"), "example.test"))).toBe(
-      "bob@mailhost.example.test",
-    );
+    expect(formatEnvelopeAddress(qualifyAddress(parsed("bob@mailhost"), "example.test"))).toBe("bob@mailhost.example.test");
   });
 
   it("leaves qualified addresses and literals unchanged", () => {
@@ -35,9 +33,7 @@ describe("qualifyAddress", () => {
   });
 
   it("keeps a quoted local part's value", () => {
-    expect(formatEnvelopeAddress(qualifyAddress(parsed('"john smith"'), "example.test"))).toBe(
-      '"john smith"@example.test',
-    );
+    expect(formatEnvelopeAddress(qualifyAddress(parsed('"john smith"'), "example.test"))).toBe('"john smith"@example.test');
   });
 
   it("handles IDN qualify domains in both forms", () => {

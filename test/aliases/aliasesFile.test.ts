@@ -44,11 +44,30 @@ describe("parseAliasesFile", () => {
     ["a b: c", [[1, "a b", "alias name `a b` contains whitespace"]]],
     ["a@example.com: b", [[1, "a@example.com", "alias name `a@example.com` has a domain; an alias is a local part and applies to every local domain"]]],
     ["a:", [[1, "a:", "alias `a` has no target"]]],
-    ["a: |/usr/bin/procmail", [[1, "|/usr/bin/procmail", "`|/usr/bin/procmail` is a command; msa expands aliases to addresses only"], [1, "a:", "alias `a` has no target"]]],
+    [
+      "a: |/usr/bin/procmail",
+      [
+        [1, "|/usr/bin/procmail", "`|/usr/bin/procmail` is a command; msa expands aliases to addresses only"],
+        [1, "a:", "alias `a` has no target"],
+      ],
+    ],
     ["a: /var/mail/a, b", [[1, "/var/mail/a", "`/var/mail/a` is a file; msa expands aliases to addresses only"]]],
     ["a: :include:/etc/list, b", [[1, ":include:/etc/list", "`:include:/etc/list` includes a file; msa expands aliases to addresses only"]]],
-    ["a: b c", [[1, "b c", "`b c` contains whitespace; separate targets with `,`"], [1, "a:", "alias `a` has no target"]]],
-    ["a: @example.com, b@", [[1, "@example.com", "`@example.com` is not an address"], [1, "b@", "`b@` is not an address"], [1, "a:", "alias `a` has no target"]]],
+    [
+      "a: b c",
+      [
+        [1, "b c", "`b c` contains whitespace; separate targets with `,`"],
+        [1, "a:", "alias `a` has no target"],
+      ],
+    ],
+    [
+      "a: @example.com, b@",
+      [
+        [1, "@example.com", "`@example.com` is not an address"],
+        [1, "b@", "`b@` is not an address"],
+        [1, "a:", "alias `a` has no target"],
+      ],
+    ],
     ["a: b\nA: c", [[2, "A", "alias `A` is defined twice, first on line 1; this entry is ignored"]]],
     ["  b@example.com\na: b", [[1, "b@example.com", "continuation line (starting with a space or tab) without an alias above it"]]],
     ["a: b\n\n  c", [[3, "c", "continuation line (starting with a space or tab) without an alias above it"]]],

@@ -99,12 +99,20 @@ describe("expandRecipients", () => {
 
   it("terminates on random alias graphs, and every delivered address is a non-alias or a self-reference", () => {
     const names = ["a", "b", "c", "d", "e", "f"];
-    const target = fc.oneof(fc.constantFrom(...names), fc.constantFrom(...names).map((n) => `${n}@example.com`), fc.constantFrom("x@example.org", "y@example.org"));
+    const target = fc.oneof(
+      fc.constantFrom(...names),
+      fc.constantFrom(...names).map((n) => `${n}@example.com`),
+      fc.constantFrom("x@example.org", "y@example.org"),
+    );
     const graph = fc.dictionary(fc.constantFrom(...names), fc.array(target, { minLength: 1, maxLength: 4 }));
     fc.assert(
       fc.property(graph, fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 12 }), (g, recipients, maxDepth) => {
         const t = compileAliases(Object.entries(g).map(([name, targets]) => ({ name, targets })));
-        const result = expandRecipients(t, recipients.map((r) => `${r}@example.com`), { localDomains: ["example.com"], maxDepth });
+        const result = expandRecipients(
+          t,
+          recipients.map((r) => `${r}@example.com`),
+          { localDomains: ["example.com"], maxDepth },
+        );
         expect(new Set(result.recipients).size).toBe(result.recipients.length);
         for (const expansion of result.expansions) {
           for (const address of expansion.expandedTo) {

@@ -44,55 +44,51 @@ describe("bench helpers", () => {
 
 describe("bench harness at toy sizes", () => {
   // dist/ is built by test/globalSetup.ts; a missing server is a failure, not a reason to skip.
-  it(
-    "runs every section and reports every field",
-    async () => {
-      for (const file of [msacPath, bareServerPath, sinkPath]) expect(fs.existsSync(file), file).toBe(true);
-      const report = await runBench(TINY);
-      expect(report.errors).toEqual([]);
-      expect(report).toMatchObject({ format: "msa-bench", version: 1, mode: "test", machine: { nproc: expect.any(Number), cpuModel: expect.any(String), node: process.version } });
+  it("runs every section and reports every field", async () => {
+    for (const file of [msacPath, bareServerPath, sinkPath]) expect(fs.existsSync(file), file).toBe(true);
+    const report = await runBench(TINY);
+    expect(report.errors).toEqual([]);
+    expect(report).toMatchObject({ format: "msa-bench", version: 1, mode: "test", machine: { nproc: expect.any(Number), cpuModel: expect.any(String), node: process.version } });
 
-      expect(report.password).toMatchObject({ scheme: "argon2id", verifyMs: summaryShape, cpuSecondsPerVerify: summaryShape });
+    expect(report.password).toMatchObject({ scheme: "argon2id", verifyMs: summaryShape, cpuSecondsPerVerify: summaryShape });
 
-      expect(report.wire).toHaveLength(6);
-      for (const scenario of report.wire!) {
-        expect(scenario.failures, `${scenario.style} ${scenario.server}: ${scenario.firstError}`).toBe(0);
-        expect(scenario).toMatchObject({ msgsPerSecond: summaryShape, p50Ms: summaryShape, p99Ms: summaryShape, cpuSecondsPer1000: summaryShape });
-        expect(scenario.msgsPerSecond.median).toBeGreaterThan(0);
-        expect(scenario.peakRssMB).toBeGreaterThan(0);
-        expect(Number.isFinite(scenario.throughputRatioVsBare)).toBe(true);
-      }
-      expect(report.wire!.filter((s) => s.server === "bare").every((s) => s.throughputRatioVsBare === 1)).toBe(true);
-      // the sink's CPU is reported for the server that relays to it, and only there
-      for (const scenario of report.wire!) {
-        if (scenario.server === "msa-relay") expect(scenario.nextHopCpuSecondsPer1000).toMatchObject(summaryShape);
-        else expect(scenario.nextHopCpuSecondsPer1000).toBeNull();
-      }
-      expect(report.spoolAlone).toMatchObject({ records: 5, concurrency: 2, recordsPerSecond: summaryShape, cpuSecondsPer1000: summaryShape });
-      expect(report.spoolAlone!.recordsPerSecond.median).toBeGreaterThan(0);
+    expect(report.wire).toHaveLength(6);
+    for (const scenario of report.wire!) {
+      expect(scenario.failures, `${scenario.style} ${scenario.server}: ${scenario.firstError}`).toBe(0);
+      expect(scenario).toMatchObject({ msgsPerSecond: summaryShape, p50Ms: summaryShape, p99Ms: summaryShape, cpuSecondsPer1000: summaryShape });
+      expect(scenario.msgsPerSecond.median).toBeGreaterThan(0);
+      expect(scenario.peakRssMB).toBeGreaterThan(0);
+      expect(Number.isFinite(scenario.throughputRatioVsBare)).toBe(true);
+    }
+    expect(report.wire!.filter((s) => s.server === "bare").every((s) => s.throughputRatioVsBare === 1)).toBe(true);
+    // the sink's CPU is reported for the server that relays to it, and only there
+    for (const scenario of report.wire!) {
+      if (scenario.server === "msa-relay") expect(scenario.nextHopCpuSecondsPer1000).toMatchObject(summaryShape);
+      else expect(scenario.nextHopCpuSecondsPer1000).toBeNull();
+    }
+    expect(report.spoolAlone).toMatchObject({ records: 5, concurrency: 2, recordsPerSecond: summaryShape, cpuSecondsPer1000: summaryShape });
+    expect(report.spoolAlone!.recordsPerSecond.median).toBeGreaterThan(0);
 
-      expect(report.postfix?.note).toMatch(/^postfix: /);
+    expect(report.postfix?.note).toMatch(/^postfix: /);
 
-      expect(report.decision!.map((row) => row.entries)).toEqual([10, 100]);
-      for (const row of report.decision!) expect(row.microsPerTransaction).toMatchObject(summaryShape);
-      expect(report.decision![0]!.ratioVsSmallest).toBe(1);
+    expect(report.decision!.map((row) => row.entries)).toEqual([10, 100]);
+    for (const row of report.decision!) expect(row.microsPerTransaction).toMatchObject(summaryShape);
+    expect(report.decision![0]!.ratioVsSmallest).toBe(1);
 
-      expect(report.compiler!.map((row) => row.entries)).toEqual([10, 100]);
-      expect(report.compiler![0]!.checkPeakRssMB).toBeGreaterThan(0);
-      expect(Number.isNaN(report.compiler![1]!.checkMs.median)).toBe(true); // above processMaxEntries
+    expect(report.compiler!.map((row) => row.entries)).toEqual([10, 100]);
+    expect(report.compiler![0]!.checkPeakRssMB).toBeGreaterThan(0);
+    expect(Number.isNaN(report.compiler![1]!.checkMs.median)).toBe(true); // above processMaxEntries
 
-      expect(report.concurrency!.map((row) => row.server)).toEqual(["bare", "msa"]);
-      for (const row of report.concurrency!) expect(row.opened).toBe(5);
+    expect(report.concurrency!.map((row) => row.server)).toEqual(["bare", "msa"]);
+    for (const row of report.concurrency!) expect(row.opened).toBe(5);
 
-      expect(report.targets.length).toBeGreaterThan(0);
-      const tables = reportTables(report);
-      expect(tables.map((table) => table.title)).toEqual(expect.arrayContaining(["Wire throughput", "Spool writes alone", "Postfix", "Compiler scale", "Targets"]));
-      for (const table of tables) {
-        expect(renderText(table)).toContain(table.title);
-        expect(renderMarkdown(table)).toContain(`### ${table.title}`);
-      }
-      expect(() => JSON.parse(JSON.stringify(report))).not.toThrow();
-    },
-    180_000,
-  );
+    expect(report.targets.length).toBeGreaterThan(0);
+    const tables = reportTables(report);
+    expect(tables.map((table) => table.title)).toEqual(expect.arrayContaining(["Wire throughput", "Spool writes alone", "Postfix", "Compiler scale", "Targets"]));
+    for (const table of tables) {
+      expect(renderText(table)).toContain(table.title);
+      expect(renderMarkdown(table)).toContain(`### ${table.title}`);
+    }
+    expect(() => JSON.parse(JSON.stringify(report))).not.toThrow();
+  }, 180_000);
 });

@@ -84,8 +84,9 @@ describe("lints", () => {
 
   it("do not report a rule as missing when it was written with a mistake", () => {
     expect(check("hostname msa.example.test\nlisten 70000 starttls\n")).toEqual(["MSA3003 70000"]);
-    expect(check(`${base}listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nqualify domains a..b\nsenders {\n  demo: demo@example.test\n}\n`, { u: USERS_WITH_BARE_LOGIN }))
-      .toEqual(["MSA3004 a..b"]);
+    expect(
+      check(`${base}listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nqualify domains a..b\nsenders {\n  demo: demo@example.test\n}\n`, { u: USERS_WITH_BARE_LOGIN }),
+    ).toEqual(["MSA3004 a..b"]);
   });
 
   it("judge the policy as a whole when it parsed", () => {
@@ -141,7 +142,8 @@ describe("tls ciphers and sender grants", () => {
 
   it("points at grants that `*` or an `@domain` already cover", () => {
     const users = { "users.passwd": USERS_WITH_ADDRESS };
-    const policy = (grants: string) => base + 'listen 127.0.0.1:2525 plain\nauth users "users.passwd"\nrequire auth\nqualify domains example.test\nsenders {\n  demo@example.test: ' + grants + "\n}\n";
+    const policy = (grants: string) =>
+      base + 'listen 127.0.0.1:2525 plain\nauth users "users.passwd"\nrequire auth\nqualify domains example.test\nsenders {\n  demo@example.test: ' + grants + "\n}\n";
     expect(check(policy("@example.test, demo@example.test"), users)).toEqual(["MSA2005 demo@example.test"]);
     expect(check(policy("*, sales@example.org"), users)).toEqual(["MSA2005 sales@example.org"]);
     expect(check(policy("@example.test, sales@example.org"), users)).toEqual([]);
@@ -156,7 +158,10 @@ describe("senders addresses (MSA3006)", () => {
   it("refuses what the server would refuse on the wire, with its reason", () => {
     for (const bad of ["alice@@example.test", ".alice@example.test", "alice.@example.test", "a..b@example.test", "al(ice@example.test"]) {
       const result = compilePolicy("p.msa", policy(bad), hostWith(users));
-      expect(result.diagnostics.map((d) => [d.code, result.sources.get(d.file)!.slice(d.span.start, d.span.end)]), bad).toEqual([["MSA3006", bad]]);
+      expect(
+        result.diagnostics.map((d) => [d.code, result.sources.get(d.file)!.slice(d.span.start, d.span.end)]),
+        bad,
+      ).toEqual([["MSA3006", bad]]);
     }
     const result = compilePolicy("p.msa", policy("alice@@example.test"), hostWith(users));
     expect(result.diagnostics[0]!.message).toBe("`alice@@example.test` is not a valid address: invalid domain label `@example`");
@@ -170,8 +175,7 @@ describe("senders addresses (MSA3006)", () => {
 describe("lints about what the policy as a whole would do", () => {
   const tls = `${base}tls certificate "c.pem" key "c.key"\n`;
   const files = { "c.pem": "", "c.key": "" };
-  const codes = (text: string, extra: Record<string, string> = {}) =>
-    check(text, { ...files, u: USERS_WITH_ADDRESS, ...extra }).filter((d) => !d.startsWith("MSA5004"));
+  const codes = (text: string, extra: Record<string, string> = {}) => check(text, { ...files, u: USERS_WITH_ADDRESS, ...extra }).filter((d) => !d.startsWith("MSA5004"));
 
   it("warn when a STARTTLS listener takes passwords before TLS (MSA4015, MSA4016)", () => {
     const policy = (extra: string) => `${tls}listen 587 starttls\nauth users "u"\nrequire auth\n${extra}`;

@@ -101,10 +101,18 @@ describe("msac check", () => {
     const io = captureIo();
     const status = runCheck(["no-such-policy.msa"], { format: "json" }, io);
     expect(status).toBe(2);
-    expect(JSON.parse(io.out())).toEqual([{
-      file: "no-such-policy.msa", line: 1, column: 1, endLine: 1, endColumn: 1,
-      severity: "error", code: "MSA5001", message: "policy file `no-such-policy.msa` does not exist",
-    }]);
+    expect(JSON.parse(io.out())).toEqual([
+      {
+        file: "no-such-policy.msa",
+        line: 1,
+        column: 1,
+        endLine: 1,
+        endColumn: 1,
+        severity: "error",
+        code: "MSA5001",
+        message: "policy file `no-such-policy.msa` does not exist",
+      },
+    ]);
     const folder = captureIo();
     expect(runCheck(["policies", "policies/dev.msa"], { format: "json" }, folder)).toBe(2);
     expect(JSON.parse(folder.out())).toMatchObject([{ file: "policies", code: "MSA5003", message: "policy file `policies` cannot be read: it is a folder" }]);

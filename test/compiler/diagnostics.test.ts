@@ -12,7 +12,10 @@ import { catalogueEntries, catalogueEntry, renderDiagnosticsDoc } from "../../co
 import { captureIo, expectGolden, repoRoot } from "./golden.js";
 
 const FIXTURES = "test/fixtures/diagnostics";
-const fixtures = fs.readdirSync(path.join(repoRoot, FIXTURES)).filter((f) => f.endsWith(".msa")).sort();
+const fixtures = fs
+  .readdirSync(path.join(repoRoot, FIXTURES))
+  .filter((f) => f.endsWith(".msa"))
+  .sort();
 
 function slug(key: string): string {
   return key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
@@ -41,7 +44,10 @@ describe("one fixture per diagnostic code", () => {
     expectGolden(file.replace(/\.msa$/, ".json"), json.stdout);
 
     const reported = JSON.parse(json.stdout) as { code: string; severity: string; file: string }[];
-    expect(reported.map((d) => d.code), `${name} must report ${code}`).toContain(code);
+    expect(
+      reported.map((d) => d.code),
+      `${name} must report ${code}`,
+    ).toContain(code);
     // The exit status follows the severities (contract section 2).
     expect(text.status).toBe(reported.some((d) => d.severity === "error") ? 1 : 0);
     // Goldens must not depend on the machine: every file is shown relative to the repository.

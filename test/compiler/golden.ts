@@ -36,13 +36,14 @@ export function underlined(d: Diagnostic, sources: ReadonlyMap<string, string>):
 export function captureIo(): CommandIo & { out(): string; err(): string } {
   let stdout = "";
   let stderr = "";
-  const writer = (append: (s: string) => void) => ({
-    isTTY: false,
-    write(chunk: string | Uint8Array) {
-      append(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
-      return true;
-    },
-  }) as unknown as NodeJS.WritableStream & { isTTY?: boolean };
+  const writer = (append: (s: string) => void) =>
+    ({
+      isTTY: false,
+      write(chunk: string | Uint8Array) {
+        append(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+        return true;
+      },
+    }) as unknown as NodeJS.WritableStream & { isTTY?: boolean };
   return {
     stdin: process.stdin,
     stdout: writer((s) => (stdout += s)),

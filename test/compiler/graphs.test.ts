@@ -9,12 +9,14 @@ import { GRAPH_FORMAT, GRAPH_VERSION } from "../../graph/graph.js";
 import { loadGraph, serializeGraph } from "../../graph/graphJson.js";
 import { expectGolden, repoRoot } from "./golden.js";
 
-const policies = fs.readdirSync(path.join(repoRoot, "policies")).filter((f) => f.endsWith(".msa")).sort();
+const policies = fs
+  .readdirSync(path.join(repoRoot, "policies"))
+  .filter((f) => f.endsWith(".msa"))
+  .sort();
 
 /** The graph as JSON with every absolute path under the repository made relative to it. */
 function normalised(json: string): string {
-  const value = JSON.parse(json, (_key, v: unknown) =>
-    typeof v === "string" && v.startsWith(repoRoot + path.sep) ? path.relative(repoRoot, v).split(path.sep).join("/") : v);
+  const value = JSON.parse(json, (_key, v: unknown) => (typeof v === "string" && v.startsWith(repoRoot + path.sep) ? path.relative(repoRoot, v).split(path.sep).join("/") : v));
   return JSON.stringify(value, null, 2) + "\n";
 }
 
@@ -85,7 +87,18 @@ describe("docs/rule-graph.md", () => {
         const name = file.endsWith(".pem") ? "test.pem" : file.endsWith(".key") ? "test.key" : "users.passwd";
         const text = fs.readFileSync(path.join(fixtures, name), "utf8");
         // The example's `senders` names alice, so the users file has her too.
-        return { ok: true, text: name === "users.passwd" ? text + text.replace(/^demo:/m, "alice:").split("\n").find((l) => l.startsWith("alice:")) + "\n" : text };
+        return {
+          ok: true,
+          text:
+            name === "users.passwd"
+              ? text +
+                text
+                  .replace(/^demo:/m, "alice:")
+                  .split("\n")
+                  .find((l) => l.startsWith("alice:")) +
+                "\n"
+              : text,
+        };
       },
     });
     expect(result.diagnostics).toEqual([]);

@@ -18,7 +18,10 @@ const entries = new Map(Object.values(Catalogue as Record<string, CatalogueEntry
 const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), "utf8");
 
 const seeds = [
-  ...fs.readdirSync(path.join(repoRoot, "policies")).filter((f) => f.endsWith(".msa")).map((f) => read(`policies/${f}`)),
+  ...fs
+    .readdirSync(path.join(repoRoot, "policies"))
+    .filter((f) => f.endsWith(".msa"))
+    .map((f) => read(`policies/${f}`)),
   ...["MSA2003-duplicate-login.msa", "MSA4001-submission-without-auth.msa", "MSA5002-users-file-line.msa"].map((f) => read(`test/fixtures/diagnostics/${f}`)),
 ];
 const certificate = read("test/fixtures/diagnostics/test.pem");
@@ -28,13 +31,80 @@ const badUsers = read("test/fixtures/diagnostics/MSA5002-users-file-line.passwd"
 
 /** The words and marks a policy is made of, for mutations and random lines that get past the lexer. */
 const VOCABULARY = [
-  "hostname", "tls", "listen", "auth", "require", "qualify", "enforce", "allow", "senders", "limit", "add", "log", "deliver",
-  "certificate", "key", "starttls", "plain", "users", "domains", "address", "syntax", "postmaster", "unauthenticated",
-  "size", "recipients", "relay", "spool", "{", "}", ":", ",", "\"", "#", "\n", "\r\n", "\r", " ", "\t",
-  "\"certs/dev.pem\"", "\"users.passwd\"", "\"spool\"", "587", "0", "70000", "127.0.0.1:2525", "[::1]:25", "*:25",
-  "10MB", "0MB", "5GiB", "30s", "Date", "Message-ID", "Sender", "Received", "example.test", "a..b", "xn--bcher-kva.example",
-  "bücher.example", "alice", "alice@example.test", "@", "smtp://127.0.0.1:2526", "smtps://", "http://x", "errors", "debug",
-  "\u00a0", "\u200b", "\ufeff", "\u0000", "€", "😀", "\ud800",
+  "hostname",
+  "tls",
+  "listen",
+  "auth",
+  "require",
+  "qualify",
+  "enforce",
+  "allow",
+  "senders",
+  "limit",
+  "add",
+  "log",
+  "deliver",
+  "certificate",
+  "key",
+  "starttls",
+  "plain",
+  "users",
+  "domains",
+  "address",
+  "syntax",
+  "postmaster",
+  "unauthenticated",
+  "size",
+  "recipients",
+  "relay",
+  "spool",
+  "{",
+  "}",
+  ":",
+  ",",
+  '"',
+  "#",
+  "\n",
+  "\r\n",
+  "\r",
+  " ",
+  "\t",
+  '"certs/dev.pem"',
+  '"users.passwd"',
+  '"spool"',
+  "587",
+  "0",
+  "70000",
+  "127.0.0.1:2525",
+  "[::1]:25",
+  "*:25",
+  "10MB",
+  "0MB",
+  "5GiB",
+  "30s",
+  "Date",
+  "Message-ID",
+  "Sender",
+  "Received",
+  "example.test",
+  "a..b",
+  "xn--bcher-kva.example",
+  "bücher.example",
+  "alice",
+  "alice@example.test",
+  "@",
+  "smtp://127.0.0.1:2526",
+  "smtps://",
+  "http://x",
+  "errors",
+  "debug",
+  "\u00a0",
+  "\u200b",
+  "\ufeff",
+  "\u0000",
+  "€",
+  "😀",
+  "\ud800",
 ];
 const token = fc.constantFrom(...VOCABULARY);
 
@@ -55,8 +125,10 @@ function mutate(text: string, m: Mutation): string {
   if (text.length === 0) return m.kind === "insert" ? m.text : text;
   const at = m.at % (text.length + 1);
   switch (m.kind) {
-    case "delete": return text.slice(0, at) + text.slice(at + m.length);
-    case "insert": return text.slice(0, at) + m.text + text.slice(at);
+    case "delete":
+      return text.slice(0, at) + text.slice(at + m.length);
+    case "insert":
+      return text.slice(0, at) + m.text + text.slice(at);
     case "swap": {
       const chars = [...text];
       const i = m.at % chars.length;
@@ -78,9 +150,12 @@ function mutate(text: string, m: Mutation): string {
   }
 }
 
-const mutatedPolicy = fc.tuple(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 8 }))
-  .map(([seed, mutations]) => mutations.reduce(mutate, seed));
-const randomLines = fc.array(fc.array(token, { maxLength: 8 }).map((words) => words.join(" ")), { maxLength: 30 })
+const mutatedPolicy = fc.tuple(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 8 })).map(([seed, mutations]) => mutations.reduce(mutate, seed));
+const randomLines = fc
+  .array(
+    fc.array(token, { maxLength: 8 }).map((words) => words.join(" ")),
+    { maxLength: 30 },
+  )
   .map((lines) => lines.join("\n"));
 const randomText = fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: "binary", maxLength: 200 }));
 
@@ -92,11 +167,16 @@ function fakeHost(mode: HostMode, random: string, policyText: string): CompilerH
       // A policy may name itself; the file system would give back the same text.
       if (file === resolvePolicyPath(POLICY, POLICY)) return { ok: true, text: policyText };
       switch (mode) {
-        case "missing": return { ok: false, missing: true, reason: "no such file" };
-        case "unreadable": return { ok: false, missing: false, reason: "permission denied" };
-        case "random": return { ok: true, text: random };
-        case "real": return { ok: true, text: file.endsWith(".pem") ? certificate : file.endsWith(".key") ? key : users };
-        case "badUsers": return { ok: true, text: badUsers };
+        case "missing":
+          return { ok: false, missing: true, reason: "no such file" };
+        case "unreadable":
+          return { ok: false, missing: false, reason: "permission denied" };
+        case "random":
+          return { ok: true, text: random };
+        case "real":
+          return { ok: true, text: file.endsWith(".pem") ? certificate : file.endsWith(".key") ? key : users };
+        case "badUsers":
+          return { ok: true, text: badUsers };
       }
     },
   };
@@ -132,15 +212,24 @@ function assertWellFormed(text: string, [mode, random]: [HostMode, string]): voi
 
 describe("the compiler on arbitrary input", () => {
   it("handles mutated real policies", () => {
-    fc.assert(fc.property(mutatedPolicy, host, (text, h) => assertWellFormed(text, h)), { numRuns: 600 });
+    fc.assert(
+      fc.property(mutatedPolicy, host, (text, h) => assertWellFormed(text, h)),
+      { numRuns: 600 },
+    );
   });
 
   it("handles random lines of policy words", () => {
-    fc.assert(fc.property(randomLines, host, (text, h) => assertWellFormed(text, h)), { numRuns: 400 });
+    fc.assert(
+      fc.property(randomLines, host, (text, h) => assertWellFormed(text, h)),
+      { numRuns: 400 },
+    );
   });
 
   it("handles random text", () => {
-    fc.assert(fc.property(randomText, host, (text, h) => assertWellFormed(text, h)), { numRuns: 400 });
+    fc.assert(
+      fc.property(randomText, host, (text, h) => assertWellFormed(text, h)),
+      { numRuns: 400 },
+    );
   });
 
   it("compiles the unmutated seeds without errors when the files are real", () => {

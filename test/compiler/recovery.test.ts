@@ -18,9 +18,13 @@ const noFiles: CompilerHost = { readFile: () => ({ ok: false, missing: true, rea
 function describeDiagnostic(d: Diagnostic, text: string): string {
   const lines = new LineMap(text);
   const { line, column } = lines.position(d.span.start);
-  const under = d.span.end > d.span.start
-    ? text.slice(d.span.start, d.span.end).replace(/\n/g, "⏎")
-    : lines.lineText(line).slice(0, column - 1).trimStart() + "∅";
+  const under =
+    d.span.end > d.span.start
+      ? text.slice(d.span.start, d.span.end).replace(/\n/g, "⏎")
+      : lines
+          .lineText(line)
+          .slice(0, column - 1)
+          .trimStart() + "∅";
   return `${d.code} ${line}: ${under}`;
 }
 
@@ -75,7 +79,10 @@ const expectations: Record<string, string[]> = {
 };
 
 describe("error recovery", () => {
-  const files = fs.readdirSync(path.join(repoRoot, "test/fixtures/recovery")).filter((f) => f.endsWith(".msa")).sort();
+  const files = fs
+    .readdirSync(path.join(repoRoot, "test/fixtures/recovery"))
+    .filter((f) => f.endsWith(".msa"))
+    .sort();
 
   it("has expectations for every fixture", () => {
     expect(Object.keys(expectations).sort()).toEqual(files);

@@ -11,7 +11,11 @@ import { compilePolicy } from "../../compiler/compile.js";
 import { repoRoot } from "./golden.js";
 
 const fixtures = path.join(repoRoot, "test/fixtures/diagnostics");
-const demoHash = fs.readFileSync(path.join(fixtures, "users.passwd"), "utf8").split("\n").find((l) => l.startsWith("demo:"))!.slice("demo:".length);
+const demoHash = fs
+  .readFileSync(path.join(fixtures, "users.passwd"), "utf8")
+  .split("\n")
+  .find((l) => l.startsWith("demo:"))!
+  .slice("demo:".length);
 /** The generated policy's users file: every login of its `senders` table, with demo's hash. */
 function usersOf(policy: string): string {
   return [...policy.matchAll(/^ {2}(\S+): /gm)].map((m) => `${m[1]}:${demoHash}\n`).join("") || `demo:${demoHash}\n`;

@@ -16,7 +16,16 @@ const at = (lines: string[], prefix: string) => `${POLICY_FILE}:${lineOf(lines, 
 
 function message(text: string): SmtpEvent {
   const bytes = Buffer.from(text.replace(/\n/g, "\r\n"));
-  return { type: "message", bytes, size: bytes.length, tooBig: false, bareLineEnding: null, now: new Date("2026-01-01T12:00:00Z"), queueId: "Q1", messageId: "<id@msa.example.test>" };
+  return {
+    type: "message",
+    bytes,
+    size: bytes.length,
+    tooBig: false,
+    bareLineEnding: null,
+    now: new Date("2026-01-01T12:00:00Z"),
+    queueId: "Q1",
+    messageId: "<id@msa.example.test>",
+  };
 }
 /** The message as delivered, when the decision accepted it. */
 function delivered(d: Decision<unknown>, text: string): string {
@@ -93,7 +102,16 @@ describe("allow sender mismatch", () => {
     expect(delivered(d!, body).match(/^Sender:/gm)).toHaveLength(1);
   });
   it("refuses when the login has no own address to name", () => {
-    const noQualify = policy("hostname msa.example.test", "listen 127.0.0.1:2525 plain", 'auth users "users.passwd"', "require auth", "senders {", "  alice: alice@example.test", "}", "allow sender mismatch");
+    const noQualify = policy(
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2525 plain",
+      'auth users "users.passwd"',
+      "require auth",
+      "senders {",
+      "  alice: alice@example.test",
+      "}",
+      "allow sender mismatch",
+    );
     expect(outcome(run(noQualify, session(noQualify, { login: "carol" }), [mail("x@example.test")])[0]!)).toBe("550 5.7.1");
   });
 });
@@ -220,8 +238,15 @@ describe("observe RULE", () => {
   });
   it("observes submission rights, recipient limits, sizes, syntax and message syntax", () => {
     const lines = [
-      ...BASE, "observe enforce address syntax", "observe senders {", "  alice: alice@example.test", "}", "observe limit recipients 1",
-      "observe limit recipients to @example.test", "observe limit size 100B", "observe enforce message syntax",
+      ...BASE,
+      "observe enforce address syntax",
+      "observe senders {",
+      "  alice: alice@example.test",
+      "}",
+      "observe limit recipients 1",
+      "observe limit recipients to @example.test",
+      "observe limit size 100B",
+      "observe enforce message syntax",
     ];
     const g = policy(...lines);
     const big = "Subject: " + "x".repeat(200) + "\n\nx\n";

@@ -7,7 +7,17 @@ import { decide } from "../../runtime/decision/decide.js";
 import { newSession } from "../../runtime/decision/session.js";
 import { TLS_LINE, policy } from "./policy.js";
 
-const LINES = ["hostname msa.example.test", TLS_LINE, "listen 127.0.0.1:2587 starttls", 'auth users "users.passwd"', "require tls", "require auth", "allow postmaster", "enforce address syntax", "qualify domains example.test"];
+const LINES = [
+  "hostname msa.example.test",
+  TLS_LINE,
+  "listen 127.0.0.1:2587 starttls",
+  'auth users "users.passwd"',
+  "require tls",
+  "require auth",
+  "allow postmaster",
+  "enforce address syntax",
+  "qualify domains example.test",
+];
 
 function reversed(graph: RuleGraph, stage: "mail" | "rcpt"): RuleGraph {
   return { ...graph, stages: { ...graph.stages, [stage]: [...graph.stages[stage]].reverse() } };

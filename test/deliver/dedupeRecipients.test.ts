@@ -10,10 +10,7 @@ import { simulate } from "../../tooling/simulate/session.js";
 import { rawSmtp } from "../support/smtplib.js";
 import { AS_ALICE, SUBMISSION_POLICY, codes, startMsaWithNextHop } from "../server/harness.js";
 
-const POLICY = (url: string) => [
-  ...SUBMISSION_POLICY,
-  `deliver relay ${url}`,
-];
+const POLICY = (url: string) => [...SUBMISSION_POLICY, `deliver relay ${url}`];
 
 describe("recipient deduplication", () => {
   it("relays <Bob@x>, <bob@x> and <BOB@x> as three recipients and drops only exact duplicates", async () => {

@@ -1,18 +1,18 @@
 // The relay client's dot-stuffing must write exactly what nodemailer's own DataStream writes,
 // for every message and every way it is cut into chunks.
-import fc from 'fast-check';
-import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
-import { describe, expect, it } from 'vitest';
-import { stuffChunk } from '../../runtime/deliver/dotStuffing.js';
+import fc from "fast-check";
+import DataStream from "nodemailer/lib/smtp-connection/data-stream";
+import { describe, expect, it } from "vitest";
+import { stuffChunk } from "../../runtime/deliver/dotStuffing.js";
 
 /** What nodemailer's DataStream makes of these chunks (its final `.` line left out). */
 function byDataStream(chunks: Buffer[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const stream = new DataStream();
     const out: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => out.push(chunk));
-    stream.on('error', reject);
-    stream.on('end', () => {
+    stream.on("data", (chunk: Buffer) => out.push(chunk));
+    stream.on("error", reject);
+    stream.on("end", () => {
       const all = Buffer.concat(out);
       resolve(all);
     });
@@ -50,20 +50,20 @@ const cut = (bytes: Buffer, at: number[]): Buffer[] => {
   return chunks;
 };
 
-describe('dot-stuffing for the relay', () => {
-  it('doubles a leading dot, turns bare CR and LF into CRLF, and leaves clean text as it is', () => {
-    expect(stuffChunk(Buffer.from('.a\r\n..b\r\nc.\r\n'), false).toString()).toBe('..a\r\n...b\r\nc.\r\n');
-    expect(stuffChunk(Buffer.from('a\nb\rc\r.d\n.e'), false).toString()).toBe('a\r\nb\r\nc\r\n..d\r\n..e');
-    expect(stuffChunk(Buffer.from('\n\n'), false).toString()).toBe('\r\n\r\n');
-    expect(stuffChunk(Buffer.from('.x'), 0x0a).toString()).toBe('..x');
-    expect(stuffChunk(Buffer.from('.x'), 0x41).toString()).toBe('.x');
-    expect(stuffChunk(Buffer.from('\nx'), 0x0d).toString()).toBe('\nx');
-    expect(stuffChunk(Buffer.from('x'), 0x0d).toString()).toBe('\nx');
-    const clean = Buffer.from('Subject: hi\r\n\r\nbody\r\n');
+describe("dot-stuffing for the relay", () => {
+  it("doubles a leading dot, turns bare CR and LF into CRLF, and leaves clean text as it is", () => {
+    expect(stuffChunk(Buffer.from(".a\r\n..b\r\nc.\r\n"), false).toString()).toBe("..a\r\n...b\r\nc.\r\n");
+    expect(stuffChunk(Buffer.from("a\nb\rc\r.d\n.e"), false).toString()).toBe("a\r\nb\r\nc\r\n..d\r\n..e");
+    expect(stuffChunk(Buffer.from("\n\n"), false).toString()).toBe("\r\n\r\n");
+    expect(stuffChunk(Buffer.from(".x"), 0x0a).toString()).toBe("..x");
+    expect(stuffChunk(Buffer.from(".x"), 0x41).toString()).toBe(".x");
+    expect(stuffChunk(Buffer.from("\nx"), 0x0d).toString()).toBe("\nx");
+    expect(stuffChunk(Buffer.from("x"), 0x0d).toString()).toBe("\nx");
+    const clean = Buffer.from("Subject: hi\r\n\r\nbody\r\n");
     expect(stuffChunk(clean, false)).toBe(clean);
   });
 
-  it('writes byte for byte what nodemailer\'s DataStream writes, however the message is cut', async () => {
+  it("writes byte for byte what nodemailer's DataStream writes, however the message is cut", async () => {
     const byte = fc.constantFrom(0x0d, 0x0a, 0x2e, 0x61, 0x20);
     await fc.assert(
       fc.asyncProperty(fc.array(byte, { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 6 }), async (bytes, at) => {
@@ -71,7 +71,7 @@ describe('dot-stuffing for the relay', () => {
         const chunks = cut(message, at);
         const lastByte = message.length > 0 ? message[message.length - 1]! : false;
         const expected = withoutTerminator(await byDataStream(chunks), lastByte);
-        expect(byStuffChunk(chunks).toString('latin1')).toBe(expected.toString('latin1'));
+        expect(byStuffChunk(chunks).toString("latin1")).toBe(expected.toString("latin1"));
       }),
       { numRuns: 3000 },
     );

@@ -11,10 +11,7 @@ import { rawSmtp } from "../support/smtplib.js";
 import { dsnParts } from "../queue/queueHelpers.js";
 import { AS_ALICE, SUBMISSION_POLICY, codes, eventually, startMsa, startMsaWithNextHop, type LogEvent, type RunningMsa } from "../server/harness.js";
 
-const POLICY = (deliver: string) => [
-  ...SUBMISSION_POLICY,
-  deliver,
-];
+const POLICY = (deliver: string) => [...SUBMISSION_POLICY, deliver];
 
 async function submit(msa: RunningMsa, rcpts: string[], subject = "refused recipients"): Promise<string | undefined> {
   const replies = await rawSmtp(
@@ -83,7 +80,13 @@ describe("deliver relay (in line): a next hop that refuses some recipients", () 
     hop.refuseRecipients = ["carol@example.test", "alice@example.test"];
     expect(codes(await submit(msa, ["bob", "carol"]))).toBe("250 2.0.0");
     await eventually(() => msa.logs.some((l) => l.event === "dsn"));
-    expect(msa.logs.find((l) => l.event === "dsn")).toMatchObject({ level: "error", result: "failed", to: "alice@example.test", recipients: ["carol@example.test"], text: expect.stringContaining("550") });
+    expect(msa.logs.find((l) => l.event === "dsn")).toMatchObject({
+      level: "error",
+      result: "failed",
+      to: "alice@example.test",
+      recipients: ["carol@example.test"],
+      text: expect.stringContaining("550"),
+    });
     expect(hop.messages.map((m) => m.rcptTo)).toEqual([["bob@example.test"]]);
   });
 

@@ -1,25 +1,13 @@
 // Durable spool: record round trip, layout (only new/ holds records), nothing left behind on
 // error, and both group-commit modes under concurrent writers.
 
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Envelope } from '../../runtime/deliver/envelope.js';
-import {
-  SpoolRecordError,
-  createSpoolId,
-  decodeSpoolRecord,
-  encodeSpoolRecord,
-  spoolIdTime,
-} from '../../runtime/deliver/spoolRecord.js';
-import {
-  SpoolWriter,
-  readSpoolRecord,
-  spoolRecordPath,
-  sweepSpoolTmp,
-  writeSpoolRecord,
-} from '../../runtime/deliver/spoolWriter.js';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Envelope } from "../../runtime/deliver/envelope.js";
+import { SpoolRecordError, createSpoolId, decodeSpoolRecord, encodeSpoolRecord, spoolIdTime } from "../../runtime/deliver/spoolRecord.js";
+import { SpoolWriter, readSpoolRecord, spoolRecordPath, sweepSpoolTmp, writeSpoolRecord } from "../../runtime/deliver/spoolWriter.js";
 
 const scratch: string[] = [];
 afterEach(async () => {
@@ -27,53 +15,42 @@ afterEach(async () => {
 });
 
 async function scratchDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'msa-spool-test-'));
+  const dir = await mkdtemp(join(tmpdir(), "msa-spool-test-"));
   scratch.push(dir);
   return dir;
 }
 
 const ENVELOPE: Envelope = {
-  mailFrom: 'alice@example.test',
-  recipients: [
-    { address: 'bob@example.test', dsn: { notify: ['FAILURE', 'DELAY'], orcpt: 'rfc822;bob@example.test' } },
-    { address: 'jörg@example.test' },
-  ],
-  dsn: { ret: 'HDRS', envid: 'QQ314159' },
+  mailFrom: "alice@example.test",
+  recipients: [{ address: "bob@example.test", dsn: { notify: ["FAILURE", "DELAY"], orcpt: "rfc822;bob@example.test" } }, { address: "jörg@example.test" }],
+  dsn: { ret: "HDRS", envid: "QQ314159" },
   smtputf8: true,
-  bodyType: '8BITMIME',
+  bodyType: "8BITMIME",
 };
 
 // 8-bit bytes, CRLF, a bare LF and a line that is only a dot: none of it may change
-const MESSAGE = Buffer.concat([
-  Buffer.from('From: alice@example.test\r\nSubject: Grüße\r\n\r\n', 'utf8'),
-  Buffer.from([0xff, 0x00, 0x0d, 0x0a, 0x2e, 0x0d, 0x0a, 0x0a, 0x80]),
-]);
+const MESSAGE = Buffer.concat([Buffer.from("From: alice@example.test\r\nSubject: Grüße\r\n\r\n", "utf8"), Buffer.from([0xff, 0x00, 0x0d, 0x0a, 0x2e, 0x0d, 0x0a, 0x0a, 0x80])]);
 
-describe('spool record format', () => {
-  it('encodes and decodes a record byte for byte', () => {
-    const [header, body] = encodeSpoolRecord(
-      { id: 'ID1', receivedAt: '2024-01-01T00:00:00.000Z', envelope: ENVELOPE, meta: { login: 'alice' } },
-      MESSAGE,
-    );
+describe("spool record format", () => {
+  it("encodes and decodes a record byte for byte", () => {
+    const [header, body] = encodeSpoolRecord({ id: "ID1", receivedAt: "2024-01-01T00:00:00.000Z", envelope: ENVELOPE, meta: { login: "alice" } }, MESSAGE);
     expect(header.subarray(0, -1).includes(0x0a)).toBe(false);
     const record = decodeSpoolRecord(Buffer.concat([header, body]));
-    expect(record).toMatchObject({ format: 'msa-spool', version: 1, id: 'ID1', size: MESSAGE.length });
+    expect(record).toMatchObject({ format: "msa-spool", version: 1, id: "ID1", size: MESSAGE.length });
     expect(record.envelope).toEqual(ENVELOPE);
-    expect(record.meta).toEqual({ login: 'alice' });
+    expect(record.meta).toEqual({ login: "alice" });
     expect(record.message.equals(MESSAGE)).toBe(true);
   });
 
-  it('refuses truncated records and unknown versions', () => {
-    const whole = Buffer.concat(
-      encodeSpoolRecord({ id: 'ID2', receivedAt: new Date().toISOString(), envelope: ENVELOPE, meta: {} }, MESSAGE),
-    );
+  it("refuses truncated records and unknown versions", () => {
+    const whole = Buffer.concat(encodeSpoolRecord({ id: "ID2", receivedAt: new Date().toISOString(), envelope: ENVELOPE, meta: {} }, MESSAGE));
     expect(() => decodeSpoolRecord(whole.subarray(0, whole.length - 1))).toThrow(SpoolRecordError);
-    const newer = Buffer.from(whole.toString('latin1').replace('"version":1', '"version":2'), 'latin1');
+    const newer = Buffer.from(whole.toString("latin1").replace('"version":1', '"version":2'), "latin1");
     expect(() => decodeSpoolRecord(newer)).toThrow(/version 2/);
-    expect(() => decodeSpoolRecord(Buffer.from('no header line'))).toThrow(SpoolRecordError);
+    expect(() => decodeSpoolRecord(Buffer.from("no header line"))).toThrow(SpoolRecordError);
   });
 
-  it('makes ids that sort in creation order and carry their time', () => {
+  it("makes ids that sort in creation order and carry their time", () => {
     const ids = Array.from({ length: 1000 }, () => createSpoolId());
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
@@ -82,89 +59,87 @@ describe('spool record format', () => {
   });
 });
 
-describe('writeSpoolRecord', () => {
-  it('creates the folders (0700), writes the record into new/ only, and reads it back', async () => {
-    const dir = join(await scratchDir(), 'spool');
+describe("writeSpoolRecord", () => {
+  it("creates the folders (0700), writes the record into new/ only, and reads it back", async () => {
+    const dir = join(await scratchDir(), "spool");
     const before = Date.now();
-    const outcome = await writeSpoolRecord(dir, ENVELOPE, MESSAGE, { login: 'alice', clientAddress: '127.0.0.1' });
-    expect(outcome.kind).toBe('accepted');
-    if (outcome.kind !== 'accepted') return;
+    const outcome = await writeSpoolRecord(dir, ENVELOPE, MESSAGE, { login: "alice", clientAddress: "127.0.0.1" });
+    expect(outcome.kind).toBe("accepted");
+    if (outcome.kind !== "accepted") return;
 
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
-    expect((await stat(join(dir, 'new'))).mode & 0o777).toBe(0o700);
-    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
-    expect(await readdir(join(dir, 'new'))).toEqual([`${outcome.id}.msg`]);
+    expect((await stat(join(dir, "new"))).mode & 0o777).toBe(0o700);
+    expect(await readdir(join(dir, "tmp"))).toEqual([]);
+    expect(await readdir(join(dir, "new"))).toEqual([`${outcome.id}.msg`]);
     const path = spoolRecordPath(dir, outcome.id);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
 
     const record = await readSpoolRecord(path);
     expect(record.id).toBe(outcome.id);
     expect(record.envelope).toEqual(ENVELOPE);
-    expect(record.meta).toEqual({ login: 'alice', clientAddress: '127.0.0.1' });
+    expect(record.meta).toEqual({ login: "alice", clientAddress: "127.0.0.1" });
     expect(record.message.equals(MESSAGE)).toBe(true);
     expect(Date.parse(record.receivedAt)).toBeGreaterThanOrEqual(before - 1);
   });
 
-  it('answers 451 4.3.0 when the spool folder cannot be created, leaving nothing', async () => {
+  it("answers 451 4.3.0 when the spool folder cannot be created, leaving nothing", async () => {
     const parent = await scratchDir();
-    await writeFile(join(parent, 'blocker'), 'a file where the spool folder should be');
-    const outcome = await writeSpoolRecord(join(parent, 'blocker', 'spool'), ENVELOPE, MESSAGE);
-    expect(outcome).toMatchObject({ kind: 'temporary', code: 451, enhanced: '4.3.0' });
-    expect(await readdir(parent)).toEqual(['blocker']);
+    await writeFile(join(parent, "blocker"), "a file where the spool folder should be");
+    const outcome = await writeSpoolRecord(join(parent, "blocker", "spool"), ENVELOPE, MESSAGE);
+    expect(outcome).toMatchObject({ kind: "temporary", code: 451, enhanced: "4.3.0" });
+    expect(await readdir(parent)).toEqual(["blocker"]);
   });
 
-  it('removes its tmp file when the record cannot be moved into new/', async () => {
+  it("removes its tmp file when the record cannot be moved into new/", async () => {
     const dir = await scratchDir();
     const writer = new SpoolWriter({ dir, groupCommit: false });
-    expect((await writer.write(ENVELOPE, MESSAGE)).kind).toBe('accepted');
+    expect((await writer.write(ENVELOPE, MESSAGE)).kind).toBe("accepted");
     // new/ turns into a file: the tmp file is written and fsync'd, then the rename fails
-    await rm(join(dir, 'new'), { recursive: true });
-    await writeFile(join(dir, 'new'), '');
+    await rm(join(dir, "new"), { recursive: true });
+    await writeFile(join(dir, "new"), "");
     const outcome = await writer.write(ENVELOPE, MESSAGE);
-    expect(outcome).toMatchObject({ kind: 'temporary', code: 451, enhanced: '4.3.0' });
-    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    expect(outcome).toMatchObject({ kind: "temporary", code: 451, enhanced: "4.3.0" });
+    expect(await readdir(join(dir, "tmp"))).toEqual([]);
   });
 
-  it('creates the folders again when they are removed under a running writer', async () => {
+  it("creates the folders again when they are removed under a running writer", async () => {
     const dir = await scratchDir();
     const writer = new SpoolWriter({ dir, groupCommit: true });
-    expect((await writer.write(ENVELOPE, MESSAGE)).kind).toBe('accepted');
+    expect((await writer.write(ENVELOPE, MESSAGE)).kind).toBe("accepted");
     await rm(dir, { recursive: true });
-    expect((await writer.write(ENVELOPE, MESSAGE)).kind).toBe('accepted');
-    expect(await readdir(join(dir, 'new'))).toHaveLength(1);
+    expect((await writer.write(ENVELOPE, MESSAGE)).kind).toBe("accepted");
+    expect(await readdir(join(dir, "new"))).toHaveLength(1);
   });
 
-  it('sweeps what a crash left in tmp/', async () => {
+  it("sweeps what a crash left in tmp/", async () => {
     const dir = await scratchDir();
     expect(await sweepSpoolTmp(dir)).toEqual([]);
-    expect((await writeSpoolRecord(dir, ENVELOPE, MESSAGE)).kind).toBe('accepted');
-    await writeFile(join(dir, 'tmp', 'half-written'), 'partial');
-    expect(await sweepSpoolTmp(dir)).toEqual(['half-written']);
-    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
-    expect(await readdir(join(dir, 'new'))).toHaveLength(1);
+    expect((await writeSpoolRecord(dir, ENVELOPE, MESSAGE)).kind).toBe("accepted");
+    await writeFile(join(dir, "tmp", "half-written"), "partial");
+    expect(await sweepSpoolTmp(dir)).toEqual(["half-written"]);
+    expect(await readdir(join(dir, "tmp"))).toEqual([]);
+    expect(await readdir(join(dir, "new"))).toHaveLength(1);
   });
 });
 
-describe('SpoolWriter under concurrent writes', () => {
+describe("SpoolWriter under concurrent writes", () => {
   for (const groupCommit of [false, true]) {
     it(`writes 50 concurrent records correctly (groupCommit: ${groupCommit})`, async () => {
       const dir = await scratchDir();
       const writer = new SpoolWriter({ dir, groupCommit });
-      const messages = Array.from({ length: 50 }, (_, i) =>
-        Buffer.concat([Buffer.from(`Subject: message ${i}\r\n\r\n`), Buffer.alloc(1000 + i * 37, i)]),
-      );
+      const messages = Array.from({ length: 50 }, (_, i) => Buffer.concat([Buffer.from(`Subject: message ${i}\r\n\r\n`), Buffer.alloc(1000 + i * 37, i)]));
       const outcomes = await Promise.all(
         messages.map((message, i) =>
-          writer.write({ mailFrom: `sender${i}@example.test`, recipients: [{ address: 'bob@example.test' }] }, message, {
+          writer.write({ mailFrom: `sender${i}@example.test`, recipients: [{ address: "bob@example.test" }] }, message, {
             sessionId: `s${i}`,
           }),
         ),
       );
-      expect(outcomes.every((outcome) => outcome.kind === 'accepted')).toBe(true);
-      const ids = outcomes.map((outcome) => (outcome.kind === 'accepted' ? outcome.id : ''));
+      expect(outcomes.every((outcome) => outcome.kind === "accepted")).toBe(true);
+      const ids = outcomes.map((outcome) => (outcome.kind === "accepted" ? outcome.id : ""));
       expect(new Set(ids).size).toBe(50);
-      expect(await readdir(join(dir, 'tmp'))).toEqual([]);
-      expect((await readdir(join(dir, 'new'))).sort()).toEqual(ids.map((id) => `${id}.msg`).sort());
+      expect(await readdir(join(dir, "tmp"))).toEqual([]);
+      expect((await readdir(join(dir, "new"))).sort()).toEqual(ids.map((id) => `${id}.msg`).sort());
       for (const [i, id] of ids.entries()) {
         const record = await readSpoolRecord(spoolRecordPath(dir, id));
         expect(record.envelope.mailFrom).toBe(`sender${i}@example.test`);

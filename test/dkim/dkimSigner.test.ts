@@ -40,10 +40,7 @@ beforeAll(() => {
   const edKey = generateDkimKey("ed25519");
   fs.writeFileSync(path.join(dir, "r1.pem"), rsaKey.privateKeyPem);
   fs.writeFileSync(path.join(dir, "e1.pem"), edKey.privateKeyPem);
-  zone = [
-    dkimDnsRecord("example.com", "r1", dkimRecordText("rsa", rsaKey.publicKey)),
-    dkimDnsRecord("example.com", "e1", dkimRecordText("ed25519", edKey.publicKey)),
-  ];
+  zone = [dkimDnsRecord("example.com", "r1", dkimRecordText("rsa", rsaKey.publicKey)), dkimDnsRecord("example.com", "e1", dkimRecordText("ed25519", edKey.publicKey))];
   rsa = { domain: "example.com", selector: "r1", keyPath: path.join(dir, "r1.pem") };
   ed = { domain: "example.com", selector: "e1", keyPath: path.join(dir, "e1.pem") };
 });
@@ -147,10 +144,14 @@ describe("which From domains are signed", () => {
 describe("failures", () => {
   it("an unreadable or invalid key fails at load time, naming the file", async () => {
     await expect(createDkimSigner([{ ...rsa, keyPath: path.join(dir, "missing.pem") }])).rejects.toThrow(
-      new DkimKeyError(`cannot read DKIM key \`${path.join(dir, "missing.pem")}\` for selector \`r1._domainkey.example.com\`: ENOENT: no such file or directory, open '${path.join(dir, "missing.pem")}'`),
+      new DkimKeyError(
+        `cannot read DKIM key \`${path.join(dir, "missing.pem")}\` for selector \`r1._domainkey.example.com\`: ENOENT: no such file or directory, open '${path.join(dir, "missing.pem")}'`,
+      ),
     );
     fs.writeFileSync(path.join(dir, "garbage.pem"), "not a key\n");
-    await expect(createDkimSigner([{ ...rsa, keyPath: path.join(dir, "garbage.pem") }])).rejects.toThrow(/^DKIM key `.*garbage\.pem` for selector `r1\._domainkey\.example\.com` is not a PEM private key/);
+    await expect(createDkimSigner([{ ...rsa, keyPath: path.join(dir, "garbage.pem") }])).rejects.toThrow(
+      /^DKIM key `.*garbage\.pem` for selector `r1\._domainkey\.example\.com` is not a PEM private key/,
+    );
     await expect(createDkimSigner([{ ...ed, algorithm: "rsa-sha256" }])).rejects.toThrow(/is a ed25519 key, not one for `rsa-sha256`$/);
     const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
     fs.writeFileSync(path.join(dir, "ec.pem"), ec);

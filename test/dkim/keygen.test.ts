@@ -22,7 +22,9 @@ async function keygen(...args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
-const message = Buffer.from("From: Alice <alice@example.net>\r\nTo: bob@example.org\r\nSubject: keygen\r\nDate: Sat, 28 Nov 2026 17:00:00 +0000\r\nMessage-ID: <k@example.net>\r\n\r\nsigned with a key from msac dkim keygen\r\n");
+const message = Buffer.from(
+  "From: Alice <alice@example.net>\r\nTo: bob@example.org\r\nSubject: keygen\r\nDate: Sat, 28 Nov 2026 17:00:00 +0000\r\nMessage-ID: <k@example.net>\r\n\r\nsigned with a key from msac dkim keygen\r\n",
+);
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-keygen-"));
@@ -68,8 +70,14 @@ describe("msac dkim keygen", () => {
     expect(again.stderr).toMatch(/^error: cannot write `.*s1\.pem`: EEXIST/);
     expect(fs.readFileSync(path.join(out, "s1.pem"), "utf8")).toBe(before);
 
-    expect(await keygen("--domain", "not a domain", "--selector", "s1", "--algorithm", "rsa", "--out", out)).toMatchObject({ code: 2, stderr: "error: `not a domain` is not a domain name\n" });
-    expect(await keygen("--domain", "example.net", "--selector", "s_1", "--algorithm", "rsa", "--out", out)).toMatchObject({ code: 2, stderr: "error: `s_1` is not a valid selector\n" });
+    expect(await keygen("--domain", "not a domain", "--selector", "s1", "--algorithm", "rsa", "--out", out)).toMatchObject({
+      code: 2,
+      stderr: "error: `not a domain` is not a domain name\n",
+    });
+    expect(await keygen("--domain", "example.net", "--selector", "s_1", "--algorithm", "rsa", "--out", out)).toMatchObject({
+      code: 2,
+      stderr: "error: `s_1` is not a valid selector\n",
+    });
     expect(await keygen("--domain", "example.net", "--selector", "s2", "--algorithm", "rsa", "--bits", "512", "--out", out)).toMatchObject({ code: 2 });
     expect((await keygen("--domain", "example.net", "--selector", "s2", "--algorithm", "dsa", "--out", out)).code).toBe(2);
     expect(fs.readdirSync(out)).toEqual(["s1.pem"]);

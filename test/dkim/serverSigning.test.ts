@@ -21,7 +21,10 @@ describe("sign dkim (RSA and Ed25519) before relaying", () => {
   const zone: string[] = [];
   beforeAll(async () => {
     keys = await mkdtemp(join(tmpdir(), "msa-dkim-keys-"));
-    for (const [selector, algorithm] of [["rsa1", "rsa"], ["ed1", "ed25519"]] as const) {
+    for (const [selector, algorithm] of [
+      ["rsa1", "rsa"],
+      ["ed1", "ed25519"],
+    ] as const) {
       const key = generateDkimKey(algorithm);
       await writeFile(join(keys, `${selector}.pem`), key.privateKeyPem);
       zone.push(dkimDnsRecord("example.test", selector, dkimRecordText(algorithm, key.publicKey)));

@@ -26,7 +26,10 @@ describe("sign dkim with a next hop that does not offer 8BITMIME", () => {
   const hops: NextHop[] = [];
   beforeAll(async () => {
     keys = await mkdtemp(join(tmpdir(), "msa-dkim-7bit-"));
-    for (const [selector, algorithm] of [["rsa1", "rsa"], ["ed1", "ed25519"]] as const) {
+    for (const [selector, algorithm] of [
+      ["rsa1", "rsa"],
+      ["ed1", "ed25519"],
+    ] as const) {
       const key = generateDkimKey(algorithm);
       await writeFile(join(keys, `${selector}.pem`), key.privateKeyPem);
       zone.push(dkimDnsRecord("example.test", selector, dkimRecordText(algorithm, key.publicKey)));
@@ -52,17 +55,7 @@ describe("sign dkim with a next hop that does not offer 8BITMIME", () => {
 
   const submit = async (msa: RunningMsa) =>
     (
-      await rawSmtp(
-        msa.port,
-        [
-          ...AS_ALICE,
-          "MAIL FROM:<alice> BODY=8BITMIME SMTPUTF8",
-          "RCPT TO:<bob>",
-          "DATA",
-          Buffer.from(`${MESSAGE}.\r\n`, "utf8"),
-        ],
-        { ca: msa.pki.caCertPem },
-      )
+      await rawSmtp(msa.port, [...AS_ALICE, "MAIL FROM:<alice> BODY=8BITMIME SMTPUTF8", "RCPT TO:<bob>", "DATA", Buffer.from(`${MESSAGE}.\r\n`, "utf8")], { ca: msa.pki.caCertPem })
     ).at(-1);
 
   const verified = async (raw: Buffer) => (await verifyWithDkimpy(raw, zone)).map((r) => [r.selector, r.ok, r.error]);

@@ -29,22 +29,20 @@ describe("loadGraph", () => {
   });
 
   it("names a field the schema does not know", () => {
-    expect(refusal((g) => (g.stages.mail[0].observ = true))).toBe(
-      "compiled policy has an unknown field `stages.mail[0].observ`; compile the policy again with this msac",
-    );
+    expect(refusal((g) => (g.stages.mail[0].observ = true))).toBe("compiled policy has an unknown field `stages.mail[0].observ`; compile the policy again with this msac");
   });
 
   it("says what a union that is not told apart by kind expects", () => {
-    expect(refusal((g) => (g.workers = "many"))).toBe(
-      'compiled policy has a wrong field `workers`: expected number or "auto"; compile the policy again with this msac',
-    );
+    expect(refusal((g) => (g.workers = "many"))).toBe('compiled policy has a wrong field `workers`: expected number or "auto"; compile the policy again with this msac');
   });
 
   it("names a wrong value inside a login-keyed table", () => {
-    expect(refusal((g) => {
-      const rights = (g.stages.mail as { kind: string; senders: Record<string, unknown> }[]).find((n) => n.kind === "SubmissionRights")!;
-      rights.senders["demo"] = "demo@example.com";
-    })).toMatch(/^compiled policy has a wrong field `stages\.mail\[\d+\]\.senders\.demo`: invalid input: expected array, received string;/);
+    expect(
+      refusal((g) => {
+        const rights = (g.stages.mail as { kind: string; senders: Record<string, unknown> }[]).find((n) => n.kind === "SubmissionRights")!;
+        rights.senders["demo"] = "demo@example.com";
+      }),
+    ).toMatch(/^compiled policy has a wrong field `stages\.mail\[\d+\]\.senders\.demo`: invalid input: expected array, received string;/);
   });
 
   it("refuses numbers the runtime would misuse", () => {
@@ -53,7 +51,9 @@ describe("loadGraph", () => {
   });
 
   it("names the kind of an unknown node in a stage", () => {
-    expect(refusal((g) => (g.stages.message[0].kind = "Teleport"))).toMatch(/^compiled policy has a wrong field `stages\.message\[0\]\.kind`: invalid discriminator value; expected 'RefuseBareLineEndings' \| /);
+    expect(refusal((g) => (g.stages.message[0].kind = "Teleport"))).toMatch(
+      /^compiled policy has a wrong field `stages\.message\[0\]\.kind`: invalid discriminator value; expected 'RefuseBareLineEndings' \| /,
+    );
   });
 
   it("writes paths as a reader of the JSON would", () => {

@@ -48,8 +48,6 @@ describe("checkMessageData", () => {
   });
 
   it("lists exactly the RFC 5322 section 3.6 fields with a maximum of one", () => {
-    expect([...AT_MOST_ONCE_FIELDS].sort()).toEqual(
-      ["Bcc", "Cc", "Date", "From", "In-Reply-To", "Message-ID", "References", "Reply-To", "Sender", "Subject", "To"],
-    );
+    expect([...AT_MOST_ONCE_FIELDS].sort()).toEqual(["Bcc", "Cc", "Date", "From", "In-Reply-To", "Message-ID", "References", "Reply-To", "Sender", "Subject", "To"]);
   });
 });

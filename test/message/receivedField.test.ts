@@ -1,12 +1,12 @@
 // Tests the Received: trace field value (RFC 5321 section 4.4, RFC 3848 protocol names).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressLiteral, receivedFieldValue, type ReceivedFieldInput } from '../../runtime/message/receivedField.js';
-import { formatHeaderField } from '../../runtime/message/headerEdits.js';
-import { parseHeaderSection } from '../../runtime/message/headerSection.js';
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addressLiteral, receivedFieldValue, type ReceivedFieldInput } from "../../runtime/message/receivedField.js";
+import { formatHeaderField } from "../../runtime/message/headerEdits.js";
+import { parseHeaderSection } from "../../runtime/message/headerSection.js";
 
 const originalTZ = process.env.TZ;
 beforeAll(() => {
-  process.env.TZ = 'UTC';
+  process.env.TZ = "UTC";
 });
 afterAll(() => {
   if (originalTZ === undefined) delete process.env.TZ;
@@ -14,98 +14,86 @@ afterAll(() => {
 });
 
 const base: ReceivedFieldInput = {
-  heloName: 'client.example',
-  clientAddress: '127.0.0.1',
-  clientHostname: 'client.example',
-  hostname: 'msa.example.test',
-  protocol: 'ESMTPSA',
-  queueId: 'ABC',
+  heloName: "client.example",
+  clientAddress: "127.0.0.1",
+  clientHostname: "client.example",
+  hostname: "msa.example.test",
+  protocol: "ESMTPSA",
+  queueId: "ABC",
   date: new Date(Date.UTC(2026, 10, 28, 17, 11, 32)),
 };
-const DATE = 'Sat, 28 Nov 2026 17:11:32 +0000';
+const DATE = "Sat, 28 Nov 2026 17:11:32 +0000";
 
-describe('receivedFieldValue', () => {
-  it('has the usual form', () => {
-    expect(receivedFieldValue(base)).toBe(
-      `from client.example (client.example [127.0.0.1]) by msa.example.test (msa) with ESMTPSA id ABC; ${DATE}`,
-    );
+describe("receivedFieldValue", () => {
+  it("has the usual form", () => {
+    expect(receivedFieldValue(base)).toBe(`from client.example (client.example [127.0.0.1]) by msa.example.test (msa) with ESMTPSA id ABC; ${DATE}`);
   });
 
-  it('names each RFC 3848 protocol', () => {
-    for (const protocol of ['SMTP', 'ESMTP', 'ESMTPS', 'ESMTPA', 'ESMTPSA'] as const) {
+  it("names each RFC 3848 protocol", () => {
+    for (const protocol of ["SMTP", "ESMTP", "ESMTPS", "ESMTPA", "ESMTPSA"] as const) {
       expect(receivedFieldValue({ ...base, protocol })).toContain(` with ${protocol} `);
     }
   });
 
-  it('leaves out the reverse name when there is none or it is not a domain', () => {
+  it("leaves out the reverse name when there is none or it is not a domain", () => {
     const expected = `from client.example ([127.0.0.1]) by msa.example.test (msa) with ESMTPSA id ABC; ${DATE}`;
     expect(receivedFieldValue({ ...base, clientHostname: undefined })).toBe(expected);
-    expect(receivedFieldValue({ ...base, clientHostname: 'bad name(' })).toBe(expected);
+    expect(receivedFieldValue({ ...base, clientHostname: "bad name(" })).toBe(expected);
   });
 
-  it('leaves out the bracketed address when the address is unknown', () => {
-    expect(receivedFieldValue({ ...base, clientAddress: null })).toBe(
-      `from client.example by msa.example.test (msa) with ESMTPSA id ABC; ${DATE}`,
-    );
+  it("leaves out the bracketed address when the address is unknown", () => {
+    expect(receivedFieldValue({ ...base, clientAddress: null })).toBe(`from client.example by msa.example.test (msa) with ESMTPSA id ABC; ${DATE}`);
   });
 
-  it('writes IPv6 addresses as [IPv6:...] and IPv4-mapped ones as IPv4', () => {
-    expect(receivedFieldValue({ ...base, clientHostname: undefined, clientAddress: '2001:db8::1' })).toContain(
-      'from client.example ([IPv6:2001:db8::1]) by',
-    );
-    expect(receivedFieldValue({ ...base, clientHostname: undefined, clientAddress: '::ffff:192.0.2.7' })).toContain(
-      '([192.0.2.7])',
-    );
-    expect(addressLiteral('fe80::1%eth0')).toBe('[IPv6:fe80::1]');
-    expect(addressLiteral('::1')).toBe('[IPv6:::1]');
-    expect(addressLiteral('not an ip')).toBeNull();
+  it("writes IPv6 addresses as [IPv6:...] and IPv4-mapped ones as IPv4", () => {
+    expect(receivedFieldValue({ ...base, clientHostname: undefined, clientAddress: "2001:db8::1" })).toContain("from client.example ([IPv6:2001:db8::1]) by");
+    expect(receivedFieldValue({ ...base, clientHostname: undefined, clientAddress: "::ffff:192.0.2.7" })).toContain("([192.0.2.7])");
+    expect(addressLiteral("fe80::1%eth0")).toBe("[IPv6:fe80::1]");
+    expect(addressLiteral("::1")).toBe("[IPv6:::1]");
+    expect(addressLiteral("not an ip")).toBeNull();
   });
 
-  it('accepts an address literal as HELO name', () => {
-    expect(receivedFieldValue({ ...base, heloName: '[127.0.0.1]', clientHostname: undefined })).toContain(
-      'from [127.0.0.1] ([127.0.0.1]) by',
-    );
-    expect(receivedFieldValue({ ...base, heloName: '[IPv6:::1]', clientHostname: undefined, clientAddress: '::1' })).toContain(
-      'from [IPv6:::1] ([IPv6:::1]) by',
-    );
+  it("accepts an address literal as HELO name", () => {
+    expect(receivedFieldValue({ ...base, heloName: "[127.0.0.1]", clientHostname: undefined })).toContain("from [127.0.0.1] ([127.0.0.1]) by");
+    expect(receivedFieldValue({ ...base, heloName: "[IPv6:::1]", clientHostname: undefined, clientAddress: "::1" })).toContain("from [IPv6:::1] ([IPv6:::1]) by");
   });
 
-  it('puts a HELO name that is not a domain into an escaped comment', () => {
-    expect(receivedFieldValue({ ...base, heloName: 'bad_helo (x) \\ \u00e9', clientHostname: undefined })).toBe(
+  it("puts a HELO name that is not a domain into an escaped comment", () => {
+    expect(receivedFieldValue({ ...base, heloName: "bad_helo (x) \\ \u00e9", clientHostname: undefined })).toBe(
       `from [127.0.0.1] ([127.0.0.1]) (helo=bad_helo \\(x\\) \\\\ ?) by msa.example.test (msa) with ESMTPSA id ABC; ${DATE}`,
     );
-    expect(receivedFieldValue({ ...base, heloName: 'localhost.', clientAddress: null })).toBe(
+    expect(receivedFieldValue({ ...base, heloName: "localhost.", clientAddress: null })).toBe(
       `from unknown (helo=localhost.) by msa.example.test (msa) with ESMTPSA id ABC; ${DATE}`,
     );
-    expect(receivedFieldValue({ ...base, heloName: '', clientAddress: null })).toMatch(/^from unknown by /);
+    expect(receivedFieldValue({ ...base, heloName: "", clientAddress: null })).toMatch(/^from unknown by /);
   });
 
-  it('adds the TLS cipher as a comment and a single recipient', () => {
-    expect(receivedFieldValue({ ...base, tlsCipher: 'TLS_AES_256_GCM_SHA384', recipient: 'bob@example.test' })).toBe(
+  it("adds the TLS cipher as a comment and a single recipient", () => {
+    expect(receivedFieldValue({ ...base, tlsCipher: "TLS_AES_256_GCM_SHA384", recipient: "bob@example.test" })).toBe(
       `from client.example (client.example [127.0.0.1]) by msa.example.test (msa) with ESMTPSA (cipher=TLS_AES_256_GCM_SHA384) id ABC for <bob@example.test>; ${DATE}`,
     );
   });
 
-  it('leaves out a recipient that would not be a path, and a missing queue id', () => {
-    const value = receivedFieldValue({ ...base, queueId: undefined, recipient: 'bob smith@example.test' });
+  it("leaves out a recipient that would not be a path, and a missing queue id", () => {
+    const value = receivedFieldValue({ ...base, queueId: undefined, recipient: "bob smith@example.test" });
     expect(value).toBe(`from client.example (client.example [127.0.0.1]) by msa.example.test (msa) with ESMTPSA; ${DATE}`);
   });
 
-  it('refuses an unusable hostname or queue id of our own', () => {
-    expect(() => receivedFieldValue({ ...base, hostname: 'msa example' })).toThrow(TypeError);
-    expect(() => receivedFieldValue({ ...base, queueId: 'a b' })).toThrow(TypeError);
+  it("refuses an unusable hostname or queue id of our own", () => {
+    expect(() => receivedFieldValue({ ...base, hostname: "msa example" })).toThrow(TypeError);
+    expect(() => receivedFieldValue({ ...base, queueId: "a b" })).toThrow(TypeError);
   });
 
-  it('makes a field that folds and parses back to the same value', () => {
+  it("makes a field that folds and parses back to the same value", () => {
     const value = receivedFieldValue({
       ...base,
-      clientAddress: '2001:db8:85a3::8a2e:370:7334',
-      clientHostname: 'a-rather-long-reverse-name.customers.isp.example',
-      tlsCipher: 'TLS_AES_256_GCM_SHA384',
-      recipient: 'someone@example.test',
+      clientAddress: "2001:db8:85a3::8a2e:370:7334",
+      clientHostname: "a-rather-long-reverse-name.customers.isp.example",
+      tlsCipher: "TLS_AES_256_GCM_SHA384",
+      recipient: "someone@example.test",
     });
-    const field = formatHeaderField('Received', value);
-    for (const line of field.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+    const field = formatHeaderField("Received", value);
+    for (const line of field.split("\r\n")) expect(line.length).toBeLessThanOrEqual(78);
     const parsed = parseHeaderSection(Buffer.from(field));
     expect(parsed.ok && parsed.header.fields[0]!.value).toBe(value);
   });

@@ -39,9 +39,18 @@ describe("metrics endpoint", () => {
     expect(before.status).toBe(200);
     expect(before.type).toBe("text/plain; version=0.0.4; charset=utf-8");
     for (const name of [
-      "msa_sessions_total", "msa_sessions_active", "msa_auth_total", "msa_messages_accepted_total", "msa_messages_refused_total",
-      "msa_refusals_by_rule_total", "msa_message_bytes_total", "msa_queue_messages", "msa_queue_oldest_age_seconds",
-      "msa_relay_attempts_total", "msa_decision_duration_seconds", "msa_delivery_duration_seconds",
+      "msa_sessions_total",
+      "msa_sessions_active",
+      "msa_auth_total",
+      "msa_messages_accepted_total",
+      "msa_messages_refused_total",
+      "msa_refusals_by_rule_total",
+      "msa_message_bytes_total",
+      "msa_queue_messages",
+      "msa_queue_oldest_age_seconds",
+      "msa_relay_attempts_total",
+      "msa_decision_duration_seconds",
+      "msa_delivery_duration_seconds",
     ]) {
       expect(before.body).toContain(`# TYPE ${name} `);
     }

@@ -50,7 +50,13 @@ describe("listen ... plain proxy", () => {
     const proxy = await proxyInFront(msa.port, header);
     try {
       const count = hop.messages.length;
-      const replies = await rawSmtp(proxy.port, ["EHLO client.example", "MAIL FROM:<alice>", "RCPT TO:<bob>", "DATA", Buffer.from("From: alice@example.test\r\nSubject: p\r\n\r\nhi\r\n.\r\n")]);
+      const replies = await rawSmtp(proxy.port, [
+        "EHLO client.example",
+        "MAIL FROM:<alice>",
+        "RCPT TO:<bob>",
+        "DATA",
+        Buffer.from("From: alice@example.test\r\nSubject: p\r\n\r\nhi\r\n.\r\n"),
+      ]);
       expect(codes(replies.at(-1))).toBe("250 2.0.0");
       const [delivered] = (await hop.waitForMessages(count + 1)).slice(count);
       return delivered!.raw.toString("latin1");

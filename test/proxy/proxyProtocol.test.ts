@@ -31,11 +31,7 @@ function ports(source: number, destination: number): Buffer {
 }
 
 const ipv4Block = Buffer.concat([Buffer.from([198, 51, 100, 23]), Buffer.from([192, 0, 2, 1]), ports(40001, 587)]);
-const ipv6Block = Buffer.concat([
-  Buffer.from("20010db8000000000000000000000042", "hex"),
-  Buffer.from("20010db8000000000000000000000001", "hex"),
-  ports(40002, 465),
-]);
+const ipv6Block = Buffer.concat([Buffer.from("20010db8000000000000000000000042", "hex"), Buffer.from("20010db8000000000000000000000001", "hex"), ports(40002, 465)]);
 // PP2_TYPE_AUTHORITY (0x02) "mx.example", a TLV HAProxy sends with `send-proxy-v2`
 const authorityTlv = Buffer.concat([Buffer.from([0x02, 0x00, 0x0a]), Buffer.from("mx.example")]);
 
@@ -119,10 +115,15 @@ describe("PROXY headers in front of smtp-server", () => {
   it.each([
     ["v1 TCP4", [Buffer.from("PROXY TCP4 203.0.113.7 192.0.2.1 51234 587\r\n")], "203.0.113.7", 51234],
     ["v1 TCP6", [Buffer.from("PROXY TCP6 2001:DB8::7 2001:db8::1 51235 587\r\n")], "2001:db8::7", 51235],
-    ["v2 TCP4 with a TLV, in pieces", (() => {
-      const header = v2(1, 0x11, ipv4Block, authorityTlv);
-      return [header.subarray(0, 5), header.subarray(5, 15), header.subarray(15, 20), header.subarray(20)];
-    })(), "198.51.100.23", 40001],
+    [
+      "v2 TCP4 with a TLV, in pieces",
+      (() => {
+        const header = v2(1, 0x11, ipv4Block, authorityTlv);
+        return [header.subarray(0, 5), header.subarray(5, 15), header.subarray(15, 20), header.subarray(20)];
+      })(),
+      "198.51.100.23",
+      40001,
+    ],
     ["v2 TCP6", [v2(1, 0x21, ipv6Block)], "2001:db8::42", 40002],
   ])("%s: the session sees the client's address", async (_name, chunks, address, port) => {
     const harness = await startHarness();
@@ -171,7 +172,15 @@ describe("refusals", () => {
   });
 
   it.each([
-    ["version 1 in a v2 header", (() => { const h = v2(1, 0x11, ipv4Block); h[12] = 0x11; return h; })(), /unsupported PROXY v2 version 1/],
+    [
+      "version 1 in a v2 header",
+      (() => {
+        const h = v2(1, 0x11, ipv4Block);
+        h[12] = 0x11;
+        return h;
+      })(),
+      /unsupported PROXY v2 version 1/,
+    ],
     ["an unknown command", v2(2, 0x11, ipv4Block), /unknown PROXY v2 command 2/],
     ["a short IPv6 block", v2(1, 0x21, ipv4Block), /IPv6 address block too short/],
     ["an unknown family", v2(1, 0x41, ipv4Block), /unknown PROXY v2 address family 0x41/],
@@ -230,7 +239,10 @@ describe("parseProxyHeader and readProxyHeader", () => {
       server.on("connection", (socket: net.Socket) => {
         readProxyHeader(socket).then((header) => {
           let rest = "";
-          socket.setEncoding("latin1").on("data", (data: string) => (rest += data)).on("end", () => resolve({ header, rest }));
+          socket
+            .setEncoding("latin1")
+            .on("data", (data: string) => (rest += data))
+            .on("end", () => resolve({ header, rest }));
         }, reject);
       });
     });

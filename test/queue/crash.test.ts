@@ -2,16 +2,16 @@
 // processes, clients on several connections, SIGKILL of both mid-stream, restart, and every
 // message a client saw accepted (250) must reach the next hop; duplicates are counted and reported.
 
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/freePort.js';
-import { startNextHop, type NextHop } from '../support/nextHop.js';
-import { startProcess, type RunningProcess } from '../support/processes.js';
-import { scratchSpool } from './queueHelpers.js';
+import { writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import SMTPConnection from "nodemailer/lib/smtp-connection";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/freePort.js";
+import { startNextHop, type NextHop } from "../support/nextHop.js";
+import { startProcess, type RunningProcess } from "../support/processes.js";
+import { scratchSpool } from "./queueHelpers.js";
 
-const MSAC = resolve(import.meta.dirname, '../../dist/cli/msac.js');
+const MSAC = resolve(import.meta.dirname, "../../dist/cli/msac.js");
 const CONNECTIONS = 12;
 const MESSAGES_PER_CONNECTION = 40;
 const KILL_AFTER_ACCEPTED = 120;
@@ -27,11 +27,20 @@ afterAll(async () => {
 
 /** Sends messages one after another on one connection; resolves with the ids answered 250 and stops at the first failure. */
 async function sendBatch(port: number, ids: string[], accepted: Set<string>): Promise<number> {
-  const connection = new SMTPConnection({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 2000, greetingTimeout: 2000, socketTimeout: 5000, logger: false });
+  const connection = new SMTPConnection({
+    host: "127.0.0.1",
+    port,
+    secure: false,
+    ignoreTLS: true,
+    connectionTimeout: 2000,
+    greetingTimeout: 2000,
+    socketTimeout: 5000,
+    logger: false,
+  });
   // nodemailer may never call back when the server dies mid-command: race its error and end events
   const broken = new Promise<never>((_, fail) => {
-    connection.on('error', fail);
-    connection.on('end', () => fail(new Error('connection closed')));
+    connection.on("error", fail);
+    connection.on("end", () => fail(new Error("connection closed")));
   });
   broken.catch(() => undefined);
   const step = <T>(work: Promise<T>): Promise<T> => Promise.race([work, broken]);
@@ -41,9 +50,7 @@ async function sendBatch(port: number, ids: string[], accepted: Set<string>): Pr
     for (const id of ids) {
       const message = `From: client@example.test\r\nTo: sink@example.test\r\nSubject: crash test\r\nX-Test-Id: ${id}\r\n\r\nbody of ${id}\r\n`;
       await step(
-        new Promise<void>((done, fail) =>
-          connection.send({ from: 'client@example.test', to: ['sink@example.test'] }, message, (error) => (error ? fail(error) : done())),
-        ),
+        new Promise<void>((done, fail) => connection.send({ from: "client@example.test", to: ["sink@example.test"] }, message, (error) => (error ? fail(error) : done()))),
       );
       accepted.add(id); // the client saw 250
       sent++;
@@ -57,35 +64,35 @@ async function sendBatch(port: number, ids: string[], accepted: Set<string>): Pr
 }
 
 function testIds(raw: Buffer): string | undefined {
-  return /^X-Test-Id: (\S+)/m.exec(raw.toString('utf8'))?.[1];
+  return /^X-Test-Id: (\S+)/m.exec(raw.toString("utf8"))?.[1];
 }
 
-describe('store and forward across SIGKILL', () => {
-  it('forwards every accepted message after a crash and restart', { timeout: 120_000 }, async () => {
+describe("store and forward across SIGKILL", () => {
+  it("forwards every accepted message after a crash and restart", { timeout: 120_000 }, async () => {
     hop = await startNextHop();
     const dir = await scratchSpool();
     const port = await freePort();
-    const policy = join(dir, 'crash.msa');
+    const policy = join(dir, "crash.msa");
     await writeFile(
       policy,
       [
-        'hostname msa.example.test',
+        "hostname msa.example.test",
         `listen 127.0.0.1:${port} plain`,
-        'allow unauthenticated',
-        'qualify domains example.test',
-        'log info',
+        "allow unauthenticated",
+        "qualify domains example.test",
+        "log info",
         `deliver spool "spool" relay smtp://127.0.0.1:${hop.port}`,
-        '',
-      ].join('\n'),
+        "",
+      ].join("\n"),
     );
     const startServer = async (): Promise<RunningProcess> => {
-      const server = startProcess(process.execPath, [MSAC, 'serve', policy]);
-      await server.waitForLine((line) => line.json?.event === 'listening', 15_000);
+      const server = startProcess(process.execPath, [MSAC, "serve", policy]);
+      await server.waitForLine((line) => line.json?.event === "listening", 15_000);
       return server;
     };
     const startRunner = async (): Promise<RunningProcess> => {
-      const runner = startProcess(process.execPath, [MSAC, 'queue', 'run', '--policy', policy]);
-      await runner.waitForLine((line) => line.json?.event === 'queue-started', 15_000);
+      const runner = startProcess(process.execPath, [MSAC, "queue", "run", "--policy", policy]);
+      await runner.waitForLine((line) => line.json?.event === "queue-started", 15_000);
       return runner;
     };
 
@@ -112,8 +119,8 @@ describe('store and forward across SIGKILL', () => {
     }
     const acceptedAtKill = accepted.size;
     const deliveredAtKill = hop.messages.length;
-    server.child.kill('SIGKILL');
-    runner.child.kill('SIGKILL');
+    server.child.kill("SIGKILL");
+    runner.child.kill("SIGKILL");
     await Promise.all([server.waitForExit(), runner.waitForExit()]);
     killed = true;
     expect(acceptedAtKill).toBeLessThan(CONNECTIONS * MESSAGES_PER_CONNECTION);

@@ -8,7 +8,12 @@ function dsnFor(remoteMta: string) {
   const { message } = buildDsn({
     reportingMta: "msa.example.test",
     action: "failed",
-    original: { id: "q1", receivedAt: "2026-12-06T10:00:00.000Z", envelope: { mailFrom: "alice@example.test", recipients: [{ address: "carol@example.org", dsn: {} }], dsn: {}, smtputf8: false }, message: testMessage("dsn") },
+    original: {
+      id: "q1",
+      receivedAt: "2026-12-06T10:00:00.000Z",
+      envelope: { mailFrom: "alice@example.test", recipients: [{ address: "carol@example.org", dsn: {} }], dsn: {}, smtputf8: false },
+      message: testMessage("dsn"),
+    },
     recipients: [{ address: "carol@example.org", status: "5.1.1", diagnostic: "550 5.1.1 no such user" }],
     now: new Date("2026-12-06T10:01:00Z"),
     remoteMta,

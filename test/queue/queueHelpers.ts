@@ -1,14 +1,14 @@
 // Shared set-up for the queue tests: scratch spool folders, queued records, a runner on a manual
 // clock against a next hop, and reading DSNs back from what the next hop received.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach } from 'vitest';
-import type { Envelope } from '../../runtime/deliver/envelope.js';
-import { writeSpoolRecord } from '../../runtime/deliver/spoolWriter.js';
-import { ManualClock } from '../../runtime/queue/clock.js';
-import { QueueRunner, type QueueRunnerOptions } from '../../runtime/queue/queueRunner.js';
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import type { Envelope } from "../../runtime/deliver/envelope.js";
+import { writeSpoolRecord } from "../../runtime/deliver/spoolWriter.js";
+import type { ManualClock } from "../../runtime/queue/clock.js";
+import { QueueRunner, type QueueRunnerOptions } from "../../runtime/queue/queueRunner.js";
 
 const scratch: string[] = [];
 const runners: QueueRunner[] = [];
@@ -18,18 +18,18 @@ afterEach(async () => {
 });
 
 export async function scratchSpool(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'msa-queue-test-'));
+  const dir = await mkdtemp(join(tmpdir(), "msa-queue-test-"));
   scratch.push(dir);
   return dir;
 }
 
-export function testMessage(subject: string, body = 'Hello.\r\n'): Buffer {
-  return Buffer.from(`From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@example.test>\r\n\r\n${body}`);
+export function testMessage(subject: string, body = "Hello.\r\n"): Buffer {
+  return Buffer.from(`From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, "")}@example.test>\r\n\r\n${body}`);
 }
 
 export async function queueMessage(dir: string, envelope: Envelope, message: Buffer, clock: ManualClock): Promise<string> {
   const outcome = await writeSpoolRecord(dir, envelope, message, {}, { receivedAt: new Date(clock.now()) });
-  if (outcome.kind !== 'accepted') throw new Error(`spool write failed: ${outcome.text}`);
+  if (outcome.kind !== "accepted") throw new Error(`spool write failed: ${outcome.text}`);
   return outcome.id;
 }
 
@@ -38,7 +38,7 @@ export function manualRunner(dir: string, url: string, clock: ManualClock, optio
   const runner = new QueueRunner({
     dir,
     relay: { url },
-    hostname: 'msa.example.test',
+    hostname: "msa.example.test",
     clock,
     random: () => 0.5, // jitter factor exactly 1: waits are initialMs * factor^n
     relayOptions: { totalTimeoutMs: 10_000 },
@@ -50,9 +50,9 @@ export function manualRunner(dir: string, url: string, clock: ManualClock, optio
 
 /** The parts of a multipart/report DSN, split on its boundary. */
 export function dsnParts(raw: Buffer): { head: string; parts: string[] } {
-  const text = raw.toString('utf8');
+  const text = raw.toString("utf8");
   const boundary = /boundary="([^"]+)"/.exec(text)?.[1];
   if (!boundary) throw new Error(`not a multipart message:\n${text}`);
   const split = text.split(`--${boundary}`);
-  return { head: split[0]!, parts: split.slice(1, -1).map((part) => part.replace(/^\r\n/, '')) };
+  return { head: split[0]!, parts: split.slice(1, -1).map((part) => part.replace(/^\r\n/, "")) };
 }

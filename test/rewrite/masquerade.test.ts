@@ -6,13 +6,7 @@ import { parseEnvelopeAddress } from "../../formats/envelopeAddress.js";
 import { listHeaderAddresses, rewriteAddressHeader } from "../../runtime/address/addressHeader.js";
 import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
 import { parseHeaderSection } from "../../runtime/message/headerSection.js";
-import {
-  masqueradeEnvelope,
-  masqueradeHeaderEdits,
-  masqueradeHeaderValue,
-  masqueradeTarget,
-  type MasqueradeRule,
-} from "../../runtime/rewrite/masquerade.js";
+import { masqueradeEnvelope, masqueradeHeaderEdits, masqueradeHeaderValue, masqueradeTarget, type MasqueradeRule } from "../../runtime/rewrite/masquerade.js";
 
 const rule: MasqueradeRule = {
   domains: ["example.com", "eu.example.com", "bücher.example"],
@@ -159,13 +153,13 @@ describe("masqueradeHeaderEdits", () => {
       word.map((w) => `${w}.example.com`),
       fc.tuple(word, word).map(([a, b]) => `${a}.${b}.example.com`),
     );
-    const mailbox = fc.tuple(word, domain, fc.constantFrom("", "Name ", '"Q, R" ', "(c) "), fc.boolean()).map(([local, d, display, angle]) =>
-      angle ? `${display}<${local}@${d}>` : `${local}@${d}${display.startsWith("(") ? " (x)" : ""}`,
-    );
+    const mailbox = fc
+      .tuple(word, domain, fc.constantFrom("", "Name ", '"Q, R" ', "(c) "), fc.boolean())
+      .map(([local, d, display, angle]) => (angle ? `${display}<${local}@${d}>` : `${local}@${d}${display.startsWith("(") ? " (x)" : ""}`));
     const fieldName = fc.constantFrom("From", "Sender", "To", "Subject", "X-Host", "Resent-From");
-    const field = fc.tuple(fieldName, fc.array(mailbox, { minLength: 1, maxLength: 3 }), fc.constantFrom(", ", ",\r\n\t", " ,  ")).map(
-      ([name, boxes, sep]) => `${name}: ${boxes.join(sep)}\r\n`,
-    );
+    const field = fc
+      .tuple(fieldName, fc.array(mailbox, { minLength: 1, maxLength: 3 }), fc.constantFrom(", ", ",\r\n\t", " ,  "))
+      .map(([name, boxes, sep]) => `${name}: ${boxes.join(sep)}\r\n`);
     fc.assert(
       fc.property(fc.array(field, { minLength: 1, maxLength: 6 }), fc.constantFrom("", "body host.example.com\r\n"), (fields, body) => {
         const bytes = Buffer.from(`${fields.join("")}\r\n${body}`);

@@ -30,9 +30,7 @@ describe("removeHeaderEdits", () => {
       { name: "X-Originating-IP", value: "[192.0.2.1]" },
       { name: "bcc", value: "second@example.org" },
     ]);
-    expect(applyHeaderEdits(bytes, header, edits).toString()).toBe(
-      "From: a@example.com\r\nSubject: Bcc: not a field\r\n\r\nBcc: in the body\r\n",
-    );
+    expect(applyHeaderEdits(bytes, header, edits).toString()).toBe("From: a@example.com\r\nSubject: Bcc: not a field\r\n\r\nBcc: in the body\r\n");
   });
 
   it("does nothing for names that are absent", () => {

@@ -2,12 +2,7 @@
 // default allow, normalised lookups, and the unreachable-rule lint.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  compileRecipientRules,
-  decideRecipient,
-  unreachableRecipientRules,
-  type RecipientRule,
-} from "../../runtime/rights/recipientRules.js";
+import { compileRecipientRules, decideRecipient, unreachableRecipientRules, type RecipientRule } from "../../runtime/rights/recipientRules.js";
 
 const rules: RecipientRule[] = [
   /* 0 */ { action: "refuse", match: { addresses: ["ceo@example.com"] }, logins: ["intern"] },
@@ -65,10 +60,7 @@ describe("decideRecipient", () => {
     const logins = ["l1", "l2", "l3"];
     const rule = fc.record({
       action: fc.constantFrom<"allow" | "refuse">("allow", "refuse"),
-      match: fc.record(
-        { domains: fc.subarray(domains), addresses: fc.subarray(addresses), all: fc.boolean() },
-        { requiredKeys: [] },
-      ),
+      match: fc.record({ domains: fc.subarray(domains), addresses: fc.subarray(addresses), all: fc.boolean() }, { requiredKeys: [] }),
       logins: fc.option(fc.subarray(logins), { nil: undefined }),
     });
     fc.assert(

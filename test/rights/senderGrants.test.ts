@@ -7,12 +7,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseHeaderSection } from "../../runtime/message/headerSection.js";
 import { sameAddress } from "../../formats/ownAddress.js";
-import {
-  compileSenderGrants,
-  headerSenderViolations,
-  mayUse,
-  type SenderGrantTable,
-} from "../../runtime/rights/senderGrants.js";
+import { compileSenderGrants, headerSenderViolations, mayUse, type SenderGrantTable } from "../../runtime/rights/senderGrants.js";
 import { parseSenderGrant, sendersFromFile } from "../../formats/sendersFile.js";
 import { watchSendersFile } from "../../runtime/rights/watchSendersFile.js";
 
@@ -143,9 +138,7 @@ describe("headerSenderViolations", () => {
 
 describe("sendersFromFile", () => {
   it("reads the lines of a senders block, with comments and blank lines", () => {
-    const parsed = sendersFromFile(
-      "# who may send as whom\n\n  alice: alice@example.com, @sales.example.com   # sales team\nops:*\r\nbob@example.com: bob@example.com\n",
-    );
+    const parsed = sendersFromFile("# who may send as whom\n\n  alice: alice@example.com, @sales.example.com   # sales team\nops:*\r\nbob@example.com: bob@example.com\n");
     expect(parsed.problems).toEqual([]);
     expect(parsed.entries).toEqual([
       { login: "alice", grants: ["alice@example.com", "@sales.example.com"], line: 3 },

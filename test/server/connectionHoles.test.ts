@@ -17,11 +17,18 @@ async function silent(port: number): Promise<{ socket: Socket; closed: Promise<v
   return { socket, closed, received: () => received };
 }
 
-const closedWithin = (closed: Promise<void>, ms: number) =>
-  Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+const closedWithin = (closed: Promise<void>, ms: number) => Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 
 describe("implicit TLS and session slots", () => {
-  const policy = ["hostname msa.example.test", "{TLS}", "listen 127.0.0.1:2465 tls", 'auth users "users.passwd"', "require auth", "limit sessions per ip 2", 'deliver spool "spool"'];
+  const policy = [
+    "hostname msa.example.test",
+    "{TLS}",
+    "listen 127.0.0.1:2465 tls",
+    'auth users "users.passwd"',
+    "require auth",
+    "limit sessions per ip 2",
+    'deliver spool "spool"',
+  ];
 
   it("takes a slot at accept: a third silent connection from the same address is closed at once and logged", async () => {
     const msa = await startMsa(policy);
@@ -40,7 +47,16 @@ describe("implicit TLS and session slots", () => {
   });
 
   it("frees the slot of a session that ended after STARTTLS", async () => {
-    const msa = await startMsa(["hostname msa.example.test", "{TLS}", "listen 127.0.0.1:2587 starttls", 'auth users "users.passwd"', "require tls", "require auth", "limit sessions per ip 2", 'deliver spool "spool"']);
+    const msa = await startMsa([
+      "hostname msa.example.test",
+      "{TLS}",
+      "listen 127.0.0.1:2587 starttls",
+      'auth users "users.passwd"',
+      "require tls",
+      "require auth",
+      "limit sessions per ip 2",
+      'deliver spool "spool"',
+    ]);
     for (let i = 0; i < 4; i++) {
       const replies = await rawSmtp(msa.port, ["EHLO client.example", "STARTTLS", "EHLO client.example", "QUIT"], { ca: msa.pki.caCertPem });
       expect(replies[0]).toMatch(/^220 /);

@@ -136,8 +136,13 @@ describe("a long 7-bit conversion", () => {
     expect(dataReply).toMatch(/^554 5\.6\.3 /);
     expect(await secondDone).toBe("220 250");
     expect(seen.filter((event) => !event.endsWith(": 221"))).toEqual([
-      "first: 220", "first: 250", "first: 250", "first: 250", "first: 354",
-      "second: 220", "second: 250",
+      "first: 220",
+      "first: 250",
+      "first: 250",
+      "first: 250",
+      "first: 354",
+      "second: 220",
+      "second: 250",
       "first: 554",
     ]);
   });

@@ -119,7 +119,12 @@ describe("recipients, rewriting, aliases and message syntax on the wire", () => 
     expect(kept.mailFrom).toBe("bob@mail.example.test");
   });
   it("remove header Bcc: the Bcc field is not delivered, its name is logged without its value", async () => {
-    const m = await send(strict, "alice", { from: "alice@example.test", to: ["bob@example.test", "carol@example.test"] }, "From: alice@example.test\nTo: bob@example.test\nBcc: carol@example.test\nSubject: bcc\n\nsecret body\n");
+    const m = await send(
+      strict,
+      "alice",
+      { from: "alice@example.test", to: ["bob@example.test", "carol@example.test"] },
+      "From: alice@example.test\nTo: bob@example.test\nBcc: carol@example.test\nSubject: bcc\n\nsecret body\n",
+    );
     expect(m.raw.toString()).not.toMatch(/^Bcc:/im);
     expect(m.raw.toString()).toContain("Subject: bcc\r\n");
     expect(m.rcptTo).toEqual(["bob@example.test", "carol@example.test"]);

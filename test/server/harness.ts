@@ -63,7 +63,10 @@ export const TLS = (pki: TestPki) => `tls certificate "${pki.certPath}" key "${p
  * Starts msa with `lines` as its policy. `{TLS}` in a line is replaced by the test PKI's
  * tls rule; `{DIR}` by the temporary folder.
  */
-export async function startMsa(lines: string[], options: { failedAuthDelayMs?: number; delivery?: DeliveryContext; handshakeTimeoutMs?: number; limitsStore?: CounterStore } = {}): Promise<RunningMsa> {
+export async function startMsa(
+  lines: string[],
+  options: { failedAuthDelayMs?: number; delivery?: DeliveryContext; handshakeTimeoutMs?: number; limitsStore?: CounterStore } = {},
+): Promise<RunningMsa> {
   const pki = await makeTestPki();
   const dir = await mkdtemp(join(tmpdir(), "msa-server-"));
   await writeFile(join(dir, "users.passwd"), await users());
@@ -76,11 +79,14 @@ export async function startMsa(lines: string[], options: { failedAuthDelayMs?: n
   if (!compiled.graph) throw new Error(`policy does not compile: ${errors.map((d) => d.message).join("; ")}`);
   const graph = compiled.graph;
   const logs: LogEvent[] = [];
-  const log = createEventLog({ ...graph, log: { ...graph.log, level: "debug" } }, {
-    write(line: string) {
-      logs.push(JSON.parse(line) as LogEvent);
+  const log = createEventLog(
+    { ...graph, log: { ...graph.log, level: "debug" } },
+    {
+      write(line: string) {
+        logs.push(JSON.parse(line) as LogEvent);
+      },
     },
-  });
+  );
   const server = new SubmissionServer(graph, {
     log,
     portOverride: graph.listeners.map(() => 0),

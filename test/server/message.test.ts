@@ -78,7 +78,8 @@ describe("nothing else changes", () => {
           ".\r\n" +
           "trailing spaces   \r\n" +
           "From the start of a line\r\n" +
-          "x".repeat(990) + "\r\n",
+          "x".repeat(990) +
+          "\r\n",
         "latin1",
       ),
       Buffer.from([0xe9, 0xe8, 0xff, 0x0d, 0x0a]),

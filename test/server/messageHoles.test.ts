@@ -53,7 +53,10 @@ for raw in (bytes.fromhex(h) for h in json.loads(os.environ["MESSAGES"])):
     MESSAGES: JSON.stringify(messages.map((m) => m.toString("hex"))),
   });
   expect(result.stderr).toBe("");
-  return result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { reply: string; pythonReads: string });
+  return result.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { reply: string; pythonReads: string });
 }
 
 const withFrom = (from: string) => Buffer.from(`From: ${from}\r\nTo: bob@example.test\r\nSubject: x\r\n\r\nbody\r\n`, "latin1");
@@ -106,7 +109,11 @@ describe("From: as a mail reader reads it, under enforce senders in headers", ()
 
   it("accepts what every reader reads as alice: a plain and a quoted display name", async () => {
     const count = hop.messages.length;
-    const results = await sendThroughSmtplib([withFrom("Alice <alice@example.test>"), withFrom('"Alice Example" <alice@example.test>'), withFrom("Dr. Alice <alice@example.test>")]);
+    const results = await sendThroughSmtplib([
+      withFrom("Alice <alice@example.test>"),
+      withFrom('"Alice Example" <alice@example.test>'),
+      withFrom("Dr. Alice <alice@example.test>"),
+    ]);
     expect(results).toEqual(Array(3).fill({ reply: "250", pythonReads: "alice@example.test" }));
     await hop.waitForMessages(count + 3);
   });

@@ -26,7 +26,9 @@ afterAll(async () => {
 });
 
 const policy = (port: number, extra: string[]) =>
-  ["hostname msa.example.test", `listen 127.0.0.1:${port} plain`, "allow unauthenticated", "qualify domains example.test", "log info", `deliver relay ${hop.url}`, ...extra].join("\n") + "\n";
+  ["hostname msa.example.test", `listen 127.0.0.1:${port} plain`, "allow unauthenticated", "qualify domains example.test", "log info", `deliver relay ${hop.url}`, ...extra].join(
+    "\n",
+  ) + "\n";
 const MESSAGE = Buffer.from("From: alice@example.test\r\nSubject: ops\r\n\r\nhello\r\n.\r\n");
 const transaction = (recipients: string[]) => ["EHLO client.example", "MAIL FROM:<alice>", ...recipients.map((r) => `RCPT TO:<${r}>`), "DATA", MESSAGE];
 const json = (p: RunningProcess) => p.lines.flatMap((l) => (l.json ? [l.json] : []));
@@ -153,10 +155,19 @@ describe("workers 2", () => {
     await writeFile(file, policy(port, ["workers 2", `metrics listen 127.0.0.1:${metricsPort}`]));
     const msa = startProcess(process.execPath, [MSAC, "serve", file]);
     await msa.waitForLine((l) => l.json?.event === "workers-started", 30_000);
-    expect(json(msa).filter((e) => e.event === "listening").map((e) => e.worker).sort()).toEqual([0, 1]);
+    expect(
+      json(msa)
+        .filter((e) => e.event === "listening")
+        .map((e) => e.worker)
+        .sort(),
+    ).toEqual([0, 1]);
     for (let i = 0; i < 6; i++) expect(codes((await rawSmtp(port, transaction(["bob"]))).at(-1))).toBe("250 2.0.0");
     await eventually(() => json(msa).filter((e) => e.event === "accept").length === 6, 5000);
-    const workers = new Set(json(msa).filter((e) => e.event === "accept").map((e) => e.worker));
+    const workers = new Set(
+      json(msa)
+        .filter((e) => e.event === "accept")
+        .map((e) => e.worker),
+    );
     expect([...workers].sort()).toEqual([0, 1]);
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(text).toMatch(/^msa_messages_accepted_total 6$/m);

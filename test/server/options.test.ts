@@ -40,7 +40,9 @@ describe("tls ciphers", () => {
 
   it("refuses a client that offers none of them", async () => {
     const failure = await new Promise<string>((resolve) => {
-      const socket = tls.connect({ host: "127.0.0.1", port: msa.ports[0], ca: msa.pki.caCertPem, servername: "localhost", maxVersion: "TLSv1.2", ciphers: "AES256-SHA" }, () => resolve("connected"));
+      const socket = tls.connect({ host: "127.0.0.1", port: msa.ports[0], ca: msa.pki.caCertPem, servername: "localhost", maxVersion: "TLSv1.2", ciphers: "AES256-SHA" }, () =>
+        resolve("connected"),
+      );
       socket.on("error", (error) => resolve(error.message));
     });
     expect(failure).not.toBe("connected");
@@ -50,7 +52,13 @@ describe("tls ciphers", () => {
 describe("allow bare line endings", () => {
   it("takes a message with bare LF and delivers it with CRLF line endings", async () => {
     const before = hop.messages.length;
-    const replies = await rawSmtp(msa.ports[1]!, ["EHLO client.example", "MAIL FROM:<alice>", "RCPT TO:<bob>", "DATA", Buffer.from("Subject: lf\nFrom: alice\n\nline one\nline two\r\n.\r\n")]);
+    const replies = await rawSmtp(msa.ports[1]!, [
+      "EHLO client.example",
+      "MAIL FROM:<alice>",
+      "RCPT TO:<bob>",
+      "DATA",
+      Buffer.from("Subject: lf\nFrom: alice\n\nline one\nline two\r\n.\r\n"),
+    ]);
     expect(codes(replies.at(-1))).toBe("250 2.0.0");
     const [message] = await hop.waitForMessages(before + 1);
     const delivered = hop.messages.at(-1)!.raw.toString("latin1");
@@ -71,7 +79,14 @@ describe("limit recipients except", () => {
   it("refuses a local part that routes to a listed target (percent hack, bang path, quoted address), and delivers none", async () => {
     const before = hop.messages.length;
     const routed = ["x%competitor.example@example.test", "competitor.example!x@example.test", '"x@competitor.example"@example.test', "x%competitor.example"];
-    const replies = await rawSmtp(msa.ports[1]!, ["EHLO client.example", "MAIL FROM:<alice>", ...routed.map((r) => `RCPT TO:<${r}>`), "RCPT TO:<friend@partner.example>", "DATA", "Subject: s\r\n\r\nbody\r\n."]);
+    const replies = await rawSmtp(msa.ports[1]!, [
+      "EHLO client.example",
+      "MAIL FROM:<alice>",
+      ...routed.map((r) => `RCPT TO:<${r}>`),
+      "RCPT TO:<friend@partner.example>",
+      "DATA",
+      "Subject: s\r\n\r\nbody\r\n.",
+    ]);
     expect(replies.slice(3, 7).map(codes)).toEqual(Array(4).fill("550 5.7.1"));
     expect(codes(replies[7])).toBe("250 2.1.5");
     expect(codes(replies.at(-1))).toBe("250 2.0.0");

@@ -45,7 +45,10 @@ async function lastRejection(before: number) {
 }
 
 function keywords(ehlo: string): string[] {
-  return ehlo.split("\n").slice(1).map((l) => l.slice(4));
+  return ehlo
+    .split("\n")
+    .slice(1)
+    .map((l) => l.slice(4));
 }
 
 describe("EHLO", () => {

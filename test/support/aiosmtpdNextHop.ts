@@ -1,14 +1,14 @@
 // An independent next hop for relay tests: Debian's python3-aiosmtpd (it offers no DSN
 // extension), run by /usr/bin/python3. It refuses recipients whose local part starts with
 // "refused" with 550 5.1.1 at RCPT and keeps every message it takes as a JSON file.
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from './freePort.js';
-import { startProcess } from './processes.js';
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./freePort.js";
+import { startProcess } from "./processes.js";
 
-const PYTHON = '/usr/bin/python3'; // Debian's interpreter: the python3 on PATH may be another one
+const PYTHON = "/usr/bin/python3"; // Debian's interpreter: the python3 on PATH may be another one
 
 // Listens on the given port, prints `READY PORT`, writes each message to OUT/N.json.
 const NEXT_HOP_SCRIPT = `
@@ -56,31 +56,33 @@ export interface AiosmtpdNextHop {
 }
 
 export async function startAiosmtpd(): Promise<AiosmtpdNextHop> {
-  const probe = spawnSync(PYTHON, ['-c', 'import aiosmtpd']);
+  const probe = spawnSync(PYTHON, ["-c", "import aiosmtpd"]);
   if (probe.status !== 0) {
     throw new Error(`${PYTHON} cannot import aiosmtpd: install it with \`apt-get install -y python3-aiosmtpd\` (.ci/run does)\n${probe.stderr}`);
   }
-  const dir = await mkdtemp(join(tmpdir(), 'msa-aiosmtpd-'));
-  const out = join(dir, 'received');
+  const dir = await mkdtemp(join(tmpdir(), "msa-aiosmtpd-"));
+  const out = join(dir, "received");
   await mkdir(out);
-  await writeFile(join(dir, 'nexthop.py'), NEXT_HOP_SCRIPT);
-  const hop = startProcess(PYTHON, [join(dir, 'nexthop.py'), out, String(await freePort())]);
-  const ready = await hop.waitForLine((line) => line.text.startsWith('READY '), 15_000).catch((error: Error) => {
-    throw new Error(`aiosmtpd did not start: ${error.message}`);
-  });
+  await writeFile(join(dir, "nexthop.py"), NEXT_HOP_SCRIPT);
+  const hop = startProcess(PYTHON, [join(dir, "nexthop.py"), out, String(await freePort())]);
+  const ready = await hop
+    .waitForLine((line) => line.text.startsWith("READY "), 15_000)
+    .catch((error: Error) => {
+      throw new Error(`aiosmtpd did not start: ${error.message}`);
+    });
   return {
-    url: `smtp://127.0.0.1:${Number(ready.text.split(' ')[1])}`,
+    url: `smtp://127.0.0.1:${Number(ready.text.split(" ")[1])}`,
     async received() {
       const names = (await readdir(out)).sort();
       return Promise.all(
         names.map(async (name) => {
-          const parsed = JSON.parse(await readFile(join(out, name), 'utf8')) as { mailFrom: string; rcptTo: string[]; data: string };
-          return { mailFrom: parsed.mailFrom, rcptTo: parsed.rcptTo, raw: Buffer.from(parsed.data, 'base64') };
+          const parsed = JSON.parse(await readFile(join(out, name), "utf8")) as { mailFrom: string; rcptTo: string[]; data: string };
+          return { mailFrom: parsed.mailFrom, rcptTo: parsed.rcptTo, raw: Buffer.from(parsed.data, "base64") };
         }),
       );
     },
     async stop() {
-      await hop.stop('SIGKILL');
+      await hop.stop("SIGKILL");
       await rm(dir, { recursive: true, force: true });
     },
   };

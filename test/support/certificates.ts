@@ -1,13 +1,13 @@
 // A throwaway certificate authority and a server certificate for loopback names, so TLS
 // tests verify certificates for real (clients trust the CA) instead of turning checks off.
-import { generateKeyPair, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import forge from 'node-forge';
-import { afterAll } from 'vitest';
+import { generateKeyPair, randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import forge from "node-forge";
+import { afterAll } from "vitest";
 
 export interface TestPki {
   /** Folder holding ca.pem, server.pem and server.key. */
@@ -22,7 +22,7 @@ export interface TestPki {
 }
 
 /** Names the server certificate is valid for. */
-export const TEST_PKI_NAMES = { dns: ['localhost', 'msa.example.test'], ip: ['127.0.0.1', '::1'] } as const;
+export const TEST_PKI_NAMES = { dns: ["localhost", "msa.example.test"], ip: ["127.0.0.1", "::1"] } as const;
 
 interface PkiPem {
   caCertPem: string;
@@ -40,7 +40,7 @@ function removeCreatedDirs(): void {
 }
 
 // Temporary folders go at the end of the test file; the exit hook is a last resort.
-process.once('exit', removeCreatedDirs);
+process.once("exit", removeCreatedDirs);
 try {
   afterAll(removeCreatedDirs);
 } catch {
@@ -53,15 +53,15 @@ export async function makeTestPki(dir?: string): Promise<TestPki> {
   const pem = await generated;
   let target: string;
   if (dir === undefined) {
-    target = await mkdtemp(join(tmpdir(), 'msa-pki-'));
+    target = await mkdtemp(join(tmpdir(), "msa-pki-"));
     createdDirs.push(target);
   } else {
     await mkdir(dir, { recursive: true });
     target = dir;
   }
-  const caPath = join(target, 'ca.pem');
-  const certPath = join(target, 'server.pem');
-  const keyPath = join(target, 'server.key');
+  const caPath = join(target, "ca.pem");
+  const certPath = join(target, "server.pem");
+  const keyPath = join(target, "server.key");
   await writeFile(caPath, pem.caCertPem);
   await writeFile(certPath, pem.certPem);
   await writeFile(keyPath, pem.keyPem, { mode: 0o600 });
@@ -71,10 +71,10 @@ export async function makeTestPki(dir?: string): Promise<TestPki> {
 // Keys come from node's crypto (native, fast); node-forge only builds and signs the certificates.
 async function generatePki(): Promise<PkiPem> {
   const newRsaKey = async (): Promise<forge.pki.rsa.PrivateKey> => {
-    const { privateKey } = await promisify(generateKeyPair)('rsa', {
+    const { privateKey } = await promisify(generateKeyPair)("rsa", {
       modulusLength: 2048,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
     });
     return forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
   };
@@ -83,31 +83,28 @@ async function generatePki(): Promise<PkiPem> {
   const serverPublic = forge.pki.setRsaPublicKey(serverKey.n, serverKey.e);
 
   const caSubject = [
-    { name: 'commonName', value: 'msa test CA' },
-    { name: 'organizationName', value: 'msa tests' },
+    { name: "commonName", value: "msa test CA" },
+    { name: "organizationName", value: "msa tests" },
   ];
   const ca = newCertificate(caPublic, caSubject, caSubject);
   ca.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
+    { name: "basicConstraints", cA: true, critical: true },
+    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+    { name: "subjectKeyIdentifier" },
   ]);
   ca.sign(caKey, forge.md.sha256.create());
 
-  const server = newCertificate(serverPublic, [{ name: 'commonName', value: 'localhost' }], caSubject);
+  const server = newCertificate(serverPublic, [{ name: "commonName", value: "localhost" }], caSubject);
   server.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", serverAuth: true },
     {
-      name: 'subjectAltName',
-      altNames: [
-        ...TEST_PKI_NAMES.dns.map((value) => ({ type: 2, value })),
-        ...TEST_PKI_NAMES.ip.map((ip) => ({ type: 7, ip })),
-      ],
+      name: "subjectAltName",
+      altNames: [...TEST_PKI_NAMES.dns.map((value) => ({ type: 2, value })), ...TEST_PKI_NAMES.ip.map((ip) => ({ type: 7, ip }))],
     },
-    { name: 'subjectKeyIdentifier' },
-    { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
+    { name: "subjectKeyIdentifier" },
+    { name: "authorityKeyIdentifier", keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
   ]);
   server.sign(caKey, forge.md.sha256.create());
 
@@ -118,17 +115,13 @@ async function generatePki(): Promise<PkiPem> {
   };
 }
 
-function newCertificate(
-  publicKey: forge.pki.PublicKey,
-  subject: forge.pki.CertificateField[],
-  issuer: forge.pki.CertificateField[],
-): forge.pki.Certificate {
+function newCertificate(publicKey: forge.pki.PublicKey, subject: forge.pki.CertificateField[], issuer: forge.pki.CertificateField[]): forge.pki.Certificate {
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = publicKey;
   // A positive serial: the top bit of the first byte cleared.
   const serial = randomBytes(16);
   serial[0]! &= 0x7f;
-  certificate.serialNumber = serial.toString('hex');
+  certificate.serialNumber = serial.toString("hex");
   const now = Date.now();
   certificate.validity.notBefore = new Date(now - 24 * 60 * 60 * 1000);
   certificate.validity.notAfter = new Date(now + 365 * 24 * 60 * 60 * 1000);
@@ -138,6 +131,6 @@ function newCertificate(
 }
 
 /** Removes the folder of a PKI; temporary folders made by makeTestPki() also go at the end of the test file. */
-export function removeTestPki(pki: Pick<TestPki, 'dir'>): void {
+export function removeTestPki(pki: Pick<TestPki, "dir">): void {
   rmSync(pki.dir, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 // A real SMTP server (smtp-server) standing in for the MTA that msa relays to, recording
 // what it receives and answering however a test needs: accept, refuse, defer or drop.
-import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
-import { makeTestPki } from './certificates.js';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
+import { makeTestPki } from "./certificates.js";
 
 /**
  * How the next hop answers each transaction; changeable while it runs.
@@ -9,14 +9,14 @@ import { makeTestPki } from './certificates.js';
  * because smtp-server would then prefix a second, generic code of its own).
  */
 export type NextHopMode =
-  | 'accept' // 250 to everything
-  | 'refuse-mail' // 550 5.7.1 to MAIL FROM
-  | 'refuse-data' // 550 5.7.1 after the message data
-  | 'defer-mail' // 451 4.3.0 to MAIL FROM
-  | 'defer-data' // 451 4.3.0 after the message data
-  | 'drop-connect' // close the connection before the greeting
-  | 'drop-mail' // close the connection instead of answering MAIL FROM
-  | 'drop-data'; // read the whole message, then close the connection instead of answering
+  | "accept" // 250 to everything
+  | "refuse-mail" // 550 5.7.1 to MAIL FROM
+  | "refuse-data" // 550 5.7.1 after the message data
+  | "defer-mail" // 451 4.3.0 to MAIL FROM
+  | "defer-data" // 451 4.3.0 after the message data
+  | "drop-connect" // close the connection before the greeting
+  | "drop-mail" // close the connection instead of answering MAIL FROM
+  | "drop-data"; // read the whole message, then close the connection instead of answering
 
 export interface NextHopOptions {
   mode?: NextHopMode;
@@ -70,7 +70,7 @@ export interface NextHop {
   stop(): Promise<void>;
 }
 
-const HOST = '127.0.0.1';
+const HOST = "127.0.0.1";
 
 class SmtpReplyError extends Error {
   constructor(
@@ -95,7 +95,7 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
   const waiters = new Set<() => void>();
   let mailAttempts = 0;
   let connections = 0;
-  const state = { mode: options.mode ?? 'accept', refuseRecipients: options.refuseRecipients ?? [], deferRecipients: options.deferRecipients ?? [] };
+  const state = { mode: options.mode ?? "accept", refuseRecipients: options.refuseRecipients ?? [], deferRecipients: options.deferRecipients ?? [] };
 
   // Abrupt close without a reply: the case a relay client must not mistake for success.
   const drop = (session: SMTPServerSession): void => {
@@ -109,11 +109,11 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
   const recipientsBySession = new Map<string, SMTPServerAddress[]>();
 
   const server: SMTPServer = new SMTPServer({
-    name: options.name ?? 'next-hop.test',
-    banner: 'next hop for msa tests',
+    name: options.name ?? "next-hop.test",
+    banner: "next hop for msa tests",
     secure: false,
     ...(tlsOptions ?? {}),
-    disabledCommands: tlsOptions ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    disabledCommands: tlsOptions ? ["AUTH"] : ["AUTH", "STARTTLS"],
     authOptional: true,
     disableReverseLookup: true,
     logger: false,
@@ -132,18 +132,18 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     },
     onConnect(session, callback) {
       connections += 1;
-      if (state.mode === 'drop-connect') return drop(session);
+      if (state.mode === "drop-connect") return drop(session);
       callback();
     },
     onMailFrom(_address, session, callback) {
       mailAttempts += 1;
       recipientsBySession.set(session.id, []);
       switch (state.mode) {
-        case 'refuse-mail':
-          return callback(new SmtpReplyError(550, '5.7.1 sender refused by the next hop'));
-        case 'defer-mail':
-          return callback(new SmtpReplyError(451, '4.3.0 next hop cannot take mail now, try again later'));
-        case 'drop-mail':
+        case "refuse-mail":
+          return callback(new SmtpReplyError(550, "5.7.1 sender refused by the next hop"));
+        case "defer-mail":
+          return callback(new SmtpReplyError(451, "4.3.0 next hop cannot take mail now, try again later"));
+        case "drop-mail":
           return drop(session);
         default:
           return callback();
@@ -159,21 +159,21 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        if (stream.sizeExceeded) return callback(new SmtpReplyError(552, '5.3.4 message exceeds fixed maximum message size'));
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        if (stream.sizeExceeded) return callback(new SmtpReplyError(552, "5.3.4 message exceeds fixed maximum message size"));
         switch (state.mode) {
-          case 'refuse-data':
-            return callback(new SmtpReplyError(550, '5.7.1 message refused by the next hop'));
-          case 'defer-data':
-            return callback(new SmtpReplyError(451, '4.3.0 next hop cannot store the message now, try again later'));
-          case 'drop-data':
+          case "refuse-data":
+            return callback(new SmtpReplyError(550, "5.7.1 message refused by the next hop"));
+          case "defer-data":
+            return callback(new SmtpReplyError(451, "4.3.0 next hop cannot store the message now, try again later"));
+          case "drop-data":
             return drop(session);
         }
         const { mailFrom } = session.envelope;
         const rcptTo = recipientsBySession.get(session.id) ?? session.envelope.rcptTo;
         messages.push({
-          mailFrom: mailFrom ? mailFrom.address : '',
+          mailFrom: mailFrom ? mailFrom.address : "",
           rcptTo: rcptTo.map((rcpt) => rcpt.address),
           raw: Buffer.concat(chunks),
           mailParams: mailFrom ? params(mailFrom) : {},
@@ -183,22 +183,22 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
           receivedAt: new Date(),
         });
         for (const wake of waiters) wake();
-        callback(null, '2.0.0 queued by the next hop');
+        callback(null, "2.0.0 queued by the next hop");
       });
     },
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(0, HOST, () => {
-      server.off('error', reject);
+      server.off("error", reject);
       resolve();
     });
   });
   // Client errors (a dropped or reset connection) are expected in these tests.
-  server.on('error', () => {});
+  server.on("error", () => {});
   const address = server.server.address();
-  if (address === null || typeof address === 'string') throw new Error('the next hop has no TCP address');
+  if (address === null || typeof address === "string") throw new Error("the next hop has no TCP address");
   const port = address.port;
 
   return {

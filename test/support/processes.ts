@@ -1,9 +1,9 @@
 // Runs msa (or any node script) as a child process for end-to-end tests: collects its output
 // lines (parsing JSON log lines), waits for a line, stops it, and never leaves one running.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
-import { basename } from 'node:path';
-import { afterAll, onTestFinished } from 'vitest';
+import { spawn, type ChildProcess } from "node:child_process";
+import { constants as osConstants } from "node:os";
+import { basename } from "node:path";
+import { afterAll, onTestFinished } from "vitest";
 
 export interface OutputLine {
   text: string;
@@ -44,12 +44,12 @@ export interface RunningProcess {
 const running = new Set<ChildProcess>();
 
 function killLeftovers(): void {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) child.kill("SIGKILL");
   running.clear();
 }
 
 // Leftovers die at the end of the test file (and, as a last resort, with the test process).
-process.once('exit', killLeftovers);
+process.once("exit", killLeftovers);
 try {
   afterAll(killLeftovers);
 } catch {
@@ -78,12 +78,12 @@ export function startProcess(command: string, args: string[], options: StartProc
   const child = spawn(command, args, {
     cwd: options.cwd,
     env,
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
   running.add(child);
   try {
     onTestFinished(() => {
-      if (running.has(child)) child.kill('SIGKILL');
+      if (running.has(child)) child.kill("SIGKILL");
     });
   } catch {
     // Not inside a test: the afterAll hook covers it.
@@ -92,8 +92,8 @@ export function startProcess(command: string, args: string[], options: StartProc
 
   const lines: OutputLine[] = [];
   const stderrLines: string[] = [];
-  let stdout = '';
-  let stderr = '';
+  let stdout = "";
+  let stderr = "";
   let exitCode: number | null = null;
   let spawnError: Error | undefined;
   const listeners = new Set<() => void>();
@@ -102,12 +102,12 @@ export function startProcess(command: string, args: string[], options: StartProc
   };
 
   const splitLines = (onLine: (line: string) => void): ((chunk: string) => void) => {
-    let partial = '';
+    let partial = "";
     return (chunk) => {
       partial += chunk;
       let end: number;
-      while ((end = partial.indexOf('\n')) >= 0) {
-        onLine(partial.slice(0, end).replace(/\r$/, ''));
+      while ((end = partial.indexOf("\n")) >= 0) {
+        onLine(partial.slice(0, end).replace(/\r$/, ""));
         partial = partial.slice(end + 1);
       }
     };
@@ -116,13 +116,16 @@ export function startProcess(command: string, args: string[], options: StartProc
     lines.push({ text, ...parseJsonObject(text) });
     notify();
   };
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stdout!.on('data', splitLines(onStdoutLine));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stderr!.on('data', splitLines((text) => stderrLines.push(text)));
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stdout!.on("data", splitLines(onStdoutLine));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  child.stderr!.on(
+    "data",
+    splitLines((text) => stderrLines.push(text)),
+  );
 
   const exited = new Promise<number>((resolve) => {
-    child.once('error', (error) => {
+    child.once("error", (error) => {
       spawnError = error;
       running.delete(child);
       exitCode = 127;
@@ -130,7 +133,7 @@ export function startProcess(command: string, args: string[], options: StartProc
       resolve(exitCode);
     });
     // 'close' comes after the output streams have ended, so every line is in by then.
-    child.once('close', (code, signal) => {
+    child.once("close", (code, signal) => {
       running.delete(child);
       exitCode = exitStatus(code, signal);
       notify();
@@ -138,15 +141,11 @@ export function startProcess(command: string, args: string[], options: StartProc
     });
   });
 
-  const describeOutput = (): string =>
-    `${spawnError ? `spawn error: ${spawnError.message}\n` : ''}stdout:\n${stdout}\nstderr:\n${stderr}`;
+  const describeOutput = (): string => `${spawnError ? `spawn error: ${spawnError.message}\n` : ""}stdout:\n${stdout}\nstderr:\n${stderr}`;
 
   const waitForExit = (timeoutMs = 10_000): Promise<number> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`process ${child.pid} still running after ${timeoutMs} ms\n${describeOutput()}`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => reject(new Error(`process ${child.pid} still running after ${timeoutMs} ms\n${describeOutput()}`)), timeoutMs);
       void exited.then((status) => {
         clearTimeout(timer);
         resolve(status);
@@ -197,10 +196,10 @@ export function startProcess(command: string, args: string[], options: StartProc
       });
     },
     waitForExit,
-    async stop(signal = 'SIGTERM', timeoutMs = 10_000) {
+    async stop(signal = "SIGTERM", timeoutMs = 10_000) {
       if (exitCode !== null) return exitCode;
       child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
       try {
         return await exited;
       } finally {
@@ -219,19 +218,17 @@ export async function runProcess(
   const started = startProcess(command, args, options);
   const timeoutMs = options.timeoutMs ?? 20_000;
   const code = await started.waitForExit(timeoutMs).catch(async (error: unknown) => {
-    await started.stop('SIGKILL');
+    await started.stop("SIGKILL");
     throw error;
   });
   return { code, stdout: started.stdout, stderr: started.stderr };
 }
 
 function parseJsonObject(text: string): { json?: Record<string, unknown> } {
-  if (!text.startsWith('{')) return {};
+  if (!text.startsWith("{")) return {};
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? { json: value as Record<string, unknown> }
-      : {};
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? { json: value as Record<string, unknown> } : {};
   } catch {
     return {};
   }

@@ -15,7 +15,10 @@ function explain(code: string) {
 }
 
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
 }
 
 describe("msac explain", () => {
@@ -42,8 +45,7 @@ describe("msac explain", () => {
 });
 
 describe("the catalogue and the compiler agree", () => {
-  const code = [...sources("compiler"), ...sources("grammar")].join("\n")
-    .replace(/export const Catalogue = \{[\s\S]*?\n\} as const/, "");
+  const code = [...sources("compiler"), ...sources("grammar")].join("\n").replace(/export const Catalogue = \{[\s\S]*?\n\} as const/, "");
   const used = new Set([...code.matchAll(/diagnostic\(\s*"([a-zA-Z]+)"/g)].map((m) => m[1]!));
 
   it("every code the compiler reports is catalogued", () => {

@@ -11,7 +11,10 @@ import { compilePolicy } from "../../compiler/compile.js";
 import { formatPolicy } from "../../tooling/format/format.js";
 import { captureIo, expectGolden, shippedPolicies } from "./support.js";
 
-const FIXTURES = fs.readdirSync("test/tooling/fixtures/format").filter((f) => f.endsWith(".msa")).sort()
+const FIXTURES = fs
+  .readdirSync("test/tooling/fixtures/format")
+  .filter((f) => f.endsWith(".msa"))
+  .sort()
   .map((f) => path.join("test/tooling/fixtures/format", f));
 const ALL = [...shippedPolicies(), ...FIXTURES];
 
@@ -57,16 +60,33 @@ describe("layout", () => {
   });
 
   it("is idempotent on any arrangement of spaces, tabs and blank lines around valid rules", () => {
-    const rules = ["hostname msa.example.test", "listen 127.0.0.1:2525 plain", "allow unauthenticated", "limit size 10MB", "# a comment", "add Date", "senders {", "demo: demo@example.test, x@example.test", "}", "log info"];
-    fc.assert(fc.property(
-      fc.array(fc.tuple(fc.constantFrom("", " ", "\t", "   "), fc.constantFrom("\n", "\n\n", "\r\n", "\n\n\n"), fc.constantFrom("", "  # trailing")), { minLength: rules.length, maxLength: rules.length }),
-      (layout) => {
-        const text = rules.map((rule, i) => layout[i]![0] + rule + (rule.startsWith("#") || rule.endsWith("{") ? "" : layout[i]![2]) + layout[i]![1]).join("");
-        const once = format("p.msa", text);
-        expect(format("p.msa", once)).toBe(once);
-        expect(graphShape("p.msa", once)).toEqual(graphShape("p.msa", text));
-      },
-    ), { numRuns: 50 });
+    const rules = [
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2525 plain",
+      "allow unauthenticated",
+      "limit size 10MB",
+      "# a comment",
+      "add Date",
+      "senders {",
+      "demo: demo@example.test, x@example.test",
+      "}",
+      "log info",
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom("", " ", "\t", "   "), fc.constantFrom("\n", "\n\n", "\r\n", "\n\n\n"), fc.constantFrom("", "  # trailing")), {
+          minLength: rules.length,
+          maxLength: rules.length,
+        }),
+        (layout) => {
+          const text = rules.map((rule, i) => layout[i]![0] + rule + (rule.startsWith("#") || rule.endsWith("{") ? "" : layout[i]![2]) + layout[i]![1]).join("");
+          const once = format("p.msa", text);
+          expect(format("p.msa", once)).toBe(once);
+          expect(graphShape("p.msa", once)).toEqual(graphShape("p.msa", text));
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });
 

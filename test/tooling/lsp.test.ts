@@ -139,11 +139,13 @@ describe("msac lsp over stdio", () => {
     const text = "hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\nlog info\nlog info\n";
     client.notify("textDocument/didChange", { textDocument: { uri, version: 4 }, contentChanges: [{ text }] });
     const published = await client.next("textDocument/publishDiagnostics", (p) => p.uri === uri && p.version === 4);
-    expect(published.diagnostics).toMatchObject([{
-      code: "MSA2001",
-      range: { start: { line: 4, character: 0 } },
-      relatedInformation: [{ location: { uri, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 8 } } }, message: "the first `log` is here" }],
-    }]);
+    expect(published.diagnostics).toMatchObject([
+      {
+        code: "MSA2001",
+        range: { start: { line: 4, character: 0 } },
+        relatedInformation: [{ location: { uri, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 8 } } }, message: "the first `log` is here" }],
+      },
+    ]);
   });
 
   it("does not call the files of an unsaved buffer missing", async () => {

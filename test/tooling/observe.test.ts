@@ -17,21 +17,33 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-observe-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 fs.writeFileSync(path.join(dir, "users.passwd"), "alice:$2y$04$XBry38Mga1WHP0VBs0cQdOCOhshu7m.qhlFw7ll9oN9xc6kxXcIi.\n");
 fs.writeFileSync(path.join(dir, "aliases"), "sales: alice, carol@example.org\n");
-const POLICY = [
-  "hostname msa.example.test",
-  "listen 127.0.0.1:2525 plain",
-  'auth users "users.passwd"',
-  "qualify domains example.test",
-  "observe require auth",
-  "observe limit recipients to @example.test",
-  'aliases "aliases"',
-  "deliver spool \"spool\"",
-].join("\n") + "\n";
+const POLICY =
+  [
+    "hostname msa.example.test",
+    "listen 127.0.0.1:2525 plain",
+    'auth users "users.passwd"',
+    "qualify domains example.test",
+    "observe require auth",
+    "observe limit recipients to @example.test",
+    'aliases "aliases"',
+    'deliver spool "spool"',
+  ].join("\n") + "\n";
 const policyFile = path.join(dir, "observe.msa");
 fs.writeFileSync(policyFile, POLICY);
 const graph = compilePolicy(policyFile, POLICY).graph!;
 
-const SESSION = ["EHLO client.example", "MAIL FROM:<x@example.test>", "RCPT TO:<y@elsewhere.example>", "RCPT TO:<sales>", "DATA", "From: x@example.test", "", "hi", ".", "QUIT"].join("\n");
+const SESSION = [
+  "EHLO client.example",
+  "MAIL FROM:<x@example.test>",
+  "RCPT TO:<y@elsewhere.example>",
+  "RCPT TO:<sales>",
+  "DATA",
+  "From: x@example.test",
+  "",
+  "hi",
+  ".",
+  "QUIT",
+].join("\n");
 
 describe("observe in msac simulate", () => {
   it("shows -> observe and takes the mail", async () => {
@@ -58,17 +70,20 @@ describe("observe in msac test", () => {
   });
   it("passes a right would-refuse, fails a wrong one, and counts observe outcomes", async () => {
     const testFile = path.join(dir, "observe.msa.test");
-    fs.writeFileSync(testFile, [
-      "case observed",
-      "  EHLO client.example",
-      "  MAIL FROM:<x@example.test>",
-      "  expect 250",
-      "  expect would-refuse 530 5.7.0",
-      "  RCPT TO:<y@elsewhere.example>",
-      "  expect would-refuse 550 5.7.1",
-      "  RCPT TO:<y@example.test>",
-      "  expect would-refuse 550",
-    ].join("\n") + "\n");
+    fs.writeFileSync(
+      testFile,
+      [
+        "case observed",
+        "  EHLO client.example",
+        "  MAIL FROM:<x@example.test>",
+        "  expect 250",
+        "  expect would-refuse 530 5.7.0",
+        "  RCPT TO:<y@elsewhere.example>",
+        "  expect would-refuse 550 5.7.1",
+        "  RCPT TO:<y@example.test>",
+        "  expect would-refuse 550",
+      ].join("\n") + "\n",
+    );
     const result = await runTestFile(testFile);
     expect(result.problems).toEqual([]);
     const failures = result.cases[0]!.failures;

@@ -33,7 +33,9 @@ describe("reports", () => {
   it("lists a failing case with the expected and actual lines and the trace", async () => {
     const result = await msacTest(["test/tooling/fixtures/failing"]);
     expect(result.status).toBe(1);
-    expect(result.out).toContain("  FAIL  a refused sender expected to pass\n        test/tooling/fixtures/failing/office-wrong.msa.test:10\n        - 250\n        + 550 5.7.1 Sender address not owned by the authenticated user\n");
+    expect(result.out).toContain(
+      "  FAIL  a refused sender expected to pass\n        test/tooling/fixtures/failing/office-wrong.msa.test:10\n        - 250\n        + 550 5.7.1 Sender address not owned by the authenticated user\n",
+    );
     expect(result.out).toContain(">>> rule test/tooling/fixtures/office.msa:11 SubmissionRights -> refuse (demo may not use boss@office.test)");
     expect(result.out).toContain("        - envelope from demo@office.test to carol@example.org\n        + envelope from demo@office.test to bob@example.org\n");
     expect(result.out).toContain("0 passed, 2 failed");
@@ -72,22 +74,25 @@ describe("reports", () => {
 
 describe("the test file format", () => {
   it("reads cases, steps, messages with folded lines and expectations", () => {
-    const parsed = parseTestFile("x.msa.test", [
-      "# comment",
-      "case one",
-      "  EHLO a",
-      "  #auth demo",
-      "  DATA",
-      "  Subject: folded",
-      "    continued",
-      "",
-      "  body",
-      "  .",
-      "  expect 250 2.0.0",
-      "  expect envelope from <> to a@b.test, c@d.test",
-      "  expect header Subject: folded continued",
-      "  expect no header Bcc",
-    ].join("\n"));
+    const parsed = parseTestFile(
+      "x.msa.test",
+      [
+        "# comment",
+        "case one",
+        "  EHLO a",
+        "  #auth demo",
+        "  DATA",
+        "  Subject: folded",
+        "    continued",
+        "",
+        "  body",
+        "  .",
+        "  expect 250 2.0.0",
+        "  expect envelope from <> to a@b.test, c@d.test",
+        "  expect header Subject: folded continued",
+        "  expect no header Bcc",
+      ].join("\n"),
+    );
     expect(parsed.problems).toEqual([]);
     const items = parsed.cases[0]!.items;
     expect(items.map((i) => i.step.kind)).toEqual(["command", "auth", "data"]);

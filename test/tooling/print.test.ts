@@ -34,7 +34,9 @@ describe.each(shippedPolicies())("%s", (policy) => {
     const printed = print(policy).out;
     const strip = (text: string, file: string) => {
       const graph = compilePolicy(file, text).graph!;
-      return JSON.parse(JSON.stringify({ stages: graph.stages, deliver: graph.deliver.kind, hostname: graph.hostname }, (k, v) => (k === "origin" || k === "span" || k === "line" ? undefined : v)));
+      return JSON.parse(
+        JSON.stringify({ stages: graph.stages, deliver: graph.deliver.kind, hostname: graph.hostname }, (k, v) => (k === "origin" || k === "span" || k === "line" ? undefined : v)),
+      );
     };
     expect(strip(printed, policy)).toEqual(strip(fs.readFileSync(policy, "utf8"), policy));
   });

@@ -79,7 +79,10 @@ describe("the script directives", () => {
   it("reads `#advance DURATION` with the language's durations and `#auth-fail LOGIN`", () => {
     const { steps, problems } = parseScript("#advance 90m\n#auth-fail demo\n");
     expect(problems).toEqual([]);
-    expect(steps).toMatchObject([{ kind: "advance", ms: 90 * 60_000 }, { kind: "authFail", login: "demo" }]);
+    expect(steps).toMatchObject([
+      { kind: "advance", ms: 90 * 60_000 },
+      { kind: "authFail", login: "demo" },
+    ]);
   });
 
   it("reports a bad duration and a misspelt directive with their lines", () => {
@@ -120,17 +123,25 @@ describe("observe-only rate rules in msac test", () => {
   it("let the message through and meet `expect would-refuse 451 4.7.1`", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-test-"));
     const policy = path.join(dir, "observed.msa");
-    fs.writeFileSync(policy, [
-      "hostname msa.rates.test",
-      "listen 127.0.0.1:2525 plain",
-      `auth users "${path.resolve("policies/users.passwd")}"`,
-      "require auth",
-      "qualify domains rates.test",
-      "observe limit rate 1 messages per hour per user",
-      "deliver relay smtp://127.0.0.1:2526",
-    ].join("\n") + "\n");
+    fs.writeFileSync(
+      policy,
+      [
+        "hostname msa.rates.test",
+        "listen 127.0.0.1:2525 plain",
+        `auth users "${path.resolve("policies/users.passwd")}"`,
+        "require auth",
+        "qualify domains rates.test",
+        "observe limit rate 1 messages per hour per user",
+        "deliver relay smtp://127.0.0.1:2526",
+      ].join("\n") + "\n",
+    );
     const second = "  MAIL FROM:<demo>\n  RCPT TO:<b@example.org>\n  DATA\n  Subject: 2\n\n  body\n  .\n";
-    fs.writeFileSync(`${policy}.test`, `case the second message is over the observed rate\n  EHLO x\n  #auth demo\n${MESSAGE(1).replace(/^/gm, "  ").replace(/^ {2}$/gm, "")}${second}  expect 250 2.0.0\n  expect would-refuse 451 4.7.1\n`);
+    fs.writeFileSync(
+      `${policy}.test`,
+      `case the second message is over the observed rate\n  EHLO x\n  #auth demo\n${MESSAGE(1)
+        .replace(/^/gm, "  ")
+        .replace(/^ {2}$/gm, "")}${second}  expect 250 2.0.0\n  expect would-refuse 451 4.7.1\n`,
+    );
     const result = await msacTest([`${policy}.test`], { coverage: true });
     expect(result.out).toContain("1 passed, 0 failed");
     // the second message is observed over the rate at MAIL, RCPT and the end of DATA, as the server logs it

@@ -86,9 +86,7 @@ beforeAll(async () => {
 });
 
 function scriptOf(steps: Step[]): string {
-  return steps
-    .map((s) => (typeof s === "string" ? s : "tls" in s ? "#tls" : "auth" in s ? `#auth ${s.auth}` : [...s.data, "."].join("\n")))
-    .join("\n");
+  return steps.map((s) => (typeof s === "string" ? s : "tls" in s ? "#tls" : "auth" in s ? `#auth ${s.auth}` : [...s.data, "."].join("\n"))).join("\n");
 }
 
 function wireOf(steps: Step[]): RawSmtpStep[] {

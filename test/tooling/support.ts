@@ -43,5 +43,9 @@ export function expectGolden(name: string, actual: string): void {
 
 /** Every policy shipped in policies/, so a new policy is covered by the golden tests without editing them. */
 export function shippedPolicies(): string[] {
-  return fs.readdirSync("policies").filter((f) => f.endsWith(".msa")).sort().map((f) => path.join("policies", f));
+  return fs
+    .readdirSync("policies")
+    .filter((f) => f.endsWith(".msa"))
+    .sort()
+    .map((f) => path.join("policies", f));
 }

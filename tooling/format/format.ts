@@ -32,9 +32,7 @@ function joinTokens(tokens: readonly IToken[]): string {
 /** What the formatter may never change: the sequence of tokens and comments. */
 function tokenImages(text: string): string[] {
   const lexed = tokenize(text);
-  return [...lexed.tokens.filter((t) => t.tokenType !== Newline), ...lexed.comments]
-    .sort((a, b) => a.startOffset - b.startOffset)
-    .map((t) => t.image.trimEnd());
+  return [...lexed.tokens.filter((t) => t.tokenType !== Newline), ...lexed.comments].sort((a, b) => a.startOffset - b.startOffset).map((t) => t.image.trimEnd());
 }
 
 export function formatPolicy(file: string, text: string): FormatResult {
@@ -82,7 +80,7 @@ export function formatPolicy(file: string, text: string): FormatResult {
   while (kept.length > 0 && kept[kept.length - 1] === null) kept.pop();
 
   const out: string[] = [];
-  for (let start = 0; start < kept.length;) {
+  for (let start = 0; start < kept.length; ) {
     let end = start;
     while (end < kept.length && kept[end] !== null) end++;
     const group = kept.slice(start, end) as { code: string; comment?: string }[];

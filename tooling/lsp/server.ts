@@ -48,9 +48,7 @@ export function checkDocument(document: TextDocument): PublishedDiagnostics {
     code: d.code,
     source: "msac",
     message: d.hint ? `${message}\nhelp: ${d.hint}` : message,
-    ...(related.length > 0
-      ? { relatedInformation: related.map((r) => ({ location: { uri: uriOf(r.file), range: rangeIn(r.file, r.span) }, message: r.message })) }
-      : {}),
+    ...(related.length > 0 ? { relatedInformation: related.map((r) => ({ location: { uri: uriOf(r.file), range: rangeIn(r.file, r.span) }, message: r.message })) } : {}),
   });
 
   const published: PublishedDiagnostics = { document: [], others: new Map() };
@@ -67,9 +65,9 @@ export function checkDocument(document: TextDocument): PublishedDiagnostics {
     const naming = d.related?.find((r) => r.file === file);
     if (naming) {
       const line = rangeIn(d.file, d.span).start.line + 1;
-      published.document.push(toLsp(d, rangeIn(file, naming.span), `\`${path.basename(d.file)}\` line ${line}: ${d.message}`, [
-        { file: d.file, span: d.span, message: d.message },
-      ]));
+      published.document.push(
+        toLsp(d, rangeIn(file, naming.span), `\`${path.basename(d.file)}\` line ${line}: ${d.message}`, [{ file: d.file, span: d.span, message: d.message }]),
+      );
     }
   }
   return published;

@@ -48,7 +48,15 @@ export function policyOfTestFile(testFile: string, named?: string): string {
 }
 
 function globMatch(pattern: string, value: string): boolean {
-  const regex = new RegExp("^" + pattern.split("*").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$", "s");
+  const regex = new RegExp(
+    "^" +
+      pattern
+        .split("*")
+        .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*") +
+      "$",
+    "s",
+  );
   return regex.test(value);
 }
 
@@ -73,12 +81,9 @@ function check(expectation: Expectation, exchange: Exchange, message: DeliveredM
     }
     case "envelope": {
       if (!message) return describeMessage(message);
-      const sameTo = message.recipients.length === expectation.to.length
-        && message.recipients.every((r, i) => r.toLowerCase() === expectation.to[i]!.toLowerCase());
+      const sameTo = message.recipients.length === expectation.to.length && message.recipients.every((r, i) => r.toLowerCase() === expectation.to[i]!.toLowerCase());
       const from = expectation.from === "<>" ? "" : expectation.from;
-      return message.mailFrom.toLowerCase() === from.toLowerCase() && sameTo
-        ? null
-        : [`envelope from ${message.mailFrom || "<>"} to ${message.recipients.join(" ")}`];
+      return message.mailFrom.toLowerCase() === from.toLowerCase() && sameTo ? null : [`envelope from ${message.mailFrom || "<>"} to ${message.recipients.join(" ")}`];
     }
     case "header": {
       if (!message) return describeMessage(message);
@@ -92,10 +97,14 @@ function check(expectation: Expectation, exchange: Exchange, message: DeliveredM
 }
 
 async function runCase(graph: RuleGraph, testCase: TestCase, trace: TraceStep[]): Promise<CaseResult> {
-  const simulation = await simulate(graph, testCase.items.map((i) => i.step), {
-    now: () => TEST_CLOCK,
-    messageId: (n) => `<test.${n}@${graph.hostname}>`,
-  });
+  const simulation = await simulate(
+    graph,
+    testCase.items.map((i) => i.step),
+    {
+      now: () => TEST_CLOCK,
+      messageId: (n) => `<test.${n}@${graph.hostname}>`,
+    },
+  );
   const failures: Failure[] = [];
   let message: DeliveredMessage | undefined;
   testCase.items.forEach((item, index) => {

@@ -51,7 +51,16 @@ function parseExpectation(text: string, line: number): Expectation | string {
   m = EXPECT_ENVELOPE.exec(text);
   if (m) {
     const unbracket = (a: string) => a.replace(/^<(.*)>$/, "$1");
-    return { kind: "envelope", line, text, from: unbracket(m[1]!), to: m[2]!.split(/[\s,]+/).filter(Boolean).map(unbracket) };
+    return {
+      kind: "envelope",
+      line,
+      text,
+      from: unbracket(m[1]!),
+      to: m[2]!
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map(unbracket),
+    };
   }
   m = EXPECT_HEADER.exec(text);
   if (m) {
@@ -79,7 +88,7 @@ export function parseTestFile(file: string, text: string): TestFile {
   const lines = text.split("\n");
   const result: TestFile = { file, cases: [], problems: [] };
   let current: TestCase | undefined;
-  for (let index = 0; index < lines.length;) {
+  for (let index = 0; index < lines.length; ) {
     const raw = lines[index]!.replace(/\r$/, "");
     const text = raw.trim();
     const line = index + 1;

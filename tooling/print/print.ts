@@ -16,7 +16,14 @@ interface PrintedRule {
 
 /** A size in the largest unit that divides it, so `25MB` prints as `25MB`, not 25000000. */
 export function formatSize(bytes: number): string {
-  const units: [string, number][] = [["GiB", 1024 ** 3], ["GB", 1e9], ["MiB", 1024 ** 2], ["MB", 1e6], ["KiB", 1024], ["KB", 1e3]];
+  const units: [string, number][] = [
+    ["GiB", 1024 ** 3],
+    ["GB", 1e9],
+    ["MiB", 1024 ** 2],
+    ["MB", 1e6],
+    ["KiB", 1024],
+    ["KB", 1e3],
+  ];
   for (const [unit, factor] of units) if (bytes % factor === 0) return `${bytes / factor}${unit}`;
   return `${bytes}B`;
 }
@@ -66,15 +73,19 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   section(
     graph.users ? rule(`auth users ${quote(shownPath(graph.users.path))}`, graph.users.origin) : absent("auth users", "nobody can authenticate"),
     requireTls ? rule(`${observed(requireTls)}require tls`, requireTls.origin) : absent("require tls", "AUTH and MAIL are allowed before TLS"),
-    requireAuth ? rule(`${observed(requireAuth)}require auth`, requireAuth.origin)
-      : options.allowUnauthenticated ? { text: "allow unauthenticated", isDefault: false }
+    requireAuth
+      ? rule(`${observed(requireAuth)}require auth`, requireAuth.origin)
+      : options.allowUnauthenticated
+        ? { text: "allow unauthenticated", isDefault: false }
         : absent("require auth", "mail is taken without authentication"),
   );
   const otherDomains = graph.localDomains.filter((d) => d !== graph.hostname && d !== qualify?.domain);
   section(
     qualify ? rule(`qualify domains ${[qualify.domain, ...otherDomains].join(" ")}`, qualify.origin) : absent("qualify domains", "unqualified addresses are refused"),
     syntax ? rule(`${observed(syntax)}enforce address syntax`, syntax.origin) : absent("enforce address syntax", "addresses are not checked beyond qualification"),
-    requireAuth?.kind === "RequireAuth" && requireAuth.postmaster ? rule("allow postmaster", requireAuth.postmaster.origin) : absent("allow postmaster", "postmaster too needs authentication"),
+    requireAuth?.kind === "RequireAuth" && requireAuth.postmaster
+      ? rule("allow postmaster", requireAuth.postmaster.origin)
+      : absent("allow postmaster", "postmaster too needs authentication"),
   );
   if (rights?.kind === "SubmissionRights") {
     const entries = Object.entries(rights.senders).map(([login, addresses]) => `  ${login}: ${addresses.join(", ")}`);
@@ -86,9 +97,11 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
       rights.checkHeaders ? rule("enforce senders in headers", rights.checkHeaders.origin) : absent("enforce senders in headers", "only MAIL FROM is checked"),
     );
   } else section(absent("senders", "submission rights are not checked"));
-  const restrictions = rcpt.flatMap((n) => (n.kind === "RecipientsTo"
-    ? [rule(`${observed(n)}limit recipients ${n.except ? "except" : "to"} ${n.targets.join(", ")}${n.logins ? ` for ${n.logins.join(", ")}` : ""}`, n.origin)]
-    : []));
+  const restrictions = rcpt.flatMap((n) =>
+    n.kind === "RecipientsTo"
+      ? [rule(`${observed(n)}limit recipients ${n.except ? "except" : "to"} ${n.targets.join(", ")}${n.logins ? ` for ${n.logins.join(", ")}` : ""}`, n.origin)]
+      : [],
+  );
   const masquerade = [...mail, ...message].find((n) => n.kind === "Masquerade");
   const inEnvelope = mail.some((n) => n.kind === "Masquerade");
   const inHeaders = message.some((n) => n.kind === "Masquerade");
@@ -98,21 +111,30 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     ...(restrictions.length > 0 ? restrictions : [absent("limit recipients to", "every recipient is allowed")]),
     graph.aliases ? rule(`aliases ${quote(shownPath(graph.aliases.path))}`, graph.aliases.origin) : absent("aliases", "recipients are not expanded"),
     masquerade?.kind === "Masquerade"
-      ? rule(`masquerade ${masquerade.domains.join(", ")}${masquerade.exceptions.length ? ` except ${masquerade.exceptions.join(", ")}` : ""}${inEnvelope && inHeaders ? "" : inEnvelope ? " in envelope" : " in headers"}`, masquerade.origin)
+      ? rule(
+          `masquerade ${masquerade.domains.join(", ")}${masquerade.exceptions.length ? ` except ${masquerade.exceptions.join(", ")}` : ""}${inEnvelope && inHeaders ? "" : inEnvelope ? " in envelope" : " in headers"}`,
+          masquerade.origin,
+        )
       : absent("masquerade", "host names in sender addresses are kept"),
     ...message.flatMap((n) => (n.kind === "RemoveHeaders" ? [rule(`remove header ${n.names.join(", ")}`, n.origin)] : [])),
-    messageSyntax ? rule(`${observed(messageSyntax)}enforce message syntax`, messageSyntax.origin) : absent("enforce message syntax", "From, Date and single fields are not checked"),
+    messageSyntax
+      ? rule(`${observed(messageSyntax)}enforce message syntax`, messageSyntax.origin)
+      : absent("enforce message syntax", "From, Date and single fields are not checked"),
     bare?.kind === "RefuseBareLineEndings" && bare.normalise ? rule("allow bare line endings", bare.origin) : absent("allow bare line endings", "a bare CR or LF is refused"),
   );
   section(
     size?.kind === "LimitSize" ? rule(`${observed(size)}limit size ${formatSize(size.bytes)}`, size.origin) : absent("limit size", "no size limit"),
-    recipients?.kind === "LimitRecipients" ? rule(`${observed(recipients)}limit recipients ${recipients.max}`, recipients.origin) : absent("limit recipients", "no recipient limit"),
+    recipients?.kind === "LimitRecipients"
+      ? rule(`${observed(recipients)}limit recipients ${recipients.max}`, recipients.origin)
+      : absent("limit recipients", "no recipient limit"),
   );
   const limits = graph.limits;
   const t = limits.throttle;
   const throttleDefault = !written(t.origin);
   section(
-    ...limits.rates.map((r) => rule(`${observed(r)}limit rate ${r.unit === "bytes" ? formatSize(r.count) : `${r.count} ${r.unit}`} per ${formatDuration(r.windowMs)} per ${r.per}`, r.origin)),
+    ...limits.rates.map((r) =>
+      rule(`${observed(r)}limit rate ${r.unit === "bytes" ? formatSize(r.count) : `${r.count} ${r.unit}`} per ${formatDuration(r.windowMs)} per ${r.per}`, r.origin),
+    ),
     limits.rates.length === 0 ? absent("limit rate", "no rate limits") : undefined,
     limits.store.kind === "redis" ? rule(`limits store ${limits.store.url}`, limits.store.origin) : { text: "limits store memory", isDefault: true },
     rule(`limit sessions ${limits.sessions.max}`, limits.sessions.origin),
@@ -127,17 +149,28 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   const adds = message.flatMap((n) => (n.kind === "AddHeader" ? [rule(`add ${n.field}${n.private ? " private" : ""}`, n.origin)] : []));
   section(...(adds.length > 0 ? adds : [absent("add", "messages are passed on without completion")]));
   const deliver = graph.deliver;
-  const relayOptions = deliver.kind === "Spool" ? "" : [
-    deliver.relay.requireTls ? " require tls" : "",
-    deliver.relay.require8BitMime ? " require 8bitmime" : "",
-    deliver.relay.verifyCertificate ? " verify certificate" : "",
-    deliver.relay.credentials ? ` auth ${quote(shownPath(deliver.relay.credentials))}` : "",
-  ].join("");
-  const deliverText = deliver.kind === "Relay" ? `deliver relay ${deliver.url}${relayOptions}`
-    : deliver.kind === "Spool" ? `deliver spool ${quote(shownPath(deliver.dir))}`
-      : `deliver spool ${quote(shownPath(deliver.dir))} relay ${deliver.url}${relayOptions}`;
+  const relayOptions =
+    deliver.kind === "Spool"
+      ? ""
+      : [
+          deliver.relay.requireTls ? " require tls" : "",
+          deliver.relay.require8BitMime ? " require 8bitmime" : "",
+          deliver.relay.verifyCertificate ? " verify certificate" : "",
+          deliver.relay.credentials ? ` auth ${quote(shownPath(deliver.relay.credentials))}` : "",
+        ].join("");
+  const deliverText =
+    deliver.kind === "Relay"
+      ? `deliver relay ${deliver.url}${relayOptions}`
+      : deliver.kind === "Spool"
+        ? `deliver spool ${quote(shownPath(deliver.dir))}`
+        : `deliver spool ${quote(shownPath(deliver.dir))} relay ${deliver.url}${relayOptions}`;
   section(
-    ...graph.dkim.map((d) => rule(`sign dkim domain ${d.domain} selector ${d.selector} key ${quote(shownPath(d.keyPath))}${d.headers ? ` headers ${d.headers.join(", ")}` : ""}${d.oversign ? ` oversign ${d.oversign.join(", ")}` : ""}`, d.origin)),
+    ...graph.dkim.map((d) =>
+      rule(
+        `sign dkim domain ${d.domain} selector ${d.selector} key ${quote(shownPath(d.keyPath))}${d.headers ? ` headers ${d.headers.join(", ")}` : ""}${d.oversign ? ` oversign ${d.oversign.join(", ")}` : ""}`,
+        d.origin,
+      ),
+    ),
     graph.dkim.length === 0 ? absent("sign dkim", "messages are not signed") : undefined,
   );
   section(
@@ -145,7 +178,9 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     graph.metrics ? rule(`metrics listen ${graph.metrics.host}:${graph.metrics.port}`, graph.metrics.origin) : absent("metrics listen", "no metrics endpoint"),
     { text: `workers ${graph.workers}`, isDefault: graph.workers === 1 },
     rule(deliverText, deliver.origin),
-    deliver.kind === "SpoolThenRelay" ? { text: `limit queue lifetime ${formatDuration(deliver.lifetimeMs)}`, isDefault: deliver.lifetimeMs === DEFAULT_QUEUE_LIFETIME_MS } : undefined,
+    deliver.kind === "SpoolThenRelay"
+      ? { text: `limit queue lifetime ${formatDuration(deliver.lifetimeMs)}`, isDefault: deliver.lifetimeMs === DEFAULT_QUEUE_LIFETIME_MS }
+      : undefined,
   );
 
   const builtins = [...new Set([...mail, ...rcpt, ...message].filter((n) => n.origin.builtin).map((n) => n.origin.builtin!))];

@@ -42,12 +42,7 @@ export function isComment(text: string): boolean {
  * script nested in a test case can hold folded header lines (which start with whitespace).
  * Returns the step, or a problem, and the index of the next unread line.
  */
-export function readStep(
-  lines: readonly string[],
-  index: number,
-  firstLine: number,
-  indent = "",
-): { step?: ScriptStep; problem?: ScriptProblem; next: number } {
+export function readStep(lines: readonly string[], index: number, firstLine: number, indent = ""): { step?: ScriptStep; problem?: ScriptProblem; next: number } {
   const raw = lines[index]!.replace(/\r$/, "");
   const text = raw.trim();
   const line = firstLine + index;
@@ -65,7 +60,8 @@ export function readStep(
         return { step: { kind: "authFail", line, text, login: argument }, next: index + 1 };
       case "advance": {
         const ms = parseDuration(argument);
-        if (ms === undefined) return { problem: { line, message: `\`#advance\` takes a duration such as \`30s\`, \`15m\`, \`1h\` or \`1d\`, not \`${argument}\`` }, next: index + 1 };
+        if (ms === undefined)
+          return { problem: { line, message: `\`#advance\` takes a duration such as \`30s\`, \`15m\`, \`1h\` or \`1d\`, not \`${argument}\`` }, next: index + 1 };
         return { step: { kind: "advance", line, text, ms }, next: index + 1 };
       }
       case "listener":
@@ -94,7 +90,10 @@ export function readStep(
     return { problem: { line, message: "DATA without a line holding only `.` to end the message" }, next };
   }
   if (/^AUTH\b/i.test(text)) {
-    return { problem: { line, message: "write `#auth LOGIN` to simulate a successful AUTH, or `#auth-fail LOGIN` for a wrong password (no password is sent in a simulation)" }, next: index + 1 };
+    return {
+      problem: { line, message: "write `#auth LOGIN` to simulate a successful AUTH, or `#auth-fail LOGIN` for a wrong password (no password is sent in a simulation)" },
+      next: index + 1,
+    };
   }
   return { step: { kind: "command", line, text }, next: index + 1 };
 }
@@ -104,7 +103,7 @@ export function parseScript(text: string): { steps: ScriptStep[]; problems: Scri
   const lines = text.split("\n");
   const steps: ScriptStep[] = [];
   const problems: ScriptProblem[] = [];
-  for (let index = 0; index < lines.length;) {
+  for (let index = 0; index < lines.length; ) {
     const text = lines[index]!.trim();
     if (text === "" || isComment(text)) {
       index++;

@@ -248,7 +248,11 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         const aliases = aliasesOf(graph);
         if (aliases && graph.aliases) {
           // As the server does before delivery: recipients expanded through the aliases file.
-          const expanded = expandEnvelopeRecipients(aliases.table, recipients.map((address) => ({ address })), graph.localDomains);
+          const expanded = expandEnvelopeRecipients(
+            aliases.table,
+            recipients.map((address) => ({ address })),
+            graph.localDomains,
+          );
           for (const e of expanded.expansions) {
             exchange.trace.push({ node: "Aliases", origin: graph.aliases.origin, outcome: "change", detail: `${e.recipient} -> ${e.expandedTo.join(", ") || "(nowhere)"}` });
           }
@@ -286,9 +290,11 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
             return;
           }
           run({ type: "helo", name, extended: verb === "EHLO" });
-          exchange.replies.push(verb === "EHLO"
-            ? { code: 250, enhanced: "", lines: ehloLines(graph, state, name) }
-            : { code: 250, enhanced: "", lines: [`${graph.hostname} Nice to meet you, ${name}`] });
+          exchange.replies.push(
+            verb === "EHLO"
+              ? { code: 250, enhanced: "", lines: ehloLines(graph, state, name) }
+              : { code: 250, enhanced: "", lines: [`${graph.hostname} Nice to meet you, ${name}`] },
+          );
           return;
         }
         case "STARTTLS":

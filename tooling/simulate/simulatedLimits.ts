@@ -36,7 +36,10 @@ export class SimulatedLimits {
   /** Observe-only rate rules that would have refused, as ServerLimits logged them during the current call. */
   private wouldReject: WouldReject[] = [];
 
-  constructor(private readonly graph: RuleGraph, start: number) {
+  constructor(
+    private readonly graph: RuleGraph,
+    start: number,
+  ) {
     this.clock = new ManualClock(start);
     // ServerLimits reports observe-only refusals only to its log; this log hands them back here.
     const log = pino({ level: "warn" }, { write: (line: string) => void this.wouldReject.push(JSON.parse(line) as WouldReject) });
