@@ -129,7 +129,7 @@ function convertMultipart(body: Buffer, boundary: string, depth: number, partDef
     const text = body.toString("latin1", line.start, trimmedEnd(body, line.start, line.end));
     if (text !== delimiter && text !== `${delimiter}--`) continue;
     // the CRLF before a delimiter belongs to the delimiter (RFC 2046 section 5.1.1)
-    const contentEnd = Math.max(line.start - 2, partStart < 0 ? 0 : partStart);
+    const contentEnd = Math.max(line.start - 2, Math.max(partStart, 0));
     if (partStart < 0) {
       preambleEnd = line.start === 0 ? 0 : line.start - 2;
       const preamble = body.subarray(0, preambleEnd);

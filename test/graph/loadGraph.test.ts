@@ -40,7 +40,7 @@ describe("loadGraph", () => {
     expect(
       refusal((g) => {
         const rights = (g.stages.mail as { kind: string; senders: Record<string, unknown> }[]).find((n) => n.kind === "SubmissionRights")!;
-        rights.senders["demo"] = "demo@example.com";
+        rights.senders.demo = "demo@example.com";
       }),
     ).toMatch(/^compiled policy has a wrong field `stages\.mail\[\d+\]\.senders\.demo`: invalid input: expected array, received string;/);
   });
