@@ -1,28 +1,18 @@
 // `msac serve --compiled` refuses a compiled graph that does not match the graph's schema: exit 1,
 // the JSON path of the first wrong field on stderr, and no listener opened (issue 14).
-import { copyFile, mkdir, mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import bcrypt from "bcryptjs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTestPki } from "../support/certificates.js";
+import { MSAC, makeDeployedFolder } from "../support/deployedFolder.js";
 import { freePort } from "../support/freePort.js";
 import { runProcess, startProcess } from "../support/processes.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const MSAC = join(ROOT, "dist/cli/msac.js");
 const node = process.execPath;
 let dir: string;
 
 beforeAll(async () => {
-  // dist/ is built once for the whole suite by test/globalSetup.ts.
-  dir = await mkdtemp(join(tmpdir(), "msa-tampered-"));
-  const pki = await makeTestPki();
-  await mkdir(join(dir, "certs"));
-  await copyFile(pki.certPath, join(dir, "certs/server.pem"));
-  await copyFile(pki.keyPath, join(dir, "certs/server.key"));
-  await writeFile(join(dir, "users.passwd"), `alice:${bcrypt.hashSync("alice-pw", 4)}\n`);
+  dir = await makeDeployedFolder("msa-tampered-");
 }, 150_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,29 +1,20 @@
 // `msac serve` as a process: JSON log lines on stdout, graceful SIGTERM (exit 0, the session in flight finishes), exit 1 with diagnostics and nothing listening for a broken policy, and `serve --compiled` from another working directory.
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import bcrypt from "bcryptjs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTestPki } from "../support/certificates.js";
+import { MSAC, makeDeployedFolder } from "../support/deployedFolder.js";
 import { freePort } from "../support/freePort.js";
 import { runProcess, startProcess } from "../support/processes.js";
 import { rawSmtp } from "../support/smtplib.js";
 import { authPlain, codes } from "./harness.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const MSAC = join(ROOT, "dist/cli/msac.js");
 const node = process.execPath;
 let dir: string;
 
 beforeAll(async () => {
-  // dist/ is built once for the whole suite by test/globalSetup.ts.
-  dir = await mkdtemp(join(tmpdir(), "msa-process-"));
-  const pki = await makeTestPki();
-  await mkdir(join(dir, "certs"));
-  await copyFile(pki.certPath, join(dir, "certs/server.pem"));
-  await copyFile(pki.keyPath, join(dir, "certs/server.key"));
-  await writeFile(join(dir, "users.passwd"), `alice:${bcrypt.hashSync("alice-pw", 4)}\n`);
+  dir = await makeDeployedFolder("msa-process-");
 }, 150_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
