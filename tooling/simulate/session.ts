@@ -298,10 +298,12 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           return;
         }
         case "STARTTLS":
-          if (state.listenerMode !== "starttls" || state.tls) {
+          // Disabled where the listener has no STARTTLS; out of sequence once TLS is active (smtp-server).
+          if (state.listenerMode !== "starttls") {
             exchange.replies.push({ code: 502, enhanced: "5.5.1", lines: ["Error: command not recognized"] });
             return;
           }
+          if (state.tls) return void exchange.replies.push(badSequence("Error: TLS already active"));
           exchange.replies.push({ code: 220, enhanced: "2.0.0", lines: ["Ready to start TLS"] });
           run({ type: "tls" });
           return;
