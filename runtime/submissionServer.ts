@@ -21,7 +21,6 @@ import type { DeliveryOutcome, Envelope } from "./deliver/envelope.js";
 import { createSpoolId } from "./deliver/spoolRecord.js";
 import { dedupeRecipients } from "./deliver/dedupeRecipients.js";
 import { applyHeaderEdits } from "./message/headerEdits.js";
-import { HEADER_SECTION_TOO_LARGE, headerSectionLimitOrigin, oversizedHeaderSection } from "./message/headerSectionLimit.js";
 import { newMessageId } from "./message/messageId.js";
 import { IncompleteMessageError, readMessageData } from "./message/readMessageData.js";
 import { MsaSmtpServer, type ConnectionPolicy, type MsaConnection } from "./smtp/msaConnection.js";
@@ -439,13 +438,6 @@ export class SubmissionServer implements ConnectionPolicy {
       const sizeLimit = ehloKeywords(this.graph, state).size;
       const endDataPhase = dataDeadline(this.limits.config.timeouts.dataMs, () => this.dataTimedOut(session));
       const data = await readMessageData(stream, { maxBytes: sizeLimit }).finally(endDataPhase);
-      // Before the core parses it: a header section of megabytes would hold the event loop for seconds.
-      const headerBytes = oversizedHeaderSection(data.bytes);
-      if (headerBytes !== null) {
-        this.sessions.set(session.id, { ...state, transaction: null });
-        this.logRefusal(session, "message", HEADER_SECTION_TOO_LARGE, headerSectionLimitOrigin(this.graph.source.file), `header section of ${headerBytes} bytes`);
-        return callback(replyError(HEADER_SECTION_TOO_LARGE));
-      }
       const queueId = createSpoolId();
       const decision = this.apply(session, state, {
         type: "message",

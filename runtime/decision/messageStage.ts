@@ -7,6 +7,7 @@ import type { MessageNode, RuleGraph } from "../../graph/graph.js";
 import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../address/addressHeader.js";
 import { ownAddressOfLogin, sameAddress } from "../../formats/ownAddress.js";
 import type { HeaderEdit } from "../message/headerEdits.js";
+import { oversizedHeaderSection } from "../message/headerSectionLimit.js";
 import { checkMessageData } from "../message/messageChecks.js";
 import { parseHeaderSection, type HeaderSection } from "../message/headerSection.js";
 import type { BareLineEnding } from "../message/readMessageData.js";
@@ -15,7 +16,7 @@ import { formatRfc5322Date } from "../message/rfc5322Date.js";
 import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
-import { decided, newSteps, refuseOrObserve } from "./envelopeStage.js";
+import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import { Replies, type Reply } from "./replies.js";
 import type { SessionState, Transaction } from "./session.js";
 import { lowercaseSet, senderTableOf, type DecisionTables } from "./tables.js";
@@ -73,6 +74,13 @@ export function crlfLineEndings(bytes: Buffer): Buffer {
 export function decideMessage(graph: RuleGraph, state: SessionState, event: MessageEvent, tables?: DecisionTables): Decision<MessagePlan> {
   const steps = newSteps();
   const trace = steps.trace;
+  // Before any node parses it: a header section of megabytes would hold the event loop for seconds.
+  const oversized = oversizedHeaderSection(event.bytes);
+  if (oversized !== null) {
+    const origin = protocolOrigin(graph, "header section at most 1 MiB");
+    trace.push({ node: "LimitHeaderSection", origin, outcome: "refuse", detail: `header section of ${oversized} bytes` });
+    return decided(steps, { verdict: { kind: "refuse", reply: Replies.headerSectionTooLarge, origin }, state });
+  }
   const refusal = (node: MessageNode, origin: MessageNode["origin"], reply: Reply, detail?: string) => (): Decision<MessagePlan> => {
     trace.push({ node: node.kind, origin, outcome: "refuse", detail });
     return decided(steps, { verdict: { kind: "refuse", reply, origin }, state });

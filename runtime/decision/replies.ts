@@ -46,6 +46,9 @@ export const Replies = {
   messageTooBig: reply(552, "5.3.4", "Message size exceeds fixed maximum message size"),
   // RFC 5322 section 2.2 / RFC 6409 section 6.3.
   badHeaderSection: reply(554, "5.6.0", "Message header section is not valid"),
+  // RFC 3463 5.3.4 (message too big for system) rather than 5.6.0: such a header can be valid
+  // syntax; it is too big, as Exim answers a header over its `header_maxsize`.
+  headerSectionTooLarge: reply(552, "5.3.4", "Message header section exceeds fixed maximum size of 1 MiB"),
   // RFC 5321 section 2.3.8: CR and LF only as CRLF (SMTP smuggling defence).
   bareLineEnding: reply(554, "5.6.0", "Message contains a bare CR or LF"),
   // RFC 5321 section 4.1.1.11: unknown MAIL/RCPT parameters.

@@ -72,6 +72,16 @@ describe("scripted sessions", () => {
     expect(delivered?.fields.find((f) => f.name === "Received")?.value).toMatch(/^from a\.test \(\[198\.51\.100\.9\]\)/);
   });
 
+  it("refuses a header section over 1 MiB with 552 5.3.4 as the server does, under a larger size limit", async () => {
+    const graph = graphOf(OFFICE);
+    const fields = Array.from({ length: 1200 }, (_, i) => `X-Pad-${i}: ${"p".repeat(900)}`).join("\n");
+    const { steps } = parseScript(`EHLO a.test\n#auth demo\nMAIL FROM:<demo>\nRCPT TO:<x@example.org>\nDATA\n${fields}\n\nhi\n.\n`);
+    const simulation = await simulate(graph, steps, { now: () => new Date(NOW) });
+    const data = simulation.exchanges.at(-1)!;
+    expect(data.replies.map((r) => `${r.code} ${r.enhanced}`)).toEqual(["354 ", "552 5.3.4"]);
+    expect(data.refusedBy?.builtin).toBe("header section at most 1 MiB");
+  });
+
   it("exits 1 when the script goes on after QUIT, and 2 for a script it cannot read", async () => {
     const after = await run(OFFICE, {}, "EHLO x\nQUIT\nNOOP\n");
     expect(after.status).toBe(1);
