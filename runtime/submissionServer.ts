@@ -477,7 +477,6 @@ export class SubmissionServer implements ConnectionPolicy {
         }
         if (expanded.recipients.length === 0) {
           await charge.refund();
-          this.sessions.set(session.id, { ...decision.state, transaction: null });
           this.logRefusal(session, "aliases", Replies.aliasLoop, this.graph.aliases.origin, `no recipient left: ${expanded.nowhere.join(", ")}`);
           return callback(replyError(Replies.aliasLoop));
         }
@@ -498,7 +497,6 @@ export class SubmissionServer implements ConnectionPolicy {
       } catch (error) {
         if (!(error instanceof DkimSigningError)) throw error;
         await charge.refund();
-        this.sessions.set(session.id, { ...decision.state, transaction: null });
         this.logRefusal(session, "sign", Replies.signingFailed, this.graph.dkim[0]!.origin, error.message);
         return callback(replyError(Replies.signingFailed));
       }
@@ -521,7 +519,6 @@ export class SubmissionServer implements ConnectionPolicy {
       deliveryTimer?.();
       if (this.graph.deliver.kind === "Relay")
         this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
-      this.sessions.set(session.id, { ...decision.state, transaction: null });
       if (outcome.kind === "accepted") {
         this.options.metrics?.messagesAccepted.inc();
         this.options.metrics?.messageBytes.inc(signed.length);

@@ -46,6 +46,30 @@ describe("AUTH inside a mail transaction", () => {
     const refusal = rejections(msa.logs).find((l) => l.code === 503);
     expect(refusal?.default).toMatch(/RFC 4954/);
   });
+
+  it("is allowed again once a message has ended the transaction, accepted or refused", async () => {
+    const { hop, msa } = await startMsaWithNextHop((url) => [
+      "hostname msa.example.test",
+      "{TLS}",
+      "listen 127.0.0.1:2465 tls",
+      'auth users "users.passwd"',
+      "require tls",
+      "require auth",
+      "qualify domains example.test",
+      "allow postmaster",
+      `deliver relay ${url}`,
+    ]);
+    const toPostmaster = ["MAIL FROM:<someone@example.org>", "RCPT TO:<postmaster>", "DATA"];
+    const replies = await rawSmtp(
+      msa.port,
+      ["EHLO client.example", ...toPostmaster, Buffer.from(message), ...toPostmaster, Buffer.from("no colon here\r\n\r\nbody\r\n.\r\n"), authPlain("alice", PASSWORDS.alice)],
+      { tls: true, ca: msa.pki.caCertPem },
+    );
+    expect(codes(replies[5])).toBe("250 2.0.0");
+    expect(codes(replies[9])).toBe("554 5.6.0");
+    expect(codes(replies[10])).toMatch(/^235/);
+    expect(hop.messages).toHaveLength(1);
+  });
 });
 
 describe("STARTTLS", () => {
