@@ -7,7 +7,8 @@ import type { Logger } from "pino";
 import type { LimitsConfig, RateRuleNode, RuleOrigin } from "../../graph/graph.js";
 import { DEFAULT_LIMITS, ruleLocation } from "../../graph/graph.js";
 import { Replies, type Reply } from "../decision/replies.js";
-import type { SessionState } from "../decision/session.js";
+import type { SessionState, Transaction } from "../decision/session.js";
+import { dedupeRecipients } from "../deliver/dedupeRecipients.js";
 import { ConnectionLimiter } from "./connectionLimiter.js";
 import { MemoryCounterStore, type CounterStore, type NowSource } from "./counterStore.js";
 import { LoginThrottle, type BlockReason } from "./loginThrottle.js";
@@ -202,14 +203,14 @@ export class ServerLimits {
 
   /** At MAIL: would one more message (of its declared SIZE) fit? Counts nothing. */
   checkMail(context: RateContext, mailFrom: string, declaredSize: number | null): Promise<LimitRefusal | null> {
-    return this.rate("check", context, subjectOf(context.state, mailFrom), { messages: 1, recipients: 0, bytes: declaredSize ?? 0 });
+    return this.rate("check", context, subjectOf(context.state, mailFrom), mailAmount(declaredSize));
   }
 
   /** At RCPT: would the recipients so far plus this one fit? Counts nothing. */
   checkRcpt(context: RateContext): Promise<LimitRefusal | null> {
     const t = context.state.transaction;
     if (!t) return Promise.resolve(null);
-    return this.rate("check", context, subjectOf(context.state, t.mailFrom), { messages: 1, recipients: t.recipients.length + 1, bytes: t.declaredSize ?? 0 });
+    return this.rate("check", context, subjectOf(context.state, t.mailFrom), rcptAmount(t));
   }
 
   /**
@@ -219,9 +220,8 @@ export class ServerLimits {
   async consume(context: RateContext, bytes: number): Promise<RateCharge> {
     const t = context.state.transaction;
     if (!t) return { refusal: null, refund: async () => undefined };
-    const recipients = new Set(t.recipients.map((r) => r.address.toLowerCase())).size;
     const subject = subjectOf(context.state, t.mailFrom);
-    const amount = { messages: 1, recipients, bytes };
+    const amount = messageAmount(t, bytes);
     const counted: RateLimiter[] = [];
     const refusal = await this.rate("consume", context, subject, amount, counted);
     return {
@@ -313,6 +313,21 @@ export function subjectOf(state: SessionState, mailFrom: string): RateSubject {
     ...(state.login !== null ? { user: state.login } : {}),
     ...(at > 0 ? { senderDomain: mailFrom.slice(at + 1) } : {}),
   };
+}
+
+/** What a MAIL would add (its declared SIZE): checked, not counted. */
+export function mailAmount(declaredSize: number | null): RateAmount {
+  return { messages: 1, recipients: 0, bytes: declaredSize ?? 0 };
+}
+
+/** What the transaction would add with one more recipient: checked, not counted. */
+export function rcptAmount(t: Transaction): RateAmount {
+  return { messages: 1, recipients: t.recipients.length + 1, bytes: t.declaredSize ?? 0 };
+}
+
+/** What a message adds at the end of DATA: its recipients as delivery dedupes them (exact local parts). */
+export function messageAmount(t: Transaction, bytes: number): RateAmount {
+  return { messages: 1, recipients: dedupeRecipients(t.recipients).length, bytes };
 }
 
 /** The part of smtp-server's connection these guards touch. */

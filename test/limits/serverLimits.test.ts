@@ -72,6 +72,22 @@ describe("ServerLimits", () => {
     await limits.close();
   });
 
+  it("counts recipients as delivery will: Bob, bob and BOB are three, an exact duplicate is one", async () => {
+    const { log } = logger();
+    const limits = new ServerLimits(
+      { ...defaultLimits("/etc/msa/policy.msa"), rates: [{ origin: origin(4), count: 4, unit: "recipients", windowMs: 60_000, per: "user" }] },
+      { log },
+    );
+    const addresses = ["Bob@x.example", "bob@x.example", "BOB@x.example", "bob@X.EXAMPLE"];
+    const caseVariants = { ...state("alice"), transaction: { ...state("alice").transaction, recipients: addresses.map((address) => ({ address, dsn: {} })) } };
+    expect((await limits.consume({ sessionId: "s1", state: caseVariants }, 10)).refusal).toBeNull();
+    // three counted of four: one more recipient fits, two do not
+    expect(await limits.checkRcpt({ sessionId: "s1", state: { ...caseVariants, transaction: { ...caseVariants.transaction, recipients: [] } } })).toBeNull();
+    const two = { ...caseVariants, transaction: { ...caseVariants.transaction, recipients: [{ address: "c@x.example", dsn: {} }] } };
+    expect(await limits.checkRcpt({ sessionId: "s1", state: two })).toMatchObject({ reply: { code: 451, enhanced: "4.7.1" } });
+    await limits.close();
+  });
+
   it("frees a session slot once, and only for connections it admitted", () => {
     const { log } = logger();
     const limits = new ServerLimits({ ...defaultLimits("p"), sessions: { ...defaultLimits("p").sessions, perIp: 1 } }, { log });

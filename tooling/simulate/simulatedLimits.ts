@@ -10,7 +10,7 @@ import type { Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
 import { subjectOf as ruleSubjectOf, type RateAmount } from "../../runtime/limits/rateLimiter.js";
 import { Replies } from "../../runtime/decision/replies.js";
-import { ServerLimits, subjectOf, type LimitRefusal, type RateCharge } from "../../runtime/limits/serverLimits.js";
+import { mailAmount, messageAmount, rcptAmount, ServerLimits, subjectOf, type LimitRefusal, type RateCharge } from "../../runtime/limits/serverLimits.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
 
 /** What one limit check did: the rules it consulted, the refusal (if any) and what observe-only rules would have refused. */
@@ -48,25 +48,22 @@ export class SimulatedLimits {
 
   /** At MAIL, once the policy's MAIL stage passed (the server's onMailFrom). */
   checkMail(sessionId: string, state: SessionState, mailFrom: string, declaredSize: number | null): Promise<LimitCheck> {
-    const amount = { messages: 1, recipients: 0, bytes: declaredSize ?? 0 };
-    return this.rates(state, mailFrom, amount, () => this.limits.checkMail({ sessionId, state }, mailFrom, declaredSize));
+    return this.rates(state, mailFrom, mailAmount(declaredSize), () => this.limits.checkMail({ sessionId, state }, mailFrom, declaredSize));
   }
 
   /** At RCPT, with the state before this recipient (the server's onRcptTo). */
   checkRcpt(sessionId: string, state: SessionState): Promise<LimitCheck> {
     const t = state.transaction;
     if (!t) return Promise.resolve({ trace: [], refusal: null, observations: [] });
-    const amount = { messages: 1, recipients: t.recipients.length + 1, bytes: t.declaredSize ?? 0 };
-    return this.rates(state, t.mailFrom, amount, () => this.limits.checkRcpt({ sessionId, state }));
+    return this.rates(state, t.mailFrom, rcptAmount(t), () => this.limits.checkRcpt({ sessionId, state }));
   }
 
   /** At the end of DATA, once the message stage passed: counts the message, or refuses it (the server's onData). */
   async consume(sessionId: string, state: SessionState, bytes: number): Promise<LimitCheck & { charge: RateCharge | null }> {
     const t = state.transaction;
     if (!t) return { trace: [], refusal: null, observations: [], charge: null };
-    const amount = { messages: 1, recipients: new Set(t.recipients.map((r) => r.address.toLowerCase())).size, bytes };
     let charge: RateCharge | null = null;
-    const check = await this.rates(state, t.mailFrom, amount, async () => {
+    const check = await this.rates(state, t.mailFrom, messageAmount(t, bytes), async () => {
       charge = await this.limits.consume({ sessionId, state }, bytes);
       return charge.refusal;
     });
