@@ -63,6 +63,8 @@ export interface ServerLimitsOptions {
   clock?: NowSource;
   /** Replaces the store the graph names (tests share one store between servers). */
   store?: CounterStore;
+  /** Told of each observe-only rate rule that would have refused, besides the `would-reject` log line (msac simulate). */
+  onWouldReject?: (origin: RuleOrigin, retryAfterMs: number) => void;
 }
 
 /** What `authenticate` decided: answer 454 (`refused`), 535 after `delayMs` (or `drop`), or 235. */
@@ -94,12 +96,14 @@ export class ServerLimits {
   private readonly authFailures = new Map<string, number>();
   private readonly errors = new Map<string, number>();
   private readonly log: Logger;
+  private readonly onWouldReject: ServerLimitsOptions["onWouldReject"];
 
   constructor(
     readonly config: LimitsConfig,
     options: ServerLimitsOptions,
   ) {
     this.log = options.log;
+    this.onWouldReject = options.onWouldReject;
     this.connections = new ConnectionLimiter({ maxSessions: config.sessions.max, maxSessionsPerIp: config.sessions.perIp });
     this.store =
       options.store ??
@@ -249,6 +253,8 @@ export class ServerLimits {
         counted?.push(limiter);
         continue;
       }
+      const origin = this.originOf.get(seen.rule.id)!;
+      this.onWouldReject?.(origin, seen.retryAfterMs);
       this.log.warn(
         {
           event: "would-reject",
@@ -257,7 +263,7 @@ export class ServerLimits {
           stage: mode === "consume" ? "message" : amount.recipients > 0 ? "rcpt" : "mail",
           code: Replies.rateLimited.code,
           enhanced: Replies.rateLimited.enhanced,
-          rule: ruleLocation(this.originOf.get(seen.rule.id)!),
+          rule: ruleLocation(origin),
           per: seen.rule.per,
           retryAfterMs: seen.retryAfterMs,
         },

@@ -4,7 +4,7 @@
 // and the refusal, so a simulated refusal has the wire's reply and rule. Never touches Redis.
 import pino from "pino";
 import { formatDuration } from "../../compiler/duration.js";
-import { ruleLocation, type RateRuleNode, type RuleGraph } from "../../graph/graph.js";
+import type { RateRuleNode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
 import type { SessionState } from "../../runtime/decision/session.js";
 import type { Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
@@ -23,17 +23,16 @@ export interface LimitCheck {
 /** What a simulated AUTH came to: 235, 535 (`drop`: then 421 and the connection closes) or 454. */
 export type SimulatedAuth = LimitCheck & { outcome: "succeeded" | "failed" | "dropped" | "refused" };
 
-/** The subset of a would-reject log event this module reads back. */
+/** An observe-only rate rule that would have refused. */
 interface WouldReject {
-  event?: string;
-  rule?: string;
-  retryAfterMs?: number;
+  origin: RuleOrigin;
+  retryAfterMs: number;
 }
 
 export class SimulatedLimits {
   readonly clock: ManualClock;
   readonly limits: ServerLimits;
-  /** Observe-only rate rules that would have refused, as ServerLimits logged them during the current call. */
+  /** Observe-only rate rules that would have refused during the current call, as ServerLimits reports them. */
   private wouldReject: WouldReject[] = [];
 
   constructor(
@@ -41,9 +40,12 @@ export class SimulatedLimits {
     start: number,
   ) {
     this.clock = new ManualClock(start);
-    // ServerLimits reports observe-only refusals only to its log; this log hands them back here.
-    const log = pino({ level: "warn" }, { write: (line: string) => void this.wouldReject.push(JSON.parse(line) as WouldReject) });
-    this.limits = new ServerLimits(graph.limits, { log, clock: this.clock, store: new MemoryCounterStore({ clock: this.clock }) });
+    this.limits = new ServerLimits(graph.limits, {
+      log: pino({ enabled: false }),
+      clock: this.clock,
+      store: new MemoryCounterStore({ clock: this.clock }),
+      onWouldReject: (origin, retryAfterMs) => void this.wouldReject.push({ origin, retryAfterMs }),
+    });
   }
 
   /** At MAIL, once the policy's MAIL stage passed (the server's onMailFrom). */
@@ -126,7 +128,7 @@ export class SimulatedLimits {
       }
       // A refusal ends the check before the observe-only rules are asked.
       if (refusal) continue;
-      const seen = this.wouldReject.find((w) => w.event === "would-reject" && w.rule === ruleLocation(rule.origin));
+      const seen = this.wouldReject.find((w) => w.origin === rule.origin);
       if (!seen) {
         trace.push({ node: "LimitRate", origin: rule.origin, outcome: "pass", detail: describeRate(rule) });
         continue;
