@@ -2,7 +2,7 @@
 // took the message for the others. The client's 250 covers the message, and SMTP has no reply
 // per recipient after DATA, so their fate goes back as an RFC 3464 DSN, sent at once through the
 // same relay with the null sender (RFC 5321 section 4.5.5), before the client hears 250.
-import { buildDsn, smtpDiagnostic } from "../queue/dsn.js";
+import { buildDsn, smtpDiagnostic, wantsFailureNotice } from "../queue/dsn.js";
 import type { DeliveryOutcome, Envelope, RefusalReport, RefusedRecipient } from "./envelope.js";
 
 export interface RefusalReportInput {
@@ -24,11 +24,7 @@ export async function reportRefusedRecipients(input: RefusalReportInput, send: (
   const addresses = refused.map((r) => r.address);
   // RFC 3461 section 6.2: never a DSN about a message from the null sender
   if (envelope.mailFrom === "") return { result: "not wanted", recipients: addresses, reason: "null sender" };
-  // RFC 3461 section 4.1: a failure is reported unless NOTIFY says NEVER or leaves out FAILURE
-  const reported = refused.filter((r) => {
-    const notify = envelope.recipients.find((e) => e.address === r.address)?.dsn?.notify;
-    return notify === undefined || notify.includes("FAILURE");
-  });
+  const reported = refused.filter((r) => wantsFailureNotice(envelope.recipients.find((e) => e.address === r.address)?.dsn?.notify));
   if (reported.length === 0) return { result: "not wanted", recipients: addresses, reason: "NOTIFY" };
   const dsn = buildDsn({
     reportingMta: input.hostname,

@@ -142,6 +142,11 @@ export function buildDsn(input: DsnInput): { envelope: Envelope; message: Buffer
   };
 }
 
+/** RFC 3461 section 4.1: a failure is reported unless NOTIFY is NEVER or leaves FAILURE out. */
+export function wantsFailureNotice(notify: readonly string[] | undefined): boolean {
+  return notify === undefined || notify.includes("FAILURE");
+}
+
 /**
  * The Diagnostic-Code text of a next hop's reply: `550 5.1.1 <bob@x>: no such user`. The relay
  * client's "HOST:PORT said: " prefix is for our logs; the DSN names the Remote-MTA.

@@ -19,7 +19,7 @@ import { relayTargetFromGraph } from "../deliver/relayTarget.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
 import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp, writeSpoolRecord } from "../deliver/spoolWriter.js";
 import { systemClock, type Clock } from "./clock.js";
-import { buildDsn, smtpDiagnostic, type DsnAction, type DsnRecipient } from "./dsn.js";
+import { buildDsn, smtpDiagnostic, wantsFailureNotice, type DsnAction, type DsnRecipient } from "./dsn.js";
 import { breakStaleLocks, lockRecord, withLockedRecord } from "./recordLock.js";
 import { onSpooled } from "./spoolEvents.js";
 
@@ -457,7 +457,7 @@ export async function queueDueDsns(dir: string, record: SpoolRecord, state: Queu
   state.recipients.forEach((r, i) => {
     const notify = record.envelope.recipients[i]?.dsn?.notify;
     if (r.state === "failed" && !r.reported) {
-      if (!nullSender && (notify === undefined || notify.includes("FAILURE"))) groups.failed.push(i);
+      if (!nullSender && wantsFailureNotice(notify)) groups.failed.push(i);
       else r.reported = true;
     } else if (r.state === "delivered" && !r.reported) {
       if (!nullSender && notify?.includes("SUCCESS") && !context.nextHopOffersDsn) groups.relayed.push(i);
