@@ -73,6 +73,33 @@ export function reloadGraph(file: string | undefined, compiled: string | undefin
   }
 }
 
+/**
+ * Takes SIGTERM, SIGINT and SIGHUP from before the server starts: a SIGTERM while it starts
+ * (systemd stopping a unit still starting, a test that stops it at its first log line) stops it
+ * gracefully once it runs, instead of Node's default ending the process. SIGHUPs reload one after
+ * another, each once `setReload` has given the reload (before that there is nothing to reload).
+ */
+function takeSignals(): { stopped: () => Promise<string>; setReload: (reload: () => Promise<void>) => void } {
+  let reload: () => Promise<void> = async () => undefined;
+  let reloading = Promise.resolve();
+  const signal = signals(() => {
+    reloading = reloading.then(
+      () => reload(),
+      () => reload(),
+    );
+  });
+  return {
+    stopped: async () => {
+      const name = await signal;
+      await reloading;
+      return name;
+    },
+    setReload: (given) => {
+      reload = given;
+    },
+  };
+}
+
 /** Resolves with the name of the first of SIGTERM/SIGINT; calls `onHup` for each SIGHUP meanwhile. */
 function signals(onHup: () => void): Promise<string> {
   return new Promise((resolve) => {
@@ -150,6 +177,7 @@ async function runSingle(graph: RuleGraph, file: string | undefined, options: Se
   let host: PolicyHost | undefined;
   let metricsServer: MetricsServer | null = null;
   let queue: ReturnType<typeof startQueueRunner>;
+  const { stopped, setReload } = takeSignals();
   try {
     // A bad relay credentials file or DKIM key stops the start here, with its reason logged.
     host = new PolicyHost(graph, { logFor, ...(metrics ? { metrics } : {}) });
@@ -164,8 +192,7 @@ async function runSingle(graph: RuleGraph, file: string | undefined, options: Se
     return ExitStatus.errors;
   }
   const running = host;
-  let reloading = Promise.resolve();
-  const reload = async () => {
+  setReload(async () => {
     const current = running.activeGraph;
     logFor(current).info({ event: "reload", signal: "SIGHUP" }, "reloading the policy");
     const next = checkReload(current, file, options, logFor);
@@ -179,11 +206,8 @@ async function runSingle(graph: RuleGraph, file: string | undefined, options: Se
     // the runner follows the deliver rule of the graph in force
     const old = queue;
     queue = startQueueRunnerAfter(old, next, logFor(next), metrics);
-  };
-  const signal = await signals(() => {
-    reloading = reloading.then(reload, reload);
   });
-  await reloading;
+  const signal = await stopped();
   logFor(running.activeGraph).info({ event: "stopping", signal }, "stopping");
   await Promise.all([running.stop(), queue.stop(), metricsServer?.stop()]);
   return ExitStatus.ok;
@@ -215,6 +239,7 @@ async function runPrimary(graph: RuleGraph, count: number, file: string | undefi
   let supervisor: Awaited<ReturnType<typeof startWorkers>> | undefined;
   let metricsServer: MetricsServer | null = null;
   let queue: ReturnType<typeof startQueueRunner>;
+  const { stopped, setReload } = takeSignals();
   try {
     supervisor = await startWorkers({ count, graph, log: () => logFor(current) });
     if (metrics) metricsServer = await startMetricsEndpoint(graph, metrics, logFor(graph), () => supervisor!.metricsText(metrics));
@@ -226,12 +251,12 @@ async function runPrimary(graph: RuleGraph, count: number, file: string | undefi
     await metricsServer?.stop();
     return ExitStatus.errors;
   }
-  let reloading = Promise.resolve();
-  const reload = async () => {
+  const workers = supervisor;
+  setReload(async () => {
     logFor(current).info({ event: "reload", signal: "SIGHUP" }, "reloading the policy");
     const next = checkReload(current, file, options, logFor);
     if (!next) return;
-    const result = await supervisor.reload(next);
+    const result = await workers.reload(next);
     if (!result.ok) {
       // a worker that could not start the new graph (a key it cannot read) keeps the old one
       logFor(current).error({ event: "reload-failed", errors: result.reasons }, "the running policy stays");
@@ -241,13 +266,10 @@ async function runPrimary(graph: RuleGraph, count: number, file: string | undefi
     current = next;
     logFor(next).info({ event: "reloaded", previous: previous.source.sha256.slice(0, 12) }, "policy reloaded");
     queue = startQueueRunnerAfter(queue, next, logFor(next), metrics);
-  };
-  const signal = await signals(() => {
-    reloading = reloading.then(reload, reload);
   });
-  await reloading;
+  const signal = await stopped();
   logFor(current).info({ event: "stopping", signal, workers: count }, "stopping");
-  await Promise.all([supervisor.stop(), queue.stop(), metricsServer?.stop()]);
+  await Promise.all([workers.stop(), queue.stop(), metricsServer?.stop()]);
   logFor(current).info({ event: "stopped" }, "stopped");
   return ExitStatus.ok;
 }

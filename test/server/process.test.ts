@@ -130,6 +130,17 @@ describe("msac serve FILE", () => {
     expect(typeof accept.queueId).toBe("string");
   });
 
+  it("stops gracefully, exit 0, on a SIGTERM sent the moment it logs that it listens", async () => {
+    // metrics and a store-and-forward queue start after the listeners: the signal lands while they do
+    for (let round = 0; round < 3; round++) {
+      const port = await freePort();
+      const extra = [`metrics listen 127.0.0.1:${await freePort()}`, 'deliver spool "spool" relay smtp://127.0.0.1:9'];
+      const msa = startProcess(node, [MSAC, "serve", await policyFile(`early-stop-${round}.msa`, port, extra)], { cwd: dir });
+      await msa.waitForLine((l) => l.json?.event === "listening", 15_000);
+      expect(await msa.stop()).toBe(0);
+    }
+  });
+
   it("logs a rejection with rule = FILE:LINE", async () => {
     const port = await freePort();
     const file = await policyFile("reject.msa", port, ['deliver spool "spool-reject"']);
