@@ -8,30 +8,27 @@ import type net from "node:net";
 import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import { ruleLocation, type Listener, type RuleGraph, type RuleOrigin } from "../graph/graph.js";
-import { loadUserTable, type UserTable } from "./auth/userTable.js";
 import { decide, type DecisionResult, type SmtpEvent } from "./decision/decide.js";
-import { liveTables } from "./rights/liveSenders.js";
-import { aliasesOf, expandEnvelopeRecipients } from "./aliases/aliasRecipients.js";
 import { ehloKeywords } from "./decision/authStage.js";
+import type { NotSigned } from "./decision/deliveryStage.js";
+import type { DeliveryPlan } from "./decision/finishStage.js";
 import { Replies, type Reply } from "./decision/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
 import type { Decision } from "./decision/verdict.js";
-import { createDelivery, type Deliver, type DeliveryContext } from "./deliver/delivery.js";
-import type { DeliveryOutcome, Envelope } from "./deliver/envelope.js";
+import type { DeliveryContext } from "./deliver/delivery.js";
+import type { DeliveryOutcome } from "./deliver/envelope.js";
 import { createSpoolId } from "./deliver/spoolRecord.js";
-import { dedupeRecipients } from "./deliver/dedupeRecipients.js";
-import { applyHeaderEdits } from "./message/headerEdits.js";
+import { GraphResources } from "./graphResources.js";
 import { newMessageId } from "./message/messageId.js";
 import { IncompleteMessageError, readMessageData } from "./message/readMessageData.js";
 import { MsaSmtpServer, type ConnectionPolicy, type MsaConnection } from "./smtp/msaConnection.js";
 import { replyError, replyText } from "./smtp/replyError.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
 import { plainAddress } from "./proxy/proxyProtocol.js";
-import { createDkimSigner, DkimSigningError, type DkimSigner } from "./dkim/dkimSigner.js";
+import { signPlan } from "./dkim/signPlan.js";
 import type { MsaMetrics } from "./metrics/metrics.js";
-import { messageFromDomain } from "./dkim/fromDomain.js";
 import type { CounterStore } from "./limits/counterStore.js";
-import { deadline as dataDeadline, ServerLimits, smtpServerLimitOptions, type LimitRefusal, type RateCharge } from "./limits/serverLimits.js";
+import { deadline as dataDeadline, type ServerLimits, smtpServerLimitOptions, type LimitRefusal, type RateCharge } from "./limits/serverLimits.js";
 
 /** The longest an implicit TLS handshake may take (nginx and HAProxy allow about as long). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -72,21 +69,26 @@ interface BoundListener {
 export class SubmissionServer implements ConnectionPolicy {
   private readonly sessions = new Map<string, SessionState>();
   private readonly bound: BoundListener[] = [];
-  private users: UserTable | null = null;
-  private readonly deliver: Deliver;
   private readonly log: Logger;
   private sockets: ListenerSockets | null = null;
-  private signer: DkimSigner | null = null;
-  /** Session slots, rate rules, AUTH throttling and the error cap (runtime/limits/serverLimits.ts). */
-  readonly limits: ServerLimits;
+  /** The users, tables, signer, delivery and counters made from the graph. */
+  private readonly resources: GraphResources;
 
   constructor(
     readonly graph: RuleGraph,
     private readonly options: SubmissionServerOptions,
   ) {
     this.log = options.log;
-    this.deliver = createDelivery(graph.deliver, graph.hostname, options.delivery);
-    this.limits = new ServerLimits(graph.limits, { log: options.log, ...(options.limitsStore ? { store: options.limitsStore } : {}) });
+    this.resources = new GraphResources(graph, {
+      log: options.log,
+      ...(options.delivery ? { delivery: options.delivery } : {}),
+      ...(options.limitsStore ? { limitsStore: options.limitsStore } : {}),
+    });
+  }
+
+  /** Session slots, rate rules, AUTH throttling and the error cap (runtime/limits/serverLimits.ts). */
+  get limits(): ServerLimits {
+    return this.resources.limits;
   }
 
   /** The ports actually bound, in listener order. */
@@ -95,20 +97,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   async start(): Promise<void> {
-    if (this.graph.users) this.users = await loadUserTable(this.graph.users.path);
-    for (const warning of this.users?.warnings ?? []) {
-      this.log.warn({ event: "users-file", line: warning.line, message: warning.message }, "users file line skipped");
-    }
-    // Tables from files are read now, so their problems are logged at start rather than at the first message.
-    liveTables(this.graph, this.log);
-    const aliases = aliasesOf(this.graph);
-    if (aliases && aliases.problems.length > 0) this.log.warn({ event: "aliases-file", problems: aliases.problems }, "aliases file lines skipped");
-    // every key is read now: an unreadable key stops the start (or the reload), not a message later
-    const dkim = this.graph.dkim;
-    if (dkim.length > 0)
-      this.signer = await createDkimSigner(
-        dkim.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })),
-      );
+    await this.resources.load();
     const tls = this.graph.tls ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key) } : {};
     for (const listener of this.graph.listeners) this.bound.push({ listener, server: this.createServer(listener, tls) });
     if (this.options.external) return;
@@ -191,9 +180,7 @@ export class SubmissionServer implements ConnectionPolicy {
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.sockets?.close();
     await Promise.all(this.bound.map(({ server }) => drainSmtpServer(server, graceMs)));
-    await this.limits.close();
-    this.deliver.close?.();
-    liveTables(this.graph, this.log).close();
+    await this.resources.close();
     this.log.info({ event: "stopped" }, "stopped");
   }
 
@@ -268,6 +255,11 @@ export class SubmissionServer implements ConnectionPolicy {
     return decision.verdict.kind === "refuse" ? { code: decision.verdict.reply.code, text: replyText(decision.verdict.reply) } : null;
   }
 
+  greeted(connection: MsaConnection, name: string, extended: boolean): void {
+    const state = this.sessions.get(connection.id);
+    if (state) this.apply(connection.session, state, { type: "helo", name, extended });
+  }
+
   transactionReset(connection: MsaConnection): void {
     const state = this.sessions.get(connection.id);
     if (state?.transaction) this.apply(connection.session, state, { type: "reset" });
@@ -286,7 +278,7 @@ export class SubmissionServer implements ConnectionPolicy {
   // ---- smtp-server hooks ----
 
   private onConnect(listener: Listener, session: SMTPServerSession, callback: (error?: Error) => void) {
-    this.sessions.set(session.id, newSession(listener.mode, session.remoteAddress));
+    this.apply(session, newSession(listener.mode, session.remoteAddress), { type: "connect", listenerMode: listener.mode, clientAddress: session.remoteAddress });
     this.log.info({ event: "connect", session: session.id, client: session.remoteAddress, mode: listener.mode }, "connection");
     this.options.metrics?.sessionsTotal.inc();
     this.options.metrics?.sessionsActive.inc();
@@ -320,26 +312,22 @@ export class SubmissionServer implements ConnectionPolicy {
     callback();
   }
 
-  /** The session as the core knows it, refreshed with what smtp-server tracked (HELO name). */
+  /** The session as the core knows it. */
   private state(session: SMTPServerSession): SessionState {
-    const state = this.sessions.get(session.id) ?? newSession("plain", session.remoteAddress);
-    const helo = session.hostNameAppearsAs || null;
-    const extended = session.openingCommand === "EHLO";
-    return helo === state.heloName && extended === state.extended ? state : { ...state, heloName: helo, extended };
+    return this.sessions.get(session.id) ?? newSession("plain", session.remoteAddress);
   }
 
   /** Runs the core, stores the new state, logs a refusal with the rule that decided. */
   private apply<E extends SmtpEvent>(session: SMTPServerSession, state: SessionState, event: E): Decision<DecisionResult<E>> {
     const decisionTimer = this.options.metrics?.time(this.options.metrics.decisionDuration);
-    // Senders files are read at first use and reloaded when they change (liveTables, one set per graph).
-    const decision = decide(this.graph, state, event, liveTables(this.graph, this.log).current);
+    // Senders files are reloaded when they change (LiveTables).
+    const decision = decide(this.graph, state, event, this.resources.tables);
     decisionTimer?.();
     this.sessions.set(session.id, decision.state);
     // `observe RULE`: what the rule would have refused, logged; the session goes on.
-    // Log stages are SMTP's (docs/deployment.md): the start of AUTH is the `auth` stage.
-    const stage = event.type === "authStart" ? "auth" : event.type;
+    const stage = logStage(event, decision);
     for (const seen of decision.observations ?? []) this.logRefusal(session, stage, seen.reply, seen.origin, seen.detail, "would-reject");
-    if (decision.verdict.kind === "refuse") this.logRefusal(session, stage, decision.verdict.reply, decision.verdict.origin);
+    if (decision.verdict.kind === "refuse") this.logRefusal(session, stage, decision.verdict.reply, decision.verdict.origin, decision.trace.at(-1)?.detail);
     return decision;
   }
 
@@ -364,7 +352,7 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: { user: string }) => void) {
     const login = auth.username ?? "";
-    const users = this.users;
+    const users = this.resources.users;
     const outcome = await this.limits.authenticate(session.id, session.remoteAddress, login, () => (users ? users.verify(login, auth.password ?? "") : Promise.resolve(false)));
     // The session closed while waiting for a verification slot: there is no one to answer.
     if (outcome.kind === "cancelled") return;
@@ -432,118 +420,31 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private async onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void) {
     const state = this.state(session);
-    const transaction = state.transaction;
     let charge: RateCharge | undefined;
     try {
-      const sizeLimit = ehloKeywords(this.graph, state).size;
+      const reading = this.apply(session, state, { type: "data" }).result!;
       const endDataPhase = dataDeadline(this.limits.config.timeouts.dataMs, () => this.dataTimedOut(session));
-      const data = await readMessageData(stream, { maxBytes: sizeLimit }).finally(endDataPhase);
+      const data = await readMessageData(stream, { maxBytes: reading.maxBytes }).finally(endDataPhase);
       const queueId = createSpoolId();
-      const decision = this.apply(session, state, {
-        type: "message",
-        ...data,
-        now: new Date(),
-        queueId,
-        messageId: newMessageId(this.graph.hostname),
-      });
-      if (decision.verdict.kind === "refuse" || !transaction) {
-        return callback(replyError(decision.verdict.kind === "refuse" ? decision.verdict.reply : Replies.localError));
-      }
+      const decision = this.apply(session, state, { type: "message", ...data, now: new Date(), queueId, messageId: newMessageId(this.graph.hostname) });
+      if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
+      const plan = decision.result!;
       // Counted now, all rate rules or none: the last refusal before delivery (docs/limits.md).
       // A message refused after this point is taken back out of the counts: its sender will
       // send it again, or has it bounced, and in neither case did it go out.
       charge = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
       if (charge.refusal) return this.refuseForLimit(session, "message", charge.refusal, callback);
-      const plan = decision.result!;
-      // `remove header`: the names of the fields taken out, never their values (Bcc lists recipients).
-      for (const name of plan.removed) this.log.info({ event: "removed-header", session: session.id, queueId, name }, "header field removed");
-      let recipients = dedupeRecipients(transaction.recipients);
-      const aliases = aliasesOf(this.graph);
-      if (aliases && this.graph.aliases) {
-        // RFC 6409 section 8.7: recipients expanded through the aliases file before delivery.
-        const expanded = expandEnvelopeRecipients(aliases.table, recipients, this.graph.localDomains);
-        for (const e of expanded.expansions) {
-          this.log.info(
-            {
-              event: "alias-expansion",
-              session: session.id,
-              queueId,
-              recipient: e.recipient,
-              expandedTo: e.expandedTo,
-              ...(e.problems.length > 0 ? { problems: e.problems } : {}),
-            },
-            "recipient expanded",
-          );
-        }
-        if (expanded.recipients.length === 0) {
-          await charge.refund();
-          this.logRefusal(session, "aliases", Replies.aliasLoop, this.graph.aliases.origin, `no recipient left: ${expanded.nowhere.join(", ")}`);
-          return callback(replyError(Replies.aliasLoop));
-        }
-        recipients = expanded.recipients;
-      }
-      const message = applyHeaderEdits(plan.bytes, plan.header, plan.edits);
-      const envelope: Envelope = {
-        mailFrom: transaction.mailFrom,
-        recipients,
-        dsn: transaction.dsn,
-        smtputf8: transaction.smtputf8,
-        ...(transaction.bodyType ? { bodyType: transaction.bodyType === "8BITMIME" ? "8BITMIME" : "7BIT" } : {}),
-      };
-      // DKIM signing is the last change to the message (RFC 6409 section 8.5); failing it refuses the message.
-      let signed: Buffer;
-      try {
-        signed = this.signer ? await this.signer.sign(message, messageFromDomain(message)) : message;
-      } catch (error) {
-        if (!(error instanceof DkimSigningError)) throw error;
-        await charge.refund();
-        this.logRefusal(session, "sign", Replies.signingFailed, this.graph.dkim[0]!.origin, error.message);
-        return callback(replyError(Replies.signingFailed));
-      }
-      const deliveryTimer = this.options.metrics?.time(this.options.metrics.deliveryDuration);
-      const signer = this.signer;
-      const outcome = await this.deliver(
-        envelope,
-        signed,
-        {
-          ...(state.login ? { login: state.login } : {}),
-          clientAddress: state.clientAddress,
-          heloName: state.heloName ?? "",
-          sessionId: session.id,
-          // The id in our Received field: the spool names its record with it.
-          queueId,
-        },
-        // a message converted to 7-bit for the next hop is signed again (RFC 6376 section 5.3)
-        signer ? { resign: (converted) => signer.resign(converted) } : {},
-      );
-      deliveryTimer?.();
-      if (this.graph.deliver.kind === "Relay")
+      this.logPlan(session, queueId, plan);
+      const { outcome, size } = await this.signAndDeliver(plan, state, session.id, queueId);
+      const delivered = this.apply(session, state, { type: "delivery", plan, queueId, outcome });
+      if (this.graph.deliver.kind === "Relay" && outcome.kind !== "notSigned")
         this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
-      if (outcome.kind === "accepted") {
-        this.options.metrics?.messagesAccepted.inc();
-        this.options.metrics?.messageBytes.inc(signed.length);
-        this.log.info(
-          {
-            event: "accept",
-            session: session.id,
-            client: state.clientAddress,
-            login: state.login,
-            queueId,
-            ...(outcome.id !== queueId ? { deliveredAs: outcome.id } : {}),
-            size: signed.length,
-            recipients: envelope.recipients.length,
-            ...(outcome.refused ? { refused: outcome.refused.length } : {}),
-            from: envelope.mailFrom,
-          },
-          "message accepted",
-        );
-        this.logRefusedRecipients(session, queueId, envelope.mailFrom, outcome);
-        return callback(null, `2.0.0 Ok: queued as ${queueId}`);
+      if (delivered.verdict.kind === "refuse") {
+        await charge.refund();
+        return callback(replyError(delivered.verdict.reply));
       }
-      await charge.refund();
-      const reply: Reply = { code: outcome.kind === "temporary" ? 451 : outcome.code, enhanced: outcome.enhanced, text: outcome.text };
-      this.logRefusal(session, "deliver", reply, this.graph.deliver.origin, outcome.text);
-      callback(replyError(reply));
+      if (outcome.kind === "accepted") this.logAccepted(session, state, queueId, plan, outcome, size);
+      callback(null, replyText(delivered.result!));
     } catch (error) {
       // A client that drops the connection in mid-DATA is a warning, like any other client fault.
       if (error instanceof IncompleteMessageError)
@@ -552,6 +453,63 @@ export class SubmissionServer implements ConnectionPolicy {
       await charge?.refund().catch(() => undefined);
       callback(replyError(Replies.localError));
     }
+  }
+
+  /** What the finish stage did that the log keeps: removed fields (names only: Bcc lists recipients) and alias expansions. */
+  private logPlan(session: SMTPServerSession, queueId: string, plan: DeliveryPlan): void {
+    for (const name of plan.removed) this.log.info({ event: "removed-header", session: session.id, queueId, name }, "header field removed");
+    for (const e of plan.expansions) {
+      this.log.info(
+        { event: "alias-expansion", session: session.id, queueId, recipient: e.recipient, expandedTo: e.expandedTo, ...(e.problems.length > 0 ? { problems: e.problems } : {}) },
+        "recipient expanded",
+      );
+    }
+  }
+
+  /** Carries out a delivery plan: signs with the signer the graph made, then hands the message on. */
+  private async signAndDeliver(plan: DeliveryPlan, state: SessionState, sessionId: string, queueId: string): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
+    const signer = this.resources.signer;
+    const signing = await signPlan(signer, plan);
+    if (!signing.signed) return { outcome: signing.notSigned, size: plan.message.length };
+    const signed = signing.bytes;
+    const deliveryTimer = this.options.metrics?.time(this.options.metrics.deliveryDuration);
+    const outcome = await this.resources.deliver(
+      plan.envelope,
+      signed,
+      {
+        ...(state.login ? { login: state.login } : {}),
+        clientAddress: state.clientAddress,
+        heloName: state.heloName ?? "",
+        sessionId,
+        // The id in our Received field: the spool names its record with it.
+        queueId,
+      },
+      // a message converted to 7-bit for the next hop is signed again (RFC 6376 section 5.3)
+      signer ? { resign: (converted) => signer.resign(converted) } : {},
+    );
+    deliveryTimer?.();
+    return { outcome, size: signed.length };
+  }
+
+  private logAccepted(session: SMTPServerSession, state: SessionState, queueId: string, plan: DeliveryPlan, outcome: DeliveryOutcome & { kind: "accepted" }, size: number): void {
+    this.options.metrics?.messagesAccepted.inc();
+    this.options.metrics?.messageBytes.inc(size);
+    this.log.info(
+      {
+        event: "accept",
+        session: session.id,
+        client: state.clientAddress,
+        login: state.login,
+        queueId,
+        ...(outcome.id !== queueId ? { deliveredAs: outcome.id } : {}),
+        size,
+        recipients: plan.envelope.recipients.length,
+        ...(outcome.refused ? { refused: outcome.refused.length } : {}),
+        from: plan.envelope.mailFrom,
+      },
+      "message accepted",
+    );
+    this.logRefusedRecipients(session, queueId, plan.envelope.mailFrom, outcome);
   }
 
   /**
@@ -578,6 +536,18 @@ export class SubmissionServer implements ConnectionPolicy {
     this.options.metrics?.sessionsActive.dec();
     this.log.debug({ event: "close", session: session.id }, "closed");
   }
+}
+
+/**
+ * The stage a log event names (docs/deployment.md): SMTP's, except that the start of AUTH is
+ * `auth`, and the steps after DATA name what refused: `aliases`, `sign` or `deliver`.
+ */
+function logStage(event: SmtpEvent, decision: Decision<unknown>): string {
+  const node = decision.trace.at(-1)?.node;
+  if (event.type === "authStart") return "auth";
+  if (event.type === "message" && node === "Aliases") return "aliases";
+  if (event.type === "delivery") return node === "SignDkim" ? "sign" : "deliver";
+  return event.type;
 }
 
 /** Waits until `server` has no connection left, at most `graceMs`; then 421 to whoever remains. */

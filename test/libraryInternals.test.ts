@@ -35,6 +35,7 @@ describe("smtp-server internals msa relies on", () => {
       "_validateMailParams",
       "_onCommand",
       "handler_EHLO",
+      "handler_HELO",
       "handler_AUTH",
     ];
     for (const name of methods) expect(typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[name], name).toBe("function");

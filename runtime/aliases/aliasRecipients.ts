@@ -15,22 +15,15 @@ export interface LoadedAliases {
   problems: readonly AliasesFileProblem[] | string;
 }
 
-const loaded = new WeakMap<RuleGraph, LoadedAliases | null>();
-
-/** The aliases table of `graph`, read once; null without an `aliases` rule. An unreadable file expands nothing. */
-export function aliasesOf(graph: RuleGraph, readFile: (path: string) => string = readNamedFileOrThrow): LoadedAliases | null {
-  if (loaded.has(graph)) return loaded.get(graph)!;
-  let result: LoadedAliases | null = null;
-  if (graph.aliases) {
-    try {
-      const parsed = parseAliasesFile(readFile(graph.aliases.path));
-      result = { table: compileAliases(parsed.entries), problems: parsed.problems };
-    } catch (error) {
-      result = { table: compileAliases([]), problems: (error as Error).message };
-    }
+/** Reads the aliases table of `graph`; null without an `aliases` rule. An unreadable file expands nothing. */
+export function loadAliases(graph: RuleGraph, readFile: (path: string) => string = readNamedFileOrThrow): LoadedAliases | null {
+  if (!graph.aliases) return null;
+  try {
+    const parsed = parseAliasesFile(readFile(graph.aliases.path));
+    return { table: compileAliases(parsed.entries), problems: parsed.problems };
+  } catch (error) {
+    return { table: compileAliases([]), problems: (error as Error).message };
   }
-  loaded.set(graph, result);
-  return result;
 }
 
 export interface ExpandedEnvelope {

@@ -1,24 +1,43 @@
 // The decision core's one entry point: a pure function of (graph, session
-// state, SMTP event). The server, `msac simulate` and the tests all call this;
-// no rule is implemented anywhere else. Tables prepared outside (prepareTables:
-// senders files) come in as data, so the function stays pure.
-import type { RuleGraph } from "../../graph/graph.js";
-import { authenticated, decideAuthStart } from "./authStage.js";
+// state, SMTP event), for every event from connect to the delivery result.
+// The server and `msac simulate` are drivers: they forward events and write
+// the replies; no rule is implemented anywhere else. Tables prepared outside
+// (prepareTables: senders and aliases files) come in as data, so the function stays pure.
+import type { ListenMode, RuleGraph } from "../../graph/graph.js";
+import { authenticated, decideAuthStart, ehloKeywords } from "./authStage.js";
+import { decideDelivery, type DeliveryEvent } from "./deliveryStage.js";
 import { decideMail, decideRcpt, type MailCommand, type RcptCommand } from "./envelopeStage.js";
-import { decideMessage, type MessageEvent, type MessagePlan } from "./messageStage.js";
-import { withTransaction, type SessionState } from "./session.js";
+import type { DeliveryPlan } from "./finishStage.js";
+import { decideMessage, type MessageEvent } from "./messageStage.js";
+import type { Reply } from "./replies.js";
+import { newSession, withTransaction, type SessionState } from "./session.js";
 import type { DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
+/** A new connection: the session starts from nothing, whatever state is passed. */
+export interface ConnectEvent {
+  type: "connect";
+  listenerMode: ListenMode;
+  clientAddress: string;
+}
+
+/** The DATA command: the result says how many bytes of message to keep (null: no limit). */
+export interface DataCommand {
+  type: "data";
+}
+
 export type SmtpEvent =
+  | ConnectEvent
   | { type: "helo"; name: string; extended: boolean }
   | { type: "tls" }
   | { type: "authStart" }
   | { type: "authenticated"; login: string }
   | MailCommand
   | RcptCommand
+  | DataCommand
   | { type: "reset" }
-  | MessageEvent;
+  | MessageEvent
+  | DeliveryEvent;
 
 const accept = (state: SessionState): Decision => ({ verdict: { kind: "accept" }, state, trace: [] });
 
@@ -26,11 +45,26 @@ const accept = (state: SessionState): Decision => ({ verdict: { kind: "accept" }
  * What a decision produces besides its verdict, by event: the address to use for MAIL and RCPT,
  * the message plan for a message, nothing otherwise. Call sites get the right type from the event.
  */
-export type DecisionResult<E extends SmtpEvent> = E extends MailCommand | RcptCommand ? string : E extends MessageEvent ? MessagePlan : undefined;
+export type DecisionResult<E extends SmtpEvent> = E extends MailCommand | RcptCommand
+  ? string
+  : E extends DataCommand
+    ? { maxBytes: number | null }
+    : E extends MessageEvent
+      ? DeliveryPlan
+      : E extends DeliveryEvent
+        ? Reply
+        : undefined;
 
 export function decide<E extends SmtpEvent>(graph: RuleGraph, state: SessionState, event: E, tables?: DecisionTables): Decision<DecisionResult<E>>;
-export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent, tables?: DecisionTables): Decision<string | MessagePlan | undefined> {
+export function decide(
+  graph: RuleGraph,
+  state: SessionState,
+  event: SmtpEvent,
+  tables?: DecisionTables,
+): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | undefined> {
   switch (event.type) {
+    case "connect":
+      return accept(newSession(event.listenerMode, event.clientAddress));
     case "helo":
       // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
       return accept({ ...state, heloName: event.name, extended: event.extended, transaction: null });
@@ -46,9 +80,14 @@ export function decide(graph: RuleGraph, state: SessionState, event: SmtpEvent, 
       return decideMail(graph, state, event, tables);
     case "rcpt":
       return decideRcpt(graph, state, event);
+    case "data":
+      // The message is read up to the size EHLO announced (RFC 1870); the message stage judges it.
+      return { verdict: { kind: "accept" }, state, trace: [], result: { maxBytes: ehloKeywords(graph, state).size } };
     case "reset":
       return accept(withTransaction(state, null));
     case "message":
       return decideMessage(graph, state, event, tables);
+    case "delivery":
+      return decideDelivery(graph, state, event);
   }
 }

@@ -17,6 +17,7 @@ import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, ty
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
+import { finishMessage, type DeliveryPlan } from "./finishStage.js";
 import { Replies, type Reply } from "./replies.js";
 import type { SessionState, Transaction } from "./session.js";
 import { lowercaseSet, senderTableOf, type DecisionTables } from "./tables.js";
@@ -71,7 +72,7 @@ export function crlfLineEndings(bytes: Buffer): Buffer {
   return Buffer.from(bytes.toString("latin1").replace(/\r\n|\r|\n/g, "\r\n"), "latin1");
 }
 
-export function decideMessage(graph: RuleGraph, state: SessionState, event: MessageEvent, tables?: DecisionTables): Decision<MessagePlan> {
+export function decideMessage(graph: RuleGraph, state: SessionState, event: MessageEvent, tables?: DecisionTables): Decision<DeliveryPlan> {
   const steps = newSteps();
   const trace = steps.trace;
   // Before any node parses it: a header section of megabytes would hold the event loop for seconds.
@@ -81,7 +82,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
     trace.push({ node: "LimitHeaderSection", origin, outcome: "refuse", detail: `header section of ${oversized} bytes` });
     return decided(steps, { verdict: { kind: "refuse", reply: Replies.headerSectionTooLarge, origin }, state });
   }
-  const refusal = (node: MessageNode, origin: MessageNode["origin"], reply: Reply, detail?: string) => (): Decision<MessagePlan> => {
+  const refusal = (node: MessageNode, origin: MessageNode["origin"], reply: Reply, detail?: string) => (): Decision<DeliveryPlan> => {
     trace.push({ node: node.kind, origin, outcome: "refuse", detail });
     return decided(steps, { verdict: { kind: "refuse", reply, origin }, state });
   };
@@ -283,7 +284,10 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
     ...[...removedIndexes].map((index): HeaderEdit => ({ kind: "remove", index })),
     ...added,
   ];
-  return decided(steps, { verdict: { kind: "accept" }, state, result: { bytes, header: h, edits, removed } });
+  const transaction = state.transaction;
+  // smtp-server asks for MAIL and RCPT before DATA; a message without them is the driver's mistake.
+  if (!transaction) return decided(steps, { verdict: { kind: "refuse", reply: Replies.localError, origin: protocolOrigin(graph, "DATA after MAIL and RCPT") }, state });
+  return finishMessage(graph, state, transaction, { bytes, header: h, edits, removed }, steps, tables);
 }
 
 function hasField(header: HeaderSection, name: string): boolean {

@@ -1,16 +1,21 @@
 // Lookup tables the decision core needs besides the graph: submission rights and recipient
-// limits compiled once per graph node (WeakMap caches keyed by the node, never per transaction),
-// and senders tables read from `senders "FILE"`. Files are read by the caller (the server loads
+// limits compiled once per graph node (memoised pure functions of an immutable node, never
+// per transaction), and the tables read from `senders "FILE"` and `aliases "FILE"`. Files are read by the caller (the server loads
 // and watches them, `msac simulate` and `msac test` read them once) and handed to `decide` as
 // data, so `decide` stays a pure function of (graph, state, event, tables).
 import type { RecipientsToNode, RuleGraph, SubmissionRightsNode } from "../../graph/graph.js";
 import { compileRecipientRules, type CompiledRecipientRules } from "../rights/recipientRules.js";
 import { compileSenderGrants, type SenderGrantTable } from "../rights/senderGrants.js";
 import { sendersFromFile, type SendersFileProblem } from "../../formats/sendersFile.js";
+import type { AliasesFileProblem } from "../../formats/aliasesFile.js";
+import { loadAliases } from "../aliases/aliasRecipients.js";
+import type { AliasTable } from "../aliases/expandAliases.js";
 
 export interface DecisionTables {
   /** `senders "FILE"`: the table currently loaded from each file, by the file's path. */
   readonly sendersFiles?: ReadonlyMap<string, SenderGrantTable>;
+  /** `aliases "FILE"`: the table read from the file (empty when it could not be read). */
+  readonly aliases?: AliasTable;
 }
 
 const inlineSenders = new WeakMap<SubmissionRightsNode, SenderGrantTable>();
@@ -74,9 +79,11 @@ export interface PreparedTables {
   tables: DecisionTables;
   /** Files that could not be read or have problems: their table is not loaded (the inline block, if any, decides). */
   problems: { file: string; problems: readonly SendersFileProblem[] | string }[];
+  /** The aliases file's skipped lines, or why it could not be read (it then expands nothing). */
+  aliasProblems: readonly AliasesFileProblem[] | string;
 }
 
-/** Reads and compiles the senders files of `graph` with `readFile` (which may throw). */
+/** Reads and compiles the senders and aliases files of `graph` with `readFile` (which may throw). */
 export function prepareTables(graph: RuleGraph, readFile: (path: string) => string): PreparedTables {
   const sendersFiles = new Map<string, SenderGrantTable>();
   const problems: PreparedTables["problems"] = [];
@@ -95,7 +102,8 @@ export function prepareTables(graph: RuleGraph, readFile: (path: string) => stri
     }
     sendersFiles.set(file, compileSenderGrants(parsed.entries));
   }
-  return { tables: { sendersFiles }, problems };
+  const aliases = loadAliases(graph, readFile);
+  return { tables: { sendersFiles, ...(aliases ? { aliases: aliases.table } : {}) }, problems, aliasProblems: aliases?.problems ?? [] };
 }
 
 /** The same tables with one file's table replaced (a reload). */

@@ -5,10 +5,11 @@
 // have been signed and is not: every failure throws `DkimSigningError` (the server answers 451 4.3.0).
 import crypto, { type KeyObject } from "node:crypto";
 import fs from "node:fs/promises";
-import { domainToASCII } from "node:url";
 import { dkimBody } from "mailauth/lib/dkim/body/index.js";
 import { generateCanonicalizedHeader } from "mailauth/lib/dkim/header/index.js";
 import { formatSignatureHeaderLine } from "mailauth/lib/tools.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import { domainCovers, normalizeDomain } from "./domainCovers.js";
 import { messageFromDomain } from "./fromDomain.js";
 
 export type DkimAlgorithm = "rsa-sha256" | "ed25519-sha256";
@@ -57,6 +58,12 @@ export class DkimKeyError extends Error {
 /** Message-time failure: the server must refuse with 451 4.3.0 rather than send unsigned. */
 export class DkimSigningError extends Error {
   override readonly name = "DkimSigningError";
+  /** The signature that failed (its d= and s=), when one did and not the message as a whole. */
+  readonly signature?: { domain: string; selector: string };
+  constructor(message: string, options?: ErrorOptions & { signature?: { domain: string; selector: string } }) {
+    super(message, options);
+    if (options?.signature) this.signature = options.signature;
+  }
 }
 
 export interface DkimSigner {
@@ -88,29 +95,6 @@ interface LoadedSignature {
   key: KeyObject;
   headers: string[];
   oversign: string[];
-}
-
-/** Lower-case A-label form without a final dot, or null when `domain` is not a domain name. */
-export function normalizeDomain(domain: string): string | null {
-  const trimmed = domain.trim().replace(/\.$/, "");
-  if (trimmed === "") return null;
-  const ascii = domainToASCII(trimmed).toLowerCase();
-  return ascii === "" ? null : ascii;
-}
-
-/**
- * Whether a signature with d=`signingDomain` covers mail From `fromDomain`: the same domain or a
- * parent of it (`example.com` covers `mail.example.com`, never `badexample.com` or `com`'s
- * other children). With d= the From domain the signature aligns strictly for DMARC (RFC 7489
- * section 3.1.1); with a parent it aligns in relaxed mode as long as the parent is at or below
- * the organizational domain, which is the admin's choice when writing the rule: msa does not
- * consult the public suffix list.
- */
-export function domainCovers(signingDomain: string, fromDomain: string): boolean {
-  const d = normalizeDomain(signingDomain);
-  const from = normalizeDomain(fromDomain);
-  if (d === null || from === null) return false;
-  return from === d || from.endsWith(`.${d}`);
 }
 
 async function loadSignature(signature: DkimSignature): Promise<LoadedSignature> {
@@ -240,6 +224,14 @@ function signOne(fields: HeaderField[], bodyHash: string, signature: LoadedSigna
   return formatSignatureHeaderLine("DKIM", { ...dkimHeaderOpts, b: signed.toString("base64") }, true);
 }
 
+/** The signer of a graph's `sign dkim` rules (null when it has none); throws `DkimKeyError` as createDkimSigner does. */
+export async function graphSigner(graph: RuleGraph): Promise<DkimSigner | null> {
+  if (graph.dkim.length === 0) return null;
+  return createDkimSigner(
+    graph.dkim.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })),
+  );
+}
+
 /** Loads every key now (throwing `DkimKeyError` for the first unusable one) and returns the signer. */
 export async function createDkimSigner(signatures: DkimSignature[], options: DkimSignerOptions = {}): Promise<DkimSigner> {
   const loaded = await Promise.all(signatures.map(loadSignature));
@@ -262,7 +254,14 @@ export async function createDkimSigner(signatures: DkimSignature[], options: Dki
         hasher.update(body);
         const bodyHash = hasher.digest("base64");
         const time = now();
-        const added = signers.map((signature) => `${signOne(fields, bodyHash, signature, time)}\r\n`);
+        const added = signers.map((signature) => {
+          try {
+            return `${signOne(fields, bodyHash, signature, time)}\r\n`;
+          } catch (error) {
+            const named = { domain: signature.domain, selector: signature.selector };
+            throw new DkimSigningError(`DKIM signing failed: ${(error as Error).message}`, { cause: error, signature: named });
+          }
+        });
         return Buffer.concat([Buffer.from(added.join(""), "latin1"), message]);
       } catch (error) {
         if (error instanceof DkimSigningError) throw error;

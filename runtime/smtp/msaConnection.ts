@@ -16,7 +16,9 @@ export interface ConnectionPolicy {
   offersAuth(connection: MsaConnection): boolean;
   /** May AUTH start? Returns the refusal's reply text, or null. */
   refuseAuth(connection: MsaConnection): { code: number; text: string } | null;
-  /** smtp-server forgot the transaction (EHLO, HELO, RSET, end of DATA, STARTTLS): so must the core. */
+  /** EHLO or HELO was accepted with this name (lowercase, as smtp-server keeps it); the transaction is gone. */
+  greeted(connection: MsaConnection, name: string, extended: boolean): void;
+  /** smtp-server forgot the transaction (RSET, end of DATA, STARTTLS): so must the core. */
   transactionReset(connection: MsaConnection): void;
   closed(connection: MsaConnection): void;
   /** A command line was not complete within `timeout command` of its first byte. */
@@ -30,6 +32,8 @@ const UNBATCHED_REPLIES = new Set([220, 221, 421]);
 
 export class MsaConnection extends SMTPConnection {
   private batchingSocket: Socket | null = null;
+  /** Set while smtp-server handles EHLO (true) or HELO (false): its reset then means a greeting. */
+  private greeting: boolean | null = null;
   /** Runs from the first byte of a command line until the line is complete (see `_createParser`). */
   private commandDeadline: NodeJS.Timeout | null = null;
 
@@ -131,7 +135,9 @@ export class MsaConnection extends SMTPConnection {
   // follows, so AUTH after RSET is judged on the session as the client sees it.
   override _resetSession(): void {
     super._resetSession();
-    this.policy.transactionReset(this);
+    // smtp-server resets right after accepting EHLO or HELO: the core hears the greeting instead.
+    if (this.greeting !== null && this.hostNameAppearsAs) this.policy.greeted(this, this.hostNameAppearsAs, this.greeting);
+    else this.policy.transactionReset(this);
   }
 
   override _parseAddressCommand(name: string, command: Buffer | string): unknown {
@@ -152,10 +158,21 @@ export class MsaConnection extends SMTPConnection {
   override handler_EHLO(command: Buffer | string, callback: () => void): void {
     // smtp-server offers AUTH whenever it is configured; the policy decides per session.
     this.session.disabledCommands = this.policy.offersAuth(this) ? [] : ["AUTH"];
+    this.greeting = true;
     try {
       super.handler_EHLO(command, callback);
     } finally {
       this.session.disabledCommands = undefined;
+      this.greeting = null;
+    }
+  }
+
+  override handler_HELO(command: Buffer | string, callback: () => void): void {
+    this.greeting = false;
+    try {
+      super.handler_HELO(command, callback);
+    } finally {
+      this.greeting = null;
     }
   }
 

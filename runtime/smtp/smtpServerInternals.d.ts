@@ -28,6 +28,9 @@ declare module "smtp-server/lib/smtp-connection.js" {
     _setListeners(callback: () => void): void;
     connectionReady(next?: () => void): void;
     handler_EHLO(command: Buffer | string, callback: () => void): void;
+    handler_HELO(command: Buffer | string, callback: () => void): void;
+    /** The EHLO or HELO name, lowercase, set before the reset that accepting it makes; false before one. */
+    hostNameAppearsAs: string | false;
     handler_AUTH(command: Buffer | string, callback: () => void): void;
     _validateMailParams(parsed: { args?: Record<string, string | true> | false }): unknown;
     _parseAddressCommand(name: string, command: Buffer | string): unknown;

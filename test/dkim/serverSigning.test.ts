@@ -92,7 +92,7 @@ describe("sign dkim (RSA and Ed25519) before relaying", () => {
   });
 
   it("a signing failure answers 451 4.3.0 and delivers nothing", async () => {
-    const server = msa.server as unknown as { signer: unknown };
+    const server = (msa.server as unknown as { resources: { signer: unknown } }).resources;
     const real = server.signer;
     server.signer = {
       signersFor: () => ["rsa1._domainkey.example.test"],

@@ -10,19 +10,17 @@ import type { ListenMode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
-import { aliasesOf, expandEnvelopeRecipients } from "../../runtime/aliases/aliasRecipients.js";
 import { decide, type DecisionResult, type SmtpEvent } from "../../runtime/decision/decide.js";
-import { dedupeRecipients } from "../../runtime/deliver/dedupeRecipients.js";
 import { Replies, type Reply } from "../../runtime/decision/replies.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
 import { prepareTables, type DecisionTables } from "../../runtime/decision/tables.js";
 import type { Decision, Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { parseHeaderSection, type HeaderField } from "../../runtime/message/headerSection.js";
-import { applyHeaderEdits } from "../../runtime/message/headerEdits.js";
 import { readMessageData } from "../../runtime/message/readMessageData.js";
 import { parseAddressCommand } from "../../runtime/smtp/addressCommand.js";
 import type { ScriptStep } from "./script.js";
 import { SimulatedLimits, type LimitCheck } from "./simulatedLimits.js";
+import { loadSigner, simulateSigning, type LoadedSigner } from "./simulatedSigning.js";
 
 /** A reply as the client sees it: multi-line replies (EHLO) keep each line. */
 export interface SimReply {
@@ -100,7 +98,9 @@ function knownLogins(graph: RuleGraph): Set<string> | null {
 
 export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], options: SimulationOptions = {}): Promise<Simulation> {
   let mode = options.listenerMode ?? graph.listeners[0]?.mode ?? "starttls";
-  let state = newSession(mode, options.clientAddress ?? "192.0.2.1");
+  let state = decide(graph, newSession(mode, ""), { type: "connect", listenerMode: mode, clientAddress: options.clientAddress ?? "192.0.2.1" }).state;
+  let signer: Promise<LoadedSigner> | undefined;
+  const signerOf = () => (signer ??= loadSigner(graph));
   const logins = knownLogins(graph);
   const limits = options.limits ?? new SimulatedLimits(graph, (options.now?.() ?? new Date()).getTime());
   const now = () => new Date(limits.clock.now());
@@ -112,7 +112,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
     limits.release(sessionId);
     sessionId = `sim-${++connections}`;
     limits.started(sessionId);
-    state = newSession(listenerMode, clientAddress);
+    state = decide(graph, state, { type: "connect", listenerMode, clientAddress }).state;
     quit = false;
   };
   const messageId = options.messageId ?? ((n: number) => `<simulated.${n}@${graph.hostname}>`);
@@ -227,51 +227,47 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           break;
         }
         exchange.replies.push({ code: 354, enhanced: "", lines: ["End data with <CR><LF>.<CR><LF>"] });
-        const transaction = state.transaction;
         // Dot-stuffing undone as smtp-server does (RFC 5321 section 4.5.2); lines end in CRLF on the wire.
         const wire = step.message.map((l) => (l.startsWith("..") ? l.slice(1) : l) + "\r\n").join("");
-        const data = await readMessageData(Readable.from([Buffer.from(wire, "utf8")]), { maxBytes: ehloKeywords(graph, state).size });
+        const reading = run({ type: "data" }).result!;
+        const data = await readMessageData(Readable.from([Buffer.from(wire, "utf8")]), { maxBytes: reading.maxBytes });
         messages++;
         const atData = state;
-        const decision = run({ type: "message", ...data, now: now(), queueId: `SIM${messages}`, messageId: messageId(messages) });
-        if (refusal(decision)) break;
+        const queueId = `SIM${messages}`;
+        const decision = run({ type: "message", ...data, now: now(), queueId, messageId: messageId(messages) });
+        // smtp-server forgets the transaction after DATA, whatever the reply.
+        const endTransaction = () => run({ type: "reset" });
+        if (refusal(decision)) {
+          endTransaction();
+          break;
+        }
         // Counted now, all rate rules or none, as the server counts just before its 250.
         const counted = await limits.consume(sessionId, atData, data.bytes.length);
         if (limitRefusal(counted)) {
-          state = { ...state, transaction: null };
+          endTransaction();
           break;
         }
         const plan = decision.result!;
-        const bytes = applyHeaderEdits(plan.bytes, plan.header, plan.edits);
-        const parsed = parseHeaderSection(bytes);
-        let recipients = dedupeRecipients(transaction.recipients).map((r) => r.address);
-        const aliases = aliasesOf(graph);
-        if (aliases && graph.aliases) {
-          // As the server does before delivery: recipients expanded through the aliases file.
-          const expanded = expandEnvelopeRecipients(
-            aliases.table,
-            recipients.map((address) => ({ address })),
-            graph.localDomains,
-          );
-          for (const e of expanded.expansions) {
-            exchange.trace.push({ node: "Aliases", origin: graph.aliases.origin, outcome: "change", detail: `${e.recipient} -> ${e.expandedTo.join(", ") || "(nowhere)"}` });
-          }
-          if (expanded.recipients.length === 0) {
-            exchange.trace.push({ node: "Aliases", origin: graph.aliases.origin, outcome: "refuse", detail: "no recipient left after alias expansion" });
-            exchange.replies.push(reply(Replies.aliasLoop));
-            exchange.refusedBy = graph.aliases.origin;
-            state = { ...state, transaction: null };
-            // Not delivered, so not counted: the server takes the count back too.
-            await counted.charge?.refund();
-            break;
-          }
-          recipients = expanded.recipients.map((r) => r.address);
+        // Signed with the policy's real keys, as the server signs; delivery itself is not simulated.
+        const signed = await simulateSigning(await signerOf(), plan);
+        const outcome = signed.outcome ?? { kind: "accepted" as const, id: queueId, detail: "simulated: nothing stored or relayed" };
+        const delivered = run({ type: "delivery", plan, queueId, outcome });
+        exchange.trace.push(...signed.notes, ...delivered.trace);
+        endTransaction();
+        if (delivered.verdict.kind === "refuse") {
+          exchange.replies.push(reply(delivered.verdict.reply));
+          exchange.refusedBy = delivered.verdict.origin;
+          await counted.charge?.refund();
+          break;
         }
-        exchange.delivered = { mailFrom: transaction.mailFrom, recipients, bytes, fields: parsed.ok ? parsed.header.fields : [] };
-        // Delivery itself is not simulated; the trace still names the rule that would take the message.
-        exchange.trace.push({ node: graph.deliver.kind, origin: graph.deliver.origin, outcome: "pass", detail: "simulated: nothing stored or relayed" });
-        state = { ...state, transaction: null };
-        exchange.replies.push(reply(Replies.ok, `Ok: queued as SIM${messages}`));
+        const parsed = parseHeaderSection(signed.bytes);
+        exchange.delivered = {
+          mailFrom: plan.envelope.mailFrom,
+          recipients: plan.envelope.recipients.map((r) => r.address),
+          bytes: signed.bytes,
+          fields: parsed.ok ? parsed.header.fields : [],
+        };
+        exchange.replies.push(reply(delivered.result!));
         break;
       }
       case "command":
