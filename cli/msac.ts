@@ -93,6 +93,7 @@ program
   .option("--helo <name>", "one-line form: the EHLO name")
   .option("--listener <port>", "the listener the session arrives on (PORT or ADDRESS:PORT; default the first)")
   .option("--now <date>", "when the simulated clock starts, for Date, Received and rate windows (ISO 8601)")
+  .option("--show-message", "after each accepted message, print it as it would be handed on: envelope, added and changed fields, DKIM signatures")
   .action(async (file: string, options: import("./simulate.js").SimulateOptions) => {
     const { runSimulate } = await import("./simulate.js");
     process.exitCode = await runSimulate(file, options, processIo);

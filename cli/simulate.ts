@@ -21,6 +21,7 @@ export interface SimulateOptions {
   helo?: string;
   listener?: string;
   now?: string;
+  showMessage?: boolean;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -94,6 +95,6 @@ export async function runSimulate(file: string, options: SimulateOptions, io: Co
     ...(now ? { now: () => now } : {}),
   });
   const level = options.trace ?? (oneLine ? "decisions" : "all");
-  io.stdout.write(oneLine ? renderVerdicts(simulation, level) : renderSimulation(simulation, level));
+  io.stdout.write(oneLine ? renderVerdicts(simulation, level) : renderSimulation(simulation, level, options.showMessage === true));
   return simulation.endedAsScripted ? ExitStatus.ok : ExitStatus.errors;
 }

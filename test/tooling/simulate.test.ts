@@ -1,7 +1,10 @@
 // Tests for `msac simulate`: golden transcripts of scripted sessions, the trace
 // levels, the one-line form, pseudo-commands, and that every refusal in a
 // transcript names the policy line the decision core reports.
+import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runSimulate } from "../../cli/simulate.js";
 import { compilePolicy } from "../../compiler/compile.js";
@@ -92,6 +95,44 @@ describe("scripted sessions", () => {
     const unterminated = await run(OFFICE, {}, "EHLO x\nDATA\nSubject: x\n");
     expect(unterminated.status).toBe(2);
     expect(unterminated.err).toContain("DATA without a line holding only `.`");
+  });
+});
+
+describe("the finish stage in a simulation", () => {
+  /** The office policy with `sign dkim` for office.test and its key (none: a missing file), in a folder of its own. */
+  function signingPolicy(key: string | null): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-simulate-dkim-"));
+    if (key !== null) fs.writeFileSync(path.join(dir, "office.key"), key);
+    const policy = path.join(dir, "office.msa");
+    const users = path.resolve("policies/users.passwd");
+    const text = fs.readFileSync(OFFICE, "utf8").replace(/auth users "[^"]*"/, `auth users "${users}"`);
+    fs.writeFileSync(policy, `${text}sign dkim domain office.test selector s1 key "office.key"\n`);
+    return policy;
+  }
+  const SESSION = "EHLO a.test\n#auth demo\nMAIL FROM:<demo>\nRCPT TO:<x@example.org>\nDATA\nFrom: demo@office.test\nSubject: hi\n\nhello\n.\n";
+
+  it("signs with the policy's real key, and --show-message prints the signed message", async () => {
+    const key = crypto.generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const result = await run(signingPolicy(key), { showMessage: true }, SESSION);
+    expect(result.err).toBe("");
+    expect(result.out).toMatch(/>>> rule \S+:\d+ SignDkim -> change \(signed by s1\._domainkey\.office\.test\)/);
+    expect(result.out).toContain(">>> handed on: MAIL FROM:<demo@office.test> RCPT TO:<x@example.org>");
+    expect(result.out).toMatch(/^M: DKIM-Signature: .*a=ed25519-sha256/m);
+    expect(result.out).toMatch(/^M: hello$/m);
+  });
+
+  it("says so in the trace when the key cannot be read (gone since the check), and hands the message on unsigned", async () => {
+    const key = crypto.generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const policy = signingPolicy(key);
+    const graph = graphOf(policy);
+    fs.rmSync(path.join(path.dirname(policy), "office.key"));
+    const simulation = await simulate(graph, parseScript(SESSION).steps, { now: () => new Date(NOW) });
+    const data = simulation.exchanges.at(-1)!;
+    expect(data.trace).toContainEqual(
+      expect.objectContaining({ node: "SignDkim", outcome: "skip", detail: expect.stringMatching(/^not signed in this simulation: .*office\.key/) }),
+    );
+    expect(data.replies.map((r) => `${r.code} ${r.enhanced}`)).toEqual(["354 ", "250 2.0.0"]);
+    expect(data.delivered?.fields.map((f) => f.name)).not.toContain("DKIM-Signature");
   });
 });
 

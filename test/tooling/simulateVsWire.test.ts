@@ -1,10 +1,16 @@
 // `msac simulate` and the server run the same decision core, so they must give the same replies.
 // Each scripted session here is played twice, through `simulate` and through a real server over
 // loopback (STARTTLS with the test CA, AUTH PLAIN with the real password), and every reply code
-// and enhanced code is compared. A drift between the two is a bug in one of them. The server's
+// and enhanced code is compared; for messages that aliases expand or DKIM signs, the recipients and
+// signatures of the message handed on are compared too. A drift between the two is a bug in one of them. The server's
 // rate counters run on a clock the test moves a day ahead before each session, so every session
 // starts with fresh windows, as each simulation does; sessions that share counters say so.
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readSpoolRecord, spoolRecordPath } from "../../runtime/deliver/spoolWriter.js";
 import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
 import { parseScript } from "../../tooling/simulate/script.js";
@@ -31,8 +37,14 @@ const POLICY = [
   "add Sender",
   "add Received",
   "limit rate 2 messages per hour per user",
+  'aliases "{FILES}/aliases"',
+  'sign dkim domain example.test selector s1 key "{FILES}/s1.key"',
+  'sign dkim domain other.test selector s2 key "{FILES}/s2.key"',
   'deliver spool "spool"',
 ];
+
+/** `staff` expands to two people, `team` to staff and one more (a loop is refused by `msac check`). */
+const ALIASES = ["staff: bob@example.org, carol@example.org", "team: staff, dave@example.org", ""].join("\n");
 
 const TLS: Step[] = ["EHLO client.example", { tls: true }, "EHLO client.example"];
 const ALICE: Step[] = [...TLS, { auth: "alice" }];
@@ -102,6 +114,10 @@ const SESSIONS: Record<string, Step[]> = {
   "EHLO again resets the transaction": [...ALICE, "MAIL FROM:<alice>", "EHLO client.example", "RCPT TO:<bob@example.org>"],
   "STARTTLS twice": [...TLS, "STARTTLS"],
   "a mail from before TLS, then STARTTLS and MAIL again": ["EHLO client.example", "MAIL FROM:<alice>", { tls: true }, "EHLO client.example", "MAIL FROM:<alice>"],
+  "an alias expanded to two people": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<staff@example.test>", "DATA", MESSAGE],
+  "a nested alias and a recipient it also reaches": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<team@example.test>", "RCPT TO:<carol@example.org>", "DATA", MESSAGE],
+  "signed for example.test": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<bob@example.org>", "DATA", { data: ["From: Alice <alice@example.test>", "Subject: signed", "", "body"] }],
+  "a From no signature covers goes unsigned": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<bob@example.org>", "DATA", { data: ["From: someone@elsewhere.example", "", "body"] }],
 };
 
 /** Sessions played one after the other against one server (and one simulated server): their counters add up. */
@@ -116,7 +132,11 @@ const DAY_MS = 86_400_000;
 const wireClock = new ManualClock();
 let msa: RunningMsa;
 beforeAll(async () => {
-  msa = await startMsa(POLICY, { limitsStore: new MemoryCounterStore({ clock: wireClock }) });
+  const files = await mkdtemp(join(tmpdir(), "msa-differential-"));
+  await writeFile(join(files, "aliases"), ALIASES);
+  for (const name of ["s1", "s2"]) await writeFile(join(files, `${name}.key`), generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }));
+  const policy = POLICY.map((line) => line.replace("{FILES}", files));
+  msa = await startMsa(policy, { limitsStore: new MemoryCounterStore({ clock: wireClock }) });
 });
 
 function scriptOf(steps: Step[]): string {
@@ -172,5 +192,36 @@ describe("msac simulate against the server, sessions sharing rate counters", () 
     }
     expect(fromWire).toEqual(fromSimulate);
     expect(fromWire.at(-1)).toContain("451 4.7.1");
+  });
+});
+
+/** What a delivered message says about the finish stage: its recipients and the signatures on top. */
+function finished(recipients: readonly string[], message: Buffer): { recipients: string[]; signatures: string[] } {
+  const signatures = [...message.toString("latin1").matchAll(/^DKIM-Signature:((?:.|\r\n[ \t])*)/gim)].map((m) => {
+    const tags = m[1]!.replace(/\s+/g, "");
+    return `${/(?:^|;)d=([^;]*)/.exec(tags)?.[1]} ${/(?:^|;)s=([^;]*)/.exec(tags)?.[1]}`;
+  });
+  return { recipients: [...recipients], signatures };
+}
+
+describe("msac simulate against the server: the message handed on", () => {
+  const finishing = ["an alias expanded to two people", "a nested alias and a recipient it also reaches", "signed for example.test", "a From no signature covers goes unsigned"];
+  it.each(finishing)("%s: the same recipients and signatures", async (name) => {
+    const steps = SESSIONS[name]!;
+    wireClock.advance(DAY_MS);
+    const wire = await rawSmtp(msa.port, wireOf(steps), { ca: msa.pki.caCertPem });
+    const id = /queued as (\S+)/.exec(wire.at(-1)!)?.[1];
+    expect(id, wire.at(-1)).toBeDefined();
+    const record = await readSpoolRecord(spoolRecordPath(join(msa.dir, "spool"), id!));
+    const { steps: script } = parseScript(scriptOf(steps));
+    const simulated = (await simulate(msa.graph, script, { listenerMode: "starttls" })).exchanges.at(-1)!.delivered!;
+    const fromWire = finished(
+      record.envelope.recipients.map((r) => r.address),
+      record.message,
+    );
+    expect(fromWire).toEqual(finished(simulated.recipients, simulated.bytes));
+    // Each session shows something: a recipient list that aliases changed, or a signature, or none where none is due.
+    if (name.startsWith("signed")) expect(fromWire.signatures).toEqual(["example.test s1"]);
+    if (name.includes("alias")) expect(fromWire.recipients.length).toBeGreaterThan(1);
   });
 });

@@ -4,7 +4,7 @@
 // write have line 0 and say which default they are.
 import { ruleLocation } from "../../graph/graph.js";
 import type { TraceStep } from "../../runtime/decision/verdict.js";
-import type { Simulation, SimReply } from "./session.js";
+import type { DeliveredMessage, Simulation, SimReply } from "./session.js";
 
 /** none: replies only; decisions: the steps that refused, observed or changed something; all: every rule consulted. */
 export type TraceLevel = "none" | "decisions" | "all";
@@ -28,7 +28,14 @@ export function formatReply(reply: SimReply): string[] {
   });
 }
 
-export function renderSimulation(simulation: Simulation, level: TraceLevel): string {
+/** The message as it would be handed on: its envelope, then each line as `M: `. */
+export function formatDelivered(delivered: DeliveredMessage): string[] {
+  const lines = delivered.bytes.toString("utf8").replace(/\r\n$/, "").split("\r\n");
+  return [`>>> handed on: MAIL FROM:<${delivered.mailFrom}> RCPT TO:${delivered.recipients.map((r) => `<${r}>`).join(", ")}`, ...lines.map((line) => `M: ${line}`)];
+}
+
+/** `showMessages`: after each accepted message, the message as it would be handed on (`msac simulate --show-message`). */
+export function renderSimulation(simulation: Simulation, level: TraceLevel, showMessages = false): string {
   const out: string[] = formatReply(simulation.greeting);
   for (const exchange of simulation.exchanges) {
     const step = exchange.step;
@@ -44,6 +51,7 @@ export function renderSimulation(simulation: Simulation, level: TraceLevel): str
       }
       out.push(...shownSteps(exchange.trace, level).map(formatTraceStep));
       for (const r of rest) out.push(...formatReply(r));
+      if (showMessages && exchange.delivered) out.push(...formatDelivered(exchange.delivered));
       continue;
     }
     out.push(...shownSteps(exchange.trace, level).map(formatTraceStep));
