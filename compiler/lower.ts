@@ -23,6 +23,7 @@ import {
   GRAPH_VERSION,
   type AddHeaderNode,
   type AuthNode,
+  type CheckHeaderSyntaxNode,
   type DeliveryNode,
   type LimitsConfig,
   type Listener,
@@ -30,7 +31,9 @@ import {
   type MasqueradeNode,
   type MessageNode,
   type RcptNode,
+  type RefuseBareLineEndingsNode,
   type RelayOptions,
+  type RefuseUnqualifiedNode,
   type RequireAuthNode,
   type RuleGraph,
   type RuleOrigin,
@@ -87,22 +90,23 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     domains: policy.masquerade.value.domains,
     exceptions: policy.masquerade.value.exceptions,
   };
-  const refuseUnqualified = { kind: "RefuseUnqualified" as const, origin: builtin("unqualified addresses are refused (RFC 6409 section 4.2)") };
+  const refuseUnqualified: RefuseUnqualifiedNode = { kind: "RefuseUnqualified", origin: builtin("unqualified addresses are refused (RFC 6409 section 4.2)") };
 
   const auth: AuthNode[] = requireTls ? [requireTls] : [];
 
-  // Each stage is evaluated in this array order, one pass, the first refusal deciding
+  // Each stage is evaluated in this order, one pass, the first refusal deciding
   // (runtime/decision/envelopeStage.ts). The order is the policy's meaning, chosen here only:
   // the session's standing (TLS, then the login) before anything about the address, so a client
   // that may not submit learns nothing about addresses; qualification before every address check
-  // (contract section 3); syntax, then the unqualified refusal; masquerading changes only the
-  // address passed on, so submission rights after it still judge the address the client sent.
+  // (contract section 3); syntax, then the unqualified refusal (the stage's fixed field between
+  // `before` and `after`); masquerading changes only the address passed on, so submission rights
+  // after it still judge the address the client sent.
   const mail: MailNode[] = [];
   if (requireTls) mail.push(requireTls);
   if (requireAuth) mail.push(requireAuth);
   if (qualify) mail.push(qualify);
   if (syntax) mail.push(syntax);
-  mail.push(refuseUnqualified);
+  const mailBefore = mail.length;
   if (masquerade && policy.masquerade!.value.envelope) mail.push(masquerade);
   const rights: SubmissionRightsNode | undefined = policy.senders && {
     kind: "SubmissionRights",
@@ -123,7 +127,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (requireAuth) rcpt.push(requireAuth);
   if (qualify) rcpt.push(qualify);
   if (syntax) rcpt.push(syntax);
-  rcpt.push(refuseUnqualified);
+  const rcptBefore = rcpt.length;
   for (const restriction of policy.recipientsTo) {
     rcpt.push({
       kind: "RecipientsTo",
@@ -138,13 +142,14 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     rcpt.push({ kind: "LimitRecipients", origin: origin(policy.limitRecipients.rule), ...observe(policy.limitRecipients.rule), max: policy.limitRecipients.value });
   }
 
-  const message: MessageNode[] = [
-    policy.allowBareLineEndings
-      ? { kind: "RefuseBareLineEndings", origin: origin(policy.allowBareLineEndings), normalise: true }
-      : { kind: "RefuseBareLineEndings", origin: builtin("bare CR or LF in DATA is refused (SMTP smuggling)") },
-  ];
+  // Bare line endings and header syntax come first, as the stage's fixed fields: no node reads a
+  // message that could be read two ways. Size next (a message over it was not kept).
+  const refuseBareLineEndings: RefuseBareLineEndingsNode = policy.allowBareLineEndings
+    ? { kind: "RefuseBareLineEndings", origin: origin(policy.allowBareLineEndings), normalise: true }
+    : { kind: "RefuseBareLineEndings", origin: builtin("bare CR or LF in DATA is refused (SMTP smuggling)") };
+  const checkHeaderSyntax: CheckHeaderSyntaxNode = { kind: "CheckHeaderSyntax", origin: builtin("the header section must be RFC 5322 syntax") };
+  const message: MessageNode[] = [];
   if (limitSize) message.push(limitSize);
-  message.push({ kind: "CheckHeaderSyntax", origin: builtin("the header section must be RFC 5322 syntax") });
   if (policy.enforceMessageSyntax) {
     message.push({ kind: "EnforceMessageSyntax", origin: origin(policy.enforceMessageSyntax), ...observe(policy.enforceMessageSyntax) });
   }
@@ -179,7 +184,12 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     users: policy.users ? { path: resolvePolicyPath(file, policy.users.value.value), origin: origin(policy.users.rule) } : null,
     localDomains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])],
     log: policy.log ? { level: policy.log.value, origin: origin(policy.log.rule) } : { level: "info", origin: builtin("log info") },
-    stages: { auth, mail, rcpt, message },
+    stages: {
+      auth,
+      mail: { before: mail.slice(0, mailBefore), refuseUnqualified, after: mail.slice(mailBefore) },
+      rcpt: { before: rcpt.slice(0, rcptBefore), refuseUnqualified, after: rcpt.slice(rcptBefore) },
+      message: { refuseBareLineEndings, checkHeaderSyntax, nodes: message },
+    },
     deliver: lowerDeliver(file, policy, origin, builtin),
     limits: lowerLimits(policy, origin, builtin),
     dkim: policy.dkim.map(({ value, rule }) => ({

@@ -9,7 +9,8 @@ import { z } from "zod";
 
 export const GRAPH_FORMAT = "msa-rule-graph";
 // 2: limits, dkim, aliases, metrics, workers, relay options, rights and rewriting nodes.
-export const GRAPH_VERSION = 2;
+// 3: the built-in checks every session needs are fixed fields of their stage, not array members.
+export const GRAPH_VERSION = 3;
 
 // Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
 const Amount = z.number().nonnegative();
@@ -163,25 +164,15 @@ export const MailNode = z.discriminatedUnion("kind", [
   RequireAuthNode,
   QualifyEnvelopeNode,
   EnforceAddressSyntaxNode,
-  RefuseUnqualifiedNode,
   MasqueradeNode,
   SubmissionRightsNode,
   LimitSizeNode,
 ]);
 export type MailNode = z.infer<typeof MailNode>;
-export const RcptNode = z.discriminatedUnion("kind", [
-  RequireAuthNode,
-  QualifyEnvelopeNode,
-  EnforceAddressSyntaxNode,
-  RefuseUnqualifiedNode,
-  RecipientsToNode,
-  LimitRecipientsNode,
-]);
+export const RcptNode = z.discriminatedUnion("kind", [RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode, RecipientsToNode, LimitRecipientsNode]);
 export type RcptNode = z.infer<typeof RcptNode>;
 export const MessageNode = z.discriminatedUnion("kind", [
-  RefuseBareLineEndingsNode,
   LimitSizeNode,
-  CheckHeaderSyntaxNode,
   EnforceMessageSyntaxNode,
   SubmissionRightsNode,
   QualifyHeadersNode,
@@ -192,6 +183,30 @@ export const MessageNode = z.discriminatedUnion("kind", [
 export type MessageNode = z.infer<typeof MessageNode>;
 export const AuthNode = RequireTlsNode;
 export type AuthNode = RequireTlsNode;
+
+/**
+ * MAIL FROM and RCPT TO: `before` gets the session's standing and shapes the address (qualifies
+ * it, checks its syntax); then the address must be fully qualified (RFC 6409 section 4.2), a check
+ * no policy can leave out; `after` judges and rewrites the qualified address. Each list in order.
+ */
+function envelopeStage<T extends z.ZodType>(node: T) {
+  return z.strictObject({ before: z.array(node), refuseUnqualified: RefuseUnqualifiedNode, after: z.array(node) });
+}
+export const MailStage = envelopeStage(MailNode);
+export type MailStage = z.infer<typeof MailStage>;
+export const RcptStage = envelopeStage(RcptNode);
+export type RcptStage = z.infer<typeof RcptStage>;
+
+/**
+ * After DATA: the message must be readable before any node reads it: no bare CR or LF (SMTP
+ * smuggling), a header section in RFC 5322 syntax. Both are fixed fields; `nodes` follow in order.
+ */
+export const MessageStage = z.strictObject({
+  refuseBareLineEndings: RefuseBareLineEndingsNode,
+  checkHeaderSyntax: CheckHeaderSyntaxNode,
+  nodes: z.array(MessageNode),
+});
+export type MessageStage = z.infer<typeof MessageStage>;
 
 /** How the next hop is reached (RFC 8314, RFC 4954). */
 export const RelayOptions = z.strictObject({
@@ -298,9 +313,9 @@ export const RuleGraph = z.strictObject({
   log: z.strictObject({ level: LogLevel, origin: RuleOrigin }),
   stages: z.strictObject({
     auth: z.array(AuthNode),
-    mail: z.array(MailNode),
-    rcpt: z.array(RcptNode),
-    message: z.array(MessageNode),
+    mail: MailStage,
+    rcpt: RcptStage,
+    message: MessageStage,
   }),
   deliver: DeliveryNode,
   limits: LimitsConfig,
@@ -314,7 +329,15 @@ export const RuleGraph = z.strictObject({
 });
 export type RuleGraph = z.infer<typeof RuleGraph>;
 
-export type GraphNode = MailNode | RcptNode | MessageNode | AuthNode | DeliveryNode;
+/** An envelope stage's nodes in evaluation order, the fixed one included: for readers (print, coverage), not the interpreter. */
+export function envelopeNodes<N>(stage: { before: readonly N[]; refuseUnqualified: RefuseUnqualifiedNode; after: readonly N[] }): (N | RefuseUnqualifiedNode)[] {
+  return [...stage.before, stage.refuseUnqualified, ...stage.after];
+}
+
+/** The message stage's nodes in evaluation order, the fixed ones included. */
+export function messageNodes(stage: MessageStage): (MessageNode | RefuseBareLineEndingsNode | CheckHeaderSyntaxNode)[] {
+  return [stage.refuseBareLineEndings, stage.checkHeaderSyntax, ...stage.nodes];
+}
 
 /** `FILE:LINE`, how log events and traces name the rule that decided. */
 export function ruleLocation(origin: RuleOrigin): string {

@@ -1,7 +1,7 @@
 // AuthStage: may the client start AUTH now? Credentials themselves are checked
 // by the adapter (hashing is slow and asynchronous); the core only decides
 // whether the attempt is allowed and records the login afterwards.
-import type { RuleGraph } from "../../graph/graph.js";
+import { envelopeNodes, type RuleGraph } from "../../graph/graph.js";
 import { Replies } from "./replies.js";
 import type { SessionState } from "./session.js";
 import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
@@ -39,7 +39,7 @@ export function authenticated(state: SessionState, login: string): SessionState 
 /** EHLO keywords for this session (contract section 4): AUTH only once TLS is active under `require tls`. */
 export function ehloKeywords(graph: RuleGraph, state: SessionState): { auth: boolean; starttls: boolean; size: number | null } {
   const authAllowed = !!graph.users && !state.login && (graph.stages.auth.length === 0 || state.tls);
-  const size = graph.stages.mail.find((n) => n.kind === "LimitSize");
+  const size = envelopeNodes(graph.stages.mail).find((n) => n.kind === "LimitSize");
   return {
     auth: authAllowed,
     starttls: state.listenerMode === "starttls" && !state.tls,

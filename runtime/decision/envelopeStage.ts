@@ -1,7 +1,7 @@
 // MailStage and RcptStage: the envelope rules of the graph applied, in graph
 // order, to one MAIL FROM or RCPT TO address. Pure: graph + session + command in,
 // decision out.
-import type { MailNode, Observable, RcptNode, RequireAuthNode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import type { MailNode, Observable, RcptNode, RefuseUnqualifiedNode, RequireAuthNode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
 import { type EnvelopeAddress, formatEnvelopeAddress, hasNonAscii, isQualified, parseEnvelopeAddress, splitAddress } from "../../formats/envelopeAddress.js";
 import { ownAddressOfLogin } from "../../formats/ownAddress.js";
 import { isPostmaster } from "../address/postmaster.js";
@@ -105,7 +105,7 @@ interface AddressInWork {
   smtputf8: boolean;
 }
 
-type AddressNode = Extract<MailNode | RcptNode, { kind: "QualifyEnvelope" | "EnforceAddressSyntax" | "RefuseUnqualified" }>;
+type AddressNode = Extract<MailNode | RcptNode, { kind: "QualifyEnvelope" | "EnforceAddressSyntax" }> | RefuseUnqualifiedNode;
 
 /** One of the address nodes both stages share: changes `work`, or returns the refusal. */
 function applyAddressNode(node: AddressNode, work: AddressInWork, state: SessionState, steps: Steps): Decision<string> | null {
@@ -153,8 +153,9 @@ function refuseNonAscii(graph: RuleGraph, state: SessionState, steps: Steps, add
 }
 
 /**
- * MailStage: one pass over `graph.stages.mail` in array order, the order lower.ts chose; the first
- * node that refuses decides. The null sender skips the address nodes.
+ * MailStage: one pass over `graph.stages.mail` in the order lower.ts chose (`before`, the fixed
+ * unqualified-address refusal, `after`); the first node that refuses decides. The null sender
+ * skips the address nodes.
  */
 export function decideMail(graph: RuleGraph, state: SessionState, command: MailCommand, tables?: DecisionTables): Decision<string> {
   const steps = newSteps();
@@ -170,7 +171,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
   // Masquerading changes only what is passed on; the later nodes still judge the address sent.
   let passedOn: string | null = null;
   let addSender: Transaction["addSender"];
-  for (const node of graph.stages.mail) {
+  const apply = (node: MailNode): Decision<string> | null => {
     switch (node.kind) {
       case "RequireTls": {
         if (state.tls) {
@@ -192,8 +193,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
         break;
       }
       case "QualifyEnvelope":
-      case "EnforceAddressSyntax":
-      case "RefuseUnqualified": {
+      case "EnforceAddressSyntax": {
         const refusal = work && applyAddressNode(node, work, state, steps);
         if (refusal) return refusal;
         break;
@@ -246,6 +246,18 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
         break;
       }
     }
+    return null;
+  };
+  const stage = graph.stages.mail;
+  for (const node of stage.before) {
+    const refusal = apply(node);
+    if (refusal) return refusal;
+  }
+  const unqualified = work && applyAddressNode(stage.refuseUnqualified, work, state, steps);
+  if (unqualified) return unqualified;
+  for (const node of stage.after) {
+    const refusal = apply(node);
+    if (refusal) return refusal;
   }
 
   const mailFrom = passedOn ?? work?.text ?? "";
@@ -271,7 +283,7 @@ function postmasterAdmits(node: RequireAuthNode, address: string): boolean {
 }
 
 /**
- * RcptStage: one pass over `graph.stages.rcpt` in array order. RequireAuth comes first there, so
+ * RcptStage: one pass over `graph.stages.rcpt` in the same way. RequireAuth comes first there, so
  * an unauthenticated client learns nothing about an address (not even its syntax) but postmaster.
  */
 export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptCommand): Decision<string> {
@@ -285,7 +297,7 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
   if (nonAscii) return nonAscii;
 
   const work: AddressInWork = { role: "recipient", text: command.address, parsed: null, smtputf8 };
-  for (const node of graph.stages.rcpt) {
+  const apply = (node: RcptNode): Decision<string> | null => {
     switch (node.kind) {
       case "RequireAuth": {
         if (state.login) {
@@ -301,8 +313,7 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
         break;
       }
       case "QualifyEnvelope":
-      case "EnforceAddressSyntax":
-      case "RefuseUnqualified": {
+      case "EnforceAddressSyntax": {
         const refusal = applyAddressNode(node, work, state, steps);
         if (refusal) return refusal;
         break;
@@ -334,6 +345,18 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
         break;
       }
     }
+    return null;
+  };
+  const stage = graph.stages.rcpt;
+  for (const node of stage.before) {
+    const refusal = apply(node);
+    if (refusal) return refusal;
+  }
+  const unqualified = applyAddressNode(stage.refuseUnqualified, work, state, steps);
+  if (unqualified) return unqualified;
+  for (const node of stage.after) {
+    const refusal = apply(node);
+    if (refusal) return refusal;
   }
   const address = work.text;
 

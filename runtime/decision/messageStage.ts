@@ -45,13 +45,13 @@ export interface MessagePlan {
 }
 
 function qualifyDomainOf(graph: RuleGraph): string | undefined {
-  for (const node of graph.stages.message) if (node.kind === "QualifyHeaders") return node.domain;
+  for (const node of graph.stages.message.nodes) if (node.kind === "QualifyHeaders") return node.domain;
   return undefined;
 }
 
 /** The header masquerading rule of the message stage, if the policy masquerades headers. */
 function headerMasqueradeOf(graph: RuleGraph): MasqueradeRule | undefined {
-  for (const node of graph.stages.message) if (node.kind === "Masquerade") return { domains: node.domains, exceptions: node.exceptions };
+  for (const node of graph.stages.message.nodes) if (node.kind === "Masquerade") return { domains: node.domains, exceptions: node.exceptions };
   return undefined;
 }
 
@@ -110,18 +110,39 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
     fields: h.fields.map((field, index) => (values.has(index) ? { ...field, value: values.get(index)! } : field)),
   });
 
-  for (const node of graph.stages.message) {
+  const stage = graph.stages.message;
+  // The fixed checks first: no node reads a message that next hops could read two ways.
+  const bare = stage.refuseBareLineEndings;
+  if (event.bareLineEnding && bare.normalise) {
+    // `allow bare line endings`: every line ends in CRLF, so no next hop can read a smuggled end of data.
+    bytes = crlfLineEndings(bytes);
+    trace.push({ node: bare.kind, origin: bare.origin, outcome: "change", detail: `bare ${event.bareLineEnding.kind} made CRLF` });
+  } else if (event.bareLineEnding) {
+    trace.push({ node: bare.kind, origin: bare.origin, outcome: "refuse", detail: `bare ${event.bareLineEnding.kind} at byte ${event.bareLineEnding.offset}` });
+    return decided(steps, { verdict: { kind: "refuse", reply: Replies.bareLineEnding, origin: bare.origin }, state });
+  } else trace.push({ node: bare.kind, origin: bare.origin, outcome: "pass" });
+  // A message over the size limit was not kept: `limit size` refuses it, there is no header to judge.
+  if (!event.tooBig) {
+    const syntax = stage.checkHeaderSyntax;
+    const parsed = parseHeaderSection(bytes);
+    parsedOnce = true;
+    if (!parsed.ok) {
+      trace.push({ node: syntax.kind, origin: syntax.origin, outcome: "refuse", detail: parsed.reason });
+      return decided(steps, { verdict: { kind: "refuse", reply: Replies.badHeaderSection, origin: syntax.origin }, state });
+    }
+    header = parsed.header;
+    // A next hop that strips NUL would read "CRLF NUL . CRLF" as the end of data. Without BINARYMIME
+    // (RFC 3030, not offered) NUL is not message content anywhere (RFC 5322 section 2.3, RFC 6152 section 3).
+    const nul = bytes.indexOf(0, header.headerEnd);
+    if (nul !== -1) {
+      trace.push({ node: syntax.kind, origin: syntax.origin, outcome: "refuse", detail: `NUL byte in the body at byte ${nul}` });
+      return decided(steps, { verdict: { kind: "refuse", reply: { ...Replies.badHeaderSection, text: "Message contains a NUL byte" }, origin: syntax.origin }, state });
+    }
+    trace.push({ node: syntax.kind, origin: syntax.origin, outcome: "pass" });
+  }
+
+  for (const node of stage.nodes) {
     switch (node.kind) {
-      case "RefuseBareLineEndings":
-        if (event.bareLineEnding && node.normalise) {
-          // `allow bare line endings`: every line ends in CRLF, so no next hop can read a smuggled end of data.
-          bytes = crlfLineEndings(bytes);
-          trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `bare ${event.bareLineEnding.kind} made CRLF` });
-          break;
-        }
-        if (event.bareLineEnding) return refusal(node, node.origin, Replies.bareLineEnding, `bare ${event.bareLineEnding.kind} at byte ${event.bareLineEnding.offset}`)();
-        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
-        break;
       case "LimitSize":
         if (event.tooBig || event.size > node.bytes) {
           const detail = `${event.size} bytes over ${node.bytes}`;
@@ -129,18 +150,6 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
           if (refused) return refused;
         } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
-      case "CheckHeaderSyntax": {
-        const parsed = parseHeaderSection(bytes);
-        parsedOnce = true;
-        if (!parsed.ok) return refusal(node, node.origin, Replies.badHeaderSection, parsed.reason)();
-        header = parsed.header;
-        // A next hop that strips NUL would read "CRLF NUL . CRLF" as the end of data. Without BINARYMIME
-        // (RFC 3030, not offered) NUL is not message content anywhere (RFC 5322 section 2.3, RFC 6152 section 3).
-        const nul = bytes.indexOf(0, header.headerEnd);
-        if (nul !== -1) return refusal(node, node.origin, { ...Replies.badHeaderSection, text: "Message contains a NUL byte" }, `NUL byte in the body at byte ${nul}`)();
-        trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
-        break;
-      }
       case "EnforceMessageSyntax": {
         const h = currentHeader();
         const problem = h ? checkMessageData(h) : null;
@@ -267,7 +276,9 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
     }
   }
   const h = currentHeader();
-  if (!h) throw new Error("message stage without a header-syntax node");
+  // Only a message that was not kept has no header here; a graph whose `limit size` nodes disagree lets one through.
+  if (!h)
+    return decided(steps, { verdict: { kind: "refuse", reply: Replies.messageTooBig, origin: protocolOrigin(graph, "a message over the SIZE announced is not kept") }, state });
   // `allow sender mismatch`: Sender: with the login's own address, unless one is there (or added).
   if (addSender && !senderAdded) {
     const present = h.fields.some((f, index) => f.name.toLowerCase() === "sender" && !removedIndexes.has(index));

@@ -3,7 +3,7 @@
 // per transaction), and the tables read from `senders "FILE"` and `aliases "FILE"`. Files are read by the caller (the server loads
 // and watches them, `msac simulate` and `msac test` read them once) and handed to `decide` as
 // data, so `decide` stays a pure function of (graph, state, event, tables).
-import type { RecipientsToNode, RuleGraph, SubmissionRightsNode } from "../../graph/graph.js";
+import { envelopeNodes, type RecipientsToNode, type RuleGraph, type SubmissionRightsNode } from "../../graph/graph.js";
 import { compileRecipientRules, type CompiledRecipientRules } from "../rights/recipientRules.js";
 import { compileSenderGrants, type SenderGrantTable } from "../rights/senderGrants.js";
 import { sendersFromFile, type SendersFileProblem } from "../../formats/sendersFile.js";
@@ -69,7 +69,7 @@ export function recipientRulesOf(node: RecipientsToNode): CompiledRecipientRules
 /** Every senders file the graph names (the mail and message stages may both hold the node). */
 export function sendersFilesOf(graph: RuleGraph): string[] {
   const files = new Set<string>();
-  for (const node of [...graph.stages.mail, ...graph.stages.message]) {
+  for (const node of [...envelopeNodes(graph.stages.mail), ...graph.stages.message.nodes]) {
     if (node.kind === "SubmissionRights" && node.file !== undefined) files.add(node.file);
   }
   return [...files];

@@ -36,7 +36,7 @@ describe("a large senders table", () => {
     expect(text.split("\n").filter((l) => /^ {2}\S+: /.test(l))).toHaveLength(10_000);
     const result = compilePolicy("generated.msa", text, hostFor(text));
     expect(result.diagnostics).toEqual([]);
-    const rights = result.graph!.stages.mail.find((n) => n.kind === "SubmissionRights");
+    const rights = result.graph!.stages.mail.after.find((n) => n.kind === "SubmissionRights");
     expect(rights && rights.kind === "SubmissionRights" && Object.keys(rights.senders)).toHaveLength(10_000);
     expect(rights && rights.kind === "SubmissionRights" && rights.senders.user3).toEqual(["user3@corp.example", "team3@corp.example"]);
     expect(rights && rights.kind === "SubmissionRights" && rights.senders["user4@corp.example"]).toEqual(["user4@corp.example", "team4@corp.example"]);

@@ -57,7 +57,7 @@ describe("SubmissionRights grants", () => {
   });
   it("takes a senders file's table from the injected tables, not the inline block", () => {
     const withFile = policy(...RIGHTS);
-    const node = withFile.stages.mail.find((n) => n.kind === "SubmissionRights")!;
+    const node = withFile.stages.mail.after.find((n) => n.kind === "SubmissionRights")!;
     if (node.kind !== "SubmissionRights") throw new Error("no rights node");
     node.file = "/srv/senders.map";
     const prepared = prepareTables(withFile, (p) => {

@@ -29,7 +29,9 @@ describe("loadGraph", () => {
   });
 
   it("names a field the schema does not know", () => {
-    expect(refusal((g) => (g.stages.mail[0].observ = true))).toBe("compiled policy has an unknown field `stages.mail[0].observ`; compile the policy again with this msac");
+    expect(refusal((g) => (g.stages.mail.before[0].observ = true))).toBe(
+      "compiled policy has an unknown field `stages.mail.before[0].observ`; compile the policy again with this msac",
+    );
   });
 
   it("says what a union that is not told apart by kind expects", () => {
@@ -39,10 +41,10 @@ describe("loadGraph", () => {
   it("names a wrong value inside a login-keyed table", () => {
     expect(
       refusal((g) => {
-        const rights = (g.stages.mail as { kind: string; senders: Record<string, unknown> }[]).find((n) => n.kind === "SubmissionRights")!;
+        const rights = (g.stages.mail.after as { kind: string; senders: Record<string, unknown> }[]).find((n) => n.kind === "SubmissionRights")!;
         rights.senders.demo = "demo@example.com";
       }),
-    ).toMatch(/^compiled policy has a wrong field `stages\.mail\[\d+\]\.senders\.demo`: invalid input: expected array, received string;/);
+    ).toMatch(/^compiled policy has a wrong field `stages\.mail\.after\[\d+\]\.senders\.demo`: invalid input: expected array, received string;/);
   });
 
   it("refuses numbers the runtime would misuse", () => {
@@ -51,8 +53,8 @@ describe("loadGraph", () => {
   });
 
   it("names the kind of an unknown node in a stage", () => {
-    expect(refusal((g) => (g.stages.message[0].kind = "Teleport"))).toMatch(
-      /^compiled policy has a wrong field `stages\.message\[0\]\.kind`: invalid discriminator value; expected 'RefuseBareLineEndings' \| /,
+    expect(refusal((g) => (g.stages.message.nodes[0].kind = "Teleport"))).toMatch(
+      /^compiled policy has a wrong field `stages\.message\.nodes\[0\]\.kind`: invalid discriminator value; expected 'LimitSize' \| /,
     );
   });
 

@@ -57,9 +57,9 @@ const tamperings: { name: string; tamper: (graph: Record<string, any>) => void; 
   {
     name: "a node of unknown kind",
     tamper: (graph) => {
-      graph.stages.mail[1].kind = "RequireMagic";
+      graph.stages.mail.before[1].kind = "RequireMagic";
     },
-    path: /`stages\.mail\[1\]\.kind`/,
+    path: /`stages\.mail\.before\[1\]\.kind`/,
   },
   {
     name: "a field of the wrong type",

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { compilePolicy } from "../../compiler/compile.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
-import { ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
+import { envelopeNodes, messageNodes, ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import type { TraceStep } from "../../runtime/decision/verdict.js";
 import { formatReply, formatTraceStep } from "../simulate/render.js";
 import { simulate, type DeliveredMessage, type Exchange } from "../simulate/session.js";
@@ -181,7 +181,8 @@ export interface Coverage {
 /**
  * The rules a session can exercise: every node the decision stages consult, the
  * `allow postmaster` exception, `auth users`, the `limit rate` and `throttle auth`
- * rules (exercised when a check of them ran) and the deliver rule, by policy line.
+ * rules (exercised when a check of them ran), `aliases`, `sign dkim` and the deliver
+ * rule, by policy line.
  * Settings that no session step decides (hostname, listen, tls, log) are not
  * counted; `msac print` shows them.
  */
@@ -191,11 +192,13 @@ export function decisionRules(graph: RuleGraph): { origin: RuleOrigin; node: str
     if (origin.line > 0 && !rules.has(origin.line)) rules.set(origin.line, { origin, node });
   };
   const { auth, mail, rcpt, message } = graph.stages;
-  for (const node of [...auth, ...mail, ...rcpt, ...message]) {
+  for (const node of [...auth, ...envelopeNodes(mail), ...envelopeNodes(rcpt), ...messageNodes(message)]) {
     add(node.origin, node.kind === "AddHeader" ? `Add${node.field.replace("-", "")}` : node.kind);
     if (node.kind === "RequireAuth" && node.postmaster) add(node.postmaster.origin, "AllowPostmaster");
   }
   if (graph.users) add(graph.users.origin, "AuthUsers");
+  if (graph.aliases) add(graph.aliases.origin, "Aliases");
+  for (const signature of graph.dkim) add(signature.origin, "SignDkim");
   for (const rate of graph.limits.rates) add(rate.origin, "LimitRate");
   add(graph.limits.throttle.origin, "ThrottleAuth");
   add(graph.deliver.origin, graph.deliver.kind);

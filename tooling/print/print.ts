@@ -5,7 +5,7 @@
 // comment; what is always on and cannot be written is listed as comments).
 import path from "node:path";
 import { formatDuration } from "../../compiler/duration.js";
-import type { RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { envelopeNodes, messageNodes, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { DEFAULT_QUEUE_LIFETIME_MS } from "../../compiler/lower.js";
 
 interface PrintedRule {
@@ -55,7 +55,9 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   const rule = (text: string, origin: RuleOrigin | null): PrintedRule => ({ text, isDefault: origin ? !written(origin) : false });
   const absent = (text: string, why: string): PrintedRule => ({ text: `# ${text}: not set (${why})`, isDefault: true });
 
-  const { mail, rcpt, message } = graph.stages;
+  const mail = envelopeNodes(graph.stages.mail);
+  const rcpt = envelopeNodes(graph.stages.rcpt);
+  const message = messageNodes(graph.stages.message);
   const requireTls = mail.find((n) => n.kind === "RequireTls");
   const requireAuth = mail.find((n) => n.kind === "RequireAuth") ?? rcpt.find((n) => n.kind === "RequireAuth");
   const qualify = mail.find((n) => n.kind === "QualifyEnvelope");
