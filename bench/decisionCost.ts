@@ -7,6 +7,7 @@ import { compilePolicy } from "../compiler/compile.js";
 import type { RuleGraph } from "../graph/graph.js";
 import { decide, type SmtpEvent } from "../runtime/decision/decide.js";
 import { newSession } from "../runtime/decision/session.js";
+import { prepareTables } from "../runtime/decision/tables.js";
 import { BENCH_DOMAIN, senderEntry, writeScalePolicy } from "./benchPolicy.js";
 import { ratio, summarize, type Summary } from "./stats.js";
 
@@ -32,13 +33,15 @@ export function runTransactions(graph: RuleGraph, entries: number, transactions:
   const logins = Array.from({ length: distinct }, (_, i) => senderEntry((i * step) % entries));
   const helo: SmtpEvent = { type: "helo", name: "client.bench.test", extended: true };
   const rcpts: SmtpEvent[] = [0, 1, 2].map((r) => ({ type: "rcpt", address: `rcpt${r}@${BENCH_DOMAIN}`, params: {} }));
+  // Prepared once, as the server prepares them when it starts.
+  const tables = prepareTables(graph, (path) => fs.readFileSync(path, "utf8")).tables;
   let refused = 0;
   for (let t = 0; t < transactions; t++) {
     const who = logins[t % distinct]!;
     let state = newSession("tls", "127.0.0.1");
     const events: SmtpEvent[] = [helo, { type: "authenticated", login: who.login }, { type: "mail", address: who.address, params: {} }, ...rcpts];
     for (const event of events) {
-      const decision = decide(graph, state, event);
+      const decision = decide(graph, state, event, tables);
       if (decision.verdict.kind !== "accept") refused++;
       state = decision.state;
     }

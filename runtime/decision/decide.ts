@@ -79,7 +79,7 @@ export function decide(
     case "mail":
       return decideMail(graph, state, event, tables);
     case "rcpt":
-      return decideRcpt(graph, state, event);
+      return decideRcpt(graph, state, event, tables);
     case "data":
       // The message is read up to the size EHLO announced (RFC 1870); the message stage judges it.
       return { verdict: { kind: "accept" }, state, trace: [], result: { maxBytes: ehloKeywords(graph, state).size } };

@@ -13,7 +13,7 @@ import { decideRecipient } from "../rights/recipientRules.js";
 import { mayUse } from "../rights/senderGrants.js";
 import { Replies, type Reply } from "./replies.js";
 import { withTransaction, type SessionState, type Transaction } from "./session.js";
-import { lowercaseSet, recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
+import { recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision, Observation, TraceStep } from "./verdict.js";
 
 /** MAIL FROM parameters msa understands (RFC 1870, 6152, 6531, 3461, 4954). */
@@ -279,14 +279,14 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
 }
 
 function postmasterAdmits(node: RequireAuthNode, address: string): boolean {
-  return !!node.postmaster && isPostmaster(address, lowercaseSet(node.postmaster.domains));
+  return !!node.postmaster && isPostmaster(address, new Set(node.postmaster.domains.map((d) => d.toLowerCase())));
 }
 
 /**
  * RcptStage: one pass over `graph.stages.rcpt` in the same way. RequireAuth comes first there, so
  * an unauthenticated client learns nothing about an address (not even its syntax) but postmaster.
  */
-export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptCommand): Decision<string> {
+export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptCommand, tables?: DecisionTables): Decision<string> {
   const steps = newSteps();
   const trace = steps.trace;
   const transaction = state.transaction;
@@ -324,7 +324,7 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
           trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
           break;
         }
-        if (decideRecipient(recipientRulesOf(node), state.login, work.text).allowed) {
+        if (decideRecipient(recipientRulesOf(node, tables), state.login, work.text).allowed) {
           trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
           break;
         }

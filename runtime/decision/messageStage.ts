@@ -20,8 +20,10 @@ import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeSt
 import { finishMessage, type DeliveryPlan } from "./finishStage.js";
 import { Replies, type Reply } from "./replies.js";
 import type { SessionState, Transaction } from "./session.js";
-import { lowercaseSet, senderTableOf, type DecisionTables } from "./tables.js";
+import { senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
+
+const MASQUERADED_FIELDS: ReadonlySet<string> = new Set(MASQUERADE_HEADER_FIELDS.map((f) => f.toLowerCase()));
 
 export interface MessageEvent {
   type: "message";
@@ -163,7 +165,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
       case "QualifyHeaders": {
         const h = currentHeader();
         if (!h) break;
-        const wanted = lowercaseSet(node.fields);
+        const wanted = new Set(node.fields.map((f) => f.toLowerCase()));
         h.fields.forEach((field, index) => {
           if (!wanted.has(field.name.toLowerCase())) return;
           const before = values.get(index) ?? field.value;
@@ -229,7 +231,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const h = currentHeader();
         if (!h) break;
         const rule = { domains: node.domains, exceptions: node.exceptions };
-        const wanted = lowercaseSet(MASQUERADE_HEADER_FIELDS);
+        const wanted = MASQUERADED_FIELDS;
         let changed = false;
         h.fields.forEach((field, index) => {
           if (!wanted.has(field.name.toLowerCase())) return;

@@ -1,8 +1,8 @@
 // Lookup tables the decision core needs besides the graph: submission rights and recipient
-// limits compiled once per graph node (memoised pure functions of an immutable node, never
-// per transaction), and the tables read from `senders "FILE"` and `aliases "FILE"`. Files are read by the caller (the server loads
-// and watches them, `msac simulate` and `msac test` read them once) and handed to `decide` as
-// data, so `decide` stays a pure function of (graph, state, event, tables).
+// limits compiled once per graph node, and the tables read from `senders "FILE"` and
+// `aliases "FILE"`. The caller prepares them (the server once per graph, reloading senders
+// files when they change; `msac simulate` and `msac test` once per run) and hands them to
+// `decide` as data, so `decide` stays a pure function of (graph, state, event, tables).
 import { envelopeNodes, type RecipientsToNode, type RuleGraph, type SubmissionRightsNode } from "../../graph/graph.js";
 import { compileRecipientRules, type CompiledRecipientRules } from "../rights/recipientRules.js";
 import { compileSenderGrants, type SenderGrantTable } from "../rights/senderGrants.js";
@@ -16,32 +16,23 @@ export interface DecisionTables {
   readonly sendersFiles?: ReadonlyMap<string, SenderGrantTable>;
   /** `aliases "FILE"`: the table read from the file (empty when it could not be read). */
   readonly aliases?: AliasTable;
+  /** Each `senders { }` block compiled once, by its node. */
+  readonly inlineSenders?: ReadonlyMap<SubmissionRightsNode, SenderGrantTable>;
+  /** Each `limit recipients to` rule compiled once, by its node. */
+  readonly recipientRules?: ReadonlyMap<RecipientsToNode, CompiledRecipientRules>;
 }
 
-const inlineSenders = new WeakMap<SubmissionRightsNode, SenderGrantTable>();
-const lowercaseSets = new WeakMap<readonly string[], ReadonlySet<string>>();
-
-/** A graph list (domains, header names) as a lowercase set, built once per list, not per command. */
-export function lowercaseSet(list: readonly string[]): ReadonlySet<string> {
-  let set = lowercaseSets.get(list);
-  if (!set) {
-    set = new Set(list.map((item) => item.toLowerCase()));
-    lowercaseSets.set(list, set);
-  }
-  return set;
+function compileInlineSenders(node: SubmissionRightsNode): SenderGrantTable {
+  return compileSenderGrants(Object.entries(node.senders).map(([login, grants]) => ({ login, grants })));
 }
-const recipientLimits = new WeakMap<RecipientsToNode, CompiledRecipientRules>();
 
-/** The grants a SubmissionRights node decides with: its file's table when loaded, else its inline block. */
+/**
+ * The grants a SubmissionRights node decides with: its file's table when loaded, else its inline
+ * block (compiled now when the caller prepared no tables, as a test may).
+ */
 export function senderTableOf(node: SubmissionRightsNode, tables?: DecisionTables): SenderGrantTable {
   const fromFile = node.file !== undefined ? tables?.sendersFiles?.get(node.file) : undefined;
-  if (fromFile) return fromFile;
-  let table = inlineSenders.get(node);
-  if (!table) {
-    table = compileSenderGrants(Object.entries(node.senders).map(([login, grants]) => ({ login, grants })));
-    inlineSenders.set(node, table);
-  }
-  return table;
+  return fromFile ?? tables?.inlineSenders?.get(node) ?? compileInlineSenders(node);
 }
 
 /**
@@ -49,21 +40,20 @@ export function senderTableOf(node: SubmissionRightsNode, tables?: DecisionTable
  * every other recipient refused; with `except`, the listed targets are refused and the rest
  * allowed; only for the node's logins (everyone when null).
  */
-export function recipientRulesOf(node: RecipientsToNode): CompiledRecipientRules {
-  let compiled = recipientLimits.get(node);
-  if (!compiled) {
-    const logins = node.logins ? { logins: node.logins } : {};
-    compiled = compileRecipientRules(
-      node.except
-        ? [{ action: "refuse", match: { list: node.targets }, ...logins }]
-        : [
-            { action: "allow", match: { list: node.targets }, ...logins },
-            { action: "refuse", match: { all: true }, ...logins },
-          ],
-    );
-    recipientLimits.set(node, compiled);
-  }
-  return compiled;
+function compileRecipientsTo(node: RecipientsToNode): CompiledRecipientRules {
+  const logins = node.logins ? { logins: node.logins } : {};
+  return compileRecipientRules(
+    node.except
+      ? [{ action: "refuse", match: { list: node.targets }, ...logins }]
+      : [
+          { action: "allow", match: { list: node.targets }, ...logins },
+          { action: "refuse", match: { all: true }, ...logins },
+        ],
+  );
+}
+
+export function recipientRulesOf(node: RecipientsToNode, tables?: DecisionTables): CompiledRecipientRules {
+  return tables?.recipientRules?.get(node) ?? compileRecipientsTo(node);
 }
 
 /** Every senders file the graph names (the mail and message stages may both hold the node). */
@@ -103,7 +93,17 @@ export function prepareTables(graph: RuleGraph, readFile: (path: string) => stri
     sendersFiles.set(file, compileSenderGrants(parsed.entries));
   }
   const aliases = loadAliases(graph, readFile);
-  return { tables: { sendersFiles, ...(aliases ? { aliases: aliases.table } : {}) }, problems, aliasProblems: aliases?.problems ?? [] };
+  const inlineSenders = new Map<SubmissionRightsNode, SenderGrantTable>();
+  for (const node of [...envelopeNodes(graph.stages.mail), ...graph.stages.message.nodes]) {
+    if (node.kind === "SubmissionRights" && !inlineSenders.has(node)) inlineSenders.set(node, compileInlineSenders(node));
+  }
+  const recipientRules = new Map<RecipientsToNode, CompiledRecipientRules>();
+  for (const node of envelopeNodes(graph.stages.rcpt)) if (node.kind === "RecipientsTo") recipientRules.set(node, compileRecipientsTo(node));
+  return {
+    tables: { sendersFiles, inlineSenders, recipientRules, ...(aliases ? { aliases: aliases.table } : {}) },
+    problems,
+    aliasProblems: aliases?.problems ?? [],
+  };
 }
 
 /** The same tables with one file's table replaced (a reload). */
