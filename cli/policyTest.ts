@@ -59,6 +59,7 @@ export function renderCoverage(coverage: Coverage): string {
       .map((o) => `${r.outcomes[o]} ${o}`)
       .join(", ");
     out.push(`  ${`${r.location}  ${r.node}`.padEnd(width + 2)}  ${counts}`);
+    if (r.entries && r.entries.unused.length > 0) out.push(`    senders entries no case used: ${r.entries.unused.join(", ")}`);
   }
   const missed = coverage.rules.filter((r) => !r.exercised);
   if (missed.length > 0) {

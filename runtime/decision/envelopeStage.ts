@@ -218,8 +218,9 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
           break;
         }
         const ownDomain = node.ownDomain ?? undefined;
-        if (mayUse(senderTableOf(node, tables), login, work.text, ownDomain)) {
-          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        const table = senderTableOf(node, tables);
+        if (mayUse(table, login, work.text, ownDomain)) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass", ...(table.logins.has(login) ? { entry: login } : {}) });
           break;
         }
         const own = ownAddressOfLogin(login, ownDomain);

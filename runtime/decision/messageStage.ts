@@ -202,9 +202,10 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
           const refused = refuseOrObserve(steps, node, check.origin, reply, detail, refusal(node, check.origin, reply, detail));
           if (refused) return refused;
         }
-        const violations = headerSenderViolations(qualified, state.login, senderTableOf(node, tables), ownDomain);
+        const table = senderTableOf(node, tables);
+        const violations = headerSenderViolations(qualified, state.login, table, ownDomain);
         if (violations.length === 0) {
-          trace.push({ node: node.kind, origin: check.origin, outcome: "pass" });
+          trace.push({ node: node.kind, origin: check.origin, outcome: "pass", ...(table.logins.has(state.login) ? { entry: state.login } : {}) });
           break;
         }
         const detail = `${state.login} may not use ${violations.map((v) => `${v.field}: ${v.address}`).join(", ")}`;

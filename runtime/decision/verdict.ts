@@ -14,6 +14,8 @@ export interface TraceStep {
   /** `observe`: an observe-only rule that would have refused (see Decision.observations). */
   outcome: "pass" | "refuse" | "change" | "skip" | "observe";
   detail?: string;
+  /** The table entry the node decided with (a `senders` login), for coverage of table entries. */
+  entry?: string;
 }
 
 /** What an observe-only rule would have answered; the adapter logs it as `would-reject`. */

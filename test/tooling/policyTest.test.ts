@@ -56,6 +56,16 @@ describe("reports", () => {
     expect(enough.status).toBe(0);
   });
 
+  it("names the senders entries no case used", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-test-"));
+    const office = fs.readFileSync("test/tooling/fixtures/office.msa", "utf8").replace(/auth users "[^"]*"/, `auth users "${path.resolve("policies/users.passwd")}"`);
+    fs.writeFileSync(path.join(dir, "two.msa"), office.replace("  demo: demo@office.test, sales@office.test", "  demo: demo@office.test, sales@office.test\n  nobody: nobody@office.test"));
+    const file = path.join(dir, "two.msa.test");
+    fs.writeFileSync(file, `policy two.msa\ncase demo sends as sales\n  EHLO x\n  #auth demo\n  MAIL FROM:<sales@office.test>\n  expect 250 2.1.0\n`);
+    const result = await msacTest([file], { coverage: true });
+    expect(result.out).toMatch(/two\.msa:11 {2}SubmissionRights +1 pass\n {4}senders entries no case used: nobody\n/);
+  });
+
   it("writes a JSON report", async () => {
     const result = await msacTest(["test/tooling/fixtures/failing", "test/tooling/fixtures/office.msa.test"], { format: "json", coverage: true });
     const report = JSON.parse(result.out);

@@ -168,6 +168,8 @@ export interface CoveredRule {
   exercised: boolean;
   /** How often the rule was consulted, by outcome, across all cases. */
   outcomes: Record<TraceStep["outcome"], number>;
+  /** For a `senders` block: which of its logins' entries some case used to let a sender through. */
+  entries?: { used: string[]; unused: string[] };
 }
 
 export interface Coverage {
@@ -213,15 +215,33 @@ export function coverageOf(policy: string, graph: RuleGraph, policyText: string,
     counts[step.outcome]++;
     hits.set(step.origin.line, counts);
   }
+  const usedEntries = new Map<number, Set<string>>();
+  for (const step of trace) {
+    if (step.entry === undefined || step.node !== "SubmissionRights") continue;
+    const used = usedEntries.get(step.origin.line) ?? new Set<string>();
+    used.add(step.entry);
+    usedEntries.set(step.origin.line, used);
+  }
+  const rights = envelopeNodes(graph.stages.mail).find((n) => n.kind === "SubmissionRights");
+  const entriesOf = (line: number): CoveredRule["entries"] | undefined => {
+    if (!rights || rights.kind !== "SubmissionRights" || rights.origin.line !== line || rights.file !== undefined) return undefined;
+    const used = usedEntries.get(line) ?? new Set<string>();
+    const logins = Object.keys(rights.senders);
+    return { used: logins.filter((l) => used.has(l)), unused: logins.filter((l) => !used.has(l)) };
+  };
   const lines = policyText.split("\n");
-  const rules = decisionRules(graph).map(({ origin, node }) => ({
-    location: ruleLocation(origin),
-    line: origin.line,
-    node,
-    source: (lines[origin.line - 1] ?? "").replace(/\s+#.*$/, "").trim(),
-    exercised: hits.has(origin.line),
-    outcomes: hits.get(origin.line) ?? { pass: 0, refuse: 0, change: 0, skip: 0, observe: 0 },
-  }));
+  const rules = decisionRules(graph).map(({ origin, node }): CoveredRule => {
+    const entries = entriesOf(origin.line);
+    return {
+      location: ruleLocation(origin),
+      line: origin.line,
+      node,
+      source: (lines[origin.line - 1] ?? "").replace(/\s+#.*$/, "").trim(),
+      exercised: hits.has(origin.line),
+      outcomes: hits.get(origin.line) ?? { pass: 0, refuse: 0, change: 0, skip: 0, observe: 0 },
+      ...(entries ? { entries } : {}),
+    };
+  });
   const exercised = rules.filter((r) => r.exercised).length;
   return { policy, rules, exercised, total: rules.length, percent: rules.length === 0 ? 100 : Math.floor((exercised * 1000) / rules.length) / 10 };
 }
