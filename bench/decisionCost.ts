@@ -7,7 +7,7 @@ import { compilePolicy } from "../compiler/compile.js";
 import type { RuleGraph } from "../graph/graph.js";
 import { decide, type SmtpEvent } from "../runtime/decision/decide.js";
 import { newSession } from "../runtime/decision/session.js";
-import { prepareTables } from "../runtime/decision/tables.js";
+import { prepareTables, type DecisionTables } from "../runtime/decision/tables.js";
 import { BENCH_DOMAIN, senderEntry, writeScalePolicy } from "./benchPolicy.js";
 import { ratio, summarize, type Summary } from "./stats.js";
 
@@ -27,14 +27,12 @@ export function compileScalePolicy(dir: string, entries: number, usersLine: stri
 }
 
 /** Runs `transactions` transactions through decide(); returns how many decisions were not accepts. */
-export function runTransactions(graph: RuleGraph, entries: number, transactions: number): number {
+export function runTransactions(graph: RuleGraph, tables: DecisionTables, entries: number, transactions: number): number {
   const distinct = Math.min(entries, 1000);
   const step = Math.max(1, Math.floor(entries / distinct));
   const logins = Array.from({ length: distinct }, (_, i) => senderEntry((i * step) % entries));
   const helo: SmtpEvent = { type: "helo", name: "client.bench.test", extended: true };
   const rcpts: SmtpEvent[] = [0, 1, 2].map((r) => ({ type: "rcpt", address: `rcpt${r}@${BENCH_DOMAIN}`, params: {} }));
-  // Prepared once, as the server prepares them when it starts.
-  const tables = prepareTables(graph, (path) => fs.readFileSync(path, "utf8")).tables;
   let refused = 0;
   for (let t = 0; t < transactions; t++) {
     const who = logins[t % distinct]!;
@@ -51,16 +49,20 @@ export function runTransactions(graph: RuleGraph, entries: number, transactions:
 
 export function measureDecisionCost(dir: string, sizes: number[], transactions: number, rounds: number, usersLine: string): DecisionCostRow[] {
   const rows: DecisionCostRow[] = [];
-  const graphs = sizes.map((entries) => ({ entries, graph: compileScalePolicy(dir, entries, usersLine) }));
-  for (const { entries, graph } of graphs) {
-    const refused = runTransactions(graph, entries, Math.min(transactions, 1000)); // warm-up, and a correctness check
+  // Tables are prepared once per graph, outside the timing, as the server prepares them when it starts.
+  const graphs = sizes.map((entries) => {
+    const graph = compileScalePolicy(dir, entries, usersLine);
+    return { entries, graph, tables: prepareTables(graph, (path) => fs.readFileSync(path, "utf8")).tables };
+  });
+  for (const { entries, graph, tables } of graphs) {
+    const refused = runTransactions(graph, tables, entries, Math.min(transactions, 1000)); // warm-up, and a correctness check
     if (refused) throw new Error(`decision cost: ${refused} decisions were refusals with ${entries} entries; the bench would measure the wrong path`);
   }
   const times = new Map<number, number[]>(sizes.map((entries) => [entries, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const { entries, graph } of graphs) {
+    for (const { entries, graph, tables } of graphs) {
       const started = process.hrtime.bigint();
-      runTransactions(graph, entries, transactions);
+      runTransactions(graph, tables, entries, transactions);
       times.get(entries)!.push(Number(process.hrtime.bigint() - started) / 1e3 / transactions);
     }
   }

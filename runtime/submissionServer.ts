@@ -7,12 +7,12 @@ import fs from "node:fs";
 import type net from "node:net";
 import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
-import { ruleLocation, type Listener, type RuleGraph, type RuleOrigin } from "../graph/graph.js";
+import type { Listener, RuleGraph } from "../graph/graph.js";
 import { decide, type DecisionResult, type SmtpEvent } from "./decision/decide.js";
 import { ehloKeywords } from "./decision/authStage.js";
 import type { NotSigned } from "./decision/deliveryStage.js";
 import type { DeliveryPlan } from "./decision/finishStage.js";
-import { Replies, type Reply } from "./decision/replies.js";
+import { Replies } from "./decision/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
 import type { Decision } from "./decision/verdict.js";
 import type { DeliveryContext } from "./deliver/delivery.js";
@@ -23,6 +23,7 @@ import { newMessageId } from "./message/messageId.js";
 import { IncompleteMessageError, readMessageData } from "./message/readMessageData.js";
 import { MsaSmtpServer, type ConnectionPolicy, type MsaConnection } from "./smtp/msaConnection.js";
 import { replyError, replyText } from "./smtp/replyError.js";
+import { logStage, SessionLog, type LoggedClient } from "./smtp/sessionLog.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
 import { plainAddress } from "./proxy/proxyProtocol.js";
 import { signPlan } from "./dkim/signPlan.js";
@@ -34,8 +35,6 @@ import { deadline as dataDeadline, type ServerLimits, smtpServerLimitOptions, ty
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long a graceful stop waits for sessions in flight. */
 const STOP_GRACE_MS = 30_000;
-/** Connection errors that a client causes (a broken TLS handshake, a reset or timed-out socket). */
-const CLIENT_ERROR_CODES = new Set(["TLSError", "SocketError", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ERR_SSL_WRONG_VERSION_NUMBER"]);
 
 export interface SubmissionServerOptions {
   log: Logger;
@@ -58,9 +57,6 @@ export interface SubmissionServerOptions {
   handshakeTimeoutMs?: number;
 }
 
-/** What a log line names of a client: its session id and address. */
-type LoggedClient = Pick<SMTPServerSession, "id" | "remoteAddress">;
-
 interface BoundListener {
   listener: Listener;
   server: MsaSmtpServer;
@@ -70,6 +66,8 @@ export class SubmissionServer implements ConnectionPolicy {
   private readonly sessions = new Map<string, SessionState>();
   private readonly bound: BoundListener[] = [];
   private readonly log: Logger;
+  /** The session's log events (refusals with their rule, accepted messages). */
+  private readonly events: SessionLog;
   private sockets: ListenerSockets | null = null;
   /** The users, tables, signer, delivery and counters made from the graph. */
   private readonly resources: GraphResources;
@@ -79,6 +77,7 @@ export class SubmissionServer implements ConnectionPolicy {
     private readonly options: SubmissionServerOptions,
   ) {
     this.log = options.log;
+    this.events = new SessionLog(options.log, options.metrics, graph.deliver.origin);
     this.resources = new GraphResources(graph, {
       log: options.log,
       ...(options.delivery ? { delivery: options.delivery } : {}),
@@ -169,7 +168,7 @@ export class SubmissionServer implements ConnectionPolicy {
    * said, so the socket is closed.
    */
   private refuseConnection(listener: Listener, socket: net.Socket, client: LoggedClient, refusal: LimitRefusal): void {
-    this.logRefusal(client, "connect", refusal.reply, refusal.origin, refusal.detail);
+    this.events.refusal(client, "connect", refusal.reply, refusal.origin, refusal.detail);
     socket.on("error", () => undefined);
     if (listener.mode === "tls") return void socket.destroy();
     socket.end(`${refusal.reply.code} ${refusal.reply.enhanced} ${refusal.reply.text}\r\n`);
@@ -224,21 +223,8 @@ export class SubmissionServer implements ConnectionPolicy {
         this.onClose(session);
       },
     });
-    server.on("error", (error: Error) => this.logServerError(error));
+    server.on("error", (error: Error) => this.events.serverError(error));
     return server;
-  }
-
-  /**
-   * A client that breaks off a TLS handshake, sends plain text after STARTTLS or drops the
-   * socket is the client's problem, logged as a warning; anything else is the server's, an error.
-   */
-  private logServerError(error: Error & { code?: string; meta?: { remoteAddress?: string } }) {
-    const clientSide = error.meta?.remoteAddress !== undefined || CLIENT_ERROR_CODES.has(error.code ?? "");
-    const fields = { event: "client-error", client: error.meta?.remoteAddress, code: error.code, err: error.message };
-    // A reset is how many clients hang up (HAProxy ends each health check with one): not worth a warning.
-    if (error.code === "ECONNRESET") this.log.info(fields, "client reset the connection");
-    else if (clientSide) this.log.warn(fields, "client connection failed");
-    else this.log.error({ event: "server-error", err: error.message }, "server error");
   }
 
   // ---- ConnectionPolicy ----
@@ -267,7 +253,7 @@ export class SubmissionServer implements ConnectionPolicy {
 
   commandTimedOut(connection: MsaConnection): void {
     const refusal = this.limits.commandTimeout();
-    this.logRefusal(connection.session, "command", refusal.reply, refusal.origin, refusal.detail);
+    this.events.refusal(connection.session, "command", refusal.reply, refusal.origin, refusal.detail);
     connection.send(refusal.reply.code, replyText(refusal.reply));
   }
 
@@ -284,7 +270,7 @@ export class SubmissionServer implements ConnectionPolicy {
     this.options.metrics?.sessionsActive.inc();
     this.limits.started(session.id);
     const connection = this.connectionOf(session.id);
-    if (connection) this.limits.guard(connection, session.id, (refusal) => this.logRefusal(session, "command", refusal.reply, refusal.origin, refusal.detail));
+    if (connection) this.limits.guard(connection, session.id, (refusal) => this.events.refusal(session, "command", refusal.reply, refusal.origin, refusal.detail));
     callback();
   }
 
@@ -295,13 +281,13 @@ export class SubmissionServer implements ConnectionPolicy {
   /** `timeout data` ran out before the final dot: 421 4.4.2, and smtp-server closes the connection. */
   private dataTimedOut(session: SMTPServerSession): void {
     const refusal = this.limits.dataTimeout();
-    this.logRefusal(session, "data", refusal.reply, refusal.origin, refusal.detail);
+    this.events.refusal(session, "data", refusal.reply, refusal.origin, refusal.detail);
     this.connectionOf(session.id)?.send(refusal.reply.code, replyText(refusal.reply));
   }
 
   /** A limit's refusal: logged with its rule, answered through `replyError` like the core's. */
   private refuseForLimit(session: SMTPServerSession, stage: string, refusal: LimitRefusal, callback: (error: Error) => void): void {
-    this.logRefusal(session, stage, refusal.reply, refusal.origin, refusal.detail);
+    this.events.refusal(session, stage, refusal.reply, refusal.origin, refusal.detail);
     callback(replyError(refusal.reply));
   }
 
@@ -326,28 +312,9 @@ export class SubmissionServer implements ConnectionPolicy {
     this.sessions.set(session.id, decision.state);
     // `observe RULE`: what the rule would have refused, logged; the session goes on.
     const stage = logStage(event, decision);
-    for (const seen of decision.observations ?? []) this.logRefusal(session, stage, seen.reply, seen.origin, seen.detail, "would-reject");
-    if (decision.verdict.kind === "refuse") this.logRefusal(session, stage, decision.verdict.reply, decision.verdict.origin, decision.trace.at(-1)?.detail);
+    for (const seen of decision.observations ?? []) this.events.refusal(session, stage, seen.reply, seen.origin, seen.detail, "would-reject");
+    if (decision.verdict.kind === "refuse") this.events.refusal(session, stage, decision.verdict.reply, decision.verdict.origin, decision.trace.at(-1)?.detail);
     return decision;
-  }
-
-  private logRefusal(session: LoggedClient, stage: string, reply: Reply, origin: RuleOrigin, detail?: string, event: "reject" | "would-reject" = "reject") {
-    if (event === "reject") this.options.metrics?.recordRefusal(stage, origin.line > 0 ? origin : null);
-    else this.options.metrics?.wouldRejectByRule.inc({ rule: ruleLocation(origin) });
-    this.log.warn(
-      {
-        event,
-        session: session.id,
-        client: session.remoteAddress,
-        stage,
-        code: reply.code,
-        enhanced: reply.enhanced,
-        rule: ruleLocation(origin),
-        ...(origin.builtin ? { default: origin.builtin } : {}),
-        ...(detail ? { detail } : {}),
-      },
-      `${reply.code} ${reply.enhanced} ${reply.text}`,
-    );
   }
 
   private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: { user: string }) => void) {
@@ -386,7 +353,7 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
     const params = (address.args || {}) as Record<string, string | true>;
-    const decision = this.apply(session, { ...this.state(session), transaction: null }, { type: "mail", address: address.address, params });
+    const decision = this.apply(session, this.state(session), { type: "mail", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
     const rate = this.limits.checkMail({ sessionId: session.id, state: decision.state }, address.address, decision.state.transaction?.declaredSize ?? null);
@@ -434,7 +401,7 @@ export class SubmissionServer implements ConnectionPolicy {
       // send it again, or has it bounced, and in neither case did it go out.
       charge = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
       if (charge.refusal) return this.refuseForLimit(session, "message", charge.refusal, callback);
-      this.logPlan(session, queueId, plan);
+      this.events.plan(session, queueId, plan);
       const { outcome, size } = await this.signAndDeliver(plan, state, session.id, queueId);
       const delivered = this.apply(session, state, { type: "delivery", plan, queueId, outcome });
       if (this.graph.deliver.kind === "Relay" && outcome.kind !== "notSigned")
@@ -443,7 +410,7 @@ export class SubmissionServer implements ConnectionPolicy {
         await charge.refund();
         return callback(replyError(delivered.verdict.reply));
       }
-      if (outcome.kind === "accepted") this.logAccepted(session, state, queueId, plan, outcome, size);
+      if (outcome.kind === "accepted") this.events.accepted(session, state, queueId, plan, outcome, size);
       callback(null, replyText(delivered.result!));
     } catch (error) {
       // A client that drops the connection in mid-DATA is a warning, like any other client fault.
@@ -452,17 +419,6 @@ export class SubmissionServer implements ConnectionPolicy {
       else this.log.error({ event: "data-error", session: session.id, err: (error as Error).message }, "message not taken");
       await charge?.refund().catch(() => undefined);
       callback(replyError(Replies.localError));
-    }
-  }
-
-  /** What the finish stage did that the log keeps: removed fields (names only: Bcc lists recipients) and alias expansions. */
-  private logPlan(session: SMTPServerSession, queueId: string, plan: DeliveryPlan): void {
-    for (const name of plan.removed) this.log.info({ event: "removed-header", session: session.id, queueId, name }, "header field removed");
-    for (const e of plan.expansions) {
-      this.log.info(
-        { event: "alias-expansion", session: session.id, queueId, recipient: e.recipient, expandedTo: e.expandedTo, ...(e.problems.length > 0 ? { problems: e.problems } : {}) },
-        "recipient expanded",
-      );
     }
   }
 
@@ -491,63 +447,11 @@ export class SubmissionServer implements ConnectionPolicy {
     return { outcome, size: signed.length };
   }
 
-  private logAccepted(session: SMTPServerSession, state: SessionState, queueId: string, plan: DeliveryPlan, outcome: DeliveryOutcome & { kind: "accepted" }, size: number): void {
-    this.options.metrics?.messagesAccepted.inc();
-    this.options.metrics?.messageBytes.inc(size);
-    this.log.info(
-      {
-        event: "accept",
-        session: session.id,
-        client: state.clientAddress,
-        login: state.login,
-        queueId,
-        ...(outcome.id !== queueId ? { deliveredAs: outcome.id } : {}),
-        size,
-        recipients: plan.envelope.recipients.length,
-        ...(outcome.refused ? { refused: outcome.refused.length } : {}),
-        from: plan.envelope.mailFrom,
-      },
-      "message accepted",
-    );
-    this.logRefusedRecipients(session, queueId, plan.envelope.mailFrom, outcome);
-  }
-
-  /**
-   * Recipients the next hop refused while it took the message for the others (the client's 250
-   * stands for those): each one with the deliver rule, then what became of the sender's DSN.
-   */
-  private logRefusedRecipients(session: SMTPServerSession, queueId: string, sender: string, outcome: DeliveryOutcome & { kind: "accepted" }) {
-    const rule = ruleLocation(this.graph.deliver.origin);
-    for (const r of outcome.refused ?? []) {
-      this.log.warn(
-        { event: "recipient-refused", session: session.id, queueId, recipient: r.address, code: r.code, enhanced: r.enhanced, reply: r.text, rule },
-        `recipient <${r.address}> refused by the next hop`,
-      );
-    }
-    const report = outcome.refusalReport;
-    if (!report) return;
-    const fields = { event: "dsn", session: session.id, queueId, action: "failed", to: sender, ...report };
-    if (report.result === "failed") this.log.error(fields, "DSN about refused recipients could not be sent");
-    else this.log.info(fields, report.result === "sent" ? "DSN about refused recipients sent" : "no DSN about refused recipients");
-  }
-
   private onClose(session: SMTPServerSession) {
     this.sessions.delete(session.id);
     this.options.metrics?.sessionsActive.dec();
     this.log.debug({ event: "close", session: session.id }, "closed");
   }
-}
-
-/**
- * The stage a log event names (docs/deployment.md): SMTP's, except that the start of AUTH is
- * `auth`, and the steps after DATA name what refused: `aliases`, `sign` or `deliver`.
- */
-function logStage(event: SmtpEvent, decision: Decision<unknown>): string {
-  const node = decision.trace.at(-1)?.node;
-  if (event.type === "authStart") return "auth";
-  if (event.type === "message" && node === "Aliases") return "aliases";
-  if (event.type === "delivery") return node === "SignDkim" ? "sign" : "deliver";
-  return event.type;
 }
 
 /** Waits until `server` has no connection left, at most `graceMs`; then 421 to whoever remains. */

@@ -59,7 +59,10 @@ describe("reports", () => {
   it("names the senders entries no case used", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-test-"));
     const office = fs.readFileSync("test/tooling/fixtures/office.msa", "utf8").replace(/auth users "[^"]*"/, `auth users "${path.resolve("policies/users.passwd")}"`);
-    fs.writeFileSync(path.join(dir, "two.msa"), office.replace("  demo: demo@office.test, sales@office.test", "  demo: demo@office.test, sales@office.test\n  nobody: nobody@office.test"));
+    fs.writeFileSync(
+      path.join(dir, "two.msa"),
+      office.replace("  demo: demo@office.test, sales@office.test", "  demo: demo@office.test, sales@office.test\n  nobody: nobody@office.test"),
+    );
     const file = path.join(dir, "two.msa.test");
     fs.writeFileSync(file, `policy two.msa\ncase demo sends as sales\n  EHLO x\n  #auth demo\n  MAIL FROM:<sales@office.test>\n  expect 250 2.1.0\n`);
     const result = await msacTest([file], { coverage: true });

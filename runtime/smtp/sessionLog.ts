@@ -1,0 +1,123 @@
+// The log events of submission sessions, in one place: refusals and would-be refusals with the
+// policy line behind them, what the finish stage did, accepted messages and connection errors
+// (docs/deployment.md lists the events and their fields). Metrics are counted alongside.
+import type { Logger } from "pino";
+import type { SMTPServerSession } from "smtp-server";
+import { ruleLocation, type RuleOrigin } from "../../graph/graph.js";
+import type { SmtpEvent } from "../decision/decide.js";
+import type { DeliveryPlan } from "../decision/finishStage.js";
+import type { Reply } from "../decision/replies.js";
+import type { SessionState } from "../decision/session.js";
+import type { Decision } from "../decision/verdict.js";
+import type { DeliveryOutcome } from "../deliver/envelope.js";
+import type { MsaMetrics } from "../metrics/metrics.js";
+
+/** Connection errors that a client causes (a broken TLS handshake, a reset or timed-out socket). */
+const CLIENT_ERROR_CODES = new Set(["TLSError", "SocketError", "ECONNRESET", "EPIPE", "ETIMEDOUT", "ERR_SSL_WRONG_VERSION_NUMBER"]);
+
+/** What a log line names of a client: its session id and address. */
+export type LoggedClient = Pick<SMTPServerSession, "id" | "remoteAddress">;
+
+/**
+ * The stage a log event names (docs/deployment.md): SMTP's, except that the start of AUTH is
+ * `auth`, and the steps after DATA name what refused: `aliases`, `sign` or `deliver`.
+ */
+export function logStage(event: SmtpEvent, decision: Decision<unknown>): string {
+  const node = decision.trace.at(-1)?.node;
+  if (event.type === "authStart") return "auth";
+  if (event.type === "message" && node === "Aliases") return "aliases";
+  if (event.type === "delivery") return node === "SignDkim" ? "sign" : "deliver";
+  return event.type;
+}
+
+export class SessionLog {
+  constructor(
+    private readonly log: Logger,
+    private readonly metrics: MsaMetrics | undefined,
+    /** The deliver rule, which next-hop refusals of single recipients name. */
+    private readonly deliverOrigin: RuleOrigin,
+  ) {}
+
+  /**
+   * A client that breaks off a TLS handshake, sends plain text after STARTTLS or drops the
+   * socket is the client's problem, logged as a warning; anything else is the server's, an error.
+   */
+  serverError(error: Error & { code?: string; meta?: { remoteAddress?: string } }) {
+    const clientSide = error.meta?.remoteAddress !== undefined || CLIENT_ERROR_CODES.has(error.code ?? "");
+    const fields = { event: "client-error", client: error.meta?.remoteAddress, code: error.code, err: error.message };
+    // A reset is how many clients hang up (HAProxy ends each health check with one): not worth a warning.
+    if (error.code === "ECONNRESET") this.log.info(fields, "client reset the connection");
+    else if (clientSide) this.log.warn(fields, "client connection failed");
+    else this.log.error({ event: "server-error", err: error.message }, "server error");
+  }
+
+  refusal(session: LoggedClient, stage: string, reply: Reply, origin: RuleOrigin, detail?: string, event: "reject" | "would-reject" = "reject") {
+    if (event === "reject") this.metrics?.recordRefusal(stage, origin.line > 0 ? origin : null);
+    else this.metrics?.wouldRejectByRule.inc({ rule: ruleLocation(origin) });
+    this.log.warn(
+      {
+        event,
+        session: session.id,
+        client: session.remoteAddress,
+        stage,
+        code: reply.code,
+        enhanced: reply.enhanced,
+        rule: ruleLocation(origin),
+        ...(origin.builtin ? { default: origin.builtin } : {}),
+        ...(detail ? { detail } : {}),
+      },
+      `${reply.code} ${reply.enhanced} ${reply.text}`,
+    );
+  }
+
+  /** What the finish stage did that the log keeps: removed fields (names only: Bcc lists recipients) and alias expansions. */
+  plan(session: SMTPServerSession, queueId: string, plan: DeliveryPlan): void {
+    for (const name of plan.removed) this.log.info({ event: "removed-header", session: session.id, queueId, name }, "header field removed");
+    for (const e of plan.expansions) {
+      this.log.info(
+        { event: "alias-expansion", session: session.id, queueId, recipient: e.recipient, expandedTo: e.expandedTo, ...(e.problems.length > 0 ? { problems: e.problems } : {}) },
+        "recipient expanded",
+      );
+    }
+  }
+
+  accepted(session: SMTPServerSession, state: SessionState, queueId: string, plan: DeliveryPlan, outcome: DeliveryOutcome & { kind: "accepted" }, size: number): void {
+    this.metrics?.messagesAccepted.inc();
+    this.metrics?.messageBytes.inc(size);
+    this.log.info(
+      {
+        event: "accept",
+        session: session.id,
+        client: state.clientAddress,
+        login: state.login,
+        queueId,
+        ...(outcome.id !== queueId ? { deliveredAs: outcome.id } : {}),
+        size,
+        recipients: plan.envelope.recipients.length,
+        ...(outcome.refused ? { refused: outcome.refused.length } : {}),
+        from: plan.envelope.mailFrom,
+      },
+      "message accepted",
+    );
+    this.refusedRecipients(session, queueId, plan.envelope.mailFrom, outcome);
+  }
+
+  /**
+   * Recipients the next hop refused while it took the message for the others (the client's 250
+   * stands for those): each one with the deliver rule, then what became of the sender's DSN.
+   */
+  private refusedRecipients(session: SMTPServerSession, queueId: string, sender: string, outcome: DeliveryOutcome & { kind: "accepted" }) {
+    const rule = ruleLocation(this.deliverOrigin);
+    for (const r of outcome.refused ?? []) {
+      this.log.warn(
+        { event: "recipient-refused", session: session.id, queueId, recipient: r.address, code: r.code, enhanced: r.enhanced, reply: r.text, rule },
+        `recipient <${r.address}> refused by the next hop`,
+      );
+    }
+    const report = outcome.refusalReport;
+    if (!report) return;
+    const fields = { event: "dsn", session: session.id, queueId, action: "failed", to: sender, ...report };
+    if (report.result === "failed") this.log.error(fields, "DSN about refused recipients could not be sent");
+    else this.log.info(fields, report.result === "sent" ? "DSN about refused recipients sent" : "no DSN about refused recipients");
+  }
+}
