@@ -48,6 +48,16 @@ export interface From<T> {
   rule: Span;
 }
 
+/** A checked rule that refuses something: written with `observe`, it logs what it would refuse and refuses nothing. */
+export interface Observable {
+  observe?: true;
+}
+
+/** A rule that is on or off (it has no value): where it was written, and whether it is observed. */
+export interface Switch extends Observable {
+  rule: Span;
+}
+
 export interface CheckedListener {
   host: string | null;
   port: number;
@@ -78,26 +88,24 @@ export interface CheckedPolicy {
   tls?: From<{ certificate: Located; key: Located }>;
   listeners: CheckedListener[];
   users?: From<Located>;
-  requireTls?: Span;
-  requireAuth?: Span;
+  requireTls?: Switch;
+  requireAuth?: Switch;
   qualify?: From<string[]>;
-  enforceAddressSyntax?: Span;
+  enforceAddressSyntax?: Switch;
   allowPostmaster?: Span;
   allowUnauthenticated?: Span;
   /** login -> allowed addresses; `logins` keeps where each login was written. */
-  senders?: From<Map<string, string[]>> & { logins: Located[]; file?: Located };
-  limitSize?: From<number>;
-  limitRecipients?: From<number>;
+  senders?: From<Map<string, string[]>> & Observable & { logins: Located[]; file?: Located };
+  limitSize?: From<number> & Observable;
+  limitRecipients?: From<number> & Observable;
   add: Map<AddableField, Span>;
   log?: From<LogLevel>;
   deliver?: From<{ spool?: Located; relay?: string; requireTls: boolean; require8BitMime: boolean; verifyCertificate: boolean; credentials?: Located }>;
-  /** Start offsets of the rules written with `observe`. */
-  observed: Set<number>;
-  enforceMessageSyntax?: Span;
-  sendersInHeaders?: Span;
+  enforceMessageSyntax?: Switch;
+  sendersInHeaders?: Switch;
   allowSenderMismatch?: Span;
-  recipientsTo: From<{ except: boolean; targets: string[]; logins: string[] | null }>[];
-  rates: From<CheckedRate>[];
+  recipientsTo: (From<{ except: boolean; targets: string[]; logins: string[] | null }> & Observable)[];
+  rates: (From<CheckedRate> & Observable)[];
   sessions?: From<number>;
   sessionsPerIp?: From<number>;
   queueLifetime?: From<number>;
@@ -204,7 +212,6 @@ export class Checker {
     listeners: [],
     add: new Map(),
     written: this.written,
-    observed: new Set(),
     recipientsTo: [],
     rates: [],
     removeHeaders: [],
@@ -229,14 +236,11 @@ export class Checker {
       firstOfKind.set(key, rule);
       this.written.add(rule.kind);
       const before = this.diagnostics.length;
-      if (rule.observe) {
-        if (!OBSERVABLE.has(rule.kind)) {
-          this.report("notObservable", rule.observe, `\`${this.sourceName(rule)}\` refuses nothing, so it cannot be observed`, { hint: "remove `observe`" });
-          continue;
-        }
-        this.policy.observed.add(rule.span.start);
+      if (rule.observe && !OBSERVABLE.has(rule.kind)) {
+        this.report("notObservable", rule.observe, `\`${this.sourceName(rule)}\` refuses nothing, so it cannot be observed`, { hint: "remove `observe`" });
+        continue;
       }
-      this.checkRule(rule);
+      this.checkRule(rule, rule.observe ? { observe: true } : {});
       if (this.diagnostics.slice(before).some((d) => d.severity === "error")) this.failed.add(rule.kind);
     }
     if (this.options.complete) this.lintPolicy();
@@ -282,7 +286,8 @@ export class Checker {
     }
   }
 
-  private checkRule(rule: Rule) {
+  /** `observe` goes into the checked value of the rule, where lowering reads it. */
+  private checkRule(rule: Rule, observe: Observable) {
     switch (rule.kind) {
       case "hostname": {
         const problem = domainProblem(rule.name.value);
@@ -313,8 +318,8 @@ export class Checker {
         this.policy.users = { value: rule.path, rule: rule.span };
         return;
       case "require":
-        if (rule.what.value === "tls") this.policy.requireTls = rule.span;
-        else this.policy.requireAuth = rule.span;
+        if (rule.what.value === "tls") this.policy.requireTls = { rule: rule.span, ...observe };
+        else this.policy.requireAuth = { rule: rule.span, ...observe };
         return;
       case "qualify": {
         const domains: string[] = [];
@@ -344,7 +349,7 @@ export class Checker {
         return;
       }
       case "enforceAddressSyntax":
-        this.policy.enforceAddressSyntax = rule.span;
+        this.policy.enforceAddressSyntax = { rule: rule.span, ...observe };
         return;
       case "allow":
         if (rule.what.value === "postmaster") this.policy.allowPostmaster = rule.span;
@@ -353,20 +358,20 @@ export class Checker {
         else this.policy.allowUnauthenticated = rule.span;
         return;
       case "senders":
-        return this.checkSenders(rule);
+        return this.checkSenders(rule, observe);
       case "limitSize": {
         const size = parseSize(rule.size.value);
         if (!size.ok) return this.report("invalidSize", rule.size.span, size.message, size.hint ? { hint: size.hint } : {});
         if (size.bytes === 0) return this.report("notPositive", rule.size.span, "a size limit of 0 would refuse every message", { hint: "remove the rule for no limit" });
         if (size.bytes > 2_000_000_000) return this.report("limitTooLarge", rule.size.span, `\`${rule.size.value}\` is larger than the largest size msa accepts (2GB)`);
-        this.policy.limitSize = { value: size.bytes, rule: rule.span };
+        this.policy.limitSize = { value: size.bytes, rule: rule.span, ...observe };
         return;
       }
       case "limitRecipients": {
         const count = Number(rule.count.value);
         if (count === 0) return this.report("notPositive", rule.count.span, "a limit of 0 recipients would refuse every message");
         if (count > MAX_RECIPIENTS) return this.report("limitTooLarge", rule.count.span, `\`${rule.count.value}\` recipients is more than msa accepts (${MAX_RECIPIENTS})`);
-        this.policy.limitRecipients = { value: count, rule: rule.span };
+        this.policy.limitRecipients = { value: count, rule: rule.span, ...observe };
         return;
       }
       case "add":
@@ -389,10 +394,10 @@ export class Checker {
       case "deliver":
         return this.checkDeliver(rule);
       case "enforceMessageSyntax":
-        this.policy.enforceMessageSyntax = rule.span;
+        this.policy.enforceMessageSyntax = { rule: rule.span, ...observe };
         return;
       case "enforceSendersInHeaders":
-        this.policy.sendersInHeaders = rule.span;
+        this.policy.sendersInHeaders = { rule: rule.span, ...observe };
         return;
       case "limitRecipientsTo": {
         const targets = rule.targets.map((t) => this.normalizeTarget(t)).filter((t): t is string => t !== undefined);
@@ -400,11 +405,12 @@ export class Checker {
         this.policy.recipientsTo.push({
           value: { except: rule.mode === "except", targets, logins: rule.logins.length > 0 ? rule.logins.map((l) => l.value) : null },
           rule: rule.span,
+          ...observe,
         });
         return;
       }
       case "limitRate":
-        return this.checkRate(rule);
+        return this.checkRate(rule, observe);
       case "limitSessions": {
         const count = this.positive(rule.count);
         if (count === undefined) return;
@@ -537,7 +543,7 @@ export class Checker {
     return this.normalizePolicyAddress(target);
   }
 
-  private checkRate(rule: LimitRateRule) {
+  private checkRate(rule: LimitRateRule, observe: Observable) {
     let count: number;
     let unit: CheckedRate["unit"];
     if (rule.unit) {
@@ -558,7 +564,7 @@ export class Checker {
     if (windowMs === undefined) return;
     const per = rule.subject.value;
     if (per !== "user" && per !== "ip" && per !== "domain") return this.unknown(rule.subject, "`limit rate ... per`", ["user", "ip", "domain"]);
-    this.policy.rates.push({ value: { count, unit, windowMs, per }, rule: rule.span });
+    this.policy.rates.push({ value: { count, unit, windowMs, per }, rule: rule.span, ...observe });
   }
 
   private checkThrottle(rule: ThrottleFailuresRule) {
@@ -668,9 +674,9 @@ export class Checker {
     this.policy.listeners.push({ host, port, mode: rule.mode.value, proxy: !!rule.proxy, ...(proxies ? { proxies } : {}), rule: rule.span });
   }
 
-  private checkSenders(rule: SendersRule) {
+  private checkSenders(rule: SendersRule, observe: Observable) {
     if (rule.file) {
-      this.policy.senders = { value: new Map(), rule: rule.span, logins: [], file: rule.file };
+      this.policy.senders = { value: new Map(), rule: rule.span, ...observe, logins: [], file: rule.file };
       return;
     }
     const map = new Map<string, string[]>();
@@ -704,7 +710,7 @@ export class Checker {
       this.lintGrants(login, entry.addresses, addresses);
       map.set(login, addresses);
     }
-    this.policy.senders = { value: map, rule: rule.span, logins };
+    this.policy.senders = { value: map, rule: rule.span, ...observe, logins };
   }
 
   /** Grants that can never matter: anything next to `*`, an address inside a granted `@domain`. */
@@ -844,7 +850,7 @@ export class Checker {
       this.report("unusedCertificate", p.tls.rule, "the certificate is never used: every listener is `plain`");
     }
     if (p.requireTls && onlyPlain) {
-      this.report("requireTlsWithoutTls", p.requireTls, "`require tls` but no listener offers TLS, so no mail can ever be taken", {
+      this.report("requireTlsWithoutTls", p.requireTls.rule, "`require tls` but no listener offers TLS, so no mail can ever be taken", {
         hint: "add `listen 587 starttls` or remove `require tls`",
       });
     }
@@ -875,13 +881,13 @@ export class Checker {
     if (p.requireAuth && p.allowUnauthenticated) {
       this.report("conflictingRules", p.allowUnauthenticated, "`allow unauthenticated` contradicts `require auth`", {
         hint: "keep `require auth`; `allow unauthenticated` is only for loopback tests",
-        related: this.related(p.requireAuth, "`require auth` is here"),
+        related: this.related(p.requireAuth.rule, "`require auth` is here"),
       });
     }
     this.lintTransport(defaultListeners, listenersKnown);
     this.lintRecipientLimits();
     if (p.requireAuth && !p.users) {
-      this.report("requireAuthWithoutUsers", p.requireAuth, "`require auth` but no `auth users`: nobody could ever log in", { hint: 'add `auth users "FILE"`' });
+      this.report("requireAuthWithoutUsers", p.requireAuth.rule, "`require auth` but no `auth users`: nobody could ever log in", { hint: 'add `auth users "FILE"`' });
     }
     if (p.allowPostmaster && !p.requireAuth) {
       this.report("postmasterWithoutAuth", p.allowPostmaster, "`allow postmaster` has no effect without `require auth`");
@@ -922,11 +928,11 @@ export class Checker {
     if (p.requireAuth && !p.requireTls && starttls && listenersKnown) {
       this.report("authBeforeTls", starttls.rule, "this listener offers AUTH before STARTTLS, so passwords may be sent in clear text", {
         hint: "add `require tls`",
-        related: this.related(p.requireAuth, "`require auth` is here"),
+        related: this.related(p.requireAuth.rule, "`require auth` is here"),
       });
     }
-    if (p.requireTls && p.observed.has(p.requireTls.start)) {
-      this.report("observedRequireTls", p.requireTls, "an observed `require tls` takes AUTH before STARTTLS, so passwords may be sent in clear text", {
+    if (p.requireTls?.observe) {
+      this.report("observedRequireTls", p.requireTls.rule, "an observed `require tls` takes AUTH before STARTTLS, so passwords may be sent in clear text", {
         hint: "remove `observe` once the clients that need TLS are found",
       });
     }
@@ -935,7 +941,7 @@ export class Checker {
   /** `limit recipients` rules that together leave no recipient for the sessions they share (every rule that applies must hold). */
   private lintRecipientLimits() {
     // An observed limit refuses nothing, so it cannot take part.
-    const limits = this.policy.recipientsTo.filter((limit) => !this.policy.observed.has(limit.rule.start)).map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
+    const limits = this.policy.recipientsTo.filter((limit) => !limit.observe).map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
     const overlap = (a: string[] | null, b: string[] | null) => a === null || b === null || a.some((login) => b.includes(login));
     // Whether `list` names `target`: the target itself, or for an address its whole domain.
     const names = (list: ReadonlySet<string>, target: string) => list.has(target) || list.has(target.slice(target.lastIndexOf("@")));

@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import os from "node:os";
 import type { Span } from "../grammar/ast.js";
-import type { CheckedPolicy } from "./check.js";
+import type { CheckedPolicy, Observable } from "./check.js";
 import { resolvePolicyPath } from "./checkFiles.js";
 import { toALabels } from "../formats/domainName.js";
 import {
@@ -48,8 +48,8 @@ export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 86_400_000;
 export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): RuleGraph {
   const lines = new LineMap(text);
   const origin = (span: Span): RuleOrigin => ({ file, line: lines.position(span.start).line, span });
-  // `observe` on the rule at this span: its node logs what it would refuse and refuses nothing.
-  const observe = (span: Span): { observe?: true } => (policy.observed.has(span.start) ? { observe: true } : {});
+  // `observe` on a checked rule: its node logs what it would refuse and refuses nothing.
+  const observe = (checked: Observable): { observe?: true } => (checked.observe ? { observe: true } : {});
   const builtin = (what: string): RuleOrigin => ({ file, line: 0, span: { start: 0, end: 0 }, builtin: what });
 
   const hostname = policy.hostname?.value ?? (toALabels(os.hostname()) || "localhost");
@@ -70,16 +70,16 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
           { host: null, port: 465, mode: "tls", origin: builtin("listen 465 tls (RFC 8314)") },
         ];
 
-  const requireTls = policy.requireTls ? { kind: "RequireTls" as const, origin: origin(policy.requireTls), ...observe(policy.requireTls) } : undefined;
+  const requireTls = policy.requireTls ? { kind: "RequireTls" as const, origin: origin(policy.requireTls.rule), ...observe(policy.requireTls) } : undefined;
   const requireAuth: RequireAuthNode | undefined = policy.requireAuth && {
     kind: "RequireAuth",
-    origin: origin(policy.requireAuth),
+    origin: origin(policy.requireAuth.rule),
     ...observe(policy.requireAuth),
     postmaster: policy.allowPostmaster ? { domains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])], origin: origin(policy.allowPostmaster) } : null,
   };
   const qualify = qualifyDomain && policy.qualify ? { kind: "QualifyEnvelope" as const, origin: origin(policy.qualify.rule), domain: qualifyDomain } : undefined;
   const syntax = policy.enforceAddressSyntax
-    ? { kind: "EnforceAddressSyntax" as const, origin: origin(policy.enforceAddressSyntax), ...observe(policy.enforceAddressSyntax) }
+    ? { kind: "EnforceAddressSyntax" as const, origin: origin(policy.enforceAddressSyntax.rule), ...observe(policy.enforceAddressSyntax) }
     : undefined;
   const masquerade: MasqueradeNode | undefined = policy.masquerade && {
     kind: "Masquerade",
@@ -107,15 +107,15 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   const rights: SubmissionRightsNode | undefined = policy.senders && {
     kind: "SubmissionRights",
     origin: origin(policy.senders.rule),
-    ...observe(policy.senders.rule),
+    ...observe(policy.senders),
     senders: Object.fromEntries(policy.senders.value),
     ...(policy.senders.file ? { file: resolvePolicyPath(file, policy.senders.file.value) } : {}),
     ownDomain: qualifyDomain,
     mismatch: policy.allowSenderMismatch ? "addSender" : "refuse",
-    ...(policy.sendersInHeaders ? { checkHeaders: { origin: origin(policy.sendersInHeaders) } } : {}),
+    ...(policy.sendersInHeaders ? { checkHeaders: { origin: origin(policy.sendersInHeaders.rule) } } : {}),
   };
   if (rights) mail.push(rights);
-  const limitSize = policy.limitSize && { kind: "LimitSize" as const, origin: origin(policy.limitSize.rule), ...observe(policy.limitSize.rule), bytes: policy.limitSize.value };
+  const limitSize = policy.limitSize && { kind: "LimitSize" as const, origin: origin(policy.limitSize.rule), ...observe(policy.limitSize), bytes: policy.limitSize.value };
   if (limitSize) mail.push(limitSize);
 
   // RequireAuth first: without a login only postmaster passes, whatever the address looks like.
@@ -128,14 +128,14 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     rcpt.push({
       kind: "RecipientsTo",
       origin: origin(restriction.rule),
-      ...observe(restriction.rule),
+      ...observe(restriction),
       ...(restriction.value.except ? { except: true as const } : {}),
       targets: restriction.value.targets,
       logins: restriction.value.logins,
     });
   }
   if (policy.limitRecipients) {
-    rcpt.push({ kind: "LimitRecipients", origin: origin(policy.limitRecipients.rule), ...observe(policy.limitRecipients.rule), max: policy.limitRecipients.value });
+    rcpt.push({ kind: "LimitRecipients", origin: origin(policy.limitRecipients.rule), ...observe(policy.limitRecipients), max: policy.limitRecipients.value });
   }
 
   const message: MessageNode[] = [
@@ -146,7 +146,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (limitSize) message.push(limitSize);
   message.push({ kind: "CheckHeaderSyntax", origin: builtin("the header section must be RFC 5322 syntax") });
   if (policy.enforceMessageSyntax) {
-    message.push({ kind: "EnforceMessageSyntax", origin: origin(policy.enforceMessageSyntax), ...observe(policy.enforceMessageSyntax) });
+    message.push({ kind: "EnforceMessageSyntax", origin: origin(policy.enforceMessageSyntax.rule), ...observe(policy.enforceMessageSyntax) });
   }
   // Header checks of submission rights judge the From: and Sender: the client wrote, before any rewriting.
   if (rights && (rights.checkHeaders || rights.mismatch === "addSender")) message.push(rights);
@@ -207,7 +207,7 @@ function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, 
   const data = pick(policy.timeoutData, d.dataMs, "timeout data 10m");
   return {
     store: policy.limitsStore?.value.kind === "redis" ? { kind: "redis", url: policy.limitsStore.value.url, origin: origin(policy.limitsStore.rule) } : { kind: "memory" },
-    rates: policy.rates.map(({ value, rule }) => ({ ...value, origin: origin(rule), ...(policy.observed.has(rule.start) ? { observe: true as const } : {}) })),
+    rates: policy.rates.map(({ value, rule, observe }) => ({ ...value, origin: origin(rule), ...(observe ? { observe } : {}) })),
     sessions: { max: sessions.value, perIp: perIp.value, origin: sessions.origin, perIpOrigin: perIp.origin },
     throttle: {
       failuresPerSession: policy.throttleSession?.value ?? d.failuresPerSession,
