@@ -560,6 +560,14 @@ export function parseTokens(tokens: IToken[]): ParseResult {
   return { cst, errors: parser.errors };
 }
 
+/**
+ * What the grammar accepts after `tokens` at the start of a statement (chevrotain's content
+ * assist): each next token type, with the productions it would be consumed in.
+ */
+export function nextTokenTypes(tokens: IToken[]): { type: TokenType; ruleStack: string[] }[] {
+  return parser.computeContentAssist("statement", tokens).map((path) => ({ type: path.nextTokenType, ruleStack: path.ruleStack }));
+}
+
 /** The grammar's productions, for the syntax diagram and the grammar snapshot. */
 export function grammarProductions() {
   return parser.getSerializedGastProductions();
