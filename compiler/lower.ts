@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import os from "node:os";
 import type { Span } from "../grammar/ast.js";
-import type { CheckedPolicy, Observable } from "./check.js";
+import type { CheckedPolicy, Observable } from "./checkedPolicy.js";
 import { resolvePolicyPath } from "./checkFiles.js";
 import { toALabels } from "../formats/domainName.js";
 import {

@@ -2,11 +2,11 @@
 // of them) and unterminated strings become diagnostics; the tree holds every
 // rule that parsed cleanly.
 import type { IRecognitionException, IToken } from "../grammar/chevrotain.js";
-import type { PolicyAst, Span } from "../grammar/ast.js";
-import { buildAst, spanOfToken } from "../grammar/ast.js";
+import type { Span } from "../grammar/ast.js";
+import { spanOfToken } from "../grammar/cstReader.js";
 import { Newline, RuleVerbs, tokenize, UnterminatedString } from "../grammar/lexer.js";
 import { closestMatch } from "../grammar/spelling.js";
-import { parseTokens } from "../grammar/parser.js";
+import { buildAst, parseTokens, type PolicyAst } from "./policySyntax.js";
 import { HELP_SEPARATOR } from "../grammar/syntaxMessages.js";
 import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
 

@@ -1,7 +1,7 @@
 // The grammar, as review sees it: a serialized snapshot of the productions and
 // the railroad diagrams in docs/, both regenerated with UPDATE_GOLDEN=1.
 import { describe, expect, it } from "vitest";
-import { renderSyntaxDiagram, serializeGrammar } from "../../grammar/syntaxDiagram.js";
+import { renderSyntaxDiagram, serializeGrammar } from "../../compiler/syntaxDiagram.js";
 import { RuleVerbs } from "../../grammar/lexer.js";
 import { expectGolden } from "./golden.js";
 

@@ -3,7 +3,7 @@
 // not offered (or offered and not accepted) fails here.
 import { describe, expect, it } from "vitest";
 import { RuleVerbs } from "../../grammar/lexer.js";
-import { serializeGrammar } from "../../grammar/syntaxDiagram.js";
+import { serializeGrammar } from "../../compiler/syntaxDiagram.js";
 import { completionsAt } from "../../tooling/lsp/completion.js";
 
 interface Production {

@@ -6,8 +6,8 @@
 // grammar is offered without touching this file.
 import type { IToken, TokenType } from "../../grammar/chevrotain.js";
 import { Keywords, Newline, tokenize } from "../../grammar/lexer.js";
-import { nextTokenTypes } from "../../grammar/parser.js";
-import { ADDABLE_FIELDS, LOG_LEVELS } from "../../compiler/check.js";
+import { policyParser } from "../../compiler/policySyntax.js";
+import { COMPLETION_VALUES } from "../../compiler/rules/index.js";
 
 export interface CompletionWord {
   label: string;
@@ -18,12 +18,6 @@ export interface CompletionWord {
 /** The word of each keyword token. */
 const KEYWORD_WORDS: ReadonlyMap<TokenType, string> = new Map(Object.entries(Keywords).map(([word, type]) => [type as TokenType, word]));
 
-/** Known values of the open names some rules take, by the production that takes them. */
-const OPEN_VALUES: Record<string, { words: readonly string[]; kind: CompletionWord["kind"]; detail: string }> = {
-  addRule: { words: ADDABLE_FIELDS, kind: "header", detail: "header field the MSA adds (RFC 6409 section 8)" },
-  logRule: { words: LOG_LEVELS, kind: "value", detail: "log level" },
-};
-
 export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   const lexed = tokenize(lineBeforeCursor);
   if (lexed.comments.length > 0) return []; // inside a comment
@@ -33,13 +27,14 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   const before: IToken[] = typing ? tokens.slice(0, -1) : tokens;
   const atLineStart = before.length === 0;
   const offered = new Map<string, CompletionWord>();
-  for (const next of nextTokenTypes(before)) {
+  for (const next of policyParser.nextTokenTypes(before)) {
     const word = KEYWORD_WORDS.get(next.type);
     if (word !== undefined) {
       offered.set(word, { label: word, kind: "keyword", detail: atLineStart ? "rule" : "keyword" });
       continue;
     }
-    const values = OPEN_VALUES[next.ruleStack[next.ruleStack.length - 1] ?? ""];
+    // The rule's own list of known values for the production that takes the name.
+    const values = COMPLETION_VALUES.get(next.ruleStack[next.ruleStack.length - 1] ?? "");
     for (const value of values?.words ?? []) if (!offered.has(value)) offered.set(value, { label: value, kind: values!.kind, detail: values!.detail });
   }
   return [...offered.values()];

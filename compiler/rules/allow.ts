@@ -1,0 +1,66 @@
+// `allow postmaster | unauthenticated | sender mismatch | bare line endings`: a
+// loosening, always written down (RFC 5321 section 4.5.1 for postmaster).
+import type { Located, RuleBase } from "../../grammar/ast.js";
+import { located, spanBetween, token } from "../../grammar/cstReader.js";
+import { Keywords as K } from "../../grammar/lexer.js";
+import type { RuleModule } from "./ruleModule.js";
+
+export interface AllowRule extends RuleBase {
+  kind: "allow";
+  what: Located<"postmaster" | "unauthenticated" | "sender mismatch" | "bare line endings">;
+}
+
+export const allowRule: RuleModule<AllowRule> = {
+  summary: "a loosening of what is refused by default",
+  grammar: {
+    verb: K.allow,
+    // allow postmaster | allow unauthenticated | allow sender mismatch | allow bare line endings
+    productions: [
+      {
+        name: "allowRule",
+        body: ($) => {
+          $.CONSUME(K.allow);
+          $.OR([
+            { ALT: () => $.CONSUME(K.postmaster) },
+            { ALT: () => $.CONSUME(K.unauthenticated) },
+            {
+              ALT: () => {
+                $.CONSUME(K.sender);
+                $.CONSUME(K.mismatch);
+              },
+            },
+            {
+              // allow bare line endings: a bare CR or LF in DATA becomes CRLF instead of a refusal
+              ALT: () => {
+                $.CONSUME(K.bare);
+                $.CONSUME(K.line);
+                $.CONSUME(K.endings);
+              },
+            },
+          ]);
+        },
+      },
+    ],
+  },
+  build: (c, base) => {
+    const endings = token(c, "KwEndings");
+    if (endings) return { kind: "allow", ...base, what: { value: "bare line endings", span: spanBetween(token(c, "KwBare") ?? endings, endings) } };
+    const mismatch = token(c, "KwMismatch");
+    if (mismatch) return { kind: "allow", ...base, what: { value: "sender mismatch", span: spanBetween(token(c, "KwSender") ?? mismatch, mismatch) } };
+    const what = token(c, "KwPostmaster") ?? token(c, "KwUnauthenticated");
+    return what && { kind: "allow", ...base, what: located(what) as Located<"postmaster" | "unauthenticated"> };
+  },
+  kinds: {
+    allow: {
+      name: (rule) => `allow ${rule.what.value}`,
+      key: (rule) => `allow ${rule.what.value}`,
+      check: (rule, context) => {
+        const p = context.policy;
+        if (rule.what.value === "postmaster") p.allowPostmaster = rule.span;
+        else if (rule.what.value === "sender mismatch") p.allowSenderMismatch = rule.span;
+        else if (rule.what.value === "bare line endings") p.allowBareLineEndings = rule.span;
+        else p.allowUnauthenticated = rule.span;
+      },
+    },
+  },
+};

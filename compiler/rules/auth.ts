@@ -1,0 +1,42 @@
+// `auth users "FILE"`: the logins and their password hashes (bcrypt or argon2id),
+// for SMTP AUTH (RFC 4954).
+import type { Located, RuleBase } from "../../grammar/ast.js";
+import { string } from "../../grammar/cstReader.js";
+import { Keywords as K } from "../../grammar/lexer.js";
+import type { RuleModule } from "./ruleModule.js";
+
+export interface AuthUsersRule extends RuleBase {
+  kind: "authUsers";
+  path: Located;
+}
+
+export const authRule: RuleModule<AuthUsersRule> = {
+  summary: "the users file: one `LOGIN:HASH` line per login",
+  grammar: {
+    verb: K.auth,
+    // auth users "users.passwd"
+    productions: [
+      {
+        name: "authRule",
+        body: ($) => {
+          $.CONSUME(K.auth);
+          $.CONSUME(K.users);
+          $.SUBRULE($.stringValue);
+        },
+      },
+    ],
+  },
+  build: (c, base) => {
+    const path = string(c);
+    return path && { kind: "authUsers", ...base, path };
+  },
+  kinds: {
+    authUsers: {
+      name: "auth users",
+      once: true,
+      check: (rule, context) => {
+        context.policy.users = { value: rule.path, rule: rule.span };
+      },
+    },
+  },
+};

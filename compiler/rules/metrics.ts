@@ -1,0 +1,42 @@
+// `metrics listen ADDRESS:PORT`: where the Prometheus metrics are served.
+import type { Located, RuleBase } from "../../grammar/ast.js";
+import { located, token } from "../../grammar/cstReader.js";
+import { HostPort, Keywords as K } from "../../grammar/lexer.js";
+import type { RuleModule } from "./ruleModule.js";
+
+export interface MetricsRule extends RuleBase {
+  kind: "metrics";
+  endpoint: Located;
+}
+
+export const metricsRule: RuleModule<MetricsRule> = {
+  summary: "the address and port of the metrics endpoint",
+  grammar: {
+    verb: K.metrics,
+    productions: [
+      {
+        // metrics listen 127.0.0.1:9187
+        name: "metricsRule",
+        body: ($) => {
+          $.CONSUME(K.metrics);
+          $.CONSUME(K.listen);
+          $.CONSUME(HostPort);
+        },
+      },
+    ],
+  },
+  build: (c, base) => {
+    const endpoint = token(c, "HostPort");
+    return endpoint && { kind: "metrics", ...base, endpoint: located(endpoint) };
+  },
+  kinds: {
+    metrics: {
+      name: "metrics listen",
+      once: true,
+      check: (rule, context) => {
+        const endpoint = context.hostPort(rule.endpoint);
+        if (endpoint) context.policy.metrics = { value: endpoint, rule: rule.span };
+      },
+    },
+  },
+};

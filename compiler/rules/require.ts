@@ -1,0 +1,43 @@
+// `require tls` and `require auth`: no AUTH or MAIL before TLS (RFC 3207 section
+// 4), no transaction without authentication (RFC 6409 section 4.3).
+import type { Located, RuleBase } from "../../grammar/ast.js";
+import { located, token } from "../../grammar/cstReader.js";
+import { Keywords as K } from "../../grammar/lexer.js";
+import type { RuleModule } from "./ruleModule.js";
+
+export interface RequireRule extends RuleBase {
+  kind: "require";
+  what: Located<"tls" | "auth">;
+}
+
+export const requireRule: RuleModule<RequireRule> = {
+  summary: "what a session needs before a transaction: TLS, authentication",
+  grammar: {
+    verb: K.require,
+    // require tls | require auth
+    productions: [
+      {
+        name: "requireRule",
+        body: ($) => {
+          $.CONSUME(K.require);
+          $.OR([{ ALT: () => $.CONSUME(K.tls) }, { ALT: () => $.CONSUME(K.auth) }]);
+        },
+      },
+    ],
+  },
+  build: (c, base) => {
+    const what = token(c, "KwTls") ?? token(c, "KwAuth");
+    return what && { kind: "require", ...base, what: located(what) as Located<"tls" | "auth"> };
+  },
+  kinds: {
+    require: {
+      name: (rule) => `require ${rule.what.value}`,
+      key: (rule) => `require ${rule.what.value}`,
+      observable: true,
+      check: (rule, context, observe) => {
+        if (rule.what.value === "tls") context.policy.requireTls = { rule: rule.span, ...observe };
+        else context.policy.requireAuth = { rule: rule.span, ...observe };
+      },
+    },
+  },
+};
