@@ -5,7 +5,8 @@ import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { located, spanOfToken, token } from "../../grammar/cstReader.js";
 import { Keywords as K, Name } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { AddHeaderNode } from "../../graph/graph.js";
 
 export const ADDABLE_FIELDS = ["Date", "Message-ID", "Sender", "Received"] as const;
 export type AddableField = (typeof ADDABLE_FIELDS)[number];
@@ -62,3 +63,12 @@ export const addRule: RuleModule<AddRule> = {
   },
   values: { addRule: { words: ADDABLE_FIELDS, kind: "header", detail: "header field the MSA adds (RFC 6409 section 8)" } },
 };
+
+/** `private` only for Received (the checker refuses it elsewhere). */
+export function lowerAddHeader(field: AddableField, rule: Span, isPrivate: boolean, at: Lowering): AddHeaderNode {
+  return { kind: "AddHeader", origin: at.origin(rule), field, ...(field === "Received" && isPrivate ? { private: true as const } : {}) };
+}
+
+export function printAdd(node: AddHeaderNode): string {
+  return `add ${node.field}${node.private ? " private" : ""}`;
+}

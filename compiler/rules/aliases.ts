@@ -3,7 +3,10 @@
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { string } from "../../grammar/cstReader.js";
 import { Keywords as K } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import { resolvePolicyPath } from "../checkFiles.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface AliasesRule extends RuleBase {
   kind: "aliases";
@@ -39,3 +42,11 @@ export const aliasesRule: RuleModule<AliasesRule> = {
     },
   },
 };
+
+export function lowerAliases(aliases: NonNullable<CheckedPolicy["aliases"]>, at: Lowering): NonNullable<RuleGraph["aliases"]> {
+  return { path: resolvePolicyPath(at.file, aliases.value.value), origin: at.origin(aliases.rule) };
+}
+
+export function printAliases(aliases: NonNullable<RuleGraph["aliases"]>, at: Printing): string {
+  return `aliases ${quote(at.path(aliases.path))}`;
+}

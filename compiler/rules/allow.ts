@@ -1,9 +1,10 @@
 // `allow postmaster | unauthenticated | sender mismatch | bare line endings`: a
 // loosening, always written down (RFC 5321 section 4.5.1 for postmaster).
-import type { Located, RuleBase } from "../../grammar/ast.js";
+import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { located, spanBetween, token } from "../../grammar/cstReader.js";
 import { Keywords as K } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { RefuseBareLineEndingsNode, RequireAuthNode } from "../../graph/graph.js";
 
 export interface AllowRule extends RuleBase {
   kind: "allow";
@@ -64,3 +65,19 @@ export const allowRule: RuleModule<AllowRule> = {
     },
   },
 };
+
+/** `allow postmaster`: the domains whose postmaster takes mail without authentication. */
+export function lowerPostmaster(rule: Span, domains: string[], at: Lowering): NonNullable<RequireAuthNode["postmaster"]> {
+  return { domains, origin: at.origin(rule) };
+}
+
+/** A bare CR or LF is refused (SMTP smuggling) unless `allow bare line endings` turns it into CRLF. */
+export function lowerBareLineEndings(rule: Span | undefined, at: Lowering): RefuseBareLineEndingsNode {
+  return rule
+    ? { kind: "RefuseBareLineEndings", origin: at.origin(rule), normalise: true }
+    : { kind: "RefuseBareLineEndings", origin: at.builtin("bare CR or LF in DATA is refused (SMTP smuggling)") };
+}
+
+export function printAllow(what: AllowRule["what"]["value"]): string {
+  return `allow ${what}`;
+}

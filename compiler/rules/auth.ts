@@ -3,7 +3,10 @@
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { string } from "../../grammar/cstReader.js";
 import { Keywords as K } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import { resolvePolicyPath } from "../checkFiles.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface AuthUsersRule extends RuleBase {
   kind: "authUsers";
@@ -40,3 +43,11 @@ export const authRule: RuleModule<AuthUsersRule> = {
     },
   },
 };
+
+export function lowerUsers(users: NonNullable<CheckedPolicy["users"]>, at: Lowering): NonNullable<RuleGraph["users"]> {
+  return { path: resolvePolicyPath(at.file, users.value.value), origin: at.origin(users.rule) };
+}
+
+export function printUsers(users: NonNullable<RuleGraph["users"]>, at: Printing): string {
+  return `auth users ${quote(at.path(users.path))}`;
+}

@@ -6,7 +6,10 @@ import { childrenOf, located, part, spanOfToken, string, token, tokens } from ".
 import { Keywords as K, Url, Word } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
 import type { CheckContext } from "../checkContext.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
+import type { DeliveryNode, RelayOptions as RelayOptionsNode } from "../../graph/graph.js";
+import { resolvePolicyPath } from "../checkFiles.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface RelayOptions {
   requireTls?: Span;
@@ -153,4 +156,44 @@ function checkRelayUrl(located: Located, context: CheckContext): string | undefi
     return undefined;
   }
   return located.value;
+}
+
+export const DEFAULT_SPOOL = "spool";
+/** How long store and forward keeps trying (RFC 5321 section 4.5.4.1 suggests at least 4-5 days). */
+export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 86_400_000;
+
+/** Without a `deliver` rule mail goes to `deliver spool "spool"`; `queueLifetime` is `limit queue lifetime`. */
+export function lowerDeliver(deliver: CheckedPolicy["deliver"], queueLifetime: CheckedPolicy["queueLifetime"], at: Lowering): DeliveryNode {
+  if (!deliver) return { kind: "Spool", origin: at.builtin(`deliver spool "${DEFAULT_SPOOL}"`), dir: resolvePolicyPath(at.file, DEFAULT_SPOOL) };
+  const { spool, relay } = deliver.value;
+  const options: RelayOptionsNode = {
+    requireTls: deliver.value.requireTls,
+    require8BitMime: deliver.value.require8BitMime,
+    verifyCertificate: deliver.value.verifyCertificate,
+    credentials: deliver.value.credentials ? resolvePolicyPath(at.file, deliver.value.credentials.value) : null,
+  };
+  if (spool && relay) {
+    return {
+      kind: "SpoolThenRelay",
+      origin: at.origin(deliver.rule),
+      dir: resolvePolicyPath(at.file, spool.value),
+      url: relay,
+      relay: options,
+      lifetimeMs: queueLifetime?.value ?? DEFAULT_QUEUE_LIFETIME_MS,
+    };
+  }
+  if (spool) return { kind: "Spool", origin: at.origin(deliver.rule), dir: resolvePolicyPath(at.file, spool.value) };
+  return { kind: "Relay", origin: at.origin(deliver.rule), url: relay!, relay: options };
+}
+
+export function printDeliver(deliver: DeliveryNode, at: Printing): string {
+  if (deliver.kind === "Spool") return `deliver spool ${quote(at.path(deliver.dir))}`;
+  const options = [
+    deliver.relay.requireTls ? " require tls" : "",
+    deliver.relay.require8BitMime ? " require 8bitmime" : "",
+    deliver.relay.verifyCertificate ? " verify certificate" : "",
+    deliver.relay.credentials ? ` auth ${quote(at.path(deliver.relay.credentials))}` : "",
+  ].join("");
+  if (deliver.kind === "Relay") return `deliver relay ${deliver.url}${options}`;
+  return `deliver spool ${quote(at.path(deliver.dir))} relay ${deliver.url}${options}`;
 }

@@ -5,7 +5,9 @@
 import type { RuleBase } from "../../grammar/ast.js";
 import { token } from "../../grammar/cstReader.js";
 import { Keywords as K } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
+import type { EnforceAddressSyntaxNode, EnforceMessageSyntaxNode } from "../../graph/graph.js";
+import type { Switch } from "../checkedPolicy.js";
 
 export interface EnforceAddressSyntaxRule extends RuleBase {
   kind: "enforceAddressSyntax";
@@ -85,3 +87,16 @@ export const enforceRule: RuleModule<EnforceAddressSyntaxRule | EnforceMessageSy
     },
   },
 };
+
+export function lowerEnforceAddressSyntax(checked: Switch, at: Lowering): EnforceAddressSyntaxNode {
+  return { kind: "EnforceAddressSyntax", origin: at.origin(checked.rule), ...observeOf(checked) };
+}
+
+export function lowerEnforceMessageSyntax(checked: Switch, at: Lowering): EnforceMessageSyntaxNode {
+  return { kind: "EnforceMessageSyntax", origin: at.origin(checked.rule), ...observeOf(checked) };
+}
+
+export function printEnforce(node: EnforceAddressSyntaxNode | EnforceMessageSyntaxNode | { kind: "SendersInHeaders" }): string {
+  if (node.kind === "SendersInHeaders") return "enforce senders in headers";
+  return `${observed(node)}enforce ${node.kind === "EnforceAddressSyntax" ? "address" : "message"} syntax`;
+}

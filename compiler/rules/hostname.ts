@@ -48,3 +48,7 @@ export const hostnameRule: RuleModule<HostnameRule> = {
     },
   },
 };
+
+export function printHostname(hostname: string): string {
+  return `hostname ${hostname}`;
+}

@@ -8,7 +8,11 @@ import { Duration, Keywords as K, Name, NumberLiteral, Size, Word } from "../../
 import type { CheckContext } from "../checkContext.js";
 import type { CheckedRate, Observable } from "../checkedPolicy.js";
 import { parseSize } from "../size.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
+import type { LimitRecipientsNode, LimitSizeNode, RateRuleNode, RecipientsToNode } from "../../graph/graph.js";
+import { formatDuration } from "../duration.js";
+import type { CheckedPolicy, From } from "../checkedPolicy.js";
+import { formatSize } from "../size.js";
 
 const MAX_RECIPIENTS = 100_000;
 
@@ -246,4 +250,51 @@ function checkRate(rule: LimitRateRule, context: CheckContext, observe: Observab
   const per = rule.subject.value;
   if (per !== "user" && per !== "ip" && per !== "domain") return context.unknown(rule.subject, "`limit rate ... per`", ["user", "ip", "domain"]);
   context.policy.rates.push({ value: { count, unit, windowMs, per }, rule: rule.span, ...observe });
+}
+
+export function lowerLimitSize(limit: From<number> & Observable, at: Lowering): LimitSizeNode {
+  return { kind: "LimitSize", origin: at.origin(limit.rule), ...observeOf(limit), bytes: limit.value };
+}
+
+export function lowerLimitRecipients(limit: From<number> & Observable, at: Lowering): LimitRecipientsNode {
+  return { kind: "LimitRecipients", origin: at.origin(limit.rule), ...observeOf(limit), max: limit.value };
+}
+
+export function lowerRecipientsTo(restriction: CheckedPolicy["recipientsTo"][number], at: Lowering): RecipientsToNode {
+  return {
+    kind: "RecipientsTo",
+    origin: at.origin(restriction.rule),
+    ...observeOf(restriction),
+    ...(restriction.value.except ? { except: true as const } : {}),
+    targets: restriction.value.targets,
+    logins: restriction.value.logins,
+  };
+}
+
+export function lowerRate({ value, rule, observe }: CheckedPolicy["rates"][number], at: Lowering): RateRuleNode {
+  return { ...value, origin: at.origin(rule), ...(observe ? { observe } : {}) };
+}
+
+export function printLimitSize(node: LimitSizeNode): string {
+  return `${observed(node)}limit size ${formatSize(node.bytes)}`;
+}
+
+export function printLimitRecipients(node: LimitRecipientsNode): string {
+  return `${observed(node)}limit recipients ${node.max}`;
+}
+
+export function printRecipientsTo(node: RecipientsToNode): string {
+  return `${observed(node)}limit recipients ${node.except ? "except" : "to"} ${node.targets.join(", ")}${node.logins ? ` for ${node.logins.join(", ")}` : ""}`;
+}
+
+export function printRate(rate: RateRuleNode): string {
+  return `${observed(rate)}limit rate ${rate.unit === "bytes" ? formatSize(rate.count) : `${rate.count} ${rate.unit}`} per ${formatDuration(rate.windowMs)} per ${rate.per}`;
+}
+
+export function printLimitSessions(max: number, perIp?: "ip"): string {
+  return `limit sessions ${perIp ? "per ip " : ""}${max}`;
+}
+
+export function printQueueLifetime(ms: number): string {
+  return `limit queue lifetime ${formatDuration(ms)}`;
 }

@@ -3,7 +3,9 @@
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { Keywords as K, Name, Url } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { LimitsConfig } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface LimitsStoreRule extends RuleBase {
   kind: "limitsStore";
@@ -48,3 +50,12 @@ export const limitsStoreRule: RuleModule<LimitsStoreRule> = {
   },
   values: { limitsStoreRule: { words: ["memory"], kind: "value", detail: "counters kept by each process" } },
 };
+
+/** Without the rule (or with `memory`) each process keeps its own counters. */
+export function lowerLimitsStore(store: CheckedPolicy["limitsStore"], at: Lowering): LimitsConfig["store"] {
+  return store?.value.kind === "redis" ? { kind: "redis", url: store.value.url, origin: at.origin(store.rule) } : { kind: "memory" };
+}
+
+export function printLimitsStore(store: LimitsConfig["store"]): string {
+  return `limits store ${store.kind === "redis" ? store.url : "memory"}`;
+}

@@ -5,8 +5,9 @@ import { isIP } from "node:net";
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { list, located, spanOfToken, token } from "../../grammar/cstReader.js";
 import { HostPort, Keywords as K, NumberLiteral } from "../../grammar/lexer.js";
-import type { ListenMode } from "../../graph/graph.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Listener, ListenMode } from "../../graph/graph.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { CheckedListener } from "../checkedPolicy.js";
 
 export interface ListenRule extends RuleBase {
   kind: "listen";
@@ -91,3 +92,27 @@ export const listenRule: RuleModule<ListenRule> = {
     },
   },
 };
+
+export function lowerListener(listener: CheckedListener, at: Lowering): Listener {
+  return {
+    host: listener.host,
+    port: listener.port,
+    mode: listener.mode,
+    ...(listener.proxy ? { proxy: true } : {}),
+    ...(listener.proxies ? { proxies: listener.proxies } : {}),
+    origin: at.origin(listener.rule),
+  };
+}
+
+/** Without a `listen` rule: the two submission ports. */
+export function defaultListeners(at: Lowering): Listener[] {
+  return [
+    { host: null, port: 587, mode: "starttls", origin: at.builtin("listen 587 starttls (RFC 6409)") },
+    { host: null, port: 465, mode: "tls", origin: at.builtin("listen 465 tls (RFC 8314)") },
+  ];
+}
+
+export function printListener(listener: Listener): string {
+  const host = listener.host ? `${listener.host.includes(":") ? `[${listener.host}]` : listener.host}:` : "";
+  return `listen ${host}${listener.port} ${listener.mode}${listener.proxy ? " proxy" : ""}`;
+}

@@ -4,7 +4,9 @@ import { located, token } from "../../grammar/cstReader.js";
 import { Keywords as K, Name } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
 import type { LogLevel } from "../../graph/graph.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export const LOG_LEVELS: readonly LogLevel[] = ["errors", "info", "debug"];
 
@@ -51,3 +53,12 @@ export const logRule: RuleModule<LogRule> = {
   },
   values: { logRule: { words: LOG_LEVELS, kind: "value", detail: "log level" } },
 };
+
+/** Without a `log` rule the server logs `info`. */
+export function lowerLog(log: CheckedPolicy["log"], at: Lowering): RuleGraph["log"] {
+  return log ? { level: log.value, origin: at.origin(log.rule) } : { level: "info", origin: at.builtin("log info") };
+}
+
+export function printLog(log: RuleGraph["log"]): string {
+  return `log ${log.level}`;
+}

@@ -3,7 +3,9 @@
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list, located, token } from "../../grammar/cstReader.js";
 import { Keywords as K, Name } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { MasqueradeNode } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface MasqueradeRule extends RuleBase {
   kind: "masquerade";
@@ -69,3 +71,13 @@ export const masqueradeRule: RuleModule<MasqueradeRule> = {
     },
   },
 };
+
+export function lowerMasquerade(masquerade: NonNullable<CheckedPolicy["masquerade"]>, at: Lowering): MasqueradeNode {
+  return { kind: "Masquerade", origin: at.origin(masquerade.rule), domains: masquerade.value.domains, exceptions: masquerade.value.exceptions };
+}
+
+/** The node stands in the envelope stage, the message stage or both: that is the rule's `in`. */
+export function printMasquerade(node: MasqueradeNode, inEnvelope: boolean, inHeaders: boolean): string {
+  const except = node.exceptions.length ? ` except ${node.exceptions.join(", ")}` : "";
+  return `masquerade ${node.domains.join(", ")}${except}${inEnvelope && inHeaders ? "" : inEnvelope ? " in envelope" : " in headers"}`;
+}

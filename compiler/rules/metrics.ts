@@ -2,7 +2,9 @@
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { HostPort, Keywords as K } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface MetricsRule extends RuleBase {
   kind: "metrics";
@@ -40,3 +42,11 @@ export const metricsRule: RuleModule<MetricsRule> = {
     },
   },
 };
+
+export function lowerMetrics(metrics: NonNullable<CheckedPolicy["metrics"]>, at: Lowering): NonNullable<RuleGraph["metrics"]> {
+  return { ...metrics.value, origin: at.origin(metrics.rule) };
+}
+
+export function printMetrics(metrics: NonNullable<RuleGraph["metrics"]>): string {
+  return `metrics listen ${metrics.host}:${metrics.port}`;
+}

@@ -4,7 +4,9 @@ import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, tokens } from "../../grammar/cstReader.js";
 import { Keywords as K, Name } from "../../grammar/lexer.js";
 import { domainProblem, isFullyQualified, toALabels } from "../../formats/domainName.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { QualifyEnvelopeNode, QualifyHeadersNode } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface QualifyRule extends RuleBase {
   kind: "qualify";
@@ -65,3 +67,21 @@ export const qualifyRule: RuleModule<QualifyRule> = {
     },
   },
 };
+
+/** The address header fields qualified by `qualify domains` (RFC 5322 section 3.6.2, 3.6.3, 3.6.6). */
+export const ADDRESS_FIELDS = ["From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc"];
+
+/** Envelope addresses are completed with the first domain. */
+export function lowerQualifyEnvelope(qualify: NonNullable<CheckedPolicy["qualify"]>, at: Lowering): QualifyEnvelopeNode {
+  return { kind: "QualifyEnvelope", origin: at.origin(qualify.rule), domain: qualify.value[0]! };
+}
+
+/** The same rule, for the address fields of the header. */
+export function lowerQualifyHeaders(envelope: QualifyEnvelopeNode): QualifyHeadersNode {
+  return { kind: "QualifyHeaders", origin: envelope.origin, domain: envelope.domain, fields: ADDRESS_FIELDS };
+}
+
+/** `others`: the local domains after the first. */
+export function printQualify(node: QualifyEnvelopeNode, others: string[]): string {
+  return `qualify domains ${[node.domain, ...others].join(" ")}`;
+}

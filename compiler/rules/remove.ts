@@ -3,7 +3,9 @@
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list } from "../../grammar/cstReader.js";
 import { Keywords as K } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { RemoveHeadersNode } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 /** Fields `remove header` must not take: the trace (RFC 5321 section 4.4) and the originator (RFC 5322 section 3.6). */
 const REQUIRED_FIELDS = ["Received", "From"] as const;
@@ -63,3 +65,11 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
     },
   },
 };
+
+export function lowerRemoveHeaders(removal: CheckedPolicy["removeHeaders"][number], at: Lowering): RemoveHeadersNode {
+  return { kind: "RemoveHeaders", origin: at.origin(removal.rule), names: removal.value };
+}
+
+export function printRemove(node: RemoveHeadersNode): string {
+  return `remove header ${node.names.join(", ")}`;
+}

@@ -3,7 +3,9 @@
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { Keywords as K } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
+import type { RequireAuthNode, RequireTlsNode } from "../../graph/graph.js";
+import type { Switch } from "../checkedPolicy.js";
 
 export interface RequireRule extends RuleBase {
   kind: "require";
@@ -41,3 +43,16 @@ export const requireRule: RuleModule<RequireRule> = {
     },
   },
 };
+
+export function lowerRequireTls(checked: Switch, at: Lowering): RequireTlsNode {
+  return { kind: "RequireTls", origin: at.origin(checked.rule), ...observeOf(checked) };
+}
+
+/** `postmaster`: what `allow postmaster` lets through without authentication. */
+export function lowerRequireAuth(checked: Switch, at: Lowering, postmaster: RequireAuthNode["postmaster"]): RequireAuthNode {
+  return { kind: "RequireAuth", origin: at.origin(checked.rule), ...observeOf(checked), postmaster };
+}
+
+export function printRequire(node: RequireTlsNode | RequireAuthNode): string {
+  return `${observed(node)}require ${node.kind === "RequireTls" ? "tls" : "auth"}`;
+}

@@ -53,6 +53,11 @@ export interface Lowering {
   builtin(what: string): RuleOrigin;
 }
 
+/** The `observe` of a checked rule, as its graph node carries it. */
+export function observeOf(checked: Observable): { observe?: true } {
+  return checked.observe ? { observe: true } : {};
+}
+
 /** What printing gives a module to write its rule back. */
 export interface Printing {
   /** A path as the policy would write it (relative to the policy's folder when below it). */

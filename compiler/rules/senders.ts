@@ -5,7 +5,10 @@ import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { childrenOf, located, part, parts, spanBetween, string, token, tokens } from "../../grammar/cstReader.js";
 import { Address, Colon, Comma, Keywords as K, LBrace, Name, Newline, NumberLiteral, RBrace } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, observeOf, type Printing, quote, type RuleModule } from "./ruleModule.js";
+import type { SubmissionRightsNode } from "../../graph/graph.js";
+import { resolvePolicyPath } from "../checkFiles.js";
+import type { CheckedPolicy, Switch } from "../checkedPolicy.js";
 
 export interface SenderEntry {
   span: Span;
@@ -154,4 +157,32 @@ function lintGrants(context: CheckContext, login: string, written: Located[], no
       context.report("duplicateValue", source.span, `\`${source.value}\` is already granted to \`${login}\` by \`${coveredBy}\``, { hint: "remove it; it changes nothing" });
     }
   }
+}
+
+/**
+ * Submission rights, with what other rules say about them: `ownDomain` qualifies a login without
+ * `@`, `allow sender mismatch` adds Sender: instead of refusing, `enforce senders in headers`
+ * judges From: and Sender: too.
+ */
+export function lowerSubmissionRights(
+  senders: NonNullable<CheckedPolicy["senders"]>,
+  at: Lowering,
+  with_: { ownDomain: string | null; allowMismatch: Span | undefined; inHeaders: Switch | undefined },
+): SubmissionRightsNode {
+  return {
+    kind: "SubmissionRights",
+    origin: at.origin(senders.rule),
+    ...observeOf(senders),
+    senders: Object.fromEntries(senders.value),
+    ...(senders.file ? { file: resolvePolicyPath(at.file, senders.file.value) } : {}),
+    ownDomain: with_.ownDomain,
+    mismatch: with_.allowMismatch ? "addSender" : "refuse",
+    ...(with_.inHeaders ? { checkHeaders: { origin: at.origin(with_.inHeaders.rule) } } : {}),
+  };
+}
+
+export function printSenders(node: SubmissionRightsNode, at: Printing): string {
+  if (node.file) return `${observed(node)}senders ${quote(at.path(node.file))}`;
+  const entries = Object.entries(node.senders).map(([login, addresses]) => `  ${login}: ${addresses.join(", ")}`);
+  return [`${observed(node)}senders {`, ...entries, "}"].join("\n");
 }

@@ -4,7 +4,10 @@ import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list, located, string, token } from "../../grammar/cstReader.js";
 import { Keywords as K, Name } from "../../grammar/lexer.js";
 import { toALabels } from "../../formats/domainName.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
+import type { DkimSignatureNode } from "../../graph/graph.js";
+import { resolvePolicyPath } from "../checkFiles.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface SignDkimRule extends RuleBase {
   kind: "signDkim";
@@ -81,3 +84,18 @@ export const signRule: RuleModule<SignDkimRule> = {
     },
   },
 };
+
+export function lowerDkim({ value, rule }: CheckedPolicy["dkim"][number], at: Lowering): DkimSignatureNode {
+  return {
+    domain: value.domain,
+    selector: value.selector,
+    keyPath: resolvePolicyPath(at.file, value.key.value),
+    ...(value.headers ? { headers: value.headers } : {}),
+    ...(value.oversign ? { oversign: value.oversign } : {}),
+    origin: at.origin(rule),
+  };
+}
+
+export function printDkim(d: DkimSignatureNode, at: Printing): string {
+  return `sign dkim domain ${d.domain} selector ${d.selector} key ${quote(at.path(d.keyPath))}${d.headers ? ` headers ${d.headers.join(", ")}` : ""}${d.oversign ? ` oversign ${d.oversign.join(", ")}` : ""}`;
+}

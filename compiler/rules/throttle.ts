@@ -5,6 +5,8 @@ import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { Duration, Keywords as K, Name, NumberLiteral } from "../../grammar/lexer.js";
 import type { RuleModule } from "./ruleModule.js";
+import type { LimitsConfig } from "../../graph/graph.js";
+import { formatDuration } from "../duration.js";
 
 export interface ThrottleFailuresRule extends RuleBase {
   kind: "throttleFailures";
@@ -115,3 +117,13 @@ export const throttleRule: RuleModule<ThrottleFailuresRule | ThrottleDelayRule> 
     },
   },
 };
+
+/** The four lines that say how failed logins are throttled. */
+export function printThrottle(t: LimitsConfig["throttle"]): string[] {
+  return [
+    `throttle auth failures ${t.failuresPerSession} per session`,
+    `throttle auth failures ${t.ip.count} per ${formatDuration(t.ip.windowMs)} per ip block ${formatDuration(t.ip.blockMs)}`,
+    `throttle auth failures ${t.login.count} per ${formatDuration(t.login.windowMs)} per login block ${formatDuration(t.login.blockMs)}`,
+    `throttle auth delay ${formatDuration(t.delayBaseMs)} up to ${formatDuration(t.delayMaxMs)}`,
+  ];
+}

@@ -4,6 +4,7 @@ import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { Duration, Keywords as K, Name } from "../../grammar/lexer.js";
 import type { RuleModule } from "./ruleModule.js";
+import { formatDuration } from "../duration.js";
 
 export interface TimeoutRule extends RuleBase {
   kind: "timeout";
@@ -46,3 +47,7 @@ export const timeoutRule: RuleModule<TimeoutRule> = {
   },
   values: { timeoutRule: { words: ["command", "data"], kind: "value", detail: "what the server waits for" } },
 };
+
+export function printTimeout(what: "command" | "data", ms: number): string {
+  return `timeout ${what} ${formatDuration(ms)}`;
+}

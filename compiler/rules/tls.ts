@@ -5,7 +5,10 @@ import { createSecureContext } from "node:tls";
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { string } from "../../grammar/cstReader.js";
 import { Keywords as K } from "../../grammar/lexer.js";
-import type { RuleModule } from "./ruleModule.js";
+import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import { resolvePolicyPath } from "../checkFiles.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 export interface TlsRule extends RuleBase {
   kind: "tls";
@@ -80,3 +83,15 @@ export const tlsRule: RuleModule<TlsRule | TlsCiphersRule> = {
     },
   },
 };
+
+export function lowerTls(tls: NonNullable<CheckedPolicy["tls"]>, at: Lowering): NonNullable<RuleGraph["tls"]> {
+  return { certificate: resolvePolicyPath(at.file, tls.value.certificate.value), key: resolvePolicyPath(at.file, tls.value.key.value), origin: at.origin(tls.rule) };
+}
+
+export function printTls(tls: NonNullable<RuleGraph["tls"]>, at: Printing): string {
+  return `tls certificate ${quote(at.path(tls.certificate))} key ${quote(at.path(tls.key))}`;
+}
+
+export function printTlsCiphers(ciphers: string): string {
+  return `tls ciphers ${quote(ciphers)}`;
+}

@@ -45,3 +45,7 @@ export const workersRule: RuleModule<WorkersRule> = {
   },
   values: { workersRule: { words: ["auto"], kind: "value", detail: "one worker per CPU" } },
 };
+
+export function printWorkers(workers: number | "auto"): string {
+  return `workers ${workers}`;
+}

@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPrint } from "../../cli/print.js";
 import { compilePolicy } from "../../compiler/compile.js";
-import { formatSize } from "../../tooling/print/print.js";
+import { formatSize } from "../../compiler/size.js";
 import { captureIo, expectGolden, shippedPolicies } from "./support.js";
 
 function print(file: string, changed = false) {
