@@ -65,6 +65,8 @@ export interface ProductionFragment {
 export interface RuleGrammar {
   /** The keyword that starts the rule. */
   verb: TokenType;
+  /** Every keyword the rule is written with (the verb too): the lexer is built from the rules' keywords. */
+  keywords: readonly TokenType[];
   /** The rule's productions: the first is the rule (one alternative of a statement), the others its parts. */
   productions: readonly ProductionFragment[];
   /** What a bare name is in each of these productions, so a syntax error says "a domain" rather than "a name". */

@@ -10,7 +10,7 @@
 // suggest a spelling.
 import { CstParser, EOF, type CstNode, type IRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
 import type { GrammarDsl, Production, RuleGrammar } from "./grammarDsl.js";
-import { Address, allTokens, BracketedAddress, Anything, NotAVerb, Comma, Keywords as K, Name, Newline, RBrace, StringLiteral, UnterminatedString } from "./lexer.js";
+import { Address, BracketedAddress, Anything, NotAVerb, Comma, Name, Newline, Observe, RBrace, StringLiteral, UnterminatedString, vocabulary } from "./lexer.js";
 import { policyErrorMessages } from "./syntaxMessages.js";
 
 export class PolicyParser extends CstParser {
@@ -24,7 +24,7 @@ export class PolicyParser extends CstParser {
 
   constructor(rules: readonly RuleGrammar[]) {
     const nameLabels = Object.assign({}, ...rules.map((rule) => rule.nameLabels ?? {})) as Record<string, string>;
-    super(allTokens, { recoveryEnabled: true, errorMessageProvider: policyErrorMessages(nameLabels), maxLookahead: 3 });
+    super(vocabulary(rules.flatMap((rule) => rule.keywords)), { recoveryEnabled: true, errorMessageProvider: policyErrorMessages(nameLabels), maxLookahead: 3 });
     this.verbs = new Set(rules.map((rule) => rule.verb));
     // chevrotain's in-repetition recovery skips ahead to re-enter a loop. After a `senders` block
     // that was never closed, that would re-enter the block at every following line and report
@@ -52,7 +52,7 @@ export class PolicyParser extends CstParser {
     });
     const statement = this.RULE("statement", () => {
       // `observe RULE`: log what the rule would refuse without refusing (the checker says which rules may be observed).
-      this.OPTION(() => this.CONSUME(K.observe));
+      this.OPTION(() => this.CONSUME(Observe));
       this.OR(alternatives);
       this.CONSUME2(Newline);
     });

@@ -3,10 +3,13 @@
 // address out of the trace field of authenticated submissions.
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { located, spanOfToken, token } from "../../grammar/cstReader.js";
-import { Keywords as K, Name } from "../../grammar/lexer.js";
+import { keywords, Name } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { AddHeaderNode } from "../../graph/graph.js";
+
+/** The words this rule is written with. */
+const K = keywords("add", "private");
 
 export const ADDABLE_FIELDS = ["Date", "Message-ID", "Sender", "Received"] as const;
 export type AddableField = (typeof ADDABLE_FIELDS)[number];
@@ -21,6 +24,7 @@ export const addRule: RuleModule<AddRule> = {
   summary: "a header field the MSA adds to a message: Date, Message-ID, Sender, Received",
   grammar: {
     verb: K.add,
+    keywords: Object.values(K),
     productions: [
       {
         // add Date | add Message-ID | add Sender | add Received

@@ -2,11 +2,14 @@
 // aliases(5).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { string } from "../../grammar/cstReader.js";
-import { Keywords as K } from "../../grammar/lexer.js";
+import { keywords } from "../../grammar/lexer.js";
 import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
 import type { RuleGraph } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("aliases");
 
 export interface AliasesRule extends RuleBase {
   kind: "aliases";
@@ -17,6 +20,7 @@ export const aliasesRule: RuleModule<AliasesRule> = {
   summary: "the aliases file recipients are expanded with",
   grammar: {
     verb: K.aliases,
+    keywords: Object.values(K),
     productions: [
       {
         // aliases "aliases"

@@ -2,9 +2,12 @@
 // loosening, always written down (RFC 5321 section 4.5.1 for postmaster).
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { located, spanBetween, token } from "../../grammar/cstReader.js";
-import { Keywords as K } from "../../grammar/lexer.js";
+import { keywords } from "../../grammar/lexer.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { RefuseBareLineEndingsNode, RequireAuthNode } from "../../graph/graph.js";
+
+/** The words this rule is written with. */
+const K = keywords("allow", "bare", "endings", "line", "mismatch", "postmaster", "sender", "unauthenticated");
 
 export interface AllowRule extends RuleBase {
   kind: "allow";
@@ -15,6 +18,7 @@ export const allowRule: RuleModule<AllowRule> = {
   summary: "a loosening of what is refused by default",
   grammar: {
     verb: K.allow,
+    keywords: Object.values(K),
     // allow postmaster | allow unauthenticated | allow sender mismatch | allow bare line endings
     productions: [
       {

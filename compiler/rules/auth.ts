@@ -2,11 +2,14 @@
 // for SMTP AUTH (RFC 4954).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { string } from "../../grammar/cstReader.js";
-import { Keywords as K } from "../../grammar/lexer.js";
+import { keywords } from "../../grammar/lexer.js";
 import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
 import type { RuleGraph } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("auth", "users");
 
 export interface AuthUsersRule extends RuleBase {
   kind: "authUsers";
@@ -17,6 +20,7 @@ export const authRule: RuleModule<AuthUsersRule> = {
   summary: "the users file: one `LOGIN:HASH` line per login",
   grammar: {
     verb: K.auth,
+    keywords: Object.values(K),
     // auth users "users.passwd"
     productions: [
       {

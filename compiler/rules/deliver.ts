@@ -3,13 +3,16 @@
 // a durable local queue, or queued and then forwarded with retries.
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { childrenOf, located, part, spanOfToken, string, token, tokens } from "../../grammar/cstReader.js";
-import { Keywords as K, Url, Word } from "../../grammar/lexer.js";
+import { keywords, Url, Word } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
 import type { CheckContext } from "../checkContext.js";
 import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
 import type { DeliveryNode, RelayOptions as RelayOptionsNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("deliver", "auth", "certificate", "relay", "require", "spool", "tls", "verify");
 
 export interface RelayOptions {
   requireTls?: Span;
@@ -28,6 +31,7 @@ export const deliverRule: RuleModule<DeliverRule> = {
   summary: "where accepted mail goes: a relay, a spool, or a spool then a relay",
   grammar: {
     verb: K.deliver,
+    keywords: Object.values(K),
     productions: [
       {
         // deliver relay URL | deliver spool "DIR" [relay URL]

@@ -4,10 +4,13 @@
 // for From: and Sender:).
 import type { RuleBase } from "../../grammar/ast.js";
 import { token } from "../../grammar/cstReader.js";
-import { Keywords as K } from "../../grammar/lexer.js";
+import { keywords } from "../../grammar/lexer.js";
 import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
 import type { EnforceAddressSyntaxNode, EnforceMessageSyntaxNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("enforce", "address", "headers", "in", "message", "senders", "syntax");
 
 export interface EnforceAddressSyntaxRule extends RuleBase {
   kind: "enforceAddressSyntax";
@@ -23,6 +26,7 @@ export const enforceRule: RuleModule<EnforceAddressSyntaxRule | EnforceMessageSy
   summary: "a stricter check: envelope address syntax, message header syntax, or submission rights in From: and Sender:",
   grammar: {
     verb: K.enforce,
+    keywords: Object.values(K),
     // enforce address syntax | enforce message syntax | enforce senders in headers
     productions: [
       {

@@ -2,9 +2,12 @@
 // fields and Message-IDs (RFC 5321 section 4.1.3 wants it fully qualified).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
-import { Keywords as K, Name } from "../../grammar/lexer.js";
+import { keywords, Name } from "../../grammar/lexer.js";
 import { domainProblem, isFullyQualified, toALabels } from "../../formats/domainName.js";
 import type { RuleModule } from "./ruleModule.js";
+
+/** The words this rule is written with. */
+const K = keywords("hostname");
 
 export interface HostnameRule extends RuleBase {
   kind: "hostname";
@@ -15,6 +18,7 @@ export const hostnameRule: RuleModule<HostnameRule> = {
   summary: "the server's own fully qualified name, for its greeting, trace fields and Message-IDs",
   grammar: {
     verb: K.hostname,
+    keywords: Object.values(K),
     // hostname msa.example.test
     productions: [
       {

@@ -4,7 +4,7 @@
 // `limit queue lifetime D` (RFC 5321 section 4.5.4.1).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list, located, onlyToken, part, token } from "../../grammar/cstReader.js";
-import { Duration, Keywords as K, Name, NumberLiteral, Size, Word } from "../../grammar/lexer.js";
+import { Duration, keywords, Name, NumberLiteral, Size, Word } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
 import type { CheckedRate, Observable } from "../checkedPolicy.js";
 import { parseSize } from "../size.js";
@@ -13,6 +13,9 @@ import type { LimitRecipientsNode, LimitSizeNode, RateRuleNode, RecipientsToNode
 import { formatDuration } from "../duration.js";
 import type { CheckedPolicy, From } from "../checkedPolicy.js";
 import { formatSize } from "../size.js";
+
+/** The words this rule is written with. */
+const K = keywords("limit", "except", "for", "lifetime", "per", "queue", "rate", "recipients", "sessions", "size", "to");
 
 const MAX_RECIPIENTS = 100_000;
 
@@ -55,6 +58,7 @@ export const limitRule: RuleModule<LimitRule> = {
   summary: "a limit: message size, recipients, rates, sessions, queue lifetime",
   grammar: {
     verb: K.limit,
+    keywords: Object.values(K),
     productions: [
       {
         // limit size 10MB | limit recipients 50 | limit recipients to LIST [for LOGINS]

@@ -2,10 +2,13 @@
 // several workers or instances can share them.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
-import { Keywords as K, Name, Url } from "../../grammar/lexer.js";
+import { keywords, Name, Url } from "../../grammar/lexer.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { LimitsConfig } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("limits", "store");
 
 export interface LimitsStoreRule extends RuleBase {
   kind: "limitsStore";
@@ -16,6 +19,7 @@ export const limitsStoreRule: RuleModule<LimitsStoreRule> = {
   summary: "where rate counters are kept: in memory or in Redis",
   grammar: {
     verb: K.limits,
+    keywords: Object.values(K),
     productions: [
       {
         // limits store redis://127.0.0.1:6379 | limits store memory

@@ -4,10 +4,13 @@
 import { isIP } from "node:net";
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { list, located, spanOfToken, token } from "../../grammar/cstReader.js";
-import { HostPort, Keywords as K, NumberLiteral } from "../../grammar/lexer.js";
+import { HostPort, keywords, NumberLiteral } from "../../grammar/lexer.js";
 import type { Listener, ListenMode } from "../../graph/graph.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { CheckedListener } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("listen", "from", "plain", "proxy", "starttls", "tls");
 
 export interface ListenRule extends RuleBase {
   kind: "listen";
@@ -21,6 +24,7 @@ export const listenRule: RuleModule<ListenRule> = {
   summary: "a port (or address and port) to listen on, with its TLS mode",
   grammar: {
     verb: K.listen,
+    keywords: Object.values(K),
     // listen 587 starttls | listen 127.0.0.1:2525 plain
     productions: [
       {

@@ -1,12 +1,15 @@
 // `log errors | info | debug`: how much the server logs.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
-import { Keywords as K, Name } from "../../grammar/lexer.js";
+import { keywords, Name } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
 import type { LogLevel } from "../../graph/graph.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { RuleGraph } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("log");
 
 export const LOG_LEVELS: readonly LogLevel[] = ["errors", "info", "debug"];
 
@@ -19,6 +22,7 @@ export const logRule: RuleModule<LogRule> = {
   summary: "how much the server logs: errors, info or debug",
   grammar: {
     verb: K.log,
+    keywords: Object.values(K),
     productions: [
       {
         // log errors | log info | log debug

@@ -2,10 +2,13 @@
 // addresses at a host below a domain are rewritten to the domain itself.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list, located, token } from "../../grammar/cstReader.js";
-import { Keywords as K, Name } from "../../grammar/lexer.js";
+import { keywords, Name } from "../../grammar/lexer.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { MasqueradeNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("masquerade", "except", "in");
 
 export interface MasqueradeRule extends RuleBase {
   kind: "masquerade";
@@ -18,6 +21,7 @@ export const masqueradeRule: RuleModule<MasqueradeRule> = {
   summary: "sender host names hidden behind their domain",
   grammar: {
     verb: K.masquerade,
+    keywords: Object.values(K),
     productions: [
       {
         // masquerade example.com [except mail.example.com] [in envelope | in headers]

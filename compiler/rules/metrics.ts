@@ -1,10 +1,13 @@
 // `metrics listen ADDRESS:PORT`: where the Prometheus metrics are served.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
-import { HostPort, Keywords as K } from "../../grammar/lexer.js";
+import { HostPort, keywords } from "../../grammar/lexer.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { RuleGraph } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("metrics", "listen");
 
 export interface MetricsRule extends RuleBase {
   kind: "metrics";
@@ -15,6 +18,7 @@ export const metricsRule: RuleModule<MetricsRule> = {
   summary: "the address and port of the metrics endpoint",
   grammar: {
     verb: K.metrics,
+    keywords: Object.values(K),
     productions: [
       {
         // metrics listen 127.0.0.1:9187

@@ -2,11 +2,14 @@
 // with the first domain (RFC 6409 sections 4.2 and 8.3, contract section 5).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, tokens } from "../../grammar/cstReader.js";
-import { Keywords as K, Name } from "../../grammar/lexer.js";
+import { keywords, Name } from "../../grammar/lexer.js";
 import { domainProblem, isFullyQualified, toALabels } from "../../formats/domainName.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { QualifyEnvelopeNode, QualifyHeadersNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("qualify", "domains");
 
 export interface QualifyRule extends RuleBase {
   kind: "qualify";
@@ -17,6 +20,7 @@ export const qualifyRule: RuleModule<QualifyRule> = {
   summary: "the local domains; the first completes unqualified addresses",
   grammar: {
     verb: K.qualify,
+    keywords: Object.values(K),
     // qualify domains example.test [more.example ...]
     productions: [
       {

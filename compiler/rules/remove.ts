@@ -2,10 +2,13 @@
 // X-Originating-IP), never the trace or the originator.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list } from "../../grammar/cstReader.js";
-import { Keywords as K } from "../../grammar/lexer.js";
+import { keywords } from "../../grammar/lexer.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { RemoveHeadersNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("remove", "header");
 
 /** Fields `remove header` must not take: the trace (RFC 5321 section 4.4) and the originator (RFC 5322 section 3.6). */
 const REQUIRED_FIELDS = ["Received", "From"] as const;
@@ -19,6 +22,7 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
   summary: "header fields removed from every message",
   grammar: {
     verb: K.remove,
+    keywords: Object.values(K),
     productions: [
       {
         // remove header Bcc, X-Originating-IP

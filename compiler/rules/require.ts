@@ -2,10 +2,13 @@
 // 4), no transaction without authentication (RFC 6409 section 4.3).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
-import { Keywords as K } from "../../grammar/lexer.js";
+import { keywords } from "../../grammar/lexer.js";
 import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
 import type { RequireAuthNode, RequireTlsNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("require", "auth", "tls");
 
 export interface RequireRule extends RuleBase {
   kind: "require";
@@ -16,6 +19,7 @@ export const requireRule: RuleModule<RequireRule> = {
   summary: "what a session needs before a transaction: TLS, authentication",
   grammar: {
     verb: K.require,
+    keywords: Object.values(K),
     // require tls | require auth
     productions: [
       {

@@ -3,12 +3,15 @@
 // table holds the same lines a senders file holds.
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { childrenOf, located, part, parts, spanBetween, string, token, tokens } from "../../grammar/cstReader.js";
-import { Address, Colon, Comma, Keywords as K, LBrace, Name, Newline, NumberLiteral, RBrace } from "../../grammar/lexer.js";
+import { Address, Colon, Comma, keywords, LBrace, Name, Newline, NumberLiteral, RBrace } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
 import { type Lowering, observed, observeOf, type Printing, quote, type RuleModule } from "./ruleModule.js";
 import type { SubmissionRightsNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy, Switch } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("senders");
 
 export interface SenderEntry {
   span: Span;
@@ -25,6 +28,7 @@ export const sendersRule: RuleModule<SendersRule> = {
   summary: "submission rights: the addresses each login may use in MAIL FROM",
   grammar: {
     verb: K.senders,
+    keywords: Object.values(K),
     productions: [
       {
         // senders { login: address, @domain, * ... } | senders "FILE"

@@ -2,12 +2,15 @@
 // DKIM signature (RFC 6376) on every accepted message.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list, located, string, token } from "../../grammar/cstReader.js";
-import { Keywords as K, Name } from "../../grammar/lexer.js";
+import { keywords, Name } from "../../grammar/lexer.js";
 import { toALabels } from "../../formats/domainName.js";
 import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
 import type { DkimSignatureNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("sign", "dkim", "headers", "key", "oversign", "selector");
 
 export interface SignDkimRule extends RuleBase {
   kind: "signDkim";
@@ -23,6 +26,7 @@ export const signRule: RuleModule<SignDkimRule> = {
   summary: "a DKIM signature with a domain, selector and key",
   grammar: {
     verb: K.sign,
+    keywords: Object.values(K),
     productions: [
       {
         // sign dkim domain example.com selector s1 key "keys/s1.pem" [headers From, To] [oversign From]

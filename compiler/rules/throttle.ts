@@ -3,10 +3,13 @@
 // blocking password guessing.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
-import { Duration, Keywords as K, Name, NumberLiteral } from "../../grammar/lexer.js";
+import { Duration, keywords, Name, NumberLiteral } from "../../grammar/lexer.js";
 import type { RuleModule } from "./ruleModule.js";
 import type { LimitsConfig } from "../../graph/graph.js";
 import { formatDuration } from "../duration.js";
+
+/** The words this rule is written with. */
+const K = keywords("throttle", "auth", "block", "delay", "failures", "per", "to", "up");
 
 export interface ThrottleFailuresRule extends RuleBase {
   kind: "throttleFailures";
@@ -26,6 +29,7 @@ export const throttleRule: RuleModule<ThrottleFailuresRule | ThrottleDelayRule> 
   summary: "how failed logins are slowed down and blocked",
   grammar: {
     verb: K.throttle,
+    keywords: Object.values(K),
     productions: [
       {
         // throttle auth failures 5 per 10m per ip block 15m | throttle auth failures 3 per session

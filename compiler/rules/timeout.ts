@@ -2,9 +2,12 @@
 // line and for a message (RFC 5321 section 4.5.3.2 gives the minimums).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
-import { Duration, Keywords as K, Name } from "../../grammar/lexer.js";
+import { Duration, keywords, Name } from "../../grammar/lexer.js";
 import type { RuleModule } from "./ruleModule.js";
 import { formatDuration } from "../duration.js";
+
+/** The words this rule is written with. */
+const K = keywords("timeout");
 
 export interface TimeoutRule extends RuleBase {
   kind: "timeout";
@@ -16,6 +19,7 @@ export const timeoutRule: RuleModule<TimeoutRule> = {
   summary: "how long the server waits for a command or for the message",
   grammar: {
     verb: K.timeout,
+    keywords: Object.values(K),
     productions: [
       {
         // timeout command 5m | timeout data 10m

@@ -4,11 +4,14 @@
 import { createSecureContext } from "node:tls";
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { string } from "../../grammar/cstReader.js";
-import { Keywords as K } from "../../grammar/lexer.js";
+import { keywords } from "../../grammar/lexer.js";
 import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
 import type { RuleGraph } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** The words this rule is written with. */
+const K = keywords("tls", "certificate", "ciphers", "key");
 
 export interface TlsRule extends RuleBase {
   kind: "tls";
@@ -24,6 +27,7 @@ export const tlsRule: RuleModule<TlsRule | TlsCiphersRule> = {
   summary: "the certificate and key for TLS, or the OpenSSL cipher list",
   grammar: {
     verb: K.tls,
+    keywords: Object.values(K),
     // tls certificate "cert.pem" key "key.pem" | tls ciphers "LIST"
     productions: [
       {

@@ -1,8 +1,11 @@
 // `workers N | auto`: how many processes share the listeners.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
-import { Keywords as K, Name, NumberLiteral } from "../../grammar/lexer.js";
+import { keywords, Name, NumberLiteral } from "../../grammar/lexer.js";
 import type { RuleModule } from "./ruleModule.js";
+
+/** The words this rule is written with. */
+const K = keywords("workers");
 
 export interface WorkersRule extends RuleBase {
   kind: "workers";
@@ -13,6 +16,7 @@ export const workersRule: RuleModule<WorkersRule> = {
   summary: "how many worker processes serve the listeners",
   grammar: {
     verb: K.workers,
+    keywords: Object.values(K),
     productions: [
       {
         // workers 4 | workers auto

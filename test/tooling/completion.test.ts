@@ -2,7 +2,7 @@
 // with what the grammar's own productions accept next, so a keyword added to the grammar and
 // not offered (or offered and not accepted) fails here.
 import { describe, expect, it } from "vitest";
-import { RuleVerbs } from "../../grammar/lexer.js";
+import { RULE_VERBS } from "../../compiler/policySyntax.js";
 import { serializeGrammar } from "../../compiler/syntaxDiagram.js";
 import { completionsAt } from "../../tooling/lsp/completion.js";
 
@@ -64,9 +64,9 @@ const keywordsOffered = (line: string) =>
 
 describe("completion from the grammar", () => {
   it("offers every verb at the start of a line, and after `observe`", () => {
-    expect(keywordsOffered("")).toEqual([...RuleVerbs].sort());
-    expect(keywordsOffered("  li")).toEqual([...RuleVerbs].sort());
-    expect(keywordsOffered("observe ")).toEqual(RuleVerbs.filter((v) => v !== "observe").sort());
+    expect(keywordsOffered("")).toEqual([...RULE_VERBS].sort());
+    expect(keywordsOffered("  li")).toEqual([...RULE_VERBS].sort());
+    expect(keywordsOffered("observe ")).toEqual(RULE_VERBS.filter((v) => v !== "observe").sort());
   });
 
   it("offers every form of `limit`, `allow`, `enforce` and `tls`", () => {
@@ -77,7 +77,7 @@ describe("completion from the grammar", () => {
   });
 
   it("offers after each verb exactly the keywords its production accepts next", () => {
-    const verbs = RuleVerbs.filter((verb) => verb !== "observe");
+    const verbs = RULE_VERBS.filter((verb) => verb !== "observe");
     for (const verb of verbs) {
       const production = [...productions.values()].find((p) => p.type === "Rule" && p.definition?.[0]?.type === "Terminal" && p.definition[0].pattern === verb);
       expect(production, verb).toBeDefined();

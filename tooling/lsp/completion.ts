@@ -4,9 +4,9 @@
 // the grammar takes an open value (a name), the rule's own list of known values is
 // offered (header names after `add`, levels after `log`). A new keyword in the
 // grammar is offered without touching this file.
-import type { IToken, TokenType } from "../../grammar/chevrotain.js";
-import { Keywords, Newline, tokenize } from "../../grammar/lexer.js";
-import { policyParser } from "../../compiler/policySyntax.js";
+import type { IToken } from "../../grammar/chevrotain.js";
+import { keywordWord, Newline } from "../../grammar/lexer.js";
+import { policyParser, tokenize } from "../../compiler/policySyntax.js";
 import { COMPLETION_VALUES } from "../../compiler/rules/index.js";
 
 export interface CompletionWord {
@@ -14,9 +14,6 @@ export interface CompletionWord {
   kind: "keyword" | "header" | "value";
   detail: string;
 }
-
-/** The word of each keyword token. */
-const KEYWORD_WORDS: ReadonlyMap<TokenType, string> = new Map(Object.entries(Keywords).map(([word, type]) => [type as TokenType, word]));
 
 export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   const lexed = tokenize(lineBeforeCursor);
@@ -28,7 +25,7 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   const atLineStart = before.length === 0;
   const offered = new Map<string, CompletionWord>();
   for (const next of policyParser.nextTokenTypes(before)) {
-    const word = KEYWORD_WORDS.get(next.type);
+    const word = keywordWord(next.type);
     if (word !== undefined) {
       offered.set(word, { label: word, kind: "keyword", detail: atLineStart ? "rule" : "keyword" });
       continue;
