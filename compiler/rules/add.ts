@@ -8,6 +8,14 @@ import { closestMatch } from "../../grammar/spelling.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { AddHeaderNode } from "../../graph/graph.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    add: Map<AddableField, Span>;
+    receivedPrivate?: Span;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("add", "private");
 

@@ -6,6 +6,16 @@ import { keywords } from "../../grammar/lexer.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { RefuseBareLineEndingsNode, RequireAuthNode } from "../../graph/graph.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    allowPostmaster?: Span;
+    allowUnauthenticated?: Span;
+    allowSenderMismatch?: Span;
+    allowBareLineEndings?: Span;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("allow", "bare", "endings", "line", "mismatch", "postmaster", "sender", "unauthenticated");
 

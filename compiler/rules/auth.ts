@@ -8,6 +8,13 @@ import type { RuleGraph } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    users?: From<Located>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("auth", "users");
 

@@ -11,6 +11,13 @@ import type { DeliveryNode, RelayOptions as RelayOptionsNode } from "../../graph
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    deliver?: From<{ spool?: Located; relay?: string; requireTls: boolean; require8BitMime: boolean; verifyCertificate: boolean; credentials?: Located }>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("deliver", "auth", "certificate", "relay", "require", "spool", "tls", "verify");
 

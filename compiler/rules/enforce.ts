@@ -9,6 +9,15 @@ import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModul
 import type { EnforceAddressSyntaxNode, EnforceMessageSyntaxNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    enforceAddressSyntax?: Switch;
+    enforceMessageSyntax?: Switch;
+    sendersInHeaders?: Switch;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("enforce", "address", "headers", "in", "message", "senders", "syntax");
 

@@ -6,6 +6,13 @@ import { keywords, Name } from "../../grammar/lexer.js";
 import { domainProblem, isFullyQualified, toALabels } from "../../formats/domainName.js";
 import type { RuleModule } from "./ruleModule.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    hostname?: From<string>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("hostname");
 

@@ -6,13 +6,32 @@ import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list, located, onlyToken, part, token } from "../../grammar/cstReader.js";
 import { Duration, keywords, Name, NumberLiteral, Size, Word } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
-import type { CheckedRate, Observable } from "../checkedPolicy.js";
 import { parseSize } from "../size.js";
 import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
 import type { LimitRecipientsNode, LimitSizeNode, RateRuleNode, RecipientsToNode } from "../../graph/graph.js";
 import { formatDuration } from "../duration.js";
-import type { CheckedPolicy, From } from "../checkedPolicy.js";
+import type { CheckedPolicy, From, Observable } from "../checkedPolicy.js";
 import { formatSize } from "../size.js";
+
+export interface CheckedRate {
+  count: number;
+  unit: "messages" | "recipients" | "bytes";
+  windowMs: number;
+  per: "user" | "ip" | "domain";
+}
+
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    limitSize?: From<number> & Observable;
+    limitRecipients?: From<number> & Observable;
+    recipientsTo: (From<{ except: boolean; targets: string[]; logins: string[] | null }> & Observable)[];
+    rates: (From<CheckedRate> & Observable)[];
+    sessions?: From<number>;
+    sessionsPerIp?: From<number>;
+    queueLifetime?: From<number>;
+  }
+}
 
 /** The words this rule is written with. */
 const K = keywords("limit", "except", "for", "lifetime", "per", "queue", "rate", "recipients", "sessions", "size", "to");

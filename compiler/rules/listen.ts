@@ -7,7 +7,23 @@ import { list, located, spanOfToken, token } from "../../grammar/cstReader.js";
 import { HostPort, keywords, NumberLiteral } from "../../grammar/lexer.js";
 import type { Listener, ListenMode } from "../../graph/graph.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
-import type { CheckedListener } from "../checkedPolicy.js";
+
+export interface CheckedListener {
+  host: string | null;
+  port: number;
+  mode: ListenMode;
+  proxy: boolean;
+  /** `proxy from ...`: the only peers trusted to send a PROXY header. */
+  proxies?: string[];
+  rule: Span;
+}
+
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    listeners: CheckedListener[];
+  }
+}
 
 /** The words this rule is written with. */
 const K = keywords("listen", "from", "plain", "proxy", "starttls", "tls");

@@ -7,6 +7,13 @@ import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { MasqueradeNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    masquerade?: From<{ domains: string[]; exceptions: string[]; envelope: boolean; headers: boolean }>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("masquerade", "except", "in");
 

@@ -6,6 +6,13 @@ import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { RuleGraph } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    metrics?: From<{ host: string; port: number }>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("metrics", "listen");
 

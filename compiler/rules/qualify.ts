@@ -8,6 +8,13 @@ import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { QualifyEnvelopeNode, QualifyHeadersNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    qualify?: From<string[]>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("qualify", "domains");
 

@@ -7,6 +7,13 @@ import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { RemoveHeadersNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    removeHeaders: From<string[]>[];
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("remove", "header");
 

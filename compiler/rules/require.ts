@@ -7,6 +7,14 @@ import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModul
 import type { RequireAuthNode, RequireTlsNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    requireTls?: Switch;
+    requireAuth?: Switch;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("require", "auth", "tls");
 

@@ -10,6 +10,14 @@ import type { SubmissionRightsNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy, Switch } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    /** login -> allowed addresses; `logins` keeps where each login was written. */
+    senders?: From<Map<string, string[]>> & Observable & { logins: Located[]; file?: Located };
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("senders");
 

@@ -9,6 +9,21 @@ import type { DkimSignatureNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
+export interface CheckedDkim {
+  domain: string;
+  selector: string;
+  key: Located;
+  headers?: string[];
+  oversign?: string[];
+}
+
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    dkim: From<CheckedDkim>[];
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("sign", "dkim", "headers", "key", "oversign", "selector");
 

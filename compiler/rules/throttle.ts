@@ -8,6 +8,16 @@ import type { RuleModule } from "./ruleModule.js";
 import type { LimitsConfig } from "../../graph/graph.js";
 import { formatDuration } from "../duration.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    throttleIp?: From<{ count: number; windowMs: number; blockMs: number }>;
+    throttleLogin?: From<{ count: number; windowMs: number; blockMs: number }>;
+    throttleSession?: From<number>;
+    throttleDelay?: From<{ baseMs: number; maxMs: number }>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("throttle", "auth", "block", "delay", "failures", "per", "to", "up");
 

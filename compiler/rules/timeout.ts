@@ -6,6 +6,14 @@ import { Duration, keywords, Name } from "../../grammar/lexer.js";
 import type { RuleModule } from "./ruleModule.js";
 import { formatDuration } from "../duration.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    timeoutCommand?: From<number>;
+    timeoutData?: From<number>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("timeout");
 

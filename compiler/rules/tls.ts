@@ -10,6 +10,14 @@ import type { RuleGraph } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    tls?: From<{ certificate: Located; key: Located }>;
+    tlsCiphers?: From<string>;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("tls", "certificate", "ciphers", "key");
 

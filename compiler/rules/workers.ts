@@ -4,6 +4,13 @@ import { located, token } from "../../grammar/cstReader.js";
 import { keywords, Name, NumberLiteral } from "../../grammar/lexer.js";
 import type { RuleModule } from "./ruleModule.js";
 
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    workers?: From<number | "auto">;
+  }
+}
+
 /** The words this rule is written with. */
 const K = keywords("workers");
 
