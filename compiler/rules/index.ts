@@ -18,7 +18,7 @@ import { metricsRule } from "./metrics.js";
 import { qualifyRule } from "./qualify.js";
 import { removeRule } from "./remove.js";
 import { requireRule } from "./require.js";
-import type { CompletionValues, KindFacts, RuleModule, RuleNode } from "./ruleModule.js";
+import type { CompletionValues, KindFacts, Printing, RuleModule, RuleNode, StageNode } from "./ruleModule.js";
 import { sendersRule } from "./senders.js";
 import { signRule } from "./sign.js";
 import { throttleRule } from "./throttle.js";
@@ -68,3 +68,13 @@ export const RULE_BUILDERS: ReadonlyMap<string, RuleBuilder<Rule>> = new Map(
 
 /** Known values of open names, by the production that takes them, for completion. */
 export const COMPLETION_VALUES: ReadonlyMap<string, CompletionValues> = new Map(RULE_MODULES.flatMap((module) => Object.entries((module as RuleModule<RuleNode>).values ?? {})));
+
+/** The printers rule modules give for their stage nodes, by node kind. */
+export const NODE_PRINTERS: ReadonlyMap<string, (node: StageNode, at: Printing) => string> = new Map(
+  RULE_MODULES.flatMap((module) => Object.entries((module as RuleModule<RuleNode>).printers ?? {}) as [string, (node: StageNode, at: Printing) => string][]),
+);
+
+/** What each verb's rule is, in one line, by verb. */
+export const VERB_SUMMARIES: ReadonlyMap<string, string> = new Map(
+  RULE_MODULES.map((module) => [module.grammar.verb.PATTERN instanceof RegExp ? module.grammar.verb.PATTERN.source : "", module.summary]),
+);

@@ -6,7 +6,7 @@
 // effective policy. The runtime never sees a module, only the graph nodes.
 import type { RuleBase, RuleBuilder, Span } from "../../grammar/ast.js";
 import type { RuleGrammar } from "../../grammar/grammarDsl.js";
-import type { RuleOrigin } from "../../graph/graph.js";
+import type { MailNode, MessageNode, RcptNode, RuleOrigin } from "../../graph/graph.js";
 import type { CheckContext } from "../checkContext.js";
 import type { Observable } from "../checkedPolicy.js";
 
@@ -43,7 +43,16 @@ export interface RuleModule<R extends RuleNode> {
   kinds: { [K in R["kind"]]: KindFacts<Extract<R, { kind: K }>> };
   /** Known values of the open names the rule takes, by production name. */
   values?: Readonly<Record<string, CompletionValues>>;
+  /**
+   * Printers of the stage nodes the rule lowers to, by node kind, for the effective policy
+   * (`msac print`): a node that tooling/print/print.ts does not lay out itself is printed
+   * with these, after the rules it lays out.
+   */
+  printers?: { [K in StageNode["kind"]]?: (node: Extract<StageNode, { kind: K }>, at: Printing) => string };
 }
+
+/** A node of the envelope or message stages. */
+export type StageNode = MailNode | RcptNode | MessageNode;
 
 /** What lowering gives a module to build its node. */
 export interface Lowering {

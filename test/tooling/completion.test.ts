@@ -67,6 +67,8 @@ describe("completion from the grammar", () => {
     expect(keywordsOffered("")).toEqual([...RULE_VERBS].sort());
     expect(keywordsOffered("  li")).toEqual([...RULE_VERBS].sort());
     expect(keywordsOffered("observe ")).toEqual(RULE_VERBS.filter((v) => v !== "observe").sort());
+    // Each verb comes with what its rule is, from the rule's module.
+    expect(completionsAt("").find((c) => c.label === "limit")?.detail).toBe("a limit: message size, recipients, rates, sessions, queue lifetime");
   });
 
   it("offers every form of `limit`, `allow`, `enforce` and `tls`", () => {

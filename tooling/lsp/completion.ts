@@ -7,7 +7,7 @@
 import type { IToken } from "../../grammar/chevrotain.js";
 import { keywordWord, Newline } from "../../grammar/lexer.js";
 import { policyParser, tokenize } from "../../compiler/policySyntax.js";
-import { COMPLETION_VALUES } from "../../compiler/rules/index.js";
+import { COMPLETION_VALUES, VERB_SUMMARIES } from "../../compiler/rules/index.js";
 
 export interface CompletionWord {
   label: string;
@@ -27,7 +27,8 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   for (const next of policyParser.nextTokenTypes(before)) {
     const word = keywordWord(next.type);
     if (word !== undefined) {
-      offered.set(word, { label: word, kind: "keyword", detail: atLineStart ? "rule" : "keyword" });
+      // A verb says what its rule is (the module's summary).
+      offered.set(word, { label: word, kind: "keyword", detail: (atLineStart && VERB_SUMMARIES.get(word)) || (atLineStart ? "rule" : "keyword") });
       continue;
     }
     // The rule's own list of known values for the production that takes the name.

@@ -23,6 +23,7 @@ import { printMetrics } from "../../compiler/rules/metrics.js";
 import { printQualify } from "../../compiler/rules/qualify.js";
 import { printRemove } from "../../compiler/rules/remove.js";
 import { printRequire } from "../../compiler/rules/require.js";
+import { NODE_PRINTERS } from "../../compiler/rules/index.js";
 import type { Printing } from "../../compiler/rules/ruleModule.js";
 import { printSenders } from "../../compiler/rules/senders.js";
 import { printDkim } from "../../compiler/rules/sign.js";
@@ -44,6 +45,25 @@ export interface PrintOptions {
   /** Whether the policy wrote `allow unauthenticated` (in the graph it is only the absence of RequireAuth). */
   allowUnauthenticated?: boolean;
 }
+
+/** The stage nodes the sections below lay out themselves (with the defaults of their rules). */
+export const LAID_OUT: readonly string[] = [
+  "RequireTls",
+  "RequireAuth",
+  "QualifyEnvelope",
+  // Written by the same `qualify domains` rule as QualifyEnvelope.
+  "QualifyHeaders",
+  "EnforceAddressSyntax",
+  "SubmissionRights",
+  "RecipientsTo",
+  "Masquerade",
+  "RemoveHeaders",
+  "EnforceMessageSyntax",
+  "RefuseBareLineEndings",
+  "LimitSize",
+  "LimitRecipients",
+  "AddHeader",
+];
 
 export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   const folder = path.dirname(path.resolve(graph.source.file));
@@ -144,6 +164,10 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     rule(printDeliver(deliver, at), deliver.origin),
     deliver.kind === "SpoolThenRelay" ? { text: printQueueLifetime(deliver.lifetimeMs), isDefault: deliver.lifetimeMs === DEFAULT_QUEUE_LIFETIME_MS } : undefined,
   );
+  // The stage nodes of rules not laid out above are printed by their modules, in stage order.
+  const laidOut: ReadonlySet<string> = new Set(LAID_OUT);
+  const others = [...new Set([...mail, ...rcpt, ...message])].filter((n) => !n.origin.builtin && !laidOut.has(n.kind) && NODE_PRINTERS.has(n.kind));
+  section(...others.map((n) => rule(NODE_PRINTERS.get(n.kind)!(n, at), n.origin)));
 
   const builtins = [...new Set([...mail, ...rcpt, ...message].filter((n) => n.origin.builtin).map((n) => n.origin.builtin!))];
   const out: string[] = [`# effective policy of ${graph.source.file}${options.changed ? " (only what differs from the defaults)" : ""}`];
