@@ -216,7 +216,7 @@ export const limitRule: RuleModule<LimitRule> = {
       },
     },
     limitRecipientsTo: {
-      name: "limitRecipientsTo",
+      name: (rule) => `limit recipients ${rule.mode}`,
       observable: true,
       check: (rule, context, observe) => {
         const targets = rule.targets.map((t) => context.normalizeTarget(t)).filter((t): t is string => t !== undefined);
@@ -228,9 +228,9 @@ export const limitRule: RuleModule<LimitRule> = {
         });
       },
     },
-    limitRate: { name: "limitRate", observable: true, check: checkRate },
+    limitRate: { name: "limit rate", observable: true, check: checkRate },
     limitSessions: {
-      name: "limitSessions",
+      name: (rule) => `limit sessions${rule.subject ? ` per ${rule.subject.value}` : ""}`,
       key: (rule) => `limit sessions ${rule.subject?.value ?? ""}`,
       check: (rule, context) => {
         const count = context.positive(rule.count);

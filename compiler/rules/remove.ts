@@ -48,7 +48,7 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
   },
   kinds: {
     removeHeader: {
-      name: "removeHeader",
+      name: "remove header",
       check: (rule, context) => {
         const names = rule.names.filter((n) => {
           if (/^[\x21-\x39\x3b-\x7e]+$/.test(n.value)) return true;

@@ -77,7 +77,7 @@ export const signRule: RuleModule<SignDkimRule> = {
   },
   kinds: {
     signDkim: {
-      name: "signDkim",
+      name: "sign dkim",
       check: (rule, context) => {
         if (rule.domainWord.value !== "domain") {
           return context.report("syntaxError", rule.domainWord.span, `expected \`domain\`, found \`${rule.domainWord.value}\``, {

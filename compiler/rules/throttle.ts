@@ -98,7 +98,7 @@ export const throttleRule: RuleModule<ThrottleFailuresRule | ThrottleDelayRule> 
   },
   kinds: {
     throttleFailures: {
-      name: "throttleFailures",
+      name: "throttle auth failures",
       key: (rule) => `throttle auth failures per ${rule.subject?.value ?? "session"}`,
       check: (rule, context) => {
         const count = context.positive(rule.count);

@@ -46,7 +46,7 @@ export const timeoutRule: RuleModule<TimeoutRule> = {
   },
   kinds: {
     timeout: {
-      name: "timeout",
+      name: (rule) => `timeout ${rule.what.value}`,
       key: (rule) => `timeout ${rule.what.value}`,
       check: (rule, context) => {
         if (rule.what.value !== "command" && rule.what.value !== "data") return context.unknown(rule.what, "`timeout`", ["command", "data"]);
