@@ -132,7 +132,13 @@ export function defaultListeners(at: Lowering): Listener[] {
   ];
 }
 
+/** An IPv6 address in brackets, as the policy must write it (bare, its colons would not read as one word). */
+function bracketed(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
 export function printListener(listener: Listener): string {
-  const host = listener.host ? `${listener.host.includes(":") ? `[${listener.host}]` : listener.host}:` : "";
-  return `listen ${host}${listener.port} ${listener.mode}${listener.proxy ? " proxy" : ""}`;
+  const host = listener.host ? `${bracketed(listener.host)}:` : "";
+  const proxies = listener.proxies ? ` from ${listener.proxies.map(bracketed).join(", ")}` : "";
+  return `listen ${host}${listener.port} ${listener.mode}${listener.proxy ? ` proxy${proxies}` : ""}`;
 }

@@ -61,6 +61,17 @@ describe("defaults", () => {
     expect(out).not.toContain("# default");
   });
 
+  it("keeps the load balancers a listener trusts with the PROXY header", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const file = path.join(dir, "proxy.msa");
+    fs.writeFileSync(file, "hostname msa.example.test\nlisten 127.0.0.1:2525 plain proxy from 10.0.0.2, [2001:db8::1]\nallow unauthenticated\n");
+    const out = print(file, true).out;
+    expect(out).toContain("listen 127.0.0.1:2525 plain proxy from 10.0.0.2, [2001:db8::1]\n");
+    // The printed policy trusts the same peers, not every peer.
+    const listeners = (text: string) => compilePolicy(file, text).graph!.listeners.map(({ origin: _, ...listener }) => listener);
+    expect(listeners(out)).toEqual(listeners(fs.readFileSync(file, "utf8")));
+  });
+
   it("names sizes in the largest unit that divides them", () => {
     expect([formatSize(25_000_000), formatSize(10 * 1024 * 1024), formatSize(1500), formatSize(1001)]).toEqual(["25MB", "10MiB", "1500B", "1001B"]);
   });
