@@ -59,6 +59,12 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
     firstOfKind.set(key, rule);
     written.add(rule.kind);
     const before = context.diagnostics.length;
+    if (rule.observe && facts.observedWith) {
+      context.report("notObservable", rule.observe, `\`${nameOf(rule)}\` cannot be observed on its own`, {
+        hint: `write \`observe\` in front of \`${facts.observedWith}\`: that observes its header check too`,
+      });
+      continue;
+    }
     if (rule.observe && !facts.observable) {
       context.report("notObservable", rule.observe, `\`${nameOf(rule)}\` refuses nothing, so it cannot be observed`, { hint: "remove `observe`" });
       continue;

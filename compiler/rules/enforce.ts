@@ -93,7 +93,8 @@ export const enforceRule: RuleModule<EnforceAddressSyntaxRule | EnforceMessageSy
     enforceSendersInHeaders: {
       name: "enforce senders in headers",
       once: true,
-      observable: true,
+      // Its refusals are the `senders` rule's (one SubmissionRights node), observed or not with it.
+      observedWith: "senders",
       check: (rule, context, observe) => {
         context.policy.sendersInHeaders = { rule: rule.span, ...observe };
       },

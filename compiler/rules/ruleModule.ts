@@ -23,6 +23,8 @@ export interface KindFacts<R extends RuleNode> {
   key?: (rule: R) => string;
   /** The rule refuses something, so `observe` may stand in front of it. */
   observable?: true;
+  /** The rule refuses only as part of another rule, whose `observe` covers it (`senders` for `enforce senders in headers`). */
+  observedWith?: string;
   /** Checks one rule and records what passed in `context.policy`; `observe` goes into that value. */
   check: (rule: R, context: CheckContext, observe: Observable) => void;
 }

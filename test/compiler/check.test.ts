@@ -62,6 +62,14 @@ describe("repeated rules", () => {
     expect(messages(`${loopback}observe timeout data 5m\n`)).toEqual(["`timeout data` refuses nothing, so it cannot be observed"]);
   });
 
+  it("refuse `observe` on `enforce senders in headers`, which `observe senders` covers", () => {
+    const policy = `${loopback}auth users "u"\nsenders {\n  demo@example.test: demo@example.test\n}\nobserve enforce senders in headers\n`;
+    const result = compilePolicy("p.msa", policy, hostWith({ u: USERS_WITH_ADDRESS }));
+    expect(result.diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      ["MSA4013", "`enforce senders in headers` cannot be observed on its own", "write `observe` in front of `senders`: that observes its header check too"],
+    ]);
+  });
+
   it("advise merging two senders blocks", () => {
     const text = `${loopback}auth users "u"\nqualify domains example.test\nsenders {\n  demo@example.test: a@example.test\n}\nsenders {\n  b: b@example.test\n}\n`;
     const result = compilePolicy("p.msa", text.replace("allow unauthenticated", "require auth"), hostWith({ u: USERS_WITH_ADDRESS }));
