@@ -1,7 +1,7 @@
 // Renders `docs/rules.md` from the rule modules: every verb with its module and
 // its one-line summary, and how a rule is added, so the index never drifts from
 // the modules (a test compares the file with this output).
-import { RULE_MODULES } from "./rules/index.js";
+import { RULE_MODULES, verbOf } from "./rules/index.js";
 
 /** A rule's module file, named after its production (`limitRule` is in compiler/rules/limit.ts; a test holds every file to exist). */
 function moduleFile(production: string): string {
@@ -47,8 +47,7 @@ describe the rule in \`docs/language.md\`.
 
 export function renderRulesDoc(): string {
   const rows = RULE_MODULES.map((module) => {
-    const verb = module.grammar.verb.PATTERN instanceof RegExp ? module.grammar.verb.PATTERN.source : String(module.grammar.verb.PATTERN);
-    return `| \`${verb}\` | ${module.summary} | \`${moduleFile(module.grammar.productions[0]!.name)}\` |`;
+    return `| \`${verbOf(module)}\` | ${module.summary} | \`${moduleFile(module.grammar.productions[0]!.name)}\` |`;
   });
   return [
     "# The rules and their modules",

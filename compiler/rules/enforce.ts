@@ -110,7 +110,11 @@ export function lowerEnforceMessageSyntax(checked: Switch, at: Lowering): Enforc
   return { kind: "EnforceMessageSyntax", origin: at.origin(checked.rule), ...observeOf(checked) };
 }
 
-export function printEnforce(node: EnforceAddressSyntaxNode | EnforceMessageSyntaxNode | { kind: "SendersInHeaders" }): string {
-  if (node.kind === "SendersInHeaders") return "enforce senders in headers";
+export function printEnforce(node: EnforceAddressSyntaxNode | EnforceMessageSyntaxNode): string {
   return `${observed(node)}enforce ${node.kind === "EnforceAddressSyntax" ? "address" : "message"} syntax`;
+}
+
+/** `enforce senders in headers` is part of the SubmissionRights node (its `checkHeaders`), observed with it. */
+export function printEnforceSendersInHeaders(): string {
+  return "enforce senders in headers";
 }

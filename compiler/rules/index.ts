@@ -2,6 +2,8 @@
 // parser's statement, the syntax tree, the checker's tables and completion are
 // built from this list: a new rule is a new module and a line here.
 import type { RuleBuilder } from "../../grammar/ast.js";
+import type { RuleGrammar } from "../../grammar/grammarDsl.js";
+import { keywordWord } from "../../grammar/lexer.js";
 import { addRule } from "./add.js";
 import { aliasesRule } from "./aliases.js";
 import { allowRule } from "./allow.js";
@@ -74,7 +76,10 @@ export const NODE_PRINTERS: ReadonlyMap<string, (node: StageNode, at: Printing) 
   RULE_MODULES.flatMap((module) => Object.entries((module as RuleModule<RuleNode>).printers ?? {}) as [string, (node: StageNode, at: Printing) => string][]),
 );
 
+/** The verb of a rule module, as written. */
+export function verbOf(module: { grammar: RuleGrammar }): string {
+  return keywordWord(module.grammar.verb)!;
+}
+
 /** What each verb's rule is, in one line, by verb. */
-export const VERB_SUMMARIES: ReadonlyMap<string, string> = new Map(
-  RULE_MODULES.map((module) => [module.grammar.verb.PATTERN instanceof RegExp ? module.grammar.verb.PATTERN.source : "", module.summary]),
-);
+export const VERB_SUMMARIES: ReadonlyMap<string, string> = new Map(RULE_MODULES.map((module) => [verbOf(module), module.summary]));

@@ -179,7 +179,7 @@ function lintGrants(context: CheckContext, login: string, written: Located[], no
 export function lowerSubmissionRights(
   senders: NonNullable<CheckedPolicy["senders"]>,
   at: Lowering,
-  with_: { ownDomain: string | null; allowMismatch: Span | undefined; inHeaders: Switch | undefined },
+  related: { ownDomain: string | null; allowMismatch: Span | undefined; inHeaders: Switch | undefined },
 ): SubmissionRightsNode {
   return {
     kind: "SubmissionRights",
@@ -187,9 +187,9 @@ export function lowerSubmissionRights(
     ...observeOf(senders),
     senders: Object.fromEntries(senders.value),
     ...(senders.file ? { file: resolvePolicyPath(at.file, senders.file.value) } : {}),
-    ownDomain: with_.ownDomain,
-    mismatch: with_.allowMismatch ? "addSender" : "refuse",
-    ...(with_.inHeaders ? { checkHeaders: { origin: at.origin(with_.inHeaders.rule) } } : {}),
+    ownDomain: related.ownDomain,
+    mismatch: related.allowMismatch ? "addSender" : "refuse",
+    ...(related.inHeaders ? { checkHeaders: { origin: at.origin(related.inHeaders.rule) } } : {}),
   };
 }
 

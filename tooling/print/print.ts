@@ -12,7 +12,7 @@ import { printAliases } from "../../compiler/rules/aliases.js";
 import { printAllow } from "../../compiler/rules/allow.js";
 import { printUsers } from "../../compiler/rules/auth.js";
 import { DEFAULT_QUEUE_LIFETIME_MS, printDeliver } from "../../compiler/rules/deliver.js";
-import { printEnforce } from "../../compiler/rules/enforce.js";
+import { printEnforce, printEnforceSendersInHeaders } from "../../compiler/rules/enforce.js";
 import { printHostname } from "../../compiler/rules/hostname.js";
 import { printLimitRecipients, printLimitSessions, printLimitSize, printQueueLifetime, printRate, printRecipientsTo } from "../../compiler/rules/limit.js";
 import { printLimitsStore } from "../../compiler/rules/limitsStore.js";
@@ -115,7 +115,7 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     section(
       rule(printSenders(rights, at), rights.origin),
       rights.mismatch === "addSender" ? { text: printAllow("sender mismatch"), isDefault: false } : absent("allow sender mismatch", "a MAIL FROM the login may not use is refused"),
-      rights.checkHeaders ? rule(printEnforce({ kind: "SendersInHeaders" }), rights.checkHeaders.origin) : absent("enforce senders in headers", "only MAIL FROM is checked"),
+      rights.checkHeaders ? rule(printEnforceSendersInHeaders(), rights.checkHeaders.origin) : absent("enforce senders in headers", "only MAIL FROM is checked"),
     );
   } else section(absent("senders", "submission rights are not checked"));
   const restrictions = rcpt.flatMap((n) => (n.kind === "RecipientsTo" ? [rule(printRecipientsTo(n), n.origin)] : []));
