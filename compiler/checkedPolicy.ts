@@ -23,7 +23,9 @@ export interface Switch extends Observable {
 /**
  * The checked policy. Each rule module declares the fields its check records
  * (`declare module "../checkedPolicy.js"` in compiler/rules/), so a rule's value
- * is written down beside its check; only what belongs to no rule is here.
+ * is written down beside its check; only what belongs to no rule is here. Inside
+ * such a block `From`, `Observable` and `Switch` are this module's own, so a
+ * module does not import them for it.
  */
 export interface CheckedPolicy {
   /** Every kind of rule the policy wrote, valid or not (lints about absent rules look here). */
