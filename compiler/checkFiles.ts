@@ -5,7 +5,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import path from "node:path";
 import type { Located } from "../grammar/ast.js";
 import { closestMatch } from "../grammar/spelling.js";
-import type { CheckedPolicy } from "./check.js";
+import type { CheckedPolicy } from "./checkedPolicy.js";
 import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
 import { sendersFromFile } from "../formats/sendersFile.js";
 import { findAliasLoops, parseAliasesFile } from "../formats/aliasesFile.js";

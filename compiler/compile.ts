@@ -1,6 +1,5 @@
 // The compiler's front door: policy text in, rule graph (or diagnostics) out.
 // Runs the phases in order and stops before lowering when any phase found an error.
-import type { PolicyAst } from "../grammar/ast.js";
 import { checkPolicy } from "./check.js";
 import { checkFiles, type CompilerHost } from "./checkFiles.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
@@ -8,6 +7,7 @@ import type { RuleGraph } from "../graph/graph.js";
 import { lowerPolicy } from "./lower.js";
 import { readNamedFile } from "../formats/namedFile.js";
 import { parsePolicy } from "./parse.js";
+import type { PolicyAst } from "./policySyntax.js";
 
 export interface CompileResult {
   /** Present when there are no errors (warnings allowed). */

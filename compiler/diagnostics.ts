@@ -282,7 +282,7 @@ export const Catalogue = {
     "error",
     "policy",
     "rule cannot be observed",
-    "`observe` turns a rule that refuses into one that only logs and counts what it would have refused (event `would-reject`), so a new rule can be rolled out safely. Only refusing rules can be observed: `require`, `enforce`, `senders`, `limit size`, `limit recipients` and `limit rate`. Settings such as `hostname` or `deliver` refuse nothing.",
+    "`observe` turns a rule that refuses into one that only logs and counts what it would have refused (event `would-reject`), so a new rule can be rolled out safely. Only refusing rules can be observed: `require`, `enforce`, `senders`, `limit size`, `limit recipients` and `limit rate`. Settings such as `hostname` or `deliver` refuse nothing. `enforce senders in headers` refuses as part of `senders`: `observe senders` observes both.",
     "observe hostname msa.example.com",
   ),
   perWorkerLimits: entry(

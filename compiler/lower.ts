@@ -11,85 +11,73 @@
 // address that will be used). Defaults the policy did not write become nodes
 // with line 0 so traces can still name them; `observe` marks a node that logs
 // instead of refusing.
+// Each node is built by its rule's module (compiler/rules/); this file places it.
 import { createHash } from "node:crypto";
 import os from "node:os";
 import type { Span } from "../grammar/ast.js";
-import type { CheckedPolicy } from "./check.js";
-import { resolvePolicyPath } from "./checkFiles.js";
+import type { CheckedPolicy } from "./checkedPolicy.js";
 import { toALabels } from "../formats/domainName.js";
 import {
   DEFAULT_LIMITS,
   GRAPH_FORMAT,
   GRAPH_VERSION,
-  type AddHeaderNode,
   type AuthNode,
   type CheckHeaderSyntaxNode,
-  type DeliveryNode,
   type LimitsConfig,
   type Listener,
   type MailNode,
   type MasqueradeNode,
   type MessageNode,
   type RcptNode,
-  type RefuseBareLineEndingsNode,
-  type RelayOptions,
   type RefuseUnqualifiedNode,
   type RequireAuthNode,
   type RuleGraph,
   type RuleOrigin,
   type SubmissionRightsNode,
 } from "../graph/graph.js";
+import { lowerAddHeader } from "./rules/add.js";
+import { lowerAliases } from "./rules/aliases.js";
+import { lowerBareLineEndings, lowerPostmaster } from "./rules/allow.js";
+import { lowerUsers } from "./rules/auth.js";
+import { lowerDeliver } from "./rules/deliver.js";
+import { lowerEnforceAddressSyntax, lowerEnforceMessageSyntax } from "./rules/enforce.js";
+import { lowerLimitRecipients, lowerLimitSize, lowerRate, lowerRecipientsTo } from "./rules/limit.js";
+import { lowerLimitsStore } from "./rules/limitsStore.js";
+import { defaultListeners, lowerListener } from "./rules/listen.js";
+import { lowerLog } from "./rules/log.js";
+import { lowerMasquerade } from "./rules/masquerade.js";
+import { lowerMetrics } from "./rules/metrics.js";
+import { lowerQualifyEnvelope, lowerQualifyHeaders } from "./rules/qualify.js";
+import { lowerRemoveHeaders } from "./rules/remove.js";
+import { lowerRequireAuth, lowerRequireTls } from "./rules/require.js";
+import type { Lowering } from "./rules/ruleModule.js";
+import { lowerSubmissionRights } from "./rules/senders.js";
+import { lowerDkim } from "./rules/sign.js";
+import { lowerTls } from "./rules/tls.js";
 import { LineMap } from "./sourceText.js";
-
-/** The address header fields qualified by `qualify domains` (RFC 5322 section 3.6.2, 3.6.3, 3.6.6). */
-export const ADDRESS_FIELDS = ["From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc"];
-
-export const DEFAULT_SPOOL = "spool";
-/** How long store and forward keeps trying (RFC 5321 section 4.5.4.1 suggests at least 4-5 days). */
-export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 86_400_000;
 
 export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): RuleGraph {
   const lines = new LineMap(text);
   const origin = (span: Span): RuleOrigin => ({ file, line: lines.position(span.start).line, span });
-  // `observe` on the rule at this span: its node logs what it would refuse and refuses nothing.
-  const observe = (span: Span): { observe?: true } => (policy.observed.has(span.start) ? { observe: true } : {});
   const builtin = (what: string): RuleOrigin => ({ file, line: 0, span: { start: 0, end: 0 }, builtin: what });
+  const at: Lowering = { file, origin, builtin };
 
   const hostname = policy.hostname?.value ?? (toALabels(os.hostname()) || "localhost");
   const qualifyDomain = policy.qualify?.value[0] ?? null;
 
-  const listeners: Listener[] =
-    policy.listeners.length > 0
-      ? policy.listeners.map((l) => ({
-          host: l.host,
-          port: l.port,
-          mode: l.mode,
-          ...(l.proxy ? { proxy: true } : {}),
-          ...(l.proxies ? { proxies: l.proxies } : {}),
-          origin: origin(l.rule),
-        }))
-      : [
-          { host: null, port: 587, mode: "starttls", origin: builtin("listen 587 starttls (RFC 6409)") },
-          { host: null, port: 465, mode: "tls", origin: builtin("listen 465 tls (RFC 8314)") },
-        ];
+  const listeners: Listener[] = policy.listeners.length > 0 ? policy.listeners.map((l) => lowerListener(l, at)) : defaultListeners(at);
 
-  const requireTls = policy.requireTls ? { kind: "RequireTls" as const, origin: origin(policy.requireTls), ...observe(policy.requireTls) } : undefined;
-  const requireAuth: RequireAuthNode | undefined = policy.requireAuth && {
-    kind: "RequireAuth",
-    origin: origin(policy.requireAuth),
-    ...observe(policy.requireAuth),
-    postmaster: policy.allowPostmaster ? { domains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])], origin: origin(policy.allowPostmaster) } : null,
-  };
-  const qualify = qualifyDomain && policy.qualify ? { kind: "QualifyEnvelope" as const, origin: origin(policy.qualify.rule), domain: qualifyDomain } : undefined;
-  const syntax = policy.enforceAddressSyntax
-    ? { kind: "EnforceAddressSyntax" as const, origin: origin(policy.enforceAddressSyntax), ...observe(policy.enforceAddressSyntax) }
-    : undefined;
-  const masquerade: MasqueradeNode | undefined = policy.masquerade && {
-    kind: "Masquerade",
-    origin: origin(policy.masquerade.rule),
-    domains: policy.masquerade.value.domains,
-    exceptions: policy.masquerade.value.exceptions,
-  };
+  const requireTls = policy.requireTls ? lowerRequireTls(policy.requireTls, at) : undefined;
+  const requireAuth: RequireAuthNode | undefined =
+    policy.requireAuth &&
+    lowerRequireAuth(
+      policy.requireAuth,
+      at,
+      policy.allowPostmaster ? lowerPostmaster(policy.allowPostmaster, [...new Set([hostname, ...(policy.qualify?.value ?? [])])], at) : null,
+    );
+  const qualify = qualifyDomain && policy.qualify ? lowerQualifyEnvelope(policy.qualify, at) : undefined;
+  const syntax = policy.enforceAddressSyntax ? lowerEnforceAddressSyntax(policy.enforceAddressSyntax, at) : undefined;
+  const masquerade: MasqueradeNode | undefined = policy.masquerade && lowerMasquerade(policy.masquerade, at);
   const refuseUnqualified: RefuseUnqualifiedNode = { kind: "RefuseUnqualified", origin: builtin("unqualified addresses are refused (RFC 6409 section 4.2)") };
 
   const auth: AuthNode[] = requireTls ? [requireTls] : [];
@@ -108,18 +96,10 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (syntax) mail.push(syntax);
   const mailBefore = mail.length;
   if (masquerade && policy.masquerade!.value.envelope) mail.push(masquerade);
-  const rights: SubmissionRightsNode | undefined = policy.senders && {
-    kind: "SubmissionRights",
-    origin: origin(policy.senders.rule),
-    ...observe(policy.senders.rule),
-    senders: Object.fromEntries(policy.senders.value),
-    ...(policy.senders.file ? { file: resolvePolicyPath(file, policy.senders.file.value) } : {}),
-    ownDomain: qualifyDomain,
-    mismatch: policy.allowSenderMismatch ? "addSender" : "refuse",
-    ...(policy.sendersInHeaders ? { checkHeaders: { origin: origin(policy.sendersInHeaders) } } : {}),
-  };
+  const rights: SubmissionRightsNode | undefined =
+    policy.senders && lowerSubmissionRights(policy.senders, at, { ownDomain: qualifyDomain, allowMismatch: policy.allowSenderMismatch, inHeaders: policy.sendersInHeaders });
   if (rights) mail.push(rights);
-  const limitSize = policy.limitSize && { kind: "LimitSize" as const, origin: origin(policy.limitSize.rule), ...observe(policy.limitSize.rule), bytes: policy.limitSize.value };
+  const limitSize = policy.limitSize && lowerLimitSize(policy.limitSize, at);
   if (limitSize) mail.push(limitSize);
 
   // RequireAuth first: without a login only postmaster passes, whatever the address looks like.
@@ -129,42 +109,30 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (syntax) rcpt.push(syntax);
   const rcptBefore = rcpt.length;
   for (const restriction of policy.recipientsTo) {
-    rcpt.push({
-      kind: "RecipientsTo",
-      origin: origin(restriction.rule),
-      ...observe(restriction.rule),
-      ...(restriction.value.except ? { except: true as const } : {}),
-      targets: restriction.value.targets,
-      logins: restriction.value.logins,
-    });
+    rcpt.push(lowerRecipientsTo(restriction, at));
   }
   if (policy.limitRecipients) {
-    rcpt.push({ kind: "LimitRecipients", origin: origin(policy.limitRecipients.rule), ...observe(policy.limitRecipients.rule), max: policy.limitRecipients.value });
+    rcpt.push(lowerLimitRecipients(policy.limitRecipients, at));
   }
 
   // Bare line endings and header syntax come first, as the stage's fixed fields: no node reads a
   // message that could be read two ways. Size next (a message over it was not kept).
-  const refuseBareLineEndings: RefuseBareLineEndingsNode = policy.allowBareLineEndings
-    ? { kind: "RefuseBareLineEndings", origin: origin(policy.allowBareLineEndings), normalise: true }
-    : { kind: "RefuseBareLineEndings", origin: builtin("bare CR or LF in DATA is refused (SMTP smuggling)") };
+  const refuseBareLineEndings = lowerBareLineEndings(policy.allowBareLineEndings, at);
   const checkHeaderSyntax: CheckHeaderSyntaxNode = { kind: "CheckHeaderSyntax", origin: builtin("the header section must be RFC 5322 syntax") };
   const message: MessageNode[] = [];
   if (limitSize) message.push(limitSize);
   if (policy.enforceMessageSyntax) {
-    message.push({ kind: "EnforceMessageSyntax", origin: origin(policy.enforceMessageSyntax), ...observe(policy.enforceMessageSyntax) });
+    message.push(lowerEnforceMessageSyntax(policy.enforceMessageSyntax, at));
   }
   // Header checks of submission rights judge the From: and Sender: the client wrote, before any rewriting.
   if (rights && (rights.checkHeaders || rights.mismatch === "addSender")) message.push(rights);
-  if (qualify) message.push({ kind: "QualifyHeaders", origin: qualify.origin, domain: qualify.domain, fields: ADDRESS_FIELDS });
+  if (qualify) message.push(lowerQualifyHeaders(qualify));
   if (masquerade && policy.masquerade!.value.headers) message.push(masquerade);
-  for (const removal of policy.removeHeaders) message.push({ kind: "RemoveHeaders", origin: origin(removal.rule), names: removal.value });
+  for (const removal of policy.removeHeaders) message.push(lowerRemoveHeaders(removal, at));
   // Order of the added fields: the trace field last, so it ends up on top (RFC 5321 section 4.4).
   for (const field of ["Date", "Message-ID", "Sender", "Received"] as const) {
     const span = policy.add.get(field);
-    if (span) {
-      const isPrivate = field === "Received" && policy.receivedPrivate ? { private: true as const } : {};
-      message.push({ kind: "AddHeader", origin: origin(span), field, ...isPrivate } satisfies AddHeaderNode);
-    }
+    if (span) message.push(lowerAddHeader(field, span, !!policy.receivedPrivate, at));
   }
 
   return {
@@ -173,40 +141,28 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     source: { file, sha256: createHash("sha256").update(text).digest("hex") },
     hostname,
     listeners,
-    tls: policy.tls
-      ? {
-          certificate: resolvePolicyPath(file, policy.tls.value.certificate.value),
-          key: resolvePolicyPath(file, policy.tls.value.key.value),
-          origin: origin(policy.tls.rule),
-        }
-      : null,
+    tls: policy.tls ? lowerTls(policy.tls, at) : null,
     tlsCiphers: policy.tlsCiphers?.value ?? null,
-    users: policy.users ? { path: resolvePolicyPath(file, policy.users.value.value), origin: origin(policy.users.rule) } : null,
+    users: policy.users ? lowerUsers(policy.users, at) : null,
     localDomains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])],
-    log: policy.log ? { level: policy.log.value, origin: origin(policy.log.rule) } : { level: "info", origin: builtin("log info") },
+    log: lowerLog(policy.log, at),
     stages: {
       auth,
       mail: { before: mail.slice(0, mailBefore), refuseUnqualified, after: mail.slice(mailBefore) },
       rcpt: { before: rcpt.slice(0, rcptBefore), refuseUnqualified, after: rcpt.slice(rcptBefore) },
       message: { refuseBareLineEndings, checkHeaderSyntax, nodes: message },
     },
-    deliver: lowerDeliver(file, policy, origin, builtin),
-    limits: lowerLimits(policy, origin, builtin),
-    dkim: policy.dkim.map(({ value, rule }) => ({
-      domain: value.domain,
-      selector: value.selector,
-      keyPath: resolvePolicyPath(file, value.key.value),
-      ...(value.headers ? { headers: value.headers } : {}),
-      ...(value.oversign ? { oversign: value.oversign } : {}),
-      origin: origin(rule),
-    })),
-    aliases: policy.aliases ? { path: resolvePolicyPath(file, policy.aliases.value.value), origin: origin(policy.aliases.rule) } : null,
-    metrics: policy.metrics ? { ...policy.metrics.value, origin: origin(policy.metrics.rule) } : null,
+    deliver: lowerDeliver(policy.deliver, policy.queueLifetime, at),
+    limits: lowerLimits(policy, at),
+    dkim: policy.dkim.map((signature) => lowerDkim(signature, at)),
+    aliases: policy.aliases ? lowerAliases(policy.aliases, at) : null,
+    metrics: policy.metrics ? lowerMetrics(policy.metrics, at) : null,
     workers: policy.workers?.value ?? 1,
   };
 }
 
-function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, builtin: (what: string) => RuleOrigin): LimitsConfig {
+function lowerLimits(policy: CheckedPolicy, at: Lowering): LimitsConfig {
+  const { origin, builtin } = at;
   const d = DEFAULT_LIMITS;
   const pick = <T>(checked: { value: T; rule: Span } | undefined, fallback: T, what: string): { value: T; origin: RuleOrigin } =>
     checked ? { value: checked.value, origin: origin(checked.rule) } : { value: fallback, origin: builtin(what) };
@@ -216,8 +172,8 @@ function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, 
   const command = pick(policy.timeoutCommand, d.commandMs, "timeout command 5m");
   const data = pick(policy.timeoutData, d.dataMs, "timeout data 10m");
   return {
-    store: policy.limitsStore?.value.kind === "redis" ? { kind: "redis", url: policy.limitsStore.value.url, origin: origin(policy.limitsStore.rule) } : { kind: "memory" },
-    rates: policy.rates.map(({ value, rule }) => ({ ...value, origin: origin(rule), ...(policy.observed.has(rule.start) ? { observe: true as const } : {}) })),
+    store: lowerLimitsStore(policy.limitsStore, at),
+    rates: policy.rates.map((rate) => lowerRate(rate, at)),
     sessions: { max: sessions.value, perIp: perIp.value, origin: sessions.origin, perIpOrigin: perIp.origin },
     throttle: {
       failuresPerSession: policy.throttleSession?.value ?? d.failuresPerSession,
@@ -229,28 +185,4 @@ function lowerLimits(policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, 
     },
     timeouts: { commandMs: command.value, dataMs: data.value, origin: command.origin, dataOrigin: data.origin },
   };
-}
-
-function lowerDeliver(file: string, policy: CheckedPolicy, origin: (span: Span) => RuleOrigin, builtin: (what: string) => RuleOrigin): DeliveryNode {
-  const deliver = policy.deliver;
-  if (!deliver) return { kind: "Spool", origin: builtin(`deliver spool "${DEFAULT_SPOOL}"`), dir: resolvePolicyPath(file, DEFAULT_SPOOL) };
-  const { spool, relay } = deliver.value;
-  const options: RelayOptions = {
-    requireTls: deliver.value.requireTls,
-    require8BitMime: deliver.value.require8BitMime,
-    verifyCertificate: deliver.value.verifyCertificate,
-    credentials: deliver.value.credentials ? resolvePolicyPath(file, deliver.value.credentials.value) : null,
-  };
-  if (spool && relay) {
-    return {
-      kind: "SpoolThenRelay",
-      origin: origin(deliver.rule),
-      dir: resolvePolicyPath(file, spool.value),
-      url: relay,
-      relay: options,
-      lifetimeMs: policy.queueLifetime?.value ?? DEFAULT_QUEUE_LIFETIME_MS,
-    };
-  }
-  if (spool) return { kind: "Spool", origin: origin(deliver.rule), dir: resolvePolicyPath(file, spool.value) };
-  return { kind: "Relay", origin: origin(deliver.rule), url: relay!, relay: options };
 }

@@ -2,11 +2,11 @@
 // of them) and unterminated strings become diagnostics; the tree holds every
 // rule that parsed cleanly.
 import type { IRecognitionException, IToken } from "../grammar/chevrotain.js";
-import type { PolicyAst, Span } from "../grammar/ast.js";
-import { buildAst, spanOfToken } from "../grammar/ast.js";
-import { Newline, RuleVerbs, tokenize, UnterminatedString } from "../grammar/lexer.js";
+import type { Span } from "../grammar/ast.js";
+import { spanOfToken } from "../grammar/cstReader.js";
+import { Newline, UnterminatedString } from "../grammar/lexer.js";
 import { closestMatch } from "../grammar/spelling.js";
-import { parseTokens } from "../grammar/parser.js";
+import { buildAst, parseTokens, type PolicyAst, RULE_VERBS, tokenize } from "./policySyntax.js";
 import { HELP_SEPARATOR } from "../grammar/syntaxMessages.js";
 import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
 
@@ -63,8 +63,8 @@ export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> 
   }
   const { ast, problems } = buildAst(parsed.cst, lexed.comments);
   for (const problem of problems) {
-    const suggestion = closestMatch(problem.word, RuleVerbs);
-    const hint = suggestion ? `did you mean \`${suggestion}\`?` : `a rule starts with one of ${RuleVerbs.map((v) => "`" + v + "`").join(", ")}`;
+    const suggestion = closestMatch(problem.word, RULE_VERBS);
+    const hint = suggestion ? `did you mean \`${suggestion}\`?` : `a rule starts with one of ${RULE_VERBS.map((v) => "`" + v + "`").join(", ")}`;
     diagnostics.push(diagnostic("unknownRule", file, problem.span, `unknown rule \`${problem.word}\``, { hint }));
   }
   return { value: ast, diagnostics: firstPerLine(diagnostics, text) };

@@ -1,7 +1,8 @@
 // The tokens of the policy language. Values that mail cares about (sizes,
 // durations, ADDRESS:PORT, smtp:// URLs, addresses) are tokens of their own so
 // the parser and checker see typed values; comments are kept in a group so the
-// formatter and the language server get them back.
+// formatter and the language server get them back. Keywords come from the rule
+// modules (`keywords(...)`), so the lexer is built once they are all known.
 import { createToken, Lexer, type IToken, type TokenType } from "./chevrotain.js";
 
 // Invisible format characters (zero-width spaces and joiners, soft hyphen, direction marks) are
@@ -110,146 +111,67 @@ export const Word = createToken({
   label: "a name",
 });
 
+/** One token per keyword, whichever rules use it: `tls` is the same token in `tls certificate`, `listen 587 tls` and `require tls`. */
+const keywordTokens = new Map<string, TokenType>();
+
 function keyword(word: string): TokenType {
-  return createToken({
-    name: "Kw" + word[0].toUpperCase() + word.slice(1),
-    pattern: new RegExp(word),
-    longer_alt: Word,
-    categories: [Name, Anything],
-    label: "`" + word + "`",
-  });
+  let type = keywordTokens.get(word);
+  if (!type) {
+    type = createToken({
+      name: "Kw" + word[0]!.toUpperCase() + word.slice(1),
+      pattern: new RegExp(word),
+      longer_alt: Word,
+      categories: [Name, Anything],
+      label: "`" + word + "`",
+    });
+    keywordTokens.set(word, type);
+  }
+  return type;
 }
 
-/** Every keyword, in one table so the checker can suggest them. */
-export const Keywords = {
-  // verbs
-  hostname: keyword("hostname"),
-  tls: keyword("tls"),
-  listen: keyword("listen"),
-  auth: keyword("auth"),
-  require: keyword("require"),
-  qualify: keyword("qualify"),
-  enforce: keyword("enforce"),
-  allow: keyword("allow"),
-  senders: keyword("senders"),
-  limit: keyword("limit"),
-  add: keyword("add"),
-  log: keyword("log"),
-  deliver: keyword("deliver"),
-  observe: keyword("observe"),
-  remove: keyword("remove"),
-  sign: keyword("sign"),
-  throttle: keyword("throttle"),
-  timeout: keyword("timeout"),
-  aliases: keyword("aliases"),
-  masquerade: keyword("masquerade"),
-  metrics: keyword("metrics"),
-  workers: keyword("workers"),
-  limits: keyword("limits"),
-  // words after a verb
-  certificate: keyword("certificate"),
-  key: keyword("key"),
-  starttls: keyword("starttls"),
-  plain: keyword("plain"),
-  users: keyword("users"),
-  domains: keyword("domains"),
-  address: keyword("address"),
-  syntax: keyword("syntax"),
-  postmaster: keyword("postmaster"),
-  unauthenticated: keyword("unauthenticated"),
-  size: keyword("size"),
-  recipients: keyword("recipients"),
-  relay: keyword("relay"),
-  spool: keyword("spool"),
-  verify: keyword("verify"),
-  queue: keyword("queue"),
-  lifetime: keyword("lifetime"),
-  rate: keyword("rate"),
-  per: keyword("per"),
-  store: keyword("store"),
-  sessions: keyword("sessions"),
-  to: keyword("to"),
-  for: keyword("for"),
-  sender: keyword("sender"),
-  mismatch: keyword("mismatch"),
-  in: keyword("in"),
-  headers: keyword("headers"),
-  header: keyword("header"),
-  message: keyword("message"),
-  except: keyword("except"),
-  dkim: keyword("dkim"),
-  selector: keyword("selector"),
-  oversign: keyword("oversign"),
-  proxy: keyword("proxy"),
-  private: keyword("private"),
-  failures: keyword("failures"),
-  block: keyword("block"),
-  delay: keyword("delay"),
-  up: keyword("up"),
-  ciphers: keyword("ciphers"),
-  from: keyword("from"),
-  bare: keyword("bare"),
-  line: keyword("line"),
-  endings: keyword("endings"),
-} as const;
+/** The keyword tokens of `words`, by word: each rule module declares the words it is written with. */
+export function keywords<const W extends string>(...words: W[]): Record<W, TokenType> {
+  return Object.fromEntries(words.map((word) => [word, keyword(word)])) as Record<W, TokenType>;
+}
 
-/** The words that may start a rule, for did-you-mean suggestions. */
-export const RuleVerbs = [
-  "hostname",
-  "tls",
-  "listen",
-  "auth",
-  "require",
-  "qualify",
-  "enforce",
-  "allow",
-  "senders",
-  "limit",
-  "add",
-  "log",
-  "deliver",
-  "observe",
-  "remove",
-  "sign",
-  "throttle",
-  "timeout",
-  "aliases",
-  "masquerade",
-  "metrics",
-  "workers",
-  "limits",
-] as const;
+/** The word of a keyword token, or undefined for any other token. */
+export function keywordWord(type: TokenType): string | undefined {
+  const word = type.PATTERN instanceof RegExp ? type.PATTERN.source : undefined;
+  return word !== undefined && keywordTokens.get(word) === type ? word : undefined;
+}
 
-export const allTokens: TokenType[] = [
-  Newline,
-  WhiteSpace,
-  ByteOrderMark,
-  Comment,
-  LBrace,
-  RBrace,
-  StringLiteral,
-  UnterminatedString,
-  Url,
-  HostPort,
-  BracketedAddress,
-  Size,
-  Duration,
-  NumberLiteral,
-  Address,
-  Colon,
-  Comma,
-  // Longest first, so `add` never hides `address`.
-  ...Object.values(Keywords).sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
-  Name,
-  Anything,
-  NotAVerb,
-  Word,
-];
+/** `observe RULE`: the prefix every refusing rule may take (the statement's, not a rule's). */
+export const Observe = keyword("observe");
 
-// ensureOptimizations: building fails (in every test) rather than silently lexing every character the slow way.
-// Offsets only: spans are offsets (lines and columns are computed when a diagnostic is rendered),
-// and four fewer fields per token is a smaller heap for a 100,000-line `senders` table.
-const policyLexer = new Lexer(allTokens, { positionTracking: "onlyOffset", ensureOptimizations: true });
+/** Every token of the language, given the keywords of every rule: the lexer's and the parser's vocabulary. */
+export function vocabulary(ruleKeywords: readonly TokenType[]): TokenType[] {
+  const keywordTypes = [...new Set([Observe, ...ruleKeywords])];
+  return [
+    Newline,
+    WhiteSpace,
+    ByteOrderMark,
+    Comment,
+    LBrace,
+    RBrace,
+    StringLiteral,
+    UnterminatedString,
+    Url,
+    HostPort,
+    BracketedAddress,
+    Size,
+    Duration,
+    NumberLiteral,
+    Address,
+    Colon,
+    Comma,
+    // Longest first, so `add` never hides `address`.
+    ...keywordTypes.sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
+    Name,
+    Anything,
+    NotAVerb,
+    Word,
+  ];
+}
 
 export interface LexResult {
   tokens: IToken[];
@@ -257,23 +179,35 @@ export interface LexResult {
   errors: { offset: number; length: number; message: string }[];
 }
 
-/** Tokenizes a policy; the token stream always ends with a newline so every rule is newline-terminated. */
-export function tokenize(text: string): LexResult {
-  const result = policyLexer.tokenize(text);
-  const tokens = result.tokens;
-  const last = tokens[tokens.length - 1];
-  if (!last || last.tokenType !== Newline) {
-    tokens.push({
-      image: "",
-      startOffset: text.length,
-      endOffset: text.length - 1,
-      tokenType: Newline,
-      tokenTypeIdx: Newline.tokenTypeIdx!,
-    } as IToken);
-  }
+export interface PolicyLexer {
+  /** Tokenizes a policy; the token stream always ends with a newline so every rule is newline-terminated. */
+  tokenize(text: string): LexResult;
+}
+
+export function createPolicyLexer(tokenTypes: TokenType[]): PolicyLexer {
+  // ensureOptimizations: building fails (in every test) rather than silently lexing every character the slow way.
+  // Offsets only: spans are offsets (lines and columns are computed when a diagnostic is rendered),
+  // and four fewer fields per token is a smaller heap for a 100,000-line `senders` table.
+  const lexer = new Lexer(tokenTypes, { positionTracking: "onlyOffset", ensureOptimizations: true });
   return {
-    tokens,
-    comments: result.groups.comments ?? [],
-    errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })),
+    tokenize(text) {
+      const result = lexer.tokenize(text);
+      const tokens = result.tokens;
+      const last = tokens[tokens.length - 1];
+      if (!last || last.tokenType !== Newline) {
+        tokens.push({
+          image: "",
+          startOffset: text.length,
+          endOffset: text.length - 1,
+          tokenType: Newline,
+          tokenTypeIdx: Newline.tokenTypeIdx!,
+        } as IToken);
+      }
+      return {
+        tokens,
+        comments: result.groups.comments ?? [],
+        errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })),
+      };
+    },
   };
 }

@@ -14,17 +14,11 @@ function describe(token: IToken): string {
   return "`" + token.image + "`";
 }
 
-/** What a bare name is in each rule that takes one, so a message says "a domain" rather than "a name". */
-const NAME_IN_RULE: Record<string, string> = {
-  hostnameRule: "a host name such as `msa.example.com`",
-  qualifyRule: "a domain such as `example.com`",
-  addRule: "a header name such as `Date`",
-  logRule: "`errors`, `info` or `debug`",
-  senderEntry: "a login",
-};
+/** What a bare name is in each production that takes one (from the rules' grammars), so a message says "a domain" rather than "a name". */
+type NameLabels = Readonly<Record<string, string>>;
 
-function labelOf(type: TokenType, ruleName = ""): string {
-  if ((type === Name || type === Word) && NAME_IN_RULE[ruleName]) return NAME_IN_RULE[ruleName];
+function labelOf(type: TokenType, nameLabels: NameLabels, ruleName = ""): string {
+  if ((type === Name || type === Word) && nameLabels[ruleName]) return nameLabels[ruleName];
   return type.LABEL ?? type.name;
 }
 
@@ -40,8 +34,8 @@ function worthNaming(types: TokenType[]): TokenType[] {
   return named;
 }
 
-function expectedList(types: TokenType[], ruleName: string): string {
-  return listOf(worthNaming(types).map((type) => labelOf(type, ruleName)));
+function expectedList(types: TokenType[], nameLabels: NameLabels, ruleName: string): string {
+  return listOf(worthNaming(types).map((type) => labelOf(type, nameLabels, ruleName)));
 }
 
 function listOf(labels: string[]): string {
@@ -52,7 +46,7 @@ function listOf(labels: string[]): string {
 
 function keywordWords(types: TokenType[]): string[] {
   return types
-    .map((type) => labelOf(type))
+    .map((type) => labelOf(type, {}))
     .filter((l) => /^`[a-z]+`$/.test(l))
     .map((l) => l.slice(1, -1));
 }
@@ -70,22 +64,24 @@ function mismatchHelp(expected: TokenType, ruleName: string): string | undefined
   return undefined;
 }
 
-export const policyErrorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, ruleName }) {
-    const message = `expected ${expectedList([expected], ruleName)}, found ${describe(actual)}`;
-    const help = mismatchHelp(expected, ruleName);
-    return help ? `${message}${HELP_SEPARATOR}${help}` : withSuggestion(message, actual, [expected]);
-  },
-  buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${describe(firstRedundant)}`;
-  },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const first = actual[0];
-    const starts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0])).filter((t): t is TokenType => !!t);
-    return withSuggestion(`expected ${expectedList(starts, ruleName)}, found ${describe(first)}`, first, starts);
-  },
-  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const starts = expectedIterationPaths.map((path) => path[0]).filter((t): t is TokenType => !!t);
-    return withSuggestion(`expected ${expectedList(starts, ruleName)}, found ${describe(actual[0])}`, actual[0], starts);
-  },
-};
+export function policyErrorMessages(nameLabels: NameLabels): IParserErrorMessageProvider {
+  return {
+    buildMismatchTokenMessage({ expected, actual, ruleName }) {
+      const message = `expected ${expectedList([expected], nameLabels, ruleName)}, found ${describe(actual)}`;
+      const help = mismatchHelp(expected, ruleName);
+      return help ? `${message}${HELP_SEPARATOR}${help}` : withSuggestion(message, actual, [expected]);
+    },
+    buildNotAllInputParsedMessage({ firstRedundant }) {
+      return `unexpected ${describe(firstRedundant)}`;
+    },
+    buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+      const first = actual[0];
+      const starts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0])).filter((t): t is TokenType => !!t);
+      return withSuggestion(`expected ${expectedList(starts, nameLabels, ruleName)}, found ${describe(first)}`, first, starts);
+    },
+    buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
+      const starts = expectedIterationPaths.map((path) => path[0]).filter((t): t is TokenType => !!t);
+      return withSuggestion(`expected ${expectedList(starts, nameLabels, ruleName)}, found ${describe(actual[0])}`, actual[0], starts);
+    },
+  };
+}

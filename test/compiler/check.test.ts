@@ -52,6 +52,24 @@ describe("repeated rules", () => {
     expect(check(`${loopback}qualify domains a.test\nqualify domains b.test\n`)).toEqual(["MSA2002 qualify domains b.test"]);
   });
 
+  it("are named as the policy writes them, never by an internal name", () => {
+    const messages = (text: string) => compilePolicy("p.msa", text, hostWith({})).diagnostics.map((d) => d.message);
+    expect(messages(`${loopback}limit sessions 5\nlimit sessions 5\n`)).toEqual(["duplicate `limit sessions` rule"]);
+    expect(messages(`${loopback}limit sessions per ip 5\nlimit sessions per ip 6\n`)).toEqual(["conflicting `limit sessions per ip` rules"]);
+    expect(messages(`${loopback}throttle auth failures 3 per session\nthrottle auth failures 4 per session\n`)).toEqual(["conflicting `throttle auth failures` rules"]);
+    expect(messages(`${loopback}observe remove header X-Mailer\n`)).toEqual(["`remove header` refuses nothing, so it cannot be observed"]);
+    expect(messages(`${loopback}observe sign dkim domain example.test selector s1 key "k.pem"\n`)).toEqual(["`sign dkim` refuses nothing, so it cannot be observed"]);
+    expect(messages(`${loopback}observe timeout data 5m\n`)).toEqual(["`timeout data` refuses nothing, so it cannot be observed"]);
+  });
+
+  it("refuse `observe` on `enforce senders in headers`, which `observe senders` covers", () => {
+    const policy = `${loopback}auth users "u"\nsenders {\n  demo@example.test: demo@example.test\n}\nobserve enforce senders in headers\n`;
+    const result = compilePolicy("p.msa", policy, hostWith({ u: USERS_WITH_ADDRESS }));
+    expect(result.diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      ["MSA4013", "`enforce senders in headers` cannot be observed on its own", "write `observe` in front of `senders`: that observes its header check too"],
+    ]);
+  });
+
   it("advise merging two senders blocks", () => {
     const text = `${loopback}auth users "u"\nqualify domains example.test\nsenders {\n  demo@example.test: a@example.test\n}\nsenders {\n  b: b@example.test\n}\n`;
     const result = compilePolicy("p.msa", text.replace("allow unauthenticated", "require auth"), hostWith({ u: USERS_WITH_ADDRESS }));

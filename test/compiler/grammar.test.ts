@@ -1,8 +1,8 @@
 // The grammar, as review sees it: a serialized snapshot of the productions and
 // the railroad diagrams in docs/, both regenerated with UPDATE_GOLDEN=1.
 import { describe, expect, it } from "vitest";
-import { renderSyntaxDiagram, serializeGrammar } from "../../grammar/syntaxDiagram.js";
-import { RuleVerbs } from "../../grammar/lexer.js";
+import { renderSyntaxDiagram, serializeGrammar } from "../../compiler/syntaxDiagram.js";
+import { RULE_VERBS } from "../../compiler/policySyntax.js";
 import { expectGolden } from "./golden.js";
 
 describe("the grammar", () => {
@@ -19,7 +19,7 @@ describe("the grammar", () => {
     const names = new Set(productions.map((p) => p.name));
     // `observe` is a prefix of the statement, not a rule of its own.
     const production: Partial<Record<string, string>> = { limits: "limitsStoreRule", observe: "statement" };
-    for (const verb of RuleVerbs) {
+    for (const verb of RULE_VERBS) {
       const rule = production[verb] ?? `${verb}Rule`;
       expect(names.has(rule), rule).toBe(true);
     }

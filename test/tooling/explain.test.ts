@@ -14,9 +14,10 @@ function explain(code: string) {
   return { status, out: io.out(), err: io.err() };
 }
 
+/** Every source file under `dir`, rule modules in subfolders included. */
 function sources(dir: string): string[] {
   return fs
-    .readdirSync(dir)
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts"))
     .map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
 }

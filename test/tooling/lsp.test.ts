@@ -1,7 +1,7 @@
 // Tests for `msac lsp`: spawns the built command (node dist/cli/msac.js lsp),
 // speaks JSON-RPC over its stdio as an editor would (initialize, didOpen with an
 // error, publishDiagnostics, didChange, completion, shutdown, exit), and checks
-// the completion table directly.
+// completion directly (test/tooling/completion.test.ts holds it to the grammar).
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -164,7 +164,7 @@ describe("msac lsp over stdio", () => {
   });
 });
 
-describe("completion table", () => {
+describe("completion", () => {
   it("offers the words that may follow each verb, nothing inside comments", () => {
     expect(completionsAt("require ").map((c) => c.label)).toEqual(["tls", "auth"]);
     expect(completionsAt("log ").map((c) => c.label)).toEqual(["errors", "info", "debug"]);

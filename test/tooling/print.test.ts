@@ -7,7 +7,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPrint } from "../../cli/print.js";
 import { compilePolicy } from "../../compiler/compile.js";
-import { formatSize } from "../../tooling/print/print.js";
+import { NODE_PRINTERS } from "../../compiler/rules/index.js";
+import { formatSize } from "../../compiler/size.js";
+import { MailNode, MessageNode, RcptNode } from "../../graph/graph.js";
+import { LAID_OUT } from "../../tooling/print/print.js";
 import { captureIo, expectGolden, shippedPolicies } from "./support.js";
 
 function print(file: string, changed = false) {
@@ -58,7 +61,30 @@ describe("defaults", () => {
     expect(out).not.toContain("# default");
   });
 
+  it("keeps the load balancers a listener trusts with the PROXY header", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const file = path.join(dir, "proxy.msa");
+    fs.writeFileSync(file, "hostname msa.example.test\nlisten 127.0.0.1:2525 plain proxy from 10.0.0.2, [2001:db8::1]\nallow unauthenticated\n");
+    const out = print(file, true).out;
+    expect(out).toContain("listen 127.0.0.1:2525 plain proxy from 10.0.0.2, [2001:db8::1]\n");
+    // The printed policy trusts the same peers, not every peer.
+    const listeners = (text: string) => compilePolicy(file, text).graph!.listeners.map(({ origin: _, ...listener }) => listener);
+    expect(listeners(out)).toEqual(listeners(fs.readFileSync(file, "utf8")));
+  });
+
   it("names sizes in the largest unit that divides them", () => {
     expect([formatSize(25_000_000), formatSize(10 * 1024 * 1024), formatSize(1500), formatSize(1001)]).toEqual(["25MB", "10MiB", "1500B", "1001B"]);
+  });
+});
+
+describe("the printer and the rule modules", () => {
+  it("prints every kind of stage node a policy can write: laid out by print.ts or by its rule module", () => {
+    // Nodes no policy writes: the server's own checks, always on.
+    const builtin = new Set(["RefuseUnqualified", "CheckHeaderSyntax"]);
+    const kinds = [...MailNode.options, ...RcptNode.options, ...MessageNode.options].map((node) => node.shape.kind.value);
+    for (const kind of new Set(kinds)) {
+      if (builtin.has(kind)) continue;
+      expect(LAID_OUT.includes(kind) || NODE_PRINTERS.has(kind), kind).toBe(true);
+    }
   });
 });

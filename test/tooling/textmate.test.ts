@@ -3,7 +3,7 @@
 // strings, comments, sizes, durations, addresses, URLs) gets its scope.
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { RuleVerbs } from "../../grammar/lexer.js";
+import { RULE_VERBS } from "../../compiler/policySyntax.js";
 
 const grammar = JSON.parse(fs.readFileSync("editors/msa.tmLanguage.json", "utf8"));
 const repository: Record<string, { match?: string; begin?: string; name?: string; patterns?: { match: string; name: string }[] }> = grammar.repository;
@@ -26,7 +26,7 @@ describe("msa.tmLanguage.json", () => {
   it("highlights every verb of the language at the start of a line", () => {
     const verbRule = Object.keys(repository).find((name) => repository[name]!.match?.startsWith("^\\s*(hostname"));
     expect(verbRule).toBeDefined();
-    for (const verb of RuleVerbs) expect(matchOf(verbRule!, `${verb} x`), verb).toBe(verb);
+    for (const verb of RULE_VERBS) expect(matchOf(verbRule!, `${verb} x`), verb).toBe(verb);
   });
 
   it("compiles every pattern", () => {

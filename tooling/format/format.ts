@@ -9,7 +9,8 @@ import type { IToken } from "chevrotain";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
 import { parsePolicy } from "../../compiler/parse.js";
 import { LineMap } from "../../compiler/sourceText.js";
-import { Colon, Comma, LBrace, Newline, RBrace, tokenize } from "../../grammar/lexer.js";
+import { Colon, Comma, LBrace, Newline, RBrace } from "../../grammar/lexer.js";
+import { tokenize } from "../../compiler/policySyntax.js";
 
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[]; reason?: string };
 

@@ -1,8 +1,13 @@
-// What the language server offers at the cursor: a rule verb at the start of a
-// line, and after a verb the words that may follow it (for `add`, the header
-// names an MSA may add). Taken from the lexer's tables so a new verb is offered
-// as soon as the grammar has it.
-import { RuleVerbs } from "../../grammar/lexer.js";
+// What the language server offers at the cursor, asked of the grammar itself
+// (chevrotain's content assist): the line before the cursor is tokenized and the
+// parser says which tokens may come next. A keyword is offered by its word; where
+// the grammar takes an open value (a name), the rule's own list of known values is
+// offered (header names after `add`, levels after `log`). A new keyword in the
+// grammar is offered without touching this file.
+import type { IToken } from "../../grammar/chevrotain.js";
+import { keywordWord, Newline } from "../../grammar/lexer.js";
+import { policyParser, tokenize } from "../../compiler/policySyntax.js";
+import { COMPLETION_VALUES, VERB_SUMMARIES } from "../../compiler/rules/index.js";
 
 export interface CompletionWord {
   label: string;
@@ -10,27 +15,25 @@ export interface CompletionWord {
   detail: string;
 }
 
-/** The words that may follow each verb (contract section 3). */
-const FOLLOWERS: Record<string, { words: string[]; kind: CompletionWord["kind"]; detail: string }> = {
-  add: { words: ["Date", "Message-ID", "Sender", "Received"], kind: "header", detail: "header field the MSA adds (RFC 6409 section 8)" },
-  require: { words: ["tls", "auth"], kind: "keyword", detail: "what a transaction requires" },
-  listen: { words: ["starttls", "tls", "plain"], kind: "keyword", detail: "listener mode" },
-  auth: { words: ["users"], kind: "keyword", detail: "users file" },
-  tls: { words: ["certificate", "key"], kind: "keyword", detail: "certificate and key files" },
-  qualify: { words: ["domains"], kind: "keyword", detail: "domains completing unqualified addresses" },
-  enforce: { words: ["address", "syntax"], kind: "keyword", detail: "address syntax check" },
-  allow: { words: ["postmaster", "unauthenticated"], kind: "keyword", detail: "explicit loosening" },
-  limit: { words: ["size", "recipients"], kind: "keyword", detail: "limit" },
-  log: { words: ["errors", "info", "debug"], kind: "value", detail: "log level" },
-  deliver: { words: ["spool", "relay"], kind: "keyword", detail: "where accepted mail goes" },
-};
-
 export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
-  const text = lineBeforeCursor.replace(/#.*$/, "");
-  if (text.length < lineBeforeCursor.length) return []; // inside a comment
-  const words = text.trimStart().split(/\s+/);
-  if (words.length <= 1) return RuleVerbs.map((verb) => ({ label: verb, kind: "keyword", detail: "rule" }));
-  const followers = FOLLOWERS[words[0]!];
-  if (!followers) return [];
-  return followers.words.map((word) => ({ label: word, kind: followers.kind, detail: followers.detail }));
+  const lexed = tokenize(lineBeforeCursor);
+  if (lexed.comments.length > 0) return []; // inside a comment
+  const tokens = lexed.tokens.filter((t) => t.tokenType !== Newline);
+  // A word being typed is not yet part of what precedes the cursor: complete it, not what follows it.
+  const typing = tokens.length > 0 && !/\s$/.test(lineBeforeCursor);
+  const before: IToken[] = typing ? tokens.slice(0, -1) : tokens;
+  const atLineStart = before.length === 0;
+  const offered = new Map<string, CompletionWord>();
+  for (const next of policyParser.nextTokenTypes(before)) {
+    const word = keywordWord(next.type);
+    if (word !== undefined) {
+      // A verb says what its rule is (the module's summary).
+      offered.set(word, { label: word, kind: "keyword", detail: (atLineStart && VERB_SUMMARIES.get(word)) || (atLineStart ? "rule" : "keyword") });
+      continue;
+    }
+    // The rule's own list of known values for the production that takes the name.
+    const values = COMPLETION_VALUES.get(next.ruleStack[next.ruleStack.length - 1] ?? "");
+    for (const value of values?.words ?? []) if (!offered.has(value)) offered.set(value, { label: value, kind: values!.kind, detail: values!.detail });
+  }
+  return [...offered.values()];
 }

@@ -1,0 +1,114 @@
+// What a rule's check works with: the policy checked so far, where to report,
+// and the value checks several rules share (counts, durations, domains,
+// addresses, ports). One instance per check of a policy; it reads no files.
+import type { Located, Span } from "../grammar/ast.js";
+import { closestMatch } from "../grammar/spelling.js";
+import { parseEnvelopeAddress } from "../formats/envelopeAddress.js";
+import { domainProblem, toALabels } from "../formats/domainName.js";
+import type { CheckedPolicy } from "./checkedPolicy.js";
+import { type Catalogue, diagnostic, type Diagnostic, type RelatedLocation } from "./diagnostics.js";
+import { parseDuration } from "./duration.js";
+
+export class CheckContext {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly domains = new Map<string, { ascii: string; problem?: undefined } | { problem: string }>();
+
+  constructor(
+    readonly file: string,
+    readonly policy: CheckedPolicy,
+  ) {}
+
+  report(kind: keyof typeof Catalogue, span: Span, message: string, extra: { hint?: string; related?: RelatedLocation[] } = {}): void {
+    this.diagnostics.push(diagnostic(kind, this.file, span, message, extra));
+  }
+
+  related(span: Span, message: string): RelatedLocation[] {
+    return [{ file: this.file, span, message }];
+  }
+
+  /** Reports an unknown word with a suggestion from `known`. */
+  unknown(word: Located, where: string, known: readonly string[], takes?: string): void {
+    const suggestion = closestMatch(word.value, known);
+    this.report("unknownValue", word.span, `unknown \`${word.value}\` in ${where}`, {
+      hint: suggestion ? `did you mean \`${suggestion}\`?` : `it takes ${takes ?? known.map((k) => "`" + k + "`").join(", ")}`,
+    });
+  }
+
+  positive(count: Located): number | undefined {
+    const value = Number(count.value);
+    if (!Number.isInteger(value) || value <= 0) {
+      this.report("notPositive", count.span, `\`${count.value}\` must be a positive number`);
+      return undefined;
+    }
+    return value;
+  }
+
+  duration(text: Located, options: { window?: boolean } = {}): number | undefined {
+    const ms = parseDuration(text.value, options);
+    if (ms === undefined) {
+      this.report("invalidDuration", text.span, `\`${text.value}\` is not a duration`, {
+        hint: options.window ? "write `30s`, `5m`, `1h`, `1d`, or `minute`, `hour`, `day`, `week`" : "write a positive number with `s`, `m`, `h` or `d`, such as `5m`",
+      });
+    }
+    return ms;
+  }
+
+  /** An address (lowercase domain) or `@domain` (lowercase A-labels) in a list of recipients or grants. */
+  normalizeTarget(target: Located): string | undefined {
+    const text = target.value.startsWith("@") || target.value.includes("@") ? target.value : `@${target.value}`;
+    if (text.startsWith("@")) {
+      const domain = this.domain(text.slice(1));
+      if (domain.problem !== undefined) {
+        this.report("invalidDomain", target.span, domain.problem);
+        return undefined;
+      }
+      return `@${domain.ascii}`;
+    }
+    return this.normalizePolicyAddress(target);
+  }
+
+  /** `local@domain` with the domain in lowercase A-labels, or undefined after reporting why not. */
+  normalizePolicyAddress(address: Located): string | undefined {
+    const at = address.value.lastIndexOf("@");
+    if (at <= 0) {
+      this.report("invalidAddress", address.span, `\`${address.value}\` is not an address`, { hint: "write `local@domain`, such as `alice@example.com`" });
+      return undefined;
+    }
+    const domain = this.domain(address.value.slice(at + 1));
+    if (domain.problem !== undefined) {
+      this.report("invalidAddress", address.span, `\`${address.value}\` is not a valid address: ${domain.problem}`);
+      return undefined;
+    }
+    // The server reads a grant with the parser it applies to MAIL FROM (senderGrants.ts), which
+    // ignores a grant it cannot parse: what it would ignore is an error here.
+    const parsed = parseEnvelopeAddress(address.value, { smtputf8: true });
+    if (!parsed.ok) {
+      this.report("invalidAddress", address.span, `\`${address.value}\` is not a valid address: ${parsed.reason.replace(/"/g, "`")}`);
+      return undefined;
+    }
+    return `${address.value.slice(0, at).normalize("NFC")}@${domain.ascii}`;
+  }
+
+  /** A domain's A-label form or what is wrong with it, computed once per domain: a `senders` table repeats a few domains many times. */
+  domain(name: string): { ascii: string; problem?: undefined } | { problem: string } {
+    let verdict = this.domains.get(name);
+    if (!verdict) {
+      const problem = domainProblem(name);
+      verdict = problem === undefined ? { ascii: toALabels(name)! } : { problem };
+      this.domains.set(name, verdict);
+    }
+    return verdict;
+  }
+
+  /** `ADDRESS:PORT` as a listener takes it; `*` is every address. */
+  hostPort(located: Located): { host: string; port: number } | undefined {
+    const colon = located.value.lastIndexOf(":");
+    const port = Number(located.value.slice(colon + 1));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      this.report("invalidPort", located.span, `port \`${located.value.slice(colon + 1)}\` is out of range`, { hint: "a port is a number from 1 to 65535" });
+      return undefined;
+    }
+    const host = located.value.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+    return { host: host === "*" ? "0.0.0.0" : host, port };
+  }
+}

@@ -1,0 +1,33 @@
+// The checker's output: only values that passed, each with the span of the rule
+// it came from. Lowering (lower.ts) reads nothing else; files the policy names
+// are read by checkFiles.ts from the same value.
+import type { Span } from "../grammar/ast.js";
+import type { RuleKind } from "./rules/index.js";
+
+/** A checked value, with the rule (its span) it came from. */
+export interface From<T> {
+  value: T;
+  rule: Span;
+}
+
+/** A checked rule that refuses something: written with `observe`, it logs what it would refuse and refuses nothing. */
+export interface Observable {
+  observe?: true;
+}
+
+/** A rule that is on or off (it has no value): where it was written, and whether it is observed. */
+export interface Switch extends Observable {
+  rule: Span;
+}
+
+/**
+ * The checked policy. Each rule module declares the fields its check records
+ * (`declare module "../checkedPolicy.js"` in compiler/rules/), so a rule's value
+ * is written down beside its check; only what belongs to no rule is here. Inside
+ * such a block `From`, `Observable` and `Switch` are this module's own, so a
+ * module does not import them for it.
+ */
+export interface CheckedPolicy {
+  /** Every kind of rule the policy wrote, valid or not (lints about absent rules look here). */
+  written: ReadonlySet<RuleKind>;
+}

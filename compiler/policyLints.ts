@@ -1,0 +1,187 @@
+// Lints across rules: what the policy as a whole would do, said back in the
+// admin's words (a listener nobody can use, a `require tls` no listener can
+// satisfy, limits that together refuse every recipient). They run only on a
+// policy that parsed completely, and never call a rule missing that was written
+// with a mistake: one mistake, one diagnostic.
+import { isIP } from "node:net";
+import type { Span } from "../grammar/ast.js";
+import type { ListenMode } from "../graph/graph.js";
+import type { CheckContext } from "./checkContext.js";
+import type { RuleKind } from "./rules/index.js";
+
+/** The submission ports and the TLS mode each is for (RFC 6409 section 3.1, RFC 8314 section 3.3). */
+const SUBMISSION_PORT_MODES: ReadonlyMap<number, ListenMode> = new Map([
+  [587, "starttls"],
+  [465, "tls"],
+]);
+
+/** Whether a listener's host is a loopback address: 127.0.0.0/8, ::1 or `localhost` (RFC 6890). */
+export function isLoopbackHost(host: string | null): boolean {
+  if (host === null) return false;
+  if (host === "localhost" || host === "::1") return true;
+  return isIP(host) === 4 && host.startsWith("127.");
+}
+
+export class PolicyLints {
+  /**
+   * `written`: the kinds of rule the policy wrote; `failed`: those of which a rule had an error
+   * (a lint about what is missing must not fire because a written rule was wrong).
+   */
+  constructor(
+    private readonly context: CheckContext,
+    private readonly written: ReadonlySet<RuleKind>,
+    private readonly failed: ReadonlySet<RuleKind>,
+  ) {}
+
+  /** Lints across rules: what the policy as a whole would do. */
+  lint(): void {
+    const p = this.context.policy;
+    if (p.workers && p.workers.value !== 1 && p.rates.length > 0 && p.limitsStore?.value.kind !== "redis") {
+      this.context.report("perWorkerLimits", p.workers.rule, "rate limits are counted separately by each worker", {
+        hint: "add `limits store redis://HOST:PORT` to share the counters",
+      });
+    }
+    const start: Span = { start: 0, end: 0 };
+    const tlsListeners = p.listeners.filter((l) => l.mode !== "plain");
+    // With a `listen` rule in error the set of listeners is not known: lints about all of them wait.
+    const listenersKnown = !this.failed.has("listen");
+    const defaultListeners = !this.written.has("listen");
+    if (!this.written.has("hostname")) {
+      this.context.report("missingHostname", start, "the policy has no `hostname`; the server will use the machine's host name", { hint: "add `hostname msa.example.com`" });
+    }
+    if (defaultListeners && !p.tls) {
+      this.context.report("tlsWithoutCertificate", start, "the policy has no `listen` rule, and the default listeners (587 starttls, 465 tls) need a certificate", {
+        hint: 'add `listen 127.0.0.1:2525 plain` for a test, or `tls certificate "FILE" key "FILE"`',
+      });
+    }
+    for (const listener of tlsListeners) {
+      if (!p.tls) {
+        this.context.report("tlsWithoutCertificate", listener.rule, `a \`${listener.mode}\` listener needs a certificate`, { hint: 'add `tls certificate "FILE" key "FILE"`' });
+      }
+    }
+    const onlyPlain = listenersKnown && p.listeners.length > 0 && tlsListeners.length === 0;
+    if (p.tls && onlyPlain) {
+      this.context.report("unusedCertificate", p.tls.rule, "the certificate is never used: every listener is `plain`");
+    }
+    if (p.requireTls && onlyPlain) {
+      this.context.report("requireTlsWithoutTls", p.requireTls.rule, "`require tls` but no listener offers TLS, so no mail can ever be taken", {
+        hint: "add `listen 587 starttls` or remove `require tls`",
+      });
+    }
+    const submissionListeners = defaultListeners ? [{ rule: start }] : tlsListeners;
+    if (!p.requireAuth) {
+      if (p.allowUnauthenticated) {
+        const exposed = p.listeners.filter((l) => !isLoopbackHost(l.host));
+        for (const listener of defaultListeners ? [{ rule: start }] : exposed) {
+          this.context.report("unauthenticatedNotLoopback", listener.rule, "`allow unauthenticated` would make this listener an open relay: it is not on a loopback address", {
+            hint: "bind it to `127.0.0.1:PORT`, or use `require auth`",
+            related: this.context.related(p.allowUnauthenticated, "`allow unauthenticated` is here"),
+          });
+        }
+      } else if (submissionListeners.length > 0) {
+        for (const listener of submissionListeners) {
+          this.context.report("submissionWithoutAuth", listener.rule, "a submission listener without `require auth` lets anyone send mail through it", {
+            hint: "add `require auth` (RFC 6409 section 4.3)",
+          });
+        }
+      } else if (listenersKnown) {
+        for (const listener of p.listeners) {
+          this.context.report("plainWithoutAuth", listener.rule, "this listener takes mail without authentication", {
+            hint: "add `require auth`, or `allow unauthenticated` to say it is meant",
+          });
+        }
+      }
+    }
+    if (p.requireAuth && p.allowUnauthenticated) {
+      this.context.report("conflictingRules", p.allowUnauthenticated, "`allow unauthenticated` contradicts `require auth`", {
+        hint: "keep `require auth`; `allow unauthenticated` is only for loopback tests",
+        related: this.context.related(p.requireAuth.rule, "`require auth` is here"),
+      });
+    }
+    this.lintTransport(defaultListeners, listenersKnown);
+    this.lintRecipientLimits();
+    if (p.requireAuth && !p.users) {
+      this.context.report("requireAuthWithoutUsers", p.requireAuth.rule, "`require auth` but no `auth users`: nobody could ever log in", { hint: 'add `auth users "FILE"`' });
+    }
+    if (p.allowPostmaster && !p.requireAuth) {
+      this.context.report("postmasterWithoutAuth", p.allowPostmaster, "`allow postmaster` has no effect without `require auth`");
+    }
+    if (!p.users) {
+      if (p.senders) this.context.report("rightsWithoutAuth", p.senders.rule, "`senders` never applies: without `auth users` no session is authenticated");
+      const addSender = p.add.get("Sender");
+      if (addSender) this.context.report("rightsWithoutAuth", addSender, "`add Sender` never applies: without `auth users` no session is authenticated");
+    }
+    if (p.senders && !this.written.has("qualify")) {
+      // Only logins without `@` need a domain to have an address of their own (contract section 3).
+      const bare = p.senders.logins.find((login) => !login.value.includes("@"));
+      if (bare) {
+        this.context.report("ownAddressUnqualified", bare.span, `login \`${bare.value}\` has no address of its own without \`qualify domains\``, {
+          hint: "add `qualify domains example.com`, or use logins of the form `user@example.com`",
+        });
+      }
+    }
+  }
+
+  /** Listeners on the wrong port for their mode, and what lets a password cross the network before TLS. */
+  private lintTransport(defaultListeners: boolean, listenersKnown: boolean) {
+    const p = this.context.policy;
+    for (const listener of p.listeners) {
+      const expected = SUBMISSION_PORT_MODES.get(listener.port);
+      if (expected && listener.mode !== "plain" && listener.mode !== expected) {
+        this.context.report(
+          "swappedListenMode",
+          listener.rule,
+          `port ${listener.port} is for \`${expected}\`, not \`${listener.mode}\`: clients configured for it will fail to connect`,
+          {
+            hint: `write \`listen ${listener.port} ${expected}\` (RFC ${listener.port === 587 ? "6409 section 3.1" : "8314 section 3.3"})`,
+          },
+        );
+      }
+      if (listener.port === 25) {
+        this.context.report("port25Listener", listener.rule, "port 25 is for relay between mail servers, not for submission", {
+          hint: "listen on 587 (`starttls`) or 465 (`tls`) and leave port 25 to the MTA",
+        });
+      }
+    }
+    const starttls = defaultListeners ? { rule: { start: 0, end: 0 } } : p.listeners.find((l) => l.mode === "starttls");
+    if (p.requireAuth && !p.requireTls && starttls && listenersKnown) {
+      this.context.report("authBeforeTls", starttls.rule, "this listener offers AUTH before STARTTLS, so passwords may be sent in clear text", {
+        hint: "add `require tls`",
+        related: this.context.related(p.requireAuth.rule, "`require auth` is here"),
+      });
+    }
+    if (p.requireTls?.observe) {
+      this.context.report("observedRequireTls", p.requireTls.rule, "an observed `require tls` takes AUTH before STARTTLS, so passwords may be sent in clear text", {
+        hint: "remove `observe` once the clients that need TLS are found",
+      });
+    }
+  }
+
+  /** `limit recipients` rules that together leave no recipient for the sessions they share (every rule that applies must hold). */
+  private lintRecipientLimits() {
+    // An observed limit refuses nothing, so it cannot take part.
+    const limits = this.context.policy.recipientsTo.filter((limit) => !limit.observe).map((limit) => ({ ...limit, set: new Set(limit.value.targets) }));
+    const overlap = (a: string[] | null, b: string[] | null) => a === null || b === null || a.some((login) => b.includes(login));
+    // Whether `list` names `target`: the target itself, or for an address its whole domain.
+    const names = (list: ReadonlySet<string>, target: string) => list.has(target) || list.has(target.slice(target.lastIndexOf("@")));
+    for (const [index, later] of limits.entries()) {
+      for (const earlier of limits.slice(0, index)) {
+        if (!overlap(earlier.value.logins, later.value.logins)) continue;
+        const [to, other] = later.value.except ? [earlier, later] : [later, earlier];
+        if (to.value.except) continue;
+        const noneLeft = other.value.except
+          ? to.value.targets.every((target) => names(other.set, target))
+          : !to.value.targets.some((target) => names(other.set, target)) && !other.value.targets.some((target) => names(to.set, target));
+        if (noneLeft) {
+          this.context.report("recipientsAllRefused", later.rule, "this limit and an earlier one together refuse every recipient", {
+            hint: other.value.except
+              ? "every address this `to` list allows, the `except` list refuses"
+              : "the two `to` lists have no recipient in common; merge them into the one you mean",
+            related: this.context.related(earlier.rule, "the other limit is here"),
+          });
+          break;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// `log errors | info | debug`: how much the server logs.
+import type { Located, RuleBase } from "../../grammar/ast.js";
+import { located, token } from "../../grammar/cstReader.js";
+import { keywords, Name } from "../../grammar/lexer.js";
+import { closestMatch } from "../../grammar/spelling.js";
+import type { LogLevel } from "../../graph/graph.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { RuleGraph } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
+
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    log?: From<LogLevel>;
+  }
+}
+
+/** The words this rule is written with. */
+const K = keywords("log");
+
+export const LOG_LEVELS: readonly LogLevel[] = ["errors", "info", "debug"];
+
+export interface LogRule extends RuleBase {
+  kind: "log";
+  level: Located;
+}
+
+export const logRule: RuleModule<LogRule> = {
+  summary: "how much the server logs: errors, info or debug",
+  grammar: {
+    verb: K.log,
+    keywords: Object.values(K),
+    productions: [
+      {
+        // log errors | log info | log debug
+        name: "logRule",
+        body: ($) => {
+          $.CONSUME(K.log);
+          $.CONSUME(Name);
+        },
+      },
+    ],
+    nameLabels: { logRule: "`errors`, `info` or `debug`" },
+  },
+  build: (c, base) => {
+    const level = token(c, "Name");
+    return level && { kind: "log", ...base, level: located(level) };
+  },
+  kinds: {
+    log: {
+      name: "log",
+      once: true,
+      check: (rule, context) => {
+        const level = LOG_LEVELS.find((l) => l === rule.level.value);
+        if (!level) {
+          const suggestion = closestMatch(rule.level.value, LOG_LEVELS);
+          return context.report("unknownLogLevel", rule.level.span, `unknown log level \`${rule.level.value}\``, {
+            hint: suggestion ? `did you mean \`${suggestion}\`?` : "use `errors`, `info` or `debug`",
+          });
+        }
+        context.policy.log = { value: level, rule: rule.span };
+      },
+    },
+  },
+  values: { logRule: { words: LOG_LEVELS, kind: "value", detail: "log level" } },
+};
+
+/** Without a `log` rule the server logs `info`. */
+export function lowerLog(log: CheckedPolicy["log"], at: Lowering): RuleGraph["log"] {
+  return log ? { level: log.value, origin: at.origin(log.rule) } : { level: "info", origin: at.builtin("log info") };
+}
+
+export function printLog(log: RuleGraph["log"]): string {
+  return `log ${log.level}`;
+}

@@ -1,0 +1,86 @@
+// `remove header NAME, ...`: header fields taken out of every message (Bcc,
+// X-Originating-IP), never the trace or the originator.
+import type { Located, RuleBase } from "../../grammar/ast.js";
+import { list } from "../../grammar/cstReader.js";
+import { keywords } from "../../grammar/lexer.js";
+import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { RemoveHeadersNode } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
+
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    removeHeaders: From<string[]>[];
+  }
+}
+
+/** The words this rule is written with. */
+const K = keywords("remove", "header");
+
+/** Fields `remove header` must not take: the trace (RFC 5321 section 4.4) and the originator (RFC 5322 section 3.6). */
+const REQUIRED_FIELDS = ["Received", "From"] as const;
+
+export interface RemoveHeaderRule extends RuleBase {
+  kind: "removeHeader";
+  names: Located[];
+}
+
+export const removeRule: RuleModule<RemoveHeaderRule> = {
+  summary: "header fields removed from every message",
+  grammar: {
+    verb: K.remove,
+    keywords: Object.values(K),
+    productions: [
+      {
+        // remove header Bcc, X-Originating-IP
+        name: "removeRule",
+        body: ($) => {
+          $.CONSUME(K.remove);
+          $.CONSUME(K.header);
+          $.SUBRULE($.nameList);
+        },
+      },
+    ],
+  },
+  build: (c, base) => {
+    const names = list(c);
+    return names.length > 0 ? { kind: "removeHeader", ...base, names } : undefined;
+  },
+  kinds: {
+    removeHeader: {
+      name: "remove header",
+      check: (rule, context) => {
+        const names = rule.names.filter((n) => {
+          if (/^[\x21-\x39\x3b-\x7e]+$/.test(n.value)) return true;
+          context.report("unknownValue", n.span, `\`${n.value}\` is not a header field name`);
+          return false;
+        });
+        for (const name of names) {
+          const field = REQUIRED_FIELDS.find((f) => f.toLowerCase() === name.value.toLowerCase());
+          if (field) {
+            context.report(
+              "removeRequiredField",
+              name.span,
+              `removing \`${name.value}\` ${field === "From" ? "leaves messages without the originator field every message must have" : "deletes the trace of where messages have been"}`,
+              {
+                hint:
+                  field === "From"
+                    ? "RFC 5322 section 3.6 requires `From`; remove the name from the rule"
+                    : "RFC 5321 section 4.4 forbids deleting `Received` fields; use `add Received private` to hide the client's address",
+              },
+            );
+          }
+        }
+        if (names.length === rule.names.length) context.policy.removeHeaders.push({ value: names.map((n) => n.value), rule: rule.span });
+      },
+    },
+  },
+};
+
+export function lowerRemoveHeaders(removal: CheckedPolicy["removeHeaders"][number], at: Lowering): RemoveHeadersNode {
+  return { kind: "RemoveHeaders", origin: at.origin(removal.rule), names: removal.value };
+}
+
+export function printRemove(node: RemoveHeadersNode): string {
+  return `remove header ${node.names.join(", ")}`;
+}

@@ -1,0 +1,70 @@
+// `require tls` and `require auth`: no AUTH or MAIL before TLS (RFC 3207 section
+// 4), no transaction without authentication (RFC 6409 section 4.3).
+import type { Located, RuleBase } from "../../grammar/ast.js";
+import { located, token } from "../../grammar/cstReader.js";
+import { keywords } from "../../grammar/lexer.js";
+import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
+import type { RequireAuthNode, RequireTlsNode } from "../../graph/graph.js";
+import type { Switch } from "../checkedPolicy.js";
+
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    requireTls?: Switch;
+    requireAuth?: Switch;
+  }
+}
+
+/** The words this rule is written with. */
+const K = keywords("require", "auth", "tls");
+
+export interface RequireRule extends RuleBase {
+  kind: "require";
+  what: Located<"tls" | "auth">;
+}
+
+export const requireRule: RuleModule<RequireRule> = {
+  summary: "what a session needs before a transaction: TLS, authentication",
+  grammar: {
+    verb: K.require,
+    keywords: Object.values(K),
+    // require tls | require auth
+    productions: [
+      {
+        name: "requireRule",
+        body: ($) => {
+          $.CONSUME(K.require);
+          $.OR([{ ALT: () => $.CONSUME(K.tls) }, { ALT: () => $.CONSUME(K.auth) }]);
+        },
+      },
+    ],
+  },
+  build: (c, base) => {
+    const what = token(c, "KwTls") ?? token(c, "KwAuth");
+    return what && { kind: "require", ...base, what: located(what) as Located<"tls" | "auth"> };
+  },
+  kinds: {
+    require: {
+      name: (rule) => `require ${rule.what.value}`,
+      key: (rule) => `require ${rule.what.value}`,
+      observable: true,
+      check: (rule, context, observe) => {
+        if (rule.what.value === "tls") context.policy.requireTls = { rule: rule.span, ...observe };
+        else context.policy.requireAuth = { rule: rule.span, ...observe };
+      },
+    },
+  },
+};
+
+export function lowerRequireTls(checked: Switch, at: Lowering): RequireTlsNode {
+  return { kind: "RequireTls", origin: at.origin(checked.rule), ...observeOf(checked) };
+}
+
+/** `postmaster`: what `allow postmaster` lets through without authentication. */
+export function lowerRequireAuth(checked: Switch, at: Lowering, postmaster: RequireAuthNode["postmaster"]): RequireAuthNode {
+  return { kind: "RequireAuth", origin: at.origin(checked.rule), ...observeOf(checked), postmaster };
+}
+
+export function printRequire(node: RequireTlsNode | RequireAuthNode): string {
+  return `${observed(node)}require ${node.kind === "RequireTls" ? "tls" : "auth"}`;
+}

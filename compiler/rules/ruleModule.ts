@@ -1,0 +1,87 @@
+// What a rule module holds: everything about one rule (or one verb's family of
+// forms) but its runtime handler. Its grammar fragment, the syntax-tree node it
+// builds, its check, how it is named in diagnostics and whether it may be
+// observed; its lowering and printing are functions the module exports beside
+// it, called where lower.ts places the node and where print.ts lays out the
+// effective policy. The runtime never sees a module, only the graph nodes.
+import type { RuleBase, RuleBuilder, Span } from "../../grammar/ast.js";
+import type { RuleGrammar } from "../../grammar/grammarDsl.js";
+import type { CheckHeaderSyntaxNode, MailNode, MessageNode, RcptNode, RefuseBareLineEndingsNode, RefuseUnqualifiedNode, RuleOrigin } from "../../graph/graph.js";
+import type { CheckContext } from "../checkContext.js";
+import type { Observable } from "../checkedPolicy.js";
+
+/** A rule's syntax-tree node: its kind and spans, then its values. */
+export type RuleNode = RuleBase & { kind: string };
+
+/** What the checker knows of one kind of rule. */
+export interface KindFacts<R extends RuleNode> {
+  /** How diagnostics name the rule. */
+  name: string | ((rule: R) => string);
+  /** At most one such rule: a second one is MSA2001 when it says the same, MSA2002 when it says something else. */
+  once?: true;
+  /** Rules of this kind may repeat, but two with the same key are one rule written twice (`require tls`). */
+  key?: (rule: R) => string;
+  /** The rule refuses something, so `observe` may stand in front of it. */
+  observable?: true;
+  /** The rule refuses only as part of another rule, whose `observe` covers it (`senders` for `enforce senders in headers`). */
+  observedWith?: string;
+  /** Checks one rule and records what passed in `context.policy`; `observe` goes into that value. */
+  check: (rule: R, context: CheckContext, observe: Observable) => void;
+}
+
+/** Words completion offers where a rule takes an open name. */
+export interface CompletionValues {
+  words: readonly string[];
+  kind: "header" | "value";
+  detail: string;
+}
+
+export interface RuleModule<R extends RuleNode> {
+  /** The rule in one line, for documentation and the editor. */
+  summary: string;
+  grammar: RuleGrammar;
+  /** Builds the syntax-tree node from the CST of the grammar's first production. */
+  build: RuleBuilder<R>;
+  kinds: { [K in R["kind"]]: KindFacts<Extract<R, { kind: K }>> };
+  /** Known values of the open names the rule takes, by production name. */
+  values?: Readonly<Record<string, CompletionValues>>;
+  /**
+   * Printers of the stage nodes the rule lowers to, by node kind, for the effective policy
+   * (`msac print`): a node that tooling/print/print.ts does not lay out itself is printed
+   * with these, after the rules it lays out.
+   */
+  printers?: { [K in StageNode["kind"]]?: (node: Extract<StageNode, { kind: K }>, at: Printing) => string };
+}
+
+/** A node of the envelope or message stages. */
+/** Every node a stage can hold, its fixed checks included. */
+export type StageNode = MailNode | RcptNode | MessageNode | RefuseUnqualifiedNode | RefuseBareLineEndingsNode | CheckHeaderSyntaxNode;
+
+/** What lowering gives a module to build its node. */
+export interface Lowering {
+  /** The policy file, for paths relative to it. */
+  file: string;
+  origin(span: Span): RuleOrigin;
+  builtin(what: string): RuleOrigin;
+}
+
+/** The `observe` of a checked rule, as its graph node carries it. */
+export function observeOf(checked: Observable): { observe?: true } {
+  return checked.observe ? { observe: true } : {};
+}
+
+/** What printing gives a module to write its rule back. */
+export interface Printing {
+  /** A path as the policy would write it (relative to the policy's folder when below it). */
+  path(resolved: string): string;
+}
+
+/** A string as the policy writes it. */
+export function quote(text: string): string {
+  return `"${text.replace(/["\\]/g, "\\$&")}"`;
+}
+
+/** `observe ` before a rule that only logs what it would refuse. */
+export function observed(node: { observe?: true } | undefined): string {
+  return node?.observe ? "observe " : "";
+}
