@@ -48,6 +48,7 @@ import { lowerLog } from "./rules/log.js";
 import { lowerMasquerade } from "./rules/masquerade.js";
 import { lowerMetrics } from "./rules/metrics.js";
 import { lowerQualifyEnvelope, lowerQualifyHeaders } from "./rules/qualify.js";
+import { lowerRefuseHeader } from "./rules/refuse.js";
 import { lowerRemoveHeaders } from "./rules/remove.js";
 import { lowerRequireAuth, lowerRequireTls } from "./rules/require.js";
 import type { Lowering } from "./rules/ruleModule.js";
@@ -124,6 +125,8 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (policy.enforceMessageSyntax) {
     message.push(lowerEnforceMessageSyntax(policy.enforceMessageSyntax, at));
   }
+  // Refusals by field name before any change: the client's own fields decide.
+  for (const refusal of policy.refuseHeaders ?? []) message.push(lowerRefuseHeader(refusal, at));
   // Header checks of submission rights judge the From: and Sender: the client wrote, before any rewriting.
   if (rights && (rights.checkHeaders || rights.mismatch === "addSender")) message.push(rights);
   if (qualify) message.push(lowerQualifyHeaders(qualify));

@@ -122,6 +122,9 @@ export type MasqueradeNode = z.infer<typeof MasqueradeNode>;
 /** `remove header NAME, ...`: fields taken out of the message (and logged). */
 export const RemoveHeadersNode = z.strictObject({ kind: z.literal("RemoveHeaders"), origin: RuleOrigin, names: z.array(z.string()) });
 export type RemoveHeadersNode = z.infer<typeof RemoveHeadersNode>;
+/** `refuse header NAME, ...`: a message carrying any of these fields (matched without regard to case) is refused. */
+export const RefuseHeaderNode = z.strictObject({ kind: z.literal("RefuseHeader"), origin: RuleOrigin, ...Observable.shape, names: z.array(z.string()) });
+export type RefuseHeaderNode = z.infer<typeof RefuseHeaderNode>;
 /** RFC 6409 section 6.3 / RFC 5322 section 3.6: From present, Sender with several From, Date parses, single fields once. */
 export const EnforceMessageSyntaxNode = z.strictObject({ kind: z.literal("EnforceMessageSyntax"), origin: RuleOrigin, ...Observable.shape });
 export type EnforceMessageSyntaxNode = z.infer<typeof EnforceMessageSyntaxNode>;
@@ -174,6 +177,7 @@ export type RcptNode = z.infer<typeof RcptNode>;
 export const MessageNode = z.discriminatedUnion("kind", [
   LimitSizeNode,
   EnforceMessageSyntaxNode,
+  RefuseHeaderNode,
   SubmissionRightsNode,
   QualifyHeadersNode,
   MasqueradeNode,

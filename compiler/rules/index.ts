@@ -19,6 +19,7 @@ import { masqueradeRule } from "./masquerade.js";
 import { metricsRule } from "./metrics.js";
 import { qualifyRule } from "./qualify.js";
 import { removeRule } from "./remove.js";
+import { refuseRule } from "./refuse.js";
 import { requireRule } from "./require.js";
 import type { CompletionValues, KindFacts, Printing, RuleModule, RuleNode, StageNode } from "./ruleModule.js";
 import { sendersRule } from "./senders.js";
@@ -52,6 +53,7 @@ export const RULE_MODULES = [
   metricsRule,
   workersRule,
   limitsStoreRule,
+  refuseRule,
 ] as const;
 
 type RuleOf<M> = M extends RuleModule<infer R> ? R : never;

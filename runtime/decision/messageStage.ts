@@ -162,6 +162,20 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         } else trace.push({ node: node.kind, origin: node.origin, outcome: h ? "pass" : "skip" });
         break;
       }
+      case "RefuseHeader": {
+        const h = currentHeader();
+        const refused = new Set(node.names.map((n) => n.toLowerCase()));
+        const found = h?.fields.find((f) => refused.has(f.name.toLowerCase()));
+        if (!found) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: h ? "pass" : "skip" });
+          break;
+        }
+        const reply = { ...Replies.headerRefused, text: `Message refused: header field ${found.name} not accepted` };
+        const detail = `${found.name}: field refused`;
+        const stopped = refuseOrObserve(steps, node, node.origin, reply, detail, refusal(node, node.origin, reply, detail));
+        if (stopped) return stopped;
+        break;
+      }
       case "QualifyHeaders": {
         const h = currentHeader();
         if (!h) break;

@@ -236,6 +236,15 @@ describe("lints about what the policy as a whole would do", () => {
     expect(codes(policy("Bcc, X-Originating-IP"))).toEqual([]);
   });
 
+  it("check `refuse header`: a field name, compiled to a RefuseHeader node that may be observed", () => {
+    const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
+    const bad = compilePolicy("p.msa", policy("refuse header X-Ok, Subjéct"));
+    expect(bad.diagnostics.map((d) => [d.message, d.span.start])).toEqual([["`Subjéct` is not a header field name", policy("refuse header X-Ok, ").length - 1]]);
+    const good = compilePolicy("p.msa", policy("observe refuse header Return-Path"));
+    expect(good.diagnostics).toEqual([]);
+    expect(good.graph!.stages.message.nodes).toContainEqual(expect.objectContaining({ kind: "RefuseHeader", names: ["Return-Path"], observe: true }));
+  });
+
   it("suggest the unit a size meant, not the nearest spelling", () => {
     const hint = (size: string) => compilePolicy("p.msa", `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\nlimit size ${size}\n`).diagnostics[0]?.hint;
     expect(hint("25M")).toBe("did you mean `25MB`?");
