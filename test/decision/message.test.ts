@@ -30,7 +30,7 @@ async function submit(g: RuleGraph, state: SessionState, text: string | Buffer):
   const s = run(g, state, [mail(""), rcpt("bob@example.test")]).at(-1)!.state;
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, "latin1");
   const data = await readMessageData(Readable.from([bytes]), { maxBytes: 2000 });
-  const decision = decide(g, s, { type: "message", ...data, now: NOW, queueId: "QUEUEID1", messageId: "<unique.1@msa.example.test>" }) as Decision<MessagePlan>;
+  const decision = decide(g, s, { type: "message", ...data, now: NOW, queueId: "QUEUEID1", messageId: "<unique.1@msa.example.test>" });
   const output = decision.result ? applyHeaderEdits(data.bytes, decision.result.header, decision.result.edits).toString("latin1") : "";
   return { decision, output };
 }
