@@ -23,6 +23,7 @@ import { hostname } from "node:os";
 import { Readable } from "node:stream";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import type DataStream from "nodemailer/lib/smtp-connection/data-stream";
+import { DeliveryReplies, NextHopStatus, type Reply } from "../decision/replies.js";
 import { stuffChunk } from "./dotStuffing.js";
 import type { DeliveryOutcome, Envelope, RecipientParameters } from "./envelope.js";
 import { isUsable, type PooledSession, type RelayPool } from "./relayPool.js";
@@ -79,19 +80,9 @@ export interface RelayEndpoint {
   port: number;
 }
 
-// Reply codes and RFC 3463 enhanced codes this file produces.
-const TEMPORARY_CODE = 451; // RFC 5321 section 4.2.2: requested action aborted, local error in processing
-const NO_ANSWER = "4.4.1"; // RFC 3463 X.4.1: no answer from host
-const BAD_CONNECTION = "4.4.2"; // RFC 3463 X.4.2: bad connection (after it was established)
-const ROUTING_FAILURE = "4.4.3"; // RFC 3463 X.4.3: routing server failure (DNS)
-const SYSTEM_NOT_CONFIGURED = "4.3.5"; // RFC 3463 X.3.5: system incorrectly configured
-const LOCAL_ERROR = "4.3.0"; // RFC 3463 X.3.0: other mail system status
-const SECURITY_FAILURE = "4.7.0"; // RFC 3463 X.7.0: other security status (TLS, AUTH with the next hop)
-const DEFERRED_WITHOUT_CODE = "4.0.0"; // a 4xx reply that carried no enhanced code
-const REFUSED_WITHOUT_CODE = "5.0.0"; // a 5xx reply that carried no enhanced code
-const MESSAGE_TOO_BIG = { code: 552, enhanced: "5.3.4" }; // RFC 1870 section 6.1, RFC 3463 X.3.4
-const NON_ASCII_ADDRESS = { code: 553, enhanced: "5.6.7" }; // RFC 6531 section 3.2, RFC 6533 X.6.7
-const EIGHT_BIT_REFUSED = { code: 554, enhanced: "5.6.3" }; // RFC 6152 section 3, RFC 3463 X.6.3 conversion not supported
+// What msa says itself comes from the reply catalogue (runtime/decision/replies.ts); the next
+// hop's replies are passed on. A 4xx the next hop gave a recipient without a reply code is 451.
+const TEMPORARY_CODE = 451;
 const AUTH_REQUIRED_REPLY = 530; // RFC 4954 section 6: the next hop wants us to authenticate
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -146,11 +137,11 @@ export async function relayMessage(target: RelayTarget, envelope: Envelope, mess
   try {
     prepared = prepareTarget(target);
   } catch (error) {
-    return temporary(SYSTEM_NOT_CONFIGURED, `relay is misconfigured: ${(error as Error).message}`);
+    return temporary(DeliveryReplies.relayMisconfigured((error as Error).message));
   }
   const { endpoint, ca } = prepared;
   if (envelope.recipients.length === 0) {
-    return temporary(LOCAL_ERROR, "no recipients to relay to");
+    return temporary(DeliveryReplies.noRecipients);
   }
   const attempt: Attempt = {
     target,
@@ -222,7 +213,7 @@ async function relayOnce(attempt: Attempt, envelope: Envelope, message: Buffer, 
   let reused = false;
   if (pool) {
     const acquired = await pool.acquire(key, Math.max(0, attempt.deadlineAt - Date.now()), fresh);
-    if (acquired === "timeout") return { outcome: temporary(LOCAL_ERROR, `no free connection to next hop ${where} in time`) };
+    if (acquired === "timeout") return { outcome: temporary(DeliveryReplies.noFreeConnection(where)) };
     if (acquired !== "open") {
       session = acquired;
       reused = true;
@@ -233,7 +224,7 @@ async function relayOnce(attempt: Attempt, envelope: Envelope, message: Buffer, 
   if (!hasExpectedInternals(internals)) {
     pool?.release(key, null, false);
     closeConnection(connection, false);
-    return { outcome: temporary(LOCAL_ERROR, "relay client is incompatible with the installed nodemailer") };
+    return { outcome: temporary(DeliveryReplies.relayClientIncompatible) };
   }
 
   // Every step races the connection's own failure ('error', or an 'end' nobody expected) and
@@ -286,13 +277,13 @@ async function relayOnce(attempt: Attempt, envelope: Envelope, message: Buffer, 
     if (hasEightBitByte(message) && (!extensions.has("8BITMIME") || (eightBitHeader && !extensions.has("SMTPUTF8")))) {
       if (target.require8BitMime) {
         cleanSession = true;
-        return { kind: "permanent", ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content, and the policy requires 8BITMIME rather than conversion` };
+        return permanent(DeliveryReplies.eightBitRequired(where));
       }
       // off the event loop: a worst-case message takes seconds to convert (docs/limits.md)
       const conversion = await convertTo7BitOffThread(message);
       if (conversion.kind === "impossible") {
         cleanSession = true;
-        return { kind: "permanent", ...EIGHT_BIT_REFUSED, text: `next hop ${where} does not accept 8-bit content and it cannot be converted: ${conversion.reason}` };
+        return permanent(DeliveryReplies.eightBitNotConvertible(where, conversion.reason));
       }
       if (conversion.kind === "converted") {
         payload = conversion.message;
@@ -302,7 +293,7 @@ async function relayOnce(attempt: Attempt, envelope: Envelope, message: Buffer, 
             payload = await options.resign(payload);
           } catch (error) {
             cleanSession = true;
-            return temporary(LOCAL_ERROR, `the message converted to 7-bit could not be signed: ${(error as Error).message}`);
+            return temporary(DeliveryReplies.convertedNotSigned((error as Error).message));
           }
         }
       }
@@ -538,42 +529,41 @@ function outcomeForError(error: SmtpClientError, envelope: Envelope, connection:
     if (decisive && decisive.status !== "accepted") {
       const outcome: RelayOutcome =
         decisive.status === "temporary"
-          ? temporary(decisive.enhanced, `recipient <${decisive.address}> deferred: ${decisive.text}`)
+          ? temporary(DeliveryReplies.recipientDeferred(decisive.address, decisive.enhanced, decisive.text))
           : { kind: "permanent", code: decisive.code, enhanced: decisive.enhanced, text: decisive.text };
       return { ...outcome, perRecipient };
     }
   }
   if (error instanceof RelayDeadlineExceeded) {
-    return temporary(heardFromHost ? BAD_CONNECTION : NO_ANSWER, `next hop ${where} took too long`);
+    return temporary(DeliveryReplies.nextHopTooSlow(where, heardFromHost));
   }
   if (error instanceof RelayConnectionEnded) {
-    return temporary(heardFromHost ? BAD_CONNECTION : NO_ANSWER, `next hop ${where} closed the connection`);
+    return temporary(DeliveryReplies.nextHopClosed(where, heardFromHost));
   }
   if (error instanceof RelayTlsMissing) {
-    return temporary(SECURITY_FAILURE, `next hop ${where}: ${error.message}`);
+    return temporary(DeliveryReplies.nextHopTlsMissing(where));
   }
   if (typeof error.responseCode === "number" && error.response) {
     return outcomeForReply(error, where);
   }
   if (error.code === "EMESSAGE" && error.command === "MAIL FROM") {
     // nodemailer compares our size with the next hop's SIZE limit before sending MAIL
-    return { kind: "permanent", ...MESSAGE_TOO_BIG, text: `message is larger than next hop ${where} accepts` };
+    return permanent(DeliveryReplies.tooBigForNextHop(where));
   }
   if (error.code === "EDNS") {
-    return temporary(ROUTING_FAILURE, `cannot resolve next hop ${where}`);
+    return temporary(DeliveryReplies.nextHopUnresolvable(where));
   }
   if (error.code === "ETLS" || isTlsFailure(error.originalCode)) {
-    return temporary(SECURITY_FAILURE, `TLS with next hop ${where} failed (${error.originalCode ?? error.message})`);
+    return temporary(DeliveryReplies.nextHopTlsFailed(where, error.originalCode ?? error.message));
   }
   if (error.code === "EAUTH") {
-    return temporary(SECURITY_FAILURE, `cannot authenticate to next hop ${where}`);
+    return temporary(DeliveryReplies.nextHopAuthFailed(where));
   }
   if (error.command === "API") {
-    return temporary(LOCAL_ERROR, `cannot relay the message: ${singleLine(error.message)}`);
+    return temporary(DeliveryReplies.cannotRelay(singleLine(error.message)));
   }
   const reason = error.originalCode ?? error.timeoutType ?? error.code ?? "error";
-  const enhanced = !heardFromHost || error.timeoutType === "CONNECT_TIMEOUT" ? NO_ANSWER : BAD_CONNECTION;
-  return temporary(enhanced, `next hop ${where} ${heardFromHost ? "connection lost" : "unreachable"} (${reason})`);
+  return temporary(DeliveryReplies.nextHopConnectionFailed(where, heardFromHost, error.timeoutType === "CONNECT_TIMEOUT", reason));
 }
 
 /** A reply from the next hop that ended the attempt. */
@@ -584,15 +574,15 @@ function outcomeForReply(error: SmtpClientError, where: string): RelayOutcome {
   const text = `${where} said: ${reply}`;
   const aboutTheMessage = error.code === "EENVELOPE" || error.code === "EMESSAGE";
   if (aboutTheMessage && isPermanentReply(code) && code !== AUTH_REQUIRED_REPLY) {
-    return { kind: "permanent", code, enhanced: enhanced ?? REFUSED_WITHOUT_CODE, text };
+    return { kind: "permanent", code, enhanced: enhanced ?? NextHopStatus.refusedWithoutCode, text };
   }
   if (aboutTheMessage && !isPermanentReply(code)) {
-    return temporary(enhanced ?? (code === 421 ? BAD_CONNECTION : DEFERRED_WITHOUT_CODE), text);
+    return temporary({ code: TEMPORARY_CODE, enhanced: enhanced ?? (code === 421 ? NextHopStatus.closing : NextHopStatus.deferredWithoutCode), text });
   }
   // the session itself failed: greeting, EHLO, STARTTLS, AUTH, 421, or 530 at MAIL
-  if (error.code === "ETLS") return temporary(SECURITY_FAILURE, `TLS with next hop refused: ${text}`);
-  const fallback = error.code === "EAUTH" || code === AUTH_REQUIRED_REPLY ? SECURITY_FAILURE : BAD_CONNECTION;
-  return temporary(enhanced ? "4" + enhanced.slice(1) : fallback, text);
+  if (error.code === "ETLS") return temporary(DeliveryReplies.nextHopTlsRefused(text));
+  const fallback = error.code === "EAUTH" || code === AUTH_REQUIRED_REPLY ? NextHopStatus.securityFailed : NextHopStatus.sessionFailed;
+  return temporary({ code: TEMPORARY_CODE, enhanced: enhanced ? "4" + enhanced.slice(1) : fallback, text });
 }
 
 function recipientResults(envelope: Envelope, rejectedErrors: SmtpClientError[], where: string): RecipientResult[] {
@@ -613,7 +603,7 @@ function recipientResults(envelope: Envelope, rejectedErrors: SmtpClientError[],
       address,
       status: permanent ? "permanent" : "temporary",
       code,
-      enhanced: enhanced ?? (permanent ? REFUSED_WITHOUT_CODE : DEFERRED_WITHOUT_CODE),
+      enhanced: enhanced ?? (permanent ? NextHopStatus.refusedWithoutCode : NextHopStatus.deferredWithoutCode),
       text: `${where} said: ${singleLine(refusal.response ?? refusal.message)}`,
     };
   });
@@ -628,14 +618,19 @@ function refusalForMissingExtension(envelope: Envelope, extensions: Set<string>,
   if (!extensions.has("SMTPUTF8")) {
     const addresses = [envelope.mailFrom, ...envelope.recipients.map((recipient) => recipient.address)];
     if (addresses.some((address) => /[^\x00-\x7f]/.test(address))) {
-      return { kind: "permanent", ...NON_ASCII_ADDRESS, text: `next hop ${where} does not accept non-ASCII addresses (no SMTPUTF8)` };
+      return permanent(DeliveryReplies.nonAsciiAddressRefused(where));
     }
   }
   return undefined;
 }
 
-function temporary(enhanced: string, text: string): RelayOutcome {
-  return { kind: "temporary", code: TEMPORARY_CODE, enhanced, text: singleLine(text) };
+/** A temporary outcome: the client gets 451 and the enhanced code, the text on one line. */
+function temporary(reply: Reply): RelayOutcome {
+  return { kind: "temporary", code: TEMPORARY_CODE, enhanced: reply.enhanced, text: singleLine(reply.text) };
+}
+
+function permanent(reply: Reply): RelayOutcome {
+  return { kind: "permanent", code: reply.code, enhanced: reply.enhanced, text: reply.text };
 }
 
 function closeConnection(connection: SMTPConnection, quitPolitely: boolean): void {

@@ -11,6 +11,7 @@
 import { mkdir, readdir, rename, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ruleLocation, type DkimSignatureNode, type RuleGraph } from "../../graph/graph.js";
+import { QueueStatus, Replies } from "../decision/replies.js";
 import { createDkimSigner, type DkimSigner } from "../dkim/dkimSigner.js";
 import type { Envelope } from "../deliver/envelope.js";
 import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from "../deliver/relayClient.js";
@@ -45,10 +46,6 @@ export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 24 * 3_600_000;
 export const DEFAULT_DELAY_NOTICE_MS = 4 * 3_600_000;
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-
-// RFC 3463 codes this file produces
-const EXPIRED_STATUS = "4.4.7"; // X.4.7 delivery time expired
-const ADMIN_BOUNCE_STATUS = "5.0.0"; // X.0.0 other undefined status
 
 /** The part of a pino logger the runner uses. */
 export interface QueueLog {
@@ -306,8 +303,7 @@ export class QueueRunner {
       const days = (lifetime / 86_400_000).toFixed(1).replace(/\.0$/, "");
       for (const i of pending) {
         const r = state.recipients[i]!;
-        const last = r.text ? `; last error: ${r.text}` : "";
-        Object.assign(r, { state: "failed", enhanced: EXPIRED_STATUS, text: `delivery time expired: not delivered within ${days} days${last}`, at });
+        Object.assign(r, { state: "failed", ...QueueStatus.expired(days, r.text), at });
         entry.failed.push(r.address);
       }
       entry.result = "expired";
@@ -322,7 +318,7 @@ export class QueueRunner {
               Object.assign(r, { state: "failed", code: result.code, enhanced: result.enhanced, text: result.text, at });
               entry.failed.push(r.address);
             } else {
-              Object.assign(r, { state: "delivered", code: 250, enhanced: "2.0.0", text: outcome.detail, at });
+              Object.assign(r, { state: "delivered", code: Replies.ok.code, enhanced: Replies.ok.enhanced, text: outcome.detail, at });
               entry.delivered.push(r.address);
             }
           } else if (result?.status === "permanent" || (outcome.kind === "permanent" && result?.status !== "temporary")) {
@@ -478,7 +474,7 @@ export async function queueDueDsns(dir: string, record: SpoolRecord, state: Queu
       return {
         address: r.address,
         ...(orcpt ? { orcpt } : {}),
-        status: r.enhanced ?? (action === "failed" ? "5.0.0" : action === "relayed" ? "2.0.0" : "4.0.0"),
+        status: r.enhanced ?? QueueStatus.dsnDefault[action],
         ...(diagnostic ? { diagnostic } : {}),
         lastAttempt: new Date(context.now),
       };
@@ -520,7 +516,7 @@ export async function bounceQueuedRecord(dir: string, id: string, hostname: stri
     const entry: QueueAttempt = { at, result: "bounced by the administrator", delivered: [], failed: [], deferred: [] };
     for (const i of pendingIndexes(state)) {
       const r = state.recipients[i]!;
-      Object.assign(r, { state: "failed", code: undefined, enhanced: ADMIN_BOUNCE_STATUS, text: "returned to the sender by the mail administrator", at });
+      Object.assign(r, { state: "failed", code: undefined, ...QueueStatus.bouncedByAdministrator, at });
       entry.failed.push(r.address);
     }
     state.attempts.push(entry);
