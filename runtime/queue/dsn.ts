@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import type { Envelope } from "../deliver/envelope.js";
-import { encodeXtext } from "../deliver/relayClient.js";
+import { encodeXtext } from "../deliver/xtext.js";
 import type { SpoolRecord } from "../deliver/spoolRecord.js";
 import { newMessageId } from "../message/messageId.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
