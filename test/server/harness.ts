@@ -56,7 +56,8 @@ export interface RunningMsa {
   /** The policy file path. */
   file: string;
   lines: string[];
-  pki: TestPki;
+  /** The test PKI of the `{TLS}` line (a policy without one has none: making it costs time). */
+  readonly pki: TestPki;
   /** `FILE:LINE` of the first policy line that starts with `prefix`. */
   rule(prefix: string): string;
   /** The same line as a graph origin (comments in a policy give hand-made limits a FILE:LINE). */
@@ -85,7 +86,7 @@ export const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of cleanup.splice(0).reverse()) await stop();
 });
-// The servers first: they may hold pooled sessions with a next hop, which are in the list after them.
+// Servers before next hops: a server may hold pooled sessions with one.
 afterAll(async () => {
   await Promise.all(stopAfterFile.splice(0).map((stop) => stop()));
   await Promise.all(nextHops.splice(0).map((hop) => hop.stop()));
@@ -99,10 +100,10 @@ export const TLS = (pki: TestPki) => `tls certificate "${pki.certPath}" key "${p
  */
 export async function startMsa(lines: readonly string[], options: MsaOptions = {}): Promise<RunningMsa> {
   const { failedAuthDelayMs = 20, limits, bcryptCost, stopAfter = "file", ...serverOptions } = options;
-  const pki = await makeTestPki();
+  const pki = lines.includes("{TLS}") ? await makeTestPki() : undefined;
   const dir = await mkdtemp(join(tmpdir(), "msa-server-"));
   await writeFile(join(dir, "users.passwd"), await users(bcryptCost));
-  const expanded = lines.map((l) => (l === "{TLS}" ? TLS(pki) : l.replaceAll("{DIR}", dir)));
+  const expanded = lines.map((l) => (l === "{TLS}" && pki ? TLS(pki) : l.replaceAll("{DIR}", dir)));
   const file = join(dir, "policy.msa");
   const text = expanded.join("\n") + "\n";
   await writeFile(file, text);
@@ -142,7 +143,10 @@ export async function startMsa(lines: readonly string[], options: MsaOptions = {
     dir,
     file,
     lines: expanded,
-    pki,
+    get pki() {
+      if (!pki) throw new Error("the policy has no {TLS} line, so the test has no PKI");
+      return pki;
+    },
     rule: (prefix) => `${file}:${lineOf(prefix)}`,
     origin,
     async stop() {
