@@ -1,7 +1,7 @@
-// nodemailer internals. Its public API cannot add SMTPUTF8 for a UTF-8 header section, give
-// each recipient its own NOTIFY/ORCPT, tell which extensions the next hop offered, or stop
-// between the RCPT replies and the message. These members do; the tests exercise each one,
-// and a nodemailer without them is refused at run time instead of misbehaving.
+// What the relay client does through nodemailer's internals. Its public API cannot add SMTPUTF8
+// for a UTF-8 header section, give each recipient its own NOTIFY/ORCPT, tell which extensions
+// the next hop offered, or stop between the RCPT replies and the message. These members do; the
+// tests exercise each one, and a nodemailer without them is refused at run time instead of misbehaving.
 
 import { Readable } from "node:stream";
 import type DataStream from "nodemailer/lib/smtp-connection/data-stream";
