@@ -2,8 +2,8 @@
 // message to the next hop over SMTP (a new connection, or a session reused from a RelayPool,
 // RSET between messages) and maps what happened to the reply our client gets. This file runs the
 // transaction; beside it: relayEndpoint.ts (the URL and CA), relayConnection.ts (opening and
-// closing sessions), smtpConnectionInternals.ts (what nodemailer's API cannot do), relayOutcome.ts
-// (replies and failures as outcomes).
+// closing sessions), relayContent.ts (8-bit content for a 7-bit next hop), smtpConnectionInternals.ts
+// (what nodemailer's API cannot do), relayOutcome.ts (replies and failures as outcomes).
 //
 // Decisions:
 // - SMTP has no per-recipient reply after DATA (LMTP does, RFC 2033), so the whole message
@@ -25,13 +25,12 @@ import type SMTPConnection from "nodemailer/lib/smtp-connection";
 import { DeliveryReplies } from "../decision/replies.js";
 import type { Envelope } from "./envelope.js";
 import { type Attempt, type ConnectionOptions, closeConnection, openConnection, poolKey } from "./relayConnection.js";
+import { contentForNextHop } from "./relayContent.js";
 import { prepareTarget, type PreparedTarget } from "./relayEndpoint.js";
 import { RelayConnectionEnded, RelayDeadlineExceeded, RelayTlsMissing, type SmtpClientError } from "./relayFailures.js";
-import { outcomeForError, permanent, queueIdFromReply, recipientResults, refusalForMissingExtension, singleLine, temporary, type RelayOutcome } from "./relayOutcome.js";
+import { outcomeForError, queueIdFromReply, recipientResults, refusalForMissingExtension, singleLine, temporary, type RelayOutcome } from "./relayOutcome.js";
 import { isUsable, type PooledSession, type RelayPool } from "./relayPool.js";
 import type { RelayTarget } from "./relayTarget.js";
-import { hasEightBitByte } from "./sevenBitConversion.js";
-import { convertTo7BitOffThread } from "./sevenBitOffThread.js";
 import { hasExpectedInternals, messageGatedOnRecipients, rewriteEnvelopeCommands, type SmtpConnectionInternals } from "./smtpConnectionInternals.js";
 
 // The relay client's other parts, under the names its importers know.
@@ -151,35 +150,12 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
       cleanSession = true;
       return refusal;
     }
-    // RFC 6409 section 8.4: 8-bit content for a next hop without 8BITMIME (or UTF-8 header
-    // fields for one without SMTPUTF8) is converted to 7-bit MIME; refused only if it cannot be
-    let payload = message;
-    let converted = false;
-    const eightBitHeader = hasEightBitByte(headerSection(message));
-    if (hasEightBitByte(message) && (!extensions.has("8BITMIME") || (eightBitHeader && !extensions.has("SMTPUTF8")))) {
-      if (target.require8BitMime) {
-        cleanSession = true;
-        return permanent(DeliveryReplies.eightBitRequired(where));
-      }
-      // off the event loop: a worst-case message takes seconds to convert (docs/limits.md)
-      const conversion = await convertTo7BitOffThread(message);
-      if (conversion.kind === "impossible") {
-        cleanSession = true;
-        return permanent(DeliveryReplies.eightBitNotConvertible(where, conversion.reason));
-      }
-      if (conversion.kind === "converted") {
-        payload = conversion.message;
-        converted = true;
-        if (options.resign) {
-          try {
-            payload = await options.resign(payload);
-          } catch (error) {
-            cleanSession = true;
-            return temporary(DeliveryReplies.convertedNotSigned((error as Error).message));
-          }
-        }
-      }
+    const content = await contentForNextHop(message, extensions, target, options.resign, where);
+    if ("kind" in content) {
+      cleanSession = true;
+      return content;
     }
+    const { payload, converted } = content;
     rewriteEnvelopeCommands(internals, envelope, extensions);
     const info = await step(
       new Promise<SMTPConnection.SentMessageInfo>((done, fail) =>
@@ -251,9 +227,4 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
     connection.off("error", onError);
     connection.off("end", onEnd);
   }
-}
-
-function headerSection(message: Buffer): Buffer {
-  const end = message.indexOf("\r\n\r\n");
-  return end < 0 ? message : message.subarray(0, end);
 }
