@@ -1,7 +1,7 @@
 // Delivery status notifications (RFC 3464) that the queue runner sends to an envelope sender:
 // a pure function from the queued record and the recipients to report on to the DSN's own
 // envelope (null sender, RFC 5321 section 4.5.5) and bytes. It never decides whether a DSN is
-// due (NOTIFY, null sender): that is the runner's job (queueRunner.ts, `queueDueDsns`), and the
+// due (NOTIFY, null sender): that is the runner's job (queueDsns.ts, `queueDueDsns`), and the
 // in-line relay's (runtime/deliver/refusalReport.ts).
 
 import { randomBytes } from "node:crypto";
