@@ -2,8 +2,7 @@
 // hop, queue lifetime, DKIM re-signing) and the runner `msac serve` starts with them.
 
 import { ruleLocation, type DkimSignatureNode, type RuleGraph } from "../../graph/graph.js";
-import type { RelayTarget } from "../deliver/relayClient.js";
-import { relayTargetFromGraph } from "../deliver/relayTarget.js";
+import { relayTargetFromGraph, type RelayTarget } from "../deliver/relayTarget.js";
 import { createDkimSigner, type DkimSigner } from "../dkim/dkimSigner.js";
 import { DEFAULT_QUEUE_LIFETIME_MS, QueueRunner, type QueueLog, type QueueRunnerOptions } from "./queueRunner.js";
 
