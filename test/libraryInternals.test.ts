@@ -1,6 +1,6 @@
 // msa reaches into a few private members of four libraries: smtp-server's connection and server
 // (runtime/smtp/msaConnection.ts, runtime/submissionServer.ts), nodemailer's SMTP connection
-// (runtime/deliver/relayClient.ts), mailauth's DKIM internals (runtime/dkim/dkimSigner.ts) and
+// (runtime/deliver/smtpConnectionInternals.ts), mailauth's DKIM internals (runtime/dkim/dkimSigner.ts) and
 // chevrotain's recovery (grammar/parser.ts). Each is pinned exactly in package.json; this test
 // fails loudly on an upgrade that renames or drops any of them.
 import { readFileSync } from "node:fs";

@@ -81,3 +81,75 @@ export const Replies = {
   // RFC 3463 4.3.0: local problem (e.g. the spool cannot take the message).
   localError: reply(451, "4.3.0", "Local error, try again later"),
 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Handing a message on (runtime/deliver/, runtime/queue/): what msa says itself when the next hop
+// or the spool cannot take a message, at the end of DATA, in queue records, logs and DSNs. A next
+// hop's own reply is passed on with its codes instead; `NextHopStatus` fills in where it has none.
+// The details (the next hop as `HOST:PORT`, a reason) are arguments. Temporary failures are 451
+// (RFC 5321 section 4.2.2: requested action aborted, local error in processing).
+
+/** RFC 3463 X.4.1 no answer from host, before the next hop said anything; X.4.2 bad connection after. */
+const connectionStatus = (heardFromHost: boolean) => (heardFromHost ? "4.4.2" : "4.4.1");
+
+export const DeliveryReplies = {
+  // RFC 3463 X.3.5: system incorrectly configured (a relay URL or CA that cannot be used).
+  relayMisconfigured: (reason: string) => reply(451, "4.3.5", `relay is misconfigured: ${reason}`),
+  // RFC 3463 X.3.0: other mail system status, our side.
+  noRecipients: reply(451, "4.3.0", "no recipients to relay to"),
+  noFreeConnection: (where: string) => reply(451, "4.3.0", `no free connection to next hop ${where} in time`),
+  relayClientIncompatible: reply(451, "4.3.0", "relay client is incompatible with the installed nodemailer"),
+  convertedNotSigned: (reason: string) => reply(451, "4.3.0", `the message converted to 7-bit could not be signed: ${reason}`),
+  cannotRelay: (reason: string) => reply(451, "4.3.0", `cannot relay the message: ${reason}`),
+  nextHopTooSlow: (where: string, heardFromHost: boolean) => reply(451, connectionStatus(heardFromHost), `next hop ${where} took too long`),
+  nextHopClosed: (where: string, heardFromHost: boolean) => reply(451, connectionStatus(heardFromHost), `next hop ${where} closed the connection`),
+  // Any other failure of the connection: X.4.1 before the next hop answered or while connecting, X.4.2 after.
+  nextHopConnectionFailed: (where: string, heardFromHost: boolean, connectTimedOut: boolean, reason: string) =>
+    reply(451, connectionStatus(heardFromHost && !connectTimedOut), `next hop ${where} ${heardFromHost ? "connection lost" : "unreachable"} (${reason})`),
+  // RFC 3463 X.4.3: routing server failure (DNS).
+  nextHopUnresolvable: (where: string) => reply(451, "4.4.3", `cannot resolve next hop ${where}`),
+  // RFC 3463 X.7.0: other security status, TLS or AUTH with the next hop.
+  nextHopTlsMissing: (where: string) => reply(451, "4.7.0", `next hop ${where}: TLS is required but not active`),
+  nextHopTlsFailed: (where: string, reason: string) => reply(451, "4.7.0", `TLS with next hop ${where} failed (${reason})`),
+  nextHopTlsRefused: (nextHopSaid: string) => reply(451, "4.7.0", `TLS with next hop refused: ${nextHopSaid}`),
+  nextHopAuthFailed: (where: string) => reply(451, "4.7.0", `cannot authenticate to next hop ${where}`),
+  // The next hop deferred one recipient: the whole message waits (relayClient.ts), with its code.
+  recipientDeferred: (address: string, enhanced: string, nextHopSaid: string) => reply(451, enhanced, `recipient <${address}> deferred: ${nextHopSaid}`),
+  // RFC 1870 section 6.1, RFC 3463 X.3.4: over the next hop's SIZE, refused before MAIL.
+  tooBigForNextHop: (where: string) => reply(552, "5.3.4", `message is larger than next hop ${where} accepts`),
+  // RFC 6531 section 3.2, RFC 6533 X.6.7: no conversion can change an address.
+  nonAsciiAddressRefused: (where: string) => reply(553, "5.6.7", `next hop ${where} does not accept non-ASCII addresses (no SMTPUTF8)`),
+  // RFC 6152 section 3, RFC 3463 X.6.3: conversion not supported (RFC 6409 section 8.4).
+  eightBitRequired: (where: string) => reply(554, "5.6.3", `next hop ${where} does not accept 8-bit content, and the policy requires 8BITMIME rather than conversion`),
+  eightBitNotConvertible: (where: string, reason: string) => reply(554, "5.6.3", `next hop ${where} does not accept 8-bit content and it cannot be converted: ${reason}`),
+  // The spool: RFC 3463 X.3.0, or X.3.1 mail system full for a full disk. No path in the text: it goes to the client.
+  spoolFailed: (errorCode: string) => reply(451, "4.3.0", `cannot queue the message now (${errorCode})`),
+  spoolFull: reply(451, "4.3.1", "mail spool is full, try again later"),
+} as const;
+
+/** RFC 3463 codes for a next hop's reply that carried none, and for our session with it failing. */
+export const NextHopStatus = {
+  deferredWithoutCode: "4.0.0",
+  refusedWithoutCode: "5.0.0",
+  // a 421 to the message: the next hop is closing the session
+  closing: "4.4.2",
+  // a refused greeting, EHLO or the like: X.4.2 bad connection; AUTH or 530 at MAIL: X.7.0
+  sessionFailed: "4.4.2",
+  securityFailed: "4.7.0",
+} as const;
+
+/**
+ * What the queue records for a recipient and reports in its DSN (RFC 3464 section 2.3.4 Status,
+ * section 2.3.6 Diagnostic-Code) when msa, not a next hop, decided.
+ */
+export const QueueStatus = {
+  // RFC 5321 section 4.5.4.1: given up after the queue lifetime; RFC 3463 X.4.7 delivery time expired.
+  expired: (days: string, lastError: string | undefined) => ({
+    enhanced: "4.4.7",
+    text: `delivery time expired: not delivered within ${days} days${lastError ? `; last error: ${lastError}` : ""}`,
+  }),
+  // `msac queue bounce`: RFC 3463 X.0.0 other undefined status.
+  bouncedByAdministrator: { enhanced: "5.0.0", text: "returned to the sender by the mail administrator" },
+  // RFC 3464 section 2.3.4: the Status of a DSN recipient with no code of its own.
+  dsnDefault: { failed: "5.0.0", relayed: "2.0.0", delayed: "4.0.0" },
+} as const;

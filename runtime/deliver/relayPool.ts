@@ -143,6 +143,13 @@ export class RelayPool {
     return { open: hop?.slots ?? 0, idle: hop?.idle.length ?? 0 };
   }
 
+  /** Idle sessions over every next hop (tests wait on it). */
+  idleSessions(): number {
+    let idle = 0;
+    for (const hop of this.hops.values()) idle += hop.idle.length;
+    return idle;
+  }
+
   private retire(hop: Hop, entry: Hop["idle"][number], sendQuit: boolean): void {
     const index = hop.idle.indexOf(entry);
     if (index < 0) return;

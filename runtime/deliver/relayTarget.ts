@@ -4,7 +4,26 @@
 
 import { readFileSync } from "node:fs";
 import type { RelayOptions as GraphRelayOptions } from "../../graph/graph.js";
-import type { RelayTarget } from "./relayClient.js";
+
+/** The next hop as the relay client uses it. */
+export interface RelayTarget {
+  /** smtp://host[:port] (STARTTLS when offered, port 25 by default) or smtps://host[:port] (implicit TLS, RFC 8314, port 465) */
+  url: string;
+  /** refuse to send unless TLS is active (STARTTLS offered and completed, or smtps://) */
+  requireTls?: boolean;
+  /** refuse 8-bit content for a next hop without 8BITMIME instead of converting it (`require 8bitmime`) */
+  require8BitMime?: boolean;
+  /**
+   * Verify the next hop's certificate. Default: on for smtps:// and under requireTls, off for
+   * opportunistic STARTTLS (RFC 7435: encryption without authentication beats plaintext).
+   */
+  verifyCertificate?: boolean;
+  /** trusted CA certificates: PEM text, or the path of a PEM file */
+  ca?: string;
+  auth?: { user: string; pass: string };
+  /** connecting, the greeting and the STARTTLS handshake together; default 30 s */
+  connectTimeoutMs?: number;
+}
 
 /** The deliver rule's relay settings are unusable: `msac serve` reports it and does not start. */
 export class RelayConfigurationError extends Error {

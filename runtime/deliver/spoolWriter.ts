@@ -5,18 +5,13 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { DeliveryReplies } from "../decision/replies.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SPOOL_TMP_FOLDER, createSpoolId, decodeSpoolRecord, encodeSpoolRecord, type SpoolMeta, type SpoolRecord } from "./spoolRecord.js";
 
 /** Only the server's own user may read queued mail: it holds other people's messages. */
 const SPOOL_FOLDER_MODE = 0o700;
 const SPOOL_FILE_MODE = 0o600;
-
-/** RFC 3463 X.3.0 "other or undefined mail system status"; X.3.1 "mail system full" for a full disk. */
-const SPOOL_FAILED_ENHANCED = "4.3.0";
-const SPOOL_FULL_ENHANCED = "4.3.1";
-/** RFC 5321 section 4.2.2: 451 "requested action aborted: local error in processing". */
-const SPOOL_FAILED_CODE = 451;
 
 export interface SpoolWriterOptions {
   dir: string;
@@ -202,13 +197,7 @@ async function openTmpFile(dir: string, tmpPath: string): Promise<FileHandle> {
 function spoolFailure(error: unknown): DeliveryOutcome {
   const code = errorCode(error);
   const full = code === "ENOSPC" || code === "EDQUOT";
-  return {
-    kind: "temporary",
-    code: SPOOL_FAILED_CODE,
-    enhanced: full ? SPOOL_FULL_ENHANCED : SPOOL_FAILED_ENHANCED,
-    // no path in the text: it goes to the client
-    text: full ? "mail spool is full, try again later" : `cannot queue the message now (${code ?? "error"})`,
-  };
+  return { kind: "temporary", ...(full ? DeliveryReplies.spoolFull : DeliveryReplies.spoolFailed(code ?? "error")) };
 }
 
 async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> {

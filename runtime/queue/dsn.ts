@@ -1,13 +1,13 @@
 // Delivery status notifications (RFC 3464) that the queue runner sends to an envelope sender:
 // a pure function from the queued record and the recipients to report on to the DSN's own
 // envelope (null sender, RFC 5321 section 4.5.5) and bytes. It never decides whether a DSN is
-// due (NOTIFY, null sender): that is the runner's job (queueRunner.ts, `queueDueDsns`), and the
+// due (NOTIFY, null sender): that is the runner's job (queueDsns.ts, `queueDueDsns`), and the
 // in-line relay's (runtime/deliver/refusalReport.ts).
 
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import type { Envelope } from "../deliver/envelope.js";
-import { encodeXtext } from "../deliver/relayClient.js";
+import { encodeXtext } from "../deliver/xtext.js";
 import type { SpoolRecord } from "../deliver/spoolRecord.js";
 import { newMessageId } from "../message/messageId.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";

@@ -7,48 +7,42 @@
 // It must never send a record that is not whole (only new/ is read; tmp/ is swept on start) and
 // never drop a record without either delivering, reporting or being told to (msac queue delete).
 // Delivery is at least once: see docs/queue.md for where a duplicate can happen.
+// This file schedules the work (polling, concurrency, one attempt per record at a time); beside
+// it: dueRecords.ts (scanning), attemptResults.ts (recipient states), retrySchedule.ts (backoff),
+// queueDsns.ts (DSNs), bounceRecord.ts (`msac queue bounce`), queueFromPolicy.ts (settings).
 
-import { mkdir, readdir, rename, stat } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ruleLocation, type DkimSignatureNode, type RuleGraph } from "../../graph/graph.js";
-import { createDkimSigner, type DkimSigner } from "../dkim/dkimSigner.js";
 import type { Envelope } from "../deliver/envelope.js";
 import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from "../deliver/relayClient.js";
 import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
-import { relayTargetFromGraph } from "../deliver/relayTarget.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
-import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp, writeSpoolRecord } from "../deliver/spoolWriter.js";
+import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp } from "../deliver/spoolWriter.js";
+import { expireRecipients, recordOutcome } from "./attemptResults.js";
 import { systemClock, type Clock } from "./clock.js";
-import { buildDsn, smtpDiagnostic, wantsFailureNotice, type DsnAction, type DsnRecipient } from "./dsn.js";
-import { breakStaleLocks, lockRecord, withLockedRecord } from "./recordLock.js";
+import { DueRecords } from "./dueRecords.js";
+import { queueDueDsns } from "./queueDsns.js";
+import { initialQueueState, pendingIndexes } from "./queueState.js";
+import { breakStaleLocks, lockRecord } from "./recordLock.js";
+import { DEFAULT_RETRY, retryDelay, type RetrySchedule } from "./retrySchedule.js";
 import { onSpooled } from "./spoolEvents.js";
+
+// The runner's other parts, under the names their importers know.
+export { bounceQueuedRecord } from "./bounceRecord.js";
+export { queueDueDsns, type DsnContext } from "./queueDsns.js";
+export { queueRunnerOptionsFromGraph, startQueueRunner, type QueueRunnerOverrides } from "./queueFromPolicy.js";
+export { initialQueueState } from "./queueState.js";
+export { DEFAULT_RETRY, retryDelay, type RetrySchedule } from "./retrySchedule.js";
 
 /** A record that cannot be read goes here (never sent, never blocks new/). */
 export const SPOOL_BAD_FOLDER = "bad";
 
-export interface RetrySchedule {
-  /** wait after the first temporary failure */
-  initialMs: number;
-  /** each further failure multiplies the wait by this */
-  factor: number;
-  /** the wait never exceeds this */
-  maxMs: number;
-  /** each wait is scaled by a random factor in [1 - jitter, 1 + jitter] so retries do not come in waves */
-  jitter: number;
-}
-
-/** 1 min, 2, 4, 8, 16, 32, then every 60 min (each ±20 %). */
-export const DEFAULT_RETRY: RetrySchedule = { initialMs: 60_000, factor: 2, maxMs: 3_600_000, jitter: 0.2 };
 /** RFC 5321 section 4.5.4.1: give up after at least 4-5 days. */
 export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 24 * 3_600_000;
 /** a NOTIFY=DELAY recipient hears once that its mail is late after this long */
 export const DEFAULT_DELAY_NOTICE_MS = 4 * 3_600_000;
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-
-// RFC 3463 codes this file produces
-const EXPIRED_STATUS = "4.4.7"; // X.4.7 delivery time expired
-const ADMIN_BOUNCE_STATUS = "5.0.0"; // X.0.0 other undefined status
 
 /** The part of a pino logger the runner uses. */
 export interface QueueLog {
@@ -92,20 +86,6 @@ export interface QueueRunnerOptions {
 
 const silentLog: QueueLog = { info() {}, warn() {}, error() {} };
 
-/** The wait before attempt n + 1 after n temporary failures (n >= 1). */
-export function retryDelay(failures: number, schedule: RetrySchedule, random: () => number = Math.random): number {
-  const base = Math.min(schedule.maxMs, schedule.initialMs * schedule.factor ** Math.max(0, failures - 1));
-  return Math.round(base * (1 - schedule.jitter + 2 * schedule.jitter * random()));
-}
-
-export function initialQueueState(record: Pick<SpoolRecord, "envelope" | "receivedAt">): QueueState {
-  return {
-    recipients: record.envelope.recipients.map((r) => ({ address: r.address, state: "pending" })),
-    attempts: [],
-    nextAttemptAt: record.receivedAt,
-  };
-}
-
 export class QueueRunner {
   readonly dir: string;
   /** the maximum time a record stays queued (RFC 5321 section 4.5.4.1) */
@@ -120,8 +100,7 @@ export class QueueRunner {
   private readonly relayFn: typeof relayMessage;
   private readonly remoteMta: string | undefined;
   private readonly pool: RelayPool | undefined;
-  /** name -> when it is due, keyed on the file's identity so a rewrite invalidates it */
-  private readonly dueCache = new Map<string, { key: string; dueAt: number }>();
+  private readonly due: DueRecords;
   private readonly tasks = new Map<string, Promise<void>>();
   private waiting: { name: string; done: () => void }[] = [];
   private active = 0;
@@ -141,6 +120,7 @@ export class QueueRunner {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.relayFn = options.relayFn ?? relayMessage;
+    this.due = new DueRecords(this.dir, this.clock);
     this.pool = options.pool === false ? undefined : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_POOL_CONNECTIONS), ...options.pool });
     try {
       this.remoteMta = parseRelayUrl(options.relay.url).host;
@@ -184,6 +164,11 @@ export class QueueRunner {
     await Promise.all(names.map((name) => this.enqueue(name)));
   }
 
+  /** Names in new/ whose next attempt is due, oldest first, skipping those already in hand. */
+  private scanDue(): Promise<string[]> {
+    return this.due.scan((name) => this.tasks.has(name));
+  }
+
   private schedulePoll(ms: number): void {
     if (this.stopped) return;
     if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
@@ -199,44 +184,6 @@ export class QueueRunner {
           this.schedulePoll(this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
         });
     }, ms);
-  }
-
-  /** Names in new/ whose next attempt is due, oldest first, skipping those already in hand. */
-  private async scanDue(): Promise<string[]> {
-    const folder = join(this.dir, SPOOL_NEW_FOLDER);
-    let names: string[];
-    try {
-      names = (await readdir(folder)).filter((name) => name.endsWith(SPOOL_RECORD_SUFFIX)).sort();
-    } catch (error) {
-      if ((error as { code?: string }).code === "ENOENT") return [];
-      throw error;
-    }
-    const now = this.clock.now();
-    const due: string[] = [];
-    const present = new Set(names);
-    for (const name of this.dueCache.keys()) if (!present.has(name)) this.dueCache.delete(name);
-    for (const name of names) {
-      if (this.tasks.has(name)) continue;
-      const info = await stat(join(folder, name)).catch(() => undefined);
-      if (!info) continue;
-      const key = `${info.ino}:${info.mtimeMs}:${info.size}`;
-      let cached = this.dueCache.get(name);
-      if (!cached || cached.key !== key) {
-        cached = { key, dueAt: await this.readDueAt(join(folder, name)) };
-        this.dueCache.set(name, cached);
-      }
-      if (cached.dueAt <= now) due.push(name);
-    }
-    return due;
-  }
-
-  private async readDueAt(path: string): Promise<number> {
-    try {
-      const record = await readSpoolRecord(path);
-      return Date.parse((record.queue ?? initialQueueState(record)).nextAttemptAt);
-    } catch {
-      return 0; // unreadable: due now, so the attempt moves it to bad/
-    }
   }
 
   private enqueue(name: string): Promise<void> {
@@ -282,7 +229,7 @@ export class QueueRunner {
       if (Date.parse(state.nextAttemptAt) > now) return; // rescheduled since the scan
       await this.attempt(record, state, now);
     } finally {
-      this.dueCache.delete(name);
+      this.due.forget(name);
       await lock.release();
     }
   }
@@ -302,51 +249,16 @@ export class QueueRunner {
     let nextHopDsn = false;
 
     if (pending.length > 0 && now - receivedAt >= lifetime) {
-      // RFC 5321 section 4.5.4.1: give up, and say so to the sender
-      const days = (lifetime / 86_400_000).toFixed(1).replace(/\.0$/, "");
-      for (const i of pending) {
-        const r = state.recipients[i]!;
-        const last = r.text ? `; last error: ${r.text}` : "";
-        Object.assign(r, { state: "failed", enhanced: EXPIRED_STATUS, text: `delivery time expired: not delivered within ${days} days${last}`, at });
-        entry.failed.push(r.address);
-      }
-      entry.result = "expired";
+      expireRecipients(state, pending, entry, lifetime, at);
     } else if (pending.length > 0) {
-      const apply = (outcome: RelayOutcome, indexes: number[]): number[] => {
-        const rcptAccepted: number[] = [];
-        indexes.forEach((i, j) => {
-          const r = state.recipients[i]!;
-          const result = outcome.perRecipient?.[j];
-          if (outcome.kind === "accepted") {
-            if (result && result.status !== "accepted") {
-              Object.assign(r, { state: "failed", code: result.code, enhanced: result.enhanced, text: result.text, at });
-              entry.failed.push(r.address);
-            } else {
-              Object.assign(r, { state: "delivered", code: 250, enhanced: "2.0.0", text: outcome.detail, at });
-              entry.delivered.push(r.address);
-            }
-          } else if (result?.status === "permanent" || (outcome.kind === "permanent" && result?.status !== "temporary")) {
-            const reply = result?.status === "permanent" ? result : outcome.kind === "permanent" ? outcome : undefined;
-            Object.assign(r, { state: "failed", code: reply?.code, enhanced: reply?.enhanced, text: reply?.text, at });
-            entry.failed.push(r.address);
-          } else {
-            if (result?.status === "accepted") rcptAccepted.push(i);
-            const reply = result?.status === "temporary" ? result : outcome.kind === "temporary" ? outcome : undefined;
-            Object.assign(r, { code: reply?.code, enhanced: reply?.enhanced, text: reply?.text ?? "deferred" });
-            if (!entry.deferred.includes(r.address)) entry.deferred.push(r.address);
-          }
-        });
-        if (outcome.kind === "accepted" && outcome.nextHopExtensions?.includes("DSN")) nextHopDsn = true;
-        if (outcome.kind !== "accepted") state.lastError = outcome.text;
-        return rcptAccepted;
-      };
       const outcome = await this.relay(record, pending);
-      const rcptAccepted = apply(outcome, pending);
+      const { rcptAccepted, nextHopDsn: offersDsn } = recordOutcome(state, entry, outcome, pending, at);
+      nextHopDsn = offersDsn;
       // the next hop deferred one recipient and took the others' RCPT, but nothing was sent
       // (relayClient abandons before the dot): send to those others now, alone
       if (outcome.kind === "temporary" && rcptAccepted.length > 0 && rcptAccepted.length < pending.length) {
         entry.deferred = entry.deferred.filter((address) => !rcptAccepted.some((i) => state.recipients[i]!.address === address));
-        apply(await this.relay(record, rcptAccepted), rcptAccepted);
+        nextHopDsn = recordOutcome(state, entry, await this.relay(record, rcptAccepted), rcptAccepted, at).nextHopDsn || nextHopDsn;
       }
       entry.result = entry.deferred.length > 0 ? "deferred" : entry.failed.length > 0 ? (entry.delivered.length > 0 ? "partly refused" : "refused") : "delivered";
       const last = state.recipients.find((r) => r.state === "pending" && r.text);
@@ -422,193 +334,4 @@ export class QueueRunner {
     }
     this.onAttempt(entry.failed.length > 0 ? "failed" : entry.deferred.length > 0 ? "deferred" : "delivered");
   }
-}
-
-function pendingIndexes(state: QueueState): number[] {
-  const indexes: number[] = [];
-  state.recipients.forEach((r, i) => {
-    if (r.state === "pending") indexes.push(i);
-  });
-  return indexes;
-}
-
-export interface DsnContext {
-  now: number;
-  hostname: string;
-  /** the next hop took the message and offered DSN: it reports success itself (RFC 3461 section 5.2.2) */
-  nextHopOffersDsn: boolean;
-  delayNoticeMs: number;
-  remoteMta?: string;
-  fullMessageLimit?: number;
-  log?: QueueLog;
-}
-
-/**
- * Queues the DSNs that the recipients' states call for (RFC 3461 section 4.1, NOTIFY):
- * failed -> unless NOTIFY=NEVER or NOTIFY without FAILURE; delivered -> "relayed" only for
- * NOTIFY=SUCCESS when the next hop does not offer DSN; still pending after delayNoticeMs ->
- * "delayed" once, only for NOTIFY containing DELAY. Never for the null sender (RFC 3461
- * section 6.2: no DSN about a DSN). Marks what it handled; returns whether every final
- * recipient is reported (a failed DSN write is tried again at the next attempt).
- */
-export async function queueDueDsns(dir: string, record: SpoolRecord, state: QueueState, context: DsnContext): Promise<boolean> {
-  const nullSender = record.envelope.mailFrom === "";
-  const groups: Record<DsnAction, number[]> = { failed: [], relayed: [], delayed: [] };
-  state.recipients.forEach((r, i) => {
-    const notify = record.envelope.recipients[i]?.dsn?.notify;
-    if (r.state === "failed" && !r.reported) {
-      if (!nullSender && wantsFailureNotice(notify)) groups.failed.push(i);
-      else r.reported = true;
-    } else if (r.state === "delivered" && !r.reported) {
-      if (!nullSender && notify?.includes("SUCCESS") && !context.nextHopOffersDsn) groups.relayed.push(i);
-      else r.reported = true;
-    } else if (r.state === "pending" && !r.delayNotified && !nullSender && notify?.includes("DELAY") && context.now - Date.parse(record.receivedAt) >= context.delayNoticeMs) {
-      groups.delayed.push(i);
-    }
-  });
-  let allWritten = true;
-  const letters: Record<DsnAction, string> = { failed: "F", relayed: "S", delayed: "D" };
-  for (const action of ["failed", "relayed", "delayed"] as const) {
-    const indexes = groups[action];
-    if (indexes.length === 0) continue;
-    const recipients: DsnRecipient[] = indexes.map((i) => {
-      const r = state.recipients[i]!;
-      const orcpt = record.envelope.recipients[i]?.dsn?.orcpt;
-      const diagnostic = smtpDiagnostic(r.code, r.enhanced, r.text);
-      return {
-        address: r.address,
-        ...(orcpt ? { orcpt } : {}),
-        status: r.enhanced ?? (action === "failed" ? "5.0.0" : action === "relayed" ? "2.0.0" : "4.0.0"),
-        ...(diagnostic ? { diagnostic } : {}),
-        lastAttempt: new Date(context.now),
-      };
-    });
-    const dsn = buildDsn({
-      reportingMta: context.hostname,
-      action,
-      original: record,
-      recipients,
-      now: new Date(context.now),
-      ...(context.remoteMta ? { remoteMta: context.remoteMta } : {}),
-      ...(context.fullMessageLimit !== undefined ? { fullMessageLimit: context.fullMessageLimit } : {}),
-    });
-    // named after the record and the attempt: written twice after a crash, it replaces itself
-    const dsnId = `${record.id}-${letters[action]}${state.attempts.length}`;
-    const outcome = await writeSpoolRecord(dir, dsn.envelope, dsn.message, { dsnFor: record.id, dsnAction: action }, { id: dsnId, receivedAt: new Date(context.now) });
-    if (outcome.kind !== "accepted") {
-      allWritten = false;
-      context.log?.error({ event: "queue-dsn-failed", queueId: record.id, action, err: outcome.text }, "cannot queue a DSN");
-      continue;
-    }
-    for (const i of indexes) {
-      if (action === "delayed") state.recipients[i]!.delayNotified = true;
-      else state.recipients[i]!.reported = true;
-    }
-    context.log?.info({ event: "queue-dsn", queueId: record.id, dsnId, action, to: record.envelope.mailFrom, recipients: indexes.length }, `DSN (${action}) queued`);
-  }
-  return allWritten && state.recipients.every((r) => r.state === "pending" || r.reported);
-}
-
-/**
- * `msac queue bounce ID`: every pending recipient fails now (5.0.0), the DSNs go into the queue
- * and the record is removed. Takes the record's lock; false when it is busy or gone.
- */
-export async function bounceQueuedRecord(dir: string, id: string, hostname: string, now: number = Date.now()): Promise<"bounced" | "busy" | "missing"> {
-  return withLockedRecord(dir, id, async (record): Promise<"bounced"> => {
-    const state = record.queue ?? initialQueueState(record);
-    const at = new Date(now).toISOString();
-    const entry: QueueAttempt = { at, result: "bounced by the administrator", delivered: [], failed: [], deferred: [] };
-    for (const i of pendingIndexes(state)) {
-      const r = state.recipients[i]!;
-      Object.assign(r, { state: "failed", code: undefined, enhanced: ADMIN_BOUNCE_STATUS, text: "returned to the sender by the mail administrator", at });
-      entry.failed.push(r.address);
-    }
-    state.attempts.push(entry);
-    const done = await queueDueDsns(dir, record, state, { now, hostname, nextHopOffersDsn: true, delayNoticeMs: Infinity });
-    if (!done) throw new Error("cannot queue the DSN");
-    await removeSpoolRecord(dir, id);
-    return "bounced";
-  });
-}
-
-/**
- * The queue settings of a policy's graph, or undefined when its deliver rule has no store and
- * forward: the spool, the next hop with its TLS and AUTH options (the credentials file is read
- * here: RelayConfigurationError when it is missing or malformed) and the queue lifetime.
- */
-export function queueRunnerOptionsFromGraph(
-  graph: RuleGraph,
-  relayExtra: Partial<RelayTarget> = {},
-): Pick<QueueRunnerOptions, "dir" | "relay" | "hostname" | "lifetimeMs" | "rule" | "resign"> | undefined {
-  const node = graph.deliver;
-  if (node.kind !== "SpoolThenRelay") return undefined;
-  const resign = resignerFor(graph.dkim ?? []); // a graph assembled by hand may leave dkim out
-  return {
-    ...(resign ? { resign } : {}),
-    dir: node.dir,
-    relay: relayTargetFromGraph(node.url, node.relay, relayExtra),
-    hostname: graph.hostname,
-    rule: ruleLocation(node.origin),
-    lifetimeMs: node.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS, // `limit queue lifetime 5d`
-  };
-}
-
-/**
- * The `sign dkim` rules' signer for records converted to 7-bit, or undefined without such rules.
- * The keys are read at the first conversion: the server has read them at start already, and
- * refuses to start when one cannot be read.
- */
-function resignerFor(rules: DkimSignatureNode[]): QueueRunnerOptions["resign"] {
-  if (rules.length === 0) return undefined;
-  let signer: Promise<DkimSigner> | undefined;
-  return async (converted) => {
-    signer ??= createDkimSigner(
-      rules.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })),
-    );
-    return (await signer).resign(converted);
-  };
-}
-
-export type QueueRunnerOverrides = Partial<Omit<QueueRunnerOptions, "relay">> & {
-  /** added to the policy's relay target (tests: `ca`, a trusted test CA) */
-  relay?: Partial<RelayTarget>;
-};
-
-/**
- * For `msac serve`: starts the runner of a `deliver spool "DIR" relay URL` policy (a no-op for
- * the other deliver forms), with the lifetime and next hop options of the policy. Throws
- * RelayConfigurationError at once when the relay credentials file is missing or malformed.
- */
-export function startQueueRunner(
-  graph: RuleGraph,
-  log: QueueLog,
-  overrides: QueueRunnerOverrides = {},
-): { runner: QueueRunner | undefined; started: Promise<void>; stop(): Promise<void> } {
-  const { relay: relayExtra, ...rest } = overrides;
-  const settings = queueRunnerOptionsFromGraph(graph, relayExtra);
-  if (!settings) return { runner: undefined, started: Promise.resolve(), stop: async () => {} };
-  const runner = new QueueRunner({ ...settings, log, ...rest });
-  const started = runner.start().catch((error: unknown) => {
-    log.error({ event: "queue-start-failed", err: (error as Error).message }, "queue runner did not start");
-  });
-  // never the credentials: only whether there are some
-  log.info(
-    {
-      event: "queue-started",
-      dir: runner.dir,
-      relay: settings.relay.url,
-      requireTls: settings.relay.requireTls === true,
-      auth: settings.relay.auth !== undefined,
-      lifetimeMs: runner.lifetimeMs,
-    },
-    "queue runner started",
-  );
-  return {
-    runner,
-    started,
-    async stop() {
-      await started;
-      await runner.stop();
-    },
-  };
 }

@@ -9,6 +9,7 @@ import { SMTPServer } from "smtp-server";
 import type { SMTPServerAddress, SMTPServerOptions, SMTPServerSession } from "smtp-server";
 import type { Envelope } from "../../runtime/deliver/envelope.js";
 import { encodeXtext, parseRelayUrl, relayMessage } from "../../runtime/deliver/relayClient.js";
+import { eventually } from "../support/eventually.js";
 
 // ---- local helpers (a shared one is being written in test/support; this file keeps its own)
 
@@ -131,14 +132,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const MESSAGE = Buffer.from("From: alice@example.test\r\nTo: bob@example.test\r\nSubject: hello\r\n\r\nHello Bob.\r\n");
 
 function envelopeFor(...recipients: string[]): Envelope {
@@ -193,7 +186,7 @@ describe("accepted", () => {
     expect(hop.received).toHaveLength(1);
     expect(hop.received[0].mailFrom.address).toBe("alice@example.test");
     expect(hop.received[0].rcptTo.map((r) => r.address)).toEqual(["bob@example.test"]);
-    await waitFor(() => hop.server.connections.size === 0);
+    await eventually(() => hop.server.connections.size === 0);
   });
 
   it("delivers the body byte for byte: 8-bit, CRLF, leading dots, no final CRLF added twice", async () => {
@@ -262,7 +255,7 @@ describe("refused and deferred", () => {
     expect(outcome).toMatchObject({ kind: "permanent", code: 550, enhanced: "5.7.1" });
     expect(outcome.kind !== "accepted" && outcome.text).toContain("sender not allowed");
     expect(hop.received).toHaveLength(0);
-    await waitFor(() => hop.server.connections.size === 0);
+    await eventually(() => hop.server.connections.size === 0);
   });
 
   it("defaults the enhanced code of a bare 5xx to 5.0.0", async () => {
@@ -335,7 +328,7 @@ describe("refused and deferred", () => {
     const outcome = await relayMessage({ url: hop.url }, envelopeFor("bob@example.test", "later@example.test"), MESSAGE);
     expect(outcome).toMatchObject({ kind: "temporary", code: 451, enhanced: "4.2.1" });
     expect(outcome.perRecipient?.map((r) => r.status)).toEqual(["accepted", "temporary"]);
-    await waitFor(() => hop.server.connections.size === 0);
+    await eventually(() => hop.server.connections.size === 0);
     expect(hop.received).toHaveLength(0);
   });
 

@@ -12,12 +12,12 @@ import { RelayPool } from "../../runtime/deliver/relayPool.js";
 import { writeSpoolRecord } from "../../runtime/deliver/spoolWriter.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
 import { QueueRunner } from "../../runtime/queue/queueRunner.js";
+import { eventually } from "../support/eventually.js";
 import { startNextHop } from "../support/nextHop.js";
 import { graphWith, scratchDir, startAuthHop } from "./relayHelpers.js";
 
 const envelopeFor = (n: number): Envelope => ({ mailFrom: "alice@example.test", recipients: [{ address: `rcpt${n}@example.test` }] });
 const messageFor = (n: number): Buffer => Buffer.from(`From: alice@example.test\r\nTo: rcpt${n}@example.test\r\nSubject: pooled ${n}\r\n\r\nmessage ${n}\r\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A next hop on node:net that records every command verb it reads; refuses RCPT TO:<refused@...>. */
 async function startRecordingHop(): Promise<{ url: string; verbs: string[]; close(): Promise<void> }> {
@@ -91,7 +91,7 @@ describe("in-line relay", () => {
     const pool = new RelayPool({ maxConnections: 1, maxMessagesPerConnection: 3, idleTimeoutMs: 150 });
     for (let n = 0; n < 7; n++) expect((await relayMessage({ url: hop.url }, envelopeFor(n), messageFor(n), { pool })).kind).toBe("accepted");
     expect(hop.connections).toBe(3); // 3 + 3 + 1
-    await sleep(400); // the idle session is closed with QUIT
+    await eventually(() => pool.idleSessions() === 0); // the idle session is closed with QUIT after 150 ms
     expect((await relayMessage({ url: hop.url }, envelopeFor(7), messageFor(7), { pool })).kind).toBe("accepted");
     expect(hop.connections).toBe(4);
     expect(hop.messages).toHaveLength(8);
@@ -120,7 +120,7 @@ describe("in-line relay", () => {
     expect(await relayMessage({ url: hop.url }, refused, messageFor(2), { pool })).toMatchObject({ kind: "permanent", code: 550 });
     expect((await relayMessage({ url: hop.url }, envelopeFor(3), messageFor(3), { pool })).kind).toBe("accepted");
     pool.close();
-    await sleep(50);
+    await eventually(() => hop.verbs.includes("QUIT"));
     expect(hop.verbs).toEqual(["EHLO", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "RSET", "MAIL", "RCPT", "DATA", "QUIT"]);
     await hop.close();
   });
@@ -130,7 +130,8 @@ describe("in-line relay", () => {
     const pool = new RelayPool({ maxConnections: 1 });
     expect((await relayMessage({ url: hop.url }, envelopeFor(0), messageFor(0), { pool })).kind).toBe("accepted");
     hop.dropAll();
-    await sleep(50);
+    // the pool has seen the session end: the next message opens a new one
+    await eventually(() => pool.idleSessions() === 0);
     expect((await relayMessage({ url: hop.url }, envelopeFor(1), messageFor(1), { pool })).kind).toBe("accepted");
     expect(hop.received).toHaveLength(2);
     expect(hop.connections).toBe(2);

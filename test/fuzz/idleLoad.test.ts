@@ -1,18 +1,16 @@
 // Load: 500 concurrent idle connections (25 loopback addresses x 20, the default per-IP limit) plus
 // one working client, in-process; prints RSS figures and requires the working client to be served.
 import { afterAll, describe, expect, it } from "vitest";
-import { authPlain, codes, LineClient, PASSWORD, startLimitedMsa, type LimitedMsa } from "../limits/serverHarness.js";
+import { authPlain, codes, LineClient, PASSWORDS, PLAIN_POLICY, startMsa, type RunningMsa } from "../server/harness.js";
 
 const IDLE = Number(process.env.IDLE_CONNECTIONS ?? 500);
 const PER_IP = 20;
 const clients: LineClient[] = [];
-const servers: LimitedMsa[] = [];
 afterAll(async () => {
   for (const c of clients.splice(0)) c.end();
-  for (const s of servers.splice(0)) await s.stop();
 });
 
-async function openIdle(msa: LimitedMsa, count: number): Promise<number> {
+async function openIdle(msa: RunningMsa, count: number): Promise<number> {
   const opened = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const client = await LineClient.connect(msa.port, `127.0.1.${1 + Math.floor(i / PER_IP)}`);
@@ -24,21 +22,20 @@ async function openIdle(msa: LimitedMsa, count: number): Promise<number> {
   return opened.reduce<number>((a, b) => a + b, 0);
 }
 
-async function work(msa: LimitedMsa): Promise<{ reply: string | undefined; ms: number }> {
+async function work(msa: RunningMsa): Promise<{ reply: string | undefined; ms: number }> {
   const started = Date.now();
   const client = await LineClient.connect(msa.port, "127.0.2.1");
   clients.push(client);
   await client.waitReplies(1);
   if (!codes(client.replies[0]).startsWith("220")) return { reply: client.replies[0], ms: Date.now() - started };
-  for (const command of ["EHLO w.example", authPlain("alice", PASSWORD), "MAIL FROM:<alice>", "RCPT TO:<bob@example.test>", "DATA"]) await client.command(command);
+  for (const command of ["EHLO w.example", authPlain("alice", PASSWORDS.alice), "MAIL FROM:<alice>", "RCPT TO:<bob@example.test>", "DATA"]) await client.command(command);
   const reply = await client.command("Subject: under load\r\n\r\nbody\r\n.");
   return { reply, ms: Date.now() - started };
 }
 
 describe("500 idle connections plus one working client", () => {
   it("serves the working client when `limit sessions` leaves room, and refuses it with 421 4.7.0 when it does not", async () => {
-    const roomy = await startLimitedMsa([], (d) => ({ ...d, sessions: { ...d.sessions, max: IDLE + 100 } }));
-    servers.push(roomy);
+    const roomy = await startMsa(PLAIN_POLICY, { bcryptCost: 4, limits: (d) => ({ ...d, sessions: { ...d.sessions, max: IDLE + 100 } }) });
     global.gc?.();
     const before = process.memoryUsage().rss;
     expect(await openIdle(roomy, IDLE)).toBe(IDLE);
@@ -52,8 +49,7 @@ describe("500 idle connections plus one working client", () => {
     for (const c of clients.splice(0)) c.end();
 
     // the default `limit sessions 500`: the 501st connection is refused before the greeting
-    const strict = await startLimitedMsa([]);
-    servers.push(strict);
+    const strict = await startMsa(PLAIN_POLICY, { bcryptCost: 4 });
     expect(await openIdle(strict, 500)).toBe(500);
     const refused = await work(strict);
     expect(codes(refused.reply)).toBe("421 4.7.0");

@@ -2,9 +2,11 @@
 // sessions from one address, verifications capped per address and in total, and a login guessed at
 // from many addresses, whose owner must still get in from an address that has not failed.
 import { describe, expect, it } from "vitest";
-import { authPlain, codes, eventually, LineClient, PASSWORD, cleanup, msaForTest, type LimitedMsa } from "./serverHarness.js";
+import { authPlain, cleanup, codes, eventually, LineClient, PASSWORDS, PLAIN_POLICY, startMsa, type MsaOptions, type RunningMsa } from "../server/harness.js";
 
-const msa = msaForTest;
+/** msa on the plain policy with `extra` lines after it, its limits edited by `limits`, stopped after the test. */
+const msa = (extra: string[], limits?: MsaOptions["limits"], options: MsaOptions = {}) =>
+  startMsa([...PLAIN_POLICY, ...extra], { failedAuthDelayMs: "policy", bcryptCost: 4, stopAfter: "test", ...(limits ? { limits } : {}), ...options });
 
 /** A session from `localAddress` that has said EHLO. */
 async function session(port: number, localAddress = "127.0.0.1"): Promise<LineClient> {
@@ -20,7 +22,7 @@ async function authAtOnce(clients: LineClient[], line: (index: number) => string
   return Promise.all(clients.map((client, index) => client.command(line(index), 15_000).then(codes)));
 }
 
-const failedLogins = (m: LimitedMsa) => m.logs.filter((l) => l.event === "auth-failed");
+const failedLogins = (m: RunningMsa) => m.logs.filter((l) => l.event === "auth-failed");
 
 describe("guesses in parallel sessions", () => {
   it("verifies no more guesses from one address than its failure limit, however many arrive at once", async () => {
@@ -34,15 +36,15 @@ describe("guesses in parallel sessions", () => {
     for (const client of clients) client.end();
     // The address is blocked now, for every login, the right password included.
     const late = await session(m.port);
-    expect(codes(await late.command(authPlain("bob", PASSWORD)))).toBe("454 4.7.0");
+    expect(codes(await late.command(authPlain("bob", PASSWORDS.bob)))).toBe("454 4.7.0");
     expect(m.logs.filter((l) => l.event === "reject" && l.code === 454).every((l) => l.rule === `${m.file}:0`)).toBe(true);
   });
 
   it("runs one verification at a time for one address and at most two in all, and serves every session", async () => {
-    const m = await msa([], undefined, { failedAuthDelayMs: 1 }, 10);
+    const m = await msa([], undefined, { failedAuthDelayMs: 1, bcryptCost: 10 });
     const addresses = Array.from({ length: 12 }, (_, i) => `127.0.0.${i + 2}`);
     const clients = await Promise.all([...addresses.map((a) => session(m.port, a)), session(m.port), session(m.port), session(m.port)]);
-    const answers = await authAtOnce(clients, (i) => (i < addresses.length ? authPlain("alice", `wrong-${i}`) : authPlain("bob", PASSWORD)));
+    const answers = await authAtOnce(clients, (i) => (i < addresses.length ? authPlain("alice", `wrong-${i}`) : authPlain("bob", PASSWORDS.bob)));
     expect(answers.slice(0, addresses.length)).toEqual(addresses.map(() => "535 5.7.8"));
     expect(answers.slice(addresses.length)).toEqual(["235 2.7.0", "235 2.7.0", "235 2.7.0"]);
     const slots = m.server.limits.verifications;
@@ -66,7 +68,7 @@ describe("guesses in parallel sessions", () => {
     // Nothing was verified or counted: the address can still make its five attempts.
     expect(failedLogins(m)).toHaveLength(0);
     const next = await session(m.port);
-    expect(codes(await next.command(authPlain("alice", PASSWORD)))).toBe("235 2.7.0");
+    expect(codes(await next.command(authPlain("alice", PASSWORDS.alice)))).toBe("235 2.7.0");
   });
 });
 
@@ -83,12 +85,12 @@ describe("a login guessed at from many addresses", () => {
     expect(failedLogins(m).at(-1)).toMatchObject({ login: "bob", delayMs: 8_000 });
 
     const owner = await session(m.port, "127.0.0.20");
-    expect(codes(await owner.command(authPlain("bob", PASSWORD)))).toBe("235 2.7.0");
+    expect(codes(await owner.command(authPlain("bob", PASSWORDS.bob)))).toBe("235 2.7.0");
 
     // An address that guessed at bob is refused for bob, the right password included, but not for alice.
     const guesser = await session(m.port, "127.0.0.2");
-    expect(codes(await guesser.command(authPlain("bob", PASSWORD)))).toBe("454 4.7.0");
-    expect(codes(await guesser.command(authPlain("alice", PASSWORD)))).toBe("235 2.7.0");
+    expect(codes(await guesser.command(authPlain("bob", PASSWORDS.bob)))).toBe("454 4.7.0");
+    expect(codes(await guesser.command(authPlain("alice", PASSWORDS.alice)))).toBe("235 2.7.0");
     await eventually(() => m.logs.some((l) => l.event === "reject" && l.code === 454));
     expect(m.logs.find((l) => l.event === "reject" && l.code === 454)).toMatchObject({ stage: "auth", rule: `${m.file}:0`, client: "127.0.0.2" });
   });

@@ -4,9 +4,11 @@ import net from "node:net";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMessageData, type MessageData } from "../../runtime/message/readMessageData.js";
+import { ServerReads } from "../support/serverReads.js";
 
 let server: SMTPServer;
 let port: number;
+let serverReads: ServerReads;
 const received: MessageData[] = [];
 
 beforeAll(async () => {
@@ -25,6 +27,7 @@ beforeAll(async () => {
       );
     },
   });
+  serverReads = new ServerReads(server.server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   port = (server.server.address() as net.AddressInfo).port;
 });
@@ -33,7 +36,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-/** one transaction; payload parts are written one by one so that they arrive as separate segments */
+/** one transaction; payload parts are written one by one, each read by the server before the next is sent */
 async function transaction(parts: string[]): Promise<{ codes: string[]; messages: MessageData[] }> {
   received.length = 0;
   const socket = net.connect(port, "127.0.0.1");
@@ -53,11 +56,14 @@ async function transaction(parts: string[]): Promise<{ codes: string[]; messages
       check();
     });
   await until(/^220 /m);
-  socket.write("EHLO client.example\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n");
+  const commands = "EHLO client.example\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n";
+  socket.write(commands);
   await until(/^354 /m);
+  let sent = commands.length;
   for (const part of parts) {
     socket.write(Buffer.from(part, "latin1"));
-    await new Promise((r) => setTimeout(r, 5));
+    sent += part.length;
+    await serverReads.reached(sent);
   }
   socket.write("QUIT\r\n");
   await until(/^221 /m);

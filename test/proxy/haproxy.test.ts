@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/freePort.js";
@@ -31,6 +32,7 @@ beforeAll(async () => {
   const config = [
     "global",
     "    maxconn 100",
+    `    stats socket ${join(dir, "haproxy.sock")}`,
     "defaults",
     "    mode tcp",
     "    timeout connect 2s",
@@ -59,10 +61,28 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** How many backend servers HAProxy reports UP after a successful check (`show stat` on its stats socket). */
+async function serversPassingChecks(socketPath: string): Promise<number> {
+  const csv = await new Promise<string>((resolve) => {
+    let text = "";
+    const socket = connect(socketPath, () => socket.end("show stat\n"));
+    socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    socket.on("close", () => resolve(text));
+    socket.on("error", () => resolve("")); // not listening yet
+  });
+  const [header, ...rows] = csv.trim().split("\n");
+  const names = (header ?? "").replace(/^# /, "").split(",");
+  const field = (row: string, name: string) => row.split(",")[names.indexOf(name)];
+  return rows.filter((row) => !/^(FRONTEND|BACKEND)$/.test(field(row, "svname") ?? "") && field(row, "status") === "UP" && /^L[47]OK$/.test(field(row, "check_status") ?? ""))
+    .length;
+}
+
 describe("behind HAProxy", () => {
   it("logs no refusal for its health checks on either listener, and serves clients with their own address", async () => {
-    // a few rounds of checks on both backends (every 200 ms)
-    await new Promise((r) => setTimeout(r, 1500));
+    // HAProxy has seen both servers pass their checks, and msa has answered a few rounds of them
+    // (every 200 ms; the checks of the implicit TLS listener end before TLS, so msa logs none)
+    const checksSeen = () => msa.logs.filter((l) => l.event === "connect" && l.mode === "starttls" && msa.logs.some((c) => c.event === "close" && c.session === l.session)).length;
+    await eventually(async () => checksSeen() >= 3 && (await serversPassingChecks(join(dir, "haproxy.sock"))) === 2, 15_000, 50);
     const [greeting, ehlo] = await rawSmtp(frontends.submissions, ["EHLO client.example"], { tls: true, ca: msa.pki.caCertPem });
     expect(greeting).toMatch(/^220 msa\.example\.test/);
     expect(codes(ehlo)).toMatch(/^250/);

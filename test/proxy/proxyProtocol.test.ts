@@ -13,6 +13,7 @@ import {
   type AcceptWithProxyOptions,
   type ProxyHeader,
 } from "../../runtime/proxy/proxyProtocol.js";
+import { ServerReads } from "../support/serverReads.js";
 
 /** A v2 header: command 1 PROXY / 0 LOCAL, family 0x11 TCP4 / 0x21 TCP6, then addresses, ports and extra TLV bytes. */
 function v2(command: number, family: number, addresses: Buffer, tlvs: Buffer = Buffer.alloc(0)): Buffer {
@@ -39,6 +40,7 @@ interface Harness {
   port: number;
   sessions: SMTPServerSession[];
   refused: { error: ProxyProtocolError; peer: { address: string } }[];
+  reads: ServerReads;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -62,6 +64,7 @@ async function startHarness(options: AcceptWithProxyOptions = {}): Promise<Harne
     },
   });
   const server = net.createServer();
+  const reads = new ServerReads(server);
   acceptWithProxyProtocol(server, (socket, header) => smtp.connect(socket, smtpSocketOptions(header, socket)), {
     ...options,
     onRefused: (error, peer) => refused.push({ error, peer }),
@@ -71,11 +74,14 @@ async function startHarness(options: AcceptWithProxyOptions = {}): Promise<Harne
     await new Promise<void>((resolve) => smtp.close(resolve));
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  return { port: (server.address() as net.AddressInfo).port, sessions, refused };
+  return { port: (server.address() as net.AddressInfo).port, sessions, refused, reads };
 }
 
-/** Connects, writes `chunks` (one write each, a tick apart), then `after` once a reply matches `when`; returns all text received until `until` matches or the peer closes. */
-function converse(port: number, chunks: Buffer[], steps: { when: RegExp; send: string }[], until: RegExp): Promise<{ text: string; closed: boolean }> {
+/**
+ * Connects, writes `chunks` (one write each, the next once the server has read the last), then
+ * `after` once a reply matches `when`; returns all text received until `until` matches or the peer closes.
+ */
+function converse({ port, reads }: Harness, chunks: Buffer[], steps: { when: RegExp; send: string }[], until: RegExp): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     let text = "";
@@ -84,10 +90,13 @@ function converse(port: number, chunks: Buffer[], steps: { when: RegExp; send: s
       socket.destroy();
       reject(new Error(`no reply matching ${until} in time; got ${JSON.stringify(text)}`));
     }, 8000);
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     socket.on("connect", async () => {
+      let sent = 0;
       for (const chunk of chunks) {
         socket.write(chunk);
-        await new Promise((r) => setTimeout(r, 10));
+        sent += chunk.length;
+        await Promise.race([reads.reached(sent).catch(() => undefined), closed]);
       }
     });
     socket.setEncoding("latin1");
@@ -127,7 +136,7 @@ describe("PROXY headers in front of smtp-server", () => {
     ["v2 TCP6", [v2(1, 0x21, ipv6Block)], "2001:db8::42", 40002],
   ])("%s: the session sees the client's address", async (_name, chunks, address, port) => {
     const harness = await startHarness();
-    const { text } = await converse(harness.port, chunks, ehlo, ehloDone);
+    const { text } = await converse(harness, chunks, ehlo, ehloDone);
     expect(text).toMatch(/^220 msa\.test /);
     expect(text).toContain(`250-msa.test Nice to meet you, [${address}]\r\n`);
     expect(harness.sessions.map((s) => [s.remoteAddress, s.remotePort])).toEqual([[address, port]]);
@@ -136,14 +145,14 @@ describe("PROXY headers in front of smtp-server", () => {
 
   it("v2 LOCAL and v1 UNKNOWN keep the socket's own address", async () => {
     const harness = await startHarness();
-    await converse(harness.port, [v2(0, 0x00, Buffer.alloc(0))], ehlo, ehloDone);
-    await converse(harness.port, [Buffer.from("PROXY UNKNOWN\r\n")], ehlo, ehloDone);
+    await converse(harness, [v2(0, 0x00, Buffer.alloc(0))], ehlo, ehloDone);
+    await converse(harness, [Buffer.from("PROXY UNKNOWN\r\n")], ehlo, ehloDone);
     expect(harness.sessions.map((s) => s.remoteAddress)).toEqual(["127.0.0.1", "127.0.0.1"]);
   });
 
   it("bytes sent right after the header reach SMTP (here: too soon, before the greeting)", async () => {
     const harness = await startHarness();
-    const { text } = await converse(harness.port, [Buffer.concat([Buffer.from("PROXY TCP4 203.0.113.9 192.0.2.1 1 2\r\n"), Buffer.from("EHLO early\r\n")])], [], /^421 /m);
+    const { text } = await converse(harness, [Buffer.concat([Buffer.from("PROXY TCP4 203.0.113.9 192.0.2.1 1 2\r\n"), Buffer.from("EHLO early\r\n")])], [], /^421 /m);
     // smtp-server answers 421 before its onConnect hook runs: the EHLO reached it, the header did not
     expect(text).toMatch(/^421 msa\.test You talk too soon/m);
     expect(harness.refused).toEqual([]);
@@ -162,7 +171,7 @@ describe("refusals", () => {
     ["an unknown family", "PROXY UDP4 192.0.2.9 192.0.2.1 1 2\r\n", /unknown PROXY v1 family `UDP4`/],
   ])("%s: closed before any SMTP", async (_name, sent, message) => {
     const harness = await startHarness();
-    const { text, closed } = await converse(harness.port, [Buffer.from(sent, "latin1")], [], /^220 /m);
+    const { text, closed } = await converse(harness, [Buffer.from(sent, "latin1")], [], /^220 /m);
     expect(closed).toBe(true);
     expect(text).toBe("");
     expect(harness.sessions).toEqual([]);
@@ -187,7 +196,7 @@ describe("refusals", () => {
     ["a length over the limit", v2(1, 0x11, ipv4Block, Buffer.alloc(2000)), /over the limit of 1024/],
   ])("v2 with %s is refused", async (_name, header, message) => {
     const harness = await startHarness();
-    const { closed } = await converse(harness.port, [header], [], /^220 /m);
+    const { closed } = await converse(harness, [header], [], /^220 /m);
     expect(closed).toBe(true);
     expect(harness.sessions).toEqual([]);
     expect(harness.refused.map((r) => r.error.message)).toEqual([expect.stringMatching(message)]);
@@ -196,7 +205,7 @@ describe("refusals", () => {
   it("a header that never completes times out", async () => {
     const harness = await startHarness({ timeoutMs: 300 });
     const started = Date.now();
-    const { closed } = await converse(harness.port, [Buffer.from("PROXY TCP4 192.0.2.9")], [], /^220 /m);
+    const { closed } = await converse(harness, [Buffer.from("PROXY TCP4 192.0.2.9")], [], /^220 /m);
     expect(closed).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(harness.refused.map((r) => r.error.message)).toEqual(["no complete PROXY header within 300 ms"]);
@@ -204,11 +213,11 @@ describe("refusals", () => {
 
   it("a peer that is not a trusted proxy is refused, even with a valid header", async () => {
     const harness = await startHarness({ trustedProxies: ["192.0.2.250"] });
-    const { closed } = await converse(harness.port, [Buffer.from("PROXY TCP4 203.0.113.7 192.0.2.1 1 2\r\n")], [], /^220 /m);
+    const { closed } = await converse(harness, [Buffer.from("PROXY TCP4 203.0.113.7 192.0.2.1 1 2\r\n")], [], /^220 /m);
     expect(closed).toBe(true);
     expect(harness.refused.map((r) => [r.error.message, r.peer.address])).toEqual([["`127.0.0.1` is not a trusted proxy", "127.0.0.1"]]);
     const trusted = await startHarness({ trustedProxies: ["::ffff:127.0.0.1"] });
-    await converse(trusted.port, [Buffer.from("PROXY TCP4 203.0.113.7 192.0.2.1 1 2\r\n")], ehlo, ehloDone);
+    await converse(trusted, [Buffer.from("PROXY TCP4 203.0.113.7 192.0.2.1 1 2\r\n")], ehlo, ehloDone);
     expect(trusted.sessions.map((s) => s.remoteAddress)).toEqual(["203.0.113.7"]);
   });
 });

@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import { afterAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/freePort.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 import { startProcess, type RunningProcess } from "../support/processes.js";
@@ -100,6 +101,9 @@ describe("store and forward across SIGKILL", () => {
     let runner = await startRunner();
     const accepted = new Set<string>();
     let killed = false;
+    // a client whose connection broke waits for the restarted server, then sends the rest
+    let restarted!: () => void;
+    const serverBack = new Promise<void>((resolve) => (restarted = resolve));
     const clients = Array.from({ length: CONNECTIONS }, async (_, client) => {
       const ids = Array.from({ length: MESSAGES_PER_CONNECTION }, (_, n) => `c${client}-m${n}`);
       const deadline = Date.now() + 60_000;
@@ -107,16 +111,14 @@ describe("store and forward across SIGKILL", () => {
         const sent = await sendBatch(port, ids, accepted);
         ids.splice(0, sent);
         // a message whose 250 was lost is sent again with the same id: it may arrive twice
-        if (ids.length > 0) await new Promise((wait) => setTimeout(wait, 50));
+        if (ids.length > 0) await serverBack;
       }
       return ids.length;
     });
     // mid-stream: kill both without warning, then bring them back
-    const killDeadline = Date.now() + 20_000;
-    while ((accepted.size < KILL_AFTER_ACCEPTED || hop.messages.length < KILL_AFTER_FORWARDED) && accepted.size < KILL_AT_THE_LATEST) {
-      if (Date.now() > killDeadline) throw new Error(`only ${accepted.size} accepted, ${hop.messages.length} forwarded in 20 s\n${server.stdout}\n${runner.stdout}`);
-      await new Promise((wait) => setTimeout(wait, 5));
-    }
+    await eventually(() => (accepted.size >= KILL_AFTER_ACCEPTED && hop!.messages.length >= KILL_AFTER_FORWARDED) || accepted.size >= KILL_AT_THE_LATEST, 20_000).catch(() => {
+      throw new Error(`only ${accepted.size} accepted, ${hop!.messages.length} forwarded in 20 s\n${server.stdout}\n${runner.stdout}`);
+    });
     const acceptedAtKill = accepted.size;
     const deliveredAtKill = hop.messages.length;
     server.child.kill("SIGKILL");
@@ -125,6 +127,7 @@ describe("store and forward across SIGKILL", () => {
     killed = true;
     expect(acceptedAtKill).toBeLessThan(CONNECTIONS * MESSAGES_PER_CONNECTION);
     server = await startServer();
+    restarted();
     runner = await startRunner();
     const unsent = await Promise.all(clients);
     expect(unsent.every((n) => n === 0)).toBe(true);
@@ -140,8 +143,8 @@ describe("store and forward across SIGKILL", () => {
       }
       return counts;
     };
-    const deadline = Date.now() + 60_000;
-    while ([...accepted].some((id) => !arrived().has(id)) && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 100));
+    // at most a minute for the rest to arrive; what does not is reported as lost below
+    await hop.waitUntil((messages) => messages.length >= accepted.size && [...accepted].every((id) => arrived().has(id)), 60_000).catch(() => undefined);
     const counts = arrived();
     const lost = [...accepted].filter((id) => !counts.has(id));
     const duplicates = [...counts.values()].reduce((sum, n) => sum + n - 1, 0);

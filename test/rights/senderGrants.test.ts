@@ -10,6 +10,7 @@ import { sameAddress } from "../../formats/ownAddress.js";
 import { compileSenderGrants, headerSenderViolations, mayUse, type SenderGrantTable } from "../../runtime/rights/senderGrants.js";
 import { parseSenderGrant, sendersFromFile } from "../../formats/sendersFile.js";
 import { watchSendersFile } from "../../runtime/rights/watchSendersFile.js";
+import { eventually } from "../support/eventually.js";
 
 const table = compileSenderGrants([
   { login: "alice", grants: ["alice@example.com", "@sales.example.com", "Sales@Example.COM"] },
@@ -208,16 +209,12 @@ describe("watchSendersFile", () => {
     return { dir, file, tables, errors };
   }
 
-  const waitFor = async (condition: () => boolean): Promise<void> => {
-    for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(condition()).toBe(true);
-  };
-
   it("reloads after a change, once for a burst of writes", async () => {
     const { file, tables } = setup("alice: alice@example.com\n");
     fs.writeFileSync(file, "alice: alice@example.com, @sales.example.com\n");
     fs.appendFileSync(file, "bob: bob@example.com\n");
-    await waitFor(() => tables.length > 0);
+    await eventually(() => tables.length > 0);
+    // no second reload within 100 ms (five debounce periods): the quiet time is what is tested
     await new Promise((r) => setTimeout(r, 100));
     expect(tables).toHaveLength(1);
     expect(mayUse(tables[0]!, "alice", "x@sales.example.com")).toBe(true);
@@ -229,29 +226,31 @@ describe("watchSendersFile", () => {
     const temporary = path.join(dir, ".senders.map.swp");
     fs.writeFileSync(temporary, "alice: *\n");
     fs.renameSync(temporary, file);
-    await waitFor(() => tables.length > 0);
+    await eventually(() => tables.length > 0);
     expect(mayUse(tables.at(-1)!, "alice", "anyone@anywhere.example")).toBe(true);
   });
 
   it("keeps the old table when the new text has problems", async () => {
     const { file, tables, errors } = setup("alice: alice@example.com\n");
     fs.writeFileSync(file, "alice alice@example.com\n");
-    await waitFor(() => errors.length > 0);
+    await eventually(() => errors.length > 0);
     expect(tables).toEqual([]);
     expect(errors[0]).toMatchObject({ problems: [{ line: 1 }] });
     fs.writeFileSync(file, "alice: @example.com\n");
-    await waitFor(() => tables.length > 0);
+    await eventually(() => tables.length > 0);
     expect(mayUse(tables[0]!, "alice", "z@example.com")).toBe(true);
   });
 
   it("ignores other files in the directory and stops after close", async () => {
     const { dir, file, tables } = setup("alice: alice@example.com\n");
     fs.writeFileSync(path.join(dir, "other"), "x");
+    // nothing may happen within 100 ms (five debounce periods): the quiet time is what is tested
     await new Promise((r) => setTimeout(r, 100));
     expect(tables).toEqual([]);
     cleanups.shift()!();
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(file, "alice: *\n");
+    // as above: a closed watcher stays quiet
     await new Promise((r) => setTimeout(r, 100));
     expect(tables).toEqual([]);
   });

@@ -83,6 +83,7 @@ describe("timeout command", () => {
     for (; sent < line.length; sent++) {
       if (client.socket.destroyed || client.received().includes("421")) break;
       client.socket.write(line[sent]!);
+      // the slow pace is the behaviour under test, not a wait for something
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(await closedWithin(client.closed, 2000)).toBe(true);

@@ -1,32 +1,46 @@
-// Runs a SubmissionServer in-process for wire tests: writes a policy (with users
-// and the test PKI) into a temporary folder, compiles it, binds port 0 and
-// collects the JSON log events in an array.
+// The one way tests run msa in-process: writes a policy (with users and the test PKI) into a
+// temporary folder, compiles it, edits the graph where the test says so (limits), binds port 0
+// and collects the JSON log events in an array. What it starts is stopped after the test file,
+// or after the test with `stopAfter: "test"`.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
-import { afterAll } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import { compilePolicy } from "../../compiler/compile.js";
-import type { RuleGraph } from "../../graph/graph.js";
+import type { LimitsConfig, RuleGraph, RuleOrigin } from "../../graph/graph.js";
 import { hashPassword } from "../../runtime/auth/passwordHash.js";
 import { createEventLog } from "../../runtime/log.js";
-import type { DeliveryContext } from "../../runtime/deliver/delivery.js";
-import type { CounterStore } from "../../runtime/limits/counterStore.js";
-import { SubmissionServer } from "../../runtime/submissionServer.js";
+import { SubmissionServer, type SubmissionServerOptions } from "../../runtime/submissionServer.js";
 import { makeTestPki, type TestPki } from "../support/certificates.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 
+export { eventually } from "../support/eventually.js";
+export { LineClient } from "../support/lineClient.js";
+
 export const PASSWORDS = { alice: "alice-pw", bob: "bob-pw" } as const;
 
-let usersFile: Promise<string> | undefined;
-/** alice has a bcrypt hash in the `$2y$` spelling htpasswd -B writes, bob an argon2id hash. */
-function users(): Promise<string> {
-  usersFile ??= (async () => {
-    const alice = bcrypt.hashSync(PASSWORDS.alice, 4).replace(/^\$2b\$/, "$2y$");
-    const bob = await hashPassword(PASSWORDS.bob, "argon2id");
-    return `alice:${alice}\nbob:${bob}\n`;
-  })();
-  return usersFile;
+const usersFiles = new Map<string, Promise<string>>();
+/**
+ * The users file. By default alice has a bcrypt hash in the `$2y$` spelling htpasswd -B writes and
+ * bob an argon2id hash; with `bcryptCost` both have bcrypt hashes of that cost (alike, and cheap
+ * unless a test needs verifications long enough to overlap).
+ */
+function users(bcryptCost: number | undefined): Promise<string> {
+  const key = String(bcryptCost ?? "mixed");
+  let file = usersFiles.get(key);
+  if (!file) {
+    file =
+      bcryptCost === undefined
+        ? (async () => {
+            const alice = bcrypt.hashSync(PASSWORDS.alice, 4).replace(/^\$2b\$/, "$2y$");
+            const bob = await hashPassword(PASSWORDS.bob, "argon2id");
+            return `alice:${alice}\nbob:${bob}\n`;
+          })()
+        : Promise.resolve(`alice:${bcrypt.hashSync(PASSWORDS.alice, bcryptCost)}\nbob:${bcrypt.hashSync(PASSWORDS.bob, bcryptCost)}\n`);
+    usersFiles.set(key, file);
+  }
+  return file;
 }
 
 export type LogEvent = Record<string, unknown> & { event?: string; rule?: string };
@@ -42,19 +56,40 @@ export interface RunningMsa {
   /** The policy file path. */
   file: string;
   lines: string[];
-  pki: TestPki;
+  /** The test PKI of the `{TLS}` line (a policy without one has none: making it costs time). */
+  readonly pki: TestPki;
   /** `FILE:LINE` of the first policy line that starts with `prefix`. */
   rule(prefix: string): string;
+  /** The same line as a graph origin (comments in a policy give hand-made limits a FILE:LINE). */
+  origin(prefix: string): RuleOrigin;
   stop(): Promise<void>;
 }
 
-const running: RunningMsa[] = [];
+export interface MsaOptions extends Partial<Omit<SubmissionServerOptions, "log" | "portOverride" | "failedAuthDelayMs">> {
+  /** The delay before a failed login's reply: 20 ms by default, `"policy"` for the policy's own growing delay. */
+  failedAuthDelayMs?: number | "policy";
+  /** Edits the compiled `graph.limits` (limits the language cannot say yet, or made fast for a test). */
+  limits?: (defaults: LimitsConfig, origin: (prefix: string) => RuleOrigin) => LimitsConfig;
+  /** Both logins get bcrypt hashes of this cost (see `users`). */
+  bcryptCost?: number;
+  /** When the server is stopped: after the test file (the default) or after the current test. */
+  stopAfter?: "file" | "test";
+}
+
+// A short grace: at the end of a test nothing in flight is waited for.
+const STOP_GRACE_MS = 200;
+
+const stopAfterFile: (() => Promise<void>)[] = [];
 const nextHops: NextHop[] = [];
-// Every msa and next hop a test file starts is stopped after it, the servers first (they may
-// hold pooled sessions with a next hop).
+/** What the current test started (servers, clients), stopped newest first after it. */
+export const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of cleanup.splice(0).reverse()) await stop();
+});
+// Servers before next hops: a server may hold pooled sessions with one.
 afterAll(async () => {
-  await Promise.all(running.splice(0).map((m) => m.stop()));
-  await Promise.all(nextHops.splice(0).map((h) => h.stop()));
+  await Promise.all(stopAfterFile.splice(0).map((stop) => stop()));
+  await Promise.all(nextHops.splice(0).map((hop) => hop.stop()));
 });
 
 export const TLS = (pki: TestPki) => `tls certificate "${pki.certPath}" key "${pki.keyPath}"`;
@@ -63,21 +98,25 @@ export const TLS = (pki: TestPki) => `tls certificate "${pki.certPath}" key "${p
  * Starts msa with `lines` as its policy. `{TLS}` in a line is replaced by the test PKI's
  * tls rule; `{DIR}` by the temporary folder.
  */
-export async function startMsa(
-  lines: string[],
-  options: { failedAuthDelayMs?: number; delivery?: DeliveryContext; handshakeTimeoutMs?: number; limitsStore?: CounterStore } = {},
-): Promise<RunningMsa> {
-  const pki = await makeTestPki();
+export async function startMsa(lines: readonly string[], options: MsaOptions = {}): Promise<RunningMsa> {
+  const { failedAuthDelayMs = 20, limits, bcryptCost, stopAfter = "file", ...serverOptions } = options;
+  const pki = lines.includes("{TLS}") ? await makeTestPki() : undefined;
   const dir = await mkdtemp(join(tmpdir(), "msa-server-"));
-  await writeFile(join(dir, "users.passwd"), await users());
-  const expanded = lines.map((l) => (l === "{TLS}" ? TLS(pki) : l.replaceAll("{DIR}", dir)));
+  await writeFile(join(dir, "users.passwd"), await users(bcryptCost));
+  const expanded = lines.map((l) => (l === "{TLS}" && pki ? TLS(pki) : l.replaceAll("{DIR}", dir)));
   const file = join(dir, "policy.msa");
   const text = expanded.join("\n") + "\n";
   await writeFile(file, text);
   const compiled = compilePolicy(file, text);
   const errors = compiled.diagnostics.filter((d) => d.severity === "error");
   if (!compiled.graph) throw new Error(`policy does not compile: ${errors.map((d) => d.message).join("; ")}`);
-  const graph = compiled.graph;
+  const lineOf = (prefix: string): number => {
+    const index = expanded.findIndex((l) => l.startsWith(prefix));
+    if (index < 0) throw new Error(`no policy line starts with ${prefix}`);
+    return index + 1;
+  };
+  const origin = (prefix: string): RuleOrigin => ({ file, line: lineOf(prefix), span: { start: 0, end: 0 } });
+  const graph: RuleGraph = limits ? { ...compiled.graph, limits: limits(compiled.graph.limits, origin) } : compiled.graph;
   const logs: LogEvent[] = [];
   const log = createEventLog(
     { ...graph, log: { ...graph.log, level: "debug" } },
@@ -90,10 +129,8 @@ export async function startMsa(
   const server = new SubmissionServer(graph, {
     log,
     portOverride: graph.listeners.map(() => 0),
-    failedAuthDelayMs: options.failedAuthDelayMs ?? 20,
-    ...(options.delivery ? { delivery: options.delivery } : {}),
-    ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
-    ...(options.limitsStore ? { limitsStore: options.limitsStore } : {}),
+    ...(failedAuthDelayMs === "policy" ? {} : { failedAuthDelayMs }),
+    ...serverOptions,
   });
   await server.start();
   let stopped = false;
@@ -106,25 +143,25 @@ export async function startMsa(
     dir,
     file,
     lines: expanded,
-    pki,
-    rule(prefix) {
-      const index = expanded.findIndex((l) => l.startsWith(prefix));
-      if (index < 0) throw new Error(`no policy line starts with ${prefix}`);
-      return `${file}:${index + 1}`;
+    get pki() {
+      if (!pki) throw new Error("the policy has no {TLS} line, so the test has no PKI");
+      return pki;
     },
+    rule: (prefix) => `${file}:${lineOf(prefix)}`,
+    origin,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop(500);
+      await server.stop(STOP_GRACE_MS);
       await rm(dir, { recursive: true, force: true });
     },
   };
-  running.push(msa);
+  (stopAfter === "test" ? cleanup : stopAfterFile).push(() => msa.stop());
   return msa;
 }
 
 /** A next hop, and msa with the policy `lines(hop's URL)` relaying to it; both stopped after the file. */
-export async function startMsaWithNextHop(lines: (hopUrl: string) => string[], options: Parameters<typeof startMsa>[1] = {}): Promise<{ hop: NextHop; msa: RunningMsa }> {
+export async function startMsaWithNextHop(lines: (hopUrl: string) => string[], options: MsaOptions = {}): Promise<{ hop: NextHop; msa: RunningMsa }> {
   const hop = await startNextHop();
   nextHops.push(hop);
   return { hop, msa: await startMsa(lines(hop.url), options) };
@@ -144,6 +181,16 @@ export const SUBMISSION_POLICY = [
   "qualify domains example.test",
 ] as const;
 
+/** A plain loopback listener with AUTH required and a local spool: the head of the tests of limits, which need no TLS. */
+export const PLAIN_POLICY = [
+  "hostname msa.example.test",
+  "listen 127.0.0.1:2525 plain",
+  'auth users "users.passwd"',
+  "require auth",
+  "qualify domains example.test",
+  'deliver spool "spool"',
+] as const;
+
 export const b64 = (text: string) => Buffer.from(text).toString("base64");
 /** `AUTH PLAIN` with the initial response. */
 export const authPlain = (login: string, password: string) => `AUTH PLAIN ${b64(`\0${login}\0${password}`)}`;
@@ -156,12 +203,3 @@ export const codes = (reply: string | undefined) => (reply ?? "(none)").split("\
 
 /** Rejection events (those with `event: reject`). */
 export const rejections = (logs: LogEvent[]) => logs.filter((l) => l.event === "reject");
-
-/** Polls until `predicate` holds (log events are written asynchronously from the client's view). */
-export async function eventually(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

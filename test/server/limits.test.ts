@@ -5,14 +5,16 @@ import { describe, expect, it } from "vitest";
 import { makeTestPki } from "../support/certificates.js";
 import { rawSmtp } from "../support/smtplib.js";
 import { startRedis, type RedisServer } from "../limits/redisServer.js";
-import { authPlain, codes, eventually, LineClient, PASSWORD, cleanup, msaForTest, startLimitedMsa, type LimitedMsa } from "../limits/serverHarness.js";
+import { authPlain, cleanup, codes, eventually, LineClient, PASSWORDS, PLAIN_POLICY, startMsa, type MsaOptions, type RunningMsa } from "./harness.js";
 
-const msa = msaForTest;
+/** msa on the plain policy with `extra` lines after it, its limits edited by `limits`, stopped after the test. */
+const msa = (extra: string[], limits?: MsaOptions["limits"], options: MsaOptions = {}) =>
+  startMsa([...PLAIN_POLICY, ...extra], { failedAuthDelayMs: "policy", bcryptCost: 4, stopAfter: "test", ...(limits ? { limits } : {}), ...options });
 
 const HOUR = 3_600_000;
-const login = ["EHLO client.example", authPlain("alice", PASSWORD)];
+const login = ["EHLO client.example", authPlain("alice", PASSWORDS.alice)];
 const message = (n: number) => ["MAIL FROM:<alice>", "RCPT TO:<bob@example.test>", "DATA", Buffer.from(`Subject: ${n}\r\n\r\nbody ${n}\r\n.\r\n`)];
-const rejects = (m: LimitedMsa) => m.logs.filter((l) => l.event === "reject");
+const rejects = (m: RunningMsa) => m.logs.filter((l) => l.event === "reject");
 
 describe("limits written in the policy", () => {
   it("`limit rate`, `throttle auth failures N per session` and `limit sessions per ip` act and log their lines", async () => {
@@ -44,7 +46,7 @@ describe("limit rate", () => {
     await eventually(() => rejects(m).length === 1);
     expect(rejects(m)[0]).toMatchObject({ event: "reject", stage: "mail", code: 451, enhanced: "4.7.1", rule: `${m.file}:7` });
     // bob has a counter of his own
-    const bob = await rawSmtp(m.port, ["EHLO c", authPlain("bob", PASSWORD), "MAIL FROM:<bob>"]);
+    const bob = await rawSmtp(m.port, ["EHLO c", authPlain("bob", PASSWORDS.bob), "MAIL FROM:<bob>"]);
     expect(codes(bob[3])).toBe("250 2.1.0");
   });
 
@@ -105,7 +107,7 @@ describe("limit rate", () => {
   it("two servers sharing a real Redis share their counters", async () => {
     const redis: RedisServer = await startRedis();
     cleanup.push(() => redis.stop());
-    const limits = (d: Parameters<Parameters<typeof startLimitedMsa>[1] & object>[0], origin: (p: string) => import("../../graph/graph.js").RuleOrigin) => ({
+    const limits = (d: Parameters<NonNullable<MsaOptions["limits"]>>[0], origin: (p: string) => import("../../graph/graph.js").RuleOrigin) => ({
       ...d,
       store: { kind: "redis" as const, url: redis.url, origin: origin("# store") },
       rates: [{ origin: origin("# rate:"), count: 2, unit: "messages" as const, windowMs: HOUR, per: "user" as const }],
@@ -148,7 +150,7 @@ describe("login throttling", () => {
   it("blocks a login from an address after too many failures there: 454 4.7.0 even with the right password, before it is checked", async () => {
     const m = await msa([], (d) => ({ ...d, throttle: { ...d.throttle, ...fast, ip: { count: 100, windowMs: HOUR, blockMs: HOUR } } }), { failedAuthDelayMs: 1 });
     for (let i = 0; i < 2; i++) await rawSmtp(m.port, ["EHLO c", authPlain("bob", "wrong"), authPlain("bob", "wrong")]);
-    const replies = await rawSmtp(m.port, ["EHLO c", authPlain("bob", PASSWORD), authPlain("alice", PASSWORD)]);
+    const replies = await rawSmtp(m.port, ["EHLO c", authPlain("bob", PASSWORDS.bob), authPlain("alice", PASSWORDS.alice)]);
     expect(replies.slice(2).map(codes)).toEqual(["454 4.7.0", "235 2.7.0"]);
     await eventually(() => rejects(m).some((r) => r.code === 454));
     expect(m.logs.find((l) => l.event === "auth-failed" && Array.isArray(l.blocked))).toMatchObject({ blocked: ["login-from-ip"] });
@@ -158,14 +160,14 @@ describe("login throttling", () => {
     const m = await msa([], (d) => ({ ...d, throttle: { ...d.throttle, ...fast, ip: { count: 3, windowMs: HOUR, blockMs: HOUR } } }), { failedAuthDelayMs: 1 });
     const replies = await rawSmtp(m.port, ["EHLO c", authPlain("nobody", "x"), authPlain("alice", "x")]);
     expect(replies.slice(2).map(codes)).toEqual(["535 5.7.8", "535 5.7.8"]);
-    const next = await rawSmtp(m.port, ["EHLO c", authPlain("ghost", "x"), authPlain("alice", PASSWORD)]);
+    const next = await rawSmtp(m.port, ["EHLO c", authPlain("ghost", "x"), authPlain("alice", PASSWORDS.alice)]);
     expect(next.slice(2).map(codes)).toEqual(["535 5.7.8", "454 4.7.0"]);
     // another address is not blocked (Linux routes all of 127/8 to loopback)
     const other = await LineClient.connect(m.port, "127.0.0.2");
     cleanup.push(async () => other.end());
     await other.waitReplies(1);
     await other.command("EHLO c");
-    expect(codes(await other.command(authPlain("alice", PASSWORD)))).toBe("235 2.7.0");
+    expect(codes(await other.command(authPlain("alice", PASSWORDS.alice)))).toBe("235 2.7.0");
   });
 });
 
@@ -288,8 +290,7 @@ describe("strict SMTP", () => {
 
   it("has TLS 1.2 as the floor: a TLS 1.1 client cannot connect", async () => {
     const pki = await makeTestPki();
-    const m = await startLimitedMsa([`tls certificate "${pki.certPath}" key "${pki.keyPath}"`, "listen 127.0.0.1:2465 tls"].slice(0), (d) => d);
-    cleanup.push(() => m.stop());
+    const m = await msa([`tls certificate "${pki.certPath}" key "${pki.keyPath}"`, "listen 127.0.0.1:2465 tls"]);
     const port = m.server.ports[1]!;
     const attempt = (version: "TLSv1.1" | "TLSv1.2") =>
       new Promise<string>((resolve) => {

@@ -67,6 +67,8 @@ export interface NextHop {
   refuseRecipients: string[];
   deferRecipients: string[];
   waitForMessages(count: number, timeoutMs?: number): Promise<NextHopMessage[]>;
+  /** Resolves once `condition(messages)` holds, checked as each message arrives; rejects after `timeoutMs`. */
+  waitUntil(condition: (messages: NextHopMessage[]) => boolean, timeoutMs?: number): Promise<NextHopMessage[]>;
   stop(): Promise<void>;
 }
 
@@ -201,6 +203,24 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
   if (address === null || typeof address === "string") throw new Error("the next hop has no TCP address");
   const port = address.port;
 
+  function waitUntil(condition: (received: NextHopMessage[]) => boolean, timeoutMs = 5000): Promise<NextHopMessage[]> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (!condition(messages)) return false;
+        clearTimeout(timer);
+        waiters.delete(wake);
+        resolve(messages.slice());
+        return true;
+      };
+      const wake = (): void => void check();
+      const timer = setTimeout(() => {
+        waiters.delete(wake);
+        reject(new Error(`the next hop's ${messages.length} messages did not meet the condition within ${timeoutMs} ms`));
+      }, timeoutMs);
+      if (!check()) waiters.add(wake);
+    });
+  }
+
   return {
     host: HOST,
     port,
@@ -231,22 +251,11 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
       state.deferRecipients = recipients;
     },
     waitForMessages(count, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          if (messages.length < count) return false;
-          clearTimeout(timer);
-          waiters.delete(wake);
-          resolve(messages.slice());
-          return true;
-        };
-        const wake = (): void => void check();
-        const timer = setTimeout(() => {
-          waiters.delete(wake);
-          reject(new Error(`the next hop received ${messages.length} of ${count} messages within ${timeoutMs} ms`));
-        }, timeoutMs);
-        if (!check()) waiters.add(wake);
+      return waitUntil((received) => received.length >= count, timeoutMs).catch(() => {
+        throw new Error(`the next hop received ${messages.length} of ${count} messages within ${timeoutMs} ms`);
       });
     },
+    waitUntil,
     stop() {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },

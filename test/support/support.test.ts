@@ -1,15 +1,19 @@
 // Proves the shared test helpers work before the rest of the suite relies on them: the test
-// PKI verifies for real, the next hop records and misbehaves on demand, the clients read replies.
+// PKI verifies for real, the next hop records and misbehaves on demand, the clients read replies,
+// and the waits (eventually, ServerReads, waitUntil) return as soon as what they wait for happens.
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { createServer as createTcpServer } from "node:net";
+import { once } from "node:events";
+import { type AddressInfo, connect, createServer as createTcpServer } from "node:net";
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from "node:tls";
 import nodemailer from "nodemailer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeTestPki, type TestPki } from "./certificates.js";
+import { eventually } from "./eventually.js";
 import { freePort } from "./freePort.js";
 import { startNextHop, type NextHop } from "./nextHop.js";
 import { runProcess, startProcess } from "./processes.js";
+import { ServerReads } from "./serverReads.js";
 import { rawSmtp, runSmtplib } from "./smtplib.js";
 
 let pki: TestPki;
@@ -130,6 +134,13 @@ describe("startNextHop", () => {
     expect(message!.secure).toBe(false);
   });
 
+  it("waits with waitUntil for a condition on the messages, and names what it got when it times out", async () => {
+    const waiting = nextHop.waitUntil((messages) => messages.some((m) => m.rcptTo.includes("late@example.test")));
+    await transport().sendMail({ envelope: { from: "a@example.test", to: "late@example.test" }, raw: "Subject: x\r\n\r\nx\r\n" });
+    expect((await waiting).map((m) => m.rcptTo)).toEqual([["late@example.test"]]);
+    await expect(nextHop.waitUntil(() => false, 50)).rejects.toThrow("the next hop's 1 messages did not meet the condition within 50 ms");
+  });
+
   it("refuses at MAIL with 550 5.7.1", async () => {
     nextHop.mode = "refuse-mail";
     await expect(transport().sendMail({ envelope: { from: "a@example.test", to: "b@example.test" }, raw: "Subject: x\r\n\r\nx\r\n" })).rejects.toMatchObject({
@@ -217,6 +228,35 @@ describe("startNextHop with STARTTLS", () => {
     expect(ehlo).toMatch(/^250[- ]STARTTLS$/m);
     expect(starttls).toMatch(/^220 /);
     expect(ehloAfter).not.toMatch(/STARTTLS/);
+  });
+});
+
+describe("eventually", () => {
+  it("resolves once the condition holds, and rejects with the time it waited when it never does", async () => {
+    let polls = 0;
+    await eventually(() => ++polls === 3, 1000, 1);
+    expect(polls).toBe(3);
+    await expect(eventually(() => false, 30)).rejects.toThrow("condition not met within 30 ms");
+  });
+});
+
+describe("ServerReads", () => {
+  it("lets pieces written one after another reach the server as separate reads", async () => {
+    const chunks: string[] = [];
+    const server = createTcpServer((socket) => socket.on("data", (chunk: Buffer) => chunks.push(chunk.toString())));
+    const reads = new ServerReads(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    await once(client, "connect");
+    let sent = 0;
+    for (const piece of ["PROXY ", "TCP4 ", "\r\n"]) {
+      client.write(piece);
+      sent += piece.length;
+      await reads.reached(sent);
+    }
+    expect(chunks).toEqual(["PROXY ", "TCP4 ", "\r\n"]);
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
 

@@ -1,0 +1,102 @@
+// What the relay client does through nodemailer's internals. Its public API cannot add SMTPUTF8
+// for a UTF-8 header section, give each recipient its own NOTIFY/ORCPT, tell which extensions
+// the next hop offered, or stop between the RCPT replies and the message. These members do; the
+// tests exercise each one, and a nodemailer without them is refused at run time instead of misbehaving.
+
+import { Readable } from "node:stream";
+import type DataStream from "nodemailer/lib/smtp-connection/data-stream";
+import { stuffChunk } from "./dotStuffing.js";
+import type { Envelope, RecipientParameters } from "./envelope.js";
+import { RelayRecipientDeferred, type SmtpClientError } from "./relayFailures.js";
+import { isPermanentReply } from "./relayOutcome.js";
+import { encodeXtext } from "./xtext.js";
+
+export interface SmtpConnectionInternals {
+  _supportedExtensions: string[];
+  _sendCommand(command: string, logText?: string): void;
+  _envelope?: { rejectedErrors?: SmtpClientError[] } | false;
+  _createSendStream(callback: unknown): DataStream;
+}
+
+export function hasExpectedInternals(internals: SmtpConnectionInternals): boolean {
+  return Array.isArray(internals._supportedExtensions) && typeof internals._sendCommand === "function" && typeof internals._createSendStream === "function";
+}
+
+/**
+ * Gives each message's DataStream (the dot-stuffing transform nodemailer pipes to the socket)
+ * the same transform done with Buffer.indexOf (dotStuffing.ts), before a byte is written to it.
+ */
+export function stuffWithIndexOf(internals: SmtpConnectionInternals): void {
+  const createSendStream = internals._createSendStream;
+  if (typeof createSendStream !== "function") return; // refused by hasExpectedInternals before any use
+  internals._createSendStream = function (this: SmtpConnectionInternals, callback: unknown) {
+    const stream = createSendStream.call(this, callback);
+    stream._transform = function (this: DataStream, chunk: Buffer | string, _encoding: BufferEncoding, done: () => void) {
+      if (!chunk || chunk.length === 0) return done();
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      const stuffed = stuffChunk(bytes, this.lastByte);
+      this.inByteCount += bytes.length;
+      this.outByteCount += stuffed.length;
+      this.lastByte = bytes[bytes.length - 1]!;
+      this.push(stuffed);
+      done();
+    };
+    return stream;
+  };
+}
+
+/**
+ * Adds to MAIL FROM and RCPT TO what nodemailer's envelope cannot express: SMTPUTF8 whenever
+ * the client declared it and the next hop offers it (RFC 6531 section 3.4), and each
+ * recipient's own NOTIFY and ORCPT (RFC 3461 section 4) when the next hop offers DSN.
+ */
+export function rewriteEnvelopeCommands(internals: SmtpConnectionInternals, envelope: Envelope, extensions: Set<string>): void {
+  const sendCommand = internals._sendCommand;
+  let rcptIndex = 0;
+  internals._sendCommand = function (this: SmtpConnectionInternals, command: string, logText?: string) {
+    if (/^MAIL FROM:/i.test(command)) {
+      if (envelope.smtputf8 && extensions.has("SMTPUTF8") && !/ SMTPUTF8(\s|$)/i.test(command)) {
+        command += " SMTPUTF8";
+      }
+    } else if (/^RCPT TO:/i.test(command)) {
+      const recipient = envelope.recipients[rcptIndex++];
+      if (recipient?.dsn && extensions.has("DSN")) command += dsnRcptParameters(recipient.dsn);
+    }
+    return sendCommand.call(this, command, logText);
+  };
+}
+
+function dsnRcptParameters(dsn: RecipientParameters): string {
+  let parameters = "";
+  if (dsn.notify && dsn.notify.length > 0) parameters += " NOTIFY=" + dsn.notify.join(",");
+  if (dsn.orcpt) {
+    const separator = dsn.orcpt.indexOf(";");
+    const [addressType, address] = separator > 0 ? [dsn.orcpt.slice(0, separator), dsn.orcpt.slice(separator + 1)] : ["rfc822", dsn.orcpt];
+    parameters += ` ORCPT=${addressType};${encodeXtext(address)}`;
+  }
+  return parameters;
+}
+
+/**
+ * The message as a stream that nodemailer reads only after DATA was answered 354, that is
+ * once every RCPT reply is in. If any recipient was deferred it fails instead, so the final
+ * dot is never sent and the next hop delivers nothing.
+ */
+export function messageGatedOnRecipients(message: Buffer, internals: SmtpConnectionInternals, onStart: () => void): Readable {
+  let started = false;
+  return new Readable({
+    read() {
+      if (started) return;
+      started = true;
+      onStart();
+      const rejected = (internals._envelope && internals._envelope.rejectedErrors) || [];
+      const deferred = rejected.find((error) => !isPermanentReply(error.responseCode));
+      if (deferred) {
+        this.destroy(new RelayRecipientDeferred(rejected));
+        return;
+      }
+      this.push(message);
+      this.push(null);
+    },
+  });
+}

@@ -1,0 +1,22 @@
+// A queued record's per-recipient state (spoolRecord.ts QueueState): how it starts, and which
+// recipients are still waiting for delivery.
+
+import type { QueueState, SpoolRecord } from "../deliver/spoolRecord.js";
+
+/** The state of a record no attempt has touched yet: every recipient pending, due at once. */
+export function initialQueueState(record: Pick<SpoolRecord, "envelope" | "receivedAt">): QueueState {
+  return {
+    recipients: record.envelope.recipients.map((r) => ({ address: r.address, state: "pending" })),
+    attempts: [],
+    nextAttemptAt: record.receivedAt,
+  };
+}
+
+/** Indexes of the recipients still waiting (neither delivered nor failed). */
+export function pendingIndexes(state: QueueState): number[] {
+  const indexes: number[] = [];
+  state.recipients.forEach((r, i) => {
+    if (r.state === "pending") indexes.push(i);
+  });
+  return indexes;
+}
