@@ -17,7 +17,7 @@ import { isClusterWorker, receiveGraph, sendToPrimary, startWorkers, workerCount
 import { createEventLog } from "../runtime/log.js";
 import { createMetrics, startMetricsServer, type MetricsServer, type MsaMetrics } from "../runtime/metrics/metrics.js";
 import { spoolQueueProbe } from "../runtime/metrics/queueProbe.js";
-import { startQueueRunner } from "../runtime/queue/queueRunner.js";
+import { startQueueRunner } from "../runtime/queue/queueFromPolicy.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 import { compileForCommand } from "./loadPolicy.js";
 

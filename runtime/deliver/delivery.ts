@@ -2,7 +2,10 @@
 // say what became of it. The session answers 250 only for `accepted`.
 import type { DeliveryNode } from "../../graph/graph.js";
 import type { DeliveryOutcome, Envelope, RefusedRecipient } from "./envelope.js";
-import { parseRelayUrl, relayMessage, type RelayOutcome, type RelayTarget } from "./relayClient.js";
+import { relayMessage } from "./relayClient.js";
+import { parseRelayUrl } from "./relayEndpoint.js";
+import type { RelayOutcome } from "./relayOutcome.js";
+import type { RelayTarget } from "./relayTarget.js";
 import { reportRefusedRecipients } from "./refusalReport.js";
 import { RelayPool, type RelayPoolOptions } from "./relayPool.js";
 import { readRelayCredentials, relayTargetFromGraph } from "./relayTarget.js";

@@ -34,10 +34,6 @@ import type { RelayTarget } from "./relayTarget.js";
 import { hasExpectedInternals, messageGatedOnRecipients, rewriteEnvelopeCommands, type SmtpConnectionInternals } from "./smtpConnectionInternals.js";
 
 // The relay client's other parts, under the names its importers know.
-export { parseRelayUrl, type RelayEndpoint } from "./relayEndpoint.js";
-export type { RecipientResult, RelayOutcome } from "./relayOutcome.js";
-export type { RelayTarget } from "./relayTarget.js";
-export { encodeXtext } from "./xtext.js";
 
 export interface RelayOptions extends ConnectionOptions {
   /** reuse sessions with the next hop (RSET between messages); without it, one connection per message */

@@ -3,7 +3,7 @@
 // runner relays, rewrites the record and queues the DSNs.
 
 import type { QueueAttempt, QueueState } from "../deliver/spoolRecord.js";
-import type { RelayOutcome } from "../deliver/relayClient.js";
+import type { RelayOutcome } from "../deliver/relayOutcome.js";
 import { QueueStatus, Replies } from "../decision/replies.js";
 
 /**

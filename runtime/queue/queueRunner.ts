@@ -14,7 +14,10 @@
 import { mkdir, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Envelope } from "../deliver/envelope.js";
-import { parseRelayUrl, relayMessage, type RelayOptions, type RelayOutcome, type RelayTarget } from "../deliver/relayClient.js";
+import { relayMessage, type RelayOptions } from "../deliver/relayClient.js";
+import { parseRelayUrl } from "../deliver/relayEndpoint.js";
+import type { RelayOutcome } from "../deliver/relayOutcome.js";
+import type { RelayTarget } from "../deliver/relayTarget.js";
 import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
 import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp } from "../deliver/spoolWriter.js";
@@ -28,11 +31,6 @@ import { DEFAULT_RETRY, retryDelay, type RetrySchedule } from "./retrySchedule.j
 import { onSpooled } from "./spoolEvents.js";
 
 // The runner's other parts, under the names their importers know.
-export { bounceQueuedRecord } from "./bounceRecord.js";
-export { queueDueDsns, type DsnContext } from "./queueDsns.js";
-export { queueRunnerOptionsFromGraph, startQueueRunner, type QueueRunnerOverrides } from "./queueFromPolicy.js";
-export { initialQueueState } from "./queueState.js";
-export { DEFAULT_RETRY, retryDelay, type RetrySchedule } from "./retrySchedule.js";
 
 /** A record that cannot be read goes here (never sent, never blocks new/). */
 export const SPOOL_BAD_FOLDER = "bad";

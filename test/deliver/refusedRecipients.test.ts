@@ -5,7 +5,8 @@
 // in the queue they are retried.
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../runtime/queue/clock.js";
-import { QueueRunner, queueRunnerOptionsFromGraph } from "../../runtime/queue/queueRunner.js";
+import { QueueRunner } from "../../runtime/queue/queueRunner.js";
+import { queueRunnerOptionsFromGraph } from "../../runtime/queue/queueFromPolicy.js";
 import { startAiosmtpd } from "../support/aiosmtpdNextHop.js";
 import { rawSmtp } from "../support/smtplib.js";
 import { dsnParts } from "../queue/queueHelpers.js";

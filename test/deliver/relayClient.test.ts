@@ -8,7 +8,9 @@ import { generate } from "selfsigned";
 import { SMTPServer } from "smtp-server";
 import type { SMTPServerAddress, SMTPServerOptions, SMTPServerSession } from "smtp-server";
 import type { Envelope } from "../../runtime/deliver/envelope.js";
-import { encodeXtext, parseRelayUrl, relayMessage } from "../../runtime/deliver/relayClient.js";
+import { relayMessage } from "../../runtime/deliver/relayClient.js";
+import { encodeXtext } from "../../runtime/deliver/xtext.js";
+import { parseRelayUrl } from "../../runtime/deliver/relayEndpoint.js";
 import { eventually } from "../support/eventually.js";
 
 // ---- local helpers (a shared one is being written in test/support; this file keeps its own)

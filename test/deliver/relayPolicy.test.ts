@@ -8,7 +8,8 @@ import type { DeliveryNode, RuleGraph } from "../../graph/graph.js";
 import { createDelivery } from "../../runtime/deliver/delivery.js";
 import { RelayConfigurationError, readRelayCredentials } from "../../runtime/deliver/relayTarget.js";
 import { readSpoolRecord, spoolRecordPath, writeSpoolRecord } from "../../runtime/deliver/spoolWriter.js";
-import { DEFAULT_QUEUE_LIFETIME_MS, startQueueRunner, type QueueLog } from "../../runtime/queue/queueRunner.js";
+import { DEFAULT_QUEUE_LIFETIME_MS, type QueueLog } from "../../runtime/queue/queueRunner.js";
+import { startQueueRunner } from "../../runtime/queue/queueFromPolicy.js";
 import { graphWith, scratchDir, startAuthHop, writeCredentials } from "./relayHelpers.js";
 
 const ENVELOPE = { mailFrom: "alice@example.test", recipients: [{ address: "bob@example.test" }] };

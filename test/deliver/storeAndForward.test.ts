@@ -10,7 +10,8 @@ import type { DeliveryNode, RuleGraph } from "../../graph/graph.js";
 import { createDelivery } from "../../runtime/deliver/delivery.js";
 import { SpoolRecordError, decodeSpoolRecord, encodeSpoolRecord } from "../../runtime/deliver/spoolRecord.js";
 import { readSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp, writeSpoolRecord } from "../../runtime/deliver/spoolWriter.js";
-import { initialQueueState, startQueueRunner } from "../../runtime/queue/queueRunner.js";
+import { initialQueueState } from "../../runtime/queue/queueState.js";
+import { startQueueRunner } from "../../runtime/queue/queueFromPolicy.js";
 import { onSpooled } from "../../runtime/queue/spoolEvents.js";
 import { startNextHop } from "../support/nextHop.js";
 

@@ -5,10 +5,12 @@ import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Envelope } from "../../runtime/deliver/envelope.js";
-import { relayMessage, type RelayOutcome } from "../../runtime/deliver/relayClient.js";
+import { relayMessage } from "../../runtime/deliver/relayClient.js";
+import type { RelayOutcome } from "../../runtime/deliver/relayOutcome.js";
 import { readSpoolRecord, spoolRecordPath } from "../../runtime/deliver/spoolWriter.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
-import { DEFAULT_QUEUE_LIFETIME_MS, DEFAULT_RETRY, retryDelay } from "../../runtime/queue/queueRunner.js";
+import { DEFAULT_QUEUE_LIFETIME_MS } from "../../runtime/queue/queueRunner.js";
+import { DEFAULT_RETRY, retryDelay } from "../../runtime/queue/retrySchedule.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 import { dsnParts, manualRunner, queueMessage, scratchSpool, testMessage } from "./queueHelpers.js";
 
