@@ -34,6 +34,15 @@ export class CheckContext {
     });
   }
 
+  /** The names that are header field names (RFC 5322 section 2.2: printable ASCII but the colon); the others are reported. */
+  headerFieldNames(names: readonly Located[]): Located[] {
+    return names.filter((n) => {
+      if (/^[\x21-\x39\x3b-\x7e]+$/.test(n.value)) return true;
+      this.report("unknownValue", n.span, `\`${n.value}\` is not a header field name`);
+      return false;
+    });
+  }
+
   positive(count: Located): number | undefined {
     const value = Number(count.value);
     if (!Number.isInteger(value) || value <= 0) {

@@ -49,12 +49,7 @@ export const refuseRule: RuleModule<RefuseHeaderRule> = {
       name: "refuse header",
       observable: true,
       check: (rule, context, observe) => {
-        // RFC 5322 section 2.2: a field name is printable ASCII except the colon.
-        const names = rule.names.filter((n) => {
-          if (/^[\x21-\x39\x3b-\x7e]+$/.test(n.value)) return true;
-          context.report("unknownValue", n.span, `\`${n.value}\` is not a header field name`);
-          return false;
-        });
+        const names = context.headerFieldNames(rule.names);
         if (names.length === rule.names.length) (context.policy.refuseHeaders ??= []).push({ value: names.map((n) => n.value), rule: rule.span, ...observe });
       },
     },

@@ -50,11 +50,7 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
     removeHeader: {
       name: "remove header",
       check: (rule, context) => {
-        const names = rule.names.filter((n) => {
-          if (/^[\x21-\x39\x3b-\x7e]+$/.test(n.value)) return true;
-          context.report("unknownValue", n.span, `\`${n.value}\` is not a header field name`);
-          return false;
-        });
+        const names = context.headerFieldNames(rule.names);
         for (const name of names) {
           const field = REQUIRED_FIELDS.find((f) => f.toLowerCase() === name.value.toLowerCase());
           if (field) {
