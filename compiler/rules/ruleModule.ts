@@ -53,8 +53,7 @@ export interface RuleModule<R extends RuleNode> {
   printers?: { [K in StageNode["kind"]]?: (node: Extract<StageNode, { kind: K }>, at: Printing) => string };
 }
 
-/** A node of the envelope or message stages. */
-/** Every node a stage can hold, its fixed checks included. */
+/** A node of the envelope or message stages, their fixed checks included. */
 export type StageNode = MailNode | RcptNode | MessageNode | RefuseUnqualifiedNode | RefuseBareLineEndingsNode | CheckHeaderSyntaxNode;
 
 /** What lowering gives a module to build its node. */
