@@ -218,7 +218,7 @@ export const Catalogue = {
     "warning",
     "policy",
     "rule has no effect without authentication",
-    "Submission rights (`senders`) and `add Sender` apply to authenticated sessions. Without `auth users` no session is ever authenticated, so the rule never applies.",
+    "Submission rights (`senders`), `add From` and `add Sender` apply to authenticated sessions. Without `auth users` no session is ever authenticated, so the rule never applies.",
     'add Sender\n# no `auth users "FILE"`',
   ),
   plainWithoutAuth: entry(

@@ -108,8 +108,10 @@ export class PolicyLints {
     }
     if (!p.users) {
       if (p.senders) this.context.report("rightsWithoutAuth", p.senders.rule, "`senders` never applies: without `auth users` no session is authenticated");
-      const addSender = p.add.get("Sender");
-      if (addSender) this.context.report("rightsWithoutAuth", addSender, "`add Sender` never applies: without `auth users` no session is authenticated");
+      for (const field of ["From", "Sender"] as const) {
+        const added = p.add.get(field);
+        if (added) this.context.report("rightsWithoutAuth", added, `\`add ${field}\` never applies: without \`auth users\` no session is authenticated`);
+      }
     }
     if (p.senders && !this.written.has("qualify")) {
       // Only logins without `@` need a domain to have an address of their own (contract section 3).

@@ -152,11 +152,14 @@ export const QualifyHeadersNode = z.strictObject({
   fields: z.array(z.string()),
 });
 export type QualifyHeadersNode = z.infer<typeof QualifyHeadersNode>;
-/** Message completion: Date (RFC 6409 section 8.2), Message-ID (8.3), Sender (8.1), Received (RFC 5321 section 4.4). */
+/**
+ * Message completion: Date (RFC 6409 section 8.2), Message-ID (8.3), From (the login's own address when the
+ * message has none; RFC 5322 section 3.6 requires one), Sender (8.1), Received (RFC 5321 section 4.4).
+ */
 export const AddHeaderNode = z.strictObject({
   kind: z.literal("AddHeader"),
   origin: RuleOrigin,
-  field: z.enum(["Date", "Message-ID", "Sender", "Received"]),
+  field: z.enum(["Date", "Message-ID", "From", "Sender", "Received"]),
   /** `add Received private`: the client's IP is left out for authenticated submissions. */
   private: z.literal(true).optional(),
 });

@@ -1,6 +1,7 @@
-// `add Date | Message-ID | Sender | Received [private]`: complete a message with
-// the fields an MSA may add (RFC 6409 section 8); `private` keeps the client's
-// address out of the trace field of authenticated submissions.
+// `add Date | Message-ID | From | Sender | Received [private]`: complete a message
+// with the fields an MSA may add (RFC 6409 section 8; From: from the login, RFC 5322
+// section 3.6 requires one); `private` keeps the client's address out of the trace
+// field of authenticated submissions.
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { located, spanOfToken, token } from "../../grammar/cstReader.js";
 import { keywords, Name } from "../../grammar/lexer.js";
@@ -19,7 +20,8 @@ declare module "../checkedPolicy.js" {
 /** The words this rule is written with. */
 const K = keywords("add", "private");
 
-export const ADDABLE_FIELDS = ["Date", "Message-ID", "Sender", "Received"] as const;
+/** In the order they are added: From before Sender (which it may make needless), the trace field last. */
+export const ADDABLE_FIELDS = ["Date", "Message-ID", "From", "Sender", "Received"] as const;
 export type AddableField = (typeof ADDABLE_FIELDS)[number];
 
 export interface AddRule extends RuleBase {
@@ -29,13 +31,13 @@ export interface AddRule extends RuleBase {
 }
 
 export const addRule: RuleModule<AddRule> = {
-  summary: "a header field the MSA adds to a message: Date, Message-ID, Sender, Received",
+  summary: "a header field the MSA adds to a message: Date, Message-ID, From, Sender, Received",
   grammar: {
     verb: K.add,
     keywords: Object.values(K),
     productions: [
       {
-        // add Date | add Message-ID | add Sender | add Received
+        // add Date | add Message-ID | add From | add Sender | add Received
         name: "addRule",
         body: ($) => {
           $.CONSUME(K.add);

@@ -3,7 +3,7 @@
 // read and its header section parsed; the edits come back as data for `applyHeaderEdits`.
 // Rules that rewrite one field (qualify headers, masquerade) compose into one value per
 // field, since applyHeaderEdits takes one edit per field; a removed field drops its rewrite.
-import type { MessageNode, RuleGraph } from "../../graph/graph.js";
+import type { AddHeaderNode, MessageNode, RuleGraph } from "../../graph/graph.js";
 import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../address/addressHeader.js";
 import { ownAddressOfLogin, sameAddress } from "../../formats/ownAddress.js";
 import type { HeaderEdit } from "../message/headerEdits.js";
@@ -106,6 +106,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   const added: HeaderEdit[] = [];
   let addSender: Transaction["addSender"] = state.transaction?.addSender;
   let senderAdded = false;
+  let fromAdded = false;
   /** The header as the rules so far have rewritten it (values only; offsets are the parsed ones). */
   const rewritten = (h: HeaderSection): HeaderSection => ({
     ...h,
@@ -154,7 +155,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         break;
       case "EnforceMessageSyntax": {
         const h = currentHeader();
-        const problem = h ? checkMessageData(h) : null;
+        const problem = h ? checkMessageData(h, { addsFrom: state.login !== null && addsFrom(graph) }) : null;
         if (problem) {
           const reply = { ...Replies.messageSyntax, text: `Message refused: ${problem.reason}` };
           const refused = refuseOrObserve(steps, node, node.origin, reply, problem.reason, refusal(node, node.origin, reply, problem.reason));
@@ -280,10 +281,13 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const h = currentHeader();
         if (!h) break;
         const name = `Add${node.field.replace("-", "")}`;
-        const edit = node.field === "Sender" && senderAdded ? undefined : addedField(graph, state, event, h, node.field, node.private === true);
+        // A From: added with the login's own address leaves nothing for Sender: to say (RFC 6409 section 8.1).
+        const needless = node.field === "Sender" && (senderAdded || fromAdded);
+        const edit = needless ? undefined : addedField(graph, state, event, h, node.field, node.private === true);
         if (edit) {
           added.push(edit);
           if (node.field === "Sender") senderAdded = true;
+          if (node.field === "From") fromAdded = true;
           trace.push({ node: name, origin: node.origin, outcome: "change", detail: `${edit.kind === "prepend" || edit.kind === "append" ? edit.name : ""}` });
         } else {
           trace.push({ node: name, origin: node.origin, outcome: "skip" });
@@ -318,19 +322,17 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   return finishMessage(graph, state, transaction, { bytes, header: h, edits, removed }, steps, tables);
 }
 
+/** Whether the policy says `add From`. */
+function addsFrom(graph: RuleGraph): boolean {
+  return graph.stages.message.nodes.some((node) => node.kind === "AddHeader" && node.field === "From");
+}
+
 function hasField(header: HeaderSection, name: string): boolean {
   const lower = name.toLowerCase();
   return header.fields.some((f) => f.name.toLowerCase() === lower);
 }
 
-function addedField(
-  graph: RuleGraph,
-  state: SessionState,
-  event: MessageEvent,
-  header: HeaderSection,
-  field: "Date" | "Message-ID" | "Sender" | "Received",
-  isPrivate: boolean,
-): HeaderEdit | undefined {
+function addedField(graph: RuleGraph, state: SessionState, event: MessageEvent, header: HeaderSection, field: AddHeaderNode["field"], isPrivate: boolean): HeaderEdit | undefined {
   switch (field) {
     case "Date":
       // RFC 6409 section 8.3: add Date when missing.
@@ -338,6 +340,13 @@ function addedField(
     case "Message-ID":
       // RFC 6409 section 8.2: add Message-ID when missing.
       return hasField(header, "Message-ID") ? undefined : { kind: "append", name: "Message-ID", value: event.messageId };
+    case "From": {
+      // The authenticated login's own address, as the next hop sees addresses: qualified and masqueraded.
+      // Without a login there is no author to name, and an address guessed would be a forgery.
+      if (!state.login || hasField(header, "From")) return undefined;
+      const own = senderAddressOf(graph, ownAddressOfLogin(state.login, qualifyDomainOf(graph)));
+      return own.includes("@") ? { kind: "append", name: "From", value: own } : undefined;
+    }
     case "Sender": {
       // RFC 6409 section 8.1: name the authenticated sender when From: does not. Compared as the next
       // hop sees both, qualified and masqueraded: a Sender: equal to the From: it stands beside says nothing.

@@ -18,7 +18,8 @@ export interface MessageDataProblem {
 }
 
 /** The first problem found, in the order of the table above; null when the header passes. */
-export function checkMessageData(header: HeaderSection): MessageDataProblem | null {
+/** `addsFrom`: a missing From: is not a problem, the message stage adds the login's own (`add From`). */
+export function checkMessageData(header: HeaderSection, options: { addsFrom?: boolean } = {}): MessageDataProblem | null {
   // RFC 5322 section 3.6: each of these at most once. Checked first, so the later checks see one field.
   for (const name of AT_MOST_ONCE_FIELDS) {
     const count = fieldsNamed(header, name).length;
@@ -27,10 +28,10 @@ export function checkMessageData(header: HeaderSection): MessageDataProblem | nu
   const from = fieldsNamed(header, "From")[0];
   // RFC 5322 section 3.6: From: is required. RFC 6409 section 8 lets an MSA add fields, but an
   // author address it guessed would be a forgery, so the message is refused instead.
-  if (from === undefined) return { check: "missingFrom", reason: "message has no From: header field" };
-  const authors = listHeaderAddresses(from.value);
+  if (from === undefined && !options.addsFrom) return { check: "missingFrom", reason: "message has no From: header field" };
+  const authors = from === undefined ? [] : listHeaderAddresses(from.value);
   // RFC 5322 section 3.6.2: from = "From:" mailbox-list CRLF, one mailbox at least.
-  if (authors.length === 0) return { check: "emptyFrom", reason: "From: header field holds no address" };
+  if (from !== undefined && authors.length === 0) return { check: "emptyFrom", reason: "From: header field holds no address" };
   const sender = fieldsNamed(header, "Sender")[0];
   // RFC 5322 section 3.6.2: with several authors, the Sender: field MUST be present.
   if (authors.length > 1 && sender === undefined) {

@@ -107,6 +107,20 @@ describe("MessageStage edits", () => {
     expect(output.replace(/\r\n[ \t]+/g, " ").split("\r\n")[0]).toMatch(new RegExp(`with ${protocol}[ ;]`));
   });
 
+  it("add From: the login's own address when the message has none, never a guess without a login", async () => {
+    const withFrom = policy(...LINES, "add From", "enforce message syntax");
+    const { decision, output } = await submit(withFrom, authed(), "Subject: no author\r\n" + body);
+    expect(outcome(decision)).toBe("accept");
+    expect(output).toContain("\r\nFrom: alice@example.test\r\n");
+    expect(output).not.toMatch(/^Sender:/m);
+    const kept = await submit(withFrom, authed(), "From: boss@example.test\r\n" + body);
+    expect(kept.output.match(/^From:/gim)).toHaveLength(1);
+    // Without a login there is no author to name: enforce message syntax refuses as before.
+    const open = policy(...LINES.map((line) => (line === "require auth" ? "allow unauthenticated" : line)), "add From", "enforce message syntax");
+    const anonymous = await submit(open, session(open, { tls: true }), "Subject: no author\r\n" + body);
+    expect(outcome(anonymous.decision)).toBe("554 5.6.0");
+  });
+
   it("adds Sender when no From: address is the login's own address", async () => {
     const { output } = await submit(graph, authed(), "From: Boss <boss@example.test>\r\nSubject: x\r\n" + body);
     expect(output).toContain("\r\nSender: alice@example.test\r\n");
