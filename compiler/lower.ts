@@ -50,7 +50,7 @@ import { lowerMetrics } from "./rules/metrics.js";
 import { lowerQualifyEnvelope, lowerQualifyHeaders } from "./rules/qualify.js";
 import { lowerRefuseHeader } from "./rules/refuse.js";
 import { lowerRemoveHeaders } from "./rules/remove.js";
-import { lowerRequireAuth, lowerRequireTls } from "./rules/require.js";
+import { lowerRequireAuth, lowerRequireHelo, lowerRequireTls } from "./rules/require.js";
 import type { Lowering } from "./rules/ruleModule.js";
 import { lowerSubmissionRights } from "./rules/senders.js";
 import { lowerDkim } from "./rules/sign.js";
@@ -65,17 +65,14 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
 
   const hostname = policy.hostname?.value ?? (toALabels(os.hostname()) || "localhost");
   const qualifyDomain = policy.qualify?.value[0] ?? null;
+  // The names that are ours: their postmaster and own addresses are local, no client may greet with them.
+  const localDomains = [...new Set([hostname, ...(policy.qualify?.value ?? [])])];
 
   const listeners: Listener[] = policy.listeners.length > 0 ? policy.listeners.map((l) => lowerListener(l, at)) : defaultListeners(at);
 
   const requireTls = policy.requireTls ? lowerRequireTls(policy.requireTls, at) : undefined;
   const requireAuth: RequireAuthNode | undefined =
-    policy.requireAuth &&
-    lowerRequireAuth(
-      policy.requireAuth,
-      at,
-      policy.allowPostmaster ? lowerPostmaster(policy.allowPostmaster, [...new Set([hostname, ...(policy.qualify?.value ?? [])])], at) : null,
-    );
+    policy.requireAuth && lowerRequireAuth(policy.requireAuth, at, policy.allowPostmaster ? lowerPostmaster(policy.allowPostmaster, localDomains, at) : null);
   const qualify = qualifyDomain && policy.qualify ? lowerQualifyEnvelope(policy.qualify, at) : undefined;
   const syntax = policy.enforceAddressSyntax ? lowerEnforceAddressSyntax(policy.enforceAddressSyntax, at) : undefined;
   const masquerade: MasqueradeNode | undefined = policy.masquerade && lowerMasquerade(policy.masquerade, at);
@@ -92,6 +89,8 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   // after it still judge the address the client sent.
   const mail: MailNode[] = [];
   if (requireTls) mail.push(requireTls);
+  // The greeting is part of the session's standing, judged with TLS and before the login.
+  if (policy.requireHelo) mail.push(lowerRequireHelo(policy.requireHelo, at, localDomains));
   if (requireAuth) mail.push(requireAuth);
   if (qualify) mail.push(qualify);
   if (syntax) mail.push(syntax);
@@ -147,7 +146,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     tls: policy.tls ? lowerTls(policy.tls, at) : null,
     tlsCiphers: policy.tlsCiphers?.value ?? null,
     users: policy.users ? lowerUsers(policy.users, at) : null,
-    localDomains: [...new Set([hostname, ...(policy.qualify?.value ?? [])])],
+    localDomains,
     log: lowerLog(policy.log, at),
     stages: {
       auth,

@@ -67,6 +67,12 @@ export const RequireAuthNode = z.strictObject({
   postmaster: z.strictObject({ domains: z.array(z.string()), origin: RuleOrigin }).nullable(),
 });
 export type RequireAuthNode = z.infer<typeof RequireAuthNode>;
+/**
+ * `require helo`: MAIL is refused when the EHLO/HELO name is one of `ours` (lowercase) or an
+ * address literal that is not the client's address (RFC 5321 section 4.1.4: the name is the client's).
+ */
+export const RequireHeloNode = z.strictObject({ kind: z.literal("RequireHelo"), origin: RuleOrigin, ...Observable.shape, ours: z.array(z.string()) });
+export type RequireHeloNode = z.infer<typeof RequireHeloNode>;
 /** RFC 6409 section 4.2 (domains must be fully qualified): unqualified addresses get the site's domain. */
 export const QualifyEnvelopeNode = z.strictObject({ kind: z.literal("QualifyEnvelope"), origin: RuleOrigin, domain: z.string() });
 export type QualifyEnvelopeNode = z.infer<typeof QualifyEnvelopeNode>;
@@ -167,6 +173,7 @@ export type AddHeaderNode = z.infer<typeof AddHeaderNode>;
 
 export const MailNode = z.discriminatedUnion("kind", [
   RequireTlsNode,
+  RequireHeloNode,
   RequireAuthNode,
   QualifyEnvelopeNode,
   EnforceAddressSyntaxNode,

@@ -1,10 +1,12 @@
-// `require tls` and `require auth`: no AUTH or MAIL before TLS (RFC 3207 section
-// 4), no transaction without authentication (RFC 6409 section 4.3).
+// `require tls`, `require auth` and `require helo`: no AUTH or MAIL before TLS
+// (RFC 3207 section 4), no transaction without authentication (RFC 6409 section
+// 4.3), no transaction from a client that greets with one of our names or with an
+// address literal that is not its own (RFC 5321 section 4.1.4).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
 import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
-import type { RequireAuthNode, RequireTlsNode } from "../../graph/graph.js";
+import type { RequireAuthNode, RequireHeloNode, RequireTlsNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
@@ -12,37 +14,39 @@ declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     requireTls?: Switch;
     requireAuth?: Switch;
+    requireHelo?: Switch;
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("require", "auth", "tls");
+const K = keywords("require", "auth", "tls", "helo");
 
 export interface RequireRule extends RuleBase {
   kind: "require";
-  what: Located<"tls" | "auth">;
+  what: Located<"tls" | "auth" | "helo">;
 }
 
 export const requireRule: RuleModule<RequireRule> = {
-  summary: "what a session needs before a transaction: TLS, authentication",
+  summary: "what a session needs before a transaction: TLS, authentication, a greeting that is the client's own",
   grammar: {
     verb: K.require,
     keywords: Object.values(K),
-    // require tls | require auth
+    // require tls | require auth | require helo
     productions: [
       {
         name: "requireRule",
         body: ($) => {
           $.CONSUME(K.require);
-          $.OR([{ ALT: () => $.CONSUME(K.tls) }, { ALT: () => $.CONSUME(K.auth) }]);
+          $.OR([{ ALT: () => $.CONSUME(K.tls) }, { ALT: () => $.CONSUME(K.auth) }, { ALT: () => $.CONSUME(K.helo) }]);
         },
       },
     ],
   },
   build: (c, base) => {
-    const what = token(c, "KwTls") ?? token(c, "KwAuth");
-    return what && { kind: "require", ...base, what: located(what) as Located<"tls" | "auth"> };
+    const what = token(c, "KwTls") ?? token(c, "KwAuth") ?? token(c, "KwHelo");
+    return what && { kind: "require", ...base, what: located(what) as Located<"tls" | "auth" | "helo"> };
   },
+  printers: { RequireHelo: (node) => printRequire(node) },
   kinds: {
     require: {
       name: (rule) => `require ${rule.what.value}`,
@@ -50,6 +54,7 @@ export const requireRule: RuleModule<RequireRule> = {
       observable: true,
       check: (rule, context, observe) => {
         if (rule.what.value === "tls") context.policy.requireTls = { rule: rule.span, ...observe };
+        else if (rule.what.value === "helo") context.policy.requireHelo = { rule: rule.span, ...observe };
         else context.policy.requireAuth = { rule: rule.span, ...observe };
       },
     },
@@ -65,6 +70,11 @@ export function lowerRequireAuth(checked: Switch, at: Lowering, postmaster: Requ
   return { kind: "RequireAuth", origin: at.origin(checked.rule), ...observeOf(checked), postmaster };
 }
 
-export function printRequire(node: RequireTlsNode | RequireAuthNode): string {
-  return `${observed(node)}require ${node.kind === "RequireTls" ? "tls" : "auth"}`;
+/** `ours`: the names a client must not greet with, lowercase (the hostname and the local domains). */
+export function lowerRequireHelo(checked: Switch, at: Lowering, ours: string[]): RequireHeloNode {
+  return { kind: "RequireHelo", origin: at.origin(checked.rule), ...observeOf(checked), ours };
+}
+
+export function printRequire(node: RequireTlsNode | RequireAuthNode | RequireHeloNode): string {
+  return `${observed(node)}require ${node.kind === "RequireTls" ? "tls" : node.kind === "RequireHelo" ? "helo" : "auth"}`;
 }

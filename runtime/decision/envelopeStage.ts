@@ -4,6 +4,7 @@
 import type { MailNode, Observable, RcptNode, RefuseUnqualifiedNode, RequireAuthNode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
 import { type EnvelopeAddress, formatEnvelopeAddress, hasNonAscii, isQualified, parseEnvelopeAddress, splitAddress } from "../../formats/envelopeAddress.js";
 import { ownAddressOfLogin } from "../../formats/ownAddress.js";
+import { heloNameProblem } from "../address/heloName.js";
 import { isPostmaster } from "../address/postmaster.js";
 import { qualifyAddressText } from "../address/qualifyAddress.js";
 import { sourceRouteIn } from "../address/sourceRoute.js";
@@ -179,6 +180,16 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
           break;
         }
         const refusal = refusedBy(state, steps, node, Replies.tlsRequired);
+        if (refusal) return refusal;
+        break;
+      }
+      case "RequireHelo": {
+        const problem = heloNameProblem(state.heloName, state.clientAddress, node.ours);
+        if (problem === null) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
+        const refusal = refusedBy(state, steps, node, Replies.heloRefused, problem);
         if (refusal) return refusal;
         break;
       }

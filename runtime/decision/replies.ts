@@ -38,6 +38,8 @@ export const Replies = {
   headerSenderNotAllowed: reply(550, "5.7.1", "From/Sender address not owned by the authenticated user"),
   // RFC 6409 section 6.3 / RFC 5322 section 3.6 (`enforce message syntax`); the text names the reason.
   messageSyntax: reply(554, "5.6.0", "Message does not follow RFC 5322 section 3.6"),
+  // RFC 5321 section 4.1.4 / RFC 3463 5.7.1: `require helo`: the client greeted with a name that is not its own.
+  heloRefused: reply(550, "5.7.1", "HELO name is not the client's"),
   // RFC 3463 5.7.1: `refuse header`: the site does not accept messages with this field.
   headerRefused: reply(550, "5.7.1", "Message refused: header field not accepted"),
   // RFC 3463 5.4.6: alias expansion left a recipient nowhere to go (loop or nesting too deep).

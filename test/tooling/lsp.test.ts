@@ -166,7 +166,7 @@ describe("msac lsp over stdio", () => {
 
 describe("completion", () => {
   it("offers the words that may follow each verb, nothing inside comments", () => {
-    expect(completionsAt("require ").map((c) => c.label)).toEqual(["tls", "auth"]);
+    expect(completionsAt("require ").map((c) => c.label)).toEqual(["tls", "auth", "helo"]);
     expect(completionsAt("log ").map((c) => c.label)).toEqual(["errors", "info", "debug"]);
     expect(completionsAt("# add ")).toEqual([]);
     expect(completionsAt("frobnicate ")).toEqual([]);

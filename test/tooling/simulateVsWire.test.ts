@@ -25,6 +25,7 @@ type Step = string | { tls: true } | { auth: keyof typeof PASSWORDS } | { data: 
 const POLICY = [
   ...SUBMISSION_POLICY,
   "enforce address syntax",
+  "require helo",
   "allow postmaster",
   "senders {",
   "  alice: alice@example.test, sales@example.test",
@@ -114,6 +115,25 @@ const SESSIONS: Record<string, Step[]> = {
   "EHLO again resets the transaction": [...ALICE, "MAIL FROM:<alice>", "EHLO client.example", "RCPT TO:<bob@example.org>"],
   "STARTTLS twice": [...TLS, "STARTTLS"],
   "a mail from before TLS, then STARTTLS and MAIL again": ["EHLO client.example", "MAIL FROM:<alice>", { tls: true }, "EHLO client.example", "MAIL FROM:<alice>"],
+  "EHLO with the server's own name": [
+    "EHLO msa.example.test",
+    { tls: true },
+    "EHLO msa.example.test",
+    { auth: "alice" },
+    "MAIL FROM:<alice>",
+    "EHLO client.example",
+    "MAIL FROM:<alice>",
+  ],
+  "EHLO with the client's address literal, then another's": [
+    "EHLO [127.0.0.1]",
+    { tls: true },
+    "EHLO [127.0.0.1]",
+    { auth: "alice" },
+    "MAIL FROM:<alice>",
+    "RSET",
+    "EHLO [192.0.2.99]",
+    "MAIL FROM:<alice>",
+  ],
   "an alias expanded to two people": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<staff@example.test>", "DATA", MESSAGE],
   "a nested alias and a recipient it also reaches": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<team@example.test>", "RCPT TO:<carol@example.org>", "DATA", MESSAGE],
   "signed for example.test": [...ALICE, "MAIL FROM:<alice>", "RCPT TO:<bob@example.org>", "DATA", { data: ["From: Alice <alice@example.test>", "Subject: signed", "", "body"] }],
@@ -163,7 +183,8 @@ function codeOf(reply: string): string {
 async function simulatedCodes(steps: Step[], limits?: SimulatedLimits): Promise<string[]> {
   const { steps: script, problems } = parseScript(scriptOf(steps));
   expect(problems).toEqual([]);
-  const simulated = await simulate(msa.graph, script, { listenerMode: "starttls", ...(limits ? { limits } : {}) });
+  // The wire's client is 127.0.0.1 (`require helo` compares address literals with it).
+  const simulated = await simulate(msa.graph, script, { listenerMode: "starttls", clientAddress: "127.0.0.1", ...(limits ? { limits } : {}) });
   // the simulator answers a step that is not a command (#tls) with nothing; the wire's STARTTLS gets 220
   return simulated.exchanges.flatMap((e, i) => (script[i]!.kind === "tls" ? ["220 2.0.0"] : e.replies.map((r) => (r.enhanced ? `${r.code} ${r.enhanced}` : String(r.code)))));
 }
