@@ -30,6 +30,11 @@ export const RuleOrigin = z.strictObject({
 });
 export type RuleOrigin = z.infer<typeof RuleOrigin>;
 
+/** The TLS versions msa can offer: RFC 8996 retires the older ones. */
+export const TLS_PROTOCOLS = ["TLSv1.2", "TLSv1.3"] as const;
+export const TlsProtocol = z.enum(TLS_PROTOCOLS);
+export type TlsProtocol = z.infer<typeof TlsProtocol>;
+
 export const ListenMode = z.enum(["starttls", "tls", "plain"]);
 export type ListenMode = z.infer<typeof ListenMode>;
 
@@ -321,6 +326,8 @@ export const RuleGraph = z.strictObject({
   tls: z.strictObject({ certificate: z.string(), key: z.string(), origin: RuleOrigin }).nullable(),
   /** `tls ciphers`: the OpenSSL cipher list for TLS 1.2 (TLS 1.2 is the floor), or null for Node's default. */
   tlsCiphers: z.string().nullable(),
+  /** `tls protocols`: the TLS versions offered (both by default). */
+  tlsProtocols: z.array(TlsProtocol).min(1),
   users: z.strictObject({ path: z.string(), origin: RuleOrigin }).nullable(),
   /** Domains whose postmaster and own addresses are local (hostname and qualify domains), lowercase. */
   localDomains: z.array(z.string()),

@@ -206,7 +206,9 @@ export class SubmissionServer implements ConnectionPolicy {
       disabledCommands: [...(this.graph.users ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
       disableReverseLookup: true,
       size: size ?? 0,
-      minVersion: "TLSv1.2",
+      // `tls protocols`: the lowest and highest version written (RFC 8996: never below TLS 1.2).
+      minVersion: this.graph.tlsProtocols.includes("TLSv1.2") ? "TLSv1.2" : "TLSv1.3",
+      maxVersion: this.graph.tlsProtocols.includes("TLSv1.3") ? "TLSv1.3" : "TLSv1.2",
       ...(this.graph.tlsCiphers ? { ciphers: this.graph.tlsCiphers } : {}),
       logger: false,
       ...smtpServerLimitOptions(this.limits.config),

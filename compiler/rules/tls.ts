@@ -1,12 +1,12 @@
-// `tls certificate "CERT" key "KEY"` and `tls ciphers "LIST"`: the server's
-// certificate for STARTTLS (RFC 3207) and implicit TLS (RFC 8314), and the
-// OpenSSL cipher list for TLS 1.2.
+// `tls certificate "CERT" key "KEY"`, `tls ciphers "LIST"` and `tls protocols
+// VERSION ...`: the server's certificate for STARTTLS (RFC 3207) and implicit TLS
+// (RFC 8314), the OpenSSL cipher list for TLS 1.2, and the TLS versions offered.
 import { createSecureContext } from "node:tls";
 import type { Located, RuleBase } from "../../grammar/ast.js";
-import { string } from "../../grammar/cstReader.js";
-import { keywords } from "../../grammar/lexer.js";
+import { located, string, tokens } from "../../grammar/cstReader.js";
+import { keywords, Name } from "../../grammar/lexer.js";
 import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
-import type { RuleGraph } from "../../graph/graph.js";
+import { TLS_PROTOCOLS, type RuleGraph, type TlsProtocol } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
@@ -15,11 +15,12 @@ declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     tls?: From<{ certificate: Located; key: Located }>;
     tlsCiphers?: From<string>;
+    tlsProtocols?: From<TlsProtocol[]>;
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("tls", "certificate", "ciphers", "key");
+const K = keywords("tls", "certificate", "ciphers", "key", "protocols");
 
 export interface TlsRule extends RuleBase {
   kind: "tls";
@@ -30,13 +31,17 @@ export interface TlsCiphersRule extends RuleBase {
   kind: "tlsCiphers";
   ciphers: Located;
 }
+export interface TlsProtocolsRule extends RuleBase {
+  kind: "tlsProtocols";
+  versions: Located[];
+}
 
-export const tlsRule: RuleModule<TlsRule | TlsCiphersRule> = {
-  summary: "the certificate and key for TLS, or the OpenSSL cipher list",
+export const tlsRule: RuleModule<TlsRule | TlsCiphersRule | TlsProtocolsRule> = {
+  summary: "the certificate and key for TLS, the OpenSSL cipher list, or the TLS versions offered",
   grammar: {
     verb: K.tls,
     keywords: Object.values(K),
-    // tls certificate "cert.pem" key "key.pem" | tls ciphers "LIST"
+    // tls certificate "cert.pem" key "key.pem" | tls ciphers "LIST" | tls protocols TLSv1.2 TLSv1.3
     productions: [
       {
         name: "tlsRule",
@@ -58,12 +63,22 @@ export const tlsRule: RuleModule<TlsRule | TlsCiphersRule> = {
                 $.SUBRULE3($.stringValue, { LABEL: "ciphers" });
               },
             },
+            {
+              ALT: () => {
+                $.CONSUME(K.protocols);
+                $.AT_LEAST_ONE(() => $.CONSUME(Name, { LABEL: "versions" }));
+              },
+            },
           ]);
         },
       },
     ],
   },
   build: (c, base) => {
+    if (c.KwProtocols) {
+      const versions = tokens(c, "versions").map(located);
+      return versions.length > 0 ? { kind: "tlsProtocols", ...base, versions } : undefined;
+    }
     if (c.KwCiphers) {
       const ciphers = string(c, "ciphers");
       return ciphers && { kind: "tlsCiphers", ...base, ciphers };
@@ -93,6 +108,22 @@ export const tlsRule: RuleModule<TlsRule | TlsCiphersRule> = {
         context.policy.tlsCiphers = { value: rule.ciphers.value, rule: rule.span };
       },
     },
+    tlsProtocols: {
+      name: "tls protocols",
+      once: true,
+      check: (rule, context) => {
+        const versions: TlsProtocol[] = [];
+        for (const version of rule.versions) {
+          const known = TLS_PROTOCOLS.find((p) => p.toLowerCase() === version.value.toLowerCase());
+          if (known) {
+            if (!versions.includes(known)) versions.push(known);
+          } else if (/^(tlsv1(\.[01])?|sslv[23])$/i.test(version.value)) {
+            context.report("unknownValue", version.span, `\`${version.value}\` is not offered: RFC 8996 retires TLS 1.0 and 1.1`, { hint: "write `TLSv1.2`, `TLSv1.3` or both" });
+          } else context.unknown(version, "`tls protocols`", TLS_PROTOCOLS);
+        }
+        if (versions.length === rule.versions.length) context.policy.tlsProtocols = { value: versions, rule: rule.span };
+      },
+    },
   },
 };
 
@@ -102,6 +133,10 @@ export function lowerTls(tls: NonNullable<CheckedPolicy["tls"]>, at: Lowering): 
 
 export function printTls(tls: NonNullable<RuleGraph["tls"]>, at: Printing): string {
   return `tls certificate ${quote(at.path(tls.certificate))} key ${quote(at.path(tls.key))}`;
+}
+
+export function printTlsProtocols(versions: readonly TlsProtocol[]): string {
+  return `tls protocols ${versions.join(" ")}`;
 }
 
 export function printTlsCiphers(ciphers: string): string {

@@ -245,6 +245,15 @@ describe("lints about what the policy as a whole would do", () => {
     expect(good.graph!.stages.message.nodes).toContainEqual(expect.objectContaining({ kind: "RefuseHeader", names: ["Return-Path"], observe: true }));
   });
 
+  it("check `tls protocols`: TLS 1.2 and 1.3 only, RFC 8996 named for the retired versions", () => {
+    const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
+    const messages = (rule: string) => compilePolicy("p.msa", policy(rule)).diagnostics.map((d) => d.message);
+    expect(messages("tls protocols TLSv1.1 TLSv1.3")).toEqual(["`TLSv1.1` is not offered: RFC 8996 retires TLS 1.0 and 1.1"]);
+    expect(compilePolicy("p.msa", policy("tls protocols TLS1.3")).diagnostics.map((d) => d.hint)).toEqual(["did you mean `TLSv1.3`?"]);
+    expect(compilePolicy("p.msa", policy("tls protocols tlsv1.3")).graph!.tlsProtocols).toEqual(["TLSv1.3"]);
+    expect(compilePolicy("p.msa", policy("")).graph!.tlsProtocols).toEqual(["TLSv1.2", "TLSv1.3"]);
+  });
+
   it("suggest the unit a size meant, not the nearest spelling", () => {
     const hint = (size: string) => compilePolicy("p.msa", `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\nlimit size ${size}\n`).diagnostics[0]?.hint;
     expect(hint("25M")).toBe("did you mean `25MB`?");

@@ -75,7 +75,7 @@ describe("completion from the grammar", () => {
     expect(keywordsOffered("limit ")).toEqual(["queue", "rate", "recipients", "sessions", "size"]);
     expect(keywordsOffered("allow ")).toEqual(["bare", "postmaster", "sender", "unauthenticated"]);
     expect(keywordsOffered("enforce ")).toEqual(["address", "message", "senders"]);
-    expect(keywordsOffered("tls ")).toEqual(["certificate", "ciphers"]);
+    expect(keywordsOffered("tls ")).toEqual(["certificate", "ciphers", "protocols"]);
   });
 
   it("offers after each verb exactly the keywords its production accepts next", () => {

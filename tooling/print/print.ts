@@ -6,7 +6,7 @@
 // Each rule's text comes from its module (compiler/rules/); this file lays the
 // rules out in sections and marks the defaults.
 import path from "node:path";
-import { envelopeNodes, messageNodes, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
+import { envelopeNodes, messageNodes, TLS_PROTOCOLS, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { printAdd } from "../../compiler/rules/add.js";
 import { printAliases } from "../../compiler/rules/aliases.js";
 import { printAllow } from "../../compiler/rules/allow.js";
@@ -29,7 +29,7 @@ import { printSenders } from "../../compiler/rules/senders.js";
 import { printDkim } from "../../compiler/rules/sign.js";
 import { printThrottle } from "../../compiler/rules/throttle.js";
 import { printTimeout } from "../../compiler/rules/timeout.js";
-import { printTls, printTlsCiphers } from "../../compiler/rules/tls.js";
+import { printTls, printTlsCiphers, printTlsProtocols } from "../../compiler/rules/tls.js";
 import { printWorkers } from "../../compiler/rules/workers.js";
 
 interface PrintedRule {
@@ -94,6 +94,7 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   section(
     graph.tls ? rule(printTls(graph.tls, at), graph.tls.origin) : absent("tls certificate", "no TLS"),
     graph.tlsCiphers ? { text: printTlsCiphers(graph.tlsCiphers), isDefault: false } : absent("tls ciphers", "Node's default list; TLS 1.2 is the floor"),
+    { text: printTlsProtocols(graph.tlsProtocols), isDefault: graph.tlsProtocols.length === TLS_PROTOCOLS.length },
     ...graph.listeners.map((l) => rule(printListener(l), l.origin)),
   );
   section(
