@@ -142,6 +142,16 @@ program
   });
 
 program
+  .command("graph")
+  .description("draw the rule graph: each stage's nodes in evaluation order, labelled with their policy lines")
+  .argument("<file>", "policy file")
+  .addOption(new Option("--format <format>", "mermaid (for Markdown) or dot (Graphviz)").choices(["mermaid", "dot"]).default("mermaid"))
+  .action(async (file: string, options: { format?: "mermaid" | "dot" }) => {
+    const { runGraph } = await import("./graph.js");
+    process.exitCode = runGraph(file, options, processIo);
+  });
+
+program
   .command("lsp")
   .description("run the policy language server over standard input and output")
   .option("--stdio", "use standard input and output (the default and only transport)")

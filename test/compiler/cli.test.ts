@@ -123,6 +123,22 @@ describe("msac check", () => {
   });
 });
 
+describe("msac graph", () => {
+  it("draws a policy as Mermaid by default and as DOT on request; a broken policy exits 1 with its diagnostics", () => {
+    const mermaid = run("graph", "policies/dev.msa");
+    expect(mermaid.status).toBe(0);
+    expect(mermaid.stdout).toMatch(/^flowchart TD\n {2}subgraph auth \["AUTH"\]/);
+    const dot = run("graph", "policies/dev.msa", "--format", "dot");
+    expect(dot.stdout).toMatch(/^digraph "policies\/dev\.msa" \{/);
+    const broken = path.join(scratch, "broken.msa");
+    fs.writeFileSync(broken, "hostname\n");
+    const refused = run("graph", broken);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain("error MSA");
+  });
+});
+
 describe("msac compile", () => {
   it("writes the rule graph as versioned JSON with -o", () => {
     const out = path.join(scratch, "dev.json");

@@ -1,0 +1,11 @@
+// `msac graph FILE`: the compiled rule graph as a Mermaid or Graphviz DOT picture (tooling/picture/).
+import { graphPicture, type PictureFormat } from "../tooling/picture/graphPicture.js";
+import { ExitStatus, type CommandIo } from "./io.js";
+import { compileForCommand } from "./loadPolicy.js";
+
+export function runGraph(file: string, options: { format?: PictureFormat }, io: CommandIo): number {
+  const loaded = compileForCommand(file, io);
+  if (!loaded.ok) return loaded.status;
+  io.stdout.write(graphPicture(loaded.result.graph!, options.format ?? "mermaid"));
+  return ExitStatus.ok;
+}
