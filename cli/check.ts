@@ -1,11 +1,13 @@
-// `msac check FILE...`: parse and validate, print diagnostics, exit 0 / 1 / 2.
+// `msac check FILE...`: parse and validate, print diagnostics, exit 0 / 1 / 2
+// (with --deny-warnings, a warning is 1 too).
 import { compilePolicy } from "../compiler/compile.js";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics.js";
 import { renderJson, renderText, type JsonDiagnostic } from "../compiler/render.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 import { policyText } from "./loadPolicy.js";
 
-export function runCheck(files: string[], options: { format: "text" | "json" }, io: CommandIo): number {
+/** `denyWarnings`: a warning fails the check as an error does (exit 1), for CI. */
+export function runCheck(files: string[], options: { format: "text" | "json"; denyWarnings?: boolean }, io: CommandIo): number {
   let unreadable = false;
   const all: Diagnostic[] = [];
   const json: JsonDiagnostic[] = [];
@@ -31,5 +33,5 @@ export function runCheck(files: string[], options: { format: "text" | "json" }, 
     if (all.length > 0) io.stdout.write(`${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}\n`);
   }
   if (unreadable) return ExitStatus.usage;
-  return hasErrors(all) ? ExitStatus.errors : ExitStatus.ok;
+  return hasErrors(all) || (options.denyWarnings && all.length > 0) ? ExitStatus.errors : ExitStatus.ok;
 }

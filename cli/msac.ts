@@ -23,7 +23,8 @@ program
   .description("parse and validate policy files, printing diagnostics")
   .argument("<file...>", "policy files (*.msa)")
   .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-  .action(async (files: string[], options: { format: "text" | "json" }) => {
+  .option("--deny-warnings", "exit 1 when there are warnings, as for errors (for CI)")
+  .action(async (files: string[], options: { format: "text" | "json"; denyWarnings?: boolean }) => {
     const { runCheck } = await import("./check.js");
     process.exitCode = runCheck(files, options, processIo);
   });

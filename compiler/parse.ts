@@ -5,6 +5,7 @@ import type { IRecognitionException, IToken } from "../grammar/chevrotain.js";
 import type { Span } from "../grammar/ast.js";
 import { spanOfToken } from "../grammar/cstReader.js";
 import { Newline, UnterminatedString } from "../grammar/lexer.js";
+import { foreignSettingHint } from "./foreignSettings.js";
 import { closestMatch } from "../grammar/spelling.js";
 import { buildAst, parseTokens, type PolicyAst, RULE_VERBS, tokenize } from "./policySyntax.js";
 import { HELP_SEPARATOR } from "../grammar/syntaxMessages.js";
@@ -64,7 +65,8 @@ export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> 
   const { ast, problems } = buildAst(parsed.cst, lexed.comments);
   for (const problem of problems) {
     const suggestion = closestMatch(problem.word, RULE_VERBS);
-    const hint = suggestion ? `did you mean \`${suggestion}\`?` : `a rule starts with one of ${RULE_VERBS.map((v) => "`" + v + "`").join(", ")}`;
+    const hint =
+      foreignSettingHint(problem.word) ?? (suggestion ? `did you mean \`${suggestion}\`?` : `a rule starts with one of ${RULE_VERBS.map((v) => "`" + v + "`").join(", ")}`);
     diagnostics.push(diagnostic("unknownRule", file, problem.span, `unknown rule \`${problem.word}\``, { hint }));
   }
   return { value: ast, diagnostics: firstPerLine(diagnostics, text) };

@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GRAPH_FORMAT, GRAPH_VERSION } from "../../graph/graph.js";
 import { loadGraph } from "../../graph/graphJson.js";
 import { runCheck } from "../../cli/check.js";
+import { compilePolicy } from "../../compiler/compile.js";
+import { FOREIGN_SETTINGS, foreignSettingHint } from "../../compiler/foreignSettings.js";
 import { captureIo, repoRoot } from "./golden.js";
 
 const msac = path.join(repoRoot, "dist", "cli", "msac.js");
@@ -120,6 +122,36 @@ describe("msac check", () => {
 
   it("prints an empty JSON array for a clean policy", () => {
     expect(run("check", "--format", "json", "policies/dev.msa")).toEqual({ status: 0, stdout: "[]\n", stderr: "" });
+  });
+});
+
+describe("msac check for a CI", () => {
+  it("--deny-warnings exits 1 for a policy with warnings only, 0 for a clean one", () => {
+    const warned = path.join(scratch, "warned.msa");
+    // `add Sender` without `auth users` never applies: MSA4005, a warning.
+    fs.writeFileSync(warned, "hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\nadd Sender\n");
+    expect(run("check", warned).status).toBe(0);
+    const denied = run("check", "--deny-warnings", warned);
+    expect(denied.status).toBe(1);
+    expect(denied.stdout).toContain("warning MSA4005");
+    expect(run("check", "--deny-warnings", "policies/dev.msa").status).toBe(0);
+  });
+
+  it("points a Postfix or Exim setting typed as a rule at the msa rule, whose example compiles", () => {
+    const postfix = path.join(scratch, "postfix.msa");
+    fs.writeFileSync(postfix, "message_size_limit = 10240000\n");
+    expect(run("check", postfix).stdout).toContain("= help: `message_size_limit` is Postfix's and Exim's setting; in msa: `limit size 10MB`");
+    // Names of Object.prototype are not settings (the property test once found `__proto__` crashing the hint).
+    for (const word of ["__proto__", "constructor", "toString"]) expect(foreignSettingHint(word), word).toBeUndefined();
+    for (const [name, { rules }] of Object.entries(FOREIGN_SETTINGS)) {
+      for (const rule of rules.filter((r) => !/\b[A-Z]{3,}\b|\.\.\./.test(r))) {
+        const diagnostics = compilePolicy("p.msa", `${rule}\n`).diagnostics.filter((d) => /^MSA1/.test(d.code));
+        expect(
+          diagnostics.map((d) => d.message),
+          `${name}: ${rule}`,
+        ).toEqual([]);
+      }
+    }
   });
 });
 
