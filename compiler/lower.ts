@@ -36,7 +36,7 @@ import {
   type RuleOrigin,
   type SubmissionRightsNode,
 } from "../graph/graph.js";
-import { ADDABLE_FIELDS, lowerAddHeader } from "./rules/add.js";
+import { ADDABLE_FIELDS, lowerAddField, lowerAddHeader } from "./rules/add.js";
 import { lowerAliases } from "./rules/aliases.js";
 import { lowerBareLineEndings, lowerPostmaster } from "./rules/allow.js";
 import { lowerUsers } from "./rules/auth.js";
@@ -133,6 +133,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
   if (masquerade && policy.masquerade!.value.headers) message.push(masquerade);
   for (const removal of policy.removeHeaders) message.push(lowerRemoveHeaders(removal, at));
   // Order of the added fields: the trace field last, so it ends up on top (RFC 5321 section 4.4).
+  for (const field of policy.addFields ?? []) message.push(lowerAddField(field, at));
   for (const field of ADDABLE_FIELDS) {
     const span = policy.add.get(field);
     if (span) message.push(lowerAddHeader(field, span, !!policy.receivedPrivate, at));

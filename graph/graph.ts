@@ -189,6 +189,12 @@ export const MailNode = z.discriminatedUnion("kind", [
 export type MailNode = z.infer<typeof MailNode>;
 export const RcptNode = z.discriminatedUnion("kind", [RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode, RecipientsToNode, LimitRecipientsNode]);
 export type RcptNode = z.infer<typeof RcptNode>;
+/** The variables an `add header` value may use: the login (the field is left out without one), the client's address, the queue id. */
+export const FIELD_TEMPLATE_VARIABLES = ["login", "client", "queueid"] as const;
+/** `add header NAME "VALUE"`: a field of the site's own, appended; `{login}`, `{client}`, `{queueid}` in VALUE are filled in. */
+export const AddFieldNode = z.strictObject({ kind: z.literal("AddField"), origin: RuleOrigin, name: z.string(), value: z.string() });
+export type AddFieldNode = z.infer<typeof AddFieldNode>;
+
 export const MessageNode = z.discriminatedUnion("kind", [
   LimitSizeNode,
   EnforceMessageSyntaxNode,
@@ -198,6 +204,7 @@ export const MessageNode = z.discriminatedUnion("kind", [
   MasqueradeNode,
   RemoveHeadersNode,
   AddHeaderNode,
+  AddFieldNode,
 ]);
 export type MessageNode = z.infer<typeof MessageNode>;
 export const AuthNode = RequireTlsNode;

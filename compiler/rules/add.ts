@@ -1,24 +1,27 @@
 // `add Date | Message-ID | From | Sender | Received [private]`: complete a message
 // with the fields an MSA may add (RFC 6409 section 8; From: from the login, RFC 5322
 // section 3.6 requires one); `private` keeps the client's address out of the trace
-// field of authenticated submissions.
+// field of authenticated submissions. `add header NAME "VALUE"`: a field of the
+// site's own, its value taking {login}, {client} and {queueid}.
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
-import { located, spanOfToken, token } from "../../grammar/cstReader.js";
+import { located, spanOfToken, string, token } from "../../grammar/cstReader.js";
 import { keywords, Name } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
-import type { Lowering, RuleModule } from "./ruleModule.js";
-import type { AddHeaderNode } from "../../graph/graph.js";
+import { type Lowering, quote, type RuleModule } from "./ruleModule.js";
+import { FIELD_TEMPLATE_VARIABLES, type AddFieldNode, type AddHeaderNode } from "../../graph/graph.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     add: Map<AddableField, Span>;
     receivedPrivate?: Span;
+    addFields?: From<{ name: string; value: string }>[];
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("add", "private");
+const K = keywords("add", "private", "header");
 
 /** In the order they are added: From before Sender (which it may make needless), the trace field last. */
 export const ADDABLE_FIELDS = ["Date", "Message-ID", "From", "Sender", "Received"] as const;
@@ -29,9 +32,17 @@ export interface AddRule extends RuleBase {
   header: Located;
   private?: Span;
 }
+export interface AddFieldRule extends RuleBase {
+  kind: "addField";
+  name: Located;
+  value: Located;
+}
 
-export const addRule: RuleModule<AddRule> = {
-  summary: "a header field the MSA adds to a message: Date, Message-ID, From, Sender, Received",
+/** Fields the server writes itself or that name the message's origin: `add header` may not forge them. */
+const RESERVED_FIELDS = ["Date", "Message-ID", "From", "Sender", "Received", "Return-Path", "DKIM-Signature", "To", "Cc", "Bcc", "Reply-To", "Subject"];
+
+export const addRule: RuleModule<AddRule | AddFieldRule> = {
+  summary: "a header field the MSA adds to a message: Date, Message-ID, From, Sender, Received, or one of the site's own",
   grammar: {
     verb: K.add,
     keywords: Object.values(K),
@@ -41,15 +52,34 @@ export const addRule: RuleModule<AddRule> = {
         name: "addRule",
         body: ($) => {
           $.CONSUME(K.add);
-          $.CONSUME(Name);
-          // add Received private: no client IP in the trace field of authenticated submissions.
-          $.OPTION(() => $.CONSUME(K.private));
+          $.OR([
+            {
+              // add header X-Submitted-By "{login}"
+              ALT: () => {
+                $.CONSUME(K.header);
+                $.CONSUME2(Name, { LABEL: "field" });
+                $.SUBRULE($.stringValue, { LABEL: "value" });
+              },
+            },
+            {
+              ALT: () => {
+                $.CONSUME(Name);
+                // add Received private: no client IP in the trace field of authenticated submissions.
+                $.OPTION(() => $.CONSUME(K.private));
+              },
+            },
+          ]);
         },
       },
     ],
     nameLabels: { addRule: "a header name such as `Date`" },
   },
   build: (c, base) => {
+    if (c.value) {
+      const name = token(c, "field");
+      const value = string(c, "value");
+      return name && value && { kind: "addField", ...base, name: located(name), value };
+    }
     const header = token(c, "Name");
     const isPrivate = token(c, "KwPrivate");
     return header && { kind: "add", ...base, header: located(header), ...(isPrivate ? { private: spanOfToken(isPrivate) } : {}) };
@@ -74,13 +104,42 @@ export const addRule: RuleModule<AddRule> = {
         context.policy.add.set(field, rule.span);
       },
     },
+    addField: {
+      name: (rule) => `add header ${rule.name.value}`,
+      key: (rule) => `add header ${rule.name.value.toLowerCase()}`,
+      check: (rule, context) => {
+        const [name] = context.headerFieldNames([rule.name]);
+        if (!name) return;
+        const reserved = RESERVED_FIELDS.find((f) => f.toLowerCase() === name.value.toLowerCase());
+        if (reserved) {
+          return context.report("unknownValue", name.span, `\`add header\` may not write \`${reserved}\`: the server or the author writes it`, {
+            hint: ADDABLE_FIELDS.some((f) => f === reserved) ? `write \`add ${reserved}\`` : "choose a field of your own, such as `X-Submitted-By`",
+          });
+        }
+        // RFC 5322 section 2.2: a field body is printable ASCII or WSP; a line break would start another field.
+        if (!/^[\x20-\x7e\t]*$/.test(rule.value.value)) return context.report("unknownValue", rule.value.span, "a header field value is printable ASCII, without line breaks");
+        for (const [, variable] of rule.value.value.matchAll(/\{([^}]*)\}/g)) {
+          if (!FIELD_TEMPLATE_VARIABLES.includes(variable as (typeof FIELD_TEMPLATE_VARIABLES)[number])) {
+            return context.report("unknownValue", rule.value.span, `unknown variable \`{${variable}}\` in the value`, {
+              hint: `it takes ${FIELD_TEMPLATE_VARIABLES.map((v) => `\`{${v}}\``).join(", ")}`,
+            });
+          }
+        }
+        (context.policy.addFields ??= []).push({ value: { name: name.value, value: rule.value.value }, rule: rule.span });
+      },
+    },
   },
+  printers: { AddField: (node) => `add header ${node.name} ${quote(node.value)}` },
   values: { addRule: { words: ADDABLE_FIELDS, kind: "header", detail: "header field the MSA adds (RFC 6409 section 8)" } },
 };
 
 /** `private` only for Received (the checker refuses it elsewhere). */
 export function lowerAddHeader(field: AddableField, rule: Span, isPrivate: boolean, at: Lowering): AddHeaderNode {
   return { kind: "AddHeader", origin: at.origin(rule), field, ...(field === "Received" && isPrivate ? { private: true as const } : {}) };
+}
+
+export function lowerAddField(field: NonNullable<CheckedPolicy["addFields"]>[number], at: Lowering): AddFieldNode {
+  return { kind: "AddField", origin: at.origin(field.rule), name: field.value.name, value: field.value.value };
 }
 
 export function printAdd(node: AddHeaderNode): string {

@@ -277,6 +277,19 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         trace.push({ node: node.kind, origin: node.origin, outcome: names.length > 0 ? "change" : "pass", ...(names.length > 0 ? { detail: `removed ${names.join(", ")}` } : {}) });
         break;
       }
+      case "AddField": {
+        // `{login}` in the value: an unauthenticated message has no login to name, so the field is left out.
+        if (!currentHeader() || (node.value.includes("{login}") && !state.login)) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
+          break;
+        }
+        const values: Record<string, string> = { login: state.login ?? "", client: state.clientAddress, queueid: event.queueId };
+        // Logins come from the users file, whose lines cannot hold a line break; applyHeaderEdits refuses one anyway.
+        const value = node.value.replace(/\{(login|client|queueid)\}/g, (_match, name: string) => values[name]!);
+        added.push({ kind: "append", name: node.name, value });
+        trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${node.name}: ${value}` });
+        break;
+      }
       case "AddHeader": {
         const h = currentHeader();
         if (!h) break;

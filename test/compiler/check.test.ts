@@ -254,6 +254,16 @@ describe("lints about what the policy as a whole would do", () => {
     expect(compilePolicy("p.msa", policy("")).graph!.tlsProtocols).toEqual(["TLSv1.2", "TLSv1.3"]);
   });
 
+  it("check `add header`: a field of the site's own, a printable value, known variables", () => {
+    const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
+    const messages = (rule: string) => compilePolicy("p.msa", policy(rule)).diagnostics.map((d) => d.message);
+    expect(messages('add header X-Submitted-By "{login} via {client}"')).toEqual([]);
+    expect(messages('add header Received "x"')).toEqual(["`add header` may not write `Received`: the server or the author writes it"]);
+    expect(messages('add header X-A "{user}"')).toEqual(["unknown variable `{user}` in the value"]);
+    const graph = compilePolicy("p.msa", policy('add header X-Site "msa"')).graph!;
+    expect(graph.stages.message.nodes).toContainEqual(expect.objectContaining({ kind: "AddField", name: "X-Site", value: "msa" }));
+  });
+
   it("suggest the unit a size meant, not the nearest spelling", () => {
     const hint = (size: string) => compilePolicy("p.msa", `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\nlimit size ${size}\n`).diagnostics[0]?.hint;
     expect(hint("25M")).toBe("did you mean `25MB`?");

@@ -121,6 +121,17 @@ describe("MessageStage edits", () => {
     expect(outcome(anonymous.decision)).toBe("554 5.6.0");
   });
 
+  it("add header: a field of the site's own with {login}, {client} and {queueid}; none without a login when it names one", async () => {
+    const lines = [...LINES, 'add header X-Submitted-By "{login} from {client} as {queueid}"', 'add header X-Site "msa"'];
+    const { output } = await submit(policy(...lines), authed(), "From: alice@example.test\r\n" + body);
+    expect(output).toContain("\r\nX-Submitted-By: alice from 192.0.2.7 as QUEUEID1\r\n");
+    expect(output).toContain("\r\nX-Site: msa\r\n");
+    const open = policy(...lines.map((line) => (line === "require auth" ? "allow unauthenticated" : line)));
+    const anonymous = await submit(open, session(open, { tls: true }), "From: someone@example.org\r\n" + body);
+    expect(anonymous.output).not.toContain("X-Submitted-By");
+    expect(anonymous.output).toContain("\r\nX-Site: msa\r\n");
+  });
+
   it("adds Sender when no From: address is the login's own address", async () => {
     const { output } = await submit(graph, authed(), "From: Boss <boss@example.test>\r\nSubject: x\r\n" + body);
     expect(output).toContain("\r\nSender: alice@example.test\r\n");

@@ -113,7 +113,7 @@ describe("msac lsp over stdio", () => {
   it("completes rule verbs at the start of a line and header names after `add`", async () => {
     client.notify("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text: "hostname msa.example.test\nadd \nre" }] });
     const afterAdd = await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 1, character: 4 } });
-    expect(afterAdd.map((i: any) => i.label)).toEqual(["Date", "Message-ID", "From", "Sender", "Received"]);
+    expect(afterAdd.map((i: any) => i.label)).toEqual(["header", "Date", "Message-ID", "From", "Sender", "Received"]);
     const verbs = await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 2, character: 2 } });
     expect(verbs.map((i: any) => i.label)).toContain("require");
   });
