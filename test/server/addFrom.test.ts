@@ -19,8 +19,15 @@ s.quit()
 `;
 
 describe("add From", () => {
-  it("completes a message without From: with the login's own address, and adds no Sender", async () => {
-    const { hop, msa } = await startMsaWithNextHop((url) => [...SUBMISSION_POLICY, "enforce message syntax", "add From", "add Sender", `deliver relay ${url}`]);
+  it("completes a message without From: with the login's own address, and adds no Sender (and add header its own field)", async () => {
+    const { hop, msa } = await startMsaWithNextHop((url) => [
+      ...SUBMISSION_POLICY,
+      "enforce message syntax",
+      "add From",
+      "add Sender",
+      'add header X-Submitted-By "{login} from {client}"',
+      `deliver relay ${url}`,
+    ]);
     const result = await runSmtplib(README_EXAMPLE, { CA: msa.pki.caPath, PORT: String(msa.port), PW: PASSWORDS.alice });
     expect(result.stderr).toBe("");
     expect(result.stdout.trim()).toBe("{}");
@@ -28,6 +35,7 @@ describe("add From", () => {
     const text = delivered!.raw.toString();
     expect(text).toMatch(/^From: alice@example\.test\r$/m);
     expect(text).not.toMatch(/^Sender:/im);
+    expect(text).toMatch(/^X-Submitted-By: alice from 127\.0\.0\.1\r$/m);
     expect(delivered!.rcptTo).toEqual(["someone@example.test"]);
   });
 
