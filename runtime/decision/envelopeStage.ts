@@ -143,6 +143,30 @@ function applyAddressNode(node: AddressNode, work: AddressInWork, state: Session
   }
 }
 
+/**
+ * One pass over an envelope stage: the nodes `before`, the fixed unqualified-address refusal, the
+ * nodes `after`; the first refusal decides. `work` is null for the null sender, which has no address to judge.
+ */
+function runEnvelopeStage<N>(
+  stage: { before: readonly N[]; refuseUnqualified: RefuseUnqualifiedNode; after: readonly N[] },
+  apply: (node: N) => Decision<string> | null,
+  work: AddressInWork | null,
+  state: SessionState,
+  steps: Steps,
+): Decision<string> | null {
+  for (const node of stage.before) {
+    const refusal = apply(node);
+    if (refusal) return refusal;
+  }
+  const unqualified = work && applyAddressNode(stage.refuseUnqualified, work, state, steps);
+  if (unqualified) return unqualified;
+  for (const node of stage.after) {
+    const refusal = apply(node);
+    if (refusal) return refusal;
+  }
+  return null;
+}
+
 function unknownParameter(params: Record<string, string | true>, known: Set<string>): string | undefined {
   return Object.keys(params).find((key) => !known.has(key.toUpperCase()));
 }
@@ -260,17 +284,8 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
     }
     return null;
   };
-  const stage = graph.stages.mail;
-  for (const node of stage.before) {
-    const refusal = apply(node);
-    if (refusal) return refusal;
-  }
-  const unqualified = work && applyAddressNode(stage.refuseUnqualified, work, state, steps);
-  if (unqualified) return unqualified;
-  for (const node of stage.after) {
-    const refusal = apply(node);
-    if (refusal) return refusal;
-  }
+  const refused = runEnvelopeStage(graph.stages.mail, apply, work, state, steps);
+  if (refused) return refused;
 
   const mailFrom = passedOn ?? work?.text ?? "";
   const body = typeof command.params.BODY === "string" ? command.params.BODY.toUpperCase() : undefined;
@@ -359,17 +374,8 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
     }
     return null;
   };
-  const stage = graph.stages.rcpt;
-  for (const node of stage.before) {
-    const refusal = apply(node);
-    if (refusal) return refusal;
-  }
-  const unqualified = applyAddressNode(stage.refuseUnqualified, work, state, steps);
-  if (unqualified) return unqualified;
-  for (const node of stage.after) {
-    const refusal = apply(node);
-    if (refusal) return refusal;
-  }
+  const refused = runEnvelopeStage(graph.stages.rcpt, apply, work, state, steps);
+  if (refused) return refused;
   const address = work.text;
 
   // After the auth and recipient rules, so an unauthenticated client learns nothing new here.
