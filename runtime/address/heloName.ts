@@ -2,10 +2,11 @@
 // claims to be this server, or gives an address literal that is not the address it connects
 // from, is not; such greetings come from spam software, seldom from a mail program.
 import net from "node:net";
+import { plainAddress } from "../proxy/proxyProtocol.js";
 
-/** IPv6 in one spelling (`::1`, not `0:0:0:0:0:0:0:1`); IPv4 as written. */
+/** IPv4-mapped IPv6 as IPv4 (as the server names clients), IPv6 in one spelling (`::1`, not `0:0:0:0:0:0:0:1`). */
 function canonicalAddress(address: string): string {
-  const plain = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+  const plain = plainAddress(address);
   return net.isIPv6(plain) ? new URL(`http://[${plain}]/`).hostname.slice(1, -1) : plain;
 }
 
