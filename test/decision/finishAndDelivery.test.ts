@@ -7,10 +7,12 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { RuleGraph } from "../../graph/graph.js";
-import { decide } from "../../runtime/decision/decide.js";
+import { decide, type SmtpEvent } from "../../runtime/decision/decide.js";
 import type { DeliveryEvent } from "../../runtime/decision/deliveryStage.js";
 import type { DeliveryPlan } from "../../runtime/decision/finishStage.js";
 import type { SessionState } from "../../runtime/decision/session.js";
+import { prepareTables } from "../../runtime/decision/tables.js";
+import { logStage } from "../../runtime/smtp/sessionLog.js";
 import { readMessageData } from "../../runtime/message/readMessageData.js";
 import { POLICY_FILE, TLS_LINE, decidedBy, lineOf, mail, outcome, policy, rcpt, run, session } from "./policy.js";
 
@@ -56,6 +58,38 @@ describe("FinishStage", () => {
   it("signs the message as completed: the plan's message has the header edits applied", async () => {
     const { plan } = await planFor(policy(...LINES, "add Date"), ["bob@example.org"], "From: alice@example.test\r\n\r\nhi\r\n");
     expect(plan.message.toString("latin1")).toMatch(/^Date: Wed, 4 Mar 2026 05:06:07 \+0000\r\n/m);
+  });
+});
+
+describe("FinishStage with aliases", () => {
+  // The checker refuses an aliases file with a loop; one edited after the check (or served with
+  // `msac serve --compiled`) reaches the server as it is.
+  const aliasesFile = path.join(path.dirname(KEY), "aliases");
+  fs.writeFileSync(aliasesFile, "staff: bob@example.org\n");
+  const lines = [...LINES, `aliases "${aliasesFile}"`];
+  const withAliases = policy(...lines);
+  const tables = prepareTables(withAliases, () => "staff: bob@example.org, carol@example.org\nloop1: loop2\nloop2: loop1\n").tables;
+
+  async function messageTo(recipients: string[]) {
+    const state = run(withAliases, session(withAliases, { tls: true, login: "alice" }), [mail("alice"), ...recipients.map((r) => rcpt(r))]).at(-1)!.state;
+    const data = await readMessageData(Readable.from([Buffer.from("From: alice@example.test\r\n\r\nhi\r\n")]), { maxBytes: null });
+    return decide(withAliases, state, { type: "message", ...data, now: new Date(0), queueId: "Q1", messageId: "<m@msa.example.test>" }, tables);
+  }
+
+  it("expands recipients through the table, each final address once", async () => {
+    const decision = await messageTo(["staff@example.test", "carol@example.org"]);
+    expect(decision.result!.envelope.recipients.map((r) => r.address)).toEqual(["bob@example.org", "carol@example.org"]);
+    expect(decision.result!.expansions.map((e) => e.recipient)).toEqual(["staff@example.test"]);
+  });
+
+  it("refuses with 550 5.4.6 when a loop leaves no recipient, naming the aliases line, logged at stage aliases", async () => {
+    const decision = await messageTo(["loop1@example.test"]);
+    expect(outcome(decision)).toBe("550 5.4.6");
+    expect(decidedBy(decision)).toBe(`${POLICY_FILE}:${lines.length}`);
+    expect(logStage({ type: "message" } as SmtpEvent, decision)).toBe("aliases");
+    // Beside a recipient that does go somewhere, the loop is dropped and the message goes on.
+    const mixed = await messageTo(["loop1@example.test", "dave@example.org"]);
+    expect(mixed.result!.envelope.recipients.map((r) => r.address)).toEqual(["dave@example.org"]);
   });
 });
 
