@@ -22,7 +22,8 @@ A rule is one module in \`compiler/rules/\` (a verb with several forms, such as
 - its check (\`kinds.<kind>.check\`), how diagnostics name it, whether it may be
   written once, be keyed, or be observed; and the fields of \`CheckedPolicy\` its
   check records (\`declare module "../checkedPolicy.js"\`);
-- its lowering to graph nodes (\`lowerX(checked, at)\` functions) and its printer
+- its nodes in the session's stages (\`stages(policy, at)\`), the lowering of
+  the graph's other fields (\`lowerX(checked, at)\` functions) and its printer
   (\`printers\` by node kind for \`msac print\`, or \`printX\` functions that
   \`tooling/print/print.ts\` lays out);
 - the known values of open names it takes (\`values\`, for completion) and its
@@ -33,13 +34,12 @@ Completion needs nothing: it asks the grammar what may come next.
 Outside the module, adding a rule touches:
 
 1. \`compiler/rules/index.ts\`: import the module and add it to \`RULE_MODULES\`;
-2. \`compiler/lower.ts\`: the line that places the module's node in its stage
-   (the order of a stage is the policy's meaning, decided in one place);
-3. \`graph/graph.ts\`: the node's schema, in the union of its stage;
-4. the node's handler in \`runtime/decision/\` (\`envelopeStage.ts\` or
-   \`messageStage.ts\`; a new reply code goes into \`replies.ts\`);
-5. \`editors/msa.tmLanguage.json\`: a new verb in the \`verb\` pattern (a test
-   holds the editor grammar to the list of verbs).
+2. \`graph/graph.ts\`: the node's schema, and its place in its stage's list
+   (\`STAGE_ORDER\`: the order of a stage is the policy's meaning, decided in
+   one place);
+3. the node's handler in \`runtime/decision/\` (\`envelopeStage.ts\` or
+   \`messageStage.ts\`);
+4. \`runtime/decision/replies.ts\`, when the rule gives a reply of its own.
 
 Then regenerate this page and the grammar snapshot (\`UPDATE_GOLDEN=1\`), and
 describe the rule in \`docs/language.md\`.

@@ -1,7 +1,7 @@
 // The rule graph: what the compiler hands the runtime. Immutable, plain JSON,
 // every node a discriminated-union member that remembers the policy line it
 // came from. Stages follow the SMTP session; within a stage the node order is
-// the evaluation order (see compiler/lower.ts for why each node stands where it does).
+// the evaluation order (STAGE_ORDER below says why each node stands where it does).
 // Lookup tables (logins, domains) are prepared here so the runtime never scans.
 // Each type is inferred from its schema, so a compiled graph on disk is checked
 // against exactly what the runtime expects (graphJson.ts loadGraph).
@@ -176,26 +176,31 @@ export const AddHeaderNode = z.strictObject({
 });
 export type AddHeaderNode = z.infer<typeof AddHeaderNode>;
 
-export const MailNode = z.discriminatedUnion("kind", [
-  RequireTlsNode,
-  RequireHeloNode,
-  RequireAuthNode,
-  QualifyEnvelopeNode,
-  EnforceAddressSyntaxNode,
-  MasqueradeNode,
-  SubmissionRightsNode,
-  LimitSizeNode,
-]);
-export type MailNode = z.infer<typeof MailNode>;
-export const RcptNode = z.discriminatedUnion("kind", [RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode, RecipientsToNode, LimitRecipientsNode]);
-export type RcptNode = z.infer<typeof RcptNode>;
 /** The variables an `add header` value may use: the login (the field is left out without one), the client's address, the queue id. */
 export const FIELD_TEMPLATE_VARIABLES = ["login", "client", "queueid"] as const;
 /** `add header NAME "VALUE"`: a field of the site's own, appended; `{login}`, `{client}`, `{queueid}` in VALUE are filled in. */
 export const AddFieldNode = z.strictObject({ kind: z.literal("AddField"), origin: RuleOrigin, name: z.string(), value: z.string() });
 export type AddFieldNode = z.infer<typeof AddFieldNode>;
 
-export const MessageNode = z.discriminatedUnion("kind", [
+// Each stage's node kinds, in evaluation order. This is the one place the order is decided: a
+// node kind belongs to a stage by standing in its list, and lower.ts sorts the nodes the rules
+// give by these lists (the runtime then evaluates each array as it comes). Why each stands where
+// it does: the session's standing (TLS, the greeting, then the login) before anything about an
+// address, so a client that may not submit learns nothing about addresses (RFC 6409 section
+// 4.3); qualification before every other address check (contract section 3); syntax before the
+// unqualified-address refusal, which sits between `before` and `after`; masquerading changes only
+// the address passed on, so submission rights after it still judge the address the client sent.
+// In the message: size first (a message over it was not kept), then the refusals by content and
+// by field name, before any change, so the client's own fields decide; header rights judge From:
+// and Sender: as written, before qualification and masquerading rewrite them; removals before
+// additions; the added fields last, `add header` fields before the standard ones so that Received
+// (prepended) ends up on top (RFC 5321 section 4.4).
+const AUTH_NODES = [RequireTlsNode] as const;
+const MAIL_BEFORE = [RequireTlsNode, RequireHeloNode, RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode] as const;
+const MAIL_AFTER = [MasqueradeNode, SubmissionRightsNode, LimitSizeNode] as const;
+const RCPT_BEFORE = [RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode] as const;
+const RCPT_AFTER = [RecipientsToNode, LimitRecipientsNode] as const;
+const MESSAGE_NODES = [
   LimitSizeNode,
   EnforceMessageSyntaxNode,
   RefuseHeaderNode,
@@ -203,12 +208,28 @@ export const MessageNode = z.discriminatedUnion("kind", [
   QualifyHeadersNode,
   MasqueradeNode,
   RemoveHeadersNode,
-  AddHeaderNode,
   AddFieldNode,
-]);
+  AddHeaderNode,
+] as const;
+
+export const MailNode = z.discriminatedUnion("kind", [...MAIL_BEFORE, ...MAIL_AFTER]);
+export type MailNode = z.infer<typeof MailNode>;
+export const RcptNode = z.discriminatedUnion("kind", [...RCPT_BEFORE, ...RCPT_AFTER]);
+export type RcptNode = z.infer<typeof RcptNode>;
+export const MessageNode = z.discriminatedUnion("kind", MESSAGE_NODES);
 export type MessageNode = z.infer<typeof MessageNode>;
-export const AuthNode = RequireTlsNode;
-export type AuthNode = RequireTlsNode;
+export const AuthNode = z.discriminatedUnion("kind", AUTH_NODES);
+export type AuthNode = z.infer<typeof AuthNode>;
+
+const kindsOf = <T extends readonly { shape: { kind: z.ZodLiteral<string> } }[]>(nodes: T) => nodes.map((node) => node.shape.kind.value);
+
+/** The node kinds of each stage in evaluation order (see above); envelope stages split around the unqualified refusal. */
+export const STAGE_ORDER = {
+  auth: kindsOf(AUTH_NODES),
+  mail: { before: kindsOf(MAIL_BEFORE), after: kindsOf(MAIL_AFTER) },
+  rcpt: { before: kindsOf(RCPT_BEFORE), after: kindsOf(RCPT_AFTER) },
+  message: kindsOf(MESSAGE_NODES),
+} as const;
 
 /**
  * MAIL FROM and RCPT TO: `before` gets the session's standing and shapes the address (qualifies

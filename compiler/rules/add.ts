@@ -131,14 +131,24 @@ export const addRule: RuleModule<AddRule | AddFieldRule> = {
   },
   printers: { AddField: (node) => `add header ${node.name} ${quote(node.value)}` },
   values: { addRule: { words: ADDABLE_FIELDS, kind: "header", detail: "header field the MSA adds (RFC 6409 section 8)" } },
+  stages: (policy, at) => ({
+    message: [
+      ...(policy.addFields ?? []).map((field) => lowerAddField(field, at)),
+      // In this order, Received last: it is prepended, so it ends up on top.
+      ...ADDABLE_FIELDS.flatMap((field) => {
+        const rule = policy.add.get(field);
+        return rule ? [lowerAddHeader(field, rule, !!policy.receivedPrivate, at)] : [];
+      }),
+    ],
+  }),
 };
 
 /** `private` only for Received (the checker refuses it elsewhere). */
-export function lowerAddHeader(field: AddableField, rule: Span, isPrivate: boolean, at: Lowering): AddHeaderNode {
+function lowerAddHeader(field: AddableField, rule: Span, isPrivate: boolean, at: Lowering): AddHeaderNode {
   return { kind: "AddHeader", origin: at.origin(rule), field, ...(field === "Received" && isPrivate ? { private: true as const } : {}) };
 }
 
-export function lowerAddField(field: NonNullable<CheckedPolicy["addFields"]>[number], at: Lowering): AddFieldNode {
+function lowerAddField(field: NonNullable<CheckedPolicy["addFields"]>[number], at: Lowering): AddFieldNode {
   return { kind: "AddField", origin: at.origin(field.rule), name: field.value.name, value: field.value.value };
 }
 

@@ -5,7 +5,7 @@
 import type { RuleBase } from "../../grammar/ast.js";
 import { token } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
-import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, observeOf, present, type RuleModule } from "./ruleModule.js";
 import type { EnforceAddressSyntaxNode, EnforceMessageSyntaxNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
 
@@ -100,13 +100,18 @@ export const enforceRule: RuleModule<EnforceAddressSyntaxRule | EnforceMessageSy
       },
     },
   },
+  stages: (policy, at) => {
+    const address = policy.enforceAddressSyntax && lowerEnforceAddressSyntax(policy.enforceAddressSyntax, at);
+    const message = policy.enforceMessageSyntax && lowerEnforceMessageSyntax(policy.enforceMessageSyntax, at);
+    return { mail: present(address), rcpt: present(address), message: present(message) };
+  },
 };
 
-export function lowerEnforceAddressSyntax(checked: Switch, at: Lowering): EnforceAddressSyntaxNode {
+function lowerEnforceAddressSyntax(checked: Switch, at: Lowering): EnforceAddressSyntaxNode {
   return { kind: "EnforceAddressSyntax", origin: at.origin(checked.rule), ...observeOf(checked) };
 }
 
-export function lowerEnforceMessageSyntax(checked: Switch, at: Lowering): EnforceMessageSyntaxNode {
+function lowerEnforceMessageSyntax(checked: Switch, at: Lowering): EnforceMessageSyntaxNode {
   return { kind: "EnforceMessageSyntax", origin: at.origin(checked.rule), ...observeOf(checked) };
 }
 

@@ -7,7 +7,7 @@ import { list, located, onlyToken, part, token } from "../../grammar/cstReader.j
 import { Duration, keywords, Name, NumberLiteral, Size, Word } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
 import { parseSize } from "../size.js";
-import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, observeOf, present, type RuleModule } from "./ruleModule.js";
 import type { LimitRecipientsNode, LimitSizeNode, RateRuleNode, RecipientsToNode } from "../../graph/graph.js";
 import { formatDuration } from "../duration.js";
 import type { CheckedPolicy, From, Observable } from "../checkedPolicy.js";
@@ -249,6 +249,11 @@ export const limitRule: RuleModule<LimitRule> = {
       },
     },
   },
+  stages: (policy, at) => {
+    const size = policy.limitSize && lowerLimitSize(policy.limitSize, at);
+    const recipients = policy.limitRecipients && lowerLimitRecipients(policy.limitRecipients, at);
+    return { mail: present(size), rcpt: [...policy.recipientsTo.map((restriction) => lowerRecipientsTo(restriction, at)), ...present(recipients)], message: present(size) };
+  },
 };
 
 function checkRate(rule: LimitRateRule, context: CheckContext, observe: Observable) {
@@ -275,15 +280,15 @@ function checkRate(rule: LimitRateRule, context: CheckContext, observe: Observab
   context.policy.rates.push({ value: { count, unit, windowMs, per }, rule: rule.span, ...observe });
 }
 
-export function lowerLimitSize(limit: From<number> & Observable, at: Lowering): LimitSizeNode {
+function lowerLimitSize(limit: From<number> & Observable, at: Lowering): LimitSizeNode {
   return { kind: "LimitSize", origin: at.origin(limit.rule), ...observeOf(limit), bytes: limit.value };
 }
 
-export function lowerLimitRecipients(limit: From<number> & Observable, at: Lowering): LimitRecipientsNode {
+function lowerLimitRecipients(limit: From<number> & Observable, at: Lowering): LimitRecipientsNode {
   return { kind: "LimitRecipients", origin: at.origin(limit.rule), ...observeOf(limit), max: limit.value };
 }
 
-export function lowerRecipientsTo(restriction: CheckedPolicy["recipientsTo"][number], at: Lowering): RecipientsToNode {
+function lowerRecipientsTo(restriction: CheckedPolicy["recipientsTo"][number], at: Lowering): RecipientsToNode {
   return {
     kind: "RecipientsTo",
     origin: at.origin(restriction.rule),

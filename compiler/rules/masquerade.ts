@@ -81,9 +81,15 @@ export const masqueradeRule: RuleModule<MasqueradeRule> = {
       },
     },
   },
+  stages: (policy, at) => {
+    const masquerade = policy.masquerade;
+    if (!masquerade) return {};
+    const node = lowerMasquerade(masquerade, at);
+    return { mail: masquerade.value.envelope ? [node] : [], message: masquerade.value.headers ? [node] : [] };
+  },
 };
 
-export function lowerMasquerade(masquerade: NonNullable<CheckedPolicy["masquerade"]>, at: Lowering): MasqueradeNode {
+function lowerMasquerade(masquerade: NonNullable<CheckedPolicy["masquerade"]>, at: Lowering): MasqueradeNode {
   return { kind: "Masquerade", origin: at.origin(masquerade.rule), domains: masquerade.value.domains, exceptions: masquerade.value.exceptions };
 }
 

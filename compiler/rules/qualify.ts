@@ -77,18 +77,23 @@ export const qualifyRule: RuleModule<QualifyRule> = {
       },
     },
   },
+  stages: (policy, at) => {
+    if (!policy.qualify || at.site.qualifyDomain === null) return {};
+    const envelope = lowerQualifyEnvelope(policy.qualify, at);
+    return { mail: [envelope], rcpt: [envelope], message: [lowerQualifyHeaders(envelope)] };
+  },
 };
 
 /** The address header fields qualified by `qualify domains` (RFC 5322 section 3.6.2, 3.6.3, 3.6.6). */
 export const ADDRESS_FIELDS = ["From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc", "Resent-Bcc"];
 
 /** Envelope addresses are completed with the first domain. */
-export function lowerQualifyEnvelope(qualify: NonNullable<CheckedPolicy["qualify"]>, at: Lowering): QualifyEnvelopeNode {
+function lowerQualifyEnvelope(qualify: NonNullable<CheckedPolicy["qualify"]>, at: Lowering): QualifyEnvelopeNode {
   return { kind: "QualifyEnvelope", origin: at.origin(qualify.rule), domain: qualify.value[0]! };
 }
 
 /** The same rule, for the address fields of the header. */
-export function lowerQualifyHeaders(envelope: QualifyEnvelopeNode): QualifyHeadersNode {
+function lowerQualifyHeaders(envelope: QualifyEnvelopeNode): QualifyHeadersNode {
   return { kind: "QualifyHeaders", origin: envelope.origin, domain: envelope.domain, fields: ADDRESS_FIELDS };
 }
 

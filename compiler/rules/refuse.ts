@@ -57,8 +57,9 @@ export const refuseRule: RuleModule<RefuseHeaderRule> = {
   printers: {
     RefuseHeader: (node) => `${observed(node)}refuse header ${node.names.join(", ")}`,
   },
+  stages: (policy, at) => ({ message: (policy.refuseHeaders ?? []).map((refusal) => lowerRefuseHeader(refusal, at)) }),
 };
 
-export function lowerRefuseHeader(refusal: NonNullable<CheckedPolicy["refuseHeaders"]>[number], at: Lowering): RefuseHeaderNode {
+function lowerRefuseHeader(refusal: NonNullable<CheckedPolicy["refuseHeaders"]>[number], at: Lowering): RefuseHeaderNode {
   return { kind: "RefuseHeader", origin: at.origin(refusal.rule), ...observeOf(refusal), names: refusal.value };
 }

@@ -71,9 +71,10 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
       },
     },
   },
+  stages: (policy, at) => ({ message: policy.removeHeaders.map((removal) => lowerRemoveHeaders(removal, at)) }),
 };
 
-export function lowerRemoveHeaders(removal: CheckedPolicy["removeHeaders"][number], at: Lowering): RemoveHeadersNode {
+function lowerRemoveHeaders(removal: CheckedPolicy["removeHeaders"][number], at: Lowering): RemoveHeadersNode {
   return { kind: "RemoveHeaders", origin: at.origin(removal.rule), names: removal.value };
 }
 

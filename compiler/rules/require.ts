@@ -2,11 +2,12 @@
 // (RFC 3207 section 4), no transaction without authentication (RFC 6409 section
 // 4.3), no transaction from a client that greets with one of our names or with an
 // address literal that is not its own (RFC 5321 section 4.1.4).
+import { lowerPostmaster } from "./allow.js";
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
-import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
-import type { RequireAuthNode, RequireHeloNode, RequireTlsNode } from "../../graph/graph.js";
+import { type Lowering, observed, observeOf, present, type RuleModule } from "./ruleModule.js";
+import type { MailNode, RequireAuthNode, RequireHeloNode, RequireTlsNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
@@ -47,6 +48,13 @@ export const requireRule: RuleModule<RequireRule> = {
     return what && { kind: "require", ...base, what: located(what) as Located<"tls" | "auth" | "helo"> };
   },
   printers: { RequireHelo: (node) => printRequire(node) },
+  stages: (policy, at) => {
+    const tls = policy.requireTls && lowerRequireTls(policy.requireTls, at);
+    const helo = policy.requireHelo && lowerRequireHelo(policy.requireHelo, at, at.site.localDomains);
+    const postmaster = policy.allowPostmaster ? lowerPostmaster(policy.allowPostmaster, at.site.localDomains, at) : null;
+    const auth = policy.requireAuth && lowerRequireAuth(policy.requireAuth, at, postmaster);
+    return { auth: present(tls), mail: present<MailNode>(tls, helo, auth), rcpt: present(auth) };
+  },
   kinds: {
     require: {
       name: (rule) => `require ${rule.what.value}`,
@@ -61,17 +69,17 @@ export const requireRule: RuleModule<RequireRule> = {
   },
 };
 
-export function lowerRequireTls(checked: Switch, at: Lowering): RequireTlsNode {
+function lowerRequireTls(checked: Switch, at: Lowering): RequireTlsNode {
   return { kind: "RequireTls", origin: at.origin(checked.rule), ...observeOf(checked) };
 }
 
 /** `postmaster`: what `allow postmaster` lets through without authentication. */
-export function lowerRequireAuth(checked: Switch, at: Lowering, postmaster: RequireAuthNode["postmaster"]): RequireAuthNode {
+function lowerRequireAuth(checked: Switch, at: Lowering, postmaster: RequireAuthNode["postmaster"]): RequireAuthNode {
   return { kind: "RequireAuth", origin: at.origin(checked.rule), ...observeOf(checked), postmaster };
 }
 
 /** `ours`: the names a client must not greet with, lowercase (the hostname and the local domains). */
-export function lowerRequireHelo(checked: Switch, at: Lowering, ours: string[]): RequireHeloNode {
+function lowerRequireHelo(checked: Switch, at: Lowering, ours: string[]): RequireHeloNode {
   return { kind: "RequireHelo", origin: at.origin(checked.rule), ...observeOf(checked), ours };
 }
 

@@ -1,14 +1,14 @@
 // What a rule module holds: everything about one rule (or one verb's family of
 // forms) but its runtime handler. Its grammar fragment, the syntax-tree node it
 // builds, its check, how it is named in diagnostics and whether it may be
-// observed; its lowering and printing are functions the module exports beside
-// it, called where lower.ts places the node and where print.ts lays out the
-// effective policy. The runtime never sees a module, only the graph nodes.
+// observed, the nodes it puts into the session's stages; the lowering of the
+// graph's other fields and the printing are functions the module exports beside
+// it. The runtime never sees a module, only the graph nodes.
 import type { RuleBase, RuleBuilder, Span } from "../../grammar/ast.js";
 import type { RuleGrammar } from "../../grammar/grammarDsl.js";
-import type { CheckHeaderSyntaxNode, MailNode, MessageNode, RcptNode, RefuseBareLineEndingsNode, RefuseUnqualifiedNode, RuleOrigin } from "../../graph/graph.js";
+import type { AuthNode, CheckHeaderSyntaxNode, MailNode, MessageNode, RcptNode, RefuseBareLineEndingsNode, RefuseUnqualifiedNode, RuleOrigin } from "../../graph/graph.js";
 import type { CheckContext } from "../checkContext.js";
-import type { Observable } from "../checkedPolicy.js";
+import type { CheckedPolicy, Observable } from "../checkedPolicy.js";
 
 /** A rule's syntax-tree node: its kind and spans, then its values. */
 export type RuleNode = RuleBase & { kind: string };
@@ -51,6 +51,20 @@ export interface RuleModule<R extends RuleNode> {
    * with these, after the rules it lays out.
    */
   printers?: { [K in StageNode["kind"]]?: (node: Extract<StageNode, { kind: K }>, at: Printing) => string };
+  /**
+   * The nodes the rule puts into each stage, from the checked policy (which other rules'
+   * values it may read). Their order is not the module's to choose: lower.ts sorts every
+   * stage by graph/graph.ts's STAGE_ORDER.
+   */
+  stages?: (policy: CheckedPolicy, at: Lowering) => StageNodes;
+}
+
+/** A rule's nodes, by stage. */
+export interface StageNodes {
+  auth?: AuthNode[];
+  mail?: MailNode[];
+  rcpt?: RcptNode[];
+  message?: MessageNode[];
 }
 
 /** A node of the envelope or message stages, their fixed checks included. */
@@ -62,6 +76,13 @@ export interface Lowering {
   file: string;
   origin(span: Span): RuleOrigin;
   builtin(what: string): RuleOrigin;
+  /** The names that are the site's own: the hostname, and the local domains (the first qualifies). */
+  site: { hostname: string; localDomains: string[]; qualifyDomain: string | null };
+}
+
+/** The nodes a rule's optional parts gave, in order. */
+export function present<T>(...nodes: (T | undefined | null | false)[]): T[] {
+  return nodes.filter((node): node is T => !!node);
 }
 
 /** The `observe` of a checked rule, as its graph node carries it. */

@@ -103,6 +103,13 @@ export const sendersRule: RuleModule<SendersRule> = {
   kinds: {
     senders: { name: "senders", once: true, observable: true, check: checkSenders },
   },
+  stages: (policy, at) => {
+    if (!policy.senders) return {};
+    const related = { ownDomain: at.site.qualifyDomain, allowMismatch: policy.allowSenderMismatch, inHeaders: policy.sendersInHeaders };
+    const rights = lowerSubmissionRights(policy.senders, at, related);
+    // In the message only when it has something to do there: judge From: and Sender:, or add Sender:.
+    return { mail: [rights], message: rights.checkHeaders || rights.mismatch === "addSender" ? [rights] : [] };
+  },
 };
 
 function senderEntry(c: ReturnType<typeof childrenOf>): SenderEntry | undefined {
@@ -176,7 +183,7 @@ function lintGrants(context: CheckContext, login: string, written: Located[], no
  * `@`, `allow sender mismatch` adds Sender: instead of refusing, `enforce senders in headers`
  * judges From: and Sender: too.
  */
-export function lowerSubmissionRights(
+function lowerSubmissionRights(
   senders: NonNullable<CheckedPolicy["senders"]>,
   at: Lowering,
   related: { ownDomain: string | null; allowMismatch: Span | undefined; inHeaders: Switch | undefined },

@@ -178,7 +178,7 @@ function refuseNonAscii(graph: RuleGraph, state: SessionState, steps: Steps, add
 }
 
 /**
- * MailStage: one pass over `graph.stages.mail` in the order lower.ts chose (`before`, the fixed
+ * MailStage: one pass over `graph.stages.mail` in the graph's order (graph/graph.ts STAGE_ORDER) (`before`, the fixed
  * unqualified-address refusal, `after`); the first node that refuses decides. The null sender
  * skips the address nodes.
  */
