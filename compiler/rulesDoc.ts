@@ -33,15 +33,16 @@ Completion needs nothing: it asks the grammar what may come next.
 
 Outside the module, adding a rule touches:
 
-1. \`compiler/rules/index.ts\`: import the module and add it to \`RULE_MODULES\`;
-2. \`graph/graph.ts\`: the node's schema, and its place in its stage's list
+1. \`graph/graph.ts\`: the node's schema, and its place in its stage's list
    (\`STAGE_ORDER\`: the order of a stage is the policy's meaning, decided in
    one place);
-3. the node's handler in \`runtime/decision/\` (\`envelopeStage.ts\` or
+2. the node's handler in \`runtime/decision/\` (\`envelopeStage.ts\` or
    \`messageStage.ts\`);
-4. \`runtime/decision/replies.ts\`, when the rule gives a reply of its own.
+3. \`runtime/decision/replies.ts\`, when the rule gives a reply of its own.
 
-Then regenerate this page and the grammar snapshot (\`UPDATE_GOLDEN=1\`), and
+The registry (\`compiler/rules/moduleList.ts\`) is generated from the folder.
+Then regenerate the registry, this page and the grammar snapshot (\`UPDATE_GOLDEN=1\`,
+twice for a new module: the first run writes the registry the others read), and
 describe the rule in \`docs/language.md\`.
 `;
 

@@ -1,60 +1,15 @@
 // Every rule of the language, one module each (a verb's forms share one). The
 // parser's statement, the syntax tree, the checker's tables and completion are
-// built from this list: a new rule is a new module and a line here.
+// built from this list, which moduleList.ts generates from the folder: a new rule
+// is a new module and nothing else here.
 import type { RuleBuilder } from "../../grammar/ast.js";
 import type { RuleGrammar } from "../../grammar/grammarDsl.js";
 import { keywordWord } from "../../grammar/lexer.js";
-import { addRule } from "./add.js";
-import { aliasesRule } from "./aliases.js";
-import { allowRule } from "./allow.js";
-import { authRule } from "./auth.js";
-import { deliverRule } from "./deliver.js";
-import { enforceRule } from "./enforce.js";
-import { hostnameRule } from "./hostname.js";
-import { limitRule } from "./limit.js";
-import { limitsStoreRule } from "./limitsStore.js";
-import { listenRule } from "./listen.js";
-import { logRule } from "./log.js";
-import { masqueradeRule } from "./masquerade.js";
-import { metricsRule } from "./metrics.js";
-import { qualifyRule } from "./qualify.js";
-import { removeRule } from "./remove.js";
-import { refuseRule } from "./refuse.js";
-import { requireRule } from "./require.js";
+import { MODULE_LIST } from "./moduleList.js";
 import type { CompletionValues, KindFacts, Printing, RuleModule, RuleNode, StageNode } from "./ruleModule.js";
-import { sendersRule } from "./senders.js";
-import { signRule } from "./sign.js";
-import { throttleRule } from "./throttle.js";
-import { timeoutRule } from "./timeout.js";
-import { tlsRule } from "./tls.js";
-import { workersRule } from "./workers.js";
 
-/** In the order a statement tries them (each starts with its own verb, so the order means nothing else). */
-export const RULE_MODULES = [
-  hostnameRule,
-  tlsRule,
-  listenRule,
-  authRule,
-  requireRule,
-  qualifyRule,
-  enforceRule,
-  allowRule,
-  sendersRule,
-  limitRule,
-  addRule,
-  logRule,
-  deliverRule,
-  removeRule,
-  signRule,
-  throttleRule,
-  timeoutRule,
-  aliasesRule,
-  masqueradeRule,
-  metricsRule,
-  workersRule,
-  limitsStoreRule,
-  refuseRule,
-] as const;
+/** Every rule module; a statement tries them in this order (each starts with its own verb, so the order means nothing else). */
+export const RULE_MODULES = MODULE_LIST;
 
 type RuleOf<M> = M extends RuleModule<infer R> ? R : never;
 

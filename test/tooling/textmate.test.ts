@@ -25,9 +25,7 @@ describe("msa.tmLanguage.json", () => {
   });
 
   it("highlights every verb of the language at the start of a line", () => {
-    const verbRule = Object.keys(repository).find((name) => repository[name]!.match?.startsWith("^\\s*(hostname"));
-    expect(verbRule).toBeDefined();
-    for (const verb of RULE_VERBS) expect(matchOf(verbRule!, `${verb} x`), verb).toBe(verb);
+    for (const verb of RULE_VERBS) expect(matchOf("verb", `${verb} x`), verb).toBe(verb);
   });
 
   // The verb list is made from the rule modules: a new rule's verb is written here by the
