@@ -167,12 +167,14 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     rule(printDeliver(deliver, at), deliver.origin),
     deliver.kind === "SpoolThenRelay" ? { text: printQueueLifetime(deliver.lifetimeMs), isDefault: deliver.lifetimeMs === DEFAULT_QUEUE_LIFETIME_MS } : undefined,
   );
-  // The stage nodes of rules not laid out above are printed by their modules, in stage order.
+  // The stage nodes of rules not laid out above are printed by their modules, in stage order; a
+  // node the policy did not write is the rule's default, printed as such.
   const laidOut: ReadonlySet<string> = new Set(LAID_OUT);
-  const others = [...new Set([...mail, ...rcpt, ...message])].filter((n) => !n.origin.builtin && !laidOut.has(n.kind) && NODE_PRINTERS.has(n.kind));
+  const byModule = (n: { kind: string }) => !laidOut.has(n.kind) && NODE_PRINTERS.has(n.kind);
+  const others = [...new Set([...mail, ...rcpt, ...message])].filter(byModule);
   section(...others.map((n) => rule(NODE_PRINTERS.get(n.kind)!(n, at), n.origin)));
 
-  const builtins = [...new Set([...mail, ...rcpt, ...message].filter((n) => n.origin.builtin).map((n) => n.origin.builtin!))];
+  const builtins = [...new Set([...mail, ...rcpt, ...message].filter((n) => n.origin.builtin && !byModule(n)).map((n) => n.origin.builtin!))];
   const out: string[] = [`# effective policy of ${graph.source.file}${options.changed ? " (only what differs from the defaults)" : ""}`];
   for (const rules of sections) {
     const shown = rules.filter((r) => !options.changed || !r.isDefault);
