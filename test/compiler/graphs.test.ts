@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/compile.js";
 import { GRAPH_FORMAT, GRAPH_VERSION } from "../../graph/graph.js";
 import { loadGraph, serializeGraph } from "../../graph/graphJson.js";
-import { expectGolden, repoRoot } from "./golden.js";
+import { expectGolden, repoRoot, updating } from "./golden.js";
 
 const policies = fs
   .readdirSync(path.join(repoRoot, "policies"))
@@ -102,6 +102,12 @@ describe("docs/rule-graph.md", () => {
       },
     });
     expect(result.diagnostics).toEqual([]);
-    expect(serializeGraph(result.graph!), "regenerate the example in docs/rule-graph.md").toBe(shown);
+    const actual = serializeGraph(result.graph!);
+    if (updating)
+      fs.writeFileSync(
+        path.join(repoRoot, "docs/rule-graph.md"),
+        doc.replace(shown!, () => actual),
+      );
+    else expect(actual, "regenerate the example in docs/rule-graph.md with UPDATE_GOLDEN=1").toBe(shown);
   });
 });
