@@ -143,6 +143,10 @@ export type EnforceMessageSyntaxNode = z.infer<typeof EnforceMessageSyntaxNode>;
 export const LimitSizeNode = z.strictObject({ kind: z.literal("LimitSize"), origin: RuleOrigin, ...Observable.shape, bytes: Amount });
 export type LimitSizeNode = z.infer<typeof LimitSizeNode>;
 /** Recipients per transaction. */
+/** `limit hops N`: a message with more than `max` Received fields is looping (RFC 5321 section 6.3). */
+export const LimitHopsNode = z.strictObject({ kind: z.literal("LimitHops"), origin: RuleOrigin, ...Observable.shape, max: Amount });
+export type LimitHopsNode = z.infer<typeof LimitHopsNode>;
+
 export const LimitRecipientsNode = z.strictObject({ kind: z.literal("LimitRecipients"), origin: RuleOrigin, ...Observable.shape, max: Amount });
 export type LimitRecipientsNode = z.infer<typeof LimitRecipientsNode>;
 /** RFC 5322 section 2.2 header syntax, always on. */
@@ -190,7 +194,8 @@ export type AddFieldNode = z.infer<typeof AddFieldNode>;
 // 4.3); qualification before every other address check (contract section 3); syntax before the
 // unqualified-address refusal, which sits between `before` and `after`; masquerading changes only
 // the address passed on, so submission rights after it still judge the address the client sent.
-// In the message: size first (a message over it was not kept), then the refusals by content and
+// In the message: size first (a message over it was not kept), then the hop count (a looping
+// message is refused whatever it says), then the refusals by content and
 // by field name, before any change, so the client's own fields decide; header rights judge From:
 // and Sender: as written, before qualification and masquerading rewrite them; removals before
 // additions; the added fields last, `add header` fields before the standard ones so that Received
@@ -202,6 +207,7 @@ const RCPT_BEFORE = [RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxN
 const RCPT_AFTER = [RecipientsToNode, LimitRecipientsNode] as const;
 const MESSAGE_NODES = [
   LimitSizeNode,
+  LimitHopsNode,
   EnforceMessageSyntaxNode,
   RefuseHeaderNode,
   SubmissionRightsNode,

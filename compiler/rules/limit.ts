@@ -1,14 +1,15 @@
 // The `limit` verb's forms: `limit size` (RFC 1870 SIZE), `limit recipients N`
 // (RFC 5321 section 4.5.3.1.8), `limit recipients to|except LIST [for LOGINS]`,
-// `limit rate N UNIT per WINDOW per SUBJECT`, `limit sessions [per ip] N` and
-// `limit queue lifetime D` (RFC 5321 section 4.5.4.1).
+// `limit rate N UNIT per WINDOW per SUBJECT`, `limit sessions [per ip] N`,
+// `limit hops N` (Received fields, RFC 5321 section 6.3) and `limit queue lifetime D`
+// (RFC 5321 section 4.5.4.1).
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list, located, onlyToken, part, token } from "../../grammar/cstReader.js";
 import { Duration, keywords, Name, NumberLiteral, Size, Word } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
 import { parseSize } from "../size.js";
 import { type Lowering, observed, observeOf, present, type RuleModule } from "./ruleModule.js";
-import type { LimitRecipientsNode, LimitSizeNode, RateRuleNode, RecipientsToNode } from "../../graph/graph.js";
+import type { LimitHopsNode, LimitRecipientsNode, LimitSizeNode, RateRuleNode, RecipientsToNode } from "../../graph/graph.js";
 import { formatDuration } from "../duration.js";
 import type { CheckedPolicy, From, Observable } from "../checkedPolicy.js";
 import { formatSize } from "../size.js";
@@ -30,13 +31,16 @@ declare module "../checkedPolicy.js" {
     sessions?: From<number>;
     sessionsPerIp?: From<number>;
     queueLifetime?: From<number>;
+    limitHops?: From<number> & Observable;
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("limit", "except", "for", "lifetime", "per", "queue", "rate", "recipients", "sessions", "size", "to");
+const K = keywords("limit", "except", "for", "hops", "lifetime", "per", "queue", "rate", "recipients", "sessions", "size", "to");
 
 const MAX_RECIPIENTS = 100_000;
+/** RFC 5321 section 6.3: a loop is detected by counting Received fields, with a threshold of "at least 100" (qmail's too). */
+const DEFAULT_MAX_HOPS = 100;
 
 export interface LimitSizeRule extends RuleBase {
   kind: "limitSize";
@@ -66,22 +70,26 @@ export interface LimitSessionsRule extends RuleBase {
   count: Located;
   subject?: Located;
 }
+export interface LimitHopsRule extends RuleBase {
+  kind: "limitHops";
+  count: Located;
+}
 export interface LimitQueueLifetimeRule extends RuleBase {
   kind: "limitQueueLifetime";
   lifetime: Located;
 }
 
-export type LimitRule = LimitSizeRule | LimitRecipientsRule | LimitRecipientsToRule | LimitRateRule | LimitSessionsRule | LimitQueueLifetimeRule;
+export type LimitRule = LimitSizeRule | LimitRecipientsRule | LimitRecipientsToRule | LimitRateRule | LimitSessionsRule | LimitHopsRule | LimitQueueLifetimeRule;
 
 export const limitRule: RuleModule<LimitRule> = {
-  summary: "a limit: message size, recipients, rates, sessions, queue lifetime",
+  summary: "a limit: message size, recipients, rates, sessions, hops, queue lifetime",
   grammar: {
     verb: K.limit,
     keywords: Object.values(K),
     productions: [
       {
         // limit size 10MB | limit recipients 50 | limit recipients to LIST [for LOGINS]
-        // | limit rate N UNIT per WINDOW per SUBJECT | limit sessions [per ip] N | limit queue lifetime D
+        // | limit rate N UNIT per WINDOW per SUBJECT | limit sessions [per ip] N | limit hops N | limit queue lifetime D
         name: "limitRule",
         body: ($) => {
           $.CONSUME(K.limit);
@@ -144,6 +152,13 @@ export const limitRule: RuleModule<LimitRule> = {
               },
             },
             {
+              // limit hops 50
+              ALT: () => {
+                $.CONSUME(K.hops);
+                $.CONSUME4(NumberLiteral, { LABEL: "count" });
+              },
+            },
+            {
               // limit queue lifetime 5d
               ALT: () => {
                 $.CONSUME(K.queue);
@@ -178,6 +193,10 @@ export const limitRule: RuleModule<LimitRule> = {
       const count = token(c, "count");
       const subject = token(c, "subject");
       return count && { kind: "limitSessions", ...base, count: located(count), ...(subject ? { subject: located(subject) } : {}) };
+    }
+    if (c.KwHops) {
+      const count = token(c, "count");
+      return count && { kind: "limitHops", ...base, count: located(count) };
     }
     if (c.KwQueue) {
       const lifetime = token(c, "lifetime");
@@ -240,6 +259,15 @@ export const limitRule: RuleModule<LimitRule> = {
         else context.policy.sessions = { value: count, rule: rule.span };
       },
     },
+    limitHops: {
+      name: "limit hops",
+      once: true,
+      observable: true,
+      check: (rule, context, observe) => {
+        const count = context.positive(rule.count);
+        if (count !== undefined) context.policy.limitHops = { value: count, rule: rule.span, ...observe };
+      },
+    },
     limitQueueLifetime: {
       name: "limit queue lifetime",
       once: true,
@@ -252,8 +280,16 @@ export const limitRule: RuleModule<LimitRule> = {
   stages: (policy, at) => {
     const size = policy.limitSize && lowerLimitSize(policy.limitSize, at);
     const recipients = policy.limitRecipients && lowerLimitRecipients(policy.limitRecipients, at);
-    return { mail: present(size), rcpt: [...policy.recipientsTo.map((restriction) => lowerRecipientsTo(restriction, at)), ...present(recipients)], message: present(size) };
+    const hops: LimitHopsNode = policy.limitHops
+      ? { kind: "LimitHops", origin: at.origin(policy.limitHops.rule), ...observeOf(policy.limitHops), max: policy.limitHops.value }
+      : { kind: "LimitHops", origin: at.builtin(`limit hops ${DEFAULT_MAX_HOPS}`), max: DEFAULT_MAX_HOPS };
+    return {
+      mail: present(size),
+      rcpt: [...policy.recipientsTo.map((restriction) => lowerRecipientsTo(restriction, at)), ...present(recipients)],
+      message: [...present(size), hops],
+    };
   },
+  printers: { LimitHops: (node) => `${observed(node)}limit hops ${node.max}` },
 };
 
 function checkRate(rule: LimitRateRule, context: CheckContext, observe: Observable) {

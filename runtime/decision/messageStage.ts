@@ -153,6 +153,16 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
           if (refused) return refused;
         } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
+      case "LimitHops": {
+        const h = currentHeader();
+        const hops = h?.fields.filter((field) => field.name.toLowerCase() === "received").length ?? 0;
+        if (hops > node.max) {
+          const detail = `${hops} Received fields, more than ${node.max}`;
+          const refused = refuseOrObserve(steps, node, node.origin, Replies.tooManyHops, detail, refusal(node, node.origin, Replies.tooManyHops, detail));
+          if (refused) return refused;
+        } else trace.push({ node: node.kind, origin: node.origin, outcome: h ? "pass" : "skip" });
+        break;
+      }
       case "EnforceMessageSyntax": {
         const h = currentHeader();
         const problem = h ? checkMessageData(h, { addsFrom: state.login !== null && addsFrom(graph) }) : null;

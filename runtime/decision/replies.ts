@@ -46,6 +46,8 @@ export const Replies = {
   aliasLoop: reply(550, "5.4.6", "Alias expansion loop"),
   // RFC 5321 section 4.5.3.1.10 / RFC 3463 5.5.3 (4.5.3 temporary).
   tooManyRecipients: reply(452, "4.5.3", "Too many recipients"),
+  // RFC 5321 section 6.3, RFC 3463 X.4.6 routing loop detected: `limit hops`.
+  tooManyHops: reply(554, "5.4.6", "Too many hops: the message is looping"),
   // RFC 1870 section 6.
   messageTooBig: reply(552, "5.3.4", "Message size exceeds fixed maximum message size"),
   // RFC 5322 section 2.2 / RFC 6409 section 6.3.

@@ -245,6 +245,15 @@ describe("lints about what the policy as a whole would do", () => {
     expect(good.graph!.stages.message.nodes).toContainEqual(expect.objectContaining({ kind: "RefuseHeader", names: ["Return-Path"], observe: true }));
   });
 
+  it("check `limit hops`: a positive count, written once, observable; 100 when the policy says nothing", () => {
+    const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
+    const hops = (rule: string) => compilePolicy("p.msa", policy(rule)).graph!.stages.message.nodes.find((n) => n.kind === "LimitHops");
+    expect(compilePolicy("p.msa", policy("limit hops 0")).diagnostics.map((d) => [d.code, d.message])).toEqual([["MSA3002", expect.stringContaining("`0`")]]);
+    expect(compilePolicy("p.msa", policy("limit hops 30\nlimit hops 40")).diagnostics.map((d) => d.code)).toEqual(["MSA2002"]);
+    expect(hops("observe limit hops 30")).toMatchObject({ max: 30, observe: true, origin: { line: policy("").split("\n").length - 1 } });
+    expect(hops("")).toMatchObject({ max: 100, origin: { line: 0, builtin: "limit hops 100" } });
+  });
+
   it("check `tls protocols`: TLS 1.2 and 1.3 only, RFC 8996 named for the retired versions", () => {
     const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
     const messages = (rule: string) => compilePolicy("p.msa", policy(rule)).diagnostics.map((d) => d.message);

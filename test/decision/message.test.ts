@@ -70,6 +70,19 @@ describe("MessageStage refusals", () => {
   });
 });
 
+describe("limit hops", () => {
+  const received = (n: number) => "Received: from a by b; Tue, 3 Mar 2026 10:00:00 +0000\r\n".repeat(n);
+  it("counts the Received fields the client sent: more than the limit is refused by the rule's line, with the count traced", async () => {
+    const lines = [...LINES, "limit hops 2"];
+    const g = policy(...lines);
+    const { decision } = await submit(g, session(g, { tls: true, login: "alice" }), received(3) + "Subject: x\r\n" + body);
+    expect(outcome(decision)).toBe("554 5.4.6");
+    expect(decidedBy(decision)).toBe(`${POLICY_FILE}:${lineOf(lines, "limit hops")}`);
+    expect(decision.trace.at(-1)).toMatchObject({ node: "LimitHops", outcome: "refuse", detail: "3 Received fields, more than 2" });
+    expect(outcome((await submit(g, session(g, { tls: true, login: "alice" }), received(2) + "Subject: x\r\n" + body)).decision)).toBe("accept");
+  });
+});
+
 describe("MessageStage edits", () => {
   const complete = "From: Alice <alice@example.test>\r\nDate: Tue, 3 Mar 2026 10:00:00 +0000\r\nMessage-ID: <given@client>\r\nSubject: hi\r\n" + body;
 

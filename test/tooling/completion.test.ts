@@ -68,11 +68,11 @@ describe("completion from the grammar", () => {
     expect(keywordsOffered("  li")).toEqual([...RULE_VERBS].sort());
     expect(keywordsOffered("observe ")).toEqual(RULE_VERBS.filter((v) => v !== "observe").sort());
     // Each verb comes with what its rule is, from the rule's module.
-    expect(completionsAt("").find((c) => c.label === "limit")?.detail).toBe("a limit: message size, recipients, rates, sessions, queue lifetime");
+    expect(completionsAt("").find((c) => c.label === "limit")?.detail).toBe("a limit: message size, recipients, rates, sessions, hops, queue lifetime");
   });
 
   it("offers every form of `limit`, `allow`, `enforce` and `tls`", () => {
-    expect(keywordsOffered("limit ")).toEqual(["queue", "rate", "recipients", "sessions", "size"]);
+    expect(keywordsOffered("limit ")).toEqual(["hops", "queue", "rate", "recipients", "sessions", "size"]);
     expect(keywordsOffered("allow ")).toEqual(["bare", "postmaster", "sender", "unauthenticated"]);
     expect(keywordsOffered("enforce ")).toEqual(["address", "message", "senders"]);
     expect(keywordsOffered("tls ")).toEqual(["certificate", "ciphers", "protocols"]);
