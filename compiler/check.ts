@@ -9,6 +9,7 @@ import type { CheckedPolicy } from "./checkedPolicy.js";
 import { CheckContext } from "./checkContext.js";
 import type { PhaseResult } from "./diagnostics.js";
 import { PolicyLints } from "./policyLints.js";
+import { checkReplyText } from "./replyText.js";
 import type { PolicyAst } from "./policySyntax.js";
 import { KIND_FACTS, type Rule, type RuleKind } from "./rules/index.js";
 
@@ -65,11 +66,20 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
       });
       continue;
     }
-    if (rule.observe && !facts.observable) {
+    const refusal = typeof facts.refuses === "function" ? facts.refuses(rule) : facts.refuses;
+    if (rule.observe && !refusal) {
       context.report("notObservable", rule.observe, `\`${nameOf(rule)}\` refuses nothing, so it cannot be observed`, { hint: "remove `observe`" });
       continue;
     }
-    facts.check(rule, context, rule.observe ? { observe: true } : {});
+    if (rule.reply && !refusal) {
+      context.report("replyOnNonRefusing", rule.reply.span, `\`${nameOf(rule)}\` refuses nothing, so it has no reply text`, {
+        hint: facts.observedWith ? `write \`with\` after \`${facts.observedWith}\`: its reply is this rule's too` : "remove `with ...`",
+      });
+    }
+    // A reply text in error is reported and left out; the rule itself still counts, so no lint
+    // reports it missing.
+    const replyText = rule.reply && refusal ? checkReplyText(context, nameOf(rule), rule.reply, refusal) : undefined;
+    facts.check(rule, context, { ...(rule.observe ? { observe: true } : {}), ...(replyText !== undefined ? { replyText } : {}) });
     if (context.diagnostics.slice(before).some((d) => d.severity === "error")) failed.add(rule.kind);
   }
   if (options.complete) new PolicyLints(context, written, failed).lint();

@@ -10,9 +10,13 @@ export interface From<T> {
   rule: Span;
 }
 
-/** A checked rule that refuses something: written with `observe`, it logs what it would refuse and refuses nothing. */
+/**
+ * A checked rule that refuses something: written with `observe`, it logs what it would refuse and
+ * refuses nothing; written with `with "TEXT"`, its refusal says TEXT.
+ */
 export interface Observable {
   observe?: true;
+  replyText?: string;
 }
 
 /** A rule that is on or off (it has no value): where it was written, and whether it is observed. */

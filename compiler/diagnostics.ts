@@ -180,6 +180,22 @@ export const Catalogue = {
     "The word is not one the rule takes. The message lists what it takes: for example `limit rate` counts `messages`, `recipients` or a size, per `user`, `ip` or `domain`; `timeout` takes `command` or `data`; `masquerade ... in` takes `envelope` or `headers`.",
     "limit rate 100 mails per hour per user",
   ),
+  replyCodeContradicts: entry(
+    "MSA3013",
+    "error",
+    "values",
+    "reply code that contradicts the rule",
+    "`with CODE \"TEXT\"` sets the text of a rule's refusal; the code is fixed by what the rule means (a size limit is `552`, a refused sender `550`, a rate limit the temporary `451`) so that clients retry or give up as they should. Leave the code out, or write the rule's own.",
+    'refuse header X-Spam with 451 "try later"',
+  ),
+  invalidReplyText: entry(
+    "MSA3014",
+    "error",
+    "values",
+    "invalid reply text",
+    "A reply text is what the client sees after the codes: printable ASCII (RFC 5321 section 4.2), not empty, at most 400 characters so the reply line stays under SMTP's 512 octets.",
+    'refuse header X-Spam with "naïve"',
+  ),
 
   submissionWithoutAuth: entry(
     "MSA4001",
@@ -282,7 +298,7 @@ export const Catalogue = {
     "error",
     "policy",
     "rule cannot be observed",
-    "`observe` turns a rule that refuses into one that only logs and counts what it would have refused (event `would-reject`), so a new rule can be rolled out safely. Only refusing rules can be observed: `require`, `enforce`, `senders`, `limit size`, `limit recipients` and `limit rate`. Settings such as `hostname` or `deliver` refuse nothing. `enforce senders in headers` refuses as part of `senders`: `observe senders` observes both.",
+    "`observe` turns a rule that refuses into one that only logs and counts what it would have refused (event `would-reject`), so a new rule can be rolled out safely. Only refusing rules can be observed: `require`, `enforce`, `senders`, `refuse header`, `limit size`, `limit recipients`, `limit rate` and `limit hops`. Settings such as `hostname` or `deliver` refuse nothing. `enforce senders in headers` refuses as part of `senders`: `observe senders` observes both.",
     "observe hostname msa.example.com",
   ),
   perWorkerLimits: entry(
@@ -349,6 +365,14 @@ export const Catalogue = {
     "`remove header` of a field that must stay",
     "`Received` fields are the message's trace, which no mail program may delete (RFC 5321 section 4.4), and `From` is a field every message must have (RFC 5322 section 3.6). Removing them makes messages harder to trace or invalid for the next hop.",
     "remove header Received",
+  ),
+  replyOnNonRefusing: entry(
+    "MSA4022",
+    "error",
+    "policy",
+    "reply text on a rule that refuses nothing",
+    '`with [CODE] "TEXT"` sets the text of a refusing rule\'s reply. Settings such as `hostname` or `deliver` refuse nothing. `enforce senders in headers` refuses as part of `senders`: its reply text is the one written after `senders`.',
+    'hostname msa.example.com with "hello"',
   ),
 
   fileNotFound: entry(

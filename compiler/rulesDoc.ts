@@ -38,7 +38,7 @@ Outside the module, adding a rule touches:
    one place);
 2. the node's handler in \`runtime/decision/\` (\`envelopeStage.ts\` or
    \`messageStage.ts\`);
-3. \`runtime/decision/replies.ts\`, when the rule gives a reply of its own.
+3. \`graph/replies.ts\`, when the rule gives a reply of its own.
 
 The registry (\`compiler/rules/moduleList.ts\`) is generated from the folder.
 Then regenerate the registry, this page and the grammar snapshot (\`UPDATE_GOLDEN=1\`,

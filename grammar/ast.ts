@@ -4,7 +4,7 @@
 // (line and column are computed only when printing). CST nodes that recovery
 // invented are skipped, so one mistake gives one diagnostic: the parser's.
 import type { CstNode, IToken } from "./chevrotain.js";
-import { type Children, childrenOf, isReal, isToken, located, spanOfToken } from "./cstReader.js";
+import { type Children, childrenOf, isReal, isToken, located, spanOfToken, string, token } from "./cstReader.js";
 
 /** A half-open range of source offsets: [start, end). */
 export interface Span {
@@ -25,6 +25,14 @@ export interface RuleBase {
   verb: Span;
   /** `observe` in front of the rule: log what it would refuse, refuse nothing. */
   observe?: Span;
+  /** `with [CODE] "TEXT"` after the rule: the text of its refusal (the code, if written, must be the rule's own). */
+  reply?: ReplyText;
+}
+
+export interface ReplyText {
+  span: Span;
+  code?: Located;
+  text: Located;
 }
 
 /** Builds one rule's syntax-tree node from its CST node, or undefined when a part is missing (the parser said why). */
@@ -64,6 +72,17 @@ function edgeToken(node: CstNode, which: "first" | "last"): IToken | undefined {
   return best;
 }
 
+/** The `with [CODE] "TEXT"` suffix of a statement, or undefined when absent or broken (the parser said why). */
+function replyTextOf(node: CstNode | undefined): ReplyText | undefined {
+  if (!node || node.recoveredNode) return undefined;
+  const children = childrenOf(node);
+  const text = string(children, "text");
+  const first = edgeToken(node, "first");
+  if (!text || !first) return undefined;
+  const code = token(children, "code");
+  return { span: { start: first.startOffset, end: text.span.end }, ...(code ? { code: located(code) } : {}), text };
+}
+
 /** Builds the tree with the builder of each rule's production; `problems` are lines that are no rule at all. */
 export function buildSyntaxTree<R>(cst: CstNode, comments: IToken[], builders: ReadonlyMap<string, RuleBuilder<R>>): { ast: SyntaxTree<R>; problems: AstProblem[] } {
   const rules: R[] = [];
@@ -73,7 +92,7 @@ export function buildSyntaxTree<R>(cst: CstNode, comments: IToken[], builders: R
     const children = childrenOf(statement);
     const observeToken = children.KwObserve?.[0] as IToken | undefined;
     for (const [name, list] of Object.entries(children)) {
-      if (name === "Newline" || name === "KwObserve" || !list) continue;
+      if (name === "Newline" || name === "KwObserve" || name === "replyText" || !list) continue;
       const node = list[0] as CstNode;
       if (node.recoveredNode) break;
       const first = edgeToken(node, "first");
@@ -81,6 +100,8 @@ export function buildSyntaxTree<R>(cst: CstNode, comments: IToken[], builders: R
       if (!first || !last) break;
       const base: RuleBase = { span: { start: first.startOffset, end: spanOfToken(last).end }, verb: spanOfToken(first) };
       if (observeToken && isReal(observeToken)) base.observe = spanOfToken(observeToken);
+      const reply = replyTextOf(children.replyText?.[0] as CstNode | undefined);
+      if (reply) base.reply = reply;
       if (node.name === "unknownRule") {
         problems.push({ kind: "unknownRule", span: base.verb, word: first.image });
         break;

@@ -142,10 +142,12 @@ export function keywordWord(type: TokenType): string | undefined {
 
 /** `observe RULE`: the prefix every refusing rule may take (the statement's, not a rule's). */
 export const Observe = keyword("observe");
+/** `RULE with [CODE] "TEXT"`: the suffix every refusing rule may take, setting its reply text. */
+export const With = keyword("with");
 
 /** Every token of the language, given the keywords of every rule: the lexer's and the parser's vocabulary. */
 export function vocabulary(ruleKeywords: readonly TokenType[]): TokenType[] {
-  const keywordTypes = [...new Set([Observe, ...ruleKeywords])];
+  const keywordTypes = [...new Set([Observe, With, ...ruleKeywords])];
   return [
     Newline,
     WhiteSpace,

@@ -10,7 +10,22 @@
 // suggest a spelling.
 import { CstParser, EOF, type CstNode, type IRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
 import type { GrammarDsl, Production, RuleGrammar } from "./grammarDsl.js";
-import { Address, BracketedAddress, Anything, NotAVerb, Comma, Name, Newline, Observe, RBrace, StringLiteral, UnterminatedString, vocabulary } from "./lexer.js";
+import {
+  Address,
+  BracketedAddress,
+  Anything,
+  NotAVerb,
+  Comma,
+  Name,
+  Newline,
+  NumberLiteral,
+  Observe,
+  RBrace,
+  StringLiteral,
+  UnterminatedString,
+  vocabulary,
+  With,
+} from "./lexer.js";
 import { policyErrorMessages } from "./syntaxMessages.js";
 
 export class PolicyParser extends CstParser {
@@ -54,7 +69,14 @@ export class PolicyParser extends CstParser {
       // `observe RULE`: log what the rule would refuse without refusing (the checker says which rules may be observed).
       this.OPTION(() => this.CONSUME(Observe));
       this.OR(alternatives);
+      // `with [CODE] "TEXT"`: the reply a refusing rule gives (the checker says which rules refuse).
+      this.OPTION2(() => this.SUBRULE(replyText));
       this.CONSUME2(Newline);
+    });
+    const replyText = this.RULE("replyText", () => {
+      this.CONSUME(With);
+      this.OPTION(() => this.CONSUME(NumberLiteral, { LABEL: "code" }));
+      this.SUBRULE(this.stringValue, { LABEL: "text" });
     });
     // A line that does not start with a verb: parsed whole, so the checker reports it once and suggests a verb.
     const unknownRule = this.RULE("unknownRule", () => {

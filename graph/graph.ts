@@ -55,7 +55,8 @@ export type Listener = z.infer<typeof Listener>;
  * refuses nothing (Postfix's warn_if_reject, Exim's warn), so a new rule can be
  * rolled out safely. Only nodes that can refuse carry it.
  */
-export const Observable = z.strictObject({ observe: z.literal(true).optional() });
+/** A refusing node: `observe` logs instead of refusing; `replyText` (from `with "TEXT"`) replaces the text of its reply, never the codes. */
+export const Observable = z.strictObject({ observe: z.literal(true).optional(), replyText: z.string().optional() });
 export type Observable = z.infer<typeof Observable>;
 
 // ---- nodes, by stage ----

@@ -12,7 +12,7 @@ import { decide, type DecisionResult, type SmtpEvent } from "./decision/decide.j
 import { ehloKeywords } from "./decision/authStage.js";
 import type { NotSigned } from "./decision/deliveryStage.js";
 import type { DeliveryPlan } from "./decision/finishStage.js";
-import { Replies } from "./decision/replies.js";
+import { Replies } from "../graph/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
 import type { Decision } from "./decision/verdict.js";
 import type { DeliveryContext } from "./deliver/delivery.js";

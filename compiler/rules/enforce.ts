@@ -5,9 +5,10 @@
 import type { RuleBase } from "../../grammar/ast.js";
 import { token } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
-import { type Lowering, observed, observeOf, present, type RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, replied, observeOf, present, type RuleModule } from "./ruleModule.js";
 import type { EnforceAddressSyntaxNode, EnforceMessageSyntaxNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
+import { Replies } from "../../graph/replies.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -77,7 +78,7 @@ export const enforceRule: RuleModule<EnforceAddressSyntaxRule | EnforceMessageSy
     enforceAddressSyntax: {
       name: "enforce address syntax",
       once: true,
-      observable: true,
+      refuses: Replies.badSenderSyntax,
       check: (rule, context, observe) => {
         context.policy.enforceAddressSyntax = { rule: rule.span, ...observe };
       },
@@ -85,7 +86,7 @@ export const enforceRule: RuleModule<EnforceAddressSyntaxRule | EnforceMessageSy
     enforceMessageSyntax: {
       name: "enforce message syntax",
       once: true,
-      observable: true,
+      refuses: Replies.messageSyntax,
       check: (rule, context, observe) => {
         context.policy.enforceMessageSyntax = { rule: rule.span, ...observe };
       },
@@ -116,7 +117,7 @@ function lowerEnforceMessageSyntax(checked: Switch, at: Lowering): EnforceMessag
 }
 
 export function printEnforce(node: EnforceAddressSyntaxNode | EnforceMessageSyntaxNode): string {
-  return `${observed(node)}enforce ${node.kind === "EnforceAddressSyntax" ? "address" : "message"} syntax`;
+  return `${observed(node)}enforce ${node.kind === "EnforceAddressSyntax" ? "address" : "message"} syntax${replied(node)}`;
 }
 
 /** `enforce senders in headers` is part of the SubmissionRights node (its `checkHeaders`), observed with it. */

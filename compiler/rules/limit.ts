@@ -8,11 +8,12 @@ import { list, located, onlyToken, part, token } from "../../grammar/cstReader.j
 import { Duration, keywords, Name, NumberLiteral, Size, Word } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
 import { parseSize } from "../size.js";
-import { type Lowering, observed, observeOf, present, type RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, replied, observeOf, present, type RuleModule } from "./ruleModule.js";
 import type { LimitHopsNode, LimitRecipientsNode, LimitSizeNode, RateRuleNode, RecipientsToNode } from "../../graph/graph.js";
 import { formatDuration } from "../duration.js";
 import type { CheckedPolicy, From, Observable } from "../checkedPolicy.js";
 import { formatSize } from "../size.js";
+import { Replies } from "../../graph/replies.js";
 
 export interface CheckedRate {
   count: number;
@@ -214,7 +215,7 @@ export const limitRule: RuleModule<LimitRule> = {
     limitSize: {
       name: "limit size",
       once: true,
-      observable: true,
+      refuses: Replies.messageTooBig,
       check: (rule, context, observe) => {
         const size = parseSize(rule.size.value);
         if (!size.ok) return context.report("invalidSize", rule.size.span, size.message, size.hint ? { hint: size.hint } : {});
@@ -226,7 +227,7 @@ export const limitRule: RuleModule<LimitRule> = {
     limitRecipients: {
       name: "limit recipients",
       once: true,
-      observable: true,
+      refuses: Replies.tooManyRecipients,
       check: (rule, context, observe) => {
         const count = Number(rule.count.value);
         if (count === 0) return context.report("notPositive", rule.count.span, "a limit of 0 recipients would refuse every message");
@@ -236,7 +237,7 @@ export const limitRule: RuleModule<LimitRule> = {
     },
     limitRecipientsTo: {
       name: (rule) => `limit recipients ${rule.mode}`,
-      observable: true,
+      refuses: Replies.recipientNotAllowed,
       check: (rule, context, observe) => {
         const targets = rule.targets.map((t) => context.normalizeTarget(t)).filter((t): t is string => t !== undefined);
         if (targets.length !== rule.targets.length) return;
@@ -247,7 +248,7 @@ export const limitRule: RuleModule<LimitRule> = {
         });
       },
     },
-    limitRate: { name: "limit rate", observable: true, check: checkRate },
+    limitRate: { name: "limit rate", refuses: Replies.rateLimited, check: checkRate },
     limitSessions: {
       name: (rule) => `limit sessions${rule.subject ? ` per ${rule.subject.value}` : ""}`,
       key: (rule) => `limit sessions ${rule.subject?.value ?? ""}`,
@@ -262,7 +263,7 @@ export const limitRule: RuleModule<LimitRule> = {
     limitHops: {
       name: "limit hops",
       once: true,
-      observable: true,
+      refuses: Replies.tooManyHops,
       check: (rule, context, observe) => {
         const count = context.positive(rule.count);
         if (count !== undefined) context.policy.limitHops = { value: count, rule: rule.span, ...observe };
@@ -289,7 +290,7 @@ export const limitRule: RuleModule<LimitRule> = {
       message: [...present(size), hops],
     };
   },
-  printers: { LimitHops: (node) => `${observed(node)}limit hops ${node.max}` },
+  printers: { LimitHops: (node) => `${observed(node)}limit hops ${node.max}${replied(node)}` },
 };
 
 function checkRate(rule: LimitRateRule, context: CheckContext, observe: Observable) {
@@ -335,24 +336,24 @@ function lowerRecipientsTo(restriction: CheckedPolicy["recipientsTo"][number], a
   };
 }
 
-export function lowerRate({ value, rule, observe }: CheckedPolicy["rates"][number], at: Lowering): RateRuleNode {
-  return { ...value, origin: at.origin(rule), ...(observe ? { observe } : {}) };
+export function lowerRate(rate: CheckedPolicy["rates"][number], at: Lowering): RateRuleNode {
+  return { ...rate.value, origin: at.origin(rate.rule), ...observeOf(rate) };
 }
 
 export function printLimitSize(node: LimitSizeNode): string {
-  return `${observed(node)}limit size ${formatSize(node.bytes)}`;
+  return `${observed(node)}limit size ${formatSize(node.bytes)}${replied(node)}`;
 }
 
 export function printLimitRecipients(node: LimitRecipientsNode): string {
-  return `${observed(node)}limit recipients ${node.max}`;
+  return `${observed(node)}limit recipients ${node.max}${replied(node)}`;
 }
 
 export function printRecipientsTo(node: RecipientsToNode): string {
-  return `${observed(node)}limit recipients ${node.except ? "except" : "to"} ${node.targets.join(", ")}${node.logins ? ` for ${node.logins.join(", ")}` : ""}`;
+  return `${observed(node)}limit recipients ${node.except ? "except" : "to"} ${node.targets.join(", ")}${node.logins ? ` for ${node.logins.join(", ")}` : ""}${replied(node)}`;
 }
 
 export function printRate(rate: RateRuleNode): string {
-  return `${observed(rate)}limit rate ${rate.unit === "bytes" ? formatSize(rate.count) : `${rate.count} ${rate.unit}`} per ${formatDuration(rate.windowMs)} per ${rate.per}`;
+  return `${observed(rate)}limit rate ${rate.unit === "bytes" ? formatSize(rate.count) : `${rate.count} ${rate.unit}`} per ${formatDuration(rate.windowMs)} per ${rate.per}${replied(rate)}`;
 }
 
 export function printLimitSessions(max: number, perIp?: "ip"): string {

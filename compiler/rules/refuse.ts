@@ -6,7 +6,8 @@ import { list } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
 import type { RefuseHeaderNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
-import { type Lowering, observed, observeOf, type RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, replied, observeOf, type RuleModule } from "./ruleModule.js";
+import { Replies } from "../../graph/replies.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -47,7 +48,7 @@ export const refuseRule: RuleModule<RefuseHeaderRule> = {
   kinds: {
     refuseHeader: {
       name: "refuse header",
-      observable: true,
+      refuses: Replies.headerRefused,
       check: (rule, context, observe) => {
         const names = context.headerFieldNames(rule.names);
         if (names.length === rule.names.length) (context.policy.refuseHeaders ??= []).push({ value: names.map((n) => n.value), rule: rule.span, ...observe });
@@ -55,7 +56,7 @@ export const refuseRule: RuleModule<RefuseHeaderRule> = {
     },
   },
   printers: {
-    RefuseHeader: (node) => `${observed(node)}refuse header ${node.names.join(", ")}`,
+    RefuseHeader: (node) => `${observed(node)}refuse header ${node.names.join(", ")}${replied(node)}`,
   },
   stages: (policy, at) => ({ message: (policy.refuseHeaders ?? []).map((refusal) => lowerRefuseHeader(refusal, at)) }),
 };

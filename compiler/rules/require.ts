@@ -6,9 +6,10 @@ import { lowerPostmaster } from "./allow.js";
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
-import { type Lowering, observed, observeOf, present, type RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, replied, observeOf, present, type RuleModule } from "./ruleModule.js";
 import type { MailNode, RequireAuthNode, RequireHeloNode, RequireTlsNode } from "../../graph/graph.js";
 import type { Switch } from "../checkedPolicy.js";
+import { Replies } from "../../graph/replies.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -59,7 +60,7 @@ export const requireRule: RuleModule<RequireRule> = {
     require: {
       name: (rule) => `require ${rule.what.value}`,
       key: (rule) => `require ${rule.what.value}`,
-      observable: true,
+      refuses: (rule) => (rule.what.value === "helo" ? Replies.heloRefused : rule.what.value === "tls" ? Replies.tlsRequired : Replies.authRequired),
       check: (rule, context, observe) => {
         if (rule.what.value === "tls") context.policy.requireTls = { rule: rule.span, ...observe };
         else if (rule.what.value === "helo") context.policy.requireHelo = { rule: rule.span, ...observe };
@@ -84,5 +85,5 @@ function lowerRequireHelo(checked: Switch, at: Lowering, ours: string[]): Requir
 }
 
 export function printRequire(node: RequireTlsNode | RequireAuthNode | RequireHeloNode): string {
-  return `${observed(node)}require ${node.kind === "RequireTls" ? "tls" : node.kind === "RequireHelo" ? "helo" : "auth"}`;
+  return `${observed(node)}require ${node.kind === "RequireTls" ? "tls" : node.kind === "RequireHelo" ? "helo" : "auth"}${replied(node)}`;
 }

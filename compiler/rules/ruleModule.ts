@@ -6,6 +6,7 @@
 // it. The runtime never sees a module, only the graph nodes.
 import type { RuleBase, RuleBuilder, Span } from "../../grammar/ast.js";
 import type { RuleGrammar } from "../../grammar/grammarDsl.js";
+import type { Reply } from "../../graph/replies.js";
 import type { AuthNode, CheckHeaderSyntaxNode, MailNode, MessageNode, RcptNode, RefuseBareLineEndingsNode, RefuseUnqualifiedNode, RuleOrigin } from "../../graph/graph.js";
 import type { CheckContext } from "../checkContext.js";
 import type { CheckedPolicy, Observable } from "../checkedPolicy.js";
@@ -21,8 +22,11 @@ export interface KindFacts<R extends RuleNode> {
   once?: true;
   /** Rules of this kind may repeat, but two with the same key are one rule written twice (`require tls`). */
   key?: (rule: R) => string;
-  /** The rule refuses something, so `observe` may stand in front of it. */
-  observable?: true;
+  /**
+   * The rule refuses something, with this reply: `observe` may stand in front of it, and
+   * `with [CODE] "TEXT"` after it sets the text (a code written there must be this one's).
+   */
+  refuses?: Reply | ((rule: R) => Reply);
   /** The rule refuses only as part of another rule, whose `observe` covers it (`senders` for `enforce senders in headers`). */
   observedWith?: string;
   /** Checks one rule and records what passed in `context.policy`; `observe` goes into that value. */
@@ -85,9 +89,9 @@ export function present<T>(...nodes: (T | undefined | null | false)[]): T[] {
   return nodes.filter((node): node is T => !!node);
 }
 
-/** The `observe` of a checked rule, as its graph node carries it. */
-export function observeOf(checked: Observable): { observe?: true } {
-  return checked.observe ? { observe: true } : {};
+/** The `observe` and the reply text of a checked rule, as its graph node carries them. */
+export function observeOf(checked: Observable): Observable {
+  return { ...(checked.observe ? { observe: true } : {}), ...(checked.replyText !== undefined ? { replyText: checked.replyText } : {}) };
 }
 
 /** What printing gives a module to write its rule back. */
@@ -104,4 +108,9 @@ export function quote(text: string): string {
 /** `observe ` before a rule that only logs what it would refuse. */
 export function observed(node: { observe?: true } | undefined): string {
   return node?.observe ? "observe " : "";
+}
+
+/** ` with "TEXT"` after a rule whose refusal says its own text. */
+export function replied(node: { replyText?: string }): string {
+  return node.replyText === undefined ? "" : ` with ${quote(node.replyText)}`;
 }

@@ -5,10 +5,11 @@ import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { childrenOf, located, part, parts, spanBetween, string, token, tokens } from "../../grammar/cstReader.js";
 import { Address, Colon, Comma, keywords, LBrace, Name, Newline, NumberLiteral, RBrace } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
-import { type Lowering, observed, observeOf, type Printing, quote, type RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, replied, observeOf, type Printing, quote, type RuleModule } from "./ruleModule.js";
 import type { SubmissionRightsNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy, Switch } from "../checkedPolicy.js";
+import { Replies } from "../../graph/replies.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -101,7 +102,7 @@ export const sendersRule: RuleModule<SendersRule> = {
     return file && { kind: "senders", ...base, entries: [], file };
   },
   kinds: {
-    senders: { name: "senders", once: true, observable: true, check: checkSenders },
+    senders: { name: "senders", once: true, refuses: Replies.senderNotAllowed, check: checkSenders },
   },
   stages: (policy, at) => {
     if (!policy.senders) return {};
@@ -201,7 +202,7 @@ function lowerSubmissionRights(
 }
 
 export function printSenders(node: SubmissionRightsNode, at: Printing): string {
-  if (node.file) return `${observed(node)}senders ${quote(at.path(node.file))}`;
+  if (node.file) return `${observed(node)}senders ${quote(at.path(node.file))}${replied(node)}`;
   const entries = Object.entries(node.senders).map(([login, addresses]) => `  ${login}: ${addresses.join(", ")}`);
-  return [`${observed(node)}senders {`, ...entries, "}"].join("\n");
+  return [`${observed(node)}senders {`, ...entries, `}${replied(node)}`].join("\n");
 }

@@ -2,7 +2,7 @@
 // by the adapter (hashing is slow and asynchronous); the core only decides
 // whether the attempt is allowed and records the login afterwards.
 import { envelopeNodes, type RuleGraph } from "../../graph/graph.js";
-import { Replies } from "./replies.js";
+import { Replies } from "../../graph/replies.js";
 import type { SessionState } from "./session.js";
 import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import type { Decision } from "./verdict.js";
@@ -19,9 +19,9 @@ export function decideAuthStart(graph: RuleGraph, state: SessionState): Decision
   for (const node of graph.stages.auth) {
     // RFC 4954 section 4 / RFC 3207: credentials only over TLS when the policy says so.
     if (!state.tls) {
-      const refusal = refuseOrObserve(steps, node, node.origin, Replies.encryptionRequired, undefined, (): Decision => {
+      const refusal = refuseOrObserve(steps, node, node.origin, Replies.encryptionRequired, undefined, (reply): Decision => {
         steps.trace.push({ node: node.kind, origin: node.origin, outcome: "refuse" });
-        return decided(steps, { verdict: { kind: "refuse", reply: Replies.encryptionRequired, origin: node.origin }, state });
+        return decided(steps, { verdict: { kind: "refuse", reply, origin: node.origin }, state });
       });
       if (refusal) return refusal;
       continue;

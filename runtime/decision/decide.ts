@@ -9,7 +9,7 @@ import { decideDelivery, type DeliveryEvent } from "./deliveryStage.js";
 import { decideMail, decideRcpt, type MailCommand, type RcptCommand } from "./envelopeStage.js";
 import type { DeliveryPlan } from "./finishStage.js";
 import { decideMessage, type MessageEvent } from "./messageStage.js";
-import type { Reply } from "./replies.js";
+import type { Reply } from "../../graph/replies.js";
 import { newSession, withTransaction, type SessionState } from "./session.js";
 import type { DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";

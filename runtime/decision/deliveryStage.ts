@@ -6,7 +6,7 @@ import type { DkimSignatureNode, RuleGraph } from "../../graph/graph.js";
 import type { DeliveryOutcome } from "../deliver/envelope.js";
 import { normalizeDomain } from "../dkim/domainCovers.js";
 import type { DeliveryPlan } from "./finishStage.js";
-import { Replies, type Reply } from "./replies.js";
+import { Replies, type Reply } from "../../graph/replies.js";
 import type { SessionState } from "./session.js";
 import type { Decision } from "./verdict.js";
 

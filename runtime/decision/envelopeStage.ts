@@ -12,7 +12,7 @@ import type { RecipientParameters } from "../deliver/envelope.js";
 import { masqueradeEnvelope } from "../rewrite/masquerade.js";
 import { decideRecipient } from "../rights/recipientRules.js";
 import { mayUse } from "../rights/senderGrants.js";
-import { Replies, type Reply } from "./replies.js";
+import { Replies, type Reply, replyOf } from "../../graph/replies.js";
 import { withTransaction, type SessionState, type Transaction } from "./session.js";
 import { recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision, Observation, TraceStep } from "./verdict.js";
@@ -81,17 +81,18 @@ export function refuseOrObserve<T>(
   origin: RuleOrigin,
   reply: Reply,
   detail: string | undefined,
-  refusal: () => Decision<T>,
+  refusal: (reply: Reply) => Decision<T>,
 ): Decision<T> | null {
-  if (!node.observe) return refusal();
+  const said = replyOf(node, reply);
+  if (!node.observe) return refusal(said);
   steps.trace.push({ node: node.kind, origin, outcome: "observe", detail });
-  steps.observations.push({ origin, reply, ...(detail !== undefined ? { detail } : {}) });
+  steps.observations.push({ origin, reply: said, ...(detail !== undefined ? { detail } : {}) });
   return null;
 }
 
 /** The refusal of a node, or null when it is written `observe` (recorded, and the stage goes on). */
 function refusedBy(state: SessionState, steps: Steps, node: { kind: string; origin: RuleOrigin } & Observable, reply: Reply, detail?: string): Decision<string> | null {
-  return refuseOrObserve(steps, node, node.origin, reply, detail, () => refuse(state, steps, node.kind, node.origin, reply, detail));
+  return refuseOrObserve(steps, node, node.origin, reply, detail, (said) => refuse(state, steps, node.kind, node.origin, said, detail));
 }
 
 type AddressRole = "sender" | "recipient";

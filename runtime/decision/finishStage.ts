@@ -13,7 +13,7 @@ import { messageFromDomain } from "../dkim/fromDomain.js";
 import { applyHeaderEdits } from "../message/headerEdits.js";
 import { decided, protocolOrigin, type Steps } from "./envelopeStage.js";
 import type { MessagePlan } from "./messageStage.js";
-import { Replies } from "./replies.js";
+import { Replies } from "../../graph/replies.js";
 import type { SessionState, Transaction } from "./session.js";
 import type { DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";

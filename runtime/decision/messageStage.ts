@@ -18,7 +18,7 @@ import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import { finishMessage, type DeliveryPlan } from "./finishStage.js";
-import { Replies, type Reply } from "./replies.js";
+import { Replies, type Reply } from "../../graph/replies.js";
 import type { SessionState, Transaction } from "./session.js";
 import { senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
@@ -84,10 +84,12 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
     trace.push({ node: "LimitHeaderSection", origin, outcome: "refuse", detail: `header section of ${oversized} bytes` });
     return decided(steps, { verdict: { kind: "refuse", reply: Replies.headerSectionTooLarge, origin }, state });
   }
-  const refusal = (node: MessageNode, origin: MessageNode["origin"], reply: Reply, detail?: string) => (): Decision<DeliveryPlan> => {
-    trace.push({ node: node.kind, origin, outcome: "refuse", detail });
-    return decided(steps, { verdict: { kind: "refuse", reply, origin }, state });
-  };
+  const refusal =
+    (node: MessageNode, origin: MessageNode["origin"], detail?: string) =>
+    (reply: Reply): Decision<DeliveryPlan> => {
+      trace.push({ node: node.kind, origin, outcome: "refuse", detail });
+      return decided(steps, { verdict: { kind: "refuse", reply, origin }, state });
+    };
   let header: HeaderSection | undefined;
   let parsedOnce = false;
   let bytes = event.bytes;
@@ -149,7 +151,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
       case "LimitSize":
         if (event.tooBig || event.size > node.bytes) {
           const detail = `${event.size} bytes over ${node.bytes}`;
-          const refused = refuseOrObserve(steps, node, node.origin, Replies.messageTooBig, detail, refusal(node, node.origin, Replies.messageTooBig, detail));
+          const refused = refuseOrObserve(steps, node, node.origin, Replies.messageTooBig, detail, refusal(node, node.origin, detail));
           if (refused) return refused;
         } else trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
@@ -158,7 +160,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const hops = h?.fields.filter((field) => field.name.toLowerCase() === "received").length ?? 0;
         if (hops > node.max) {
           const detail = `${hops} Received fields, more than ${node.max}`;
-          const refused = refuseOrObserve(steps, node, node.origin, Replies.tooManyHops, detail, refusal(node, node.origin, Replies.tooManyHops, detail));
+          const refused = refuseOrObserve(steps, node, node.origin, Replies.tooManyHops, detail, refusal(node, node.origin, detail));
           if (refused) return refused;
         } else trace.push({ node: node.kind, origin: node.origin, outcome: h ? "pass" : "skip" });
         break;
@@ -168,7 +170,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const problem = h ? checkMessageData(h, { addsFrom: state.login !== null && addsFrom(graph) }) : null;
         if (problem) {
           const reply = { ...Replies.messageSyntax, text: `Message refused: ${problem.reason}` };
-          const refused = refuseOrObserve(steps, node, node.origin, reply, problem.reason, refusal(node, node.origin, reply, problem.reason));
+          const refused = refuseOrObserve(steps, node, node.origin, reply, problem.reason, refusal(node, node.origin, problem.reason));
           if (refused) return refused;
         } else trace.push({ node: node.kind, origin: node.origin, outcome: h ? "pass" : "skip" });
         break;
@@ -183,7 +185,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         }
         const reply = { ...Replies.headerRefused, text: `Message refused: header field ${found.name} not accepted` };
         const detail = `${found.name}: field refused`;
-        const stopped = refuseOrObserve(steps, node, node.origin, reply, detail, refusal(node, node.origin, reply, detail));
+        const stopped = refuseOrObserve(steps, node, node.origin, reply, detail, refusal(node, node.origin, detail));
         if (stopped) return stopped;
         break;
       }
@@ -224,7 +226,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         if (ambiguous.length > 0) {
           const detail = `not RFC 5322 mailbox syntax, readers may show another address: ${ambiguous.join(", ")}`;
           const reply = { ...Replies.headerSenderNotAllowed, text: "From/Sender mailbox is not RFC 5322 syntax" };
-          const refused = refuseOrObserve(steps, node, check.origin, reply, detail, refusal(node, check.origin, reply, detail));
+          const refused = refuseOrObserve(steps, node, check.origin, reply, detail, refusal(node, check.origin, detail));
           if (refused) return refused;
         }
         const table = senderTableOf(node, tables);
@@ -249,7 +251,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
           });
           break;
         }
-        const refused = refuseOrObserve(steps, node, check.origin, Replies.headerSenderNotAllowed, detail, refusal(node, check.origin, Replies.headerSenderNotAllowed, detail));
+        const refused = refuseOrObserve(steps, node, check.origin, Replies.headerSenderNotAllowed, detail, refusal(node, check.origin, detail));
         if (refused) return refused;
         break;
       }

@@ -3,7 +3,7 @@
 // An `observe` rule that would have refused leaves an observation instead and
 // the decision goes on as if the rule had passed (observe-only rules).
 import type { RuleOrigin } from "../../graph/graph.js";
-import type { Reply } from "./replies.js";
+import type { Reply } from "../../graph/replies.js";
 import type { SessionState } from "./session.js";
 
 export type Verdict = { kind: "accept" } | { kind: "refuse"; reply: Reply; origin: RuleOrigin };

@@ -22,7 +22,7 @@
 //   only what cannot be converted is refused, 554 5.6.3.
 
 import type SMTPConnection from "nodemailer/lib/smtp-connection";
-import { DeliveryReplies } from "../decision/replies.js";
+import { DeliveryReplies } from "../../graph/replies.js";
 import type { Envelope } from "./envelope.js";
 import { type Attempt, type ConnectionOptions, closeConnection, openConnection, poolKey } from "./relayConnection.js";
 import { contentForNextHop } from "./relayContent.js";

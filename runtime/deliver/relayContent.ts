@@ -2,7 +2,7 @@
 // without 8BITMIME, or UTF-8 header fields for one without SMTPUTF8, is converted to 7-bit MIME
 // (sevenBitConversion.ts) and signed again; refused only when it cannot be, or the policy says so.
 
-import { DeliveryReplies } from "../decision/replies.js";
+import { DeliveryReplies } from "../../graph/replies.js";
 import { permanent, temporary, type RelayOutcome } from "./relayOutcome.js";
 import type { RelayTarget } from "./relayTarget.js";
 import { hasEightBitByte } from "./sevenBitConversion.js";

@@ -1,10 +1,10 @@
 // Reply classification: what the next hop said (or how the connection failed) as the outcome
 // of a relay attempt and each recipient's result. The codes and texts msa uses itself come from
-// the reply catalogue (runtime/decision/replies.ts); the next hop's replies are passed on, the
+// the reply catalogue (graph/replies.ts); the next hop's replies are passed on, the
 // class of a session-level one made 4 (see relayClient.ts for the decisions).
 
 import type SMTPConnection from "nodemailer/lib/smtp-connection";
-import { DeliveryReplies, NextHopStatus, type Reply } from "../decision/replies.js";
+import { DeliveryReplies, NextHopStatus, type Reply } from "../../graph/replies.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
 import { RelayConnectionEnded, RelayDeadlineExceeded, RelayRecipientDeferred, RelayTlsMissing, type SmtpClientError } from "./relayFailures.js";
 

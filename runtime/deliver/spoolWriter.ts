@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { DeliveryReplies } from "../decision/replies.js";
+import { DeliveryReplies } from "../../graph/replies.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SPOOL_TMP_FOLDER, createSpoolId, decodeSpoolRecord, encodeSpoolRecord, type SpoolMeta, type SpoolRecord } from "./spoolRecord.js";
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { LimitsConfig, RateRuleNode, RuleOrigin } from "../../graph/graph.js";
 import { DEFAULT_LIMITS, ruleLocation } from "../../graph/graph.js";
-import { Replies, type Reply } from "../decision/replies.js";
+import { Replies, type Reply, replyOf } from "../../graph/replies.js";
 import type { SessionState, Transaction } from "../decision/session.js";
 import { dedupeRecipients } from "../deliver/dedupeRecipients.js";
 import { ConnectionLimiter } from "./connectionLimiter.js";
@@ -88,7 +88,7 @@ export class ServerLimits {
   readonly verifications = new VerificationSlots();
   private readonly enforced: RateLimiter;
   private readonly observed: RateLimiter[];
-  private readonly originOf = new Map<string, RuleOrigin>();
+  private readonly nodeOf = new Map<string, RateRuleNode>();
   /** Slots that `admit` gave, by the key the caller chose, with the client address: only those are freed by `leave`. */
   private readonly admitted = new Map<string, string>();
   /** Sessions between `started` and `release`: only they keep per-session counts. */
@@ -114,7 +114,7 @@ export class ServerLimits {
       // The counter's key names the policy file without its folder, so that instances sharing
       // Redis share a rule's counter wherever their copy of the policy lives. Logs use FILE:LINE.
       const id = `${path.basename(node.origin.file)}:${node.origin.line}`;
-      this.originOf.set(id, node.origin);
+      this.nodeOf.set(id, node);
       return { id, count: node.count, unit: node.unit, windowMs: node.windowMs, per: node.per };
     };
     this.enforced = new RateLimiter(config.rates.filter((r) => !r.observe).map(rule), this.store);
@@ -240,9 +240,10 @@ export class ServerLimits {
   private async rate(mode: "check" | "consume", context: RateContext, subject: RateSubject, amount: RateAmount, counted?: RateLimiter[]): Promise<LimitRefusal | null> {
     const verdict = await this.enforced[mode](subject, amount);
     if (!verdict.allowed) {
+      const node = this.nodeOf.get(verdict.rule.id)!;
       return {
-        reply: verdict.storeUnavailable ? Replies.storeUnavailable : Replies.rateLimited,
-        origin: this.originOf.get(verdict.rule.id)!,
+        reply: verdict.storeUnavailable ? Replies.storeUnavailable : replyOf(node, Replies.rateLimited),
+        origin: node.origin,
         detail: `${verdict.rule.count} ${verdict.rule.unit} per ${verdict.rule.windowMs} ms per ${verdict.rule.per}; retry after ${verdict.retryAfterMs} ms`,
       };
     }
@@ -253,7 +254,9 @@ export class ServerLimits {
         counted?.push(limiter);
         continue;
       }
-      const origin = this.originOf.get(seen.rule.id)!;
+      const node = this.nodeOf.get(seen.rule.id)!;
+      const origin = node.origin;
+      const reply = replyOf(node, Replies.rateLimited);
       this.onWouldReject?.(origin, seen.retryAfterMs);
       this.log.warn(
         {
@@ -261,13 +264,13 @@ export class ServerLimits {
           session: context.sessionId,
           client: context.state.clientAddress,
           stage: mode === "consume" ? "message" : amount.recipients > 0 ? "rcpt" : "mail",
-          code: Replies.rateLimited.code,
-          enhanced: Replies.rateLimited.enhanced,
+          code: reply.code,
+          enhanced: reply.enhanced,
           rule: ruleLocation(origin),
           per: seen.rule.per,
           retryAfterMs: seen.retryAfterMs,
         },
-        `observe: ${Replies.rateLimited.code} ${Replies.rateLimited.enhanced} ${Replies.rateLimited.text}`,
+        `observe: ${reply.code} ${reply.enhanced} ${reply.text}`,
       );
     }
     return null;

@@ -4,7 +4,7 @@
 
 import type { QueueAttempt, QueueState } from "../deliver/spoolRecord.js";
 import type { RelayOutcome } from "../deliver/relayOutcome.js";
-import { QueueStatus, Replies } from "../decision/replies.js";
+import { QueueStatus, Replies } from "../../graph/replies.js";
 
 /**
  * RFC 5321 section 4.5.4.1: the recipients at `indexes` have waited `lifetimeMs`; they fail, and

@@ -2,7 +2,7 @@
 
 import type { QueueAttempt } from "../deliver/spoolRecord.js";
 import { removeSpoolRecord } from "../deliver/spoolWriter.js";
-import { QueueStatus } from "../decision/replies.js";
+import { QueueStatus } from "../../graph/replies.js";
 import { queueDueDsns } from "./queueDsns.js";
 import { initialQueueState, pendingIndexes } from "./queueState.js";
 import { withLockedRecord } from "./recordLock.js";

@@ -3,7 +3,7 @@
 
 import type { QueueState, SpoolRecord } from "../deliver/spoolRecord.js";
 import { writeSpoolRecord } from "../deliver/spoolWriter.js";
-import { QueueStatus } from "../decision/replies.js";
+import { QueueStatus } from "../../graph/replies.js";
 import { buildDsn, smtpDiagnostic, wantsFailureNotice, type DsnAction, type DsnRecipient } from "./dsn.js";
 import type { QueueLog } from "./queueRunner.js";
 

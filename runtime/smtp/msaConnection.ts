@@ -6,7 +6,7 @@
 import type { Socket } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { SMTPConnection, type SmtpLineParser } from "smtp-server/lib/smtp-connection.js";
-import { Replies } from "../decision/replies.js";
+import { Replies } from "../../graph/replies.js";
 import { parseAddressCommand } from "./addressCommand.js";
 import { ENHANCED_PREFIX, replyText } from "./replyError.js";
 

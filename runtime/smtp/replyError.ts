@@ -2,7 +2,7 @@
 // enhanced status code from the reply code alone (a 550 always becomes 5.1.1),
 // so the policy's own enhanced code travels in the text and `MsaConnection.send`
 // writes it out verbatim instead of the derived one.
-import type { Reply } from "../decision/replies.js";
+import type { Reply } from "../../graph/replies.js";
 
 export const ENHANCED_PREFIX = /^([245])\.(\d{1,3})\.(\d{1,3}) /;
 

@@ -6,7 +6,7 @@ import type { SMTPServerSession } from "smtp-server";
 import { ruleLocation, type RuleOrigin } from "../../graph/graph.js";
 import type { SmtpEvent } from "../decision/decide.js";
 import type { DeliveryPlan } from "../decision/finishStage.js";
-import type { Reply } from "../decision/replies.js";
+import type { Reply } from "../../graph/replies.js";
 import type { SessionState } from "../decision/session.js";
 import type { Decision } from "../decision/verdict.js";
 import type { DeliveryOutcome } from "../deliver/envelope.js";

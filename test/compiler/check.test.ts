@@ -245,6 +245,23 @@ describe("lints about what the policy as a whole would do", () => {
     expect(good.graph!.stages.message.nodes).toContainEqual(expect.objectContaining({ kind: "RefuseHeader", names: ["Return-Path"], observe: true }));
   });
 
+  it('check `with [CODE] "TEXT"`: only on refusing rules, with the rule\'s own code, in printable ASCII', () => {
+    const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
+    const found = (rule: string) => compilePolicy("p.msa", policy(rule)).diagnostics.map((d) => [d.code, d.message, d.hint]);
+    expect(found('limit size 10MB with 451 "later"')).toEqual([["MSA3013", "`limit size` refuses with 552, not 451", 'write `with 552 "..."`, or leave the code out']]);
+    expect(found('require helo with 530 "x"')).toEqual([["MSA3013", "`require helo` refuses with 550, not 530", 'write `with 550 "..."`, or leave the code out']]);
+    expect(found('workers 2 with "hello"')).toEqual([["MSA4022", "`workers` refuses nothing, so it has no reply text", "remove `with ...`"]]);
+    expect(found('enforce senders in headers with "no"')[0]!.slice(0, 1)).toEqual(["MSA4022"]);
+    expect(found('enforce senders in headers with "no"')[0]![2]).toBe("write `with` after `senders`: its reply is this rule's too");
+    expect(found('refuse header X-A with "naïve"')).toEqual([
+      ["MSA3014", "the reply text cannot be sent: `ï` is not printable ASCII", "write the text in printable ASCII, at most 400 characters"],
+    ]);
+    expect(found('refuse header X-A with ""')[0]![0]).toBe("MSA3014");
+    expect(found(`refuse header X-A with "${"x".repeat(401)}"`)[0]![0]).toBe("MSA3014");
+    const graph = compilePolicy("p.msa", policy('observe refuse header X-A with 550 "Not here"')).graph!;
+    expect(graph.stages.message.nodes).toContainEqual(expect.objectContaining({ kind: "RefuseHeader", observe: true, replyText: "Not here" }));
+  });
+
   it("check `limit hops`: a positive count, written once, observable; 100 when the policy says nothing", () => {
     const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
     const hops = (rule: string) => compilePolicy("p.msa", policy(rule)).graph!.stages.message.nodes.find((n) => n.kind === "LimitHops");

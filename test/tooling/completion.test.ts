@@ -95,6 +95,12 @@ describe("completion from the grammar", () => {
     expect(completionsAt("log ").map((c) => c.label)).toEqual(["errors", "info", "debug"]);
   });
 
+  it("offers `with` after a rule that refuses, and only there", () => {
+    expect(keywordsOffered("refuse header X-Spam ")).toEqual(["with"]);
+    expect(keywordsOffered("require auth ")).toEqual(["with"]);
+    expect(keywordsOffered("hostname msa.example.test ")).toEqual([]);
+  });
+
   it("offers nothing in a comment or after a word that is not a verb", () => {
     expect(completionsAt("limit size 10MB # lim")).toEqual([]);
     expect(completionsAt("frobnicate ")).toEqual([]);

@@ -4,6 +4,8 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RULE_VERBS } from "../../compiler/policySyntax.js";
+import { RULE_MODULES } from "../../compiler/rules/index.js";
+import { keywordWord, With } from "../../grammar/lexer.js";
 import { updating } from "../compiler/golden.js";
 
 const grammar = JSON.parse(fs.readFileSync("editors/msa.tmLanguage.json", "utf8"));
@@ -38,6 +40,21 @@ describe("msa.tmLanguage.json", () => {
       grammar.repository.verb.match = match;
     }
     expect(grammar.repository.verb.match, "run with UPDATE_GOLDEN=1 to write the verbs of the rule modules").toBe(match);
+  });
+
+  // So is the list of the other keywords: every word a rule module is written with, and `with`.
+  it("lists exactly the keywords of the rule modules", () => {
+    const words = new Set([...RULE_MODULES.flatMap((module) => module.grammar.keywords), With].map((type) => keywordWord(type)!));
+    for (const verb of RULE_VERBS) words.delete(verb);
+    const match = `(?<![^\\s"{}:,#])(${[...words].sort().join("|")})(?![^\\s"{}:,#])`;
+    if (updating) {
+      const text = fs.readFileSync("editors/msa.tmLanguage.json", "utf8");
+      fs.writeFileSync("editors/msa.tmLanguage.json", text.replace(JSON.stringify(grammar.repository.keyword.match), JSON.stringify(match)));
+      grammar.repository.keyword.match = match;
+    }
+    expect(grammar.repository.keyword.match, "run with UPDATE_GOLDEN=1 to write the keywords of the rule modules").toBe(match);
+    expect(matchOf("keyword", 'refuse header X-Spam with "no"')).toBe("header");
+    expect(matchOf("keyword", 'X-Spam with "no"')).toBe("with");
   });
 
   it("compiles every pattern", () => {

@@ -5,9 +5,10 @@
 // offered (header names after `add`, levels after `log`). A new keyword in the
 // grammar is offered without touching this file.
 import type { IToken } from "../../grammar/chevrotain.js";
-import { keywordWord, Newline } from "../../grammar/lexer.js";
+import { keywordWord, Newline, With } from "../../grammar/lexer.js";
 import { policyParser, tokenize } from "../../compiler/policySyntax.js";
-import { COMPLETION_VALUES, VERB_SUMMARIES } from "../../compiler/rules/index.js";
+import { parsePolicy } from "../../compiler/parse.js";
+import { COMPLETION_VALUES, KIND_FACTS, VERB_SUMMARIES } from "../../compiler/rules/index.js";
 
 export interface CompletionWord {
   label: string;
@@ -25,6 +26,8 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   const atLineStart = before.length === 0;
   const offered = new Map<string, CompletionWord>();
   for (const next of policyParser.nextTokenTypes(before)) {
+    // The grammar takes `with "TEXT"` after any rule; only a rule that refuses has a reply to set.
+    if (next.type === With && !refuses(before)) continue;
     const word = keywordWord(next.type);
     if (word !== undefined) {
       // A verb says what its rule is (the module's summary).
@@ -36,4 +39,12 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
     for (const value of values?.words ?? []) if (!offered.has(value)) offered.set(value, { label: value, kind: values!.kind, detail: values!.detail });
   }
   return [...offered.values()];
+}
+
+/** Whether the rule written in `tokens` is one that refuses (so `with "TEXT"` may follow). */
+function refuses(tokens: readonly IToken[]): boolean {
+  const line = tokens.map((t) => t.image).join(" ");
+  const rule = parsePolicy("completion", `${line}\n`).value?.rules[0];
+  const facts = rule && KIND_FACTS.get(rule.kind);
+  return !!facts?.refuses;
 }

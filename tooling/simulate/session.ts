@@ -11,7 +11,7 @@ import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
 import { decide, type DecisionResult, type SmtpEvent } from "../../runtime/decision/decide.js";
-import { Replies, type Reply } from "../../runtime/decision/replies.js";
+import { Replies, type Reply } from "../../graph/replies.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
 import { prepareTables, type DecisionTables } from "../../runtime/decision/tables.js";
 import type { Decision, Observation, TraceStep } from "../../runtime/decision/verdict.js";

@@ -9,7 +9,7 @@ import type { SessionState } from "../../runtime/decision/session.js";
 import type { Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
 import { subjectOf as ruleSubjectOf, type RateAmount } from "../../runtime/limits/rateLimiter.js";
-import { Replies } from "../../runtime/decision/replies.js";
+import { Replies, replyOf } from "../../graph/replies.js";
 import { mailAmount, messageAmount, rcptAmount, ServerLimits, subjectOf, type LimitRefusal, type RateCharge } from "../../runtime/limits/serverLimits.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
 
@@ -134,7 +134,7 @@ export class SimulatedLimits {
         continue;
       }
       const detail = `${describeRate(rule)}; retry after ${seen.retryAfterMs} ms`;
-      observations.push({ origin: rule.origin, reply: Replies.rateLimited, detail });
+      observations.push({ origin: rule.origin, reply: replyOf(rule, Replies.rateLimited), detail });
       trace.push({ node: "LimitRate", origin: rule.origin, outcome: "observe", detail });
     }
     return { trace, refusal, observations };

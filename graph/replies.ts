@@ -1,4 +1,5 @@
-// Every reply the policy engine can give, with the RFC each code comes from.
+// Every reply msa can give, with the RFC each code comes from: part of the contract between
+// the compiler (which holds a rule's `with CODE` to the code its refusal has) and the runtime.
 // Replies leave here as data; `runtime/smtp/replyError.ts` is the one place they become wire text.
 
 export interface Reply {
@@ -10,6 +11,11 @@ export interface Reply {
 
 function reply(code: number, enhanced: string, text: string): Reply {
   return { code, enhanced, text };
+}
+
+/** What a refusing node says: the catalogue's reply, with the text its rule set (`with "TEXT"`), if any. */
+export function replyOf(node: { replyText?: string }, reply: Reply): Reply {
+  return node.replyText === undefined ? reply : { ...reply, text: node.replyText };
 }
 
 export const Replies = {
