@@ -20,7 +20,8 @@ A rule is one module in \`compiler/rules/\` (a verb with several forms, such as
 - its syntax-tree node (an interface extending \`RuleBase\`) and \`build\`, which
   reads the CST with the helpers of \`grammar/cstReader.ts\`;
 - its check (\`kinds.<kind>.check\`), how diagnostics name it, whether it may be
-  written once, be keyed, or be observed; and the fields of \`CheckedPolicy\` its
+  written once or be keyed, and the reply it refuses with (\`refuses\`: then \`observe\`
+  and \`with "TEXT"\` apply to it); the fields of \`CheckedPolicy\` its
   check records (\`declare module "../checkedPolicy.js"\`);
 - its nodes in the session's stages (\`stages(policy, at)\`), the lowering of
   the graph's other fields (\`lowerX(checked, at)\` functions) and its printer
@@ -63,8 +64,9 @@ export function renderRulesDoc(): string {
     "| --- | --- | --- |",
     ...rows,
     "",
-    "`observe` is not a rule but a prefix of the refusing ones: the parser takes it",
-    "in front of any rule, and each module says whether its rule may be observed.",
+    '`observe` is not a rule but a prefix of the refusing ones, and `with [CODE] "TEXT"`',
+    "a suffix: the parser takes them around any rule, and each module says whether its",
+    "rule refuses, and with which reply of `graph/replies.ts`.",
     "",
     ADDING_A_RULE,
   ].join("\n");
