@@ -5,11 +5,12 @@
 // output, `CheckedPolicy`, holds only values that passed; the lowering phase
 // turns it into the rule graph. It reads no files (that is `checkFiles.ts`) and
 // never touches the network.
-import type { CheckedPolicy } from "./checkedPolicy.js";
+import type { CheckedPolicy, ScopedRule } from "./checkedPolicy.js";
 import { CheckContext } from "./checkContext.js";
 import type { PhaseResult } from "./diagnostics.js";
 import { PolicyLints } from "./policyLints.js";
 import { checkReplyText } from "./replyText.js";
+import { lintShadowedScopes, resolveScope } from "./ruleScope.js";
 import type { PolicyAst } from "./policySyntax.js";
 import { KIND_FACTS, type Rule, type RuleKind } from "./rules/index.js";
 
@@ -34,7 +35,13 @@ function nameOf(rule: Rule): string {
 
 /** What makes two rules of a kind one rule written twice: the kind for a rule that may appear once, the key for a keyed one. */
 function keyOf(rule: Rule): string {
-  return factsOf(rule).key?.(rule) ?? rule.kind;
+  const key = factsOf(rule).key?.(rule) ?? rule.kind;
+  // `limit size 10MB for bob` and `limit size 25MB` are two rules; two for the same names are one written twice.
+  return rule.for ? `${key} for ${rule.for.names.map((n) => n.value).join(",")}` : key;
+}
+
+function emptyPolicy(written: ReadonlySet<RuleKind>): CheckedPolicy {
+  return { listeners: [], add: new Map(), written, scoped: [], recipientsTo: [], rates: [], removeHeaders: [], dkim: [] };
 }
 
 /** What a rule says, without where it says it. */
@@ -46,9 +53,11 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
   // Rule kinds the policy wrote, and those of which a rule had an error.
   const written = new Set<RuleKind>();
   const failed = new Set<RuleKind>();
-  const policy: CheckedPolicy = { listeners: [], add: new Map(), written, recipientsTo: [], rates: [], removeHeaders: [], dkim: [] };
+  const policy = emptyPolicy(written);
   const context = new CheckContext(file, policy);
   const firstOfKind = new Map<string, Rule>();
+  // Rules written `for` some logins are checked once every group is known.
+  const forLogins: { rule: Rule; observable: { observe?: true; replyText?: string } }[] = [];
   for (const rule of ast.rules) {
     const facts = factsOf(rule);
     const key = keyOf(rule);
@@ -79,9 +88,32 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
     // A reply text in error is reported and left out; the rule itself still counts, so no lint
     // reports it missing.
     const replyText = rule.reply && refusal ? checkReplyText(context, nameOf(rule), rule.reply, refusal) : undefined;
-    facts.check(rule, context, { ...(rule.observe ? { observe: true } : {}), ...(replyText !== undefined ? { replyText } : {}) });
+    const observable = { ...(rule.observe ? { observe: true as const } : {}), ...(replyText !== undefined ? { replyText } : {}) };
+    if (rule.for) {
+      // Only a rule that refuses after the login can be for some logins: `require auth` and `require tls` judge before it.
+      const judgedBefore = rule.kind === "require" && rule.what.value !== "helo";
+      if (!refusal || judgedBefore) {
+        context.report("forNotApplicable", rule.for.span, `\`${nameOf(rule)}\` ${refusal ? "is judged before the login" : "refuses nothing"}, so it cannot be for some logins`, {
+          hint: "remove `for ...`",
+        });
+        continue;
+      }
+      forLogins.push({ rule, observable });
+      continue;
+    }
+    facts.check(rule, context, observable);
     if (context.diagnostics.slice(before).some((d) => d.severity === "error")) failed.add(rule.kind);
   }
+  const scoped: (ScopedRule & { kind: string; name: string })[] = [];
+  for (const { rule, observable } of forLogins) {
+    const scope = resolveScope(context, rule.for!.names, policy.groups);
+    if (!scope) continue;
+    const own = emptyPolicy(written);
+    factsOf(rule).check(rule, context.withPolicy(own), observable);
+    scoped.push({ ...scope, overrides: !!factsOf(rule).once, rule: rule.span, policy: own, kind: rule.kind, name: nameOf(rule) });
+  }
+  lintShadowedScopes(context, scoped);
+  policy.scoped = scoped.map(({ kind: _kind, name: _name, ...rule }) => rule);
   if (options.complete) new PolicyLints(context, written, failed).lint();
   return { value: policy, diagnostics: context.diagnostics };
 }

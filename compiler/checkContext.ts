@@ -10,13 +10,18 @@ import { type Catalogue, diagnostic, type Diagnostic, type RelatedLocation } fro
 import { parseDuration } from "./duration.js";
 
 export class CheckContext {
-  readonly diagnostics: Diagnostic[] = [];
   private readonly domains = new Map<string, { ascii: string; problem?: undefined } | { problem: string }>();
 
   constructor(
     readonly file: string,
     readonly policy: CheckedPolicy,
+    readonly diagnostics: Diagnostic[] = [],
   ) {}
+
+  /** The same checks and diagnostics, recording into another policy (that of a rule written `for` some logins). */
+  withPolicy(policy: CheckedPolicy): CheckContext {
+    return new CheckContext(this.file, policy, this.diagnostics);
+  }
 
   report(kind: keyof typeof Catalogue, span: Span, message: string, extra: { hint?: string; related?: RelatedLocation[] } = {}): void {
     this.diagnostics.push(diagnostic(kind, this.file, span, message, extra));

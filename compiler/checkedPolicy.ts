@@ -34,4 +34,19 @@ export interface Switch extends Observable {
 export interface CheckedPolicy {
   /** Every kind of rule the policy wrote, valid or not (lints about absent rules look here). */
   written: ReadonlySet<RuleKind>;
+  /** The rules written `for` some logins, each checked into a policy of its own. */
+  scoped: ScopedRule[];
+}
+
+/** A refusing rule written `for NAMES`: whom it applies to, and the rule as its own checked policy. */
+export interface ScopedRule {
+  /** The names as written (logins and groups) and the logins they stand for. */
+  names: string[];
+  logins: string[];
+  /** Every name is a login (not a group): such a rule is more specific than one for a group. */
+  byLogin: boolean;
+  /** The rule says one value for its logins (`limit size`), so it replaces the less specific rules of its kind for them. */
+  overrides: boolean;
+  rule: Span;
+  policy: CheckedPolicy;
 }

@@ -374,6 +374,22 @@ export const Catalogue = {
     '`with [CODE] "TEXT"` sets the text of a refusing rule\'s reply. Settings such as `hostname` or `deliver` refuse nothing. `enforce senders in headers` refuses as part of `senders`: its reply text is the one written after `senders`.',
     'hostname msa.example.com with "hello"',
   ),
+  shadowedRule: entry(
+    "MSA4023",
+    "warning",
+    "policy",
+    "rule for a group that never applies",
+    "A rule that says one value (`limit size`, `limit recipients`, `limit hops`, ...) written `for` a group applies to the group's members unless a rule of the same kind is written for the member by login. When every member has such a rule of its own, the group's rule never applies.",
+    "group interns: carol, dave\nlimit size 5MB for interns\nlimit size 2MB for carol\nlimit size 3MB for dave",
+  ),
+  forNotApplicable: entry(
+    "MSA4024",
+    "error",
+    "policy",
+    "`for` on a rule that cannot be for some logins",
+    "`for LOGINS-OR-GROUPS` after a refusing rule makes it judge only sessions with those logins. A rule that refuses nothing has nothing to limit, and `require auth` and `require tls` judge a session before it has a login.",
+    "require auth for alice",
+  ),
 
   fileNotFound: entry(
     "MSA5001",

@@ -18,6 +18,7 @@ import {
   type CheckHeaderSyntaxNode,
   type LimitsConfig,
   type Listener,
+  type RateRuleNode,
   type RefuseUnqualifiedNode,
   type RuleGraph,
   type RuleOrigin,
@@ -35,6 +36,7 @@ import { lowerMetrics } from "./rules/metrics.js";
 import type { Lowering, RuleModule, RuleNode } from "./rules/ruleModule.js";
 import { lowerDkim } from "./rules/sign.js";
 import { lowerTls } from "./rules/tls.js";
+import { lowerScoped } from "./scopedLowering.js";
 import { LineMap } from "./sourceText.js";
 
 export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): RuleGraph {
@@ -50,7 +52,11 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
 
   const listeners: Listener[] = policy.listeners.length > 0 ? policy.listeners.map((l) => lowerListener(l, at)) : defaultListeners(at);
 
-  const given = RULE_MODULES.map((module) => (module as RuleModule<RuleNode>).stages?.(policy, at) ?? {});
+  const general = RULE_MODULES.map((module) => (module as RuleModule<RuleNode>).stages?.(policy, at) ?? {});
+  const generalRates = policy.rates.map((rate) => lowerRate(rate, at));
+  // The rules written `for` some logins stand after the others of their kind; STAGE_ORDER still decides between kinds.
+  const scoped = lowerScoped(policy, at, general, generalRates);
+  const given = [...general, ...scoped.given];
   const mail = given.flatMap((nodes) => nodes.mail ?? []);
   const rcpt = given.flatMap((nodes) => nodes.rcpt ?? []);
   const refuseUnqualified: RefuseUnqualifiedNode = { kind: "RefuseUnqualified", origin: builtin("unqualified addresses are refused (RFC 6409 section 4.2)") };
@@ -88,11 +94,12 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
       },
     },
     deliver: lowerDeliver(policy.deliver, policy.queueLifetime, at),
-    limits: lowerLimits(policy, at),
+    limits: lowerLimits(policy, at, [...generalRates, ...scoped.rates]),
     dkim: policy.dkim.map((signature) => lowerDkim(signature, at)),
     aliases: policy.aliases ? lowerAliases(policy.aliases, at) : null,
     metrics: policy.metrics ? lowerMetrics(policy.metrics, at) : null,
     workers: policy.workers?.value ?? 1,
+    groups: Object.fromEntries([...(policy.groups ?? [])].map(([name, group]) => [name, group.value])),
   };
 }
 
@@ -101,7 +108,7 @@ function inOrder<N extends { kind: string }>(nodes: readonly N[], kinds: readonl
   return kinds.flatMap((kind) => nodes.filter((node) => node.kind === kind));
 }
 
-function lowerLimits(policy: CheckedPolicy, at: Lowering): LimitsConfig {
+function lowerLimits(policy: CheckedPolicy, at: Lowering, rates: RateRuleNode[]): LimitsConfig {
   const { origin, builtin } = at;
   const d = DEFAULT_LIMITS;
   const pick = <T>(checked: { value: T; rule: Span } | undefined, fallback: T, what: string): { value: T; origin: RuleOrigin } =>
@@ -113,7 +120,7 @@ function lowerLimits(policy: CheckedPolicy, at: Lowering): LimitsConfig {
   const data = pick(policy.timeoutData, d.dataMs, "timeout data 10m");
   return {
     store: lowerLimitsStore(policy.limitsStore, at),
-    rates: policy.rates.map((rate) => lowerRate(rate, at)),
+    rates,
     sessions: { max: sessions.value, perIp: perIp.value, origin: sessions.origin, perIpOrigin: perIp.origin },
     throttle: {
       failuresPerSession: policy.throttleSession?.value ?? d.failuresPerSession,

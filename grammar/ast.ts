@@ -4,7 +4,7 @@
 // (line and column are computed only when printing). CST nodes that recovery
 // invented are skipped, so one mistake gives one diagnostic: the parser's.
 import type { CstNode, IToken } from "./chevrotain.js";
-import { type Children, childrenOf, isReal, isToken, located, spanOfToken, string, token } from "./cstReader.js";
+import { type Children, childrenOf, isReal, isToken, list, located, spanOfToken, string, token } from "./cstReader.js";
 
 /** A half-open range of source offsets: [start, end). */
 export interface Span {
@@ -27,6 +27,8 @@ export interface RuleBase {
   observe?: Span;
   /** `with [CODE] "TEXT"` after the rule: the text of its refusal (the code, if written, must be the rule's own). */
   reply?: ReplyText;
+  /** `for NAMES` after the rule: the logins and groups it applies to. */
+  for?: { span: Span; names: Located[] };
 }
 
 export interface ReplyText {
@@ -83,6 +85,15 @@ function replyTextOf(node: CstNode | undefined): ReplyText | undefined {
   return { span: { start: first.startOffset, end: text.span.end }, ...(code ? { code: located(code) } : {}), text };
 }
 
+/** The `for NAMES` suffix of a statement, or undefined when absent or broken. */
+function forLoginsOf(node: CstNode | undefined): RuleBase["for"] {
+  if (!node || node.recoveredNode) return undefined;
+  const names = list(childrenOf(node), "names");
+  const first = edgeToken(node, "first");
+  if (!first || names.length === 0) return undefined;
+  return { span: { start: first.startOffset, end: names.at(-1)!.span.end }, names };
+}
+
 /** Builds the tree with the builder of each rule's production; `problems` are lines that are no rule at all. */
 export function buildSyntaxTree<R>(cst: CstNode, comments: IToken[], builders: ReadonlyMap<string, RuleBuilder<R>>): { ast: SyntaxTree<R>; problems: AstProblem[] } {
   const rules: R[] = [];
@@ -92,7 +103,7 @@ export function buildSyntaxTree<R>(cst: CstNode, comments: IToken[], builders: R
     const children = childrenOf(statement);
     const observeToken = children.KwObserve?.[0] as IToken | undefined;
     for (const [name, list] of Object.entries(children)) {
-      if (name === "Newline" || name === "KwObserve" || name === "replyText" || !list) continue;
+      if (name === "Newline" || name === "KwObserve" || name === "replyText" || name === "forLogins" || !list) continue;
       const node = list[0] as CstNode;
       if (node.recoveredNode) break;
       const first = edgeToken(node, "first");
@@ -102,6 +113,8 @@ export function buildSyntaxTree<R>(cst: CstNode, comments: IToken[], builders: R
       if (observeToken && isReal(observeToken)) base.observe = spanOfToken(observeToken);
       const reply = replyTextOf(children.replyText?.[0] as CstNode | undefined);
       if (reply) base.reply = reply;
+      const scope = forLoginsOf(children.forLogins?.[0] as CstNode | undefined);
+      if (scope) base.for = scope;
       if (node.name === "unknownRule") {
         problems.push({ kind: "unknownRule", span: base.verb, word: first.image });
         break;

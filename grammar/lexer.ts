@@ -144,10 +144,12 @@ export function keywordWord(type: TokenType): string | undefined {
 export const Observe = keyword("observe");
 /** `RULE with [CODE] "TEXT"`: the suffix every refusing rule may take, setting its reply text. */
 export const With = keyword("with");
+/** `RULE for LOGINS-OR-GROUPS`: the suffix that makes a refusing rule apply to those logins only. */
+export const For = keyword("for");
 
 /** Every token of the language, given the keywords of every rule: the lexer's and the parser's vocabulary. */
 export function vocabulary(ruleKeywords: readonly TokenType[]): TokenType[] {
-  const keywordTypes = [...new Set([Observe, With, ...ruleKeywords])];
+  const keywordTypes = [...new Set([Observe, With, For, ...ruleKeywords])];
   return [
     Newline,
     WhiteSpace,

@@ -25,6 +25,7 @@ import {
   UnterminatedString,
   vocabulary,
   With,
+  For,
 } from "./lexer.js";
 import { policyErrorMessages } from "./syntaxMessages.js";
 
@@ -69,9 +70,15 @@ export class PolicyParser extends CstParser {
       // `observe RULE`: log what the rule would refuse without refusing (the checker says which rules may be observed).
       this.OPTION(() => this.CONSUME(Observe));
       this.OR(alternatives);
-      // `with [CODE] "TEXT"`: the reply a refusing rule gives (the checker says which rules refuse).
+      // `for NAMES`: the logins and groups a refusing rule applies to; `with [CODE] "TEXT"`: the
+      // reply it gives (the checker says which rules refuse).
+      this.OPTION3(() => this.SUBRULE(forLogins));
       this.OPTION2(() => this.SUBRULE(replyText));
       this.CONSUME2(Newline);
+    });
+    const forLogins = this.RULE("forLogins", () => {
+      this.CONSUME(For);
+      this.SUBRULE(this.nameList, { LABEL: "names" });
     });
     const replyText = this.RULE("replyText", () => {
       this.CONSUME(With);

@@ -55,9 +55,25 @@ export type Listener = z.infer<typeof Listener>;
  * refuses nothing (Postfix's warn_if_reject, Exim's warn), so a new rule can be
  * rolled out safely. Only nodes that can refuse carry it.
  */
-/** A refusing node: `observe` logs instead of refusing; `replyText` (from `with "TEXT"`) replaces the text of its reply, never the codes. */
-export const Observable = z.strictObject({ observe: z.literal(true).optional(), replyText: z.string().optional() });
+/**
+ * A refusing node: `observe` logs instead of refusing; `replyText` (from `with "TEXT"`) replaces
+ * the text of its reply, never the codes; `for` (from `for NAMES`) limits it to those logins, the
+ * names as written and the logins they stand for; `notFor` lists the logins a more specific rule
+ * of the same kind decides for instead.
+ */
+export const Observable = z.strictObject({
+  observe: z.literal(true).optional(),
+  replyText: z.string().optional(),
+  for: z.strictObject({ names: z.array(z.string()), logins: z.array(z.string()) }).optional(),
+  notFor: z.array(z.string()).optional(),
+});
 export type Observable = z.infer<typeof Observable>;
+
+/** Whether a refusing node judges a session with this login (none before AUTH). */
+export function appliesTo(node: Observable, login: string | null | undefined): boolean {
+  if (node.for) return !!login && node.for.logins.includes(login);
+  return !login || !node.notFor?.includes(login);
+}
 
 // ---- nodes, by stage ----
 
@@ -382,6 +398,8 @@ export const RuleGraph = z.strictObject({
   metrics: z.strictObject({ host: z.string(), port: Port, origin: RuleOrigin }).nullable(),
   /** Server processes sharing the listeners; "auto" is one per core. */
   workers: z.union([z.number().int().positive(), z.literal("auto")]),
+  /** `group NAME: LOGIN, ...`: the logins of each group, by name (nodes written `for` a group carry its logins too). */
+  groups: z.record(z.string(), z.array(z.string())),
 });
 export type RuleGraph = z.infer<typeof RuleGraph>;
 

@@ -6,6 +6,7 @@ import { allowRule } from "./allow.js";
 import { authRule } from "./auth.js";
 import { deliverRule } from "./deliver.js";
 import { enforceRule } from "./enforce.js";
+import { groupRule } from "./group.js";
 import { hostnameRule } from "./hostname.js";
 import { limitRule } from "./limit.js";
 import { limitsStoreRule } from "./limitsStore.js";
@@ -31,6 +32,7 @@ export const MODULE_LIST = [
   authRule,
   deliverRule,
   enforceRule,
+  groupRule,
   hostnameRule,
   limitRule,
   limitsStoreRule,

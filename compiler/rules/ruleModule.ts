@@ -110,7 +110,7 @@ export function observed(node: { observe?: true } | undefined): string {
   return node?.observe ? "observe " : "";
 }
 
-/** ` with "TEXT"` after a rule whose refusal says its own text. */
-export function replied(node: { replyText?: string }): string {
-  return node.replyText === undefined ? "" : ` with ${quote(node.replyText)}`;
+/** What follows a refusing rule: ` for NAMES` when it is for some logins, ` with "TEXT"` when its refusal says its own text. */
+export function replied(node: { replyText?: string; for?: { names: string[] } }): string {
+  return (node.for ? ` for ${node.for.names.join(", ")}` : "") + (node.replyText === undefined ? "" : ` with ${quote(node.replyText)}`);
 }

@@ -1,7 +1,7 @@
 // MailStage and RcptStage: the envelope rules of the graph applied, in graph
 // order, to one MAIL FROM or RCPT TO address. Pure: graph + session + command in,
 // decision out.
-import type { MailNode, Observable, RcptNode, RefuseUnqualifiedNode, RequireAuthNode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { appliesTo, type MailNode, type Observable, type RcptNode, type RefuseUnqualifiedNode, type RequireAuthNode, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { type EnvelopeAddress, formatEnvelopeAddress, hasNonAscii, isQualified, parseEnvelopeAddress, splitAddress } from "../../formats/envelopeAddress.js";
 import { ownAddressOfLogin } from "../../formats/ownAddress.js";
 import { heloNameProblem } from "../address/heloName.js";
@@ -148,7 +148,7 @@ function applyAddressNode(node: AddressNode, work: AddressInWork, state: Session
  * One pass over an envelope stage: the nodes `before`, the fixed unqualified-address refusal, the
  * nodes `after`; the first refusal decides. `work` is null for the null sender, which has no address to judge.
  */
-function runEnvelopeStage<N>(
+function runEnvelopeStage<N extends MailNode | RcptNode>(
   stage: { before: readonly N[]; refuseUnqualified: RefuseUnqualifiedNode; after: readonly N[] },
   apply: (node: N) => Decision<string> | null,
   work: AddressInWork | null,
@@ -156,16 +156,26 @@ function runEnvelopeStage<N>(
   steps: Steps,
 ): Decision<string> | null {
   for (const node of stage.before) {
+    if (!inScope(node, state, steps)) continue;
     const refusal = apply(node);
     if (refusal) return refusal;
   }
   const unqualified = work && applyAddressNode(stage.refuseUnqualified, work, state, steps);
   if (unqualified) return unqualified;
   for (const node of stage.after) {
+    if (!inScope(node, state, steps)) continue;
     const refusal = apply(node);
     if (refusal) return refusal;
   }
   return null;
+}
+
+/** Whether a node judges this session's login (`for NAMES`); one that does not is traced as skipped. */
+export function inScope(node: { kind: string; origin: RuleOrigin } & Observable, state: SessionState, steps: Steps): boolean {
+  if (appliesTo(node, state.login)) return true;
+  const detail = node.for ? `for ${node.for.names.join(", ")}` : `${state.login} has a rule of its own`;
+  steps.trace.push({ node: node.kind, origin: node.origin, outcome: "skip", detail });
+  return false;
 }
 
 function unknownParameter(params: Record<string, string | true>, known: Set<string>): string | undefined {

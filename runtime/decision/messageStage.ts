@@ -16,7 +16,7 @@ import { formatRfc5322Date } from "../message/rfc5322Date.js";
 import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
-import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
+import { decided, inScope, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import { finishMessage, type DeliveryPlan } from "./finishStage.js";
 import { Replies, type Reply } from "../../graph/replies.js";
 import type { SessionState, Transaction } from "./session.js";
@@ -147,6 +147,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   }
 
   for (const node of stage.nodes) {
+    if (!inScope(node, state, steps)) continue;
     switch (node.kind) {
       case "LimitSize":
         if (event.tooBig || event.size > node.bytes) {

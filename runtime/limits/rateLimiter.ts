@@ -17,6 +17,8 @@ export interface RateRule {
   unit: RateUnit;
   windowMs: number;
   per: RatePer;
+  /** Whether the rule counts this login's transactions (`for NAMES`); absent: everyone's. */
+  appliesTo?: (login: string | undefined) => boolean;
 }
 
 /** Whom a transaction is counted against. A rule whose subject is absent (`per user` before AUTH) does not apply. */
@@ -81,7 +83,7 @@ export class RateLimiter {
     const specs: CounterSpec[] = [];
     for (const rule of this.rules) {
       const who = subjectOf(rule.per, subject);
-      if (who === undefined) continue;
+      if (who === undefined || (rule.appliesTo && !rule.appliesTo(subject.user))) continue;
       rules.push(rule);
       specs.push({ key: rateKey(rule, who), windowMs: rule.windowMs, limit: rule.count, amount: amount[rule.unit] });
     }

@@ -4,7 +4,7 @@
 // Owns the counter store (memory or Redis) and closes it; never throws for a client's behaviour.
 import path from "node:path";
 import type { Logger } from "pino";
-import type { LimitsConfig, RateRuleNode, RuleOrigin } from "../../graph/graph.js";
+import { appliesTo, type LimitsConfig, type RateRuleNode, type RuleOrigin } from "../../graph/graph.js";
 import { DEFAULT_LIMITS, ruleLocation } from "../../graph/graph.js";
 import { Replies, type Reply, replyOf } from "../../graph/replies.js";
 import type { SessionState, Transaction } from "../decision/session.js";
@@ -115,7 +115,8 @@ export class ServerLimits {
       // Redis share a rule's counter wherever their copy of the policy lives. Logs use FILE:LINE.
       const id = `${path.basename(node.origin.file)}:${node.origin.line}`;
       this.nodeOf.set(id, node);
-      return { id, count: node.count, unit: node.unit, windowMs: node.windowMs, per: node.per };
+      const scoped = node.for || node.notFor ? { appliesTo: (login: string | undefined) => appliesTo(node, login) } : {};
+      return { id, count: node.count, unit: node.unit, windowMs: node.windowMs, per: node.per, ...scoped };
     };
     this.enforced = new RateLimiter(config.rates.filter((r) => !r.observe).map(rule), this.store);
     // Each observed rule on its own: one that would refuse must not keep the others from counting.

@@ -262,6 +262,23 @@ describe("lints about what the policy as a whole would do", () => {
     expect(graph.stages.message.nodes).toContainEqual(expect.objectContaining({ kind: "RefuseHeader", observe: true, replyText: "Not here" }));
   });
 
+  it("check `for NAMES`: groups stand for their logins, a rule for some logins takes them from the rule for everyone", () => {
+    const policy = (rules: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rules}\n`;
+    const graph = compilePolicy("p.msa", policy("group interns: carol, dave\nlimit size 20MB\nlimit size 10MB for interns\nlimit size 5MB for carol")).graph!;
+    const sizes = graph.stages.message.nodes.filter((n) => n.kind === "LimitSize");
+    expect(sizes.map((n) => [n.kind === "LimitSize" && n.bytes, n.for?.logins ?? null, n.notFor ?? null])).toEqual([
+      [20_000_000, null, ["carol", "dave"]],
+      [10_000_000, ["carol", "dave"], ["carol"]],
+      [5_000_000, ["carol"], null],
+    ]);
+    expect(graph.groups).toEqual({ interns: ["carol", "dave"] });
+    const codes = (rules: string) => compilePolicy("p.msa", policy(rules)).diagnostics.map((d) => d.code);
+    expect(codes("require auth for alice")).toEqual(["MSA4024"]);
+    expect(codes("workers 2 for alice")).toEqual(["MSA4024"]);
+    expect(codes("refuse header X-A for @example.com")).toEqual(["MSA3012"]);
+    expect(codes("limit size 1MB for bob\nlimit size 2MB for bob")).toEqual(["MSA2002"]);
+  });
+
   it("check `limit hops`: a positive count, written once, observable; 100 when the policy says nothing", () => {
     const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
     const hops = (rule: string) => compilePolicy("p.msa", policy(rule)).graph!.stages.message.nodes.find((n) => n.kind === "LimitHops");

@@ -95,9 +95,9 @@ describe("completion from the grammar", () => {
     expect(completionsAt("log ").map((c) => c.label)).toEqual(["errors", "info", "debug"]);
   });
 
-  it("offers `with` after a rule that refuses, and only there", () => {
-    expect(keywordsOffered("refuse header X-Spam ")).toEqual(["with"]);
-    expect(keywordsOffered("require auth ")).toEqual(["with"]);
+  it("offers `for` and `with` after a rule that refuses, and only there", () => {
+    expect(keywordsOffered("refuse header X-Spam ")).toEqual(["for", "with"]);
+    expect(keywordsOffered("require auth ")).toEqual(["for", "with"]);
     expect(keywordsOffered("hostname msa.example.test ")).toEqual([]);
   });
 

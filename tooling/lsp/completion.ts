@@ -5,7 +5,7 @@
 // offered (header names after `add`, levels after `log`). A new keyword in the
 // grammar is offered without touching this file.
 import type { IToken } from "../../grammar/chevrotain.js";
-import { keywordWord, Newline, With } from "../../grammar/lexer.js";
+import { For, keywordWord, Newline, With } from "../../grammar/lexer.js";
 import { policyParser, tokenize } from "../../compiler/policySyntax.js";
 import { parsePolicy } from "../../compiler/parse.js";
 import { COMPLETION_VALUES, KIND_FACTS, VERB_SUMMARIES } from "../../compiler/rules/index.js";
@@ -26,8 +26,8 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   const atLineStart = before.length === 0;
   const offered = new Map<string, CompletionWord>();
   for (const next of policyParser.nextTokenTypes(before)) {
-    // The grammar takes `with "TEXT"` after any rule; only a rule that refuses has a reply to set.
-    if (next.type === With && !refuses(before)) continue;
+    // The grammar takes `for NAMES` and `with "TEXT"` after any rule; only a rule that refuses has logins to judge and a reply to set.
+    if ((next.type === With || next.type === For) && !refuses(before)) continue;
     const word = keywordWord(next.type);
     if (word !== undefined) {
       // A verb says what its rule is (the module's summary).

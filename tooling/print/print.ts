@@ -24,7 +24,7 @@ import { printQualify } from "../../compiler/rules/qualify.js";
 import { printRemove } from "../../compiler/rules/remove.js";
 import { printRequire } from "../../compiler/rules/require.js";
 import { NODE_PRINTERS } from "../../compiler/rules/index.js";
-import type { Printing } from "../../compiler/rules/ruleModule.js";
+import type { Printing, StageNode } from "../../compiler/rules/ruleModule.js";
 import { printSenders } from "../../compiler/rules/senders.js";
 import { printDkim } from "../../compiler/rules/sign.js";
 import { printThrottle } from "../../compiler/rules/throttle.js";
@@ -79,9 +79,14 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   const rule = (text: string, origin: RuleOrigin | null): PrintedRule => ({ text, isDefault: origin ? !written(origin) : false });
   const absent = (text: string, why: string): PrintedRule => ({ text: `# ${text}: not set (${why})`, isDefault: true });
 
-  const mail = envelopeNodes(graph.stages.mail);
-  const rcpt = envelopeNodes(graph.stages.rcpt);
-  const message = messageNodes(graph.stages.message);
+  // The rules for everyone are laid out below; those written `for` some logins follow in a section of their own.
+  const forEveryone = <N>(nodes: N[]) => nodes.filter((n) => !(n as { for?: unknown }).for);
+  const mail = forEveryone(envelopeNodes(graph.stages.mail));
+  const rcpt = forEveryone(envelopeNodes(graph.stages.rcpt));
+  const message = forEveryone(messageNodes(graph.stages.message));
+  const scoped = [...new Set([...envelopeNodes(graph.stages.mail), ...envelopeNodes(graph.stages.rcpt), ...messageNodes(graph.stages.message)])].filter(
+    (n) => (n as { for?: unknown }).for,
+  );
   const requireTls = mail.find((n) => n.kind === "RequireTls");
   const requireAuth = mail.find((n) => n.kind === "RequireAuth") ?? rcpt.find((n) => n.kind === "RequireAuth");
   const qualify = mail.find((n) => n.kind === "QualifyEnvelope");
@@ -167,6 +172,8 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     rule(printDeliver(deliver, at), deliver.origin),
     deliver.kind === "SpoolThenRelay" ? { text: printQueueLifetime(deliver.lifetimeMs), isDefault: deliver.lifetimeMs === DEFAULT_QUEUE_LIFETIME_MS } : undefined,
   );
+  section(...Object.entries(graph.groups).map(([name, logins]) => ({ text: `group ${name}: ${logins.join(", ")}`, isDefault: false })));
+  section(...scoped.map((n) => rule(printScoped(n, at), n.origin)));
   // The stage nodes of rules not laid out above are printed by their modules, in stage order; a
   // node the policy did not write is the rule's default, printed as such.
   const laidOut: ReadonlySet<string> = new Set(LAID_OUT);
@@ -187,4 +194,29 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     for (const b of builtins) out.push(`#   ${b}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** A rule written `for` some logins, by its node: the module's printer, or the one this file lays out its kind with. */
+function printScoped(node: StageNode, at: Printing): string {
+  const printer = NODE_PRINTERS.get(node.kind);
+  if (printer) return printer(node, at);
+  switch (node.kind) {
+    case "LimitSize":
+      return printLimitSize(node);
+    case "LimitRecipients":
+      return printLimitRecipients(node);
+    case "RecipientsTo":
+      return printRecipientsTo(node);
+    case "EnforceAddressSyntax":
+    case "EnforceMessageSyntax":
+      return printEnforce(node);
+    case "RequireHelo":
+    case "RequireAuth":
+    case "RequireTls":
+      return printRequire(node);
+    case "SubmissionRights":
+      return printSenders(node, at);
+    default:
+      return `# ${node.kind} for ${(node as { for?: { names: string[] } }).for?.names.join(", ")}`;
+  }
 }

@@ -4,7 +4,7 @@
 // and the refusal, so a simulated refusal has the wire's reply and rule. Never touches Redis.
 import pino from "pino";
 import { formatDuration } from "../../compiler/duration.js";
-import type { RateRuleNode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { appliesTo, type RateRuleNode, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import type { SessionState } from "../../runtime/decision/session.js";
 import type { Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { MemoryCounterStore } from "../../runtime/limits/counterStore.js";
@@ -114,7 +114,7 @@ export class SimulatedLimits {
     const refusal = await check();
     const subject = subjectOf(state, mailFrom);
     // As RateLimiter does: a rule without a subject, or with nothing to add in its unit, is not asked.
-    const applying = this.graph.limits.rates.filter((rule) => ruleSubjectOf(rule.per, subject) !== undefined && amount[rule.unit] > 0);
+    const applying = this.graph.limits.rates.filter((rule) => ruleSubjectOf(rule.per, subject) !== undefined && appliesTo(rule, subject.user) && amount[rule.unit] > 0);
     const observations: Observation[] = [];
     const trace: TraceStep[] = [];
     for (const rule of applying) {

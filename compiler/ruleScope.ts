@@ -1,0 +1,41 @@
+// `RULE for LOGINS-OR-GROUPS`: which logins a refusing rule applies to, and the lint for a rule
+// that never applies because more specific ones decide for every login it names.
+import type { Located, Span } from "../grammar/ast.js";
+import type { CheckContext } from "./checkContext.js";
+import type { CheckedPolicy, ScopedRule } from "./checkedPolicy.js";
+
+/** The logins `names` stand for (a group by its members), or undefined after a diagnostic. */
+export function resolveScope(context: CheckContext, names: readonly Located[], groups: CheckedPolicy["groups"]): Pick<ScopedRule, "names" | "logins" | "byLogin"> | undefined {
+  const logins = new Set<string>();
+  let byLogin = true;
+  for (const name of names) {
+    if (name.value.startsWith("@") || name.value.includes("@", 1)) {
+      context.report("unknownValue", name.span, `\`for\` takes logins and groups, not \`${name.value}\``, {
+        hint: "write a login of the users file, or a group declared with `group NAME: LOGIN, ...`",
+      });
+      return undefined;
+    }
+    const members = groups?.get(name.value);
+    if (members) byLogin = false;
+    for (const login of members?.value ?? [name.value]) logins.add(login);
+  }
+  return { names: names.map((n) => n.value), logins: [...logins].sort(), byLogin };
+}
+
+/**
+ * A rule for a group that says one value (`limit size 10MB for interns`) while rules for single
+ * logins of the same kind cover every member: it never applies, which is a mistake worth a warning.
+ */
+export function lintShadowedScopes(context: CheckContext, scoped: readonly (ScopedRule & { kind: string; name: string })[]): void {
+  for (const rule of scoped) {
+    if (!rule.overrides || rule.byLogin) continue;
+    const specific = scoped.filter((other) => other.kind === rule.kind && other.byLogin);
+    const covered = new Set(specific.flatMap((other) => other.logins));
+    if (rule.logins.length === 0 || !rule.logins.every((login) => covered.has(login))) continue;
+    const first: Span = specific[0]!.rule;
+    context.report("shadowedRule", rule.rule, `\`${rule.name}\` for \`${rule.names.join(", ")}\` never applies: a rule for each of its logins decides instead`, {
+      hint: "remove it, or the rules for single logins",
+      related: context.related(first, "a rule for a single login is here"),
+    });
+  }
+}

@@ -1,0 +1,65 @@
+// `group NAME: LOGIN, ...`: a name for several logins, for the `for` suffix of refusing rules
+// (`limit size 10MB for interns`). A group names logins only, so membership never loops.
+import type { Located, RuleBase } from "../../grammar/ast.js";
+import { list, located, token } from "../../grammar/cstReader.js";
+import { Colon, keywords, Name } from "../../grammar/lexer.js";
+import type { RuleModule } from "./ruleModule.js";
+
+// What the rule's check records (compiler/checkedPolicy.ts).
+declare module "../checkedPolicy.js" {
+  interface CheckedPolicy {
+    /** Each group's logins, by group name. */
+    groups?: Map<string, From<string[]>>;
+  }
+}
+
+/** The words this rule is written with. */
+const K = keywords("group");
+
+export interface GroupRule extends RuleBase {
+  kind: "group";
+  name: Located;
+  members: Located[];
+}
+
+export const groupRule: RuleModule<GroupRule> = {
+  summary: "a name for several logins, which `for` after a refusing rule may use",
+  grammar: {
+    verb: K.group,
+    keywords: Object.values(K),
+    productions: [
+      {
+        // group interns: carol, dave
+        name: "groupRule",
+        body: ($) => {
+          $.CONSUME(K.group);
+          $.CONSUME(Name, { LABEL: "name" });
+          $.CONSUME(Colon);
+          $.SUBRULE($.nameList, { LABEL: "members" });
+        },
+      },
+    ],
+  },
+  build: (c, base) => {
+    const name = token(c, "name");
+    const members = list(c, "members");
+    return name && members.length > 0 ? { kind: "group", ...base, name: located(name), members } : undefined;
+  },
+  kinds: {
+    group: {
+      name: (rule) => `group ${rule.name.value}`,
+      key: (rule) => `group ${rule.name.value}`,
+      check: (rule, context) => {
+        const groups = (context.policy.groups ??= new Map());
+        const seen = new Set<string>();
+        for (const member of rule.members) {
+          if (seen.has(member.value))
+            return context.report("duplicateValue", member.span, `\`${member.value}\` is already in group \`${rule.name.value}\``, { hint: "remove one" });
+          if (member.value.startsWith("@")) return context.report("unknownValue", member.span, `a group lists logins, not \`${member.value}\``);
+          seen.add(member.value);
+        }
+        groups.set(rule.name.value, { value: [...seen], rule: rule.span });
+      },
+    },
+  },
+};

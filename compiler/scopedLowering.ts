@@ -1,0 +1,71 @@
+// Lowering the rules written `for` some logins (compiler/ruleScope.ts): each one's nodes carry
+// whom they are for, and a rule that says one value (`limit size 10MB for bob`) takes its logins
+// away from the less specific rules of its kind: login before group, group before everyone.
+import type { Observable, RateRuleNode, RuleOrigin } from "../graph/graph.js";
+import type { CheckedPolicy, ScopedRule } from "./checkedPolicy.js";
+import { RULE_MODULES } from "./rules/index.js";
+import { lowerRate } from "./rules/limit.js";
+import type { Lowering, RuleModule, RuleNode, StageNodes } from "./rules/ruleModule.js";
+
+type Node = { kind: string; origin: RuleOrigin } & Observable;
+
+/** What a less specific rule yields to: the kind (or rate) and logins of a more specific one. */
+interface Override {
+  key: string;
+  logins: readonly string[];
+  byLogin: boolean;
+}
+
+const rateKey = (rate: RateRuleNode) => `rate ${rate.unit} per ${rate.per}`;
+
+/**
+ * The stage nodes and rates of the scoped rules, with `for` set; `general` (the nodes of the
+ * rules for everyone) and `rates` get `notFor` where a scoped rule decides for some logins instead.
+ */
+export function lowerScoped(policy: CheckedPolicy, at: Lowering, general: readonly StageNodes[], rates: readonly RateRuleNode[]): { given: StageNodes[]; rates: RateRuleNode[] } {
+  const overrides: Override[] = [];
+  const scopedNodes: { node: Node; rule: ScopedRule }[] = [];
+  const given = policy.scoped.map((rule): StageNodes => {
+    const forLogins = { names: rule.names, logins: rule.logins };
+    // One copy per node: the same node may stand in two stages (`limit size` at MAIL and after DATA).
+    const copies = new Map<Node, Node>();
+    const mark = <N extends Node>(nodes: readonly N[] | undefined): N[] =>
+      (nodes ?? [])
+        .filter((node) => node.origin.line > 0) // the defaults are the main policy's
+        .map((node) => {
+          let copy = copies.get(node);
+          if (!copy) {
+            copy = { ...node, for: forLogins };
+            copies.set(node, copy);
+            scopedNodes.push({ node: copy, rule });
+            if (rule.overrides) overrides.push({ key: node.kind, logins: rule.logins, byLogin: rule.byLogin });
+          }
+          return copy as N;
+        });
+    const stages = RULE_MODULES.map((module) => (module as RuleModule<RuleNode>).stages?.(rule.policy, at) ?? {});
+    return {
+      auth: stages.flatMap((s) => mark(s.auth)),
+      mail: stages.flatMap((s) => mark(s.mail)),
+      rcpt: stages.flatMap((s) => mark(s.rcpt)),
+      message: stages.flatMap((s) => mark(s.message)),
+    };
+  });
+  // A rate for some logins replaces the rates for everyone that count the same unit per the same subject.
+  const scopedRates = policy.scoped.flatMap((rule) =>
+    rule.policy.rates.map((rate) => {
+      const node: RateRuleNode = { ...lowerRate(rate, at), for: { names: rule.names, logins: rule.logins } };
+      overrides.push({ key: rateKey(node), logins: rule.logins, byLogin: rule.byLogin });
+      return { node, rule };
+    }),
+  );
+
+  const yieldTo = (node: Observable, key: string, specificThan: "everyone" | "group") => {
+    const logins = overrides.filter((o) => o.key === key && (specificThan === "everyone" || o.byLogin)).flatMap((o) => o.logins);
+    if (logins.length > 0) node.notFor = [...new Set(logins)].sort();
+  };
+  for (const stages of general) for (const node of [...(stages.mail ?? []), ...(stages.rcpt ?? []), ...(stages.message ?? [])] as Node[]) yieldTo(node, node.kind, "everyone");
+  for (const rate of rates) yieldTo(rate, rateKey(rate), "everyone");
+  for (const { node, rule } of scopedNodes) if (rule.overrides && !rule.byLogin) yieldTo(node, node.kind, "group");
+  for (const { node, rule } of scopedRates) if (!rule.byLogin) yieldTo(node, rateKey(node), "group");
+  return { given, rates: scopedRates.map((r) => r.node) };
+}
