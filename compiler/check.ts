@@ -58,7 +58,9 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
   const firstOfKind = new Map<string, Rule>();
   // Rules written `for` some logins are checked once every group is known.
   const forLogins: { rule: Rule; observable: { observe?: true; replyText?: string } }[] = [];
-  for (const rule of ast.rules) {
+  // Groups first: the rules that name them (`for interns`) may stand above their declaration.
+  const ordered = [...ast.rules.filter((rule) => rule.kind === "group"), ...ast.rules.filter((rule) => rule.kind !== "group")];
+  for (const rule of ordered) {
     const facts = factsOf(rule);
     const key = keyOf(rule);
     const first = firstOfKind.get(key);

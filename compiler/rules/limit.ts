@@ -242,7 +242,12 @@ export const limitRule: RuleModule<LimitRule> = {
         const targets = rule.targets.map((t) => context.normalizeTarget(t)).filter((t): t is string => t !== undefined);
         if (targets.length !== rule.targets.length) return;
         context.policy.recipientsTo.push({
-          value: { except: rule.mode === "except", targets, logins: rule.logins.length > 0 ? rule.logins.map((l) => l.value) : null },
+          // Its own `for` names logins and groups, as the `for` of every refusing rule does.
+          value: {
+            except: rule.mode === "except",
+            targets,
+            logins: rule.logins.length > 0 ? rule.logins.flatMap((l) => context.policy.groups?.get(l.value)?.value ?? [l.value]) : null,
+          },
           rule: rule.span,
           ...observe,
         });

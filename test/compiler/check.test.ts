@@ -272,6 +272,9 @@ describe("lints about what the policy as a whole would do", () => {
       [5_000_000, ["carol"], null],
     ]);
     expect(graph.groups).toEqual({ interns: ["carol", "dave"] });
+    // `limit recipients to` has its own `for`, which takes groups too, declared above or below it.
+    const restricted = compilePolicy("p.msa", policy("limit recipients to @example.com for interns, bob\ngroup interns: carol, dave")).graph!;
+    expect(restricted.stages.rcpt.after.find((n) => n.kind === "RecipientsTo")).toMatchObject({ logins: ["carol", "dave", "bob"] });
     const codes = (rules: string) => compilePolicy("p.msa", policy(rules)).diagnostics.map((d) => d.code);
     expect(codes("require auth for alice")).toEqual(["MSA4024"]);
     expect(codes("workers 2 for alice")).toEqual(["MSA4024"]);
