@@ -37,7 +37,7 @@ export const Catalogue = {
     "error",
     "syntax",
     "unknown rule",
-    "A rule starts with its verb: `hostname`, `tls`, `listen`, `auth`, `require`, `qualify`, `enforce`, `allow`, `senders`, `limit`, `limits`, `add`, `remove`, `sign`, `throttle`, `timeout`, `aliases`, `masquerade`, `metrics`, `workers`, `log`, `refuse` or `deliver`, optionally after `observe`. Keywords are lowercase. A Postfix or Exim setting written as a rule (`message_size_limit = 10240000`) gets the msa rule that does its job as the hint.",
+    "A rule starts with its verb: `hostname`, `tls`, `listen`, `auth`, `require`, `qualify`, `enforce`, `allow`, `senders`, `limit`, `limits`, `add`, `remove`, `sign`, `throttle`, `timeout`, `aliases`, `masquerade`, `metrics`, `workers`, `log`, `refuse`, `replace` or `deliver`, optionally after `observe`. Keywords are lowercase. A Postfix or Exim setting written as a rule (`message_size_limit = 10240000`) gets the msa rule that does its job as the hint.",
     "hostnme msa.example.com",
   ),
   unterminatedString: entry(
@@ -179,6 +179,14 @@ export const Catalogue = {
     "unknown value",
     "The word is not one the rule takes. The message lists what it takes: for example `limit rate` counts `messages`, `recipients` or a size, per `user`, `ip` or `domain`; `timeout` takes `command` or `data`; `masquerade ... in` takes `envelope` or `headers`.",
     "limit rate 100 mails per hour per user",
+  ),
+  invalidPattern: entry(
+    "MSA3013",
+    "error",
+    "values",
+    "regular expression RE2 cannot take",
+    "Patterns (`matching /PATTERN/FLAGS`) are RE2 syntax, run by an engine whose time is linear in the text it reads, so no pattern and no message can make the server backtrack for seconds. RE2 therefore has no backreferences (`\\1`), no lookahead (`(?=`, `(?!`), no lookbehind (`(?<=`, `(?<!`) and no atomic groups or possessive quantifiers; the message underlines what it could not take. Flags after the closing slash are `i` (case-insensitive), `m` (`^` and `$` at every line) and `s` (`.` matches a line feed). In `replace header ... with \"VALUE\"`, `$N` must name a group of the pattern. See https://github.com/google/re2/wiki/Syntax.",
+    "refuse header Subject matching /(?=.*viagra)/i",
   ),
 
   submissionWithoutAuth: entry(

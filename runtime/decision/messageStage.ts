@@ -15,12 +15,13 @@ import { receivedFieldValue } from "../message/receivedField.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
 import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
+import { expandReplacement } from "../../formats/pattern.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import { finishMessage, type DeliveryPlan } from "./finishStage.js";
 import { Replies, type Reply } from "./replies.js";
 import type { SessionState, Transaction } from "./session.js";
-import { senderTableOf, type DecisionTables } from "./tables.js";
+import { regexOf, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
 const MASQUERADED_FIELDS: ReadonlySet<string> = new Set(MASQUERADE_HEADER_FIELDS.map((f) => f.toLowerCase()));
@@ -176,13 +177,33 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
       case "RefuseHeader": {
         const h = currentHeader();
         const refused = new Set(node.names.map((n) => n.toLowerCase()));
-        const found = h?.fields.find((f) => refused.has(f.name.toLowerCase()));
+        // `matching`: only a field whose unfolded value matches (RE2, linear time); the log names the pattern, not the value.
+        const regex = node.matching && regexOf(node.matching, tables);
+        const found = h?.fields.find((f) => refused.has(f.name.toLowerCase()) && (!regex || regex.test(f.value)));
         if (!found) {
           trace.push({ node: node.kind, origin: node.origin, outcome: h ? "pass" : "skip" });
           break;
         }
-        const reply = { ...Replies.headerRefused, text: `Message refused: header field ${found.name} not accepted` };
-        const detail = `${found.name}: field refused`;
+        const reply = { ...Replies.headerRefused, text: `Message refused: header field ${found.name} ${node.matching ? "value " : ""}not accepted` };
+        const detail = node.matching ? `${found.name}: value matches /${node.matching.source}/${node.matching.flags}` : `${found.name}: field refused`;
+        const stopped = refuseOrObserve(steps, node, node.origin, reply, detail, refusal(node, node.origin, reply, detail));
+        if (stopped) return stopped;
+        break;
+      }
+      case "RefuseBody": {
+        // The first `node.bytes` of the body as UTF-8 text with CRLF read as LF, so `$` with `m` ends a line.
+        const h = currentHeader();
+        if (!h) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
+          break;
+        }
+        const text = bytes.toString("utf8", h.headerEnd, Math.min(bytes.length, h.headerEnd + node.bytes)).replace(/\r\n/g, "\n");
+        if (!regexOf(node.matching, tables).test(text)) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
+        const reply = { ...Replies.headerRefused, text: "Message refused: body content not accepted" };
+        const detail = `body matches /${node.matching.source}/${node.matching.flags}`;
         const stopped = refuseOrObserve(steps, node, node.origin, reply, detail, refusal(node, node.origin, reply, detail));
         if (stopped) return stopped;
         break;
@@ -272,10 +293,33 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         if (!changed) trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
       }
+      case "ReplaceHeader": {
+        // Each named field whose value (as the rules before left it) matches gets the rule's value, `$N` filled from the match.
+        const h = currentHeader();
+        if (!h) break;
+        const wanted = new Set(node.names.map((n) => n.toLowerCase()));
+        const regex = regexOf(node.matching, tables);
+        let changed = false;
+        h.fields.forEach((field, index) => {
+          if (!wanted.has(field.name.toLowerCase()) || removedIndexes.has(index)) return;
+          const before = values.get(index) ?? field.value;
+          const match = regex.exec(before);
+          if (!match) return;
+          const after = expandReplacement(node.value, match);
+          if (after === before) return;
+          values.set(index, after);
+          changed = true;
+          trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${field.name}: value replaced` });
+        });
+        if (!changed) trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        break;
+      }
       case "RemoveHeaders": {
         const h = currentHeader();
         if (!h) break;
-        const { edits } = removeHeaderEdits(h, node.names);
+        // `matching`: only the fields whose value (as the rules before left it) matches.
+        const regex = node.matching && regexOf(node.matching, tables);
+        const { edits } = removeHeaderEdits(regex ? rewritten(h) : h, node.names, regex ? (value) => regex.test(value) : undefined);
         const names: string[] = [];
         for (const edit of edits) {
           if (edit.kind !== "remove" || removedIndexes.has(edit.index)) continue;
