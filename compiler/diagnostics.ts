@@ -185,7 +185,7 @@ export const Catalogue = {
     "error",
     "values",
     "regular expression RE2 cannot take",
-    "Patterns (`matching /PATTERN/FLAGS`) are RE2 syntax, run by an engine whose time is linear in the text it reads, so no pattern and no message can make the server backtrack for seconds. RE2 therefore has no backreferences (`\\1`), no lookahead (`(?=`, `(?!`), no lookbehind (`(?<=`, `(?<!`) and no atomic groups or possessive quantifiers; the message underlines what it could not take. Flags after the closing slash are `i` (case-insensitive), `m` (`^` and `$` at every line) and `s` (`.` matches a line feed). In `replace header ... with \"VALUE\"`, `$N` must name a group of the pattern. See https://github.com/google/re2/wiki/Syntax.",
+    'Patterns (`matching /PATTERN/FLAGS`) are RE2 syntax, run by an engine whose time is linear in the text it reads, so no pattern and no message can make the server backtrack for seconds. RE2 therefore has no backreferences (`\\1`), no lookahead (`(?=`, `(?!`), no lookbehind (`(?<=`, `(?<!`) and no atomic groups or possessive quantifiers; the message underlines what it could not take. Flags after the closing slash are `i` (case-insensitive), `m` (`^` and `$` at every line) and `s` (`.` matches a line feed). In `replace header ... with "VALUE"`, `$N` must name a group of the pattern. See https://github.com/google/re2/wiki/Syntax.',
     "refuse header Subject matching /(?=.*viagra)/i",
   ),
 

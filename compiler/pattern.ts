@@ -4,7 +4,7 @@
 // the pattern as written; the runtime compiles it again, once per graph.
 import type { Located } from "../grammar/ast.js";
 import type { RegexPattern } from "../graph/graph.js";
-import { compilePattern, RE2_HINT, replacementGroups } from "../formats/pattern.js";
+import { compilePattern, replacementGroups } from "../formats/pattern.js";
 import type { CheckContext } from "./checkContext.js";
 
 /** A pattern literal's source and flags, as the graph keeps them. */
@@ -19,7 +19,7 @@ export function checkPattern(literal: Located, context: CheckContext): (RegexPat
   const compiled = compilePattern(pattern.source, pattern.flags);
   if (compiled.ok) return { ...pattern, groups: compiled.regex.groupCount() };
   const start = literal.span.start + compiled.problem.offset;
-  context.report("invalidPattern", { start, end: start + compiled.problem.length }, compiled.problem.message, { hint: RE2_HINT });
+  context.report("invalidPattern", { start, end: start + compiled.problem.length }, compiled.problem.message, { hint: compiled.problem.hint });
   return undefined;
 }
 
@@ -27,9 +27,14 @@ export function checkPattern(literal: Located, context: CheckContext): (RegexPat
 export function checkReplacement(value: Located, groups: number, context: CheckContext): boolean {
   const wrong = replacementGroups(value.value).find((ref) => ref.group > groups);
   if (!wrong) return true;
-  context.report("invalidPattern", value.span, `\`$${wrong.group}\` names group ${wrong.group}, but the pattern has ${groups === 0 ? "no groups" : groups === 1 ? "one group" : `${groups} groups`}`, {
-    hint: "`$0` is the whole match and `$1` to `$9` the groups in parentheses; write `$$` for a dollar sign",
-  });
+  context.report(
+    "invalidPattern",
+    value.span,
+    `\`$${wrong.group}\` names group ${wrong.group}, but the pattern has ${groups === 0 ? "no groups" : groups === 1 ? "one group" : `${groups} groups`}`,
+    {
+      hint: "`$0` is the whole match and `$1` to `$9` the groups in parentheses; write `$$` for a dollar sign",
+    },
+  );
   return false;
 }
 

@@ -12,15 +12,17 @@ export const PATTERN_FLAGS: Readonly<Record<string, { bit: number; meaning: stri
   s: { bit: RE2JS.DOTALL, meaning: "`.` also matches a line feed" },
 };
 
-/** What RE2 leaves out, and why: the hint of every pattern problem. */
-export const RE2_HINT =
-  "patterns are RE2 syntax, which runs in linear time and so has no backreferences (`\\1`), lookahead (`(?=`, `(?!`), lookbehind (`(?<=`, `(?<!`) or atomic and possessive forms; see https://github.com/google/re2/wiki/Syntax";
+/** What RE2 leaves out, and why: the hint of a pattern that uses it. */
+const UNSUPPORTED_HINT =
+  "RE2 runs in time linear in the text, so it has no backreferences (`\\1`), lookahead (`(?=`, `(?!`), lookbehind (`(?<=`, `(?<!`), atomic groups or possessive quantifiers; match the text itself, or split the check into two rules";
+const SYNTAX_HINT = "patterns are RE2 syntax: https://github.com/google/re2/wiki/Syntax";
 
 /** A problem with a pattern literal: where in `/SOURCE/FLAGS` (0 is the opening slash) and what. */
 export interface PatternProblem {
   offset: number;
   length: number;
   message: string;
+  hint: string;
 }
 
 /** A compiled pattern: `test(text)` searches anywhere in the text, `exec(text)` gives the groups. */
@@ -34,19 +36,21 @@ export function compilePattern(source: string, flags: string): CompiledPattern {
   for (let i = 0; i < flags.length; i++) {
     const flag = PATTERN_FLAGS[flags[i]!];
     if (!flag || flags.indexOf(flags[i]!) !== i) {
-      const known = Object.keys(PATTERN_FLAGS).map((f) => `\`${f}\``);
+      const known = Object.entries(PATTERN_FLAGS).map(([f, { meaning }]) => `\`${f}\` (${meaning})`);
       return {
         ok: false,
         problem: {
           offset: source.length + 2 + i,
           length: 1,
-          message: flag ? `flag \`${flags[i]}\` is written twice` : `unknown flag \`${flags[i]}\` (a pattern takes ${known.join(", ")})`,
+          message: flag ? `flag \`${flags[i]}\` is written twice` : `unknown flag \`${flags[i]}\``,
+          hint: `a pattern takes the flags ${known.join(", ")}; it matches anywhere in the text unless anchored with \`^\` or \`$\``,
         },
       };
     }
     bits |= flag.bit;
   }
-  if (source === "") return { ok: false, problem: { offset: 0, length: 2, message: "the pattern is empty and would match every value" } };
+  if (source === "")
+    return { ok: false, problem: { offset: 0, length: 2, message: "the pattern is empty and would match every value", hint: "write what to match between the slashes" } };
   try {
     return { ok: true, regex: RE2JS.compile(source, bits) };
   } catch (error) {
@@ -61,8 +65,8 @@ function syntaxProblem(source: string, error: RE2JSSyntaxException): PatternProb
   const found = input === "" ? -1 : source.indexOf(input);
   // The literal's offset of what RE2 quoted (1: after the opening slash); the last character when it quoted nothing.
   const at = found === -1 ? Math.max(0, source.length - 1) : found;
-  const span = (length: number) => ({ offset: 1 + at, length: Math.max(1, Math.min(length, source.length - at)) });
-  const unsupported = (what: string, length: number) => ({ ...span(length), message: `${what} is not supported by RE2` });
+  const span = (length: number) => ({ offset: 1 + at, length: Math.max(1, Math.min(length, source.length - at)), hint: SYNTAX_HINT });
+  const unsupported = (what: string, length: number) => ({ ...span(length), message: `${what} is not supported by RE2`, hint: UNSUPPORTED_HINT });
   if (/^\(\?<?[=!]/.test(input)) {
     const written = /^\(\?<?[=!]/.exec(input)![0];
     return unsupported(`${written.includes("<") ? "lookbehind" : "lookahead"} \`${written}\``, written.length);
@@ -74,7 +78,14 @@ function syntaxProblem(source: string, error: RE2JSSyntaxException): PatternProb
   // RE2 quotes the whole pattern for an unbalanced parenthesis: the parenthesis itself is underlined.
   if (description === "missing closing )" || description === "unexpected )") {
     const paren = unbalancedParenthesis(source);
-    if (paren !== -1) return { offset: 1 + paren, length: 1, message: description === "unexpected )" ? "`)` closes no group" : "`(` is never closed" };
+    if (paren !== -1) {
+      return {
+        offset: 1 + paren,
+        length: 1,
+        message: description === "unexpected )" ? "`)` closes no group" : "`(` is never closed",
+        hint: "write `\\(` or `\\)` for a parenthesis itself",
+      };
+    }
   }
   return { ...span(input.length || 1), message: input ? `${description}: \`${input}\`` : description };
 }

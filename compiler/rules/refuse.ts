@@ -119,7 +119,8 @@ export const refuseRule: RuleModule<RefuseRule> = {
         if (rule.size) {
           const size = parseSize(rule.size.value);
           if (!size.ok) return context.report("invalidSize", rule.size.span, size.message, size.hint ? { hint: size.hint } : {});
-          if (size.bytes === 0) return context.report("notPositive", rule.size.span, "a body check on the first 0 bytes would read nothing", { hint: "remove `in first ...` to read the first 64KB" });
+          if (size.bytes === 0)
+            return context.report("notPositive", rule.size.span, "a body check on the first 0 bytes would read nothing", { hint: "remove `in first ...` to read the first 64KB" });
           if (size.bytes > MAX_BODY_BYTES) {
             return context.report("limitTooLarge", rule.size.span, `\`${rule.size.value}\` is more of the body than a check reads (${formatSize(MAX_BODY_BYTES)})`);
           }

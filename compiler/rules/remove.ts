@@ -78,7 +78,11 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
         }
         const matching = rule.matching && checkPattern(rule.matching, context);
         if (names.length !== rule.names.length || (rule.matching && !matching)) return;
-        context.policy.removeHeaders.push({ value: names.map((n) => n.value), rule: rule.span, ...(matching ? { matching: { source: matching.source, flags: matching.flags } } : {}) });
+        context.policy.removeHeaders.push({
+          value: names.map((n) => n.value),
+          rule: rule.span,
+          ...(matching ? { matching: { source: matching.source, flags: matching.flags } } : {}),
+        });
       },
     },
   },

@@ -35,7 +35,7 @@ describe("compilePattern", () => {
     expect(problem("a)b[)]")).toEqual([")", "`)` closes no group"]);
     expect(problem("x{2000}")).toEqual(["{2000}", "invalid repeat count: `{2000}`"]);
     expect(problem("a\\")).toEqual(["\\", "trailing backslash at end of expression"]);
-    expect(problem("ok", "ig")).toEqual(["g", "unknown flag `g` (a pattern takes `i`, `m`, `s`)"]);
+    expect(problem("ok", "ig")).toEqual(["g", "unknown flag `g`"]);
     expect(problem("ok", "ii")).toEqual(["i", "flag `i` is written twice"]);
     expect(problem("")).toEqual(["//", "the pattern is empty and would match every value"]);
   });
@@ -60,6 +60,11 @@ describe("linear time", () => {
   it("finishes (a+)+$ on 50,000 `a`s and a `b`, and costs about what a quarter of it costs, times four", () => {
     expect(pathological.regex.test(text(50_000))).toBe(false);
     // Linear work makes this ratio about 4; the bound leaves room for a busy machine (exponential work never returns).
-    expect(costRatio(() => pathological.regex.test(text(50_000)), () => pathological.regex.test(text(12_500)))).toBeLessThan(4 * 20);
+    expect(
+      costRatio(
+        () => pathological.regex.test(text(50_000)),
+        () => pathological.regex.test(text(12_500)),
+      ),
+    ).toBeLessThan(4 * 20);
   });
 });
