@@ -262,7 +262,9 @@ describe("lints about what the policy as a whole would do", () => {
     });
     expect(nodes("refuse body matching /casino/ims")).toContainEqual(expect.objectContaining({ kind: "RefuseBody", matching: { source: "casino", flags: "ims" }, bytes: 64_000 }));
     expect(nodes("refuse body matching /x/ in first 1MiB")).toContainEqual(expect.objectContaining({ kind: "RefuseBody", bytes: 1024 * 1024 }));
-    expect(nodes("remove header X-Mailer matching /^Outlook/")).toContainEqual(expect.objectContaining({ kind: "RemoveHeaders", names: ["X-Mailer"], matching: { source: "^Outlook", flags: "" } }));
+    expect(nodes("remove header X-Mailer matching /^Outlook/")).toContainEqual(
+      expect.objectContaining({ kind: "RemoveHeaders", names: ["X-Mailer"], matching: { source: "^Outlook", flags: "" } }),
+    );
     expect(nodes('replace header Subject matching /^\\[ext\\] (.*)$/ with "$1 (external)"')).toContainEqual(
       expect.objectContaining({ kind: "ReplaceHeader", names: ["Subject"], matching: { source: "^\\[ext\\] (.*)$", flags: "" }, value: "$1 (external)" }),
     );
