@@ -95,6 +95,17 @@ describe("completion from the grammar", () => {
     expect(completionsAt("log ").map((c) => c.label)).toEqual(["errors", "info", "debug"]);
   });
 
+  it("offers the words of the pattern rules: `matching` after header names, `in first` after a body pattern", () => {
+    const labels = (line: string) => completionsAt(line).map((c) => c.label);
+    expect(labels("refuse ")).toEqual(["header", "body"]);
+    expect(labels("refuse header Subject ")).toContain("matching");
+    expect(labels("remove header X-Tag ")).toContain("matching");
+    expect(labels("refuse body ")).toEqual(["matching"]);
+    expect(labels("refuse body matching /a b#c/i ")).toEqual(["in"]);
+    expect(labels("replace header Subject matching /x/ ")).toEqual(["with"]);
+    expect(labels("refuse body matching /a # b/ # in")).toEqual([]);
+  });
+
   it("offers nothing in a comment or after a word that is not a verb", () => {
     expect(completionsAt("limit size 10MB # lim")).toEqual([]);
     expect(completionsAt("frobnicate ")).toEqual([]);
