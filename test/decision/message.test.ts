@@ -153,6 +153,12 @@ describe("patterns: refuse header matching, refuse body matching, remove and rep
     expect(outcome((await submitTo(g, "Subject: x\r\n" + body, tables)).decision)).toBe("accept");
     expect(outcome((await submitTo(g, "Subject: x\r\n" + body, swapped)).decision)).toBe("550 5.7.1");
   });
+
+  it("will not prepare a graph whose pattern is not RE2 syntax (a graph msac did not make): the server does not start", () => {
+    const { lines, g } = policyWith("refuse body matching /never/");
+    const tampered: RuleGraph = JSON.parse(JSON.stringify(g).replace('"source":"never"', '"source":"(?=never)"'));
+    expect(() => prepareTables(tampered, () => "")).toThrow(`${POLICY_FILE}:${lineOf(lines, "refuse body")}: pattern /(?=never)/ is not RE2 syntax`);
+  });
 });
 
 describe("MessageStage edits", () => {
