@@ -6,7 +6,7 @@
 import type { AddHeaderNode, MessageNode, RuleGraph } from "../../graph/graph.js";
 import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../address/addressHeader.js";
 import { ownAddressOfLogin, sameAddress } from "../../formats/ownAddress.js";
-import type { HeaderEdit } from "../message/headerEdits.js";
+import { formatHeaderField, type HeaderEdit } from "../message/headerEdits.js";
 import { oversizedHeaderSection } from "../message/headerSectionLimit.js";
 import { checkMessageData } from "../message/messageChecks.js";
 import { parseHeaderSection, type HeaderSection } from "../message/headerSection.js";
@@ -307,6 +307,11 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
           if (!match) return;
           const after = expandReplacement(node.value, match);
           if (after === before) return;
+          // A value that cannot be written as a field (`$1$1` made a word over 998 octets) leaves the field as it was.
+          if (!writableField(field.name, after)) {
+            trace.push({ node: node.kind, origin: node.origin, outcome: "skip", detail: `${field.name}: the new value cannot be folded into lines of 998 octets` });
+            return;
+          }
           values.set(index, after);
           changed = true;
           trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${field.name}: value replaced` });
@@ -387,6 +392,16 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   // smtp-server asks for MAIL and RCPT before DATA; a message without them is the driver's mistake.
   if (!transaction) return decided(steps, { verdict: { kind: "refuse", reply: Replies.localError, origin: protocolOrigin(graph, "DATA after MAIL and RCPT") }, state });
   return finishMessage(graph, state, transaction, { bytes, header: h, edits, removed }, steps, tables);
+}
+
+/** Whether `value` can be written as the field's body (no control character, every word within a line). */
+function writableField(name: string, value: string): boolean {
+  try {
+    formatHeaderField(name, value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the policy says `add From`. */

@@ -141,6 +141,14 @@ describe("patterns: refuse header matching, refuse body matching, remove and rep
     expect(decision.trace).toContainEqual(expect.objectContaining({ node: "ReplaceHeader", outcome: "change", detail: "Subject: value replaced" }));
   });
 
+  it("leaves a field as it was when the replaced value could not be folded (a word over 998 octets)", async () => {
+    const { g } = policyWith('replace header Subject matching /^(x+)$/ with "$1$1"');
+    const { decision, output } = await submitTo(g, `Subject: ${"x".repeat(600)}\r\n` + body);
+    expect(outcome(decision)).toBe("accept");
+    expect(output).toContain(`Subject: ${"x".repeat(600)}\r\n`);
+    expect(decision.trace).toContainEqual(expect.objectContaining({ node: "ReplaceHeader", outcome: "skip" }));
+  });
+
   it("compiles each pattern once per graph in the decision tables, and decides with those", async () => {
     const { g } = policyWith("refuse header Subject matching /never/", "refuse body matching /never/");
     const { tables } = prepareTables(g, () => "");
