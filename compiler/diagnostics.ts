@@ -37,7 +37,7 @@ export const Catalogue = {
     "error",
     "syntax",
     "unknown rule",
-    "A rule starts with its verb: `hostname`, `tls`, `listen`, `auth`, `require`, `qualify`, `enforce`, `allow`, `senders`, `limit`, `limits`, `add`, `remove`, `sign`, `throttle`, `timeout`, `aliases`, `masquerade`, `metrics`, `workers`, `log`, `refuse` or `deliver`, optionally after `observe`. Keywords are lowercase. A Postfix or Exim setting written as a rule (`message_size_limit = 10240000`) gets the msa rule that does its job as the hint.",
+    "A rule starts with its verb: `hostname`, `tls`, `listen`, `auth`, `require`, `qualify`, `enforce`, `allow`, `senders`, `limit`, `limits`, `add`, `remove`, `sign`, `throttle`, `timeout`, `aliases`, `masquerade`, `metrics`, `workers`, `log`, `refuse`, `replace` or `deliver`, optionally after `observe`. Keywords are lowercase. A Postfix or Exim setting written as a rule (`message_size_limit = 10240000`) gets the msa rule that does its job as the hint.",
     "hostnme msa.example.com",
   ),
   unterminatedString: entry(
@@ -195,6 +195,14 @@ export const Catalogue = {
     "invalid reply text",
     "A reply text is what the client sees after the codes: printable ASCII (RFC 5321 section 4.2), not empty, at most 400 characters so the reply line stays under SMTP's 512 octets.",
     'refuse header X-Spam with "naïve"',
+  ),
+  invalidPattern: entry(
+    "MSA3015",
+    "error",
+    "values",
+    "regular expression RE2 cannot take",
+    'Patterns (`matching /PATTERN/FLAGS`) are RE2 syntax, run by an engine whose time is linear in the text it reads, so no pattern and no message can make the server backtrack for seconds. RE2 therefore has no backreferences (`\\1`), no lookahead (`(?=`, `(?!`), no lookbehind (`(?<=`, `(?<!`) and no atomic groups or possessive quantifiers; the message underlines what it could not take. Flags after the closing slash are `i` (case-insensitive), `m` (`^` and `$` at every line) and `s` (`.` matches a line feed). In `replace header ... with "VALUE"`, `$N` must name a group of the pattern. See https://github.com/google/re2/wiki/Syntax.',
+    "refuse header Subject matching /(?=.*viagra)/i",
   ),
 
   submissionWithoutAuth: entry(

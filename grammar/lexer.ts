@@ -101,6 +101,19 @@ export const Address = createToken({
   label: "an address such as `alice@example.com`",
 });
 
+/**
+ * `/PATTERN/FLAGS`, a regular expression (RE2 syntax, formats/pattern.ts): a backslash escapes the
+ * next character (`\/` is a slash in the pattern), flags are letters after the closing slash. Tried
+ * before the bare word, so a word that starts with a slash and is not a whole pattern (`/etc/x.pem`)
+ * is still a word; paths are quoted strings anyway.
+ */
+export const Regex = createToken({
+  name: "Regex",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`/(?:[^/\\\r\n]|\\[^\r\n])*/[A-Za-z]*` + WORD_END),
+  label: "a regular expression such as `/^\\[SPAM\\]/i`",
+});
+
 /** Any bare word: domains, logins, header names. Keywords are also names, so a login called `log` still parses. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
 export const Word = createToken({
@@ -162,6 +175,8 @@ export function vocabulary(ruleKeywords: readonly TokenType[]): TokenType[] {
     Url,
     HostPort,
     BracketedAddress,
+    // Before Address: `/@example\.com$/` is a pattern, not an address.
+    Regex,
     Size,
     Duration,
     NumberLiteral,

@@ -147,12 +147,33 @@ export const MasqueradeNode = z.strictObject({
   exceptions: z.array(z.string()),
 });
 export type MasqueradeNode = z.infer<typeof MasqueradeNode>;
-/** `remove header NAME, ...`: fields taken out of the message (and logged). */
-export const RemoveHeadersNode = z.strictObject({ kind: z.literal("RemoveHeaders"), origin: RuleOrigin, names: z.array(z.string()) });
+/**
+ * `matching /SOURCE/FLAGS`: a regular expression in RE2 syntax (linear-time matching), kept as
+ * written; the runtime compiles it once per graph (runtime/decision/tables.ts). Flags: i, m, s.
+ */
+export const RegexPattern = z.strictObject({ source: z.string(), flags: z.string().regex(/^[ims]*$/) });
+export type RegexPattern = z.infer<typeof RegexPattern>;
+/** `remove header NAME, ... [matching /RE/]`: fields taken out of the message (and logged); with `matching`, only those whose value matches. */
+export const RemoveHeadersNode = z.strictObject({ kind: z.literal("RemoveHeaders"), origin: RuleOrigin, names: z.array(z.string()), matching: RegexPattern.optional() });
 export type RemoveHeadersNode = z.infer<typeof RemoveHeadersNode>;
-/** `refuse header NAME, ...`: a message carrying any of these fields (matched without regard to case) is refused. */
-export const RefuseHeaderNode = z.strictObject({ kind: z.literal("RefuseHeader"), origin: RuleOrigin, ...Observable.shape, names: z.array(z.string()) });
+/** `replace header NAME, ... matching /RE/ with "VALUE"`: each such field whose value matches gets VALUE (`$1`... from the match). */
+export const ReplaceHeaderNode = z.strictObject({ kind: z.literal("ReplaceHeader"), origin: RuleOrigin, names: z.array(z.string()), matching: RegexPattern, value: z.string() });
+export type ReplaceHeaderNode = z.infer<typeof ReplaceHeaderNode>;
+/**
+ * `refuse header NAME, ... [matching /RE/]`: a message carrying any of these fields (matched without regard to
+ * case) is refused; with `matching`, only a field whose unfolded value matches.
+ */
+export const RefuseHeaderNode = z.strictObject({
+  kind: z.literal("RefuseHeader"),
+  origin: RuleOrigin,
+  ...Observable.shape,
+  names: z.array(z.string()),
+  matching: RegexPattern.optional(),
+});
 export type RefuseHeaderNode = z.infer<typeof RefuseHeaderNode>;
+/** `refuse body matching /RE/ [in first SIZE]`: a message whose body's first `bytes` match is refused. */
+export const RefuseBodyNode = z.strictObject({ kind: z.literal("RefuseBody"), origin: RuleOrigin, ...Observable.shape, matching: RegexPattern, bytes: Amount });
+export type RefuseBodyNode = z.infer<typeof RefuseBodyNode>;
 /** RFC 6409 section 6.3 / RFC 5322 section 3.6: From present, Sender with several From, Date parses, single fields once. */
 export const EnforceMessageSyntaxNode = z.strictObject({ kind: z.literal("EnforceMessageSyntax"), origin: RuleOrigin, ...Observable.shape });
 export type EnforceMessageSyntaxNode = z.infer<typeof EnforceMessageSyntaxNode>;
@@ -213,9 +234,9 @@ export type AddFieldNode = z.infer<typeof AddFieldNode>;
 // the address passed on, so submission rights after it still judge the address the client sent.
 // In the message: size first (a message over it was not kept), then the hop count (a looping
 // message is refused whatever it says), then the refusals by content and
-// by field name, before any change, so the client's own fields decide; header rights judge From:
-// and Sender: as written, before qualification and masquerading rewrite them; removals before
-// additions; the added fields last, `add header` fields before the standard ones so that Received
+// by field name (header, then body), before any change, so the client's own fields decide; header
+// rights judge From: and Sender: as written, before qualification and masquerading rewrite them;
+// replacements judge the values those left, then removals, before additions; the added fields last, `add header` fields before the standard ones so that Received
 // (prepended) ends up on top (RFC 5321 section 4.4).
 const AUTH_NODES = [RequireTlsNode] as const;
 const MAIL_BEFORE = [RequireTlsNode, RequireHeloNode, RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode] as const;
@@ -227,9 +248,11 @@ const MESSAGE_NODES = [
   LimitHopsNode,
   EnforceMessageSyntaxNode,
   RefuseHeaderNode,
+  RefuseBodyNode,
   SubmissionRightsNode,
   QualifyHeadersNode,
   MasqueradeNode,
+  ReplaceHeaderNode,
   RemoveHeadersNode,
   AddFieldNode,
   AddHeaderNode,

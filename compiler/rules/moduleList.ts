@@ -17,6 +17,7 @@ import { metricsRule } from "./metrics.js";
 import { qualifyRule } from "./qualify.js";
 import { refuseRule } from "./refuse.js";
 import { removeRule } from "./remove.js";
+import { replaceRule } from "./replace.js";
 import { requireRule } from "./require.js";
 import { sendersRule } from "./senders.js";
 import { signRule } from "./sign.js";
@@ -43,6 +44,7 @@ export const MODULE_LIST = [
   qualifyRule,
   refuseRule,
   removeRule,
+  replaceRule,
   requireRule,
   sendersRule,
   signRule,

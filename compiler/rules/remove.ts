@@ -1,21 +1,23 @@
-// `remove header NAME, ...`: header fields taken out of every message (Bcc,
-// X-Originating-IP), never the trace or the originator.
+// `remove header NAME, ... [matching /RE/]`: header fields taken out of every message (Bcc,
+// X-Originating-IP), with `matching` only those whose unfolded value matches (an RE2 pattern,
+// compiler/pattern.ts); never the trace or the originator.
 import type { Located, RuleBase } from "../../grammar/ast.js";
-import { list } from "../../grammar/cstReader.js";
-import { keywords } from "../../grammar/lexer.js";
+import { list, located, token } from "../../grammar/cstReader.js";
+import { keywords, Regex } from "../../grammar/lexer.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
-import type { RemoveHeadersNode } from "../../graph/graph.js";
+import type { RegexPattern, RemoveHeadersNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+import { checkPattern, printPattern } from "../pattern.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
-    removeHeaders: From<string[]>[];
+    removeHeaders: (From<string[]> & { matching?: RegexPattern })[];
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("remove", "header");
+const K = keywords("remove", "header", "matching");
 
 /** Fields `remove header` must not take: the trace (RFC 5321 section 4.4) and the originator (RFC 5322 section 3.6). */
 const REQUIRED_FIELDS = ["Received", "From"] as const;
@@ -23,6 +25,7 @@ const REQUIRED_FIELDS = ["Received", "From"] as const;
 export interface RemoveHeaderRule extends RuleBase {
   kind: "removeHeader";
   names: Located[];
+  matching?: Located;
 }
 
 export const removeRule: RuleModule<RemoveHeaderRule> = {
@@ -32,19 +35,25 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
     keywords: Object.values(K),
     productions: [
       {
-        // remove header Bcc, X-Originating-IP
+        // remove header Bcc, X-Originating-IP | remove header X-Mailer matching /^Outlook/
         name: "removeRule",
         body: ($) => {
           $.CONSUME(K.remove);
           $.CONSUME(K.header);
           $.SUBRULE($.nameList);
+          $.OPTION(() => {
+            $.CONSUME(K.matching);
+            $.CONSUME(Regex, { LABEL: "pattern" });
+          });
         },
       },
     ],
   },
   build: (c, base) => {
     const names = list(c);
-    return names.length > 0 ? { kind: "removeHeader", ...base, names } : undefined;
+    const pattern = token(c, "pattern");
+    if (names.length === 0 || (c.KwMatching && !pattern)) return undefined;
+    return { kind: "removeHeader", ...base, names, ...(pattern ? { matching: located(pattern) } : {}) };
   },
   kinds: {
     removeHeader: {
@@ -67,7 +76,13 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
             );
           }
         }
-        if (names.length === rule.names.length) context.policy.removeHeaders.push({ value: names.map((n) => n.value), rule: rule.span });
+        const matching = rule.matching && checkPattern(rule.matching, context);
+        if (names.length !== rule.names.length || (rule.matching && !matching)) return;
+        context.policy.removeHeaders.push({
+          value: names.map((n) => n.value),
+          rule: rule.span,
+          ...(matching ? { matching: { source: matching.source, flags: matching.flags } } : {}),
+        });
       },
     },
   },
@@ -75,9 +90,9 @@ export const removeRule: RuleModule<RemoveHeaderRule> = {
 };
 
 function lowerRemoveHeaders(removal: CheckedPolicy["removeHeaders"][number], at: Lowering): RemoveHeadersNode {
-  return { kind: "RemoveHeaders", origin: at.origin(removal.rule), names: removal.value };
+  return { kind: "RemoveHeaders", origin: at.origin(removal.rule), names: removal.value, ...(removal.matching ? { matching: removal.matching } : {}) };
 }
 
 export function printRemove(node: RemoveHeadersNode): string {
-  return `remove header ${node.names.join(", ")}`;
+  return `remove header ${node.names.join(", ")}${node.matching ? ` matching ${printPattern(node.matching)}` : ""}`;
 }

@@ -6,7 +6,7 @@
 import type { AddHeaderNode, MessageNode, RuleGraph } from "../../graph/graph.js";
 import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../address/addressHeader.js";
 import { ownAddressOfLogin, sameAddress } from "../../formats/ownAddress.js";
-import type { HeaderEdit } from "../message/headerEdits.js";
+import { formatHeaderField, type HeaderEdit } from "../message/headerEdits.js";
 import { oversizedHeaderSection } from "../message/headerSectionLimit.js";
 import { checkMessageData } from "../message/messageChecks.js";
 import { parseHeaderSection, type HeaderSection } from "../message/headerSection.js";
@@ -15,12 +15,13 @@ import { receivedFieldValue } from "../message/receivedField.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
 import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
+import { expandReplacement } from "../../formats/pattern.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, inScope, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import { finishMessage, type DeliveryPlan } from "./finishStage.js";
 import { Replies, type Reply } from "../../graph/replies.js";
 import type { SessionState, Transaction } from "./session.js";
-import { senderTableOf, type DecisionTables } from "./tables.js";
+import { regexOf, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
 const MASQUERADED_FIELDS: ReadonlySet<string> = new Set(MASQUERADE_HEADER_FIELDS.map((f) => f.toLowerCase()));
@@ -179,13 +180,33 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
       case "RefuseHeader": {
         const h = currentHeader();
         const refused = new Set(node.names.map((n) => n.toLowerCase()));
-        const found = h?.fields.find((f) => refused.has(f.name.toLowerCase()));
+        // `matching`: only a field whose unfolded value matches (RE2, linear time); the log names the pattern, not the value.
+        const regex = node.matching && regexOf(node.matching, tables);
+        const found = h?.fields.find((f) => refused.has(f.name.toLowerCase()) && (!regex || regex.test(f.value)));
         if (!found) {
           trace.push({ node: node.kind, origin: node.origin, outcome: h ? "pass" : "skip" });
           break;
         }
-        const reply = { ...Replies.headerRefused, text: `Message refused: header field ${found.name} not accepted` };
-        const detail = `${found.name}: field refused`;
+        const reply = { ...Replies.headerRefused, text: `Message refused: header field ${found.name} ${node.matching ? "value " : ""}not accepted` };
+        const detail = node.matching ? `${found.name}: value matches /${node.matching.source}/${node.matching.flags}` : `${found.name}: field refused`;
+        const stopped = refuseOrObserve(steps, node, node.origin, reply, detail, refusal(node, node.origin, detail));
+        if (stopped) return stopped;
+        break;
+      }
+      case "RefuseBody": {
+        // The first `node.bytes` of the body as UTF-8 text with CRLF read as LF, so `$` with `m` ends a line.
+        const h = currentHeader();
+        if (!h) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "skip" });
+          break;
+        }
+        const text = bytes.toString("utf8", h.headerEnd, Math.min(bytes.length, h.headerEnd + node.bytes)).replace(/\r\n/g, "\n");
+        if (!regexOf(node.matching, tables).test(text)) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
+        const reply = { ...Replies.headerRefused, text: "Message refused: body content not accepted" };
+        const detail = `body matches /${node.matching.source}/${node.matching.flags}`;
         const stopped = refuseOrObserve(steps, node, node.origin, reply, detail, refusal(node, node.origin, detail));
         if (stopped) return stopped;
         break;
@@ -275,10 +296,38 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         if (!changed) trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
         break;
       }
+      case "ReplaceHeader": {
+        // Each named field whose value (as the rules before left it) matches gets the rule's value, `$N` filled from the match.
+        const h = currentHeader();
+        if (!h) break;
+        const wanted = new Set(node.names.map((n) => n.toLowerCase()));
+        const regex = regexOf(node.matching, tables);
+        let changed = false;
+        h.fields.forEach((field, index) => {
+          if (!wanted.has(field.name.toLowerCase()) || removedIndexes.has(index)) return;
+          const before = values.get(index) ?? field.value;
+          const match = regex.exec(before);
+          if (!match) return;
+          const after = expandReplacement(node.value, match);
+          if (after === before) return;
+          // A value that cannot be written as a field (`$1$1` made a word over 998 octets) leaves the field as it was.
+          if (!writableField(field.name, after)) {
+            trace.push({ node: node.kind, origin: node.origin, outcome: "skip", detail: `${field.name}: the new value cannot be folded into lines of 998 octets` });
+            return;
+          }
+          values.set(index, after);
+          changed = true;
+          trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${field.name}: value replaced` });
+        });
+        if (!changed) trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        break;
+      }
       case "RemoveHeaders": {
         const h = currentHeader();
         if (!h) break;
-        const { edits } = removeHeaderEdits(h, node.names);
+        // `matching`: only the fields whose value (as the rules before left it) matches.
+        const regex = node.matching && regexOf(node.matching, tables);
+        const { edits } = removeHeaderEdits(regex ? rewritten(h) : h, node.names, regex ? (value) => regex.test(value) : undefined);
         const names: string[] = [];
         for (const edit of edits) {
           if (edit.kind !== "remove" || removedIndexes.has(edit.index)) continue;
@@ -346,6 +395,16 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   // smtp-server asks for MAIL and RCPT before DATA; a message without them is the driver's mistake.
   if (!transaction) return decided(steps, { verdict: { kind: "refuse", reply: Replies.localError, origin: protocolOrigin(graph, "DATA after MAIL and RCPT") }, state });
   return finishMessage(graph, state, transaction, { bytes, header: h, edits, removed }, steps, tables);
+}
+
+/** Whether `value` can be written as the field's body (no control character, every word within a line). */
+function writableField(name: string, value: string): boolean {
+  try {
+    formatHeaderField(name, value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the policy says `add From`. */

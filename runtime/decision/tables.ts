@@ -1,9 +1,10 @@
-// Lookup tables the decision core needs besides the graph: submission rights and recipient
-// limits compiled once per graph node, and the tables read from `senders "FILE"` and
+// Lookup tables the decision core needs besides the graph: submission rights, recipient
+// limits and regular expressions compiled once per graph node, and the tables read from `senders "FILE"` and
 // `aliases "FILE"`. The caller prepares them (the server once per graph, reloading senders
 // files when they change; `msac simulate` and `msac test` once per run) and hands them to
 // `decide` as data, so `decide` stays a pure function of (graph, state, event, tables).
-import { envelopeNodes, type RecipientsToNode, type RuleGraph, type SubmissionRightsNode } from "../../graph/graph.js";
+import { envelopeNodes, ruleLocation, type RecipientsToNode, type RegexPattern, type RuleGraph, type SubmissionRightsNode } from "../../graph/graph.js";
+import { compilePattern, type Regex } from "../../formats/pattern.js";
 import { compileRecipientRules, type CompiledRecipientRules } from "../rights/recipientRules.js";
 import { compileSenderGrants, type SenderGrantTable } from "../rights/senderGrants.js";
 import { sendersFromFile, type SendersFileProblem } from "../../formats/sendersFile.js";
@@ -20,6 +21,8 @@ export interface DecisionTables {
   readonly inlineSenders?: ReadonlyMap<SubmissionRightsNode, SenderGrantTable>;
   /** Each `limit recipients to` rule compiled once, by its node. */
   readonly recipientRules?: ReadonlyMap<RecipientsToNode, CompiledRecipientRules>;
+  /** Each `matching /RE/` of the message stage compiled once (RE2, linear time), by the graph's pattern object. */
+  readonly patterns?: ReadonlyMap<RegexPattern, Regex>;
 }
 
 function compileInlineSenders(node: SubmissionRightsNode): SenderGrantTable {
@@ -54,6 +57,18 @@ function compileRecipientsTo(node: RecipientsToNode): CompiledRecipientRules {
 
 export function recipientRulesOf(node: RecipientsToNode, tables?: DecisionTables): CompiledRecipientRules {
   return tables?.recipientRules?.get(node) ?? compileRecipientsTo(node);
+}
+
+/** A graph's pattern compiled; the checker let only RE2 syntax through, so a failure is a graph not made by msac. */
+function compileGraphPattern(pattern: RegexPattern, where: string): Regex {
+  const compiled = compilePattern(pattern.source, pattern.flags);
+  if (!compiled.ok) throw new Error(`${where}: pattern /${pattern.source}/${pattern.flags} is not RE2 syntax: ${compiled.problem.message}`);
+  return compiled.regex;
+}
+
+/** The compiled regular expression of a node's pattern (compiled now when the caller prepared no tables, as a test may). */
+export function regexOf(pattern: RegexPattern, tables?: DecisionTables): Regex {
+  return tables?.patterns?.get(pattern) ?? compileGraphPattern(pattern, "graph");
 }
 
 /** Every senders file the graph names (the mail and message stages may both hold the node). */
@@ -99,8 +114,12 @@ export function prepareTables(graph: RuleGraph, readFile: (path: string) => stri
   }
   const recipientRules = new Map<RecipientsToNode, CompiledRecipientRules>();
   for (const node of envelopeNodes(graph.stages.rcpt)) if (node.kind === "RecipientsTo") recipientRules.set(node, compileRecipientsTo(node));
+  const patterns = new Map<RegexPattern, Regex>();
+  for (const node of graph.stages.message.nodes) {
+    if ("matching" in node && node.matching) patterns.set(node.matching, compileGraphPattern(node.matching, ruleLocation(node.origin)));
+  }
   return {
-    tables: { sendersFiles, inlineSenders, recipientRules, ...(aliases ? { aliases: aliases.table } : {}) },
+    tables: { sendersFiles, inlineSenders, recipientRules, patterns, ...(aliases ? { aliases: aliases.table } : {}) },
     problems,
     aliasProblems: aliases?.problems ?? [],
   };

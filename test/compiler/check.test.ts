@@ -282,6 +282,42 @@ describe("lints about what the policy as a whole would do", () => {
     expect(codes("limit size 1MB for bob\nlimit size 2MB for bob")).toEqual(["MSA2002"]);
   });
 
+  it("check `matching /RE/`: RE2 patterns kept as source and flags; what RE2 cannot take is MSA3015, underlined in the pattern", () => {
+    const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
+    const nodes = (rule: string) => {
+      const compiled = compilePolicy("p.msa", policy(rule));
+      expect(compiled.diagnostics, rule).toEqual([]);
+      return compiled.graph!.stages.message.nodes;
+    };
+    // A `#` or a space inside the pattern is the pattern's; `\/` is a slash; the comment after it is a comment.
+    expect(nodes("observe refuse header Subject, X-Spam matching /^\\[SPAM\\] #1\\/2/i   # tagged")).toContainEqual({
+      kind: "RefuseHeader",
+      origin: expect.anything(),
+      observe: true,
+      names: ["Subject", "X-Spam"],
+      matching: { source: "^\\[SPAM\\] #1\\/2", flags: "i" },
+    });
+    expect(nodes("refuse body matching /casino/ims")).toContainEqual(expect.objectContaining({ kind: "RefuseBody", matching: { source: "casino", flags: "ims" }, bytes: 64_000 }));
+    expect(nodes("refuse body matching /x/ in first 1MiB")).toContainEqual(expect.objectContaining({ kind: "RefuseBody", bytes: 1024 * 1024 }));
+    expect(nodes("remove header X-Mailer matching /^Outlook/")).toContainEqual(
+      expect.objectContaining({ kind: "RemoveHeaders", names: ["X-Mailer"], matching: { source: "^Outlook", flags: "" } }),
+    );
+    expect(nodes('replace header Subject matching /^\\[ext\\] (.*)$/ with "$1 (external)"')).toContainEqual(
+      expect.objectContaining({ kind: "ReplaceHeader", names: ["Subject"], matching: { source: "^\\[ext\\] (.*)$", flags: "" }, value: "$1 (external)" }),
+    );
+    expect(check(policy("refuse header Subject matching /a(?<=b)/"))).toEqual(["MSA3015 (?<="]);
+    expect(check(policy("refuse body matching /(a)\\1/ in first 0KB"))).toEqual(["MSA3015 \\1", "MSA3002 0KB"]);
+    expect(check(policy("refuse body matching /x/ in first 64kb"))).toEqual(["MSA3001 64kb"]);
+    expect(check(policy("refuse body matching /x/ in first 20MB"))).toEqual(["MSA3010 20MB"]);
+    expect(check(policy("remove header X-Mailer matching /a{1001}/"))).toEqual(["MSA3015 {1001}"]);
+    expect(check(policy('replace header Subject matching /(a)/ with "$2"'))).toEqual(['MSA3015 "$2"']);
+    expect(check(policy('replace header Subject matching /a/ with "$$2 $0"'))).toEqual([]);
+    // A pattern where a name belongs, or a rule without its pattern, is a syntax error.
+    expect(check(policy("refuse header /x/"))[0]).toMatch(/^MSA1001/);
+    expect(check(policy("refuse body matching"))[0]).toMatch(/^MSA1001/);
+    expect(check(policy("replace header Subject matching /x/"))[0]).toMatch(/^MSA1001/);
+  });
+
   it("check `limit hops`: a positive count, written once, observable; 100 when the policy says nothing", () => {
     const policy = (rule: string) => `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n${rule}\n`;
     const hops = (rule: string) => compilePolicy("p.msa", policy(rule)).graph!.stages.message.nodes.find((n) => n.kind === "LimitHops");

@@ -1,7 +1,9 @@
-// Decision core without sockets, message side: bare line endings, size, header syntax (554 5.6.0), header qualification and the add Date/Message-ID/Sender/Received edits.
+// Decision core without sockets, message side: bare line endings, size, header syntax (554 5.6.0), header qualification, the add Date/Message-ID/Sender/Received edits, and the checks and edits by pattern.
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { RuleGraph } from "../../graph/graph.js";
+import { compilePattern } from "../../formats/pattern.js";
+import type { RegexPattern, RuleGraph } from "../../graph/graph.js";
+import { prepareTables, type DecisionTables } from "../../runtime/decision/tables.js";
 import { decide } from "../../runtime/decision/decide.js";
 import type { MessagePlan } from "../../runtime/decision/messageStage.js";
 import type { SessionState } from "../../runtime/decision/session.js";
@@ -80,6 +82,90 @@ describe("limit hops", () => {
     expect(decidedBy(decision)).toBe(`${POLICY_FILE}:${lineOf(lines, "limit hops")}`);
     expect(decision.trace.at(-1)).toMatchObject({ node: "LimitHops", outcome: "refuse", detail: "3 Received fields, more than 2" });
     expect(outcome((await submit(g, session(g, { tls: true, login: "alice" }), received(2) + "Subject: x\r\n" + body)).decision)).toBe("accept");
+  });
+});
+
+describe("patterns: refuse header matching, refuse body matching, remove and replace header matching", () => {
+  const policyWith = (...rules: string[]) => {
+    const lines = [...LINES, ...rules];
+    return { lines, g: policy(...lines) };
+  };
+  const submitTo = async (g: RuleGraph, text: string, tables?: DecisionTables) => {
+    const s = run(g, session(g, { tls: true, login: "alice" }), [mail(""), rcpt("bob@example.test")]).at(-1)!.state;
+    const data = await readMessageData(Readable.from([Buffer.from(text, "utf8")]), { maxBytes: 2000 });
+    const decision = decide(g, s, { type: "message", ...data, now: NOW, queueId: "QUEUEID1", messageId: "<unique.1@msa.example.test>" }, tables);
+    return { decision, output: decision.result ? applyHeaderEdits(data.bytes, decision.result.header, decision.result.edits).toString("utf8") : "" };
+  };
+
+  it("refuses a field whose unfolded value matches with 550 5.7.1 from the rule's line; other values and other fields pass", async () => {
+    const { lines, g } = policyWith("refuse header Subject matching /^\\[spam\\] .*offer/i");
+    const refused = await submitTo(g, "Subject: [SPAM] a special\r\n offer\r\n" + body);
+    expect(outcome(refused.decision)).toBe("550 5.7.1");
+    expect(decidedBy(refused.decision)).toBe(`${POLICY_FILE}:${lineOf(lines, "refuse header")}`);
+    expect(refused.decision.trace.at(-1)).toMatchObject({ node: "RefuseHeader", outcome: "refuse", detail: "Subject: value matches /^\\[spam\\] .*offer/i" });
+    expect((refused.decision.verdict as { reply: { text: string } }).reply.text).toBe("Message refused: header field Subject value not accepted");
+    expect(outcome((await submitTo(g, "Subject: about the [spam] offer\r\n" + body)).decision)).toBe("accept");
+    expect(outcome((await submitTo(g, "X-Note: [spam] offer\r\n" + body)).decision)).toBe("accept");
+  });
+
+  it("refuses a body that matches in its first N bytes, CRLF read as LF; a match past N passes; observe only logs", async () => {
+    const { lines, g } = policyWith("refuse body matching /^casino$/m in first 100B");
+    const refused = await submitTo(g, "Subject: x\r\n\r\nhello\r\ncasino\r\nbye\r\n");
+    expect(outcome(refused.decision)).toBe("550 5.7.1");
+    expect(decidedBy(refused.decision)).toBe(`${POLICY_FILE}:${lineOf(lines, "refuse body")}`);
+    expect(refused.decision.trace.at(-1)).toMatchObject({ node: "RefuseBody", outcome: "refuse", detail: "body matches /^casino$/m" });
+    expect(outcome((await submitTo(g, `Subject: x\r\n\r\n${"z".repeat(120)}\r\ncasino\r\n`)).decision)).toBe("accept");
+    expect(outcome((await submitTo(g, "Subject: casino\r\n\r\nhello\r\n")).decision)).toBe("accept");
+    const observed = await submitTo(policyWith("observe refuse body matching /casino/").g, "Subject: x\r\n\r\ncasino\r\n");
+    expect(outcome(observed.decision)).toBe("accept");
+    expect(observed.decision.observations).toEqual([
+      expect.objectContaining({ reply: expect.objectContaining({ code: 550, enhanced: "5.7.1" }), detail: "body matches /casino/" }),
+    ]);
+  });
+
+  it("removes only the fields whose value matches, and leaves the others byte for byte", async () => {
+    const { g } = policyWith("remove header X-Tag matching /^internal/i");
+    const { decision, output } = await submitTo(g, "Subject: x\r\nX-Tag: Internal only\r\nX-Tag:  public\r\nx-tag: internal too\r\n" + body);
+    expect(outcome(decision)).toBe("accept");
+    expect(output).toContain("X-Tag:  public\r\n");
+    expect(output).not.toMatch(/internal/i);
+    expect(decision.result!.removed).toEqual(["X-Tag", "x-tag"]);
+  });
+
+  it("replaces the value of each matching field with the rule's value, $1 from the match; the others stay", async () => {
+    const { g } = policyWith('replace header Subject, X-Prio matching /^\\[ext\\] (.*)$/ with "$1 (from outside, $$0)"');
+    const { decision, output } = await submitTo(g, "Subject: [ext] Lunch?\r\nX-Prio: high\r\n" + body);
+    expect(outcome(decision)).toBe("accept");
+    expect(output).toContain("Subject: Lunch? (from outside, $0)\r\n");
+    expect(output).toContain("X-Prio: high\r\n");
+    expect(decision.trace).toContainEqual(expect.objectContaining({ node: "ReplaceHeader", outcome: "change", detail: "Subject: value replaced" }));
+  });
+
+  it("leaves a field as it was when the replaced value could not be folded (a word over 998 octets)", async () => {
+    const { g } = policyWith('replace header Subject matching /^(x+)$/ with "$1$1"');
+    const { decision, output } = await submitTo(g, `Subject: ${"x".repeat(600)}\r\n` + body);
+    expect(outcome(decision)).toBe("accept");
+    expect(output).toContain(`Subject: ${"x".repeat(600)}\r\n`);
+    expect(decision.trace).toContainEqual(expect.objectContaining({ node: "ReplaceHeader", outcome: "skip" }));
+  });
+
+  it("compiles each pattern once per graph in the decision tables, and decides with those", async () => {
+    const { g } = policyWith("refuse header Subject matching /never/", "refuse body matching /never/");
+    const { tables } = prepareTables(g, () => "");
+    const nodes = g.stages.message.nodes.filter((n) => n.kind === "RefuseHeader" || n.kind === "RefuseBody");
+    expect(nodes.map((n) => tables.patterns?.has((n as { matching: RegexPattern }).matching))).toEqual([true, true]);
+    // The tables' compiled pattern is the one used: one that matches everything refuses what the graph's would not.
+    const anything = compilePattern(".?", "");
+    if (!anything.ok) throw new Error("compiles");
+    const swapped: DecisionTables = { ...tables, patterns: new Map([...tables.patterns!.keys()].map((p) => [p, anything.regex])) };
+    expect(outcome((await submitTo(g, "Subject: x\r\n" + body, tables)).decision)).toBe("accept");
+    expect(outcome((await submitTo(g, "Subject: x\r\n" + body, swapped)).decision)).toBe("550 5.7.1");
+  });
+
+  it("will not prepare a graph whose pattern is not RE2 syntax (a graph msac did not make): the server does not start", () => {
+    const { lines, g } = policyWith("refuse body matching /never/");
+    const tampered: RuleGraph = JSON.parse(JSON.stringify(g).replace('"source":"never"', '"source":"(?=never)"'));
+    expect(() => prepareTables(tampered, () => "")).toThrow(`${POLICY_FILE}:${lineOf(lines, "refuse body")}: pattern /(?=never)/ is not RE2 syntax`);
   });
 });
 

@@ -96,9 +96,20 @@ describe("completion from the grammar", () => {
   });
 
   it("offers `for` and `with` after a rule that refuses, and only there", () => {
-    expect(keywordsOffered("refuse header X-Spam ")).toEqual(["for", "with"]);
+    expect(keywordsOffered("refuse header X-Spam ")).toEqual(["for", "matching", "with"]);
     expect(keywordsOffered("require auth ")).toEqual(["for", "with"]);
     expect(keywordsOffered("hostname msa.example.test ")).toEqual([]);
+  });
+
+  it("offers the words of the pattern rules: `matching` after header names, `in first` after a body pattern", () => {
+    const labels = (line: string) => completionsAt(line).map((c) => c.label);
+    expect(labels("refuse ")).toEqual(["header", "body"]);
+    expect(labels("refuse header Subject ")).toContain("matching");
+    expect(labels("remove header X-Tag ")).toContain("matching");
+    expect(labels("refuse body ")).toEqual(["matching"]);
+    expect(labels("refuse body matching /a b#c/i ")).toEqual(["in", "for", "with"]);
+    expect(labels("replace header Subject matching /x/ ")).toEqual(["with"]);
+    expect(labels("refuse body matching /a # b/ # in")).toEqual([]);
   });
 
   it("offers nothing in a comment or after a word that is not a verb", () => {

@@ -45,6 +45,26 @@ describe.each(shippedPolicies())("%s", (policy) => {
   });
 });
 
+describe("patterns", () => {
+  it("prints every rule with a pattern as written, and the printed policy compiles to the same message stage", () => {
+    const rules = [
+      "refuse header Subject, X-Spam matching /^\\[SPAM\\] #\\/x/i",
+      "observe refuse body matching /casino/ms in first 16KB",
+      "refuse body matching /x/",
+      "remove header X-Tag matching /^internal/",
+      'replace header Subject matching /^\\[ext\\] (.*)$/ with "$1 \\"quoted\\""',
+    ];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const file = path.join(dir, "patterns.msa");
+    const text = `hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\n${rules.join("\n")}\n`;
+    fs.writeFileSync(file, text);
+    const out = print(file).out;
+    for (const rule of rules) expect(out).toContain(`${rule}\n`);
+    const messageStage = (source: string) => JSON.parse(JSON.stringify(compilePolicy(file, source).graph!.stages.message, (k, v) => (k === "origin" ? undefined : v)));
+    expect(messageStage(out)).toEqual(messageStage(text));
+  });
+});
+
 describe("defaults", () => {
   it("writes out every default the minimal policy leaves unsaid", () => {
     const out = print(minimalPolicy()).out;

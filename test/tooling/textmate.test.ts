@@ -76,8 +76,16 @@ describe("msa.tmLanguage.json", () => {
     ["verb", "require tls", "require"],
     ["keyword", "enforce address syntax", "address"],
     ["header", "add Message-ID", "Message-ID"],
+    ["regex", "refuse header Subject matching /^\\[SPAM\\] a#b\\/c/i   # comment", "/^\\[SPAM\\] a#b\\/c/i"],
+    ["keyword", "refuse body matching /x/", "body"],
   ])("%s matches in `%s`", (rule, line, expected) => {
     expect(matchOf(rule, line)?.trim()).toBe(expected);
+  });
+
+  it("takes a pattern before a comment, and no path for a pattern", () => {
+    expect(matchOf("regex", "refuse body matching /x/ # /y/")).toBe("/x/");
+    expect(matchOf("regex", 'tls certificate "/etc/ssl/a.pem" key "/etc/k"')).toBeUndefined();
+    expect(matchOf("regex", "deliver relay smtp://127.0.0.1:25")).toBeUndefined();
   });
 
   it("does not take a size for a plain number or a word for a verb mid-line", () => {

@@ -5,10 +5,13 @@
 // offered (header names after `add`, levels after `log`). A new keyword in the
 // grammar is offered without touching this file.
 import type { IToken } from "../../grammar/chevrotain.js";
-import { For, keywordWord, Newline, With } from "../../grammar/lexer.js";
+import { keywordWord, Newline } from "../../grammar/lexer.js";
 import { policyParser, tokenize } from "../../compiler/policySyntax.js";
 import { parsePolicy } from "../../compiler/parse.js";
 import { COMPLETION_VALUES, KIND_FACTS, VERB_SUMMARIES } from "../../compiler/rules/index.js";
+
+/** The statement's productions after the rule: `for NAMES` and `with [CODE] "TEXT"`. */
+const STATEMENT_SUFFIXES: ReadonlySet<string> = new Set(["forLogins", "replyText"]);
 
 export interface CompletionWord {
   label: string;
@@ -26,8 +29,8 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   const atLineStart = before.length === 0;
   const offered = new Map<string, CompletionWord>();
   for (const next of policyParser.nextTokenTypes(before)) {
-    // The grammar takes `for NAMES` and `with "TEXT"` after any rule; only a rule that refuses has logins to judge and a reply to set.
-    if ((next.type === With || next.type === For) && !refuses(before)) continue;
+    // The statement takes `for NAMES` and `with "TEXT"` after any rule; only a rule that refuses has logins to judge and a reply to set.
+    if (STATEMENT_SUFFIXES.has(next.ruleStack.at(-1) ?? "") && !refuses(before)) continue;
     const word = keywordWord(next.type);
     if (word !== undefined) {
       // A verb says what its rule is (the module's summary).
@@ -41,10 +44,9 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   return [...offered.values()];
 }
 
-/** Whether the rule written in `tokens` is one that refuses (so `with "TEXT"` may follow). */
+/** Whether `tokens` are a rule that refuses, which the statement's `for` and `with` may follow. */
 function refuses(tokens: readonly IToken[]): boolean {
   const line = tokens.map((t) => t.image).join(" ");
   const rule = parsePolicy("completion", `${line}\n`).value?.rules[0];
-  const facts = rule && KIND_FACTS.get(rule.kind);
-  return !!facts?.refuses;
+  return !!rule && !!KIND_FACTS.get(rule.kind)?.refuses;
 }
