@@ -1,3 +1,4 @@
+import os from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -8,5 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Most files wait on sockets, child processes and timers rather than compute: vitest's default of
+    // one worker per core but one leaves a two-core machine with a single worker and an idle core.
+    maxWorkers: Math.max(2, os.availableParallelism()),
   },
 });
