@@ -2,6 +2,7 @@
 // file must hold only `LOGIN:HASH` lines (its problems point into that file);
 // a certificate must parse and match its key. Paths resolve against the policy's folder.
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import { certificateHostNames } from "../formats/certificateNames.js";
 import path from "node:path";
 import type { Located } from "../grammar/ast.js";
 import { closestMatch } from "../grammar/spelling.js";
@@ -104,25 +105,40 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     }
   }
 
-  if (policy.tls) {
-    const cert = read(policy.tls.value.certificate, "certificate");
-    const key = read(policy.tls.value.key, "key");
+  for (const [index, tls] of [policy.tls, ...(policy.sniCertificates ?? [])].entries()) {
+    if (!tls) continue;
+    const cert = read(tls.value.certificate, "certificate");
+    const key = read(tls.value.key, "key");
     let certificate: X509Certificate | undefined;
     if (cert) {
       try {
         certificate = new X509Certificate(cert.text);
       } catch {
-        diagnostics.push(diagnostic("invalidCertificate", policyFile, policy.tls.value.certificate.span, `\`${policy.tls.value.certificate.value}\` is not a PEM certificate`));
+        diagnostics.push(diagnostic("invalidCertificate", policyFile, tls.value.certificate.span, `\`${tls.value.certificate.value}\` is not a PEM certificate`));
       }
+    }
+    // A certificate after the first is only ever chosen by a name it holds.
+    if (certificate && index > 0 && certificateHostNames(cert!.text).length === 0) {
+      diagnostics.push(
+        diagnostic(
+          "invalidCertificate",
+          policyFile,
+          tls.value.certificate.span,
+          `\`${tls.value.certificate.value}\` names no host (no DNS subjectAltName), so no client can ask for it`,
+          {
+            hint: "the first `tls certificate` is the default; a later one needs DNS names for SNI",
+          },
+        ),
+      );
     }
     if (key) {
       try {
         const privateKey = createPrivateKey(key.text);
         if (certificate && !certificate.checkPrivateKey(privateKey)) {
-          diagnostics.push(diagnostic("invalidCertificate", policyFile, policy.tls.value.key.span, `key \`${policy.tls.value.key.value}\` does not belong to the certificate`));
+          diagnostics.push(diagnostic("invalidCertificate", policyFile, tls.value.key.span, `key \`${tls.value.key.value}\` does not belong to the certificate`));
         }
       } catch {
-        diagnostics.push(diagnostic("invalidCertificate", policyFile, policy.tls.value.key.span, `\`${policy.tls.value.key.value}\` is not a PEM private key`));
+        diagnostics.push(diagnostic("invalidCertificate", policyFile, tls.value.key.span, `\`${tls.value.key.value}\` is not a PEM private key`));
       }
     }
   }

@@ -72,6 +72,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     hostname,
     listeners,
     tls: policy.tls ? lowerTls(policy.tls, at) : null,
+    sniCertificates: (policy.sniCertificates ?? []).map((certificate) => lowerTls(certificate, at)),
     tlsCiphers: policy.tlsCiphers?.value ?? null,
     tlsProtocols: policy.tlsProtocols?.value ?? [...TLS_PROTOCOLS],
     users: policy.users ? lowerUsers(policy.users, at) : null,

@@ -33,6 +33,8 @@ export type RuleOrigin = z.infer<typeof RuleOrigin>;
 /** The TLS versions msa can offer: RFC 8996 retires the older ones. */
 export const TLS_PROTOCOLS = ["TLSv1.2", "TLSv1.3"] as const;
 export const TlsProtocol = z.enum(TLS_PROTOCOLS);
+/** A certificate and its key, as files (read when the server starts). */
+export const TlsCertificate = z.strictObject({ certificate: z.string(), key: z.string(), origin: RuleOrigin });
 export type TlsProtocol = z.infer<typeof TlsProtocol>;
 
 export const ListenMode = z.enum(["starttls", "tls", "plain"]);
@@ -397,7 +399,9 @@ export const RuleGraph = z.strictObject({
   }),
   hostname: z.string(),
   listeners: z.array(Listener),
-  tls: z.strictObject({ certificate: z.string(), key: z.string(), origin: RuleOrigin }).nullable(),
+  tls: TlsCertificate.nullable(),
+  /** `tls certificate` written again: the server presents one of these when the client asks (SNI) for a name it holds. */
+  sniCertificates: z.array(TlsCertificate),
   /** `tls ciphers`: the OpenSSL cipher list for TLS 1.2 (TLS 1.2 is the floor), or null for Node's default. */
   tlsCiphers: z.string().nullable(),
   /** `tls protocols`: the TLS versions offered (both by default). */

@@ -2,6 +2,7 @@
 // thin call into the decision core, each verdict turned into a reply in one
 // place (`replyError`). This file owns sockets, timers, logging and delivery;
 // it decides nothing itself.
+import { type SniCallback, sniCallbackOf } from "./smtp/sniCertificates.js";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import type net from "node:net";
@@ -97,7 +98,9 @@ export class SubmissionServer implements ConnectionPolicy {
 
   async start(): Promise<void> {
     await this.resources.load();
-    const tls = this.graph.tls ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key) } : {};
+    const versions = this.tlsVersions();
+    const sni = sniCallbackOf(this.graph, versions);
+    const tls = this.graph.tls ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key), ...(sni ? { SNICallback: sni } : {}) } : {};
     for (const listener of this.graph.listeners) this.bound.push({ listener, server: this.createServer(listener, tls) });
     if (this.options.external) return;
     this.sockets = new ListenerSockets(this.graph.listeners, (index, socket, proxied) => this.accept(index, socket, proxied), {
@@ -183,7 +186,16 @@ export class SubmissionServer implements ConnectionPolicy {
     this.log.info({ event: "stopped" }, "stopped");
   }
 
-  private createServer(listener: Listener, tls: { cert?: Buffer; key?: Buffer }): MsaSmtpServer {
+  /** `tls protocols` and `tls ciphers`: the lowest and highest version written (RFC 8996: never below TLS 1.2), the cipher list. */
+  private tlsVersions(): { minVersion: "TLSv1.2" | "TLSv1.3"; maxVersion: "TLSv1.2" | "TLSv1.3"; ciphers?: string } {
+    return {
+      minVersion: this.graph.tlsProtocols.includes("TLSv1.2") ? "TLSv1.2" : "TLSv1.3",
+      maxVersion: this.graph.tlsProtocols.includes("TLSv1.3") ? "TLSv1.3" : "TLSv1.2",
+      ...(this.graph.tlsCiphers ? { ciphers: this.graph.tlsCiphers } : {}),
+    };
+  }
+
+  private createServer(listener: Listener, tls: { cert?: Buffer; key?: Buffer; SNICallback?: SniCallback }): MsaSmtpServer {
     const size = ehloKeywords(this.graph, newSession(listener.mode, "")).size;
     const server: MsaSmtpServer = new MsaSmtpServer(this, {
       ...tls,
@@ -206,10 +218,7 @@ export class SubmissionServer implements ConnectionPolicy {
       disabledCommands: [...(this.graph.users ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
       disableReverseLookup: true,
       size: size ?? 0,
-      // `tls protocols`: the lowest and highest version written (RFC 8996: never below TLS 1.2).
-      minVersion: this.graph.tlsProtocols.includes("TLSv1.2") ? "TLSv1.2" : "TLSv1.3",
-      maxVersion: this.graph.tlsProtocols.includes("TLSv1.3") ? "TLSv1.3" : "TLSv1.2",
-      ...(this.graph.tlsCiphers ? { ciphers: this.graph.tlsCiphers } : {}),
+      ...this.tlsVersions(),
       logger: false,
       ...smtpServerLimitOptions(this.limits.config),
       onConnect: (session, callback) => this.onConnect(listener, session, callback),

@@ -14,6 +14,8 @@ import type { CheckedPolicy } from "../checkedPolicy.js";
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     tls?: From<{ certificate: Located; key: Located }>;
+    /** The certificates after the first: a client gets one of them when it asks (TLS SNI) for a name it holds. */
+    sniCertificates?: From<{ certificate: Located; key: Located }>[];
     tlsCiphers?: From<string>;
     tlsProtocols?: From<TlsProtocol[]>;
   }
@@ -90,9 +92,12 @@ export const tlsRule: RuleModule<TlsRule | TlsCiphersRule | TlsProtocolsRule> = 
   kinds: {
     tls: {
       name: "tls certificate",
-      once: true,
+      // Several certificates: the first is the default, the others are chosen by the name the client asks for.
+      key: (rule) => `tls certificate ${rule.certificate.value}`,
       check: (rule, context) => {
-        context.policy.tls = { value: { certificate: rule.certificate, key: rule.key }, rule: rule.span };
+        const value = { value: { certificate: rule.certificate, key: rule.key }, rule: rule.span };
+        if (!context.policy.tls) context.policy.tls = value;
+        else (context.policy.sniCertificates ??= []).push(value);
       },
     },
     tlsCiphers: {
@@ -127,7 +132,7 @@ export const tlsRule: RuleModule<TlsRule | TlsCiphersRule | TlsProtocolsRule> = 
   },
 };
 
-export function lowerTls(tls: NonNullable<CheckedPolicy["tls"]>, at: Lowering): NonNullable<RuleGraph["tls"]> {
+export function lowerTls(tls: NonNullable<CheckedPolicy["tls"]>, at: Lowering): RuleGraph["sniCertificates"][number] {
   return { certificate: resolvePolicyPath(at.file, tls.value.certificate.value), key: resolvePolicyPath(at.file, tls.value.key.value), origin: at.origin(tls.rule) };
 }
 

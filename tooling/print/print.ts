@@ -98,6 +98,7 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   section({ text: printHostname(graph.hostname), isDefault: !options.hostnameWritten });
   section(
     graph.tls ? rule(printTls(graph.tls, at), graph.tls.origin) : absent("tls certificate", "no TLS"),
+    ...graph.sniCertificates.map((certificate) => rule(printTls(certificate, at), certificate.origin)),
     graph.tlsCiphers ? { text: printTlsCiphers(graph.tlsCiphers), isDefault: false } : absent("tls ciphers", "Node's default list; TLS 1.2 is the floor"),
     { text: printTlsProtocols(graph.tlsProtocols), isDefault: graph.tlsProtocols.length === TLS_PROTOCOLS.length },
     ...graph.listeners.map((l) => rule(printListener(l), l.origin)),
