@@ -10,7 +10,9 @@ import { z } from "zod";
 export const GRAPH_FORMAT = "msa-rule-graph";
 // 2: limits, dkim, aliases, metrics, workers, relay options, rights and rewriting nodes.
 // 3: the built-in checks every session needs are fixed fields of their stage, not array members.
-export const GRAPH_VERSION = 3;
+// 4: refusing nodes carry `replyText`, `for` and `notFor`; `groups`, `sniCertificates`; LimitHops,
+//    RefuseBody and ReplaceHeader nodes, patterns on RefuseHeader and RemoveHeaders.
+export const GRAPH_VERSION = 4;
 
 // Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
 const Amount = z.number().nonnegative();
