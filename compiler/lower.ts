@@ -26,6 +26,7 @@ import {
 import { lowerAliases } from "./rules/aliases.js";
 import { lowerBareLineEndings } from "./rules/allow.js";
 import { lowerUsers } from "./rules/auth.js";
+import { lowerCopyTo } from "./rules/copy.js";
 import { lowerDeliver } from "./rules/deliver.js";
 import { RULE_MODULES } from "./rules/index.js";
 import { lowerRate } from "./rules/limit.js";
@@ -100,6 +101,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     aliases: policy.aliases ? lowerAliases(policy.aliases, at) : null,
     metrics: policy.metrics ? lowerMetrics(policy.metrics, at) : null,
     workers: policy.workers?.value ?? 1,
+    copyTo: policy.copyTo ? lowerCopyTo(policy.copyTo, at) : null,
     groups: Object.fromEntries([...(policy.groups ?? [])].map(([name, group]) => [name, group.value])),
   };
 }

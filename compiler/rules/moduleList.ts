@@ -4,6 +4,7 @@ import { addRule } from "./add.js";
 import { aliasesRule } from "./aliases.js";
 import { allowRule } from "./allow.js";
 import { authRule } from "./auth.js";
+import { copyRule } from "./copy.js";
 import { deliverRule } from "./deliver.js";
 import { enforceRule } from "./enforce.js";
 import { groupRule } from "./group.js";
@@ -31,6 +32,7 @@ export const MODULE_LIST = [
   aliasesRule,
   allowRule,
   authRule,
+  copyRule,
   deliverRule,
   enforceRule,
   groupRule,

@@ -1,6 +1,6 @@
 // FinishStage: an accepted message made into a delivery plan, after the message stage's checks
 // and edits. Its steps have a fixed order that no policy can change: recipients deduplicated,
-// expanded through `aliases` (RFC 6409 section 8.7), the header edits applied, and the `sign dkim`
+// expanded through `aliases` (RFC 6409 section 8.7), the `copy to` addresses added, the header edits applied, and the `sign dkim`
 // signatures chosen last, since signing must see the final message (RFC 6409 section 8.5).
 // Pure: the plan says what to sign with; the caller signs and hands the result to `decide`.
 import type { DkimSignatureNode, RuleGraph } from "../../graph/graph.js";
@@ -53,6 +53,18 @@ export function finishMessage(graph: RuleGraph, state: SessionState, transaction
       }
       recipients = expanded.recipients;
     }
+  }
+  // `copy to`: after aliases (the archive address is taken as written), each address once.
+  if (graph.copyTo) {
+    const present = new Set(recipients.map((r) => r.address.toLowerCase()));
+    const added = graph.copyTo.addresses.filter((address) => !present.has(address.toLowerCase()));
+    recipients = [...recipients, ...added.map((address) => ({ address, dsn: { notify: ["NEVER" as const] } }))];
+    trace.push({
+      node: "CopyTo",
+      origin: graph.copyTo.origin,
+      outcome: added.length > 0 ? "change" : "skip",
+      detail: added.length > 0 ? `+ ${added.join(", ")}` : "already a recipient",
+    });
   }
   const message = applyHeaderEdits(plan.bytes, plan.header, plan.edits);
   const fromDomain = graph.dkim.length > 0 ? messageFromDomain(message) : null;

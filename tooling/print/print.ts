@@ -5,6 +5,7 @@
 // comment; what is always on and cannot be written is listed as comments).
 // Each rule's text comes from its module (compiler/rules/); this file lays the
 // rules out in sections and marks the defaults.
+import { printCopyTo } from "../../compiler/rules/copy.js";
 import path from "node:path";
 import { envelopeNodes, messageNodes, TLS_PROTOCOLS, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { printAdd } from "../../compiler/rules/add.js";
@@ -136,6 +137,7 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   section(
     ...(restrictions.length > 0 ? restrictions : [absent("limit recipients to", "every recipient is allowed")]),
     graph.aliases ? rule(printAliases(graph.aliases, at), graph.aliases.origin) : absent("aliases", "recipients are not expanded"),
+    graph.copyTo ? rule(printCopyTo(graph.copyTo), graph.copyTo.origin) : absent("copy to", "messages go to their recipients only"),
     masquerade?.kind === "Masquerade"
       ? rule(printMasquerade(masquerade, inEnvelope, inHeaders), masquerade.origin)
       : absent("masquerade", "host names in sender addresses are kept"),
