@@ -19,6 +19,8 @@ export interface FixOutcome {
   skipped: Fix[];
   /** When non-empty, why nothing was applied: errors the fixed policy would report that the original does not. */
   newErrors: Diagnostic[];
+  /** The text the refused fixes would have made, where `newErrors` point. */
+  refusedText?: string;
 }
 
 /**
@@ -57,6 +59,6 @@ export function fixPolicy(file: string, text: string, host: CompilerHost | null 
   const result = applyFixes(text, offered);
   if (result.applied.length === 0) return { text, applied: [], skipped: result.skipped, newErrors: [] };
   const newErrors = newErrorsOf(file, text, result.text, host);
-  if (newErrors.length > 0) return { text, applied: [], skipped: result.skipped, newErrors };
+  if (newErrors.length > 0) return { text, applied: [], skipped: result.skipped, newErrors, refusedText: result.text };
   return { text: result.text, applied: result.applied, skipped: result.skipped, newErrors: [] };
 }
