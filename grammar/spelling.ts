@@ -44,7 +44,7 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
 
 /**
  * `closestMatch` when no other candidate is as close: the suggestion a fix may apply without
- * guessing (`hostnme` is `hostname`; `ad` is as near `add` as `allow`, so it gets a hint, no fix).
+ * guessing (`hostnme` is `hostname`; `limitz` is as near `limit` as `limits`, so it gets a hint, no fix).
  */
 export function soleClosestMatch(word: string, candidates: readonly string[]): string | undefined {
   const best = closestMatch(word, candidates);
