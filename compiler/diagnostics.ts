@@ -37,7 +37,7 @@ export const Catalogue = {
     "error",
     "syntax",
     "unknown rule",
-    "A rule starts with its verb: `hostname`, `tls`, `listen`, `auth`, `require`, `qualify`, `enforce`, `allow`, `senders`, `limit`, `limits`, `add`, `remove`, `sign`, `throttle`, `timeout`, `aliases`, `masquerade`, `metrics`, `workers`, `log`, `refuse`, `replace` or `deliver`, optionally after `observe`. Keywords are lowercase. A Postfix or Exim setting written as a rule (`message_size_limit = 10240000`) gets the msa rule that does its job as the hint.",
+    "A rule starts with its verb: `hostname`, `tls`, `listen`, `auth`, `require`, `qualify`, `enforce`, `allow`, `senders`, `limit`, `limits`, `add`, `remove`, `sign`, `throttle`, `timeout`, `aliases`, `masquerade`, `metrics`, `workers`, `log`, `refuse`, `replace` or `deliver`, optionally after `observe`. Keywords are lowercase. A Postfix or Exim setting written as a rule (`message_size_limit = 10240000`) gets the msa rule that does its job as the hint, and when its value translates, a fix that writes that rule (`limit size 10000KiB`).",
     "hostnme msa.example.com",
   ),
   unterminatedString: entry(

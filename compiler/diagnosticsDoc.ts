@@ -54,6 +54,10 @@ export function renderDiagnosticsDoc(): string {
     "rules, the policy line that names a file).",
     "`msac check --format json` prints the same as a JSON array; a policy file that cannot be read is in it too (MSA5001 or MSA5003, exit status 2).",
     "",
+    "| code | severity | title |",
+    "| --- | --- | --- |",
+    ...entries.map((e) => `| [${e.code}](#${anchor(e)}) | ${e.severity} | ${e.title.replace(/\|/g, "\\|")} |`),
+    "",
     "## Fixes",
     "",
     "A diagnostic carries a fix only when the edit is certain, never a guess: a misspelt verb or value with",
@@ -73,10 +77,6 @@ export function renderDiagnosticsDoc(): string {
     "at column 1 of the next line); `text` is the new text (empty to delete); `title` says what the fix does.",
     "`msac fmt --fix FILE` applies every fix of a policy at once, and the language server (`msac lsp`) offers",
     "each as a quick fix; both first check the fixed policy and apply nothing that would report a new error.",
-    "",
-    "| code | severity | title |",
-    "| --- | --- | --- |",
-    ...entries.map((e) => `| [${e.code}](#${anchor(e)}) | ${e.severity} | ${e.title.replace(/\|/g, "\\|")} |`),
     "",
   ];
   for (const phase of Object.keys(PHASES) as Phase[]) {
