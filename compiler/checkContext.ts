@@ -8,7 +8,7 @@ import { domainProblem, toALabels } from "../formats/domainName.js";
 import type { CheckedPolicy } from "./checkedPolicy.js";
 import { type Catalogue, diagnostic, type Diagnostic, type DiagnosticExtra, type RelatedLocation } from "./diagnostics.js";
 import { parseDuration } from "./duration.js";
-import { deleteLinesFix, deleteWordsFix, replaceFix } from "./fixes.js";
+import { deleteLinesFix, deleteListItemFix, deleteWordsFix, replaceFix } from "./fixes.js";
 import type { SizeResult } from "./size.js";
 
 export class CheckContext {
@@ -39,6 +39,11 @@ export class CheckContext {
   /** The fix that deletes the words at `span` with their blanks (nothing when the text is unknown). */
   deleteWords(span: Span, title: string): Pick<DiagnosticExtra, "fix"> {
     return this.source ? { fix: deleteWordsFix(this.source, span, title) } : {};
+  }
+
+  /** The fix that deletes one item of a comma-separated list with its comma (nothing when the text is unknown). */
+  deleteListItem(span: Span, title: string): Pick<DiagnosticExtra, "fix"> {
+    return this.source ? { fix: deleteListItemFix(this.source, span, title) } : {};
   }
 
   related(span: Span, message: string): RelatedLocation[] {

@@ -57,3 +57,18 @@ export function applyFixes(text: string, fixes: readonly Fix[]): { text: string;
   for (const fix of [...applied].reverse()) out = out.slice(0, fix.span.start) + fix.text + out.slice(fix.span.end);
   return { text: out, applied, skipped };
 }
+
+/** Deletes one item of a comma-separated list with the comma that joined it (the one before it, or else the one after). */
+export function deleteListItemFix(source: string, span: Span, title: string): Fix {
+  let start = span.start;
+  while (start > 0 && (source[start - 1] === " " || source[start - 1] === "\t")) start--;
+  if (source[start - 1] === ",") return { span: { start: start - 1, end: span.end }, text: "", title };
+  let end = span.end;
+  while (source[end] === " " || source[end] === "\t") end++;
+  if (source[end] === ",") {
+    end++;
+    while (source[end] === " " || source[end] === "\t") end++;
+    return { span: { start: span.start, end }, text: "", title };
+  }
+  return deleteWordsFix(source, span, title);
+}

@@ -76,6 +76,15 @@ describe("which diagnostics carry a fix", () => {
     expect(fixesIn(`${HEAD}require helo\nrequire helo`)).toMatchObject([{ replaces: "\nrequire helo", with: "" }]);
   });
 
+  it("a value listed twice: the second goes, with the blank or comma that joined it", () => {
+    const text = `${HEAD}qualify domains example.test example.test\nsenders {\n  alice: alice@example.test, alice@example.test, sales@example.test\n  bob: @example.test, bob@example.test\n}\n`;
+    expect(fixesIn(text)).toEqual([
+      { code: "MSA2005", replaces: " example.test", with: "", title: "remove the second `example.test`" },
+      { code: "MSA2005", replaces: ", alice@example.test", with: "", title: "remove the second `alice@example.test`" },
+      { code: "MSA2005", replaces: ", bob@example.test", with: "", title: "remove `bob@example.test`" },
+    ]);
+  });
+
   it("a Postfix or Exim setting whose value translates into one msa rule; the hint names that rule", () => {
     expect(fixesIn(`${HEAD}smtpd_recipient_limit = 100   # main.cf\nmyorigin = example.com\n`)).toEqual([
       { code: "MSA1002", replaces: "smtpd_recipient_limit = 100", with: "limit recipients 100", title: "replace with `limit recipients 100`" },
