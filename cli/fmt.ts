@@ -64,7 +64,6 @@ export function runFmt(files: string[], options: FmtOptions, io: CommandIo): num
       io.stderr.write(result.reason ? `${file}: ${result.reason}\n` : renderText(result.diagnostics, new Map([[file, fixed]]), !!io.stderr.isTTY));
       // The fixes hold even when another line keeps the file from being formatted.
       if (options.fix && !options.check && fixed !== text) fs.writeFileSync(file, fixed);
-      else if (options.fix && options.check && fixed !== text) fail();
       fail();
       continue;
     }
