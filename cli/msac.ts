@@ -127,7 +127,8 @@ program
   .argument("<file...>", "policy files")
   .option("--check", "change nothing; exit 1 when a file is not formatted")
   .option("--write", "rewrite the files in place")
-  .action(async (files: string[], options: { check?: boolean; write?: boolean }) => {
+  .option("--fix", "apply the checker's fixes (all or none), then format; rewrites the files (with --check: only says whether it would change them)")
+  .action(async (files: string[], options: { check?: boolean; write?: boolean; fix?: boolean }) => {
     const { runFmt } = await import("./fmt.js");
     process.exitCode = runFmt(files, options, processIo);
   });

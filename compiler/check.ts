@@ -21,6 +21,8 @@ export interface CheckOptions {
    * report the consequences of the syntax error again, so they are skipped.
    */
   complete: boolean;
+  /** The policy's text, for fixes that delete whole lines (duplicates) or words with their blanks. */
+  text?: string;
 }
 
 function factsOf(rule: Rule) {
@@ -54,7 +56,7 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
   const written = new Set<RuleKind>();
   const failed = new Set<RuleKind>();
   const policy = emptyPolicy(written);
-  const context = new CheckContext(file, policy);
+  const context = new CheckContext(file, policy, [], options.text ?? "");
   const firstOfKind = new Map<string, Rule>();
   // Rules written `for` some logins are checked once every group is known.
   const forLogins: { rule: Rule; observable: { observe?: true; replyText?: string } }[] = [];
@@ -79,12 +81,16 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
     }
     const refusal = typeof facts.refuses === "function" ? facts.refuses(rule) : facts.refuses;
     if (rule.observe && !refusal) {
-      context.report("notObservable", rule.observe, `\`${nameOf(rule)}\` refuses nothing, so it cannot be observed`, { hint: "remove `observe`" });
+      context.report("notObservable", rule.observe, `\`${nameOf(rule)}\` refuses nothing, so it cannot be observed`, {
+        hint: "remove `observe`",
+        ...context.deleteWords(rule.observe, "remove `observe`"),
+      });
       continue;
     }
     if (rule.reply && !refusal) {
       context.report("replyOnNonRefusing", rule.reply.span, `\`${nameOf(rule)}\` refuses nothing, so it has no reply text`, {
         hint: facts.observedWith ? `write \`with\` after \`${facts.observedWith}\`: its reply is this rule's too` : "remove `with ...`",
+        ...(facts.observedWith ? {} : context.deleteWords(rule.reply.span, "remove `with ...`")),
       });
     }
     // A reply text in error is reported and left out; the rule itself still counts, so no lint
@@ -97,6 +103,7 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
       if (!refusal || judgedBefore) {
         context.report("forNotApplicable", rule.for.span, `\`${nameOf(rule)}\` ${refusal ? "is judged before the login" : "refuses nothing"}, so it cannot be for some logins`, {
           hint: "remove `for ...`",
+          ...context.deleteWords(rule.for.span, "remove `for ...`"),
         });
         continue;
       }
@@ -131,5 +138,9 @@ function reportSecond(context: CheckContext, first: Rule, second: Rule) {
     });
     return;
   }
-  context.report("duplicateRule", second.span, `duplicate \`${name}\` rule`, { hint: "remove one of the two", related });
+  context.report("duplicateRule", second.span, `duplicate \`${name}\` rule`, {
+    hint: "remove one of the two",
+    related,
+    ...context.deleteLines(second.span, `remove this second \`${name}\``),
+  });
 }

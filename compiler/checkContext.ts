@@ -2,12 +2,14 @@
 // and the value checks several rules share (counts, durations, domains,
 // addresses, ports). One instance per check of a policy; it reads no files.
 import type { Located, Span } from "../grammar/ast.js";
-import { closestMatch } from "../grammar/spelling.js";
+import { closestMatch, soleClosestMatch } from "../grammar/spelling.js";
 import { parseEnvelopeAddress } from "../formats/envelopeAddress.js";
 import { domainProblem, toALabels } from "../formats/domainName.js";
 import type { CheckedPolicy } from "./checkedPolicy.js";
-import { type Catalogue, diagnostic, type Diagnostic, type RelatedLocation } from "./diagnostics.js";
+import { type Catalogue, diagnostic, type Diagnostic, type DiagnosticExtra, type RelatedLocation } from "./diagnostics.js";
 import { parseDuration } from "./duration.js";
+import { deleteLinesFix, deleteListItemFix, deleteWordsFix, replaceFix } from "./fixes.js";
+import type { SizeResult } from "./size.js";
 
 export class CheckContext {
   private readonly domains = new Map<string, { ascii: string; problem?: undefined } | { problem: string }>();
@@ -16,15 +18,32 @@ export class CheckContext {
     readonly file: string,
     readonly policy: CheckedPolicy,
     readonly diagnostics: Diagnostic[] = [],
+    /** The policy's text, for fixes that delete whole lines or words with their blanks ("" when unknown). */
+    readonly source = "",
   ) {}
 
   /** The same checks and diagnostics, recording into another policy (that of a rule written `for` some logins). */
   withPolicy(policy: CheckedPolicy): CheckContext {
-    return new CheckContext(this.file, policy, this.diagnostics);
+    return new CheckContext(this.file, policy, this.diagnostics, this.source);
   }
 
-  report(kind: keyof typeof Catalogue, span: Span, message: string, extra: { hint?: string; related?: RelatedLocation[] } = {}): void {
+  report(kind: keyof typeof Catalogue, span: Span, message: string, extra: DiagnosticExtra = {}): void {
     this.diagnostics.push(diagnostic(kind, this.file, span, message, extra));
+  }
+
+  /** The fix that deletes the lines of `span` (nothing when the text is unknown). */
+  deleteLines(span: Span, title: string): Pick<DiagnosticExtra, "fix"> {
+    return this.source ? { fix: deleteLinesFix(this.source, span, title) } : {};
+  }
+
+  /** The fix that deletes the words at `span` with their blanks (nothing when the text is unknown). */
+  deleteWords(span: Span, title: string): Pick<DiagnosticExtra, "fix"> {
+    return this.source ? { fix: deleteWordsFix(this.source, span, title) } : {};
+  }
+
+  /** The fix that deletes one item of a comma-separated list with its comma (nothing when the text is unknown). */
+  deleteListItem(span: Span, title: string): Pick<DiagnosticExtra, "fix"> {
+    return this.source ? { fix: deleteListItemFix(this.source, span, title) } : {};
   }
 
   related(span: Span, message: string): RelatedLocation[] {
@@ -36,6 +55,15 @@ export class CheckContext {
     const suggestion = closestMatch(word.value, known);
     this.report("unknownValue", word.span, `unknown \`${word.value}\` in ${where}`, {
       hint: suggestion ? `did you mean \`${suggestion}\`?` : `it takes ${takes ?? known.map((k) => "`" + k + "`").join(", ")}`,
+      ...spellingFix(word, known),
+    });
+  }
+
+  /** A size that did not parse (compiler/size.ts), with the fix when its unit is certain. */
+  invalidSize(size: Located, result: Extract<SizeResult, { ok: false }>): void {
+    this.report("invalidSize", size.span, result.message, {
+      ...(result.hint ? { hint: result.hint } : {}),
+      ...(result.fix ? { fix: replaceFix(size.span, size.value, result.fix) } : {}),
     });
   }
 
@@ -125,4 +153,10 @@ export class CheckContext {
     const host = located.value.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
     return { host: host === "*" ? "0.0.0.0" : host, port };
   }
+}
+
+/** The fix for a misspelt word when exactly one known word is closest (a tie is a guess: hint only). */
+export function spellingFix(word: Located, known: readonly string[]): Pick<DiagnosticExtra, "fix"> {
+  const sole = known.find((k) => k.toLowerCase() === word.value.toLowerCase()) ?? soleClosestMatch(word.value, known);
+  return sole && sole !== word.value ? { fix: replaceFix(word.span, word.value, sole) } : {};
 }

@@ -5,7 +5,8 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { certificateHostNames } from "../formats/certificateNames.js";
 import path from "node:path";
 import type { Located } from "../grammar/ast.js";
-import { closestMatch } from "../grammar/spelling.js";
+import { closestMatch, soleClosestMatch } from "../grammar/spelling.js";
+import { replaceFix } from "./fixes.js";
 import type { CheckedPolicy } from "./checkedPolicy.js";
 import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
 import { sendersFromFile } from "../formats/sendersFile.js";
@@ -75,10 +76,13 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       for (const login of parsed.problems.length === 0 ? (policy.senders?.logins ?? []) : []) {
         if (known.has(login.value)) continue;
         const suggestion = suggestionsLeft-- > 0 ? closestMatch(login.value, knownList) : undefined;
+        // A fix only when one login is closest: two equally near are a guess.
+        const sole = suggestion && soleClosestMatch(login.value, knownList);
         diagnostics.push(
           diagnostic("sendersLoginUnknown", policyFile, login.span, `login \`${login.value}\` is not in the users file, so this line never applies`, {
             hint: suggestion ? `did you mean \`${suggestion}\`?` : "logins are compared exactly as the users file writes them",
             related: usersNamed,
+            ...(sole ? { fix: replaceFix(login.span, login.value, sole) } : {}),
           }),
         );
       }

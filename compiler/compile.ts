@@ -29,7 +29,7 @@ export const fileSystemHost: CompilerHost = {
 export function compilePolicy(file: string, text: string, host: CompilerHost | null = fileSystemHost): CompileResult {
   const sources = new Map([[file, text]]);
   const parsed = parsePolicy(file, text);
-  const checked = checkPolicy(file, parsed.value, { complete: !hasErrors(parsed.diagnostics) });
+  const checked = checkPolicy(file, parsed.value, { complete: !hasErrors(parsed.diagnostics), text });
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
   if (!hasErrors(parsed.diagnostics) && host) {
     const files = checkFiles(file, checked.value, host);

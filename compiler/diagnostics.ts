@@ -37,7 +37,7 @@ export const Catalogue = {
     "error",
     "syntax",
     "unknown rule",
-    "A rule starts with its verb: `hostname`, `tls`, `listen`, `auth`, `require`, `qualify`, `enforce`, `allow`, `senders`, `limit`, `limits`, `add`, `remove`, `sign`, `throttle`, `timeout`, `aliases`, `masquerade`, `metrics`, `workers`, `log`, `refuse`, `replace` or `deliver`, optionally after `observe`. Keywords are lowercase. A Postfix or Exim setting written as a rule (`message_size_limit = 10240000`) gets the msa rule that does its job as the hint.",
+    "A rule starts with its verb: `hostname`, `tls`, `listen`, `auth`, `require`, `qualify`, `enforce`, `allow`, `senders`, `limit`, `limits`, `add`, `remove`, `sign`, `throttle`, `timeout`, `aliases`, `masquerade`, `metrics`, `workers`, `log`, `refuse`, `replace` or `deliver`, optionally after `observe`. Keywords are lowercase. A Postfix or Exim setting written as a rule (`message_size_limit = 10240000`) gets the msa rule that does its job as the hint, and when its value translates, a fix that writes that rule (`limit size 10000KiB`).",
     "hostnme msa.example.com",
   ),
   unterminatedString: entry(
@@ -481,6 +481,25 @@ export interface RelatedLocation {
   message: string;
 }
 
+/**
+ * An edit that resolves a diagnostic, offered only when the right edit is certain (a single close
+ * spelling, a duplicate line, a word that must go): `msac fmt --fix` applies it, the language server
+ * offers it as a quick fix. The span is in the diagnostic's file; `text` replaces it ("" deletes).
+ */
+export interface Fix {
+  span: Span;
+  text: string;
+  /** What the fix does, as a menu shows it: "replace `hostnme` with `hostname`". */
+  title: string;
+}
+
+/** What a diagnostic may carry besides its message. */
+export interface DiagnosticExtra {
+  hint?: string;
+  related?: RelatedLocation[];
+  fix?: Fix;
+}
+
 export interface Diagnostic {
   code: string;
   severity: Severity;
@@ -490,13 +509,15 @@ export interface Diagnostic {
   message: string;
   hint?: string;
   related?: RelatedLocation[];
+  fix?: Fix;
 }
 
-export function diagnostic(kind: DiagnosticKind, file: string, span: Span, message: string, extra: { hint?: string; related?: RelatedLocation[] } = {}): Diagnostic {
+export function diagnostic(kind: DiagnosticKind, file: string, span: Span, message: string, extra: DiagnosticExtra = {}): Diagnostic {
   const { code, severity } = Catalogue[kind];
   const result: Diagnostic = { code, severity, file, span, message };
   if (extra.hint) result.hint = extra.hint;
   if (extra.related?.length) result.related = extra.related;
+  if (extra.fix) result.fix = extra.fix;
   return result;
 }
 

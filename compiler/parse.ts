@@ -5,11 +5,12 @@ import type { IRecognitionException, IToken } from "../grammar/chevrotain.js";
 import type { Span } from "../grammar/ast.js";
 import { spanOfToken } from "../grammar/cstReader.js";
 import { Newline, UnterminatedString } from "../grammar/lexer.js";
-import { foreignSettingHint } from "./foreignSettings.js";
-import { closestMatch } from "../grammar/spelling.js";
+import { foreignSetting } from "./foreignSettings.js";
+import { closestMatch, soleClosestMatch } from "../grammar/spelling.js";
 import { buildAst, parseTokens, type PolicyAst, RULE_VERBS, tokenize } from "./policySyntax.js";
 import { HELP_SEPARATOR } from "../grammar/syntaxMessages.js";
-import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
+import { diagnostic, type Diagnostic, type DiagnosticExtra, type PhaseResult } from "./diagnostics.js";
+import { replaceFix } from "./fixes.js";
 
 function isPositioned(token: IToken | undefined): token is IToken {
   return !!token && !Number.isNaN(token.startOffset) && token.image !== "";
@@ -64,12 +65,30 @@ export function parsePolicy(file: string, text: string): PhaseResult<PolicyAst> 
   }
   const { ast, problems } = buildAst(parsed.cst, lexed.comments);
   for (const problem of problems) {
-    const suggestion = closestMatch(problem.word, RULE_VERBS);
-    const hint =
-      foreignSettingHint(problem.word) ?? (suggestion ? `did you mean \`${suggestion}\`?` : `a rule starts with one of ${RULE_VERBS.map((v) => "`" + v + "`").join(", ")}`);
-    diagnostics.push(diagnostic("unknownRule", file, problem.span, `unknown rule \`${problem.word}\``, { hint }));
+    diagnostics.push(diagnostic("unknownRule", file, problem.span, `unknown rule \`${problem.word}\``, unknownRuleAdvice(problem.word, problem.span, text)));
   }
   return { value: ast, diagnostics: firstPerLine(diagnostics, text) };
+}
+
+/**
+ * The hint for an unknown rule and, when the edit is certain, its fix: a Postfix or Exim
+ * `NAME = VALUE` whose value translates replaces the setting (up to a comment) with the msa
+ * rule; a verb with one closest spelling replaces the word.
+ */
+function unknownRuleAdvice(word: string, span: Span, text: string): DiagnosticExtra {
+  const lineEnd = text.indexOf("\n", span.end);
+  const rest = text.slice(span.end, lineEnd === -1 ? text.length : lineEnd);
+  const setting = /^[ \t]*=[ \t]*([^\s#]+)[ \t]*(?=#|\r?$)/.exec(rest);
+  const foreign = foreignSetting(word, setting?.[1]);
+  if (foreign) {
+    if (!setting || !foreign.rule) return { hint: foreign.hint };
+    const end = span.end + setting[0].trimEnd().length;
+    return { hint: foreign.hint, fix: { span: { start: span.start, end }, text: foreign.rule, title: `replace with \`${foreign.rule}\`` } };
+  }
+  const suggestion = closestMatch(word, RULE_VERBS);
+  if (!suggestion) return { hint: `a rule starts with one of ${RULE_VERBS.map((v) => "`" + v + "`").join(", ")}` };
+  const sole = soleClosestMatch(word, RULE_VERBS);
+  return { hint: `did you mean \`${suggestion}\`?`, ...(sole ? { fix: replaceFix(span, word, sole) } : {}) };
 }
 
 const CHARACTER_NAMES: Record<string, string> = {

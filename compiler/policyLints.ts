@@ -7,6 +7,8 @@ import { isIP } from "node:net";
 import type { Span } from "../grammar/ast.js";
 import type { ListenMode } from "../graph/graph.js";
 import type { CheckContext } from "./checkContext.js";
+import type { DiagnosticExtra } from "./diagnostics.js";
+import { replaceFix } from "./fixes.js";
 import type { RuleKind } from "./rules/index.js";
 
 /** The submission ports and the TLS mode each is for (RFC 6409 section 3.1, RFC 8314 section 3.3). */
@@ -136,6 +138,7 @@ export class PolicyLints {
           `port ${listener.port} is for \`${expected}\`, not \`${listener.mode}\`: clients configured for it will fail to connect`,
           {
             hint: `write \`listen ${listener.port} ${expected}\` (RFC ${listener.port === 587 ? "6409 section 3.1" : "8314 section 3.3"})`,
+            ...swappedModeFix(this.context.source, listener.rule, `listen ${listener.port} ${expected}`),
           },
         );
       }
@@ -186,4 +189,10 @@ export class PolicyLints {
       }
     }
   }
+}
+
+/** The fix for `listen 587 tls`: the rule the hint names, when the rule says nothing but port and mode. */
+function swappedModeFix(source: string, rule: Span, replacement: string): Pick<DiagnosticExtra, "fix"> {
+  const written = source.slice(rule.start, rule.end);
+  return /^listen[ \t]+\d+[ \t]+(tls|starttls)$/.test(written) ? { fix: replaceFix(rule, written, replacement) } : {};
 }

@@ -1,6 +1,6 @@
 // The one place diagnostics become text: the contract's
 // `FILE:LINE:COL: severity CODE: message` line with a source excerpt and a caret
-// underline (colour only when asked, i.e. on a TTY), and the JSON form.
+// underline (colour only when asked, i.e. on a TTY), `help`, `fix` and `note` lines, and the JSON form.
 import type { Diagnostic } from "./diagnostics.js";
 import { LineMap } from "./sourceText.js";
 
@@ -15,6 +15,8 @@ export interface JsonDiagnostic {
   message: string;
   hint?: string;
   related?: { file: string; line: number; column: number; message: string }[];
+  /** The edit that resolves it, when certain: replace the range (in `file`) with `text`. */
+  fix?: { line: number; column: number; endLine: number; endColumn: number; text: string; title: string };
 }
 
 const COLOURS = { error: "\x1b[31;1m", warning: "\x1b[33;1m", bold: "\x1b[1m", blue: "\x1b[34;1m", reset: "\x1b[0m" };
@@ -54,6 +56,11 @@ export class DiagnosticRenderer {
     if (d.related?.length) {
       json.related = d.related.map((r) => ({ file: r.file, ...this.map(r.file).position(r.span.start), message: r.message }));
     }
+    if (d.fix) {
+      const from = map.position(d.fix.span.start);
+      const to = map.position(d.fix.span.end);
+      json.fix = { line: from.line, column: from.column, endLine: to.line, endColumn: to.column, text: d.fix.text, title: d.fix.title };
+    }
     return json;
   }
 
@@ -75,6 +82,7 @@ export class DiagnosticRenderer {
       out.push(`${paint("blue", `${start.line} |`)} ${shownLine}`);
       out.push(`${paint("blue", `${pad} |`)} ${indent}${paint(d.severity, "^".repeat(width))}`);
       if (d.hint) out.push(`${paint("blue", `${pad} =`)} help: ${d.hint}`);
+      if (d.fix) out.push(`${paint("blue", `${pad} =`)} fix: ${d.fix.title}`);
       for (const r of d.related ?? []) {
         const at = this.map(r.file).position(r.span.start);
         out.push(`${paint("blue", `${pad} =`)} note: ${r.message}: ${r.file}:${at.line}:${at.column}`);

@@ -1,5 +1,5 @@
 // Sizes as the policy writes them: decimal (KB = 1000) and binary (KiB = 1024) units.
-import { closestMatch } from "../grammar/spelling.js";
+import { closestMatch, soleClosestMatch } from "../grammar/spelling.js";
 
 const UNITS: Record<string, number> = {
   B: 1,
@@ -11,7 +11,8 @@ const UNITS: Record<string, number> = {
   GiB: 1024 ** 3,
 };
 
-export type SizeResult = { ok: true; bytes: number } | { ok: false; message: string; hint?: string };
+/** A failure's `fix` is the size to write instead, when its unit is certain (`25mb`, `25M`: `25MB`). */
+export type SizeResult = { ok: true; bytes: number } | { ok: false; message: string; hint?: string; fix?: string };
 
 export function parseSize(text: string): SizeResult {
   const match = /^(\d+)([A-Za-z]*)$/.exec(text);
@@ -23,18 +24,14 @@ export function parseSize(text: string): SizeResult {
     const units = Object.keys(UNITS);
     const sameIgnoringCase = (candidate: string) => units.find((u) => u.toLowerCase() === candidate.toLowerCase());
     // `25M` means megabytes, not `25B`: a unit without its `B` is a prefix, completed before any guess by spelling.
-    const suggestion =
-      sameIgnoringCase(unit) ??
-      sameIgnoringCase(unit + "B") ??
-      closestMatch(
-        unit,
-        units.filter((u) => u[0]!.toLowerCase() === unit[0]!.toLowerCase()),
-      ) ??
-      (unit.length > 1 ? closestMatch(unit, units) : undefined);
+    const sameLetter = units.filter((u) => u[0]!.toLowerCase() === unit[0]!.toLowerCase());
+    const certain = sameIgnoringCase(unit) ?? sameIgnoringCase(unit + "B") ?? soleClosestMatch(unit, sameLetter);
+    const suggestion = certain ?? closestMatch(unit, sameLetter) ?? (unit.length > 1 ? closestMatch(unit, units) : undefined);
     return {
       ok: false,
       message: `unknown size unit \`${unit}\``,
       hint: suggestion ? `did you mean \`${digits}${suggestion}\`?` : "units are B, KB, MB, GB, KiB, MiB, GiB",
+      ...(certain ? { fix: `${digits}${certain}` } : {}),
     };
   }
   return { ok: true, bytes: Number(digits) * factor };

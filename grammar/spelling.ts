@@ -41,3 +41,16 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   }
   return bestDistance <= allowed ? best : undefined;
 }
+
+/**
+ * `closestMatch` when no other candidate is as close: the suggestion a fix may apply without
+ * guessing (`hostnme` is `hostname`; `limitz` is as near `limit` as `limits`, so it gets a hint, no fix).
+ */
+export function soleClosestMatch(word: string, candidates: readonly string[]): string | undefined {
+  const best = closestMatch(word, candidates);
+  if (best === undefined) return undefined;
+  const lower = word.toLowerCase();
+  const distance = editDistance(lower, best.toLowerCase());
+  const tied = candidates.some((c) => c.toLowerCase() !== best.toLowerCase() && editDistance(lower, c.toLowerCase()) === distance);
+  return tied ? undefined : best;
+}

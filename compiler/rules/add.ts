@@ -7,6 +7,7 @@ import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { located, spanOfToken, string, token } from "../../grammar/cstReader.js";
 import { keywords, Name } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
+import { spellingFix } from "../checkContext.js";
 import { type Lowering, quote, type RuleModule } from "./ruleModule.js";
 import { FIELD_TEMPLATE_VARIABLES, type AddFieldNode, type AddHeaderNode } from "../../graph/graph.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
@@ -99,6 +100,7 @@ export const addRule: RuleModule<AddRule | AddFieldRule> = {
           const suggestion = sameIgnoringCase ?? closestMatch(rule.header.value, ADDABLE_FIELDS);
           return context.report("unknownHeader", rule.header.span, `unknown header \`${rule.header.value}\` in \`add\``, {
             hint: suggestion ? `did you mean \`${suggestion}\`?` : `\`add\` takes ${ADDABLE_FIELDS.map((f) => "`" + f + "`").join(", ")}`,
+            ...spellingFix(rule.header, ADDABLE_FIELDS),
           });
         }
         context.policy.add.set(field, rule.span);

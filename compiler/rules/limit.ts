@@ -218,7 +218,7 @@ export const limitRule: RuleModule<LimitRule> = {
       refuses: Replies.messageTooBig,
       check: (rule, context, observe) => {
         const size = parseSize(rule.size.value);
-        if (!size.ok) return context.report("invalidSize", rule.size.span, size.message, size.hint ? { hint: size.hint } : {});
+        if (!size.ok) return context.invalidSize(rule.size, size);
         if (size.bytes === 0) return context.report("notPositive", rule.size.span, "a size limit of 0 would refuse every message", { hint: "remove the rule for no limit" });
         if (size.bytes > 2_000_000_000) return context.report("limitTooLarge", rule.size.span, `\`${rule.size.value}\` is larger than the largest size msa accepts (2GB)`);
         context.policy.limitSize = { value: size.bytes, rule: rule.span, ...observe };
@@ -310,7 +310,7 @@ function checkRate(rule: LimitRateRule, context: CheckContext, observe: Observab
     unit = rule.unit.value;
   } else {
     const size = parseSize(rule.count.value);
-    if (!size.ok) return context.report("invalidSize", rule.count.span, size.message, size.hint ? { hint: size.hint } : {});
+    if (!size.ok) return context.invalidSize(rule.count, size);
     if (size.bytes === 0) return context.report("notPositive", rule.count.span, "a rate of 0 bytes would refuse every message");
     count = size.bytes;
     unit = "bytes";

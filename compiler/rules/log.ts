@@ -3,6 +3,7 @@ import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { keywords, Name } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
+import { spellingFix } from "../checkContext.js";
 import type { LogLevel } from "../../graph/graph.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
 import type { RuleGraph } from "../../graph/graph.js";
@@ -56,6 +57,7 @@ export const logRule: RuleModule<LogRule> = {
           const suggestion = closestMatch(rule.level.value, LOG_LEVELS);
           return context.report("unknownLogLevel", rule.level.span, `unknown log level \`${rule.level.value}\``, {
             hint: suggestion ? `did you mean \`${suggestion}\`?` : "use `errors`, `info` or `debug`",
+            ...spellingFix(rule.level, LOG_LEVELS),
           });
         }
         context.policy.log = { value: level, rule: rule.span };

@@ -61,7 +61,10 @@ export const qualifyRule: RuleModule<QualifyRule> = {
           }
           const ascii = toALabels(domain.value)!;
           if (seen.has(ascii)) {
-            context.report("duplicateValue", domain.span, `domain \`${domain.value}\` is listed twice`);
+            context.report("duplicateValue", domain.span, `domain \`${domain.value}\` is listed twice`, {
+              hint: "remove it; it changes nothing",
+              ...context.deleteWords(domain.span, `remove the second \`${domain.value}\``),
+            });
             continue;
           }
           if (!isFullyQualified(ascii)) {

@@ -119,7 +119,7 @@ export const refuseRule: RuleModule<RefuseRule> = {
         let bytes = DEFAULT_BODY_BYTES;
         if (rule.size) {
           const size = parseSize(rule.size.value);
-          if (!size.ok) return context.report("invalidSize", rule.size.span, size.message, size.hint ? { hint: size.hint } : {});
+          if (!size.ok) return context.invalidSize(rule.size, size);
           if (size.bytes === 0)
             return context.report("notPositive", rule.size.span, "a body check on the first 0 bytes would read nothing", { hint: "remove `in first ...` to read the first 64KB" });
           if (size.bytes > MAX_BODY_BYTES) {

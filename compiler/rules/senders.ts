@@ -148,7 +148,10 @@ function checkSenders(rule: SendersRule, context: CheckContext, observe: { obser
       const normalized = address.value === "*" ? "*" : address.value.startsWith("@") ? context.normalizeTarget(address) : context.normalizePolicyAddress(address);
       if (normalized === undefined) continue;
       if (granted.has(normalized)) {
-        context.report("duplicateValue", address.span, `address \`${address.value}\` is listed twice for \`${login}\``);
+        context.report("duplicateValue", address.span, `address \`${address.value}\` is listed twice for \`${login}\``, {
+          hint: "remove it; it changes nothing",
+          ...context.deleteListItem(address.span, `remove the second \`${address.value}\``),
+        });
         continue;
       }
       granted.add(normalized);
@@ -174,7 +177,10 @@ function lintGrants(context: CheckContext, login: string, written: Located[], no
     const coveredBy = grant === "*" ? undefined : everything ? "*" : at > 0 && domains.has(grant.slice(at)) ? grant.slice(at) : undefined;
     const source = writtenAt.get(grant.toLowerCase()) ?? written[index];
     if (coveredBy && source) {
-      context.report("duplicateValue", source.span, `\`${source.value}\` is already granted to \`${login}\` by \`${coveredBy}\``, { hint: "remove it; it changes nothing" });
+      context.report("duplicateValue", source.span, `\`${source.value}\` is already granted to \`${login}\` by \`${coveredBy}\``, {
+        hint: "remove it; it changes nothing",
+        ...context.deleteListItem(source.span, `remove \`${source.value}\``),
+      });
     }
   }
 }

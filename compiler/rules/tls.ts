@@ -122,8 +122,13 @@ export const tlsRule: RuleModule<TlsRule | TlsCiphersRule | TlsProtocolsRule> = 
           const known = TLS_PROTOCOLS.find((p) => p.toLowerCase() === version.value.toLowerCase());
           if (known) {
             if (!versions.includes(known)) versions.push(known);
-          } else if (/^(tlsv1(\.[01])?|sslv[23])$/i.test(version.value)) {
-            context.report("unknownValue", version.span, `\`${version.value}\` is not offered: RFC 8996 retires TLS 1.0 and 1.1`, { hint: "write `TLSv1.2`, `TLSv1.3` or both" });
+          } else if (RETIRED.test(version.value)) {
+            // With a version msa offers left in the list, the retired one simply goes.
+            const others = rule.versions.some((v) => !RETIRED.test(v.value));
+            context.report("unknownValue", version.span, `\`${version.value}\` is not offered: RFC 8996 retires TLS 1.0 and 1.1`, {
+              hint: others ? `remove \`${version.value}\`` : "write `TLSv1.2`, `TLSv1.3` or both",
+              ...(others ? context.deleteWords(version.span, `remove \`${version.value}\``) : {}),
+            });
           } else context.unknown(version, "`tls protocols`", TLS_PROTOCOLS);
         }
         if (versions.length === rule.versions.length) context.policy.tlsProtocols = { value: versions, rule: rule.span };
@@ -131,6 +136,9 @@ export const tlsRule: RuleModule<TlsRule | TlsCiphersRule | TlsProtocolsRule> = 
     },
   },
 };
+
+/** Protocol versions RFC 8996 retires (and SSL before them). */
+const RETIRED = /^(tlsv1(\.[01])?|sslv[23])$/i;
 
 export function lowerTls(tls: NonNullable<CheckedPolicy["tls"]>, at: Lowering): RuleGraph["sniCertificates"][number] {
   return { certificate: resolvePolicyPath(at.file, tls.value.certificate.value), key: resolvePolicyPath(at.file, tls.value.key.value), origin: at.origin(tls.rule) };

@@ -140,7 +140,9 @@ describe("msac check for a CI", () => {
   it("points a Postfix or Exim setting typed as a rule at the msa rule, whose example compiles", () => {
     const postfix = path.join(scratch, "postfix.msa");
     fs.writeFileSync(postfix, "message_size_limit = 10240000\n");
-    expect(run("check", postfix).stdout).toContain("= help: `message_size_limit` is Postfix's and Exim's setting; in msa: `limit size 10MB`");
+    // The value translates (10240000 bytes are 10000KiB): the hint names that rule, and the fix writes it.
+    expect(run("check", postfix).stdout).toContain("= help: `message_size_limit` is Postfix's and Exim's setting; in msa: `limit size 10000KiB`");
+    expect(foreignSettingHint("message_size_limit")).toBe("`message_size_limit` is Postfix's and Exim's setting; in msa: `limit size 10MB`");
     // Names of Object.prototype are not settings (the property test once found `__proto__` crashing the hint).
     for (const word of ["__proto__", "constructor", "toString"]) expect(foreignSettingHint(word), word).toBeUndefined();
     for (const [name, { rules }] of Object.entries(FOREIGN_SETTINGS)) {

@@ -1,18 +1,21 @@
-// The policy language server: the checker's diagnostics as you type and
-// completion of verbs and header names, over any JSON-RPC connection
-// (`msac lsp` gives it stdio). Every diagnostic comes from compilePolicy, the
-// same function `msac check` runs, so the editor and CI never disagree.
+// The policy language server: the checker's diagnostics as you type, their
+// fix-its as quick-fix code actions, and completion of verbs and header names,
+// over any JSON-RPC connection (`msac lsp` gives it stdio). Every diagnostic and
+// fix comes from compilePolicy, the same function `msac check` and `msac fmt
+// --fix` run, so the editor and CI never disagree; a fix whose result would
+// report a new error (compiler/fixPolicy.ts) is not offered.
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import lspNode from "vscode-languageserver/node";
-import type { Connection, Diagnostic as LspDiagnostic, Range } from "vscode-languageserver/node";
+import type { CodeAction, CodeActionParams, Connection, Diagnostic as LspDiagnostic, Range } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { compilePolicy } from "../../compiler/compile.js";
-import type { Diagnostic } from "../../compiler/diagnostics.js";
+import { compilePolicy, fileSystemHost } from "../../compiler/compile.js";
+import type { Diagnostic, Fix } from "../../compiler/diagnostics.js";
+import { fixesOf, fixPolicy } from "../../compiler/fixPolicy.js";
 import { LineMap } from "../../compiler/sourceText.js";
 import { completionsAt } from "./completion.js";
 
-const { CompletionItemKind, DiagnosticSeverity, TextDocuments, TextDocumentSyncKind } = lspNode;
+const { CodeActionKind, CompletionItemKind, DiagnosticSeverity, TextDocuments, TextDocumentSyncKind } = lspNode;
 
 /** The file name compilePolicy sees: a path for file: URIs, so relative paths in the policy resolve. */
 export function fileOfUri(uri: string): string {
@@ -23,6 +26,62 @@ export function fileOfUri(uri: string): string {
 export interface PublishedDiagnostics {
   document: LspDiagnostic[];
   others: Map<string, LspDiagnostic[]>;
+}
+
+/** The same diagnostic as the server publishes it: code, message with its help line, and range. */
+function toLspMessage(d: Diagnostic, message = d.message): string {
+  return d.hint ? `${message}\nhelp: ${d.hint}` : message;
+}
+
+function overlapsRange(a: Range, b: Range): boolean {
+  const before = (x: Range["start"], y: Range["start"]) => x.line < y.line || (x.line === y.line && x.character < y.character);
+  // Touching counts: a cursor just after a misspelt word still asks for its fix.
+  return !before(a.end, b.start) && !before(b.end, a.start);
+}
+
+/**
+ * The quick fixes for the diagnostics of `document` that touch `params.range`: one per fix the
+ * checker offers, each a WorkspaceEdit of that document, and each checked first (a fix whose
+ * result would report a new error is not offered). With two or more fixes, a `source.fixAll`
+ * action applies them all, as `msac fmt --fix` does (without formatting).
+ */
+export function codeActionsFor(document: TextDocument, params: Pick<CodeActionParams, "range" | "context">): CodeAction[] {
+  const file = fileOfUri(document.uri);
+  const host = document.uri.startsWith("file:") ? fileSystemHost : null;
+  const text = document.getText();
+  const result = compilePolicy(file, text, host);
+  const rangeOf = (span: Diagnostic["span"]): Range => ({ start: document.positionAt(span.start), end: document.positionAt(span.end) });
+  const editOf = (fixes: readonly Fix[]) => ({ changes: { [document.uri]: fixes.map((f) => ({ range: rangeOf(f.span), newText: f.text })) } });
+  const only = params.context.only;
+  const wants = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
+  const actions: CodeAction[] = [];
+  if (wants(CodeActionKind.QuickFix)) {
+    for (const d of result.diagnostics) {
+      if (d.file !== file || !d.fix || !overlapsRange(rangeOf(d.span), params.range)) continue;
+      if (fixPolicy(file, text, host, [d.fix]).applied.length === 0) continue;
+      actions.push({
+        title: d.fix.title,
+        kind: CodeActionKind.QuickFix,
+        isPreferred: true,
+        diagnostics: [
+          {
+            range: rangeOf(d.span),
+            severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+            code: d.code,
+            source: "msac",
+            message: toLspMessage(d),
+          },
+        ],
+        edit: editOf([d.fix]),
+      });
+    }
+  }
+  const all = fixesOf(file, result.diagnostics);
+  if (all.length > 1 && wants(CodeActionKind.SourceFixAll)) {
+    const outcome = fixPolicy(file, text, host, all);
+    if (outcome.applied.length > 1) actions.push({ title: `apply ${outcome.applied.length} msac fixes`, kind: CodeActionKind.SourceFixAll, edit: editOf(outcome.applied) });
+  }
+  return actions;
 }
 
 export function checkDocument(document: TextDocument): PublishedDiagnostics {
@@ -47,7 +106,7 @@ export function checkDocument(document: TextDocument): PublishedDiagnostics {
     severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
     code: d.code,
     source: "msac",
-    message: d.hint ? `${message}\nhelp: ${d.hint}` : message,
+    message: toLspMessage(d, message),
     ...(related.length > 0 ? { relatedInformation: related.map((r) => ({ location: { uri: uriOf(r.file), range: rangeIn(r.file, r.span) }, message: r.message })) } : {}),
   });
 
@@ -88,6 +147,7 @@ export function startLanguageServer(connection: Connection): void {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       completionProvider: { triggerCharacters: [" "] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll] },
     },
     serverInfo: { name: "msac lsp" },
   }));
@@ -99,6 +159,10 @@ export function startLanguageServer(connection: Connection): void {
   documents.onDidClose(({ document }) => {
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
     publishOthers(document.uri, new Map());
+  });
+  connection.onCodeAction((params) => {
+    const document = documents.get(params.textDocument.uri);
+    return document ? codeActionsFor(document, params) : [];
   });
   connection.onCompletion(({ textDocument, position }) => {
     const document = documents.get(textDocument.uri);
