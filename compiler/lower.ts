@@ -26,7 +26,6 @@ import {
 import { lowerAliases } from "./rules/aliases.js";
 import { lowerBareLineEndings } from "./rules/allow.js";
 import { lowerUsers } from "./rules/auth.js";
-import { lowerCopyTo } from "./rules/copy.js";
 import { lowerDeliver } from "./rules/deliver.js";
 import { RULE_MODULES } from "./rules/index.js";
 import { lowerRate } from "./rules/limit.js";
@@ -101,7 +100,8 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     aliases: policy.aliases ? lowerAliases(policy.aliases, at) : null,
     metrics: policy.metrics ? lowerMetrics(policy.metrics, at) : null,
     workers: policy.workers?.value ?? 1,
-    copyTo: policy.copyTo ? lowerCopyTo(policy.copyTo, at) : null,
+    // The fields rule modules lower themselves.
+    ...Object.assign({}, ...RULE_MODULES.map((module) => (module as RuleModule<RuleNode>).graph?.(policy, at) ?? {})),
     groups: Object.fromEntries([...(policy.groups ?? [])].map(([name, group]) => [name, group.value])),
   };
 }

@@ -23,8 +23,9 @@ A rule is one module in \`compiler/rules/\` (a verb with several forms, such as
   written once or be keyed, and the reply it refuses with (\`refuses\`: then \`observe\`
   and \`with "TEXT"\` apply to it); the fields of \`CheckedPolicy\` its
   check records (\`declare module "../checkedPolicy.js"\`);
-- its nodes in the session's stages (\`stages(policy, at)\`), the lowering of
-  the graph's other fields (\`lowerX(checked, at)\` functions) and its printer
+- its nodes in the session's stages (\`stages(policy, at)\`), the optional graph
+  fields it sets (\`graph\`, printed by \`printGraph\`), the lowering of the
+  graph's older fields (\`lowerX(checked, at)\` functions) and its printer
   (\`printers\` by node kind for \`msac print\`, or \`printX\` functions that
   \`tooling/print/print.ts\` lays out);
 - the known values of open names it takes (\`values\`, for completion) and its
@@ -40,6 +41,10 @@ Outside the module, adding a rule touches:
 2. the node's handler in \`runtime/decision/\` (\`envelopeStage.ts\` or
    \`messageStage.ts\`);
 3. \`graph/replies.ts\`, when the rule gives a reply of its own.
+
+A rule that is no stage node but a field of the graph (\`copy to\`) lowers and
+prints that field itself (\`graph\`, \`printGraph\`); it touches the field's
+schema in \`graph/graph.ts\` and the runtime step that reads it.
 
 The registry (\`compiler/rules/moduleList.ts\`) is generated from the folder.
 Then regenerate the registry, this page and the grammar snapshot (\`UPDATE_GOLDEN=1\`,

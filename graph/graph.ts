@@ -428,7 +428,7 @@ export const RuleGraph = z.strictObject({
   /** Server processes sharing the listeners; "auto" is one per core. */
   workers: z.union([z.number().int().positive(), z.literal("auto")]),
   /** `copy to ADDRESS, ...`: every accepted message also goes to these addresses, with NOTIFY=NEVER. */
-  copyTo: z.strictObject({ addresses: z.array(z.string()), origin: RuleOrigin }).nullable(),
+  copyTo: z.strictObject({ addresses: z.array(z.string()), origin: RuleOrigin }).optional(),
   /** `group NAME: LOGIN, ...`: the logins of each group, by name (nodes written `for` a group carry its logins too). */
   groups: z.record(z.string(), z.array(z.string())),
 });

@@ -4,9 +4,8 @@
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { list } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
-import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { RuleModule } from "./ruleModule.js";
 import type { RuleGraph } from "../../graph/graph.js";
-import type { CheckedPolicy } from "../checkedPolicy.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -54,12 +53,6 @@ export const copyRule: RuleModule<CopyRule> = {
       },
     },
   },
+  graph: (policy, at) => (policy.copyTo ? { copyTo: { addresses: policy.copyTo.value, origin: at.origin(policy.copyTo.rule) } } : {}),
+  printGraph: (graph: RuleGraph) => (graph.copyTo ? [{ text: `copy to ${graph.copyTo.addresses.join(", ")}`, origin: graph.copyTo.origin }] : []),
 };
-
-export function lowerCopyTo(copy: NonNullable<CheckedPolicy["copyTo"]>, at: Lowering): NonNullable<RuleGraph["copyTo"]> {
-  return { addresses: copy.value, origin: at.origin(copy.rule) };
-}
-
-export function printCopyTo(copy: NonNullable<RuleGraph["copyTo"]>): string {
-  return `copy to ${copy.addresses.join(", ")}`;
-}

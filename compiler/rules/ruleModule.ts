@@ -7,6 +7,7 @@
 import type { RuleBase, RuleBuilder, Span } from "../../grammar/ast.js";
 import type { RuleGrammar } from "../../grammar/grammarDsl.js";
 import type { Reply } from "../../graph/replies.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import type { AuthNode, CheckHeaderSyntaxNode, MailNode, MessageNode, RcptNode, RefuseBareLineEndingsNode, RefuseUnqualifiedNode, RuleOrigin } from "../../graph/graph.js";
 import type { CheckContext } from "../checkContext.js";
 import type { CheckedPolicy, Observable } from "../checkedPolicy.js";
@@ -61,6 +62,10 @@ export interface RuleModule<R extends RuleNode> {
    * stage by graph/graph.ts's STAGE_ORDER.
    */
   stages?: (policy: CheckedPolicy, at: Lowering) => StageNodes;
+  /** The optional fields of the graph the rule sets (those that are no stage node), from the checked policy. */
+  graph?: (policy: CheckedPolicy, at: Lowering) => Partial<RuleGraph>;
+  /** The rule as `msac print` writes it back from those fields (nothing when the graph has none of them). */
+  printGraph?: (graph: RuleGraph, at: Printing) => { text: string; origin: RuleOrigin }[];
 }
 
 /** A rule's nodes, by stage. */

@@ -5,7 +5,6 @@
 // comment; what is always on and cannot be written is listed as comments).
 // Each rule's text comes from its module (compiler/rules/); this file lays the
 // rules out in sections and marks the defaults.
-import { printCopyTo } from "../../compiler/rules/copy.js";
 import path from "node:path";
 import { envelopeNodes, messageNodes, TLS_PROTOCOLS, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { printAdd } from "../../compiler/rules/add.js";
@@ -24,8 +23,8 @@ import { printMetrics } from "../../compiler/rules/metrics.js";
 import { printQualify } from "../../compiler/rules/qualify.js";
 import { printRemove } from "../../compiler/rules/remove.js";
 import { printRequire } from "../../compiler/rules/require.js";
-import { NODE_PRINTERS } from "../../compiler/rules/index.js";
-import type { Printing, StageNode } from "../../compiler/rules/ruleModule.js";
+import { NODE_PRINTERS, RULE_MODULES } from "../../compiler/rules/index.js";
+import type { Printing, RuleModule, RuleNode, StageNode } from "../../compiler/rules/ruleModule.js";
 import { printSenders } from "../../compiler/rules/senders.js";
 import { printDkim } from "../../compiler/rules/sign.js";
 import { printThrottle } from "../../compiler/rules/throttle.js";
@@ -137,7 +136,6 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   section(
     ...(restrictions.length > 0 ? restrictions : [absent("limit recipients to", "every recipient is allowed")]),
     graph.aliases ? rule(printAliases(graph.aliases, at), graph.aliases.origin) : absent("aliases", "recipients are not expanded"),
-    graph.copyTo ? rule(printCopyTo(graph.copyTo), graph.copyTo.origin) : absent("copy to", "messages go to their recipients only"),
     masquerade?.kind === "Masquerade"
       ? rule(printMasquerade(masquerade, inEnvelope, inHeaders), masquerade.origin)
       : absent("masquerade", "host names in sender addresses are kept"),
@@ -175,6 +173,8 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     rule(printDeliver(deliver, at), deliver.origin),
     deliver.kind === "SpoolThenRelay" ? { text: printQueueLifetime(deliver.lifetimeMs), isDefault: deliver.lifetimeMs === DEFAULT_QUEUE_LIFETIME_MS } : undefined,
   );
+  // The graph fields rule modules print themselves.
+  section(...RULE_MODULES.flatMap((module) => (module as RuleModule<RuleNode>).printGraph?.(graph, at) ?? []).map((r) => rule(r.text, r.origin)));
   section(...Object.entries(graph.groups).map(([name, logins]) => ({ text: `group ${name}: ${logins.join(", ")}`, isDefault: false })));
   section(...scoped.map((n) => rule(printScoped(n, at), n.origin)));
   // The stage nodes of rules not laid out above are printed by their modules, in stage order; a
