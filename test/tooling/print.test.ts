@@ -65,6 +65,30 @@ describe("patterns", () => {
   });
 });
 
+describe("rules for some logins, reply texts and copies", () => {
+  it("prints `group`, `for`, `with`, `limit hops` and `copy to` as written, and the printed policy compiles to the same graph", () => {
+    const rules = [
+      "group interns: carol, dave",
+      'limit size 2MB for interns with "Interns: 2MB at most"',
+      "limit rate 500 messages per 1d per user for interns",
+      'observe refuse header X-Internal for bob with "No internal mail"',
+      "limit hops 30",
+      "copy to archive@example.test",
+    ];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const file = path.join(dir, "scoped.msa");
+    const text = `hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\nlimit size 10MB\n${rules.join("\n")}\n`;
+    fs.writeFileSync(file, text);
+    const out = print(file).out;
+    for (const rule of rules) expect(out).toContain(`${rule}\n`);
+    const graph = (source: string) => {
+      const compiled = compilePolicy(file, source).graph!;
+      return JSON.parse(JSON.stringify({ stages: compiled.stages, rates: compiled.limits.rates, groups: compiled.groups, copyTo: compiled.copyTo }, (k, v) => (k === "origin" ? undefined : v)));
+    };
+    expect(graph(out)).toEqual(graph(text));
+  });
+});
+
 describe("defaults", () => {
   it("writes out every default the minimal policy leaves unsaid", () => {
     const out = print(minimalPolicy()).out;
