@@ -1,26 +1,12 @@
 // `copy to ADDRESS` on the wire: the next hop gets every accepted message for the archive too, in
 // the envelope only and with NOTIFY=NEVER, once even when the client named the archive itself.
-import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/compile.js";
 import type { NextHop } from "../support/nextHop.js";
-import { PASSWORDS, type RunningMsa, SUBMISSION_POLICY, startMsaWithNextHop } from "./harness.js";
+import { type RunningMsa, SUBMISSION_POLICY, startMsaWithNextHop, submitAs } from "./harness.js";
 
-async function submit(msa: RunningMsa, to: string[]): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: "127.0.0.1",
-    port: msa.port,
-    requireTLS: true,
-    tls: { ca: msa.pki.caCertPem, servername: "localhost" },
-    auth: { user: "alice", pass: PASSWORDS.alice },
-  });
-  try {
-    const raw = `From: alice@example.test\r\nTo: ${to.join(", ")}\r\nSubject: hi\r\n\r\nhello\r\n`;
-    return (await transport.sendMail({ envelope: { from: "alice@example.test", to }, raw })).response;
-  } finally {
-    transport.close();
-  }
-}
+const submit = (msa: RunningMsa, to: string[]) =>
+  submitAs(msa, "alice", { from: "alice@example.test", to }, `From: alice@example.test\r\nTo: ${to.join(", ")}\r\nSubject: hi\r\n\r\nhello\r\n`);
 
 describe("copy to", () => {
   let hop: NextHop;

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
+import nodemailer from "nodemailer";
 import { afterAll, afterEach } from "vitest";
 import { compilePolicy } from "../../compiler/compile.js";
 import type { LimitsConfig, RuleGraph, RuleOrigin } from "../../graph/graph.js";
@@ -194,6 +195,27 @@ export const PLAIN_POLICY = [
 export const b64 = (text: string) => Buffer.from(text).toString("base64");
 /** `AUTH PLAIN` with the initial response. */
 export const authPlain = (login: string, password: string) => `AUTH PLAIN ${b64(`\0${login}\0${password}`)}`;
+
+/**
+ * Submits `raw` with nodemailer as `login` over STARTTLS (the test CA trusted): the server's reply
+ * to the end of DATA, or the reply that refused the message.
+ */
+export async function submitAs(msa: RunningMsa, login: keyof typeof PASSWORDS, envelope: { from: string; to: string[] }, raw: string): Promise<string> {
+  const transport = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: msa.port,
+    requireTLS: true,
+    tls: { ca: msa.pki.caCertPem, servername: "localhost" },
+    auth: { user: login, pass: PASSWORDS[login] },
+  });
+  try {
+    return (await transport.sendMail({ envelope, raw })).response;
+  } catch (error) {
+    return (error as { response?: string }).response ?? String(error);
+  } finally {
+    transport.close();
+  }
+}
 
 /** The start of a session as alice: EHLO, STARTTLS, EHLO again and AUTH (five replies with the greeting). */
 export const AS_ALICE = ["EHLO client.example", "STARTTLS", "EHLO client.example", authPlain("alice", PASSWORDS.alice)] as const;

@@ -1,9 +1,8 @@
 // `refuse header NAME, ...` on the wire: a message carrying a refused field gets 550 5.7.1 and never
 // reaches the next hop, the log names the policy line; written `observe`, it is logged and delivered.
-import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NextHop } from "../support/nextHop.js";
-import { PASSWORDS, type RunningMsa, SUBMISSION_POLICY, eventually, startMsaWithNextHop } from "./harness.js";
+import { type RunningMsa, SUBMISSION_POLICY, eventually, startMsaWithNextHop, submitAs } from "./harness.js";
 
 const MESSAGE = (extra: string) => `From: alice@example.test\r\nTo: bob@example.org\r\nSubject: hi\r\n${extra}\r\nhello\r\n`;
 
@@ -13,23 +12,7 @@ async function started(rule: string): Promise<{ hop: NextHop; msa: RunningMsa; l
   return { hop, msa, line: lines("").indexOf(rule) + 1 };
 }
 
-async function submit(msa: RunningMsa, raw: string): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: "127.0.0.1",
-    port: msa.port,
-    requireTLS: true,
-    tls: { ca: msa.pki.caCertPem, servername: "localhost" },
-    auth: { user: "alice", pass: PASSWORDS.alice },
-  });
-  try {
-    const info = await transport.sendMail({ envelope: { from: "alice@example.test", to: ["bob@example.org"] }, raw });
-    return info.response;
-  } catch (error) {
-    return (error as { response?: string }).response ?? String(error);
-  } finally {
-    transport.close();
-  }
-}
+const submit = (msa: RunningMsa, raw: string) => submitAs(msa, "alice", { from: "alice@example.test", to: ["bob@example.org"] }, raw);
 
 describe("refuse header", () => {
   let server: Awaited<ReturnType<typeof started>>;

@@ -83,7 +83,9 @@ describe("rules for some logins, reply texts and copies", () => {
     for (const rule of rules) expect(out).toContain(`${rule}\n`);
     const graph = (source: string) => {
       const compiled = compilePolicy(file, source).graph!;
-      return JSON.parse(JSON.stringify({ stages: compiled.stages, rates: compiled.limits.rates, groups: compiled.groups, copyTo: compiled.copyTo }, (k, v) => (k === "origin" ? undefined : v)));
+      return JSON.parse(
+        JSON.stringify({ stages: compiled.stages, rates: compiled.limits.rates, groups: compiled.groups, copyTo: compiled.copyTo }, (k, v) => (k === "origin" ? undefined : v)),
+      );
     };
     expect(graph(out)).toEqual(graph(text));
   });
