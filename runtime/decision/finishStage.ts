@@ -56,9 +56,10 @@ export function finishMessage(graph: RuleGraph, state: SessionState, transaction
   }
   // `copy to`: after aliases (the archive address is taken as written), each address once.
   if (graph.copyTo) {
-    const present = new Set(recipients.map((r) => r.address.toLowerCase()));
-    const added = graph.copyTo.addresses.filter((address) => !present.has(address.toLowerCase()));
-    recipients = [...recipients, ...added.map((address) => ({ address, dsn: { notify: ["NEVER" as const] } }))];
+    // Compared as mailboxes are everywhere (exact local parts): a recipient the client named keeps its own DSN.
+    const before = recipients.length;
+    recipients = dedupeRecipients([...recipients, ...graph.copyTo.addresses.map((address) => ({ address, dsn: { notify: ["NEVER" as const] } }))]);
+    const added = recipients.slice(before).map((r) => r.address);
     trace.push({
       node: "CopyTo",
       origin: graph.copyTo.origin,
