@@ -98,8 +98,8 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
     const replyText = rule.reply && refusal ? checkReplyText(context, nameOf(rule), rule.reply, refusal) : undefined;
     const observable = { ...(rule.observe ? { observe: true as const } : {}), ...(replyText !== undefined ? { replyText } : {}) };
     if (rule.for) {
-      // Only a rule that refuses after the login can be for some logins: `require auth` and `require tls` judge before it.
-      const judgedBefore = rule.kind === "require" && rule.what.value !== "helo";
+      // Only a rule that refuses after the login can be for some logins.
+      const judgedBefore = !!facts.beforeLogin?.(rule);
       if (!refusal || judgedBefore) {
         context.report("forNotApplicable", rule.for.span, `\`${nameOf(rule)}\` ${refusal ? "is judged before the login" : "refuses nothing"}, so it cannot be for some logins`, {
           hint: "remove `for ...`",

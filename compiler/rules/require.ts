@@ -60,6 +60,7 @@ export const requireRule: RuleModule<RequireRule> = {
     require: {
       name: (rule) => `require ${rule.what.value}`,
       key: (rule) => `require ${rule.what.value}`,
+      beforeLogin: (rule) => rule.what.value !== "helo",
       refuses: (rule) => (rule.what.value === "helo" ? Replies.heloRefused : rule.what.value === "tls" ? Replies.tlsRequired : Replies.authRequired),
       check: (rule, context, observe) => {
         if (rule.what.value === "tls") context.policy.requireTls = { rule: rule.span, ...observe };

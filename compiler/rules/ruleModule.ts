@@ -28,6 +28,8 @@ export interface KindFacts<R extends RuleNode> {
    * `with [CODE] "TEXT"` after it sets the text (a code written there must be this one's).
    */
   refuses?: Reply | ((rule: R) => Reply);
+  /** The rule judges a session before it has a login (`require auth`), so it cannot be `for` some logins. */
+  beforeLogin?: (rule: R) => boolean;
   /** The rule refuses only as part of another rule, whose `observe` covers it (`senders` for `enforce senders in headers`). */
   observedWith?: string;
   /** Checks one rule and records what passed in `context.policy`; `observe` goes into that value. */

@@ -95,9 +95,10 @@ describe("completion from the grammar", () => {
     expect(completionsAt("log ").map((c) => c.label)).toEqual(["errors", "info", "debug"]);
   });
 
-  it("offers `for` and `with` after a rule that refuses, and only there", () => {
+  it("offers `with` after a rule that refuses, `for` when it also judges after the login, and neither elsewhere", () => {
     expect(keywordsOffered("refuse header X-Spam ")).toEqual(["for", "matching", "with"]);
-    expect(keywordsOffered("require auth ")).toEqual(["for", "with"]);
+    expect(keywordsOffered("require auth ")).toEqual(["with"]);
+    expect(keywordsOffered("require helo ")).toEqual(["for", "with"]);
     expect(keywordsOffered("hostname msa.example.test ")).toEqual([]);
   });
 

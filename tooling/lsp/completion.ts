@@ -28,9 +28,11 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   const before: IToken[] = typing ? tokens.slice(0, -1) : tokens;
   const atLineStart = before.length === 0;
   const offered = new Map<string, CompletionWord>();
+  let suffixes: ReadonlySet<string> | undefined;
   for (const next of policyParser.nextTokenTypes(before)) {
     // The statement takes `for NAMES` and `with "TEXT"` after any rule; only a rule that refuses has logins to judge and a reply to set.
-    if (STATEMENT_SUFFIXES.has(next.ruleStack.at(-1) ?? "") && !refuses(before)) continue;
+    const production = next.ruleStack.at(-1) ?? "";
+    if (STATEMENT_SUFFIXES.has(production) && !(suffixes ??= suffixesAfter(before)).has(production)) continue;
     const word = keywordWord(next.type);
     if (word !== undefined) {
       // A verb says what its rule is (the module's summary).
@@ -44,9 +46,11 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
   return [...offered.values()];
 }
 
-/** Whether `tokens` are a rule that refuses, which the statement's `for` and `with` may follow. */
-function refuses(tokens: readonly IToken[]): boolean {
+/** The suffixes the rule written in `tokens` takes: `with` when it refuses, `for` when it also judges after the login. */
+function suffixesAfter(tokens: readonly IToken[]): ReadonlySet<string> {
   const line = tokens.map((t) => t.image).join(" ");
   const rule = parsePolicy("completion", `${line}\n`).value?.rules[0];
-  return !!rule && !!KIND_FACTS.get(rule.kind)?.refuses;
+  const facts = rule && KIND_FACTS.get(rule.kind);
+  if (!rule || !facts?.refuses) return new Set();
+  return new Set(facts.beforeLogin?.(rule) ? ["replyText"] : ["replyText", "forLogins"]);
 }
