@@ -3,7 +3,7 @@
 // (tooling/simulate/). Script from stdin or --script, or built from the
 // one-line options (--auth, --mail-from, --rcpt, --tls, --from).
 import fs from "node:fs";
-import type { ListenMode } from "../graph/graph.js";
+import { findListener, listenerKey } from "../graph/graph.js";
 import { parseScript, type ScriptStep } from "../tooling/simulate/script.js";
 import { simulate } from "../tooling/simulate/session.js";
 import { renderSimulation, renderVerdicts, type TraceLevel } from "../tooling/simulate/render.js";
@@ -72,14 +72,10 @@ export async function runSimulate(file: string, options: SimulateOptions, io: Co
     return ExitStatus.usage;
   }
 
-  let listenerMode: ListenMode | undefined;
-  if (options.listener) {
-    const listener = graph.listeners.find((l) => String(l.port) === options.listener || `${l.host}:${l.port}` === options.listener);
-    if (!listener) {
-      io.stderr.write(`msac: the policy has no listener \`${options.listener}\` (it has ${graph.listeners.map((l) => (l.host ? `${l.host}:` : "") + l.port).join(", ")})\n`);
-      return ExitStatus.usage;
-    }
-    listenerMode = listener.mode;
+  const listener = options.listener === undefined ? undefined : findListener(graph.listeners, options.listener);
+  if (options.listener !== undefined && !listener) {
+    io.stderr.write(`msac: the policy has no listener \`${options.listener}\` (it has ${graph.listeners.map(listenerKey).join(", ")})\n`);
+    return ExitStatus.usage;
   }
   let now: Date | undefined;
   if (options.now) {
@@ -91,7 +87,7 @@ export async function runSimulate(file: string, options: SimulateOptions, io: Co
   }
   const steps: ScriptStep[] = parsed.steps;
   const simulation = await simulate(graph, steps, {
-    ...(listenerMode ? { listenerMode } : {}),
+    ...(listener ? { listener } : {}),
     ...(now ? { now: () => now } : {}),
   });
   const level = options.trace ?? (oneLine ? "decisions" : "all");

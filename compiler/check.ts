@@ -10,7 +10,7 @@ import { CheckContext } from "./checkContext.js";
 import type { PhaseResult } from "./diagnostics.js";
 import { PolicyLints } from "./policyLints.js";
 import { checkReplyText } from "./replyText.js";
-import { lintShadowedScopes, resolveScope } from "./ruleScope.js";
+import { lintShadowedScopes, listenerResolver, resolveScope } from "./ruleScope.js";
 import type { PolicyAst } from "./policySyntax.js";
 import { KIND_FACTS, type Rule, type RuleKind } from "./rules/index.js";
 
@@ -38,8 +38,11 @@ function nameOf(rule: Rule): string {
 /** What makes two rules of a kind one rule written twice: the kind for a rule that may appear once, the key for a keyed one. */
 function keyOf(rule: Rule): string {
   const key = factsOf(rule).key?.(rule) ?? rule.kind;
-  // `limit size 10MB for bob` and `limit size 25MB` are two rules; two for the same names are one written twice.
-  return rule.for ? `${key} for ${rule.for.names.map((n) => n.value).join(",")}` : key;
+  // `limit size 10MB for bob` and `limit size 25MB` are two rules; two for the same names are one
+  // written twice. Likewise for the listeners of an `on` block.
+  const forLogins = rule.for ? ` for ${rule.for.names.map((n) => n.value).join(",")}` : "";
+  const on = rule.on ? ` on ${rule.on.listeners.map((l) => l.value).join(",")}` : "";
+  return key + forLogins + on;
 }
 
 function emptyPolicy(written: ReadonlySet<RuleKind>): CheckedPolicy {
@@ -60,6 +63,8 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
   const firstOfKind = new Map<string, Rule>();
   // Rules written `for` some logins are checked once every group is known.
   const forLogins: { rule: Rule; observable: { observe?: true; replyText?: string } }[] = [];
+  // Rules in `on` blocks are checked once every listener is known.
+  const onListeners: { rule: Rule; observable: { observe?: true; replyText?: string }; lifts: string | undefined }[] = [];
   // Groups first: the rules that name them (`for interns`) may stand above their declaration.
   const ordered = [...ast.rules.filter((rule) => rule.kind === "group"), ...ast.rules.filter((rule) => rule.kind !== "group")];
   for (const rule of ordered) {
@@ -97,6 +102,23 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
     // reports it missing.
     const replyText = rule.reply && refusal ? checkReplyText(context, nameOf(rule), rule.reply, refusal) : undefined;
     const observable = { ...(rule.observe ? { observe: true as const } : {}), ...(replyText !== undefined ? { replyText } : {}) };
+    if (rule.on) {
+      // A block holds what judges its listener's sessions: refusing rules, and loosenings of them.
+      const lifts = facts.lifts?.(rule);
+      if (rule.for || (!refusal && !lifts)) {
+        context.report(
+          "onNotApplicable",
+          rule.for?.span ?? rule.verb,
+          rule.for
+            ? "a rule in an `on` block judges every login on its listeners, so it takes no `for`"
+            : `\`${nameOf(rule)}\` refuses nothing, so it cannot stand in an \`on\` block`,
+          { hint: rule.for ? "remove `for ...`, or move the rule out of the block" : "move it out of the block: it is a setting of the whole server" },
+        );
+        continue;
+      }
+      onListeners.push({ rule, observable, lifts });
+      continue;
+    }
     if (rule.for) {
       // Only a rule that refuses after the login can be for some logins.
       const judgedBefore = !!facts.beforeLogin?.(rule);
@@ -120,6 +142,25 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
     const own = emptyPolicy(written);
     factsOf(rule).check(rule, context.withPolicy(own), observable);
     scoped.push({ ...scope, overrides: !!factsOf(rule).once, rule: rule.span, policy: own, kind: rule.kind, name: nameOf(rule) });
+  }
+  const listenersOf = listenerResolver(context, policy.listeners);
+  for (const { rule, observable, lifts } of onListeners) {
+    const listeners = listenersOf(rule.on!);
+    if (!listeners) continue;
+    const own = emptyPolicy(written);
+    factsOf(rule).check(rule, context.withPolicy(own), observable);
+    scoped.push({
+      names: [],
+      logins: [],
+      byLogin: false,
+      listeners,
+      ...(lifts ? { lifts } : {}),
+      overrides: !!factsOf(rule).once,
+      rule: rule.span,
+      policy: own,
+      kind: rule.kind,
+      name: nameOf(rule),
+    });
   }
   lintShadowedScopes(context, scoped);
   policy.scoped = scoped.map(({ kind: _kind, name: _name, ...rule }) => rule);

@@ -38,11 +38,18 @@ export interface CheckedPolicy {
   scoped: ScopedRule[];
 }
 
-/** A refusing rule written `for NAMES`: whom it applies to, and the rule as its own checked policy. */
+/**
+ * A refusing rule written `for NAMES` or in an `on LISTENERS { }` block: whom it applies to, and
+ * the rule as its own checked policy.
+ */
 export interface ScopedRule {
-  /** The names as written (logins and groups) and the logins they stand for. */
+  /** The names as written (logins and groups) and the logins they stand for; empty in an `on` block. */
   names: string[];
   logins: string[];
+  /** In an `on` block: the keys of the listeners it judges (graph/graph.ts listenerKey). */
+  listeners?: string[];
+  /** In an `on` block: the node kind it turns off for those listeners (`allow unauthenticated`). */
+  lifts?: string;
   /** Every name is a login (not a group): such a rule is more specific than one for a group. */
   byLogin: boolean;
   /** The rule says one value for its logins (`limit size`), so it replaces the less specific rules of its kind for them. */

@@ -97,6 +97,14 @@ export const Catalogue = {
     "The same value is listed twice where once is enough; the second has no effect.",
     "qualify domains example.com example.com",
   ),
+  unknownListener: entry(
+    "MSA2006",
+    "error",
+    "names",
+    "`on` names no listener of the policy",
+    "`on PORT { }` and `on ADDRESS:PORT { }` name a listener of the policy: one of its `listen` rules, or 587 and 465 when it has none. A port names every listener on that port.",
+    "listen 587 starttls\non 2525 {\n  limit size 50MB\n}",
+  ),
 
   invalidSize: entry(
     "MSA3001",
@@ -397,6 +405,14 @@ export const Catalogue = {
     "`for` on a rule that cannot be for some logins",
     "`for LOGINS-OR-GROUPS` after a refusing rule makes it judge only sessions with those logins. A rule that refuses nothing has nothing to limit, and `require auth` and `require tls` judge a session before it has a login.",
     "require auth for alice",
+  ),
+  onNotApplicable: entry(
+    "MSA4025",
+    "error",
+    "policy",
+    "rule that cannot stand in an `on` block",
+    "An `on LISTENER { }` block holds the rules that judge the sessions on that listener differently: refusing rules (`require`, `limit`, `refuse`, `enforce`, ...) and `allow unauthenticated`. Settings of the whole server (`hostname`, `deliver`, `add`, ...) stand outside any block, and a rule in a block applies to every login on its listener, so it takes no `for`.",
+    "on 2525 {\n  add Date\n}",
   ),
 
   fileNotFound: entry(

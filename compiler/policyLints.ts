@@ -5,7 +5,7 @@
 // with a mistake: one mistake, one diagnostic.
 import { isIP } from "node:net";
 import type { Span } from "../grammar/ast.js";
-import type { ListenMode } from "../graph/graph.js";
+import { type ListenMode, listenerKey } from "../graph/graph.js";
 import type { CheckContext } from "./checkContext.js";
 import type { DiagnosticExtra } from "./diagnostics.js";
 import { replaceFix } from "./fixes.js";
@@ -148,7 +148,13 @@ export class PolicyLints {
         });
       }
     }
-    const starttls = defaultListeners ? { rule: { start: 0, end: 0 } } : p.listeners.find((l) => l.mode === "starttls");
+    // `on 587 { require tls }` covers that listener as `require tls` covers them all.
+    const tlsRequiredOn = new Set(p.scoped.filter((s) => s.listeners && s.policy.requireTls && !s.policy.requireTls.observe).flatMap((s) => s.listeners!));
+    const starttls = defaultListeners
+      ? tlsRequiredOn.has("587")
+        ? undefined
+        : { rule: { start: 0, end: 0 } }
+      : p.listeners.find((l) => l.mode === "starttls" && !tlsRequiredOn.has(listenerKey(l)));
     if (p.requireAuth && !p.requireTls && starttls && listenersKnown) {
       this.context.report("authBeforeTls", starttls.rule, "this listener offers AUTH before STARTTLS, so passwords may be sent in clear text", {
         hint: "add `require tls`",

@@ -1,6 +1,9 @@
-// `RULE for LOGINS-OR-GROUPS`: which logins a refusing rule applies to, and the lint for a rule
-// that never applies because more specific ones decide for every login it names.
-import type { Located, Span } from "../grammar/ast.js";
+// `RULE for LOGINS-OR-GROUPS` and `on LISTENERS { }`: which logins and listeners a refusing rule
+// applies to, and the lint for a rule that never applies because more specific ones decide for
+// every login it names.
+import type { Located, OnBlock, Span } from "../grammar/ast.js";
+import { listenerKey } from "../graph/graph.js";
+import type { CheckedListener } from "./rules/listen.js";
 import type { CheckContext } from "./checkContext.js";
 import type { CheckedPolicy, ScopedRule } from "./checkedPolicy.js";
 
@@ -38,4 +41,39 @@ export function lintShadowedScopes(context: CheckContext, scoped: readonly (Scop
       related: context.related(first, "a rule for a single login is here"),
     });
   }
+}
+
+/**
+ * The listener keys each `on` block names, or undefined after a diagnostic (one per block, though
+ * each of its rules asks). A port names every listener on it; without `listen` rules the policy
+ * listens on 587 and 465.
+ */
+export function listenerResolver(context: CheckContext, written: readonly CheckedListener[]): (block: OnBlock) => string[] | undefined {
+  const listeners = written.length > 0 ? written : [587, 465].map((port) => ({ host: null, port }));
+  const keys = listeners.map(listenerKey);
+  const resolved = new Map<number, string[] | undefined>();
+  return (block) => {
+    if (resolved.has(block.span.start)) return resolved.get(block.span.start);
+    const found = new Set<string>();
+    let ok = true;
+    for (const name of block.listeners) {
+      const matching = listeners.filter((l) => listenerKey(l) === normalListener(name.value) || String(l.port) === name.value);
+      if (matching.length === 0) {
+        context.report("unknownListener", name.span, `the policy has no listener \`${name.value}\``, { hint: `its listeners are ${keys.map((k) => `\`${k}\``).join(", ")}` });
+        ok = false;
+      }
+      for (const l of matching) found.add(listenerKey(l));
+    }
+    const value = ok ? [...found] : undefined;
+    resolved.set(block.span.start, value);
+    return value;
+  };
+}
+
+/** `127.0.0.1:2525`, `[::1]:2525` or `*:2525` as listenerKey writes the listener it names. */
+function normalListener(written: string): string {
+  const colon = written.lastIndexOf(":");
+  if (colon < 0) return written;
+  const host = written.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+  return listenerKey({ host: host === "*" ? null : host, port: Number(written.slice(colon + 1)) });
 }

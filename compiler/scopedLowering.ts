@@ -1,6 +1,7 @@
-// Lowering the rules written `for` some logins (compiler/ruleScope.ts): each one's nodes carry
-// whom they are for, and a rule that says one value (`limit size 10MB for bob`) takes its logins
-// away from the less specific rules of its kind: login before group, group before everyone.
+// Lowering the rules written `for` some logins or in `on` blocks (compiler/ruleScope.ts): each
+// one's nodes carry whom they are for, and a rule that says one value (`limit size 10MB for bob`)
+// takes its logins or listeners away from the less specific rules of its kind: login before
+// group, group before listener, listener before everyone.
 import type { Observable, RateRuleNode, RuleOrigin } from "../graph/graph.js";
 import type { CheckedPolicy, ScopedRule } from "./checkedPolicy.js";
 import { RULE_MODULES } from "./rules/index.js";
@@ -9,12 +10,15 @@ import type { Lowering, RuleModule, RuleNode, StageNodes } from "./rules/ruleMod
 
 type Node = { kind: string; origin: RuleOrigin } & Observable;
 
-/** What a less specific rule yields to: the kind (or rate) and logins of a more specific one. */
+/** What a less specific rule yields to: the kind (or rate) and the logins or listeners of a more specific one. */
 interface Override {
   key: string;
   logins: readonly string[];
   byLogin: boolean;
+  listeners?: readonly string[];
 }
+
+type Specificity = "everyone" | "listener" | "group";
 
 const rateKey = (rate: RateRuleNode) => `rate ${rate.unit} per ${rate.per}`;
 
@@ -26,7 +30,9 @@ export function lowerScoped(policy: CheckedPolicy, at: Lowering, general: readon
   const overrides: Override[] = [];
   const scopedNodes: { node: Node; rule: ScopedRule }[] = [];
   const given = policy.scoped.map((rule): StageNodes => {
-    const forLogins = { names: rule.names, logins: rule.logins };
+    const scope = rule.listeners ? { on: rule.listeners } : { for: { names: rule.names, logins: rule.logins } };
+    const override = (key: string): Override => ({ key, logins: rule.logins, byLogin: rule.byLogin, ...(rule.listeners ? { listeners: rule.listeners } : {}) });
+    if (rule.lifts) overrides.push(override(rule.lifts));
     // One copy per node: the same node may stand in two stages (`limit size` at MAIL and after DATA).
     const copies = new Map<Node, Node>();
     const mark = <N extends Node>(nodes: readonly N[] | undefined): N[] =>
@@ -35,10 +41,10 @@ export function lowerScoped(policy: CheckedPolicy, at: Lowering, general: readon
         .map((node) => {
           let copy = copies.get(node);
           if (!copy) {
-            copy = { ...node, for: forLogins };
+            copy = { ...node, ...scope };
             copies.set(node, copy);
             scopedNodes.push({ node: copy, rule });
-            if (rule.overrides) overrides.push({ key: node.kind, logins: rule.logins, byLogin: rule.byLogin });
+            if (rule.overrides) overrides.push(override(node.kind));
           }
           return copy as N;
         });
@@ -53,19 +59,33 @@ export function lowerScoped(policy: CheckedPolicy, at: Lowering, general: readon
   // A rate for some logins replaces the rates for everyone that count the same unit per the same subject.
   const scopedRates = policy.scoped.flatMap((rule) =>
     rule.policy.rates.map((rate) => {
-      const node: RateRuleNode = { ...lowerRate(rate, at), for: { names: rule.names, logins: rule.logins } };
-      overrides.push({ key: rateKey(node), logins: rule.logins, byLogin: rule.byLogin });
+      const scope = rule.listeners ? { on: rule.listeners } : { for: { names: rule.names, logins: rule.logins } };
+      const node: RateRuleNode = { ...lowerRate(rate, at), ...scope };
+      overrides.push({ key: rateKey(node), logins: rule.logins, byLogin: rule.byLogin, ...(rule.listeners ? { listeners: rule.listeners } : {}) });
       return { node, rule };
     }),
   );
 
-  const yieldTo = (node: Observable, key: string, specificThan: "everyone" | "group") => {
-    const logins = overrides.filter((o) => o.key === key && (specificThan === "everyone" || o.byLogin)).flatMap((o) => o.logins);
+  // A node yields to the rules of its key for logins (all of them, or only those by login for a
+  // group's rule) and, for everyone's rules, to the rules for listeners.
+  const yieldTo = (node: Observable, key: string, specificThan: Specificity) => {
+    const ofKey = overrides.filter((o) => o.key === key);
+    const logins = ofKey.filter((o) => !o.listeners && (specificThan !== "group" || o.byLogin)).flatMap((o) => o.logins);
     if (logins.length > 0) node.notFor = [...new Set(logins)].sort();
+    const listeners = specificThan === "everyone" ? ofKey.flatMap((o) => o.listeners ?? []) : [];
+    if (listeners.length > 0) node.notOn = [...new Set(listeners)].sort();
   };
-  for (const stages of general) for (const node of [...(stages.mail ?? []), ...(stages.rcpt ?? []), ...(stages.message ?? [])] as Node[]) yieldTo(node, node.kind, "everyone");
+  const specificity = (rule: ScopedRule): Specificity | undefined => (rule.listeners ? "listener" : rule.byLogin ? undefined : "group");
+  for (const stages of general)
+    for (const node of [...(stages.auth ?? []), ...(stages.mail ?? []), ...(stages.rcpt ?? []), ...(stages.message ?? [])] as Node[]) yieldTo(node, node.kind, "everyone");
   for (const rate of rates) yieldTo(rate, rateKey(rate), "everyone");
-  for (const { node, rule } of scopedNodes) if (rule.overrides && !rule.byLogin) yieldTo(node, node.kind, "group");
-  for (const { node, rule } of scopedRates) if (!rule.byLogin) yieldTo(node, rateKey(node), "group");
+  for (const { node, rule } of scopedNodes) {
+    const level = specificity(rule);
+    if (rule.overrides && level) yieldTo(node, node.kind, level);
+  }
+  for (const { node, rule } of scopedRates) {
+    const level = specificity(rule);
+    if (level) yieldTo(node, rateKey(node), level);
+  }
   return { given, rates: scopedRates.map((r) => r.node) };
 }

@@ -29,6 +29,13 @@ export interface RuleBase {
   reply?: ReplyText;
   /** `for NAMES` after the rule: the logins and groups it applies to. */
   for?: { span: Span; names: Located[] };
+  /** The `on LISTENERS { }` block the rule stands in: the listeners as written, the `on LISTENERS` head's span. */
+  on?: OnBlock;
+}
+
+export interface OnBlock {
+  span: Span;
+  listeners: Located[];
 }
 
 export interface ReplyText {
@@ -94,11 +101,30 @@ function forLoginsOf(node: CstNode | undefined): RuleBase["for"] {
   return { span: { start: first.startOffset, end: names.at(-1)!.span.end }, names };
 }
 
-/** Builds the tree with the builder of each rule's production; `problems` are lines that are no rule at all. */
+/** The head of an `on LISTENERS {` block, or undefined when recovery invented it. */
+function onBlockOf(node: CstNode): OnBlock | undefined {
+  const first = edgeToken(node, "first");
+  const listeners = ((childrenOf(node).listener ?? []) as IToken[]).filter(isReal).map(located);
+  if (node.recoveredNode || !first || listeners.length === 0) return undefined;
+  return { span: { start: first.startOffset, end: listeners.at(-1)!.span.end }, listeners };
+}
+
+/**
+ * Builds the tree with the builder of each rule's production; `problems` are lines that are no
+ * rule at all. The rules of an `on` block are rules like the others, in source order, each
+ * remembering its block.
+ */
 export function buildSyntaxTree<R>(cst: CstNode, comments: IToken[], builders: ReadonlyMap<string, RuleBuilder<R>>): { ast: SyntaxTree<R>; problems: AstProblem[] } {
   const rules: R[] = [];
   const problems: AstProblem[] = [];
-  for (const statement of (childrenOf(cst).statement ?? []) as CstNode[]) {
+  const statements: { node: CstNode; on?: OnBlock }[] = ((childrenOf(cst).statement ?? []) as CstNode[]).map((node) => ({ node }));
+  for (const block of (childrenOf(cst).onBlock ?? []) as CstNode[]) {
+    const on = onBlockOf(block);
+    if (on) for (const node of (childrenOf(block).statement ?? []) as CstNode[]) statements.push({ node, on });
+  }
+  const startOf = (node: CstNode) => edgeToken(node, "first")?.startOffset ?? 0;
+  if (statements.some((s) => s.on)) statements.sort((a, b) => startOf(a.node) - startOf(b.node));
+  for (const { node: statement, on } of statements) {
     if (statement.recoveredNode) continue;
     const children = childrenOf(statement);
     const observeToken = children.KwObserve?.[0] as IToken | undefined;
@@ -115,6 +141,7 @@ export function buildSyntaxTree<R>(cst: CstNode, comments: IToken[], builders: R
       if (reply) base.reply = reply;
       const scope = forLoginsOf(children.forLogins?.[0] as CstNode | undefined);
       if (scope) base.for = scope;
+      if (on) base.on = on;
       if (node.name === "unknownRule") {
         problems.push({ kind: "unknownRule", span: base.verb, word: first.image });
         break;

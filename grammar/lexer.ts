@@ -159,10 +159,12 @@ export const Observe = keyword("observe");
 export const With = keyword("with");
 /** `RULE for LOGINS-OR-GROUPS`: the suffix that makes a refusing rule apply to those logins only. */
 export const For = keyword("for");
+/** `on LISTENER { RULES }`: a block of refusing rules that judge only the sessions on that listener. */
+export const On = keyword("on");
 
 /** Every token of the language, given the keywords of every rule: the lexer's and the parser's vocabulary. */
 export function vocabulary(ruleKeywords: readonly TokenType[]): TokenType[] {
-  const keywordTypes = [...new Set([Observe, With, For, ...ruleKeywords])];
+  const keywordTypes = [...new Set([Observe, With, For, On, ...ruleKeywords])];
   return [
     Newline,
     WhiteSpace,

@@ -16,6 +16,8 @@ import {
   Anything,
   NotAVerb,
   Comma,
+  HostPort,
+  LBrace,
   Name,
   Newline,
   NumberLiteral,
@@ -26,6 +28,7 @@ import {
   vocabulary,
   With,
   For,
+  On,
 } from "./lexer.js";
 import { policyErrorMessages } from "./syntaxMessages.js";
 
@@ -63,8 +66,26 @@ export class PolicyParser extends CstParser {
     const dsl = this as unknown as GrammarDsl;
     this.policy = this.RULE("policy", () => {
       this.MANY(() => {
-        this.OR([{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(statement) }]);
+        this.OR([{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(statement) }, { ALT: () => this.SUBRULE(onBlock) }]);
       });
+    });
+    // `on 2525, 127.0.0.1:2526 { RULES }`: rules for the sessions on those listeners (master.cf's
+    // `-o` overrides); the checker says which rules may stand in one.
+    const onBlock = this.RULE("onBlock", () => {
+      this.CONSUME(On);
+      this.AT_LEAST_ONE_SEP({
+        SEP: Comma,
+        DEF: () => this.OR([{ ALT: () => this.CONSUME(NumberLiteral, { LABEL: "listener" }) }, { ALT: () => this.CONSUME(HostPort, { LABEL: "listener" }) }]),
+      });
+      this.CONSUME(LBrace);
+      this.CONSUME(Newline);
+      // `}` is a token a line that is no rule may start with: the block ends at it instead.
+      this.MANY({
+        GATE: () => this.LA(1).tokenType !== RBrace,
+        DEF: () => this.OR2([{ ALT: () => this.CONSUME2(Newline) }, { ALT: () => this.SUBRULE(statement) }]),
+      });
+      this.CONSUME(RBrace);
+      this.CONSUME3(Newline);
     });
     const statement = this.RULE("statement", () => {
       // `observe RULE`: log what the rule would refuse without refusing (the checker says which rules may be observed).
@@ -145,7 +166,7 @@ export class PolicyParser extends CstParser {
    */
   findReSyncTokenType(): TokenType {
     const follows = (this as unknown as { flattenFollowSet(): TokenType[] }).flattenFollowSet();
-    // An exact `}` (not through the NotAVerb category) follows only inside a `senders` block.
+    // An exact `}` (not through the NotAVerb category) follows only inside a `senders` or `on` block.
     const insideBlock = follows.includes(RBrace);
     for (let k = 1; ; k++) {
       const type = this.LA(k).tokenType;

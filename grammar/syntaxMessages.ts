@@ -58,7 +58,7 @@ function withSuggestion(message: string, actual: IToken, expected: TokenType[]):
 
 /** Advice for a mismatch that has one likely cause. */
 function mismatchHelp(expected: TokenType, ruleName: string): string | undefined {
-  if (expected === RBrace) return "close the `senders` block with `}` on a line of its own";
+  if (expected === RBrace) return `close the \`${ruleName === "onBlock" ? "on" : "senders"}\` block with \`}\` on a line of its own`;
   if (expected === Newline && ruleName === "senderEntry") return "separate addresses with `,`";
   if (expected === Newline) return "one rule stands on one line";
   return undefined;

@@ -12,7 +12,8 @@ export const GRAPH_FORMAT = "msa-rule-graph";
 // 3: the built-in checks every session needs are fixed fields of their stage, not array members.
 // 4: refusing nodes carry `replyText`, `for` and `notFor`; `groups`, `sniCertificates`; LimitHops,
 //    RefuseBody and ReplaceHeader nodes, patterns on RefuseHeader and RemoveHeaders.
-export const GRAPH_VERSION = 4;
+// 5: refusing nodes carry `on` and `notOn` (rules for some listeners).
+export const GRAPH_VERSION = 5;
 
 // Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
 const Amount = z.number().nonnegative();
@@ -54,27 +55,50 @@ export const Listener = z.strictObject({
 });
 export type Listener = z.infer<typeof Listener>;
 
+/** How a listener is named in `on` blocks, nodes and log events: its port, or ADDRESS:PORT when it is bound to one address. */
+export function listenerKey(listener: Pick<Listener, "host" | "port">): string {
+  if (listener.host === null || listener.host === "*") return String(listener.port);
+  return listener.host.includes(":") ? `[${listener.host}]:${listener.port}` : `${listener.host}:${listener.port}`;
+}
+
 /**
  * Written `observe RULE`: the rule logs and counts what it would refuse and
  * refuses nothing (Postfix's warn_if_reject, Exim's warn), so a new rule can be
  * rolled out safely. Only nodes that can refuse carry it.
  */
+/** The graph's listener that `endpoint` names: a port (any address) or ADDRESS:PORT as listenerKey writes it. */
+export function findListener(listeners: readonly Listener[], endpoint: string): Listener | undefined {
+  return listeners.find((l) => listenerKey(l) === endpoint) ?? listeners.find((l) => String(l.port) === endpoint);
+}
+
 /**
  * A refusing node: `observe` logs instead of refusing; `replyText` (from `with "TEXT"`) replaces
  * the text of its reply, never the codes; `for` (from `for NAMES`) limits it to those logins, the
  * names as written and the logins they stand for; `notFor` lists the logins a more specific rule
- * of the same kind decides for instead.
+ * of the same kind decides for instead. `on` (from an `on LISTENER { }` block) limits it to
+ * sessions on those listeners (listenerKey); `notOn` lists the listeners whose own rule of the
+ * same kind decides instead.
  */
 export const Observable = z.strictObject({
   observe: z.literal(true).optional(),
   replyText: z.string().optional(),
   for: z.strictObject({ names: z.array(z.string()), logins: z.array(z.string()) }).optional(),
   notFor: z.array(z.string()).optional(),
+  on: z.array(z.string()).optional(),
+  notOn: z.array(z.string()).optional(),
 });
 export type Observable = z.infer<typeof Observable>;
 
-/** Whether a refusing node judges a session with this login (none before AUTH). */
-export function appliesTo(node: Observable, login: string | null | undefined): boolean {
+/** Who a session is, as far as rule scopes go: its login (none before AUTH) and the listener it came in on. */
+export interface SessionScope {
+  login: string | null | undefined;
+  listener: string;
+}
+
+/** Whether a refusing node judges this session: its listener (`on`), then its login (`for`). */
+export function appliesTo(node: Observable, session: SessionScope): boolean {
+  if (node.on ? !node.on.includes(session.listener) : node.notOn?.includes(session.listener)) return false;
+  const login = session.login;
   if (node.for) return !!login && node.for.logins.includes(login);
   return !login || !node.notFor?.includes(login);
 }

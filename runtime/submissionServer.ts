@@ -8,7 +8,7 @@ import fs from "node:fs";
 import type net from "node:net";
 import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
-import type { Listener, RuleGraph } from "../graph/graph.js";
+import { type Listener, listenerKey, type RuleGraph } from "../graph/graph.js";
 import { decide, type DecisionResult, type SmtpEvent } from "./decision/decide.js";
 import { ehloKeywords } from "./decision/authStage.js";
 import type { NotSigned } from "./decision/deliveryStage.js";
@@ -196,7 +196,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   private createServer(listener: Listener, tls: { cert?: Buffer; key?: Buffer; SNICallback?: SniCallback }): MsaSmtpServer {
-    const size = ehloKeywords(this.graph, newSession(listener.mode, "")).size;
+    const size = ehloKeywords(this.graph, newSession(listener.mode, "", listenerKey(listener))).size;
     const server: MsaSmtpServer = new MsaSmtpServer(this, {
       ...tls,
       name: this.graph.hostname,
@@ -275,7 +275,13 @@ export class SubmissionServer implements ConnectionPolicy {
   // ---- smtp-server hooks ----
 
   private onConnect(listener: Listener, session: SMTPServerSession, callback: (error?: Error) => void) {
-    this.apply(session, newSession(listener.mode, session.remoteAddress), { type: "connect", listenerMode: listener.mode, clientAddress: session.remoteAddress });
+    const key = listenerKey(listener);
+    this.apply(session, newSession(listener.mode, session.remoteAddress, key), {
+      type: "connect",
+      listenerMode: listener.mode,
+      listener: key,
+      clientAddress: session.remoteAddress,
+    });
     this.log.info({ event: "connect", session: session.id, client: session.remoteAddress, mode: listener.mode }, "connection");
     this.options.metrics?.sessionsTotal.inc();
     this.options.metrics?.sessionsActive.inc();

@@ -69,6 +69,7 @@ export const allowRule: RuleModule<AllowRule> = {
     allow: {
       name: (rule) => `allow ${rule.what.value}`,
       key: (rule) => `allow ${rule.what.value}`,
+      lifts: (rule) => (rule.what.value === "unauthenticated" ? "RequireAuth" : undefined),
       check: (rule, context) => {
         const p = context.policy;
         if (rule.what.value === "postmaster") p.allowPostmaster = rule.span;

@@ -30,6 +30,11 @@ export interface KindFacts<R extends RuleNode> {
   refuses?: Reply | ((rule: R) => Reply);
   /** The rule judges a session before it has a login (`require auth`), so it cannot be `for` some logins. */
   beforeLogin?: (rule: R) => boolean;
+  /**
+   * The node kind the rule turns off where it applies: in an `on` block, `allow unauthenticated`
+   * lifts `require auth` for that listener.
+   */
+  lifts?: (rule: R) => string | undefined;
   /** The rule refuses only as part of another rule, whose `observe` covers it (`senders` for `enforce senders in headers`). */
   observedWith?: string;
   /** Checks one rule and records what passed in `context.policy`; `observe` goes into that value. */

@@ -18,6 +18,8 @@ import type { Decision } from "./verdict.js";
 export interface ConnectEvent {
   type: "connect";
   listenerMode: ListenMode;
+  /** The listener's key (graph/graph.ts listenerKey). */
+  listener: string;
   clientAddress: string;
 }
 
@@ -64,7 +66,7 @@ export function decide(
 ): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | undefined> {
   switch (event.type) {
     case "connect":
-      return accept(newSession(event.listenerMode, event.clientAddress));
+      return accept(newSession(event.listenerMode, event.clientAddress, event.listener));
     case "helo":
       // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
       return accept({ ...state, heloName: event.name, extended: event.extended, transaction: null });

@@ -172,8 +172,15 @@ function runEnvelopeStage<N extends MailNode | RcptNode>(
 
 /** Whether a node judges this session's login (`for NAMES`); one that does not is traced as skipped. */
 export function inScope(node: { kind: string; origin: RuleOrigin } & Observable, state: SessionState, steps: Steps): boolean {
-  if (appliesTo(node, state.login)) return true;
-  const detail = node.for ? `for ${node.for.names.join(", ")}` : `${state.login} has a rule of its own`;
+  if (appliesTo(node, state)) return true;
+  const detail =
+    node.on && !node.on.includes(state.listener)
+      ? `on ${node.on.join(", ")}`
+      : node.notOn?.includes(state.listener) && !node.for
+        ? `listener ${state.listener} has a rule of its own`
+        : node.for
+          ? `for ${node.for.names.join(", ")}`
+          : `${state.login} has a rule of its own`;
   steps.trace.push({ node: node.kind, origin: node.origin, outcome: "skip", detail });
   return false;
 }

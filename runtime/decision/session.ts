@@ -20,6 +20,8 @@ export interface Transaction {
 
 export interface SessionState {
   listenerMode: ListenMode;
+  /** The listener the client connected to (graph/graph.ts listenerKey), for rules in `on` blocks. */
+  listener: string;
   clientAddress: string;
   /** The name the client gave in EHLO/HELO. */
   heloName: string | null;
@@ -30,8 +32,8 @@ export interface SessionState {
   transaction: Transaction | null;
 }
 
-export function newSession(listenerMode: ListenMode, clientAddress: string): SessionState {
-  return { listenerMode, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, transaction: null };
+export function newSession(listenerMode: ListenMode, clientAddress: string, listener = ""): SessionState {
+  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, transaction: null };
 }
 
 /**
@@ -43,6 +45,7 @@ export function newSession(listenerMode: ListenMode, clientAddress: string): Ses
 export function withTransaction(state: SessionState, transaction: Transaction | null): SessionState {
   return {
     listenerMode: state.listenerMode,
+    listener: state.listener,
     clientAddress: state.clientAddress,
     heloName: state.heloName,
     extended: state.extended,

@@ -17,8 +17,8 @@ export interface RateRule {
   unit: RateUnit;
   windowMs: number;
   per: RatePer;
-  /** Whether the rule counts this login's transactions (`for NAMES`); absent: everyone's. */
-  appliesTo?: (login: string | undefined) => boolean;
+  /** Whether the rule counts this subject's transactions (`for NAMES`, `on LISTENER`); absent: everyone's. */
+  appliesTo?: (subject: RateSubject) => boolean;
 }
 
 /** Whom a transaction is counted against. A rule whose subject is absent (`per user` before AUTH) does not apply. */
@@ -26,6 +26,8 @@ export interface RateSubject {
   user?: string;
   ip: string;
   senderDomain?: string;
+  /** The listener the session came in on (listenerKey), for rules written in an `on` block; none: only rules for every listener count. */
+  listener?: string;
 }
 
 export interface RateAmount {
@@ -83,7 +85,7 @@ export class RateLimiter {
     const specs: CounterSpec[] = [];
     for (const rule of this.rules) {
       const who = subjectOf(rule.per, subject);
-      if (who === undefined || (rule.appliesTo && !rule.appliesTo(subject.user))) continue;
+      if (who === undefined || (rule.appliesTo && !rule.appliesTo(subject))) continue;
       rules.push(rule);
       specs.push({ key: rateKey(rule, who), windowMs: rule.windowMs, limit: rule.count, amount: amount[rule.unit] });
     }

@@ -115,7 +115,8 @@ export class ServerLimits {
       // Redis share a rule's counter wherever their copy of the policy lives. Logs use FILE:LINE.
       const id = `${path.basename(node.origin.file)}:${node.origin.line}`;
       this.nodeOf.set(id, node);
-      const scoped = node.for || node.notFor ? { appliesTo: (login: string | undefined) => appliesTo(node, login) } : {};
+      const scoped =
+        node.for || node.notFor || node.on || node.notOn ? { appliesTo: (subject: RateSubject) => appliesTo(node, { login: subject.user, listener: subject.listener ?? "" }) } : {};
       return { id, count: node.count, unit: node.unit, windowMs: node.windowMs, per: node.per, ...scoped };
     };
     this.enforced = new RateLimiter(config.rates.filter((r) => !r.observe).map(rule), this.store);
@@ -320,6 +321,7 @@ export function subjectOf(state: SessionState, mailFrom: string): RateSubject {
   const at = mailFrom.lastIndexOf("@");
   return {
     ip: state.clientAddress,
+    listener: state.listener,
     ...(state.login !== null ? { user: state.login } : {}),
     ...(at > 0 ? { senderDomain: mailFrom.slice(at + 1) } : {}),
   };

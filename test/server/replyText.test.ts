@@ -25,7 +25,7 @@ describe("reply text", () => {
   it("MAIL without a login gets 530 5.7.0 with the policy's text, on the wire as in msac simulate", async () => {
     const [, , mail] = await rawSmtp(msa.port, ["EHLO client.example", "MAIL FROM:<alice@example.test>", "QUIT"]);
     expect(mail).toBe("530 5.7.0 Log in first: see https://example.test/mail-setup");
-    const simulated = await simulate(msa.graph, parseScript("EHLO client.example\nMAIL FROM:<alice@example.test>").steps, { listenerMode: "plain" });
+    const simulated = await simulate(msa.graph, parseScript("EHLO client.example\nMAIL FROM:<alice@example.test>").steps, { listener: msa.graph.listeners[0]! });
     const reply = simulated.exchanges.at(-1)!.replies.at(-1)!;
     expect(`${reply.code} ${reply.enhanced} ${reply.lines.join(" ")}`).toBe(mail);
   });

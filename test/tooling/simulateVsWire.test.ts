@@ -184,7 +184,7 @@ async function simulatedCodes(steps: Step[], limits?: SimulatedLimits): Promise<
   const { steps: script, problems } = parseScript(scriptOf(steps));
   expect(problems).toEqual([]);
   // The wire's client is 127.0.0.1 (`require helo` compares address literals with it).
-  const simulated = await simulate(msa.graph, script, { listenerMode: "starttls", clientAddress: "127.0.0.1", ...(limits ? { limits } : {}) });
+  const simulated = await simulate(msa.graph, script, { listener: msa.graph.listeners[0]!, clientAddress: "127.0.0.1", ...(limits ? { limits } : {}) });
   // the simulator answers a step that is not a command (#tls) with nothing; the wire's STARTTLS gets 220
   return simulated.exchanges.flatMap((e, i) => (script[i]!.kind === "tls" ? ["220 2.0.0"] : e.replies.map((r) => (r.enhanced ? `${r.code} ${r.enhanced}` : String(r.code)))));
 }
@@ -235,7 +235,7 @@ describe("msac simulate against the server: the message handed on", () => {
     expect(id, wire.at(-1)).toBeDefined();
     const record = await readSpoolRecord(spoolRecordPath(join(msa.dir, "spool"), id!));
     const { steps: script } = parseScript(scriptOf(steps));
-    const simulated = (await simulate(msa.graph, script, { listenerMode: "starttls" })).exchanges.at(-1)!.delivered!;
+    const simulated = (await simulate(msa.graph, script, { listener: msa.graph.listeners[0]! })).exchanges.at(-1)!.delivered!;
     const fromWire = finished(
       record.envelope.recipients.map((r) => r.address),
       record.message,

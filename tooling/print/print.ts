@@ -6,7 +6,7 @@
 // Each rule's text comes from its module (compiler/rules/); this file lays the
 // rules out in sections and marks the defaults.
 import path from "node:path";
-import { envelopeNodes, messageNodes, TLS_PROTOCOLS, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
+import { envelopeNodes, messageNodes, type Observable, type RateRuleNode, TLS_PROTOCOLS, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { printAdd } from "../../compiler/rules/add.js";
 import { printAliases } from "../../compiler/rules/aliases.js";
 import { printAllow } from "../../compiler/rules/allow.js";
@@ -79,14 +79,16 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   const rule = (text: string, origin: RuleOrigin | null): PrintedRule => ({ text, isDefault: origin ? !written(origin) : false });
   const absent = (text: string, why: string): PrintedRule => ({ text: `# ${text}: not set (${why})`, isDefault: true });
 
-  // The rules for everyone are laid out below; those written `for` some logins follow in a section of their own.
-  const forEveryone = <N>(nodes: N[]) => nodes.filter((n) => !(n as { for?: unknown }).for);
+  // The rules for everyone are laid out below; those written `for` some logins, and the `on`
+  // blocks, follow in sections of their own.
+  const scopeOf = (n: unknown) => n as Pick<Observable, "for" | "on">;
+  const forEveryone = <N>(nodes: N[]) => nodes.filter((n) => !scopeOf(n).for && !scopeOf(n).on);
   const mail = forEveryone(envelopeNodes(graph.stages.mail));
   const rcpt = forEveryone(envelopeNodes(graph.stages.rcpt));
   const message = forEveryone(messageNodes(graph.stages.message));
-  const scoped = [...new Set([...envelopeNodes(graph.stages.mail), ...envelopeNodes(graph.stages.rcpt), ...messageNodes(graph.stages.message)])].filter(
-    (n) => (n as { for?: unknown }).for,
-  );
+  const every = [...new Set([...graph.stages.auth, ...envelopeNodes(graph.stages.mail), ...envelopeNodes(graph.stages.rcpt), ...messageNodes(graph.stages.message)])];
+  const scoped = every.filter((n) => scopeOf(n).for);
+
   const requireTls = mail.find((n) => n.kind === "RequireTls");
   const requireAuth = mail.find((n) => n.kind === "RequireAuth") ?? rcpt.find((n) => n.kind === "RequireAuth");
   const qualify = mail.find((n) => n.kind === "QualifyEnvelope");
@@ -153,7 +155,7 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   const t = limits.throttle;
   const throttleDefault = !written(t.origin);
   section(
-    ...limits.rates.map((r) => rule(printRate(r), r.origin)),
+    ...limits.rates.filter((r) => !r.on).map((r) => rule(printRate(r), r.origin)),
     limits.rates.length === 0 ? absent("limit rate", "no rate limits") : undefined,
     limits.store.kind === "redis" ? rule(printLimitsStore(limits.store), limits.store.origin) : { text: printLimitsStore(limits.store), isDefault: true },
     rule(printLimitSessions(limits.sessions.max), limits.sessions.origin),
@@ -177,6 +179,8 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   section(...RULE_MODULES.flatMap((module) => (module as RuleModule<RuleNode>).printGraph?.(graph, at) ?? []).map((r) => rule(r.text, r.origin)));
   section(...Object.entries(graph.groups).map(([name, logins]) => ({ text: `group ${name}: ${logins.join(", ")}`, isDefault: false })));
   section(...scoped.map((n) => rule(printScoped(n, at), n.origin)));
+  const onNodes = every.filter((n): n is StageNode => !!scopeOf(n).on);
+  for (const block of printOnBlocks(onNodes, graph.limits.rates, requireAuth as StageNode | undefined, at)) section({ text: block, isDefault: false });
   // The stage nodes of rules not laid out above are printed by their modules, in stage order; a
   // node the policy did not write is the rule's default, printed as such.
   const laidOut: ReadonlySet<string> = new Set(LAID_OUT);
@@ -197,6 +201,23 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     for (const b of builtins) out.push(`#   ${b}`);
   }
   return out.join("\n") + "\n";
+}
+
+/**
+ * The `on` blocks, one per set of listeners, their rules in graph order. `allow unauthenticated`
+ * stands in a block when the rule for everyone (`require auth`) does not apply on its listeners.
+ */
+function printOnBlocks(nodes: readonly StageNode[], rates: readonly RateRuleNode[], requireAuth: StageNode | undefined, at: Printing): string[] {
+  const blocks = new Map<string, string[]>();
+  const add = (listeners: readonly string[], text: string) => {
+    const key = listeners.join(", ");
+    const lines = blocks.get(key) ?? blocks.set(key, []).get(key)!;
+    if (!lines.includes(text)) lines.push(text);
+  };
+  for (const listener of (requireAuth as Observable | undefined)?.notOn ?? []) add([listener], printAllow("unauthenticated"));
+  for (const node of nodes) add((node as Observable).on!, printScoped(node, at));
+  for (const rate of rates) if (rate.on) add(rate.on, printRate(rate));
+  return [...blocks].map(([listeners, lines]) => [`on ${listeners} {`, ...lines.map((line) => `  ${line}`), "}"].join("\n"));
 }
 
 /** A rule written `for` some logins, by its node: the module's printer, or the one this file lays out its kind with. */

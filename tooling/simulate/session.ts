@@ -6,7 +6,7 @@
 // Rate limits and AUTH throttling run through the server's own ServerLimits
 // (simulatedLimits.ts), at the points where the server calls them.
 import { Readable } from "node:stream";
-import type { ListenMode, RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { findListener, type Listener, listenerKey, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
@@ -51,8 +51,8 @@ export interface Exchange {
 }
 
 export interface SimulationOptions {
-  /** Which listener the session arrives on (default: the first). */
-  listenerMode?: ListenMode;
+  /** Which of the graph's listeners the session arrives on (default: the first). */
+  listener?: Listener;
   clientAddress?: string;
   /** When the session starts (default: now); `#advance` moves the clock from there (Date, Received, rate windows). */
   now?: () => Date;
@@ -97,8 +97,11 @@ function knownLogins(graph: RuleGraph): Set<string> | null {
 }
 
 export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], options: SimulationOptions = {}): Promise<Simulation> {
-  let mode = options.listenerMode ?? graph.listeners[0]?.mode ?? "starttls";
-  let state = decide(graph, newSession(mode, ""), { type: "connect", listenerMode: mode, clientAddress: options.clientAddress ?? "192.0.2.1" }).state;
+  // A graph always has a listener (the defaults when the policy writes none).
+  let listener = options.listener ?? graph.listeners[0]!;
+  const connect = (clientAddress: string) => decide(graph, state, { type: "connect", listenerMode: listener.mode, listener: listenerKey(listener), clientAddress }).state;
+  let state = newSession(listener.mode, "");
+  state = connect(options.clientAddress ?? "192.0.2.1");
   let signer: Promise<LoadedSigner> | undefined;
   const signerOf = () => (signer ??= loadSigner(graph));
   const logins = knownLogins(graph);
@@ -108,11 +111,11 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
   let connections = 0;
   let sessionId = `sim-${++connections}`;
   limits.started(sessionId);
-  const reconnect = (listenerMode: ListenMode, clientAddress: string) => {
+  const reconnect = (clientAddress: string) => {
     limits.release(sessionId);
     sessionId = `sim-${++connections}`;
     limits.started(sessionId);
-    state = decide(graph, state, { type: "connect", listenerMode, clientAddress }).state;
+    state = connect(clientAddress);
     quit = false;
   };
   const messageId = options.messageId ?? ((n: number) => `<simulated.${n}@${graph.hostname}>`);
@@ -159,20 +162,20 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
     switch (step.kind) {
       case "from":
         // A new connection from that address: nothing of the old session survives (the limits' counters do).
-        reconnect(mode, step.address);
+        reconnect(step.address);
         break;
       case "advance":
         limits.clock.advance(step.ms);
         break;
       case "listener": {
         // A new connection on another listener of the policy (its mode decides TLS from the first byte).
-        const listener = graph.listeners.find((l) => String(l.port) === step.endpoint || `${l.host}:${l.port}` === step.endpoint);
-        if (!listener) {
+        const found = findListener(graph.listeners, step.endpoint);
+        if (!found) {
           exchange.replies.push({ code: 421, enhanced: "4.3.0", lines: [`the policy has no listener ${step.endpoint}`] });
           break;
         }
-        mode = listener.mode;
-        reconnect(mode, state.clientAddress);
+        listener = found;
+        reconnect(state.clientAddress);
         break;
       }
       case "tls":

@@ -114,7 +114,9 @@ export class SimulatedLimits {
     const refusal = await check();
     const subject = subjectOf(state, mailFrom);
     // As RateLimiter does: a rule without a subject, or with nothing to add in its unit, is not asked.
-    const applying = this.graph.limits.rates.filter((rule) => ruleSubjectOf(rule.per, subject) !== undefined && appliesTo(rule, subject.user) && amount[rule.unit] > 0);
+    const applying = this.graph.limits.rates.filter(
+      (rule) => ruleSubjectOf(rule.per, subject) !== undefined && appliesTo(rule, { login: subject.user, listener: subject.listener ?? "" }) && amount[rule.unit] > 0,
+    );
     const observations: Observation[] = [];
     const trace: TraceStep[] = [];
     for (const rule of applying) {
