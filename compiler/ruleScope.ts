@@ -55,7 +55,8 @@ export function listenerResolver(context: CheckContext, written: readonly Checke
   return (block) => {
     if (resolved.has(block.span.start)) return resolved.get(block.span.start);
     const found = new Set<string>();
-    let ok = true;
+    let ok = block.listeners.length > 0;
+    if (!ok) context.report("syntaxError", block.span, "`on` names no listener", { hint: "write `on PORT {` or `on ADDRESS:PORT {`, as the `listen` rule names it" });
     for (const name of block.listeners) {
       const matching = listeners.filter((l) => listenerKey(l) === normalListener(name.value) || String(l.port) === name.value);
       if (matching.length === 0) {

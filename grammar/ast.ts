@@ -101,12 +101,12 @@ function forLoginsOf(node: CstNode | undefined): RuleBase["for"] {
   return { span: { start: first.startOffset, end: names.at(-1)!.span.end }, names };
 }
 
-/** The head of an `on LISTENERS {` block, or undefined when recovery invented it. */
+/** The head of an `on LISTENERS {` block (no listeners when none was written), or undefined when recovery invented it. */
 function onBlockOf(node: CstNode): OnBlock | undefined {
-  const first = edgeToken(node, "first");
+  const on = childrenOf(node).KwOn?.[0] as IToken | undefined;
   const listeners = ((childrenOf(node).listener ?? []) as IToken[]).filter(isReal).map(located);
-  if (node.recoveredNode || !first || listeners.length === 0) return undefined;
-  return { span: { start: first.startOffset, end: listeners.at(-1)!.span.end }, listeners };
+  if (node.recoveredNode || !on || !isReal(on)) return undefined;
+  return { span: { start: on.startOffset, end: listeners.at(-1)?.span.end ?? spanOfToken(on).end }, listeners };
 }
 
 /**

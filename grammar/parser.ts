@@ -73,7 +73,8 @@ export class PolicyParser extends CstParser {
     // `-o` overrides); the checker says which rules may stand in one.
     const onBlock = this.RULE("onBlock", () => {
       this.CONSUME(On);
-      this.AT_LEAST_ONE_SEP({
+      // No listener is the checker's to report: the block still parses, so its lines are not reported again.
+      this.MANY_SEP({
         SEP: Comma,
         DEF: () => this.OR([{ ALT: () => this.CONSUME(NumberLiteral, { LABEL: "listener" }) }, { ALT: () => this.CONSUME(HostPort, { LABEL: "listener" }) }]),
       });

@@ -52,6 +52,15 @@ const expectations: Record<string, string[]> = {
     // The block ended at its `}`: the rules after it are checked as usual.
     "MSA3005 11: Dat",
   ],
+  "on-block.msa": [
+    "MSA3001 5: ten",
+    "MSA1001 6: limit recipients∅",
+    // Two sizes in one block conflict as two outside would.
+    "MSA2002 7: limit size 5MB",
+    // A block without a listener still parses: its lines and its `}` are not reported again.
+    "MSA1001 9: on",
+    "MSA1001 15: ∅",
+  ],
   "unclosed-block.msa": [
     // Once, at the first rule after the block; the rules after that one are not reported again.
     "MSA1001 5: hostname",

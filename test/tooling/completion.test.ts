@@ -63,9 +63,9 @@ const keywordsOffered = (line: string) =>
     .sort();
 
 describe("completion from the grammar", () => {
-  it("offers every verb at the start of a line, and after `observe`", () => {
-    expect(keywordsOffered("")).toEqual([...RULE_VERBS].sort());
-    expect(keywordsOffered("  li")).toEqual([...RULE_VERBS].sort());
+  it("offers every verb and `on` at the start of a line, and the verbs after `observe`", () => {
+    expect(keywordsOffered("")).toEqual([...RULE_VERBS, "on"].sort());
+    expect(keywordsOffered("  li")).toEqual([...RULE_VERBS, "on"].sort());
     expect(keywordsOffered("observe ")).toEqual(RULE_VERBS.filter((v) => v !== "observe").sort());
     // Each verb comes with what its rule is, from the rule's module.
     expect(completionsAt("").find((c) => c.label === "limit")?.detail).toBe("a limit: message size, recipients, rates, sessions, hops, queue lifetime");

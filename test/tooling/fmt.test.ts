@@ -54,6 +54,11 @@ describe("layout", () => {
     expect(format("x.msa", text)).toBe("hostname a.example.test  # name\n\nsenders {\n  demo: demo@a.example.test, b@a.example.test  # two\n}\nlimit size 1MB\n");
   });
 
+  it("indents the rules of an `on` block by two, as a `senders` block", () => {
+    const text = "on   2525,127.0.0.1:2526 {\nlimit size 50MB\n      allow unauthenticated   # the app server\n}\n";
+    expect(format("x.msa", text)).toBe("on 2525, 127.0.0.1:2526 {\n  limit size 50MB\n  allow unauthenticated  # the app server\n}\n");
+  });
+
   it("leaves a policy with syntax errors alone", () => {
     const result = formatPolicy("x.msa", "listen 587\nhostnme x\n");
     expect(result.ok).toBe(false);

@@ -91,6 +91,35 @@ describe("rules for some logins, reply texts and copies", () => {
   });
 });
 
+describe("on blocks", () => {
+  it("prints each block with its rules, `allow unauthenticated` included, and the printed policy compiles to the same graph", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const file = path.join(dir, "listeners.msa");
+    const block = ["on 2526 {", "  allow unauthenticated", "  limit size 50MB", '  limit recipients 2 with "two at most"', "  limit rate 10 messages per 1h per ip", "}"];
+    const text = [
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2525 plain",
+      "listen 2526 plain",
+      'auth users "users.passwd"',
+      "require auth",
+      "limit size 10MB",
+      "limit rate 100 messages per 1h per ip",
+      ...block,
+      "",
+    ].join("\n");
+    fs.writeFileSync(file, text);
+    fs.writeFileSync(path.join(dir, "users.passwd"), "");
+    const out = print(file).out;
+    expect(out).toContain(`${block.join("\n")}\n`);
+    expect(out).toContain("\nrequire auth\n");
+    const graph = (source: string) => {
+      const compiled = compilePolicy(file, source).graph!;
+      return JSON.parse(JSON.stringify({ stages: compiled.stages, rates: compiled.limits.rates }, (k, v) => (k === "origin" ? undefined : v)));
+    };
+    expect(graph(out)).toEqual(graph(text));
+  });
+});
+
 describe("defaults", () => {
   it("writes out every default the minimal policy leaves unsaid", () => {
     const out = print(minimalPolicy()).out;

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RULE_VERBS } from "../../compiler/policySyntax.js";
 import { RULE_MODULES } from "../../compiler/rules/index.js";
-import { keywordWord, With } from "../../grammar/lexer.js";
+import { keywordWord, On, With } from "../../grammar/lexer.js";
 import { updating } from "../compiler/golden.js";
 
 const grammar = JSON.parse(fs.readFileSync("editors/msa.tmLanguage.json", "utf8"));
@@ -42,9 +42,9 @@ describe("msa.tmLanguage.json", () => {
     expect(grammar.repository.verb.match, "run with UPDATE_GOLDEN=1 to write the verbs of the rule modules").toBe(match);
   });
 
-  // So is the list of the other keywords: every word a rule module is written with, and `with`.
+  // So is the list of the other keywords: every word a rule module is written with, `with` and `on`.
   it("lists exactly the keywords of the rule modules", () => {
-    const words = new Set([...RULE_MODULES.flatMap((module) => module.grammar.keywords), With].map((type) => keywordWord(type)!));
+    const words = new Set([...RULE_MODULES.flatMap((module) => module.grammar.keywords), With, On].map((type) => keywordWord(type)!));
     for (const verb of RULE_VERBS) words.delete(verb);
     const match = `(?<![^\\s"{}:,#])(${[...words].sort().join("|")})(?![^\\s"{}:,#])`;
     if (updating) {
@@ -78,6 +78,7 @@ describe("msa.tmLanguage.json", () => {
     ["header", "add Message-ID", "Message-ID"],
     ["regex", "refuse header Subject matching /^\\[SPAM\\] a#b\\/c/i   # comment", "/^\\[SPAM\\] a#b\\/c/i"],
     ["keyword", "refuse body matching /x/", "body"],
+    ["keyword", "on 2525 {", "on"],
   ])("%s matches in `%s`", (rule, line, expected) => {
     expect(matchOf(rule, line)?.trim()).toBe(expected);
   });

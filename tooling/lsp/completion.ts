@@ -5,7 +5,7 @@
 // offered (header names after `add`, levels after `log`). A new keyword in the
 // grammar is offered without touching this file.
 import type { IToken } from "../../grammar/chevrotain.js";
-import { keywordWord, Newline } from "../../grammar/lexer.js";
+import { keywordWord, Newline, On } from "../../grammar/lexer.js";
 import { policyParser, tokenize } from "../../compiler/policySyntax.js";
 import { parsePolicy } from "../../compiler/parse.js";
 import { COMPLETION_VALUES, KIND_FACTS, VERB_SUMMARIES } from "../../compiler/rules/index.js";
@@ -43,6 +43,8 @@ export function completionsAt(lineBeforeCursor: string): CompletionWord[] {
     const values = COMPLETION_VALUES.get(next.ruleStack[next.ruleStack.length - 1] ?? "");
     for (const value of values?.words ?? []) if (!offered.has(value)) offered.set(value, { label: value, kind: values!.kind, detail: values!.detail });
   }
+  // A block starts where a rule does; the content assist above starts inside a statement.
+  if (atLineStart) offered.set(keywordWord(On)!, { label: keywordWord(On)!, kind: "keyword", detail: "rules for some listeners: `on PORT { RULES }`" });
   return [...offered.values()];
 }
 
