@@ -24,10 +24,16 @@ afterAll(() => {
 });
 
 describe("msac lsp over stdio", () => {
-  it("initializes with sync and completion capabilities", async () => {
+  it("initializes with every capability it serves", async () => {
     const result = await client.request("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
-    expect(result.capabilities.completionProvider).toBeTruthy();
-    expect(result.capabilities.textDocumentSync).toBe(2);
+    expect(result.capabilities).toEqual({
+      textDocumentSync: 2,
+      completionProvider: { triggerCharacters: [" "] },
+      codeActionProvider: { codeActionKinds: ["quickfix", "source.fixAll"] },
+      hoverProvider: true,
+      definitionProvider: true,
+      documentFormattingProvider: true,
+    });
     client.notify("initialized", {});
   });
 
