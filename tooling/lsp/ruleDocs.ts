@@ -19,12 +19,13 @@ interface Section {
 
 const KEYWORDS: ReadonlySet<string> = new Set([Observe, With, For, ...RULE_MODULES.flatMap((module) => module.grammar.keywords)].map((type) => keywordWord(type)!));
 
-/** `docs/language.md` of this copy of msa: the folder holding it is above this module, in the sources or in dist/. */
+/** `docs/language.md` of this copy of msa: in the package's folder, above this module in the sources or in dist/. */
 function languageReference(): string | undefined {
   for (let folder = path.dirname(fileURLToPath(import.meta.url)); ; folder = path.dirname(folder)) {
     const candidate = path.join(folder, "docs", "language.md");
     if (fs.existsSync(candidate)) return fs.readFileSync(candidate, "utf8");
-    if (path.dirname(folder) === folder) return undefined;
+    // The package's own folder without it: a copy that ships no docs (never another project's).
+    if (fs.existsSync(path.join(folder, "package.json")) || path.dirname(folder) === folder) return undefined;
   }
 }
 
