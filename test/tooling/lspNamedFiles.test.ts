@@ -1,8 +1,8 @@
 // Tests for the diagnostics of the files a policy names, through `msac lsp` over stdio: a
 // problem inside a users file is published on that file pointing back at the policy line
 // naming it, and on that line pointing into the file; a policy diagnostic about a file (a
-// certificate that is none) points at the file; editing the file in the editor checks the
-// policy again and clears what was fixed; two policies naming one file keep their own.
+// certificate that is none) points at the file; editing the file in the editor, or on disk,
+// checks the policy again and clears what was fixed; two policies naming one file keep their own.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -87,6 +87,16 @@ describe("diagnostics of named files over stdio", () => {
 
     client.notify("textDocument/didClose", { textDocument: { uri: uriOf("users.passwd") } });
     expect(await publishedOn(uriOf("users.passwd"))).toMatchObject([{ code: "MSA5002" }]);
+  });
+
+  it("checks the policy again when the client reports a named file changed on disk, and clears what was fixed", async () => {
+    fs.writeFileSync(path.join(folder, "users.passwd"), BROKEN_USERS);
+    await client.open(uriOf("policy.msa"), POLICY);
+    expect(await publishedOn(uriOf("users.passwd"))).toHaveLength(1);
+    fs.writeFileSync(path.join(folder, "users.passwd"), ALICE);
+    client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: uriOf("users.passwd"), type: 2 }] });
+    expect(await publishedOn(uriOf("policy.msa"))).toEqual([]);
+    expect(await publishedOn(uriOf("users.passwd"))).toEqual([]);
   });
 
   it("keeps a users file's diagnostics while another policy naming it is still open", async () => {

@@ -4,11 +4,10 @@
 import type { Diagnostic as LspDiagnostic, Hover, Position, Range } from "vscode-languageserver/node";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { catalogueEntry, renderCatalogueEntry } from "../../compiler/diagnosticsDoc.js";
-import type { PolicyAst } from "../../compiler/policySyntax.js";
+import { type PolicyAst, tokenize } from "../../compiler/policySyntax.js";
 import { keywordWord } from "../../grammar/lexer.js";
 import { ruleDocumentation } from "./ruleDocs.js";
 import { ruleAt, spanHas, tokenAt } from "./syntaxAt.js";
-import { tokenize } from "../../compiler/policySyntax.js";
 
 function rangeHas(range: Range, position: Position): boolean {
   const notAfter = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character <= b.character);

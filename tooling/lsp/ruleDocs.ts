@@ -6,9 +6,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { keywordWord } from "../../grammar/lexer.js";
 import { RULE_MODULES, VERB_SUMMARIES } from "../../compiler/rules/index.js";
-import { For, Observe, With } from "../../grammar/lexer.js";
+import { For, keywordWord, Observe, With } from "../../grammar/lexer.js";
 
 interface Section {
   title: string;

@@ -4,7 +4,8 @@
 // (completion.ts); hover (hover.ts); go to definition (definition.ts); formatting
 // (formatting.ts). This file only wires them to the protocol and keeps each policy's last
 // check, which hover and definition read. A named file open in the editor is read from its
-// buffer, and editing it checks again every open policy that names it.
+// buffer, and editing it checks again every open policy that names it; a change on disk the
+// client reports (workspace/didChangeWatchedFiles) checks every open policy again.
 import lspNode from "vscode-languageserver/node";
 import type { Connection, Diagnostic as LspDiagnostic } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -75,6 +76,14 @@ export function startLanguageServer(connection: Connection): void {
     }
     // A named file closed unsaved is the disk's text again.
     checkPoliciesNaming(document.uri);
+  });
+  // A file changed on disk (the client watches the workspace): it may be one a policy names, or one it
+  // missed before (a users file just created), so every open policy is checked again.
+  connection.onDidChangeWatchedFiles(() => {
+    for (const uri of checks.keys()) {
+      const document = policy(uri);
+      if (document) check(document);
+    }
   });
   connection.onCodeAction((params) => {
     const document = policy(params.textDocument.uri);
