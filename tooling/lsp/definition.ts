@@ -9,7 +9,7 @@ import type { PolicyAst } from "../../compiler/policySyntax.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
 import type { Located } from "../../grammar/ast.js";
 import { fileOfUri, uriOfFile } from "./editorFiles.js";
-import { ruleAt, spanHas, writtenValues } from "./syntaxAt.js";
+import { ruleAt, valuesAt } from "./syntaxAt.js";
 
 const START = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
@@ -32,9 +32,7 @@ export function definitionAt(document: TextDocument, ast: PolicyAst, offset: num
   const file = fileOfUri(document.uri);
   const text = document.getText();
   // The innermost value under the cursor: a `for` name, not the whole suffix.
-  const value = writtenValues(rule)
-    .filter((v) => spanHas(v.span, offset))
-    .sort((a, b) => a.span.end - a.span.start - (b.span.end - b.span.start))[0];
+  const value = valuesAt(rule, offset)[0];
   if (!value) return null;
   if (text[value.span.start] === '"') {
     const named = resolvePolicyPath(file, value.value);

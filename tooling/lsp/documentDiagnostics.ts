@@ -14,7 +14,7 @@ import { type CompileResult, compilePolicy } from "../../compiler/compile.js";
 import type { Diagnostic } from "../../compiler/diagnostics.js";
 import { LineMap } from "../../compiler/sourceText.js";
 import { fileOfUri, uriOfFile } from "./editorFiles.js";
-import { quotedValues } from "./syntaxAt.js";
+import { ruleAt, valuesAt } from "./syntaxAt.js";
 
 const { DiagnosticSeverity } = lspNode;
 
@@ -65,19 +65,21 @@ export function checkDocument(document: TextDocument, host: CompilerHost | null)
     ...(related.length > 0 ? { relatedInformation: related.map((r) => ({ location: { uri: uriOf(r.file), range: rangeIn(r.file, r.span) }, message: r.message })) } : {}),
   });
 
-  // The files the policy names and the compiler read, by the span of their quoted path.
-  const namedAt = new Map<string, { value: string; shown: string }>();
-  for (const quoted of quotedValues(result.ast, text)) {
-    const shown = displayPolicyPath(file, quoted.value);
-    if (shown !== file && result.sources.has(shown)) namedAt.set(`${quoted.span.start}:${quoted.span.end}`, { value: quoted.value, shown });
-  }
+  // The file a diagnostic's span names, when that span is a quoted path the compiler read.
+  const fileNamedAt = (span: Diagnostic["span"]) => {
+    if (text[span.start] !== '"') return undefined;
+    const rule = ruleAt(result.ast, span.start);
+    const quoted = rule && valuesAt(rule, span.start).find((v) => v.span.start === span.start && v.span.end === span.end);
+    const shown = quoted && displayPolicyPath(file, quoted.value);
+    return shown && shown !== file && result.sources.has(shown) ? { value: quoted.value, shown } : undefined;
+  };
 
   const published: CheckedDocument = { result, document: [], others: new Map(), named: new Set() };
   for (const name of result.sources.keys()) if (name !== file) published.named.add(uriOf(name));
   for (const d of result.diagnostics) {
     if (d.file === file) {
       // A diagnostic on a file's path (a certificate that is no certificate) also points at the file.
-      const named = namedAt.get(`${d.span.start}:${d.span.end}`);
+      const named = fileNamedAt(d.span);
       const related = d.related ?? [];
       const aboutFile = named && !related.some((r) => r.file === named.shown) ? [{ file: named.shown, span: { start: 0, end: 0 }, message: `the file \`${named.value}\`` }] : [];
       published.document.push(toLsp(d, rangeIn(file, d.span), d.message, [...related, ...aboutFile]));

@@ -44,8 +44,9 @@ function ruleDocumentationAt(document: TextDocument, ast: PolicyAst, position: P
   else if (rule?.reply && spanHas(rule.reply.span, offset)) words = ["with"];
   else if (rule) {
     // The rule's keywords are on its first line; a block's lines below hold its entries.
-    const first = document.getText().slice(rule.span.start, rule.span.end).split("\n")[0]!;
-    words = keywordsOf(first);
+    const text = document.getText();
+    const lineEnd = text.indexOf("\n", rule.span.start);
+    words = keywordsOf(text.slice(rule.span.start, lineEnd < 0 ? rule.span.end : Math.min(lineEnd, rule.span.end)));
   } else {
     // A line that does not parse yet: its own keywords, or the prefix or suffix being hovered.
     words = ["observe", "for", "with"].includes(word) ? [word] : keywordsOf(line).filter((w) => w !== "observe");

@@ -36,19 +36,22 @@ function isLocated(x: unknown): x is Located {
   return typeof candidate?.value === "string" && typeof candidate.span?.start === "number";
 }
 
-/** Every value a rule was written with (names, addresses, strings...), whatever its module calls them. */
-export function writtenValues(rule: Rule): Located[] {
+/**
+ * The values a rule was written with (names, addresses, strings...) that `offset` is in,
+ * whatever its module calls them, innermost first. A part with a span the offset is not in is
+ * not looked into, so a `senders` block of 100,000 lines costs one entry's walk, not all.
+ */
+export function valuesAt(rule: Rule, offset: number): Located[] {
   const found: Located[] = [];
-  const walk = (x: unknown) => {
+  const walk = (x: unknown, root = false) => {
+    if (!x || typeof x !== "object") return;
+    const span = (x as { span?: Span }).span;
+    if (!root && span && typeof span.start === "number" && !spanHas(span, offset)) return;
     if (isLocated(x)) found.push(x);
-    else if (Array.isArray(x)) x.forEach(walk);
-    else if (x && typeof x === "object") Object.values(x).forEach(walk);
+    else if (Array.isArray(x)) for (const item of x) walk(item);
+    else for (const value of Object.values(x)) walk(value);
   };
-  walk(rule);
-  return found;
-}
-
-/** The quoted values of the whole policy: the file paths among them are what the policy names. */
-export function quotedValues(ast: PolicyAst, text: string): Located[] {
-  return ast.rules.flatMap((rule) => writtenValues(rule).filter((value) => text[value.span.start] === '"' && !(rule.reply && spanHas(rule.reply.span, value.span.start))));
+  // The rule's own span leaves out its `for` and `with` suffixes: they are looked into all the same.
+  walk(rule, true);
+  return found.sort((a, b) => a.span.end - a.span.start - (b.span.end - b.span.start));
 }
