@@ -67,6 +67,17 @@ describe("hover over stdio", () => {
     expect(await titleAt(3, 1)).toBe("RULE for LOGINS-OR-GROUPS, and group");
   });
 
+  it("documents every verb of the language from the reference, even written alone", async () => {
+    const uri = uriOf("verbs.msa");
+    const verbs = [...VERB_SUMMARIES.keys()];
+    await client.open(uri, verbs.map((verb) => `${verb}\n`).join(""));
+    for (const [line, verb] of verbs.entries()) {
+      const shown = (await hover(uri, line, 1))!.contents.value;
+      expect(shown, verb).toContain(`**\`${verb}\`**: ${VERB_SUMMARIES.get(verb)}`);
+      expect(/^#### (.*)$/m.exec(shown)?.[1]?.split(/[^a-z]+/), verb).toContain(verb);
+    }
+  });
+
   it("explains the code of a diagnostic under the cursor as `msac explain` does, and still documents a rule that does not parse yet", async () => {
     const uri = uriOf("typo.msa");
     const diagnostics = await client.open(uri, `${HEAD}add Dat\nlimit size\n`);
