@@ -1,10 +1,9 @@
 // Tests for `msac lsp`: spawns the built command (node dist/cli/msac.js lsp),
 // speaks JSON-RPC over its stdio as an editor would (initialize, didOpen with an
 // error, publishDiagnostics, didChange, completion, shutdown, exit), and checks
-// completion directly (test/tooling/completion.test.ts holds it to the grammar).
+// completion directly (test/tooling/completion.test.ts holds it to the grammar). The files a
+// policy names are tested in lspNamedFiles.test.ts.
 import { spawn } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,10 +23,16 @@ afterAll(() => {
 });
 
 describe("msac lsp over stdio", () => {
-  it("initializes with sync and completion capabilities", async () => {
+  it("initializes with every capability it serves", async () => {
     const result = await client.request("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
-    expect(result.capabilities.completionProvider).toBeTruthy();
-    expect(result.capabilities.textDocumentSync).toBe(2);
+    expect(result.capabilities).toEqual({
+      textDocumentSync: 2,
+      completionProvider: { triggerCharacters: [" "] },
+      codeActionProvider: { codeActionKinds: ["quickfix", "source.fixAll"] },
+      hoverProvider: true,
+      definitionProvider: true,
+      documentFormattingProvider: true,
+    });
     client.notify("initialized", {});
   });
 
@@ -55,23 +60,6 @@ describe("msac lsp over stdio", () => {
     expect(afterAdd.map((i: any) => i.label)).toEqual(["header", "Date", "Message-ID", "From", "Sender", "Received"]);
     const verbs = await client.request("textDocument/completion", { textDocument: { uri }, position: { line: 2, character: 2 } });
     expect(verbs.map((i: any) => i.label)).toContain("require");
-  });
-
-  it("publishes problems inside a named file on that file and on the policy line naming it", async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "msac-lsp-"));
-    fs.writeFileSync(path.join(folder, "users.passwd"), "# users\nalice {SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n");
-    const policyUri = pathToFileURL(path.join(folder, "policy.msa")).href;
-    const usersUri = pathToFileURL(path.join(folder, "users.passwd")).href;
-    const text = 'hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nauth users "users.passwd"\nrequire auth\n';
-    client.notify("textDocument/didOpen", { textDocument: { uri: policyUri, languageId: "msa", version: 1, text } });
-    const onPolicy = await client.next("textDocument/publishDiagnostics", (p) => p.uri === policyUri);
-    const onUsers = await client.next("textDocument/publishDiagnostics", (p) => p.uri === usersUri);
-    fs.rmSync(folder, { recursive: true });
-    expect(onUsers.diagnostics).toMatchObject([{ code: "MSA5002", severity: 1, range: { start: { line: 1, character: 0 } } }]);
-    const named = onPolicy.diagnostics.find((d: any) => d.code === "MSA5002");
-    expect(named).toMatchObject({ severity: 1, range: { start: { line: 2, character: 11 }, end: { line: 2, character: 25 } } });
-    expect(named.message).toMatch(/^`users.passwd` line 2: missing `:`/);
-    expect(named.relatedInformation).toMatchObject([{ location: { uri: usersUri, range: { start: { line: 1, character: 0 } } } }]);
   });
 
   it("sends the related locations of a diagnostic", async () => {

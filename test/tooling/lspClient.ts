@@ -1,6 +1,6 @@
 // A minimal LSP client for the tests that drive `msac lsp` over stdio as an editor would:
 // Content-Length framing, requests by id, notifications by method.
-import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 
 /** A minimal LSP client: Content-Length framing, requests by id, notifications by method. */
 export class Client {
@@ -30,9 +30,10 @@ export class Client {
       this.pending.get(message.id)?.(message.result);
       this.pending.delete(message.id);
     } else if (message.method) {
-      this.notifications.push(message);
+      // A notification a waiter took is consumed: a later `next` must not see it again.
       const index = this.waiting.findIndex((w) => w.method === message.method && w.accept(message.params));
       if (index >= 0) this.waiting.splice(index, 1)[0]!.resolve(message.params);
+      else this.notifications.push(message);
     }
   }
 
@@ -54,6 +55,12 @@ export class Client {
     this.send({ method, params });
   }
 
+  /** Opens a document as an editor does and returns the diagnostics then published on it. */
+  async open(uri: string, text: string, languageId = "msa"): Promise<any[]> {
+    this.notify("textDocument/didOpen", { textDocument: { uri, languageId, version: 1, text } });
+    return (await this.next("textDocument/publishDiagnostics", (p) => p.uri === uri)).diagnostics;
+  }
+
   next(method: string, accept: (params: any) => boolean = () => true): Promise<any> {
     const seen = this.notifications.find((n) => n.method === method && accept(n.params));
     if (seen) {
@@ -62,4 +69,21 @@ export class Client {
     }
     return new Promise((resolve) => this.waiting.push({ method, accept, resolve }));
   }
+}
+
+/** `msac lsp` as built (dist/ is built once by test/globalSetup.ts), initialized; returns the client and the server's capabilities. */
+export async function startLanguageServer(): Promise<{ client: Client; capabilities: any }> {
+  const client = new Client(spawn(process.execPath, ["dist/cli/msac.js", "lsp"], { stdio: "pipe" }));
+  const result = await client.request("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
+  client.notify("initialized", {});
+  return { client, capabilities: result.capabilities };
+}
+
+/** Ends the server: `shutdown`, then `exit`, as an editor closing does. */
+export async function stopLanguageServer(client: Client | undefined): Promise<void> {
+  if (!client || client.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => client.child.on("exit", resolve));
+  await client.request("shutdown", null);
+  client.notify("exit", null);
+  await exited;
 }

@@ -1,0 +1,25 @@
+// How the language server names and reads files: file: URIs to paths and back, and a
+// compiler host that reads a named file from the editor's buffer when it is open there
+// (saved or not) and from the disk otherwise, so a users file is checked as it is typed.
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { CompilerHost } from "../../compiler/checkFiles.js";
+import { fileSystemHost } from "../../compiler/compile.js";
+
+/** The file name compilePolicy sees: a path for file: URIs, so relative paths in the policy resolve. */
+export function fileOfUri(uri: string): string {
+  return uri.startsWith("file:") ? fileURLToPath(uri) : uri;
+}
+
+export function uriOfFile(file: string): string {
+  return pathToFileURL(file).href;
+}
+
+/** Reads a named file from the open buffer of its URI when there is one, else from the disk. */
+export function editorHost(openText: (uri: string) => string | undefined): CompilerHost {
+  return {
+    readFile: (file) => {
+      const text = openText(uriOfFile(file));
+      return text === undefined ? fileSystemHost.readFile(file) : { ok: true, text };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Hover: on a range with a diagnostic, the long explanation of its code (the catalogue
+// behind `msac explain` and docs/diagnostics.md); on a rule's keyword, the rule's
+// documentation (ruleDocs.ts). Markdown, both when both apply.
+import type { Diagnostic as LspDiagnostic, Hover, Position, Range } from "vscode-languageserver/node";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import { catalogueEntry, renderCatalogueEntry } from "../../compiler/diagnosticsDoc.js";
+import { type PolicyAst, tokenize } from "../../compiler/policySyntax.js";
+import { keywordWord } from "../../grammar/lexer.js";
+import { ruleDocumentation } from "./ruleDocs.js";
+import { ruleAt, spanHas, tokenAt } from "./syntaxAt.js";
+
+function rangeHas(range: Range, position: Position): boolean {
+  const notAfter = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+  return notAfter(range.start, position) && notAfter(position, range.end);
+}
+
+/** The explanation of each code published at `position`, once per code. */
+function explanationsAt(diagnostics: readonly LspDiagnostic[], position: Position): { text: string[]; range?: Range } {
+  const here = diagnostics.filter((d) => rangeHas(d.range, position));
+  const codes = [...new Set(here.map((d) => String(d.code)))];
+  const text = codes.flatMap((code) => {
+    const entry = catalogueEntry(code);
+    return entry ? [renderCatalogueEntry(entry).trim()] : [];
+  });
+  return { text, range: here[0]?.range };
+}
+
+function keywordsOf(line: string): string[] {
+  return tokenize(line).tokens.flatMap((token) => keywordWord(token.tokenType) ?? []);
+}
+
+/** The documentation of the rule whose keyword is at `position`, with that keyword's range. */
+function ruleDocumentationAt(document: TextDocument, ast: PolicyAst, position: Position): { text: string; range: Range } | undefined {
+  const lineStart = document.offsetAt({ line: position.line, character: 0 });
+  const line = document.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } }).replace(/\r?\n$/, "");
+  const token = tokenAt(line, position.character);
+  const word = token && keywordWord(token.tokenType);
+  if (!token || word === undefined) return undefined;
+  const offset = lineStart + token.startOffset;
+  const rule = ruleAt(ast, offset);
+  let words: string[];
+  if (rule?.observe && spanHas(rule.observe, offset)) words = ["observe"];
+  else if (rule?.for && spanHas(rule.for.span, offset)) words = ["for"];
+  else if (rule?.reply && spanHas(rule.reply.span, offset)) words = ["with"];
+  else if (rule) {
+    // The rule's keywords are on its first line; a block's lines below hold its entries.
+    const text = document.getText();
+    const lineEnd = text.indexOf("\n", rule.span.start);
+    words = keywordsOf(text.slice(rule.span.start, lineEnd < 0 ? rule.span.end : Math.min(lineEnd, rule.span.end)));
+  } else {
+    // A line that does not parse yet: its own keywords, or the prefix or suffix being hovered.
+    words = ["observe", "for", "with"].includes(word) ? [word] : keywordsOf(line).filter((w) => w !== "observe");
+  }
+  const text = ruleDocumentation(words);
+  const range = { start: document.positionAt(offset), end: document.positionAt(offset + token.image.length) };
+  return text ? { text, range } : undefined;
+}
+
+/** The hover at `position` of a policy (`ast`) or of a file it names (no `ast`), given what was published on it. */
+export function hoverAt(document: TextDocument, ast: PolicyAst | undefined, diagnostics: readonly LspDiagnostic[], position: Position): Hover | null {
+  const explained = explanationsAt(diagnostics, position);
+  const documented = ast ? ruleDocumentationAt(document, ast, position) : undefined;
+  const parts = [...explained.text, ...(documented ? [documented.text] : [])];
+  const range = documented?.range ?? explained.range;
+  if (parts.length === 0) return null;
+  return { contents: { kind: "markdown", value: parts.join("\n\n---\n\n") }, ...(range ? { range } : {}) };
+}
