@@ -4,7 +4,7 @@
 // what they recommend a warning.
 import { ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import type { TraceStep } from "../../runtime/decision/verdict.js";
-import { describeSession, simulateCommand } from "./simulateCommand.js";
+import { describeSession, exampleRank, simulateCommand } from "./simulateCommand.js";
 import type { RunCount, SessionRun } from "./sessionRuns.js";
 
 export type Severity = "error" | "warning";
@@ -67,12 +67,9 @@ export function ruleInWords(origin: RuleOrigin): string {
   return `${ruleLocation(origin)}${origin.builtin ? ` [default: ${origin.builtin}]` : ""}`;
 }
 
-/**
- * How well a run shows a finding, lower is better: a login the users file holds before one it
- * does not have yet, an accepted session before a refused one, a real MAIL FROM before the null sender.
- */
-function exampleRank(run: SessionRun): number {
-  return (run.login?.hypothetical ? 4 : 0) + (run.outcome.kind === "accepted" ? 0 : 2) + (run.mailFrom === "" ? 1 : 0);
+/** How well a run shows a finding, lower is better: a class that reads well (exampleRank), accepted before refused. */
+function findingRank(run: SessionRun): number {
+  return exampleRank(run) * 2 + (run.outcome.kind === "accepted" ? 0 : 1);
 }
 
 /** Findings grouped by what lets them happen, each with the best example seen (the first of the best rank). */
@@ -89,7 +86,7 @@ export class FindingGroups {
       return;
     }
     group.sessions++;
-    if (exampleRank(run) < exampleRank(group.run)) group.run = run;
+    if (findingRank(run) < findingRank(group.run)) group.run = run;
   }
 
   findings(): Finding[] {

@@ -29,3 +29,11 @@ export function describeSession(run: Pick<SessionRun, "listener" | "login" | "ma
   const login = run.login ? `login ${run.login.login}${run.login.hypothetical ? " (a login the users file does not have yet)" : ""}` : "no login";
   return `${run.listener.label} ${run.listener.tls ? "with" : "without"} TLS, ${login}, MAIL FROM:<${run.mailFrom}>, RCPT TO:<${run.rcpt}>`;
 }
+
+/**
+ * How well a class reads as an example, lower is better: a login the users file holds before one
+ * it does not have yet, a real MAIL FROM before the null sender.
+ */
+export function exampleRank(run: Pick<SessionRun, "login" | "mailFrom">): number {
+  return (run.login?.hypothetical ? 2 : 0) + (run.mailFrom === "" ? 1 : 0);
+}

@@ -4,10 +4,10 @@
 // simulate` command of one class on each policy. JSON lists every class of every group.
 import { ruleLocation } from "../../graph/graph.js";
 import type { SessionOutcome } from "../analyze/sessionRuns.js";
-import { simulateCommand } from "../analyze/simulateCommand.js";
+import { exampleRank, simulateCommand } from "../analyze/simulateCommand.js";
 import { listenerOf } from "../analyze/sessionSpace.js";
 import { coverageInWords, plural, spaceInWords } from "../analyze/wording.js";
-import { type ChangeGroup, changedSessions, listenerName, loginName, type PolicyDiff } from "./diff.js";
+import { type ChangeGroup, changedSessions, listenerName, loginName, type PolicyDiff, type SessionClass } from "./diff.js";
 
 const COMMAND = { auth: "AUTH", mail: "MAIL FROM", rcpt: "RCPT TO" } as const;
 const HEADINGS = {
@@ -31,6 +31,11 @@ export function describeOutcome(outcome: SessionOutcome): string {
   }
 }
 
+/** The class of a group that reads best as an example (the first of the best rank). */
+function exampleOf(group: ChangeGroup): SessionClass {
+  return group.classes.reduce((best, c) => (exampleRank(c) < exampleRank(best) ? c : best));
+}
+
 /** The values a group spans in one dimension: `any` when it spans them all. */
 function span(values: readonly string[], all: readonly string[]): string {
   const distinct = [...new Set(values)];
@@ -41,7 +46,7 @@ function span(values: readonly string[], all: readonly string[]): string {
 
 function groupLines(diff: PolicyDiff, group: ChangeGroup): string[] {
   const classes = group.classes;
-  const example = classes[0]!;
+  const example = exampleOf(group);
   const lines = [
     `${HEADINGS[group.direction]}: ${plural(classes.length, "session class")}`,
     `  before: ${describeOutcome(group.before)}`,
@@ -85,7 +90,7 @@ export function renderDiffJson(diff: PolicyDiff): string {
           before: outcome(g.before),
           after: outcome(g.after),
           classes: g.classes.map((c) => ({ listener: c.listener.endpoint, tls: c.listener.tls, login: c.login?.login ?? null, mailFrom: c.mailFrom, rcpt: c.rcpt })),
-          simulate: [diff.old, diff.new].filter((graph) => listenerOf(graph, g.classes[0]!.listener)).map((graph) => simulateCommand(graph, g.classes[0]!)),
+          simulate: [diff.old, diff.new].filter((graph) => listenerOf(graph, exampleOf(g).listener)).map((graph) => simulateCommand(graph, exampleOf(g))),
         })),
       },
       null,
