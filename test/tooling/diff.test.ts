@@ -98,6 +98,8 @@ describe("msac diff", () => {
     expect(parsed.groups.flatMap((g) => g.classes).every((c) => c.listener === "587")).toBe(true);
     const text = diff(before, after).out;
     expect(text).toContain("  now:    no such session: the policy has no listener 587\n");
+    expect(text).toMatch(/^accepted before, no such session now: \d+ session classes$/m);
+    expect(text).toMatch(/^refused before, no such session now: \d+ session classes$/m);
   });
 
   it("says when it ran only part of the classes", () => {

@@ -10,6 +10,7 @@ import { runSessions, type RunCount, type SessionOutcome, type SessionRun } from
 
 export type SessionClass = Pick<SessionRun, "listener" | "login" | "mailFrom" | "rcpt">;
 
+/** Which way a group changes, for ordering and for tools: mail stopped, mail let through, or neither (another refusal). */
 export type Direction = "now refused" | "now accepted" | "refused differently";
 
 export interface ChangeGroup {

@@ -10,11 +10,8 @@ import { coverageInWords, plural, spaceInWords } from "../analyze/wording.js";
 import { type ChangeGroup, changedSessions, listenerName, loginName, type PolicyDiff, type SessionClass } from "./diff.js";
 
 const COMMAND = { auth: "AUTH", mail: "MAIL FROM", rcpt: "RCPT TO" } as const;
-const HEADINGS = {
-  "now refused": "accepted before, refused now",
-  "now accepted": "refused before, accepted now",
-  "refused differently": "refused before and now, differently",
-} as const;
+/** What the client sees of an outcome, in one word or three. */
+const OUTCOME_WORD = { accepted: "accepted", refused: "refused", impossible: "no such session" } as const;
 /** Values of a dimension shown before the rest are counted. */
 const SHOWN = 4;
 
@@ -29,6 +26,13 @@ export function describeOutcome(outcome: SessionOutcome): string {
       return `refused at ${COMMAND[outcome.stage]}, ${outcome.reply.code} ${outcome.reply.enhanced}${rule}`;
     }
   }
+}
+
+/** `accepted before, refused now`, or for two refusals `refused before and now, differently`. */
+function heading(group: ChangeGroup): string {
+  const before = OUTCOME_WORD[group.before.kind];
+  const after = OUTCOME_WORD[group.after.kind];
+  return before === after ? `${before} before and now, differently` : `${before} before, ${after} now`;
 }
 
 /** The class of a group that reads best as an example (the first of the best rank). */
@@ -48,7 +52,7 @@ function groupLines(diff: PolicyDiff, group: ChangeGroup): string[] {
   const classes = group.classes;
   const example = exampleOf(group);
   const lines = [
-    `${HEADINGS[group.direction]}: ${plural(classes.length, "session class")}`,
+    `${heading(group)}: ${plural(classes.length, "session class")}`,
     `  before: ${describeOutcome(group.before)}`,
     `  now:    ${describeOutcome(group.after)}`,
     `  listeners: ${span(classes.map(listenerName), diff.dimensions.listeners)}`,
