@@ -158,6 +158,25 @@ describe("seeded broken policies", () => {
     expect(relay.out).toMatch(/^RCPT TO:<anyone@elsewhere\.example>: accepted, 250/m);
   });
 
+  it("calls a rule after a rule set that refuses everything never consulted", async () => {
+    const file = tempPolicy("shadowed.msa", [
+      "hostname msa.shadow.test",
+      'tls certificate "CERTS/dev.pem" key "CERTS/dev.key"',
+      'auth users "USERS"',
+      "require tls",
+      "require auth",
+      "qualify domains shadow.test",
+      "limit recipients to @a.test",
+      "limit recipients except @a.test",
+      "limit recipients except @b.test",
+    ]);
+    const { property } = await analyzeJson(file);
+    expect(property("d").findings).toEqual([
+      { rule: `${file}:9`, explanation: "`limit recipients except` never refuses: an earlier rule refuses every session before it is consulted" },
+    ]);
+    expect(property("e").findings.map((f) => f.rule)).toEqual([`${file}:7`]);
+  });
+
   it("prints each refutation with its rule, an example and the command", async () => {
     const { out } = await analyze(`${SEEDED}/cleartext-auth.msa`);
     expect(out).toContain("error: (c) AUTH can happen in clear text\n");
@@ -189,6 +208,27 @@ describe("shipped policies", () => {
     expect(office.findings[0]).toMatchObject({ rule: null, missing: "senders" });
     const shown = await replay(office.findings[0]!.simulate!);
     expect(shown.out).toContain(`MAIL FROM:<${shown.options.mailFrom}>: accepted, 250 2.1.0`);
+  });
+
+  it.each([
+    ["an address", "demo: demo@grants.test, shared@grants.test"],
+    ["a whole domain", "demo: @grants.test"],
+    ["every address", "demo: *"],
+  ])("proves submission rights with %s granted", async (_kind, grant) => {
+    const file = tempPolicy("grants.msa", [
+      "hostname msa.grants.test",
+      'tls certificate "CERTS/dev.pem" key "CERTS/dev.key"',
+      'auth users "USERS"',
+      "require tls",
+      "require auth",
+      "qualify domains grants.test",
+      "senders {",
+      `  ${grant}`,
+      "}",
+    ]);
+    const { status, property } = await analyzeJson(file);
+    expect(status).toBe(0);
+    for (const id of ["a", "b", "c", "d", "e"]) expect(property(id).status, id).toBe("proved");
   });
 
   it("docs/analysis.md shows what `msac analyze policies/office.msa` prints", async () => {
