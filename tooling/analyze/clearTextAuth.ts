@@ -1,9 +1,10 @@
 // Property (c): AUTH never happens in clear text (RFC 8314 section 3, RFC 3207 section 4): on a
 // plain listener, or on a starttls one before STARTTLS, the decision core must refuse AUTH. A
 // password sent before TLS can be read on the way, so a refutation is an error.
-import type { GraphContext } from "./sessionSpace.js";
+import { ruleLocation } from "../../graph/graph.js";
+import { type GraphContext, listenerOf } from "./sessionSpace.js";
 import type { SessionRun } from "./sessionRuns.js";
-import { FindingGroups, location, type PropertyCheck, statusOf, stepIn } from "./property.js";
+import { FindingGroups, type PropertyCheck, statusOf, stepIn } from "./property.js";
 
 export function clearTextAuthCheck(context: GraphContext): PropertyCheck {
   const { graph } = context;
@@ -14,15 +15,14 @@ export function clearTextAuthCheck(context: GraphContext): PropertyCheck {
       const auth = run.decisions[0];
       if (!auth || auth.verdict.kind !== "accept") return;
       const observed = stepIn(run, ["RequireTls"], ["observe"]);
-      const listener = graph.listeners.find((l) => l.host === run.listener.host && l.port === run.listener.port)!;
-      const key = `${run.listener.endpoint}`;
+      const listener = listenerOf(graph, run.listener)!;
       groups.add(
-        key,
+        run.listener.endpoint,
         () =>
           observed
-            ? { rule: location(observed.origin), explanation: `\`observe require tls\` only logs: AUTH is accepted before TLS on ${run.listener.label}` }
+            ? { rule: ruleLocation(observed.origin), explanation: `\`observe require tls\` only logs: AUTH is accepted before TLS on ${run.listener.label}` }
             : {
-                rule: listener.origin.line > 0 ? location(listener.origin) : null,
+                rule: listener.origin.line > 0 ? ruleLocation(listener.origin) : null,
                 missing: "require tls",
                 explanation: `AUTH is accepted before TLS on ${run.listener.label} (${listener.mode}): passwords cross the network in clear text`,
               },

@@ -3,10 +3,10 @@
 // refuses first, scoped to logins that never reach it, or passing everything it judges. A rule
 // written `for` logins of which none is in the users file (when it can be read) never applies,
 // whatever its kind. Both are warnings: the policy is safe, but it does not say what it does.
-import { envelopeNodes, type Observable, type RuleOrigin } from "../../graph/graph.js";
+import { envelopeNodes, type Observable, type RuleOrigin, ruleLocation } from "../../graph/graph.js";
 import type { GraphContext } from "./sessionSpace.js";
 import type { SessionRun } from "./sessionRuns.js";
-import { type Finding, location, type PropertyCheck, statusOf } from "./property.js";
+import { type Finding, type PropertyCheck, statusOf } from "./property.js";
 
 /** The node kinds whose firing depends only on what the classes vary (listener, TLS, login, addresses), in the policy's words. */
 const JUDGED_BY_CLASSES: Record<string, string> = {
@@ -31,7 +31,7 @@ export function deadRulesCheck(context: GraphContext): PropertyCheck {
     const words = JUDGED_BY_CLASSES[node.kind];
     if (!words || node.origin.line === 0) continue;
     const phrase = node.kind === "RecipientsTo" && node.except ? "limit recipients except" : words;
-    candidates.set(`${location(node.origin)} ${node.kind}`, { origin: node.origin, words: phrase, consulted: false, applied: false, fired: false });
+    candidates.set(`${ruleLocation(node.origin)} ${node.kind}`, { origin: node.origin, words: phrase, consulted: false, applied: false, fired: false });
   }
   const seenDecisions = new WeakSet<object>();
   return {
@@ -41,7 +41,7 @@ export function deadRulesCheck(context: GraphContext): PropertyCheck {
         if (seenDecisions.has(decision)) continue;
         seenDecisions.add(decision);
         for (const step of decision.trace) {
-          const seen = candidates.get(`${location(step.origin)} ${step.node}`);
+          const seen = candidates.get(`${ruleLocation(step.origin)} ${step.node}`);
           if (!seen) continue;
           seen.consulted = true;
           if (step.outcome !== "skip") seen.applied = true;
@@ -64,7 +64,7 @@ export function deadRulesCheck(context: GraphContext): PropertyCheck {
         for (const node of scoped) {
           const logins = node.for?.logins ?? ("logins" in node && node.logins ? node.logins : null);
           if (!logins || logins.some((login) => users.has(login))) continue;
-          const rule = location(node.origin);
+          const rule = ruleLocation(node.origin);
           if (reported.has(rule)) continue;
           reported.add(rule);
           const names = node.for?.names ?? logins;
@@ -73,7 +73,7 @@ export function deadRulesCheck(context: GraphContext): PropertyCheck {
       }
       if (!count.capped) {
         for (const seen of candidates.values()) {
-          const rule = location(seen.origin);
+          const rule = ruleLocation(seen.origin);
           if (seen.fired || reported.has(rule)) continue;
           reported.add(rule);
           const why = !seen.consulted

@@ -2,7 +2,7 @@
 // says whether the property holds, with findings that name the policy line (or the missing rule)
 // and a session that shows it. Severity follows what the RFCs ask: what they forbid is an error,
 // what they recommend a warning.
-import { ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
+import type { RuleGraph } from "../../graph/graph.js";
 import type { TraceStep } from "../../runtime/decision/verdict.js";
 import { describeSession, exampleRank, simulateCommand } from "./simulateCommand.js";
 import type { RunCount, SessionRun } from "./sessionRuns.js";
@@ -46,25 +46,12 @@ export function statusOf(findings: readonly Finding[], count: RunCount): Propert
   return count.capped ? "unproved" : "proved";
 }
 
-export function traceOf(run: SessionRun): TraceStep[] {
-  return run.decisions.flatMap((d) => d.trace);
-}
-
 /** The first step of one of these kinds with one of these outcomes in the run's decisions. */
 export function stepIn(run: SessionRun, kinds: readonly string[], outcomes: readonly TraceStep["outcome"][]): TraceStep | undefined {
   for (const decision of run.decisions) {
     for (const step of decision.trace) if (kinds.includes(step.node) && outcomes.includes(step.outcome)) return step;
   }
   return undefined;
-}
-
-export function location(origin: RuleOrigin): string {
-  return ruleLocation(origin);
-}
-
-/** `FILE:LINE`, and for a rule the policy did not write, which default it is. */
-export function ruleInWords(origin: RuleOrigin): string {
-  return `${ruleLocation(origin)}${origin.builtin ? ` [default: ${origin.builtin}]` : ""}`;
 }
 
 /** How well a run shows a finding, lower is better: a class that reads well (exampleRank), accepted before refused. */

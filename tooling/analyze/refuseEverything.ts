@@ -2,10 +2,11 @@
 // (or, when the policy takes mail without authentication, of a session without one): a login
 // whose every MAIL FROM, or every RCPT TO after an accepted MAIL FROM, is refused cannot submit
 // anything, which no policy means to say. An error: the policy is broken for those logins.
-import { envelopeNodes, type RuleOrigin } from "../../graph/graph.js";
+import { envelopeNodes, type RuleOrigin, ruleLocation } from "../../graph/graph.js";
 import type { GraphContext } from "./sessionSpace.js";
 import type { SessionRun } from "./sessionRuns.js";
-import { type Finding, location, type PropertyCheck, ruleInWords, statusOf } from "./property.js";
+import { ruleInWords } from "./wording.js";
+import { type Finding, type PropertyCheck, statusOf } from "./property.js";
 import { describeSession, simulateCommand } from "./simulateCommand.js";
 
 interface Standing {
@@ -73,7 +74,7 @@ export function refuseEverythingCheck(context: GraphContext): PropertyCheck {
           const command = group.what === "sender" ? "MAIL FROM" : "RCPT TO";
           const others = group.rules.slice(1).map(([words]) => words);
           findings.push({
-            rule: group.rules[0] ? location(group.rules[0][1]) : null,
+            rule: group.rules[0] ? ruleLocation(group.rules[0][1]) : null,
             explanation: `every ${command} of ${who} is refused${others.length > 0 ? `, by this rule and ${others.join(", ")}` : ""}`,
             example: describeSession(group.example),
             sessions: group.classes,

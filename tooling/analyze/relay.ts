@@ -1,10 +1,10 @@
 // Property (a): no unauthenticated client can relay, that is, have a recipient outside the local
 // domains accepted (RFC 6409 section 4.3: submission requires authentication; `allow postmaster`
 // admits only the local postmaster, so it keeps this property).
-import { envelopeNodes } from "../../graph/graph.js";
+import { envelopeNodes, ruleLocation } from "../../graph/graph.js";
 import { domainOf, type GraphContext } from "./sessionSpace.js";
 import type { SessionRun } from "./sessionRuns.js";
-import { FindingGroups, location, type PropertyCheck, statusOf, stepIn } from "./property.js";
+import { FindingGroups, type PropertyCheck, statusOf, stepIn } from "./property.js";
 
 export function relayCheck(context: GraphContext): PropertyCheck {
   const { graph } = context;
@@ -19,7 +19,7 @@ export function relayCheck(context: GraphContext): PropertyCheck {
       if (domain === null || local.has(domain)) return;
       const observed = stepIn(run, ["RequireAuth"], ["observe"]);
       if (observed) {
-        const rule = location(observed.origin);
+        const rule = ruleLocation(observed.origin);
         groups.add(rule, () => ({ rule, explanation: "`observe require auth` only logs: mail without authentication is taken for any domain" }), run);
       } else if (!requiresAuth) {
         groups.add("missing", () => ({ rule: null, missing: "require auth", explanation: "mail without authentication is taken for any domain" }), run);

@@ -2,12 +2,12 @@
 // senders table grants it (RFC 6409 section 6.1). Without a `senders` rule, with `observe senders`
 // or `allow sender mismatch`, the server takes such a MAIL FROM; a warning, since RFC 6409 asks
 // for the check (SHOULD) without forbidding its absence.
-import { envelopeNodes, type SubmissionRightsNode } from "../../graph/graph.js";
+import { envelopeNodes, type SubmissionRightsNode, ruleLocation } from "../../graph/graph.js";
 import { mayUse } from "../../runtime/rights/senderGrants.js";
 import { senderTableOf } from "../../runtime/decision/tables.js";
 import { type GraphContext, qualifyDomainOf } from "./sessionSpace.js";
 import type { SessionRun } from "./sessionRuns.js";
-import { type Finding, FindingGroups, location, type PropertyCheck, statusOf, stepIn } from "./property.js";
+import { type Finding, FindingGroups, type PropertyCheck, statusOf, stepIn } from "./property.js";
 
 export function senderRightsCheck(context: GraphContext): PropertyCheck {
   const { graph, tables } = context;
@@ -29,7 +29,7 @@ export function senderRightsCheck(context: GraphContext): PropertyCheck {
         key = "missing";
         finding = () => ({ rule: null, missing: "senders", explanation: "submission rights are not checked: any login may use any address as MAIL FROM" });
       } else {
-        const rule = location(step.origin);
+        const rule = ruleLocation(step.origin);
         key = `${rule} ${step.outcome}`;
         const why =
           step.outcome === "observe"

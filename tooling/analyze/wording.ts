@@ -1,5 +1,6 @@
 // The words `msac analyze` and `msac diff` share: counts with their nouns, and a space of
 // session classes as its dimensions multiplied out.
+import { ruleLocation, type RuleOrigin } from "../../graph/graph.js";
 import type { SpaceShape } from "./sessionSpace.js";
 
 export function plural(n: number, word: string): string {
@@ -20,4 +21,9 @@ export function spaceInWords(shape: SpaceShape, total: number): string {
 /** How much of the space was run: all of it, or the first `ran` classes up to the bound. */
 export function coverageInWords(sessions: { ran: number; capped: boolean }, all: string): string {
   return sessions.capped ? `only the first ${sessions.ran} run (the bound; raise it with --max-sessions)` : all;
+}
+
+/** `FILE:LINE`, and for a rule the policy did not write, which default it is. */
+export function ruleInWords(origin: RuleOrigin): string {
+  return `${ruleLocation(origin)}${origin.builtin ? ` [default: ${origin.builtin}]` : ""}`;
 }

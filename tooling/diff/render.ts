@@ -6,7 +6,7 @@ import { ruleLocation } from "../../graph/graph.js";
 import type { SessionOutcome } from "../analyze/sessionRuns.js";
 import { exampleRank, simulateCommand } from "../analyze/simulateCommand.js";
 import { listenerOf } from "../analyze/sessionSpace.js";
-import { coverageInWords, plural, spaceInWords } from "../analyze/wording.js";
+import { coverageInWords, plural, ruleInWords, spaceInWords } from "../analyze/wording.js";
 import { type ChangeGroup, changedSessions, listenerName, loginName, type PolicyDiff, type SessionClass } from "./diff.js";
 
 const COMMAND = { auth: "AUTH", mail: "MAIL FROM", rcpt: "RCPT TO" } as const;
@@ -22,7 +22,7 @@ export function describeOutcome(outcome: SessionOutcome): string {
     case "impossible":
       return `no such session: ${outcome.why}`;
     case "refused": {
-      const rule = outcome.origin ? ` by ${ruleLocation(outcome.origin)}${outcome.origin.builtin ? ` [default: ${outcome.origin.builtin}]` : ""} ${outcome.node}` : "";
+      const rule = outcome.origin ? ` by ${ruleInWords(outcome.origin)} ${outcome.node}` : "";
       return `refused at ${COMMAND[outcome.stage]}, ${outcome.reply.code} ${outcome.reply.enhanced}${rule}`;
     }
   }
