@@ -141,7 +141,7 @@ describe("seeded broken policies", () => {
     ]);
   });
 
-  it("names the observed rule that lets a relay or clear-text AUTH happen", async () => {
+  it("names the observed rule that lets a relay, clear-text AUTH or another's address happen", async () => {
     const file = tempPolicy("observed.msa", [
       "hostname msa.observed.test",
       'tls certificate "CERTS/dev.pem" key "CERTS/dev.key"',
@@ -150,12 +150,18 @@ describe("seeded broken policies", () => {
       "observe require tls",
       "observe require auth",
       "qualify domains observed.test",
+      "observe senders {",
+      "  demo: demo@observed.test",
+      "}",
     ]);
     const { property } = await analyzeJson(file);
     expect(property("a").findings.map((f) => f.rule)).toEqual([`${file}:6`]);
     expect(property("c").findings.map((f) => f.rule)).toEqual([`${file}:5`]);
+    expect(property("b").findings.map((f) => [f.rule, f.explanation])).toEqual([[`${file}:8`, "`observe senders` only logs a MAIL FROM the login may not use"]]);
     const relay = await replay(property("a").findings[0]!.simulate!);
-    expect(relay.out).toMatch(/^RCPT TO:<anyone@elsewhere\.example>: accepted, 250/m);
+    const recipient = relay.options.rcpt![0]!;
+    expect(recipient).not.toMatch(/@(msa\.)?observed\.test$/);
+    expect(relay.out).toContain(`RCPT TO:<${recipient}>: accepted, 250`);
   });
 
   it("calls a rule after a rule set that refuses everything never consulted", async () => {
