@@ -81,7 +81,11 @@ export function renderDiffText(diff: PolicyDiff): string {
 
 export function renderDiffJson(diff: PolicyDiff): string {
   const outcome = (o: SessionOutcome) =>
-    o.kind === "refused" ? { kind: o.kind, stage: o.stage, code: o.reply.code, enhanced: o.reply.enhanced, rule: o.origin ? ruleLocation(o.origin) : null, node: o.node } : o;
+    o.kind === "refused"
+      ? { kind: o.kind, stage: o.stage, code: o.reply.code, enhanced: o.reply.enhanced, rule: o.origin ? ruleLocation(o.origin) : null, node: o.node }
+      : o.kind === "accepted"
+        ? { kind: o.kind }
+        : o;
   return (
     JSON.stringify(
       {
