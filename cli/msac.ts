@@ -101,6 +101,30 @@ program
   });
 
 program
+  .command("analyze")
+  .description("prove or refute properties of a policy over every class of session (open relay, submission rights, clear-text AUTH, dead rules, rules refusing everything)")
+  .argument("<file>", "policy file")
+  .option("--json", "print the analysis as JSON")
+  .option("--deny-warnings", "exit 1 when a warning-level property is refuted or unproved, as for errors (for CI)")
+  .option("--max-sessions <n>", "the most session classes to run (default 100000); past it the analysis says it is partial")
+  .action(async (file: string, options: import("./analyze.js").AnalyzeOptions) => {
+    const { runAnalyze } = await import("./analyze.js");
+    process.exitCode = runAnalyze(file, options, processIo);
+  });
+
+program
+  .command("diff")
+  .description("which classes of sessions change outcome between two versions of a policy, and the rules that decide them")
+  .argument("<old>", "the policy before the change")
+  .argument("<new>", "the policy after the change")
+  .option("--json", "print the changes as JSON")
+  .option("--max-sessions <n>", "the most session classes to run (default 100000); past it the diff says it is partial")
+  .action(async (oldFile: string, newFile: string, options: import("./diff.js").DiffOptions) => {
+    const { runDiff } = await import("./diff.js");
+    process.exitCode = runDiff(oldFile, newFile, options, processIo);
+  });
+
+program
   .command("test")
   .description("run policy test files (*.msa.test) against their policies")
   .argument("[path...]", "test files or folders to search for *.msa.test (default: policies)")

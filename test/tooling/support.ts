@@ -49,3 +49,21 @@ export function shippedPolicies(): string[] {
     .sort()
     .map((f) => path.join("policies", f));
 }
+
+/**
+ * Compares `actual` with the block a document shows as a command's output: the ```text fence right
+ * after the line `<!-- output of: COMMAND -->`. UPDATE_GOLDEN=1 rewrites the block instead.
+ */
+export function expectDocBlock(doc: string, command: string, actual: string): void {
+  const text = fs.readFileSync(doc, "utf8");
+  const marker = `<!-- output of: ${command} -->\n\`\`\`text\n`;
+  const start = text.indexOf(marker);
+  if (start < 0) throw new Error(`${doc} has no block marked \`<!-- output of: ${command} -->\` followed by a \`\`\`text fence`);
+  const from = start + marker.length;
+  const end = text.indexOf("```\n", from);
+  if (process.env.UPDATE_GOLDEN === "1") {
+    fs.writeFileSync(doc, text.slice(0, from) + actual + text.slice(end));
+    return;
+  }
+  expect(actual).toBe(text.slice(from, end));
+}

@@ -1,0 +1,42 @@
+// Property (a): no unauthenticated client can relay, that is, have a recipient outside the local
+// domains accepted (RFC 6409 section 4.3: submission requires authentication; `allow postmaster`
+// admits only the local postmaster, so it keeps this property).
+import { envelopeNodes, ruleLocation } from "../../graph/graph.js";
+import { domainOf, type GraphContext } from "./sessionSpace.js";
+import type { SessionRun } from "./sessionRuns.js";
+import { FindingGroups, type PropertyCheck, statusOf, stepIn } from "./property.js";
+
+export function relayCheck(context: GraphContext): PropertyCheck {
+  const { graph } = context;
+  const local = new Set(graph.localDomains.map((d) => d.toLowerCase()));
+  const requiresAuth = envelopeNodes(graph.stages.rcpt).some((n) => n.kind === "RequireAuth");
+  const groups = new FindingGroups(graph);
+  return {
+    observe(run: SessionRun) {
+      if (run.login !== null || run.outcome.kind !== "accepted") return;
+      const domain = domainOf(run.outcome.recipient);
+      // An unqualified recipient that was accepted is the postmaster, which is local everywhere.
+      if (domain === null || local.has(domain)) return;
+      const observed = stepIn(run, ["RequireAuth"], ["observe"]);
+      if (observed) {
+        const rule = ruleLocation(observed.origin);
+        groups.add(rule, () => ({ rule, explanation: "`observe require auth` only logs: mail without authentication is taken for any domain" }), run);
+      } else if (!requiresAuth) {
+        groups.add("missing", () => ({ rule: null, missing: "require auth", explanation: "mail without authentication is taken for any domain" }), run);
+      } else {
+        groups.add("other", () => ({ rule: null, explanation: `an unauthenticated recipient outside the local domains is accepted` }), run);
+      }
+    },
+    result(count) {
+      const findings = groups.findings();
+      return {
+        id: "a",
+        claim: "no unauthenticated client can relay to a non-local domain",
+        refutation: "an unauthenticated client can relay to a non-local domain",
+        severity: "error",
+        status: statusOf(findings, count),
+        findings,
+      };
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Property (b): no login can send as an address it was not granted: its own address, or what the
+// senders table grants it (RFC 6409 section 6.1). Without a `senders` rule, with `observe senders`
+// or `allow sender mismatch`, the server takes such a MAIL FROM; a warning, since RFC 6409 asks
+// for the check (SHOULD) without forbidding its absence.
+import { envelopeNodes, type SubmissionRightsNode, ruleLocation } from "../../graph/graph.js";
+import { mayUse } from "../../runtime/rights/senderGrants.js";
+import { senderTableOf } from "../../runtime/decision/tables.js";
+import { type GraphContext, qualifyDomainOf } from "./sessionSpace.js";
+import type { SessionRun } from "./sessionRuns.js";
+import { type Finding, FindingGroups, type PropertyCheck, statusOf, stepIn } from "./property.js";
+
+export function senderRightsCheck(context: GraphContext): PropertyCheck {
+  const { graph, tables } = context;
+  const rights = envelopeNodes(graph.stages.mail).filter((n): n is SubmissionRightsNode => n.kind === "SubmissionRights");
+  const ownDomain = qualifyDomainOf(graph);
+  const empty = { logins: new Map() };
+  // What the login was granted, whatever the server then does with a MAIL FROM outside it.
+  const granted = (login: string, address: string): boolean =>
+    rights.length === 0 ? mayUse(empty, login, address, ownDomain) : rights.some((node) => mayUse(senderTableOf(node, tables), login, address, node.ownDomain ?? ownDomain));
+  const groups = new FindingGroups(graph);
+  return {
+    observe(run: SessionRun) {
+      if (!run.login || !run.loginExists || run.mailFrom === "" || run.outcome.kind !== "accepted") return;
+      if (granted(run.login.login, run.mailFrom)) return;
+      const step = stepIn(run, ["SubmissionRights"], ["observe", "change", "skip"]);
+      let key: string;
+      let finding: () => Finding;
+      if (!step) {
+        key = "missing";
+        finding = () => ({ rule: null, missing: "senders", explanation: "submission rights are not checked: any login may use any address as MAIL FROM" });
+      } else {
+        const rule = ruleLocation(step.origin);
+        key = `${rule} ${step.outcome}`;
+        const why =
+          step.outcome === "observe"
+            ? "`observe senders` only logs a MAIL FROM the login may not use"
+            : step.outcome === "change"
+              ? "`allow sender mismatch` takes a MAIL FROM the login may not use (and adds Sender:)"
+              : `the senders rule does not judge ${run.login.login}`;
+        finding = () => ({ rule, explanation: why });
+      }
+      groups.add(key, finding, run);
+    },
+    result(count) {
+      const findings = groups.findings();
+      return {
+        id: "b",
+        claim: "no login can send as an address it was not granted",
+        refutation: "a login can send as an address it was not granted",
+        severity: "warning",
+        status: statusOf(findings, count),
+        findings,
+      };
+    },
+  };
+}

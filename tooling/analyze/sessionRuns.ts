@@ -1,0 +1,112 @@
+// Runs the session classes of a space through the server's own decision core: connect (and TLS),
+// EHLO, AUTH when the class has a login, MAIL FROM, RCPT TO, each one call of decide() in the order
+// the server and `msac simulate` make them. Nothing here judges a rule; it only records what the
+// core answered. Decisions classes share (a listener's AUTH, a login's MAIL) are made once.
+import type { RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { Replies, type Reply } from "../../graph/replies.js";
+import { decide } from "../../runtime/decision/decide.js";
+import { newSession, type SessionState } from "../../runtime/decision/session.js";
+import type { Decision } from "../../runtime/decision/verdict.js";
+import { type GraphContext, type ListenerState, listenerOf, type LoginClass, loginCanExist, type SessionSpace, spaceSize } from "./sessionSpace.js";
+
+/** The client a class stands for, as `msac simulate` plays it by default. */
+export const CLIENT_ADDRESS = "192.0.2.1";
+export const HELO_NAME = "client.invalid";
+
+export type SessionOutcome =
+  /** The graph has no such session: no listener there, or one whose mode rules the TLS state out. */
+  | { kind: "impossible"; why: string }
+  | { kind: "refused"; stage: "auth" | "mail" | "rcpt"; reply: Reply; origin: RuleOrigin | null; node: string }
+  | { kind: "accepted"; recipient: string };
+
+export interface SessionRun {
+  listener: ListenerState;
+  login: LoginClass | null;
+  mailFrom: string;
+  rcpt: string;
+  outcome: SessionOutcome;
+  /** False for a login the graph's users file does not hold: no such session can be authenticated. */
+  loginExists: boolean;
+  /** The decisions made, in order (AUTH start, MAIL, RCPT); shared between runs, so compare them by identity. */
+  decisions: readonly Decision<unknown>[];
+}
+
+export interface RunCount {
+  ran: number;
+  total: number;
+  /** True when the space held more sessions than the bound and the rest were not run. */
+  capped: boolean;
+}
+
+/**
+ * A connection on the listener, TLS when the state says so, then EHLO. The one place a session
+ * learns which listener it is on: listener-scoped rules extend this, not the callers.
+ */
+export function sessionOn(graph: RuleGraph, state: ListenerState): { state: SessionState } | { impossible: string } {
+  const listener = listenerOf(graph, state);
+  if (!listener) return { impossible: `the policy has no listener ${state.label}` };
+  if (state.tls && listener.mode === "plain") return { impossible: `${state.label} is a plain listener: no TLS` };
+  if (!state.tls && listener.mode === "tls") return { impossible: `${state.label} is implicit TLS: no session without TLS` };
+  let session = decide(graph, newSession(listener.mode, ""), { type: "connect", listenerMode: listener.mode, clientAddress: CLIENT_ADDRESS }).state;
+  if (state.tls && listener.mode === "starttls") session = decide(graph, session, { type: "tls" }).state;
+  return { state: decide(graph, session, { type: "helo", name: HELO_NAME, extended: true }).state };
+}
+
+function refusal(stage: "auth" | "mail" | "rcpt", decision: Decision<unknown>): SessionOutcome {
+  if (decision.verdict.kind !== "refuse") throw new Error("not a refusal");
+  const last = [...decision.trace].reverse().find((s) => s.outcome === "refuse");
+  return { kind: "refused", stage, reply: decision.verdict.reply, origin: decision.verdict.origin, node: last?.node ?? "" };
+}
+
+/**
+ * Calls `visit` with every session of `space` on the context's graph, up to `bound` sessions, in a
+ * fixed order: listener, login (none first), sender, recipient.
+ */
+export function runSessions(context: GraphContext, space: SessionSpace, bound: number, visit: (run: SessionRun) => void): RunCount {
+  const { graph, tables } = context;
+  const total = spaceSize(space);
+  let ran = 0;
+  const logins: (LoginClass | null)[] = [null, ...space.logins];
+  for (const listener of space.listeners) {
+    const on = sessionOn(graph, listener);
+    const auth = "state" in on && graph.users ? decide(graph, on.state, { type: "authStart" }, tables) : null;
+    for (const login of logins) {
+      const loginExists = login === null || loginCanExist(context, login);
+      let session: SessionState | null = null;
+      let before: SessionOutcome | null = null;
+      const shared: Decision<unknown>[] = [];
+      if ("impossible" in on) before = { kind: "impossible", why: on.impossible };
+      else if (login === null) session = on.state;
+      else if (!auth) before = { kind: "refused", stage: "auth", reply: { code: 502, enhanced: "5.5.1", text: "AUTH is not offered" }, origin: null, node: "AuthUsers" };
+      else if (auth.verdict.kind === "refuse") {
+        before = refusal("auth", auth);
+        shared.push(auth);
+      } else if (!loginExists) {
+        before = { kind: "refused", stage: "auth", reply: Replies.authFailed, origin: graph.users!.origin, node: "AuthUsers" };
+        shared.push(auth);
+      } else {
+        shared.push(auth);
+        session = decide(graph, on.state, { type: "authenticated", login: login.login }, tables).state;
+      }
+      for (const mailFrom of space.senders) {
+        const mail = session && decide(graph, session, { type: "mail", address: mailFrom, params: {} }, tables);
+        for (const rcpt of space.recipients) {
+          if (ran >= bound) return { ran, total, capped: true };
+          ran++;
+          if (!mail) {
+            visit({ listener, login, mailFrom, rcpt, outcome: before!, loginExists, decisions: shared });
+            continue;
+          }
+          if (mail.verdict.kind === "refuse") {
+            visit({ listener, login, mailFrom, rcpt, outcome: refusal("mail", mail), loginExists, decisions: [...shared, mail] });
+            continue;
+          }
+          const decision = decide(graph, mail.state, { type: "rcpt", address: rcpt, params: {} }, tables);
+          const outcome: SessionOutcome = decision.verdict.kind === "refuse" ? refusal("rcpt", decision) : { kind: "accepted", recipient: decision.result ?? rcpt };
+          visit({ listener, login, mailFrom, rcpt, outcome, loginExists, decisions: [...shared, mail, decision] });
+        }
+      }
+    }
+  }
+  return { ran, total, capped: false };
+}

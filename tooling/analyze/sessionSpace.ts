@@ -1,0 +1,239 @@
+// The finite classes of sessions that `msac analyze` and `msac diff` run, derived from the graphs'
+// own tables: each listener with and without TLS, each login the policies name plus one they do not
+// name plus no login, and each address the rules can tell apart (every address they name, one more
+// at every domain they name, one at a domain none names). A rule judges an address only by equality
+// with what it names or by its domain, so one address per such class stands for all of them, and
+// running every class is an exhaustive check of the envelope, not a sample.
+import { envelopeNodes, type Listener, type RuleGraph } from "../../graph/graph.js";
+import { readNamedFileOrThrow } from "../../formats/namedFile.js";
+import { ownAddressOfLogin } from "../../formats/ownAddress.js";
+import { parseUsersFile } from "../../formats/usersFile.js";
+import { prepareTables, senderTableOf, type DecisionTables } from "../../runtime/decision/tables.js";
+
+/** A listener and whether TLS is active (after STARTTLS, or from the first byte): where a session stands before EHLO. */
+export interface ListenerState {
+  host: string | null;
+  port: number;
+  tls: boolean;
+  /** How `msac simulate --listener` names the listener. */
+  endpoint: string;
+  /** How people write it: `587`, `127.0.0.1:2525`, `[::1]:2525`. */
+  label: string;
+}
+
+export interface LoginClass {
+  login: string;
+  /** Named by a table of the policy (senders, groups, `for`, `limit recipients to`). */
+  named: boolean;
+  /** A login no policy names and no users file holds: it stands for one added to the users file later. */
+  hypothetical: boolean;
+}
+
+export interface SessionSpace {
+  listeners: ListenerState[];
+  /** Authenticated sessions' logins; sessions without a login are a class of their own. */
+  logins: LoginClass[];
+  /** MAIL FROM addresses, the null sender "" first. */
+  senders: string[];
+  /** RCPT TO addresses. */
+  recipients: string[];
+}
+
+/** What a graph lets a session be, read once per graph: its tables and the logins of its users file. */
+export interface GraphContext {
+  graph: RuleGraph;
+  tables: DecisionTables;
+  /** The users file's logins; null when the policy has none or it cannot be read (then any login may exist). */
+  users: ReadonlySet<string> | null;
+}
+
+export function graphContext(graph: RuleGraph): GraphContext {
+  const tables = prepareTables(graph, readNamedFileOrThrow).tables;
+  let users: Set<string> | null = null;
+  if (graph.users) {
+    try {
+      users = new Set(parseUsersFile(readNamedFileOrThrow(graph.users.path)).entries.map((e) => e.login));
+    } catch {
+      users = null;
+    }
+  }
+  return { graph, tables, users };
+}
+
+/** Whether a session of this graph can be authenticated as `login` (hypothetical logins stand for ones to come). */
+export function loginCanExist(context: GraphContext, login: LoginClass): boolean {
+  if (!context.graph.users) return false;
+  return login.hypothetical || context.users === null || context.users.has(login.login);
+}
+
+function bracketed(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** The TLS states a session on this listener can be in before EHLO: this is the one place listeners become classes. */
+export function listenerStates(listener: Listener): ListenerState[] {
+  const endpoint = listener.host === null ? String(listener.port) : `${listener.host}:${listener.port}`;
+  const label = listener.host === null ? String(listener.port) : `${bracketed(listener.host)}:${listener.port}`;
+  const tlsStates = listener.mode === "starttls" ? [false, true] : [listener.mode === "tls"];
+  return tlsStates.map((tls) => ({ host: listener.host, port: listener.port, tls, endpoint, label }));
+}
+
+/** The graph's listener a listener state is on (same address and port), if it has one. */
+export function listenerOf(graph: RuleGraph, state: ListenerState): Listener | undefined {
+  return graph.listeners.find((l) => l.host === state.host && l.port === state.port);
+}
+
+export function domainOf(address: string): string | null {
+  const at = address.lastIndexOf("@");
+  return at < 0 ? null : address.slice(at + 1).toLowerCase();
+}
+
+/** The first qualify domain of the envelope, which makes an `@`-less login's own address. */
+export function qualifyDomainOf(graph: RuleGraph): string | undefined {
+  for (const node of graph.stages.mail.before) if (node.kind === "QualifyEnvelope") return node.domain;
+  return undefined;
+}
+
+interface Named {
+  logins: Set<string>;
+  domains: Set<string>;
+  addresses: Set<string>;
+}
+
+/** Every login, domain and address a graph's rules and tables name. */
+function namedIn(context: GraphContext, named: Named): void {
+  const { graph, tables } = context;
+  const address = (text: string) => {
+    named.addresses.add(text);
+    const domain = domainOf(text);
+    if (domain) named.domains.add(domain);
+  };
+  for (const domain of graph.localDomains) named.domains.add(domain);
+  const observables = [...graph.stages.auth, ...envelopeNodes(graph.stages.mail), ...envelopeNodes(graph.stages.rcpt), ...graph.stages.message.nodes, ...graph.limits.rates];
+  for (const node of observables) {
+    if ("for" in node && node.for) for (const login of node.for.logins) named.logins.add(login);
+    if ("notFor" in node && node.notFor) for (const login of node.notFor) named.logins.add(login);
+  }
+  for (const node of [...envelopeNodes(graph.stages.mail), ...envelopeNodes(graph.stages.rcpt)]) {
+    switch (node.kind) {
+      case "QualifyEnvelope":
+        named.domains.add(node.domain.toLowerCase());
+        break;
+      case "RequireAuth":
+        for (const domain of node.postmaster?.domains ?? []) named.domains.add(domain.toLowerCase());
+        break;
+      case "Masquerade":
+        for (const domain of [...node.domains, ...node.exceptions]) named.domains.add(domain.toLowerCase());
+        break;
+      case "SubmissionRights":
+        for (const [login, grants] of senderTableOf(node, tables).logins) {
+          named.logins.add(login);
+          for (const granted of grants.addresses) address(granted);
+          for (const domain of grants.domains) named.domains.add(domain);
+        }
+        break;
+      case "RecipientsTo":
+        for (const login of node.logins ?? []) named.logins.add(login);
+        for (const target of node.targets) {
+          if (target.startsWith("@")) named.domains.add(target.slice(1));
+          else address(target);
+        }
+        break;
+    }
+  }
+  for (const members of Object.values(graph.groups)) for (const login of members) named.logins.add(login);
+  for (const copy of graph.copyTo?.addresses ?? []) address(copy);
+}
+
+/** `base`, or `base` with a number in it, whichever `taken` does not hold. */
+function freshName(base: (n: string) => string, taken: (name: string) => boolean): string {
+  for (let n = 1; ; n++) {
+    const name = base(n === 1 ? "" : String(n));
+    if (!taken(name)) return name;
+  }
+}
+
+/**
+ * The classes of sessions of one graph (analyze) or the union of two (diff): listeners by address
+ * and port with each TLS state either graph's listener allows, logins, senders and recipients.
+ */
+export function sessionSpace(contexts: readonly GraphContext[]): SessionSpace {
+  const named: Named = { logins: new Set(), domains: new Set(), addresses: new Set() };
+  for (const context of contexts) namedIn(context, named);
+
+  const listeners = new Map<string, ListenerState>();
+  for (const { graph } of contexts) {
+    for (const listener of graph.listeners) for (const state of listenerStates(listener)) listeners.set(`${state.endpoint} ${state.tls}`, state);
+  }
+
+  // Logins in no table behave alike but for their own address: one of them, from a users file when there is one.
+  const logins: LoginClass[] = [...named.logins].map((login) => ({ login, named: true, hypothetical: false }));
+  if (contexts.some((c) => c.graph.users)) {
+    const unnamed = contexts.flatMap((c) => [...(c.users ?? [])]).find((login) => !named.logins.has(login));
+    if (unnamed !== undefined) logins.push({ login: unnamed, named: false, hypothetical: false });
+    else {
+      // An `@`-less login needs a qualify domain for an own address; without one, a login with `@`.
+      const qualifies = contexts.some((c) => qualifyDomainOf(c.graph) !== undefined);
+      const domain = contexts[0]!.graph.localDomains[0] ?? contexts[0]!.graph.hostname;
+      const login = freshName(
+        (n) => (qualifies ? `newcomer${n}` : `newcomer${n}@${domain}`),
+        (name) => named.logins.has(name),
+      );
+      logins.push({ login, named: false, hypothetical: true });
+    }
+  }
+
+  const own: string[] = [];
+  for (const { login } of logins) {
+    for (const { graph } of contexts) {
+      const address = ownAddressOfLogin(login, qualifyDomainOf(graph));
+      if (address.includes("@")) own.push(address);
+    }
+  }
+  const postmasters = [...new Set(contexts.flatMap((c) => c.graph.localDomains))].map((d) => `postmaster@${d}`);
+  for (const address of [...own, ...postmasters]) {
+    const domain = domainOf(address);
+    if (domain) named.domains.add(domain);
+  }
+  const other = freshName(
+    (n) => `elsewhere${n}.example`,
+    (name) => named.domains.has(name),
+  );
+  const local = new Set(contexts.flatMap((c) => c.graph.localDomains));
+  // Local domains first, so that a counterexample prefers them and reads naturally.
+  const domains = [...named.domains].sort((a, b) => Number(local.has(b)) - Number(local.has(a)));
+  const taken = new Set([...named.addresses, ...own, ...postmasters]);
+  const anyoneAt = [...domains, other].map(
+    (domain) =>
+      `${freshName(
+        (n) => `anyone${n}`,
+        (name) => taken.has(`${name}@${domain}`),
+      )}@${domain}`,
+  );
+  const addresses = [...new Set([...named.addresses, ...own, ...postmasters, ...anyoneAt])];
+
+  return {
+    listeners: [...listeners.values()],
+    logins,
+    senders: ["", ...addresses],
+    // The bare postmaster, which RFC 5321 section 4.5.1 makes every server take.
+    recipients: [...addresses, "postmaster"],
+  };
+}
+
+/** How many values each dimension of a space has. */
+export interface SpaceShape {
+  listeners: number;
+  logins: number;
+  senders: number;
+  recipients: number;
+}
+
+export function shapeOf(space: SessionSpace): SpaceShape {
+  return { listeners: space.listeners.length, logins: space.logins.length, senders: space.senders.length, recipients: space.recipients.length };
+}
+
+/** How many sessions the space holds: each listener state, with no login or each login, each sender, each recipient. */
+export function spaceSize(space: SessionSpace): number {
+  return space.listeners.length * (space.logins.length + 1) * space.senders.length * space.recipients.length;
+}
