@@ -107,8 +107,10 @@ export function importPostfix(mainCfPath: string, mainCfText: string, masterCfPa
   lines.push(...mainWide.lines.slice(mainWide.lines.indexOf(SERVICE_RULES) + 1));
 
   const untranslated = [...new Set([...mainWide.untranslated, ...perService.flatMap((t) => t.untranslated)])];
+  // A parameter of the administrator's own that others name (`$mua_sender_restrictions`) was read through them.
+  const referenced = [...main.parameters.values()].map((p) => p.value).concat(services.flatMap((s) => [...s.entry.overrides.values()]));
   for (const [name, parameter] of main.parameters) {
-    if (used.has(name)) continue;
+    if (used.has(name) || referenced.some((text) => new RegExp(`\\$[{(]?${name}\\b`).test(text))) continue;
     untranslated.push(`${name} = ${parameter.value} (${mainCfPath}:${parameter.line}): ${unusedReason(name)}`);
   }
   for (const service of services)
@@ -273,7 +275,7 @@ function relayCredentials(maps: string, relayhost: string, host: string): { line
 function translateService(service: Service, context: { files: ImportedFile[]; output?: string }): Translation {
   const lines: string[] = [];
   const untranslated: string[] = [];
-  const used = new Set<string>(["syslog_name"]);
+  const used = new Set<string>(["syslog_name", "smtpd_sasl_type"]);
   const use = (...names: string[]) => names.forEach((n) => used.add(n));
   const translate = (name: string, value: string) => FOREIGN_SETTINGS[name]?.translate?.(value);
   const value = (name: string) => service.get(name).toLowerCase();
