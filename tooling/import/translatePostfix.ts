@@ -44,6 +44,7 @@ const POSTFIX_DEFAULTS: Readonly<Record<string, string>> = {
   smtpd_tls_protocols: "!SSLv2, !SSLv3",
   smtpd_tls_mandatory_protocols: "!SSLv2, !SSLv3",
   anvil_rate_time_unit: "60s",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Postfix's own `${name:default}` syntax, expanded by expandParameters
   smtpd_client_event_limit_exceptions: "${smtpd_client_connection_limit_exceptions:$mynetworks}",
   mynetworks: "127.0.0.0/8",
 };
