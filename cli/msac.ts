@@ -178,6 +178,19 @@ program
   });
 
 program
+  .command("import")
+  .description("translate another server's configuration into an msa policy")
+  .command("postfix")
+  .description("translate a Postfix submission service (master.cf 587/465 entries and the main.cf they use)")
+  .argument("<main.cf>", "Postfix's main.cf")
+  .argument("<master.cf>", "Postfix's master.cf")
+  .option("-o, --output <file>", "write the policy here, and the tables it converts beside it (default: standard output)")
+  .action(async (mainCf: string, masterCf: string, options: { output?: string }) => {
+    const { runImportPostfix } = await import("./import.js");
+    process.exitCode = runImportPostfix(mainCf, masterCf, options, processIo);
+  });
+
+program
   .command("lsp")
   .description("run the policy language server over standard input and output")
   .option("--stdio", "use standard input and output (the default and only transport)")

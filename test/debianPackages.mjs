@@ -1,5 +1,6 @@
 // Runs before `npm test` (the `pretest` script): the test suite starts real neighbours from
-// Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop). Missing
+// Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
+// and Cyrus SASL to compare `msac import postfix` with). Missing
 // ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
@@ -9,6 +10,11 @@ const PACKAGES = [
   { name: "haproxy", probe: ["/usr/sbin/haproxy", ["-v"]] },
   { name: "python3-dkim", probe: ["/usr/bin/python3", ["-c", "import dkim"]] },
   { name: "python3-aiosmtpd", probe: ["/usr/bin/python3", ["-c", "import aiosmtpd"]] },
+  // `msac import postfix` is compared with a real Postfix, its SASL logins in a Cyrus sasldb.
+  { name: "postfix", probe: ["/usr/sbin/postconf", ["-d", "mail_version"]] },
+  { name: "postfix-pcre", probe: ["/bin/sh", ["-c", "/usr/sbin/postconf -m | grep -qx pcre"]] },
+  { name: "sasl2-bin", probe: ["/usr/sbin/saslpasswd2", ["-v"]] },
+  { name: "libsasl2-modules", probe: ["/bin/sh", ["-c", "ls /usr/lib/*/sasl2/libplain.so*"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;
