@@ -20,11 +20,11 @@ export function clearTextAuthCheck(context: GraphContext): PropertyCheck {
         run.listener.endpoint,
         () =>
           observed
-            ? { rule: ruleLocation(observed.origin), explanation: `\`observe require tls\` only logs: AUTH is accepted before TLS on ${run.listener.label}` }
+            ? { rule: ruleLocation(observed.origin), explanation: `\`observe require tls\` only logs: AUTH is accepted before TLS on ${run.listener.endpoint}` }
             : {
                 rule: listener.origin.line > 0 ? ruleLocation(listener.origin) : null,
                 missing: "require tls",
-                explanation: `AUTH is accepted before TLS on ${run.listener.label} (${listener.mode}): passwords cross the network in clear text`,
+                explanation: `AUTH is accepted before TLS on ${run.listener.endpoint} (${listener.mode}): passwords cross the network in clear text`,
               },
         run,
       );

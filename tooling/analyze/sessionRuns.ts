@@ -2,7 +2,7 @@
 // EHLO, AUTH when the class has a login, MAIL FROM, RCPT TO, each one call of decide() in the order
 // the server and `msac simulate` make them. Nothing here judges a rule; it only records what the
 // core answered. Decisions classes share (a listener's AUTH, a login's MAIL) are made once.
-import type { RuleGraph, RuleOrigin } from "../../graph/graph.js";
+import { listenerKey, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { Replies, type Reply } from "../../graph/replies.js";
 import { decide } from "../../runtime/decision/decide.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
@@ -40,14 +40,15 @@ export interface RunCount {
 
 /**
  * A connection on the listener, TLS when the state says so, then EHLO. The one place a session
- * learns which listener it is on: listener-scoped rules extend this, not the callers.
+ * learns which listener it is on (so the rules of its `on` blocks judge it).
  */
 export function sessionOn(graph: RuleGraph, state: ListenerState): { state: SessionState } | { impossible: string } {
   const listener = listenerOf(graph, state);
-  if (!listener) return { impossible: `the policy has no listener ${state.label}` };
-  if (state.tls && listener.mode === "plain") return { impossible: `${state.label} is a plain listener: no TLS` };
-  if (!state.tls && listener.mode === "tls") return { impossible: `${state.label} is implicit TLS: no session without TLS` };
-  let session = decide(graph, newSession(listener.mode, ""), { type: "connect", listenerMode: listener.mode, clientAddress: CLIENT_ADDRESS }).state;
+  if (!listener) return { impossible: `the policy has no listener ${state.endpoint}` };
+  if (state.tls && listener.mode === "plain") return { impossible: `${state.endpoint} is a plain listener: no TLS` };
+  if (!state.tls && listener.mode === "tls") return { impossible: `${state.endpoint} is implicit TLS: no session without TLS` };
+  const key = listenerKey(listener);
+  let session = decide(graph, newSession(listener.mode, "", key), { type: "connect", listenerMode: listener.mode, listener: key, clientAddress: CLIENT_ADDRESS }).state;
   if (state.tls && listener.mode === "starttls") session = decide(graph, session, { type: "tls" }).state;
   return { state: decide(graph, session, { type: "helo", name: HELO_NAME, extended: true }).state };
 }

@@ -4,7 +4,7 @@
 // at every domain they name, one at a domain none names). A rule judges an address only by equality
 // with what it names or by its domain, so one address per such class stands for all of them, and
 // running every class is an exhaustive check of the envelope, not a sample.
-import { envelopeNodes, type Listener, type RuleGraph } from "../../graph/graph.js";
+import { envelopeNodes, type Listener, listenerKey, type RuleGraph } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { ownAddressOfLogin } from "../../formats/ownAddress.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
@@ -15,10 +15,8 @@ export interface ListenerState {
   host: string | null;
   port: number;
   tls: boolean;
-  /** How `msac simulate --listener` names the listener. */
+  /** How `on` blocks, `msac simulate --listener` and people name the listener: `587`, `127.0.0.1:2525`, `[::1]:2525`. */
   endpoint: string;
-  /** How people write it: `587`, `127.0.0.1:2525`, `[::1]:2525`. */
-  label: string;
 }
 
 export interface LoginClass {
@@ -66,16 +64,10 @@ export function loginCanExist(context: GraphContext, login: LoginClass): boolean
   return login.hypothetical || context.users === null || context.users.has(login.login);
 }
 
-function bracketed(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
-
 /** The TLS states a session on this listener can be in before EHLO: this is the one place listeners become classes. */
 export function listenerStates(listener: Listener): ListenerState[] {
-  const endpoint = listener.host === null ? String(listener.port) : `${listener.host}:${listener.port}`;
-  const label = listener.host === null ? String(listener.port) : `${bracketed(listener.host)}:${listener.port}`;
   const tlsStates = listener.mode === "starttls" ? [false, true] : [listener.mode === "tls"];
-  return tlsStates.map((tls) => ({ host: listener.host, port: listener.port, tls, endpoint, label }));
+  return tlsStates.map((tls) => ({ host: listener.host, port: listener.port, tls, endpoint: listenerKey(listener) }));
 }
 
 /** The graph's listener a listener state is on (same address and port), if it has one. */

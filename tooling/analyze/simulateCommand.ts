@@ -27,7 +27,7 @@ export function simulateCommand(graph: RuleGraph, run: Pick<SessionRun, "listene
 /** The class in words: `587 with TLS, login demo, MAIL FROM:<a@b>, RCPT TO:<c@d>`. */
 export function describeSession(run: Pick<SessionRun, "listener" | "login" | "mailFrom" | "rcpt">): string {
   const login = run.login ? `login ${run.login.login}${run.login.hypothetical ? " (a login the users file does not have yet)" : ""}` : "no login";
-  return `${run.listener.label} ${run.listener.tls ? "with" : "without"} TLS, ${login}, MAIL FROM:<${run.mailFrom}>, RCPT TO:<${run.rcpt}>`;
+  return `${run.listener.endpoint} ${run.listener.tls ? "with" : "without"} TLS, ${login}, MAIL FROM:<${run.mailFrom}>, RCPT TO:<${run.rcpt}>`;
 }
 
 /**

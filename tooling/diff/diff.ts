@@ -57,7 +57,7 @@ function directionOf(before: SessionOutcome, after: SessionOutcome): Direction {
 const DIRECTIONS: Direction[] = ["now refused", "now accepted", "refused differently"];
 
 export function listenerName(run: Pick<SessionRun, "listener">): string {
-  return `${run.listener.label} ${run.listener.tls ? "with" : "without"} TLS`;
+  return `${run.listener.endpoint} ${run.listener.tls ? "with" : "without"} TLS`;
 }
 
 export function loginName(run: Pick<SessionRun, "login">): string {
