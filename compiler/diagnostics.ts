@@ -398,6 +398,14 @@ export const Catalogue = {
     "`for LOGINS-OR-GROUPS` after a refusing rule makes it judge only sessions with those logins. A rule that refuses nothing has nothing to limit, and `require auth` and `require tls` judge a session before it has a login.",
     "require auth for alice",
   ),
+  senderRelayWithoutRelay: entry(
+    "MSA4025",
+    "error",
+    "policy",
+    "`deliver from` without a relaying `deliver`",
+    '`deliver from SENDER relay URL` picks another next hop for some senders, in the way the main `deliver` rule hands mail on: in line (`deliver relay URL`) or through the spool (`deliver spool "DIR" relay URL`). A policy that only spools (or says nothing, which spools) forwards nothing, so there is no hop to replace. Give the main `deliver` rule a relay.',
+    'deliver spool "spool"\ndeliver from @a.example relay smtp://hop-a.example:25',
+  ),
 
   fileNotFound: entry(
     "MSA5001",
@@ -470,6 +478,14 @@ export const Catalogue = {
     "invalid relay credentials file",
     "The `auth` file of a relay holds one line `USER:PASSWORD` for AUTH at the next hop. Keep it readable only by the server's user.",
     'deliver relay smtp://smarthost.example.com:587 auth "relay.secret"   # empty file',
+  ),
+  canonicalFileLine: entry(
+    "MSA5010",
+    "error",
+    "files",
+    "invalid sender rewriting file line",
+    "The file of `rewrite senders` has lines `OLD NEW`: an address or `@domain` on each side (`@old.example @new.example` keeps the local part). Blank lines and `#` comments are allowed; each OLD is written once.",
+    "# sender_canonical:\nalice@old.example",
   ),
 } as const satisfies Record<string, CatalogueEntry>;
 

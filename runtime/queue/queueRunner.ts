@@ -18,6 +18,7 @@ import { relayMessage, type RelayOptions } from "../deliver/relayClient.js";
 import { parseRelayUrl } from "../deliver/relayEndpoint.js";
 import type { RelayOutcome } from "../deliver/relayOutcome.js";
 import type { RelayTarget } from "../deliver/relayTarget.js";
+import { nextHopFor, type NextHops } from "../deliver/senderNextHop.js";
 import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
 import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp } from "../deliver/spoolWriter.js";
@@ -51,7 +52,9 @@ export interface QueueLog {
 
 export interface QueueRunnerOptions {
   dir: string;
+  /** The next hop; `bySender` (from `deliver from`) replaces it for the records of some senders. */
   relay: RelayTarget;
+  bySender?: NextHops["bySender"];
   /** our hostname: EHLO name, Reporting-MTA of DSNs */
   hostname: string;
   /** `FILE:LINE` of the deliver rule, named in the log event of each refused recipient */
@@ -269,7 +272,9 @@ export class QueueRunner {
 
   private relay(record: SpoolRecord, indexes: number[]): Promise<RelayOutcome> {
     const envelope: Envelope = { ...record.envelope, recipients: indexes.map((i) => record.envelope.recipients[i]!) };
-    return this.relayFn(this.options.relay, envelope, record.message, {
+    // The hop the record's sender picks (a DSN: the hop of the message it reports on).
+    const target = nextHopFor({ main: this.options.relay, bySender: this.options.bySender ?? new Map() }, record.envelope, record.meta.dsnFor !== undefined);
+    return this.relayFn(target, envelope, record.message, {
       clientName: this.options.hostname,
       ...(this.pool ? { pool: this.pool } : {}),
       ...(this.options.resign ? { resign: this.options.resign } : {}),
