@@ -1,16 +1,17 @@
 // `rewrite senders "FILE"` and `deliver from` as msac shows them: `msac check` points into the
 // table file and at wrong `deliver from` rules, `msac simulate` traces each rewrite with its table
-// line, `msac print` writes both back; a table spoilt after compiling stops the server at start.
+// line, completion and `msac fmt` know both forms; a table spoilt after compiling stops the server at start.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCheck } from "../../cli/check.js";
-import { runPrint } from "../../cli/print.js";
+import { runFmt } from "../../cli/fmt.js";
 import { runSimulate } from "../../cli/simulate.js";
 import { compilePolicy } from "../../compiler/compile.js";
 import { createEventLog } from "../../runtime/log.js";
 import { SubmissionServer } from "../../runtime/submissionServer.js";
+import { completionsAt } from "../../tooling/lsp/completion.js";
 import { captureIo } from "../tooling/support.js";
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), "msa-canonical-"));
@@ -131,28 +132,21 @@ describe("msac simulate", () => {
   });
 });
 
-describe("msac print", () => {
-  it("writes the rewrite table and every deliver from back, and that compiles to the same graph", () => {
-    const lines = [
-      ...HEAD,
-      'rewrite senders "canonical"',
-      'deliver spool "spool" relay smtp://127.0.0.1:2526',
-      "deliver from @a.example relay smtp://127.0.0.1:2527 require tls",
-      'deliver from carol@a.example relay smtps://127.0.0.1:2528 auth "hop.secret"',
-    ];
-    const file = policy("print", lines, { canonical: TABLE, "hop.secret": "user:password\n" });
+describe("editing", () => {
+  it("completes `rewrite senders` and `deliver from`, and formats both", () => {
+    expect(completionsAt("rewrite ").map((c) => c.label)).toEqual(["senders"]);
+    expect(completionsAt("deliver ").map((c) => c.label)).toContain("from");
+    expect(completionsAt("deliver from @a.example ").map((c) => c.label)).toEqual(["relay"]);
+    const file = policy(
+      "fmt",
+      [...HEAD, 'rewrite   senders  "canonical"', "deliver relay smtp://127.0.0.1:2526", "deliver   from  @a.example  relay smtp://127.0.0.1:2527   require tls"],
+      {
+        canonical: TABLE,
+      },
+    );
     const io = captureIo();
-    expect(runPrint(file, { changed: true }, io)).toBe(0);
-    const printed = io.out();
-    expect(printed).toContain('rewrite senders "canonical"');
-    expect(printed).toContain("deliver from @a.example relay smtp://127.0.0.1:2527 require tls\n");
-    expect(printed).toContain('deliver from carol@a.example relay smtps://127.0.0.1:2528 auth "hop.secret"\n');
-    const again = path.join(path.dirname(file), "printed.msa");
-    fs.writeFileSync(again, printed);
-    const first = compilePolicy(file, fs.readFileSync(file, "utf8")).graph!;
-    const second = compilePolicy(again, printed).graph!;
-    const shape = (g: typeof first) => JSON.stringify({ stages: g.stages, deliver: g.deliver }, (k, v) => (k === "origin" ? undefined : v));
-    expect(shape(second)).toBe(shape(first));
+    expect(runFmt([file], {}, io)).toBe(0);
+    expect(io.out()).toContain('rewrite senders "canonical"\ndeliver relay smtp://127.0.0.1:2526\ndeliver from @a.example relay smtp://127.0.0.1:2527 require tls\n');
   });
 });
 
