@@ -4,8 +4,7 @@
 // files when they change; `msac simulate` and `msac test` once per run) and hands them to
 // `decide` as data, so `decide` stays a pure function of (graph, state, event, tables).
 import { envelopeNodes, ruleLocation, type RecipientsToNode, type RegexPattern, type RewriteSendersNode, type RuleGraph, type SubmissionRightsNode } from "../../graph/graph.js";
-import { canonicalFromFile } from "../../formats/canonicalFile.js";
-import { compileCanonicalTable, type CanonicalTable } from "../rewrite/senderCanonical.js";
+import { type CanonicalTable, parseCanonicalTable } from "../rewrite/senderCanonical.js";
 import { compilePattern, type Regex } from "../../formats/pattern.js";
 import { compileRecipientRules, type CompiledRecipientRules } from "../rights/recipientRules.js";
 import { compileSenderGrants, type SenderGrantTable } from "../rights/senderGrants.js";
@@ -35,7 +34,7 @@ export function canonicalTableOf(node: RewriteSendersNode, tables?: DecisionTabl
 }
 
 /** The file of the graph's `rewrite senders` rule, if it has one (the mail and message stages hold the same node). */
-function canonicalFileOf(graph: RuleGraph): string | undefined {
+export function canonicalFileOf(graph: RuleGraph): string | undefined {
   for (const node of [...envelopeNodes(graph.stages.mail), ...graph.stages.message.nodes]) if (node.kind === "RewriteSenders") return node.file;
   return undefined;
 }
@@ -46,10 +45,10 @@ function canonicalFileOf(graph: RuleGraph): string | undefined {
  * admin meant to replace, so the server does not start (a reload keeps the running policy).
  */
 function loadCanonicalSenders(file: string, readFile: (path: string) => string): CanonicalTable {
-  const parsed = canonicalFromFile(readFile(file));
-  const first = parsed.problems[0];
-  if (first) throw new Error(`${file}:${first.line}:${first.column}: ${first.message} (\`msac check\` lists every problem)`);
-  return compileCanonicalTable(parsed.entries);
+  const parsed = parseCanonicalTable(readFile(file));
+  if ("table" in parsed) return parsed.table;
+  const first = parsed.problems[0]!;
+  throw new Error(`${file}:${first.line}:${first.column}: ${first.message} (\`msac check\` lists every problem)`);
 }
 
 function compileInlineSenders(node: SubmissionRightsNode): SenderGrantTable {
@@ -153,6 +152,11 @@ export function prepareTables(graph: RuleGraph, readFile: (path: string) => stri
     problems,
     aliasProblems: aliases?.problems ?? [],
   };
+}
+
+/** The same tables with the `rewrite senders` table replaced (a reload). */
+export function withCanonicalFile(tables: DecisionTables, file: string, table: CanonicalTable): DecisionTables {
+  return { ...tables, canonicalSenders: new Map([[file, table]]) };
 }
 
 /** The same tables with one file's table replaced (a reload). */

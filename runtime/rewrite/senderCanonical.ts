@@ -3,7 +3,7 @@
 // address before its domain; `@old @new` keeps the local part. Keys compare as addressKey does:
 // the local part exactly, the domain without regard to case (RFC 5321 section 2.4).
 import { addressKey } from "../../formats/addressKey.js";
-import { type CanonicalEntry, type CanonicalSide, canonicalKey } from "../../formats/canonicalFile.js";
+import { type CanonicalEntry, type CanonicalFileProblem, type CanonicalSide, canonicalFromFile, canonicalKey } from "../../formats/canonicalFile.js";
 import { splitAddress } from "../../formats/envelopeAddress.js";
 import { rewriteAddressHeader } from "../address/addressHeader.js";
 
@@ -15,6 +15,12 @@ export type CanonicalTable = ReadonlyMap<string, CanonicalEntry>;
 
 export function compileCanonicalTable(entries: readonly CanonicalEntry[]): CanonicalTable {
   return new Map(entries.map((entry) => [canonicalKey(entry.old), entry]));
+}
+
+/** A canonical file's text as its table, or its problems (then no line of it is used). */
+export function parseCanonicalTable(text: string): { table: CanonicalTable } | { problems: readonly CanonicalFileProblem[] } {
+  const parsed = canonicalFromFile(text);
+  return parsed.problems.length > 0 ? { problems: parsed.problems } : { table: compileCanonicalTable(parsed.entries) };
 }
 
 /** What one address became, and the file line that said so. */

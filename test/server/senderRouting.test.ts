@@ -116,3 +116,31 @@ describe("through the spool: deliver spool relay with deliver from", () => {
     expect(hopB.messages.every((m) => m.mailFrom !== "")).toBe(true);
   });
 });
+
+describe("a rewriting table changed while the server runs", () => {
+  let hopA: NextHop;
+  let msa: RunningMsa;
+  let table: string;
+  beforeAll(async () => {
+    table = join(folder, "changing_canonical");
+    await writeFile(table, "@old.example @a.example\n");
+    hopA = await hop();
+    msa = await startMsa([...SUBMISSION_POLICY, `rewrite senders "${table}"`, `deliver relay ${hopA.url}`]);
+  });
+  afterAll(() => msa.stop());
+
+  const send = (from: string) => submitAs(msa, "alice", { from, to: ["bob@example.org"] }, message(from, "bob@example.org"));
+
+  it("is read again when it changes; a version with a bad line is not, and the table in use stays", async () => {
+    await writeFile(table, "@old.example @a.example\ngrace@example.test grace.hopper@a.example\n");
+    await eventually(() => msa.logs.some((l) => l.event === "sender-rewriting-file-reloaded"), 5000);
+    expect(await send("grace@example.test")).toMatch(/^250 2\.0\.0/);
+    expect((await hopA.waitForMessages(1))[0]!.mailFrom).toBe("grace.hopper@a.example");
+
+    await writeFile(table, "@old.example\n");
+    await eventually(() => msa.logs.some((l) => l.event === "sender-rewriting-file"), 5000);
+    expect(msa.logs.find((l) => l.event === "sender-rewriting-file")).toMatchObject({ problems: [expect.objectContaining({ line: 1 })] });
+    expect(await send("grace@example.test")).toMatch(/^250 2\.0\.0/);
+    expect((await hopA.waitForMessages(2))[1]!.mailFrom).toBe("grace.hopper@a.example");
+  });
+});
