@@ -10,6 +10,7 @@ import { replaceFix } from "./fixes.js";
 import type { CheckedPolicy } from "./checkedPolicy.js";
 import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
 import { sendersFromFile } from "../formats/sendersFile.js";
+import { canonicalFromFile } from "../formats/canonicalFile.js";
 import { findAliasLoops, parseAliasesFile } from "../formats/aliasesFile.js";
 import { LineMap } from "./sourceText.js";
 import { parseUsersFile } from "../formats/usersFile.js";
@@ -187,8 +188,23 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     }
   }
 
-  if (policy.deliver?.value.credentials) {
-    const credentials = policy.deliver.value.credentials;
+  if (policy.rewriteSenders) {
+    const file = read(policy.rewriteSenders.value, "sender rewriting file");
+    if (file) {
+      const lines = new LineMap(file.text);
+      const named = [{ file: policyFile, span: policy.rewriteSenders.value.span, message: "the file is named here" }];
+      // The server reads the file with the same parser when it loads the policy.
+      for (const problem of canonicalFromFile(file.text).problems) {
+        const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
+        diagnostics.push(diagnostic("canonicalFileLine", file.shown, span, problem.message, { related: named }));
+      }
+    }
+  }
+
+  // The main next hop's credentials and those of each `deliver from` hop.
+  for (const relay of [policy.deliver, ...(policy.senderRelays ?? [])]) {
+    const credentials = relay?.value.credentials;
+    if (!credentials) continue;
     const file = read(credentials, "relay credentials file");
     if (file && !/^[^:\r\n]+:[^\r\n]+\r?\n?$/.test(file.text)) {
       diagnostics.push(diagnostic("invalidCredentials", policyFile, credentials.span, `\`${credentials.value}\` must hold one line \`USER:PASSWORD\``));

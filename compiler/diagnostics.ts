@@ -414,6 +414,14 @@ export const Catalogue = {
     "An `on LISTENER { }` block holds the rules that judge the sessions on that listener differently: refusing rules (`require`, `limit`, `refuse`, `enforce`, ...) and `allow unauthenticated`. Settings of the whole server (`hostname`, `deliver`, `add`, ...) stand outside any block, and a rule in a block applies to every login on its listener, so it takes no `for`.",
     "on 2525 {\n  add Date\n}",
   ),
+  senderRelayWithoutRelay: entry(
+    "MSA4026",
+    "error",
+    "policy",
+    "`deliver from` without a relaying `deliver`",
+    '`deliver from SENDER relay URL` picks another next hop for some senders, in the way the main `deliver` rule hands mail on: in line (`deliver relay URL`) or through the spool (`deliver spool "DIR" relay URL`). A policy that only spools (or says nothing, which spools) forwards nothing, so there is no hop to replace. Give the main `deliver` rule a relay.',
+    'deliver spool "spool"\ndeliver from @a.example relay smtp://hop-a.example:25',
+  ),
 
   fileNotFound: entry(
     "MSA5001",
@@ -486,6 +494,14 @@ export const Catalogue = {
     "invalid relay credentials file",
     "The `auth` file of a relay holds one line `USER:PASSWORD` for AUTH at the next hop. Keep it readable only by the server's user.",
     'deliver relay smtp://smarthost.example.com:587 auth "relay.secret"   # empty file',
+  ),
+  canonicalFileLine: entry(
+    "MSA5010",
+    "error",
+    "files",
+    "invalid sender rewriting file line",
+    "The file of `rewrite senders` has lines `OLD NEW`: an address or `@domain` on each side (`@old.example @new.example` keeps the local part). Blank lines and `#` comments are allowed; each OLD is written once.",
+    "# sender_canonical:\nalice@old.example",
   ),
 } as const satisfies Record<string, CatalogueEntry>;
 

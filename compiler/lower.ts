@@ -94,7 +94,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
         ),
       },
     },
-    deliver: lowerDeliver(policy.deliver, policy.queueLifetime, at),
+    deliver: lowerDeliver(policy.deliver, policy.queueLifetime, at, policy.senderRelays),
     limits: lowerLimits(policy, at, [...generalRates, ...scoped.rates]),
     dkim: policy.dkim.map((signature) => lowerDkim(signature, at)),
     aliases: policy.aliases ? lowerAliases(policy.aliases, at) : null,

@@ -43,6 +43,20 @@ export class PolicyLints {
         hint: "add `limits store redis://HOST:PORT` to share the counters",
       });
     }
+    // `deliver from` replaces the main rule's next hop for some senders: a policy that only spools has none.
+    if (!this.failed.has("deliver") && !p.deliver?.value.relay) {
+      for (const hop of p.senderRelays ?? []) {
+        this.context.report(
+          "senderRelayWithoutRelay",
+          hop.rule,
+          `\`deliver from\` needs a \`deliver\` rule that relays, but the policy ${p.deliver ? "only spools" : "has none (mail is spooled)"}`,
+          {
+            hint: 'write `deliver relay URL` or `deliver spool "DIR" relay URL`',
+            ...(p.deliver ? { related: this.context.related(p.deliver.rule, "the `deliver` rule is here") } : {}),
+          },
+        );
+      }
+    }
     const start: Span = { start: 0, end: 0 };
     const tlsListeners = p.listeners.filter((l) => l.mode !== "plain");
     // With a `listen` rule in error the set of listeners is not known: lints about all of them wait.

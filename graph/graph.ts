@@ -12,7 +12,8 @@ export const GRAPH_FORMAT = "msa-rule-graph";
 // 3: the built-in checks every session needs are fixed fields of their stage, not array members.
 // 4: refusing nodes carry `replyText`, `for` and `notFor`; `groups`, `sniCertificates`; LimitHops,
 //    RefuseBody and ReplaceHeader nodes, patterns on RefuseHeader and RemoveHeaders.
-// 5: refusing nodes carry `on` and `notOn` (rules for some listeners).
+// 5: refusing nodes carry `on` and `notOn` (rules for some listeners); RewriteSenders nodes
+//    (`rewrite senders "FILE"`); `bySender` next hops on the relaying deliver nodes.
 export const GRAPH_VERSION = 5;
 
 // Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
@@ -176,6 +177,12 @@ export const MasqueradeNode = z.strictObject({
 });
 export type MasqueradeNode = z.infer<typeof MasqueradeNode>;
 /**
+ * `rewrite senders "FILE"` (Postfix's sender_canonical_maps): the envelope sender and the sender
+ * fields of the header are rewritten by the table in `file` (lines `OLD NEW`, read when the graph is loaded).
+ */
+export const RewriteSendersNode = z.strictObject({ kind: z.literal("RewriteSenders"), origin: RuleOrigin, file: z.string() });
+export type RewriteSendersNode = z.infer<typeof RewriteSendersNode>;
+/**
  * `matching /SOURCE/FLAGS`: a regular expression in RE2 syntax (linear-time matching), kept as
  * written; the runtime compiles it once per graph (runtime/decision/tables.ts). Flags: i, m, s.
  */
@@ -258,17 +265,20 @@ export type AddFieldNode = z.infer<typeof AddFieldNode>;
 // it does: the session's standing (TLS, the greeting, then the login) before anything about an
 // address, so a client that may not submit learns nothing about addresses (RFC 6409 section
 // 4.3); qualification before every other address check (contract section 3); syntax before the
-// unqualified-address refusal, which sits between `before` and `after`; masquerading changes only
-// the address passed on, so submission rights after it still judge the address the client sent.
+// unqualified-address refusal, which sits between `before` and `after`; the sender table's rewrite
+// and masquerading change only the address passed on, so submission rights after them still judge
+// the address the client sent; the table first, so that masquerading hides the host names of the
+// address it gives (Postfix's cleanup order: canonical maps, then masquerading).
 // In the message: size first (a message over it was not kept), then the hop count (a looping
 // message is refused whatever it says), then the refusals by content and
 // by field name (header, then body), before any change, so the client's own fields decide; header
-// rights judge From: and Sender: as written, before qualification and masquerading rewrite them;
+// rights judge From: and Sender: as written, before qualification, the sender table and
+// masquerading rewrite them (in that order, as in the envelope);
 // replacements judge the values those left, then removals, before additions; the added fields last, `add header` fields before the standard ones so that Received
 // (prepended) ends up on top (RFC 5321 section 4.4).
 const AUTH_NODES = [RequireTlsNode] as const;
 const MAIL_BEFORE = [RequireTlsNode, RequireHeloNode, RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode] as const;
-const MAIL_AFTER = [MasqueradeNode, SubmissionRightsNode, LimitSizeNode] as const;
+const MAIL_AFTER = [RewriteSendersNode, MasqueradeNode, SubmissionRightsNode, LimitSizeNode] as const;
 const RCPT_BEFORE = [RequireAuthNode, QualifyEnvelopeNode, EnforceAddressSyntaxNode] as const;
 const RCPT_AFTER = [RecipientsToNode, LimitRecipientsNode] as const;
 const MESSAGE_NODES = [
@@ -279,6 +289,7 @@ const MESSAGE_NODES = [
   RefuseBodyNode,
   SubmissionRightsNode,
   QualifyHeadersNode,
+  RewriteSendersNode,
   MasqueradeNode,
   ReplaceHeaderNode,
   RemoveHeadersNode,
@@ -342,8 +353,17 @@ export const RelayOptions = z.strictObject({
 });
 export type RelayOptions = z.infer<typeof RelayOptions>;
 
+/**
+ * `deliver from ADDRESS|@DOMAIN relay URL [OPTIONS]` (Postfix's sender_dependent_relayhost_maps):
+ * mail whose envelope sender (after rewriting) is `sender` goes to this next hop instead of the
+ * main one. `sender` is an address (domain in lowercase A-labels) or `@domain`; an address wins
+ * over its domain.
+ */
+export const SenderRelay = z.strictObject({ sender: z.string(), origin: RuleOrigin, url: z.string(), relay: RelayOptions });
+export type SenderRelay = z.infer<typeof SenderRelay>;
+
 export const DeliveryNode = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("Relay"), origin: RuleOrigin, url: z.string(), relay: RelayOptions }),
+  z.strictObject({ kind: z.literal("Relay"), origin: RuleOrigin, url: z.string(), relay: RelayOptions, bySender: z.array(SenderRelay).optional() }),
   z.strictObject({ kind: z.literal("Spool"), origin: RuleOrigin, dir: z.string() }),
   z.strictObject({
     kind: z.literal("SpoolThenRelay"),
@@ -352,6 +372,7 @@ export const DeliveryNode = z.discriminatedUnion("kind", [
     url: z.string(),
     relay: RelayOptions,
     lifetimeMs: Amount,
+    bySender: z.array(SenderRelay).optional(),
   }),
 ]);
 export type DeliveryNode = z.infer<typeof DeliveryNode>;

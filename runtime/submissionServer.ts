@@ -331,6 +331,7 @@ export class SubmissionServer implements ConnectionPolicy {
     const stage = logStage(event, decision);
     for (const seen of decision.observations ?? []) this.events.refusal(session, stage, seen.reply, seen.origin, seen.detail, "would-reject");
     if (decision.verdict.kind === "refuse") this.events.refusal(session, stage, decision.verdict.reply, decision.verdict.origin, decision.trace.at(-1)?.detail);
+    else this.events.rewrites(session, decision.trace);
     return decision;
   }
 

@@ -1,25 +1,37 @@
 // `deliver relay URL [OPTIONS]`, `deliver spool "DIR" [relay URL [OPTIONS]]`:
 // where accepted mail goes: in line to the next hop (250 only after its 250), to
 // a durable local queue, or queued and then forwarded with retries.
+// `deliver from SENDER relay URL [OPTIONS]` (Postfix's sender_dependent_relayhost_maps): another
+// next hop for the mail of one sender address or `@domain`, reached the main rule's way.
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { childrenOf, located, part, spanOfToken, string, token, tokens } from "../../grammar/cstReader.js";
-import { keywords, Url, Word } from "../../grammar/lexer.js";
+import { Address, keywords, Name, Url, Word } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
 import type { CheckContext } from "../checkContext.js";
 import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
-import type { DeliveryNode, RelayOptions as RelayOptionsNode } from "../../graph/graph.js";
+import type { DeliveryNode, RelayOptions as RelayOptionsNode, SenderRelay } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
-    deliver?: From<{ spool?: Located; relay?: string; requireTls: boolean; require8BitMime: boolean; verifyCertificate: boolean; credentials?: Located }>;
+    deliver?: From<{ spool?: Located; relay?: string } & CheckedRelayOptions>;
+    /** `deliver from`: the next hop of each sender (an address, or `@domain`), in the order written. */
+    senderRelays?: From<{ sender: string; relay: string } & CheckedRelayOptions>[];
   }
 }
 
+/** The options after a relay URL, as checked. */
+interface CheckedRelayOptions {
+  requireTls: boolean;
+  require8BitMime: boolean;
+  verifyCertificate: boolean;
+  credentials?: Located;
+}
+
 /** The words this rule is written with. */
-const K = keywords("deliver", "auth", "certificate", "relay", "require", "spool", "tls", "verify");
+const K = keywords("deliver", "auth", "certificate", "from", "relay", "require", "spool", "tls", "verify");
 
 export interface RelayOptions {
   requireTls?: Span;
@@ -33,15 +45,21 @@ export interface DeliverRule extends RuleBase {
   relay?: Located;
   options: RelayOptions;
 }
+export interface DeliverFromRule extends RuleBase {
+  kind: "deliverFrom";
+  sender: Located;
+  relay: Located;
+  options: RelayOptions;
+}
 
-export const deliverRule: RuleModule<DeliverRule> = {
+export const deliverRule: RuleModule<DeliverRule | DeliverFromRule> = {
   summary: "where accepted mail goes: a relay, a spool, or a spool then a relay",
   grammar: {
     verb: K.deliver,
     keywords: Object.values(K),
     productions: [
       {
-        // deliver relay URL | deliver spool "DIR" [relay URL]
+        // deliver relay URL | deliver spool "DIR" [relay URL] | deliver from SENDER relay URL
         name: "deliverRule",
         body: ($) => {
           $.CONSUME(K.deliver);
@@ -62,6 +80,16 @@ export const deliverRule: RuleModule<DeliverRule> = {
                   $.CONSUME2(Url);
                   $.SUBRULE2($.production("relayOptions"));
                 });
+              },
+            },
+            {
+              // deliver from @a.example relay smtp://hop-a.example:25
+              ALT: () => {
+                $.CONSUME(K.from);
+                $.OR2([{ ALT: () => $.CONSUME(Address, { LABEL: "sender" }) }, { ALT: () => $.CONSUME(Name, { LABEL: "sender" }) }]);
+                $.CONSUME3(K.relay);
+                $.CONSUME3(Url);
+                $.SUBRULE3($.production("relayOptions"));
               },
             },
           ]);
@@ -103,6 +131,10 @@ export const deliverRule: RuleModule<DeliverRule> = {
     const relay = relayToken && located(relayToken);
     const optionsNode = part(c, "relayOptions");
     const options: RelayOptions = optionsNode ? relayOptions(childrenOf(optionsNode)) : { requirements: [] };
+    if (c.KwFrom) {
+      const sender = token(c, "sender");
+      return sender && relay && { kind: "deliverFrom", ...base, sender: located(sender), relay, options };
+    }
     if (c.KwSpool) {
       const spool = string(c);
       return spool && { kind: "deliver", ...base, spool, relay, options };
@@ -111,8 +143,16 @@ export const deliverRule: RuleModule<DeliverRule> = {
   },
   kinds: {
     deliver: { name: "deliver", once: true, check: checkDeliver },
+    // Two for the same sender are one rule written twice (MSA2001), or two hops for it (MSA2002).
+    deliverFrom: { name: (rule) => `deliver from ${rule.sender.value}`, key: (rule) => `deliver from ${senderKeyText(rule.sender.value)}`, check: checkDeliverFrom },
   },
 };
+
+/** A sender as written, its domain in lower case: `Alice@A.example` and `Alice@a.example` are one sender. */
+function senderKeyText(sender: string): string {
+  const at = sender.lastIndexOf("@");
+  return at < 0 ? `@${sender.toLowerCase()}` : sender.slice(0, at) + sender.slice(at).toLowerCase();
+}
 
 function relayOptions(c: ReturnType<typeof childrenOf>): RelayOptions {
   const options: RelayOptions = { requirements: tokens(c, "requirement").map(located) };
@@ -131,19 +171,32 @@ function checkDeliver(rule: DeliverRule, context: CheckContext) {
     relay = checkRelayUrl(rule.relay, context);
     if (relay === undefined) return;
   }
-  for (const requirement of rule.options.requirements) {
-    if (requirement.value !== "8bitmime") return context.unknown(requirement, "`require` after a relay URL", ["tls", "8bitmime"]);
+  const options = checkRelayOptions(rule.options, context);
+  if (!options) return;
+  context.policy.deliver = { value: { spool: rule.spool, relay, ...options }, rule: rule.span };
+}
+
+function checkDeliverFrom(rule: DeliverFromRule, context: CheckContext) {
+  // `@domain` or an address; a bare name is a domain, as in `limit recipients to`.
+  const sender = context.normalizeTarget(rule.sender);
+  const relay = checkRelayUrl(rule.relay, context);
+  const options = checkRelayOptions(rule.options, context);
+  if (sender === undefined || relay === undefined || !options) return;
+  (context.policy.senderRelays ??= []).push({ value: { sender, relay, ...options }, rule: rule.span });
+}
+
+function checkRelayOptions(options: RelayOptions, context: CheckContext): CheckedRelayOptions | undefined {
+  for (const requirement of options.requirements) {
+    if (requirement.value !== "8bitmime") {
+      context.unknown(requirement, "`require` after a relay URL", ["tls", "8bitmime"]);
+      return undefined;
+    }
   }
-  context.policy.deliver = {
-    value: {
-      spool: rule.spool,
-      relay,
-      requireTls: !!rule.options.requireTls,
-      require8BitMime: rule.options.requirements.length > 0,
-      verifyCertificate: !!rule.options.verifyCertificate,
-      ...(rule.options.credentials ? { credentials: rule.options.credentials } : {}),
-    },
-    rule: rule.span,
+  return {
+    requireTls: !!options.requireTls,
+    require8BitMime: options.requirements.length > 0,
+    verifyCertificate: !!options.verifyCertificate,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   };
 }
 
@@ -173,16 +226,30 @@ export const DEFAULT_SPOOL = "spool";
 /** How long store and forward keeps trying (RFC 5321 section 4.5.4.1 suggests at least 4-5 days). */
 export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 86_400_000;
 
-/** Without a `deliver` rule mail goes to `deliver spool "spool"`; `queueLifetime` is `limit queue lifetime`. */
-export function lowerDeliver(deliver: CheckedPolicy["deliver"], queueLifetime: CheckedPolicy["queueLifetime"], at: Lowering): DeliveryNode {
+function lowerRelayOptions(options: CheckedRelayOptions, at: Lowering): RelayOptionsNode {
+  return {
+    requireTls: options.requireTls,
+    require8BitMime: options.require8BitMime,
+    verifyCertificate: options.verifyCertificate,
+    credentials: options.credentials ? resolvePolicyPath(at.file, options.credentials.value) : null,
+  };
+}
+
+/**
+ * Without a `deliver` rule mail goes to `deliver spool "spool"`; `queueLifetime` is `limit queue
+ * lifetime`; `senderRelays` (`deliver from`) join a main rule that relays (the checker refuses them otherwise).
+ */
+export function lowerDeliver(
+  deliver: CheckedPolicy["deliver"],
+  queueLifetime: CheckedPolicy["queueLifetime"],
+  at: Lowering,
+  senderRelays: CheckedPolicy["senderRelays"] = [],
+): DeliveryNode {
   if (!deliver) return { kind: "Spool", origin: at.builtin(`deliver spool "${DEFAULT_SPOOL}"`), dir: resolvePolicyPath(at.file, DEFAULT_SPOOL) };
   const { spool, relay } = deliver.value;
-  const options: RelayOptionsNode = {
-    requireTls: deliver.value.requireTls,
-    require8BitMime: deliver.value.require8BitMime,
-    verifyCertificate: deliver.value.verifyCertificate,
-    credentials: deliver.value.credentials ? resolvePolicyPath(at.file, deliver.value.credentials.value) : null,
-  };
+  const options = lowerRelayOptions(deliver.value, at);
+  const bySender: SenderRelay[] = senderRelays.map((r) => ({ sender: r.value.sender, origin: at.origin(r.rule), url: r.value.relay, relay: lowerRelayOptions(r.value, at) }));
+  const hops = bySender.length > 0 ? { bySender } : {};
   if (spool && relay) {
     return {
       kind: "SpoolThenRelay",
@@ -191,20 +258,30 @@ export function lowerDeliver(deliver: CheckedPolicy["deliver"], queueLifetime: C
       url: relay,
       relay: options,
       lifetimeMs: queueLifetime?.value ?? DEFAULT_QUEUE_LIFETIME_MS,
+      ...hops,
     };
   }
   if (spool) return { kind: "Spool", origin: at.origin(deliver.rule), dir: resolvePolicyPath(at.file, spool.value) };
-  return { kind: "Relay", origin: at.origin(deliver.rule), url: relay!, relay: options };
+  return { kind: "Relay", origin: at.origin(deliver.rule), url: relay!, relay: options, ...hops };
+}
+
+function printRelayOptions(relay: RelayOptionsNode, at: Printing): string {
+  return [
+    relay.requireTls ? " require tls" : "",
+    relay.require8BitMime ? " require 8bitmime" : "",
+    relay.verifyCertificate ? " verify certificate" : "",
+    relay.credentials ? ` auth ${quote(at.path(relay.credentials))}` : "",
+  ].join("");
+}
+
+/** `deliver from SENDER relay URL [OPTIONS]`, one line per sender's next hop. */
+export function printSenderRelay(hop: SenderRelay, at: Printing): string {
+  return `deliver from ${hop.sender} relay ${hop.url}${printRelayOptions(hop.relay, at)}`;
 }
 
 export function printDeliver(deliver: DeliveryNode, at: Printing): string {
   if (deliver.kind === "Spool") return `deliver spool ${quote(at.path(deliver.dir))}`;
-  const options = [
-    deliver.relay.requireTls ? " require tls" : "",
-    deliver.relay.require8BitMime ? " require 8bitmime" : "",
-    deliver.relay.verifyCertificate ? " verify certificate" : "",
-    deliver.relay.credentials ? ` auth ${quote(at.path(deliver.relay.credentials))}` : "",
-  ].join("");
+  const options = printRelayOptions(deliver.relay, at);
   if (deliver.kind === "Relay") return `deliver relay ${deliver.url}${options}`;
   return `deliver spool ${quote(at.path(deliver.dir))} relay ${deliver.url}${options}`;
 }

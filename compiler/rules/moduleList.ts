@@ -20,6 +20,7 @@ import { refuseRule } from "./refuse.js";
 import { removeRule } from "./remove.js";
 import { replaceRule } from "./replace.js";
 import { requireRule } from "./require.js";
+import { rewriteRule } from "./rewrite.js";
 import { sendersRule } from "./senders.js";
 import { signRule } from "./sign.js";
 import { throttleRule } from "./throttle.js";
@@ -48,6 +49,7 @@ export const MODULE_LIST = [
   removeRule,
   replaceRule,
   requireRule,
+  rewriteRule,
   sendersRule,
   signRule,
   throttleRule,

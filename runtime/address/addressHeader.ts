@@ -275,13 +275,14 @@ export interface HeaderAddrSpec {
   readonly literal: boolean;
 }
 
-/** What to change in one addr-spec: a new domain replaces the domain tokens (and any CFWS between them). */
+/** What to change in one addr-spec: a new domain replaces the domain tokens (and any CFWS between them); a new local part, the local part's. */
 export interface AddrSpecRewrite {
   readonly domain: string;
+  readonly local?: string;
 }
 
 /**
- * Calls `rewrite` for every addr-spec found and replaces the domain of each one it answers for.
+ * Calls `rewrite` for every addr-spec found and replaces the domain (and the local part, when the answer has one) of each one it answers for.
  * Only the replaced ranges differ from the input; when nothing changes the input itself is
  * returned, so callers can compare. Addresses without a domain are offered but cannot be given
  * one here (that is qualifyAddressHeader's job); an answer for them is ignored.
@@ -296,8 +297,10 @@ export function rewriteAddressHeader(fieldBody: string, rewrite: (spec: HeaderAd
       literal: domain !== null && domain.length === 1 && domain[0]!.kind === "literal",
     };
     const answer = rewrite(spec);
-    if (answer === null || domain === null || answer.domain === spec.domain) continue;
-    replacements.push({ start: domain[0]!.start, end: domain[domain.length - 1]!.end, text: answer.domain });
+    if (answer === null || domain === null) continue;
+    const local = location.local;
+    if (answer.local !== undefined && answer.local !== spec.local) replacements.push({ start: local[0]!.start, end: local[local.length - 1]!.end, text: answer.local });
+    if (answer.domain !== spec.domain) replacements.push({ start: domain[0]!.start, end: domain[domain.length - 1]!.end, text: answer.domain });
   }
   return splice(fieldBody, replacements);
 }

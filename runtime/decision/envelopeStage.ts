@@ -10,11 +10,12 @@ import { qualifyAddressText } from "../address/qualifyAddress.js";
 import { sourceRouteIn } from "../address/sourceRoute.js";
 import type { RecipientParameters } from "../deliver/envelope.js";
 import { masqueradeEnvelope } from "../rewrite/masquerade.js";
+import { rewriteSenderAddress } from "../rewrite/senderCanonical.js";
 import { decideRecipient } from "../rights/recipientRules.js";
 import { mayUse } from "../rights/senderGrants.js";
 import { Replies, type Reply, replyOf } from "../../graph/replies.js";
 import { withTransaction, type SessionState, type Transaction } from "./session.js";
-import { recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
+import { canonicalTableOf, recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision, Observation, TraceStep } from "./verdict.js";
 
 /** MAIL FROM parameters msa understands (RFC 1870, 6152, 6531, 3461, 4954). */
@@ -211,7 +212,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
 
   const work: AddressInWork | null = command.address === "" ? null : { role: "sender", text: command.address, parsed: null, smtputf8 };
   const declaredSize = typeof command.params.SIZE === "string" ? Number(command.params.SIZE) : null;
-  // Masquerading changes only what is passed on; the later nodes still judge the address sent.
+  // The sender table and masquerading change only what is passed on; the later nodes still judge the address sent.
   let passedOn: string | null = null;
   let addSender: Transaction["addSender"];
   const apply = (node: MailNode): Decision<string> | null => {
@@ -249,6 +250,21 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
       case "EnforceAddressSyntax": {
         const refusal = work && applyAddressNode(node, work, state, steps);
         if (refusal) return refusal;
+        break;
+      }
+      case "RewriteSenders": {
+        if (!work) break;
+        const from: string = passedOn ?? work.text;
+        const table = canonicalTableOf(node, tables);
+        const rewritten = table && rewriteSenderAddress(from, table);
+        if (!rewritten) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: table ? "pass" : "skip", ...(table ? {} : { detail: "table not loaded" }) });
+          break;
+        }
+        // `entry` names the table line, so the log and coverage can say which line rewrote.
+        const entry = `${node.file}:${rewritten.line}`;
+        trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${from} -> ${rewritten.address} (${entry})`, entry });
+        passedOn = rewritten.address;
         break;
       }
       case "Masquerade": {

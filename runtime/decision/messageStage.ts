@@ -1,7 +1,7 @@
 // MessageStage: after DATA, decide whether the message may pass and which header
 // edits complete it (RFC 6409 sections 6 and 8). Pure: the message arrives already
 // read and its header section parsed; the edits come back as data for `applyHeaderEdits`.
-// Rules that rewrite one field (qualify headers, masquerade) compose into one value per
+// Rules that rewrite one field (qualify headers, rewrite senders, masquerade) compose into one value per
 // field, since applyHeaderEdits takes one edit per field; a removed field drops its rewrite.
 import type { AddHeaderNode, MessageNode, RuleGraph } from "../../graph/graph.js";
 import { listHeaderAddresses, malformedMailboxes, qualifyAddressHeader } from "../address/addressHeader.js";
@@ -15,16 +15,18 @@ import { receivedFieldValue } from "../message/receivedField.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
 import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
+import { CANONICAL_SENDER_FIELDS, type CanonicalTable, rewriteSenderAddress, rewriteSenderHeader } from "../rewrite/senderCanonical.js";
 import { expandReplacement } from "../../formats/pattern.js";
 import { headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, inScope, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import { finishMessage, type DeliveryPlan } from "./finishStage.js";
 import { Replies, type Reply } from "../../graph/replies.js";
 import type { SessionState, Transaction } from "./session.js";
-import { regexOf, senderTableOf, type DecisionTables } from "./tables.js";
+import { canonicalTableOf, regexOf, senderTableOf, type DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
 const MASQUERADED_FIELDS: ReadonlySet<string> = new Set(MASQUERADE_HEADER_FIELDS.map((f) => f.toLowerCase()));
+const CANONICAL_FIELDS: ReadonlySet<string> = new Set(CANONICAL_SENDER_FIELDS.map((f) => f.toLowerCase()));
 
 export interface MessageEvent {
   type: "message";
@@ -58,10 +60,18 @@ function headerMasqueradeOf(graph: RuleGraph): MasqueradeRule | undefined {
   return undefined;
 }
 
-/** The login's own address as the next hop sees a Sender: field: masqueraded like every Sender:. */
-function senderAddressOf(graph: RuleGraph, own: string): string {
+/** The `rewrite senders` table of the message stage, if the policy has one and the caller loaded it. */
+function headerCanonicalOf(graph: RuleGraph, tables?: DecisionTables): CanonicalTable | undefined {
+  for (const node of graph.stages.message.nodes) if (node.kind === "RewriteSenders") return canonicalTableOf(node, tables);
+  return undefined;
+}
+
+/** The login's own address as the next hop sees a From: or Sender: field: rewritten and masqueraded like every Sender:. */
+function senderAddressOf(graph: RuleGraph, own: string, tables?: DecisionTables): string {
+  const canonical = headerCanonicalOf(graph, tables);
+  const rewritten = (canonical && rewriteSenderAddress(own, canonical)?.address) ?? own;
   const masquerade = headerMasqueradeOf(graph);
-  return masquerade ? masqueradeEnvelope(own, masquerade) : own;
+  return masquerade ? masqueradeEnvelope(rewritten, masquerade) : rewritten;
 }
 
 /** RFC 3848 protocol name for the Received field. */
@@ -277,6 +287,29 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         if (refused) return refused;
         break;
       }
+      case "RewriteSenders": {
+        const h = currentHeader();
+        const table = canonicalTableOf(node, tables);
+        if (!h || !table) {
+          trace.push({ node: node.kind, origin: node.origin, outcome: "skip", ...(h ? { detail: "table not loaded" } : {}) });
+          break;
+        }
+        let changed = false;
+        h.fields.forEach((field, index) => {
+          if (!CANONICAL_FIELDS.has(field.name.toLowerCase())) return;
+          const before = values.get(index) ?? field.value;
+          const lines: number[] = [];
+          const rewritten = rewriteSenderHeader(before, table, lines);
+          if (rewritten === before) return;
+          values.set(index, rewritten);
+          changed = true;
+          // One step per field, naming the table line (the first, when one field names several addresses).
+          const entry = `${node.file}:${lines[0]}`;
+          trace.push({ node: node.kind, origin: node.origin, outcome: "change", detail: `${field.name}: ${before} -> ${rewritten} (${entry})`, entry });
+        });
+        if (!changed) trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+        break;
+      }
       case "Masquerade": {
         const h = currentHeader();
         if (!h) break;
@@ -358,7 +391,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const name = `Add${node.field.replace("-", "")}`;
         // A From: added with the login's own address leaves nothing for Sender: to say (RFC 6409 section 8.1).
         const needless = node.field === "Sender" && (senderAdded || fromAdded);
-        const edit = needless ? undefined : addedField(graph, state, event, h, node.field, node.private === true);
+        const edit = needless ? undefined : addedField(graph, state, event, h, node.field, node.private === true, tables);
         if (edit) {
           added.push(edit);
           if (node.field === "Sender") senderAdded = true;
@@ -379,7 +412,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   if (addSender && !senderAdded) {
     const present = h.fields.some((f, index) => f.name.toLowerCase() === "sender" && !removedIndexes.has(index));
     if (!present) {
-      const address = senderAddressOf(graph, addSender.address);
+      const address = senderAddressOf(graph, addSender.address, tables);
       added.push({ kind: "append", name: "Sender", value: address });
       trace.push({ node: "SenderMismatch", origin: addSender.origin, outcome: "change", detail: `Sender: ${address}` });
     } else {
@@ -417,7 +450,15 @@ function hasField(header: HeaderSection, name: string): boolean {
   return header.fields.some((f) => f.name.toLowerCase() === lower);
 }
 
-function addedField(graph: RuleGraph, state: SessionState, event: MessageEvent, header: HeaderSection, field: AddHeaderNode["field"], isPrivate: boolean): HeaderEdit | undefined {
+function addedField(
+  graph: RuleGraph,
+  state: SessionState,
+  event: MessageEvent,
+  header: HeaderSection,
+  field: AddHeaderNode["field"],
+  isPrivate: boolean,
+  tables: DecisionTables | undefined,
+): HeaderEdit | undefined {
   switch (field) {
     case "Date":
       // RFC 6409 section 8.3: add Date when missing.
@@ -426,24 +467,26 @@ function addedField(graph: RuleGraph, state: SessionState, event: MessageEvent, 
       // RFC 6409 section 8.2: add Message-ID when missing.
       return hasField(header, "Message-ID") ? undefined : { kind: "append", name: "Message-ID", value: event.messageId };
     case "From": {
-      // The authenticated login's own address, as the next hop sees addresses: qualified and masqueraded.
+      // The authenticated login's own address, as the next hop sees addresses: qualified, rewritten and masqueraded.
       // Without a login there is no author to name, and an address guessed would be a forgery.
       if (!state.login || hasField(header, "From")) return undefined;
-      const own = senderAddressOf(graph, ownAddressOfLogin(state.login, qualifyDomainOf(graph)));
+      const own = senderAddressOf(graph, ownAddressOfLogin(state.login, qualifyDomainOf(graph)), tables);
       return own.includes("@") ? { kind: "append", name: "From", value: own } : undefined;
     }
     case "Sender": {
       // RFC 6409 section 8.1: name the authenticated sender when From: does not. Compared as the next
-      // hop sees both, qualified and masqueraded: a Sender: equal to the From: it stands beside says nothing.
+      // hop sees both, qualified, rewritten and masqueraded: a Sender: equal to the From: it stands beside says nothing.
       if (!state.login || hasField(header, "Sender")) return undefined;
       const domain = qualifyDomainOf(graph);
+      const canonical = headerCanonicalOf(graph, tables);
       const masquerade = headerMasqueradeOf(graph);
-      const own = senderAddressOf(graph, ownAddressOfLogin(state.login, domain));
+      const own = senderAddressOf(graph, ownAddressOfLogin(state.login, domain), tables);
       const from = header.fields
         .filter((f) => f.name.toLowerCase() === "from")
         .flatMap((f) => {
           const qualified = domain ? qualifyAddressHeader(f.value, domain) : f.value;
-          return listHeaderAddresses(masquerade ? masqueradeHeaderValue(qualified, masquerade) : qualified);
+          const rewritten = canonical ? rewriteSenderHeader(qualified, canonical) : qualified;
+          return listHeaderAddresses(masquerade ? masqueradeHeaderValue(rewritten, masquerade) : rewritten);
         });
       return from.some((address) => sameAddress(address, own)) ? undefined : { kind: "append", name: "Sender", value: own };
     }

@@ -1,9 +1,10 @@
 // Lookup tables the decision core needs besides the graph: submission rights, recipient
-// limits and regular expressions compiled once per graph node, and the tables read from `senders "FILE"` and
-// `aliases "FILE"`. The caller prepares them (the server once per graph, reloading senders
+// limits and regular expressions compiled once per graph node, and the tables read from `senders "FILE"`,
+// `aliases "FILE"` and `rewrite senders "FILE"`. The caller prepares them (the server once per graph, reloading senders
 // files when they change; `msac simulate` and `msac test` once per run) and hands them to
 // `decide` as data, so `decide` stays a pure function of (graph, state, event, tables).
-import { envelopeNodes, ruleLocation, type RecipientsToNode, type RegexPattern, type RuleGraph, type SubmissionRightsNode } from "../../graph/graph.js";
+import { envelopeNodes, ruleLocation, type RecipientsToNode, type RegexPattern, type RewriteSendersNode, type RuleGraph, type SubmissionRightsNode } from "../../graph/graph.js";
+import { type CanonicalTable, parseCanonicalTable } from "../rewrite/senderCanonical.js";
 import { compilePattern, type Regex } from "../../formats/pattern.js";
 import { compileRecipientRules, type CompiledRecipientRules } from "../rights/recipientRules.js";
 import { compileSenderGrants, type SenderGrantTable } from "../rights/senderGrants.js";
@@ -23,6 +24,31 @@ export interface DecisionTables {
   readonly recipientRules?: ReadonlyMap<RecipientsToNode, CompiledRecipientRules>;
   /** Each `matching /RE/` of the message stage compiled once (RE2, linear time), by the graph's pattern object. */
   readonly patterns?: ReadonlyMap<RegexPattern, Regex>;
+  /** `rewrite senders "FILE"`: the table read from each file, by the file's path. */
+  readonly canonicalSenders?: ReadonlyMap<string, CanonicalTable>;
+}
+
+/** The table a RewriteSenders node rewrites with, or undefined when the caller loaded none. */
+export function canonicalTableOf(node: RewriteSendersNode, tables?: DecisionTables): CanonicalTable | undefined {
+  return tables?.canonicalSenders?.get(node.file);
+}
+
+/** The file of the graph's `rewrite senders` rule, if it has one (the mail and message stages hold the same node). */
+export function canonicalFileOf(graph: RuleGraph): string | undefined {
+  for (const node of [...envelopeNodes(graph.stages.mail), ...graph.stages.message.nodes]) if (node.kind === "RewriteSenders") return node.file;
+  return undefined;
+}
+
+/**
+ * Reads and compiles the `rewrite senders` table. A file that cannot be read or has a bad line
+ * throws, naming the file and line: rewriting half a table, or none, would pass on addresses the
+ * admin meant to replace, so the server does not start (a reload keeps the running policy).
+ */
+function loadCanonicalSenders(file: string, readFile: (path: string) => string): CanonicalTable {
+  const parsed = parseCanonicalTable(readFile(file));
+  if ("table" in parsed) return parsed.table;
+  const first = parsed.problems[0]!;
+  throw new Error(`${file}:${first.line}:${first.column}: ${first.message} (\`msac check\` lists every problem)`);
 }
 
 function compileInlineSenders(node: SubmissionRightsNode): SenderGrantTable {
@@ -88,7 +114,7 @@ export interface PreparedTables {
   aliasProblems: readonly AliasesFileProblem[] | string;
 }
 
-/** Reads and compiles the senders and aliases files of `graph` with `readFile` (which may throw). */
+/** Reads and compiles the senders, aliases and sender rewriting files of `graph` with `readFile` (which may throw; a bad rewriting file throws). */
 export function prepareTables(graph: RuleGraph, readFile: (path: string) => string): PreparedTables {
   const sendersFiles = new Map<string, SenderGrantTable>();
   const problems: PreparedTables["problems"] = [];
@@ -118,11 +144,19 @@ export function prepareTables(graph: RuleGraph, readFile: (path: string) => stri
   for (const node of graph.stages.message.nodes) {
     if ("matching" in node && node.matching) patterns.set(node.matching, compileGraphPattern(node.matching, ruleLocation(node.origin)));
   }
+  const canonicalFile = canonicalFileOf(graph);
+  const canonicalSenders = new Map<string, CanonicalTable>();
+  if (canonicalFile !== undefined) canonicalSenders.set(canonicalFile, loadCanonicalSenders(canonicalFile, readFile));
   return {
-    tables: { sendersFiles, inlineSenders, recipientRules, patterns, ...(aliases ? { aliases: aliases.table } : {}) },
+    tables: { sendersFiles, inlineSenders, recipientRules, patterns, canonicalSenders, ...(aliases ? { aliases: aliases.table } : {}) },
     problems,
     aliasProblems: aliases?.problems ?? [],
   };
+}
+
+/** The same tables with the `rewrite senders` table replaced (a reload). */
+export function withCanonicalFile(tables: DecisionTables, file: string, table: CanonicalTable): DecisionTables {
+  return { ...tables, canonicalSenders: new Map([[file, table]]) };
 }
 
 /** The same tables with one file's table replaced (a reload). */

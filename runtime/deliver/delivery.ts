@@ -8,7 +8,8 @@ import type { RelayOutcome } from "./relayOutcome.js";
 import type { RelayTarget } from "./relayTarget.js";
 import { reportRefusedRecipients } from "./refusalReport.js";
 import { RelayPool, type RelayPoolOptions } from "./relayPool.js";
-import { readRelayCredentials, relayTargetFromGraph } from "./relayTarget.js";
+import { readRelayCredentials } from "./relayTarget.js";
+import { nextHopFor, nextHopsFromGraph } from "./senderNextHop.js";
 import type { SpoolMeta } from "./spoolRecord.js";
 import { SpoolWriter } from "./spoolWriter.js";
 import { notifySpooled } from "../queue/spoolEvents.js";
@@ -44,12 +45,14 @@ export interface DeliveryContext {
 export function createDelivery(node: DeliveryNode, hostname: string, context: DeliveryContext = {}): Deliver {
   switch (node.kind) {
     case "Relay": {
-      const target = relayTargetFromGraph(node.url, node.relay, context.relay);
+      // The main next hop, and those `deliver from` picks by the envelope sender.
+      const hops = nextHopsFromGraph(node, context.relay);
       // sessions with the next hop are reused across client sessions (RSET between messages)
       const pool = context.pool === false ? undefined : new RelayPool(context.pool);
       const options = { clientName: hostname, ...(pool ? { pool } : {}) };
-      const remoteMta = nextHopHost(target);
       const deliver: Deliver = async (envelope, message, meta, { resign } = {}) => {
+        const target = nextHopFor(hops, envelope);
+        const remoteMta = nextHopHost(target);
         const outcome = await relayMessage(target, envelope, message, { ...options, ...(resign ? { resign } : {}) });
         const refused = outcome.kind === "accepted" ? refusedRecipients(outcome) : [];
         if (outcome.kind !== "accepted" || refused.length === 0) return outcome;
@@ -71,8 +74,8 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
     case "SpoolThenRelay": {
       // Store and forward: accepted = durably spooled, exactly as `deliver spool`; the queue
       // runner (runtime/queue/queueRunner.ts, started beside the server) forwards the record.
-      // Its credentials file is checked here too, so a bad one stops the server at start.
-      if (node.relay?.credentials) readRelayCredentials(node.relay.credentials);
+      // Its credentials files are checked here too, so a bad one stops the server at start.
+      for (const relay of [node.relay, ...(node.bySender ?? []).map((hop) => hop.relay)]) if (relay?.credentials) readRelayCredentials(relay.credentials);
       const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT });
       return async (envelope, message, meta) => {
         const outcome = await writer.write(envelope, message, meta, meta.queueId);

@@ -2,7 +2,8 @@
 // hop, queue lifetime, DKIM re-signing) and the runner `msac serve` starts with them.
 
 import { ruleLocation, type DkimSignatureNode, type RuleGraph } from "../../graph/graph.js";
-import { relayTargetFromGraph, type RelayTarget } from "../deliver/relayTarget.js";
+import type { RelayTarget } from "../deliver/relayTarget.js";
+import { nextHopsFromGraph } from "../deliver/senderNextHop.js";
 import { createDkimSigner, type DkimSigner } from "../dkim/dkimSigner.js";
 import { DEFAULT_QUEUE_LIFETIME_MS, QueueRunner, type QueueLog, type QueueRunnerOptions } from "./queueRunner.js";
 
@@ -14,18 +15,23 @@ import { DEFAULT_QUEUE_LIFETIME_MS, QueueRunner, type QueueLog, type QueueRunner
 export function queueRunnerOptionsFromGraph(
   graph: RuleGraph,
   relayExtra: Partial<RelayTarget> = {},
-): Pick<QueueRunnerOptions, "dir" | "relay" | "hostname" | "lifetimeMs" | "rule" | "resign"> | undefined {
+): Pick<QueueRunnerOptions, "dir" | "relay" | "bySender" | "hostname" | "lifetimeMs" | "rule" | "resign"> | undefined {
   const node = graph.deliver;
   if (node.kind !== "SpoolThenRelay") return undefined;
   const resign = resignerFor(graph.dkim ?? []); // a graph assembled by hand may leave dkim out
   return {
     ...(resign ? { resign } : {}),
     dir: node.dir,
-    relay: relayTargetFromGraph(node.url, node.relay, relayExtra),
+    ...nextHopSettings(nextHopsFromGraph(node, relayExtra)),
     hostname: graph.hostname,
     rule: ruleLocation(node.origin),
     lifetimeMs: node.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS, // `limit queue lifetime 5d`
   };
+}
+
+/** The main hop as `relay`, the `deliver from` hops as `bySender` when there are some. */
+function nextHopSettings(hops: ReturnType<typeof nextHopsFromGraph>): Pick<QueueRunnerOptions, "relay" | "bySender"> {
+  return { relay: hops.main, ...(hops.bySender.size > 0 ? { bySender: hops.bySender } : {}) };
 }
 
 /**
@@ -72,6 +78,7 @@ export function startQueueRunner(
       event: "queue-started",
       dir: runner.dir,
       relay: settings.relay.url,
+      ...(settings.bySender ? { relayBySender: Object.fromEntries([...settings.bySender].map(([sender, target]) => [sender, target.url])) } : {}),
       requireTls: settings.relay.requireTls === true,
       auth: settings.relay.auth !== undefined,
       lifetimeMs: runner.lifetimeMs,

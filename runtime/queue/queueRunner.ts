@@ -18,6 +18,7 @@ import { relayMessage, type RelayOptions } from "../deliver/relayClient.js";
 import { parseRelayUrl } from "../deliver/relayEndpoint.js";
 import type { RelayOutcome } from "../deliver/relayOutcome.js";
 import type { RelayTarget } from "../deliver/relayTarget.js";
+import { nextHopFor, type NextHops } from "../deliver/senderNextHop.js";
 import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
 import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp } from "../deliver/spoolWriter.js";
@@ -51,7 +52,9 @@ export interface QueueLog {
 
 export interface QueueRunnerOptions {
   dir: string;
+  /** The next hop; `bySender` (from `deliver from`) replaces it for the records of some senders. */
   relay: RelayTarget;
+  bySender?: NextHops["bySender"];
   /** our hostname: EHLO name, Reporting-MTA of DSNs */
   hostname: string;
   /** `FILE:LINE` of the deliver rule, named in the log event of each refused recipient */
@@ -96,7 +99,7 @@ export class QueueRunner {
   private readonly retry: RetrySchedule;
   private readonly concurrency: number;
   private readonly relayFn: typeof relayMessage;
-  private readonly remoteMta: string | undefined;
+  private readonly hops: NextHops;
   private readonly pool: RelayPool | undefined;
   private readonly due: DueRecords;
   private readonly tasks = new Map<string, Promise<void>>();
@@ -120,11 +123,7 @@ export class QueueRunner {
     this.relayFn = options.relayFn ?? relayMessage;
     this.due = new DueRecords(this.dir, this.clock);
     this.pool = options.pool === false ? undefined : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_POOL_CONNECTIONS), ...options.pool });
-    try {
-      this.remoteMta = parseRelayUrl(options.relay.url).host;
-    } catch {
-      this.remoteMta = undefined;
-    }
+    this.hops = { main: options.relay, bySender: options.bySender ?? new Map() };
   }
 
   /**
@@ -269,12 +268,26 @@ export class QueueRunner {
 
   private relay(record: SpoolRecord, indexes: number[]): Promise<RelayOutcome> {
     const envelope: Envelope = { ...record.envelope, recipients: indexes.map((i) => record.envelope.recipients[i]!) };
-    return this.relayFn(this.options.relay, envelope, record.message, {
+    return this.relayFn(this.nextHop(record), envelope, record.message, {
       clientName: this.options.hostname,
       ...(this.pool ? { pool: this.pool } : {}),
       ...(this.options.resign ? { resign: this.options.resign } : {}),
       ...this.options.relayOptions,
     });
+  }
+
+  /** The hop the record's sender picks (a DSN: the hop of the message it reports on). */
+  private nextHop(record: SpoolRecord): RelayTarget {
+    return nextHopFor(this.hops, record.envelope, record.meta.dsnFor !== undefined);
+  }
+
+  /** The host of the record's next hop, the Remote-MTA of its DSNs. */
+  private remoteMta(record: SpoolRecord): string | undefined {
+    try {
+      return parseRelayUrl(this.nextHop(record).url).host;
+    } catch {
+      return undefined;
+    }
   }
 
   /** DSNs first (durable), then the record: rewritten while anything is left, removed when done. */
@@ -284,7 +297,7 @@ export class QueueRunner {
       hostname: this.options.hostname,
       nextHopOffersDsn: nextHopDsn,
       delayNoticeMs: this.options.delayNoticeMs ?? DEFAULT_DELAY_NOTICE_MS,
-      remoteMta: this.remoteMta,
+      remoteMta: this.remoteMta(record),
       fullMessageLimit: this.options.dsnFullMessageLimit,
       log: this.log,
     });

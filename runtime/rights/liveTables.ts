@@ -1,12 +1,13 @@
-// The server's decision tables for one graph: senders and aliases files read when the server
-// starts, each senders file reloaded when it changes (watchSendersFile: a version with problems
-// is not loaded, the table in use stays). The server holds one for its graph, shared by every
+// The server's decision tables for one graph: senders, aliases and sender rewriting files read
+// when the server starts, each senders file and the rewriting file reloaded when it changes
+// (watchTableFile: a version with problems is not loaded, the table in use stays). The server holds one for its graph, shared by every
 // session. The watch does not keep the process alive; `close` ends it.
 import type { Logger } from "pino";
 import type { RuleGraph } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
-import { prepareTables, sendersFilesOf, withSendersFile, type DecisionTables } from "../decision/tables.js";
-import { watchSendersFile, type SendersWatcher } from "./watchSendersFile.js";
+import { canonicalFileOf, prepareTables, sendersFilesOf, withCanonicalFile, withSendersFile, type DecisionTables } from "../decision/tables.js";
+import { parseCanonicalTable } from "../rewrite/senderCanonical.js";
+import { watchSendersFile, watchTableFile, type SendersWatcher } from "./watchSendersFile.js";
 
 export class LiveTables {
   private tables: DecisionTables;
@@ -17,7 +18,7 @@ export class LiveTables {
     for (const { file, problems } of prepared.problems) log.warn({ event: "senders-file", file, problems }, "senders file not loaded");
     if (prepared.aliasProblems.length > 0) log.warn({ event: "aliases-file", problems: prepared.aliasProblems }, "aliases file lines skipped");
     this.tables = prepared.tables;
-    this.watchers = sendersFilesOf(graph).map((file) =>
+    const sendersWatchers = sendersFilesOf(graph).map((file) =>
       watchSendersFile(
         file,
         (table) => {
@@ -34,6 +35,23 @@ export class LiveTables {
         },
       ),
     );
+    this.watchers = [...sendersWatchers, ...this.watchCanonicalFile(graph, log)];
+  }
+
+  /** Watches the `rewrite senders` file, if the graph has one: a clean new version replaces the table. */
+  private watchCanonicalFile(graph: RuleGraph, log: Pick<Logger, "info" | "warn">): SendersWatcher[] {
+    const file = canonicalFileOf(graph);
+    if (file === undefined) return [];
+    const reloaded = (table: Parameters<typeof withCanonicalFile>[2]) => {
+      this.tables = withCanonicalFile(this.tables, file, table);
+      log.info({ event: "sender-rewriting-file-reloaded", file }, "sender rewriting file reloaded");
+    };
+    const failed = (error: { problems: readonly unknown[] } | { error: Error }) =>
+      log.warn(
+        { event: "sender-rewriting-file", file, ...("problems" in error ? { problems: error.problems } : { err: error.error.message }) },
+        "sender rewriting file not reloaded; the table in use stays",
+      );
+    return [watchTableFile(file, parseCanonicalTable, reloaded, { persistent: false, onError: failed })];
   }
 
   /** The tables to decide with now. */

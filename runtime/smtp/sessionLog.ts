@@ -8,7 +8,7 @@ import type { SmtpEvent } from "../decision/decide.js";
 import type { DeliveryPlan } from "../decision/finishStage.js";
 import type { Reply } from "../../graph/replies.js";
 import type { SessionState } from "../decision/session.js";
-import type { Decision } from "../decision/verdict.js";
+import type { Decision, TraceStep } from "../decision/verdict.js";
 import type { DeliveryOutcome } from "../deliver/envelope.js";
 import type { MsaMetrics } from "../metrics/metrics.js";
 
@@ -68,6 +68,20 @@ export class SessionLog {
       },
       `${reply.code} ${reply.enhanced} ${reply.text}`,
     );
+  }
+
+  /**
+   * Each sender address the `rewrite senders` table changed (at MAIL, and in the header after
+   * DATA): the policy rule (`rule`) and the table line (`entry`), both as `FILE:LINE`.
+   */
+  rewrites(session: LoggedClient, trace: readonly TraceStep[]): void {
+    for (const step of trace) {
+      if (step.node !== "RewriteSenders" || step.outcome !== "change") continue;
+      this.log.info(
+        { event: "sender-rewritten", session: session.id, client: session.remoteAddress, rule: ruleLocation(step.origin), entry: step.entry, detail: step.detail },
+        "sender address rewritten",
+      );
+    }
   }
 
   /** What the finish stage did that the log keeps: removed fields (names only: Bcc lists recipients) and alias expansions. */

@@ -163,3 +163,33 @@ describe("the printer and the rule modules", () => {
     }
   });
 });
+
+describe("rewrite senders and deliver from", () => {
+  it("writes the rewrite table and every deliver from back, and that compiles to the same graph", () => {
+    const lines = [
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2525 plain",
+      "allow unauthenticated",
+      'rewrite senders "canonical"',
+      'deliver spool "spool" relay smtp://127.0.0.1:2526',
+      "deliver from @a.example relay smtp://127.0.0.1:2527 require tls",
+      'deliver from carol@a.example relay smtps://127.0.0.1:2528 auth "hop.secret"',
+    ];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    fs.writeFileSync(path.join(dir, "canonical"), "@old.example @new.example\n");
+    fs.writeFileSync(path.join(dir, "hop.secret"), "user:password\n");
+    const file = path.join(dir, "policy.msa");
+    fs.writeFileSync(file, [...lines, ""].join("\n"));
+    const { status, out: printed } = print(file, true);
+    expect(status).toBe(0);
+    expect(printed).toContain('rewrite senders "canonical"');
+    expect(printed).toContain("deliver from @a.example relay smtp://127.0.0.1:2527 require tls\n");
+    expect(printed).toContain('deliver from carol@a.example relay smtps://127.0.0.1:2528 auth "hop.secret"\n');
+    const again = path.join(path.dirname(file), "printed.msa");
+    fs.writeFileSync(again, printed);
+    const first = compilePolicy(file, fs.readFileSync(file, "utf8")).graph!;
+    const second = compilePolicy(again, printed).graph!;
+    const shape = (g: typeof first) => JSON.stringify({ stages: g.stages, deliver: g.deliver }, (k, v) => (k === "origin" ? undefined : v));
+    expect(shape(second)).toBe(shape(first));
+  });
+});

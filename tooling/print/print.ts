@@ -11,7 +11,7 @@ import { printAdd } from "../../compiler/rules/add.js";
 import { printAliases } from "../../compiler/rules/aliases.js";
 import { printAllow } from "../../compiler/rules/allow.js";
 import { printUsers } from "../../compiler/rules/auth.js";
-import { DEFAULT_QUEUE_LIFETIME_MS, printDeliver } from "../../compiler/rules/deliver.js";
+import { DEFAULT_QUEUE_LIFETIME_MS, printDeliver, printSenderRelay } from "../../compiler/rules/deliver.js";
 import { printEnforce, printEnforceSendersInHeaders } from "../../compiler/rules/enforce.js";
 import { printHostname } from "../../compiler/rules/hostname.js";
 import { printLimitRecipients, printLimitSessions, printLimitSize, printQueueLifetime, printRate, printRecipientsTo } from "../../compiler/rules/limit.js";
@@ -173,6 +173,7 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     graph.metrics ? rule(printMetrics(graph.metrics), graph.metrics.origin) : absent("metrics listen", "no metrics endpoint"),
     { text: printWorkers(graph.workers), isDefault: graph.workers === 1 },
     rule(printDeliver(deliver, at), deliver.origin),
+    ...(deliver.kind === "Spool" ? [] : (deliver.bySender ?? []).map((hop) => rule(printSenderRelay(hop, at), hop.origin))),
     deliver.kind === "SpoolThenRelay" ? { text: printQueueLifetime(deliver.lifetimeMs), isDefault: deliver.lifetimeMs === DEFAULT_QUEUE_LIFETIME_MS } : undefined,
   );
   // The graph fields rule modules print themselves.
