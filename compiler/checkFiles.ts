@@ -14,6 +14,8 @@ import { canonicalFromFile } from "../formats/canonicalFile.js";
 import { findAliasLoops, parseAliasesFile } from "../formats/aliasesFile.js";
 import { LineMap } from "./sourceText.js";
 import { parseUsersFile } from "../formats/usersFile.js";
+import { parseGroupFile } from "../formats/groupFile.js";
+import { fillFileGroups } from "./ruleScope.js";
 
 /** How the compiler reads files: the real file system, or a test's fake. */
 export interface CompilerHost {
@@ -147,6 +149,27 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       }
     }
   }
+  // Group files: their logins join the rules that name the group (`for interns`).
+  const groupMembers = new Map<string, string[]>();
+  for (const [name, group] of policy.groups ?? []) {
+    if (!group.file) continue;
+    const file = read(group.file, "group file");
+    if (!file) continue;
+    const lines = new LineMap(file.text);
+    const parsed = parseGroupFile(file.text);
+    for (const problem of parsed.problems) {
+      const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
+      diagnostics.push(
+        diagnostic("groupFileLine", file.shown, span, problem.message, {
+          hint: "write one login per line",
+          related: [{ file: policyFile, span: group.file.span, message: `group \`${name}\` is read from here` }],
+        }),
+      );
+    }
+    groupMembers.set(name, parsed.logins);
+  }
+  fillFileGroups(policy, groupMembers);
+
   if (policy.aliases) {
     const file = read(policy.aliases.value, "aliases file");
     if (file) {

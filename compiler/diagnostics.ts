@@ -503,6 +503,14 @@ export const Catalogue = {
     "The file of `rewrite senders` has lines `OLD NEW`: an address or `@domain` on each side (`@old.example @new.example` keeps the local part). Blank lines and `#` comments are allowed; each OLD is written once.",
     "# sender_canonical:\nalice@old.example",
   ),
+  groupFileLine: entry(
+    "MSA5011",
+    "error",
+    "files",
+    "invalid group file line",
+    'The file of `group NAME from "FILE"` lists the group\'s logins, one per line, as the users file names them. Blank lines and `#` comments are allowed.',
+    "# interns.txt:\ncarol, dave",
+  ),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticKind = keyof typeof Catalogue;

@@ -78,3 +78,15 @@ function normalListener(written: string): string {
   const host = written.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
   return listenerKey({ host: host === "*" ? null : host, port: Number(written.slice(colon + 1)) });
 }
+
+/**
+ * Once the group files are read (checkFiles.ts): their logins become the group's, and every rule
+ * that names such a group judges them. The checker could not know them: it reads no files.
+ */
+export function fillFileGroups(policy: CheckedPolicy, members: ReadonlyMap<string, string[]>): void {
+  if (members.size === 0) return;
+  for (const [name, logins] of members) policy.groups!.get(name)!.value = logins;
+  const expand = (names: readonly string[]) => [...new Set(names.flatMap((name) => policy.groups?.get(name)?.value ?? [name]))];
+  for (const rule of policy.scoped) if (rule.names.some((name) => members.has(name))) rule.logins = expand(rule.names).sort();
+  for (const limit of policy.recipientsTo) if (limit.value.names?.some((name) => members.has(name))) limit.value.logins = expand(limit.value.names);
+}

@@ -1,25 +1,27 @@
-// `group NAME: LOGIN, ...`: a name for several logins, for the `for` suffix of refusing rules
-// (`limit size 10MB for interns`). A group names logins only, so membership never loops.
+// `group NAME: LOGIN, ...` and `group NAME from "FILE"`: a name for several logins, for the `for`
+// suffix of refusing rules (`limit size 10MB for interns`). A group names logins only, so
+// membership never loops. A file's members are read with the other files (compiler/checkFiles.ts).
 import type { Located, RuleBase } from "../../grammar/ast.js";
-import { list, located, token } from "../../grammar/cstReader.js";
+import { list, located, string, token } from "../../grammar/cstReader.js";
 import { Colon, keywords, Name } from "../../grammar/lexer.js";
 import type { RuleModule } from "./ruleModule.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
-    /** Each group's logins, by group name. */
-    groups?: Map<string, From<string[]>>;
+    /** Each group's logins, by group name; a group from a file has its file, and its logins once the file is read. */
+    groups?: Map<string, From<string[]> & { file?: Located }>;
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("group");
+const K = keywords("group", "from");
 
 export interface GroupRule extends RuleBase {
   kind: "group";
   name: Located;
   members: Located[];
+  file?: Located;
 }
 
 export const groupRule: RuleModule<GroupRule> = {
@@ -29,13 +31,25 @@ export const groupRule: RuleModule<GroupRule> = {
     keywords: Object.values(K),
     productions: [
       {
-        // group interns: carol, dave
+        // group interns: carol, dave | group interns from "interns.txt"
         name: "groupRule",
         body: ($) => {
           $.CONSUME(K.group);
           $.CONSUME(Name, { LABEL: "name" });
-          $.CONSUME(Colon);
-          $.SUBRULE($.nameList, { LABEL: "members" });
+          $.OR([
+            {
+              ALT: () => {
+                $.CONSUME(Colon);
+                $.SUBRULE($.nameList, { LABEL: "members" });
+              },
+            },
+            {
+              ALT: () => {
+                $.CONSUME(K.from);
+                $.SUBRULE($.stringValue);
+              },
+            },
+          ]);
         },
       },
     ],
@@ -43,7 +57,9 @@ export const groupRule: RuleModule<GroupRule> = {
   build: (c, base) => {
     const name = token(c, "name");
     const members = list(c, "members");
-    return name && members.length > 0 ? { kind: "group", ...base, name: located(name), members } : undefined;
+    const file = string(c);
+    if (!name || (members.length === 0 && !file)) return undefined;
+    return { kind: "group", ...base, name: located(name), members, ...(file ? { file } : {}) };
   },
   kinds: {
     group: {
@@ -51,6 +67,7 @@ export const groupRule: RuleModule<GroupRule> = {
       key: (rule) => `group ${rule.name.value}`,
       check: (rule, context) => {
         const groups = (context.policy.groups ??= new Map());
+        if (rule.file) return void groups.set(rule.name.value, { value: [], rule: rule.span, file: rule.file });
         const seen = new Set<string>();
         for (const member of rule.members) {
           if (seen.has(member.value))

@@ -27,7 +27,8 @@ declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     limitSize?: From<number> & Observable;
     limitRecipients?: From<number> & Observable;
-    recipientsTo: (From<{ except: boolean; targets: string[]; logins: string[] | null }> & Observable)[];
+    /** `names`: the logins and groups its `for` names, as written; `logins`: what they stand for (null: everyone). */
+    recipientsTo: (From<{ except: boolean; targets: string[]; names?: string[]; logins: string[] | null }> & Observable)[];
     rates: (From<CheckedRate> & Observable)[];
     sessions?: From<number>;
     sessionsPerIp?: From<number>;
@@ -246,6 +247,7 @@ export const limitRule: RuleModule<LimitRule> = {
           value: {
             except: rule.mode === "except",
             targets,
+            ...(rule.logins.length > 0 ? { names: rule.logins.map((l) => l.value) } : {}),
             logins: rule.logins.length > 0 ? rule.logins.flatMap((l) => context.policy.groups?.get(l.value)?.value ?? [l.value]) : null,
           },
           rule: rule.span,

@@ -1,5 +1,8 @@
 // `RULE for LOGINS-OR-GROUPS` on the wire: a rule for some logins judges only their sessions, and
 // one that says one value (`limit size`, a rate) replaces the rule for everyone for them.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawSmtp } from "../support/smtplib.js";
 import { PASSWORDS, PLAIN_POLICY, type RunningMsa, authPlain, eventually, startMsa } from "./harness.js";
@@ -58,5 +61,19 @@ describe("rules for some logins", () => {
     const bob = await send(msa, "bob", "", 10);
     expect(bob.data).toMatch(/^250 2\.0\.0/);
     expect(bob.next).toMatch(/^250 2\.1\.0/);
+  });
+});
+
+describe("a group read from a file", () => {
+  it("judges the logins the file lists, as a group written in the policy", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "msa-group-"));
+    try {
+      await writeFile(join(dir, "team.txt"), "# the team\nbob\n");
+      const msa = await startMsa([...PLAIN_POLICY, `group team from "${join(dir, "team.txt")}"`, 'limit size 1KB for team with "The team: 1KB at most"'], { stopAfter: "test" });
+      expect((await send(msa, "bob", "", 2000)).data).toBe("552 5.3.4 The team: 1KB at most");
+      expect((await send(msa, "alice", "", 2000)).data).toMatch(/^250 2\.0\.0/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

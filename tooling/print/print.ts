@@ -178,7 +178,10 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
   );
   // The graph fields rule modules print themselves.
   section(...RULE_MODULES.flatMap((module) => (module as RuleModule<RuleNode>).printGraph?.(graph, at) ?? []).map((r) => rule(r.text, r.origin)));
-  section(...Object.entries(graph.groups).map(([name, logins]) => ({ text: `group ${name}: ${logins.join(", ")}`, isDefault: false })));
+  // A group read from a file is printed with the logins it held when compiled; one without any cannot be written as a rule.
+  section(
+    ...Object.entries(graph.groups).map(([name, logins]) => ({ text: logins.length > 0 ? `group ${name}: ${logins.join(", ")}` : `# group ${name}: no logins`, isDefault: false })),
+  );
   section(...scoped.map((n) => rule(printScoped(n, at), n.origin)));
   const onNodes = every.filter((n): n is StageNode => !!scopeOf(n).on);
   for (const block of printOnBlocks(onNodes, graph.limits.rates, requireAuth as StageNode | undefined, at)) section({ text: block, isDefault: false });
