@@ -8,7 +8,7 @@ import type { Located } from "../grammar/ast.js";
 import { closestMatch, soleClosestMatch } from "../grammar/spelling.js";
 import { replaceFix } from "./fixes.js";
 import type { CheckedPolicy } from "./checkedPolicy.js";
-import { diagnostic, type Diagnostic, type PhaseResult } from "./diagnostics.js";
+import { diagnostic, type Diagnostic, type DiagnosticKind, type PhaseResult, type RelatedLocation } from "./diagnostics.js";
 import { sendersFromFile } from "../formats/sendersFile.js";
 import { canonicalFromFile } from "../formats/canonicalFile.js";
 import { findAliasLoops, parseAliasesFile } from "../formats/aliasesFile.js";
@@ -16,6 +16,14 @@ import { LineMap } from "./sourceText.js";
 import { parseUsersFile } from "../formats/usersFile.js";
 import { parseGroupFile } from "../formats/groupFile.js";
 import { fillFileGroups } from "./ruleScope.js";
+
+/** A line of a file the policy names that its parser could not use: 1-based line and columns, endColumn exclusive. */
+interface FileLineProblem {
+  line: number;
+  column: number;
+  endColumn: number;
+  message: string;
+}
 
 /** How the compiler reads files: the real file system, or a test's fake. */
 export interface CompilerHost {
@@ -55,21 +63,27 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     }
     return undefined;
   };
+  /** The problems a file's parser found (1-based lines and columns, end exclusive), as diagnostics pointing into the file. */
+  const reportLines = (file: { text: string; shown: string }, kind: DiagnosticKind, problems: readonly FileLineProblem[], related: RelatedLocation[], hint?: string) => {
+    const lines = new LineMap(file.text);
+    for (const problem of problems) {
+      const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
+      diagnostics.push(diagnostic(kind, file.shown, span, problem.message, { ...(hint ? { hint } : {}), related }));
+    }
+    return lines;
+  };
 
   if (policy.users) {
     const file = read(policy.users.value, "users file");
     if (file) {
-      const lines = new LineMap(file.text);
       const parsed = parseUsersFile(file.text);
-      for (const problem of parsed.problems) {
-        const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
-        diagnostics.push(
-          diagnostic("usersFileLine", file.shown, span, problem.message, {
-            hint: "each line is `LOGIN:HASH`; `msac passwd LOGIN` prints one",
-            related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
-          }),
-        );
-      }
+      const lines = reportLines(
+        file,
+        "usersFileLine",
+        parsed.problems,
+        [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
+        "each line is `LOGIN:HASH`; `msac passwd LOGIN` prints one",
+      );
       // A `senders` line for a login nobody can log in as never applies: most often a misspelt login.
       const known = new Set(parsed.entries.map((entry) => entry.login));
       const knownList = [...known];
@@ -155,17 +169,8 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     if (!group.file) continue;
     const file = read(group.file, "group file");
     if (!file) continue;
-    const lines = new LineMap(file.text);
     const parsed = parseGroupFile(file.text);
-    for (const problem of parsed.problems) {
-      const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
-      diagnostics.push(
-        diagnostic("groupFileLine", file.shown, span, problem.message, {
-          hint: "write one login per line",
-          related: [{ file: policyFile, span: group.file.span, message: `group \`${name}\` is read from here` }],
-        }),
-      );
-    }
+    reportLines(file, "groupFileLine", parsed.problems, [{ file: policyFile, span: group.file.span, message: `group \`${name}\` is read from here` }], "write one login per line");
     groupMembers.set(name, parsed.logins);
   }
   fillFileGroups(policy, groupMembers);
@@ -173,13 +178,9 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
   if (policy.aliases) {
     const file = read(policy.aliases.value, "aliases file");
     if (file) {
-      const lines = new LineMap(file.text);
       const parsed = parseAliasesFile(file.text);
       const named = [{ file: policyFile, span: policy.aliases.value.span, message: "the aliases file is named here" }];
-      for (const problem of parsed.problems) {
-        const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
-        diagnostics.push(diagnostic("aliasesFileLine", file.shown, span, problem.message, { related: named }));
-      }
+      const lines = reportLines(file, "aliasesFileLine", parsed.problems, named);
       for (const loop of findAliasLoops(parsed.entries, policy.qualify?.value ?? [])) {
         const start = lines.offset(loop.lines[0], 1);
         diagnostics.push(
@@ -201,26 +202,18 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
   if (policy.senders?.file) {
     const file = read(policy.senders.file, "senders file");
     if (file) {
-      const lines = new LineMap(file.text);
       const named = [{ file: policyFile, span: policy.senders.file.span, message: "the senders file is named here" }];
       // The server reads the file with the same parser when it loads or reloads it.
-      for (const problem of sendersFromFile(file.text).problems) {
-        const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
-        diagnostics.push(diagnostic("sendersFileLine", file.shown, span, problem.message, { related: named }));
-      }
+      reportLines(file, "sendersFileLine", sendersFromFile(file.text).problems, named);
     }
   }
 
   if (policy.rewriteSenders) {
     const file = read(policy.rewriteSenders.value, "sender rewriting file");
     if (file) {
-      const lines = new LineMap(file.text);
       const named = [{ file: policyFile, span: policy.rewriteSenders.value.span, message: "the file is named here" }];
       // The server reads the file with the same parser when it loads the policy.
-      for (const problem of canonicalFromFile(file.text).problems) {
-        const span = { start: lines.offset(problem.line, problem.column), end: lines.offset(problem.line, problem.endColumn) };
-        diagnostics.push(diagnostic("canonicalFileLine", file.shown, span, problem.message, { related: named }));
-      }
+      reportLines(file, "canonicalFileLine", canonicalFromFile(file.text).problems, named);
     }
   }
 
