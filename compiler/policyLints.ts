@@ -108,6 +108,17 @@ export class PolicyLints {
         }
       }
     }
+    // `on LISTENER { allow unauthenticated }` opens its listeners as the rule for everyone opens them all.
+    for (const scoped of p.scoped) {
+      if (scoped.lifts !== "RequireAuth" || !scoped.listeners) continue;
+      const exposed = defaultListeners ? [{ rule: scoped.rule }] : p.listeners.filter((l) => scoped.listeners!.includes(listenerKey(l)) && !isLoopbackHost(l.host));
+      for (const listener of exposed) {
+        this.context.report("unauthenticatedNotLoopback", listener.rule, "`allow unauthenticated` would make this listener an open relay: it is not on a loopback address", {
+          hint: "bind it to `127.0.0.1:PORT`, or leave `allow unauthenticated` out of its block",
+          related: this.context.related(scoped.rule, "`allow unauthenticated` is here"),
+        });
+      }
+    }
     if (p.requireAuth && p.allowUnauthenticated) {
       this.context.report("conflictingRules", p.allowUnauthenticated, "`allow unauthenticated` contradicts `require auth`", {
         hint: "keep `require auth`; `allow unauthenticated` is only for loopback tests",

@@ -18,7 +18,8 @@ export interface ParsedGroupFile {
 export function parseGroupFile(text: string): ParsedGroupFile {
   const logins = new Set<string>();
   const problems: GroupFileProblem[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  body.split(/\r?\n/).forEach((raw, index) => {
     const hash = raw.indexOf("#");
     const content = hash === -1 ? raw : raw.slice(0, hash);
     const login = content.trim();

@@ -37,6 +37,12 @@ describe("allow unauthenticated", () => {
     expect(check(`${base}listen 10.0.0.1:2525 plain\nallow unauthenticated\n`)).toEqual(["MSA4009 listen 10.0.0.1:2525 plain"]);
   });
 
+  it("in an `on` block is refused for a listener that is not loopback, and lifts require auth on a loopback one", () => {
+    const policy = (listen: string) => `${base}listen 127.0.0.1:2525 plain\n${listen}\nauth users "u"\nrequire auth\non 2526 {\n  allow unauthenticated\n}\n`;
+    expect(check(policy("listen 2526 plain"), { u: USERS_WITH_ADDRESS })).toEqual(["MSA4009 listen 2526 plain"]);
+    expect(check(policy("listen 127.0.0.1:2526 plain"), { u: USERS_WITH_ADDRESS })).toEqual([]);
+  });
+
   it("conflicts with require auth", () => {
     const text = `${base}listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nallow unauthenticated\n`;
     expect(check(text, { u: USERS_WITH_ADDRESS })).toEqual(["MSA2002 allow unauthenticated"]);

@@ -28,6 +28,25 @@ describe("msac graph", () => {
     expect(mermaid).toMatch(/\["Spool policies\/dev\.msa:\d+"\]/);
   });
 
+  it("says whom a rule for some logins or listeners judges", () => {
+    const text = [
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2525 plain",
+      "listen 127.0.0.1:2526 plain",
+      "allow unauthenticated",
+      "limit size 10MB",
+      "limit size 1MB for bob",
+      "on 2526 {",
+      "  limit size 50MB",
+      "}",
+      "",
+    ].join("\n");
+    const mermaid = graphPicture(compilePolicy("scoped.msa", text, null).graph!, "mermaid");
+    expect(mermaid).toContain('["LimitSize scoped.msa:5"]');
+    expect(mermaid).toContain('["LimitSize scoped.msa:6 for bob"]');
+    expect(mermaid).toContain('["LimitSize scoped.msa:8 on 127.0.0.1:2526"]');
+  });
+
   it("writes the same picture as Graphviz DOT", () => {
     const dot = graphPicture(graphOf("dev.msa"), "dot");
     expect(dot).toMatch(/^digraph "policies\/dev\.msa" \{\n/);

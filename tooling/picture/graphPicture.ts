@@ -1,7 +1,7 @@
 // `msac graph`: the rule graph as a picture, Mermaid (rendered by GitHub and most Markdown
 // viewers) or Graphviz DOT. One box per stage in session order, its nodes in evaluation order,
 // each labelled with the policy line it came from (or the default it stands for).
-import { envelopeNodes, messageNodes, ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
+import { envelopeNodes, messageNodes, type Observable, ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 
 export type PictureFormat = "mermaid" | "dot";
 
@@ -16,16 +16,18 @@ interface PictureStage {
   nodes: PictureNode[];
 }
 
-function labelOf(kind: string, origin: RuleOrigin): string {
-  return origin.line > 0 ? `${kind} ${ruleLocation(origin)}` : `${kind} (default: ${origin.builtin ?? "built in"})`;
+/** The node's kind and policy line, and whom it judges when that is not everyone (`for`, `on`). */
+function labelOf(kind: string, origin: RuleOrigin, scope: Pick<Observable, "for" | "on"> = {}): string {
+  const whom = (scope.for ? ` for ${scope.for.names.join(", ")}` : "") + (scope.on ? ` on ${scope.on.join(", ")}` : "");
+  return origin.line > 0 ? `${kind} ${ruleLocation(origin)}${whom}` : `${kind} (default: ${origin.builtin ?? "built in"})`;
 }
 
 /** The stages of a session as the core runs them, each with its nodes in order. */
 function stagesOf(graph: RuleGraph): PictureStage[] {
-  const stage = (id: string, title: string, nodes: { kind: string; origin: RuleOrigin; field?: string }[]): PictureStage => ({
+  const stage = (id: string, title: string, nodes: ({ kind: string; origin: RuleOrigin; field?: string } & Pick<Observable, "for" | "on">)[]): PictureStage => ({
     id,
     title,
-    nodes: nodes.map((node, index) => ({ id: `${id}${index}`, label: labelOf(node.kind === "AddHeader" ? `Add ${node.field}` : node.kind, node.origin) })),
+    nodes: nodes.map((node, index) => ({ id: `${id}${index}`, label: labelOf(node.kind === "AddHeader" ? `Add ${node.field}` : node.kind, node.origin, node) })),
   });
   return [
     stage("auth", "AUTH", graph.stages.auth),
