@@ -1,14 +1,15 @@
 // `msac import postfix`: a Postfix submission service (the master.cf entries for ports 587 and
 // 465, their `-o` overrides and the main.cf parameters they use) written as an msa policy. Each
 // listener is translated with its own effective parameters; a rule every listener shares becomes a
-// policy rule, one that only some listeners have becomes a comment, as does every setting with no
-// msa form, with the reason. The result is checked with the compiler, and a line it refuses is
+// policy rule, what differs goes into an `on LISTENER { }` block per listener (listenerBlocks.ts),
+// and every setting with no msa form becomes a comment with the reason. The result is checked with the compiler, and a line it refuses is
 // turned into a comment naming the diagnostic, so the policy printed always compiles.
 import { dirname, join } from "node:path";
 import { compilePolicy } from "../../compiler/compile.js";
 import { FOREIGN_SETTINGS } from "../../compiler/foreignSettings.js";
 import { expandParameters, parseMainCf, splitPostfixList, type PostfixParameter } from "./postfixMainCf.js";
 import { parseMasterCf, type MasterService } from "./postfixMasterCf.js";
+import { listenerBlocks } from "./listenerBlocks.js";
 import { translateHeaderCheck } from "./postfixHeaderChecks.js";
 import { readKeyedTable, readPatternTable, tableReference } from "./postfixTables.js";
 
@@ -70,6 +71,8 @@ interface Translation {
 interface Service {
   readonly entry: MasterService;
   readonly listen: string;
+  /** How an `on` block names the listener: `587`, `127.0.0.1:2587`. */
+  readonly endpoint: string;
   /** The effective value of a parameter for this service: its override, main.cf, Postfix's default; expanded. */
   readonly get: (name: string) => string;
   /** Whether the administrator wrote the parameter (in main.cf or as an override). */
@@ -97,17 +100,20 @@ export function importPostfix(mainCfPath: string, mainCfText: string, masterCfPa
   const used = new Set([...mainWide.used, ...perService.flatMap((t) => [...t.used])]);
   lines.push(...mainWide.lines.slice(0, mainWide.lines.indexOf(SERVICE_RULES)));
   for (const service of services) lines.push(`listen ${service.listen}`);
-  // A rule every listener has is the policy's; the others would need a listener scope.
-  const shared = perService.length === 0 ? [] : perService[0]!.lines.filter((line) => perService.every((t) => t.lines.includes(line)));
-  lines.push(...shared);
-  perService.forEach((translation, index) => {
-    const service = services[index]!;
-    for (const line of translation.lines.filter((l) => !shared.includes(l) && !l.startsWith("#")))
-      lines.push(`# only on ${service.listen} (${masterCfPath}:${service.entry.line}): \`${line}\`; msa cannot yet scope a rule to one listener`);
-  });
+  const { shared, blocks } = listenerBlocks(
+    services.map((service, index) => ({
+      endpoint: service.endpoint,
+      listen: service.listen,
+      origin: `${masterCfPath}:${service.entry.line}`,
+      lines: perService[index]!.lines,
+    })),
+  );
+  lines.push(...shared, ...blocks);
   lines.push(...mainWide.lines.slice(mainWide.lines.indexOf(SERVICE_RULES) + 1));
 
-  const untranslated = [...new Set([...mainWide.untranslated, ...perService.flatMap((t) => t.untranslated)])];
+  // What one listener's overrides leave untranslated is said for that listener.
+  const onSome = (item: string, index: number) => (perService.every((t) => t.untranslated.includes(item)) ? item : `on ${services[index]!.endpoint} only: ${item}`);
+  const untranslated = [...new Set([...mainWide.untranslated, ...perService.flatMap((t, index) => t.untranslated.map((item) => onSome(item, index)))])];
   // A parameter of the administrator's own that others name (`$mua_sender_restrictions`) was read through them.
   const referenced = [...main.parameters.values()].map((p) => p.value).concat(services.flatMap((s) => [...s.entry.overrides.values()]));
   for (const [name, parameter] of main.parameters) {
@@ -145,6 +151,7 @@ function makeService(entry: MasterService | undefined, parameters: Map<string, P
   return {
     entry: entry!,
     listen: entry ? `${listenEndpoint(entry.service)} ${listenMode(entry, raw)}` : "",
+    endpoint: entry ? listenEndpoint(entry.service)! : "",
     get: (name) => expandParameters(raw(name) ?? "", raw).trim(),
     set: (name) => !!entry?.overrides.has(name) || parameters.has(name),
   };
@@ -441,10 +448,11 @@ function checkTranslation(lines: string[], output: string | undefined): { lines:
     const bad = new Map<number, string>();
     for (const error of errors) {
       const line = starts.filter((start) => start <= error.span.start).length - 1;
-      if (!current[line]!.startsWith("#") && !current[line]!.startsWith("listen") && !bad.has(line)) bad.set(line, `${error.code} ${error.message}`);
+      // A block's own lines stay: commenting out `on ... {` would leave its `}` alone.
+      if (!/^\s*(#|listen\b|on\b.*\{$|\}$)/.test(current[line]!) && !bad.has(line)) bad.set(line, `${error.code} ${error.message}`);
     }
     if (bad.size === 0) return { lines: current, errors: errors.map((e) => `${e.code} ${e.message}`) };
-    current = current.map((line, index) => (bad.has(index) ? `# not translated, msac check says ${bad.get(index)}: \`${line}\`` : line));
+    current = current.map((line, index) => (bad.has(index) ? `${/^\s*/.exec(line)![0]}# not translated, msac check says ${bad.get(index)}: \`${line.trim()}\`` : line));
   }
   return { lines: current, errors: ["the translation still has errors after five passes"] };
 }
