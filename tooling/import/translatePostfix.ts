@@ -10,6 +10,7 @@ import { FOREIGN_SETTINGS } from "../../compiler/foreignSettings.js";
 import { expandParameters, parseMainCf, splitPostfixList, type PostfixParameter } from "./postfixMainCf.js";
 import { parseMasterCf, type MasterService } from "./postfixMasterCf.js";
 import { listenerBlocks } from "./listenerBlocks.js";
+import { DELIVERY_PARAMETERS, deliveryLines } from "./postfixDelivery.js";
 import { translateHeaderCheck } from "./postfixHeaderChecks.js";
 import { readKeyedTable, readPatternTable, tableReference } from "./postfixTables.js";
 
@@ -213,7 +214,8 @@ function translateMainWide(service: Service, context: { files: ImportedFile[]; o
   used.add("always_bcc");
   const bcc = service.get("always_bcc");
   if (bcc) lines.push(`copy to ${bcc}`);
-  lines.push(...deliverLines(service, used, untranslated, context));
+  for (const name of DELIVERY_PARAMETERS) used.add(name);
+  lines.push(...deliveryLines({ get: service.get, ...context }, untranslated));
   return { lines, untranslated, used };
 }
 
@@ -231,52 +233,6 @@ function headerCheckLines(table: string, untranslated: string[]): string[] {
     else untranslated.push(`${reference!.path}:${entry.line} \`${entry.text}\`: ${translated.untranslated}`);
   }
   return lines;
-}
-
-function deliverLines(service: Service, used: Set<string>, untranslated: string[], context: { files: ImportedFile[]; output?: string }): string[] {
-  for (const name of ["relayhost", "smtp_sasl_auth_enable", "smtp_sasl_password_maps", "smtp_tls_security_level", "smtp_tls_wrappermode", "smtp_use_tls", "smtp_enforce_tls"])
-    used.add(name);
-  const relayhost = service.get("relayhost");
-  if (!relayhost) return ["# Postfix delivers itself (no relayhost): hand msa's spool to an MTA, see docs/deployment.md", 'deliver spool "spool"'];
-  const match = /^(\[)?([A-Za-z0-9.-]+)(\])?(?::(\d{1,5}))?$/.exec(relayhost);
-  if (!match) {
-    untranslated.push(`relayhost = ${relayhost}: not \`[host]:port\``);
-    return ['deliver spool "spool"'];
-  }
-  const lines: string[] = [];
-  if (!match[1]) lines.push(`# relayhost = ${relayhost} looks up MX records of ${match[2]}; msa connects to the host itself`);
-  const scheme = service.get("smtp_tls_wrappermode") === "yes" ? "smtps" : "smtp";
-  const port = match[4] ?? (scheme === "smtps" ? "465" : "25");
-  const level = service.get("smtp_tls_security_level") || (service.get("smtp_enforce_tls") === "yes" ? "encrypt" : service.get("smtp_use_tls") === "yes" ? "may" : "");
-  const options: string[] = [];
-  if (level === "encrypt") options.push("require tls");
-  if (level === "verify" || level === "secure") options.push("require tls", "verify certificate");
-  if (service.get("smtp_sasl_auth_enable") === "yes") {
-    const credentials = relayCredentials(service.get("smtp_sasl_password_maps"), relayhost, match[2]!);
-    if ("why" in credentials) untranslated.push(`smtp_sasl_password_maps = ${service.get("smtp_sasl_password_maps")}: ${credentials.why}`);
-    else {
-      const name = "relay.secret";
-      if (context.output !== undefined) context.files.push({ name, content: `${credentials.line}\n`, mode: 0o600 });
-      else lines.push(`# write the line \`USER:PASSWORD\` for ${relayhost} from smtp_sasl_password_maps into ${name} (mode 0600); \`msac import -o FILE\` writes it`);
-      options.push(`auth "${name}"`);
-    }
-  }
-  // Postfix queues every accepted message and relays it with retries: msa's store and forward.
-  lines.push(`deliver spool "spool" relay ${scheme}://${match[2]}:${port}${options.map((o) => ` ${o}`).join("")}`);
-  return lines;
-}
-
-function relayCredentials(maps: string, relayhost: string, host: string): { line: string } | { why: string } {
-  for (const table of splitPostfixList(maps)) {
-    const reference = tableReference(table);
-    if (!reference) return { why: `\`${table}\` is not a \`type:path\` table` };
-    const read = readKeyedTable(reference);
-    if (!read.ok) return { why: read.why };
-    // Postfix looks the relay up as written in relayhost first, then by its host name.
-    const entry = read.value.find((e) => e.key === relayhost) ?? read.value.find((e) => e.key === host || e.key === `[${host}]`);
-    if (entry && /^[^:\s]+:\S+$/.test(entry.value)) return { line: entry.value };
-  }
-  return { why: `no \`USER:PASSWORD\` entry for ${relayhost}` };
 }
 
 /** The rules of one listener, from its effective parameters. */
