@@ -10,6 +10,7 @@ import { FOREIGN_SETTINGS } from "../../compiler/foreignSettings.js";
 import { expandParameters, parseMainCf, splitPostfixList, type PostfixParameter } from "./postfixMainCf.js";
 import { parseMasterCf, type MasterService } from "./postfixMasterCf.js";
 import { listenerBlocks } from "./listenerBlocks.js";
+import { CANONICAL_PARAMETERS, senderRewritingLines } from "./postfixCanonical.js";
 import { DELIVERY_PARAMETERS, deliveryLines } from "./postfixDelivery.js";
 import { translateHeaderCheck } from "./postfixHeaderChecks.js";
 import { readKeyedTable, readPatternTable, tableReference } from "./postfixTables.js";
@@ -49,6 +50,8 @@ const POSTFIX_DEFAULTS: Readonly<Record<string, string>> = {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Postfix's own `${name:default}` syntax, expanded by expandParameters
   smtpd_client_event_limit_exceptions: "${smtpd_client_connection_limit_exceptions:$mynetworks}",
   mynetworks: "127.0.0.0/8",
+  sender_canonical_classes: "envelope_sender, header_sender",
+  canonical_classes: "envelope_sender, envelope_recipient, header_sender, header_recipient",
 };
 
 /** Settings that run Postfix itself or its other services: nothing of the submission policy. */
@@ -198,6 +201,9 @@ function translateMainWide(service: Service, context: { files: ImportedFile[]; o
     untranslated.push(`append_dot_mydomain = yes: Postfix completes single-label domains with $mydomain (${service.get("mydomain")}), msa with the first qualify domain`);
 
   lines.push(SERVICE_RULES);
+
+  for (const name of CANONICAL_PARAMETERS) used.add(name);
+  lines.push(...senderRewritingLines({ get: service.get, ...context }, untranslated));
 
   used.add("masquerade_domains").add("masquerade_exceptions").add("masquerade_classes");
   const masquerade = splitPostfixList(service.get("masquerade_domains"));
