@@ -40,7 +40,7 @@ export function senderRewritingLines(context: CanonicalContext, untranslated: st
     untranslated.push("sender_canonical_maps and canonical_maps: Postfix applies both, one after the other; msa applies one table, which holds both (sender_canonical_maps first)");
 
   const origin = get("myorigin");
-  const entries = new Map<string, { old: string; new: string; from: string }>();
+  const entries = new Map<string, { key: string; old: string; new: string }>();
   for (const maps of sources)
     for (const table of splitPostfixList(get(maps))) {
       const reference = tableReference(table);
@@ -50,17 +50,16 @@ export function senderRewritingLines(context: CanonicalContext, untranslated: st
         continue;
       }
       for (const { key, value, line } of read.value) {
-        const where = `${reference!.path}:${line} \`${key} ${value}\``;
         const converted = convertEntry(key, value, origin);
-        if ("why" in converted) untranslated.push(`${where}: ${converted.why}`);
+        if ("why" in converted) untranslated.push(`${reference!.path}:${line} \`${key} ${value}\`: ${converted.why}`);
         // Postfix's indexed tables fold keys to lower case; the first table that has a key wins.
-        else if (!entries.has(converted.old.toLowerCase())) entries.set(converted.old.toLowerCase(), { ...converted, from: where });
+        else if (!entries.has(converted.old.toLowerCase())) entries.set(converted.old.toLowerCase(), { key, ...converted });
       }
     }
   if (entries.size === 0) return [];
   const rows = [...entries.values()].map((e) => `${e.old} ${e.new}`);
   const lines = [`# from ${sources.join(" and ")}: Postfix compares local parts without regard to case, msa exactly`];
-  if ([...entries.values()].some((e) => !e.from.split("`")[1]!.includes("@")))
+  if ([...entries.values()].some((e) => !e.key.includes("@")))
     lines.push(`# a bare local part of the table is written at $myorigin (${origin}); Postfix matches it at every local domain`);
   if (context.output === undefined) lines.push(`# write these lines into ${TABLE}; \`msac import -o FILE\` writes it:`, ...rows.map((r) => `#   ${r}`));
   else context.files.push({ name: TABLE, content: `# converted by msac import postfix from ${sources.join(" and ")}\n${rows.join("\n")}\n`, mode: 0o644 });
