@@ -51,9 +51,9 @@ async function startPair(fixture: string, relayTo?: NextHop): Promise<Pair> {
   chmodSync(dir, 0o755);
   const source = join("test", "fixtures", "postfix", fixture);
   for (const file of readdirSync(source)) copyFileSync(join(source, file), join(dir, file));
-  const postfixPorts = [await freePort(), await freePort()];
+  const postfixPorts = [await freePort(), await freePort(), await freePort()];
   let next = 0;
-  const master = readFileSync(join(dir, "master.cf"), "utf8").replace(/^(submissions?) /gm, () => `127.0.0.1:${postfixPorts[next++]} `);
+  const master = readFileSync(join(dir, "master.cf"), "utf8").replace(/^(submissions?|127\.0\.0\.1:\d+) /gm, () => `127.0.0.1:${postfixPorts[next++]} `);
   writeFileSync(join(dir, "master.cf"), master);
   // What only this test needs: its own queue, log file and loopback address; accepted mail is dropped.
   const runtime = {
@@ -164,7 +164,7 @@ if (whyNot) {
   });
 }
 
-describePostfix("a small office (STARTTLS on 587, TLS on 465, size and recipient limits)", () => {
+describePostfix("a small office (STARTTLS on 587, TLS on 465, a loopback application port, size and recipient limits)", () => {
   let pair: Pair;
   beforeAll(async () => {
     pair = await startPair("office");
@@ -242,6 +242,17 @@ describePostfix("a small office (STARTTLS on 587, TLS on 465, size and recipient
     );
     expect(sent465.postfix.find(([cmd]) => cmd === "end of data")![1]).toBe("5xx");
     expect(sent465.msa).toEqual(sent465.postfix);
+  });
+
+  // The application port's service: permit_mynetworks on loopback, the import's `on 127.0.0.1:2525 { allow unauthenticated }`.
+  it("takes mail without a login on the loopback port and refuses the same session on 587", async () => {
+    const steps: SessionStep[] = ["EHLO app.example", "MAIL FROM:<cron@office.example>", "RCPT TO:<admin@example.org>", { data: message("Subject: nightly report") }, "QUIT"];
+    const apps = await compare(pair, 2, steps);
+    expect(apps.postfix.map(([, c]) => c)).toEqual(["2xx", "2xx", "2xx", "2xx", "3xx", "2xx", "2xx"]);
+    expect(apps.msa).toEqual(apps.postfix);
+    const users = await compare(pair, 0, ["EHLO app.example", "STARTTLS", ...steps]);
+    expect(users.postfix.filter(([, c]) => c === "5xx").length).toBeGreaterThan(0);
+    expect(users.msa).toEqual(users.postfix);
   });
 });
 

@@ -34,16 +34,19 @@ describe("msac import postfix", () => {
       .out()
       .split("\n")
       .filter((line) => line !== "" && !line.startsWith("#"));
-    expect(rules.slice(0, 4)).toEqual(["hostname mail.office.example", "qualify domains office.example", "listen 587 starttls", "listen 465 tls"]);
-    expect(rules).toEqual(expect.arrayContaining(["require tls", "require auth", "limit recipients 5", 'auth users "users.passwd"']));
+    expect(rules.slice(0, 5)).toEqual(["hostname mail.office.example", "qualify domains office.example", "listen 587 starttls", "listen 465 tls", "listen 127.0.0.1:2525 plain"]);
+    expect(rules).toEqual(expect.arrayContaining(["require auth", "limit recipients 5", 'auth users "users.passwd"']));
   });
 
-  it("writes what the 587 and 465 services do not share as an on block per listener, and says what a block cannot hold", () => {
+  it("writes what the services do not share as an on block per listener, and says what a block cannot hold", () => {
     const io = captureIo();
     expect(runImportPostfix(...fixture("office"), {}, io), io.err()).toBe(0);
     const out = io.out();
-    expect(out).toMatch(/^# .*master\.cf:4: the -o overrides of this service\non 587 \{\n {2}limit size 5MB\n\}\n/m);
-    expect(out).toMatch(/^# .*master\.cf:12: the -o overrides of this service\non 465 \{\n {2}limit size 2MB\n\}\n/m);
+    expect(out).toMatch(/^# .*master\.cf:4: the -o overrides of this service\non 587 \{\n {2}require tls\n {2}limit size 5MB\n\}\n/m);
+    expect(out).toMatch(/^# .*master\.cf:12: the -o overrides of this service\non 465 \{\n {2}require tls\n {2}limit size 2MB\n\}\n/m);
+    expect(out).toMatch(/^on 127\.0\.0\.1:2525 \{\n {2}# smtpd_relay_restrictions: permit_mynetworks, .*\n {2}allow unauthenticated\n {2}limit size 5MB\n\}\n/m);
+    // The plain application port needs neither, but the server needs them for 587 and 465.
+    expect(out).toMatch(/^# only on 587, 465 in Postfix \(.*\); msa's server has it for every listener\nauth users "users\.passwd"$/m);
     expect(out).toMatch(/^# only on 465 \(.*master\.cf:12\): `tls protocols TLSv1\.3` is a setting of the whole server, which an `on` block cannot hold$/m);
     expect(out).toMatch(/^# on 465 only: smtpd_recipient_restrictions `reject_non_fqdn_recipient`: /m);
     expect(out).not.toMatch(/^limit size/m);

@@ -15,28 +15,53 @@ export interface ListenerRules {
   readonly lines: string[];
 }
 
+/**
+ * Settings of the whole server that only do something for a listener that has TLS or takes logins:
+ * one listener's need is the server's (a plain listener ignores the certificate; the users file
+ * lets every listener offer AUTH, which a listener that requires no login does not need).
+ */
+const KEPT_FOR_THE_SERVER = /^(tls certificate|auth users) /;
+
 export function listenerBlocks(listeners: ListenerRules[]): { shared: string[]; blocks: string[] } {
   if (listeners.length === 0) return { shared: [], blocks: [] };
-  const shared = listeners[0]!.lines.filter((line) => listeners.every((l) => l.lines.includes(line)));
+  const groups = listeners.map((listener) => withComments(listener.lines));
+  const everywhere = (rule: string | undefined) => rule !== undefined && listeners.every((l) => l.lines.includes(rule));
+  // A group is everyone's when its rule is, or, for comments after the last rule, when they all are.
+  const common = (group: Group) => (group.rule === undefined ? group.comments.every(everywhere) : everywhere(group.rule));
+  const shared = groups[0]!.filter(common).flatMap((g) => [...g.comments, ...(g.rule === undefined ? [] : [g.rule])]);
+  const kept = new Set<string>();
+  for (const group of groups.flat()) {
+    if (group.rule === undefined || everywhere(group.rule) || !KEPT_FOR_THE_SERVER.test(group.rule) || kept.has(group.rule)) continue;
+    kept.add(group.rule);
+    const from = listeners.filter((l) => l.lines.includes(group.rule!));
+    shared.push(
+      ...group.comments,
+      `# only on ${from.map((l) => l.endpoint).join(", ")} in Postfix (${from.map((l) => l.origin).join(", ")}); msa's server has it for every listener`,
+      group.rule,
+    );
+  }
   const blocks: string[] = [];
-  for (const listener of listeners) {
+  listeners.forEach((listener, index) => {
     const inside: string[] = [];
     const outside: string[] = [];
-    for (const { comments, rule } of withComments(listener.lines.filter((line) => !shared.includes(line)))) {
-      if (rule === undefined || canStandInBlock(listener, rule)) inside.push(...comments, rule ?? "");
+    for (const group of groups[index]!) {
+      const { comments, rule } = group;
+      if (common(group) || (rule !== undefined && kept.has(rule))) continue;
+      if (rule === undefined || canStandInBlock(listener, rule)) inside.push(...comments, ...(rule === undefined ? [] : [rule]));
       else outside.push(`# only on ${listener.endpoint} (${listener.origin}): \`${rule}\` is a setting of the whole server, which an \`on\` block cannot hold`);
     }
-    const rules = inside.filter((line) => line !== "");
-    if (rules.some((line) => !line.startsWith("#")))
-      blocks.push(`# ${listener.origin}: the -o overrides of this service`, `on ${listener.endpoint} {`, ...rules.map((line) => `  ${line}`), "}");
+    if (inside.some((line) => !line.startsWith("#")))
+      blocks.push(`# ${listener.origin}: the -o overrides of this service`, `on ${listener.endpoint} {`, ...inside.map((line) => `  ${line}`), "}");
     blocks.push(...outside);
-  }
+  });
   return { shared, blocks };
 }
 
 /** Each rule with the comment lines above it; comments after the last rule come alone. */
-function withComments(lines: string[]): { comments: string[]; rule: string | undefined }[] {
-  const groups: { comments: string[]; rule: string | undefined }[] = [];
+type Group = { readonly comments: string[]; readonly rule: string | undefined };
+
+function withComments(lines: string[]): Group[] {
+  const groups: Group[] = [];
   let comments: string[] = [];
   for (const line of lines) {
     if (line.startsWith("#")) comments.push(line);

@@ -112,7 +112,8 @@ export function importPostfix(mainCfPath: string, mainCfText: string, masterCfPa
       lines: perService[index]!.lines,
     })),
   );
-  lines.push(...shared, ...blocks);
+  // Every listener exempt from logins (loopback application ports only): the policy requires none.
+  lines.push(...(shared.includes("allow unauthenticated") ? shared.filter((line) => line !== "require auth") : shared), ...blocks);
   lines.push(...mainWide.lines.slice(mainWide.lines.indexOf(SERVICE_RULES) + 1));
 
   // What one listener's overrides leave untranslated is said for that listener.
@@ -274,9 +275,20 @@ function translateService(service: Service, context: { files: ImportedFile[]; ou
     const at = r.items.indexOf("permit_sasl_authenticated");
     return at >= 0 && /^(reject|defer_unauth_destination|reject_unauth_destination)$/.test(r.items[at + 1] ?? "");
   });
-  if (!authGate) untranslated.push("no restriction list says `permit_sasl_authenticated, reject`: msa takes no mail without a login all the same (`require auth`)");
-  else if (authGate.items.slice(0, authGate.items.indexOf("permit_sasl_authenticated")).includes("permit_mynetworks"))
-    untranslated.push(`${authGate.name}: permit_mynetworks lets $mynetworks (${service.get("mynetworks")}) send without a login; msa has no such exemption`);
+  const refuses = (item: string | undefined) => /^(reject|defer_unauth_destination|reject_unauth_destination)$/.test(item ?? "");
+  // The list in which $mynetworks passes without a login: before the login gate, or as the only gate.
+  const exemptBy = authGate
+    ? authGate.items.slice(0, authGate.items.indexOf("permit_sasl_authenticated")).includes("permit_mynetworks")
+      ? authGate.name
+      : undefined
+    : restrictions.find((r) => r.items.includes("permit_mynetworks") && refuses(r.items[r.items.indexOf("permit_mynetworks") + 1]))?.name;
+  const mynetworks = service.get("mynetworks");
+  if (exemptBy) {
+    // Only this host reaches a loopback listener: when $mynetworks has it, that is msa's `allow unauthenticated` there.
+    if (/^(127\.|\[::1\]:|localhost:)/.test(service.endpoint) && splitPostfixList(mynetworks).some((n) => n.startsWith("127.")))
+      lines.push(`# ${exemptBy}: permit_mynetworks, and only this host (in $mynetworks) reaches a loopback listener`, "allow unauthenticated");
+    else untranslated.push(`${exemptBy}: permit_mynetworks lets $mynetworks (${mynetworks}) send without a login; msa exempts only loopback listeners (\`allow unauthenticated\`)`);
+  } else if (!authGate) untranslated.push("no restriction list says `permit_sasl_authenticated, reject`: msa takes no mail without a login all the same (`require auth`)");
   else if (authGate.name !== "smtpd_sender_restrictions" || value("smtpd_delay_reject") !== "no")
     lines.push("# Postfix refuses an unauthenticated client at RCPT TO (smtpd_delay_reject), msa at MAIL FROM");
   lines.push("require auth");
