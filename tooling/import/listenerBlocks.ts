@@ -1,7 +1,8 @@
 // What the submission listeners of a Postfix master.cf share and what differs between them: a rule
 // every listener has is the policy's; the others go into an `on LISTENER { }` block per listener
-// (as master.cf's `-o` overrides scope a setting to one service), or, for a setting of the whole
-// server that a block cannot hold, into a comment that says so.
+// (as master.cf's `-o` overrides scope a setting to one service). A setting of the whole server
+// cannot stand in a block: the certificate and users file are kept for the server, the rest
+// becomes a comment that says so.
 import { compilePolicy } from "../../compiler/compile.js";
 
 export interface ListenerRules {
@@ -57,9 +58,9 @@ export function listenerBlocks(listeners: ListenerRules[]): { shared: string[]; 
   return { shared, blocks };
 }
 
-/** Each rule with the comment lines above it; comments after the last rule come alone. */
 type Group = { readonly comments: string[]; readonly rule: string | undefined };
 
+/** Each rule with the comment lines above it; comments after the last rule come alone. */
 function withComments(lines: string[]): Group[] {
   const groups: Group[] = [];
   let comments: string[] = [];
