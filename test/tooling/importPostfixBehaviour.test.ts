@@ -1,7 +1,8 @@
 // `msac import postfix` against a real Postfix: each configuration in test/fixtures/postfix is run
 // by Debian's Postfix (a private config and queue folder, loopback ports chosen here, SASL logins
 // in a Cyrus sasldb) and by msa with the policy the import wrote; the same SMTP sessions go to both
-// and every command must get the same outcome class (2xx, 3xx, 4xx, 5xx).
+// and every command must get the same outcome class (2xx, 3xx, 4xx, 5xx). Where what is handed on
+// matters (sender rewriting), both relay to one recording next hop and the messages are compared.
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -13,9 +14,11 @@ import { runImportPostfix } from "../../cli/import.js";
 import { compilePolicy } from "../../compiler/compile.js";
 import { hashPassword } from "../../runtime/auth/passwordHash.js";
 import { createEventLog } from "../../runtime/log.js";
+import { startQueueRunner } from "../../runtime/queue/queueFromPolicy.js";
 import { SubmissionServer } from "../../runtime/submissionServer.js";
 import { makeTestPki } from "../support/certificates.js";
 import { freePort } from "../support/freePort.js";
+import { type NextHop, startNextHop } from "../support/nextHop.js";
 import { playSession, type SessionStep } from "./importPostfixSessions.js";
 import { captureIo } from "./support.js";
 
@@ -42,14 +45,15 @@ interface Pair {
   stop(): Promise<void>;
 }
 
-async function startPair(fixture: string): Promise<Pair> {
+/** `relayTo`: both servers hand accepted mail to this next hop (Postfix's relayhost, which the import turns into msa's relay); else Postfix discards it. */
+async function startPair(fixture: string, relayTo?: NextHop): Promise<Pair> {
   const dir = mkdtempSync(join(tmpdir(), `msa-postfix-${fixture}-`));
   chmodSync(dir, 0o755);
   const source = join("test", "fixtures", "postfix", fixture);
   for (const file of readdirSync(source)) copyFileSync(join(source, file), join(dir, file));
-  const postfixPorts = [await freePort(), await freePort()];
+  const postfixPorts = [await freePort(), await freePort(), await freePort()];
   let next = 0;
-  const master = readFileSync(join(dir, "master.cf"), "utf8").replace(/^(submissions?) /gm, () => `127.0.0.1:${postfixPorts[next++]} `);
+  const master = readFileSync(join(dir, "master.cf"), "utf8").replace(/^(submissions?|127\.0\.0\.1:\d+) /gm, () => `127.0.0.1:${postfixPorts[next++]} `);
   writeFileSync(join(dir, "master.cf"), master);
   // What only this test needs: its own queue, log file and loopback address; accepted mail is dropped.
   const runtime = {
@@ -63,7 +67,7 @@ async function startPair(fixture: string): Promise<Pair> {
     inet_interfaces: "127.0.0.1",
     inet_protocols: "ipv4",
     mydestination: "",
-    default_transport: "discard",
+    ...(relayTo ? { relayhost: `[${relayTo.host}]:${relayTo.port}`, default_transport: "smtp" } : { default_transport: "discard" }),
   };
   writeFileSync(
     join(dir, "main.cf"),
@@ -99,6 +103,8 @@ async function startPair(fixture: string): Promise<Pair> {
   const msaPorts = await Promise.all(graph.listeners.map(() => freePort()));
   const server = new SubmissionServer(graph, { log: createEventLog(graph, { write: () => undefined }), portOverride: msaPorts, failedAuthDelayMs: 20 });
   await server.start();
+  // msac serve runs the spool's queue runner beside the server; so does this test when mail goes on.
+  const queue = relayTo ? startQueueRunner(graph, { info() {}, warn() {}, error() {} }, { pollIntervalMs: 50 }) : undefined;
   await waitForPorts(postfixPorts.slice(0, next));
   return {
     dir,
@@ -107,6 +113,7 @@ async function startPair(fixture: string): Promise<Pair> {
     ports: graph.listeners.map((listener, index) => ({ postfix: listener.port, msa: msaPorts[index]! })),
     async stop() {
       await server.stop(200);
+      await queue?.stop();
       if (postfixRunning) run("/usr/sbin/postfix", ["-c", dir, "stop"]);
       postfixRunning = false;
       rmSync(dir, { recursive: true, force: true });
@@ -157,7 +164,7 @@ if (whyNot) {
   });
 }
 
-describePostfix("a small office (STARTTLS on 587, TLS on 465, size and recipient limits)", () => {
+describePostfix("a small office (STARTTLS on 587, TLS on 465, a loopback application port, size and recipient limits)", () => {
   let pair: Pair;
   beforeAll(async () => {
     pair = await startPair("office");
@@ -217,14 +224,49 @@ describePostfix("a small office (STARTTLS on 587, TLS on 465, size and recipient
     expect(sent.postfix.map(([, c]) => c)).toEqual(["2xx", "2xx", "2xx", "2xx", "2xx", "3xx", "5xx", "2xx"]);
     expect(sent.msa).toEqual(sent.postfix);
   });
+
+  // master.cf gives 465 its own message_size_limit (-o): the import's `on 465 { limit size 2MB }`.
+  it("takes a 3 MB message on 587 and refuses it on 465, whose service has its own size limit", async () => {
+    const transaction = ["EHLO client.example", authPlain("bob"), "MAIL FROM:<bob@office.example> SIZE=3000000", "RCPT TO:<friend@example.org>"];
+    const on587 = await compare(pair, 0, ["EHLO client.example", "STARTTLS", ...transaction, { data: message("Subject: slides", 3_000_000) }, "QUIT"]);
+    expect(on587.postfix.map(([, c]) => c)).toEqual(["2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "3xx", "2xx", "2xx"]);
+    expect(on587.msa).toEqual(on587.postfix);
+    const on465 = await compare(pair, 1, [...transaction, "QUIT"], { tls: true });
+    expect(on465.postfix.find(([cmd]) => cmd.startsWith("MAIL"))![1]).toBe("5xx");
+    expect(on465.msa).toEqual(on465.postfix);
+    const sent465 = await compare(
+      pair,
+      1,
+      ["EHLO client.example", authPlain("bob"), "MAIL FROM:<bob@office.example>", "RCPT TO:<friend@example.org>", { data: message("Subject: slides", 3_000_000) }, "QUIT"],
+      { tls: true },
+    );
+    expect(sent465.postfix.find(([cmd]) => cmd === "end of data")![1]).toBe("5xx");
+    expect(sent465.msa).toEqual(sent465.postfix);
+  });
+
+  // The application port's service: permit_mynetworks on loopback, the import's `on 127.0.0.1:2525 { allow unauthenticated }`.
+  it("takes mail without a login on the loopback port and refuses the same session on 587", async () => {
+    const steps: SessionStep[] = ["EHLO app.example", "MAIL FROM:<cron@office.example>", "RCPT TO:<admin@example.org>", { data: message("Subject: nightly report") }, "QUIT"];
+    const apps = await compare(pair, 2, steps);
+    expect(apps.postfix.map(([, c]) => c)).toEqual(["2xx", "2xx", "2xx", "2xx", "3xx", "2xx", "2xx"]);
+    expect(apps.msa).toEqual(apps.postfix);
+    const users = await compare(pair, 0, ["EHLO app.example", "STARTTLS", ...steps]);
+    expect(users.postfix.filter(([, c]) => c === "5xx").length).toBeGreaterThan(0);
+    expect(users.msa).toEqual(users.postfix);
+  });
 });
 
-describePostfix("a company (sender login maps, header_checks, masquerading, archive copy)", () => {
+describePostfix("a company (sender login maps, sender_canonical, header_checks, masquerading, archive copy)", () => {
   let pair: Pair;
+  let nextHop: NextHop;
   beforeAll(async () => {
-    pair = await startPair("company");
+    nextHop = await startNextHop({ name: "mta.nexthop.example" });
+    pair = await startPair("company", nextHop);
   }, 60_000);
-  afterAll(() => pair?.stop());
+  afterAll(async () => {
+    await pair?.stop();
+    await nextHop?.stop();
+  });
 
   it("the imported policy passes msac check without errors, with the senders table beside it", () => {
     const io = captureIo();
@@ -275,6 +317,36 @@ describePostfix("a company (sender login maps, header_checks, masquerading, arch
     expect(postfix.filter(([cmd]) => cmd === "end of data").map(([, c]) => c)).toEqual(["5xx", "2xx", "5xx", "5xx"]);
     expect(msa).toEqual(postfix);
   });
+
+  it("hands mail on with the senders sender_canonical gives, in MAIL FROM and From:, as Postfix does", async () => {
+    const send = (server: "postfix" | "msa", login: "alice" | "bob", sender: string) =>
+      playSession(
+        [
+          "EHLO client.example",
+          "STARTTLS",
+          "EHLO client.example",
+          authPlain(login),
+          `MAIL FROM:<${sender}>`,
+          "RCPT TO:<friend@example.org>",
+          { data: `From: Someone <${sender}>\r\nTo: friend@example.org\r\nSubject: canonical ${server} ${login}\r\n\r\nhello\r\n` },
+          "QUIT",
+        ],
+        { port: pair.ports[0]![server], ca: pair.ca },
+      );
+    for (const server of ["postfix", "msa"] as const) {
+      expect((await send(server, "alice", "sales@company.example")).find(([cmd]) => cmd === "end of data")![1]).toBe("2xx");
+      expect((await send(server, "bob", "bob@company.example")).find(([cmd]) => cmd === "end of data")![1]).toBe("2xx");
+    }
+    const handedOn = (server: string, login: string) => {
+      const found = nextHop.messages.find((m) => m.rcptTo.includes("friend@example.org") && m.raw.toString("latin1").includes(`Subject: canonical ${server} ${login}`));
+      return found && { mailFrom: found.mailFrom, from: /^From: (.*)$/m.exec(found.raw.toString("latin1"))![1]!.trim() };
+    };
+    await nextHop.waitUntil(() => ["postfix", "msa"].every((server) => ["alice", "bob"].every((login) => handedOn(server, login))), 60_000);
+    for (const server of ["postfix", "msa"]) {
+      expect(handedOn(server, "alice"), server).toEqual({ mailFrom: "sales-team@company.example", from: "Someone <sales-team@company.example>" });
+      expect(handedOn(server, "bob"), server).toEqual({ mailFrom: "robert@company.example", from: "Someone <robert@company.example>" });
+    }
+  }, 90_000);
 });
 
 describePostfix("an ISP-like service (anvil rate limits, a relayhost with SASL)", () => {

@@ -27,7 +27,9 @@ describe("docs/translations.md", () => {
     copyFileSync(pki.keyPath, join(dir, "certs", "server.key"));
     writeFileSync(join(dir, "users.passwd"), `alice:${await hashPassword("alice-pw", "argon2id")}\nbob:${await hashPassword("bob-pw", "argon2id")}\n`);
     writeFileSync(join(dir, "senders"), "alice: alice@company.example, sales@company.example\nbob: sales@company.example, @support.company.example\n");
+    writeFileSync(join(dir, "sender_canonical"), "sales@company.example sales-team@company.example\n@old-company.example @company.example\n");
     writeFileSync(join(dir, "relay.secret"), "submit-relay:s3cret\n", { mode: 0o600 });
+    writeFileSync(join(dir, "brand.secret"), "brand-user:brand-pw\n", { mode: 0o600 });
     writeFileSync(join(dir, "policy.msa"), policy);
     const io = captureIo();
     const status = runCheck([join(dir, "policy.msa")], { format: "text" }, io);

@@ -1,14 +1,17 @@
 // `msac import postfix`: a Postfix submission service (the master.cf entries for ports 587 and
 // 465, their `-o` overrides and the main.cf parameters they use) written as an msa policy. Each
 // listener is translated with its own effective parameters; a rule every listener shares becomes a
-// policy rule, one that only some listeners have becomes a comment, as does every setting with no
-// msa form, with the reason. The result is checked with the compiler, and a line it refuses is
+// policy rule, what differs goes into an `on LISTENER { }` block per listener (listenerBlocks.ts),
+// and every setting with no msa form becomes a comment with the reason. The result is checked with the compiler, and a line it refuses is
 // turned into a comment naming the diagnostic, so the policy printed always compiles.
 import { dirname, join } from "node:path";
 import { compilePolicy } from "../../compiler/compile.js";
 import { FOREIGN_SETTINGS } from "../../compiler/foreignSettings.js";
 import { expandParameters, parseMainCf, splitPostfixList, type PostfixParameter } from "./postfixMainCf.js";
 import { parseMasterCf, type MasterService } from "./postfixMasterCf.js";
+import { listenerBlocks } from "./listenerBlocks.js";
+import { CANONICAL_PARAMETERS, senderRewritingLines } from "./postfixCanonical.js";
+import { DELIVERY_PARAMETERS, deliveryLines } from "./postfixDelivery.js";
 import { translateHeaderCheck } from "./postfixHeaderChecks.js";
 import { readKeyedTable, readPatternTable, tableReference } from "./postfixTables.js";
 
@@ -47,6 +50,8 @@ const POSTFIX_DEFAULTS: Readonly<Record<string, string>> = {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: Postfix's own `${name:default}` syntax, expanded by expandParameters
   smtpd_client_event_limit_exceptions: "${smtpd_client_connection_limit_exceptions:$mynetworks}",
   mynetworks: "127.0.0.0/8",
+  sender_canonical_classes: "envelope_sender, header_sender",
+  canonical_classes: "envelope_sender, envelope_recipient, header_sender, header_recipient",
 };
 
 /** Settings that run Postfix itself or its other services: nothing of the submission policy. */
@@ -70,6 +75,8 @@ interface Translation {
 interface Service {
   readonly entry: MasterService;
   readonly listen: string;
+  /** How an `on` block names the listener: `587`, `127.0.0.1:2587`. */
+  readonly endpoint: string;
   /** The effective value of a parameter for this service: its override, main.cf, Postfix's default; expanded. */
   readonly get: (name: string) => string;
   /** Whether the administrator wrote the parameter (in main.cf or as an override). */
@@ -97,17 +104,21 @@ export function importPostfix(mainCfPath: string, mainCfText: string, masterCfPa
   const used = new Set([...mainWide.used, ...perService.flatMap((t) => [...t.used])]);
   lines.push(...mainWide.lines.slice(0, mainWide.lines.indexOf(SERVICE_RULES)));
   for (const service of services) lines.push(`listen ${service.listen}`);
-  // A rule every listener has is the policy's; the others would need a listener scope.
-  const shared = perService.length === 0 ? [] : perService[0]!.lines.filter((line) => perService.every((t) => t.lines.includes(line)));
-  lines.push(...shared);
-  perService.forEach((translation, index) => {
-    const service = services[index]!;
-    for (const line of translation.lines.filter((l) => !shared.includes(l) && !l.startsWith("#")))
-      lines.push(`# only on ${service.listen} (${masterCfPath}:${service.entry.line}): \`${line}\`; msa cannot yet scope a rule to one listener`);
-  });
+  const { shared, blocks } = listenerBlocks(
+    services.map((service, index) => ({
+      endpoint: service.endpoint,
+      listen: service.listen,
+      origin: `${masterCfPath}:${service.entry.line}`,
+      lines: perService[index]!.lines,
+    })),
+  );
+  // Every listener exempt from logins (loopback application ports only): the policy requires none.
+  lines.push(...(shared.includes("allow unauthenticated") ? shared.filter((line) => line !== "require auth") : shared), ...blocks);
   lines.push(...mainWide.lines.slice(mainWide.lines.indexOf(SERVICE_RULES) + 1));
 
-  const untranslated = [...new Set([...mainWide.untranslated, ...perService.flatMap((t) => t.untranslated)])];
+  // What one listener's overrides leave untranslated is said for that listener.
+  const onSome = (item: string, index: number) => (perService.every((t) => t.untranslated.includes(item)) ? item : `on ${services[index]!.endpoint} only: ${item}`);
+  const untranslated = [...new Set([...mainWide.untranslated, ...perService.flatMap((t, index) => t.untranslated.map((item) => onSome(item, index)))])];
   // A parameter of the administrator's own that others name (`$mua_sender_restrictions`) was read through them.
   const referenced = [...main.parameters.values()].map((p) => p.value).concat(services.flatMap((s) => [...s.entry.overrides.values()]));
   for (const [name, parameter] of main.parameters) {
@@ -145,6 +156,7 @@ function makeService(entry: MasterService | undefined, parameters: Map<string, P
   return {
     entry: entry!,
     listen: entry ? `${listenEndpoint(entry.service)} ${listenMode(entry, raw)}` : "",
+    endpoint: entry ? listenEndpoint(entry.service)! : "",
     get: (name) => expandParameters(raw(name) ?? "", raw).trim(),
     set: (name) => !!entry?.overrides.has(name) || parameters.has(name),
   };
@@ -191,6 +203,9 @@ function translateMainWide(service: Service, context: { files: ImportedFile[]; o
 
   lines.push(SERVICE_RULES);
 
+  for (const name of CANONICAL_PARAMETERS) used.add(name);
+  lines.push(...senderRewritingLines({ get: service.get, ...context }, untranslated));
+
   used.add("masquerade_domains").add("masquerade_exceptions").add("masquerade_classes");
   const masquerade = splitPostfixList(service.get("masquerade_domains"));
   if (masquerade.length > 0) {
@@ -206,7 +221,8 @@ function translateMainWide(service: Service, context: { files: ImportedFile[]; o
   used.add("always_bcc");
   const bcc = service.get("always_bcc");
   if (bcc) lines.push(`copy to ${bcc}`);
-  lines.push(...deliverLines(service, used, untranslated, context));
+  for (const name of DELIVERY_PARAMETERS) used.add(name);
+  lines.push(...deliveryLines({ get: service.get, ...context }, untranslated));
   return { lines, untranslated, used };
 }
 
@@ -224,52 +240,6 @@ function headerCheckLines(table: string, untranslated: string[]): string[] {
     else untranslated.push(`${reference!.path}:${entry.line} \`${entry.text}\`: ${translated.untranslated}`);
   }
   return lines;
-}
-
-function deliverLines(service: Service, used: Set<string>, untranslated: string[], context: { files: ImportedFile[]; output?: string }): string[] {
-  for (const name of ["relayhost", "smtp_sasl_auth_enable", "smtp_sasl_password_maps", "smtp_tls_security_level", "smtp_tls_wrappermode", "smtp_use_tls", "smtp_enforce_tls"])
-    used.add(name);
-  const relayhost = service.get("relayhost");
-  if (!relayhost) return ["# Postfix delivers itself (no relayhost): hand msa's spool to an MTA, see docs/deployment.md", 'deliver spool "spool"'];
-  const match = /^(\[)?([A-Za-z0-9.-]+)(\])?(?::(\d{1,5}))?$/.exec(relayhost);
-  if (!match) {
-    untranslated.push(`relayhost = ${relayhost}: not \`[host]:port\``);
-    return ['deliver spool "spool"'];
-  }
-  const lines: string[] = [];
-  if (!match[1]) lines.push(`# relayhost = ${relayhost} looks up MX records of ${match[2]}; msa connects to the host itself`);
-  const scheme = service.get("smtp_tls_wrappermode") === "yes" ? "smtps" : "smtp";
-  const port = match[4] ?? (scheme === "smtps" ? "465" : "25");
-  const level = service.get("smtp_tls_security_level") || (service.get("smtp_enforce_tls") === "yes" ? "encrypt" : service.get("smtp_use_tls") === "yes" ? "may" : "");
-  const options: string[] = [];
-  if (level === "encrypt") options.push("require tls");
-  if (level === "verify" || level === "secure") options.push("require tls", "verify certificate");
-  if (service.get("smtp_sasl_auth_enable") === "yes") {
-    const credentials = relayCredentials(service.get("smtp_sasl_password_maps"), relayhost, match[2]!);
-    if ("why" in credentials) untranslated.push(`smtp_sasl_password_maps = ${service.get("smtp_sasl_password_maps")}: ${credentials.why}`);
-    else {
-      const name = "relay.secret";
-      if (context.output !== undefined) context.files.push({ name, content: `${credentials.line}\n`, mode: 0o600 });
-      else lines.push(`# write the line \`USER:PASSWORD\` for ${relayhost} from smtp_sasl_password_maps into ${name} (mode 0600); \`msac import -o FILE\` writes it`);
-      options.push(`auth "${name}"`);
-    }
-  }
-  // Postfix queues every accepted message and relays it with retries: msa's store and forward.
-  lines.push(`deliver spool "spool" relay ${scheme}://${match[2]}:${port}${options.map((o) => ` ${o}`).join("")}`);
-  return lines;
-}
-
-function relayCredentials(maps: string, relayhost: string, host: string): { line: string } | { why: string } {
-  for (const table of splitPostfixList(maps)) {
-    const reference = tableReference(table);
-    if (!reference) return { why: `\`${table}\` is not a \`type:path\` table` };
-    const read = readKeyedTable(reference);
-    if (!read.ok) return { why: read.why };
-    // Postfix looks the relay up as written in relayhost first, then by its host name.
-    const entry = read.value.find((e) => e.key === relayhost) ?? read.value.find((e) => e.key === host || e.key === `[${host}]`);
-    if (entry && /^[^:\s]+:\S+$/.test(entry.value)) return { line: entry.value };
-  }
-  return { why: `no \`USER:PASSWORD\` entry for ${relayhost}` };
 }
 
 /** The rules of one listener, from its effective parameters. */
@@ -305,9 +275,20 @@ function translateService(service: Service, context: { files: ImportedFile[]; ou
     const at = r.items.indexOf("permit_sasl_authenticated");
     return at >= 0 && /^(reject|defer_unauth_destination|reject_unauth_destination)$/.test(r.items[at + 1] ?? "");
   });
-  if (!authGate) untranslated.push("no restriction list says `permit_sasl_authenticated, reject`: msa takes no mail without a login all the same (`require auth`)");
-  else if (authGate.items.slice(0, authGate.items.indexOf("permit_sasl_authenticated")).includes("permit_mynetworks"))
-    untranslated.push(`${authGate.name}: permit_mynetworks lets $mynetworks (${service.get("mynetworks")}) send without a login; msa has no such exemption`);
+  const refuses = (item: string | undefined) => /^(reject|defer_unauth_destination|reject_unauth_destination)$/.test(item ?? "");
+  // The list in which $mynetworks passes without a login: before the login gate, or as the only gate.
+  const exemptBy = authGate
+    ? authGate.items.slice(0, authGate.items.indexOf("permit_sasl_authenticated")).includes("permit_mynetworks")
+      ? authGate.name
+      : undefined
+    : restrictions.find((r) => r.items.includes("permit_mynetworks") && refuses(r.items[r.items.indexOf("permit_mynetworks") + 1]))?.name;
+  const mynetworks = service.get("mynetworks");
+  if (exemptBy) {
+    // Only this host reaches a loopback listener: when $mynetworks has it, that is msa's `allow unauthenticated` there.
+    if (/^(127\.|\[::1\]:|localhost:)/.test(service.endpoint) && splitPostfixList(mynetworks).some((n) => n.startsWith("127.")))
+      lines.push(`# ${exemptBy}: permit_mynetworks, and only this host (in $mynetworks) reaches a loopback listener`, "allow unauthenticated");
+    else untranslated.push(`${exemptBy}: permit_mynetworks lets $mynetworks (${mynetworks}) send without a login; msa exempts only loopback listeners (\`allow unauthenticated\`)`);
+  } else if (!authGate) untranslated.push("no restriction list says `permit_sasl_authenticated, reject`: msa takes no mail without a login all the same (`require auth`)");
   else if (authGate.name !== "smtpd_sender_restrictions" || value("smtpd_delay_reject") !== "no")
     lines.push("# Postfix refuses an unauthenticated client at RCPT TO (smtpd_delay_reject), msa at MAIL FROM");
   lines.push("require auth");
@@ -441,10 +422,11 @@ function checkTranslation(lines: string[], output: string | undefined): { lines:
     const bad = new Map<number, string>();
     for (const error of errors) {
       const line = starts.filter((start) => start <= error.span.start).length - 1;
-      if (!current[line]!.startsWith("#") && !current[line]!.startsWith("listen") && !bad.has(line)) bad.set(line, `${error.code} ${error.message}`);
+      // A block's own lines stay: commenting out `on ... {` would leave its `}` alone.
+      if (!/^\s*(#|listen\b|on\b.*\{$|\}$)/.test(current[line]!) && !bad.has(line)) bad.set(line, `${error.code} ${error.message}`);
     }
     if (bad.size === 0) return { lines: current, errors: errors.map((e) => `${e.code} ${e.message}`) };
-    current = current.map((line, index) => (bad.has(index) ? `# not translated, msac check says ${bad.get(index)}: \`${line}\`` : line));
+    current = current.map((line, index) => (bad.has(index) ? `${/^\s*/.exec(line)![0]}# not translated, msac check says ${bad.get(index)}: \`${line.trim()}\`` : line));
   }
   return { lines: current, errors: ["the translation still has errors after five passes"] };
 }
