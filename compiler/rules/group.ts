@@ -31,7 +31,7 @@ export const groupRule: RuleModule<GroupRule> = {
     keywords: Object.values(K),
     productions: [
       {
-        // group interns: carol, dave | group interns from "interns.txt"
+        // group interns: carol, dave | group interns from FILE
         name: "groupRule",
         body: ($) => {
           $.CONSUME(K.group);

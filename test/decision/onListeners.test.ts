@@ -8,7 +8,7 @@ import { POLICY_FILE, decidedBy, lineOf, mail, outcome, policy, rcpt, run, sessi
 const LINES = [
   "hostname msa.example.test",
   "listen 127.0.0.1:2525 plain",
-  "listen 2526 plain",
+  "listen 127.0.0.1:2526 plain",
   'auth users "users.passwd"',
   "require auth",
   "qualify domains example.test",
@@ -21,7 +21,7 @@ const LINES = [
   "}",
 ];
 const graph = policy(...LINES);
-const APP = "2526";
+const APP = "127.0.0.1:2526";
 const SUBMISSION = "127.0.0.1:2525";
 const at = (prefix: string) => `${POLICY_FILE}:${lineOf(LINES, prefix)}`;
 

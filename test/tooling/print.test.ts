@@ -95,11 +95,11 @@ describe("on blocks", () => {
   it("prints each block with its rules, `allow unauthenticated` included, and the printed policy compiles to the same graph", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
     const file = path.join(dir, "listeners.msa");
-    const block = ["on 2526 {", "  allow unauthenticated", "  limit size 50MB", '  limit recipients 2 with "two at most"', "  limit rate 10 messages per 1h per ip", "}"];
+    const block = ["on 127.0.0.1:2526 {", "  allow unauthenticated", "  limit size 50MB", '  limit recipients 2 with "two at most"', "  limit rate 10 messages per 1h per ip", "}"];
     const text = [
       "hostname msa.example.test",
       "listen 127.0.0.1:2525 plain",
-      "listen 2526 plain",
+      "listen 127.0.0.1:2526 plain",
       'auth users "users.passwd"',
       "require auth",
       "limit size 10MB",
