@@ -67,6 +67,13 @@ describe("hover over stdio", () => {
     expect(await titleAt(3, 1)).toBe("RULE for LOGINS-OR-GROUPS, and group");
   });
 
+  it("shows the section of `on` on a block's head", async () => {
+    const uri = uriOf("listeners.msa");
+    await client.open(uri, `${HEAD}on 2525 {\n  limit size 5MB\n}\n`);
+    const shown = (await hover(uri, 3, 1))!.contents.value;
+    expect(/^#### (.*)$/m.exec(shown)?.[1]).toBe("on LISTENER { RULES }: a listener's own rules");
+  });
+
   it("documents every verb of the language from the reference, even written alone", async () => {
     const uri = uriOf("verbs.msa");
     const verbs = [...VERB_SUMMARIES.keys()];

@@ -48,8 +48,8 @@ function ruleDocumentationAt(document: TextDocument, ast: PolicyAst, position: P
     const lineEnd = text.indexOf("\n", rule.span.start);
     words = keywordsOf(text.slice(rule.span.start, lineEnd < 0 ? rule.span.end : Math.min(lineEnd, rule.span.end)));
   } else {
-    // A line that does not parse yet: its own keywords, or the prefix or suffix being hovered.
-    words = ["observe", "for", "with"].includes(word) ? [word] : keywordsOf(line).filter((w) => w !== "observe");
+    // A line that does not parse yet, or an `on` block's head: its own keywords, or the prefix or suffix being hovered.
+    words = ["observe", "for", "with", "on"].includes(word) ? [word] : keywordsOf(line).filter((w) => w !== "observe");
   }
   const text = ruleDocumentation(words);
   const range = { start: document.positionAt(offset), end: document.positionAt(offset + token.image.length) };

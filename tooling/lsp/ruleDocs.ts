@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { RULE_MODULES, VERB_SUMMARIES } from "../../compiler/rules/index.js";
-import { For, keywordWord, Observe, With } from "../../grammar/lexer.js";
+import { For, keywordWord, Observe, On, With } from "../../grammar/lexer.js";
 
 interface Section {
   title: string;
@@ -16,7 +16,7 @@ interface Section {
   body: string;
 }
 
-const KEYWORDS: ReadonlySet<string> = new Set([Observe, With, For, ...RULE_MODULES.flatMap((module) => module.grammar.keywords)].map((type) => keywordWord(type)!));
+const KEYWORDS: ReadonlySet<string> = new Set([Observe, With, For, On, ...RULE_MODULES.flatMap((module) => module.grammar.keywords)].map((type) => keywordWord(type)!));
 
 /** `docs/language.md` of this copy of msa: in the package's folder, above this module in the sources or in dist/. */
 function languageReference(): string | undefined {
