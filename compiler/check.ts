@@ -5,7 +5,7 @@
 // output, `CheckedPolicy`, holds only values that passed; the lowering phase
 // turns it into the rule graph. It reads no files (that is `checkFiles.ts`) and
 // never touches the network.
-import type { CheckedPolicy, ScopedRule } from "./checkedPolicy.js";
+import type { CheckedPolicy, Observable, ScopedRule } from "./checkedPolicy.js";
 import { CheckContext } from "./checkContext.js";
 import type { PhaseResult } from "./diagnostics.js";
 import { PolicyLints } from "./policyLints.js";
@@ -136,31 +136,36 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
     if (context.diagnostics.slice(before).some((d) => d.severity === "error")) failed.add(rule.kind);
   }
   const scoped: (ScopedRule & { kind: string; name: string })[] = [];
+  // Each scoped rule is checked into a policy of its own, which knows the groups (`limit recipients
+  // to ... for interns` names them). An observed rule refuses nothing, so it takes no logins or
+  // listeners from the enforced rule of its kind.
+  const check = (rule: Rule, observable: Observable) => {
+    const own: CheckedPolicy = { ...emptyPolicy(written), ...(policy.groups ? { groups: policy.groups } : {}) };
+    factsOf(rule).check(rule, context.withPolicy(own), observable);
+    return { overrides: !!factsOf(rule).once && !observable.observe, rule: rule.span, policy: own, kind: rule.kind, name: nameOf(rule) };
+  };
   for (const { rule, observable } of forLogins) {
     const scope = resolveScope(context, rule.for!.names, policy.groups);
-    if (!scope) continue;
-    const own = emptyPolicy(written);
-    factsOf(rule).check(rule, context.withPolicy(own), observable);
-    scoped.push({ ...scope, overrides: !!factsOf(rule).once, rule: rule.span, policy: own, kind: rule.kind, name: nameOf(rule) });
+    if (scope) scoped.push({ ...scope, ...check(rule, observable) });
   }
   const listenersOf = listenerResolver(context, policy.listeners);
+  // Two blocks may name one listener differently (`on 2525` and `on 127.0.0.1:2525`): a rule that
+  // may appear once is once per listener, whatever the blocks wrote.
+  const firstOnListener = new Map<string, Rule>();
   for (const { rule, observable, lifts } of onListeners) {
     const listeners = listenersOf(rule.on!);
     if (!listeners) continue;
-    const own = emptyPolicy(written);
-    factsOf(rule).check(rule, context.withPolicy(own), observable);
-    scoped.push({
-      names: [],
-      logins: [],
-      byLogin: false,
-      listeners,
-      ...(lifts ? { lifts } : {}),
-      overrides: !!factsOf(rule).once,
-      rule: rule.span,
-      policy: own,
-      kind: rule.kind,
-      name: nameOf(rule),
-    });
+    const facts = factsOf(rule);
+    if (facts.once || facts.key) {
+      const key = facts.key?.(rule) ?? rule.kind;
+      const first = listeners.map((listener) => firstOnListener.get(`${key} on ${listener}`)).find((r) => r && r !== rule);
+      if (first) {
+        reportSecond(context, first, rule);
+        continue;
+      }
+      for (const listener of listeners) firstOnListener.set(`${key} on ${listener}`, rule);
+    }
+    scoped.push({ names: [], logins: [], byLogin: false, listeners, ...(lifts ? { lifts } : {}), ...check(rule, observable) });
   }
   lintShadowedScopes(context, scoped);
   policy.scoped = scoped.map(({ kind: _kind, name: _name, ...rule }) => rule);

@@ -282,7 +282,7 @@ export const Catalogue = {
     "error",
     "policy",
     "`allow unauthenticated` on a listener that is not loopback",
-    "`allow unauthenticated` turns off authentication for submission; it is accepted only when every listener is bound to a loopback address (127.0.0.0/8, ::1, localhost), so an open relay cannot be written by accident.",
+    "`allow unauthenticated` turns off authentication for submission; it is accepted only on listeners bound to a loopback address (127.0.0.0/8, ::1, localhost), so an open relay cannot be written by accident. In an `on` block it applies to that block's listeners.",
     "listen 2525 plain\nallow unauthenticated",
   ),
   unusedCertificate: entry(
@@ -413,6 +413,14 @@ export const Catalogue = {
     "rule that cannot stand in an `on` block",
     "An `on LISTENER { }` block holds the rules that judge the sessions on that listener differently: refusing rules (`require`, `limit`, `refuse`, `enforce`, ...) and `allow unauthenticated`. Settings of the whole server (`hostname`, `deliver`, `add`, ...) stand outside any block, and a rule in a block applies to every login on its listener, so it takes no `for`.",
     "on 2525 {\n  add Date\n}",
+  ),
+  unauthenticatedBehindProxy: entry(
+    "MSA4027",
+    "warning",
+    "policy",
+    "`allow unauthenticated` on a listener behind a load balancer",
+    "A listener with `proxy` takes the clients a load balancer forwards, so its loopback address says nothing about where they are: under `allow unauthenticated` every client the load balancer accepts can send mail through msa. Keep it only when the load balancer itself admits trusted clients alone.",
+    "listen 127.0.0.1:2525 plain proxy\nallow unauthenticated",
   ),
   senderRelayWithoutRelay: entry(
     "MSA4026",

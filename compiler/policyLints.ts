@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import type { Span } from "../grammar/ast.js";
 import { type ListenMode, listenerKey } from "../graph/graph.js";
 import type { CheckContext } from "./checkContext.js";
+import type { CheckedPolicy } from "./checkedPolicy.js";
 import type { DiagnosticExtra } from "./diagnostics.js";
 import { replaceFix } from "./fixes.js";
 import type { RuleKind } from "./rules/index.js";
@@ -18,6 +19,11 @@ const SUBMISSION_PORT_MODES: ReadonlyMap<number, ListenMode> = new Map([
 ]);
 
 /** Whether a listener's host is a loopback address: 127.0.0.0/8, ::1 or `localhost` (RFC 6890). */
+/** The listeners whose `on` blocks hold a rule `has` finds. */
+function scopedOn(policy: CheckedPolicy, has: (rules: CheckedPolicy) => unknown): Set<string> {
+  return new Set(policy.scoped.filter((rule) => rule.listeners && has(rule.policy)).flatMap((rule) => rule.listeners!));
+}
+
 export function isLoopbackHost(host: string | null): boolean {
   if (host === null) return false;
   if (host === "localhost" || host === "::1") return true;
@@ -84,9 +90,14 @@ export class PolicyLints {
         hint: "add `listen 587 starttls` or remove `require tls`",
       });
     }
-    const submissionListeners = defaultListeners ? [{ rule: start }] : tlsListeners;
+    // `on 587 { require auth }` covers that listener as `require auth` covers them all.
+    const authOn = scopedOn(p, (rules) => rules.requireAuth && !rules.requireAuth.observe);
+    const unauthenticated = <L extends { host: string | null; port: number }>(listeners: L[]) => listeners.filter((l) => !authOn.has(listenerKey(l)));
+    const defaultsCovered = ["587", "465"].every((key) => authOn.has(key));
+    const submissionListeners = defaultListeners ? (defaultsCovered ? [] : [{ rule: start }]) : unauthenticated(tlsListeners);
     if (!p.requireAuth) {
       if (p.allowUnauthenticated) {
+        this.lintProxiedUnauthenticated(p.listeners, p.allowUnauthenticated);
         const exposed = p.listeners.filter((l) => !isLoopbackHost(l.host));
         for (const listener of defaultListeners ? [{ rule: start }] : exposed) {
           this.context.report("unauthenticatedNotLoopback", listener.rule, "`allow unauthenticated` would make this listener an open relay: it is not on a loopback address", {
@@ -101,7 +112,7 @@ export class PolicyLints {
           });
         }
       } else if (listenersKnown) {
-        for (const listener of p.listeners) {
+        for (const listener of unauthenticated(p.listeners)) {
           this.context.report("plainWithoutAuth", listener.rule, "this listener takes mail without authentication", {
             hint: "add `require auth`, or `allow unauthenticated` to say it is meant",
           });
@@ -111,7 +122,9 @@ export class PolicyLints {
     // `on LISTENER { allow unauthenticated }` opens its listeners as the rule for everyone opens them all.
     for (const scoped of p.scoped) {
       if (scoped.lifts !== "RequireAuth" || !scoped.listeners) continue;
-      const exposed = defaultListeners ? [{ rule: scoped.rule }] : p.listeners.filter((l) => scoped.listeners!.includes(listenerKey(l)) && !isLoopbackHost(l.host));
+      const blockListeners = p.listeners.filter((l) => scoped.listeners!.includes(listenerKey(l)));
+      this.lintProxiedUnauthenticated(blockListeners, scoped.rule);
+      const exposed = defaultListeners ? [{ rule: scoped.rule }] : blockListeners.filter((l) => !isLoopbackHost(l.host));
       for (const listener of exposed) {
         this.context.report("unauthenticatedNotLoopback", listener.rule, "`allow unauthenticated` would make this listener an open relay: it is not on a loopback address", {
           hint: "bind it to `127.0.0.1:PORT`, or leave `allow unauthenticated` out of its block",
@@ -151,6 +164,16 @@ export class PolicyLints {
     }
   }
 
+  /** A loopback listener behind a load balancer takes other hosts' clients: `allow unauthenticated` there is worth a warning. */
+  private lintProxiedUnauthenticated(listeners: readonly { host: string | null; proxy: boolean; rule: Span }[], allow: Span) {
+    for (const listener of listeners.filter((l) => l.proxy && isLoopbackHost(l.host))) {
+      this.context.report("unauthenticatedBehindProxy", listener.rule, "`allow unauthenticated` on a listener behind a load balancer takes mail from every client it forwards", {
+        hint: "use `require auth`, or make sure the load balancer admits trusted clients only",
+        related: this.context.related(allow, "`allow unauthenticated` is here"),
+      });
+    }
+  }
+
   /** Listeners on the wrong port for their mode, and what lets a password cross the network before TLS. */
   private lintTransport(defaultListeners: boolean, listenersKnown: boolean) {
     const p = this.context.policy;
@@ -174,7 +197,7 @@ export class PolicyLints {
       }
     }
     // `on 587 { require tls }` covers that listener as `require tls` covers them all.
-    const tlsRequiredOn = new Set(p.scoped.filter((s) => s.listeners && s.policy.requireTls && !s.policy.requireTls.observe).flatMap((s) => s.listeners!));
+    const tlsRequiredOn = scopedOn(p, (rules) => rules.requireTls && !rules.requireTls.observe);
     const starttls = defaultListeners
       ? tlsRequiredOn.has("587")
         ? undefined

@@ -2,7 +2,7 @@
 // applies to, and the lint for a rule that never applies because more specific ones decide for
 // every login it names.
 import type { Located, OnBlock, Span } from "../grammar/ast.js";
-import { listenerKey } from "../graph/graph.js";
+import { listenerKey, listenersNamed } from "../graph/graph.js";
 import type { CheckedListener } from "./rules/listen.js";
 import type { CheckContext } from "./checkContext.js";
 import type { CheckedPolicy, ScopedRule } from "./checkedPolicy.js";
@@ -49,7 +49,7 @@ export function lintShadowedScopes(context: CheckContext, scoped: readonly (Scop
  * listens on 587 and 465.
  */
 export function listenerResolver(context: CheckContext, written: readonly CheckedListener[]): (block: OnBlock) => string[] | undefined {
-  const listeners = written.length > 0 ? written : [587, 465].map((port) => ({ host: null, port }));
+  const listeners: Pick<CheckedListener, "host" | "port">[] = written.length > 0 ? [...written] : [587, 465].map((port) => ({ host: null, port }));
   const keys = listeners.map(listenerKey);
   const resolved = new Map<number, string[] | undefined>();
   return (block) => {
@@ -58,7 +58,7 @@ export function listenerResolver(context: CheckContext, written: readonly Checke
     let ok = block.listeners.length > 0;
     if (!ok) context.report("syntaxError", block.span, "`on` names no listener", { hint: "write `on PORT {` or `on ADDRESS:PORT {`, as the `listen` rule names it" });
     for (const name of block.listeners) {
-      const matching = listeners.filter((l) => listenerKey(l) === normalListener(name.value) || String(l.port) === name.value);
+      const matching = listenersNamed(listeners, name.value);
       if (matching.length === 0) {
         context.report("unknownListener", name.span, `the policy has no listener \`${name.value}\``, { hint: `its listeners are ${keys.map((k) => `\`${k}\``).join(", ")}` });
         ok = false;
@@ -71,14 +71,6 @@ export function listenerResolver(context: CheckContext, written: readonly Checke
   };
 }
 
-/** `127.0.0.1:2525`, `[::1]:2525` or `*:2525` as listenerKey writes the listener it names. */
-function normalListener(written: string): string {
-  const colon = written.lastIndexOf(":");
-  if (colon < 0) return written;
-  const host = written.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
-  return listenerKey({ host: host === "*" ? null : host, port: Number(written.slice(colon + 1)) });
-}
-
 /**
  * Once the group files are read (checkFiles.ts): their logins become the group's, and every rule
  * that names such a group judges them. The checker could not know them: it reads no files.
@@ -88,5 +80,7 @@ export function fillFileGroups(policy: CheckedPolicy, members: ReadonlyMap<strin
   for (const [name, logins] of members) policy.groups!.get(name)!.value = logins;
   const expand = (names: readonly string[]) => [...new Set(names.flatMap((name) => policy.groups?.get(name)?.value ?? [name]))];
   for (const rule of policy.scoped) if (rule.names.some((name) => members.has(name))) rule.logins = expand(rule.names).sort();
-  for (const limit of policy.recipientsTo) if (limit.value.names?.some((name) => members.has(name))) limit.value.logins = expand(limit.value.names);
+  for (const checked of [policy, ...policy.scoped.map((rule) => rule.policy)]) {
+    for (const limit of checked.recipientsTo) if (limit.value.names?.some((name) => members.has(name))) limit.value.logins = expand(limit.value.names);
+  }
 }

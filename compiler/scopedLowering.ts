@@ -61,7 +61,8 @@ export function lowerScoped(policy: CheckedPolicy, at: Lowering, general: readon
     rule.policy.rates.map((rate) => {
       const scope = rule.listeners ? { on: rule.listeners } : { for: { names: rule.names, logins: rule.logins } };
       const node: RateRuleNode = { ...lowerRate(rate, at), ...scope };
-      overrides.push({ key: rateKey(node), logins: rule.logins, byLogin: rule.byLogin, ...(rule.listeners ? { listeners: rule.listeners } : {}) });
+      // An observed rate counts beside the enforced ones; it replaces none of them.
+      if (!node.observe) overrides.push({ key: rateKey(node), logins: rule.logins, byLogin: rule.byLogin, ...(rule.listeners ? { listeners: rule.listeners } : {}) });
       return { node, rule };
     }),
   );

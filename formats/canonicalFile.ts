@@ -93,7 +93,7 @@ export function canonicalFromFile(text: string): ParsedCanonicalFile {
     const key = canonicalKey(old);
     const previous = firstLine.get(key);
     if (previous !== undefined) {
-      problem(oldWord, `\`${oldWord.text}\` is rewritten twice, first on line ${previous}; this line is ignored`);
+      problem(oldWord, `\`${oldWord.text}\` is rewritten twice, first on line ${previous}: keep one line`);
       return;
     }
     firstLine.set(key, line);

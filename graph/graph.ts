@@ -62,18 +62,28 @@ export function listenerKey(listener: Pick<Listener, "host" | "port">): string {
   return listener.host.includes(":") ? `[${listener.host}]:${listener.port}` : `${listener.host}:${listener.port}`;
 }
 
-/**
- * Written `observe RULE`: the rule logs and counts what it would refuse and
- * refuses nothing (Postfix's warn_if_reject, Exim's warn), so a new rule can be
- * rolled out safely. Only nodes that can refuse carry it.
- */
-/** The graph's listener that `endpoint` names: a port (any address) or ADDRESS:PORT as listenerKey writes it. */
+/** `127.0.0.1:2525`, `[::1]:2525`, `*:2525` or `2525` as listenerKey writes the listener it names. */
+export function normalListenerName(written: string): string {
+  const colon = written.lastIndexOf(":");
+  if (colon < 0) return written;
+  const host = written.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+  return listenerKey({ host: host === "*" ? null : host, port: Number(written.slice(colon + 1)) });
+}
+
+/** The listeners `written` names: the one with that ADDRESS:PORT, or every listener on a port written alone. */
+export function listenersNamed<L extends Pick<Listener, "host" | "port">>(listeners: readonly L[], written: string): L[] {
+  const key = normalListenerName(written);
+  return listeners.filter((l) => listenerKey(l) === key || String(l.port) === written);
+}
+
+/** The graph's listener that `endpoint` names (the first, for a port several listen on). */
 export function findListener(listeners: readonly Listener[], endpoint: string): Listener | undefined {
-  return listeners.find((l) => listenerKey(l) === endpoint) ?? listeners.find((l) => String(l.port) === endpoint);
+  return listenersNamed(listeners, endpoint)[0];
 }
 
 /**
- * A refusing node: `observe` logs instead of refusing; `replyText` (from `with "TEXT"`) replaces
+ * A refusing node: `observe` logs and counts what it would refuse and refuses nothing (Postfix's
+ * warn_if_reject, Exim's warn), so a new rule can be rolled out safely; `replyText` (from `with "TEXT"`) replaces
  * the text of its reply, never the codes; `for` (from `for NAMES`) limits it to those logins, the
  * names as written and the logins they stand for; `notFor` lists the logins a more specific rule
  * of the same kind decides for instead. `on` (from an `on LISTENER { }` block) limits it to
@@ -100,7 +110,8 @@ export interface SessionScope {
 export function appliesTo(node: Observable, session: SessionScope): boolean {
   if (node.on ? !node.on.includes(session.listener) : node.notOn?.includes(session.listener)) return false;
   const login = session.login;
-  if (node.for) return !!login && node.for.logins.includes(login);
+  // A group's rule yields to a rule for one of its logins by name (`notFor`), as everyone's does.
+  if (node.for) return !!login && node.for.logins.includes(login) && !node.notFor?.includes(login);
   return !login || !node.notFor?.includes(login);
 }
 

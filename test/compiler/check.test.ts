@@ -43,6 +43,12 @@ describe("allow unauthenticated", () => {
     expect(check(policy("listen 127.0.0.1:2526 plain"), { u: USERS_WITH_ADDRESS })).toEqual([]);
   });
 
+  it("is warned about on a loopback listener behind a load balancer, in a block or for everyone", () => {
+    expect(check(`${base}listen 127.0.0.1:2525 plain proxy\nallow unauthenticated\n`)).toEqual(["MSA4027 listen 127.0.0.1:2525 plain proxy"]);
+    const text = `${base}listen 127.0.0.1:2525 plain proxy\nlisten 127.0.0.1:2526 plain\nauth users "u"\nrequire auth\non 2525 {\n  allow unauthenticated\n}\n`;
+    expect(check(text, { u: USERS_WITH_ADDRESS })).toEqual(["MSA4027 listen 127.0.0.1:2525 plain proxy"]);
+  });
+
   it("conflicts with require auth", () => {
     const text = `${base}listen 127.0.0.1:2525 plain\nauth users "u"\nrequire auth\nallow unauthenticated\n`;
     expect(check(text, { u: USERS_WITH_ADDRESS })).toEqual(["MSA2002 allow unauthenticated"]);
@@ -358,5 +364,17 @@ describe("lints about what the policy as a whole would do", () => {
     expect(hint("25k")).toBe("did you mean `25KB`?");
     expect(hint("25Mi")).toBe("did you mean `25MiB`?");
     expect(hint("25mb")).toBe("did you mean `25MB`?");
+  });
+});
+
+describe("on blocks", () => {
+  it("refuse two values for one listener, however the blocks name it", () => {
+    const text = `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\non 2525 {\n  limit size 5MB\n}\non 127.0.0.1:2525 {\n  limit size 6MB\n}\n`;
+    expect(check(text)).toEqual(["MSA2002 limit size 6MB"]);
+  });
+
+  it("count a `require auth` in a block as that listener's", () => {
+    const text = `${base}tls certificate "c" key "k"\nlisten 587 starttls\nauth users "u"\non 587 {\n  require tls\n  require auth\n}\n`;
+    expect(check(text, { u: USERS_WITH_ADDRESS, c: "", k: "" }).filter((d) => d.startsWith("MSA40"))).toEqual([]);
   });
 });

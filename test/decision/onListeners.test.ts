@@ -62,3 +62,47 @@ describe("rules for some listeners", () => {
     expect(decidedBy(unknown!)).toBe(at("require auth"));
   });
 });
+
+describe("precedence and observed rules", () => {
+  it("a rule for a login beats its group's rule, as it beats everyone's", () => {
+    const lines = [
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2525 plain",
+      'auth users "users.passwd"',
+      "require auth",
+      "group interns: demo",
+      "limit size 25MB",
+      "limit size 10MB for interns",
+      "limit size 50MB for demo",
+    ];
+    const graph = policy(...lines);
+    const [demo] = run(graph, session(graph, { listener: SUBMISSION, login: "demo" }), [mail("demo@example.test", { SIZE: "20000000" })]);
+    expect(outcome(demo!)).toBe("accept");
+  });
+
+  it("an observed rule in a block leaves the enforced rule for everyone in force there", () => {
+    const lines = ["hostname msa.example.test", "listen 127.0.0.1:2526 plain", "allow unauthenticated", "limit size 10MB", "on 2526 {", "  observe limit size 5MB", "}"];
+    const graph = policy(...lines);
+    const state = session(graph, { listener: "127.0.0.1:2526" });
+    expect(ehloKeywords(graph, state).size).toBe(10_000_000);
+    const [big] = run(graph, state, [mail("cron@example.test", { SIZE: "20000000" })]);
+    expect(outcome(big!)).toBe("552 5.3.4");
+    expect(decidedBy(big!)).toBe(`${POLICY_FILE}:${lineOf(lines, "limit size 10MB")}`);
+  });
+
+  it("a `limit recipients to ... for GROUP` in a block judges the group's members", () => {
+    const lines = [
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2526 plain",
+      'auth users "users.passwd"',
+      "require auth",
+      "group interns: demo",
+      "on 2526 {",
+      "  limit recipients to @example.test for interns",
+      "}",
+    ];
+    const graph = policy(...lines);
+    const [, elsewhere] = run(graph, session(graph, { listener: "127.0.0.1:2526", login: "demo" }), [mail("demo@example.test"), rcpt("x@other.example")]);
+    expect(outcome(elsewhere!)).toBe("550 5.7.1");
+  });
+});

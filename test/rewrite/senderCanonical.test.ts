@@ -48,7 +48,7 @@ describe("msac check", () => {
     const shown = path.join(path.dirname(bad), "canonical");
     expect(text.out).toContain(`${shown}:2:1: error MSA5010: \`bob@old.example\` has no new address after it; write \`OLD NEW\``);
     expect(text.out).toContain(`${shown}:3:21: error MSA5010: \`not-an-address\` is not an address; write \`local@domain\``);
-    expect(text.out).toContain(`${shown}:4:1: error MSA5010: \`@old.example\` is rewritten twice, first on line 1; this line is ignored`);
+    expect(text.out).toContain(`${shown}:4:1: error MSA5010: \`@old.example\` is rewritten twice, first on line 1: keep one line`);
     const json = JSON.parse(check(bad, "json").out) as { line: number; column: number; endColumn: number; code: string }[];
     expect(json.map((d) => [d.code, d.line, d.column, d.endColumn])).toEqual([
       ["MSA5010", 2, 1, 16],

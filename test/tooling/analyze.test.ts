@@ -193,6 +193,29 @@ describe("seeded broken policies", () => {
   });
 });
 
+describe("on blocks", () => {
+  it("judges submission rights listener by listener: a grant in one listener's block is no grant on another", async () => {
+    const file = tempPolicy("rights-by-listener.msa", [
+      "hostname msa.example.com",
+      'tls certificate "CERTS/dev.pem" key "CERTS/dev.key"',
+      "listen 587 starttls",
+      "listen 465 tls",
+      'auth users "USERS"',
+      "require tls",
+      "require auth",
+      "on 465 {",
+      "  senders {",
+      "    demo: *",
+      "  }",
+      "}",
+    ]);
+    const { property } = await analyzeJson(file);
+    const rights = property("b");
+    expect(rights.status).toBe("refuted");
+    expect(rights.findings.map((f) => f.simulate?.match(/--listener (\S+)/)?.[1])).toEqual(["587"]);
+  });
+});
+
 describe("shipped policies", () => {
   it.each(shippedPolicies())("%s: no error-level property is refuted, every class is run, in well under a second", async (file) => {
     const { status, parsed, property } = await analyzeJson(file);

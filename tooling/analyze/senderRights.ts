@@ -2,7 +2,7 @@
 // senders table grants it (RFC 6409 section 6.1). Without a `senders` rule, with `observe senders`
 // or `allow sender mismatch`, the server takes such a MAIL FROM; a warning, since RFC 6409 asks
 // for the check (SHOULD) without forbidding its absence.
-import { envelopeNodes, type SubmissionRightsNode, ruleLocation } from "../../graph/graph.js";
+import { appliesTo, envelopeNodes, type SubmissionRightsNode, ruleLocation } from "../../graph/graph.js";
 import { mayUse } from "../../runtime/rights/senderGrants.js";
 import { senderTableOf } from "../../runtime/decision/tables.js";
 import { type GraphContext, qualifyDomainOf } from "./sessionSpace.js";
@@ -14,15 +14,21 @@ export function senderRightsCheck(context: GraphContext): PropertyCheck {
   const rights = envelopeNodes(graph.stages.mail).filter((n): n is SubmissionRightsNode => n.kind === "SubmissionRights");
   const ownDomain = qualifyDomainOf(graph);
   const empty = { logins: new Map() };
-  // What the login was granted, whatever the server then does with a MAIL FROM outside it.
-  const granted = (login: string, address: string): boolean =>
-    rights.length === 0 ? mayUse(empty, login, address, ownDomain) : rights.some((node) => mayUse(senderTableOf(node, tables), login, address, node.ownDomain ?? ownDomain));
+  // What the login was granted on this listener (the rules for it, `on` and `for` included),
+  // whatever the server then does with a MAIL FROM outside it.
+  const granted = (login: string, listener: string, address: string): boolean => {
+    const judging = rights.filter((node) => appliesTo(node, { login, listener }));
+    return judging.length === 0
+      ? mayUse(empty, login, address, ownDomain)
+      : judging.some((node) => mayUse(senderTableOf(node, tables), login, address, node.ownDomain ?? ownDomain));
+  };
   const groups = new FindingGroups(graph);
   return {
     observe(run: SessionRun) {
       if (!run.login || !run.loginExists || run.mailFrom === "" || run.outcome.kind !== "accepted") return;
-      if (granted(run.login.login, run.mailFrom)) return;
-      const step = stepIn(run, ["SubmissionRights"], ["observe", "change", "skip"]);
+      if (granted(run.login.login, run.listener.endpoint, run.mailFrom)) return;
+      // The rule that let it through names the finding before one that did not judge the login.
+      const step = stepIn(run, ["SubmissionRights"], ["observe", "change"]) ?? stepIn(run, ["SubmissionRights"], ["skip"]);
       let key: string;
       let finding: () => Finding;
       if (!step) {

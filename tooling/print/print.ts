@@ -221,7 +221,7 @@ function printOnBlocks(nodes: readonly StageNode[], rates: readonly RateRuleNode
   for (const listener of (requireAuth as Observable | undefined)?.notOn ?? []) add([listener], printAllow("unauthenticated"));
   for (const node of nodes) add((node as Observable).on!, printScoped(node, at));
   for (const rate of rates) if (rate.on) add(rate.on, printRate(rate));
-  return [...blocks].map(([listeners, lines]) => [`on ${listeners} {`, ...lines.map((line) => `  ${line}`), "}"].join("\n"));
+  return [...blocks].map(([listeners, lines]) => [`on ${listeners} {`, ...lines.flatMap((rule) => rule.split("\n")).map((line) => `  ${line}`), "}"].join("\n"));
 }
 
 /** A rule written `for` some logins, by its node: the module's printer, or the one this file lays out its kind with. */
