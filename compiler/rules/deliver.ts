@@ -11,6 +11,7 @@ import type { CheckContext } from "../checkContext.js";
 import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
 import type { DeliveryNode, RelayOptions as RelayOptionsNode, SenderRelay } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
+import { domainKey } from "../../formats/addressKey.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
@@ -148,10 +149,14 @@ export const deliverRule: RuleModule<DeliverRule | DeliverFromRule> = {
   },
 };
 
-/** A sender as written, its domain in lower case: `Alice@A.example` and `Alice@a.example` are one sender. */
+/**
+ * A sender as written, its domain as lookups compare it (lower case, A-labels): `Alice@A.example`
+ * and `Alice@a.example` are one sender, and so are `@bücher.example` and `@xn--bcher-kva.example`.
+ */
 function senderKeyText(sender: string): string {
   const at = sender.lastIndexOf("@");
-  return at < 0 ? `@${sender.toLowerCase()}` : sender.slice(0, at) + sender.slice(at).toLowerCase();
+  const domain = at < 0 ? sender : sender.slice(at + 1);
+  return `${at < 0 ? "" : sender.slice(0, at)}@${domainKey(domain) ?? domain.toLowerCase()}`;
 }
 
 function relayOptions(c: ReturnType<typeof childrenOf>): RelayOptions {

@@ -77,11 +77,15 @@ describe("msac check", () => {
         "deliver from @a.example relay smtp://127.0.0.1:2527",
         "deliver from @a.example relay smtp://127.0.0.1:2527",
         "deliver from @A.example relay smtp://127.0.0.1:2528",
+        "deliver from @bücher.example relay smtp://127.0.0.1:2527",
+        "deliver from @xn--bcher-kva.example relay smtp://127.0.0.1:2528",
       ]),
     );
     expect(twice.out).toContain("policy.msa:6:1: error MSA2001: duplicate `deliver from @a.example` rule");
     // The domain in any case is the same sender: two hops for it.
     expect(twice.out).toContain("policy.msa:7:1: error MSA2002: conflicting `deliver from @A.example` rules");
+    // So is the domain in Unicode and in A-labels.
+    expect(twice.out).toContain("policy.msa:9:1: error MSA2002: conflicting `deliver from @xn--bcher-kva.example` rules");
     const badUrl = check(policy("bad-url", [...HEAD, "deliver relay smtp://127.0.0.1:2526", "deliver from @a.example relay smpt://127.0.0.1:2527"]));
     expect(badUrl.out).toContain("error MSA3008: unsupported relay scheme `smpt`");
   });
