@@ -28,6 +28,8 @@ interface FileLineProblem {
 /** How the compiler reads files: the real file system, or a test's fake. */
 export interface CompilerHost {
   readFile(path: string): { ok: true; text: string } | { ok: false; missing: boolean; reason: string };
+  /** The files of a folder (`groups from "FOLDER"`); a host without it cannot list folders. */
+  listFolder?(path: string): { ok: true; names: string[] } | { ok: false; missing: boolean; reason: string };
 }
 
 export function resolvePolicyPath(policyFile: string, relative: string): string {
@@ -64,6 +66,33 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     return undefined;
   };
   /** The problems a file's parser found (1-based lines and columns, end exclusive), as diagnostics pointing into the file. */
+  /** `groups from "FOLDER"`: each file a group of the file's name, unless the policy declares that group itself. */
+  function readGroupFolder(folder: NonNullable<CheckedPolicy["groupFolder"]>) {
+    const located = folder.value;
+    const listed = host.listFolder?.(resolvePolicyPath(policyFile, located.value)) ?? { ok: false, missing: false, reason: "folders cannot be listed here" };
+    if (!listed.ok) {
+      const shown = displayPolicyPath(policyFile, located.value);
+      diagnostics.push(
+        listed.missing
+          ? diagnostic("fileNotFound", policyFile, located.span, `group folder \`${located.value}\` does not exist`, { hint: `looked for \`${shown}\`` })
+          : diagnostic("fileUnreadable", policyFile, located.span, `group folder \`${located.value}\` cannot be read: ${listed.reason}`),
+      );
+      return;
+    }
+    const groups = (policy.groups ??= new Map());
+    for (const name of listed.names) {
+      if (groups.has(name)) {
+        diagnostics.push(
+          diagnostic("duplicateValue", policyFile, located.span, `group \`${name}\` is declared in the policy and has a file in \`${located.value}\`; the policy's is used`, {
+            hint: `remove one of the two`,
+            related: [{ file: policyFile, span: groups.get(name)!.rule, message: `group \`${name}\` is declared here` }],
+          }),
+        );
+        continue;
+      }
+      groups.set(name, { value: [], rule: folder.rule, file: { value: path.join(located.value, name), span: located.span } });
+    }
+  }
   const reportLines = (file: { text: string; shown: string }, kind: DiagnosticKind, problems: readonly FileLineProblem[], related: RelatedLocation[], hint?: string) => {
     const lines = new LineMap(file.text);
     for (const problem of problems) {
@@ -163,7 +192,8 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       }
     }
   }
-  // Group files: their logins join the rules that name the group (`for interns`).
+  // Group files, and the files of a group folder: their logins join the rules that name the group (`for interns`).
+  if (policy.groupFolder) readGroupFolder(policy.groupFolder);
   const groupMembers = new Map<string, string[]>();
   for (const [name, group] of policy.groups ?? []) {
     if (!group.file) continue;

@@ -5,7 +5,7 @@ import { checkFiles, type CompilerHost } from "./checkFiles.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
 import type { RuleGraph } from "../graph/graph.js";
 import { lowerPolicy } from "./lower.js";
-import { readNamedFile } from "../formats/namedFile.js";
+import { listNamedFolder, readNamedFile } from "../formats/namedFile.js";
 import { parsePolicy } from "./parse.js";
 import type { PolicyAst } from "./policySyntax.js";
 
@@ -20,6 +20,7 @@ export interface CompileResult {
 
 export const fileSystemHost: CompilerHost = {
   readFile: (file) => readNamedFile(file),
+  listFolder: (folder) => listNamedFolder(folder),
 };
 
 /**

@@ -79,7 +79,12 @@ export function fillFileGroups(policy: CheckedPolicy, members: ReadonlyMap<strin
   if (members.size === 0) return;
   for (const [name, logins] of members) policy.groups!.get(name)!.value = logins;
   const expand = (names: readonly string[]) => [...new Set(names.flatMap((name) => policy.groups?.get(name)?.value ?? [name]))];
-  for (const rule of policy.scoped) if (rule.names.some((name) => members.has(name))) rule.logins = expand(rule.names).sort();
+  for (const rule of policy.scoped) {
+    if (!rule.names.some((name) => members.has(name))) continue;
+    rule.logins = expand(rule.names).sort();
+    // A name the checker took for a login may be a group of a folder (`groups from`).
+    rule.byLogin = false;
+  }
   for (const checked of [policy, ...policy.scoped.map((rule) => rule.policy)]) {
     for (const limit of checked.recipientsTo) if (limit.value.names?.some((name) => members.has(name))) limit.value.logins = expand(limit.value.names);
   }

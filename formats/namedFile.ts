@@ -89,3 +89,20 @@ export async function readNamedFileAsync(file: string, maxBytes = MAX_NAMED_FILE
     await handle.close();
   }
 }
+
+export type NamedFolderList = { ok: true; names: string[] } | { ok: false; missing: boolean; reason: string };
+
+/**
+ * The regular files of a folder a policy names (`groups from "FOLDER"`), by name, sorted; names
+ * starting with `.` and ending with `~` (editors' and tools' own files) are left out.
+ */
+export function listNamedFolder(folder: string): NamedFolderList {
+  try {
+    const entries = fs.readdirSync(folder, { withFileTypes: true });
+    const names = entries.filter((entry) => entry.isFile() && !entry.name.startsWith(".") && !entry.name.endsWith("~")).map((entry) => entry.name);
+    return { ok: true, names: names.sort() };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { ok: false, missing: code === "ENOENT", reason: code === "ENOTDIR" ? "it is not a folder" : (error as Error).message };
+  }
+}

@@ -8,6 +8,7 @@ import { copyRule } from "./copy.js";
 import { deliverRule } from "./deliver.js";
 import { enforceRule } from "./enforce.js";
 import { groupRule } from "./group.js";
+import { groupsRule } from "./groups.js";
 import { hostnameRule } from "./hostname.js";
 import { limitRule } from "./limit.js";
 import { limitsStoreRule } from "./limitsStore.js";
@@ -37,6 +38,7 @@ export const MODULE_LIST = [
   deliverRule,
   enforceRule,
   groupRule,
+  groupsRule,
   hostnameRule,
   limitRule,
   limitsStoreRule,

@@ -1,5 +1,5 @@
-// `group NAME from "FILE"`: the file's logins are the group's in every rule that names it, the
-// `for` of any refusing rule and the older `limit recipients to ... for` alike.
+// `group NAME from "FILE"` and `groups from "FOLDER"`: the file's logins are the group's in every
+// rule that names it, the `for` of any refusing rule and the older `limit recipients to ... for` alike.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -38,5 +38,48 @@ describe("a group read from a file", () => {
     const { graph, diagnostics } = compileWithGroup("carol\n@example.test\n");
     expect(graph).toBeUndefined();
     expect(diagnostics.map((d) => [d.code, path.basename(d.file), d.message])).toEqual([["MSA5011", "team.group", "a group lists logins, not `@example.test`"]]);
+  });
+});
+
+describe("a folder of groups", () => {
+  function compileWithFolder(files: Record<string, string>, extra: string[] = []) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-groups-"));
+    fs.mkdirSync(path.join(dir, "groups.d"));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, "groups.d", name), text);
+    const file = path.join(dir, "policy.msa");
+    const text = [
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2525 plain",
+      "allow unauthenticated",
+      'groups from "groups.d"',
+      ...extra,
+      "limit size 10MB",
+      "limit size 1MB for interns",
+      "limit size 50MB for carol",
+      "",
+    ].join("\n");
+    return compilePolicy(file, text);
+  }
+
+  it("makes each file a group of its name, whose rules yield to a rule for one of its logins", () => {
+    const { graph, diagnostics } = compileWithFolder({ interns: "carol\ndave\n", ".hidden": "erin\n", "interns~": "frank\n" });
+    expect(diagnostics).toEqual([]);
+    expect(graph!.groups).toEqual({ interns: ["carol", "dave"] });
+    const sizes = envelopeNodes(graph!.stages.mail).filter((n) => n.kind === "LimitSize");
+    // A group (not a login named `interns`): carol's own rule takes her from it.
+    expect(sizes.find((n) => n.for?.names[0] === "interns")).toMatchObject({ for: { logins: ["carol", "dave"] }, notFor: ["carol"] });
+  });
+
+  it("keeps a group the policy declares itself, and says so", () => {
+    const { graph, diagnostics } = compileWithFolder({ interns: "carol\n" }, ["group interns: dave"]);
+    expect(graph!.groups).toEqual({ interns: ["dave"] });
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["MSA2005", "group `interns` is declared in the policy and has a file in `groups.d`; the policy's is used"]]);
+  });
+
+  it("reports a folder that does not exist", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-groups-"));
+    const text = 'hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\ngroups from "nowhere"\n';
+    const { diagnostics } = compilePolicy(path.join(dir, "policy.msa"), text);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["MSA5001", "group folder `nowhere` does not exist"]]);
   });
 });

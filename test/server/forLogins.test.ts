@@ -1,6 +1,6 @@
 // `RULE for LOGINS-OR-GROUPS` on the wire: a rule for some logins judges only their sessions, and
 // one that says one value (`limit size`, a rate) replaces the rule for everyone for them.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,6 +70,19 @@ describe("a group read from a file", () => {
     try {
       await writeFile(join(dir, "team.txt"), "# the team\nbob\n");
       const msa = await startMsa([...PLAIN_POLICY, `group team from "${join(dir, "team.txt")}"`, 'limit size 1KB for team with "The team: 1KB at most"'], { stopAfter: "test" });
+      expect((await send(msa, "bob", "", 2000)).data).toBe("552 5.3.4 The team: 1KB at most");
+      expect((await send(msa, "alice", "", 2000)).data).toMatch(/^250 2\.0\.0/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("judges the logins of a folder's file, the group named as the file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "msa-groups-"));
+    try {
+      await mkdir(join(dir, "groups.d"));
+      await writeFile(join(dir, "groups.d", "team"), "bob\n");
+      const msa = await startMsa([...PLAIN_POLICY, `groups from "${join(dir, "groups.d")}"`, 'limit size 1KB for team with "The team: 1KB at most"'], { stopAfter: "test" });
       expect((await send(msa, "bob", "", 2000)).data).toBe("552 5.3.4 The team: 1KB at most");
       expect((await send(msa, "alice", "", 2000)).data).toMatch(/^250 2\.0\.0/);
     } finally {

@@ -61,10 +61,10 @@ describe("hover over stdio", () => {
     const line = "observe refuse header X-Internal for interns with";
     const titleAt = async (l: number, character: number) => /^#### (.*)$/m.exec((await hover(uri, l, character))!.contents.value)?.[1];
     expect(await titleAt(4, line.indexOf("observe") + 1)).toBe("observe RULE");
-    expect(await titleAt(4, line.indexOf(" for") + 2)).toBe("RULE for LOGINS-OR-GROUPS, and group");
+    expect(await titleAt(4, line.indexOf(" for") + 2)).toBe("RULE for LOGINS-OR-GROUPS, group and groups");
     expect(await titleAt(4, line.indexOf(" with") + 2)).toBe('RULE with [CODE] "TEXT"');
     expect(await titleAt(4, line.indexOf("header") + 1)).toBe("refuse header");
-    expect(await titleAt(3, 1)).toBe("RULE for LOGINS-OR-GROUPS, and group");
+    expect(await titleAt(3, 1)).toBe("RULE for LOGINS-OR-GROUPS, group and groups");
   });
 
   it("shows the section of `on` on a block's head", async () => {

@@ -21,5 +21,6 @@ export function editorHost(openText: (uri: string) => string | undefined): Compi
       const text = openText(uriOfFile(file));
       return text === undefined ? fileSystemHost.readFile(file) : { ok: true, text };
     },
+    listFolder: fileSystemHost.listFolder!,
   };
 }
