@@ -28,7 +28,7 @@ export const groupsRule: RuleModule<GroupsRule> = {
     keywords: Object.values(K),
     productions: [
       {
-        // groups from "groups.d"
+        // groups from FOLDER
         name: "groupsRule",
         body: ($) => {
           $.CONSUME(K.groups);
