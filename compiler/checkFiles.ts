@@ -102,6 +102,8 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     return lines;
   };
 
+  // The users file's logins, when it was read without problems: what names of logins are checked against.
+  let knownLogins: ReadonlySet<string> | undefined;
   if (policy.users) {
     const file = read(policy.users.value, "users file");
     if (file) {
@@ -115,6 +117,7 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
       );
       // A `senders` line for a login nobody can log in as never applies: most often a misspelt login.
       const known = new Set(parsed.entries.map((entry) => entry.login));
+      if (parsed.problems.length === 0) knownLogins = known;
       const knownList = [...known];
       const usersNamed = [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }];
       // Suggestions compare with every login: only the first few get one, so a long table stays linear.
@@ -125,7 +128,7 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
         // A fix only when one login is closest: two equally near are a guess.
         const sole = suggestion && soleClosestMatch(login.value, knownList);
         diagnostics.push(
-          diagnostic("sendersLoginUnknown", policyFile, login.span, `login \`${login.value}\` is not in the users file, so this line never applies`, {
+          diagnostic("loginUnknown", policyFile, login.span, `login \`${login.value}\` is not in the users file, so this line never applies`, {
             hint: suggestion ? `did you mean \`${suggestion}\`?` : "logins are compared exactly as the users file writes them",
             related: usersNamed,
             ...(sole ? { fix: replaceFix(login.span, login.value, sole) } : {}),
@@ -201,7 +204,27 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     if (!file) continue;
     const parsed = parseGroupFile(file.text);
     reportLines(file, "groupFileLine", parsed.problems, [{ file: policyFile, span: group.file.span, message: `group \`${name}\` is read from here` }], "write one login per line");
-    groupMembers.set(name, parsed.logins);
+    groupMembers.set(
+      name,
+      parsed.entries.map((entry) => entry.login),
+    );
+    // A login nobody can log in as is never judged by the group's rules: most often a misspelt one.
+    const lines = new LineMap(file.text);
+    for (const entry of knownLogins ? parsed.entries.filter((e) => !knownLogins!.has(e.login)) : []) {
+      const start = lines.offset(entry.line, entry.column);
+      diagnostics.push(
+        diagnostic(
+          "loginUnknown",
+          file.shown,
+          { start, end: start + entry.login.length },
+          `login \`${entry.login}\` is not in the users file, so group \`${name}\` never judges it`,
+          {
+            hint: "logins are compared exactly as the users file writes them",
+            related: [{ file: policyFile, span: group.file.span, message: `group \`${name}\` is read from here` }],
+          },
+        ),
+      );
+    }
   }
   fillFileGroups(policy, groupMembers);
 

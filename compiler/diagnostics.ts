@@ -366,12 +366,12 @@ export const Catalogue = {
     "Every `limit recipients` rule that applies to a session must hold. Two `limit recipients to` lists with no recipient in common, or a `to` list whose every entry an `except` list refuses, leave no recipient that passes, for every session both rules apply to. Merge the two lists into the one you mean.",
     "limit recipients to @example.com\nlimit recipients to @example.org",
   ),
-  sendersLoginUnknown: entry(
+  loginUnknown: entry(
     "MSA4020",
     "warning",
     "policy",
-    "`senders` login not in the users file",
-    "A `senders` line grants addresses to a login that the users file does not have, so no session is ever authenticated as it and the line never applies. Logins are compared exactly, as written in the users file; fix the spelling or remove the line.",
+    "login not in the users file",
+    "A `senders` line grants addresses to a login that the users file does not have, or a group file lists one, so no session is ever authenticated as it and the line never applies. Logins are compared exactly, as written in the users file; fix the spelling or remove the line.",
     "senders {\n  alcie: alice@example.com   # the users file has `alice`\n}",
   ),
   removeRequiredField: entry(

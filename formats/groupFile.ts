@@ -10,13 +10,13 @@ export interface GroupFileProblem {
 }
 
 export interface ParsedGroupFile {
-  /** The logins, each once, in the file's order. */
-  readonly logins: string[];
+  /** The logins, each once, in the file's order, with where each is written (1-based line and column). */
+  readonly entries: { login: string; line: number; column: number }[];
   readonly problems: GroupFileProblem[];
 }
 
 export function parseGroupFile(text: string): ParsedGroupFile {
-  const logins = new Set<string>();
+  const entries = new Map<string, { login: string; line: number; column: number }>();
   const problems: GroupFileProblem[] = [];
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   body.split(/\r?\n/).forEach((raw, index) => {
@@ -27,7 +27,7 @@ export function parseGroupFile(text: string): ParsedGroupFile {
     const column = content.indexOf(login) + 1;
     const problem = /\s|,/.test(login) ? "one login per line" : login.startsWith("@") ? `a group lists logins, not \`${login}\`` : undefined;
     if (problem) problems.push({ line: index + 1, column, endColumn: column + login.length, message: problem });
-    else logins.add(login);
+    else if (!entries.has(login)) entries.set(login, { login, line: index + 1, column });
   });
-  return { logins: [...logins], problems };
+  return { entries: [...entries.values()], problems };
 }

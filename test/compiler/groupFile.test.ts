@@ -41,6 +41,29 @@ describe("a group read from a file", () => {
   });
 });
 
+describe("a group file and the users file", () => {
+  it("warns about a login the users file does not have, pointing into the group file", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-group-"));
+    fs.copyFileSync(path.resolve("policies/users.passwd"), path.join(dir, "users.passwd"));
+    fs.writeFileSync(path.join(dir, "team.group"), "demo\ndmeo\n");
+    const file = path.join(dir, "policy.msa");
+    const text = [
+      "hostname msa.example.test",
+      "listen 127.0.0.1:2525 plain",
+      'auth users "users.passwd"',
+      "require auth",
+      'group team from "team.group"',
+      "limit size 1MB for team",
+      "",
+    ].join("\n");
+    const { graph, diagnostics, sources } = compilePolicy(file, text);
+    expect(graph).toBeDefined();
+    expect(diagnostics.map((d) => [d.code, path.basename(d.file), sources.get(d.file)!.slice(d.span.start, d.span.end), d.message])).toEqual([
+      ["MSA4020", "team.group", "dmeo", "login `dmeo` is not in the users file, so group `team` never judges it"],
+    ]);
+  });
+});
+
 describe("a folder of groups", () => {
   function compileWithFolder(files: Record<string, string>, extra: string[] = []) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-groups-"));
