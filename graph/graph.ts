@@ -63,7 +63,7 @@ export function listenerKey(listener: Pick<Listener, "host" | "port">): string {
 }
 
 /** `127.0.0.1:2525`, `[::1]:2525`, `*:2525` or `2525` as listenerKey writes the listener it names. */
-export function normalListenerName(written: string): string {
+function normalListenerName(written: string): string {
   const colon = written.lastIndexOf(":");
   if (colon < 0) return written;
   const host = written.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
