@@ -16,6 +16,8 @@ interface Override {
   logins: readonly string[];
   byLogin: boolean;
   listeners?: readonly string[];
+  /** The policy line of the more specific rule, which a trace of the yielding node names. */
+  line: number;
 }
 
 type Specificity = "everyone" | "listener" | "group";
@@ -31,7 +33,13 @@ export function lowerScoped(policy: CheckedPolicy, at: Lowering, general: readon
   const scopedNodes: { node: Node; rule: ScopedRule }[] = [];
   const given = policy.scoped.map((rule): StageNodes => {
     const scope = rule.listeners ? { on: rule.listeners } : { for: { names: rule.names, logins: rule.logins } };
-    const override = (key: string): Override => ({ key, logins: rule.logins, byLogin: rule.byLogin, ...(rule.listeners ? { listeners: rule.listeners } : {}) });
+    const override = (key: string): Override => ({
+      key,
+      logins: rule.logins,
+      byLogin: rule.byLogin,
+      ...(rule.listeners ? { listeners: rule.listeners } : {}),
+      line: at.origin(rule.rule).line,
+    });
     if (rule.lifts) overrides.push(override(rule.lifts));
     // One copy per node: the same node may stand in two stages (`limit size` at MAIL and after DATA).
     const copies = new Map<Node, Node>();
@@ -62,7 +70,8 @@ export function lowerScoped(policy: CheckedPolicy, at: Lowering, general: readon
       const scope = rule.listeners ? { on: rule.listeners } : { for: { names: rule.names, logins: rule.logins } };
       const node: RateRuleNode = { ...lowerRate(rate, at), ...scope };
       // An observed rate counts beside the enforced ones; it replaces none of them.
-      if (!node.observe) overrides.push({ key: rateKey(node), logins: rule.logins, byLogin: rule.byLogin, ...(rule.listeners ? { listeners: rule.listeners } : {}) });
+      if (!node.observe)
+        overrides.push({ key: rateKey(node), logins: rule.logins, byLogin: rule.byLogin, ...(rule.listeners ? { listeners: rule.listeners } : {}), line: node.origin.line });
       return { node, rule };
     }),
   );
@@ -73,8 +82,10 @@ export function lowerScoped(policy: CheckedPolicy, at: Lowering, general: readon
     const ofKey = overrides.filter((o) => o.key === key);
     const logins = ofKey.filter((o) => !o.listeners && (specificThan !== "group" || o.byLogin)).flatMap((o) => o.logins);
     if (logins.length > 0) node.notFor = [...new Set(logins)].sort();
-    const listeners = specificThan === "everyone" ? ofKey.flatMap((o) => o.listeners ?? []) : [];
-    if (listeners.length > 0) node.notOn = [...new Set(listeners)].sort();
+    if (specificThan !== "everyone") return;
+    // Each listener with the line of the rule that decides for it instead (the checker refuses two).
+    const notOn = ofKey.flatMap((o) => (o.listeners ?? []).map((listener) => [listener, o.line] as const)).sort(([a], [b]) => a.localeCompare(b));
+    if (notOn.length > 0) node.notOn = Object.fromEntries(notOn);
   };
   const specificity = (rule: ScopedRule): Specificity | undefined => (rule.listeners ? "listener" : rule.byLogin ? undefined : "group");
   for (const stages of general)

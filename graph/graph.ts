@@ -87,8 +87,8 @@ export function findListener(listeners: readonly Listener[], endpoint: string): 
  * the text of its reply, never the codes; `for` (from `for NAMES`) limits it to those logins, the
  * names as written and the logins they stand for; `notFor` lists the logins a more specific rule
  * of the same kind decides for instead. `on` (from an `on LISTENER { }` block) limits it to
- * sessions on those listeners (listenerKey); `notOn` lists the listeners whose own rule of the
- * same kind decides instead.
+ * sessions on those listeners (listenerKey); `notOn` maps each listener whose own rule (its policy
+ * line) decides instead to that line: a block's rule of the same kind, or its `allow unauthenticated`.
  */
 export const Observable = z.strictObject({
   observe: z.literal(true).optional(),
@@ -96,7 +96,7 @@ export const Observable = z.strictObject({
   for: z.strictObject({ names: z.array(z.string()), logins: z.array(z.string()) }).optional(),
   notFor: z.array(z.string()).optional(),
   on: z.array(z.string()).optional(),
-  notOn: z.array(z.string()).optional(),
+  notOn: z.record(z.string(), Amount).optional(),
 });
 export type Observable = z.infer<typeof Observable>;
 
@@ -108,7 +108,7 @@ export interface SessionScope {
 
 /** Whether a refusing node judges this session: its listener (`on`), then its login (`for`). */
 export function appliesTo(node: Observable, session: SessionScope): boolean {
-  if (node.on ? !node.on.includes(session.listener) : node.notOn?.includes(session.listener)) return false;
+  if (node.on ? !node.on.includes(session.listener) : node.notOn?.[session.listener] !== undefined) return false;
   const login = session.login;
   // A group's rule yields to a rule for one of its logins by name (`notFor`), as everyone's does.
   if (node.for) return !!login && node.for.logins.includes(login) && !node.notFor?.includes(login);

@@ -171,14 +171,18 @@ function runEnvelopeStage<N extends MailNode | RcptNode>(
   return null;
 }
 
-/** Whether a node judges this session's login (`for NAMES`); one that does not is traced as skipped. */
+/**
+ * Whether a node judges this session's listener and login (`on`, `for`); one that does not is
+ * traced as skipped, naming the rule that decides instead when there is one.
+ */
 export function inScope(node: { kind: string; origin: RuleOrigin } & Observable, state: SessionState, steps: Steps): boolean {
   if (appliesTo(node, state)) return true;
+  const instead = node.notOn?.[state.listener];
   const detail =
     node.on && !node.on.includes(state.listener)
       ? `on ${node.on.join(", ")}`
-      : node.notOn?.includes(state.listener) && !node.for
-        ? `listener ${state.listener} has a rule of its own`
+      : instead !== undefined
+        ? `listener ${state.listener} has a rule of its own, ${node.origin.file}:${instead}`
         : node.for
           ? `for ${node.for.names.join(", ")}`
           : `${state.login} has a rule of its own`;

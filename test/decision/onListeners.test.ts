@@ -26,9 +26,13 @@ const SUBMISSION = "127.0.0.1:2525";
 const at = (prefix: string) => `${POLICY_FILE}:${lineOf(LINES, prefix)}`;
 
 describe("rules for some listeners", () => {
-  it("allow unauthenticated in a block lifts require auth on that listener only", () => {
+  it("allow unauthenticated in a block lifts require auth on that listener only, and the trace names it", () => {
     const [app] = run(graph, session(graph, { listener: APP }), [mail("cron@example.test")]);
     expect(outcome(app!)).toBe("accept");
+    expect(app!.trace.find((step) => step.node === "RequireAuth")).toMatchObject({
+      outcome: "skip",
+      detail: `listener ${APP} has a rule of its own, ${at("  allow unauthenticated")}`,
+    });
     const [submission] = run(graph, session(graph, { listener: SUBMISSION }), [mail("cron@example.test")]);
     expect(outcome(submission!)).toBe("530 5.7.0");
     expect(decidedBy(submission!)).toBe(at("require auth"));

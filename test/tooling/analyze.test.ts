@@ -194,6 +194,27 @@ describe("seeded broken policies", () => {
 });
 
 describe("on blocks", () => {
+  it("names the block's `allow unauthenticated` as the open relay of its listener", async () => {
+    const file = tempPolicy("app-port.msa", [
+      "hostname msa.example.com",
+      'tls certificate "CERTS/dev.pem" key "CERTS/dev.key"',
+      "listen 587 starttls",
+      "listen 127.0.0.1:2525 plain",
+      'auth users "USERS"',
+      "require auth",
+      "on 587 {",
+      "  require tls",
+      "}",
+      "on 2525 {",
+      "  allow unauthenticated",
+      "}",
+    ]);
+    const { status, property } = await analyzeJson(file);
+    expect(status).toBe(1);
+    expect(property("a").findings).toMatchObject([{ rule: `${file}:11` }]);
+    expect(property("a").findings[0]!.simulate).toContain("--listener 127.0.0.1:2525");
+  });
+
   it("judges submission rights listener by listener: a grant in one listener's block is no grant on another", async () => {
     const file = tempPolicy("rights-by-listener.msa", [
       "hostname msa.example.com",

@@ -114,7 +114,8 @@ describe("on blocks", () => {
     expect(out).toContain("\nrequire auth\n");
     const graph = (source: string) => {
       const compiled = compilePolicy(file, source).graph!;
-      return JSON.parse(JSON.stringify({ stages: compiled.stages, rates: compiled.limits.rates }, (k, v) => (k === "origin" ? undefined : v)));
+      // Lines differ between the two texts: `notOn` is compared by its listeners.
+      return JSON.parse(JSON.stringify({ stages: compiled.stages, rates: compiled.limits.rates }, (k, v) => (k === "origin" ? undefined : k === "notOn" ? Object.keys(v) : v)));
     };
     expect(graph(out)).toEqual(graph(text));
   });

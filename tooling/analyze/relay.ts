@@ -9,7 +9,10 @@ import { FindingGroups, type PropertyCheck, statusOf, stepIn } from "./property.
 export function relayCheck(context: GraphContext): PropertyCheck {
   const { graph } = context;
   const local = new Set(graph.localDomains.map((d) => d.toLowerCase()));
-  const requiresAuth = envelopeNodes(graph.stages.rcpt).some((n) => n.kind === "RequireAuth");
+  const requireAuth = envelopeNodes(graph.stages.rcpt).filter((n) => n.kind === "RequireAuth");
+  const requiresAuth = requireAuth.length > 0;
+  // The line of an `on` block's `allow unauthenticated` that lifts `require auth` on this listener.
+  const liftedOn = (listener: string) => requireAuth.map((n) => n.notOn?.[listener]).find((line) => line !== undefined);
   const groups = new FindingGroups(graph);
   return {
     observe(run: SessionRun) {
@@ -21,6 +24,13 @@ export function relayCheck(context: GraphContext): PropertyCheck {
       if (observed) {
         const rule = ruleLocation(observed.origin);
         groups.add(rule, () => ({ rule, explanation: "`observe require auth` only logs: mail without authentication is taken for any domain" }), run);
+      } else if (liftedOn(run.listener.endpoint) !== undefined) {
+        const rule = `${graph.source.file}:${liftedOn(run.listener.endpoint)}`;
+        groups.add(
+          rule,
+          () => ({ rule, explanation: `\`allow unauthenticated\` in the block for ${run.listener.endpoint}: mail without authentication is taken there for any domain` }),
+          run,
+        );
       } else if (!requiresAuth) {
         groups.add("missing", () => ({ rule: null, missing: "require auth", explanation: "mail without authentication is taken for any domain" }), run);
       } else {

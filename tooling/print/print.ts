@@ -218,7 +218,7 @@ function printOnBlocks(nodes: readonly StageNode[], rates: readonly RateRuleNode
     const lines = blocks.get(key) ?? blocks.set(key, []).get(key)!;
     if (!lines.includes(text)) lines.push(text);
   };
-  for (const listener of (requireAuth as Observable | undefined)?.notOn ?? []) add([listener], printAllow("unauthenticated"));
+  for (const listener of Object.keys((requireAuth as Observable | undefined)?.notOn ?? {})) add([listener], printAllow("unauthenticated"));
   for (const node of nodes) add((node as Observable).on!, printScoped(node, at));
   for (const rate of rates) if (rate.on) add(rate.on, printRate(rate));
   return [...blocks].map(([listeners, lines]) => [`on ${listeners} {`, ...lines.flatMap((rule) => rule.split("\n")).map((line) => `  ${line}`), "}"].join("\n"));
