@@ -203,13 +203,18 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     const file = read(group.file, "group file");
     if (!file) continue;
     const parsed = parseGroupFile(file.text);
-    reportLines(file, "groupFileLine", parsed.problems, [{ file: policyFile, span: group.file.span, message: `group \`${name}\` is read from here` }], "write one login per line");
+    const lines = reportLines(
+      file,
+      "groupFileLine",
+      parsed.problems,
+      [{ file: policyFile, span: group.file.span, message: `group \`${name}\` is read from here` }],
+      "write one login per line",
+    );
     groupMembers.set(
       name,
       parsed.entries.map((entry) => entry.login),
     );
     // A login nobody can log in as is never judged by the group's rules: most often a misspelt one.
-    const lines = new LineMap(file.text);
     for (const entry of knownLogins ? parsed.entries.filter((e) => !knownLogins!.has(e.login)) : []) {
       const start = lines.offset(entry.line, entry.column);
       diagnostics.push(
