@@ -2,7 +2,7 @@
 // sender_dependent_relayhost_maps): the sender's own address first, then its domain, else the main
 // hop. Compared as addressKey compares: the local part exactly, the domain without regard to case.
 import type { RelayOptions, SenderRelay } from "../../graph/graph.js";
-import { addressKey } from "../../formats/addressKey.js";
+import { addressKey, domainKey } from "../../formats/addressKey.js";
 import type { Envelope } from "./envelope.js";
 import { relayTargetFromGraph, type RelayTarget } from "./relayTarget.js";
 
@@ -12,9 +12,10 @@ export interface NextHops {
   readonly bySender: ReadonlyMap<string, RelayTarget>;
 }
 
+/** The key a `deliver from` sender is looked up by: `local@domain` as addressKey writes it, or `@domain`. */
 function senderKey(sender: string): string {
   if (!sender.startsWith("@")) return addressKey(sender).key;
-  return `@${addressKey(`x${sender}`).domain}`;
+  return `@${domainKey(sender.slice(1)) ?? sender.slice(1).toLowerCase()}`;
 }
 
 /**

@@ -21,11 +21,12 @@ export function relayCheck(context: GraphContext): PropertyCheck {
       // An unqualified recipient that was accepted is the postmaster, which is local everywhere.
       if (domain === null || local.has(domain)) return;
       const observed = stepIn(run, ["RequireAuth"], ["observe"]);
+      const lifted = liftedOn(run.listener.endpoint);
       if (observed) {
         const rule = ruleLocation(observed.origin);
         groups.add(rule, () => ({ rule, explanation: "`observe require auth` only logs: mail without authentication is taken for any domain" }), run);
-      } else if (liftedOn(run.listener.endpoint) !== undefined) {
-        const rule = `${graph.source.file}:${liftedOn(run.listener.endpoint)}`;
+      } else if (lifted !== undefined) {
+        const rule = `${graph.source.file}:${lifted}`;
         groups.add(
           rule,
           () => ({ rule, explanation: `\`allow unauthenticated\` in the block for ${run.listener.endpoint}: mail without authentication is taken there for any domain` }),

@@ -7,7 +7,7 @@
 import { envelopeNodes, type Listener, listenerKey, type RuleGraph } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { ownAddressOfLogin } from "../../formats/ownAddress.js";
-import { parseUsersFile } from "../../formats/usersFile.js";
+import { knownLogins } from "../simulate/session.js";
 import { prepareTables, senderTableOf, type DecisionTables } from "../../runtime/decision/tables.js";
 
 /** A listener and whether TLS is active (after STARTTLS, or from the first byte): where a session stands before EHLO. */
@@ -47,15 +47,7 @@ export interface GraphContext {
 
 export function graphContext(graph: RuleGraph): GraphContext {
   const tables = prepareTables(graph, readNamedFileOrThrow).tables;
-  let users: Set<string> | null = null;
-  if (graph.users) {
-    try {
-      users = new Set(parseUsersFile(readNamedFileOrThrow(graph.users.path)).entries.map((e) => e.login));
-    } catch {
-      users = null;
-    }
-  }
-  return { graph, tables, users };
+  return { graph, tables, users: knownLogins(graph) };
 }
 
 /** Whether a session of this graph can be authenticated as `login` (hypothetical logins stand for ones to come). */

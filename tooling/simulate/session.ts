@@ -87,7 +87,8 @@ function ehloLines(graph: RuleGraph, state: SessionState, name: string): string[
   return lines;
 }
 
-function knownLogins(graph: RuleGraph): Set<string> | null {
+/** The users file's logins; null when the policy has none or it cannot be read (then any login may exist). */
+export function knownLogins(graph: RuleGraph): Set<string> | null {
   if (!graph.users) return null;
   try {
     return new Set(parseUsersFile(readNamedFileOrThrow(graph.users.path)).entries.map((e) => e.login));
