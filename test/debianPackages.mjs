@@ -1,6 +1,6 @@
 // Runs before `npm test` (the `pretest` script): the test suite starts real neighbours from
 // Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
-// and Cyrus SASL to compare `msac import postfix` with). Missing
+// and Cyrus SASL to compare `msac import postfix` with, Dovecot and PostgreSQL for `auth dovecot`). Missing
 // ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
@@ -15,6 +15,10 @@ const PACKAGES = [
   { name: "postfix-pcre", probe: ["/bin/sh", ["-c", "/usr/sbin/postconf -m | grep -qx pcre"]] },
   { name: "sasl2-bin", probe: ["/usr/sbin/saslpasswd2", ["-v"]] },
   { name: "libsasl2-modules", probe: ["/bin/sh", ["-c", "ls /usr/lib/*/sasl2/libplain.so*"]] },
+  // `auth dovecot` is tested against a real Dovecot auth service, one passdb of it in PostgreSQL.
+  { name: "dovecot-core", probe: ["/usr/sbin/dovecot", ["--version"]] },
+  { name: "dovecot-pgsql", probe: ["/bin/sh", ["-c", "ls /usr/lib/dovecot/modules/auth/libdriver_pgsql.so"]] },
+  { name: "postgresql-15", probe: ["/usr/lib/postgresql/15/bin/initdb", ["--version"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;
