@@ -212,6 +212,14 @@ export const Catalogue = {
     'Patterns (`matching /PATTERN/FLAGS`) are RE2 syntax, run by an engine whose time is linear in the text it reads, so no pattern and no message can make the server backtrack for seconds. RE2 therefore has no backreferences (`\\1`), no lookahead (`(?=`, `(?!`), no lookbehind (`(?<=`, `(?<!`) and no atomic groups or possessive quantifiers; the message underlines what it could not take. Flags after the closing slash are `i` (case-insensitive), `m` (`^` and `$` at every line) and `s` (`.` matches a line feed). In `replace header ... with "VALUE"`, `$N` must name a group of the pattern. See https://github.com/google/re2/wiki/Syntax.',
     "refuse header Subject matching /(?=.*viagra)/i",
   ),
+  invalidDovecotSocket: entry(
+    "MSA3160",
+    "error",
+    "values",
+    "invalid Dovecot auth socket",
+    "`auth dovecot` names where Dovecot's auth service listens, as Postfix's `smtpd_sasl_path` does: the path of its `auth-client` unix socket (relative paths start at the policy's folder), or `inet:HOST:PORT` for an `inet_listener` in Dovecot's `service auth` block, the host an IPv4 address, `[IPv6]` in brackets or a host name, the port from 1 to 65535.",
+    'auth dovecot "inet:127.0.0.1"',
+  ),
 
   submissionWithoutAuth: entry(
     "MSA4001",
@@ -421,6 +429,14 @@ export const Catalogue = {
     "`allow unauthenticated` on a listener behind a load balancer",
     "A listener with `proxy` takes the clients a load balancer forwards, so its loopback address says nothing about where they are: under `allow unauthenticated` every client the load balancer accepts can send mail through msa. Keep it only when the load balancer itself admits trusted clients alone.",
     "listen 127.0.0.1:2525 plain proxy\nallow unauthenticated",
+  ),
+  dovecotOverNetwork: entry(
+    "MSA4160",
+    "warning",
+    "policy",
+    "passwords sent to Dovecot over the network",
+    "Dovecot's auth protocol has no encryption of its own: with `auth dovecot \"inet:HOST:PORT\"` and a HOST other than the loopback, every password a client types crosses the network in clear between msa and Dovecot. Run msa next to Dovecot and name its `auth-client` socket, or keep the TCP listener on a network nobody else can read (a tunnel, a private link).",
+    'auth dovecot "inet:192.0.2.10:12345"',
   ),
   senderRelayWithoutRelay: entry(
     "MSA4026",

@@ -449,8 +449,16 @@ export type LogLevel = z.infer<typeof LogLevel>;
 
 /** `auth users "FILE"`: the logins and password hashes of a users file (formats/usersFile.ts). */
 export const UsersFileLogins = z.strictObject({ kind: z.literal("usersFile"), path: z.string(), origin: RuleOrigin });
+/** Where Dovecot's auth service listens: its `auth-client` unix socket, or a TCP `inet_listener`. */
+export const DovecotEndpoint = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("unix"), path: z.string() }),
+  z.strictObject({ kind: z.literal("inet"), host: z.string(), port: Port }),
+]);
+export type DovecotEndpoint = z.infer<typeof DovecotEndpoint>;
+/** `auth dovecot "SOCKET"`: Dovecot's auth service checks each login (runtime/auth/dovecotAuthClient.ts), each answer awaited at most `timeoutMs`. */
+export const DovecotLogins = z.strictObject({ kind: z.literal("dovecot"), endpoint: DovecotEndpoint, timeoutMs: z.number().int().positive(), origin: RuleOrigin });
 /** Who checks a login's password: one source per policy, as Postfix has one SASL backend. */
-export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins]);
+export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, DovecotLogins]);
 export type LoginSource = z.infer<typeof LoginSource>;
 
 export const RuleGraph = z.strictObject({
@@ -518,6 +526,8 @@ export function loginSourceNode(source: LoginSource): string {
   switch (source.kind) {
     case "usersFile":
       return "AuthUsers";
+    case "dovecot":
+      return "AuthDovecot";
   }
 }
 

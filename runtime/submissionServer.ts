@@ -338,8 +338,9 @@ export class SubmissionServer implements ConnectionPolicy {
   private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: { user: string }) => void) {
     const login = auth.username ?? "";
     const logins = this.resources.logins;
+    const client = { remoteAddress: session.remoteAddress, localAddress: session.localAddress, secured: session.secure };
     const outcome = await this.limits.authenticate(session.id, session.remoteAddress, login, () =>
-      logins ? logins.verify(login, auth.password ?? "") : Promise.resolve({ kind: "rejected" } as const),
+      logins ? logins.verify(login, auth.password ?? "", client) : Promise.resolve({ kind: "rejected" } as const),
     );
     // The session closed while waiting for a verification slot: there is no one to answer.
     if (outcome.kind === "cancelled") return;
@@ -362,6 +363,7 @@ export class SubmissionServer implements ConnectionPolicy {
           method: auth.method,
           failures: outcome.failures,
           delayMs: outcome.delayMs,
+          ...(outcome.reason ? { reason: outcome.reason } : {}),
           ...(outcome.blocked.length ? { blocked: outcome.blocked } : {}),
         },
         "authentication failed",
@@ -373,10 +375,12 @@ export class SubmissionServer implements ConnectionPolicy {
       );
       return;
     }
-    this.apply(session, this.state(session), { type: "authenticated", login, ...(outcome.addresses ? { addresses: outcome.addresses } : {}) });
-    this.log.info({ event: "auth", session: session.id, client: session.remoteAddress, login, method: auth.method }, "authenticated");
+    // The source's name for the login (Dovecot may canonicalise it) is the one rights and logs use.
+    const recorded = outcome.login ?? login;
+    this.apply(session, this.state(session), { type: "authenticated", login: recorded, ...(outcome.addresses ? { addresses: outcome.addresses } : {}) });
+    this.log.info({ event: "auth", session: session.id, client: session.remoteAddress, login: recorded, method: auth.method, ...(recorded !== login ? { typed: login } : {}) }, "authenticated");
     this.options.metrics?.authTotal.inc({ result: "ok" });
-    callback(null, { user: login });
+    callback(null, { user: recorded });
   }
 
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {

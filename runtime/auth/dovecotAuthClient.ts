@@ -3,8 +3,7 @@
 // it drops, carries every request under its own id. It never throws: an answer that cannot be had
 // (no connection, no handshake, no reply in time, a line it cannot read) is `unavailable`.
 import { createConnection, type Socket } from "node:net";
-
-export type DovecotEndpoint = { kind: "unix"; path: string } | { kind: "inet"; host: string; port: number };
+import type { DovecotEndpoint } from "../../graph/graph.js";
 
 export interface DovecotAuthRequest {
   login: string;
@@ -209,17 +208,12 @@ export class DovecotAuthClient {
 
 function authLine(id: number, mechanism: "PLAIN" | "LOGIN", request: DovecotAuthRequest, service: string): string {
   const fields = [`service=${tabEscape(service)}`, "nologin"];
-  if (request.localAddress) fields.push(`lip=${tabEscape(plainAddress(request.localAddress))}`);
-  if (request.remoteAddress) fields.push(`rip=${tabEscape(plainAddress(request.remoteAddress))}`);
+  if (request.localAddress) fields.push(`lip=${tabEscape(request.localAddress)}`);
+  if (request.remoteAddress) fields.push(`rip=${tabEscape(request.remoteAddress)}`);
   if (request.secured) fields.push("secured");
   // RFC 4616: authzid NUL authcid NUL passwd, with no authzid (the login acts as itself).
   if (mechanism === "PLAIN") fields.push(`resp=${Buffer.from(`\0${request.login}\0${request.password}`).toString("base64")}`);
   return `AUTH\t${id}\t${mechanism}\t${fields.join("\t")}\n`;
-}
-
-/** `::ffff:192.0.2.1` (how Node names an IPv4 client on a dual-stack socket) as Dovecot's logs name it. */
-function plainAddress(address: string): string {
-  return address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
 }
 
 /** `name=value` and bare flags of a reply, the values tab-unescaped. */

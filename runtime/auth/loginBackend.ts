@@ -2,21 +2,33 @@
 // that cannot answer is not a wrong password: the client hears 454 4.7.0 and tries again later.
 import type { Logger } from "pino";
 import type { LoginSource } from "../../graph/graph.js";
+import { DovecotLogins } from "./dovecotLogins.js";
 import { loadUserTable } from "./userTable.js";
 
 export type LoginResult =
-  /** `addresses`: what the login may use as sender, when the source keeps that (a directory's `mail`). */
-  | { kind: "accepted"; addresses?: string[] }
+  /**
+   * `addresses`: what the login may use as sender, when the source keeps that (a directory's `mail`).
+   * `login`: the login as the source names it, when it canonicalises what the client typed (Dovecot's `user=`).
+   */
+  | { kind: "accepted"; addresses?: string[]; login?: string }
   /** A wrong password or an unknown login; `reason` is for the log, never for the client. */
   | { kind: "rejected"; reason?: string }
   /** The source could not answer (down, timed out, protocol error). */
   | { kind: "unavailable"; reason: string };
 
+/** The SMTP session a login is tried in, for sources that log it or judge by it (Dovecot's `rip`, `secured`). */
+export interface LoginClient {
+  remoteAddress: string;
+  localAddress: string;
+  /** TLS is active on the session. */
+  secured: boolean;
+}
+
 export interface LoginBackend {
   /** How logs name the source. */
   readonly name: string;
   /** Never throws: a failure to answer is `unavailable`. */
-  verify(login: string, password: string): Promise<LoginResult>;
+  verify(login: string, password: string, client?: LoginClient): Promise<LoginResult>;
   close(): Promise<void>;
 }
 
@@ -34,5 +46,7 @@ export async function openLoginBackend(source: LoginSource, log: Logger): Promis
         close: async () => {},
       };
     }
+    case "dovecot":
+      return new DovecotLogins(source);
   }
 }

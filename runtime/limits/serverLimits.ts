@@ -72,9 +72,9 @@ export interface ServerLimitsOptions {
 export type AuthOutcome =
   | { kind: "cancelled" }
   | { kind: "refused"; refusal: LimitRefusal }
-  | { kind: "failed"; delayMs: number; drop: LimitRefusal | null; blocked: BlockReason[]; failures: number }
+  | { kind: "failed"; delayMs: number; drop: LimitRefusal | null; blocked: BlockReason[]; failures: number; reason?: string }
   | { kind: "unavailable"; reason: string }
-  | { kind: "succeeded"; addresses?: string[] };
+  | { kind: "succeeded"; addresses?: string[]; login?: string };
 
 /** What a session passes to the rate checks. */
 export interface RateContext {
@@ -303,7 +303,7 @@ export class ServerLimits {
     }
     if (result.kind === "accepted") {
       await this.throttle.afterSuccess(ip, login);
-      return { kind: "succeeded", ...(result.addresses ? { addresses: result.addresses } : {}) };
+      return { kind: "succeeded", ...(result.addresses ? { addresses: result.addresses } : {}), ...(result.login ? { login: result.login } : {}) };
     }
     // A source that could not answer says nothing about the password: no failure is counted.
     if (result.kind === "unavailable") return { kind: "unavailable", reason: result.reason };
@@ -312,7 +312,7 @@ export class ServerLimits {
     if (this.live.has(sessionId)) this.authFailures.set(sessionId, failures);
     const verdict = await this.throttle.afterFailure(ip, login, failures);
     const drop = verdict.dropSession ? { reply: Replies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` } : null;
-    return { kind: "failed", delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures };
+    return { kind: "failed", delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures, ...(result.reason ? { reason: result.reason } : {}) };
   }
 
   async close(): Promise<void> {
