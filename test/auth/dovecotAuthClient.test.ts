@@ -57,6 +57,16 @@ describe("a running Dovecot", () => {
     expect((await ask(client, "nobody@example.test", "alice-pw", "192.0.2.11")).kind).toBe("fail");
   });
 
+  it("passes on the client's address and whether the session is encrypted (the SQL passdb takes encrypted sessions only)", async () => {
+    const client = clientOf({ kind: "unix", path: dovecot.socketPath });
+    const plain = await client.authenticate({ login: "carol@example.test", password: "carol-pw", remoteAddress: "192.0.2.14", localAddress: "192.0.2.1", secured: false });
+    expect(plain.kind).toBe("fail");
+    expect(dovecot.log).toContain("sql(carol@example.test,192.0.2.14)");
+    // Another address: Dovecot delays the next login from an address that just failed.
+    const secured = await client.authenticate({ login: "carol@example.test", password: "carol-pw", remoteAddress: "192.0.2.15", localAddress: "192.0.2.1", secured: true });
+    expect(secured).toEqual({ kind: "ok", user: "carol@example.test" });
+  });
+
   it("accepts a login that only the SQL passdb knows, and refuses it a wrong password", async () => {
     const client = clientOf({ kind: "unix", path: dovecot.socketPath });
     expect(await ask(client, "carol@example.test", "carol-pw")).toEqual({ kind: "ok", user: "carol@example.test" });

@@ -17,7 +17,7 @@ export const DOVEADM = "/usr/bin/doveadm";
 export interface DovecotOptions {
   /** passwd-file logins and their passwords (stored as SHA512-CRYPT hashes). */
   users: Record<string, string>;
-  /** A SQL passdb and userdb after the passwd-file, reading the `mail_users` table (see `addSqlUsers`). */
+  /** A SQL passdb (for encrypted sessions only) and userdb after the passwd-file, reading the `mail_users` table (see `addSqlUsers`). */
   postgres?: PostgresServer;
   /** `auth_mechanisms` (default `plain login`). */
   mechanisms?: string;
@@ -68,7 +68,8 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
     ? [
         "driver = pgsql",
         `connect = host=127.0.0.1 port=${options.postgres.port} dbname=postgres user=postgres`,
-        "password_query = SELECT username AS user, password FROM mail_users WHERE username = '%u'",
+        // SQL logins only on encrypted sessions: `%c` is `secured` when the auth client says the session is.
+        "password_query = SELECT username AS user, password FROM mail_users WHERE username = '%u' AND '%c' = 'secured'",
         "user_query = SELECT '/nonexistent' AS home, 65534 AS uid, 65534 AS gid FROM mail_users WHERE username = '%u'",
       ]
     : [];
