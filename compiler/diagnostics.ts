@@ -435,7 +435,7 @@ export const Catalogue = {
     "warning",
     "policy",
     "passwords sent to Dovecot over the network",
-    "Dovecot's auth protocol has no encryption of its own: with `auth dovecot \"inet:HOST:PORT\"` and a HOST other than the loopback, every password a client types crosses the network in clear between msa and Dovecot. Run msa next to Dovecot and name its `auth-client` socket, or keep the TCP listener on a network nobody else can read (a tunnel, a private link).",
+    'Dovecot\'s auth protocol has no encryption of its own: with `auth dovecot "inet:HOST:PORT"` and a HOST other than the loopback, every password a client types crosses the network in clear between msa and Dovecot. Run msa next to Dovecot and name its `auth-client` socket, or keep the TCP listener on a network nobody else can read (a tunnel, a private link).',
     'auth dovecot "inet:192.0.2.10:12345"',
   ),
   senderRelayWithoutRelay: entry(

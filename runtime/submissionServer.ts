@@ -378,7 +378,10 @@ export class SubmissionServer implements ConnectionPolicy {
     // The source's name for the login (Dovecot may canonicalise it) is the one rights and logs use.
     const recorded = outcome.login ?? login;
     this.apply(session, this.state(session), { type: "authenticated", login: recorded, ...(outcome.addresses ? { addresses: outcome.addresses } : {}) });
-    this.log.info({ event: "auth", session: session.id, client: session.remoteAddress, login: recorded, method: auth.method, ...(recorded !== login ? { typed: login } : {}) }, "authenticated");
+    this.log.info(
+      { event: "auth", session: session.id, client: session.remoteAddress, login: recorded, method: auth.method, ...(recorded !== login ? { typed: login } : {}) },
+      "authenticated",
+    );
     this.options.metrics?.authTotal.inc({ result: "ok" });
     callback(null, { user: recorded });
   }

@@ -68,7 +68,10 @@ export function lowerDovecotLogins(source: CheckedDovecotLogins, at: Lowering, s
 }
 
 export function printDovecotLogins(source: LoginSource & { kind: "dovecot" }, at: Printing): string {
-  const socket = source.endpoint.kind === "unix" ? at.path(source.endpoint.path) : `inet:${source.endpoint.host.includes(":") ? `[${source.endpoint.host}]` : source.endpoint.host}:${source.endpoint.port}`;
+  const socket =
+    source.endpoint.kind === "unix"
+      ? at.path(source.endpoint.path)
+      : `inet:${source.endpoint.host.includes(":") ? `[${source.endpoint.host}]` : source.endpoint.host}:${source.endpoint.port}`;
   const timeout = source.timeoutMs === DEFAULT_DOVECOT_TIMEOUT_MS ? "" : ` timeout ${formatDuration(source.timeoutMs)}`;
   return `auth dovecot ${quote(socket)}${timeout}`;
 }

@@ -18,9 +18,7 @@ export interface DovecotAuthRequest {
 
 export type DovecotAnswer =
   /** `user` is the login as Dovecot names it (it may canonicalise what the client typed). */
-  | { kind: "ok"; user: string }
-  | { kind: "fail"; reason?: string }
-  | { kind: "unavailable"; reason: string };
+  { kind: "ok"; user: string } | { kind: "fail"; reason?: string } | { kind: "unavailable"; reason: string };
 
 export interface DovecotAuthClientOptions {
   /** How long one request may take, connecting and handshake included. */

@@ -75,68 +75,95 @@ describe("a running Dovecot", () => {
 
   it("keeps many requests apart on one connection, each answered for its own login", async () => {
     const client = clientOf({ kind: "unix", path: dovecot.socketPath });
-    const logins = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? ["bob@example.test", "bob-pw"] : i % 3 === 1 ? ["carol@example.test", "carol-pw"] : ["alice@example.test", "alice-pw"]));
+    const logins = Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 0 ? ["bob@example.test", "bob-pw"] : i % 3 === 1 ? ["carol@example.test", "carol-pw"] : ["alice@example.test", "alice-pw"],
+    );
     const answers = await Promise.all(logins.map(([login, password]) => ask(client, login!, password!)));
     expect(answers).toEqual(logins.map(([login]) => ({ kind: "ok", user: login })));
   });
 
-  it("signs in with LOGIN when Dovecot does not offer PLAIN", async () => {
-    const loginOnly = await startDovecot({ users: USERS, mechanisms: "login" });
-    try {
-      const client = clientOf({ kind: "unix", path: loginOnly.socketPath });
-      expect(await ask(client, "alice@example.test", "alice-pw")).toEqual({ kind: "ok", user: "alice@example.test" });
-      expect((await ask(client, "alice@example.test", "wrong", "192.0.2.13")).kind).toBe("fail");
-    } finally {
-      await loginOnly.remove();
-    }
-  }, OWN_DOVECOT_MS);
+  it(
+    "signs in with LOGIN when Dovecot does not offer PLAIN",
+    async () => {
+      const loginOnly = await startDovecot({ users: USERS, mechanisms: "login" });
+      try {
+        const client = clientOf({ kind: "unix", path: loginOnly.socketPath });
+        expect(await ask(client, "alice@example.test", "alice-pw")).toEqual({ kind: "ok", user: "alice@example.test" });
+        expect((await ask(client, "alice@example.test", "wrong", "192.0.2.13")).kind).toBe("fail");
+      } finally {
+        await loginOnly.remove();
+      }
+    },
+    OWN_DOVECOT_MS,
+  );
 });
 
 describe("Dovecot going away", () => {
-  it("answers unavailable while Dovecot is down, and reconnects once it is back", async () => {
-    const own = await startDovecot({ users: USERS });
-    try {
-      const client = clientOf({ kind: "unix", path: own.socketPath });
-      expect((await ask(client, "alice@example.test", "alice-pw")).kind).toBe("ok");
-      await own.stop();
-      const down = await ask(client, "alice@example.test", "alice-pw");
-      expect(down.kind).toBe("unavailable");
-      await own.restart();
-      expect(await ask(client, "alice@example.test", "alice-pw")).toEqual({ kind: "ok", user: "alice@example.test" });
-    } finally {
-      await own.remove();
-    }
-  }, OWN_DOVECOT_MS);
+  it(
+    "answers unavailable while Dovecot is down, and reconnects once it is back",
+    async () => {
+      const own = await startDovecot({ users: USERS });
+      try {
+        const client = clientOf({ kind: "unix", path: own.socketPath });
+        expect((await ask(client, "alice@example.test", "alice-pw")).kind).toBe("ok");
+        await own.stop();
+        const down = await ask(client, "alice@example.test", "alice-pw");
+        expect(down.kind).toBe("unavailable");
+        await own.restart();
+        expect(await ask(client, "alice@example.test", "alice-pw")).toEqual({ kind: "ok", user: "alice@example.test" });
+      } finally {
+        await own.remove();
+      }
+    },
+    OWN_DOVECOT_MS,
+  );
 
-  it("answers unavailable when nothing listens on the TCP port", async () => {
-    const own = await startDovecot({ users: USERS });
-    const port = own.port;
-    await own.remove();
-    const answer = await ask(clientOf({ kind: "inet", host: "127.0.0.1", port }), "alice@example.test", "alice-pw");
-    expect(answer).toMatchObject({ kind: "unavailable", reason: expect.stringContaining("ECONNREFUSED") });
-  }, OWN_DOVECOT_MS);
-
-  it("answers a request in flight unavailable when its connection drops, and reconnects for the next", async () => {
-    const own = await startDovecot({ users: USERS, postgres });
-    // The SQL passdb's query waits behind this lock, so carol's request stays in flight.
-    const lock = startProcess(`${POSTGRES_BIN}/psql`, ["-h", "127.0.0.1", "-p", String(postgres.port), "-U", "postgres", "-c", "BEGIN; LOCK TABLE mail_users; SELECT pg_sleep(60);"]);
-    try {
-      await eventually(lockHeld, 10_000, 50);
-      const client = clientOf({ kind: "unix", path: own.socketPath }, 60_000);
-      const inFlight = ask(client, "carol@example.test", "carol-pw");
-      await eventually(async () => (await sqlWaiting()) > 0, 10_000, 50);
-      await own.killAuthProcess();
-      expect(await inFlight).toEqual({ kind: "unavailable", reason: "Dovecot closed the connection" });
-      await releaseLock();
-      // Dovecot's master starts a new auth process; the client connects to it.
-      await eventually(async () => (await ask(client, "alice@example.test", "alice-pw")).kind === "ok", 20_000, 200);
-      expect(await ask(client, "carol@example.test", "carol-pw")).toEqual({ kind: "ok", user: "carol@example.test" });
-    } finally {
-      await releaseLock();
-      await lock.stop("SIGKILL");
+  it(
+    "answers unavailable when nothing listens on the TCP port",
+    async () => {
+      const own = await startDovecot({ users: USERS });
+      const port = own.port;
       await own.remove();
-    }
-  }, OWN_DOVECOT_MS);
+      const answer = await ask(clientOf({ kind: "inet", host: "127.0.0.1", port }), "alice@example.test", "alice-pw");
+      expect(answer).toMatchObject({ kind: "unavailable", reason: expect.stringContaining("ECONNREFUSED") });
+    },
+    OWN_DOVECOT_MS,
+  );
+
+  it(
+    "answers a request in flight unavailable when its connection drops, and reconnects for the next",
+    async () => {
+      const own = await startDovecot({ users: USERS, postgres });
+      // The SQL passdb's query waits behind this lock, so carol's request stays in flight.
+      const lock = startProcess(`${POSTGRES_BIN}/psql`, [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(postgres.port),
+        "-U",
+        "postgres",
+        "-c",
+        "BEGIN; LOCK TABLE mail_users; SELECT pg_sleep(60);",
+      ]);
+      try {
+        await eventually(lockHeld, 10_000, 50);
+        const client = clientOf({ kind: "unix", path: own.socketPath }, 60_000);
+        const inFlight = ask(client, "carol@example.test", "carol-pw");
+        await eventually(async () => (await sqlWaiting()) > 0, 10_000, 50);
+        await own.killAuthProcess();
+        expect(await inFlight).toEqual({ kind: "unavailable", reason: "Dovecot closed the connection" });
+        await releaseLock();
+        // Dovecot's master starts a new auth process; the client connects to it.
+        await eventually(async () => (await ask(client, "alice@example.test", "alice-pw")).kind === "ok", 20_000, 200);
+        expect(await ask(client, "carol@example.test", "carol-pw")).toEqual({ kind: "ok", user: "carol@example.test" });
+      } finally {
+        await releaseLock();
+        await lock.stop("SIGKILL");
+        await own.remove();
+      }
+    },
+    OWN_DOVECOT_MS,
+  );
 });
 
 describe("a listener that never answers", () => {
@@ -170,7 +197,9 @@ describe("tab escaping", () => {
 });
 
 async function lockHeld(): Promise<boolean> {
-  return (await sqlCount("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'mail_users' AND l.mode = 'AccessExclusiveLock' AND l.granted")) > 0;
+  return (
+    (await sqlCount("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'mail_users' AND l.mode = 'AccessExclusiveLock' AND l.granted")) > 0
+  );
 }
 
 /** Ends the session holding the lock (killing psql would leave its server process sleeping). */

@@ -92,7 +92,9 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
     "  driver = passwd-file",
     `  args = scheme=SHA512-CRYPT username_format=%u ${usersFile}`,
     "}",
-    ...(sql.length > 0 ? ["passdb {", "  driver = sql", `  args = ${join(dir, "dovecot-sql.conf.ext")}`, "}", "userdb {", "  driver = sql", `  args = ${join(dir, "dovecot-sql.conf.ext")}`, "}"] : []),
+    ...(sql.length > 0
+      ? ["passdb {", "  driver = sql", `  args = ${join(dir, "dovecot-sql.conf.ext")}`, "}", "userdb {", "  driver = sql", `  args = ${join(dir, "dovecot-sql.conf.ext")}`, "}"]
+      : []),
     "userdb {",
     "  driver = static",
     "  args = uid=nobody gid=nogroup home=/nonexistent",

@@ -33,10 +33,14 @@ export async function startPostgres(): Promise<PostgresServer> {
   if (init.code !== 0) throw new Error(`initdb failed:\n${init.stderr}`);
   const port = await freePort();
   const server = startProcess(...asPostgres("postgres", ["-D", data, "-k", dir, "-h", "127.0.0.1", "-p", String(port), "-F"]));
-  await eventually(async () => {
-    if (server.exitCode !== null) throw new Error(`postgres exited with status ${server.exitCode}:\n${server.stderr}`);
-    return (await runProcess(join(POSTGRES_BIN, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)])).code === 0;
-  }, 30_000, 100);
+  await eventually(
+    async () => {
+      if (server.exitCode !== null) throw new Error(`postgres exited with status ${server.exitCode}:\n${server.stderr}`);
+      return (await runProcess(join(POSTGRES_BIN, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)])).code === 0;
+    },
+    30_000,
+    100,
+  );
   return {
     port,
     async sql(statements) {

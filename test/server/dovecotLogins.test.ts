@@ -9,7 +9,7 @@ import { addSqlUsers, startDovecot, type DovecotServer } from "../auth/dovecotSe
 import { startPostgres, type PostgresServer } from "../auth/postgresServer.js";
 import type { NextHop } from "../support/nextHop.js";
 import { rawSmtp, runSmtplib } from "../support/smtplib.js";
-import { authPlain, b64, codes, eventually, type RunningMsa, startMsa, startMsaWithNextHop } from "./harness.js";
+import { authPlain, b64, codes, type RunningMsa, startMsa, startMsaWithNextHop } from "./harness.js";
 
 const USERS = { "alice@example.test": "alice-pw", "bob@example.test": "bob-pw" };
 const SQL_USERS = { "carol@example.test": "carol-pw" };
@@ -117,22 +117,26 @@ s.quit()
 });
 
 describe("Dovecot going away", () => {
-  it("answers 454 4.7.0 while Dovecot is stopped, keeps serving, and takes logins again once it is back", async () => {
-    await dovecot.stop();
-    try {
-      const replies = await authenticate(msa, [authPlain("alice@example.test", "alice-pw"), "NOOP"]);
-      expect(codes(replies[4])).toBe("454 4.7.0");
-      // The session goes on: the client may try again.
-      expect(codes(replies[5])).toBe("250 2.0.0");
-      expect(authEvents(msa, "auth-unavailable").at(-1)).toMatchObject({ login: "alice@example.test", source: `Dovecot ${dovecot.socketPath}` });
-      expect(String(authEvents(msa, "auth-unavailable").at(-1)?.reason)).toMatch(/cannot reach Dovecot|closed the connection/);
-      // Not a wrong password: nothing counted against the login.
-      expect(authEvents(msa, "auth-failed").filter((e) => e.login === "alice@example.test" && e.reason === undefined)).toEqual([]);
-    } finally {
-      await dovecot.restart();
-    }
-    expect(codes(await send(msa, "alice@example.test", "alice-pw"))).toBe("250 2.0.0");
-  }, SLOW_MS);
+  it(
+    "answers 454 4.7.0 while Dovecot is stopped, keeps serving, and takes logins again once it is back",
+    async () => {
+      await dovecot.stop();
+      try {
+        const replies = await authenticate(msa, [authPlain("alice@example.test", "alice-pw"), "NOOP"]);
+        expect(codes(replies[4])).toBe("454 4.7.0");
+        // The session goes on: the client may try again.
+        expect(codes(replies[5])).toBe("250 2.0.0");
+        expect(authEvents(msa, "auth-unavailable").at(-1)).toMatchObject({ login: "alice@example.test", source: `Dovecot ${dovecot.socketPath}` });
+        expect(String(authEvents(msa, "auth-unavailable").at(-1)?.reason)).toMatch(/cannot reach Dovecot|closed the connection/);
+        // Not a wrong password: nothing counted against the login.
+        expect(authEvents(msa, "auth-failed").filter((e) => e.login === "alice@example.test" && e.reason === undefined)).toEqual([]);
+      } finally {
+        await dovecot.restart();
+      }
+      expect(codes(await send(msa, "alice@example.test", "alice-pw"))).toBe("250 2.0.0");
+    },
+    SLOW_MS,
+  );
 });
 
 describe("a Dovecot socket that never answers", () => {
@@ -150,7 +154,10 @@ describe("a Dovecot socket that never answers", () => {
   });
 
   it("answers 454 4.7.0 once the policy's timeout has passed, and the session goes on", async () => {
-    const stuck = await startMsa([...policy(path), "timeout command 5m"].map((line) => (line.startsWith("auth dovecot") ? `${line} timeout 1s` : line)), { stopAfter: "test" });
+    const stuck = await startMsa(
+      [...policy(path), "timeout command 5m"].map((line) => (line.startsWith("auth dovecot") ? `${line} timeout 1s` : line)),
+      { stopAfter: "test" },
+    );
     const replies = await authenticate(stuck, [authPlain("alice@example.test", "alice-pw"), "NOOP"]);
     expect(codes(replies[4])).toBe("454 4.7.0");
     expect(codes(replies[5])).toBe("250 2.0.0");
