@@ -430,6 +430,22 @@ export const Catalogue = {
     '`deliver from SENDER relay URL` picks another next hop for some senders, in the way the main `deliver` rule hands mail on: in line (`deliver relay URL`) or through the spool (`deliver spool "DIR" relay URL`). A policy that only spools (or says nothing, which spools) forwards nothing, so there is no hop to replace. Give the main `deliver` rule a relay.',
     'deliver spool "spool"\ndeliver from @a.example relay smtp://hop-a.example:25',
   ),
+  oauthIncomplete: entry(
+    "MSA4190",
+    "error",
+    "policy",
+    "`auth oauth` cannot check tokens as written",
+    'An `auth oauth` rule checks tokens in one of two ways. As JWTs: `issuer "URL"` and `audience "NAME"` are what the token\'s `iss` and `aud` must be, and `keys` is the issuer\'s JWKS, a file or an https URL. Or by asking the issuer: `introspect "URL"` (RFC 7662), with `client "FILE"` holding `CLIENT-ID:SECRET` when the endpoint wants it. The two ways do not mix.',
+    'auth oauth issuer "https://id.example.com" keys "jwks.json"',
+  ),
+  invalidJwks: entry(
+    "MSA5190",
+    "error",
+    "files",
+    "invalid JWKS file",
+    "The `keys` file of `auth oauth` is the issuer's JSON Web Key Set (RFC 7517): a JSON object with a `keys` array of public keys, as the issuer publishes it at its `jwks_uri`.",
+    'auth oauth issuer "https://id.example.com" audience "msa" keys "issuer.pem"',
+  ),
 
   fileNotFound: entry(
     "MSA5001",

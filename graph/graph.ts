@@ -14,7 +14,7 @@ export const GRAPH_FORMAT = "msa-rule-graph";
 //    RefuseBody and ReplaceHeader nodes, patterns on RefuseHeader and RemoveHeaders.
 // 5: refusing nodes carry `on` and `notOn` (rules for some listeners); RewriteSenders nodes
 //    (`rewrite senders "FILE"`); `bySender` next hops on the relaying deliver nodes.
-// 6: `logins` (a login source of several kinds) instead of `users`.
+// 6: `logins` (a login source of several kinds) instead of `users`; `oauth`.
 export const GRAPH_VERSION = 6;
 
 // Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
@@ -453,6 +453,31 @@ export const UsersFileLogins = z.strictObject({ kind: z.literal("usersFile"), pa
 export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins]);
 export type LoginSource = z.infer<typeof LoginSource>;
 
+/**
+ * `auth oauth`: bearer tokens (OAUTHBEARER, RFC 7628, and XOAUTH2) beside the login source. A JWT
+ * is checked against the issuer's keys; otherwise the issuer's introspection endpoint (RFC 7662)
+ * is asked. The login is the token's `loginClaim`.
+ */
+export const OauthLogins = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("jwt"),
+    issuer: z.string(),
+    audience: z.string(),
+    keys: z.union([z.strictObject({ file: z.string() }), z.strictObject({ url: z.string() })]),
+    loginClaim: z.string(),
+    origin: RuleOrigin,
+  }),
+  z.strictObject({
+    kind: z.literal("introspection"),
+    url: z.string(),
+    /** A `CLIENT-ID:SECRET` file for the endpoint's HTTP Basic authentication. */
+    client: z.string().optional(),
+    loginClaim: z.string(),
+    origin: RuleOrigin,
+  }),
+]);
+export type OauthLogins = z.infer<typeof OauthLogins>;
+
 export const RuleGraph = z.strictObject({
   format: z.literal(GRAPH_FORMAT),
   version: z.literal(GRAPH_VERSION),
@@ -473,6 +498,7 @@ export const RuleGraph = z.strictObject({
   tlsProtocols: z.array(TlsProtocol).min(1),
   /** `auth ...`: who checks the passwords of AUTH; null when nobody can log in. */
   logins: LoginSource.nullable(),
+  oauth: OauthLogins.optional(),
   /** Domains whose postmaster and own addresses are local (hostname and qualify domains), lowercase. */
   localDomains: z.array(z.string()),
   log: z.strictObject({ level: LogLevel, origin: RuleOrigin }),

@@ -7,10 +7,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import type net from "node:net";
 import type { Logger } from "pino";
-import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
+import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from "smtp-server";
 import { type Listener, listenerKey, type RuleGraph } from "../graph/graph.js";
 import { decide, type DecisionResult, type SmtpEvent } from "./decision/decide.js";
-import { ehloKeywords } from "./decision/authStage.js";
+import { authMechanisms, ehloKeywords } from "./decision/authStage.js";
+import type { LoginResult } from "./auth/loginBackend.js";
+import type { TokenResult } from "./auth/oauthTokens.js";
 import type { NotSigned } from "./decision/deliveryStage.js";
 import type { DeliveryPlan } from "./decision/finishStage.js";
 import { Replies } from "../graph/replies.js";
@@ -212,10 +214,11 @@ export class SubmissionServer implements ConnectionPolicy {
       // The policy decides about authentication and addresses, not smtp-server.
       authOptional: true,
       allowInsecureAuth: true,
-      authMethods: ["PLAIN", "LOGIN"],
+      // OAUTHBEARER is msa's own (runtime/smtp/oauthBearer.ts); smtp-server's types do not know it.
+      authMethods: authMechanisms(this.graph) as SMTPServerOptions["authMethods"],
       // STARTTLS only where the listener says so: elsewhere smtp-server would run it, unadvertised,
       // with its built-in certificate (found by test/fuzz).
-      disabledCommands: [...(this.graph.logins ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
+      disabledCommands: [...(authMechanisms(this.graph).length > 0 ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
       disableReverseLookup: true,
       size: size ?? 0,
       ...this.tlsVersions(),
@@ -335,18 +338,31 @@ export class SubmissionServer implements ConnectionPolicy {
     return decision;
   }
 
-  private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: { user: string }) => void) {
-    const login = auth.username ?? "";
-    const logins = this.resources.logins;
-    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, login, () =>
-      logins ? logins.verify(login, auth.password ?? "") : Promise.resolve({ kind: "rejected" } as const),
-    );
+  private async onAuth(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    callback: (error: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ) {
+    const claimed = auth.username ?? "";
+    // A bearer token names its own login (a claim); a client's SASL message may only repeat it.
+    const bearer = (auth.method as string) === "OAUTHBEARER" || auth.method === "XOAUTH2";
+    const { logins, tokens } = this.resources;
+    let login = claimed;
+    const check = async (): Promise<LoginResult> => {
+      if (!bearer) return logins ? logins.verify(claimed, auth.password ?? "") : { kind: "rejected" };
+      const result: TokenResult = tokens ? await tokens.verify(auth.accessToken ?? "", claimed) : { kind: "rejected", reason: "no `auth oauth` rule" };
+      if (result.kind !== "accepted") return result;
+      login = result.login;
+      return { kind: "accepted" };
+    };
+    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, claimed, check);
+    const source = bearer ? this.graph.oauth && `oauth ${this.graph.oauth.kind === "jwt" ? this.graph.oauth.issuer : this.graph.oauth.url}` : logins?.name;
     // The session closed while waiting for a verification slot: there is no one to answer.
     if (outcome.kind === "cancelled") return;
     if (outcome.kind === "refused") return this.refuseForLimit(session, "auth", outcome.refusal, callback);
     if (outcome.kind === "unavailable") {
       this.log.warn(
-        { event: "auth-unavailable", session: session.id, client: session.remoteAddress, login, method: auth.method, source: logins?.name, reason: outcome.reason },
+        { event: "auth-unavailable", session: session.id, client: session.remoteAddress, login, method: auth.method, source, reason: outcome.reason },
         "the login source did not answer",
       );
       this.options.metrics?.authTotal.inc({ result: "unavailable" });
@@ -362,15 +378,17 @@ export class SubmissionServer implements ConnectionPolicy {
           method: auth.method,
           failures: outcome.failures,
           delayMs: outcome.delayMs,
+          ...(outcome.reason ? { reason: outcome.reason } : {}),
           ...(outcome.blocked.length ? { blocked: outcome.blocked } : {}),
         },
         "authentication failed",
       );
       this.options.metrics?.authTotal.inc({ result: "failed" });
-      setTimeout(
-        () => (outcome.drop ? this.refuseForLimit(session, "auth", outcome.drop, callback) : callback(replyError(Replies.authFailed))),
-        this.options.failedAuthDelayMs ?? outcome.delayMs,
-      );
+      // RFC 7628 section 3.2.2: a bearer failure is first a challenge holding the error; the client's
+      // empty answer then gets the 535.
+      const failed = () =>
+        bearer ? callback(null, { data: { status: auth.method === "XOAUTH2" ? "401" : "invalid_token", schemes: "bearer" } }) : callback(replyError(Replies.authFailed));
+      setTimeout(() => (outcome.drop ? this.refuseForLimit(session, "auth", outcome.drop, callback) : failed()), this.options.failedAuthDelayMs ?? outcome.delayMs);
       return;
     }
     this.apply(session, this.state(session), { type: "authenticated", login, ...(outcome.addresses ? { addresses: outcome.addresses } : {}) });

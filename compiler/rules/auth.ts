@@ -1,10 +1,12 @@
-// `auth users "FILE"`: who checks the passwords of SMTP AUTH (RFC 4954). Every `auth` form is a
-// login source and a policy has one: a second `auth` rule of any form is a conflict.
+// `auth users "FILE"`: who checks the passwords of SMTP AUTH (RFC 4954). Every password form is a
+// login source and a policy has one: a second of any form is a conflict. `auth oauth ...` adds
+// bearer tokens (OAUTHBEARER, RFC 7628, and XOAUTH2) beside it.
 import type { Located, RuleBase } from "../../grammar/ast.js";
-import { childrenOf, part, string } from "../../grammar/cstReader.js";
-import { keywords } from "../../grammar/lexer.js";
+import { childrenOf, located, part, parts, string, token } from "../../grammar/cstReader.js";
+import { keywords, Name } from "../../grammar/lexer.js";
 import { type KindFacts, type Lowering, type Printing, quote, type RuleModule, type RuleNode } from "./ruleModule.js";
-import type { LoginSource } from "../../graph/graph.js";
+import type { LoginSource, RuleGraph } from "../../graph/graph.js";
+import { checkOauth, lowerOauth, type OauthClauses, printOauth } from "../logins/oauthLogins.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 
@@ -15,16 +17,25 @@ export type CheckedLoginSource = { kind: "usersFile"; path: Located };
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     logins?: From<CheckedLoginSource>;
+    oauth?: From<OauthClauses>;
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("auth", "users");
+const K = keywords("auth", "users", "oauth", "issuer", "audience", "keys", "introspect", "client", "login", "claim");
 
 export interface AuthUsersRule extends RuleBase {
   kind: "authUsers";
   path: Located;
 }
+
+export interface AuthOauthRule extends RuleBase {
+  kind: "authOauth";
+  clauses: OauthClauses;
+}
+
+/** The clauses of `auth oauth` that take a string. */
+const OAUTH_CLAUSES = ["issuer", "audience", "keys", "introspect", "client"] as const;
 
 /** What every `auth` form shares: one login source per policy, whatever its form. */
 function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R) => CheckedLoginSource): KindFacts<R> {
@@ -38,8 +49,8 @@ function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R) =>
   };
 }
 
-export const authRule: RuleModule<AuthUsersRule> = {
-  summary: "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login)",
+export const authRule: RuleModule<AuthUsersRule | AuthOauthRule> = {
+  summary: "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login); or OAuth bearer tokens",
   grammar: {
     verb: K.auth,
     keywords: Object.values(K),
@@ -48,7 +59,7 @@ export const authRule: RuleModule<AuthUsersRule> = {
         name: "authRule",
         body: ($) => {
           $.CONSUME(K.auth);
-          $.OR([{ ALT: () => $.SUBRULE($.production("authUsers")) }]);
+          $.OR([{ ALT: () => $.SUBRULE($.production("authUsers")) }, { ALT: () => $.SUBRULE($.production("authOauth")) }]);
         },
       },
       {
@@ -59,16 +70,60 @@ export const authRule: RuleModule<AuthUsersRule> = {
           $.SUBRULE($.stringValue);
         },
       },
+      {
+        // auth oauth issuer "URL" audience "NAME" keys "FILE-OR-URL" [login claim NAME]
+        // auth oauth introspect "URL" [client "FILE"] [login claim NAME]
+        name: "authOauth",
+        body: ($) => {
+          $.CONSUME(K.oauth);
+          $.MANY(() => {
+            $.OR([{ ALT: () => $.SUBRULE($.production("oauthClause")) }, { ALT: () => ($.CONSUME(K.login), $.CONSUME(K.claim), $.CONSUME(Name, { LABEL: "claim" })) }]);
+          });
+        },
+      },
+      {
+        // issuer "URL" | audience "NAME" | keys "FILE-OR-URL" | introspect "URL" | client "FILE"
+        name: "oauthClause",
+        body: ($) => {
+          $.OR(OAUTH_CLAUSES.map((word) => ({ ALT: () => $.CONSUME(K[word]) })));
+          $.SUBRULE($.stringValue);
+        },
+      },
     ],
   },
   build: (c, base) => {
+    const oauth = part(c, "authOauth");
+    if (oauth) {
+      const o = childrenOf(oauth);
+      const claim = token(o, "claim");
+      const clauses: OauthClauses = { oauth: located(token(o, "KwOauth")!) };
+      for (const clause of parts(o, "oauthClause")) {
+        const cc = childrenOf(clause);
+        const word = OAUTH_CLAUSES.find((w) => token(cc, K[w].name));
+        const value = string(cc);
+        if (!word || !value) continue;
+        if (clauses[word]) (clauses.repeated ??= []).push(value);
+        else clauses[word] = value;
+      }
+      if (claim) clauses.claim = located(claim);
+      return { kind: "authOauth", ...base, clauses };
+    }
     const users = part(c, "authUsers");
     const path = users && string(childrenOf(users));
     return path && { kind: "authUsers", ...base, path };
   },
   kinds: {
     authUsers: loginSourceFacts("auth users", (rule) => ({ kind: "usersFile", path: rule.path })),
+    authOauth: {
+      name: "auth oauth",
+      once: true,
+      check: (rule, context) => {
+        if (checkOauth(rule.clauses, context)) context.policy.oauth = { value: rule.clauses, rule: rule.span };
+      },
+    },
   },
+  graph: (policy, at) => (policy.oauth ? { oauth: lowerOauth(policy.oauth.value, at, policy.oauth.rule) } : {}),
+  printGraph: (graph: RuleGraph, at) => (graph.oauth ? [{ text: printOauth(graph.oauth, at), origin: graph.oauth.origin }] : []),
 };
 
 export function lowerLogins(logins: NonNullable<CheckedPolicy["logins"]>, at: Lowering): LoginSource {

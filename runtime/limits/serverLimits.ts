@@ -72,7 +72,7 @@ export interface ServerLimitsOptions {
 export type AuthOutcome =
   | { kind: "cancelled" }
   | { kind: "refused"; refusal: LimitRefusal }
-  | { kind: "failed"; delayMs: number; drop: LimitRefusal | null; blocked: BlockReason[]; failures: number }
+  | { kind: "failed"; delayMs: number; drop: LimitRefusal | null; blocked: BlockReason[]; failures: number; reason?: string }
   | { kind: "unavailable"; reason: string }
   | { kind: "succeeded"; addresses?: string[] };
 
@@ -312,7 +312,7 @@ export class ServerLimits {
     if (this.live.has(sessionId)) this.authFailures.set(sessionId, failures);
     const verdict = await this.throttle.afterFailure(ip, login, failures);
     const drop = verdict.dropSession ? { reply: Replies.tooManyAuthFailures, origin: this.config.throttle.origin, detail: `${failures} failed logins in this session` } : null;
-    return { kind: "failed", delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures };
+    return { kind: "failed", delayMs: verdict.delayMs, drop, blocked: verdict.blocked, failures, ...(result.reason ? { reason: result.reason } : {}) };
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { findListener, type Listener, listenerKey, loginSourceNode, type RuleGraph, usersFileOf, type RuleOrigin } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
-import { ehloKeywords } from "../../runtime/decision/authStage.js";
+import { authMechanisms, ehloKeywords } from "../../runtime/decision/authStage.js";
 import { decide, type DecisionResult, type SmtpEvent } from "../../runtime/decision/decide.js";
 import { Replies, type Reply } from "../../graph/replies.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
@@ -82,7 +82,7 @@ function ehloLines(graph: RuleGraph, state: SessionState, name: string): string[
   const keywords = ehloKeywords(graph, state);
   const lines = [`${graph.hostname} Nice to meet you, ${name}`, "PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "DSN"];
   if (keywords.size !== null) lines.push(`SIZE ${keywords.size}`);
-  if (keywords.auth) lines.push("AUTH PLAIN LOGIN");
+  if (keywords.auth) lines.push(["AUTH", ...authMechanisms(graph)].join(" "));
   if (keywords.starttls) lines.push("STARTTLS");
   return lines;
 }
