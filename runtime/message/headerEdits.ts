@@ -145,7 +145,7 @@ export function formatRawHeaderField(name: string, value: string): string {
   }
   const lines = `${name}:${value}`.split(/\r?\n/);
   for (const [i, line] of lines.entries()) {
-    if (i > 0 && !/^[ \t]*[^ \t]/.test(line)) throw new TypeError(`header field \`${name}\` has a line break that does not start a continuation line`);
+    if (i > 0 && !/^[ \t]/.test(line)) throw new TypeError(`header field \`${name}\` has a line break that does not start a continuation line`);
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line)) throw new TypeError(`header field \`${name}\` value contains a control character`);
     if (Buffer.byteLength(line, "utf8") > MAX_LINE_OCTETS) throw new RangeError(`header field \`${name}\` has a line over ${MAX_LINE_OCTETS} octets`);
   }

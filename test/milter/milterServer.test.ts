@@ -53,12 +53,13 @@ describe("rspamd and OpenDKIM as milters, in order", () => {
   });
 });
 
-/** A TCP server that accepts milter connections and never says a word. */
-async function silentMilter(): Promise<{ port: number; close(): Promise<void> }> {
+/** A TCP server that plays a broken milter: it answers anything with `says` (or never, without it). */
+async function brokenMilter(says?: Buffer): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on("error", () => undefined);
+    if (says) socket.once("data", () => socket.write(says));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -74,16 +75,20 @@ async function silentMilter(): Promise<{ port: number; close(): Promise<void> }>
 
 describe("a milter that cannot be asked", () => {
   let silent: { port: number; close(): Promise<void> };
+  let oversized: { port: number; close(): Promise<void> };
   let downPort: number;
   beforeAll(async () => {
-    silent = await silentMilter();
+    silent = await brokenMilter();
+    // A length of 4 GiB for its answer to option negotiation.
+    oversized = await brokenMilter(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x4f]));
     downPort = await freePort();
   });
-  afterAll(() => silent.close());
+  afterAll(() => Promise.all([silent.close(), oversized.close()]));
 
   const cases = [
     { what: "down", socket: () => `inet:127.0.0.1:${downPort}`, timeout: "" },
     { what: "silent past its timeout", socket: () => `inet:127.0.0.1:${silent.port}`, timeout: " timeout command 1s" },
+    { what: "sending an oversized packet", socket: () => `inet:127.0.0.1:${oversized.port}`, timeout: "" },
   ];
 
   for (const { what, socket, timeout } of cases) {
