@@ -381,7 +381,10 @@ export class SubmissionServer implements ConnectionPolicy {
     address.address = decision.result ?? address.address;
     const rate = this.limits.checkMail({ sessionId: session.id, state: decision.state }, address.address, decision.state.transaction?.declaredSize ?? null);
     const sender = address.address;
-    this.gate(session, "mail", rate, (error) => (error ? callback(error) : this.guardMilters(session, this.milterMail(session, sender, params, callback), callback)), { ...decision.state, transaction: null });
+    this.gate(session, "mail", rate, (error) => (error ? callback(error) : this.guardMilters(session, this.milterMail(session, sender, params, callback), callback)), {
+      ...decision.state,
+      transaction: null,
+    });
   }
 
   /** Answers once a limit check is in: go on, or refuse and put the session back as it was (`undo`). */
@@ -407,7 +410,13 @@ export class SubmissionServer implements ConnectionPolicy {
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
     const recipient = address.address;
-    this.gate(session, "rcpt", this.limits.checkRcpt({ sessionId: session.id, state: before }), (error) => (error ? callback(error) : this.guardMilters(session, this.milterRcpt(session, recipient, params, callback), callback)), before);
+    this.gate(
+      session,
+      "rcpt",
+      this.limits.checkRcpt({ sessionId: session.id, state: before }),
+      (error) => (error ? callback(error) : this.guardMilters(session, this.milterRcpt(session, recipient, params, callback), callback)),
+      before,
+    );
   }
 
   /** A milter exchange that went wrong in msa itself (a milter's own failure is an answer): 451, never a crash. */
@@ -466,7 +475,12 @@ export class SubmissionServer implements ConnectionPolicy {
    * each seeing what the one before changed; the core turns each answer into a refusal, a discard
    * or the next plan. `sign dkim` signs afterwards, what the milters left.
    */
-  private async milterMessage(session: SMTPServerSession, state: SessionState, plan: DeliveryPlan, queueId: string): Promise<{ kind: "refuse"; reply: Reply } | { kind: "discard"; reply: Reply } | { kind: "deliver"; plan: DeliveryPlan }> {
+  private async milterMessage(
+    session: SMTPServerSession,
+    state: SessionState,
+    plan: DeliveryPlan,
+    queueId: string,
+  ): Promise<{ kind: "refuse"; reply: Reply } | { kind: "discard"; reply: Reply } | { kind: "deliver"; plan: DeliveryPlan }> {
     const milters = this.milters(session);
     if (!milters) return { kind: "deliver", plan };
     let current = plan;

@@ -131,7 +131,8 @@ export function milterSocket(text: string): MilterNode["socket"] | string {
 }
 
 function printMilter(node: MilterNode): string {
-  const socket = node.socket.kind === "inet" ? `inet:${node.socket.host.includes(":") ? `[${node.socket.host}]` : node.socket.host}:${node.socket.port}` : `unix:${node.socket.path}`;
+  const socket =
+    node.socket.kind === "inet" ? `inet:${node.socket.host.includes(":") ? `[${node.socket.host}]` : node.socket.host}:${node.socket.port}` : `unix:${node.socket.path}`;
   const failure = node.onFailure === "tempfail" ? "" : ` on failure ${node.onFailure}`;
   const timeouts = TIMEOUTS.filter((what) => node.timeouts[`${what}Ms`] !== MILTER_DEFAULT_TIMEOUTS[`${what}Ms`])
     .map((what) => ` timeout ${what} ${formatDuration(node.timeouts[`${what}Ms`])}`)

@@ -65,7 +65,11 @@ function refusalOf(node: MilterNode, answer: MilterAnswer): { reply: Reply; deta
 }
 
 function describe(answer: MilterAnswer): string {
-  return answer.kind === "failed" ? `milter failed: ${answer.reason}; on failure accept` : answer.kind === "discard" ? "the milter discards the message" : `the milter answered ${answer.kind}`;
+  return answer.kind === "failed"
+    ? `milter failed: ${answer.reason}; on failure accept`
+    : answer.kind === "discard"
+      ? "the milter discards the message"
+      : `the milter answered ${answer.kind}`;
 }
 
 /** MAIL or RCPT: a refusal takes back the sender (the transaction) or that recipient. */
@@ -76,11 +80,20 @@ export function decideMilterCommand(graph: RuleGraph, state: SessionState, event
     // SMFIR_DISCARD before the message: the message is taken and thrown away at the end of DATA.
     const transaction = state.transaction;
     const discarding = event.answer.kind === "discard" && transaction ? withTransaction(state, { ...transaction, discardedBy: node.origin }) : state;
-    return { verdict: { kind: "accept" }, state: discarding, trace: [{ node: NODE, origin: node.origin, outcome: event.answer.kind === "continue" ? "pass" : "skip", detail: describe(event.answer) }] };
+    return {
+      verdict: { kind: "accept" },
+      state: discarding,
+      trace: [{ node: NODE, origin: node.origin, outcome: event.answer.kind === "continue" ? "pass" : "skip", detail: describe(event.answer) }],
+    };
   }
   const transaction = state.transaction;
-  const undone = event.stage === "mail" || !transaction ? withTransaction(state, null) : withTransaction(state, { ...transaction, recipients: transaction.recipients.slice(0, -1) });
-  return { verdict: { kind: "refuse", reply: refusal.reply, origin: node.origin }, state: undone, trace: [{ node: NODE, origin: node.origin, outcome: "refuse", detail: refusal.detail }] };
+  const undone =
+    event.stage === "mail" || !transaction ? withTransaction(state, null) : withTransaction(state, { ...transaction, recipients: transaction.recipients.slice(0, -1) });
+  return {
+    verdict: { kind: "refuse", reply: refusal.reply, origin: node.origin },
+    state: undone,
+    trace: [{ node: NODE, origin: node.origin, outcome: "refuse", detail: refusal.detail }],
+  };
 }
 
 /** The end of the message: refuse, discard, or the plan with the milter's changes (signatures chosen again for the new From). */
@@ -121,5 +134,10 @@ export function decideMilterMessage(graph: RuleGraph, state: SessionState, event
   // `sign dkim` signs what the milters left: the From domain may have changed.
   const fromDomain = graph.dkim.length > 0 ? messageFromDomain(edited.message) : null;
   const signatures = fromDomain === null ? [] : graph.dkim.filter((signature) => domainCovers(signature.domain, fromDomain));
-  return { verdict: { kind: "accept" }, state, trace, result: { kind: "deliver", plan: { ...event.plan, message: edited.message, envelope: edited.envelope, fromDomain, signatures } } };
+  return {
+    verdict: { kind: "accept" },
+    state,
+    trace,
+    result: { kind: "deliver", plan: { ...event.plan, message: edited.message, envelope: edited.envelope, fromDomain, signatures } },
+  };
 }

@@ -55,7 +55,10 @@ export function applyHeaderEdits(bytes: Buffer, header: HeaderSection, edits: re
         if (changed.has(edit.index)) {
           throw new RangeError(`header field ${edit.index} (${field.name}) is edited twice`);
         }
-        changed.set(edit.index, edit.kind === "remove" ? null : Buffer.from(edit.raw ? formatRawHeaderField(field.name, edit.value) : formatHeaderField(field.name, edit.value), "utf8"));
+        changed.set(
+          edit.index,
+          edit.kind === "remove" ? null : Buffer.from(edit.raw ? formatRawHeaderField(field.name, edit.value) : formatHeaderField(field.name, edit.value), "utf8"),
+        );
         break;
       }
     }

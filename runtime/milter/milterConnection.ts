@@ -179,7 +179,7 @@ export class MilterConnection {
   }
 
   private sendMacros(command: string, macros: Macros): void {
-    const pairs = Object.entries(macros).flatMap(([name, value]) => [name, value]);
+    const pairs = Object.entries(macros).flat();
     if (pairs.length > 0) this.send(Command.macro, Buffer.concat([Buffer.from(command, "latin1"), nulStrings(...pairs)]));
   }
 

@@ -62,7 +62,9 @@ export class MilterSession {
     const state = this.states[index]!;
     const skipped = this.skipped(state);
     if (skipped) return skipped;
-    return this.ask(state, async (connection) => this.settle(state, "transaction", await connection.step(Command.rcpt, nulStrings(`<${recipient}>`, ...params), { "{rcpt_addr}": recipient })));
+    return this.ask(state, async (connection) =>
+      this.settle(state, "transaction", await connection.step(Command.rcpt, nulStrings(`<${recipient}>`, ...params), { "{rcpt_addr}": recipient })),
+    );
   }
 
   /** The message (header fields as their text after the colon, LF line breaks), and the changes the milter asks for. */
@@ -110,8 +112,16 @@ export class MilterSession {
     port.writeUInt16BE(client.clientPort & 0xffff);
     // No reverse lookups: the client's name is its address in brackets, as Postfix writes an unknown name.
     const name = `[${client.clientAddress}]`;
-    const connectData = family === "U" ? Buffer.concat([nulStrings(name), Buffer.from("U")]) : Buffer.concat([nulStrings(name), Buffer.from(family), port, nulStrings(client.clientAddress)]);
-    const connectMacros: Macros = { j: client.hostname, "{daemon_name}": "msa", v: "msa", _: `${name} [${client.clientAddress}]`, "{client_addr}": client.clientAddress, "{client_name}": name };
+    const connectData =
+      family === "U" ? Buffer.concat([nulStrings(name), Buffer.from("U")]) : Buffer.concat([nulStrings(name), Buffer.from(family), port, nulStrings(client.clientAddress)]);
+    const connectMacros: Macros = {
+      j: client.hostname,
+      "{daemon_name}": "msa",
+      v: "msa",
+      _: `${name} [${client.clientAddress}]`,
+      "{client_addr}": client.clientAddress,
+      "{client_name}": name,
+    };
     const connect = this.settle(state, "session", await connection.step(Command.connect, connectData, connectMacros));
     if (connect.kind !== "continue") return connect;
     return this.settle(state, "session", await connection.step(Command.helo, nulStrings(client.heloName), {}));

@@ -1,7 +1,7 @@
 // The milter packet codec: a packet is a 4-byte big-endian length (of what follows), one command
 // byte and its data (mfdef.h). Encoding, an incremental decoder that refuses what a broken or
 // hostile peer may send (a zero or oversized length), and the parsing of each reply's data.
-import { type MilterAnswer, type MilterModification } from "./milterAnswer.js";
+import type { MilterAnswer, MilterModification } from "./milterAnswer.js";
 import { Reply } from "./protocol.js";
 
 /** The longest packet taken from a milter: libmilter's largest data size (1 MiB) and the command byte. */

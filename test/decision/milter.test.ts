@@ -38,7 +38,9 @@ describe("milter answers in the decision core", () => {
 
   it("passes on the milter's own reply code", () => {
     const answer = { kind: "reply", code: 554, enhanced: "5.7.1", text: "Gtube pattern" } as const;
-    expect(decide(graph, inTransaction, { type: "milter", stage: "mail", milter: 0, answer }).verdict).toMatchObject({ reply: { code: 554, enhanced: "5.7.1", text: "Gtube pattern" } });
+    expect(decide(graph, inTransaction, { type: "milter", stage: "mail", milter: 0, answer }).verdict).toMatchObject({
+      reply: { code: 554, enhanced: "5.7.1", text: "Gtube pattern" },
+    });
   });
 
   it("meets a milter that could not be asked with its `on failure`", () => {

@@ -12,7 +12,8 @@ import { type RunningOpenDkim, type RunningMilter, startOpenDkim, startRspamd } 
 
 const GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 
-const message = (body: string) => `From: alice@example.test\r\nTo: bob@example.org\r\nSubject: milter test\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\nMessage-ID: <m1@example.test>\r\n\r\n${body}\r\n`;
+const message = (body: string) =>
+  `From: alice@example.test\r\nTo: bob@example.org\r\nSubject: milter test\r\nDate: Mon, 7 Dec 2026 10:00:00 +0000\r\nMessage-ID: <m1@example.test>\r\n\r\n${body}\r\n`;
 const submit = (msa: RunningMsa, body: string) => submitAs(msa, "alice", { from: "alice@example.test", to: ["bob@example.org"] }, message(body));
 
 describe("rspamd and OpenDKIM as milters, in order", () => {

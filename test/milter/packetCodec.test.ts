@@ -40,7 +40,10 @@ describe("replies", () => {
     expect(reply("y", nulStrings("554 5.7.1 Gtube pattern"))).toEqual({ type: "answer", answer: { kind: "reply", code: 554, enhanced: "5.7.1", text: "Gtube pattern" } });
     const index = Buffer.alloc(4);
     index.writeUInt32BE(2);
-    expect(reply("m", Buffer.concat([index, nulStrings("Subject", "new")]))).toEqual({ type: "modification", modification: { kind: "changeHeader", index: 2, name: "Subject", value: "new" } });
+    expect(reply("m", Buffer.concat([index, nulStrings("Subject", "new")]))).toEqual({
+      type: "modification",
+      modification: { kind: "changeHeader", index: 2, name: "Subject", value: "new" },
+    });
     expect(reply("+", nulStrings("<carol@example.org>"))).toEqual({ type: "modification", modification: { kind: "addRecipient", address: "carol@example.org" } });
     expect(reply("p")).toEqual({ type: "progress" });
   });
