@@ -535,6 +535,22 @@ export const Catalogue = {
     'The file of `group NAME from "FILE"` lists the group\'s logins, one per line, as the users file names them. Blank lines and `#` comments are allowed.',
     "# interns.txt:\ncarol, dave",
   ),
+  milterTimeoutTwice: entry(
+    "MSA2120",
+    "error",
+    "names",
+    "milter timeout given twice",
+    "A `milter` rule bounds each of its waits once: `timeout connect` (reaching the milter), `timeout command` (its answer to each SMTP step) and `timeout content` (its answer to the end of the message). Keep the one you mean.",
+    "milter inet:127.0.0.1:11332 timeout command 10s timeout command 20s",
+  ),
+  invalidMilterSocket: entry(
+    "MSA3120",
+    "error",
+    "values",
+    "invalid milter socket",
+    "A milter listens on `inet:ADDRESS:PORT` (an IP address, IPv6 in brackets, or `localhost`; a port from 1 to 65535) or on a Unix socket `unix:/ABSOLUTE/PATH`, as Postfix's smtpd_milters writes them. Host names other than `localhost` are not taken: the server would have to look them up for every session.",
+    "milter inet:mail.example.com:11332",
+  ),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticKind = keyof typeof Catalogue;

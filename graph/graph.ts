@@ -444,6 +444,18 @@ export const DkimSignatureNode = z.strictObject({
 });
 export type DkimSignatureNode = z.infer<typeof DkimSignatureNode>;
 
+/** `milter SOCKET`: one milter (Sendmail/Postfix milter protocol 6), asked in the order written. */
+export const MilterNode = z.strictObject({
+  /** Where the milter listens: TCP (`inet`) or a Unix socket (`unix`, an absolute path). */
+  socket: z.discriminatedUnion("kind", [z.strictObject({ kind: z.literal("inet"), host: z.string(), port: Port }), z.strictObject({ kind: z.literal("unix"), path: z.string() })]),
+  /** When the milter cannot be asked (down, too slow, speaking nonsense): refuse for now (451 4.7.1) or go on without it. */
+  onFailure: z.enum(["tempfail", "accept"]),
+  /** Postfix's milter_connect_timeout, milter_command_timeout and milter_content_timeout. */
+  timeouts: z.strictObject({ connectMs: z.number().int().positive(), commandMs: z.number().int().positive(), contentMs: z.number().int().positive() }),
+  origin: RuleOrigin,
+});
+export type MilterNode = z.infer<typeof MilterNode>;
+
 export const LogLevel = z.enum(["errors", "info", "debug"]);
 export type LogLevel = z.infer<typeof LogLevel>;
 
@@ -519,6 +531,8 @@ export const RuleGraph = z.strictObject({
   workers: z.union([z.number().int().positive(), z.literal("auto")]),
   /** `copy to ADDRESS, ...`: every accepted message also goes to these addresses, with NOTIFY=NEVER. */
   copyTo: z.strictObject({ addresses: z.array(z.string()), origin: RuleOrigin }).optional(),
+  /** `milter SOCKET`: the milters every transaction is shown to, in order (absent when none). */
+  milters: z.array(MilterNode).optional(),
   /** `group NAME: LOGIN, ...`: the logins of each group, by name (nodes written `for` a group carry its logins too). */
   groups: z.record(z.string(), z.array(z.string())),
 });

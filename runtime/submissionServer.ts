@@ -8,14 +8,14 @@ import fs from "node:fs";
 import type net from "node:net";
 import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from "smtp-server";
-import { type Listener, listenerKey, type RuleGraph } from "../graph/graph.js";
+import { type Listener, listenerKey, type RuleGraph, ruleLocation } from "../graph/graph.js";
 import { decide, type DecisionResult, type SmtpEvent } from "./decision/decide.js";
 import { authMechanisms, ehloKeywords } from "./decision/authStage.js";
 import type { LoginResult } from "./auth/loginBackend.js";
 import type { TokenResult } from "./auth/oauthTokens.js";
 import type { NotSigned } from "./decision/deliveryStage.js";
 import type { DeliveryPlan } from "./decision/finishStage.js";
-import { Replies } from "../graph/replies.js";
+import { Replies, type Reply } from "../graph/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
 import type { Decision } from "./decision/verdict.js";
 import type { DeliveryContext } from "./deliver/delivery.js";
@@ -32,6 +32,8 @@ import { plainAddress } from "./proxy/proxyProtocol.js";
 import { signPlan } from "./dkim/signPlan.js";
 import type { MsaMetrics } from "./metrics/metrics.js";
 import type { CounterStore } from "./limits/counterStore.js";
+import { MilterSession } from "./milter/milterSession.js";
+import { parseHeaderSection } from "./message/headerSection.js";
 import { deadline as dataDeadline, type ServerLimits, smtpServerLimitOptions, type LimitRefusal, type RateCharge } from "./limits/serverLimits.js";
 
 /** The longest an implicit TLS handshake may take (nginx and HAProxy allow about as long). */
@@ -67,6 +69,8 @@ interface BoundListener {
 
 export class SubmissionServer implements ConnectionPolicy {
   private readonly sessions = new Map<string, SessionState>();
+  /** Each session's connections to the policy's milters (only with `milter` rules). */
+  private readonly milterSessions = new Map<string, MilterSession>();
   private readonly bound: BoundListener[] = [];
   private readonly log: Logger;
   /** The session's log events (refusals with their rule, accepted messages). */
@@ -261,6 +265,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   transactionReset(connection: MsaConnection): void {
+    this.milterSessions.get(connection.id)?.abort();
     const state = this.sessions.get(connection.id);
     if (state?.transaction) this.apply(connection.session, state, { type: "reset" });
   }
@@ -403,7 +408,11 @@ export class SubmissionServer implements ConnectionPolicy {
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
     const rate = this.limits.checkMail({ sessionId: session.id, state: decision.state }, address.address, decision.state.transaction?.declaredSize ?? null);
-    this.gate(session, "mail", rate, callback, { ...decision.state, transaction: null });
+    const sender = address.address;
+    this.gate(session, "mail", rate, (error) => (error ? callback(error) : this.guardMilters(session, this.milterMail(session, sender, params, callback), callback)), {
+      ...decision.state,
+      transaction: null,
+    });
   }
 
   /** Answers once a limit check is in: go on, or refuse and put the session back as it was (`undo`). */
@@ -428,7 +437,99 @@ export class SubmissionServer implements ConnectionPolicy {
     const decision = this.apply(session, before, { type: "rcpt", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
-    this.gate(session, "rcpt", this.limits.checkRcpt({ sessionId: session.id, state: before }), callback, before);
+    const recipient = address.address;
+    this.gate(
+      session,
+      "rcpt",
+      this.limits.checkRcpt({ sessionId: session.id, state: before }),
+      (error) => (error ? callback(error) : this.guardMilters(session, this.milterRcpt(session, recipient, params, callback), callback)),
+      before,
+    );
+  }
+
+  /** A milter exchange that went wrong in msa itself (a milter's own failure is an answer): 451, never a crash. */
+  private guardMilters(session: SMTPServerSession, exchange: Promise<void>, callback: (error?: Error) => void): void {
+    exchange.catch((error: Error) => {
+      this.log.error({ event: "milter-error", session: session.id, err: error.message }, "milter exchange failed");
+      callback(replyError(Replies.localError));
+    });
+  }
+
+  /** The session's milters, opened on first use; null when the policy has none. */
+  private milters(session: SMTPServerSession): MilterSession | null {
+    if (!this.graph.milters?.length) return null;
+    let milters = this.milterSessions.get(session.id);
+    if (!milters) {
+      milters = new MilterSession(this.graph.milters);
+      this.milterSessions.set(session.id, milters);
+    }
+    return milters;
+  }
+
+  /** MAIL FROM shown to each milter in order; the first refusal the core decides on is the reply. */
+  private async milterMail(session: SMTPServerSession, sender: string, params: Record<string, string | true>, callback: (error?: Error) => void): Promise<void> {
+    const milters = this.milters(session);
+    if (!milters) return callback();
+    const state = this.state(session);
+    const client = { hostname: this.graph.hostname, clientAddress: session.remoteAddress, clientPort: session.remotePort, heloName: state.heloName ?? "", login: state.login };
+    for (let milter = 0; milter < milters.milters.length; milter++) {
+      const answer = await milters.mail(milter, client, sender, esmtpParameters(params));
+      // The client left while the milter thought: nobody to answer.
+      if (!this.sessions.has(session.id)) return;
+      const decision = this.apply(session, this.state(session), { type: "milter", stage: "mail", milter, answer });
+      if (decision.verdict.kind === "refuse") {
+        milters.abort();
+        return callback(replyError(decision.verdict.reply));
+      }
+    }
+    callback();
+  }
+
+  /** RCPT TO shown to each milter in order: a refusal refuses this recipient only (per-stage, as Postfix). */
+  private async milterRcpt(session: SMTPServerSession, recipient: string, params: Record<string, string | true>, callback: (error?: Error) => void): Promise<void> {
+    const milters = this.milters(session);
+    if (!milters) return callback();
+    for (let milter = 0; milter < milters.milters.length; milter++) {
+      const answer = await milters.rcpt(milter, recipient, esmtpParameters(params));
+      if (!this.sessions.has(session.id)) return;
+      const decision = this.apply(session, this.state(session), { type: "milter", stage: "rcpt", milter, answer });
+      if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
+    }
+    callback();
+  }
+
+  /**
+   * The message as msa would hand it on (its own header edits made) shown to each milter in order,
+   * each seeing what the one before changed; the core turns each answer into a refusal, a discard
+   * or the next plan. `sign dkim` signs afterwards, what the milters left.
+   */
+  private async milterMessage(
+    session: SMTPServerSession,
+    state: SessionState,
+    plan: DeliveryPlan,
+    queueId: string,
+  ): Promise<{ kind: "refuse"; reply: Reply } | { kind: "discard"; reply: Reply } | { kind: "deliver"; plan: DeliveryPlan }> {
+    const milters = this.milters(session);
+    if (!milters) return { kind: "deliver", plan };
+    let current = plan;
+    try {
+      for (let milter = 0; milter < milters.milters.length; milter++) {
+        const { fields, body } = milterView(current.message);
+        const answer = await milters.message(milter, queueId, fields, body);
+        const decision = this.apply(session, state, { type: "milterMessage", milter, plan: current, answer, leadingSpace: milters.leadingSpace(milter) });
+        if (decision.verdict.kind === "refuse") return { kind: "refuse", reply: decision.verdict.reply };
+        const result = decision.result!;
+        if (result.kind === "discard") {
+          this.log.info({ event: "discarded", session: session.id, queueId, rule: ruleLocation(this.graph.milters![milter]!.origin) }, "message discarded by a milter");
+          return result;
+        }
+        current = result.plan;
+      }
+      return { kind: "deliver", plan: current };
+    } finally {
+      // Milters after a refusal saw MAIL and RCPT but never the message.
+      milters.abort();
+    }
   }
 
   private async onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void) {
@@ -441,7 +542,10 @@ export class SubmissionServer implements ConnectionPolicy {
       const queueId = createSpoolId();
       const decision = this.apply(session, state, { type: "message", ...data, now: new Date(), queueId, messageId: newMessageId(this.graph.hostname) });
       if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
-      const plan = decision.result!;
+      const shown = await this.milterMessage(session, state, decision.result!, queueId);
+      if (shown.kind === "refuse") return callback(replyError(shown.reply));
+      if (shown.kind === "discard") return callback(null, replyText(shown.reply));
+      const plan = shown.plan;
       // Counted now, all rate rules or none: the last refusal before delivery (docs/limits.md).
       // A message refused after this point is taken back out of the counts: its sender will
       // send it again, or has it bounced, and in neither case did it go out.
@@ -495,9 +599,27 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onClose(session: SMTPServerSession) {
     this.sessions.delete(session.id);
+    this.milterSessions.get(session.id)?.close();
+    this.milterSessions.delete(session.id);
     this.options.metrics?.sessionsActive.dec();
     this.log.debug({ event: "close", session: session.id }, "closed");
   }
+}
+
+/** ESMTP parameters as milters take them: `KEY=VALUE`, or `KEY` alone. */
+function esmtpParameters(params: Record<string, string | true>): string[] {
+  return Object.entries(params).map(([key, value]) => (value === true ? key : `${key}=${value}`));
+}
+
+/** A message as milters are shown it: each field's text after the colon (line breaks as LF, as Sendmail and Postfix send them) and the body. */
+function milterView(message: Buffer): { fields: { name: string; value: string }[]; body: Buffer } {
+  const parsed = parseHeaderSection(message);
+  if (!parsed.ok) throw new Error(`message to show the milters does not parse: ${parsed.reason}`);
+  const fields = parsed.header.fields.map((field) => {
+    const colon = message.indexOf(0x3a, field.start);
+    return { name: field.name, value: message.toString("utf8", colon + 1, field.end - 2).replace(/\r\n/g, "\n") };
+  });
+  return { fields, body: message.subarray(parsed.header.headerEnd) };
 }
 
 /** Waits until `server` has no connection left, at most `graceMs`; then 421 to whoever remains. */

@@ -9,6 +9,7 @@ import { decideDelivery, type DeliveryEvent } from "./deliveryStage.js";
 import { decideMail, decideRcpt, type MailCommand, type RcptCommand } from "./envelopeStage.js";
 import type { DeliveryPlan } from "./finishStage.js";
 import { decideMessage, type MessageEvent } from "./messageStage.js";
+import { decideMilterCommand, decideMilterMessage, type MilterCommandEvent, type MilterMessageEvent, type MilterMessageResult } from "./milterStage.js";
 import type { Reply } from "../../graph/replies.js";
 import { newSession, withTransaction, type SessionState } from "./session.js";
 import type { DecisionTables } from "./tables.js";
@@ -40,6 +41,8 @@ export type SmtpEvent =
   | DataCommand
   | { type: "reset" }
   | MessageEvent
+  | MilterCommandEvent
+  | MilterMessageEvent
   | DeliveryEvent;
 
 const accept = (state: SessionState): Decision => ({ verdict: { kind: "accept" }, state, trace: [] });
@@ -56,7 +59,9 @@ export type DecisionResult<E extends SmtpEvent> = E extends MailCommand | RcptCo
       ? DeliveryPlan
       : E extends DeliveryEvent
         ? Reply
-        : undefined;
+        : E extends MilterMessageEvent
+          ? MilterMessageResult
+          : undefined;
 
 export function decide<E extends SmtpEvent>(graph: RuleGraph, state: SessionState, event: E, tables?: DecisionTables): Decision<DecisionResult<E>>;
 export function decide(
@@ -64,7 +69,7 @@ export function decide(
   state: SessionState,
   event: SmtpEvent,
   tables?: DecisionTables,
-): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | undefined> {
+): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | MilterMessageResult | undefined> {
   switch (event.type) {
     case "connect":
       return accept(newSession(event.listenerMode, event.clientAddress, event.listener));
@@ -90,6 +95,10 @@ export function decide(
       return accept(withTransaction(state, null));
     case "message":
       return decideMessage(graph, state, event, tables);
+    case "milter":
+      return decideMilterCommand(graph, state, event);
+    case "milterMessage":
+      return decideMilterMessage(graph, state, event);
     case "delivery":
       return decideDelivery(graph, state, event);
   }

@@ -16,6 +16,8 @@ export interface Transaction {
    * stage adds `Sender:` with this address (the login's own), unless the message has one.
    */
   addSender?: { address: string; origin: RuleOrigin };
+  /** A milter answered SMFIR_DISCARD before the message: it is taken and thrown away (the `milter` rule's origin). */
+  discardedBy?: RuleOrigin;
 }
 
 export interface SessionState {

@@ -27,6 +27,8 @@ export function logStage(event: SmtpEvent, decision: Decision<unknown>): string 
   if (event.type === "authStart") return "auth";
   if (event.type === "message" && node === "Aliases") return "aliases";
   if (event.type === "delivery") return node === "SignDkim" ? "sign" : "deliver";
+  if (event.type === "milter") return event.stage;
+  if (event.type === "milterMessage") return "message";
   return event.type;
 }
 
