@@ -59,13 +59,17 @@ export function readCertificate(files: CertificateFiles, options: ContextOptions
 }
 
 /** Checks texts read from the pair's files and makes their TLS context. */
-export function judgeCertificate(files: CertificateFiles, { cert, key }: PemTexts, options: ContextOptions): { ok: true; certificate: LoadedCertificate } | { ok: false; problem: CertificateProblem } {
+export function judgeCertificate(
+  files: CertificateFiles,
+  { cert, key }: PemTexts,
+  options: ContextOptions,
+): { ok: true; certificate: LoadedCertificate } | { ok: false; problem: CertificateProblem } {
   const fail = (file: string, reason: string) => ({ ok: false as const, problem: { file, reason } });
   const chain = [...cert.matchAll(PEM_BLOCK)].filter((m) => m[1] === "CERTIFICATE").map((m) => m[0]);
   // A block begun and not ended is a file still being written.
   const begun = cert.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
-  if (chain.length === 0) return fail(files.certificate, "holds no PEM certificate");
   if (begun !== chain.length) return fail(files.certificate, "a PEM certificate in it is incomplete (a file still being written?)");
+  if (chain.length === 0) return fail(files.certificate, "holds no PEM certificate");
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(chain[0]!);

@@ -47,6 +47,9 @@ type Assessment =
   | { texts: PemTexts | null; certificate?: undefined; problem: CertificateProblem }
   | { texts: PemTexts; certificate: LoadedCertificate; problem: CertificateProblem | null };
 
+/** What made the server read the files again: a change seen in their folders, or a policy reload (SIGHUP). */
+type Trigger = "file-change" | "policy-reload";
+
 const rule = (files: CertificateFiles) => `${files.origin.file}:${files.origin.line}`;
 const samePaths = (a: CertificateFiles, b: CertificateFiles) => a.certificate === b.certificate && a.key === b.key;
 
@@ -69,7 +72,8 @@ export class ServedCertificates {
       const { certificate, key } = slot.served.files;
       slot.watch = watchCertificateFiles([certificate, key], () => this.recheck(index), {
         debounceMs: options.debounceMs ?? DEBOUNCE_MS,
-        onError: (folder, error) => options.log.warn({ event: "certificate-watch-failed", folder, err: error.message, rule: rule(slot.served.files) }, "certificate folder no longer watched"),
+        onError: (folder, error) =>
+          options.log.warn({ event: "certificate-watch-failed", folder, err: error.message, rule: rule(slot.served.files) }, "certificate folder no longer watched"),
       });
     }
   }
@@ -105,12 +109,15 @@ export class ServedCertificates {
     const previous = this.options.previous?.servedFor(files);
     const found = this.assess(files);
     if (previous && found.problem) {
-      this.refuse(files, found.problem, previous);
+      this.refuse(files, found.problem, previous, "policy-reload");
       return { ...previous, files };
     }
     if (!found.certificate) throw new Error(`${found.problem.file}: ${found.problem.reason}`);
     if (found.problem) {
-      this.options.log.warn({ event: "certificate-not-valid", file: found.problem.file, reason: found.problem.reason, rule: rule(files) }, "serving a certificate outside its validity dates");
+      this.options.log.warn(
+        { event: "certificate-not-valid", file: found.problem.file, reason: found.problem.reason, rule: rule(files) },
+        "serving a certificate outside its validity dates",
+      );
     }
     if (previous && previous.fingerprint256 !== found.certificate.fingerprint256) this.reloaded(found.certificate, "policy-reload");
     return found.certificate;
@@ -129,7 +136,7 @@ export class ServedCertificates {
       const seen = refusalKey(found.problem!, found.texts);
       if (seen === slot.refused) return;
       slot.refused = seen;
-      this.refuse(files, found.problem!, slot.served);
+      this.refuse(files, found.problem!, slot.served, "file-change");
       return;
     }
     slot.refused = null;
@@ -148,7 +155,7 @@ export class ServedCertificates {
     return { texts: read.texts, certificate: judged.certificate, problem: validityProblem(judged.certificate, new Date()) };
   }
 
-  private reloaded(certificate: LoadedCertificate, trigger: "file-change" | "policy-reload"): void {
+  private reloaded(certificate: LoadedCertificate, trigger: Trigger): void {
     const { files } = certificate;
     this.options.log.info(
       {
@@ -166,9 +173,9 @@ export class ServedCertificates {
     this.options.metrics?.certificateReloads.inc({ result: "reloaded" });
   }
 
-  private refuse(files: CertificateFiles, problem: CertificateProblem, kept: LoadedCertificate): void {
+  private refuse(files: CertificateFiles, problem: CertificateProblem, kept: LoadedCertificate, trigger: Trigger): void {
     this.options.log.warn(
-      { event: "certificate-reload-failed", file: problem.file, reason: problem.reason, serving: kept.serialNumber, rule: rule(files) },
+      { event: "certificate-reload-failed", file: problem.file, reason: problem.reason, trigger, serving: kept.serialNumber, rule: rule(files) },
       "certificate not reloaded; the one in use stays",
     );
     this.options.metrics?.certificateReloads.inc({ result: "refused" });
