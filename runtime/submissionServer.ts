@@ -55,8 +55,6 @@ export interface SubmissionServerOptions {
   limitsStore?: CounterStore;
   /** Replaces the implicit TLS handshake deadline (tests). */
   handshakeTimeoutMs?: number;
-  /** The certificates of the server this one replaces (a policy reload): kept for files that have gone bad since. */
-  previousCertificates?: ServedCertificates | null;
   /** Replaces the quiet time between a certificate file's change and its reload (tests). */
   certificateDebounceMs?: number;
 }
@@ -101,9 +99,10 @@ export class SubmissionServer implements ConnectionPolicy {
     return this.sockets?.ports ?? [];
   }
 
-  async start(): Promise<void> {
+  /** `previous`: the certificates of the server this one replaces (a policy reload), kept for files that have gone bad since. */
+  async start(previous: ServedCertificates | null = null): Promise<void> {
     await this.resources.load();
-    const tls = this.startCertificates();
+    const tls = this.startCertificates(previous);
     for (const listener of this.graph.listeners) this.bound.push({ listener, server: this.createServer(listener, tls) });
     if (this.options.external) return;
     this.sockets = new ListenerSockets(this.graph.listeners, (index, socket, proxied) => this.accept(index, socket, proxied), {
@@ -123,7 +122,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** Reads the certificates (a pair that cannot be served stops the start) and keeps every listener on the current default. */
-  private startCertificates(): { cert?: string; key?: string; SNICallback?: SniCallback } {
+  private startCertificates(previous: ServedCertificates | null): { cert?: string; key?: string; SNICallback?: SniCallback } {
     const { graph } = this;
     if (!graph.tls) return {};
     const served = new ServedCertificates(
@@ -132,9 +131,9 @@ export class SubmissionServer implements ConnectionPolicy {
         log: this.log,
         contextOptions: this.tlsVersions(),
         ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
-        ...(this.options.previousCertificates ? { previous: this.options.previousCertificates } : {}),
         ...(this.options.certificateDebounceMs !== undefined ? { debounceMs: this.options.certificateDebounceMs } : {}),
       },
+      previous,
     );
     this.served = served;
     // smtp-server reads its default context at each STARTTLS and implicit TLS handshake

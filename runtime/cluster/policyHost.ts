@@ -49,8 +49,6 @@ export class PolicyHost {
       external: true,
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
       ...(this.options.failedAuthDelayMs !== undefined ? { failedAuthDelayMs: this.options.failedAuthDelayMs } : {}),
-      // a certificate file gone bad since the running server read it: that server's copy stays
-      previousCertificates: this.current?.certificates ?? null,
     });
   }
 
@@ -78,7 +76,8 @@ export class PolicyHost {
     }
     const next = this.build(graph);
     try {
-      await next.start();
+      // a certificate file gone bad since the running server read it: that server's copy stays
+      await next.start(this.current?.certificates);
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     }

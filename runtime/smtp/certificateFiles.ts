@@ -52,13 +52,7 @@ export function readPemTexts(files: CertificateFiles): { ok: true; texts: PemTex
   return { ok: true, texts: { cert: certRead.text, key: keyRead.text } };
 }
 
-/** Reads and checks the pair; validity dates are not judged here (see `validityProblem`). */
-export function readCertificate(files: CertificateFiles, options: ContextOptions): { ok: true; certificate: LoadedCertificate } | { ok: false; problem: CertificateProblem } {
-  const read = readPemTexts(files);
-  return read.ok ? judgeCertificate(files, read.texts, options) : read;
-}
-
-/** Checks texts read from the pair's files and makes their TLS context. */
+/** Checks texts read from the pair's files and makes their TLS context; validity dates are judged apart (`validityProblem`). */
 export function judgeCertificate(
   files: CertificateFiles,
   { cert, key }: PemTexts,

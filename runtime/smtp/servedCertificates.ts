@@ -4,6 +4,7 @@
 // be served (unreadable, half-written, key not matching, expired) leaves the one in use in place
 // and is logged once with the file and the reason. A policy reload hands the running server's
 // certificates to the new one, which keeps them the same way when the files have gone bad.
+import type { SecureContext } from "node:tls";
 import type { Logger } from "pino";
 import type { RuleGraph } from "../../graph/graph.js";
 import type { MsaMetrics } from "../metrics/metrics.js";
@@ -21,7 +22,7 @@ import {
 import { coversHostName } from "../../formats/certificateNames.js";
 import { type FileWatch, watchCertificateFiles } from "./watchCertificateFiles.js";
 
-export type SniCallback = (servername: string, callback: (error: Error | null, context?: import("node:tls").SecureContext) => void) => void;
+export type SniCallback = (servername: string, callback: (error: Error | null, context?: SecureContext) => void) => void;
 
 /** Quiet time after a change before reading: certbot replaces four links in a row. */
 const DEBOUNCE_MS = 500;
@@ -30,8 +31,6 @@ export interface ServedCertificatesOptions {
   log: Logger;
   metrics?: MsaMetrics;
   contextOptions: ContextOptions;
-  /** The certificates of the server this one replaces (a policy reload): kept for a pair whose files have gone bad. */
-  previous?: ServedCertificates | null;
   debounceMs?: number;
 }
 
@@ -61,12 +60,15 @@ export class ServedCertificates {
    * Reads every pair of the graph. A pair that cannot be served throws (the start or the reload
    * fails, naming the file), unless the previous server serves it: then that one stays. A pair
    * that is only outside its validity dates is served with a warning when there is nothing else.
+   * `previous`: the certificates of the server this one replaces (a policy reload); not kept, so
+   * reloads do not chain every earlier server's certificates together.
    */
   constructor(
     graph: RuleGraph & { tls: CertificateFiles },
     private readonly options: ServedCertificatesOptions,
+    previous: ServedCertificates | null = null,
   ) {
-    this.slots = [graph.tls, ...graph.sniCertificates].map((files) => ({ served: this.initial(files), refused: null, watch: null }));
+    this.slots = [graph.tls, ...graph.sniCertificates].map((files) => ({ served: this.initial(files, previous), refused: null, watch: null }));
     for (const slot of this.slots) this.showExpiry(slot.served);
     for (const [index, slot] of this.slots.entries()) {
       const { certificate, key } = slot.served.files;
@@ -105,8 +107,8 @@ export class ServedCertificates {
     for (const slot of this.slots) slot.watch?.close();
   }
 
-  private initial(files: CertificateFiles): LoadedCertificate {
-    const previous = this.options.previous?.servedFor(files);
+  private initial(files: CertificateFiles, running: ServedCertificates | null): LoadedCertificate {
+    const previous = running?.servedFor(files);
     const found = this.assess(files);
     if (previous && found.problem) {
       this.refuse(files, found.problem, previous, "policy-reload");
