@@ -2,9 +2,7 @@
 // thin call into the decision core, each verdict turned into a reply in one
 // place (`replyError`). This file owns sockets, timers, logging and delivery;
 // it decides nothing itself.
-import { type SniCallback, sniCallbackOf } from "./smtp/sniCertificates.js";
 import crypto from "node:crypto";
-import fs from "node:fs";
 import type net from "node:net";
 import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from "smtp-server";
@@ -30,6 +28,7 @@ import { logStage, SessionLog, type LoggedClient } from "./smtp/sessionLog.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
 import { plainAddress } from "./proxy/proxyProtocol.js";
 import { signPlan } from "./dkim/signPlan.js";
+import { ServedCertificates, type SniCallback } from "./smtp/servedCertificates.js";
 import type { MsaMetrics } from "./metrics/metrics.js";
 import type { CounterStore } from "./limits/counterStore.js";
 import { MilterSession } from "./milter/milterSession.js";
@@ -60,6 +59,8 @@ export interface SubmissionServerOptions {
   limitsStore?: CounterStore;
   /** Replaces the implicit TLS handshake deadline (tests). */
   handshakeTimeoutMs?: number;
+  /** Replaces the quiet time between a certificate file's change and its reload (tests). */
+  certificateDebounceMs?: number;
 }
 
 interface BoundListener {
@@ -76,6 +77,8 @@ export class SubmissionServer implements ConnectionPolicy {
   /** The session's log events (refusals with their rule, accepted messages). */
   private readonly events: SessionLog;
   private sockets: ListenerSockets | null = null;
+  /** What TLS handshakes present, reloaded when the files change; null without `tls certificate`. */
+  private served: ServedCertificates | null = null;
   /** The users, tables, signer, delivery and counters made from the graph. */
   private readonly resources: GraphResources;
 
@@ -102,11 +105,10 @@ export class SubmissionServer implements ConnectionPolicy {
     return this.sockets?.ports ?? [];
   }
 
-  async start(): Promise<void> {
+  /** `previous`: the certificates of the server this one replaces (a policy reload), kept for files that have gone bad since. */
+  async start(previous: ServedCertificates | null = null): Promise<void> {
     await this.resources.load();
-    const versions = this.tlsVersions();
-    const sni = sniCallbackOf(this.graph, versions);
-    const tls = this.graph.tls ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key), ...(sni ? { SNICallback: sni } : {}) } : {};
+    const tls = this.startCertificates(previous);
     for (const listener of this.graph.listeners) this.bound.push({ listener, server: this.createServer(listener, tls) });
     if (this.options.external) return;
     this.sockets = new ListenerSockets(this.graph.listeners, (index, socket, proxied) => this.accept(index, socket, proxied), {
@@ -118,6 +120,34 @@ export class SubmissionServer implements ConnectionPolicy {
       const listener = this.graph.listeners[index]!;
       this.log.info({ event: "listening", host: listener.host ?? "*", port, mode: listener.mode, ...(listener.proxy ? { proxy: true } : {}) }, "listening");
     }
+  }
+
+  /** The certificates this server presents (handed to the next server at a policy reload). */
+  get certificates(): ServedCertificates | null {
+    return this.served;
+  }
+
+  /** Reads the certificates (a pair that cannot be served stops the start) and keeps every listener on the current default. */
+  private startCertificates(previous: ServedCertificates | null): { cert?: string; key?: string; SNICallback?: SniCallback } {
+    const { graph } = this;
+    if (!graph.tls) return {};
+    const served = new ServedCertificates(
+      { ...graph, tls: graph.tls },
+      {
+        log: this.log,
+        contextOptions: this.tlsVersions(),
+        ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+        ...(this.options.certificateDebounceMs !== undefined ? { debounceMs: this.options.certificateDebounceMs } : {}),
+      },
+      previous,
+    );
+    this.served = served;
+    // smtp-server reads its default context at each STARTTLS and implicit TLS handshake
+    served.onDefaultChange(({ cert, key }) => {
+      for (const { server } of this.bound) server.updateSecureContext({ cert, key });
+    });
+    const sni = served.sniCallback;
+    return { cert: served.defaultCertificate.cert, key: served.defaultCertificate.key, ...(sni ? { SNICallback: sni } : {}) };
   }
 
   /**
@@ -187,6 +217,8 @@ export class SubmissionServer implements ConnectionPolicy {
   /** Stops accepting, lets sessions in flight finish (bounded by `graceMs`), then closes them with 421. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.sockets?.close();
+    // the next server (a reload) or nobody watches the certificate files from now on
+    this.served?.close();
     await Promise.all(this.bound.map(({ server }) => drainSmtpServer(server, graceMs)));
     await this.resources.close();
     this.log.info({ event: "stopped" }, "stopped");
@@ -201,7 +233,7 @@ export class SubmissionServer implements ConnectionPolicy {
     };
   }
 
-  private createServer(listener: Listener, tls: { cert?: Buffer; key?: Buffer; SNICallback?: SniCallback }): MsaSmtpServer {
+  private createServer(listener: Listener, tls: { cert?: string; key?: string; SNICallback?: SniCallback }): MsaSmtpServer {
     const size = ehloKeywords(this.graph, newSession(listener.mode, "", listenerKey(listener))).size;
     const server: MsaSmtpServer = new MsaSmtpServer(this, {
       ...tls,

@@ -1,7 +1,6 @@
 // Runs before `npm test` (the `pretest` script): the test suite starts real neighbours from
-// Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
-// and Cyrus SASL to compare `msac import postfix` with, rspamd and OpenDKIM as milters). Missing
-// ones are installed when this runs as root with apt-get; otherwise it names the exact command.
+// Debian's packages, each listed below with what the tests use it for. Missing ones are installed
+// when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
 /** Each package with the probe that tells whether the tests can use it (how the tests call it). */
@@ -19,6 +18,8 @@ const PACKAGES = [
   { name: "rspamd", probe: ["/usr/bin/rspamd", ["--version"]] },
   { name: "opendkim", probe: ["/usr/sbin/opendkim", ["-V"]] },
   { name: "opendkim-tools", probe: ["/bin/sh", ["-c", "test -x /usr/sbin/opendkim-genkey"]] },
+  // promtool checks and unit-tests the alert rules in deploy/prometheus/
+  { name: "prometheus", probe: ["/usr/bin/promtool", ["--version"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;
