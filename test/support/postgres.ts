@@ -1,91 +1,19 @@
-// Creates a throwaway PostgreSQL cluster from Debian's `postgresql` package (initdb in a temp
-// folder, run as the `postgres` user since PostgreSQL refuses root), serves it on a free loopback
-// port, and stops it (pg_ctl) and removes it after; restartable in place to test an outage.
-import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
+// PostgreSQL clusters for tests (bench/servers/postgresCluster.ts) on a free loopback port,
+// removed at the end of the test file whatever happens.
 import { afterAll } from "vitest";
+import { type PostgresCluster, startPostgresCluster } from "../../bench/servers/postgresCluster.js";
 import { freePort } from "./freePort.js";
 
-/** Debian installs each major version's programs under /usr/lib/postgresql/N/bin; the newest wins. */
-export function postgresBin(): string {
-  const root = "/usr/lib/postgresql";
-  const versions = existsSync(root)
-    ? readdirSync(root)
-        .filter((name) => existsSync(join(root, name, "bin", "initdb")))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length === 0) throw new Error("no initdb under /usr/lib/postgresql/*/bin: install the `postgresql` package");
-  return join(root, versions[0]!, "bin");
-}
-
-export interface PostgresCluster {
-  port: number;
-  /** The folder of the Unix socket, where the test connects as the superuser without a password. */
-  socketDir: string;
-  /** Runs SQL as the superuser in `database`. */
-  sql(text: string, values?: unknown[], database?: string): Promise<pg.QueryResult>;
-  stop(): Promise<void>;
-  /** Starts the stopped cluster again on the same port. */
-  start(): Promise<void>;
-  remove(): Promise<void>;
-}
+export type { PostgresCluster } from "../../bench/servers/postgresCluster.js";
 
 const running = new Set<PostgresCluster>();
 afterAll(async () => {
-  for (const cluster of [...running]) await cluster.remove();
+  await Promise.all([...running].map((cluster) => cluster.remove()));
 });
-
-// `postgres` must own its folder; root runs the programs as that user (setpriv execs, no extra process).
-function asPostgres(program: string, args: string[]): void {
-  const run = spawnSync("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", program, ...args], { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`${program} ${args.join(" ")} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
-}
 
 /** A new cluster: superuser `postgres` over the socket (trust), password logins (SCRAM) over TCP on 127.0.0.1. */
 export async function startPostgres(): Promise<PostgresCluster> {
-  const bin = postgresBin();
-  const dir = await mkdtemp(join(tmpdir(), "msa-postgres-"));
-  const user = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
-  const group = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" });
-  chownSync(dir, Number(user.stdout), Number(group.stdout));
-  const data = join(dir, "data");
-  asPostgres(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"]);
-  const port = await freePort();
-  const logFile = join(dir, "server.log");
-  const options = `-k ${dir} -p ${port} -h 127.0.0.1 -c fsync=off`;
-  let up = false;
-  const cluster: PostgresCluster = {
-    port,
-    socketDir: dir,
-    async sql(text, values, database = "postgres") {
-      const client = new pg.Client({ host: dir, port, user: "postgres", database });
-      await client.connect();
-      try {
-        return await client.query(text, values);
-      } finally {
-        await client.end();
-      }
-    },
-    async start() {
-      asPostgres(join(bin, "pg_ctl"), ["start", "-w", "-D", data, "-l", logFile, "-o", options]);
-      up = true;
-    },
-    async stop() {
-      if (!up) return;
-      up = false;
-      asPostgres(join(bin, "pg_ctl"), ["stop", "-w", "-m", "fast", "-D", data]);
-    },
-    async remove() {
-      running.delete(cluster);
-      await cluster.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const cluster = await startPostgresCluster(await freePort());
   running.add(cluster);
-  await cluster.start();
   return cluster;
 }
