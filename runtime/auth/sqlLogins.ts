@@ -4,40 +4,33 @@
 import { readFile } from "node:fs/promises";
 import pg from "pg";
 import type { Logger } from "pino";
+import type { LoginSource } from "../../graph/graph.js";
 import { CredentialCache } from "./credentialCache.js";
+import type { LoginBackend, LoginResult } from "./loginBackend.js";
 import { dummyVerify, prepareDummyHash, slowestToVerify, verifyPassword } from "./passwordHash.js";
 
-export interface SqlLoginConfig {
-  url: string;
-  /** A file holding the database password (its first line); absent when the URL needs none. */
-  passwordPath?: string;
-  /** Returns one row whose first column is the login's password hash; $1 is the login. */
-  passwordQuery: string;
-  /** Returns one row per address the login may use (`alice@example.com`, `@example.com`, `*`); $1 is the login. */
-  sendersQuery?: string;
-  /** Connections kept open at most; further logins wait for one. */
-  poolSize: number;
-  /** How long a connection or a query may take before the login is unavailable. */
-  timeoutMs: number;
-}
+/** The graph's `auth sql` source (graph/graph.ts SqlLogins). */
+export type SqlLoginConfig = Omit<Extract<LoginSource, { kind: "sql" }>, "kind" | "origin">;
 
-export type SqlLoginResult = { kind: "accepted"; addresses?: string[] } | { kind: "rejected"; reason?: string } | { kind: "unavailable"; reason: string };
-
-export class SqlLogins {
-  readonly name = "sql";
+export class SqlLogins implements LoginBackend {
+  /** The database as logs name it, without a password the URL may carry. */
+  readonly name: string;
   /** The hash unknown logins are checked against is made like the costliest hash seen so far (argon2id's defaults before any). */
   private likeHash: string | undefined;
 
   private constructor(
     private readonly config: SqlLoginConfig,
     private readonly pool: pg.Pool,
+    private readonly log: Logger,
     private readonly cache: CredentialCache,
-  ) {}
+  ) {
+    this.name = `sql ${withoutPassword(config.url)}`;
+  }
 
   /** Opens the pool (no connection yet: the database may be down when msa starts, and come up later). */
   static async open(config: SqlLoginConfig, log: Logger, cache = new CredentialCache()): Promise<SqlLogins> {
     const pool = new pg.Pool({
-      connectionString: config.passwordPath === undefined ? config.url : withPassword(config.url, firstLine(await readFile(config.passwordPath, "utf8"))),
+      connectionString: config.passwordPath === null ? config.url : withPassword(config.url, firstLine(await readFile(config.passwordPath, "utf8"))),
       max: config.poolSize,
       connectionTimeoutMillis: config.timeoutMs,
       // Client side, so a server that stopped answering mid-query cannot hold a login.
@@ -50,10 +43,10 @@ export class SqlLogins {
     // An idle connection that the server closes (a restart) is only dropped from the pool; without a listener it would crash the process.
     pool.on("error", (error) => log.warn({ event: "sql-connection-lost", err: error.message }, "an idle database connection was closed"));
     await prepareDummyHash();
-    return new SqlLogins(config, pool, cache);
+    return new SqlLogins(config, pool, log, cache);
   }
 
-  async verify(login: string, password: string): Promise<SqlLoginResult> {
+  async verify(login: string, password: string): Promise<LoginResult> {
     let rows: unknown[][];
     try {
       rows = await this.query(this.config.passwordQuery, login);
@@ -65,13 +58,18 @@ export class SqlLogins {
       // The same work as a wrong password, so the reply's timing does not tell which logins exist.
       await dummyVerify(password, this.likeHash);
       if (rows.length === 0) return { kind: "rejected", reason: "unknown login" };
-      if (rows.length > 1) return { kind: "rejected", reason: `the password query returned ${rows.length} rows for the login, so it is refused` };
+      if (rows.length > 1) {
+        // A query that cannot tell the login's row (a case-insensitive match, a join that repeats): which row was meant is not guessed.
+        const reason = `the password query returned ${rows.length} rows for the login, so it is refused`;
+        this.log.warn({ event: "sql-several-rows", login, rows: rows.length }, reason);
+        return { kind: "rejected", reason };
+      }
       return { kind: "rejected", reason: "the password query returned no text in its first column" };
     }
     this.likeHash = slowestToVerify(this.likeHash === undefined ? [hash] : [this.likeHash, hash]);
     const matches = await this.cache.verify(login, password, hash, () => verifyPassword(hash, password));
     if (!matches) return { kind: "rejected", reason: "wrong password" };
-    if (this.config.sendersQuery === undefined) return { kind: "accepted" };
+    if (this.config.sendersQuery === null) return { kind: "accepted" };
     try {
       const addresses = await this.query(this.config.sendersQuery, login);
       return { kind: "accepted", addresses: addresses.flatMap(([address]) => (typeof address === "string" && address.trim() !== "" ? [address.trim()] : [])) };
@@ -95,6 +93,12 @@ export class SqlLogins {
 function withPassword(url: string, password: string): string {
   const parsed = new URL(url);
   parsed.password = encodeURIComponent(password);
+  return parsed.href;
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = "";
   return parsed.href;
 }
 

@@ -47,7 +47,7 @@ describe("SqlLogins", () => {
   });
 
   it("without a senders query, accepts with no addresses", async () => {
-    const logins = await open({ sendersQuery: undefined });
+    const logins = await open({ sendersQuery: null });
     expect(await logins.verify("alice", SQL_PASSWORDS.alice)).toEqual({ kind: "accepted" });
   });
 
