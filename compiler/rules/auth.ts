@@ -77,7 +77,11 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule> = {
           $.CONSUME(K.password);
           $.CONSUME(K.query);
           $.SUBRULE2($.stringValue, { LABEL: "passwordQuery" });
-          $.OPTION2(() => $.SUBRULE($.production("sqlSendersQuery")));
+          $.OPTION2(() => {
+            $.CONSUME(K.senders);
+            $.CONSUME2(K.query);
+            $.SUBRULE3($.stringValue, { LABEL: "sendersQuery" });
+          });
           $.SUBRULE($.production("sqlPool"));
         },
       },
@@ -86,15 +90,6 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule> = {
         name: "sqlPasswordFile",
         body: ($) => {
           $.CONSUME(K.password);
-          $.SUBRULE($.stringValue);
-        },
-      },
-      {
-        // senders query "SQL"
-        name: "sqlSendersQuery",
-        body: ($) => {
-          $.CONSUME(K.senders);
-          $.CONSUME(K.query);
           $.SUBRULE($.stringValue);
         },
       },
@@ -132,7 +127,7 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule> = {
       return found ? childrenOf(found) : {};
     };
     const passwordFile = string(inPart("sqlPasswordFile"));
-    const sendersQuery = string(inPart("sqlSendersQuery"));
+    const sendersQuery = string(s, "sendersQuery");
     const pool = token(inPart("sqlPool"), "NumberLiteral");
     const timeout = token(inPart("sqlPool"), "Duration");
     return {
