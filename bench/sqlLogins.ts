@@ -77,7 +77,11 @@ async function main(): Promise<void> {
     });
     await cluster.sql("CREATE ROLE msa LOGIN PASSWORD 'bench-secret'");
     await cluster.sql("CREATE DATABASE mail");
-    await cluster.sql("CREATE TABLE users (login text PRIMARY KEY, password text NOT NULL); CREATE TABLE aliases (login text NOT NULL, address text NOT NULL); CREATE INDEX ON aliases (login); GRANT SELECT ON users, aliases TO msa", undefined, "mail");
+    await cluster.sql(
+      "CREATE TABLE users (login text PRIMARY KEY, password text NOT NULL); CREATE TABLE aliases (login text NOT NULL, address text NOT NULL); CREATE INDEX ON aliases (login); GRANT SELECT ON users, aliases TO msa",
+      undefined,
+      "mail",
+    );
     for (const { login, hash } of hashes) {
       await cluster.sql("INSERT INTO users VALUES ($1, $2)", [login, hash], "mail");
       await cluster.sql("INSERT INTO aliases VALUES ($1, $2)", [login, `${login}@bench.example`], "mail");

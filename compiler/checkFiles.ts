@@ -107,7 +107,15 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
   if (sqlPasswordFile) {
     const file = read(sqlPasswordFile, "database password file");
     if (file && file.text.split(/\r?\n/, 1)[0] === "") {
-      diagnostics.push(diagnostic("sqlPasswordFile", policyFile, sqlPasswordFile.span, `the first line of \`${sqlPasswordFile.value}\` is empty, so msa would log in to the database without a password`, { hint: "write the password on the file's first line, or leave out `password \"FILE\"`" }));
+      diagnostics.push(
+        diagnostic(
+          "sqlPasswordFile",
+          policyFile,
+          sqlPasswordFile.span,
+          `the first line of \`${sqlPasswordFile.value}\` is empty, so msa would log in to the database without a password`,
+          { hint: 'write the password on the file\'s first line, or leave out `password "FILE"`' },
+        ),
+      );
     }
   }
 

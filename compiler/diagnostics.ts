@@ -218,7 +218,7 @@ export const Catalogue = {
     "error",
     "values",
     "invalid database URL",
-    "The database of `auth sql` is a PostgreSQL connection URL as libpq reads it: `postgresql://USER@HOST:PORT/DATABASE` (or `postgres://`), with a host (or `?host=/run/postgresql` for a Unix socket folder) and a database name. Parameters such as `?sslmode=verify-full` follow the database. The password goes into a file named by `password \"FILE\"`, not into the URL.",
+    'The database of `auth sql` is a PostgreSQL connection URL as libpq reads it: `postgresql://USER@HOST:PORT/DATABASE` (or `postgres://`), with a host (or `?host=/run/postgresql` for a Unix socket folder) and a database name. Parameters such as `?sslmode=verify-full` follow the database. The password goes into a file named by `password "FILE"`, not into the URL.',
     'auth sql "mysql://msa@db.example.net/mail" password query "SELECT password FROM users WHERE login = $1"',
   ),
   sqlQueryParameters: entry(
@@ -443,7 +443,7 @@ export const Catalogue = {
     "warning",
     "policy",
     "database password in the policy",
-    "The URL of `auth sql` carries the database password. A policy is read by people and tools (`msac print`, a compiled graph, version control); keep the secret in a file only the server's user can read and name it with `password \"FILE\"`, which replaces a password in the URL.",
+    'The URL of `auth sql` carries the database password. A policy is read by people and tools (`msac print`, a compiled graph, version control); keep the secret in a file only the server\'s user can read and name it with `password "FILE"`, which replaces a password in the URL.',
     'auth sql "postgresql://msa:secret@db.example.net/mail" password query "SELECT password FROM users WHERE login = $1"',
   ),
   senderRelayWithoutRelay: entry(
@@ -548,7 +548,7 @@ export const Catalogue = {
     "error",
     "files",
     "empty database password file",
-    "The file named by `password \"FILE\"` in `auth sql` holds the database password on its first line; the rest of the file is ignored. An empty first line would log in with no password. Without a password (a `trust` or certificate login), leave out `password \"FILE\"`.",
+    'The file named by `password "FILE"` in `auth sql` holds the database password on its first line; the rest of the file is ignored. An empty first line would log in with no password. Without a password (a `trust` or certificate login), leave out `password "FILE"`.',
     'auth sql "postgresql://msa@db.example.net/mail" password "db.secret" password query "SELECT password FROM users WHERE login = $1"   # db.secret is empty',
   ),
 } as const satisfies Record<string, CatalogueEntry>;
