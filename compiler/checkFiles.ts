@@ -124,6 +124,23 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     return lines;
   };
 
+  // `auth sql ... password "FILE"`: the database password is the file's first line.
+  const sqlPasswordFile = policy.logins?.value.kind === "sql" ? policy.logins.value.passwordFile : undefined;
+  if (sqlPasswordFile) {
+    const file = read(sqlPasswordFile, "database password file");
+    if (file && file.text.split(/\r?\n/, 1)[0] === "") {
+      diagnostics.push(
+        diagnostic(
+          "sqlPasswordFile",
+          policyFile,
+          sqlPasswordFile.span,
+          `the first line of \`${sqlPasswordFile.value}\` is empty, so msa would log in to the database without a password`,
+          { hint: 'write the password on the file\'s first line, or leave out `password "FILE"`' },
+        ),
+      );
+    }
+  }
+
   // The users file's logins, when it was read without problems: what names of logins are checked against.
   let knownLogins: ReadonlySet<string> | undefined;
   const usersFile = policy.logins?.value.kind === "usersFile" ? policy.logins.value.path : undefined;

@@ -213,6 +213,22 @@ export const Catalogue = {
     "refuse header Subject matching /(?=.*viagra)/i",
   ),
 
+  invalidSqlUrl: entry(
+    "MSA3180",
+    "error",
+    "values",
+    "invalid database URL",
+    'The database of `auth sql` is a PostgreSQL connection URL as libpq reads it: `postgresql://USER@HOST:PORT/DATABASE` (or `postgres://`), with a host (or `?host=/run/postgresql` for a Unix socket folder) and a database name. Parameters such as `?sslmode=verify-full` follow the database. The password goes into a file named by `password "FILE"`, not into the URL.',
+    'auth sql "mysql://msa@db.example.net/mail" password query "SELECT password FROM users WHERE login = $1"',
+  ),
+  sqlQueryParameters: entry(
+    "MSA3181",
+    "error",
+    "values",
+    "query without the login parameter",
+    "The queries of `auth sql` run as parameterised queries with one parameter, `$1`, the login; it never goes into the SQL text, so a login with a quote in it cannot change the query. A query without `$1` would return the same rows for every login; one with `$2` or beyond would fail on every login, since nothing fills it.",
+    'auth sql "postgresql://msa@db.example.net/mail" password query "SELECT password FROM users"',
+  ),
   submissionWithoutAuth: entry(
     "MSA4001",
     "error",
@@ -422,6 +438,14 @@ export const Catalogue = {
     "A listener with `proxy` takes the clients a load balancer forwards, so its loopback address says nothing about where they are: under `allow unauthenticated` every client the load balancer accepts can send mail through msa. Keep it only when the load balancer itself admits trusted clients alone.",
     "listen 127.0.0.1:2525 plain proxy\nallow unauthenticated",
   ),
+  sqlPasswordInUrl: entry(
+    "MSA4182",
+    "warning",
+    "policy",
+    "database password in the policy",
+    'The URL of `auth sql` carries the database password. A policy is read by people and tools (`msac print`, a compiled graph, version control); keep the secret in a file only the server\'s user can read and name it with `password "FILE"`, which replaces a password in the URL.',
+    'auth sql "postgresql://msa:secret@db.example.net/mail" password query "SELECT password FROM users WHERE login = $1"',
+  ),
   senderRelayWithoutRelay: entry(
     "MSA4026",
     "error",
@@ -550,6 +574,14 @@ export const Catalogue = {
     "invalid milter socket",
     "A milter listens on `inet:ADDRESS:PORT` (an IP address, IPv6 in brackets, or `localhost`; a port from 1 to 65535) or on a Unix socket `unix:/ABSOLUTE/PATH`, as Postfix's smtpd_milters writes them. Host names other than `localhost` are not taken: the server would have to look them up for every session.",
     "milter inet:mail.example.com:11332",
+  ),
+  sqlPasswordFile: entry(
+    "MSA5180",
+    "error",
+    "files",
+    "empty database password file",
+    'The file named by `password "FILE"` in `auth sql` holds the database password on its first line; the rest of the file is ignored. An empty first line would log in with no password. Without a password (a `trust` or certificate login), leave out `password "FILE"`.',
+    'auth sql "postgresql://msa@db.example.net/mail" password "db.secret" password query "SELECT password FROM users WHERE login = $1"   # db.secret is empty',
   ),
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -461,8 +461,23 @@ export type LogLevel = z.infer<typeof LogLevel>;
 
 /** `auth users "FILE"`: the logins and password hashes of a users file (formats/usersFile.ts). */
 export const UsersFileLogins = z.strictObject({ kind: z.literal("usersFile"), path: z.string(), origin: RuleOrigin });
+/**
+ * `auth sql "URL" ...`: a PostgreSQL query for the login's password hash and, optionally, one for
+ * the addresses it may use; both take the login as `$1` (runtime/auth/sqlLogins.ts).
+ */
+export const SqlLogins = z.strictObject({
+  kind: z.literal("sql"),
+  url: z.string(),
+  /** A file whose first line is the database password, read when the server starts. */
+  passwordPath: z.string().nullable(),
+  passwordQuery: z.string(),
+  sendersQuery: z.string().nullable(),
+  poolSize: z.number().int().positive(),
+  timeoutMs: z.number().int().positive(),
+  origin: RuleOrigin,
+});
 /** Who checks a login's password: one source per policy, as Postfix has one SASL backend. */
-export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins]);
+export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, SqlLogins]);
 export type LoginSource = z.infer<typeof LoginSource>;
 
 /**
@@ -558,6 +573,8 @@ export function loginSourceNode(source: LoginSource): string {
   switch (source.kind) {
     case "usersFile":
       return "AuthUsers";
+    case "sql":
+      return "AuthSql";
   }
 }
 

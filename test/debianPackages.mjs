@@ -1,6 +1,9 @@
 // Runs before `npm test` (the `pretest` script): the test suite starts real neighbours from
 // Debian's packages, each listed below with what the tests use it for. Missing ones are installed
 // when this runs as root with apt-get; otherwise it names the exact command.
+// Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
+// and Cyrus SASL to compare `msac import postfix` with, PostgreSQL for `auth sql`). Missing
+// ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
 /** Each package with the probe that tells whether the tests can use it (how the tests call it). */
@@ -20,6 +23,8 @@ const PACKAGES = [
   { name: "opendkim-tools", probe: ["/bin/sh", ["-c", "test -x /usr/sbin/opendkim-genkey"]] },
   // promtool checks and unit-tests the alert rules in deploy/prometheus/
   { name: "prometheus", probe: ["/usr/bin/promtool", ["--version"]] },
+  // `auth sql` logins are tested against a cluster the tests create with initdb and pg_ctl.
+  { name: "postgresql", probe: ["/bin/sh", ["-c", "ls /usr/lib/postgresql/*/bin/initdb"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;

@@ -1,17 +1,21 @@
-// `auth users "FILE"`: who checks the passwords of SMTP AUTH (RFC 4954). Every password form is a
-// login source and a policy has one: a second of any form is a conflict. `auth oauth ...` adds
-// bearer tokens (OAUTHBEARER, RFC 7628, and XOAUTH2) beside it.
+// `auth users "FILE"` or `auth sql "URL" ...`: who checks the passwords of SMTP AUTH (RFC 4954).
+// Every password form is a login source and a policy has one: a second of any form is a conflict.
+// `auth oauth ...` adds bearer tokens (OAUTHBEARER, RFC 7628, and XOAUTH2) beside it. The longer
+// checks of a form live in compiler/logins/.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { childrenOf, located, part, parts, string, token } from "../../grammar/cstReader.js";
-import { keywords, Name } from "../../grammar/lexer.js";
+import { Duration, keywords, Name, NumberLiteral, Url } from "../../grammar/lexer.js";
 import { type KindFacts, type Lowering, type Printing, quote, type RuleModule, type RuleNode } from "./ruleModule.js";
 import type { LoginSource, RuleGraph } from "../../graph/graph.js";
+import type { CheckContext } from "../checkContext.js";
 import { checkOauth, lowerOauth, type OauthClauses, printOauth } from "../logins/oauthLogins.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+import { type CheckedSqlLogins, checkSqlLogins, lowerSqlLogins, printSqlLogins, type SqlLoginsWritten } from "../logins/sqlLogins.js";
+import { sendersStages } from "./senders.js";
 
 /** A login source as checked, before lowering: one member per `auth` form. */
-export type CheckedLoginSource = { kind: "usersFile"; path: Located };
+export type CheckedLoginSource = { kind: "usersFile"; path: Located } | ({ kind: "sql" } & CheckedSqlLogins);
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -22,7 +26,7 @@ declare module "../checkedPolicy.js" {
 }
 
 /** The words this rule is written with. */
-const K = keywords("auth", "users", "oauth", "issuer", "audience", "keys", "introspect", "client", "login", "claim");
+const K = keywords("auth", "users", "sql", "password", "query", "senders", "pool", "timeout", "oauth", "issuer", "audience", "keys", "introspect", "client", "login", "claim");
 
 export interface AuthUsersRule extends RuleBase {
   kind: "authUsers";
@@ -37,20 +41,24 @@ export interface AuthOauthRule extends RuleBase {
 /** The clauses of `auth oauth` that take a string. */
 const OAUTH_CLAUSES = ["issuer", "audience", "keys", "introspect", "client"] as const;
 
+export interface AuthSqlRule extends RuleBase, SqlLoginsWritten {
+  kind: "authSql";
+}
+
 /** What every `auth` form shares: one login source per policy, whatever its form. */
-function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R) => CheckedLoginSource): KindFacts<R> {
+function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R, context: CheckContext) => CheckedLoginSource): KindFacts<R> {
   return {
     name,
     once: true,
     key: () => "auth",
     check: (rule, context) => {
-      context.policy.logins = { value: source(rule), rule: rule.span };
+      context.policy.logins = { value: source(rule, context), rule: rule.span };
     },
   };
 }
 
-export const authRule: RuleModule<AuthUsersRule | AuthOauthRule> = {
-  summary: "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login); or OAuth bearer tokens",
+export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthOauthRule> = {
+  summary: "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login) or PostgreSQL queries; and OAuth bearer tokens",
   grammar: {
     verb: K.auth,
     keywords: Object.values(K),
@@ -59,7 +67,7 @@ export const authRule: RuleModule<AuthUsersRule | AuthOauthRule> = {
         name: "authRule",
         body: ($) => {
           $.CONSUME(K.auth);
-          $.OR([{ ALT: () => $.SUBRULE($.production("authUsers")) }, { ALT: () => $.SUBRULE($.production("authOauth")) }]);
+          $.OR([{ ALT: () => $.SUBRULE($.production("authUsers")) }, { ALT: () => $.SUBRULE($.production("authSql")) }, { ALT: () => $.SUBRULE($.production("authOauth")) }]);
         },
       },
       {
@@ -89,6 +97,46 @@ export const authRule: RuleModule<AuthUsersRule | AuthOauthRule> = {
           $.SUBRULE($.stringValue);
         },
       },
+      {
+        // auth sql "postgresql://msa@db:5432/mail" [password "FILE"] password query "SQL" [senders query "SQL"] [pool N] [timeout D]
+        name: "authSql",
+        body: ($) => {
+          $.CONSUME(K.sql);
+          $.OR([{ ALT: () => $.SUBRULE($.stringValue, { LABEL: "url" }) }, { ALT: () => $.CONSUME(Url) }]);
+          $.OPTION(() => $.SUBRULE($.production("sqlPasswordFile")));
+          $.CONSUME(K.password);
+          $.CONSUME(K.query);
+          $.SUBRULE2($.stringValue, { LABEL: "passwordQuery" });
+          $.OPTION2(() => {
+            $.CONSUME(K.senders);
+            $.CONSUME2(K.query);
+            $.SUBRULE3($.stringValue, { LABEL: "sendersQuery" });
+          });
+          $.SUBRULE($.production("sqlPool"));
+        },
+      },
+      {
+        // password "FILE": the database password, on the file's first line
+        name: "sqlPasswordFile",
+        body: ($) => {
+          $.CONSUME(K.password);
+          $.SUBRULE($.stringValue);
+        },
+      },
+      {
+        // [pool N] [timeout DURATION]
+        name: "sqlPool",
+        body: ($) => {
+          $.OPTION(() => {
+            $.CONSUME(K.pool);
+            $.CONSUME(NumberLiteral);
+          });
+          $.OPTION2(() => {
+            $.CONSUME(K.timeout);
+            $.CONSUME(Duration);
+          });
+        },
+      },
     ],
   },
   build: (c, base) => {
@@ -109,11 +157,39 @@ export const authRule: RuleModule<AuthUsersRule | AuthOauthRule> = {
       return { kind: "authOauth", ...base, clauses };
     }
     const users = part(c, "authUsers");
-    const path = users && string(childrenOf(users));
-    return path && { kind: "authUsers", ...base, path };
+    if (users) {
+      const path = string(childrenOf(users));
+      return path && { kind: "authUsers", ...base, path };
+    }
+    const sql = part(c, "authSql");
+    if (!sql) return undefined;
+    const s = childrenOf(sql);
+    const urlToken = token(s, "Url");
+    const url = urlToken ? located(urlToken) : string(s, "url");
+    const passwordQuery = string(s, "passwordQuery");
+    if (!url || !passwordQuery) return undefined;
+    const inPart = (name: string) => {
+      const found = part(s, name);
+      return found ? childrenOf(found) : {};
+    };
+    const passwordFile = string(inPart("sqlPasswordFile"));
+    const sendersQuery = string(s, "sendersQuery");
+    const pool = token(inPart("sqlPool"), "NumberLiteral");
+    const timeout = token(inPart("sqlPool"), "Duration");
+    return {
+      kind: "authSql",
+      ...base,
+      url,
+      passwordQuery,
+      ...(passwordFile ? { passwordFile } : {}),
+      ...(sendersQuery ? { sendersQuery } : {}),
+      ...(pool ? { pool: located(pool) } : {}),
+      ...(timeout ? { timeout: located(timeout) } : {}),
+    };
   },
   kinds: {
     authUsers: loginSourceFacts("auth users", (rule) => ({ kind: "usersFile", path: rule.path })),
+    authSql: loginSourceFacts("auth sql", (rule, context) => ({ kind: "sql", ...checkSqlLogins(rule, context) })),
     authOauth: {
       name: "auth oauth",
       once: true,
@@ -121,6 +197,12 @@ export const authRule: RuleModule<AuthUsersRule | AuthOauthRule> = {
         if (checkOauth(rule.clauses, context)) context.policy.oauth = { value: rule.clauses, rule: rule.span };
       },
     },
+  },
+  // Addresses from a senders query are submission rights even without a `senders` rule; refusals then name the `auth sql` line.
+  stages: (policy, at) => {
+    const logins = policy.logins;
+    if (policy.senders || logins?.value.kind !== "sql" || logins.value.sendersQuery === undefined) return {};
+    return sendersStages({ value: new Map(), rule: logins.rule, logins: [] }, policy, at);
   },
   graph: (policy, at) => (policy.oauth ? { oauth: lowerOauth(policy.oauth.value, at, policy.oauth.rule) } : {}),
   printGraph: (graph: RuleGraph, at) => (graph.oauth ? [{ text: printOauth(graph.oauth, at), origin: graph.oauth.origin }] : []),
@@ -131,6 +213,8 @@ export function lowerLogins(logins: NonNullable<CheckedPolicy["logins"]>, at: Lo
   switch (source.kind) {
     case "usersFile":
       return { kind: "usersFile", path: resolvePolicyPath(at.file, source.path.value), origin: at.origin(logins.rule) };
+    case "sql":
+      return lowerSqlLogins(source, at.origin(logins.rule), (path) => resolvePolicyPath(at.file, path));
   }
 }
 
@@ -138,5 +222,7 @@ export function printLogins(logins: LoginSource, at: Printing): string {
   switch (logins.kind) {
     case "usersFile":
       return `auth users ${quote(at.path(logins.path))}`;
+    case "sql":
+      return printSqlLogins(logins, (path) => at.path(path));
   }
 }
