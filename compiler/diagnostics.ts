@@ -430,6 +430,22 @@ export const Catalogue = {
     '`deliver from SENDER relay URL` picks another next hop for some senders, in the way the main `deliver` rule hands mail on: in line (`deliver relay URL`) or through the spool (`deliver spool "DIR" relay URL`). A policy that only spools (or says nothing, which spools) forwards nothing, so there is no hop to replace. Give the main `deliver` rule a relay.',
     'deliver spool "spool"\ndeliver from @a.example relay smtp://hop-a.example:25',
   ),
+  receivedTlsWithoutTls: entry(
+    "MSA4130",
+    "warning",
+    "policy",
+    "`add Received with tls` without a TLS listener",
+    "`add Received with tls` writes the TLS protocol and cipher of the session into the trace field, as Postfix's `smtpd_tls_received_header` does. When every listener is `plain`, no session ever has TLS and the field never says more than without it. Add a `starttls` or `tls` listener, or leave `with tls` out.",
+    "listen 127.0.0.1:2525 plain\nallow unauthenticated\nadd Received with tls",
+  ),
+  receivedLoginWithoutAuth: entry(
+    "MSA4131",
+    "warning",
+    "policy",
+    "`add Received with login` without authentication",
+    "`add Received with login` writes `(Authenticated sender: LOGIN)` into the trace field of authenticated sessions, as Postfix's `smtpd_sasl_authenticated_header` does. Without `auth users` no session is ever authenticated, so the field never names a login. Add `auth users \"FILE\"`, or leave `with login` out.",
+    "listen 127.0.0.1:2525 plain\nallow unauthenticated\nadd Received with login",
+  ),
 
   fileNotFound: entry(
     "MSA5001",

@@ -27,6 +27,7 @@ import { replyError, replyText } from "./smtp/replyError.js";
 import { logStage, SessionLog, type LoggedClient } from "./smtp/sessionLog.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
 import { plainAddress } from "./proxy/proxyProtocol.js";
+import { negotiatedTlsOf } from "./smtp/negotiatedTls.js";
 import { signPlan } from "./dkim/signPlan.js";
 import type { MsaMetrics } from "./metrics/metrics.js";
 import type { CounterStore } from "./limits/counterStore.js";
@@ -222,7 +223,7 @@ export class SubmissionServer implements ConnectionPolicy {
       logger: false,
       ...smtpServerLimitOptions(this.limits.config),
       onConnect: (session, callback) => this.onConnect(listener, session, callback),
-      onSecure: (_socket, session, callback) => this.onSecure(session, callback),
+      onSecure: (socket, session, callback) => this.onSecure(socket, session, callback),
       onAuth: (auth, session, callback) => void this.onAuth(auth, session, callback),
       onMailFrom: (address, session, callback) => this.onMailFrom(address, session, callback),
       onRcptTo: (address, session, callback) => this.onRcptTo(address, session, callback),
@@ -276,17 +277,20 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onConnect(listener: Listener, session: SMTPServerSession, callback: (error?: Error) => void) {
     const key = listenerKey(listener);
+    const connection = this.connectionOf(session.id);
+    // an implicit TLS session starts after its handshake: the socket already says what it settled
+    const negotiatedTls = listener.mode === "tls" ? negotiatedTlsOf(connection?._socket) : undefined;
     this.apply(session, newSession(listener.mode, session.remoteAddress, key), {
       type: "connect",
       listenerMode: listener.mode,
       listener: key,
       clientAddress: session.remoteAddress,
+      ...(negotiatedTls ? { negotiatedTls } : {}),
     });
     this.log.info({ event: "connect", session: session.id, client: session.remoteAddress, mode: listener.mode }, "connection");
     this.options.metrics?.sessionsTotal.inc();
     this.options.metrics?.sessionsActive.inc();
     this.limits.started(session.id);
-    const connection = this.connectionOf(session.id);
     if (connection) this.limits.guard(connection, session.id, (refusal) => this.events.refusal(session, "command", refusal.reply, refusal.origin, refusal.detail));
     callback();
   }
@@ -308,10 +312,11 @@ export class SubmissionServer implements ConnectionPolicy {
     callback(replyError(refusal.reply));
   }
 
-  private onSecure(session: SMTPServerSession, callback: (error?: Error) => void) {
+  private onSecure(socket: unknown, session: SMTPServerSession, callback: (error?: Error) => void) {
     const state = this.sessions.get(session.id);
     // Implicit TLS sessions start with TLS; only a STARTTLS handshake is an event for the core.
-    if (state && !state.tls) this.apply(session, state, { type: "tls" });
+    const negotiatedTls = negotiatedTlsOf(socket);
+    if (state && !state.tls) this.apply(session, state, { type: "tls", ...(negotiatedTls ? { negotiatedTls } : {}) });
     callback();
   }
 

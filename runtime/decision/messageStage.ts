@@ -391,7 +391,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const name = `Add${node.field.replace("-", "")}`;
         // A From: added with the login's own address leaves nothing for Sender: to say (RFC 6409 section 8.1).
         const needless = node.field === "Sender" && (senderAdded || fromAdded);
-        const edit = needless ? undefined : addedField(graph, state, event, h, node.field, node.private === true, tables);
+        const edit = needless ? undefined : addedField(graph, state, event, h, node, tables);
         if (edit) {
           added.push(edit);
           if (node.field === "Sender") senderAdded = true;
@@ -455,11 +455,10 @@ function addedField(
   state: SessionState,
   event: MessageEvent,
   header: HeaderSection,
-  field: AddHeaderNode["field"],
-  isPrivate: boolean,
+  node: AddHeaderNode,
   tables: DecisionTables | undefined,
 ): HeaderEdit | undefined {
-  switch (field) {
+  switch (node.field) {
     case "Date":
       // RFC 6409 section 8.3: add Date when missing.
       return hasField(header, "Date") ? undefined : { kind: "append", name: "Date", value: formatRfc5322Date(event.now) };
@@ -492,16 +491,19 @@ function addedField(
     }
     case "Received":
       // RFC 5321 section 4.4 trace field, RFC 3848 protocol names. `add Received private`
-      // leaves the client's IP out for authenticated submissions (RFC 6409 section 8: privacy).
+      // leaves the client's IP out for authenticated submissions (RFC 6409 section 8: privacy);
+      // it hides where the client is, not who it is: `with login` still names the login.
       return {
         kind: "prepend",
         name: "Received",
         value: receivedFieldValue({
           heloName: state.heloName ?? "unknown",
-          clientAddress: isPrivate && state.login ? null : state.clientAddress,
+          clientAddress: node.private && state.login ? null : state.clientAddress,
           hostname: graph.hostname,
           protocol: receivedProtocol(state),
           queueId: event.queueId,
+          ...(node.tls && state.tls && state.negotiatedTls ? { tls: state.negotiatedTls } : {}),
+          ...(node.login && state.login ? { authenticatedSender: state.login } : {}),
           date: event.now,
         }),
       };

@@ -18,6 +18,14 @@ export interface Transaction {
   addSender?: { address: string; origin: RuleOrigin };
 }
 
+/** What the TLS handshake settled, as the adapter read it from the socket (Node's getProtocol and getCipher). */
+export interface NegotiatedTls {
+  /** `TLSv1.3`, `TLSv1.2` */
+  protocol: string;
+  /** OpenSSL's name of the cipher suite, as Postfix logs it: `TLS_AES_256_GCM_SHA384`, `ECDHE-RSA-AES256-GCM-SHA384` */
+  cipher: string;
+}
+
 export interface SessionState {
   listenerMode: ListenMode;
   /** The listener the client connected to (graph/graph.ts listenerKey), for rules in `on` blocks. */
@@ -28,12 +36,15 @@ export interface SessionState {
   /** True after EHLO (ESMTP), false after HELO. */
   extended: boolean;
   tls: boolean;
+  /** The protocol and cipher of the TLS session, once there is one and the adapter could read them. */
+  negotiatedTls: NegotiatedTls | null;
   login: string | null;
   transaction: Transaction | null;
 }
 
-export function newSession(listenerMode: ListenMode, clientAddress: string, listener = ""): SessionState {
-  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, transaction: null };
+export function newSession(listenerMode: ListenMode, clientAddress: string, listener = "", negotiatedTls: NegotiatedTls | null = null): SessionState {
+  const tls = listenerMode === "tls";
+  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls, negotiatedTls: tls ? negotiatedTls : null, login: null, transaction: null };
 }
 
 /**
@@ -50,6 +61,7 @@ export function withTransaction(state: SessionState, transaction: Transaction | 
     heloName: state.heloName,
     extended: state.extended,
     tls: state.tls,
+    negotiatedTls: state.negotiatedTls,
     login: state.login,
     transaction,
   } satisfies Required<SessionState>;
