@@ -15,6 +15,7 @@ import type { NotSigned } from "./decision/deliveryStage.js";
 import type { DeliveryPlan } from "./decision/finishStage.js";
 import { Replies } from "../graph/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
+import { receivedProtocol } from "./decision/messageStage.js";
 import type { Decision } from "./decision/verdict.js";
 import type { DeliveryContext } from "./deliver/delivery.js";
 import type { DeliveryOutcome } from "./deliver/envelope.js";
@@ -425,7 +426,7 @@ export class SubmissionServer implements ConnectionPolicy {
       charge = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
       if (charge.refusal) return this.refuseForLimit(session, "message", charge.refusal, callback);
       this.events.plan(session, queueId, plan);
-      const { outcome, size } = await this.signAndDeliver(plan, state, session.id, queueId);
+      const { outcome, size } = await this.signAndDeliver(plan, state, session, queueId);
       const delivered = this.apply(session, state, { type: "delivery", plan, queueId, outcome });
       if (this.graph.deliver.kind === "Relay" && outcome.kind !== "notSigned")
         this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
@@ -446,7 +447,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** Carries out a delivery plan: signs with the signer the graph made, then hands the message on. */
-  private async signAndDeliver(plan: DeliveryPlan, state: SessionState, sessionId: string, queueId: string): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
+  private async signAndDeliver(plan: DeliveryPlan, state: SessionState, session: SMTPServerSession, queueId: string): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
     const signer = this.resources.signer;
     const signing = await signPlan(signer, plan);
     if (!signing.signed) return { outcome: signing.notSigned, size: plan.message.length };
@@ -458,8 +459,10 @@ export class SubmissionServer implements ConnectionPolicy {
       {
         ...(state.login ? { login: state.login } : {}),
         clientAddress: state.clientAddress,
+        ...(session.remotePort ? { clientPort: session.remotePort } : {}),
         heloName: state.heloName ?? "",
-        sessionId,
+        protocol: receivedProtocol(state),
+        sessionId: session.id,
         // The id in our Received field: the spool names its record with it.
         queueId,
       },
