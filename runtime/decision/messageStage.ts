@@ -11,7 +11,7 @@ import { oversizedHeaderSection } from "../message/headerSectionLimit.js";
 import { checkMessageData } from "../message/messageChecks.js";
 import { parseHeaderSection, type HeaderSection } from "../message/headerSection.js";
 import type { BareLineEnding } from "../message/readMessageData.js";
-import { receivedFieldValue } from "../message/receivedField.js";
+import { type ReceivedFieldInput, receivedComments, receivedFieldValue } from "../message/receivedField.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
 import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
@@ -396,7 +396,10 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
           added.push(edit);
           if (node.field === "Sender") senderAdded = true;
           if (node.field === "From") fromAdded = true;
-          trace.push({ node: name, origin: node.origin, outcome: "change", detail: `${edit.kind === "prepend" || edit.kind === "append" ? edit.name : ""}` });
+          // `add Received with ...`: the trace shows what the session's TLS and login made of it
+          const comments = node.field === "Received" ? receivedComments(receivedDetailsOf(node, state)) : [];
+          const detail = `${edit.kind === "prepend" || edit.kind === "append" ? edit.name : ""}${comments.length > 0 ? ` ${comments.join(" ")}` : ""}`;
+          trace.push({ node: name, origin: node.origin, outcome: "change", detail });
         } else {
           trace.push({ node: name, origin: node.origin, outcome: "skip" });
         }
@@ -438,6 +441,14 @@ function writableField(name: string, value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** What `add Received with tls, login` adds for this session: the TLS it has, the login it has. */
+function receivedDetailsOf(node: AddHeaderNode, state: SessionState): Pick<ReceivedFieldInput, "tls" | "authenticatedSender"> {
+  return {
+    ...(node.tls && state.tls && state.negotiatedTls ? { tls: state.negotiatedTls } : {}),
+    ...(node.login && state.login ? { authenticatedSender: state.login } : {}),
+  };
 }
 
 /** Whether the policy says `add From`. */
@@ -502,8 +513,7 @@ function addedField(
           hostname: graph.hostname,
           protocol: receivedProtocol(state),
           queueId: event.queueId,
-          ...(node.tls && state.tls && state.negotiatedTls ? { tls: state.negotiatedTls } : {}),
-          ...(node.login && state.login ? { authenticatedSender: state.login } : {}),
+          ...receivedDetailsOf(node, state),
           date: event.now,
         }),
       };

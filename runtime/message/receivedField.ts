@@ -76,13 +76,7 @@ export function receivedFieldValue(input: ReceivedFieldInput): string {
       parts.push(`(helo=${commentText(input.heloName)})`);
     }
   }
-  if (input.tls !== undefined) {
-    const bits = cipherBits(input.tls.cipher);
-    parts.push(`(using ${commentText(input.tls.protocol)} with cipher ${commentText(input.tls.cipher)}${bits ? ` (${bits} bits)` : ""})`);
-  }
-  if (input.authenticatedSender !== undefined) {
-    parts.push(`(Authenticated sender: ${commentText(input.authenticatedSender)})`);
-  }
+  parts.push(...receivedComments(input));
   parts.push(`by ${input.hostname} (msa)`);
   parts.push(`with ${input.protocol}`);
   if (input.queueId !== undefined) {
@@ -119,6 +113,17 @@ function isAddressLiteral(text: string): boolean {
     return false;
   }
   return text.slice(1, 6).toLowerCase() === "ipv6:" ? isIPv6(m[1]!) : isIPv4(m[1]!);
+}
+
+/** The comments `add Received with tls, login` adds, as Postfix writes them: `(using ...)`, `(Authenticated sender: ...)`. */
+export function receivedComments(input: Pick<ReceivedFieldInput, "tls" | "authenticatedSender">): string[] {
+  const comments: string[] = [];
+  if (input.tls !== undefined) {
+    const bits = cipherBits(input.tls.cipher);
+    comments.push(`(using ${commentText(input.tls.protocol)} with cipher ${commentText(input.tls.cipher)}${bits ? ` (${bits} bits)` : ""})`);
+  }
+  if (input.authenticatedSender !== undefined) comments.push(`(Authenticated sender: ${commentText(input.authenticatedSender)})`);
+  return comments;
 }
 
 /**
