@@ -443,7 +443,7 @@ export const Catalogue = {
     "warning",
     "policy",
     "`add Received with login` without authentication",
-    "`add Received with login` writes `(Authenticated sender: LOGIN)` into the trace field of authenticated sessions, as Postfix's `smtpd_sasl_authenticated_header` does. Without `auth users` no session is ever authenticated, so the field never names a login. Add `auth users \"FILE\"`, or leave `with login` out.",
+    '`add Received with login` writes `(Authenticated sender: LOGIN)` into the trace field of authenticated sessions, as Postfix\'s `smtpd_sasl_authenticated_header` does. Without `auth users` no session is ever authenticated, so the field never names a login. Add `auth users "FILE"`, or leave `with login` out.',
     "listen 127.0.0.1:2525 plain\nallow unauthenticated\nadd Received with login",
   ),
 

@@ -447,7 +447,12 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** Carries out a delivery plan: signs with the signer the graph made, then hands the message on. */
-  private async signAndDeliver(plan: DeliveryPlan, state: SessionState, session: SMTPServerSession, queueId: string): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
+  private async signAndDeliver(
+    plan: DeliveryPlan,
+    state: SessionState,
+    session: SMTPServerSession,
+    queueId: string,
+  ): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
     const signer = this.resources.signer;
     const signing = await signPlan(signer, plan);
     if (!signing.signed) return { outcome: signing.notSigned, size: plan.message.length };

@@ -47,7 +47,7 @@ export function xforwardCommands(facts: ClientFacts, offered: ReadonlySet<string
   let command = "";
   for (const attribute of ATTRIBUTES) {
     if (!offered.has(attribute)) continue;
-    let pair = `${attribute}=${encodedValue(valueOf(attribute, facts))}`;
+    let pair = `${attribute}=${encodedValue(attributeValue(attribute, facts))}`;
     if (`XFORWARD ${pair}\r\n`.length > MAX_COMMAND_OCTETS) pair = `${attribute}=${UNAVAILABLE}`;
     if (command !== "" && `${command} ${pair}\r\n`.length > MAX_COMMAND_OCTETS) {
       commands.push(command);
@@ -59,7 +59,7 @@ export function xforwardCommands(facts: ClientFacts, offered: ReadonlySet<string
   return commands;
 }
 
-function valueOf(attribute: Attribute, facts: ClientFacts): string | undefined {
+function attributeValue(attribute: Attribute, facts: ClientFacts): string | undefined {
   switch (attribute) {
     case "NAME":
       return facts.name;

@@ -279,7 +279,10 @@ export class QueueRunner {
       ...this.options.relayOptions,
     });
     if (outcome.kind === "accepted" && outcome.xforwardRefused) {
-      this.log.warn({ event: "xforward-refused", queueId: record.id, reply: outcome.xforwardRefused, ...(this.options.rule ? { rule: this.options.rule } : {}) }, "XFORWARD refused by the next hop");
+      this.log.warn(
+        { event: "xforward-refused", queueId: record.id, reply: outcome.xforwardRefused, ...(this.options.rule ? { rule: this.options.rule } : {}) },
+        "XFORWARD refused by the next hop",
+      );
     }
     return outcome;
   }

@@ -16,7 +16,9 @@ describe("XFORWARD commands", () => {
   });
 
   it("sends what Postfix offers in one command, [UNAVAILABLE] for the name msa does not look up, LOGIN only when offered", () => {
-    expect(xforwardCommands(facts, POSTFIX_OFFER)).toEqual(["XFORWARD NAME=[UNAVAILABLE] ADDR=192.0.2.7 PORT=50123 PROTO=ESMTPSA HELO=laptop.example IDENT=01JABCDEF SOURCE=REMOTE"]);
+    expect(xforwardCommands(facts, POSTFIX_OFFER)).toEqual([
+      "XFORWARD NAME=[UNAVAILABLE] ADDR=192.0.2.7 PORT=50123 PROTO=ESMTPSA HELO=laptop.example IDENT=01JABCDEF SOURCE=REMOTE",
+    ]);
     expect(xforwardCommands(facts, new Set([...POSTFIX_OFFER, "LOGIN"]))[0]).toMatch(/ SOURCE=REMOTE LOGIN=alice$/);
     expect(xforwardCommands(facts, new Set(["ADDR"]))).toEqual(["XFORWARD ADDR=192.0.2.7"]);
     expect(xforwardCommands(facts, new Set(["XCLIENT"]))).toEqual([]);
@@ -41,7 +43,14 @@ describe("XFORWARD commands", () => {
     for (const command of commands) expect(Buffer.byteLength(`${command}\r\n`)).toBeLessThanOrEqual(512);
     expect(commands.join(" ")).toContain(`HELO=${long}`);
     // every offered attribute is sent exactly once, in Postfix's order
-    expect(commands.flatMap((c) => c.split(" ").slice(1).map((pair) => pair.split("=")[0]))).toEqual(["NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE", "LOGIN"]);
+    expect(
+      commands.flatMap((c) =>
+        c
+          .split(" ")
+          .slice(1)
+          .map((pair) => pair.split("=")[0]),
+      ),
+    ).toEqual(["NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE", "LOGIN"]);
   });
 
   it("takes the client's facts from a spool record's meta, and none for a DSN msa wrote itself", () => {

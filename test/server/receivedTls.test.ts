@@ -120,7 +120,9 @@ describe("add Received with tls, login", () => {
     const { cipher, raw } = await submit(msa, hop, "starttls", "private");
     const parsed = await parsedByPython(raw);
     expect(parsed.defects).toEqual([]);
-    expect(parsed.received).toMatch(new RegExp(`^from client\\.example \\(using TLSv1\\.3 with cipher ${cipher} \\(\\d+/\\d+ bits\\)\\) \\(Authenticated sender: alice\\) by msa\\.example\\.test `));
+    expect(parsed.received).toMatch(
+      new RegExp(`^from client\\.example \\(using TLSv1\\.3 with cipher ${cipher} \\(\\d+/\\d+ bits\\)\\) \\(Authenticated sender: alice\\) by msa\\.example\\.test `),
+    );
     expect(parsed.received).not.toContain("127.0.0.1");
   });
 });

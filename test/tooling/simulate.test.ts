@@ -81,14 +81,16 @@ describe("scripted sessions", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-simulate-received-"));
     try {
       const file = path.join(dir, "policy.msa");
-      const lines = ["hostname msa.example.test", `tls certificate "${pki.certPath}" key "${pki.keyPath}"`, "listen 587 starttls", "auth users \"users\"", "require auth"];
+      const lines = ["hostname msa.example.test", `tls certificate "${pki.certPath}" key "${pki.keyPath}"`, "listen 587 starttls", 'auth users "users"', "require auth"];
       fs.writeFileSync(path.join(dir, "users"), "demo:$2y$04$abcdefghijklmnopqrstuu5yJ9i5Xg3wOqH0GfY7lS4L5v5kTq1Hy\n");
       fs.writeFileSync(file, [...lines, "add Received with tls, login", 'deliver spool "spool"', ""].join("\n"));
       const script = "EHLO a.test\nSTARTTLS\nEHLO a.test\n#auth demo\nMAIL FROM:<demo@example.test>\nRCPT TO:<x@example.org>\nDATA\nSubject: hi\n\nhi\n.\n";
       const simulation = await simulate(graphOf(file), parseScript(script).steps, { now: () => new Date(NOW) });
       const delivered = simulation.exchanges.find((e) => e.delivered)?.delivered;
       const comments = "(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)) (Authenticated sender: demo)";
-      expect(delivered?.fields.find((f) => f.name === "Received")?.value).toMatch(new RegExp(`^from a\\.test \\(\\[192\\.0\\.2\\.1\\]\\) ${comments.replace(/[()]/g, "\\$&")} by msa\\.example\\.test`));
+      expect(delivered?.fields.find((f) => f.name === "Received")?.value).toMatch(
+        new RegExp(`^from a\\.test \\(\\[192\\.0\\.2\\.1\\]\\) ${comments.replace(/[()]/g, "\\$&")} by msa\\.example\\.test`),
+      );
       expect((await run(file, {}, script)).out).toContain(`AddReceived -> change (Received ${comments})`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

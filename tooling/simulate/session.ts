@@ -102,9 +102,7 @@ export function knownLogins(graph: RuleGraph): Set<string> | null {
  * first cipher suite Node's default list offers for it (an RSA certificate for TLS 1.2).
  */
 export function simulatedTls(graph: RuleGraph): NegotiatedTls {
-  return graph.tlsProtocols.includes("TLSv1.3")
-    ? { protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384" }
-    : { protocol: "TLSv1.2", cipher: "ECDHE-RSA-AES128-GCM-SHA256" };
+  return graph.tlsProtocols.includes("TLSv1.3") ? { protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384" } : { protocol: "TLSv1.2", cipher: "ECDHE-RSA-AES128-GCM-SHA256" };
 }
 
 export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], options: SimulationOptions = {}): Promise<Simulation> {
@@ -113,7 +111,8 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
   // What a handshake with the server would settle: its highest protocol, and the cipher Node prefers for it.
   const negotiatedTls = simulatedTls(graph);
   const connect = (clientAddress: string) =>
-    decide(graph, state, { type: "connect", listenerMode: listener.mode, listener: listenerKey(listener), clientAddress, ...(listener.mode === "tls" ? { negotiatedTls } : {}) }).state;
+    decide(graph, state, { type: "connect", listenerMode: listener.mode, listener: listenerKey(listener), clientAddress, ...(listener.mode === "tls" ? { negotiatedTls } : {}) })
+      .state;
   let state = newSession(listener.mode, "");
   state = connect(options.clientAddress ?? "192.0.2.1");
   let signer: Promise<LoadedSigner> | undefined;
