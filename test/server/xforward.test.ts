@@ -133,4 +133,16 @@ describe("XFORWARD to next hops that do not take it", () => {
       await aiosmtpd.stop();
     }
   }, 60_000);
+
+  it("fails the attempt for now when the next hop answers XFORWARD with 421 and closes: the client gets 451, nothing is delivered", async () => {
+    const aiosmtpd = await startAiosmtpd({ refuseXforward: "421" });
+    try {
+      const msa = await startMsa([...SUBMISSION_POLICY, `deliver relay ${aiosmtpd.url} xforward`], { stopAfter: "test" });
+      await expect(submit(msa, "closing")).rejects.toMatchObject({ responseCode: 451 });
+      expect(await aiosmtpd.xforwardCommands()).toHaveLength(1);
+      expect(await aiosmtpd.received()).toEqual([]);
+    } finally {
+      await aiosmtpd.stop();
+    }
+  }, 60_000);
 });

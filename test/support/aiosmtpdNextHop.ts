@@ -1,8 +1,8 @@
 // An independent next hop for relay tests: Debian's python3-aiosmtpd (it offers no DSN
 // extension), run by /usr/bin/python3. It refuses recipients whose local part starts with
 // "refused" with 550 5.1.1 at RCPT and keeps every message it takes as a JSON file. With
-// `refuseXforward` it also offers Postfix's XFORWARD and refuses each one with 550 5.7.0
-// (as a Postfix whose smtpd_authorized_xforward_hosts changed under a running session would).
+// `refuseXforward` it also offers Postfix's XFORWARD and refuses each one: with 550 5.7.0, or
+// with 421 and the end of the session ("421").
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,14 +20,19 @@ from aiosmtpd.smtp import SMTP
 
 out = sys.argv[1]
 port = int(sys.argv[2])
-refuse_xforward = len(sys.argv) > 3 and sys.argv[3] == 'refuse-xforward'
+refuse_xforward = len(sys.argv) > 3 and sys.argv[3].startswith('refuse-xforward')
+close_on_xforward = len(sys.argv) > 3 and sys.argv[3] == 'refuse-xforward-421'
 count = 0
 
 class XforwardRefusingSMTP(SMTP):
     async def smtp_XFORWARD(self, arg):
         with open(os.path.join(out, '..', 'xforward.txt'), 'a') as f:
             f.write('XFORWARD %s\\n' % arg)
-        await self.push('550 5.7.0 XFORWARD not authorized (aiosmtpd)')
+        if close_on_xforward:
+            await self.push('421 4.3.2 going down (aiosmtpd)')
+            self.transport.close()
+        else:
+            await self.push('550 5.7.0 XFORWARD not authorized (aiosmtpd)')
 
 class XforwardController(Controller):
     def factory(self):
@@ -77,7 +82,7 @@ export interface AiosmtpdNextHop {
   stop(): Promise<void>;
 }
 
-export async function startAiosmtpd(options: { refuseXforward?: boolean } = {}): Promise<AiosmtpdNextHop> {
+export async function startAiosmtpd(options: { refuseXforward?: boolean | "421" } = {}): Promise<AiosmtpdNextHop> {
   const probe = spawnSync(PYTHON, ["-c", "import aiosmtpd"]);
   if (probe.status !== 0) {
     throw new Error(`${PYTHON} cannot import aiosmtpd: install it with \`apt-get install -y python3-aiosmtpd\` (.ci/run does)\n${probe.stderr}`);
@@ -86,7 +91,12 @@ export async function startAiosmtpd(options: { refuseXforward?: boolean } = {}):
   const out = join(dir, "received");
   await mkdir(out);
   await writeFile(join(dir, "nexthop.py"), NEXT_HOP_SCRIPT);
-  const hop = startProcess(PYTHON, [join(dir, "nexthop.py"), out, String(await freePort()), ...(options.refuseXforward ? ["refuse-xforward"] : [])]);
+  const hop = startProcess(PYTHON, [
+    join(dir, "nexthop.py"),
+    out,
+    String(await freePort()),
+    ...(options.refuseXforward ? [options.refuseXforward === "421" ? "refuse-xforward-421" : "refuse-xforward"] : []),
+  ]);
   const ready = await hop
     .waitForLine((line) => line.text.startsWith("READY "), 15_000)
     .catch((error: Error) => {
