@@ -46,6 +46,7 @@ function accepted(logs: LogEvent[]): { queueId: string; deliveredAs: string } {
 }
 
 /** Postfix's cleanup logs every Subject: with the client, protocol and HELO it was told about. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Postfix's own `${config_directory}`, expanded by Postfix
 const WARN_EVERY_SUBJECT = { header_checks: "regexp:${config_directory}/header_checks" };
 const HEADER_CHECKS = { header_checks: "/^Subject:/ WARN subject seen\n" };
 
