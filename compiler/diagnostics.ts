@@ -257,7 +257,7 @@ export const Catalogue = {
     "MSA4004",
     "error",
     "policy",
-    "`require auth` without `auth users`",
+    "`require auth` without an `auth` rule",
     'Nobody could ever authenticate: add `auth users "FILE"` with lines `LOGIN:HASH` (see `msac passwd`).',
     'require auth\n# no `auth users "FILE"`',
   ),
@@ -266,7 +266,7 @@ export const Catalogue = {
     "warning",
     "policy",
     "rule has no effect without authentication",
-    "Submission rights (`senders`), `add From` and `add Sender` apply to authenticated sessions. Without `auth users` no session is ever authenticated, so the rule never applies.",
+    "Submission rights (`senders`), `add From` and `add Sender` apply to authenticated sessions. Without an `auth` rule (`auth users`, `auth sql`, `auth oauth`, ...) no session is ever authenticated, so the rule never applies.",
     'add Sender\n# no `auth users "FILE"`',
   ),
   plainWithoutAuth: entry(
@@ -462,13 +462,21 @@ export const Catalogue = {
     'An `auth oauth` rule checks tokens in one of two ways. As JWTs: `issuer "URL"` and `audience "NAME"` are what the token\'s `iss` and `aud` must be, and `keys` is the issuer\'s JWKS, a file or an https URL. Or by asking the issuer: `introspect "URL"` (RFC 7662), with `client "FILE"` holding `CLIENT-ID:SECRET` when the endpoint wants it. The two ways do not mix.',
     'auth oauth issuer "https://id.example.com" keys "jwks.json"',
   ),
-  invalidJwks: entry(
-    "MSA5190",
-    "error",
-    "files",
-    "invalid JWKS file",
-    "The `keys` file of `auth oauth` is the issuer's JSON Web Key Set (RFC 7517): a JSON object with a `keys` array of public keys, as the issuer publishes it at its `jwks_uri`.",
-    'auth oauth issuer "https://id.example.com" audience "msa" keys "issuer.pem"',
+  receivedTlsWithoutTls: entry(
+    "MSA4130",
+    "warning",
+    "policy",
+    "`add Received with tls` without a TLS listener",
+    "`add Received with tls` writes the TLS protocol and cipher of the session into the trace field, as Postfix's `smtpd_tls_received_header` does. When every listener is `plain`, no session ever has TLS and the field never says more than without it. Add a `starttls` or `tls` listener, or leave `with tls` out.",
+    "listen 127.0.0.1:2525 plain\nallow unauthenticated\nadd Received with tls",
+  ),
+  receivedLoginWithoutAuth: entry(
+    "MSA4131",
+    "warning",
+    "policy",
+    "`add Received with login` without authentication",
+    '`add Received with login` writes `(Authenticated sender: LOGIN)` into the trace field of authenticated sessions, as Postfix\'s `smtpd_sasl_authenticated_header` does. Without an `auth` rule no session is ever authenticated, so the field never names a login. Add `auth users "FILE"`, or leave `with login` out.',
+    "listen 127.0.0.1:2525 plain\nallow unauthenticated\nadd Received with login",
   ),
 
   fileNotFound: entry(
@@ -582,6 +590,14 @@ export const Catalogue = {
     "empty database password file",
     'The file named by `password "FILE"` in `auth sql` holds the database password on its first line; the rest of the file is ignored. An empty first line would log in with no password. Without a password (a `trust` or certificate login), leave out `password "FILE"`.',
     'auth sql "postgresql://msa@db.example.net/mail" password "db.secret" password query "SELECT password FROM users WHERE login = $1"   # db.secret is empty',
+  ),
+  invalidJwks: entry(
+    "MSA5190",
+    "error",
+    "files",
+    "invalid JWKS file",
+    "The `keys` file of `auth oauth` is the issuer's JSON Web Key Set (RFC 7517): a JSON object with a `keys` array of public keys, as the issuer publishes it at its `jwks_uri`.",
+    'auth oauth issuer "https://id.example.com" audience "msa" keys "issuer.pem"',
   ),
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -262,6 +262,10 @@ export const AddHeaderNode = z.strictObject({
   field: z.enum(["Date", "Message-ID", "From", "Sender", "Received"]),
   /** `add Received private`: the client's IP is left out for authenticated submissions. */
   private: z.literal(true).optional(),
+  /** `add Received with tls`: the TLS protocol and cipher of the session, as Postfix's smtpd_tls_received_header writes them. */
+  tls: z.literal(true).optional(),
+  /** `add Received with login`: `(Authenticated sender: LOGIN)`, as Postfix's smtpd_sasl_authenticated_header writes it. */
+  login: z.literal(true).optional(),
 });
 export type AddHeaderNode = z.infer<typeof AddHeaderNode>;
 
@@ -362,6 +366,8 @@ export const RelayOptions = z.strictObject({
   verifyCertificate: z.boolean(),
   /** A file with one `USER:PASSWORD` line for AUTH at the next hop. */
   credentials: z.string().nullable(),
+  /** `xforward`: the client's facts go to a next hop that offers Postfix's XFORWARD, before each MAIL FROM. */
+  xforward: z.literal(true).optional(),
 });
 export type RelayOptions = z.infer<typeof RelayOptions>;
 

@@ -15,6 +15,7 @@ import type { NotSigned } from "./decision/deliveryStage.js";
 import type { DeliveryPlan } from "./decision/finishStage.js";
 import { Replies, type Reply } from "../graph/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
+import { receivedProtocol } from "./decision/messageStage.js";
 import type { Decision } from "./decision/verdict.js";
 import type { DeliveryContext } from "./deliver/delivery.js";
 import type { DeliveryOutcome } from "./deliver/envelope.js";
@@ -27,6 +28,7 @@ import { replyError, replyText } from "./smtp/replyError.js";
 import { logStage, SessionLog, type LoggedClient } from "./smtp/sessionLog.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
 import { plainAddress } from "./proxy/proxyProtocol.js";
+import { negotiatedTlsOf } from "./smtp/negotiatedTls.js";
 import { signPlan } from "./dkim/signPlan.js";
 import { ServedCertificates, type SniCallback } from "./smtp/servedCertificates.js";
 import type { MsaMetrics } from "./metrics/metrics.js";
@@ -261,7 +263,7 @@ export class SubmissionServer implements ConnectionPolicy {
       logger: false,
       ...smtpServerLimitOptions(this.limits.config),
       onConnect: (session, callback) => this.onConnect(listener, session, callback),
-      onSecure: (_socket, session, callback) => this.onSecure(session, callback),
+      onSecure: (socket, session, callback) => this.onSecure(socket, session, callback),
       onAuth: (auth, session, callback) => void this.onAuth(auth, session, callback),
       onMailFrom: (address, session, callback) => this.onMailFrom(address, session, callback),
       onRcptTo: (address, session, callback) => this.onRcptTo(address, session, callback),
@@ -316,17 +318,20 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onConnect(listener: Listener, session: SMTPServerSession, callback: (error?: Error) => void) {
     const key = listenerKey(listener);
+    const connection = this.connectionOf(session.id);
+    // an implicit TLS session starts after its handshake: the socket already says what it settled
+    const negotiatedTls = listener.mode === "tls" ? negotiatedTlsOf(connection?._socket) : undefined;
     this.apply(session, newSession(listener.mode, session.remoteAddress, key), {
       type: "connect",
       listenerMode: listener.mode,
       listener: key,
       clientAddress: session.remoteAddress,
+      ...(negotiatedTls ? { negotiatedTls } : {}),
     });
     this.log.info({ event: "connect", session: session.id, client: session.remoteAddress, mode: listener.mode }, "connection");
     this.options.metrics?.sessionsTotal.inc();
     this.options.metrics?.sessionsActive.inc();
     this.limits.started(session.id);
-    const connection = this.connectionOf(session.id);
     if (connection) this.limits.guard(connection, session.id, (refusal) => this.events.refusal(session, "command", refusal.reply, refusal.origin, refusal.detail));
     callback();
   }
@@ -348,10 +353,11 @@ export class SubmissionServer implements ConnectionPolicy {
     callback(replyError(refusal.reply));
   }
 
-  private onSecure(session: SMTPServerSession, callback: (error?: Error) => void) {
+  private onSecure(socket: unknown, session: SMTPServerSession, callback: (error?: Error) => void) {
     const state = this.sessions.get(session.id);
     // Implicit TLS sessions start with TLS; only a STARTTLS handshake is an event for the core.
-    if (state && !state.tls) this.apply(session, state, { type: "tls" });
+    const negotiatedTls = negotiatedTlsOf(socket);
+    if (state && !state.tls) this.apply(session, state, { type: "tls", ...(negotiatedTls ? { negotiatedTls } : {}) });
     callback();
   }
 
@@ -584,7 +590,7 @@ export class SubmissionServer implements ConnectionPolicy {
       charge = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
       if (charge.refusal) return this.refuseForLimit(session, "message", charge.refusal, callback);
       this.events.plan(session, queueId, plan);
-      const { outcome, size } = await this.signAndDeliver(plan, state, session.id, queueId);
+      const { outcome, size } = await this.signAndDeliver(plan, state, session, queueId);
       const delivered = this.apply(session, state, { type: "delivery", plan, queueId, outcome });
       if (this.graph.deliver.kind === "Relay" && outcome.kind !== "notSigned")
         this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
@@ -605,7 +611,12 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** Carries out a delivery plan: signs with the signer the graph made, then hands the message on. */
-  private async signAndDeliver(plan: DeliveryPlan, state: SessionState, sessionId: string, queueId: string): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
+  private async signAndDeliver(
+    plan: DeliveryPlan,
+    state: SessionState,
+    session: SMTPServerSession,
+    queueId: string,
+  ): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
     const signer = this.resources.signer;
     const signing = await signPlan(signer, plan);
     if (!signing.signed) return { outcome: signing.notSigned, size: plan.message.length };
@@ -617,8 +628,10 @@ export class SubmissionServer implements ConnectionPolicy {
       {
         ...(state.login ? { login: state.login } : {}),
         clientAddress: state.clientAddress,
+        ...(session.remotePort ? { clientPort: session.remotePort } : {}),
         heloName: state.heloName ?? "",
-        sessionId,
+        protocol: receivedProtocol(state),
+        sessionId: session.id,
         // The id in our Received field: the spool names its record with it.
         queueId,
       },

@@ -73,6 +73,13 @@ describe("nodemailer internals msa relies on", () => {
     expect(typeof connection._createSendStream).toBe("function");
     expect("_envelope" in connection).toBe(true);
   });
+
+  it("keeps the reply handlers in _responseActions and every EHLO line in _ehloLines (XFORWARD)", () => {
+    const connection = new SMTPConnectionClient({ host: "127.0.0.1", port: 1 }) as unknown as Record<string, unknown> & { _parseEhloExtensions(reply: string): void };
+    expect(Array.isArray(connection._responseActions)).toBe(true);
+    connection._parseEhloExtensions("250-next.example\r\n250-PIPELINING\r\n250-XFORWARD NAME ADDR PROTO HELO\r\n250 8BITMIME");
+    expect(connection._ehloLines).toEqual(["PIPELINING", "XFORWARD NAME ADDR PROTO HELO", "8BITMIME"]);
+  });
 });
 
 describe("mailauth internals msa relies on", () => {

@@ -11,7 +11,7 @@ import type { DeliveryPlan } from "./finishStage.js";
 import { decideMessage, type MessageEvent } from "./messageStage.js";
 import { decideMilterCommand, decideMilterMessage, type MilterCommandEvent, type MilterMessageEvent, type MilterMessageResult } from "./milterStage.js";
 import type { Reply } from "../../graph/replies.js";
-import { newSession, withTransaction, type SessionState } from "./session.js";
+import { type NegotiatedTls, newSession, withTransaction, type SessionState } from "./session.js";
 import type { DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
@@ -22,6 +22,8 @@ export interface ConnectEvent {
   /** The listener's key (graph/graph.ts listenerKey). */
   listener: string;
   clientAddress: string;
+  /** An implicit TLS listener's handshake, done before the session starts. */
+  negotiatedTls?: NegotiatedTls;
 }
 
 /** The DATA command: the result says how many bytes of message to keep (null: no limit). */
@@ -32,7 +34,7 @@ export interface DataCommand {
 export type SmtpEvent =
   | ConnectEvent
   | { type: "helo"; name: string; extended: boolean }
-  | { type: "tls" }
+  | { type: "tls"; negotiatedTls?: NegotiatedTls }
   | { type: "authStart" }
   /** `addresses`: the sender addresses the login source gave for this login (a directory's `mail`). */
   | { type: "authenticated"; login: string; addresses?: string[] }
@@ -72,14 +74,14 @@ export function decide(
 ): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | MilterMessageResult | undefined> {
   switch (event.type) {
     case "connect":
-      return accept(newSession(event.listenerMode, event.clientAddress, event.listener));
+      return accept(newSession(event.listenerMode, event.clientAddress, event.listener, event.negotiatedTls ?? null));
     case "helo":
       // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
       return accept({ ...state, heloName: event.name, extended: event.extended, transaction: null });
     case "tls":
       // RFC 3207 section 4.2: after the handshake the server discards all knowledge obtained
       // from the client before it: the EHLO name, the transaction and the login.
-      return accept({ ...state, tls: true, heloName: null, extended: false, login: null, transaction: null });
+      return accept({ ...state, tls: true, negotiatedTls: event.negotiatedTls ?? null, heloName: null, extended: false, login: null, transaction: null });
     case "authStart":
       return decideAuthStart(graph, state);
     case "authenticated":

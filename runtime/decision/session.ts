@@ -20,6 +20,14 @@ export interface Transaction {
   discardedBy?: RuleOrigin;
 }
 
+/** What the TLS handshake settled, as the adapter read it from the socket (Node's getProtocol and getCipher). */
+export interface NegotiatedTls {
+  /** `TLSv1.3`, `TLSv1.2` */
+  protocol: string;
+  /** OpenSSL's name of the cipher suite, as Postfix logs it: `TLS_AES_256_GCM_SHA384`, `ECDHE-RSA-AES256-GCM-SHA384` */
+  cipher: string;
+}
+
 export interface SessionState {
   listenerMode: ListenMode;
   /** The listener the client connected to (graph/graph.ts listenerKey), for rules in `on` blocks. */
@@ -30,14 +38,17 @@ export interface SessionState {
   /** True after EHLO (ESMTP), false after HELO. */
   extended: boolean;
   tls: boolean;
+  /** The protocol and cipher of the TLS session, once there is one and the adapter could read them. */
+  negotiatedTls: NegotiatedTls | null;
   login: string | null;
   /** The sender addresses the login source gave with the login (`alice@example.com`, `@example.com`, `*`); null when it gave none. */
   loginAddresses: string[] | null;
   transaction: Transaction | null;
 }
 
-export function newSession(listenerMode: ListenMode, clientAddress: string, listener = ""): SessionState {
-  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, loginAddresses: null, transaction: null };
+export function newSession(listenerMode: ListenMode, clientAddress: string, listener = "", negotiatedTls: NegotiatedTls | null = null): SessionState {
+  const tls = listenerMode === "tls";
+  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls, negotiatedTls: tls ? negotiatedTls : null, login: null, loginAddresses: null, transaction: null };
 }
 
 /**
@@ -54,6 +65,7 @@ export function withTransaction(state: SessionState, transaction: Transaction | 
     heloName: state.heloName,
     extended: state.extended,
     tls: state.tls,
+    negotiatedTls: state.negotiatedTls,
     login: state.login,
     loginAddresses: state.loginAddresses,
     transaction,

@@ -116,6 +116,13 @@ export class SessionLog {
       "message accepted",
     );
     this.refusedRecipients(session, queueId, plan.envelope.mailFrom, outcome);
+    // XFORWARD is for the next hop's logs only: its refusal did not keep the message back
+    if (outcome.xforwardRefused) {
+      this.log.warn(
+        { event: "xforward-refused", session: session.id, queueId, reply: outcome.xforwardRefused, rule: ruleLocation(this.deliverOrigin) },
+        "XFORWARD refused by the next hop",
+      );
+    }
   }
 
   /**
