@@ -1,7 +1,7 @@
 // Phase 3: the files a policy names. Each must exist and be readable; a users
 // file must hold only `LOGIN:HASH` lines (its problems point into that file);
 // a certificate must parse and match its key. Paths resolve against the policy's folder.
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { certificateHostNames } from "../formats/certificateNames.js";
 import path from "node:path";
 import type { Located } from "../grammar/ast.js";
@@ -30,6 +30,28 @@ export interface CompilerHost {
   readFile(path: string): { ok: true; text: string } | { ok: false; missing: boolean; reason: string };
   /** The files of a folder (`groups from "FOLDER"`); a host without it cannot list folders. */
   listFolder?(path: string): { ok: true; names: string[] } | { ok: false; missing: boolean; reason: string };
+}
+
+/** What is wrong with a JSON Web Key Set (RFC 7517 section 5), or null: every key must import as a public key. */
+function jwksProblem(text: string): string | null {
+  let set: unknown;
+  try {
+    set = JSON.parse(text);
+  } catch {
+    return "is not JSON";
+  }
+  const keys = (set as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) return "has no `keys` array of keys";
+  for (const [index, jwk] of keys.entries()) {
+    // A private key here would be a secret lying in a file that needs none.
+    if (typeof jwk === "object" && jwk !== null && "d" in jwk) return `key ${index + 1} is a private key: the file needs only the public keys`;
+    try {
+      createPublicKey({ key: jwk as import("node:crypto").JsonWebKey, format: "jwk" });
+    } catch (error) {
+      return `key ${index + 1} is not a usable key (${(error as Error).message})`;
+    }
+  }
+  return null;
 }
 
 export function resolvePolicyPath(policyFile: string, relative: string): string {
@@ -101,6 +123,23 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     }
     return lines;
   };
+
+  // `auth sql ... password "FILE"`: the database password is the file's first line.
+  const sqlPasswordFile = policy.logins?.value.kind === "sql" ? policy.logins.value.passwordFile : undefined;
+  if (sqlPasswordFile) {
+    const file = read(sqlPasswordFile, "database password file");
+    if (file && file.text.split(/\r?\n/, 1)[0] === "") {
+      diagnostics.push(
+        diagnostic(
+          "sqlPasswordFile",
+          policyFile,
+          sqlPasswordFile.span,
+          `the first line of \`${sqlPasswordFile.value}\` is empty, so msa would log in to the database without a password`,
+          { hint: 'write the password on the file\'s first line, or leave out `password "FILE"`' },
+        ),
+      );
+    }
+  }
 
   // The users file's logins, when it was read without problems: what names of logins are checked against.
   let knownLogins: ReadonlySet<string> | undefined;
@@ -276,13 +315,22 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     }
   }
 
-  // The main next hop's credentials and those of each `deliver from` hop.
-  for (const relay of [policy.deliver, ...(policy.senderRelays ?? [])]) {
-    const credentials = relay?.value.credentials;
+  // The main next hop's credentials, those of each `deliver from` hop and the OAuth introspection client's.
+  for (const credentials of [policy.deliver, ...(policy.senderRelays ?? [])].map((relay) => relay?.value.credentials).concat(policy.oauth?.value.client)) {
     if (!credentials) continue;
-    const file = read(credentials, "relay credentials file");
+    const file = read(credentials, "credentials file");
     if (file && !/^[^:\r\n]+:[^\r\n]+\r?\n?$/.test(file.text)) {
       diagnostics.push(diagnostic("invalidCredentials", policyFile, credentials.span, `\`${credentials.value}\` must hold one line \`USER:PASSWORD\``));
+    }
+  }
+
+  const jwks = policy.oauth?.value.keys;
+  if (jwks && !/^https?:\/\//i.test(jwks.value)) {
+    const file = read(jwks, "JWKS file");
+    if (file) {
+      const problem = jwksProblem(file.text);
+      if (problem)
+        diagnostics.push(diagnostic("invalidJwks", policyFile, jwks.span, `\`${jwks.value}\` ${problem}`, { hint: "save the JSON the issuer publishes at its `jwks_uri`" }));
     }
   }
 

@@ -85,6 +85,14 @@ export class PolicyLints {
     if (p.tls && onlyPlain) {
       this.context.report("unusedCertificate", p.tls.rule, "the certificate is never used: every listener is `plain`");
     }
+    const receivedTls = p.receivedDetails?.get("tls");
+    if (receivedTls && onlyPlain) {
+      this.context.report("receivedTlsWithoutTls", receivedTls, "`with tls` never applies: every listener is `plain`, so no session has TLS");
+    }
+    const receivedLogin = p.receivedDetails?.get("login");
+    if (receivedLogin && !p.logins && !p.oauth) {
+      this.context.report("receivedLoginWithoutAuth", receivedLogin, "`with login` never applies: without an `auth` rule no session is authenticated");
+    }
     if (p.requireTls && onlyPlain) {
       this.context.report("requireTlsWithoutTls", p.requireTls.rule, "`require tls` but no listener offers TLS, so no mail can ever be taken", {
         hint: "add `listen 587 starttls` or remove `require tls`",

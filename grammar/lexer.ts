@@ -62,6 +62,13 @@ export const Url = createToken({
   pattern: new RegExp(String.raw`[a-z][a-z0-9+.-]*://[^\s"#${INVISIBLE}]*`),
   label: "a URL such as `smtp://127.0.0.1:25`",
 });
+/** `inet:ADDRESS:PORT` or `unix:/PATH`, where a milter listens (Postfix's smtpd_milters spelling). */
+export const MilterSocket = createToken({
+  name: "MilterSocket",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`(?:inet|unix):[^\s"#${INVISIBLE}]+`),
+  label: "a milter socket such as `inet:127.0.0.1:11332` or `unix:/run/milter.sock`",
+});
 export const HostPort = createToken({
   name: "HostPort",
   categories: VALUE,
@@ -174,6 +181,7 @@ export function vocabulary(ruleKeywords: readonly TokenType[]): TokenType[] {
     RBrace,
     StringLiteral,
     UnterminatedString,
+    MilterSocket,
     Url,
     HostPort,
     BracketedAddress,

@@ -14,7 +14,7 @@ export const GRAPH_FORMAT = "msa-rule-graph";
 //    RefuseBody and ReplaceHeader nodes, patterns on RefuseHeader and RemoveHeaders.
 // 5: refusing nodes carry `on` and `notOn` (rules for some listeners); RewriteSenders nodes
 //    (`rewrite senders "FILE"`); `bySender` next hops on the relaying deliver nodes.
-// 6: `logins` (a login source of several kinds) instead of `users`.
+// 6: `logins` (a login source of several kinds) instead of `users`; `oauth`.
 export const GRAPH_VERSION = 6;
 
 // Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
@@ -262,6 +262,10 @@ export const AddHeaderNode = z.strictObject({
   field: z.enum(["Date", "Message-ID", "From", "Sender", "Received"]),
   /** `add Received private`: the client's IP is left out for authenticated submissions. */
   private: z.literal(true).optional(),
+  /** `add Received with tls`: the TLS protocol and cipher of the session, as Postfix's smtpd_tls_received_header writes them. */
+  tls: z.literal(true).optional(),
+  /** `add Received with login`: `(Authenticated sender: LOGIN)`, as Postfix's smtpd_sasl_authenticated_header writes it. */
+  login: z.literal(true).optional(),
 });
 export type AddHeaderNode = z.infer<typeof AddHeaderNode>;
 
@@ -362,6 +366,8 @@ export const RelayOptions = z.strictObject({
   verifyCertificate: z.boolean(),
   /** A file with one `USER:PASSWORD` line for AUTH at the next hop. */
   credentials: z.string().nullable(),
+  /** `xforward`: the client's facts go to a next hop that offers Postfix's XFORWARD, before each MAIL FROM. */
+  xforward: z.literal(true).optional(),
 });
 export type RelayOptions = z.infer<typeof RelayOptions>;
 
@@ -444,11 +450,38 @@ export const DkimSignatureNode = z.strictObject({
 });
 export type DkimSignatureNode = z.infer<typeof DkimSignatureNode>;
 
+/** `milter SOCKET`: one milter (Sendmail/Postfix milter protocol 6), asked in the order written. */
+export const MilterNode = z.strictObject({
+  /** Where the milter listens: TCP (`inet`) or a Unix socket (`unix`, an absolute path). */
+  socket: z.discriminatedUnion("kind", [z.strictObject({ kind: z.literal("inet"), host: z.string(), port: Port }), z.strictObject({ kind: z.literal("unix"), path: z.string() })]),
+  /** When the milter cannot be asked (down, too slow, speaking nonsense): refuse for now (451 4.7.1) or go on without it. */
+  onFailure: z.enum(["tempfail", "accept"]),
+  /** Postfix's milter_connect_timeout, milter_command_timeout and milter_content_timeout. */
+  timeouts: z.strictObject({ connectMs: z.number().int().positive(), commandMs: z.number().int().positive(), contentMs: z.number().int().positive() }),
+  origin: RuleOrigin,
+});
+export type MilterNode = z.infer<typeof MilterNode>;
+
 export const LogLevel = z.enum(["errors", "info", "debug"]);
 export type LogLevel = z.infer<typeof LogLevel>;
 
 /** `auth users "FILE"`: the logins and password hashes of a users file (formats/usersFile.ts). */
 export const UsersFileLogins = z.strictObject({ kind: z.literal("usersFile"), path: z.string(), origin: RuleOrigin });
+/**
+ * `auth sql "URL" ...`: a PostgreSQL query for the login's password hash and, optionally, one for
+ * the addresses it may use; both take the login as `$1` (runtime/auth/sqlLogins.ts).
+ */
+export const SqlLogins = z.strictObject({
+  kind: z.literal("sql"),
+  url: z.string(),
+  /** A file whose first line is the database password, read when the server starts. */
+  passwordPath: z.string().nullable(),
+  passwordQuery: z.string(),
+  sendersQuery: z.string().nullable(),
+  poolSize: z.number().int().positive(),
+  timeoutMs: z.number().int().positive(),
+  origin: RuleOrigin,
+});
 /** Where Dovecot's auth service listens: its `auth-client` unix socket, or a TCP `inet_listener`. */
 export const DovecotEndpoint = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("unix"), path: z.string() }),
@@ -458,8 +491,33 @@ export type DovecotEndpoint = z.infer<typeof DovecotEndpoint>;
 /** `auth dovecot "SOCKET"`: Dovecot's auth service checks each login (runtime/auth/dovecotAuthClient.ts), each answer awaited at most `timeoutMs`. */
 export const DovecotLogins = z.strictObject({ kind: z.literal("dovecot"), endpoint: DovecotEndpoint, timeoutMs: z.number().int().positive(), origin: RuleOrigin });
 /** Who checks a login's password: one source per policy, as Postfix has one SASL backend. */
-export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, DovecotLogins]);
+export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, SqlLogins, DovecotLogins]);
 export type LoginSource = z.infer<typeof LoginSource>;
+
+/**
+ * `auth oauth`: bearer tokens (OAUTHBEARER, RFC 7628, and XOAUTH2) beside the login source. A JWT
+ * is checked against the issuer's keys; otherwise the issuer's introspection endpoint (RFC 7662)
+ * is asked. The login is the token's `loginClaim`.
+ */
+export const OauthLogins = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("jwt"),
+    issuer: z.string(),
+    audience: z.string(),
+    keys: z.union([z.strictObject({ file: z.string() }), z.strictObject({ url: z.string() })]),
+    loginClaim: z.string(),
+    origin: RuleOrigin,
+  }),
+  z.strictObject({
+    kind: z.literal("introspection"),
+    url: z.string(),
+    /** A `CLIENT-ID:SECRET` file for the endpoint's HTTP Basic authentication. */
+    client: z.string().optional(),
+    loginClaim: z.string(),
+    origin: RuleOrigin,
+  }),
+]);
+export type OauthLogins = z.infer<typeof OauthLogins>;
 
 export const RuleGraph = z.strictObject({
   format: z.literal(GRAPH_FORMAT),
@@ -481,6 +539,7 @@ export const RuleGraph = z.strictObject({
   tlsProtocols: z.array(TlsProtocol).min(1),
   /** `auth ...`: who checks the passwords of AUTH; null when nobody can log in. */
   logins: LoginSource.nullable(),
+  oauth: OauthLogins.optional(),
   /** Domains whose postmaster and own addresses are local (hostname and qualify domains), lowercase. */
   localDomains: z.array(z.string()),
   log: z.strictObject({ level: LogLevel, origin: RuleOrigin }),
@@ -501,6 +560,8 @@ export const RuleGraph = z.strictObject({
   workers: z.union([z.number().int().positive(), z.literal("auto")]),
   /** `copy to ADDRESS, ...`: every accepted message also goes to these addresses, with NOTIFY=NEVER. */
   copyTo: z.strictObject({ addresses: z.array(z.string()), origin: RuleOrigin }).optional(),
+  /** `milter SOCKET`: the milters every transaction is shown to, in order (absent when none). */
+  milters: z.array(MilterNode).optional(),
   /** `group NAME: LOGIN, ...`: the logins of each group, by name (nodes written `for` a group carry its logins too). */
   groups: z.record(z.string(), z.array(z.string())),
 });
@@ -526,6 +587,8 @@ export function loginSourceNode(source: LoginSource): string {
   switch (source.kind) {
     case "usersFile":
       return "AuthUsers";
+    case "sql":
+      return "AuthSql";
     case "dovecot":
       return "AuthDovecot";
   }

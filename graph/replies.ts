@@ -92,6 +92,13 @@ export const Replies = {
   signingFailed: reply(451, "4.3.0", "Message could not be signed, try again later"),
   // RFC 3463 4.3.0: local problem (e.g. the spool cannot take the message).
   localError: reply(451, "4.3.0", "Local error, try again later"),
+  // A milter's SMFIR_REJECT, SMFIR_TEMPFAIL and a milter that cannot be asked, as Postfix words them
+  // (RFC 3463 5.7.1 / 4.7.1: delivery not authorized); SMFIR_REPLYCODE passes on the milter's own reply.
+  milterRejected: reply(550, "5.7.1", "Command rejected"),
+  milterTempfail: reply(451, "4.7.1", "Service unavailable - try again later"),
+  // msa keeps no hold queue: a message a milter wants held for review is refused, never passed on.
+  milterQuarantine: reply(554, "5.7.1", "Message held for review, not accepted"),
+  milterDiscarded: reply(250, "2.0.0", "Ok: discarded"),
 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -2,19 +2,20 @@
 // thin call into the decision core, each verdict turned into a reply in one
 // place (`replyError`). This file owns sockets, timers, logging and delivery;
 // it decides nothing itself.
-import { type SniCallback, sniCallbackOf } from "./smtp/sniCertificates.js";
 import crypto from "node:crypto";
-import fs from "node:fs";
 import type net from "node:net";
 import type { Logger } from "pino";
-import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from "smtp-server";
-import { type Listener, listenerKey, type RuleGraph } from "../graph/graph.js";
+import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from "smtp-server";
+import { type Listener, listenerKey, type RuleGraph, ruleLocation } from "../graph/graph.js";
 import { decide, type DecisionResult, type SmtpEvent } from "./decision/decide.js";
-import { ehloKeywords } from "./decision/authStage.js";
+import { authMechanisms, ehloKeywords } from "./decision/authStage.js";
+import type { LoginResult } from "./auth/loginBackend.js";
+import type { TokenResult } from "./auth/oauthTokens.js";
 import type { NotSigned } from "./decision/deliveryStage.js";
 import type { DeliveryPlan } from "./decision/finishStage.js";
-import { Replies } from "../graph/replies.js";
+import { Replies, type Reply } from "../graph/replies.js";
 import { newSession, type SessionState } from "./decision/session.js";
+import { receivedProtocol } from "./decision/messageStage.js";
 import type { Decision } from "./decision/verdict.js";
 import type { DeliveryContext } from "./deliver/delivery.js";
 import type { DeliveryOutcome } from "./deliver/envelope.js";
@@ -27,9 +28,13 @@ import { replyError, replyText } from "./smtp/replyError.js";
 import { logStage, SessionLog, type LoggedClient } from "./smtp/sessionLog.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
 import { plainAddress } from "./proxy/proxyProtocol.js";
+import { negotiatedTlsOf } from "./smtp/negotiatedTls.js";
 import { signPlan } from "./dkim/signPlan.js";
+import { ServedCertificates, type SniCallback } from "./smtp/servedCertificates.js";
 import type { MsaMetrics } from "./metrics/metrics.js";
 import type { CounterStore } from "./limits/counterStore.js";
+import { MilterSession } from "./milter/milterSession.js";
+import { parseHeaderSection } from "./message/headerSection.js";
 import { deadline as dataDeadline, type ServerLimits, smtpServerLimitOptions, type LimitRefusal, type RateCharge } from "./limits/serverLimits.js";
 
 /** The longest an implicit TLS handshake may take (nginx and HAProxy allow about as long). */
@@ -56,6 +61,8 @@ export interface SubmissionServerOptions {
   limitsStore?: CounterStore;
   /** Replaces the implicit TLS handshake deadline (tests). */
   handshakeTimeoutMs?: number;
+  /** Replaces the quiet time between a certificate file's change and its reload (tests). */
+  certificateDebounceMs?: number;
 }
 
 interface BoundListener {
@@ -65,11 +72,15 @@ interface BoundListener {
 
 export class SubmissionServer implements ConnectionPolicy {
   private readonly sessions = new Map<string, SessionState>();
+  /** Each session's connections to the policy's milters (only with `milter` rules). */
+  private readonly milterSessions = new Map<string, MilterSession>();
   private readonly bound: BoundListener[] = [];
   private readonly log: Logger;
   /** The session's log events (refusals with their rule, accepted messages). */
   private readonly events: SessionLog;
   private sockets: ListenerSockets | null = null;
+  /** What TLS handshakes present, reloaded when the files change; null without `tls certificate`. */
+  private served: ServedCertificates | null = null;
   /** The users, tables, signer, delivery and counters made from the graph. */
   private readonly resources: GraphResources;
 
@@ -96,11 +107,10 @@ export class SubmissionServer implements ConnectionPolicy {
     return this.sockets?.ports ?? [];
   }
 
-  async start(): Promise<void> {
+  /** `previous`: the certificates of the server this one replaces (a policy reload), kept for files that have gone bad since. */
+  async start(previous: ServedCertificates | null = null): Promise<void> {
     await this.resources.load();
-    const versions = this.tlsVersions();
-    const sni = sniCallbackOf(this.graph, versions);
-    const tls = this.graph.tls ? { cert: fs.readFileSync(this.graph.tls.certificate), key: fs.readFileSync(this.graph.tls.key), ...(sni ? { SNICallback: sni } : {}) } : {};
+    const tls = this.startCertificates(previous);
     for (const listener of this.graph.listeners) this.bound.push({ listener, server: this.createServer(listener, tls) });
     if (this.options.external) return;
     this.sockets = new ListenerSockets(this.graph.listeners, (index, socket, proxied) => this.accept(index, socket, proxied), {
@@ -112,6 +122,34 @@ export class SubmissionServer implements ConnectionPolicy {
       const listener = this.graph.listeners[index]!;
       this.log.info({ event: "listening", host: listener.host ?? "*", port, mode: listener.mode, ...(listener.proxy ? { proxy: true } : {}) }, "listening");
     }
+  }
+
+  /** The certificates this server presents (handed to the next server at a policy reload). */
+  get certificates(): ServedCertificates | null {
+    return this.served;
+  }
+
+  /** Reads the certificates (a pair that cannot be served stops the start) and keeps every listener on the current default. */
+  private startCertificates(previous: ServedCertificates | null): { cert?: string; key?: string; SNICallback?: SniCallback } {
+    const { graph } = this;
+    if (!graph.tls) return {};
+    const served = new ServedCertificates(
+      { ...graph, tls: graph.tls },
+      {
+        log: this.log,
+        contextOptions: this.tlsVersions(),
+        ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
+        ...(this.options.certificateDebounceMs !== undefined ? { debounceMs: this.options.certificateDebounceMs } : {}),
+      },
+      previous,
+    );
+    this.served = served;
+    // smtp-server reads its default context at each STARTTLS and implicit TLS handshake
+    served.onDefaultChange(({ cert, key }) => {
+      for (const { server } of this.bound) server.updateSecureContext({ cert, key });
+    });
+    const sni = served.sniCallback;
+    return { cert: served.defaultCertificate.cert, key: served.defaultCertificate.key, ...(sni ? { SNICallback: sni } : {}) };
   }
 
   /**
@@ -181,6 +219,8 @@ export class SubmissionServer implements ConnectionPolicy {
   /** Stops accepting, lets sessions in flight finish (bounded by `graceMs`), then closes them with 421. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.sockets?.close();
+    // the next server (a reload) or nobody watches the certificate files from now on
+    this.served?.close();
     await Promise.all(this.bound.map(({ server }) => drainSmtpServer(server, graceMs)));
     await this.resources.close();
     this.log.info({ event: "stopped" }, "stopped");
@@ -195,7 +235,7 @@ export class SubmissionServer implements ConnectionPolicy {
     };
   }
 
-  private createServer(listener: Listener, tls: { cert?: Buffer; key?: Buffer; SNICallback?: SniCallback }): MsaSmtpServer {
+  private createServer(listener: Listener, tls: { cert?: string; key?: string; SNICallback?: SniCallback }): MsaSmtpServer {
     const size = ehloKeywords(this.graph, newSession(listener.mode, "", listenerKey(listener))).size;
     const server: MsaSmtpServer = new MsaSmtpServer(this, {
       ...tls,
@@ -212,17 +252,18 @@ export class SubmissionServer implements ConnectionPolicy {
       // The policy decides about authentication and addresses, not smtp-server.
       authOptional: true,
       allowInsecureAuth: true,
-      authMethods: ["PLAIN", "LOGIN"],
+      // OAUTHBEARER is msa's own (runtime/smtp/oauthBearer.ts); smtp-server's types do not know it.
+      authMethods: authMechanisms(this.graph) as SMTPServerOptions["authMethods"],
       // STARTTLS only where the listener says so: elsewhere smtp-server would run it, unadvertised,
       // with its built-in certificate (found by test/fuzz).
-      disabledCommands: [...(this.graph.logins ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
+      disabledCommands: [...(authMechanisms(this.graph).length > 0 ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
       disableReverseLookup: true,
       size: size ?? 0,
       ...this.tlsVersions(),
       logger: false,
       ...smtpServerLimitOptions(this.limits.config),
       onConnect: (session, callback) => this.onConnect(listener, session, callback),
-      onSecure: (_socket, session, callback) => this.onSecure(session, callback),
+      onSecure: (socket, session, callback) => this.onSecure(socket, session, callback),
       onAuth: (auth, session, callback) => void this.onAuth(auth, session, callback),
       onMailFrom: (address, session, callback) => this.onMailFrom(address, session, callback),
       onRcptTo: (address, session, callback) => this.onRcptTo(address, session, callback),
@@ -258,6 +299,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   transactionReset(connection: MsaConnection): void {
+    this.milterSessions.get(connection.id)?.abort();
     const state = this.sessions.get(connection.id);
     if (state?.transaction) this.apply(connection.session, state, { type: "reset" });
   }
@@ -276,17 +318,20 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onConnect(listener: Listener, session: SMTPServerSession, callback: (error?: Error) => void) {
     const key = listenerKey(listener);
+    const connection = this.connectionOf(session.id);
+    // an implicit TLS session starts after its handshake: the socket already says what it settled
+    const negotiatedTls = listener.mode === "tls" ? negotiatedTlsOf(connection?._socket) : undefined;
     this.apply(session, newSession(listener.mode, session.remoteAddress, key), {
       type: "connect",
       listenerMode: listener.mode,
       listener: key,
       clientAddress: session.remoteAddress,
+      ...(negotiatedTls ? { negotiatedTls } : {}),
     });
     this.log.info({ event: "connect", session: session.id, client: session.remoteAddress, mode: listener.mode }, "connection");
     this.options.metrics?.sessionsTotal.inc();
     this.options.metrics?.sessionsActive.inc();
     this.limits.started(session.id);
-    const connection = this.connectionOf(session.id);
     if (connection) this.limits.guard(connection, session.id, (refusal) => this.events.refusal(session, "command", refusal.reply, refusal.origin, refusal.detail));
     callback();
   }
@@ -308,10 +353,11 @@ export class SubmissionServer implements ConnectionPolicy {
     callback(replyError(refusal.reply));
   }
 
-  private onSecure(session: SMTPServerSession, callback: (error?: Error) => void) {
+  private onSecure(socket: unknown, session: SMTPServerSession, callback: (error?: Error) => void) {
     const state = this.sessions.get(session.id);
     // Implicit TLS sessions start with TLS; only a STARTTLS handshake is an event for the core.
-    if (state && !state.tls) this.apply(session, state, { type: "tls" });
+    const negotiatedTls = negotiatedTlsOf(socket);
+    if (state && !state.tls) this.apply(session, state, { type: "tls", ...(negotiatedTls ? { negotiatedTls } : {}) });
     callback();
   }
 
@@ -335,19 +381,32 @@ export class SubmissionServer implements ConnectionPolicy {
     return decision;
   }
 
-  private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: { user: string }) => void) {
-    const login = auth.username ?? "";
-    const logins = this.resources.logins;
+  private async onAuth(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    callback: (error: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ) {
+    const claimed = auth.username ?? "";
+    // A bearer token names its own login (a claim); a client's SASL message may only repeat it.
+    const bearer = (auth.method as string) === "OAUTHBEARER" || auth.method === "XOAUTH2";
+    const { logins, tokens } = this.resources;
+    let login = claimed;
     const client = { remoteAddress: session.remoteAddress, localAddress: session.localAddress, secured: session.secure };
-    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, login, () =>
-      logins ? logins.verify(login, auth.password ?? "", client) : Promise.resolve({ kind: "rejected" } as const),
-    );
+    const check = async (): Promise<LoginResult> => {
+      if (!bearer) return logins ? logins.verify(claimed, auth.password ?? "", client) : { kind: "rejected" };
+      const result: TokenResult = tokens ? await tokens.verify(auth.accessToken ?? "", claimed) : { kind: "rejected", reason: "no `auth oauth` rule" };
+      if (result.kind !== "accepted") return result;
+      login = result.login;
+      return { kind: "accepted" };
+    };
+    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, claimed, check);
+    const source = bearer ? this.graph.oauth && `oauth ${this.graph.oauth.kind === "jwt" ? this.graph.oauth.issuer : this.graph.oauth.url}` : logins?.name;
     // The session closed while waiting for a verification slot: there is no one to answer.
     if (outcome.kind === "cancelled") return;
     if (outcome.kind === "refused") return this.refuseForLimit(session, "auth", outcome.refusal, callback);
     if (outcome.kind === "unavailable") {
       this.log.warn(
-        { event: "auth-unavailable", session: session.id, client: session.remoteAddress, login, method: auth.method, source: logins?.name, reason: outcome.reason },
+        { event: "auth-unavailable", session: session.id, client: session.remoteAddress, login, method: auth.method, source, reason: outcome.reason },
         "the login source did not answer",
       );
       this.options.metrics?.authTotal.inc({ result: "unavailable" });
@@ -369,10 +428,11 @@ export class SubmissionServer implements ConnectionPolicy {
         "authentication failed",
       );
       this.options.metrics?.authTotal.inc({ result: "failed" });
-      setTimeout(
-        () => (outcome.drop ? this.refuseForLimit(session, "auth", outcome.drop, callback) : callback(replyError(Replies.authFailed))),
-        this.options.failedAuthDelayMs ?? outcome.delayMs,
-      );
+      // RFC 7628 section 3.2.2: a bearer failure is first a challenge holding the error; the client's
+      // empty answer then gets the 535.
+      const failed = () =>
+        bearer ? callback(null, { data: { status: auth.method === "XOAUTH2" ? "401" : "invalid_token", schemes: "bearer" } }) : callback(replyError(Replies.authFailed));
+      setTimeout(() => (outcome.drop ? this.refuseForLimit(session, "auth", outcome.drop, callback) : failed()), this.options.failedAuthDelayMs ?? outcome.delayMs);
       return;
     }
     // The source's name for the login (Dovecot may canonicalise it) is the one rights and logs use.
@@ -392,7 +452,11 @@ export class SubmissionServer implements ConnectionPolicy {
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
     const rate = this.limits.checkMail({ sessionId: session.id, state: decision.state }, address.address, decision.state.transaction?.declaredSize ?? null);
-    this.gate(session, "mail", rate, callback, { ...decision.state, transaction: null });
+    const sender = address.address;
+    this.gate(session, "mail", rate, (error) => (error ? callback(error) : this.guardMilters(session, this.milterMail(session, sender, params, callback), callback)), {
+      ...decision.state,
+      transaction: null,
+    });
   }
 
   /** Answers once a limit check is in: go on, or refuse and put the session back as it was (`undo`). */
@@ -417,7 +481,99 @@ export class SubmissionServer implements ConnectionPolicy {
     const decision = this.apply(session, before, { type: "rcpt", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
-    this.gate(session, "rcpt", this.limits.checkRcpt({ sessionId: session.id, state: before }), callback, before);
+    const recipient = address.address;
+    this.gate(
+      session,
+      "rcpt",
+      this.limits.checkRcpt({ sessionId: session.id, state: before }),
+      (error) => (error ? callback(error) : this.guardMilters(session, this.milterRcpt(session, recipient, params, callback), callback)),
+      before,
+    );
+  }
+
+  /** A milter exchange that went wrong in msa itself (a milter's own failure is an answer): 451, never a crash. */
+  private guardMilters(session: SMTPServerSession, exchange: Promise<void>, callback: (error?: Error) => void): void {
+    exchange.catch((error: Error) => {
+      this.log.error({ event: "milter-error", session: session.id, err: error.message }, "milter exchange failed");
+      callback(replyError(Replies.localError));
+    });
+  }
+
+  /** The session's milters, opened on first use; null when the policy has none. */
+  private milters(session: SMTPServerSession): MilterSession | null {
+    if (!this.graph.milters?.length) return null;
+    let milters = this.milterSessions.get(session.id);
+    if (!milters) {
+      milters = new MilterSession(this.graph.milters);
+      this.milterSessions.set(session.id, milters);
+    }
+    return milters;
+  }
+
+  /** MAIL FROM shown to each milter in order; the first refusal the core decides on is the reply. */
+  private async milterMail(session: SMTPServerSession, sender: string, params: Record<string, string | true>, callback: (error?: Error) => void): Promise<void> {
+    const milters = this.milters(session);
+    if (!milters) return callback();
+    const state = this.state(session);
+    const client = { hostname: this.graph.hostname, clientAddress: session.remoteAddress, clientPort: session.remotePort, heloName: state.heloName ?? "", login: state.login };
+    for (let milter = 0; milter < milters.milters.length; milter++) {
+      const answer = await milters.mail(milter, client, sender, esmtpParameters(params));
+      // The client left while the milter thought: nobody to answer.
+      if (!this.sessions.has(session.id)) return;
+      const decision = this.apply(session, this.state(session), { type: "milter", stage: "mail", milter, answer });
+      if (decision.verdict.kind === "refuse") {
+        milters.abort();
+        return callback(replyError(decision.verdict.reply));
+      }
+    }
+    callback();
+  }
+
+  /** RCPT TO shown to each milter in order: a refusal refuses this recipient only (per-stage, as Postfix). */
+  private async milterRcpt(session: SMTPServerSession, recipient: string, params: Record<string, string | true>, callback: (error?: Error) => void): Promise<void> {
+    const milters = this.milters(session);
+    if (!milters) return callback();
+    for (let milter = 0; milter < milters.milters.length; milter++) {
+      const answer = await milters.rcpt(milter, recipient, esmtpParameters(params));
+      if (!this.sessions.has(session.id)) return;
+      const decision = this.apply(session, this.state(session), { type: "milter", stage: "rcpt", milter, answer });
+      if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
+    }
+    callback();
+  }
+
+  /**
+   * The message as msa would hand it on (its own header edits made) shown to each milter in order,
+   * each seeing what the one before changed; the core turns each answer into a refusal, a discard
+   * or the next plan. `sign dkim` signs afterwards, what the milters left.
+   */
+  private async milterMessage(
+    session: SMTPServerSession,
+    state: SessionState,
+    plan: DeliveryPlan,
+    queueId: string,
+  ): Promise<{ kind: "refuse"; reply: Reply } | { kind: "discard"; reply: Reply } | { kind: "deliver"; plan: DeliveryPlan }> {
+    const milters = this.milters(session);
+    if (!milters) return { kind: "deliver", plan };
+    let current = plan;
+    try {
+      for (let milter = 0; milter < milters.milters.length; milter++) {
+        const { fields, body } = milterView(current.message);
+        const answer = await milters.message(milter, queueId, fields, body);
+        const decision = this.apply(session, state, { type: "milterMessage", milter, plan: current, answer, leadingSpace: milters.leadingSpace(milter) });
+        if (decision.verdict.kind === "refuse") return { kind: "refuse", reply: decision.verdict.reply };
+        const result = decision.result!;
+        if (result.kind === "discard") {
+          this.log.info({ event: "discarded", session: session.id, queueId, rule: ruleLocation(this.graph.milters![milter]!.origin) }, "message discarded by a milter");
+          return result;
+        }
+        current = result.plan;
+      }
+      return { kind: "deliver", plan: current };
+    } finally {
+      // Milters after a refusal saw MAIL and RCPT but never the message.
+      milters.abort();
+    }
   }
 
   private async onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void) {
@@ -430,14 +586,17 @@ export class SubmissionServer implements ConnectionPolicy {
       const queueId = createSpoolId();
       const decision = this.apply(session, state, { type: "message", ...data, now: new Date(), queueId, messageId: newMessageId(this.graph.hostname) });
       if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
-      const plan = decision.result!;
+      const shown = await this.milterMessage(session, state, decision.result!, queueId);
+      if (shown.kind === "refuse") return callback(replyError(shown.reply));
+      if (shown.kind === "discard") return callback(null, replyText(shown.reply));
+      const plan = shown.plan;
       // Counted now, all rate rules or none: the last refusal before delivery (docs/limits.md).
       // A message refused after this point is taken back out of the counts: its sender will
       // send it again, or has it bounced, and in neither case did it go out.
       charge = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
       if (charge.refusal) return this.refuseForLimit(session, "message", charge.refusal, callback);
       this.events.plan(session, queueId, plan);
-      const { outcome, size } = await this.signAndDeliver(plan, state, session.id, queueId);
+      const { outcome, size } = await this.signAndDeliver(plan, state, session, queueId);
       const delivered = this.apply(session, state, { type: "delivery", plan, queueId, outcome });
       if (this.graph.deliver.kind === "Relay" && outcome.kind !== "notSigned")
         this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
@@ -458,7 +617,12 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** Carries out a delivery plan: signs with the signer the graph made, then hands the message on. */
-  private async signAndDeliver(plan: DeliveryPlan, state: SessionState, sessionId: string, queueId: string): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
+  private async signAndDeliver(
+    plan: DeliveryPlan,
+    state: SessionState,
+    session: SMTPServerSession,
+    queueId: string,
+  ): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
     const signer = this.resources.signer;
     const signing = await signPlan(signer, plan);
     if (!signing.signed) return { outcome: signing.notSigned, size: plan.message.length };
@@ -470,8 +634,10 @@ export class SubmissionServer implements ConnectionPolicy {
       {
         ...(state.login ? { login: state.login } : {}),
         clientAddress: state.clientAddress,
+        ...(session.remotePort ? { clientPort: session.remotePort } : {}),
         heloName: state.heloName ?? "",
-        sessionId,
+        protocol: receivedProtocol(state),
+        sessionId: session.id,
         // The id in our Received field: the spool names its record with it.
         queueId,
       },
@@ -484,9 +650,27 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private onClose(session: SMTPServerSession) {
     this.sessions.delete(session.id);
+    this.milterSessions.get(session.id)?.close();
+    this.milterSessions.delete(session.id);
     this.options.metrics?.sessionsActive.dec();
     this.log.debug({ event: "close", session: session.id }, "closed");
   }
+}
+
+/** ESMTP parameters as milters take them: `KEY=VALUE`, or `KEY` alone. */
+function esmtpParameters(params: Record<string, string | true>): string[] {
+  return Object.entries(params).map(([key, value]) => (value === true ? key : `${key}=${value}`));
+}
+
+/** A message as milters are shown it: each field's text after the colon (line breaks as LF, as Sendmail and Postfix send them) and the body. */
+function milterView(message: Buffer): { fields: { name: string; value: string }[]; body: Buffer } {
+  const parsed = parseHeaderSection(message);
+  if (!parsed.ok) throw new Error(`message to show the milters does not parse: ${parsed.reason}`);
+  const fields = parsed.header.fields.map((field) => {
+    const colon = message.indexOf(0x3a, field.start);
+    return { name: field.name, value: message.toString("utf8", colon + 1, field.end - 2).replace(/\r\n/g, "\n") };
+  });
+  return { fields, body: message.subarray(parsed.header.headerEnd) };
 }
 
 /** Waits until `server` has no connection left, at most `graceMs`; then 421 to whoever remains. */

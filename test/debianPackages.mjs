@@ -1,6 +1,8 @@
 // Runs before `npm test` (the `pretest` script): the test suite starts real neighbours from
+// Debian's packages, each listed below with what the tests use it for. Missing ones are installed
+// when this runs as root with apt-get; otherwise it names the exact command.
 // Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
-// and Cyrus SASL to compare `msac import postfix` with, Dovecot and PostgreSQL for `auth dovecot`). Missing
+// and Cyrus SASL to compare `msac import postfix` with, PostgreSQL for `auth sql`, Dovecot for `auth dovecot`). Missing
 // ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
@@ -15,10 +17,17 @@ const PACKAGES = [
   { name: "postfix-pcre", probe: ["/bin/sh", ["-c", "/usr/sbin/postconf -m | grep -qx pcre"]] },
   { name: "sasl2-bin", probe: ["/usr/sbin/saslpasswd2", ["-v"]] },
   { name: "libsasl2-modules", probe: ["/bin/sh", ["-c", "ls /usr/lib/*/sasl2/libplain.so*"]] },
+  // Real milters for `milter`: rspamd's milter proxy, OpenDKIM signing (and opendkim-genkey for its key).
+  { name: "rspamd", probe: ["/usr/bin/rspamd", ["--version"]] },
+  { name: "opendkim", probe: ["/usr/sbin/opendkim", ["-V"]] },
+  { name: "opendkim-tools", probe: ["/bin/sh", ["-c", "test -x /usr/sbin/opendkim-genkey"]] },
+  // promtool checks and unit-tests the alert rules in deploy/prometheus/
+  { name: "prometheus", probe: ["/usr/bin/promtool", ["--version"]] },
+  // `auth sql` logins are tested against a cluster the tests create with initdb and pg_ctl.
+  { name: "postgresql", probe: ["/bin/sh", ["-c", "ls /usr/lib/postgresql/*/bin/initdb"]] },
   // `auth dovecot` is tested against a real Dovecot auth service, one passdb of it in PostgreSQL.
   { name: "dovecot-core", probe: ["/usr/sbin/dovecot", ["--version"]] },
   { name: "dovecot-pgsql", probe: ["/bin/sh", ["-c", "ls /usr/lib/dovecot/modules/auth/libdriver_pgsql.so"]] },
-  { name: "postgresql-15", probe: ["/usr/lib/postgresql/15/bin/initdb", ["--version"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;

@@ -37,15 +37,22 @@ describe("smtp-server internals msa relies on", () => {
       "handler_EHLO",
       "handler_HELO",
       "handler_AUTH",
+      // OAUTHBEARER (runtime/smtp/oauthBearer.ts) answers through these, as smtp-server's XOAUTH2 does.
+      "_transmissionType",
     ];
     for (const name of methods) expect(typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[name], name).toBe("function");
   });
 
   it("still has the server members msa calls and the fields it reads", () => {
     const server = new SMTPServer({ logger: false, disabledCommands: ["STARTTLS"] }) as unknown as Record<string, unknown>;
-    for (const name of ["connect", "_upgrade", "_onError"]) expect(typeof server[name], name).toBe("function");
+    for (const name of ["connect", "_upgrade", "_onError", "onAuth"]) expect(typeof server[name], name).toBe("function");
     expect(server._pendingSockets).toBeInstanceOf(Map);
     expect(server.connections).toBeInstanceOf(Set);
+  });
+
+  it("takes a SASL continuation line through _nextHandler, as msa's OAUTHBEARER sets it", () => {
+    const source = readFileSync(new URL("../node_modules/smtp-server/dist/esm/smtp-connection.js", import.meta.url), "utf8");
+    expect(source).toMatch(/if \(this\._nextHandler\) \{\s*(\/\/[^\n]*\s*)?handler = this\._nextHandler;\s*this\._nextHandler = false;/);
   });
 
   it("has a line parser with the fields the command deadline reads", () => {
@@ -65,6 +72,13 @@ describe("nodemailer internals msa relies on", () => {
     expect(typeof connection._sendCommand).toBe("function");
     expect(typeof connection._createSendStream).toBe("function");
     expect("_envelope" in connection).toBe(true);
+  });
+
+  it("keeps the reply handlers in _responseActions and every EHLO line in _ehloLines (XFORWARD)", () => {
+    const connection = new SMTPConnectionClient({ host: "127.0.0.1", port: 1 }) as unknown as Record<string, unknown> & { _parseEhloExtensions(reply: string): void };
+    expect(Array.isArray(connection._responseActions)).toBe(true);
+    connection._parseEhloExtensions("250-next.example\r\n250-PIPELINING\r\n250-XFORWARD NAME ADDR PROTO HELO\r\n250 8BITMIME");
+    expect(connection._ehloLines).toEqual(["PIPELINING", "XFORWARD NAME ADDR PROTO HELO", "8BITMIME"]);
   });
 });
 

@@ -1,11 +1,11 @@
-// `add Date | Message-ID | From | Sender | Received [private]`: complete a message
-// with the fields an MSA may add (RFC 6409 section 8; From: from the login, RFC 5322
-// section 3.6 requires one); `private` keeps the client's address out of the trace
-// field of authenticated submissions. `add header NAME "VALUE"`: a field of the
-// site's own, its value taking {login}, {client} and {queueid}.
+// `add Date | Message-ID | From | Sender | Received [private] [with tls, login]`: complete a
+// message with the fields an MSA may add (RFC 6409 section 8; From: from the login, RFC 5322
+// section 3.6 requires one); `private` keeps the client's address out of the trace field of
+// authenticated submissions, `with` adds the TLS protocol and cipher and the login to it.
+// `add header NAME "VALUE"`: a field of the site's own, its value taking {login}, {client} and {queueid}.
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
-import { located, spanOfToken, string, token } from "../../grammar/cstReader.js";
-import { keywords, Name } from "../../grammar/lexer.js";
+import { list, located, spanOfToken, string, token } from "../../grammar/cstReader.js";
+import { keywords, Name, NumberLiteral, StringLiteral, UnterminatedString, With } from "../../grammar/lexer.js";
 import { closestMatch } from "../../grammar/spelling.js";
 import { spellingFix } from "../checkContext.js";
 import { type Lowering, quote, type RuleModule } from "./ruleModule.js";
@@ -17,6 +17,8 @@ declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     add: Map<AddableField, Span>;
     receivedPrivate?: Span;
+    /** `add Received with ...`: what the trace field tells besides RFC 5321's clauses. */
+    receivedDetails?: Map<ReceivedDetail, Span>;
     addFields?: From<{ name: string; value: string }>[];
   }
 }
@@ -28,10 +30,16 @@ const K = keywords("add", "private", "header");
 export const ADDABLE_FIELDS = ["Date", "Message-ID", "From", "Sender", "Received"] as const;
 export type AddableField = (typeof ADDABLE_FIELDS)[number];
 
+/** `add Received with tls, login`: the TLS protocol and cipher, the authenticated login. */
+export const RECEIVED_DETAILS = ["tls", "login"] as const;
+export type ReceivedDetail = (typeof RECEIVED_DETAILS)[number];
+
 export interface AddRule extends RuleBase {
   kind: "add";
   header: Located;
   private?: Span;
+  /** the words after `with` */
+  details?: Located[];
 }
 export interface AddFieldRule extends RuleBase {
   kind: "addField";
@@ -67,6 +75,15 @@ export const addRule: RuleModule<AddRule | AddFieldRule> = {
                 $.CONSUME(Name);
                 // add Received private: no client IP in the trace field of authenticated submissions.
                 $.OPTION(() => $.CONSUME(K.private));
+                // add Received with tls, login. A `with` before a quoted text or a code is the
+                // statement's reply text, which the checker refuses for `add` with its own message.
+                $.OPTION2({
+                  GATE: () => ![StringLiteral, UnterminatedString, NumberLiteral].includes($.LA(2).tokenType),
+                  DEF: () => {
+                    $.CONSUME(With);
+                    $.SUBRULE($.nameList, { LABEL: "details" });
+                  },
+                });
               },
             },
           ]);
@@ -83,7 +100,16 @@ export const addRule: RuleModule<AddRule | AddFieldRule> = {
     }
     const header = token(c, "Name");
     const isPrivate = token(c, "KwPrivate");
-    return header && { kind: "add", ...base, header: located(header), ...(isPrivate ? { private: spanOfToken(isPrivate) } : {}) };
+    const details = list(c, "details");
+    return (
+      header && {
+        kind: "add",
+        ...base,
+        header: located(header),
+        ...(isPrivate ? { private: spanOfToken(isPrivate) } : {}),
+        ...(details.length > 0 ? { details } : {}),
+      }
+    );
   },
   kinds: {
     add: {
@@ -93,6 +119,16 @@ export const addRule: RuleModule<AddRule | AddFieldRule> = {
         if (rule.private) {
           if (rule.header.value !== "Received") return context.report("unknownValue", rule.private, `\`private\` applies only to \`add Received\``);
           context.policy.receivedPrivate = rule.private;
+        }
+        if (rule.details) {
+          if (rule.header.value !== "Received") return context.report("unknownValue", rule.details[0]!.span, `\`with\` applies only to \`add Received\``);
+          const details = new Map<ReceivedDetail, Span>();
+          for (const detail of rule.details) {
+            const known = RECEIVED_DETAILS.find((d) => d === detail.value);
+            if (!known) return context.unknown(detail, "`add Received with`", RECEIVED_DETAILS);
+            details.set(known, detail.span);
+          }
+          context.policy.receivedDetails = details;
         }
         const field = ADDABLE_FIELDS.find((f) => f === rule.header.value);
         if (!field) {
@@ -139,15 +175,20 @@ export const addRule: RuleModule<AddRule | AddFieldRule> = {
       // In this order, Received last: it is prepended, so it ends up on top.
       ...ADDABLE_FIELDS.flatMap((field) => {
         const rule = policy.add.get(field);
-        return rule ? [lowerAddHeader(field, rule, !!policy.receivedPrivate, at)] : [];
+        return rule ? [lowerAddHeader(field, rule, policy, at)] : [];
       }),
     ],
   }),
 };
 
-/** `private` only for Received (the checker refuses it elsewhere). */
-function lowerAddHeader(field: AddableField, rule: Span, isPrivate: boolean, at: Lowering): AddHeaderNode {
-  return { kind: "AddHeader", origin: at.origin(rule), field, ...(field === "Received" && isPrivate ? { private: true as const } : {}) };
+/** `private` and `with` only for Received (the checker refuses them elsewhere). */
+function lowerAddHeader(field: AddableField, rule: Span, policy: CheckedPolicy, at: Lowering): AddHeaderNode {
+  const node: AddHeaderNode = { kind: "AddHeader", origin: at.origin(rule), field };
+  if (field !== "Received") return node;
+  if (policy.receivedPrivate) node.private = true;
+  if (policy.receivedDetails?.has("tls")) node.tls = true;
+  if (policy.receivedDetails?.has("login")) node.login = true;
+  return node;
 }
 
 function lowerAddField(field: NonNullable<CheckedPolicy["addFields"]>[number], at: Lowering): AddFieldNode {
@@ -155,5 +196,6 @@ function lowerAddField(field: NonNullable<CheckedPolicy["addFields"]>[number], a
 }
 
 export function printAdd(node: AddHeaderNode): string {
-  return `add ${node.field}${node.private ? " private" : ""}`;
+  const details = [node.tls ? "tls" : "", node.login ? "login" : ""].filter((d) => d !== "");
+  return `add ${node.field}${node.private ? " private" : ""}${details.length > 0 ? ` with ${details.join(", ")}` : ""}`;
 }

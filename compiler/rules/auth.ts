@@ -1,31 +1,67 @@
-// `auth users "FILE"`, `auth dovecot "SOCKET"`: who checks the passwords of SMTP AUTH (RFC 4954).
-// Every `auth` form is a login source and a policy has one: a second `auth` rule of any form is a conflict.
+// `auth users "FILE"`, `auth sql "URL" ...` or `auth dovecot "SOCKET"`: who checks the passwords of
+// SMTP AUTH (RFC 4954). Every password form is a login source and a policy has one: a second of any
+// form is a conflict. `auth oauth ...` adds bearer tokens (OAUTHBEARER, RFC 7628, and XOAUTH2) beside
+// it. The longer checks of a form live in compiler/logins/.
 import type { Located, RuleBase } from "../../grammar/ast.js";
-import { childrenOf, located, part, string, token } from "../../grammar/cstReader.js";
-import { Duration, keywords } from "../../grammar/lexer.js";
+import { childrenOf, located, part, parts, string, token } from "../../grammar/cstReader.js";
+import { Duration, keywords, Name, NumberLiteral, Url } from "../../grammar/lexer.js";
 import { type KindFacts, type Lowering, type Printing, quote, type RuleModule, type RuleNode } from "./ruleModule.js";
-import type { LoginSource } from "../../graph/graph.js";
+import type { LoginSource, RuleGraph } from "../../graph/graph.js";
+import type { CheckContext } from "../checkContext.js";
+import { checkOauth, lowerOauth, type OauthClauses, printOauth } from "../logins/oauthLogins.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
-import type { CheckContext } from "../checkContext.js";
+import { type CheckedSqlLogins, checkSqlLogins, lowerSqlLogins, printSqlLogins, type SqlLoginsWritten } from "../logins/sqlLogins.js";
 import { type CheckedDovecotLogins, checkDovecotLogins, lowerDovecotLogins, printDovecotLogins } from "../logins/dovecotLogins.js";
+import { sendersStages } from "./senders.js";
 
 /** A login source as checked, before lowering: one member per `auth` form. */
-export type CheckedLoginSource = { kind: "usersFile"; path: Located } | CheckedDovecotLogins;
+export type CheckedLoginSource = { kind: "usersFile"; path: Located } | ({ kind: "sql" } & CheckedSqlLogins) | CheckedDovecotLogins;
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     logins?: From<CheckedLoginSource>;
+    oauth?: From<OauthClauses>;
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("auth", "users", "dovecot", "timeout");
+const K = keywords(
+  "auth",
+  "users",
+  "sql",
+  "password",
+  "query",
+  "senders",
+  "pool",
+  "timeout",
+  "oauth",
+  "issuer",
+  "audience",
+  "keys",
+  "introspect",
+  "client",
+  "login",
+  "claim",
+  "dovecot",
+);
 
 export interface AuthUsersRule extends RuleBase {
   kind: "authUsers";
   path: Located;
+}
+
+export interface AuthOauthRule extends RuleBase {
+  kind: "authOauth";
+  clauses: OauthClauses;
+}
+
+/** The clauses of `auth oauth` that take a string. */
+const OAUTH_CLAUSES = ["issuer", "audience", "keys", "introspect", "client"] as const;
+
+export interface AuthSqlRule extends RuleBase, SqlLoginsWritten {
+  kind: "authSql";
 }
 
 export interface AuthDovecotRule extends RuleBase {
@@ -33,8 +69,6 @@ export interface AuthDovecotRule extends RuleBase {
   socket: Located;
   timeout?: Located;
 }
-
-type AuthRule = AuthUsersRule | AuthDovecotRule;
 
 /** What every `auth` form shares: one login source per policy, whatever its form. */
 function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R, context: CheckContext) => CheckedLoginSource): KindFacts<R> {
@@ -48,8 +82,8 @@ function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R, co
   };
 }
 
-export const authRule: RuleModule<AuthRule> = {
-  summary: "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login) or Dovecot's auth service",
+export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthOauthRule | AuthDovecotRule> = {
+  summary: "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login), PostgreSQL queries or Dovecot's auth service; and OAuth bearer tokens",
   grammar: {
     verb: K.auth,
     keywords: Object.values(K),
@@ -58,7 +92,12 @@ export const authRule: RuleModule<AuthRule> = {
         name: "authRule",
         body: ($) => {
           $.CONSUME(K.auth);
-          $.OR([{ ALT: () => $.SUBRULE($.production("authUsers")) }, { ALT: () => $.SUBRULE($.production("authDovecot")) }]);
+          $.OR([
+            { ALT: () => $.SUBRULE($.production("authUsers")) },
+            { ALT: () => $.SUBRULE($.production("authSql")) },
+            { ALT: () => $.SUBRULE($.production("authOauth")) },
+            { ALT: () => $.SUBRULE($.production("authDovecot")) },
+          ]);
         },
       },
       {
@@ -67,6 +106,65 @@ export const authRule: RuleModule<AuthRule> = {
         body: ($) => {
           $.CONSUME(K.users);
           $.SUBRULE($.stringValue);
+        },
+      },
+      {
+        // auth oauth issuer "URL" audience "NAME" keys "FILE-OR-URL" [login claim NAME]
+        // auth oauth introspect "URL" [client "FILE"] [login claim NAME]
+        name: "authOauth",
+        body: ($) => {
+          $.CONSUME(K.oauth);
+          $.MANY(() => {
+            $.OR([{ ALT: () => $.SUBRULE($.production("oauthClause")) }, { ALT: () => ($.CONSUME(K.login), $.CONSUME(K.claim), $.CONSUME(Name, { LABEL: "claim" })) }]);
+          });
+        },
+      },
+      {
+        // issuer "URL" | audience "NAME" | keys "FILE-OR-URL" | introspect "URL" | client "FILE"
+        name: "oauthClause",
+        body: ($) => {
+          $.OR(OAUTH_CLAUSES.map((word) => ({ ALT: () => $.CONSUME(K[word]) })));
+          $.SUBRULE($.stringValue);
+        },
+      },
+      {
+        // auth sql "postgresql://msa@db:5432/mail" [password "FILE"] password query "SQL" [senders query "SQL"] [pool N] [timeout D]
+        name: "authSql",
+        body: ($) => {
+          $.CONSUME(K.sql);
+          $.OR([{ ALT: () => $.SUBRULE($.stringValue, { LABEL: "url" }) }, { ALT: () => $.CONSUME(Url) }]);
+          $.OPTION(() => $.SUBRULE($.production("sqlPasswordFile")));
+          $.CONSUME(K.password);
+          $.CONSUME(K.query);
+          $.SUBRULE2($.stringValue, { LABEL: "passwordQuery" });
+          $.OPTION2(() => {
+            $.CONSUME(K.senders);
+            $.CONSUME2(K.query);
+            $.SUBRULE3($.stringValue, { LABEL: "sendersQuery" });
+          });
+          $.SUBRULE($.production("sqlPool"));
+        },
+      },
+      {
+        // password "FILE": the database password, on the file's first line
+        name: "sqlPasswordFile",
+        body: ($) => {
+          $.CONSUME(K.password);
+          $.SUBRULE($.stringValue);
+        },
+      },
+      {
+        // [pool N] [timeout DURATION]
+        name: "sqlPool",
+        body: ($) => {
+          $.OPTION(() => {
+            $.CONSUME(K.pool);
+            $.CONSUME(NumberLiteral);
+          });
+          $.OPTION2(() => {
+            $.CONSUME(K.timeout);
+            $.CONSUME(Duration);
+          });
         },
       },
       {
@@ -84,21 +182,79 @@ export const authRule: RuleModule<AuthRule> = {
     ],
   },
   build: (c, base) => {
+    const oauth = part(c, "authOauth");
+    if (oauth) {
+      const o = childrenOf(oauth);
+      const claim = token(o, "claim");
+      const clauses: OauthClauses = { oauth: located(token(o, "KwOauth")!) };
+      for (const clause of parts(o, "oauthClause")) {
+        const cc = childrenOf(clause);
+        const word = OAUTH_CLAUSES.find((w) => token(cc, K[w].name));
+        const value = string(cc);
+        if (!word || !value) continue;
+        if (clauses[word]) (clauses.repeated ??= []).push(value);
+        else clauses[word] = value;
+      }
+      if (claim) clauses.claim = located(claim);
+      return { kind: "authOauth", ...base, clauses };
+    }
     const users = part(c, "authUsers");
     if (users) {
       const path = string(childrenOf(users));
       return path && { kind: "authUsers", ...base, path };
     }
     const dovecot = part(c, "authDovecot");
-    if (!dovecot) return undefined;
-    const socket = string(childrenOf(dovecot));
-    const duration = token(childrenOf(dovecot), "Duration");
-    return socket && { kind: "authDovecot", ...base, socket, ...(duration ? { timeout: located(duration) } : {}) };
+    if (dovecot) {
+      const socket = string(childrenOf(dovecot));
+      const duration = token(childrenOf(dovecot), "Duration");
+      return socket && { kind: "authDovecot", ...base, socket, ...(duration ? { timeout: located(duration) } : {}) };
+    }
+    const sql = part(c, "authSql");
+    if (!sql) return undefined;
+    const s = childrenOf(sql);
+    const urlToken = token(s, "Url");
+    const url = urlToken ? located(urlToken) : string(s, "url");
+    const passwordQuery = string(s, "passwordQuery");
+    if (!url || !passwordQuery) return undefined;
+    const inPart = (name: string) => {
+      const found = part(s, name);
+      return found ? childrenOf(found) : {};
+    };
+    const passwordFile = string(inPart("sqlPasswordFile"));
+    const sendersQuery = string(s, "sendersQuery");
+    const pool = token(inPart("sqlPool"), "NumberLiteral");
+    const timeout = token(inPart("sqlPool"), "Duration");
+    return {
+      kind: "authSql",
+      ...base,
+      url,
+      passwordQuery,
+      ...(passwordFile ? { passwordFile } : {}),
+      ...(sendersQuery ? { sendersQuery } : {}),
+      ...(pool ? { pool: located(pool) } : {}),
+      ...(timeout ? { timeout: located(timeout) } : {}),
+    };
   },
   kinds: {
     authUsers: loginSourceFacts("auth users", (rule) => ({ kind: "usersFile", path: rule.path })),
+    authSql: loginSourceFacts("auth sql", (rule, context) => ({ kind: "sql", ...checkSqlLogins(rule, context) })),
     authDovecot: loginSourceFacts("auth dovecot", (rule, context) => checkDovecotLogins(rule.socket, rule.timeout, context)),
+    authOauth: {
+      name: "auth oauth",
+      once: true,
+      check: (rule, context) => {
+        if (checkOauth(rule.clauses, context)) context.policy.oauth = { value: rule.clauses, rule: rule.span };
+      },
+    },
   },
+  // Addresses from a senders query are submission rights even without a `senders` rule; refusals then name the `auth sql` line.
+  stages: (policy, at) => {
+    const logins = policy.logins;
+    if (policy.senders || logins?.value.kind !== "sql" || logins.value.sendersQuery === undefined) return {};
+    return sendersStages({ value: new Map(), rule: logins.rule, logins: [] }, policy, at);
+  },
+  graph: (policy, at) => (policy.oauth ? { oauth: lowerOauth(policy.oauth.value, at, policy.oauth.rule) } : {}),
+  printGraph: (graph: RuleGraph, at) => (graph.oauth ? [{ text: printOauth(graph.oauth, at), origin: graph.oauth.origin }] : []),
 };
 
 export function lowerLogins(logins: NonNullable<CheckedPolicy["logins"]>, at: Lowering): LoginSource {
@@ -106,6 +262,8 @@ export function lowerLogins(logins: NonNullable<CheckedPolicy["logins"]>, at: Lo
   switch (source.kind) {
     case "usersFile":
       return { kind: "usersFile", path: resolvePolicyPath(at.file, source.path.value), origin: at.origin(logins.rule) };
+    case "sql":
+      return lowerSqlLogins(source, at.origin(logins.rule), (path) => resolvePolicyPath(at.file, path));
     case "dovecot":
       return lowerDovecotLogins(source, at, logins.rule);
   }
@@ -115,6 +273,8 @@ export function printLogins(logins: LoginSource, at: Printing): string {
   switch (logins.kind) {
     case "usersFile":
       return `auth users ${quote(at.path(logins.path))}`;
+    case "sql":
+      return printSqlLogins(logins, (path) => at.path(path));
     case "dovecot":
       return printDovecotLogins(logins, at);
   }

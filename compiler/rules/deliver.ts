@@ -29,15 +29,17 @@ interface CheckedRelayOptions {
   require8BitMime: boolean;
   verifyCertificate: boolean;
   credentials?: Located;
+  xforward?: Span;
 }
 
 /** The words this rule is written with. */
-const K = keywords("deliver", "auth", "certificate", "from", "relay", "require", "spool", "tls", "verify");
+const K = keywords("deliver", "auth", "certificate", "from", "relay", "require", "spool", "tls", "verify", "xforward");
 
 export interface RelayOptions {
   requireTls?: Span;
   verifyCertificate?: Span;
   credentials?: Located;
+  xforward?: Span;
   requirements: Located[];
 }
 export interface DeliverRule extends RuleBase {
@@ -97,7 +99,7 @@ export const deliverRule: RuleModule<DeliverRule | DeliverFromRule> = {
         },
       },
       {
-        // After a relay URL: require tls | verify certificate | auth "CREDENTIALS FILE"
+        // After a relay URL: require tls | verify certificate | auth "CREDENTIALS FILE" | xforward
         name: "relayOptions",
         body: ($) => {
           $.MANY(() => {
@@ -121,6 +123,8 @@ export const deliverRule: RuleModule<DeliverRule | DeliverFromRule> = {
                   $.SUBRULE($.stringValue, { LABEL: "credentials" });
                 },
               },
+              // the client's facts to a Postfix next hop that offers XFORWARD, for its logs
+              { ALT: () => $.CONSUME(K.xforward) },
             ]);
           });
         },
@@ -164,6 +168,8 @@ function relayOptions(c: ReturnType<typeof childrenOf>): RelayOptions {
   const requireTls = token(c, "KwTls");
   const verify = token(c, "KwVerify");
   const credentials = string(c, "credentials");
+  const xforward = token(c, "KwXforward");
+  if (xforward) options.xforward = spanOfToken(xforward);
   if (requireTls) options.requireTls = spanOfToken(requireTls);
   if (verify) options.verifyCertificate = spanOfToken(verify);
   if (credentials) options.credentials = credentials;
@@ -202,6 +208,7 @@ function checkRelayOptions(options: RelayOptions, context: CheckContext): Checke
     require8BitMime: options.requirements.length > 0,
     verifyCertificate: !!options.verifyCertificate,
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.xforward ? { xforward: options.xforward } : {}),
   };
 }
 
@@ -237,6 +244,7 @@ function lowerRelayOptions(options: CheckedRelayOptions, at: Lowering): RelayOpt
     require8BitMime: options.require8BitMime,
     verifyCertificate: options.verifyCertificate,
     credentials: options.credentials ? resolvePolicyPath(at.file, options.credentials.value) : null,
+    ...(options.xforward ? { xforward: true as const } : {}),
   };
 }
 
@@ -276,6 +284,7 @@ function printRelayOptions(relay: RelayOptionsNode, at: Printing): string {
     relay.require8BitMime ? " require 8bitmime" : "",
     relay.verifyCertificate ? " verify certificate" : "",
     relay.credentials ? ` auth ${quote(at.path(relay.credentials))}` : "",
+    relay.xforward ? " xforward" : "",
   ].join("");
 }
 

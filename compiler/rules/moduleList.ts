@@ -16,6 +16,7 @@ import { listenRule } from "./listen.js";
 import { logRule } from "./log.js";
 import { masqueradeRule } from "./masquerade.js";
 import { metricsRule } from "./metrics.js";
+import { milterRule } from "./milter.js";
 import { qualifyRule } from "./qualify.js";
 import { refuseRule } from "./refuse.js";
 import { removeRule } from "./remove.js";
@@ -46,6 +47,7 @@ export const MODULE_LIST = [
   logRule,
   masqueradeRule,
   metricsRule,
+  milterRule,
   qualifyRule,
   refuseRule,
   removeRule,

@@ -5,7 +5,7 @@ import type { Located, RuleBase, Span } from "../../grammar/ast.js";
 import { childrenOf, located, part, parts, spanBetween, string, token, tokens } from "../../grammar/cstReader.js";
 import { Address, Colon, Comma, keywords, LBrace, Name, Newline, NumberLiteral, RBrace } from "../../grammar/lexer.js";
 import type { CheckContext } from "../checkContext.js";
-import { type Lowering, observed, replied, observeOf, type Printing, quote, type RuleModule } from "./ruleModule.js";
+import { type Lowering, observed, replied, observeOf, type Printing, quote, type RuleModule, type StageNodes } from "./ruleModule.js";
 import type { SubmissionRightsNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy, Switch } from "../checkedPolicy.js";
@@ -104,14 +104,19 @@ export const sendersRule: RuleModule<SendersRule> = {
   kinds: {
     senders: { name: "senders", once: true, refuses: Replies.senderNotAllowed, check: checkSenders },
   },
-  stages: (policy, at) => {
-    if (!policy.senders) return {};
-    const related = { ownDomain: at.site.qualifyDomain, allowMismatch: policy.allowSenderMismatch, inHeaders: policy.sendersInHeaders };
-    const rights = lowerSubmissionRights(policy.senders, at, related);
-    // In the message only when it has something to do there: judge From: and Sender:, or add Sender:.
-    return { mail: [rights], message: rights.checkHeaders || rights.mismatch === "addSender" ? [rights] : [] };
-  },
+  stages: (policy, at) => (policy.senders ? sendersStages(policy.senders, policy, at) : {}),
 };
+
+/**
+ * The SubmissionRights node of a senders table, in MAIL and, when it has something to do there
+ * (judge From: and Sender:, or add Sender:), in the message. A login source that gives addresses
+ * with a login makes one from an empty table when the policy has no `senders` rule.
+ */
+export function sendersStages(senders: NonNullable<CheckedPolicy["senders"]>, policy: CheckedPolicy, at: Lowering): StageNodes {
+  const related = { ownDomain: at.site.qualifyDomain, allowMismatch: policy.allowSenderMismatch, inHeaders: policy.sendersInHeaders };
+  const rights = lowerSubmissionRights(senders, at, related);
+  return { mail: [rights], message: rights.checkHeaders || rights.mismatch === "addSender" ? [rights] : [] };
+}
 
 function senderEntry(c: ReturnType<typeof childrenOf>): SenderEntry | undefined {
   const login = token(c, "login");

@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { LoginSource } from "../../graph/graph.js";
 import { DovecotLogins } from "./dovecotLogins.js";
+import { SqlLogins } from "./sqlLogins.js";
 import { loadUserTable } from "./userTable.js";
 
 export type LoginResult =
@@ -46,6 +47,8 @@ export async function openLoginBackend(source: LoginSource, log: Logger): Promis
         close: async () => {},
       };
     }
+    case "sql":
+      return SqlLogins.open(source, log);
     case "dovecot":
       return new DovecotLogins(source);
   }

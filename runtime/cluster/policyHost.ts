@@ -1,7 +1,8 @@
 // One serving process (the only one, or a cluster worker): the listening sockets, and the
 // SubmissionServer of the current graph that they hand connections to. A reload builds a server
 // on the new graph first (users file, TLS and DKIM keys read now; a failure keeps the old one),
-// then swaps it in atomically: the next connection goes to the new server, while sessions in
+// then swaps it in atomically (certificates are read again too, the running server's kept for a
+// file that has gone bad): the next connection goes to the new server, while sessions in
 // flight stay on the old server, and so on the old graph and its logger, until they end.
 import type { Logger } from "pino";
 import type { RuleGraph } from "../../graph/graph.js";
@@ -75,7 +76,8 @@ export class PolicyHost {
     }
     const next = this.build(graph);
     try {
-      await next.start();
+      // a certificate file gone bad since the running server read it: that server's copy stays
+      await next.start(this.current?.certificates);
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     }

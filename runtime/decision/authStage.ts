@@ -37,13 +37,18 @@ export function authenticated(state: SessionState, login: string, addresses?: st
   return { ...state, login, loginAddresses: addresses ?? null, transaction: null };
 }
 
+/** The SASL mechanisms AUTH offers: PLAIN and LOGIN with a login source, OAUTHBEARER and XOAUTH2 with `auth oauth`. */
+export function authMechanisms(graph: Pick<RuleGraph, "logins" | "oauth">): ("PLAIN" | "LOGIN" | "OAUTHBEARER" | "XOAUTH2")[] {
+  return [...(graph.logins ? (["PLAIN", "LOGIN"] as const) : []), ...(graph.oauth ? (["OAUTHBEARER", "XOAUTH2"] as const) : [])];
+}
+
 /**
  * EHLO keywords for this session (contract section 4): AUTH only once TLS is active under a
  * `require tls` for this listener; SIZE from the `limit size` that judges this session (its
  * listener, and its login after AUTH, when DATA asks).
  */
 export function ehloKeywords(graph: RuleGraph, state: SessionState): { auth: boolean; starttls: boolean; size: number | null } {
-  const authAllowed = !!graph.logins && !state.login && (state.tls || !graph.stages.auth.some((node) => appliesTo(node, state)));
+  const authAllowed = authMechanisms(graph).length > 0 && !state.login && (state.tls || !graph.stages.auth.some((node) => appliesTo(node, state)));
   const size = graph.stages.mail.after.find((n): n is LimitSizeNode => n.kind === "LimitSize" && appliesTo(n, state));
   return {
     auth: authAllowed,

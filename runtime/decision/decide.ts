@@ -9,8 +9,9 @@ import { decideDelivery, type DeliveryEvent } from "./deliveryStage.js";
 import { decideMail, decideRcpt, type MailCommand, type RcptCommand } from "./envelopeStage.js";
 import type { DeliveryPlan } from "./finishStage.js";
 import { decideMessage, type MessageEvent } from "./messageStage.js";
+import { decideMilterCommand, decideMilterMessage, type MilterCommandEvent, type MilterMessageEvent, type MilterMessageResult } from "./milterStage.js";
 import type { Reply } from "../../graph/replies.js";
-import { newSession, withTransaction, type SessionState } from "./session.js";
+import { type NegotiatedTls, newSession, withTransaction, type SessionState } from "./session.js";
 import type { DecisionTables } from "./tables.js";
 import type { Decision } from "./verdict.js";
 
@@ -21,6 +22,8 @@ export interface ConnectEvent {
   /** The listener's key (graph/graph.ts listenerKey). */
   listener: string;
   clientAddress: string;
+  /** An implicit TLS listener's handshake, done before the session starts. */
+  negotiatedTls?: NegotiatedTls;
 }
 
 /** The DATA command: the result says how many bytes of message to keep (null: no limit). */
@@ -31,7 +34,7 @@ export interface DataCommand {
 export type SmtpEvent =
   | ConnectEvent
   | { type: "helo"; name: string; extended: boolean }
-  | { type: "tls" }
+  | { type: "tls"; negotiatedTls?: NegotiatedTls }
   | { type: "authStart" }
   /** `addresses`: the sender addresses the login source gave for this login (a directory's `mail`). */
   | { type: "authenticated"; login: string; addresses?: string[] }
@@ -40,6 +43,8 @@ export type SmtpEvent =
   | DataCommand
   | { type: "reset" }
   | MessageEvent
+  | MilterCommandEvent
+  | MilterMessageEvent
   | DeliveryEvent;
 
 const accept = (state: SessionState): Decision => ({ verdict: { kind: "accept" }, state, trace: [] });
@@ -56,7 +61,9 @@ export type DecisionResult<E extends SmtpEvent> = E extends MailCommand | RcptCo
       ? DeliveryPlan
       : E extends DeliveryEvent
         ? Reply
-        : undefined;
+        : E extends MilterMessageEvent
+          ? MilterMessageResult
+          : undefined;
 
 export function decide<E extends SmtpEvent>(graph: RuleGraph, state: SessionState, event: E, tables?: DecisionTables): Decision<DecisionResult<E>>;
 export function decide(
@@ -64,17 +71,17 @@ export function decide(
   state: SessionState,
   event: SmtpEvent,
   tables?: DecisionTables,
-): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | undefined> {
+): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | MilterMessageResult | undefined> {
   switch (event.type) {
     case "connect":
-      return accept(newSession(event.listenerMode, event.clientAddress, event.listener));
+      return accept(newSession(event.listenerMode, event.clientAddress, event.listener, event.negotiatedTls ?? null));
     case "helo":
       // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
       return accept({ ...state, heloName: event.name, extended: event.extended, transaction: null });
     case "tls":
       // RFC 3207 section 4.2: after the handshake the server discards all knowledge obtained
       // from the client before it: the EHLO name, the transaction and the login.
-      return accept({ ...state, tls: true, heloName: null, extended: false, login: null, transaction: null });
+      return accept({ ...state, tls: true, negotiatedTls: event.negotiatedTls ?? null, heloName: null, extended: false, login: null, transaction: null });
     case "authStart":
       return decideAuthStart(graph, state);
     case "authenticated":
@@ -90,6 +97,10 @@ export function decide(
       return accept(withTransaction(state, null));
     case "message":
       return decideMessage(graph, state, event, tables);
+    case "milter":
+      return decideMilterCommand(graph, state, event);
+    case "milterMessage":
+      return decideMilterMessage(graph, state, event);
     case "delivery":
       return decideDelivery(graph, state, event);
   }

@@ -11,7 +11,7 @@ import { oversizedHeaderSection } from "../message/headerSectionLimit.js";
 import { checkMessageData } from "../message/messageChecks.js";
 import { parseHeaderSection, type HeaderSection } from "../message/headerSection.js";
 import type { BareLineEnding } from "../message/readMessageData.js";
-import { receivedFieldValue } from "../message/receivedField.js";
+import { type ReceivedFieldInput, receivedComments, receivedFieldValue } from "../message/receivedField.js";
 import { formatRfc5322Date } from "../message/rfc5322Date.js";
 import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, type MasqueradeRule } from "../rewrite/masquerade.js";
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
@@ -391,12 +391,15 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
         const name = `Add${node.field.replace("-", "")}`;
         // A From: added with the login's own address leaves nothing for Sender: to say (RFC 6409 section 8.1).
         const needless = node.field === "Sender" && (senderAdded || fromAdded);
-        const edit = needless ? undefined : addedField(graph, state, event, h, node.field, node.private === true, tables);
+        const edit = needless ? undefined : addedField(graph, state, event, h, node, tables);
         if (edit) {
           added.push(edit);
           if (node.field === "Sender") senderAdded = true;
           if (node.field === "From") fromAdded = true;
-          trace.push({ node: name, origin: node.origin, outcome: "change", detail: `${edit.kind === "prepend" || edit.kind === "append" ? edit.name : ""}` });
+          // `add Received with ...`: the trace shows what the session's TLS and login made of it
+          const comments = node.field === "Received" ? receivedComments(receivedDetailsOf(node, state)) : [];
+          const detail = `${edit.kind === "prepend" || edit.kind === "append" ? edit.name : ""}${comments.length > 0 ? ` ${comments.join(" ")}` : ""}`;
+          trace.push({ node: name, origin: node.origin, outcome: "change", detail });
         } else {
           trace.push({ node: name, origin: node.origin, outcome: "skip" });
         }
@@ -440,6 +443,14 @@ function writableField(name: string, value: string): boolean {
   }
 }
 
+/** What `add Received with tls, login` adds for this session: the TLS it has, the login it has. */
+function receivedDetailsOf(node: AddHeaderNode, state: SessionState): Pick<ReceivedFieldInput, "tls" | "authenticatedSender"> {
+  return {
+    ...(node.tls && state.tls && state.negotiatedTls ? { tls: state.negotiatedTls } : {}),
+    ...(node.login && state.login ? { authenticatedSender: state.login } : {}),
+  };
+}
+
 /** Whether the policy says `add From`. */
 function addsFrom(graph: RuleGraph): boolean {
   return graph.stages.message.nodes.some((node) => node.kind === "AddHeader" && node.field === "From");
@@ -455,11 +466,10 @@ function addedField(
   state: SessionState,
   event: MessageEvent,
   header: HeaderSection,
-  field: AddHeaderNode["field"],
-  isPrivate: boolean,
+  node: AddHeaderNode,
   tables: DecisionTables | undefined,
 ): HeaderEdit | undefined {
-  switch (field) {
+  switch (node.field) {
     case "Date":
       // RFC 6409 section 8.3: add Date when missing.
       return hasField(header, "Date") ? undefined : { kind: "append", name: "Date", value: formatRfc5322Date(event.now) };
@@ -492,16 +502,18 @@ function addedField(
     }
     case "Received":
       // RFC 5321 section 4.4 trace field, RFC 3848 protocol names. `add Received private`
-      // leaves the client's IP out for authenticated submissions (RFC 6409 section 8: privacy).
+      // leaves the client's IP out for authenticated submissions (RFC 6409 section 8: privacy);
+      // it hides where the client is, not who it is: `with login` still names the login.
       return {
         kind: "prepend",
         name: "Received",
         value: receivedFieldValue({
           heloName: state.heloName ?? "unknown",
-          clientAddress: isPrivate && state.login ? null : state.clientAddress,
+          clientAddress: node.private && state.login ? null : state.clientAddress,
           hostname: graph.hostname,
           protocol: receivedProtocol(state),
           queueId: event.queueId,
+          ...receivedDetailsOf(node, state),
           date: event.now,
         }),
       };

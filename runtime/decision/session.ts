@@ -16,6 +16,16 @@ export interface Transaction {
    * stage adds `Sender:` with this address (the login's own), unless the message has one.
    */
   addSender?: { address: string; origin: RuleOrigin };
+  /** A milter answered SMFIR_DISCARD before the message: it is taken and thrown away (the `milter` rule's origin). */
+  discardedBy?: RuleOrigin;
+}
+
+/** What the TLS handshake settled, as the adapter read it from the socket (Node's getProtocol and getCipher). */
+export interface NegotiatedTls {
+  /** `TLSv1.3`, `TLSv1.2` */
+  protocol: string;
+  /** OpenSSL's name of the cipher suite, as Postfix logs it: `TLS_AES_256_GCM_SHA384`, `ECDHE-RSA-AES256-GCM-SHA384` */
+  cipher: string;
 }
 
 export interface SessionState {
@@ -28,14 +38,28 @@ export interface SessionState {
   /** True after EHLO (ESMTP), false after HELO. */
   extended: boolean;
   tls: boolean;
+  /** The protocol and cipher of the TLS session, once there is one and the adapter could read them. */
+  negotiatedTls: NegotiatedTls | null;
   login: string | null;
   /** The sender addresses the login source gave with the login (`alice@example.com`, `@example.com`, `*`); null when it gave none. */
   loginAddresses: string[] | null;
   transaction: Transaction | null;
 }
 
-export function newSession(listenerMode: ListenMode, clientAddress: string, listener = ""): SessionState {
-  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, loginAddresses: null, transaction: null };
+export function newSession(listenerMode: ListenMode, clientAddress: string, listener = "", negotiatedTls: NegotiatedTls | null = null): SessionState {
+  const tls = listenerMode === "tls";
+  return {
+    listenerMode,
+    listener,
+    clientAddress,
+    heloName: null,
+    extended: false,
+    tls,
+    negotiatedTls: tls ? negotiatedTls : null,
+    login: null,
+    loginAddresses: null,
+    transaction: null,
+  };
 }
 
 /**
@@ -52,6 +76,7 @@ export function withTransaction(state: SessionState, transaction: Transaction | 
     heloName: state.heloName,
     extended: state.extended,
     tls: state.tls,
+    negotiatedTls: state.negotiatedTls,
     login: state.login,
     loginAddresses: state.loginAddresses,
     transaction,

@@ -12,6 +12,7 @@ import { readRelayCredentials } from "./relayTarget.js";
 import { nextHopFor, nextHopsFromGraph } from "./senderNextHop.js";
 import type { SpoolMeta } from "./spoolRecord.js";
 import { SpoolWriter } from "./spoolWriter.js";
+import { clientFactsOf } from "./xforward.js";
 import { notifySpooled } from "../queue/spoolEvents.js";
 
 /**
@@ -53,7 +54,8 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
       const deliver: Deliver = async (envelope, message, meta, { resign } = {}) => {
         const target = nextHopFor(hops, envelope);
         const remoteMta = nextHopHost(target);
-        const outcome = await relayMessage(target, envelope, message, { ...options, ...(resign ? { resign } : {}) });
+        const client = clientFactsOf(meta);
+        const outcome = await relayMessage(target, envelope, message, { ...options, ...(resign ? { resign } : {}), ...(client ? { client } : {}) });
         const refused = outcome.kind === "accepted" ? refusedRecipients(outcome) : [];
         if (outcome.kind !== "accepted" || refused.length === 0) return outcome;
         // the next hop took the message for some recipients only: the others hear it from a DSN

@@ -43,6 +43,8 @@ export type DeliveryOutcome =
       refused?: RefusedRecipient[];
       /** what became of the DSN about `refused` (in-line relay; the queue reports its own way) */
       refusalReport?: RefusalReport;
+      /** the next hop refused XFORWARD with this reply (`HOST:PORT said: ...`); the message went on without it */
+      xforwardRefused?: string;
     }
   | { kind: "temporary"; code: number; enhanced: string; text: string } // client gets 451 4.x.x
   | { kind: "permanent"; code: number; enhanced: string; text: string }; // client gets the 5xx passed on

@@ -20,6 +20,10 @@
 // - 8-bit content for a next hop without 8BITMIME is converted to 7-bit MIME (RFC 6409 section
 //   8.4, sevenBitConversion.ts), then signed again (`resign`) so that DKIM verifies where it lands;
 //   only what cannot be converted is refused, 554 5.6.3.
+// - Under `xforward`, the client's facts go before each MAIL FROM when the next hop offers
+//   XFORWARD (xforward.ts); its refusal is no reason to keep the message back: the transaction
+//   goes on, and the outcome carries the reply for the log. Postfix resets the attributes after
+//   each transaction, so a reused session gets them again.
 
 import type SMTPConnection from "nodemailer/lib/smtp-connection";
 import { DeliveryReplies } from "../../graph/replies.js";
@@ -31,7 +35,8 @@ import { RelayConnectionEnded, RelayDeadlineExceeded, RelayTlsMissing, type Smtp
 import { outcomeForError, queueIdFromReply, recipientResults, refusalForMissingExtension, singleLine, temporary, type RelayOutcome } from "./relayOutcome.js";
 import { isUsable, type PooledSession, type RelayPool } from "./relayPool.js";
 import type { RelayTarget } from "./relayTarget.js";
-import { hasExpectedInternals, messageGatedOnRecipients, rewriteEnvelopeCommands, type SmtpConnectionInternals } from "./smtpConnectionInternals.js";
+import { hasExpectedInternals, messageGatedOnRecipients, rewriteEnvelopeCommands, sendXforward, type SmtpConnectionInternals } from "./smtpConnectionInternals.js";
+import { type ClientFacts, offeredXforwardAttributes, xforwardCommands } from "./xforward.js";
 
 // The relay client's other parts, under the names its importers know.
 
@@ -46,6 +51,8 @@ export interface RelayOptions extends ConnectionOptions {
    * A failure refuses the attempt (temporary, 4.3.0) rather than send it with a broken signature.
    */
   resign?: (converted: Buffer) => Promise<Buffer>;
+  /** The submitting client, for XFORWARD under the target's `xforward`; absent for msa's own messages (DSNs). */
+  client?: ClientFacts;
 }
 
 const DEFAULT_TOTAL_TIMEOUT_MS = 300_000;
@@ -152,6 +159,12 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
       return content;
     }
     const { payload, converted } = content;
+    let xforwardRefused: string | undefined;
+    if (target.xforward && options.client) {
+      const offered = offeredXforwardAttributes(internals._ehloLines);
+      const refusal = offered && (await step(sendXforward(internals, xforwardCommands(options.client, offered), extensions.has("PIPELINING"))));
+      if (refusal) xforwardRefused = `${where} said: ${singleLine(refusal)}`;
+    }
     rewriteEnvelopeCommands(internals, envelope, extensions);
     const info = await step(
       new Promise<SMTPConnection.SentMessageInfo>((done, fail) =>
@@ -178,6 +191,7 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
       detail: `relayed to ${where}: ${singleLine(info.response)}` + (refused ? ` (${refused} recipient(s) refused)` : "") + (converted ? " (converted to 7-bit MIME)" : ""),
       perRecipient,
       nextHopExtensions: [...extensions],
+      ...(xforwardRefused ? { xforwardRefused } : {}),
     };
   };
   try {

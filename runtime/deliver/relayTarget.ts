@@ -21,6 +21,8 @@ export interface RelayTarget {
   /** trusted CA certificates: PEM text, or the path of a PEM file */
   ca?: string;
   auth?: { user: string; pass: string };
+  /** send the client's facts with XFORWARD when the next hop offers it (Postfix's XFORWARD_README) */
+  xforward?: boolean;
   /** connecting, the greeting and the STARTTLS handshake together; default 30 s */
   connectTimeoutMs?: number;
 }
@@ -40,6 +42,7 @@ export function relayTargetFromGraph(url: string, options: GraphRelayOptions, ex
   // `verify certificate`; that is the relay client's default plus the written option. Only
   // opportunistic STARTTLS (neither) goes unverified (RFC 7435).
   if (options.verifyCertificate) target.verifyCertificate = true;
+  if (options.xforward) target.xforward = true;
   if (options.credentials) target.auth = readRelayCredentials(options.credentials);
   return { ...target, ...extra };
 }

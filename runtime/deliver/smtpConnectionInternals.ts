@@ -1,6 +1,7 @@
 // What the relay client does through nodemailer's internals. Its public API cannot add SMTPUTF8
 // for a UTF-8 header section, give each recipient its own NOTIFY/ORCPT, tell which extensions
-// the next hop offered, or stop between the RCPT replies and the message. These members do; the
+// the next hop offered (XFORWARD among them), send a command of its own (XFORWARD) or stop
+// between the RCPT replies and the message. These members do; the
 // tests exercise each one, and a nodemailer without them is refused at run time instead of misbehaving.
 
 import { Readable } from "node:stream";
@@ -16,10 +17,46 @@ export interface SmtpConnectionInternals {
   _sendCommand(command: string, logText?: string): void;
   _envelope?: { rejectedErrors?: SmtpClientError[] } | false;
   _createSendStream(callback: unknown): DataStream;
+  /** the handlers of the replies still due, in order: each command pushes its own */
+  _responseActions: ((reply: string) => void)[];
+  /** the lines of the EHLO reply after the greeting line, set once EHLO was answered */
+  _ehloLines?: string[];
 }
 
 export function hasExpectedInternals(internals: SmtpConnectionInternals): boolean {
-  return Array.isArray(internals._supportedExtensions) && typeof internals._sendCommand === "function" && typeof internals._createSendStream === "function";
+  return (
+    Array.isArray(internals._supportedExtensions) &&
+    typeof internals._sendCommand === "function" &&
+    typeof internals._createSendStream === "function" &&
+    Array.isArray(internals._responseActions)
+  );
+}
+
+/**
+ * Sends the XFORWARD commands (pipelined when the next hop offers PIPELINING, RFC 2920) and
+ * resolves with the first refusal's reply, or null when each was answered 2xx. A 421 rejects:
+ * the next hop is closing the session (RFC 5321 section 3.8), so the attempt fails as at any command.
+ */
+export function sendXforward(internals: SmtpConnectionInternals, commands: readonly string[], pipelined: boolean): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    if (commands.length === 0) return resolve(null);
+    let refusal: string | null = null;
+    let answered = 0;
+    const send = (index: number) => {
+      internals._responseActions.push((reply: string) => {
+        if (/^421/.test(reply)) {
+          return reject(Object.assign(new Error(`XFORWARD: ${reply}`), { code: "EPROTOCOL", command: "XFORWARD", response: reply, responseCode: 421 }));
+        }
+        if (refusal === null && !/^2/.test(reply)) refusal = reply.trim();
+        answered++;
+        if (answered === commands.length) resolve(refusal);
+        else if (!pipelined) send(index + 1);
+      });
+      internals._sendCommand(commands[index]!);
+    };
+    if (pipelined) commands.forEach((_, index) => send(index));
+    else send(0);
+  });
 }
 
 /**

@@ -36,6 +36,8 @@ export interface SpoolMeta {
   /** the authenticated login, if any */
   login?: string;
   clientAddress?: string;
+  /** the client's TCP port (XFORWARD PORT) */
+  clientPort?: number;
   heloName?: string;
   /** RFC 3848 protocol name: ESMTP, ESMTPS, ESMTPA, ESMTPSA */
   protocol?: string;

@@ -9,9 +9,14 @@ import { MAX_LINE_OCTETS, type HeaderSection } from "./headerSection.js";
 
 export type HeaderEdit =
   | { kind: "prepend"; name: string; value: string }
-  | { kind: "append"; name: string; value: string }
-  | { kind: "replace"; index: number; value: string }
-  | { kind: "remove"; index: number };
+  | { kind: "append"; name: string; value: string; raw?: true }
+  | { kind: "replace"; index: number; value: string; raw?: true }
+  | { kind: "remove"; index: number }
+  /** Before the field `before` (as parsed); a milter's SMFIR_INSHEADER. */
+  | { kind: "insert"; before: number; name: string; value: string; raw?: true };
+// `raw`: the value is the field's text after the colon exactly as a milter wrote it, folds and
+// leading space included (a DKIM signature with simple canonicalization depends on each byte);
+// it is written as is, line breaks made CRLF, not folded again.
 
 /** RFC 5322 section 2.1.1: lines SHOULD be at most 78 characters (RFC 6532 section 3.4: characters, not octets) */
 export const FOLD_AT_CHARS = 78;
@@ -25,14 +30,21 @@ export function applyHeaderEdits(bytes: Buffer, header: HeaderSection, edits: re
   const bottom: Buffer[] = [];
   // index into fields -> new bytes for it, or null when it is removed
   const changed = new Map<number, Buffer | null>();
+  // index into fields -> the fields inserted before it, in order
+  const inserted = new Map<number, Buffer[]>();
+  const field = (name: string, value: string, raw: true | undefined): Buffer => Buffer.from(raw ? formatRawHeaderField(name, value) : formatHeaderField(name, value), "utf8");
 
   for (const edit of edits) {
     switch (edit.kind) {
       case "prepend":
-        top.unshift(Buffer.from(formatHeaderField(edit.name, edit.value), "utf8"));
+        top.unshift(field(edit.name, edit.value, undefined));
         break;
       case "append":
-        bottom.push(Buffer.from(formatHeaderField(edit.name, edit.value), "utf8"));
+        bottom.push(field(edit.name, edit.value, edit.raw));
+        break;
+      case "insert":
+        if (edit.before >= fields.length) bottom.push(field(edit.name, edit.value, edit.raw));
+        else inserted.set(edit.before, [...(inserted.get(edit.before) ?? []), field(edit.name, edit.value, edit.raw)]);
         break;
       case "replace":
       case "remove": {
@@ -43,7 +55,10 @@ export function applyHeaderEdits(bytes: Buffer, header: HeaderSection, edits: re
         if (changed.has(edit.index)) {
           throw new RangeError(`header field ${edit.index} (${field.name}) is edited twice`);
         }
-        changed.set(edit.index, edit.kind === "remove" ? null : Buffer.from(formatHeaderField(field.name, edit.value), "utf8"));
+        changed.set(
+          edit.index,
+          edit.kind === "remove" ? null : Buffer.from(edit.raw ? formatRawHeaderField(field.name, edit.value) : formatHeaderField(field.name, edit.value), "utf8"),
+        );
         break;
       }
     }
@@ -52,12 +67,17 @@ export function applyHeaderEdits(bytes: Buffer, header: HeaderSection, edits: re
   const parts: Buffer[] = top;
   // runs of untouched fields are copied as one slice
   let copyFrom = 0;
-  for (const [index, replacement] of [...changed].sort((a, b) => a[0] - b[0])) {
+  const points = [...new Set([...changed.keys(), ...inserted.keys()])].sort((a, b) => a - b);
+  for (const index of points) {
     const field = fields[index]!;
     if (field.start > copyFrom) {
       parts.push(bytes.subarray(copyFrom, field.start));
     }
-    if (replacement !== null) {
+    parts.push(...(inserted.get(index) ?? []));
+    copyFrom = field.start;
+    if (!changed.has(index)) continue;
+    const replacement = changed.get(index);
+    if (replacement) {
       parts.push(replacement);
     }
     copyFrom = field.end;
@@ -115,6 +135,24 @@ export function formatHeaderField(name: string, value: string): string {
     }
   }
   return lines.join("\r\n") + "\r\n";
+}
+
+/**
+ * A field whose text after the colon is given as written (a milter's), line breaks as LF or CRLF:
+ * each line break must start a continuation line (RFC 5322 section 2.2.3), no other control
+ * character but HTAB, every line within 998 octets. Throws otherwise.
+ */
+export function formatRawHeaderField(name: string, value: string): string {
+  if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) {
+    throw new TypeError(`invalid header field name \`${name}\``);
+  }
+  const lines = `${name}:${value}`.split(/\r?\n/);
+  for (const [i, line] of lines.entries()) {
+    if (i > 0 && !/^[ \t]/.test(line)) throw new TypeError(`header field \`${name}\` has a line break that does not start a continuation line`);
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line)) throw new TypeError(`header field \`${name}\` value contains a control character`);
+    if (Buffer.byteLength(line, "utf8") > MAX_LINE_OCTETS) throw new RangeError(`header field \`${name}\` has a line over ${MAX_LINE_OCTETS} octets`);
+  }
+  return `${lines.join("\r\n")}\r\n`;
 }
 
 /** characters as RFC 6532 counts them: code points, not UTF-16 units */

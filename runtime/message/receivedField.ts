@@ -1,6 +1,9 @@
 // Builds the value of the Received: trace field that `add Received` prepends (RFC 5321 section 4.4), naming
 // the protocol as RFC 3848 registers it (ESMTP, ESMTPS, ESMTPA, ESMTPSA).
 //
+// With TLS details and the login it writes what Postfix's smtpd_tls_received_header and
+// smtpd_sasl_authenticated_header write, as comments before `by` (CFWS, RFC 5321 section 4.4).
+//
 // The HELO name and reverse-DNS name come from the client, so each is used as a Domain only when it is one
 // (RFC 5321 section 4.1.2); a HELO name that is not goes into a comment with its specials escaped, and the
 // field always parses.
@@ -23,7 +26,10 @@ export type ReceivedFieldInput = {
   queueId?: string;
   /** the one envelope recipient, when there is only one (RFC 5321 section 7.6: several would be disclosed) */
   recipient?: string;
-  tlsCipher?: string;
+  /** the session's TLS, for `(using TLSv1.3 with cipher NAME (256/256 bits))` */
+  tls?: { protocol: string; cipher: string };
+  /** the login, for `(Authenticated sender: LOGIN)` */
+  authenticatedSender?: string;
   date: Date;
 };
 
@@ -70,11 +76,9 @@ export function receivedFieldValue(input: ReceivedFieldInput): string {
       parts.push(`(helo=${commentText(input.heloName)})`);
     }
   }
+  parts.push(...receivedComments(input));
   parts.push(`by ${input.hostname} (msa)`);
   parts.push(`with ${input.protocol}`);
-  if (input.tlsCipher !== undefined && input.tlsCipher !== "") {
-    parts.push(`(cipher=${commentText(input.tlsCipher)})`);
-  }
   if (input.queueId !== undefined) {
     parts.push(`id ${input.queueId}`);
   }
@@ -109,6 +113,29 @@ function isAddressLiteral(text: string): boolean {
     return false;
   }
   return text.slice(1, 6).toLowerCase() === "ipv6:" ? isIPv6(m[1]!) : isIPv4(m[1]!);
+}
+
+/** The comments `add Received with tls, login` adds, as Postfix writes them: `(using ...)`, `(Authenticated sender: ...)`. */
+export function receivedComments(input: Pick<ReceivedFieldInput, "tls" | "authenticatedSender">): string[] {
+  const comments: string[] = [];
+  if (input.tls !== undefined) {
+    const bits = cipherBits(input.tls.cipher);
+    comments.push(`(using ${commentText(input.tls.protocol)} with cipher ${commentText(input.tls.cipher)}${bits ? ` (${bits} bits)` : ""})`);
+  }
+  if (input.authenticatedSender !== undefined) comments.push(`(Authenticated sender: ${commentText(input.authenticatedSender)})`);
+  return comments;
+}
+
+/**
+ * `USED/ALGORITHM` key bits of a cipher suite by its OpenSSL name, as Postfix prints them; undefined
+ * for a cipher this table does not know (the comment then leaves the bits out rather than guess).
+ */
+export function cipherBits(cipher: string): string | undefined {
+  const name = cipher.toUpperCase();
+  if (/(?:AES|CAMELLIA|ARIA)_?256|CHACHA20/.test(name)) return "256/256";
+  if (/(?:AES|CAMELLIA|ARIA)_?128/.test(name)) return "128/128";
+  if (/DES-CBC3|3DES/.test(name)) return "112/168";
+  return undefined;
 }
 
 /** Text made safe for a comment: specials quoted (RFC 5322 section 3.2.2), anything unprintable as "?". */

@@ -34,6 +34,10 @@ export interface MsaMetrics {
   readonly relayAttempts: Counter<"result">;
   readonly decisionDuration: Histogram;
   readonly deliveryDuration: Histogram;
+  /** result: `reloaded` (a changed certificate is served now), `refused` (a broken one; the old one stays). */
+  readonly certificateReloads: Counter<"result">;
+  /** certificate: the file; the notAfter of the certificate served from it, as a Unix time. */
+  readonly certificateExpiry: Gauge<"certificate">;
   /** Where the queue gauges read from; without one they stay 0. */
   setQueueProbe(probe: QueueProbe | null): void;
   /** A refusal: counts it by stage and, when a rule made it, by rule. */
@@ -109,6 +113,20 @@ export function createMetrics(options: MetricsOptions = {}): MsaMetrics {
     relayAttempts: new Counter({ name: "msa_relay_attempts_total", help: "Attempts to hand a message to the next hop, by result", labelNames: ["result"] as const, registers }),
     decisionDuration: new Histogram({ name: "msa_decision_duration_seconds", help: "Time the policy took to decide one event", buckets: DECISION_BUCKETS, registers }),
     deliveryDuration: new Histogram({ name: "msa_delivery_duration_seconds", help: "Time one delivery attempt to the next hop took", buckets: DELIVERY_BUCKETS, registers }),
+    certificateReloads: new Counter({
+      name: "msa_certificate_reloads_total",
+      help: "Changed certificate files: reloaded, or refused (the certificate in use stays)",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+    certificateExpiry: new Gauge({
+      name: "msa_certificate_expiry_timestamp_seconds",
+      help: "When the certificate served from each file expires (Unix time)",
+      labelNames: ["certificate"] as const,
+      // cluster workers serve the same files: the earliest expiry is the one to watch, never a sum
+      aggregator: "min",
+      registers,
+    }),
     setQueueProbe(next) {
       probe = next;
     },

@@ -22,6 +22,7 @@ import { nextHopFor, type NextHops } from "../deliver/senderNextHop.js";
 import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
 import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp } from "../deliver/spoolWriter.js";
+import { clientFactsOf } from "../deliver/xforward.js";
 import { expireRecipients, recordOutcome } from "./attemptResults.js";
 import { systemClock, type Clock } from "./clock.js";
 import { DueRecords } from "./dueRecords.js";
@@ -266,14 +267,24 @@ export class QueueRunner {
     this.logAttempt(record, entry, state);
   }
 
-  private relay(record: SpoolRecord, indexes: number[]): Promise<RelayOutcome> {
+  private async relay(record: SpoolRecord, indexes: number[]): Promise<RelayOutcome> {
     const envelope: Envelope = { ...record.envelope, recipients: indexes.map((i) => record.envelope.recipients[i]!) };
-    return this.relayFn(this.nextHop(record), envelope, record.message, {
+    // the client's facts as the record kept them, so a message forwarded later still names its client (XFORWARD)
+    const client = clientFactsOf({ queueId: record.id, ...record.meta });
+    const outcome = await this.relayFn(this.nextHop(record), envelope, record.message, {
       clientName: this.options.hostname,
       ...(this.pool ? { pool: this.pool } : {}),
       ...(this.options.resign ? { resign: this.options.resign } : {}),
+      ...(client ? { client } : {}),
       ...this.options.relayOptions,
     });
+    if (outcome.kind === "accepted" && outcome.xforwardRefused) {
+      this.log.warn(
+        { event: "xforward-refused", queueId: record.id, reply: outcome.xforwardRefused, ...(this.options.rule ? { rule: this.options.rule } : {}) },
+        "XFORWARD refused by the next hop",
+      );
+    }
+    return outcome;
   }
 
   /** The hop the record's sender picks (a DSN: the hop of the message it reports on). */

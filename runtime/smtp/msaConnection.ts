@@ -8,6 +8,7 @@ import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { SMTPConnection, type SmtpLineParser } from "smtp-server/lib/smtp-connection.js";
 import { Replies } from "../../graph/replies.js";
 import { parseAddressCommand } from "./addressCommand.js";
+import { startOauthBearer } from "./oauthBearer.js";
 import { ENHANCED_PREFIX, replyText } from "./replyError.js";
 
 /** What a connection asks the submission server (the policy) while it runs. */
@@ -181,6 +182,11 @@ export class MsaConnection extends SMTPConnection {
     if (refusal) {
       this.send(refusal.code, refusal.text);
       return callback();
+    }
+    const [, mechanism = "", ...args] = command.toString().trim().split(/\s+/);
+    // smtp-server has no OAUTHBEARER; its other checks (a login already, the mechanism offered) come first as for any.
+    if (mechanism.toUpperCase() === "OAUTHBEARER" && !this.session.user && this._server.options.authMethods.includes("OAUTHBEARER")) {
+      return startOauthBearer(this, args, callback);
     }
     super.handler_AUTH(command, callback);
   }

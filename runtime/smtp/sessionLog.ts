@@ -27,6 +27,8 @@ export function logStage(event: SmtpEvent, decision: Decision<unknown>): string 
   if (event.type === "authStart") return "auth";
   if (event.type === "message" && node === "Aliases") return "aliases";
   if (event.type === "delivery") return node === "SignDkim" ? "sign" : "deliver";
+  if (event.type === "milter") return event.stage;
+  if (event.type === "milterMessage") return "message";
   return event.type;
 }
 
@@ -114,6 +116,13 @@ export class SessionLog {
       "message accepted",
     );
     this.refusedRecipients(session, queueId, plan.envelope.mailFrom, outcome);
+    // XFORWARD is for the next hop's logs only: its refusal did not keep the message back
+    if (outcome.xforwardRefused) {
+      this.log.warn(
+        { event: "xforward-refused", session: session.id, queueId, reply: outcome.xforwardRefused, rule: ruleLocation(this.deliverOrigin) },
+        "XFORWARD refused by the next hop",
+      );
+    }
   }
 
   /**

@@ -3,7 +3,7 @@
 declare module "smtp-server/lib/smtp-connection.js" {
   import type { EventEmitter } from "node:events";
   import type { Socket } from "node:net";
-  import type { SMTPServerSession } from "smtp-server";
+  import type { SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerSession } from "smtp-server";
 
   /** smtp-server's command line parser: a Writable that the socket is piped into. */
   export interface SmtpLineParser {
@@ -38,7 +38,18 @@ declare module "smtp-server/lib/smtp-connection.js" {
     _handlerPending: boolean;
     /** The message stream from DATA until onData has answered; false otherwise. */
     _dataStream: unknown;
-    _server: { options: { socketTimeout?: number } };
+    _server: {
+      options: { socketTimeout?: number; authMethods: string[] };
+      onAuth(
+        auth: SMTPServerAuthentication,
+        session: SMTPServerSession,
+        callback: (error: (Error & { responseCode?: number }) | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+      ): void;
+    };
+    /** Takes the next line instead of the command parser: the continuation of a SASL exchange. */
+    _nextHandler: false | ((command: Buffer | string, callback: () => void) => void);
+    /** "ESMTPSA" and its kin, for the Received field smtp-server would write. */
+    _transmissionType(): string;
     /** Makes the line parser for the current socket (again after STARTTLS). */
     _createParser(): SmtpLineParser;
     /** Forgets the transaction: at the greeting, EHLO, HELO, RSET, after DATA and after STARTTLS. */

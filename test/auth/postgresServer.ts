@@ -1,6 +1,7 @@
-// Starts Debian's PostgreSQL 15 in a temporary folder on a free loopback port (trust logins, no
+// Starts Debian's PostgreSQL in a temporary folder on a free loopback port (trust logins, no
 // fsync), so that Dovecot's SQL passdb in the tests reads a real database. PostgreSQL refuses to
 // run as root, so its programs run as the `postgres` user (setpriv execs, so the pid is the server's).
+import { readdirSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,8 @@ import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/freePort.js";
 import { runProcess, startProcess } from "../support/processes.js";
 
-export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
+/** The programs of the newest PostgreSQL Debian installed (`postgresql` depends on one version). */
+export const POSTGRES_BIN = `/usr/lib/postgresql/${readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a))[0]}/bin`;
 const POSTGRES_USER = "postgres";
 
 export interface PostgresServer {

@@ -378,3 +378,32 @@ describe("on blocks", () => {
     expect(check(text, { u: USERS_WITH_ADDRESS, c: "", k: "" }).filter((d) => d.startsWith("MSA40"))).toEqual([]);
   });
 });
+
+describe("add Received with tls, login and deliver relay ... xforward", () => {
+  const plain = `${base}listen 127.0.0.1:2525 plain\nallow unauthenticated\n`;
+  const graphOf = (text: string) => compilePolicy("p.msa", text, hostWith({ u: USERS_WITH_ADDRESS })).graph!;
+
+  it("lowers the details of Received and the xforward of a relay into the graph", () => {
+    const text = `${plain}auth users "u"\nadd Received private with login, tls\ndeliver relay smtp://127.0.0.1:2526 xforward\ndeliver from @a.example relay smtp://127.0.0.1:2527\n`;
+    const graph = graphOf(text);
+    expect(graph.stages.message.nodes.find((n) => n.kind === "AddHeader")).toMatchObject({ field: "Received", private: true, tls: true, login: true });
+    expect(graph.deliver).toMatchObject({ kind: "Relay", relay: { xforward: true }, bySender: [{ relay: { requireTls: false } }] });
+    // a hop without the word does not forward: off unless written
+    expect(graph.deliver.kind === "Relay" && graph.deliver.bySender?.[0]?.relay.xforward).toBeUndefined();
+    expect(graphOf(`${plain}add Received\ndeliver relay smtp://127.0.0.1:2526\n`).stages.message.nodes.find((n) => n.kind === "AddHeader")).toEqual(
+      expect.not.objectContaining({ tls: true }),
+    );
+  });
+
+  it("refuses an unknown detail with a suggestion, and `with` on another field", () => {
+    expect(check(`${plain}add Received with tls, logn\n`)).toEqual(["MSA3012 logn"]);
+    expect(check(`${plain}add Date with tls\n`)).toEqual(["MSA3012 tls"]);
+    // a quoted text after `with` is still the reply text, which `add` does not take
+    expect(check(`${plain}add Received with "text"\n`)).toEqual(['MSA4022 with "text"']);
+  });
+
+  it("warns when no session can have TLS or a login", () => {
+    expect(check(`${plain}add Received with tls, login\n`)).toEqual(["MSA4130 tls", "MSA4131 login"]);
+    expect(check(`${plain}auth users "u"\nadd Received with login\n`, { u: USERS_WITH_ADDRESS })).toEqual([]);
+  });
+});

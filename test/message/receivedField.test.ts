@@ -1,6 +1,6 @@
 // Tests the Received: trace field value (RFC 5321 section 4.4, RFC 3848 protocol names).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addressLiteral, receivedFieldValue, type ReceivedFieldInput } from "../../runtime/message/receivedField.js";
+import { addressLiteral, cipherBits, receivedFieldValue, type ReceivedFieldInput } from "../../runtime/message/receivedField.js";
 import { formatHeaderField } from "../../runtime/message/headerEdits.js";
 import { parseHeaderSection } from "../../runtime/message/headerSection.js";
 
@@ -68,10 +68,24 @@ describe("receivedFieldValue", () => {
     expect(receivedFieldValue({ ...base, heloName: "", clientAddress: null })).toMatch(/^from unknown by /);
   });
 
-  it("adds the TLS cipher as a comment and a single recipient", () => {
-    expect(receivedFieldValue({ ...base, tlsCipher: "TLS_AES_256_GCM_SHA384", recipient: "bob@example.test" })).toBe(
-      `from client.example (client.example [127.0.0.1]) by msa.example.test (msa) with ESMTPSA (cipher=TLS_AES_256_GCM_SHA384) id ABC for <bob@example.test>; ${DATE}`,
+  it("adds the TLS protocol and cipher and the login as Postfix's comments, and a single recipient", () => {
+    const tls = { protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384" };
+    expect(receivedFieldValue({ ...base, tls, authenticatedSender: "alice", recipient: "bob@example.test" })).toBe(
+      "from client.example (client.example [127.0.0.1]) (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)) (Authenticated sender: alice) " +
+        `by msa.example.test (msa) with ESMTPSA id ABC for <bob@example.test>; ${DATE}`,
     );
+  });
+
+  it("names the key bits of the usual cipher suites and leaves out those it does not know", () => {
+    expect(cipherBits("ECDHE-RSA-AES128-GCM-SHA256")).toBe("128/128");
+    expect(cipherBits("TLS_CHACHA20_POLY1305_SHA256")).toBe("256/256");
+    expect(cipherBits("ECDHE-ECDSA-AES256-GCM-SHA384")).toBe("256/256");
+    expect(cipherBits("NULL-SHA")).toBeUndefined();
+    expect(receivedFieldValue({ ...base, tls: { protocol: "TLSv1.2", cipher: "NULL-SHA" } })).toContain("(using TLSv1.2 with cipher NULL-SHA) by");
+  });
+
+  it("escapes a login that would break the comment", () => {
+    expect(receivedFieldValue({ ...base, authenticatedSender: "eve) (Authenticated sender: boss" })).toContain("(Authenticated sender: eve\\) \\(Authenticated sender: boss) by");
   });
 
   it("leaves out a recipient that would not be a path, and a missing queue id", () => {
@@ -89,7 +103,8 @@ describe("receivedFieldValue", () => {
       ...base,
       clientAddress: "2001:db8:85a3::8a2e:370:7334",
       clientHostname: "a-rather-long-reverse-name.customers.isp.example",
-      tlsCipher: "TLS_AES_256_GCM_SHA384",
+      tls: { protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384" },
+      authenticatedSender: "alice@example.test",
       recipient: "someone@example.test",
     });
     const field = formatHeaderField("Received", value);

@@ -89,7 +89,7 @@ describe("completion from the grammar", () => {
 
   it("offers keywords deeper in a rule and the known values of open names", () => {
     expect(keywordsOffered("listen 587 ")).toEqual(["plain", "starttls", "tls"]);
-    expect(keywordsOffered("deliver relay smtp://127.0.0.1:2526 ")).toEqual(["auth", "require", "verify"]);
+    expect(keywordsOffered("deliver relay smtp://127.0.0.1:2526 ")).toEqual(["auth", "require", "verify", "xforward"]);
     expect(completionsAt("add ").map((c) => c.label)).toEqual(["header", "Date", "Message-ID", "From", "Sender", "Received"]);
     expect(completionsAt("add Da").map((c) => c.label)).toEqual(["header", "Date", "Message-ID", "From", "Sender", "Received"]);
     expect(completionsAt("log ").map((c) => c.label)).toEqual(["errors", "info", "debug"]);

@@ -13,6 +13,7 @@ import { newSession } from "../../runtime/decision/session.js";
 import { parseScript } from "../../tooling/simulate/script.js";
 import { simulate } from "../../tooling/simulate/session.js";
 import { captureIo, expectGolden } from "./support.js";
+import { makeTestPki } from "../support/certificates.js";
 
 const NOW = "2026-01-01T12:00:00Z";
 const OFFICE = "test/tooling/fixtures/office.msa";
@@ -73,6 +74,27 @@ describe("scripted sessions", () => {
     const simulation = await simulate(graph, steps, { now: () => new Date(NOW) });
     const delivered = simulation.exchanges.find((e) => e.delivered)?.delivered;
     expect(delivered?.fields.find((f) => f.name === "Received")?.value).toMatch(/^from a\.test \(\[198\.51\.100\.9\]\)/);
+  });
+
+  it("names the TLS a handshake would settle and the login in Received under `add Received with tls, login`, in the field and the trace", async () => {
+    const pki = await makeTestPki();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-simulate-received-"));
+    try {
+      const file = path.join(dir, "policy.msa");
+      const lines = ["hostname msa.example.test", `tls certificate "${pki.certPath}" key "${pki.keyPath}"`, "listen 587 starttls", 'auth users "users"', "require auth"];
+      fs.writeFileSync(path.join(dir, "users"), "demo:$2y$04$abcdefghijklmnopqrstuu5yJ9i5Xg3wOqH0GfY7lS4L5v5kTq1Hy\n");
+      fs.writeFileSync(file, [...lines, "add Received with tls, login", 'deliver spool "spool"', ""].join("\n"));
+      const script = "EHLO a.test\nSTARTTLS\nEHLO a.test\n#auth demo\nMAIL FROM:<demo@example.test>\nRCPT TO:<x@example.org>\nDATA\nSubject: hi\n\nhi\n.\n";
+      const simulation = await simulate(graphOf(file), parseScript(script).steps, { now: () => new Date(NOW) });
+      const delivered = simulation.exchanges.find((e) => e.delivered)?.delivered;
+      const comments = "(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)) (Authenticated sender: demo)";
+      expect(delivered?.fields.find((f) => f.name === "Received")?.value).toMatch(
+        new RegExp(`^from a\\.test \\(\\[192\\.0\\.2\\.1\\]\\) ${comments.replace(/[()]/g, "\\$&")} by msa\\.example\\.test`),
+      );
+      expect((await run(file, {}, script)).out).toContain(`AddReceived -> change (Received ${comments})`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a header section over 1 MiB with 552 5.3.4 as the server does, under a larger size limit", async () => {

@@ -9,10 +9,10 @@ import { Readable } from "node:stream";
 import { findListener, type Listener, listenerKey, loginSourceNode, type RuleGraph, usersFileOf, type RuleOrigin } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
-import { ehloKeywords } from "../../runtime/decision/authStage.js";
+import { authMechanisms, ehloKeywords } from "../../runtime/decision/authStage.js";
 import { decide, type DecisionResult, type SmtpEvent } from "../../runtime/decision/decide.js";
 import { Replies, type Reply } from "../../graph/replies.js";
-import { newSession, type SessionState } from "../../runtime/decision/session.js";
+import { type NegotiatedTls, newSession, type SessionState } from "../../runtime/decision/session.js";
 import { prepareTables, type DecisionTables } from "../../runtime/decision/tables.js";
 import type { Decision, Observation, TraceStep } from "../../runtime/decision/verdict.js";
 import { parseHeaderSection, type HeaderField } from "../../runtime/message/headerSection.js";
@@ -82,7 +82,7 @@ function ehloLines(graph: RuleGraph, state: SessionState, name: string): string[
   const keywords = ehloKeywords(graph, state);
   const lines = [`${graph.hostname} Nice to meet you, ${name}`, "PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "DSN"];
   if (keywords.size !== null) lines.push(`SIZE ${keywords.size}`);
-  if (keywords.auth) lines.push("AUTH PLAIN LOGIN");
+  if (keywords.auth) lines.push(["AUTH", ...authMechanisms(graph)].join(" "));
   if (keywords.starttls) lines.push("STARTTLS");
   return lines;
 }
@@ -98,10 +98,22 @@ export function knownLogins(graph: RuleGraph): Set<string> | null {
   }
 }
 
+/**
+ * The TLS a simulated handshake settles: the policy's highest `tls protocols` version with the
+ * first cipher suite Node's default list offers for it (an RSA certificate for TLS 1.2).
+ */
+export function simulatedTls(graph: RuleGraph): NegotiatedTls {
+  return graph.tlsProtocols.includes("TLSv1.3") ? { protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384" } : { protocol: "TLSv1.2", cipher: "ECDHE-RSA-AES128-GCM-SHA256" };
+}
+
 export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], options: SimulationOptions = {}): Promise<Simulation> {
   // A graph always has a listener (the defaults when the policy writes none).
   let listener = options.listener ?? graph.listeners[0]!;
-  const connect = (clientAddress: string) => decide(graph, state, { type: "connect", listenerMode: listener.mode, listener: listenerKey(listener), clientAddress }).state;
+  // What a handshake with the server would settle: its highest protocol, and the cipher Node prefers for it.
+  const negotiatedTls = simulatedTls(graph);
+  const connect = (clientAddress: string) =>
+    decide(graph, state, { type: "connect", listenerMode: listener.mode, listener: listenerKey(listener), clientAddress, ...(listener.mode === "tls" ? { negotiatedTls } : {}) })
+      .state;
   let state = newSession(listener.mode, "");
   state = connect(options.clientAddress ?? "192.0.2.1");
   let signer: Promise<LoadedSigner> | undefined;
@@ -182,7 +194,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
       }
       case "tls":
         if (state.tls) exchange.replies.push(badSequence("Error: TLS already active"));
-        else run({ type: "tls" });
+        else run({ type: "tls", negotiatedTls });
         break;
       case "auth":
       case "authFail": {
@@ -307,7 +319,7 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
           }
           if (state.tls) return void exchange.replies.push(badSequence("Error: TLS already active"));
           exchange.replies.push({ code: 220, enhanced: "2.0.0", lines: ["Ready to start TLS"] });
-          run({ type: "tls" });
+          run({ type: "tls", negotiatedTls });
           return;
         case "MAIL": {
           if (!state.heloName) return void exchange.replies.push(badSequence("Error: send HELO/EHLO first"));

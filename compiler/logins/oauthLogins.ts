@@ -1,0 +1,91 @@
+// `auth oauth`: what a bearer token must be to log in. Either a JWT checked against the issuer's
+// keys (a JWKS file, or its URL), or a token the issuer's introspection endpoint vouches for
+// (RFC 7662). The login is a claim of the token, `sub` unless the policy names another.
+import type { Located, Span } from "../../grammar/ast.js";
+import type { OauthLogins, RuleOrigin } from "../../graph/graph.js";
+import type { CheckContext } from "../checkContext.js";
+import { resolvePolicyPath } from "../checkFiles.js";
+import { type Lowering, type Printing, quote } from "../rules/ruleModule.js";
+
+/** The clauses of an `auth oauth` rule as written. */
+export interface OauthClauses {
+  oauth: Located;
+  issuer?: Located;
+  audience?: Located;
+  keys?: Located;
+  introspect?: Located;
+  client?: Located;
+  claim?: Located;
+  /** Values of clauses written a second time. */
+  repeated?: Located[];
+}
+
+const isHttpUrl = (text: string) => /^https?:\/\/[^\s/]+/i.test(text);
+
+/** Reports what makes the clauses unusable; true when they describe one way of checking tokens. */
+export function checkOauth(clauses: OauthClauses, context: CheckContext): boolean {
+  const { issuer, audience, keys, introspect, client } = clauses;
+  if (clauses.repeated) {
+    for (const value of clauses.repeated) context.report("oauthIncomplete", value.span, "this clause is written twice in the rule", { hint: "keep one" });
+    return false;
+  }
+  if (introspect && (keys || issuer || audience)) {
+    const extra = (keys ?? issuer ?? audience)!;
+    context.report("oauthIncomplete", extra.span, "`introspect` asks the issuer about each token, so `issuer`, `audience` and `keys` do not apply", {
+      hint: 'keep `introspect "URL"` (and `client`), or check tokens yourself with `issuer`, `audience` and `keys`',
+    });
+    return false;
+  }
+  if (!introspect) {
+    const missing = (["issuer", "audience", "keys"] as const).filter((name) => !clauses[name]);
+    if (missing.length > 0) {
+      context.report("oauthIncomplete", clauses.oauth.span, `\`auth oauth\` needs ${missing.map((m) => `\`${m}\``).join(" and ")}`, {
+        hint: 'write `auth oauth issuer "https://id.example.com" audience "msa" keys "jwks.json"`, or `auth oauth introspect "URL"`',
+      });
+      return false;
+    }
+    if (client) {
+      context.report("oauthIncomplete", client.span, "`client` names the credentials for `introspect`, which this rule does not use");
+      return false;
+    }
+  }
+  for (const url of [introspect, keys && isHttpUrl(keys.value) ? keys : undefined]) {
+    if (url && !/^https?:\/\/[^\s/]+/i.test(url.value)) {
+      context.report("oauthIncomplete", url.span, `\`${url.value}\` is not an http or https URL`);
+      return false;
+    }
+  }
+  return true;
+}
+
+export function lowerOauth(clauses: OauthClauses, at: Lowering, rule: Span): OauthLogins {
+  const origin: RuleOrigin = at.origin(rule);
+  const loginClaim = clauses.claim?.value ?? "sub";
+  if (clauses.introspect) {
+    return {
+      kind: "introspection",
+      url: clauses.introspect.value,
+      ...(clauses.client ? { client: resolvePolicyPath(at.file, clauses.client.value) } : {}),
+      loginClaim,
+      origin,
+    };
+  }
+  const keys = clauses.keys!.value;
+  return {
+    kind: "jwt",
+    issuer: clauses.issuer!.value,
+    audience: clauses.audience!.value,
+    keys: isHttpUrl(keys) ? { url: keys } : { file: resolvePolicyPath(at.file, keys) },
+    loginClaim,
+    origin,
+  };
+}
+
+export function printOauth(oauth: OauthLogins, at: Printing): string {
+  const claim = oauth.loginClaim === "sub" ? "" : ` login claim ${oauth.loginClaim}`;
+  if (oauth.kind === "introspection") {
+    return `auth oauth introspect ${quote(oauth.url)}${oauth.client ? ` client ${quote(at.path(oauth.client))}` : ""}${claim}`;
+  }
+  const keys = "url" in oauth.keys ? oauth.keys.url : at.path(oauth.keys.file);
+  return `auth oauth issuer ${quote(oauth.issuer)} audience ${quote(oauth.audience)} keys ${quote(keys)}${claim}`;
+}
