@@ -430,6 +430,14 @@ export const Catalogue = {
     '`deliver from SENDER relay URL` picks another next hop for some senders, in the way the main `deliver` rule hands mail on: in line (`deliver relay URL`) or through the spool (`deliver spool "DIR" relay URL`). A policy that only spools (or says nothing, which spools) forwards nothing, so there is no hop to replace. Give the main `deliver` rule a relay.',
     'deliver spool "spool"\ndeliver from @a.example relay smtp://hop-a.example:25',
   ),
+  localWithoutQualify: entry(
+    "MSA4150",
+    "warning",
+    "policy",
+    "`listen local` without `qualify domains`",
+    "A local user submits through `msac sendmail` as the login of its unix user name, such as `alice`. Without `qualify domains` that name has no domain: a message sent without `-f user@domain` has the bare name as its envelope sender, which is refused as unqualified (RFC 6409 section 4.2), and the login has no address of its own for `senders` to grant. Add `qualify domains` with the domain local users' mail comes from.",
+    'listen local "/var/spool/msa/maildrop"\n# no `qualify domains`',
+  ),
 
   fileNotFound: entry(
     "MSA5001",

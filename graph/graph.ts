@@ -485,6 +485,12 @@ export const RuleGraph = z.strictObject({
   workers: z.union([z.number().int().positive(), z.literal("auto")]),
   /** `copy to ADDRESS, ...`: every accepted message also goes to these addresses, with NOTIFY=NEVER. */
   copyTo: z.strictObject({ addresses: z.array(z.string()), origin: RuleOrigin }).optional(),
+  /**
+   * `listen local "DIR"`: the drop folder of `msac sendmail`. A file's owner (set by the kernel)
+   * is the local user, whose name is the session's login; `DIR/submit.socket` is where sendmail
+   * names its file and waits for the verdict (docs/integrations/sendmail.md).
+   */
+  localSubmission: z.strictObject({ dir: z.string(), origin: RuleOrigin }).optional(),
   /** `group NAME: LOGIN, ...`: the logins of each group, by name (nodes written `for` a group carry its logins too). */
   groups: z.record(z.string(), z.array(z.string())),
 });
