@@ -154,9 +154,14 @@ export class PolicyLints {
       }
     }
     if (p.localSubmission && !this.written.has("qualify")) {
-      this.context.report("localWithoutQualify", p.localSubmission.rule, "local users' logins have no domain without `qualify domains`, so their mail without `-f` is refused as unqualified", {
-        hint: "add `qualify domains example.com`",
-      });
+      this.context.report(
+        "localWithoutQualify",
+        p.localSubmission.rule,
+        "local users' logins have no domain without `qualify domains`, so their mail without `-f` is refused as unqualified",
+        {
+          hint: "add `qualify domains example.com`",
+        },
+      );
     }
     if (p.senders && !this.written.has("qualify")) {
       // Only logins without `@` need a domain to have an address of their own (contract section 3).

@@ -90,6 +90,12 @@ export const Replies = {
   signingFailed: reply(451, "4.3.0", "Message could not be signed, try again later"),
   // RFC 3463 4.3.0: local problem (e.g. the spool cannot take the message).
   localError: reply(451, "4.3.0", "Local error, try again later"),
+  // `listen local`: a request that names no drop file of the folder's own form (RFC 3463 5.5.2 syntax error).
+  localBadRequest: reply(500, "5.5.2", "Malformed local submission request"),
+  // `listen local`: the drop file is gone, a link, not a plain file, or has several names (RFC 3463 5.7.1: refused).
+  localFileRefused: reply(550, "5.7.1", "Drop file refused: not one plain file of its own"),
+  // `listen local`: the file's owner has no name in the passwd database, so there is no login to be.
+  localUnknownUser: reply(550, "5.7.1", "The drop file's owner has no user name"),
 } as const;
 
 // ---------------------------------------------------------------------------------------------

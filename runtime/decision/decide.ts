@@ -21,6 +21,8 @@ export interface ConnectEvent {
   /** The listener's key (graph/graph.ts listenerKey). */
   listener: string;
   clientAddress: string;
+  /** A local submission: the drop file's owner (runtime/local/maildropListener.ts). */
+  localUid?: number;
 }
 
 /** The DATA command: the result says how many bytes of message to keep (null: no limit). */
@@ -65,8 +67,10 @@ export function decide(
   tables?: DecisionTables,
 ): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | undefined> {
   switch (event.type) {
-    case "connect":
-      return accept(newSession(event.listenerMode, event.clientAddress, event.listener));
+    case "connect": {
+      const session = newSession(event.listenerMode, event.clientAddress, event.listener);
+      return accept(event.localUid === undefined ? session : { ...session, localUid: event.localUid });
+    }
     case "helo":
       // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
       return accept({ ...state, heloName: event.name, extended: event.extended, transaction: null });

@@ -501,6 +501,7 @@ function addedField(
           clientAddress: isPrivate && state.login ? null : state.clientAddress,
           hostname: graph.hostname,
           protocol: receivedProtocol(state),
+          ...(state.localUid !== null ? { localUid: state.localUid } : {}),
           queueId: event.queueId,
           date: event.now,
         }),

@@ -29,11 +29,16 @@ export interface SessionState {
   extended: boolean;
   tls: boolean;
   login: string | null;
+  /**
+   * A local submission (`listen local`, `msac sendmail`): the uid the kernel gave the drop file.
+   * No network carried it, so there is no TLS to require and no greeting to judge.
+   */
+  localUid: number | null;
   transaction: Transaction | null;
 }
 
 export function newSession(listenerMode: ListenMode, clientAddress: string, listener = ""): SessionState {
-  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, transaction: null };
+  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, localUid: null, transaction: null };
 }
 
 /**
@@ -51,6 +56,7 @@ export function withTransaction(state: SessionState, transaction: Transaction | 
     extended: state.extended,
     tls: state.tls,
     login: state.login,
+    localUid: state.localUid,
     transaction,
   } satisfies Required<SessionState>;
 }
