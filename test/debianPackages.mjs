@@ -15,6 +15,9 @@ const PACKAGES = [
   { name: "postfix-pcre", probe: ["/bin/sh", ["-c", "/usr/sbin/postconf -m | grep -qx pcre"]] },
   { name: "sasl2-bin", probe: ["/usr/sbin/saslpasswd2", ["-v"]] },
   { name: "libsasl2-modules", probe: ["/bin/sh", ["-c", "ls /usr/lib/*/sasl2/libplain.so*"]] },
+  // `msac sendmail` is tested as mutt's and git send-email's sendmail.
+  { name: "mutt", probe: ["/usr/bin/mutt", ["-v"]] },
+  { name: "git-email", probe: ["/usr/bin/git", ["send-email", "--dump-aliases"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;

@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { Replies, type Reply } from "../../graph/replies.js";
 import type { LocalSubmission } from "../submissionServer.js";
@@ -35,6 +36,12 @@ export class MaildropListener {
   }
 
   async bind(): Promise<void> {
+    // A missing folder is made as Postfix makes its maildrop: every local user may drop a file,
+    // the sticky bit keeps each from removing another's (a site narrows it: docs/integrations/sendmail.md).
+    if (!fs.existsSync(this.dir)) {
+      fs.mkdirSync(this.dir, { recursive: true });
+      fs.chmodSync(this.dir, 0o1733);
+    }
     // A socket left by a process that is gone would make listen fail with EADDRINUSE.
     fs.rmSync(this.socketPath, { force: true });
     const server = net.createServer((socket) => this.serve(socket));
@@ -76,6 +83,7 @@ export class MaildropListener {
     this.inFlight.add(request.file);
     const file = path.join(this.dir, request.file);
     let handle: fs.promises.FileHandle | undefined;
+    let message: Readable | undefined;
     try {
       // O_NOFOLLOW: a symbolic link would name someone else's file; O_NONBLOCK: a FIFO would hang us.
       handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK).catch(() => undefined);
@@ -91,17 +99,14 @@ export class MaildropListener {
         this.log.warn({ event: "local-refused", file: request.file, uid: stat.uid, reason: "no user name" }, "drop file refused");
         return { accepted: false, reply: Replies.localUnknownUser };
       }
-      return await this.submit({
-        uid: stat.uid,
-        login,
-        sender: request.sender,
-        recipients: request.recipients,
-        message: handle.createReadStream({ autoClose: false, start: 0 }),
-      });
+      message = handle.createReadStream({ autoClose: false, start: 0 });
+      return await this.submit({ uid: stat.uid, login, sender: request.sender, recipients: request.recipients, message });
     } catch (error) {
       this.log.error({ event: "local-error", file: request.file, err: (error as Error).message }, "drop file not taken");
       return { accepted: false, reply: Replies.localError };
     } finally {
+      // A stream on the handle holds it open: close() would wait for it for ever (a refusal at MAIL never reads it).
+      message?.destroy();
       await handle?.close().catch(() => undefined);
       // A file that could not be taken is not left for anyone to take later: its sender was told.
       await fs.promises.rm(file, { force: true }).catch(() => undefined);
