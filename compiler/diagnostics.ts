@@ -478,6 +478,14 @@ export const Catalogue = {
     '`add Received with login` writes `(Authenticated sender: LOGIN)` into the trace field of authenticated sessions, as Postfix\'s `smtpd_sasl_authenticated_header` does. Without an `auth` rule no session is ever authenticated, so the field never names a login. Add `auth users "FILE"`, or leave `with login` out.',
     "listen 127.0.0.1:2525 plain\nallow unauthenticated\nadd Received with login",
   ),
+  localWithoutQualify: entry(
+    "MSA4150",
+    "warning",
+    "policy",
+    "`listen local` without `qualify domains`",
+    "A local user submits through `msac sendmail` as the login of its unix user name, such as `alice`. Without `qualify domains` that name has no domain: a message sent without `-f user@domain` has the bare name as its envelope sender, which is refused as unqualified (RFC 6409 section 4.2), and the login has no address of its own for `senders` to grant. Add `qualify domains` with the domain local users' mail comes from.",
+    'listen local "/var/spool/msa/maildrop"\n# no `qualify domains`',
+  ),
 
   fileNotFound: entry(
     "MSA5001",

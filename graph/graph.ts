@@ -554,6 +554,12 @@ export const RuleGraph = z.strictObject({
   copyTo: z.strictObject({ addresses: z.array(z.string()), origin: RuleOrigin }).optional(),
   /** `milter SOCKET`: the milters every transaction is shown to, in order (absent when none). */
   milters: z.array(MilterNode).optional(),
+  /**
+   * `listen local "DIR"`: the drop folder of `msac sendmail`. A file's owner (set by the kernel)
+   * is the local user, whose name is the session's login; `DIR/submit.socket` is where sendmail
+   * names its file and waits for the verdict (docs/integrations/sendmail.md).
+   */
+  localSubmission: z.strictObject({ dir: z.string(), origin: RuleOrigin }).optional(),
   /** `group NAME: LOGIN, ...`: the logins of each group, by name (nodes written `for` a group carry its logins too). */
   groups: z.record(z.string(), z.array(z.string())),
 });

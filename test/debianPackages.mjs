@@ -25,6 +25,9 @@ const PACKAGES = [
   { name: "prometheus", probe: ["/usr/bin/promtool", ["--version"]] },
   // `auth sql` logins are tested against a cluster the tests create with initdb and pg_ctl.
   { name: "postgresql", probe: ["/bin/sh", ["-c", "ls /usr/lib/postgresql/*/bin/initdb"]] },
+  // `msac sendmail` is tested as mutt's and git send-email's sendmail.
+  { name: "mutt", probe: ["/usr/bin/mutt", ["-v"]] },
+  { name: "git-email", probe: ["/usr/bin/git", ["send-email", "--dump-aliases"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;

@@ -222,7 +222,8 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
   const apply = (node: MailNode): Decision<string> | null => {
     switch (node.kind) {
       case "RequireTls": {
-        if (state.tls) {
+        // A local submission crossed no network: the kernel carried it from the user's process.
+        if (state.tls || state.localUid !== null) {
           trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
           break;
         }
@@ -231,7 +232,8 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
         break;
       }
       case "RequireHelo": {
-        const problem = heloNameProblem(state.heloName, state.clientAddress, node.ours);
+        // A local submission has no greeting: the kernel, not a client's name, says who it is.
+        const problem = state.localUid !== null ? null : heloNameProblem(state.heloName, state.clientAddress, node.ours);
         if (problem === null) {
           trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
           break;

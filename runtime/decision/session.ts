@@ -43,12 +43,17 @@ export interface SessionState {
   login: string | null;
   /** The sender addresses the login source gave with the login (`alice@example.com`, `@example.com`, `*`); null when it gave none. */
   loginAddresses: string[] | null;
+  /**
+   * A local submission (`listen local`, `msac sendmail`): the uid the kernel gave the drop file.
+   * No network carried it, so there is no TLS to require and no greeting to judge.
+   */
+  localUid: number | null;
   transaction: Transaction | null;
 }
 
 export function newSession(listenerMode: ListenMode, clientAddress: string, listener = "", negotiatedTls: NegotiatedTls | null = null): SessionState {
   const tls = listenerMode === "tls";
-  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls, negotiatedTls: tls ? negotiatedTls : null, login: null, loginAddresses: null, transaction: null };
+  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls, negotiatedTls: tls ? negotiatedTls : null, login: null, loginAddresses: null, localUid: null, transaction: null };
 }
 
 /**
@@ -68,6 +73,7 @@ export function withTransaction(state: SessionState, transaction: Transaction | 
     negotiatedTls: state.negotiatedTls,
     login: state.login,
     loginAddresses: state.loginAddresses,
+    localUid: state.localUid,
     transaction,
   } satisfies Required<SessionState>;
 }
