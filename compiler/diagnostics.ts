@@ -444,7 +444,7 @@ export const Catalogue = {
     "error",
     "files",
     "invalid users file line",
-    "Each line of a users file is `LOGIN:HASH` with a bcrypt (`$2a$`, `$2b$`, `$2y$`, as `htpasswd -B` writes) or argon2id (`$argon2id$`) hash; `msac passwd LOGIN` prints one. Blank lines and `#` comments are allowed.",
+    "Each line of a users file is `LOGIN:HASH`; `msac passwd LOGIN` prints one. Blank lines and `#` comments are allowed. msa verifies bcrypt (`$2a$`, `$2b$`, `$2y$`, as `htpasswd -B` writes), argon2id (`$argon2id$`), SHA-crypt (`$5$`, `$6$`, with `rounds=` from 1000 to 1000000, as `openssl passwd -5/-6` and `mkpasswd` write) and the output of `doveadm pw` for `{SHA512-CRYPT}`, `{SHA256-CRYPT}`, `{BLF-CRYPT}`, `{ARGON2ID}`, `{CRYPT}` (bcrypt or SHA-crypt inside), `{SSHA512}`, `{SSHA256}`, `{SHA512}` and `{SHA256}`. Anything else cannot be verified and is refused here rather than failing at login: DES `{CRYPT}`, MD5 (`{PLAIN-MD5}`, `$1$`), SHA-1 (`{SHA}`, `{SSHA}`), yescrypt (`$y$`), clear text (`{PLAIN}`) and unknown schemes. Such a user needs a new password (`docs/integrations/password-hashes.md`).",
     "# users.passwd:\nalice:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
   ),
   fileUnreadable: entry(

@@ -1,6 +1,7 @@
 // Runs before `npm test` (the `pretest` script): the test suite starts real neighbours from
 // Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
-// and Cyrus SASL to compare `msac import postfix` with). Missing
+// and Cyrus SASL to compare `msac import postfix` with, OpenSSL and Dovecot's doveadm to make
+// password hashes as sites do). Missing
 // ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
@@ -15,6 +16,9 @@ const PACKAGES = [
   { name: "postfix-pcre", probe: ["/bin/sh", ["-c", "/usr/sbin/postconf -m | grep -qx pcre"]] },
   { name: "sasl2-bin", probe: ["/usr/sbin/saslpasswd2", ["-v"]] },
   { name: "libsasl2-modules", probe: ["/bin/sh", ["-c", "ls /usr/lib/*/sasl2/libplain.so*"]] },
+  // Users-file hashes made by the tools sites use: `openssl passwd -5/-6` and `doveadm pw`.
+  { name: "openssl", probe: ["/usr/bin/openssl", ["version"]] },
+  { name: "dovecot-core", probe: ["/usr/bin/doveadm", ["pw", "-s", "SHA512-CRYPT", "-p", "probe"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;
