@@ -16,6 +16,8 @@ export interface Transaction {
    * stage adds `Sender:` with this address (the login's own), unless the message has one.
    */
   addSender?: { address: string; origin: RuleOrigin };
+  /** Set when an unauthenticated client was let in by `allow unauthenticated from`: its network and that rule. */
+  trustedNetwork?: { network: string; origin: RuleOrigin };
 }
 
 export interface SessionState {
