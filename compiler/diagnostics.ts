@@ -451,7 +451,7 @@ export const Catalogue = {
     "error",
     "policy",
     "public network trusted without `public`",
-    "`allow unauthenticated from` lets clients in those networks submit without a password. A network that is not private (RFC 1918 `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`; RFC 4193 `fc00::/7`), loopback, link-local or documentation space holds machines that are not yours, and `0.0.0.0/0` or `::/0` is the whole internet: the server would be an open relay for it. When a public network is yours (a server's own public address, a data centre range) and meant, write `public` before it: `allow unauthenticated from public 198.51.100.7 as @example.com`. `msac analyze` names such networks in its relay proof.",
+    "`allow unauthenticated from` lets clients in those networks submit without a password. A network that is not private (RFC 1918 `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`; RFC 4193 `fc00::/7`), loopback, link-local or documentation space holds machines that are not yours, and `0.0.0.0/0` or `::/0` is the whole internet: the server would be an open relay for it. When a public network is yours (a server's own public address, a data centre range) and meant, write `public` before it: `allow unauthenticated from public 203.0.114.7 as @example.com`. `msac analyze` names such networks in its relay proof.",
     "allow unauthenticated from 0.0.0.0/0 as *",
   ),
   trustedNetworkWithoutSenders: entry(

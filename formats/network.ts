@@ -60,6 +60,14 @@ export function isNonPublicNetwork(network: Network): boolean {
   });
 }
 
+/** An address inside the network, to play a client of it: the first host after the network's own address. */
+export function addressInside(cidr: string): string {
+  const network = parseNetwork(cidr) as Network;
+  const bits = network.family === "ipv4" ? 32 : 128;
+  const first = toBigInt(network.address, network.family);
+  return network.prefix >= bits - 1 ? network.address : fromBigInt(first + 1n, network.family);
+}
+
 function canonical(address: string, family: "ipv4" | "ipv6"): string {
   if (family === "ipv4") return address.split(".").map(Number).join(".");
   // node's SocketAddress writes the RFC 5952 form (lowercase, longest zero run as `::`).

@@ -53,7 +53,7 @@ export const allowRule: RuleModule<AllowRule> = {
           $.OR([
             { ALT: () => $.CONSUME(K.postmaster) },
             {
-              // allow unauthenticated [from 10.1.0.0/16, public 198.51.100.7 as @printers.example.com]
+              // allow unauthenticated [from 10.1.0.0/16, public 203.0.114.7 as @printers.example.com]
               ALT: () => {
                 $.CONSUME(K.unauthenticated);
                 $.OPTION(() => {
