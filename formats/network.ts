@@ -50,7 +50,20 @@ export function networkHolding(networks: readonly string[], client: string): str
 
 // Ranges no stranger on the internet sends from: private (RFC 1918, RFC 4193), loopback,
 // link-local (RFC 3927, RFC 4291) and documentation (RFC 5737, RFC 3849).
-const NON_PUBLIC = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "fc00::/7", "::1/128", "fe80::/10", "2001:db8::/32"];
+const NON_PUBLIC = [
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "192.0.2.0/24",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "fc00::/7",
+  "::1/128",
+  "fe80::/10",
+  "2001:db8::/32",
+];
 
 /** Whether the whole network lies inside a private, loopback, link-local or documentation range. */
 export function isNonPublicNetwork(network: Network): boolean {

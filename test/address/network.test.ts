@@ -38,9 +38,12 @@ describe("networkHolding", () => {
 });
 
 describe("isNonPublicNetwork", () => {
-  it.each(["10.0.0.0/8", "172.16.5.0/24", "192.168.0.0/16", "127.0.0.1/32", "169.254.0.0/16", "192.0.2.0/24", "fd00::/8", "::1/128", "fe80::/64", "2001:db8:1::/48"])("%s is not public", (text) => {
-    expect(isNonPublicNetwork(network(text))).toBe(true);
-  });
+  it.each(["10.0.0.0/8", "172.16.5.0/24", "192.168.0.0/16", "127.0.0.1/32", "169.254.0.0/16", "192.0.2.0/24", "fd00::/8", "::1/128", "fe80::/64", "2001:db8:1::/48"])(
+    "%s is not public",
+    (text) => {
+      expect(isNonPublicNetwork(network(text))).toBe(true);
+    },
+  );
   it.each(["0.0.0.0/0", "::/0", "8.8.8.0/24", "10.0.0.0/7", "172.0.0.0/8", "2001:4860::/32", "100.64.0.0/10"])("%s is public", (text) => {
     expect(isNonPublicNetwork(network(text))).toBe(false);
   });

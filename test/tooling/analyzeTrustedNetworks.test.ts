@@ -44,7 +44,10 @@ describe("trusted networks in analyze and simulate", () => {
     expect(relay.status).toBe("proved");
     expect(relay.findings).toEqual([]);
     expect(relay.exceptions!.map((e) => [e.rule, e.explanation])).toEqual([
-      [`${file}:6`, "clients in 10.1.0.0/16, fd00:1::/32 send without authentication to any domain, as @printers.example.test, scanner@example.test (`allow unauthenticated from`)"],
+      [
+        `${file}:6`,
+        "clients in 10.1.0.0/16, fd00:1::/32 send without authentication to any domain, as @printers.example.test, scanner@example.test (`allow unauthenticated from`)",
+      ],
       [`${file}:7`, "clients in 203.0.114.7/32 (public) send without authentication to any domain, as any sender (`allow unauthenticated from`)"],
     ]);
     expect(relay.exceptions![0]!.simulate).toContain("--from 10.1.0.1 ");

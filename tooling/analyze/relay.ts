@@ -33,7 +33,10 @@ export function relayCheck(context: GraphContext): PropertyCheck {
         const senders = trustedBy.senders.includes("*") ? "any sender" : trustedBy.senders.join(", ");
         exceptions.add(
           rule,
-          () => ({ rule, explanation: `clients in ${trustedBy.networks.map((n) => (isNonPublicNetwork(parseNetwork(n) as Network) ? n : `${n} (public)`)).join(", ")} send without authentication to any domain, as ${senders} (\`allow unauthenticated from\`)` }),
+          () => ({
+            rule,
+            explanation: `clients in ${trustedBy.networks.map((n) => (isNonPublicNetwork(parseNetwork(n) as Network) ? n : `${n} (public)`)).join(", ")} send without authentication to any domain, as ${senders} (\`allow unauthenticated from\`)`,
+          }),
           run,
         );
       } else if (observed) {
