@@ -212,6 +212,22 @@ export const Catalogue = {
     'Patterns (`matching /PATTERN/FLAGS`) are RE2 syntax, run by an engine whose time is linear in the text it reads, so no pattern and no message can make the server backtrack for seconds. RE2 therefore has no backreferences (`\\1`), no lookahead (`(?=`, `(?!`), no lookbehind (`(?<=`, `(?<!`) and no atomic groups or possessive quantifiers; the message underlines what it could not take. Flags after the closing slash are `i` (case-insensitive), `m` (`^` and `$` at every line) and `s` (`.` matches a line feed). In `replace header ... with "VALUE"`, `$N` must name a group of the pattern. See https://github.com/google/re2/wiki/Syntax.',
     "refuse header Subject matching /(?=.*viagra)/i",
   ),
+  invalidNetwork: entry(
+    "MSA3100",
+    "error",
+    "values",
+    "invalid network",
+    "`allow unauthenticated from` takes IP networks: `192.0.2.0/24`, `2001:db8::/32`, or a single address (`192.0.2.7`, `[2001:db8::7]`, which is a /32 or /128). The prefix length is 0 to 32 for IPv4 and 0 to 128 for IPv6, and the address must be the network's first one: `10.1.2.3/16` has host bits set, and whether `10.1.0.0/16` or the single host was meant is for you to say. Host names are not networks: msa looks nothing up.",
+    "allow unauthenticated from 10.1.2.3/16 as @printers.example.com",
+  ),
+  invalidTrustedSender: entry(
+    "MSA3101",
+    "error",
+    "values",
+    "invalid sender of a trusted network",
+    "The senders after `as` are written as in `senders`: an address (`scanner@example.com`), `@domain` for every address at exactly that domain, or `*` for any sender.",
+    "allow unauthenticated from 10.1.0.0/16 as printers",
+  ),
 
   invalidSqlUrl: entry(
     "MSA3180",
@@ -486,6 +502,22 @@ export const Catalogue = {
     "A local user submits through `msac sendmail` as the login of its unix user name, such as `alice`. Without `qualify domains` that name has no domain: a message sent without `-f user@domain` has the bare name as its envelope sender, which is refused as unqualified (RFC 6409 section 4.2), and the login has no address of its own for `senders` to grant. Add `qualify domains` with the domain local users' mail comes from.",
     'listen local "/var/spool/msa/maildrop"\n# no `qualify domains`',
   ),
+  publicTrustedNetwork: entry(
+    "MSA4100",
+    "error",
+    "policy",
+    "public network trusted without `public`",
+    "`allow unauthenticated from` lets clients in those networks submit without a password. A network that is not private (RFC 1918 `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`; RFC 4193 `fc00::/7`), loopback, link-local or documentation space holds machines that are not yours, and `0.0.0.0/0` or `::/0` is the whole internet: the server would be an open relay for it. When a public network is yours (a server's own public address, a data centre range) and meant, write `public` before it: `allow unauthenticated from public 203.0.114.7 as @example.com`. `msac analyze` names such networks in its relay proof.",
+    "allow unauthenticated from 0.0.0.0/0 as *",
+  ),
+  trustedNetworkWithoutSenders: entry(
+    "MSA4101",
+    "error",
+    "policy",
+    "trusted network without its senders",
+    "A client from a trusted network has no login, so `senders` cannot say what it may send as: the rule says it after `as`. Write the domains or addresses those machines send as (`as @printers.example.com`, `as scanner@example.com, alerts@example.com`), or `as *` when any sender is meant.",
+    "allow unauthenticated from 10.1.0.0/16",
+  ),
 
   fileNotFound: entry(
     "MSA5001",
@@ -500,7 +532,7 @@ export const Catalogue = {
     "error",
     "files",
     "invalid users file line",
-    "Each line of a users file is `LOGIN:HASH` with a bcrypt (`$2a$`, `$2b$`, `$2y$`, as `htpasswd -B` writes) or argon2id (`$argon2id$`) hash; `msac passwd LOGIN` prints one. Blank lines and `#` comments are allowed.",
+    "Each line of a users file is `LOGIN:HASH`; `msac passwd LOGIN` prints one. Blank lines and `#` comments are allowed. msa verifies bcrypt (`$2a$`, `$2b$`, `$2y$`, as `htpasswd -B` writes), argon2id (`$argon2id$`), SHA-crypt (`$5$`, `$6$`, with `rounds=` from 1000 to 1000000, as `openssl passwd -5/-6` and `mkpasswd` write) and the output of `doveadm pw` for `{SHA512-CRYPT}`, `{SHA256-CRYPT}`, `{BLF-CRYPT}`, `{ARGON2ID}`, `{CRYPT}` (bcrypt or SHA-crypt inside), `{SSHA512}`, `{SSHA256}`, `{SHA512}` and `{SHA256}`. Anything else cannot be verified and is refused here rather than failing at login: DES `{CRYPT}`, MD5 (`{PLAIN-MD5}`, `$1$`), SHA-1 (`{SHA}`, `{SSHA}`), yescrypt (`$y$`), clear text (`{PLAIN}`) and unknown schemes. Such a user needs a new password (`docs/integrations/password-hashes.md`).",
     "# users.passwd:\nalice:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
   ),
   fileUnreadable: entry(

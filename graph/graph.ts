@@ -128,6 +128,12 @@ export const RequireAuthNode = z.strictObject({
   ...Observable.shape,
   /** Set by `allow postmaster`: lowercase domains whose postmaster needs no authentication. */
   postmaster: z.strictObject({ domains: z.array(z.string()), origin: RuleOrigin }).nullable(),
+  /**
+   * Set by `allow unauthenticated from NETWORKS as SENDERS` (Postfix's permit_mynetworks): a client
+   * in one of `networks` (CIDR) needs no authentication, and may use as MAIL FROM only what
+   * `senders` grants (addresses, `@domain`, `*`, as in `senders`).
+   */
+  trusted: z.array(z.strictObject({ networks: z.array(z.string()), senders: z.array(z.string()), origin: RuleOrigin })).optional(),
 });
 export type RequireAuthNode = z.infer<typeof RequireAuthNode>;
 /**

@@ -3,6 +3,8 @@
 // when this runs as root with apt-get; otherwise it names the exact command.
 // Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
 // and Cyrus SASL to compare `msac import postfix` with, PostgreSQL for `auth sql`). Missing
+// and Cyrus SASL to compare `msac import postfix` with, OpenSSL and Dovecot's doveadm to make
+// password hashes as sites do). Missing
 // ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
@@ -28,6 +30,9 @@ const PACKAGES = [
   // `msac sendmail` is tested as mutt's and git send-email's sendmail.
   { name: "mutt", probe: ["/usr/bin/mutt", ["-v"]] },
   { name: "git-email", probe: ["/usr/bin/git", ["send-email", "--dump-aliases"]] },
+  // Users-file hashes made by the tools sites use: `openssl passwd -5/-6` and `doveadm pw`.
+  { name: "openssl", probe: ["/usr/bin/openssl", ["version"]] },
+  { name: "dovecot-core", probe: ["/usr/bin/doveadm", ["pw", "-s", "SHA512-CRYPT", "-p", "probe"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;

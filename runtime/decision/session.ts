@@ -18,6 +18,8 @@ export interface Transaction {
   addSender?: { address: string; origin: RuleOrigin };
   /** A milter answered SMFIR_DISCARD before the message: it is taken and thrown away (the `milter` rule's origin). */
   discardedBy?: RuleOrigin;
+  /** Set when an unauthenticated client was let in by `allow unauthenticated from`: its network and that rule. */
+  trustedNetwork?: { network: string; origin: RuleOrigin };
 }
 
 /** What the TLS handshake settled, as the adapter read it from the socket (Node's getProtocol and getCipher). */

@@ -112,6 +112,10 @@ export class SessionLog {
         recipients: plan.envelope.recipients.length,
         ...(outcome.refused ? { refused: outcome.refused.length } : {}),
         from: plan.envelope.mailFrom,
+        // Without a login, which `allow unauthenticated from` rule let the client in.
+        ...(state.transaction?.trustedNetwork
+          ? { trustedNetwork: state.transaction.trustedNetwork.network, trustedBy: ruleLocation(state.transaction.trustedNetwork.origin) }
+          : {}),
       },
       "message accepted",
     );
