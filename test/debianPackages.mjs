@@ -1,6 +1,6 @@
 // Runs before `npm test` (the `pretest` script): the test suite starts real neighbours from
 // Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
-// and Cyrus SASL to compare `msac import postfix` with). Missing
+// and Cyrus SASL to compare `msac import postfix` with, OpenLDAP's slapd for `auth ldap`). Missing
 // ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
@@ -15,6 +15,9 @@ const PACKAGES = [
   { name: "postfix-pcre", probe: ["/bin/sh", ["-c", "/usr/sbin/postconf -m | grep -qx pcre"]] },
   { name: "sasl2-bin", probe: ["/usr/sbin/saslpasswd2", ["-v"]] },
   { name: "libsasl2-modules", probe: ["/bin/sh", ["-c", "ls /usr/lib/*/sasl2/libplain.so*"]] },
+  // `auth ldap` is tested against OpenLDAP: slapd (slapadd, slappasswd) and ldapmodify to change the directory.
+  { name: "slapd", probe: ["/usr/sbin/slapd", ["-VV"]] },
+  { name: "ldap-utils", probe: ["/usr/bin/ldapmodify", ["-VV"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;
