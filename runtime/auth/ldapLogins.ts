@@ -43,6 +43,8 @@ export class LdapLogins implements LoginBackend {
     const host = new URL(source.url).hostname.replace(/^\[|\]$/g, "");
     const tls: ConnectionOptions = {
       ...(source.caPath ? { ca: await readFile(source.caPath, "utf8") } : {}),
+      // The name the certificate must hold; StartTLS upgrades a socket, which does not know it.
+      host,
       // RFC 6066 section 3: a server name, never an IP address (checked against the certificate's IP names instead).
       ...(isIP(host) === 0 ? { servername: host } : {}),
     };
@@ -58,10 +60,12 @@ export class LdapLogins implements LoginBackend {
       url: this.source.url,
       timeout: this.source.timeoutMs,
       connectTimeout: this.source.timeoutMs,
-      tlsOptions: this.tls,
+      // ldapts speaks TLS from the first byte whenever it has TLS options: only for ldaps://.
+      ...(this.source.url.startsWith("ldaps:") ? { tlsOptions: { ...this.tls } } : {}),
     });
     try {
-      if (this.source.startTls) await client.startTLS(this.tls);
+      // A copy: ldapts writes the upgraded socket into the options it is given.
+      if (this.source.startTls) await client.startTLS({ ...this.tls });
       const find = this.source.find;
       return await (find.by === "bind" ? this.bindWithTemplate(client, find.dn, login, password) : this.searchThenBind(client, find, login, password));
     } catch (error) {

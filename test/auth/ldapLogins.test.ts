@@ -88,9 +88,9 @@ describe("what the directory's entry may grant", () => {
 describe("TLS", () => {
   it("logs in over StartTLS and over ldaps:// when the CA is trusted", async () => {
     const starttls = await backend(BIND, { startTls: true, caPath: pki.caPath });
-    expect((await starttls.verify("carol", carol.password)).kind).toBe("accepted");
+    expect(await starttls.verify("carol", carol.password)).toEqual({ kind: "accepted", addresses: carolAddresses });
     const ldaps = await backend(BIND, { url: slapd.ldapsUrl!, caPath: pki.caPath });
-    expect((await ldaps.verify("carol", carol.password)).kind).toBe("accepted");
+    expect(await ldaps.verify("carol", carol.password)).toEqual({ kind: "accepted", addresses: carolAddresses });
   });
 
   it("is unavailable when the directory's certificate is not trusted", async () => {
