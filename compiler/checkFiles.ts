@@ -104,22 +104,23 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
 
   // The users file's logins, when it was read without problems: what names of logins are checked against.
   let knownLogins: ReadonlySet<string> | undefined;
-  if (policy.users) {
-    const file = read(policy.users.value, "users file");
+  const usersFile = policy.logins?.value.kind === "usersFile" ? policy.logins.value.path : undefined;
+  if (usersFile) {
+    const file = read(usersFile, "users file");
     if (file) {
       const parsed = parseUsersFile(file.text);
       const lines = reportLines(
         file,
         "usersFileLine",
         parsed.problems,
-        [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
+        [{ file: policyFile, span: usersFile.span, message: "the users file is named here" }],
         "each line is `LOGIN:HASH`; `msac passwd LOGIN` prints one",
       );
       // A `senders` line for a login nobody can log in as never applies: most often a misspelt login.
       const known = new Set(parsed.entries.map((entry) => entry.login));
       if (parsed.problems.length === 0) knownLogins = known;
       const knownList = [...known];
-      const usersNamed = [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }];
+      const usersNamed = [{ file: policyFile, span: usersFile.span, message: "the users file is named here" }];
       // Suggestions compare with every login: only the first few get one, so a long table stays linear.
       let suggestionsLeft = 20;
       for (const login of parsed.problems.length === 0 ? (policy.senders?.logins ?? []) : []) {
@@ -150,7 +151,7 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
             `login \`${bare.login}\` has no address of its own without \`qualify domains\``,
             {
               hint: "add `qualify domains example.com` to the policy, or use logins of the form `user@example.com`",
-              related: [{ file: policyFile, span: policy.users.value.span, message: "the users file is named here" }],
+              related: [{ file: policyFile, span: usersFile.span, message: "the users file is named here" }],
             },
           ),
         );

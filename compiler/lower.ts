@@ -25,7 +25,7 @@ import {
 } from "../graph/graph.js";
 import { lowerAliases } from "./rules/aliases.js";
 import { lowerBareLineEndings } from "./rules/allow.js";
-import { lowerUsers } from "./rules/auth.js";
+import { lowerLogins } from "./rules/auth.js";
 import { lowerDeliver } from "./rules/deliver.js";
 import { RULE_MODULES } from "./rules/index.js";
 import { lowerRate } from "./rules/limit.js";
@@ -75,7 +75,7 @@ export function lowerPolicy(file: string, text: string, policy: CheckedPolicy): 
     sniCertificates: (policy.sniCertificates ?? []).map((certificate) => lowerTls(certificate, at)),
     tlsCiphers: policy.tlsCiphers?.value ?? null,
     tlsProtocols: policy.tlsProtocols?.value ?? [...TLS_PROTOCOLS],
-    users: policy.users ? lowerUsers(policy.users, at) : null,
+    logins: policy.logins ? lowerLogins(policy.logins, at) : null,
     localDomains,
     log: lowerLog(policy.log, at),
     stages: {

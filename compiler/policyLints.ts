@@ -140,17 +140,17 @@ export class PolicyLints {
     }
     this.lintTransport(defaultListeners, listenersKnown);
     this.lintRecipientLimits();
-    if (p.requireAuth && !p.users) {
-      this.context.report("requireAuthWithoutUsers", p.requireAuth.rule, "`require auth` but no `auth users`: nobody could ever log in", { hint: 'add `auth users "FILE"`' });
+    if (p.requireAuth && !p.logins) {
+      this.context.report("requireAuthWithoutUsers", p.requireAuth.rule, "`require auth` but no `auth` rule: nobody could ever log in", { hint: 'add `auth users "FILE"`' });
     }
     if (p.allowPostmaster && !p.requireAuth) {
       this.context.report("postmasterWithoutAuth", p.allowPostmaster, "`allow postmaster` has no effect without `require auth`");
     }
-    if (!p.users) {
-      if (p.senders) this.context.report("rightsWithoutAuth", p.senders.rule, "`senders` never applies: without `auth users` no session is authenticated");
+    if (!p.logins) {
+      if (p.senders) this.context.report("rightsWithoutAuth", p.senders.rule, "`senders` never applies: without an `auth` rule no session is authenticated");
       for (const field of ["From", "Sender"] as const) {
         const added = p.add.get(field);
-        if (added) this.context.report("rightsWithoutAuth", added, `\`add ${field}\` never applies: without \`auth users\` no session is authenticated`);
+        if (added) this.context.report("rightsWithoutAuth", added, `\`add ${field}\` never applies: without an \`auth\` rule no session is authenticated`);
       }
     }
     if (p.senders && !this.written.has("qualify")) {

@@ -14,7 +14,8 @@ export const GRAPH_FORMAT = "msa-rule-graph";
 //    RefuseBody and ReplaceHeader nodes, patterns on RefuseHeader and RemoveHeaders.
 // 5: refusing nodes carry `on` and `notOn` (rules for some listeners); RewriteSenders nodes
 //    (`rewrite senders "FILE"`); `bySender` next hops on the relaying deliver nodes.
-export const GRAPH_VERSION = 5;
+// 6: `logins` (a login source of several kinds) instead of `users`.
+export const GRAPH_VERSION = 6;
 
 // Numbers the runtime would misuse when out of range: a negative limit or time, a port past 65535.
 const Amount = z.number().nonnegative();
@@ -476,6 +477,12 @@ export type LdapLoginSource = z.infer<typeof LdapLoginSource>;
 export const LogLevel = z.enum(["errors", "info", "debug"]);
 export type LogLevel = z.infer<typeof LogLevel>;
 
+/** `auth users "FILE"`: the logins and password hashes of a users file (formats/usersFile.ts). */
+export const UsersFileLogins = z.strictObject({ kind: z.literal("usersFile"), path: z.string(), origin: RuleOrigin });
+/** Who checks a login's password: one source per policy, as Postfix has one SASL backend. */
+export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins]);
+export type LoginSource = z.infer<typeof LoginSource>;
+
 export const RuleGraph = z.strictObject({
   format: z.literal(GRAPH_FORMAT),
   version: z.literal(GRAPH_VERSION),
@@ -494,7 +501,8 @@ export const RuleGraph = z.strictObject({
   tlsCiphers: z.string().nullable(),
   /** `tls protocols`: the TLS versions offered (both by default). */
   tlsProtocols: z.array(TlsProtocol).min(1),
-  users: z.strictObject({ path: z.string(), origin: RuleOrigin }).nullable(),
+  /** `auth ...`: who checks the passwords of AUTH; null when nobody can log in. */
+  logins: LoginSource.nullable(),
   /** Domains whose postmaster and own addresses are local (hostname and qualify domains), lowercase. */
   localDomains: z.array(z.string()),
   log: z.strictObject({ level: LogLevel, origin: RuleOrigin }),
@@ -528,6 +536,19 @@ export function envelopeNodes<N>(stage: { before: readonly N[]; refuseUnqualifie
 /** The message stage's nodes in evaluation order, the fixed ones included. */
 export function messageNodes(stage: MessageStage): (MessageNode | RefuseBareLineEndingsNode | CheckHeaderSyntaxNode)[] {
   return [stage.refuseBareLineEndings, stage.checkHeaderSyntax, ...stage.nodes];
+}
+
+/** The users file of the policy, when its logins are checked against one (tooling lists its logins). */
+export function usersFileOf(graph: Pick<RuleGraph, "logins">): (LoginSource & { kind: "usersFile" }) | null {
+  return graph.logins?.kind === "usersFile" ? graph.logins : null;
+}
+
+/** How traces name the check of a login's password, by its source. */
+export function loginSourceNode(source: LoginSource): string {
+  switch (source.kind) {
+    case "usersFile":
+      return "AuthUsers";
+  }
 }
 
 /** `FILE:LINE`, how log events and traces name the rule that decided. */

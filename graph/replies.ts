@@ -77,6 +77,8 @@ export const Replies = {
   storeUnavailable: reply(451, "4.7.1", "rate limits cannot be checked, try again later"),
   // RFC 4954 section 6: 454 4.7.0 temporary authentication failure.
   authBlocked: reply(454, "4.7.0", "too many failed logins, try again later"),
+  // RFC 4954 section 6: the login source (Dovecot, a directory, a database) did not answer.
+  authUnavailable: reply(454, "4.7.0", "Temporary authentication failure"),
   tooManyAuthFailures: reply(421, "4.7.0", "too many failed logins, closing connection"),
   tooManyConnections: reply(421, "4.7.0", "too many connections, try again later"),
   tooManyErrors: reply(421, "4.7.0", "too many errors, closing connection"),

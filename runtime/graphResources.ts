@@ -1,10 +1,10 @@
-// Everything the runtime holds for one graph besides the graph itself: the users table, the
+// Everything the runtime holds for one graph besides the graph itself: the login source, the
 // decision tables (senders and aliases files), the DKIM signer, the delivery and the limits'
 // counters. Made from the graph when a server starts (or reloads) and closed with it, so no
 // module keeps state of its own about a graph.
 import type { Logger } from "pino";
 import type { RuleGraph } from "../graph/graph.js";
-import { loadUserTable, type UserTable } from "./auth/userTable.js";
+import { type LoginBackend, openLoginBackend } from "./auth/loginBackend.js";
 import { createDelivery, type Deliver, type DeliveryContext } from "./deliver/delivery.js";
 import { graphSigner, type DkimSigner } from "./dkim/dkimSigner.js";
 import type { CounterStore } from "./limits/counterStore.js";
@@ -22,7 +22,8 @@ export class GraphResources {
   /** Session slots, rate rules, AUTH throttling and the error cap (runtime/limits/serverLimits.ts). */
   readonly limits: ServerLimits;
   readonly deliver: Deliver;
-  users: UserTable | null = null;
+  /** Who checks passwords (`auth ...`); null when the policy lets nobody log in. */
+  logins: LoginBackend | null = null;
   signer: DkimSigner | null = null;
   private liveTables: LiveTables | null = null;
 
@@ -37,10 +38,7 @@ export class GraphResources {
   /** Reads every file the graph names now, so that their problems show at start, not at the first message. */
   async load(): Promise<void> {
     const { graph, options } = this;
-    if (graph.users) this.users = await loadUserTable(graph.users.path);
-    for (const warning of this.users?.warnings ?? []) {
-      options.log.warn({ event: "users-file", line: warning.line, message: warning.message }, "users file line skipped");
-    }
+    if (graph.logins) this.logins = await openLoginBackend(graph.logins, options.log);
     this.liveTables = new LiveTables(graph, options.log);
     // An unreadable key stops the start (or the reload), not a message later.
     this.signer = await graphSigner(graph);
@@ -53,6 +51,7 @@ export class GraphResources {
 
   async close(): Promise<void> {
     await this.limits.close();
+    await this.logins?.close();
     this.deliver.close?.();
     this.liveTables?.close();
   }

@@ -215,7 +215,7 @@ export class SubmissionServer implements ConnectionPolicy {
       authMethods: ["PLAIN", "LOGIN"],
       // STARTTLS only where the listener says so: elsewhere smtp-server would run it, unadvertised,
       // with its built-in certificate (found by test/fuzz).
-      disabledCommands: [...(this.graph.users ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
+      disabledCommands: [...(this.graph.logins ? [] : ["AUTH"]), ...(listener.mode === "starttls" ? [] : ["STARTTLS"])],
       disableReverseLookup: true,
       size: size ?? 0,
       ...this.tlsVersions(),
@@ -337,11 +337,21 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private async onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: { user: string }) => void) {
     const login = auth.username ?? "";
-    const users = this.resources.users;
-    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, login, () => (users ? users.verify(login, auth.password ?? "") : Promise.resolve(false)));
+    const logins = this.resources.logins;
+    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, login, () =>
+      logins ? logins.verify(login, auth.password ?? "") : Promise.resolve({ kind: "rejected" } as const),
+    );
     // The session closed while waiting for a verification slot: there is no one to answer.
     if (outcome.kind === "cancelled") return;
     if (outcome.kind === "refused") return this.refuseForLimit(session, "auth", outcome.refusal, callback);
+    if (outcome.kind === "unavailable") {
+      this.log.warn(
+        { event: "auth-unavailable", session: session.id, client: session.remoteAddress, login, method: auth.method, source: logins?.name, reason: outcome.reason },
+        "the login source did not answer",
+      );
+      this.options.metrics?.authTotal.inc({ result: "unavailable" });
+      return callback(replyError(Replies.authUnavailable));
+    }
     if (outcome.kind === "failed") {
       this.log.warn(
         {
@@ -363,7 +373,7 @@ export class SubmissionServer implements ConnectionPolicy {
       );
       return;
     }
-    this.apply(session, this.state(session), { type: "authenticated", login });
+    this.apply(session, this.state(session), { type: "authenticated", login, ...(outcome.addresses ? { addresses: outcome.addresses } : {}) });
     this.log.info({ event: "auth", session: session.id, client: session.remoteAddress, login, method: auth.method }, "authenticated");
     this.options.metrics?.authTotal.inc({ result: "ok" });
     callback(null, { user: login });

@@ -1,17 +1,20 @@
-// `auth users "FILE"`: the logins and their password hashes (bcrypt or argon2id),
-// for SMTP AUTH (RFC 4954).
+// `auth users "FILE"`: who checks the passwords of SMTP AUTH (RFC 4954). Every `auth` form is a
+// login source and a policy has one: a second `auth` rule of any form is a conflict.
 import type { Located, RuleBase } from "../../grammar/ast.js";
-import { string } from "../../grammar/cstReader.js";
+import { childrenOf, part, string } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
-import { type Lowering, type Printing, quote, type RuleModule } from "./ruleModule.js";
-import type { RuleGraph } from "../../graph/graph.js";
+import { type KindFacts, type Lowering, type Printing, quote, type RuleModule, type RuleNode } from "./ruleModule.js";
+import type { LoginSource } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
+
+/** A login source as checked, before lowering: one member per `auth` form. */
+export type CheckedLoginSource = { kind: "usersFile"; path: Located };
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
-    users?: From<Located>;
+    logins?: From<CheckedLoginSource>;
   }
 }
 
@@ -23,17 +26,35 @@ export interface AuthUsersRule extends RuleBase {
   path: Located;
 }
 
+/** What every `auth` form shares: one login source per policy, whatever its form. */
+function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R) => CheckedLoginSource): KindFacts<R> {
+  return {
+    name,
+    once: true,
+    key: () => "auth",
+    check: (rule, context) => {
+      context.policy.logins = { value: source(rule), rule: rule.span };
+    },
+  };
+}
+
 export const authRule: RuleModule<AuthUsersRule> = {
-  summary: "the users file: one `LOGIN:HASH` line per login",
+  summary: "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login)",
   grammar: {
     verb: K.auth,
     keywords: Object.values(K),
-    // auth users "users.passwd"
     productions: [
       {
         name: "authRule",
         body: ($) => {
           $.CONSUME(K.auth);
+          $.OR([{ ALT: () => $.SUBRULE($.production("authUsers")) }]);
+        },
+      },
+      {
+        // auth users "users.passwd"
+        name: "authUsers",
+        body: ($) => {
           $.CONSUME(K.users);
           $.SUBRULE($.stringValue);
         },
@@ -41,24 +62,26 @@ export const authRule: RuleModule<AuthUsersRule> = {
     ],
   },
   build: (c, base) => {
-    const path = string(c);
+    const users = part(c, "authUsers");
+    const path = users && string(childrenOf(users));
     return path && { kind: "authUsers", ...base, path };
   },
   kinds: {
-    authUsers: {
-      name: "auth users",
-      once: true,
-      check: (rule, context) => {
-        context.policy.users = { value: rule.path, rule: rule.span };
-      },
-    },
+    authUsers: loginSourceFacts("auth users", (rule) => ({ kind: "usersFile", path: rule.path })),
   },
 };
 
-export function lowerUsers(users: NonNullable<CheckedPolicy["users"]>, at: Lowering): NonNullable<RuleGraph["users"]> {
-  return { path: resolvePolicyPath(at.file, users.value.value), origin: at.origin(users.rule) };
+export function lowerLogins(logins: NonNullable<CheckedPolicy["logins"]>, at: Lowering): LoginSource {
+  const source = logins.value;
+  switch (source.kind) {
+    case "usersFile":
+      return { kind: "usersFile", path: resolvePolicyPath(at.file, source.path.value), origin: at.origin(logins.rule) };
+  }
 }
 
-export function printUsers(users: NonNullable<RuleGraph["users"]>, at: Printing): string {
-  return `auth users ${quote(at.path(users.path))}`;
+export function printLogins(logins: LoginSource, at: Printing): string {
+  switch (logins.kind) {
+    case "usersFile":
+      return `auth users ${quote(at.path(logins.path))}`;
+  }
 }

@@ -33,8 +33,8 @@ export function decideAuthStart(graph: RuleGraph, state: SessionState): Decision
 }
 
 /** The login is recorded with no transaction: none can be open (AUTH is refused inside one). */
-export function authenticated(state: SessionState, login: string): SessionState {
-  return { ...state, login, transaction: null };
+export function authenticated(state: SessionState, login: string, addresses?: string[]): SessionState {
+  return { ...state, login, loginAddresses: addresses ?? null, transaction: null };
 }
 
 /**
@@ -43,7 +43,7 @@ export function authenticated(state: SessionState, login: string): SessionState 
  * listener, and its login after AUTH, when DATA asks).
  */
 export function ehloKeywords(graph: RuleGraph, state: SessionState): { auth: boolean; starttls: boolean; size: number | null } {
-  const authAllowed = !!graph.users && !state.login && (state.tls || !graph.stages.auth.some((node) => appliesTo(node, state)));
+  const authAllowed = !!graph.logins && !state.login && (state.tls || !graph.stages.auth.some((node) => appliesTo(node, state)));
   const size = graph.stages.mail.after.find((n): n is LimitSizeNode => n.kind === "LimitSize" && appliesTo(n, state));
   return {
     auth: authAllowed,

@@ -33,7 +33,8 @@ export type SmtpEvent =
   | { type: "helo"; name: string; extended: boolean }
   | { type: "tls" }
   | { type: "authStart" }
-  | { type: "authenticated"; login: string }
+  /** `addresses`: the sender addresses the login source gave for this login (a directory's `mail`). */
+  | { type: "authenticated"; login: string; addresses?: string[] }
   | MailCommand
   | RcptCommand
   | DataCommand
@@ -77,7 +78,7 @@ export function decide(
     case "authStart":
       return decideAuthStart(graph, state);
     case "authenticated":
-      return accept(authenticated(state, event.login));
+      return accept(authenticated(state, event.login, event.addresses));
     case "mail":
       return decideMail(graph, state, event, tables);
     case "rcpt":

@@ -12,7 +12,7 @@ import type { RecipientParameters } from "../deliver/envelope.js";
 import { masqueradeEnvelope } from "../rewrite/masquerade.js";
 import { rewriteSenderAddress } from "../rewrite/senderCanonical.js";
 import { decideRecipient } from "../rights/recipientRules.js";
-import { mayUse } from "../rights/senderGrants.js";
+import { givenGrants, mayUse } from "../rights/senderGrants.js";
 import { Replies, type Reply, replyOf } from "../../graph/replies.js";
 import { withTransaction, type SessionState, type Transaction } from "./session.js";
 import { canonicalTableOf, recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
@@ -292,7 +292,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
         }
         const ownDomain = node.ownDomain ?? undefined;
         const table = senderTableOf(node, tables);
-        if (mayUse(table, login, work.text, ownDomain)) {
+        if (mayUse(table, login, work.text, ownDomain, givenGrants(state.loginAddresses))) {
           trace.push({ node: node.kind, origin: node.origin, outcome: "pass", ...(table.logins.has(login) ? { entry: login } : {}) });
           break;
         }

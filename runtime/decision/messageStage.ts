@@ -17,7 +17,7 @@ import { MASQUERADE_HEADER_FIELDS, masqueradeEnvelope, masqueradeHeaderValue, ty
 import { removeHeaderEdits } from "../rewrite/removeHeaders.js";
 import { CANONICAL_SENDER_FIELDS, type CanonicalTable, rewriteSenderAddress, rewriteSenderHeader } from "../rewrite/senderCanonical.js";
 import { expandReplacement } from "../../formats/pattern.js";
-import { headerSenderViolations } from "../rights/senderGrants.js";
+import { givenGrants, headerSenderViolations } from "../rights/senderGrants.js";
 import { decided, inScope, newSteps, protocolOrigin, refuseOrObserve } from "./envelopeStage.js";
 import { finishMessage, type DeliveryPlan } from "./finishStage.js";
 import { Replies, type Reply } from "../../graph/replies.js";
@@ -262,7 +262,7 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
           if (refused) return refused;
         }
         const table = senderTableOf(node, tables);
-        const violations = headerSenderViolations(qualified, state.login, table, ownDomain);
+        const violations = headerSenderViolations(qualified, state.login, table, ownDomain, givenGrants(state.loginAddresses));
         if (violations.length === 0) {
           trace.push({ node: node.kind, origin: check.origin, outcome: "pass", ...(table.logins.has(state.login) ? { entry: state.login } : {}) });
           break;

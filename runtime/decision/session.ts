@@ -29,11 +29,13 @@ export interface SessionState {
   extended: boolean;
   tls: boolean;
   login: string | null;
+  /** The sender addresses the login source gave with the login (`alice@example.com`, `@example.com`, `*`); null when it gave none. */
+  loginAddresses: string[] | null;
   transaction: Transaction | null;
 }
 
 export function newSession(listenerMode: ListenMode, clientAddress: string, listener = ""): SessionState {
-  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, transaction: null };
+  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls: listenerMode === "tls", login: null, loginAddresses: null, transaction: null };
 }
 
 /**
@@ -51,6 +53,7 @@ export function withTransaction(state: SessionState, transaction: Transaction | 
     extended: state.extended,
     tls: state.tls,
     login: state.login,
+    loginAddresses: state.loginAddresses,
     transaction,
   } satisfies Required<SessionState>;
 }

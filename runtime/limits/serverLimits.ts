@@ -15,6 +15,7 @@ import { LoginThrottle, type BlockReason } from "./loginThrottle.js";
 import { RateLimiter, type RateAmount, type RateRule, type RateSubject } from "./rateLimiter.js";
 import { RedisCounterStore } from "./redisCounterStore.js";
 import { VerificationSlots } from "./verificationSlots.js";
+import type { LoginResult } from "../auth/loginBackend.js";
 
 /** Error replies (4xx/5xx) a session may collect before it is dropped (Postfix: smtpd_hard_error_limit 20). */
 export const MAX_ERRORS_PER_SESSION = 20;
@@ -67,12 +68,13 @@ export interface ServerLimitsOptions {
   onWouldReject?: (origin: RuleOrigin, retryAfterMs: number) => void;
 }
 
-/** What `authenticate` decided: answer 454 (`refused`), 535 after `delayMs` (or `drop`), or 235. */
+/** What `authenticate` decided: answer 454 (`refused`, `unavailable`), 535 after `delayMs` (or `drop`), or 235. */
 export type AuthOutcome =
   | { kind: "cancelled" }
   | { kind: "refused"; refusal: LimitRefusal }
   | { kind: "failed"; delayMs: number; drop: LimitRefusal | null; blocked: BlockReason[]; failures: number }
-  | { kind: "succeeded" };
+  | { kind: "unavailable"; reason: string }
+  | { kind: "succeeded"; addresses?: string[] };
 
 /** What a session passes to the rate checks. */
 export interface RateContext {
@@ -285,24 +287,26 @@ export class ServerLimits {
    * starts), runs `verify`, and records the outcome. `cancelled` when the session closed while
    * waiting: nothing was verified or counted. The same store work whatever the login.
    */
-  async authenticate(sessionId: string, ip: string, login: string, verify: () => Promise<boolean>): Promise<AuthOutcome> {
+  async authenticate(sessionId: string, ip: string, login: string, verify: () => Promise<LoginResult>): Promise<AuthOutcome> {
     const release = await this.verifications.acquire(sessionId, ip);
     if (release === null) return { kind: "cancelled" };
-    let ok = false;
+    let result: LoginResult;
     try {
       const verdict = await this.throttle.beforeAttempt(ip, login);
       if (!verdict.allowed) {
         const detail = verdict.storeUnavailable ? "limits store unavailable" : `${verdict.reason} blocked or at its failure limit; retry after ${verdict.retryAfterMs} ms`;
         return { kind: "refused", refusal: { reply: Replies.authBlocked, origin: this.config.throttle.origin, detail } };
       }
-      ok = await verify().catch(() => false);
+      result = await verify().catch((error: Error): LoginResult => ({ kind: "unavailable", reason: error.message }));
     } finally {
       release();
     }
-    if (ok) {
+    if (result.kind === "accepted") {
       await this.throttle.afterSuccess(ip, login);
-      return { kind: "succeeded" };
+      return { kind: "succeeded", ...(result.addresses ? { addresses: result.addresses } : {}) };
     }
+    // A source that could not answer says nothing about the password: no failure is counted.
+    if (result.kind === "unavailable") return { kind: "unavailable", reason: result.reason };
     const failures = (this.authFailures.get(sessionId) ?? 0) + 1;
     // A session that closed meanwhile has been released: keep nothing for it.
     if (this.live.has(sessionId)) this.authFailures.set(sessionId, failures);

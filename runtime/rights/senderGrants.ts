@@ -49,13 +49,27 @@ export function compileSenderGrants(entries: readonly SenderEntry[]): SenderGran
  * (ownAddressOfLogin with `ownDomain`, the first `qualify domains` domain), as msa does today.
  * The null reverse path is not an address and is left to the caller (RFC 5321 section 4.5.5).
  */
-export function mayUse(table: SenderGrantTable, login: string, address: string, ownDomain?: string): boolean {
+export function mayUse(table: SenderGrantTable, login: string, address: string, ownDomain?: string, given?: LoginGrants): boolean {
   const key = addressKey(address);
+  // What the login source gave with the login (a directory's addresses) adds to the table's line.
+  if (given && allows(given, key)) return true;
   const grants = table.logins.get(login);
-  if (!grants) return key.key === addressKey(ownAddressOfLogin(login, ownDomain)).key;
+  if (!grants) return !given && key.key === addressKey(ownAddressOfLogin(login, ownDomain)).key;
+  return allows(grants, key);
+}
+
+function allows(grants: LoginGrants, key: ReturnType<typeof addressKey>): boolean {
   if (grants.all) return true;
   if (grants.addresses.has(key.key)) return true;
   return key.domain !== null && grants.domains.has(key.domain);
+}
+
+/**
+ * The grants of the addresses a login source gave with a login (`alice@example.com`,
+ * `@example.com`, `*`); undefined when it gave none, so the login is judged by the table alone.
+ */
+export function givenGrants(addresses: readonly string[] | null): LoginGrants | undefined {
+  return addresses ? compileSenderGrants([{ login: "", grants: addresses }]).logins.get("") : undefined;
 }
 
 /** An address in From: or Sender: that the login may not use. */
@@ -73,14 +87,14 @@ export interface HeaderSenderViolation {
  * 3.6.2) that `login` may not use, in message order; empty when all are allowed. Run it after
  * header qualification, since an unqualified header address is compared as written.
  */
-export function headerSenderViolations(header: HeaderSection, login: string, table: SenderGrantTable, ownDomain?: string): HeaderSenderViolation[] {
+export function headerSenderViolations(header: HeaderSection, login: string, table: SenderGrantTable, ownDomain?: string, given?: LoginGrants): HeaderSenderViolation[] {
   const violations: HeaderSenderViolation[] = [];
   // One pass with the index at hand: looking each field up again (indexOf) was quadratic in the
   // number of From: fields.
   header.fields.forEach((field, index) => {
     if (!/^(from|sender)$/i.test(field.name)) return;
     for (const address of listHeaderAddresses(field.value)) {
-      if (!mayUse(table, login, address, ownDomain)) violations.push({ field: field.name, index, address });
+      if (!mayUse(table, login, address, ownDomain, given)) violations.push({ field: field.name, index, address });
     }
   });
   return violations;

@@ -41,11 +41,14 @@ export interface Session {
   last?: Decision<unknown>;
 }
 
-/** A plain-listener session after EHLO, optionally over TLS, logged in, on a listener of the graph (listenerKey). */
-export function session(graph: RuleGraph, options: { tls?: boolean; login?: string; ehlo?: boolean; listener?: string } = {}): SessionState {
+/**
+ * A plain-listener session after EHLO, optionally over TLS, logged in (with the sender addresses
+ * its login source gave), on a listener of the graph (listenerKey).
+ */
+export function session(graph: RuleGraph, options: { tls?: boolean; login?: string; addresses?: string[]; ehlo?: boolean; listener?: string } = {}): SessionState {
   let state = newSession(options.tls ? "tls" : "plain", "192.0.2.7", options.listener);
   state = decide(graph, state, { type: "helo", name: "client.example", extended: options.ehlo ?? true }).state;
-  if (options.login) state = decide(graph, state, { type: "authenticated", login: options.login }).state;
+  if (options.login) state = decide(graph, state, { type: "authenticated", login: options.login, ...(options.addresses ? { addresses: options.addresses } : {}) }).state;
   return state;
 }
 

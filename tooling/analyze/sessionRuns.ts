@@ -2,7 +2,7 @@
 // EHLO, AUTH when the class has a login, MAIL FROM, RCPT TO, each one call of decide() in the order
 // the server and `msac simulate` make them. Nothing here judges a rule; it only records what the
 // core answered. Decisions classes share (a listener's AUTH, a login's MAIL) are made once.
-import { listenerKey, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
+import { listenerKey, loginSourceNode, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { Replies, type Reply } from "../../graph/replies.js";
 import { decide } from "../../runtime/decision/decide.js";
 import { newSession, type SessionState } from "../../runtime/decision/session.js";
@@ -70,7 +70,7 @@ export function runSessions(context: GraphContext, space: SessionSpace, bound: n
   const logins: (LoginClass | null)[] = [null, ...space.logins];
   for (const listener of space.listeners) {
     const on = sessionOn(graph, listener);
-    const auth = "state" in on && graph.users ? decide(graph, on.state, { type: "authStart" }, tables) : null;
+    const auth = "state" in on && graph.logins ? decide(graph, on.state, { type: "authStart" }, tables) : null;
     for (const login of logins) {
       const loginExists = login === null || loginCanExist(context, login);
       let session: SessionState | null = null;
@@ -83,7 +83,7 @@ export function runSessions(context: GraphContext, space: SessionSpace, bound: n
         before = refusal("auth", auth);
         shared.push(auth);
       } else if (!loginExists) {
-        before = { kind: "refused", stage: "auth", reply: Replies.authFailed, origin: graph.users!.origin, node: "AuthUsers" };
+        before = { kind: "refused", stage: "auth", reply: Replies.authFailed, origin: graph.logins!.origin, node: loginSourceNode(graph.logins!) };
         shared.push(auth);
       } else {
         shared.push(auth);

@@ -52,7 +52,7 @@ export function graphContext(graph: RuleGraph): GraphContext {
 
 /** Whether a session of this graph can be authenticated as `login` (hypothetical logins stand for ones to come). */
 export function loginCanExist(context: GraphContext, login: LoginClass): boolean {
-  if (!context.graph.users) return false;
+  if (!context.graph.logins) return false;
   return login.hypothetical || context.users === null || context.users.has(login.login);
 }
 
@@ -152,7 +152,7 @@ export function sessionSpace(contexts: readonly GraphContext[]): SessionSpace {
 
   // Logins in no table behave alike but for their own address: one of them, from a users file when there is one.
   const logins: LoginClass[] = [...named.logins].map((login) => ({ login, named: true, hypothetical: false }));
-  if (contexts.some((c) => c.graph.users)) {
+  if (contexts.some((c) => c.graph.logins)) {
     const unnamed = contexts.flatMap((c) => [...(c.users ?? [])]).find((login) => !named.logins.has(login));
     if (unnamed !== undefined) logins.push({ login: unnamed, named: false, hypothetical: false });
     else {

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { compilePolicy } from "../../compiler/compile.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics.js";
-import { envelopeNodes, messageNodes, ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
+import { envelopeNodes, loginSourceNode, messageNodes, ruleLocation, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import type { TraceStep } from "../../runtime/decision/verdict.js";
 import { formatReply, formatTraceStep } from "../simulate/render.js";
 import { simulate, type DeliveredMessage, type Exchange } from "../simulate/session.js";
@@ -198,7 +198,7 @@ export function decisionRules(graph: RuleGraph): { origin: RuleOrigin; node: str
     add(node.origin, node.kind === "AddHeader" ? `Add${node.field.replace("-", "")}` : node.kind);
     if (node.kind === "RequireAuth" && node.postmaster) add(node.postmaster.origin, "AllowPostmaster");
   }
-  if (graph.users) add(graph.users.origin, "AuthUsers");
+  if (graph.logins) add(graph.logins.origin, loginSourceNode(graph.logins));
   if (graph.aliases) add(graph.aliases.origin, "Aliases");
   for (const signature of graph.dkim) add(signature.origin, "SignDkim");
   for (const rate of graph.limits.rates) add(rate.origin, "LimitRate");

@@ -10,7 +10,7 @@ import { envelopeNodes, messageNodes, type Observable, type RateRuleNode, TLS_PR
 import { printAdd } from "../../compiler/rules/add.js";
 import { printAliases } from "../../compiler/rules/aliases.js";
 import { printAllow } from "../../compiler/rules/allow.js";
-import { printUsers } from "../../compiler/rules/auth.js";
+import { printLogins } from "../../compiler/rules/auth.js";
 import { DEFAULT_QUEUE_LIFETIME_MS, printDeliver, printSenderRelay } from "../../compiler/rules/deliver.js";
 import { printEnforce, printEnforceSendersInHeaders } from "../../compiler/rules/enforce.js";
 import { printHostname } from "../../compiler/rules/hostname.js";
@@ -106,7 +106,7 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     ...graph.listeners.map((l) => rule(printListener(l), l.origin)),
   );
   section(
-    graph.users ? rule(printUsers(graph.users, at), graph.users.origin) : absent("auth users", "nobody can authenticate"),
+    graph.logins ? rule(printLogins(graph.logins, at), graph.logins.origin) : absent("auth users", "nobody can authenticate"),
     requireTls?.kind === "RequireTls" ? rule(printRequire(requireTls), requireTls.origin) : absent("require tls", "AUTH and MAIL are allowed before TLS"),
     requireAuth?.kind === "RequireAuth"
       ? rule(printRequire(requireAuth), requireAuth.origin)

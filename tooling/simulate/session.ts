@@ -6,7 +6,7 @@
 // Rate limits and AUTH throttling run through the server's own ServerLimits
 // (simulatedLimits.ts), at the points where the server calls them.
 import { Readable } from "node:stream";
-import { findListener, type Listener, listenerKey, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
+import { findListener, type Listener, listenerKey, loginSourceNode, type RuleGraph, usersFileOf, type RuleOrigin } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { parseUsersFile } from "../../formats/usersFile.js";
 import { ehloKeywords } from "../../runtime/decision/authStage.js";
@@ -89,9 +89,10 @@ function ehloLines(graph: RuleGraph, state: SessionState, name: string): string[
 
 /** The users file's logins; null when the policy has none or it cannot be read (then any login may exist). */
 export function knownLogins(graph: RuleGraph): Set<string> | null {
-  if (!graph.users) return null;
+  const usersFile = usersFileOf(graph);
+  if (!usersFile) return null;
   try {
-    return new Set(parseUsersFile(readNamedFileOrThrow(graph.users.path)).entries.map((e) => e.login));
+    return new Set(parseUsersFile(readNamedFileOrThrow(usersFile.path)).entries.map((e) => e.login));
   } catch {
     return null;
   }
@@ -185,8 +186,9 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         break;
       case "auth":
       case "authFail": {
-        // Without `auth users` the server disables AUTH altogether (smtp-server's disabledCommands).
-        if (!graph.users) {
+        // Without an `auth` rule the server disables AUTH altogether (smtp-server's disabledCommands).
+        const source = graph.logins;
+        if (!source) {
           exchange.replies.push({ code: 502, enhanced: "5.5.1", lines: ["Error: command not recognized"] });
           break;
         }
@@ -205,18 +207,18 @@ export async function simulate(graph: RuleGraph, steps: readonly ScriptStep[], o
         }
         if (auth.outcome !== "succeeded") {
           const detail = known ? `wrong password for \`${step.login}\`` : `no login \`${step.login}\` in the users file`;
-          exchange.trace.push({ node: "AuthUsers", origin: graph.users.origin, outcome: "refuse", detail });
+          exchange.trace.push({ node: loginSourceNode(source), origin: source.origin, outcome: "refuse", detail });
           if (limitRefusal(auth)) {
             // The server closes the connection after this 421 (RFC 5321 section 3.8).
             quit = true;
             break;
           }
           exchange.replies.push(reply(Replies.authFailed));
-          exchange.refusedBy = graph.users.origin;
+          exchange.refusedBy = source.origin;
           break;
         }
         exchange.trace.push(...auth.trace);
-        exchange.trace.push({ node: "AuthUsers", origin: graph.users.origin, outcome: "pass", detail: `${step.login}: password assumed correct` });
+        exchange.trace.push({ node: loginSourceNode(source), origin: source.origin, outcome: "pass", detail: `${step.login}: password assumed correct` });
         run({ type: "authenticated", login: step.login });
         exchange.replies.push(reply(Replies.authSucceeded));
         break;

@@ -75,7 +75,7 @@ export class SimulatedLimits {
   /** One AUTH through the login throttle, as the server's onAuth runs it; `passwordRight` stands for the password check. */
   async authenticate(sessionId: string, clientAddress: string, login: string, passwordRight: boolean): Promise<SimulatedAuth> {
     const origin = this.graph.limits.throttle.origin;
-    const result = await this.limits.authenticate(sessionId, clientAddress, login, () => Promise.resolve(passwordRight));
+    const result = await this.limits.authenticate(sessionId, clientAddress, login, () => Promise.resolve(passwordRight ? { kind: "accepted" } : { kind: "rejected" }));
     const step = (outcome: TraceStep["outcome"], detail: string): TraceStep => ({ node: "ThrottleAuth", origin, outcome, detail });
     switch (result.kind) {
       case "succeeded":
@@ -89,7 +89,9 @@ export class SimulatedLimits {
         return { outcome: "failed", trace: [step("pass", detail)], refusal: null, observations: [] };
       }
       case "cancelled":
-        // Only a session released while waiting for a verification slot is cancelled; a script waits for nothing.
+      case "unavailable":
+        // Only a session released while waiting for a verification slot is cancelled, and a script's
+        // password check always answers: neither happens in a simulation.
         return { outcome: "failed", trace: [], refusal: null, observations: [] };
     }
   }
