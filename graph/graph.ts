@@ -480,7 +480,7 @@ export type LogLevel = z.infer<typeof LogLevel>;
 /** `auth users "FILE"`: the logins and password hashes of a users file (formats/usersFile.ts). */
 export const UsersFileLogins = z.strictObject({ kind: z.literal("usersFile"), path: z.string(), origin: RuleOrigin });
 /** Who checks a login's password: one source per policy, as Postfix has one SASL backend. */
-export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins]);
+export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, LdapLoginSource]);
 export type LoginSource = z.infer<typeof LoginSource>;
 
 export const RuleGraph = z.strictObject({
@@ -548,6 +548,8 @@ export function loginSourceNode(source: LoginSource): string {
   switch (source.kind) {
     case "usersFile":
       return "AuthUsers";
+    case "ldap":
+      return "AuthLdap";
   }
 }
 

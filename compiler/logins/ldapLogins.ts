@@ -3,7 +3,7 @@
 // template, or a search), and every value the directory will read is judged here: the URL, the
 // templates (each needs `%u`), the filter's syntax. The files it names are read by checkFiles.
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
-import { type Children, childrenOf, list, located, part, parts, spanOfToken, string, token } from "../../grammar/cstReader.js";
+import { type Children, childrenOf, isReal, isToken, list, located, part, parts, spanOfToken, string, token } from "../../grammar/cstReader.js";
 import type { ProductionFragment } from "../../grammar/grammarDsl.js";
 import { Duration, keywords, LBrace, Newline, RBrace, Url, Word } from "../../grammar/lexer.js";
 import { LOGIN_PLACEHOLDER, ldapFilterProblem, ldapUrlProblem } from "../../formats/ldapTemplates.js";
@@ -138,7 +138,9 @@ export const LDAP_PRODUCTIONS: ProductionFragment[] = [
 
 /** The syntax-tree node of `auth ldap`, from the `auth` production's children. */
 export function buildLdap(c: Children, base: RuleBase): AuthLdapRule | undefined {
-  const url = token(c, "ldapUrl") ? located(token(c, "ldapUrl")!) : string(c, "ldapUrl");
+  // A bare URL token, or a quoted string (a production of its own).
+  const bare = c.ldapUrl?.[0];
+  const url = bare && isToken(bare) ? (isReal(bare) ? located(bare) : undefined) : string(c, "ldapUrl");
   const block = part(c, "ldapBlock");
   if (!url || !block) return undefined;
   const clauses: Clause[] = [];

@@ -10,6 +10,7 @@ import type { SubmissionRightsNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy, Switch } from "../checkedPolicy.js";
 import { Replies } from "../../graph/replies.js";
+import { givesAddresses } from "./auth.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -105,9 +106,13 @@ export const sendersRule: RuleModule<SendersRule> = {
     senders: { name: "senders", once: true, refuses: Replies.senderNotAllowed, check: checkSenders },
   },
   stages: (policy, at) => {
-    if (!policy.senders) return {};
+    // A login source that gives each login its addresses (`auth ldap`) is a table of rights by itself: an empty table
+    // under the `auth` rule's line, so only the given addresses pass.
+    const fromLogins = policy.logins && givesAddresses(policy.logins.value) ? { value: new Map(), rule: policy.logins.rule, logins: [] } : undefined;
+    const senders = policy.senders ?? fromLogins;
+    if (!senders) return {};
     const related = { ownDomain: at.site.qualifyDomain, allowMismatch: policy.allowSenderMismatch, inHeaders: policy.sendersInHeaders };
-    const rights = lowerSubmissionRights(policy.senders, at, related);
+    const rights = lowerSubmissionRights(senders, at, related);
     // In the message only when it has something to do there: judge From: and Sender:, or add Sender:.
     return { mail: [rights], message: rights.checkHeaders || rights.mismatch === "addSender" ? [rights] : [] };
   },

@@ -2,6 +2,7 @@
 // that cannot answer is not a wrong password: the client hears 454 4.7.0 and tries again later.
 import type { Logger } from "pino";
 import type { LoginSource } from "../../graph/graph.js";
+import { LdapLogins } from "./ldapLogins.js";
 import { loadUserTable } from "./userTable.js";
 
 export type LoginResult =
@@ -34,5 +35,7 @@ export async function openLoginBackend(source: LoginSource, log: Logger): Promis
         close: async () => {},
       };
     }
+    case "ldap":
+      return LdapLogins.open(source);
   }
 }
