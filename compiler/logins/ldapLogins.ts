@@ -190,13 +190,14 @@ function buildClause(c: Children): Clause | undefined {
   return dn && passwordFile && { kind: "searchAs", at: spanOfToken(at), dn, passwordFile };
 }
 
-/** Checks the rule; the checked value, or undefined after reporting why there is none. */
-export function checkLdap(rule: AuthLdapRule, context: CheckContext): CheckedLdap | undefined {
-  let ok = true;
+/**
+ * Checks the rule. The checked value comes back even after errors (the policy then has a login
+ * source, so `require auth` is not reported as well); errors stop the lowering anyway.
+ */
+export function checkLdap(rule: AuthLdapRule, context: CheckContext): CheckedLdap {
   const urlProblem = ldapUrlProblem(rule.url.value);
   if (urlProblem) {
     context.report("invalidLdapUrl", rule.url.span, urlProblem, { hint: 'write `auth ldap "ldap://HOST:PORT" { ... }` or `ldaps://`' });
-    ok = false;
   }
   // Each clause once: a second one would silently win or lose.
   const seen = new Map<string, Span>();
@@ -204,33 +205,28 @@ export function checkLdap(rule: AuthLdapRule, context: CheckContext): CheckedLda
     const first = seen.get(clause.kind);
     if (first) {
       context.report("ldapClauses", clause.at, `\`${clauseName(clause)}\` is written twice in \`auth ldap\``, { related: context.related(first, "first written here"), hint: "keep one" });
-      ok = false;
     } else seen.set(clause.kind, clause.at);
   }
   const find = <K extends Clause["kind"]>(kind: K) => rule.clauses.find((c): c is Extract<Clause, { kind: K }> => c.kind === kind);
   const [bind, searchBase, searchAs, starttls] = [find("bind"), find("searchBase"), find("searchAs"), find("starttls")];
 
   if (!bind && !searchBase) {
-    context.report("ldapClauses", rule.verb, "`auth ldap` says neither how to find a login's entry", {
+    context.report("ldapClauses", rule.verb, "`auth ldap` has neither `bind` nor `search base`, so it cannot find a login's entry", {
       hint: 'add `bind "uid=%u,ou=people,dc=example,dc=com"` or `search base "DN" filter "(uid=%u)"`',
     });
-    ok = false;
   }
   if (bind && searchBase) {
     context.report("ldapClauses", searchBase.at, "`auth ldap` has both `bind` and `search base`; a login's entry is found one way", {
       related: context.related(bind.at, "`bind` is written here"),
       hint: "keep `bind` to bind at a DN built from the login, or `search` to find the entry first",
     });
-    ok = false;
   }
   if (searchAs && !searchBase) {
     context.report("ldapClauses", searchAs.at, "`search as` without `search base`: there is no search to bind for", { hint: "add `search base \"DN\" filter \"FILTER\"`" });
-    ok = false;
   }
   const ldaps = rule.url.value.startsWith("ldaps:");
   if (starttls && ldaps) {
     context.report("ldapClauses", starttls.at, "`starttls` with an `ldaps://` URL: the connection is already TLS", { hint: "remove `starttls`, or use `ldap://`" });
-    ok = false;
   }
   for (const [template, what] of [
     [bind?.dn, "the `bind` DN"],
@@ -240,13 +236,11 @@ export function checkLdap(rule: AuthLdapRule, context: CheckContext): CheckedLda
       context.report("ldapLoginPlaceholder", template.span, `${what} has no \`${LOGIN_PLACEHOLDER}\`, so every login would be the same entry`, {
         hint: `write \`${LOGIN_PLACEHOLDER}\` where the login goes`,
       });
-      ok = false;
     }
   }
   const filterProblem = searchBase && ldapFilterProblem(searchBase.filter.value);
   if (searchBase && filterProblem) {
     context.report("invalidLdapFilter", searchBase.filter.span, `\`${searchBase.filter.value}\` is not an LDAP filter: ${filterProblem}`, { hint: "write a filter such as `(&(objectClass=inetOrgPerson)(uid=%u))`" });
-    ok = false;
   }
   if (!urlProblem && !ldaps && !starttls && !isLoopback(new URL(rule.url.value).hostname)) {
     context.report("ldapClearText", rule.url.span, `passwords go to \`${new URL(rule.url.value).host}\` in clear text`, { hint: "add `starttls` to the block, or use an `ldaps://` URL" });
@@ -255,21 +249,18 @@ export function checkLdap(rule: AuthLdapRule, context: CheckContext): CheckedLda
   const cache = find("cache");
   let cacheTtlMs = DEFAULT_CACHE_MS;
   if (cache) {
-    const ms = cache.value.value === "off" ? 0 : context.duration(cache.value);
-    if (ms === undefined) ok = false;
-    else cacheTtlMs = ms;
+    cacheTtlMs = (cache.value.value === "off" ? 0 : context.duration(cache.value)) ?? DEFAULT_CACHE_MS;
   }
   const timeout = find("timeout");
-  const timeoutMs = timeout ? context.duration(timeout.value) : DEFAULT_TIMEOUT_MS;
-  if (!ok || timeoutMs === undefined) return undefined;
+  const timeoutMs = (timeout && context.duration(timeout.value)) ?? DEFAULT_TIMEOUT_MS;
   const ca = find("ca")?.path;
   return {
     url: rule.url.value,
     startTls: starttls !== undefined,
     ...(ca ? { ca } : {}),
-    find: bind
-      ? { by: "bind", dn: bind.dn.value }
-      : { by: "search", base: searchBase!.base.value, filter: searchBase!.filter.value, ...(searchAs ? { as: { dn: searchAs.dn.value, passwordFile: searchAs.passwordFile } } : {}) },
+    find: !searchBase
+      ? { by: "bind", dn: bind?.dn.value ?? "" }
+      : { by: "search", base: searchBase.base.value, filter: searchBase.filter.value, ...(searchAs ? { as: { dn: searchAs.dn.value, passwordFile: searchAs.passwordFile } } : {}) },
     addressAttributes: find("addresses")?.attributes.map((a) => a.value) ?? DEFAULT_ADDRESS_ATTRIBUTES,
     cacheTtlMs,
     timeoutMs,

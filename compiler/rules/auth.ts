@@ -35,14 +35,13 @@ export interface AuthUsersRule extends RuleBase {
 }
 
 /** What every `auth` form shares: one login source per policy, whatever its form. */
-function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R, context: CheckContext) => CheckedLoginSource | undefined): KindFacts<R> {
+function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R, context: CheckContext) => CheckedLoginSource): KindFacts<R> {
   return {
     name,
     once: true,
     key: () => "auth",
     check: (rule, context) => {
-      const value = source(rule, context);
-      if (value) context.policy.logins = { value, rule: rule.span };
+      context.policy.logins = { value: source(rule, context), rule: rule.span };
     },
   };
 }
@@ -82,10 +81,7 @@ export const authRule: RuleModule<AuthUsersRule | AuthLdapRule> = {
   },
   kinds: {
     authUsers: loginSourceFacts("auth users", (rule) => ({ kind: "usersFile", path: rule.path })),
-    authLdap: loginSourceFacts("auth ldap", (rule: AuthLdapRule, context) => {
-      const checked = checkLdap(rule, context);
-      return checked && { kind: "ldap", ...checked };
-    }),
+    authLdap: loginSourceFacts("auth ldap", (rule: AuthLdapRule, context) => ({ kind: "ldap", ...checkLdap(rule, context) })),
   },
 };
 
