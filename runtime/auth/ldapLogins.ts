@@ -1,12 +1,12 @@
 // `auth ldap`: logins checked by a simple bind as the user (RFC 4513 section 5.1.3) against an
 // LDAP directory, and the addresses the user's entry grants, as Dovecot's auth_bind and Postfix's
 // ldap_table do between them. One connection per verification; the entries are cached by login.
-import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { Client, type Entry, InvalidCredentialsError, SizeLimitExceededError } from "ldapts";
 import { LRUCache } from "lru-cache";
 import { fillDnTemplate, fillFilterTemplate } from "../../formats/ldapTemplates.js";
+import { readNamedFileAsync } from "../../formats/namedFile.js";
 import type { LdapLoginSource } from "../../graph/graph.js";
 import type { LoginBackend, LoginResult } from "./loginBackend.js";
 
@@ -42,14 +42,14 @@ export class LdapLogins implements LoginBackend {
   static async open(source: LdapLoginSource): Promise<LdapLogins> {
     const host = new URL(source.url).hostname.replace(/^\[|\]$/g, "");
     const tls: ConnectionOptions = {
-      ...(source.caPath ? { ca: await readFile(source.caPath, "utf8") } : {}),
+      ...(source.caPath ? { ca: await readNamedFileAsync(source.caPath) } : {}),
       // The name the certificate must hold; StartTLS upgrades a socket, which does not know it.
       host,
       // RFC 6066 section 3: a server name, never an IP address (checked against the certificate's IP names instead).
       ...(isIP(host) === 0 ? { servername: host } : {}),
     };
     const passwordPath = source.find.by === "search" ? source.find.as?.passwordPath : undefined;
-    const servicePassword = passwordPath ? (await readFile(passwordPath, "utf8")).split(/\r?\n/)[0] : undefined;
+    const servicePassword = passwordPath ? (await readNamedFileAsync(passwordPath)).split(/\r?\n/)[0] : undefined;
     return new LdapLogins(source, tls, servicePassword);
   }
 
