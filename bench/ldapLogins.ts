@@ -1,11 +1,12 @@
 // Logins per second through `auth ldap`'s backend against a local slapd (mdb, {SSHA} passwords):
-// the bind form and the search form (as a service account), with and without the entry cache,
-// one login at a time and eight at once. Run: `npm run build && node dist/bench/ldapLogins.js [LOGINS]`.
+// the bind form (plain and with StartTLS) and the search form (as a service account), with and
+// without the entry cache, one login at a time and eight at once. Run: `npm run build && node dist/bench/ldapLogins.js [LOGINS]`.
 // slapd and this process share the machine, so the figures are a floor for a directory elsewhere.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureDevCertificate } from "../cli/devCertificate.js";
 import type { LdapLoginSource } from "../graph/graph.js";
 import { LdapLogins } from "../runtime/auth/ldapLogins.js";
 import { type DirectoryUser, LDAP_PEOPLE, LDAP_SERVICE, writeDirectory } from "./ldapDirectory.js";
@@ -32,23 +33,28 @@ async function loginsPerSecond(backend: LdapLogins, concurrency: number): Promis
 
 const dir = await mkdtemp(join(tmpdir(), "msa-bench-ldap-"));
 const port = await freePort();
-const { slapdArgs } = await writeDirectory(dir, users);
+// Self-signed: the certificate is its own CA, for slapd and for the client.
+const certificate = await ensureDevCertificate(dir, "localhost");
+const { slapdArgs } = await writeDirectory(dir, users, { caPath: certificate.certificate, certPath: certificate.certificate, keyPath: certificate.key });
 await writeFile(join(dir, "service.secret"), `${LDAP_SERVICE.password}\n`);
 const slapd = spawn("/usr/sbin/slapd", slapdArgs([`ldap://127.0.0.1:${port}/`]), { stdio: "ignore" });
 try {
   await waitForPort(port, { pid: slapd.pid!, process: slapd, stdout: () => "", stderr: () => "", stop: async () => undefined });
-  const forms: [string, LdapLoginSource["find"]][] = [
-    ["bind", { by: "bind", dn: `uid=%u,${LDAP_PEOPLE}` }],
-    ["search as service", { by: "search", base: LDAP_PEOPLE, filter: "(&(objectClass=inetOrgPerson)(uid=%u))", as: { dn: LDAP_SERVICE.dn, passwordPath: join(dir, "service.secret") } }],
+  const bind: LdapLoginSource["find"] = { by: "bind", dn: `uid=%u,${LDAP_PEOPLE}` };
+  const forms: [string, LdapLoginSource["find"], boolean][] = [
+    ["bind", bind, false],
+    ["bind, StartTLS", bind, true],
+    ["search as service", { by: "search", base: LDAP_PEOPLE, filter: "(&(objectClass=inetOrgPerson)(uid=%u))", as: { dn: LDAP_SERVICE.dn, passwordPath: join(dir, "service.secret") } }, false],
   ];
-  console.log(`${LOGINS} logins over ${USERS} users, ldap://127.0.0.1 (no TLS), Node ${process.version}`);
+  console.log(`${LOGINS} logins over ${USERS} users, ldap://127.0.0.1, Node ${process.version}`);
   console.log("form               | cache | logins/s, 1 at a time | logins/s, 8 at once");
-  for (const [name, find] of forms) {
+  for (const [name, find, startTls] of forms) {
     for (const cacheTtlMs of [0, 300_000]) {
       const source: LdapLoginSource = {
         kind: "ldap",
         url: `ldap://127.0.0.1:${port}`,
-        startTls: false,
+        startTls,
+        ...(startTls ? { caPath: certificate.certificate } : {}),
         find,
         addressAttributes: ["mail", "mailAlternateAddress"],
         cacheTtlMs,
