@@ -14,7 +14,12 @@ import { freePort, waitForPort } from "./processes.js";
 
 const USERS = 200;
 const LOGINS = Number(process.argv[2] ?? 2000);
-const users: DirectoryUser[] = Array.from({ length: USERS }, (_, i) => ({ uid: `user${i}`, password: `pw-${i}`, mail: `user${i}@example.com`, alternates: [`alias${i}@example.com`] }));
+const users: DirectoryUser[] = Array.from({ length: USERS }, (_, i) => ({
+  uid: `user${i}`,
+  password: `pw-${i}`,
+  mail: `user${i}@example.com`,
+  alternates: [`alias${i}@example.com`],
+}));
 
 async function loginsPerSecond(backend: LdapLogins, concurrency: number): Promise<number> {
   let next = 0;
@@ -44,7 +49,11 @@ try {
   const forms: [string, LdapLoginSource["find"], boolean][] = [
     ["bind", bind, false],
     ["bind, StartTLS", bind, true],
-    ["search as service", { by: "search", base: LDAP_PEOPLE, filter: "(&(objectClass=inetOrgPerson)(uid=%u))", as: { dn: LDAP_SERVICE.dn, passwordPath: join(dir, "service.secret") } }, false],
+    [
+      "search as service",
+      { by: "search", base: LDAP_PEOPLE, filter: "(&(objectClass=inetOrgPerson)(uid=%u))", as: { dn: LDAP_SERVICE.dn, passwordPath: join(dir, "service.secret") } },
+      false,
+    ],
   ];
   console.log(`${LOGINS} logins over ${USERS} users, ldap://127.0.0.1, Node ${process.version}`);
   console.log("form               | cache | logins/s, 1 at a time | logins/s, 8 at once");

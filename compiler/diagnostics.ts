@@ -459,7 +459,7 @@ export const Catalogue = {
     "error",
     "policy",
     "`auth ldap` clauses that do not make one lookup",
-    "The block of `auth ldap` finds a login's entry one way: `bind \"DN\"` (bind at a DN built from the login) or `search base \"DN\" filter \"FILTER\"` (find the entry, then bind as it), optionally with `search as \"DN\" password file \"FILE\"` for the search. It needs exactly one of the two, `search as` needs `search base`, `starttls` makes no sense on an `ldaps://` URL, and each clause is written once.",
+    'The block of `auth ldap` finds a login\'s entry one way: `bind "DN"` (bind at a DN built from the login) or `search base "DN" filter "FILTER"` (find the entry, then bind as it), optionally with `search as "DN" password file "FILE"` for the search. It needs exactly one of the two, `search as` needs `search base`, `starttls` makes no sense on an `ldaps://` URL, and each clause is written once.',
     'auth ldap "ldaps://ldap.example.com" {\n  cache 5m\n}',
   ),
   ldapClearText: entry(

@@ -204,7 +204,10 @@ export function checkLdap(rule: AuthLdapRule, context: CheckContext): CheckedLda
   for (const clause of rule.clauses) {
     const first = seen.get(clause.kind);
     if (first) {
-      context.report("ldapClauses", clause.at, `\`${clauseName(clause)}\` is written twice in \`auth ldap\``, { related: context.related(first, "first written here"), hint: "keep one" });
+      context.report("ldapClauses", clause.at, `\`${clauseName(clause)}\` is written twice in \`auth ldap\``, {
+        related: context.related(first, "first written here"),
+        hint: "keep one",
+      });
     } else seen.set(clause.kind, clause.at);
   }
   const find = <K extends Clause["kind"]>(kind: K) => rule.clauses.find((c): c is Extract<Clause, { kind: K }> => c.kind === kind);
@@ -222,7 +225,7 @@ export function checkLdap(rule: AuthLdapRule, context: CheckContext): CheckedLda
     });
   }
   if (searchAs && !searchBase) {
-    context.report("ldapClauses", searchAs.at, "`search as` without `search base`: there is no search to bind for", { hint: "add `search base \"DN\" filter \"FILTER\"`" });
+    context.report("ldapClauses", searchAs.at, "`search as` without `search base`: there is no search to bind for", { hint: 'add `search base "DN" filter "FILTER"`' });
   }
   const ldaps = rule.url.value.startsWith("ldaps:");
   if (starttls && ldaps) {
@@ -240,10 +243,14 @@ export function checkLdap(rule: AuthLdapRule, context: CheckContext): CheckedLda
   }
   const filterProblem = searchBase && ldapFilterProblem(searchBase.filter.value);
   if (searchBase && filterProblem) {
-    context.report("invalidLdapFilter", searchBase.filter.span, `\`${searchBase.filter.value}\` is not an LDAP filter: ${filterProblem}`, { hint: "write a filter such as `(&(objectClass=inetOrgPerson)(uid=%u))`" });
+    context.report("invalidLdapFilter", searchBase.filter.span, `\`${searchBase.filter.value}\` is not an LDAP filter: ${filterProblem}`, {
+      hint: "write a filter such as `(&(objectClass=inetOrgPerson)(uid=%u))`",
+    });
   }
   if (!urlProblem && !ldaps && !starttls && !isLoopback(new URL(rule.url.value).hostname)) {
-    context.report("ldapClearText", rule.url.span, `passwords go to \`${new URL(rule.url.value).host}\` in clear text`, { hint: "add `starttls` to the block, or use an `ldaps://` URL" });
+    context.report("ldapClearText", rule.url.span, `passwords go to \`${new URL(rule.url.value).host}\` in clear text`, {
+      hint: "add `starttls` to the block, or use an `ldaps://` URL",
+    });
   }
 
   const cache = find("cache");

@@ -34,7 +34,12 @@ describe("lowering", () => {
       url: "ldap://127.0.0.1:3389",
       startTls: true,
       caPath: "/srv/msa/ca.pem",
-      find: { by: "search", base: "ou=people,dc=example,dc=com", filter: "(&(objectClass=inetOrgPerson)(uid=%u))", as: { dn: "cn=msa,dc=example,dc=com", passwordPath: "/srv/msa/ldap.secret" } },
+      find: {
+        by: "search",
+        base: "ou=people,dc=example,dc=com",
+        filter: "(&(objectClass=inetOrgPerson)(uid=%u))",
+        as: { dn: "cn=msa,dc=example,dc=com", passwordPath: "/srv/msa/ldap.secret" },
+      },
       addressAttributes: ["mail", "mailAlternateAddress"],
       cacheTtlMs: 300_000,
       timeoutMs: 5_000,
@@ -49,7 +54,14 @@ describe("lowering", () => {
   });
 
   it("takes attributes, `cache off` and a timeout", () => {
-    const { graph, codes } = compile(['auth ldap "ldaps://ldap.example.com" {', '  bind "uid=%u,ou=people,dc=example,dc=com"', "  addresses mail", "  cache off", "  timeout 2s", "}"]);
+    const { graph, codes } = compile([
+      'auth ldap "ldaps://ldap.example.com" {',
+      '  bind "uid=%u,ou=people,dc=example,dc=com"',
+      "  addresses mail",
+      "  cache off",
+      "  timeout 2s",
+      "}",
+    ]);
     expect(codes).toEqual([]);
     expect(graph!.logins).toMatchObject({ find: { by: "bind", dn: "uid=%u,ou=people,dc=example,dc=com" }, addressAttributes: ["mail"], cacheTtlMs: 0, timeoutMs: 2000 });
   });
@@ -73,9 +85,9 @@ describe("checks", () => {
     expect(compile(['auth ldap "ldaps://ldap.example.com" {', '  bind "uid=%u,dc=example,dc=com"', "  cache 1m", "  cache 2m", "}"]).codes).toEqual([
       "MSA4170 `cache` is written twice in `auth ldap`",
     ]);
-    expect(compile(['auth ldap "ldaps://ldap.example.com" {', '  bind "uid=%u,dc=example,dc=com"', '  search as "cn=msa,dc=example,dc=com" password file "ldap.secret"', "}"]).codes).toEqual([
-      "MSA4170 `search as` without `search base`: there is no search to bind for",
-    ]);
+    expect(
+      compile(['auth ldap "ldaps://ldap.example.com" {', '  bind "uid=%u,dc=example,dc=com"', '  search as "cn=msa,dc=example,dc=com" password file "ldap.secret"', "}"]).codes,
+    ).toEqual(["MSA4170 `search as` without `search base`: there is no search to bind for"]);
     expect(compile(['auth ldap "ldaps://ldap.example.com" {', '  bind "uid=%u,dc=example,dc=com"', '  search base "dc=example,dc=com" filter "(uid=%u)"', "}"]).codes).toEqual([
       "MSA4170 `auth ldap` has both `bind` and `search base`; a login's entry is found one way",
     ]);
@@ -86,7 +98,9 @@ describe("checks", () => {
       "MSA3171 the `search` filter has no `%u`, so every login would be the same entry",
     ]);
     files["/srv/msa/not-a-ca.pem"] = "hello\n";
-    expect(compile(['auth ldap "ldaps://ldap.example.com" {', '  ca "not-a-ca.pem"', '  bind "uid=%u,dc=example,dc=com"', "}"]).codes).toEqual(["MSA5004 `not-a-ca.pem` holds no PEM certificate"]);
+    expect(compile(['auth ldap "ldaps://ldap.example.com" {', '  ca "not-a-ca.pem"', '  bind "uid=%u,dc=example,dc=com"', "}"]).codes).toEqual([
+      "MSA5004 `not-a-ca.pem` holds no PEM certificate",
+    ]);
   });
 
   it("does not warn about clear text on loopback", () => {

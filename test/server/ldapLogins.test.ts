@@ -52,9 +52,18 @@ describe("logins from the directory", () => {
   });
 
   it("sends as carol with nodemailer over STARTTLS, from her mail address", async () => {
-    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: msa.port, requireTLS: true, tls: { ca: msa.pki.caCertPem, servername: "localhost" }, auth: { user: "carol", pass: carol.password } });
+    const transport = nodemailer.createTransport({
+      host: "127.0.0.1",
+      port: msa.port,
+      requireTLS: true,
+      tls: { ca: msa.pki.caCertPem, servername: "localhost" },
+      auth: { user: "carol", pass: carol.password },
+    });
     try {
-      const info = await transport.sendMail({ envelope: { from: carol.mail, to: ["bob@example.org"] }, raw: `From: ${carol.mail}\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nhello\r\n` });
+      const info = await transport.sendMail({
+        envelope: { from: carol.mail, to: ["bob@example.org"] },
+        raw: `From: ${carol.mail}\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nhello\r\n`,
+      });
       expect(codes(info.response)).toBe("250 2.0.0");
     } finally {
       transport.close();
