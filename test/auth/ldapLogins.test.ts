@@ -76,6 +76,13 @@ describe.each([
   });
 });
 
+describe("a filter that matches several entries", () => {
+  it("refuses the login rather than bind as one of them", async () => {
+    const logins = await backend({ by: "search", base: LDAP_PEOPLE, filter: "(|(uid=%u)(objectClass=inetOrgPerson))" });
+    expect(await logins.verify("carol", carol.password)).toEqual({ kind: "rejected", reason: "the login matches more than one directory entry" });
+  });
+});
+
 describe("what the directory's entry may grant", () => {
   it("uses the configured attributes, and only single addresses among their values", async () => {
     slapd.modify(
