@@ -1,7 +1,7 @@
 // `auth ldap`: logins checked by a simple bind as the user (RFC 4513 section 5.1.3) against an
 // LDAP directory, and the addresses the user's entry grants, as Dovecot's auth_bind and Postfix's
 // ldap_table do between them. One connection per verification; the entries are cached by login.
-import { isIP } from "node:net";
+import { connect, isIP } from "node:net";
 import type { ConnectionOptions } from "node:tls";
 import { Client, type Entry, InvalidCredentialsError, SizeLimitExceededError } from "ldapts";
 import { LRUCache } from "lru-cache";
@@ -62,6 +62,8 @@ export class LdapLogins implements LoginBackend {
       connectTimeout: this.source.timeoutMs,
       // ldapts speaks TLS from the first byte whenever it has TLS options: only for ldaps://.
       ...(this.source.url.startsWith("ldaps:") ? { tlsOptions: { ...this.tls } } : {}),
+      // ldapts reconnects a dropped connection by itself, without StartTLS: one connection per verification, never a second.
+      ...(this.source.startTls ? { createConnection: onlyOnce() } : {}),
     });
     try {
       // A copy: ldapts writes the upgraded socket into the options it is given.
@@ -149,6 +151,16 @@ async function searchOne(client: Client, base: string, filter: string, attribute
     if (error instanceof SizeLimitExceededError) return "ambiguous";
     throw error;
   }
+}
+
+/** A `createConnection` for ldapts that connects once and refuses to reconnect (which would be in clear text after StartTLS). */
+function onlyOnce(): typeof connect {
+  let used = false;
+  return ((port: number, host: string) => {
+    if (used) throw new Error("the connection to the directory closed");
+    used = true;
+    return connect(port, host);
+  }) as typeof connect;
 }
 
 function describe(error: unknown): string {
