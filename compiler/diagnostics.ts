@@ -163,6 +163,30 @@ export const Catalogue = {
     "The next hop is `smtp://HOST:PORT` (STARTTLS used when offered) or `smtps://HOST:PORT` (implicit TLS). The port defaults to 25 for smtp and 465 for smtps.",
     "deliver relay http://mx.example.com",
   ),
+  invalidLdapUrl: entry(
+    "MSA3170",
+    "error",
+    "values",
+    "invalid LDAP URL",
+    "`auth ldap` names its directory as `ldap://HOST[:PORT]` (port 389; add `starttls` to the block for TLS) or `ldaps://HOST[:PORT]` (TLS from the first byte, port 636). The base DN, attributes and filter that an RFC 4516 URL may carry are clauses of the block here, and the service account's credentials go in `search as`, not in the URL.",
+    'auth ldap "ldap://ldap.example.com/ou=people,dc=example,dc=com?uid" {\n  bind "uid=%u,ou=people,dc=example,dc=com"\n}',
+  ),
+  ldapLoginPlaceholder: entry(
+    "MSA3171",
+    "error",
+    "values",
+    "LDAP template without `%u`",
+    "The `bind` DN and the `search` filter of `auth ldap` say where the login goes with `%u`. Without it every login would bind as, or search for, the same entry. The login is escaped where it stands, so it can only ever be one attribute value.",
+    'auth ldap "ldaps://ldap.example.com" {\n  bind "uid=alice,ou=people,dc=example,dc=com"\n}',
+  ),
+  invalidLdapFilter: entry(
+    "MSA3172",
+    "error",
+    "values",
+    "invalid LDAP filter",
+    "The `search` filter of `auth ldap` is an RFC 4515 filter: enclosed in parentheses, every parenthesis matched, such as `(&(objectClass=inetOrgPerson)(uid=%u))`. Several conditions are joined with `(&...)` or `(|...)`, not written one after the other.",
+    'auth ldap "ldaps://ldap.example.com" {\n  search base "ou=people,dc=example,dc=com" filter "(objectClass=inetOrgPerson)(uid=%u)"\n}',
+  ),
   invalidListenAddress: entry(
     "MSA3009",
     "error",
@@ -518,6 +542,22 @@ export const Catalogue = {
     "A client from a trusted network has no login, so `senders` cannot say what it may send as: the rule says it after `as`. Write the domains or addresses those machines send as (`as @printers.example.com`, `as scanner@example.com, alerts@example.com`), or `as *` when any sender is meant.",
     "allow unauthenticated from 10.1.0.0/16",
   ),
+  ldapClauses: entry(
+    "MSA4170",
+    "error",
+    "policy",
+    "`auth ldap` clauses that do not make one lookup",
+    'The block of `auth ldap` finds a login\'s entry one way: `bind "DN"` (bind at a DN built from the login) or `search base "DN" filter "FILTER"` (find the entry, then bind as it), optionally with `search as "DN" password file "FILE"` for the search. It needs exactly one of the two, `search as` needs `search base`, `starttls` makes no sense on an `ldaps://` URL, and each clause is written once.',
+    'auth ldap "ldaps://ldap.example.com" {\n  cache 5m\n}',
+  ),
+  ldapClearText: entry(
+    "MSA4171",
+    "warning",
+    "policy",
+    "LDAP passwords in clear text",
+    "An `ldap://` URL without `starttls` sends every login's password to the directory unencrypted. On loopback that stays on the machine; to any other host, add `starttls` to the block (RFC 4513 section 3) or use `ldaps://`.",
+    'auth ldap "ldap://ldap.example.com" {\n  bind "uid=%u,ou=people,dc=example,dc=com"\n}',
+  ),
 
   fileNotFound: entry(
     "MSA5001",
@@ -638,6 +678,14 @@ export const Catalogue = {
     "invalid JWKS file",
     "The `keys` file of `auth oauth` is the issuer's JSON Web Key Set (RFC 7517): a JSON object with a `keys` array of public keys, as the issuer publishes it at its `jwks_uri`.",
     'auth oauth issuer "https://id.example.com" audience "msa" keys "issuer.pem"',
+  ),
+  ldapPasswordFile: entry(
+    "MSA5170",
+    "error",
+    "files",
+    "empty LDAP password file",
+    "The `password file` of `search as` holds the service account's password on its first line (a final newline is not part of it). An empty first line would be an unauthenticated bind, which a directory accepts as anonymous: write the password, and keep the file readable only by the server's user.",
+    'auth ldap "ldaps://ldap.example.com" {\n  search base "ou=people,dc=example,dc=com" filter "(uid=%u)"\n  search as "cn=msa,dc=example,dc=com" password file "ldap.secret"   # empty file\n}',
   ),
 } as const satisfies Record<string, CatalogueEntry>;
 

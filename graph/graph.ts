@@ -467,6 +467,35 @@ export const MilterNode = z.strictObject({
   origin: RuleOrigin,
 });
 export type MilterNode = z.infer<typeof MilterNode>;
+/**
+ * `auth ldap`: logins bound as at an LDAP directory (RFC 4513), found at a DN built from the login
+ * (`%u`) or by a search; the entry's `addressAttributes` are the addresses the login may send as.
+ */
+export const LdapLoginSource = z.strictObject({
+  kind: z.literal("ldap"),
+  /** `ldap://HOST[:PORT]` or `ldaps://HOST[:PORT]`. */
+  url: z.string(),
+  /** StartTLS before anything else (an `ldap://` URL only). */
+  startTls: z.boolean(),
+  /** The CA certificates (PEM) the directory's certificate must chain to; the system's when absent. */
+  caPath: z.string().optional(),
+  find: z.discriminatedUnion("by", [
+    z.strictObject({ by: z.literal("bind"), dn: z.string() }),
+    z.strictObject({
+      by: z.literal("search"),
+      base: z.string(),
+      filter: z.string(),
+      /** The service account the search binds as (its password the file's first line); anonymous when absent. */
+      as: z.strictObject({ dn: z.string(), passwordPath: z.string() }).optional(),
+    }),
+  ]),
+  addressAttributes: z.array(z.string()).min(1),
+  /** How long a login's entry is remembered after a successful login; 0 for never. */
+  cacheTtlMs: z.number().int().nonnegative(),
+  timeoutMs: z.number().int().positive(),
+  origin: RuleOrigin,
+});
+export type LdapLoginSource = z.infer<typeof LdapLoginSource>;
 
 export const LogLevel = z.enum(["errors", "info", "debug"]);
 export type LogLevel = z.infer<typeof LogLevel>;
@@ -489,7 +518,7 @@ export const SqlLogins = z.strictObject({
   origin: RuleOrigin,
 });
 /** Who checks a login's password: one source per policy, as Postfix has one SASL backend. */
-export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, SqlLogins]);
+export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, SqlLogins, LdapLoginSource]);
 export type LoginSource = z.infer<typeof LoginSource>;
 
 /**
@@ -593,6 +622,8 @@ export function loginSourceNode(source: LoginSource): string {
       return "AuthUsers";
     case "sql":
       return "AuthSql";
+    case "ldap":
+      return "AuthLdap";
   }
 }
 

@@ -5,6 +5,7 @@
 // and Cyrus SASL to compare `msac import postfix` with, PostgreSQL for `auth sql`). Missing
 // and Cyrus SASL to compare `msac import postfix` with, OpenSSL and Dovecot's doveadm to make
 // password hashes as sites do). Missing
+// and Cyrus SASL to compare `msac import postfix` with, OpenLDAP's slapd for `auth ldap`). Missing
 // ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
@@ -33,6 +34,9 @@ const PACKAGES = [
   // Users-file hashes made by the tools sites use: `openssl passwd -5/-6` and `doveadm pw`.
   { name: "openssl", probe: ["/usr/bin/openssl", ["version"]] },
   { name: "dovecot-core", probe: ["/usr/bin/doveadm", ["pw", "-s", "SHA512-CRYPT", "-p", "probe"]] },
+  // `auth ldap` is tested against OpenLDAP: slapd (slapadd, slappasswd) and ldapmodify to change the directory.
+  { name: "slapd", probe: ["/usr/sbin/slapd", ["-VV"]] },
+  { name: "ldap-utils", probe: ["/usr/bin/ldapmodify", ["-VV"]] },
 ];
 
 const present = ({ probe: [command, args] }) => spawnSync(command, args, { stdio: "ignore" }).status === 0;

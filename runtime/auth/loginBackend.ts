@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { LoginSource } from "../../graph/graph.js";
 import { SqlLogins } from "./sqlLogins.js";
+import { LdapLogins } from "./ldapLogins.js";
 import { loadUserTable } from "./userTable.js";
 
 export type LoginResult =
@@ -37,5 +38,7 @@ export async function openLoginBackend(source: LoginSource, log: Logger): Promis
     }
     case "sql":
       return SqlLogins.open(source, log);
+    case "ldap":
+      return LdapLogins.open(source);
   }
 }
