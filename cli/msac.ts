@@ -16,6 +16,8 @@ for (const stream of [process.stdout, process.stderr]) {
 const program = new Command("msac")
   .description("compile, check and serve msa mail submission policies")
   .exitOverride()
+  // Options after a command are the command's: `msac sendmail -oi -t` passes them through as they are.
+  .enablePositionalOptions()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 program
@@ -213,6 +215,18 @@ program
   .action(async (action: string, id: string | undefined, options: Record<string, string | boolean | undefined>) => {
     const { runQueue } = await import("./queue.js");
     process.exitCode = await runQueue(action, id, options, processIo);
+  });
+
+program
+  .command("sendmail")
+  .description("submit the message on standard input as the local user, with /usr/sbin/sendmail's options (-t, -i, -f, -F, recipients), through `listen local`")
+  .helpOption(false)
+  .allowUnknownOption()
+  .passThroughOptions()
+  .argument("[arguments...]", "sendmail's options and recipients; --maildrop DIR names the drop folder")
+  .action(async (args: string[]) => {
+    const { runSendmail } = await import("./sendmail.js");
+    process.exitCode = await runSendmail(args, processIo);
   });
 
 program

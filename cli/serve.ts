@@ -279,7 +279,8 @@ async function runWorker(): Promise<number> {
   const logFor = loggers(index);
   let graph = await receiveGraph();
   const metrics = graph.metrics ? createProcessMetrics(graph, false) : undefined;
-  const host = new PolicyHost(graph, { logFor, ...(metrics ? { metrics } : {}) });
+  // The first worker alone serves `listen local`: its socket is one file.
+  const host = new PolicyHost(graph, { logFor, localListener: index === 0, ...(metrics ? { metrics } : {}) });
   try {
     await host.start();
   } catch (error) {

@@ -198,6 +198,25 @@ export function checkFiles(policyFile: string, policy: CheckedPolicy, host: Comp
     }
   }
 
+  // `auth ldap`: the CA must be PEM certificates, the service password a non-empty first line.
+  const ldap = policy.logins?.value.kind === "ldap" ? policy.logins.value : undefined;
+  if (ldap?.ca) {
+    const ca = read(ldap.ca, "CA file");
+    if (ca && !ca.text.includes("-----BEGIN CERTIFICATE-----")) {
+      diagnostics.push(diagnostic("invalidCertificate", policyFile, ldap.ca.span, `\`${ldap.ca.value}\` holds no PEM certificate`));
+    }
+  }
+  const passwordFile = ldap?.find.by === "search" ? ldap.find.as?.passwordFile : undefined;
+  if (passwordFile) {
+    const secret = read(passwordFile, "password file");
+    if (secret && secret.text.split(/\r?\n/)[0] === "") {
+      diagnostics.push(
+        diagnostic("ldapPasswordFile", policyFile, passwordFile.span, `password file \`${passwordFile.value}\` has an empty first line`, {
+          hint: "write the service account's password on the first line",
+        }),
+      );
+    }
+  }
   for (const [index, tls] of [policy.tls, ...(policy.sniCertificates ?? [])].entries()) {
     if (!tls) continue;
     const cert = read(tls.value.certificate, "certificate");

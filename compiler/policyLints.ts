@@ -161,6 +161,16 @@ export class PolicyLints {
         if (added) this.context.report("rightsWithoutAuth", added, `\`add ${field}\` never applies: without an \`auth\` rule no session is authenticated`);
       }
     }
+    if (p.localSubmission && !this.written.has("qualify")) {
+      this.context.report(
+        "localWithoutQualify",
+        p.localSubmission.rule,
+        "local users' logins have no domain without `qualify domains`, so their mail without `-f` is refused as unqualified",
+        {
+          hint: "add `qualify domains example.com`",
+        },
+      );
+    }
     if (p.senders && !this.written.has("qualify")) {
       // Only logins without `@` need a domain to have an address of their own (contract section 3).
       const bare = p.senders.logins.find((login) => !login.value.includes("@"));

@@ -38,6 +38,7 @@ export interface GrammarDsl {
   OR5: Or;
   OPTION: Optional;
   OPTION2: Optional;
+  OPTION3: Optional;
   MANY: (action: GrammarAction<unknown> | DSLMethodOpts<unknown>) => void;
   AT_LEAST_ONE: (action: GrammarAction<unknown> | DSLMethodOptsWithErr<unknown>) => void;
   AT_LEAST_ONE_SEP: (options: AtLeastOneSepMethodOpts<unknown>) => void;

@@ -75,6 +75,16 @@ export const HostPort = createToken({
   pattern: new RegExp(String.raw`(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|\*|localhost):\d+` + WORD_END),
   label: "an `ADDRESS:PORT` such as `127.0.0.1:2525`",
 });
+/**
+ * An IP network with its prefix length, `192.0.2.0/24` or `2001:db8::/32` (`allow unauthenticated
+ * from`): its own token, since the colons of a bare IPv6 network would otherwise read as separators.
+ */
+export const NetworkLiteral = createToken({
+  name: "NetworkLiteral",
+  categories: VALUE,
+  pattern: new RegExp(String.raw`(?:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|\d{1,3}(?:\.\d{1,3}){3})/\d{1,3}` + WORD_END),
+  label: "a network such as `192.0.2.0/24`",
+});
 /** An IPv6 address in brackets, as in `proxy from [2001:db8::1]` (a bare IPv6 address would read as colons). */
 export const BracketedAddress = createToken({
   name: "BracketedAddress",
@@ -184,6 +194,7 @@ export function vocabulary(ruleKeywords: readonly TokenType[]): TokenType[] {
     MilterSocket,
     Url,
     HostPort,
+    NetworkLiteral,
     BracketedAddress,
     // Before Address: `/@example\.com$/` is a pattern, not an address.
     Regex,

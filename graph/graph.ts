@@ -128,6 +128,12 @@ export const RequireAuthNode = z.strictObject({
   ...Observable.shape,
   /** Set by `allow postmaster`: lowercase domains whose postmaster needs no authentication. */
   postmaster: z.strictObject({ domains: z.array(z.string()), origin: RuleOrigin }).nullable(),
+  /**
+   * Set by `allow unauthenticated from NETWORKS as SENDERS` (Postfix's permit_mynetworks): a client
+   * in one of `networks` (CIDR) needs no authentication, and may use as MAIL FROM only what
+   * `senders` grants (addresses, `@domain`, `*`, as in `senders`).
+   */
+  trusted: z.array(z.strictObject({ networks: z.array(z.string()), senders: z.array(z.string()), origin: RuleOrigin })).optional(),
 });
 export type RequireAuthNode = z.infer<typeof RequireAuthNode>;
 /**
@@ -461,6 +467,35 @@ export const MilterNode = z.strictObject({
   origin: RuleOrigin,
 });
 export type MilterNode = z.infer<typeof MilterNode>;
+/**
+ * `auth ldap`: logins bound as at an LDAP directory (RFC 4513), found at a DN built from the login
+ * (`%u`) or by a search; the entry's `addressAttributes` are the addresses the login may send as.
+ */
+export const LdapLoginSource = z.strictObject({
+  kind: z.literal("ldap"),
+  /** `ldap://HOST[:PORT]` or `ldaps://HOST[:PORT]`. */
+  url: z.string(),
+  /** StartTLS before anything else (an `ldap://` URL only). */
+  startTls: z.boolean(),
+  /** The CA certificates (PEM) the directory's certificate must chain to; the system's when absent. */
+  caPath: z.string().optional(),
+  find: z.discriminatedUnion("by", [
+    z.strictObject({ by: z.literal("bind"), dn: z.string() }),
+    z.strictObject({
+      by: z.literal("search"),
+      base: z.string(),
+      filter: z.string(),
+      /** The service account the search binds as (its password the file's first line); anonymous when absent. */
+      as: z.strictObject({ dn: z.string(), passwordPath: z.string() }).optional(),
+    }),
+  ]),
+  addressAttributes: z.array(z.string()).min(1),
+  /** How long a login's entry is remembered after a successful login; 0 for never. */
+  cacheTtlMs: z.number().int().nonnegative(),
+  timeoutMs: z.number().int().positive(),
+  origin: RuleOrigin,
+});
+export type LdapLoginSource = z.infer<typeof LdapLoginSource>;
 
 export const LogLevel = z.enum(["errors", "info", "debug"]);
 export type LogLevel = z.infer<typeof LogLevel>;
@@ -491,7 +526,7 @@ export type DovecotEndpoint = z.infer<typeof DovecotEndpoint>;
 /** `auth dovecot "SOCKET"`: Dovecot's auth service checks each login (runtime/auth/dovecotAuthClient.ts), each answer awaited at most `timeoutMs`. */
 export const DovecotLogins = z.strictObject({ kind: z.literal("dovecot"), endpoint: DovecotEndpoint, timeoutMs: z.number().int().positive(), origin: RuleOrigin });
 /** Who checks a login's password: one source per policy, as Postfix has one SASL backend. */
-export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, SqlLogins, DovecotLogins]);
+export const LoginSource = z.discriminatedUnion("kind", [UsersFileLogins, SqlLogins, LdapLoginSource, DovecotLogins]);
 export type LoginSource = z.infer<typeof LoginSource>;
 
 /**
@@ -562,6 +597,12 @@ export const RuleGraph = z.strictObject({
   copyTo: z.strictObject({ addresses: z.array(z.string()), origin: RuleOrigin }).optional(),
   /** `milter SOCKET`: the milters every transaction is shown to, in order (absent when none). */
   milters: z.array(MilterNode).optional(),
+  /**
+   * `listen local "DIR"`: the drop folder of `msac sendmail`. A file's owner (set by the kernel)
+   * is the local user, whose name is the session's login; `DIR/submit.socket` is where sendmail
+   * names its file and waits for the verdict (docs/integrations/sendmail.md).
+   */
+  localSubmission: z.strictObject({ dir: z.string(), origin: RuleOrigin }).optional(),
   /** `group NAME: LOGIN, ...`: the logins of each group, by name (nodes written `for` a group carry its logins too). */
   groups: z.record(z.string(), z.array(z.string())),
 });
@@ -589,6 +630,8 @@ export function loginSourceNode(source: LoginSource): string {
       return "AuthUsers";
     case "sql":
       return "AuthSql";
+    case "ldap":
+      return "AuthLdap";
     case "dovecot":
       return "AuthDovecot";
   }

@@ -99,6 +99,12 @@ export const Replies = {
   // msa keeps no hold queue: a message a milter wants held for review is refused, never passed on.
   milterQuarantine: reply(554, "5.7.1", "Message held for review, not accepted"),
   milterDiscarded: reply(250, "2.0.0", "Ok: discarded"),
+  // `listen local`: a request that names no drop file of the folder's own form (RFC 3463 5.5.2 syntax error).
+  localBadRequest: reply(500, "5.5.2", "Malformed local submission request"),
+  // `listen local`: the drop file is gone, a link, not a plain file, or has several names (RFC 3463 5.7.1: refused).
+  localFileRefused: reply(550, "5.7.1", "Drop file refused: not one plain file of its own"),
+  // `listen local`: the file's owner has no name in the passwd database, so there is no login to be.
+  localUnknownUser: reply(550, "5.7.1", "The drop file's owner has no user name"),
 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // it decides nothing itself.
 import crypto from "node:crypto";
 import type net from "node:net";
+import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from "smtp-server";
 import { type Listener, listenerKey, type RuleGraph, ruleLocation } from "../graph/graph.js";
@@ -22,11 +23,12 @@ import type { DeliveryOutcome } from "./deliver/envelope.js";
 import { createSpoolId } from "./deliver/spoolRecord.js";
 import { GraphResources } from "./graphResources.js";
 import { newMessageId } from "./message/messageId.js";
-import { IncompleteMessageError, readMessageData } from "./message/readMessageData.js";
+import { IncompleteMessageError, type MessageData, readMessageData } from "./message/readMessageData.js";
 import { MsaSmtpServer, type ConnectionPolicy, type MsaConnection } from "./smtp/msaConnection.js";
 import { replyError, replyText } from "./smtp/replyError.js";
 import { logStage, SessionLog, type LoggedClient } from "./smtp/sessionLog.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
+import { MaildropListener } from "./local/maildropListener.js";
 import { plainAddress } from "./proxy/proxyProtocol.js";
 import { negotiatedTlsOf } from "./smtp/negotiatedTls.js";
 import { signPlan } from "./dkim/signPlan.js";
@@ -35,7 +37,7 @@ import type { MsaMetrics } from "./metrics/metrics.js";
 import type { CounterStore } from "./limits/counterStore.js";
 import { MilterSession } from "./milter/milterSession.js";
 import { parseHeaderSection } from "./message/headerSection.js";
-import { deadline as dataDeadline, type ServerLimits, smtpServerLimitOptions, type LimitRefusal, type RateCharge } from "./limits/serverLimits.js";
+import { deadline as dataDeadline, type ServerLimits, smtpServerLimitOptions, type LimitRefusal } from "./limits/serverLimits.js";
 
 /** The longest an implicit TLS handshake may take (nginx and HAProxy allow about as long). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -65,6 +67,19 @@ export interface SubmissionServerOptions {
   certificateDebounceMs?: number;
 }
 
+/** How rules and log events name the `listen local` listener (`on local { }` is not a listener key of a port). */
+export const LOCAL_LISTENER = "local";
+
+/** What `msac sendmail` dropped, with the login the drop file's owner maps to. */
+export interface LocalSubmission {
+  uid: number;
+  login: string;
+  sender: string;
+  recipients: string[];
+  /** The message with CRLF line endings, as on the wire (the drop file, read once). */
+  message: Readable;
+}
+
 interface BoundListener {
   listener: Listener;
   server: MsaSmtpServer;
@@ -81,6 +96,7 @@ export class SubmissionServer implements ConnectionPolicy {
   private sockets: ListenerSockets | null = null;
   /** What TLS handshakes present, reloaded when the files change; null without `tls certificate`. */
   private served: ServedCertificates | null = null;
+  private maildrop: MaildropListener | null = null;
   /** The users, tables, signer, delivery and counters made from the graph. */
   private readonly resources: GraphResources;
 
@@ -121,6 +137,10 @@ export class SubmissionServer implements ConnectionPolicy {
     for (const [index, port] of this.sockets.ports.entries()) {
       const listener = this.graph.listeners[index]!;
       this.log.info({ event: "listening", host: listener.host ?? "*", port, mode: listener.mode, ...(listener.proxy ? { proxy: true } : {}) }, "listening");
+    }
+    if (this.graph.localSubmission) {
+      this.maildrop = new MaildropListener(this.graph.localSubmission.dir, (submission) => this.submitLocal(submission), this.log);
+      await this.maildrop.bind();
     }
   }
 
@@ -221,6 +241,7 @@ export class SubmissionServer implements ConnectionPolicy {
     this.sockets?.close();
     // the next server (a reload) or nobody watches the certificate files from now on
     this.served?.close();
+    this.maildrop?.close();
     await Promise.all(this.bound.map(({ server }) => drainSmtpServer(server, graceMs)));
     await this.resources.close();
     this.log.info({ event: "stopped" }, "stopped");
@@ -348,7 +369,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** A limit's refusal: logged with its rule, answered through `replyError` like the core's. */
-  private refuseForLimit(session: SMTPServerSession, stage: string, refusal: LimitRefusal, callback: (error: Error) => void): void {
+  private refuseForLimit(session: LoggedClient, stage: string, refusal: LimitRefusal, callback: (error: Error) => void): void {
     this.events.refusal(session, stage, refusal.reply, refusal.origin, refusal.detail);
     callback(replyError(refusal.reply));
   }
@@ -367,7 +388,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** Runs the core, stores the new state, logs a refusal with the rule that decided. */
-  private apply<E extends SmtpEvent>(session: SMTPServerSession, state: SessionState, event: E): Decision<DecisionResult<E>> {
+  private apply<E extends SmtpEvent>(session: LoggedClient, state: SessionState, event: E): Decision<DecisionResult<E>> {
     const decisionTimer = this.options.metrics?.time(this.options.metrics.decisionDuration);
     // Senders files are reloaded when they change (LiveTables).
     const decision = decide(this.graph, state, event, this.resources.tables);
@@ -500,7 +521,7 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   /** The session's milters, opened on first use; null when the policy has none. */
-  private milters(session: SMTPServerSession): MilterSession | null {
+  private milters(session: LoggedClient): MilterSession | null {
     if (!this.graph.milters?.length) return null;
     let milters = this.milterSessions.get(session.id);
     if (!milters) {
@@ -548,7 +569,7 @@ export class SubmissionServer implements ConnectionPolicy {
    * or the next plan. `sign dkim` signs afterwards, what the milters left.
    */
   private async milterMessage(
-    session: SMTPServerSession,
+    session: LoggedClient,
     state: SessionState,
     plan: DeliveryPlan,
     queueId: string,
@@ -578,23 +599,43 @@ export class SubmissionServer implements ConnectionPolicy {
 
   private async onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void) {
     const state = this.state(session);
-    let charge: RateCharge | undefined;
     try {
       const reading = this.apply(session, state, { type: "data" }).result!;
       const endDataPhase = dataDeadline(this.limits.config.timeouts.dataMs, () => this.dataTimedOut(session));
       const data = await readMessageData(stream, { maxBytes: reading.maxBytes }).finally(endDataPhase);
-      const queueId = createSpoolId();
-      const decision = this.apply(session, state, { type: "message", ...data, now: new Date(), queueId, messageId: newMessageId(this.graph.hostname) });
-      if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
-      const shown = await this.milterMessage(session, state, decision.result!, queueId);
-      if (shown.kind === "refuse") return callback(replyError(shown.reply));
-      if (shown.kind === "discard") return callback(null, replyText(shown.reply));
-      const plan = shown.plan;
-      // Counted now, all rate rules or none: the last refusal before delivery (docs/limits.md).
-      // A message refused after this point is taken back out of the counts: its sender will
-      // send it again, or has it bounced, and in neither case did it go out.
-      charge = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
-      if (charge.refusal) return this.refuseForLimit(session, "message", charge.refusal, callback);
+      const taken = await this.takeMessage(session, state, data);
+      if (taken.accepted) callback(null, replyText(taken.reply));
+      else callback(replyError(taken.reply));
+    } catch (error) {
+      // A client that drops the connection in mid-DATA is a warning, like any other client fault.
+      if (error instanceof IncompleteMessageError)
+        this.log.warn({ event: "client-gone", session: session.id, client: session.remoteAddress, err: error.message }, "client left during DATA");
+      else this.log.error({ event: "data-error", session: session.id, err: (error as Error).message }, "message not taken");
+      callback(replyError(Replies.localError));
+    }
+  }
+
+  /**
+   * The message of a transaction, read in full: judged by the message stage, counted by the rate
+   * rules, signed and delivered, and the outcome turned into the reply. SMTP's DATA and a local
+   * submission end here alike. Throws only for our own faults (the caller answers 451).
+   */
+  private async takeMessage(session: LoggedClient, state: SessionState, data: MessageData): Promise<{ accepted: boolean; reply: Reply }> {
+    const queueId = createSpoolId();
+    const decision = this.apply(session, state, { type: "message", ...data, now: new Date(), queueId, messageId: newMessageId(this.graph.hostname) });
+    if (decision.verdict.kind === "refuse") return { accepted: false, reply: decision.verdict.reply };
+    // Milters see the message of an SMTP session that showed them its envelope; a local submission has none.
+    const shown = this.milterSessions.has(session.id)
+      ? await this.milterMessage(session, state, decision.result!, queueId)
+      : ({ kind: "deliver", plan: decision.result! } as const);
+    if (shown.kind !== "deliver") return { accepted: shown.kind === "discard", reply: shown.reply };
+    const plan = shown.plan;
+    // Counted now, all rate rules or none: the last refusal before delivery (docs/limits.md).
+    // A message refused after this point is taken back out of the counts: its sender will
+    // send it again, or has it bounced, and in neither case did it go out.
+    const charge = await this.limits.consume({ sessionId: session.id, state }, data.bytes.length);
+    if (charge.refusal) return this.limitRefusal(session, "message", charge.refusal);
+    try {
       this.events.plan(session, queueId, plan);
       const { outcome, size } = await this.signAndDeliver(plan, state, session, queueId);
       const delivered = this.apply(session, state, { type: "delivery", plan, queueId, outcome });
@@ -602,17 +643,62 @@ export class SubmissionServer implements ConnectionPolicy {
         this.options.metrics?.relayAttempts.inc({ result: outcome.kind === "accepted" ? "delivered" : outcome.kind === "temporary" ? "deferred" : "failed" });
       if (delivered.verdict.kind === "refuse") {
         await charge.refund();
-        return callback(replyError(delivered.verdict.reply));
+        return { accepted: false, reply: delivered.verdict.reply };
       }
       if (outcome.kind === "accepted") this.events.accepted(session, state, queueId, plan, outcome, size);
-      callback(null, replyText(delivered.result!));
+      return { accepted: true, reply: delivered.result! };
     } catch (error) {
-      // A client that drops the connection in mid-DATA is a warning, like any other client fault.
-      if (error instanceof IncompleteMessageError)
-        this.log.warn({ event: "client-gone", session: session.id, client: session.remoteAddress, err: error.message }, "client left during DATA");
-      else this.log.error({ event: "data-error", session: session.id, err: (error as Error).message }, "message not taken");
-      await charge?.refund().catch(() => undefined);
-      callback(replyError(Replies.localError));
+      await charge.refund().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** A limit's refusal, logged with its rule. */
+  private limitRefusal(session: LoggedClient, stage: string, refusal: LimitRefusal): { accepted: false; reply: Reply } {
+    this.events.refusal(session, stage, refusal.reply, refusal.origin, refusal.detail);
+    return { accepted: false, reply: refusal.reply };
+  }
+
+  /**
+   * A message a local user dropped for `listen local` (runtime/local/maildropListener.ts): one
+   * session of the user's login, fed to the core as SMTP's events are, so `msac simulate` and the
+   * wire cannot disagree. Every recipient must pass: the caller (`msac sendmail`) gets one verdict.
+   */
+  async submitLocal(submission: LocalSubmission): Promise<{ accepted: boolean; reply: Reply }> {
+    const session: LoggedClient = { id: `local-${createSpoolId()}`, remoteAddress: "local" };
+    const listener = LOCAL_LISTENER;
+    let state = this.apply(session, newSession("plain", session.remoteAddress, listener), {
+      type: "connect",
+      listenerMode: "plain",
+      listener,
+      clientAddress: session.remoteAddress,
+      localUid: submission.uid,
+    }).state;
+    this.log.info({ event: "local-submission", session: session.id, uid: submission.uid, login: submission.login }, "local submission");
+    try {
+      state = this.apply(session, state, { type: "authenticated", login: submission.login }).state;
+      // Local text may hold 8-bit bytes, as mail(1) and cron write it: declared as an ESMTP client
+      // would (RFC 6152), so a next hop without 8BITMIME gets it converted to 7-bit MIME.
+      const mail = this.apply(session, state, { type: "mail", address: submission.sender, params: { BODY: "8BITMIME" } });
+      if (mail.verdict.kind === "refuse") return { accepted: false, reply: mail.verdict.reply };
+      const mailRate = await this.limits.checkMail({ sessionId: session.id, state: mail.state }, mail.result ?? submission.sender, null);
+      if (mailRate) return this.limitRefusal(session, "mail", mailRate);
+      state = mail.state;
+      for (const recipient of submission.recipients) {
+        const rcpt = this.apply(session, state, { type: "rcpt", address: recipient, params: {} });
+        if (rcpt.verdict.kind === "refuse") return { accepted: false, reply: rcpt.verdict.reply };
+        const rcptRate = await this.limits.checkRcpt({ sessionId: session.id, state });
+        if (rcptRate) return this.limitRefusal(session, "rcpt", rcptRate);
+        state = rcpt.state;
+      }
+      const maxBytes = this.apply(session, state, { type: "data" }).result!.maxBytes;
+      const data = await readMessageData(submission.message, { maxBytes });
+      return await this.takeMessage(session, state, data);
+    } catch (error) {
+      this.log.error({ event: "data-error", session: session.id, err: (error as Error).message }, "message not taken");
+      return { accepted: false, reply: Replies.localError };
+    } finally {
+      this.limits.release(session.id);
     }
   }
 
@@ -620,7 +706,7 @@ export class SubmissionServer implements ConnectionPolicy {
   private async signAndDeliver(
     plan: DeliveryPlan,
     state: SessionState,
-    session: SMTPServerSession,
+    session: LoggedClient & { remotePort?: number },
     queueId: string,
   ): Promise<{ outcome: DeliveryOutcome | NotSigned; size: number }> {
     const signer = this.resources.signer;

@@ -2,7 +2,10 @@
 // Debian's packages, each listed below with what the tests use it for. Missing ones are installed
 // when this runs as root with apt-get; otherwise it names the exact command.
 // Debian's packages (Redis, HAProxy, dkimpy as a DKIM verifier, aiosmtpd as a next hop, Postfix
-// and Cyrus SASL to compare `msac import postfix` with, PostgreSQL for `auth sql`, Dovecot for `auth dovecot`). Missing
+// and Cyrus SASL to compare `msac import postfix` with, PostgreSQL for `auth sql`). Missing
+// and Cyrus SASL to compare `msac import postfix` with, OpenSSL and Dovecot's doveadm to make
+// password hashes as sites do). Missing
+// and Cyrus SASL to compare `msac import postfix` with, OpenLDAP's slapd for `auth ldap`). Missing
 // ones are installed when this runs as root with apt-get; otherwise it names the exact command.
 import { spawnSync } from "node:child_process";
 
@@ -25,8 +28,16 @@ const PACKAGES = [
   { name: "prometheus", probe: ["/usr/bin/promtool", ["--version"]] },
   // `auth sql` logins are tested against a cluster the tests create with initdb and pg_ctl.
   { name: "postgresql", probe: ["/bin/sh", ["-c", "ls /usr/lib/postgresql/*/bin/initdb"]] },
-  // `auth dovecot` is tested against a real Dovecot auth service, one passdb of it in PostgreSQL.
-  { name: "dovecot-core", probe: ["/usr/sbin/dovecot", ["--version"]] },
+  // `msac sendmail` is tested as mutt's and git send-email's sendmail.
+  { name: "mutt", probe: ["/usr/bin/mutt", ["-v"]] },
+  { name: "git-email", probe: ["/usr/bin/git", ["send-email", "--dump-aliases"]] },
+  // Users-file hashes made by the tools sites use: `openssl passwd -5/-6` and `doveadm pw`.
+  { name: "openssl", probe: ["/usr/bin/openssl", ["version"]] },
+  { name: "dovecot-core", probe: ["/usr/bin/doveadm", ["pw", "-s", "SHA512-CRYPT", "-p", "probe"]] },
+  // `auth ldap` is tested against OpenLDAP: slapd (slapadd, slappasswd) and ldapmodify to change the directory.
+  { name: "slapd", probe: ["/usr/sbin/slapd", ["-VV"]] },
+  { name: "ldap-utils", probe: ["/usr/bin/ldapmodify", ["-VV"]] },
+  // `auth dovecot` is tested against a real Dovecot auth service (dovecot-core), one passdb of it in PostgreSQL.
   { name: "dovecot-pgsql", probe: ["/bin/sh", ["-c", "ls /usr/lib/dovecot/modules/auth/libdriver_pgsql.so"]] },
 ];
 

@@ -1,10 +1,15 @@
-// `allow postmaster | unauthenticated | sender mismatch | bare line endings`: a
-// loosening, always written down (RFC 5321 section 4.5.1 for postmaster).
+// `allow postmaster | unauthenticated [from NETWORKS as SENDERS] | sender mismatch | bare line endings`:
+// a loosening, always written down (RFC 5321 section 4.5.1 for postmaster; trusted networks are
+// Postfix's permit_mynetworks, with the senders they may use said in the same sentence).
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
-import { located, spanBetween, token } from "../../grammar/cstReader.js";
-import { keywords } from "../../grammar/lexer.js";
+import { list, located, spanBetween, spanOfToken, token, tokens } from "../../grammar/cstReader.js";
+import { BracketedAddress, Comma, keywords, Name, NetworkLiteral } from "../../grammar/lexer.js";
 import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { CheckContext } from "../checkContext.js";
+import type { CheckedPolicy } from "../checkedPolicy.js";
 import type { RefuseBareLineEndingsNode, RequireAuthNode } from "../../graph/graph.js";
+import { isNonPublicNetwork, parseNetwork } from "../../formats/network.js";
+import { parseSenderGrant } from "../../formats/sendersFile.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -13,15 +18,25 @@ declare module "../checkedPolicy.js" {
     allowUnauthenticated?: Span;
     allowSenderMismatch?: Span;
     allowBareLineEndings?: Span;
+    /** `allow unauthenticated from NETWORKS as SENDERS`, each rule with its networks (CIDR) and grants. */
+    trustedNetworks?: { networks: string[]; senders: string[]; rule: Span }[];
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("allow", "bare", "endings", "line", "mismatch", "postmaster", "sender", "unauthenticated");
+const K = keywords("allow", "as", "bare", "endings", "from", "line", "mismatch", "postmaster", "public", "sender", "unauthenticated");
+
+/** One network of `allow unauthenticated from`, and the `public` written before it, if any. */
+export interface TrustedNetworkItem {
+  text: Located;
+  public?: Span;
+}
 
 export interface AllowRule extends RuleBase {
   kind: "allow";
   what: Located<"postmaster" | "unauthenticated" | "sender mismatch" | "bare line endings">;
+  /** `from NETWORKS [as SENDERS]`: the clients that need no AUTH, and the senders they may use. */
+  from?: { networks: TrustedNetworkItem[]; senders?: Located[] };
 }
 
 export const allowRule: RuleModule<AllowRule> = {
@@ -37,7 +52,30 @@ export const allowRule: RuleModule<AllowRule> = {
           $.CONSUME(K.allow);
           $.OR([
             { ALT: () => $.CONSUME(K.postmaster) },
-            { ALT: () => $.CONSUME(K.unauthenticated) },
+            {
+              // allow unauthenticated [from 10.1.0.0/16, public 203.0.114.7 as @printers.example.com]
+              ALT: () => {
+                $.CONSUME(K.unauthenticated);
+                $.OPTION(() => {
+                  $.CONSUME(K.from);
+                  $.AT_LEAST_ONE_SEP({
+                    SEP: Comma,
+                    DEF: () => {
+                      $.OPTION2(() => $.CONSUME(K.public));
+                      $.OR2([
+                        { ALT: () => $.CONSUME(NetworkLiteral, { LABEL: "network" }) },
+                        { ALT: () => $.CONSUME(BracketedAddress, { LABEL: "network" }) },
+                        { ALT: () => $.CONSUME(Name, { LABEL: "network" }) },
+                      ]);
+                    },
+                  });
+                  $.OPTION3(() => {
+                    $.CONSUME(K.as);
+                    $.SUBRULE($.nameList, { LABEL: "senders" });
+                  });
+                });
+              },
+            },
             {
               ALT: () => {
                 $.CONSUME(K.sender);
@@ -63,15 +101,29 @@ export const allowRule: RuleModule<AllowRule> = {
     const mismatch = token(c, "KwMismatch");
     if (mismatch) return { kind: "allow", ...base, what: { value: "sender mismatch", span: spanBetween(token(c, "KwSender") ?? mismatch, mismatch) } };
     const what = token(c, "KwPostmaster") ?? token(c, "KwUnauthenticated");
-    return what && { kind: "allow", ...base, what: located(what) as Located<"postmaster" | "unauthenticated"> };
+    if (!what) return undefined;
+    const rule: AllowRule = { kind: "allow", ...base, what: located(what) as Located<"postmaster" | "unauthenticated"> };
+    if (!token(c, "KwFrom")) return rule;
+    // `public` belongs to the network right after it.
+    const publics = tokens(c, "KwPublic");
+    const networks = tokens(c, "network")
+      .sort((a, b) => a.startOffset - b.startOffset)
+      .map((network, index, all): TrustedNetworkItem => {
+        const previousEnd = index > 0 ? all[index - 1]!.startOffset : -1;
+        const mark = publics.find((p) => p.startOffset < network.startOffset && p.startOffset > previousEnd);
+        return { text: located(network), ...(mark ? { public: spanOfToken(mark) } : {}) };
+      });
+    return { ...rule, from: { networks, ...(token(c, "KwAs") ? { senders: list(c, "senders") } : {}) } };
   },
   kinds: {
     allow: {
-      name: (rule) => `allow ${rule.what.value}`,
-      key: (rule) => `allow ${rule.what.value}`,
-      lifts: (rule) => (rule.what.value === "unauthenticated" ? "RequireAuth" : undefined),
+      name: (rule) => (rule.from ? "allow unauthenticated from" : `allow ${rule.what.value}`),
+      // Each `allow unauthenticated from` is its own rule: a site may trust several networks, each with its senders.
+      key: (rule) => (rule.from ? `allow unauthenticated from ${rule.span.start}` : `allow ${rule.what.value}`),
+      lifts: (rule) => (rule.what.value === "unauthenticated" && !rule.from ? "RequireAuth" : undefined),
       check: (rule, context) => {
         const p = context.policy;
+        if (rule.from) return checkTrustedNetworks(rule, rule.from, context);
         if (rule.what.value === "postmaster") p.allowPostmaster = rule.span;
         else if (rule.what.value === "sender mismatch") p.allowSenderMismatch = rule.span;
         else if (rule.what.value === "bare line endings") p.allowBareLineEndings = rule.span;
@@ -80,6 +132,51 @@ export const allowRule: RuleModule<AllowRule> = {
     },
   },
 };
+
+/** `allow unauthenticated from NETWORKS as SENDERS`: every network a network, private unless marked `public`, and the senders said. */
+function checkTrustedNetworks(rule: AllowRule, from: NonNullable<AllowRule["from"]>, context: CheckContext) {
+  const networks: string[] = [];
+  for (const item of from.networks) {
+    const network = parseNetwork(item.text.value);
+    if ("problem" in network) {
+      context.report("invalidNetwork", item.text.span, network.problem, network.hint ? { hint: network.hint } : {});
+      continue;
+    }
+    if (!item.public && !isNonPublicNetwork(network)) {
+      const everyone = network.prefix === 0;
+      context.report(
+        "publicTrustedNetwork",
+        item.text.span,
+        everyone
+          ? `\`${item.text.value}\` is every ${network.family === "ipv4" ? "IPv4" : "IPv6"} address: anyone on the internet could send mail through this server without a password`
+          : `\`${item.text.value}\` is a public network: its clients would send mail through this server without a password`,
+        {
+          hint: "trust private, loopback, link-local or documentation networks; if this network is yours and meant, write `public` before it",
+        },
+      );
+      continue;
+    }
+    networks.push(network.cidr);
+  }
+  if (!from.senders) {
+    context.report("trustedNetworkWithoutSenders", rule.span, "`allow unauthenticated from` does not say which senders those clients may use", {
+      hint: "add `as @example.com` (a domain), `as printer@example.com` (addresses) or `as *` (any sender)",
+    });
+    return;
+  }
+  const senders: string[] = [];
+  for (const sender of from.senders) {
+    const grant = parseSenderGrant(sender.value);
+    if ("problem" in grant) {
+      context.report("invalidTrustedSender", sender.span, grant.problem, { hint: "write an address, `@domain` or `*`" });
+      continue;
+    }
+    senders.push(sender.value);
+  }
+  if (networks.length === from.networks.length && senders.length === from.senders.length) {
+    (context.policy.trustedNetworks ??= []).push({ networks, senders, rule: rule.span });
+  }
+}
 
 /** `allow postmaster`: the domains whose postmaster takes mail without authentication. */
 export function lowerPostmaster(rule: Span, domains: string[], at: Lowering): NonNullable<RequireAuthNode["postmaster"]> {
@@ -95,4 +192,14 @@ export function lowerBareLineEndings(rule: Span | undefined, at: Lowering): Refu
 
 export function printAllow(what: AllowRule["what"]["value"]): string {
   return `allow ${what}`;
+}
+
+/** The trusted networks of `allow unauthenticated from`, as RequireAuth carries them. */
+export function lowerTrustedNetworks(trusted: NonNullable<CheckedPolicy["trustedNetworks"]>, at: Lowering): NonNullable<RequireAuthNode["trusted"]> {
+  return trusted.map((t) => ({ networks: t.networks, senders: t.senders, origin: at.origin(t.rule) }));
+}
+
+/** `allow unauthenticated from ... as ...` as a policy writes it. */
+export function printTrustedNetworks(trusted: NonNullable<RequireAuthNode["trusted"]>[number]): string {
+  return `allow unauthenticated from ${trusted.networks.map((n) => (isNonPublicNetwork(parseNetwork(n) as never) ? n : `public ${n}`)).join(", ")} as ${trusted.senders.join(", ")}`;
 }

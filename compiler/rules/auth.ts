@@ -1,7 +1,7 @@
-// `auth users "FILE"`, `auth sql "URL" ...` or `auth dovecot "SOCKET"`: who checks the passwords of
-// SMTP AUTH (RFC 4954). Every password form is a login source and a policy has one: a second of any
-// form is a conflict. `auth oauth ...` adds bearer tokens (OAUTHBEARER, RFC 7628, and XOAUTH2) beside
-// it. The longer checks of a form live in compiler/logins/.
+// `auth users "FILE"`, `auth sql "URL" ...`, `auth ldap URL { ... }` or `auth dovecot "SOCKET"`: who
+// checks the passwords of SMTP AUTH (RFC 4954). Every password form is a login source and a policy has
+// one: a second of any form is a conflict. `auth oauth ...` adds bearer tokens (OAUTHBEARER, RFC 7628,
+// and XOAUTH2) beside it. The longer grammar, checks and lowering of a form live in compiler/logins/.
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { childrenOf, located, part, parts, string, token } from "../../grammar/cstReader.js";
 import { Duration, keywords, Name, NumberLiteral, Url } from "../../grammar/lexer.js";
@@ -10,13 +10,18 @@ import type { LoginSource, RuleGraph } from "../../graph/graph.js";
 import type { CheckContext } from "../checkContext.js";
 import { checkOauth, lowerOauth, type OauthClauses, printOauth } from "../logins/oauthLogins.js";
 import { resolvePolicyPath } from "../checkFiles.js";
+import { type AuthLdapRule, buildLdap, type CheckedLdap, checkLdap, LDAP_KEYWORDS, LDAP_PRODUCTIONS, ldapAlternative, lowerLdap, printLdap } from "../logins/ldapLogins.js";
 import type { CheckedPolicy } from "../checkedPolicy.js";
 import { type CheckedSqlLogins, checkSqlLogins, lowerSqlLogins, printSqlLogins, type SqlLoginsWritten } from "../logins/sqlLogins.js";
 import { type CheckedDovecotLogins, checkDovecotLogins, lowerDovecotLogins, printDovecotLogins } from "../logins/dovecotLogins.js";
-import { sendersStages } from "./senders.js";
 
 /** A login source as checked, before lowering: one member per `auth` form. */
-export type CheckedLoginSource = { kind: "usersFile"; path: Located } | ({ kind: "sql" } & CheckedSqlLogins) | CheckedDovecotLogins;
+export type CheckedLoginSource = { kind: "usersFile"; path: Located } | ({ kind: "sql" } & CheckedSqlLogins) | ({ kind: "ldap" } & CheckedLdap) | CheckedDovecotLogins;
+
+/** Whether the source gives each login the addresses it may send as (then it is a table of submission rights too). */
+export function givesAddresses(source: CheckedLoginSource): boolean {
+  return source.kind === "ldap" || (source.kind === "sql" && source.sendersQuery !== undefined);
+}
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -82,11 +87,12 @@ function loginSourceFacts<R extends RuleNode>(name: string, source: (rule: R, co
   };
 }
 
-export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthOauthRule | AuthDovecotRule> = {
-  summary: "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login), PostgreSQL queries or Dovecot's auth service; and OAuth bearer tokens",
+export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthLdapRule | AuthOauthRule | AuthDovecotRule> = {
+  summary:
+    "who checks the passwords of AUTH: the users file (one `LOGIN:HASH` line per login), PostgreSQL queries, an LDAP directory or Dovecot's auth service; and OAuth bearer tokens",
   grammar: {
     verb: K.auth,
-    keywords: Object.values(K),
+    keywords: [...Object.values(K), ...Object.values(LDAP_KEYWORDS)],
     productions: [
       {
         name: "authRule",
@@ -95,6 +101,7 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthOauthRule | 
           $.OR([
             { ALT: () => $.SUBRULE($.production("authUsers")) },
             { ALT: () => $.SUBRULE($.production("authSql")) },
+            { ALT: () => $.SUBRULE($.production("authLdap")) },
             { ALT: () => $.SUBRULE($.production("authOauth")) },
             { ALT: () => $.SUBRULE($.production("authDovecot")) },
           ]);
@@ -167,6 +174,9 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthOauthRule | 
           });
         },
       },
+      // auth ldap "ldaps://ldap.example.com" { bind "uid=%u,ou=people,dc=example,dc=com" }
+      { name: "authLdap", body: ldapAlternative },
+      ...LDAP_PRODUCTIONS,
       {
         // auth dovecot "/run/dovecot/auth-client" | auth dovecot "inet:127.0.0.1:12345" timeout 5s
         name: "authDovecot",
@@ -198,6 +208,8 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthOauthRule | 
       if (claim) clauses.claim = located(claim);
       return { kind: "authOauth", ...base, clauses };
     }
+    const ldap = part(c, "authLdap");
+    if (ldap) return buildLdap(childrenOf(ldap), base);
     const users = part(c, "authUsers");
     if (users) {
       const path = string(childrenOf(users));
@@ -238,6 +250,7 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthOauthRule | 
   kinds: {
     authUsers: loginSourceFacts("auth users", (rule) => ({ kind: "usersFile", path: rule.path })),
     authSql: loginSourceFacts("auth sql", (rule, context) => ({ kind: "sql", ...checkSqlLogins(rule, context) })),
+    authLdap: loginSourceFacts("auth ldap", (rule: AuthLdapRule, context) => ({ kind: "ldap", ...checkLdap(rule, context) })),
     authDovecot: loginSourceFacts("auth dovecot", (rule, context) => checkDovecotLogins(rule.socket, rule.timeout, context)),
     authOauth: {
       name: "auth oauth",
@@ -246,12 +259,6 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthOauthRule | 
         if (checkOauth(rule.clauses, context)) context.policy.oauth = { value: rule.clauses, rule: rule.span };
       },
     },
-  },
-  // Addresses from a senders query are submission rights even without a `senders` rule; refusals then name the `auth sql` line.
-  stages: (policy, at) => {
-    const logins = policy.logins;
-    if (policy.senders || logins?.value.kind !== "sql" || logins.value.sendersQuery === undefined) return {};
-    return sendersStages({ value: new Map(), rule: logins.rule, logins: [] }, policy, at);
   },
   graph: (policy, at) => (policy.oauth ? { oauth: lowerOauth(policy.oauth.value, at, policy.oauth.rule) } : {}),
   printGraph: (graph: RuleGraph, at) => (graph.oauth ? [{ text: printOauth(graph.oauth, at), origin: graph.oauth.origin }] : []),
@@ -264,6 +271,8 @@ export function lowerLogins(logins: NonNullable<CheckedPolicy["logins"]>, at: Lo
       return { kind: "usersFile", path: resolvePolicyPath(at.file, source.path.value), origin: at.origin(logins.rule) };
     case "sql":
       return lowerSqlLogins(source, at.origin(logins.rule), (path) => resolvePolicyPath(at.file, path));
+    case "ldap":
+      return lowerLdap(source, at.file, at.origin(logins.rule));
     case "dovecot":
       return lowerDovecotLogins(source, at, logins.rule);
   }
@@ -275,6 +284,8 @@ export function printLogins(logins: LoginSource, at: Printing): string {
       return `auth users ${quote(at.path(logins.path))}`;
     case "sql":
       return printSqlLogins(logins, (path) => at.path(path));
+    case "ldap":
+      return printLdap(logins, at);
     case "dovecot":
       return printDovecotLogins(logins, at);
   }

@@ -1,12 +1,14 @@
 // `listen PORT|ADDRESS:PORT starttls|tls|plain [proxy [from LIST]]`: a listener,
 // its TLS mode (RFC 6409 section 3.1 for 587 with STARTTLS, RFC 8314 for 465
 // with implicit TLS), and whether a load balancer's PROXY header comes first.
+// `listen local "DIR"`: the drop folder through which `msac sendmail` submits for local users.
 import { isIP } from "node:net";
 import type { Located, RuleBase, Span } from "../../grammar/ast.js";
-import { list, located, spanOfToken, token } from "../../grammar/cstReader.js";
+import { list, located, spanOfToken, string, token } from "../../grammar/cstReader.js";
 import { HostPort, keywords, NumberLiteral } from "../../grammar/lexer.js";
-import type { Listener, ListenMode } from "../../graph/graph.js";
-import type { Lowering, RuleModule } from "./ruleModule.js";
+import type { Listener, ListenMode, RuleGraph } from "../../graph/graph.js";
+import { resolvePolicyPath } from "../checkFiles.js";
+import { quote, type Lowering, type RuleModule } from "./ruleModule.js";
 
 export interface CheckedListener {
   host: string | null;
@@ -22,11 +24,13 @@ export interface CheckedListener {
 declare module "../checkedPolicy.js" {
   interface CheckedPolicy {
     listeners: CheckedListener[];
+    /** `listen local "DIR"`: the drop folder as written. */
+    localSubmission?: { dir: Located; rule: Span };
   }
 }
 
 /** The words this rule is written with. */
-const K = keywords("listen", "from", "plain", "proxy", "starttls", "tls");
+const K = keywords("listen", "from", "local", "plain", "proxy", "starttls", "tls");
 
 export interface ListenRule extends RuleBase {
   kind: "listen";
@@ -36,32 +40,53 @@ export interface ListenRule extends RuleBase {
   proxies?: Located[];
 }
 
-export const listenRule: RuleModule<ListenRule> = {
+export interface ListenLocalRule extends RuleBase {
+  kind: "listenLocal";
+  dir: Located;
+}
+
+export const listenRule: RuleModule<ListenRule | ListenLocalRule> = {
   summary: "a port (or address and port) to listen on, with its TLS mode",
   grammar: {
     verb: K.listen,
     keywords: Object.values(K),
-    // listen 587 starttls | listen 127.0.0.1:2525 plain
+    // listen 587 starttls | listen 127.0.0.1:2525 plain | listen local "/var/spool/msa/maildrop"
     productions: [
       {
         name: "listenRule",
         body: ($) => {
           $.CONSUME(K.listen);
-          $.OR([{ ALT: () => $.CONSUME(NumberLiteral) }, { ALT: () => $.CONSUME(HostPort) }]);
-          $.OR2([{ ALT: () => $.CONSUME(K.starttls) }, { ALT: () => $.CONSUME(K.tls) }, { ALT: () => $.CONSUME(K.plain) }]);
-          $.OPTION(() => {
-            $.CONSUME(K.proxy);
-            // proxy from 10.0.0.2, 10.0.0.3: only these peers may send the PROXY header
-            $.OPTION2(() => {
-              $.CONSUME(K.from);
-              $.SUBRULE($.nameList, { LABEL: "proxies" });
-            });
-          });
+          $.OR3([
+            {
+              ALT: () => {
+                $.CONSUME(K.local);
+                $.SUBRULE($.stringValue, { LABEL: "maildrop" });
+              },
+            },
+            {
+              ALT: () => {
+                $.OR([{ ALT: () => $.CONSUME(NumberLiteral) }, { ALT: () => $.CONSUME(HostPort) }]);
+                $.OR2([{ ALT: () => $.CONSUME(K.starttls) }, { ALT: () => $.CONSUME(K.tls) }, { ALT: () => $.CONSUME(K.plain) }]);
+                $.OPTION(() => {
+                  $.CONSUME(K.proxy);
+                  // proxy from 10.0.0.2, 10.0.0.3: only these peers may send the PROXY header
+                  $.OPTION2(() => {
+                    $.CONSUME(K.from);
+                    $.SUBRULE($.nameList, { LABEL: "proxies" });
+                  });
+                });
+              },
+            },
+          ]);
         },
       },
     ],
   },
   build: (c, base) => {
+    if (token(c, "KwLocal")) {
+      const dir = string(c, "maildrop");
+      return dir && { kind: "listenLocal", ...base, dir };
+    }
     const endpoint = token(c, "NumberLiteral") ?? token(c, "HostPort");
     const mode = token(c, "KwStarttls") ?? token(c, "KwTls") ?? token(c, "KwPlain");
     if (!endpoint || !mode) return undefined;
@@ -110,7 +135,17 @@ export const listenRule: RuleModule<ListenRule> = {
         context.policy.listeners.push({ host, port, mode: rule.mode.value, proxy: !!rule.proxy, ...(proxies ? { proxies } : {}), rule: rule.span });
       },
     },
+    listenLocal: {
+      name: "listen local",
+      once: true,
+      check: (rule, context) => {
+        context.policy.localSubmission = { dir: rule.dir, rule: rule.span };
+      },
+    },
   },
+  graph: (policy, at) =>
+    policy.localSubmission ? { localSubmission: { dir: resolvePolicyPath(at.file, policy.localSubmission.dir.value), origin: at.origin(policy.localSubmission.rule) } } : {},
+  printGraph: (graph: RuleGraph) => (graph.localSubmission ? [{ text: `listen local ${quote(graph.localSubmission.dir)}`, origin: graph.localSubmission.origin }] : []),
 };
 
 export function lowerListener(listener: CheckedListener, at: Lowering): Listener {

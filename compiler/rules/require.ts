@@ -2,7 +2,7 @@
 // (RFC 3207 section 4), no transaction without authentication (RFC 6409 section
 // 4.3), no transaction from a client that greets with one of our names or with an
 // address literal that is not its own (RFC 5321 section 4.1.4).
-import { lowerPostmaster } from "./allow.js";
+import { lowerPostmaster, lowerTrustedNetworks } from "./allow.js";
 import type { Located, RuleBase } from "../../grammar/ast.js";
 import { located, token } from "../../grammar/cstReader.js";
 import { keywords } from "../../grammar/lexer.js";
@@ -53,7 +53,8 @@ export const requireRule: RuleModule<RequireRule> = {
     const tls = policy.requireTls && lowerRequireTls(policy.requireTls, at);
     const helo = policy.requireHelo && lowerRequireHelo(policy.requireHelo, at, at.site.localDomains);
     const postmaster = policy.allowPostmaster ? lowerPostmaster(policy.allowPostmaster, at.site.localDomains, at) : null;
-    const auth = policy.requireAuth && lowerRequireAuth(policy.requireAuth, at, postmaster);
+    const trusted = policy.trustedNetworks ? lowerTrustedNetworks(policy.trustedNetworks, at) : undefined;
+    const auth = policy.requireAuth && lowerRequireAuth(policy.requireAuth, at, postmaster, trusted);
     return { auth: present(tls), mail: present<MailNode>(tls, helo, auth), rcpt: present(auth) };
   },
   kinds: {
@@ -76,8 +77,8 @@ function lowerRequireTls(checked: Switch, at: Lowering): RequireTlsNode {
 }
 
 /** `postmaster`: what `allow postmaster` lets through without authentication. */
-function lowerRequireAuth(checked: Switch, at: Lowering, postmaster: RequireAuthNode["postmaster"]): RequireAuthNode {
-  return { kind: "RequireAuth", origin: at.origin(checked.rule), ...observeOf(checked), postmaster };
+function lowerRequireAuth(checked: Switch, at: Lowering, postmaster: RequireAuthNode["postmaster"], trusted: RequireAuthNode["trusted"]): RequireAuthNode {
+  return { kind: "RequireAuth", origin: at.origin(checked.rule), ...observeOf(checked), postmaster, ...(trusted ? { trusted } : {}) };
 }
 
 /** `ours`: the names a client must not greet with, lowercase (the hostname and the local domains). */

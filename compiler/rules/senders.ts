@@ -10,6 +10,7 @@ import type { SubmissionRightsNode } from "../../graph/graph.js";
 import { resolvePolicyPath } from "../checkFiles.js";
 import type { CheckedPolicy, Switch } from "../checkedPolicy.js";
 import { Replies } from "../../graph/replies.js";
+import { givesAddresses } from "./auth.js";
 
 // What the rule's check records (compiler/checkedPolicy.ts).
 declare module "../checkedPolicy.js" {
@@ -104,7 +105,13 @@ export const sendersRule: RuleModule<SendersRule> = {
   kinds: {
     senders: { name: "senders", once: true, refuses: Replies.senderNotAllowed, check: checkSenders },
   },
-  stages: (policy, at) => (policy.senders ? sendersStages(policy.senders, policy, at) : {}),
+  stages: (policy, at) => {
+    // A login source that gives each login its addresses (`auth ldap`, `auth sql` with a senders query) is a table of
+    // rights by itself: an empty table under the `auth` rule's line, so only the given addresses pass.
+    const fromLogins = policy.logins && givesAddresses(policy.logins.value) ? { value: new Map(), rule: policy.logins.rule, logins: [] } : undefined;
+    const senders = policy.senders ?? fromLogins;
+    return senders ? sendersStages(senders, policy, at) : {};
+  },
 };
 
 /**

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { LoginSource } from "../../graph/graph.js";
 import { DovecotLogins } from "./dovecotLogins.js";
 import { SqlLogins } from "./sqlLogins.js";
+import { LdapLogins } from "./ldapLogins.js";
 import { loadUserTable } from "./userTable.js";
 
 export type LoginResult =
@@ -49,6 +50,8 @@ export async function openLoginBackend(source: LoginSource, log: Logger): Promis
     }
     case "sql":
       return SqlLogins.open(source, log);
+    case "ldap":
+      return LdapLogins.open(source);
     case "dovecot":
       return new DovecotLogins(source);
   }

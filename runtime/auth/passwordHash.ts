@@ -1,30 +1,50 @@
-// Verifies and creates the password hashes of a users file (bcrypt and argon2id), and
-// spends the same work for unknown logins so response times do not reveal which logins exist.
-import { randomBytes } from "node:crypto";
+// Verifies stored password hashes (bcrypt, argon2id, SHA-crypt, Dovecot's `{SCHEME}` forms), creates
+// new ones, and spends the same work for unknown logins so response times do not reveal which logins exist.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import * as argon2 from "argon2";
 import bcrypt from "bcryptjs";
-import { argon2idParameters, hashScheme, type PasswordHashScheme } from "../../formats/usersFile.js";
+import * as shaCrypt from "unixcrypt";
+import { argon2idParameters, type PasswordHashScheme, readStoredHash, shaCryptRounds, type StoredHash } from "../../formats/storedHash.js";
 
 // Cost for new bcrypt hashes: about 0.3 s in bcryptjs, OWASP asks for at least 10.
 const BCRYPT_COST = 12;
 
 /**
- * True when `password` matches `hash`. Never throws: a malformed or unsupported hash
+ * True when `password` matches the stored `hash`, in any form readStoredHash accepts (a users file's
+ * HASH, an LDAP `userPassword`, an SQL column). Never throws: a malformed or unsupported hash
  * verifies nothing. bcrypt uses only the first 72 bytes of a password, as everywhere.
  */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  const stored = readStoredHash(hash);
+  if (!stored) return false;
   try {
-    switch (hashScheme(hash)) {
-      case "bcrypt":
-        // `$2y$` (PHP, htpasswd) is the same algorithm as `$2b$`; spell it the OpenBSD way.
-        return await bcrypt.compare(password, hash.startsWith("$2y$") ? `$2b$${hash.slice(4)}` : hash);
-      case "argon2id":
-        return await argon2.verify(hash, password);
-      default:
-        return false;
-    }
+    return await verifyStored(stored, password);
   } catch {
     return false;
+  }
+}
+
+async function verifyStored({ kind, hash }: StoredHash, password: string): Promise<boolean> {
+  switch (kind) {
+    case "bcrypt":
+      // `$2y$` (PHP, htpasswd, Dovecot) is the same algorithm as `$2b$`; spell it the OpenBSD way.
+      return bcrypt.compare(password, hash.startsWith("$2y$") ? `$2b$${hash.slice(4)}` : hash);
+    case "argon2id":
+      return argon2.verify(hash, password);
+    case "sha256-crypt":
+    case "sha512-crypt":
+      return shaCrypt.verify(password, hash);
+    case "sha256":
+    case "sha512":
+    case "ssha256":
+    case "ssha512": {
+      // Dovecot's forms: base64 of H(password || salt) followed by the salt (none for the unsalted ones).
+      const algorithm = kind.endsWith("512") ? "sha512" : "sha256";
+      const stored = Buffer.from(hash, "base64");
+      const digestLength = algorithm === "sha512" ? 64 : 32;
+      const digest = createHash(algorithm).update(password, "utf8").update(stored.subarray(digestLength)).digest();
+      return timingSafeEqual(digest, stored.subarray(0, digestLength));
+    }
   }
 }
 
@@ -39,38 +59,52 @@ export async function hashPassword(password: string, scheme: PasswordHashScheme 
  * same time to verify. Null for a hash that verifyPassword would refuse outright.
  */
 export function costProfile(hash: string): string | null {
-  switch (hashScheme(hash)) {
+  const stored = readStoredHash(hash);
+  if (!stored) return null;
+  const inner = stored.hash;
+  switch (stored.kind) {
     case "bcrypt":
-      return `bcrypt:${hash.slice(4, 6)}`;
+      return `bcrypt:${inner.slice(4, 6)}`;
     case "argon2id": {
-      const params = argon2idParameters(hash);
-      if (!params) return null;
-      const digestLength = Buffer.from(hash.slice(hash.lastIndexOf("$") + 1), "base64").length;
+      const params = argon2idParameters(inner)!;
+      const digestLength = Buffer.from(inner.slice(inner.lastIndexOf("$") + 1), "base64").length;
       return `argon2id:v=${params.version},m=${params.m},t=${params.t},p=${params.p},len=${digestLength}`;
     }
+    case "sha256-crypt":
+    case "sha512-crypt":
+      return `${stored.kind}:rounds=${shaCryptRounds(inner)}`;
     default:
-      return null;
+      // One digest over a password and a few bytes of salt: the salt's length does not change the cost.
+      return stored.kind;
   }
 }
 
-// What one verification costs, in microseconds, measured with bcryptjs and node-argon2 under
-// Node 20 on x86-64: a bcrypt cost c runs 2^c key-setup rounds (about 170 us each, cost 10 about
-// 175 ms); argon2id fills m KiB t times (about 5.5 us per KiB and pass, the defaults about 1.1 s).
+// What one verification costs, in microseconds, measured with bcryptjs, node-argon2 and unixcrypt
+// under Node 20 on x86-64: a bcrypt cost c runs 2^c key-setup rounds (about 170 us each, cost 10 about
+// 175 ms); argon2id fills m KiB t times (about 5.5 us per KiB and pass, the defaults about 1.1 s);
+// SHA-crypt about 1.4 us a round (the default 5000 rounds about 8 ms); one SHA-2 digest a few us.
 // Only the order matters: the model ranks kinds, a machine that is uniformly faster ranks them alike.
 const BCRYPT_MICROS_PER_ROUND = 170;
 const ARGON2ID_MICROS_PER_KIB_PASS = 5.5;
+const SHA_CRYPT_MICROS_PER_ROUND = 1.4;
+const SHA_DIGEST_MICROS = 2;
 
 /** The estimated cost of verifying a password against `hash`, in microseconds; null for a hash verifyPassword refuses. */
 export function verificationCost(hash: string): number | null {
-  switch (hashScheme(hash)) {
+  const stored = readStoredHash(hash);
+  if (!stored) return null;
+  switch (stored.kind) {
     case "bcrypt":
-      return 2 ** Number(hash.slice(4, 6)) * BCRYPT_MICROS_PER_ROUND;
+      return 2 ** Number(stored.hash.slice(4, 6)) * BCRYPT_MICROS_PER_ROUND;
     case "argon2id": {
-      const params = argon2idParameters(hash);
-      return params ? params.m * params.t * ARGON2ID_MICROS_PER_KIB_PASS : null;
+      const params = argon2idParameters(stored.hash)!;
+      return params.m * params.t * ARGON2ID_MICROS_PER_KIB_PASS;
     }
+    case "sha256-crypt":
+    case "sha512-crypt":
+      return shaCryptRounds(stored.hash) * SHA_CRYPT_MICROS_PER_ROUND;
     default:
-      return null;
+      return SHA_DIGEST_MICROS;
   }
 }
 
@@ -120,15 +154,33 @@ export async function dummyVerify(password: string, likeHash?: string): Promise<
 // The dummy hash protects a random secret nobody knows, so it matches no password.
 async function makeDummyHash(likeHash: string | undefined): Promise<string> {
   const secret = randomBytes(32).toString("base64");
-  if (likeHash === undefined) return hashPassword(secret);
-  if (hashScheme(likeHash) === "bcrypt") return bcrypt.hash(secret, Number(likeHash.slice(4, 6)));
-  const params = argon2idParameters(likeHash)!;
-  return argon2.hash(secret, {
-    type: argon2.argon2id,
-    version: params.version,
-    memoryCost: params.m,
-    timeCost: params.t,
-    parallelism: params.p,
-    hashLength: Buffer.from(likeHash.slice(likeHash.lastIndexOf("$") + 1), "base64").length,
-  });
+  const like = likeHash === undefined ? null : readStoredHash(likeHash);
+  if (!like) return hashPassword(secret);
+  const inner = like.hash;
+  switch (like.kind) {
+    case "bcrypt":
+      return bcrypt.hash(secret, Number(inner.slice(4, 6)));
+    case "argon2id": {
+      const params = argon2idParameters(inner)!;
+      return argon2.hash(secret, {
+        type: argon2.argon2id,
+        version: params.version,
+        memoryCost: params.m,
+        timeCost: params.t,
+        parallelism: params.p,
+        hashLength: Buffer.from(inner.slice(inner.lastIndexOf("$") + 1), "base64").length,
+      });
+    }
+    case "sha256-crypt":
+    case "sha512-crypt": {
+      const salt = randomBytes(12).toString("base64").replaceAll("+", ".");
+      return shaCrypt.encrypt(secret, `$${like.kind === "sha256-crypt" ? 5 : 6}$rounds=${shaCryptRounds(inner)}$${salt}`);
+    }
+    default: {
+      const algorithm = like.kind.endsWith("512") ? "sha512" : "sha256";
+      const salt = like.kind.startsWith("ssha") ? randomBytes(8) : Buffer.alloc(0);
+      const digest = createHash(algorithm).update(secret).update(salt).digest();
+      return `{${like.kind.toUpperCase()}}${Buffer.concat([digest, salt]).toString("base64")}`;
+    }
+  }
 }

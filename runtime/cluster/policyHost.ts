@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { RuleGraph } from "../../graph/graph.js";
 import type { MsaMetrics } from "../metrics/metrics.js";
 import { SubmissionServer } from "../submissionServer.js";
+import { MaildropListener } from "../local/maildropListener.js";
 import { ListenerSockets, sameListeners } from "./listenerSockets.js";
 
 /** How long an old server may take to finish its sessions after a reload before they get 421. */
@@ -20,6 +21,8 @@ export interface PolicyHostOptions {
   portOverride?: number[];
   failedAuthDelayMs?: number;
   drainMs?: number;
+  /** Whether this process serves `listen local` (one process of a cluster does: the socket is one file). */
+  localListener?: boolean;
 }
 
 export type SwapResult = { ok: true } | { ok: false; reason: string };
@@ -27,6 +30,7 @@ export type SwapResult = { ok: true } | { ok: false; reason: string };
 export class PolicyHost {
   private current: SubmissionServer | null = null;
   private sockets: ListenerSockets | null = null;
+  private maildrop: MaildropListener | null = null;
   /** Servers of earlier graphs still finishing their sessions. */
   private readonly draining = new Map<SubmissionServer, Promise<void>>();
 
@@ -67,12 +71,20 @@ export class PolicyHost {
       const listener = this.graph.listeners[index]!;
       log.info({ event: "listening", host: listener.host ?? "*", port, mode: listener.mode, ...(listener.proxy ? { proxy: true } : {}) }, "listening");
     }
+    const local = this.graph.localSubmission;
+    if (local && this.options.localListener !== false) {
+      this.maildrop = new MaildropListener(local.dir, (submission) => this.current!.submitLocal(submission), log);
+      await this.maildrop.bind();
+    }
   }
 
   /** Serves `graph` from the next connection on; the old graph's sessions finish on it. */
   async swap(graph: RuleGraph): Promise<SwapResult> {
     if (!sameListeners(this.graph.listeners, graph.listeners)) {
       return { ok: false, reason: "the `listen` lines changed; restart msa to apply them" };
+    }
+    if (this.graph.localSubmission?.dir !== graph.localSubmission?.dir) {
+      return { ok: false, reason: "the `listen local` line changed; restart msa to apply it" };
     }
     const next = this.build(graph);
     try {
@@ -94,6 +106,7 @@ export class PolicyHost {
   /** Stops accepting, lets every session (current and draining graphs) finish within `graceMs`. */
   async stop(graceMs?: number): Promise<void> {
     this.sockets?.close();
+    this.maildrop?.close();
     await Promise.all([this.current?.stop(graceMs), ...[...this.draining.keys()].map((old) => old.stop(graceMs))]);
   }
 }

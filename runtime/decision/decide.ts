@@ -24,6 +24,8 @@ export interface ConnectEvent {
   clientAddress: string;
   /** An implicit TLS listener's handshake, done before the session starts. */
   negotiatedTls?: NegotiatedTls;
+  /** A local submission: the drop file's owner (runtime/local/maildropListener.ts). */
+  localUid?: number;
 }
 
 /** The DATA command: the result says how many bytes of message to keep (null: no limit). */
@@ -73,8 +75,10 @@ export function decide(
   tables?: DecisionTables,
 ): Decision<string | { maxBytes: number | null } | DeliveryPlan | Reply | MilterMessageResult | undefined> {
   switch (event.type) {
-    case "connect":
-      return accept(newSession(event.listenerMode, event.clientAddress, event.listener, event.negotiatedTls ?? null));
+    case "connect": {
+      const session = newSession(event.listenerMode, event.clientAddress, event.listener, event.negotiatedTls ?? null);
+      return accept(event.localUid === undefined ? session : { ...session, localUid: event.localUid });
+    }
     case "helo":
       // RFC 5321 section 4.1.4: EHLO/HELO resets the transaction.
       return accept({ ...state, heloName: event.name, extended: event.extended, transaction: null });

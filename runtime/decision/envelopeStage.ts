@@ -12,7 +12,8 @@ import type { RecipientParameters } from "../deliver/envelope.js";
 import { masqueradeEnvelope } from "../rewrite/masquerade.js";
 import { rewriteSenderAddress } from "../rewrite/senderCanonical.js";
 import { decideRecipient } from "../rights/recipientRules.js";
-import { givenGrants, mayUse } from "../rights/senderGrants.js";
+import { compileSenderGrants, givenGrants, mayUse, type SenderGrantTable } from "../rights/senderGrants.js";
+import { networkHolding } from "../../formats/network.js";
 import { Replies, type Reply, replyOf } from "../../graph/replies.js";
 import { withTransaction, type SessionState, type Transaction } from "./session.js";
 import { canonicalTableOf, recipientRulesOf, senderTableOf, type DecisionTables } from "./tables.js";
@@ -219,10 +220,12 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
   // The sender table and masquerading change only what is passed on; the later nodes still judge the address sent.
   let passedOn: string | null = null;
   let addSender: Transaction["addSender"];
+  let trusted: TrustedNetworkMatch | undefined;
   const apply = (node: MailNode): Decision<string> | null => {
     switch (node.kind) {
       case "RequireTls": {
-        if (state.tls) {
+        // A local submission crossed no network: the kernel carried it from the user's process.
+        if (state.tls || state.localUid !== null) {
           trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
           break;
         }
@@ -231,7 +234,8 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
         break;
       }
       case "RequireHelo": {
-        const problem = heloNameProblem(state.heloName, state.clientAddress, node.ours);
+        // A local submission has no greeting: the kernel, not a client's name, says who it is.
+        const problem = state.localUid !== null ? null : heloNameProblem(state.heloName, state.clientAddress, node.ours);
         if (problem === null) {
           trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
           break;
@@ -241,6 +245,12 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
         break;
       }
       case "RequireAuth": {
+        const network = !state.login ? trustedNetworkOf(node, state.clientAddress) : undefined;
+        if (network) {
+          trusted = network;
+          trace.push({ node: node.kind, origin: network.origin, outcome: "pass", detail: `client ${state.clientAddress} is in trusted network ${network.network}` });
+          break;
+        }
         // With `allow postmaster` the refusal moves to RCPT, where postmaster is let through.
         if (state.login || node.postmaster) {
           trace.push({ node: node.kind, origin: node.origin, outcome: state.login ? "pass" : "skip", detail: state.login ? undefined : "deferred to RCPT by allow postmaster" });
@@ -324,6 +334,14 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
   };
   const refused = runEnvelopeStage(graph.stages.mail, apply, work, state, steps);
   if (refused) return refused;
+  // A trusted network's senders are judged on the qualified address the client sent, after the
+  // stage's nodes, as SubmissionRights judges a login's.
+  if (trusted && !mayUse(trustedSenders(trusted), TRUSTED_SENDER, work?.text ?? "")) {
+    const node = { kind: "RequireAuth", origin: trusted.origin };
+    const detail = `client in trusted network ${trusted.network} may not use ${work?.text || "<>"}`;
+    const refusal = refusedBy(state, steps, node, Replies.senderNotAllowed, detail);
+    if (refusal) return refusal;
+  }
 
   const mailFrom = passedOn ?? work?.text ?? "";
   const body = typeof command.params.BODY === "string" ? command.params.BODY.toUpperCase() : undefined;
@@ -339,8 +357,36 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
     },
     recipients: [],
     ...(addSender ? { addSender } : {}),
+    ...(trusted ? { trustedNetwork: { network: trusted.network, origin: trusted.origin } } : {}),
   };
   return decided(steps, { verdict: { kind: "accept" }, state: withTransaction(state, transaction), result: mailFrom });
+}
+
+interface TrustedNetworkMatch {
+  network: string;
+  senders: readonly string[];
+  origin: RuleOrigin;
+}
+
+/** The `allow unauthenticated from` network that holds the client, with its rule's senders. */
+function trustedNetworkOf(node: RequireAuthNode, clientAddress: string): TrustedNetworkMatch | undefined {
+  for (const entry of node.trusted ?? []) {
+    const network = networkHolding(entry.networks, clientAddress);
+    if (network) return { network, senders: entry.senders, origin: entry.origin };
+  }
+  return undefined;
+}
+
+// The senders of a trusted network as a one-row grant table, made once per rule.
+const TRUSTED_SENDER = "";
+const trustedTables = new WeakMap<readonly string[], SenderGrantTable>();
+function trustedSenders(match: TrustedNetworkMatch): SenderGrantTable {
+  let table = trustedTables.get(match.senders);
+  if (!table) {
+    table = compileSenderGrants([{ login: TRUSTED_SENDER, grants: match.senders }]);
+    trustedTables.set(match.senders, table);
+  }
+  return table;
 }
 
 function postmasterAdmits(node: RequireAuthNode, address: string): boolean {
@@ -367,6 +413,11 @@ export function decideRcpt(graph: RuleGraph, state: SessionState, command: RcptC
       case "RequireAuth": {
         if (state.login) {
           trace.push({ node: node.kind, origin: node.origin, outcome: "pass" });
+          break;
+        }
+        const network = trustedNetworkOf(node, state.clientAddress);
+        if (network) {
+          trace.push({ node: node.kind, origin: network.origin, outcome: "pass", detail: `client ${state.clientAddress} is in trusted network ${network.network}` });
           break;
         }
         if (postmasterAdmits(node, work.text)) {

@@ -512,6 +512,7 @@ function addedField(
           clientAddress: node.private && state.login ? null : state.clientAddress,
           hostname: graph.hostname,
           protocol: receivedProtocol(state),
+          ...(state.localUid !== null ? { localUid: state.localUid } : {}),
           queueId: event.queueId,
           ...receivedDetailsOf(node, state),
           date: event.now,

@@ -18,6 +18,8 @@ export interface Transaction {
   addSender?: { address: string; origin: RuleOrigin };
   /** A milter answered SMFIR_DISCARD before the message: it is taken and thrown away (the `milter` rule's origin). */
   discardedBy?: RuleOrigin;
+  /** Set when an unauthenticated client was let in by `allow unauthenticated from`: its network and that rule. */
+  trustedNetwork?: { network: string; origin: RuleOrigin };
 }
 
 /** What the TLS handshake settled, as the adapter read it from the socket (Node's getProtocol and getCipher). */
@@ -43,6 +45,11 @@ export interface SessionState {
   login: string | null;
   /** The sender addresses the login source gave with the login (`alice@example.com`, `@example.com`, `*`); null when it gave none. */
   loginAddresses: string[] | null;
+  /**
+   * A local submission (`listen local`, `msac sendmail`): the uid the kernel gave the drop file.
+   * No network carried it, so there is no TLS to require and no greeting to judge.
+   */
+  localUid: number | null;
   transaction: Transaction | null;
 }
 
@@ -58,6 +65,7 @@ export function newSession(listenerMode: ListenMode, clientAddress: string, list
     negotiatedTls: tls ? negotiatedTls : null,
     login: null,
     loginAddresses: null,
+    localUid: null,
     transaction: null,
   };
 }
@@ -79,6 +87,7 @@ export function withTransaction(state: SessionState, transaction: Transaction | 
     negotiatedTls: state.negotiatedTls,
     login: state.login,
     loginAddresses: state.loginAddresses,
+    localUid: state.localUid,
     transaction,
   } satisfies Required<SessionState>;
 }

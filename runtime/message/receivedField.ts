@@ -30,6 +30,8 @@ export type ReceivedFieldInput = {
   tls?: { protocol: string; cipher: string };
   /** the login, for `(Authenticated sender: LOGIN)` */
   authenticatedSender?: string;
+  /** A local submission (`msac sendmail`): the user's uid; the field then names no client and no protocol, as Postfix's pickup does. */
+  localUid?: number;
   date: Date;
 };
 
@@ -54,6 +56,10 @@ export function receivedFieldValue(input: ReceivedFieldInput): string {
     throw new TypeError(`queue id \`${input.queueId}\` is not an atom`);
   }
 
+  if (input.localUid !== undefined) {
+    const id = input.queueId === undefined ? "" : ` id ${input.queueId}`;
+    return `by ${input.hostname} (msa, from userid ${input.localUid})${id}; ${formatRfc5322Date(input.date)}`;
+  }
   const literal = input.clientAddress === null ? null : addressLiteral(input.clientAddress);
   const reverseName = input.clientHostname !== undefined && DOMAIN.test(input.clientHostname) ? input.clientHostname : null;
   // RFC 5321 section 4.4: TCP-info = address-literal / ( Domain FWS address-literal )

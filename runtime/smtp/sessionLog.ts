@@ -87,7 +87,7 @@ export class SessionLog {
   }
 
   /** What the finish stage did that the log keeps: removed fields (names only: Bcc lists recipients) and alias expansions. */
-  plan(session: SMTPServerSession, queueId: string, plan: DeliveryPlan): void {
+  plan(session: LoggedClient, queueId: string, plan: DeliveryPlan): void {
     for (const name of plan.removed) this.log.info({ event: "removed-header", session: session.id, queueId, name }, "header field removed");
     for (const e of plan.expansions) {
       this.log.info(
@@ -97,7 +97,7 @@ export class SessionLog {
     }
   }
 
-  accepted(session: SMTPServerSession, state: SessionState, queueId: string, plan: DeliveryPlan, outcome: DeliveryOutcome & { kind: "accepted" }, size: number): void {
+  accepted(session: LoggedClient, state: SessionState, queueId: string, plan: DeliveryPlan, outcome: DeliveryOutcome & { kind: "accepted" }, size: number): void {
     this.metrics?.messagesAccepted.inc();
     this.metrics?.messageBytes.inc(size);
     this.log.info(
@@ -112,6 +112,10 @@ export class SessionLog {
         recipients: plan.envelope.recipients.length,
         ...(outcome.refused ? { refused: outcome.refused.length } : {}),
         from: plan.envelope.mailFrom,
+        // Without a login, which `allow unauthenticated from` rule let the client in.
+        ...(state.transaction?.trustedNetwork
+          ? { trustedNetwork: state.transaction.trustedNetwork.network, trustedBy: ruleLocation(state.transaction.trustedNetwork.origin) }
+          : {}),
       },
       "message accepted",
     );
@@ -129,7 +133,7 @@ export class SessionLog {
    * Recipients the next hop refused while it took the message for the others (the client's 250
    * stands for those): each one with the deliver rule, then what became of the sender's DSN.
    */
-  private refusedRecipients(session: SMTPServerSession, queueId: string, sender: string, outcome: DeliveryOutcome & { kind: "accepted" }) {
+  private refusedRecipients(session: LoggedClient, queueId: string, sender: string, outcome: DeliveryOutcome & { kind: "accepted" }) {
     const rule = ruleLocation(this.deliverOrigin);
     for (const r of outcome.refused ?? []) {
       this.log.warn(

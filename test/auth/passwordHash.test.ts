@@ -2,7 +2,7 @@
 // passwords and malformed hashes.
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
-import { hashScheme } from "../../formats/usersFile.js";
+import { hashScheme } from "../../formats/storedHash.js";
 import { costProfile, dummyVerify, hashPassword, slowestToVerify, verifyPassword } from "../../runtime/auth/passwordHash.js";
 
 // From the PHP manual's password_verify() example; PHP's crypt_blowfish writes $2y$, as htpasswd -B does.

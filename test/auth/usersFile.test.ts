@@ -1,7 +1,8 @@
 // Tests for the users-file parser: which lines become entries, and what each problem
 // underlines and says.
 import { describe, expect, it } from "vitest";
-import { hashScheme, parseUsersFile, type UsersFileProblem } from "../../formats/usersFile.js";
+import { hashScheme } from "../../formats/storedHash.js";
+import { parseUsersFile, type UsersFileProblem } from "../../formats/usersFile.js";
 
 const BCRYPT = "$2b$10$7MLVWb310M0ehifL3QBz1OdUYPE3jx7N2nR2hF6rQ5oSRfWbqWU8m";
 const ARGON2ID = "$argon2id$v=19$m=65536,t=3,p=4$+TtTasPtr7UW7+sy5UR+AA$mHPvh6Wo3vOwjH4cOiF9337zddIjNCF5yi/DUQbCLh8";
@@ -85,7 +86,7 @@ describe("parseUsersFile", () => {
     const { entries, problems } = parseUsersFile(text);
     expect(entries.map((entry) => entry.login)).toEqual(["alice"]);
     expect(problems.map((problem) => [problem.line, underlined(text, problem), problem.message])).toEqual([
-      [2, "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=", "unsupported password hash for `carol`; use bcrypt ($2b$) or argon2id"],
+      [2, "{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=", "`{SHA}` hash for `carol` is unsalted SHA-1, which msa does not verify; set a new password with `msac passwd`"],
       [3, ":", "empty login before `:`"],
       [4, "dave smith", "login `dave smith` contains whitespace"],
       [5, "erin:", "missing password hash for `erin`"],

@@ -43,10 +43,10 @@ export interface Session {
 
 /**
  * A plain-listener session after EHLO, optionally over TLS, logged in (with the sender addresses
- * its login source gave), on a listener of the graph (listenerKey).
+ * its login source gave), on a listener of the graph (listenerKey), from `client` (192.0.2.7).
  */
-export function session(graph: RuleGraph, options: { tls?: boolean; login?: string; addresses?: string[]; ehlo?: boolean; listener?: string } = {}): SessionState {
-  let state = newSession(options.tls ? "tls" : "plain", "192.0.2.7", options.listener);
+export function session(graph: RuleGraph, options: { tls?: boolean; login?: string; addresses?: string[]; ehlo?: boolean; listener?: string; client?: string } = {}): SessionState {
+  let state = newSession(options.tls ? "tls" : "plain", options.client ?? "192.0.2.7", options.listener);
   state = decide(graph, state, { type: "helo", name: "client.example", extended: options.ehlo ?? true }).state;
   if (options.login) state = decide(graph, state, { type: "authenticated", login: options.login, ...(options.addresses ? { addresses: options.addresses } : {}) }).state;
   return state;

@@ -33,6 +33,8 @@ export interface PropertyResult {
   /** unproved: no counterexample among the classes run, but not every class was run (the bound). */
   status: "proved" | "refuted" | "unproved";
   findings: Finding[];
+  /** What the policy lets through on purpose and the claim does not count (the clients of trusted networks), each with its rule. */
+  exceptions?: Finding[];
 }
 
 export interface PropertyCheck {

@@ -2,6 +2,7 @@
 // domains accepted (RFC 6409 section 4.3: submission requires authentication; `allow postmaster`
 // admits only the local postmaster, so it keeps this property).
 import { envelopeNodes, ruleLocation } from "../../graph/graph.js";
+import { isNonPublicNetwork, type Network, parseNetwork } from "../../formats/network.js";
 import { domainOf, type GraphContext } from "./sessionSpace.js";
 import type { SessionRun } from "./sessionRuns.js";
 import { FindingGroups, type PropertyCheck, statusOf, stepIn } from "./property.js";
@@ -14,6 +15,9 @@ export function relayCheck(context: GraphContext): PropertyCheck {
   // The line of an `on` block's `allow unauthenticated` that lifts `require auth` on this listener.
   const liftedOn = (listener: string) => requireAuth.map((n) => n.notOn?.[listener]).find((line) => line !== undefined);
   const groups = new FindingGroups(graph);
+  // Clients of `allow unauthenticated from` send without authentication on purpose: the proof names them instead of counting them.
+  const trusted = requireAuth.flatMap((n) => n.trusted ?? []);
+  const exceptions = new FindingGroups(graph);
   return {
     observe(run: SessionRun) {
       if (run.login !== null || run.outcome.kind !== "accepted") return;
@@ -22,7 +26,20 @@ export function relayCheck(context: GraphContext): PropertyCheck {
       if (domain === null || local.has(domain)) return;
       const observed = stepIn(run, ["RequireAuth"], ["observe"]);
       const lifted = liftedOn(run.listener.endpoint);
-      if (observed) {
+      const passed = stepIn(run, ["RequireAuth"], ["pass"]);
+      const trustedBy = passed && trusted.find((t) => t.origin.line === passed.origin.line && t.origin.file === passed.origin.file);
+      if (trustedBy && run.listener.trusted) {
+        const rule = ruleLocation(trustedBy.origin);
+        const senders = trustedBy.senders.includes("*") ? "any sender" : trustedBy.senders.join(", ");
+        exceptions.add(
+          rule,
+          () => ({
+            rule,
+            explanation: `clients in ${trustedBy.networks.map((n) => (isNonPublicNetwork(parseNetwork(n) as Network) ? n : `${n} (public)`)).join(", ")} send without authentication to any domain, as ${senders} (\`allow unauthenticated from\`)`,
+          }),
+          run,
+        );
+      } else if (observed) {
         const rule = ruleLocation(observed.origin);
         groups.add(rule, () => ({ rule, explanation: "`observe require auth` only logs: mail without authentication is taken for any domain" }), run);
       } else if (lifted !== undefined) {
@@ -40,7 +57,9 @@ export function relayCheck(context: GraphContext): PropertyCheck {
     },
     result(count) {
       const findings = groups.findings();
+      const excepted = exceptions.findings();
       return {
+        ...(excepted.length > 0 ? { exceptions: excepted } : {}),
         id: "a",
         claim: "no unauthenticated client can relay to a non-local domain",
         refutation: "an unauthenticated client can relay to a non-local domain",

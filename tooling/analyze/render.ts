@@ -18,6 +18,10 @@ function findingLines(file: string, finding: Finding): string[] {
 }
 
 function propertyLines(file: string, property: PropertyResult): string[] {
+  return [...statusLines(file, property), ...(property.exceptions ?? []).flatMap((f) => findingLines(file, { ...f, explanation: `except: ${f.explanation}` }))];
+}
+
+function statusLines(file: string, property: PropertyResult): string[] {
   if (property.status === "proved") return [`proved: (${property.id}) ${property.claim}`];
   if (property.status === "unproved") return [`unproved: (${property.id}) ${property.claim} (not every session class was run)`];
   return [`${property.severity}: (${property.id}) ${property.refutation}`, ...property.findings.flatMap((f) => findingLines(file, f))];

@@ -48,7 +48,12 @@ export function sessionOn(graph: RuleGraph, state: ListenerState): { state: Sess
   if (state.tls && listener.mode === "plain") return { impossible: `${state.endpoint} is a plain listener: no TLS` };
   if (!state.tls && listener.mode === "tls") return { impossible: `${state.endpoint} is implicit TLS: no session without TLS` };
   const key = listenerKey(listener);
-  let session = decide(graph, newSession(listener.mode, "", key), { type: "connect", listenerMode: listener.mode, listener: key, clientAddress: CLIENT_ADDRESS }).state;
+  let session = decide(graph, newSession(listener.mode, "", key), {
+    type: "connect",
+    listenerMode: listener.mode,
+    listener: key,
+    clientAddress: state.trusted?.client ?? CLIENT_ADDRESS,
+  }).state;
   if (state.tls && listener.mode === "starttls") session = decide(graph, session, { type: "tls" }).state;
   return { state: decide(graph, session, { type: "helo", name: HELO_NAME, extended: true }).state };
 }

@@ -7,6 +7,7 @@
 import { envelopeNodes, type Listener, listenerKey, type RuleGraph } from "../../graph/graph.js";
 import { readNamedFileOrThrow } from "../../formats/namedFile.js";
 import { ownAddressOfLogin } from "../../formats/ownAddress.js";
+import { addressInside } from "../../formats/network.js";
 import { knownLogins } from "../simulate/session.js";
 import { prepareTables, senderTableOf, type DecisionTables } from "../../runtime/decision/tables.js";
 
@@ -17,6 +18,8 @@ export interface ListenerState {
   tls: boolean;
   /** How `on` blocks, `msac simulate --listener` and people name the listener: `587`, `127.0.0.1:2525`, `[::1]:2525`. */
   endpoint: string;
+  /** A client in a network of `allow unauthenticated from`, and that network; absent for a client in none. */
+  trusted?: { client: string; network: string };
 }
 
 export interface LoginClass {
@@ -105,6 +108,10 @@ function namedIn(context: GraphContext, named: Named): void {
         break;
       case "RequireAuth":
         for (const domain of node.postmaster?.domains ?? []) named.domains.add(domain.toLowerCase());
+        for (const granted of (node.trusted ?? []).flatMap((t) => t.senders)) {
+          if (granted.startsWith("@")) named.domains.add(granted.slice(1).toLowerCase());
+          else if (granted !== "*") address(granted);
+        }
         break;
       case "Masquerade":
         for (const domain of [...node.domains, ...node.exceptions]) named.domains.add(domain.toLowerCase());
@@ -129,6 +136,12 @@ function namedIn(context: GraphContext, named: Named): void {
   for (const copy of graph.copyTo?.addresses ?? []) address(copy);
 }
 
+/** Every network of the graph's `allow unauthenticated from` rules. */
+export function trustedNetworksOf(graph: RuleGraph): string[] {
+  const requireAuth = [...envelopeNodes(graph.stages.mail), ...envelopeNodes(graph.stages.rcpt)].find((n) => n.kind === "RequireAuth");
+  return [...new Set(requireAuth?.kind === "RequireAuth" ? (requireAuth.trusted ?? []).flatMap((t) => t.networks) : [])];
+}
+
 /** `base`, or `base` with a number in it, whichever `taken` does not hold. */
 function freshName(base: (n: string) => string, taken: (name: string) => boolean): string {
   for (let n = 1; ; n++) {
@@ -148,6 +161,12 @@ export function sessionSpace(contexts: readonly GraphContext[]): SessionSpace {
   const listeners = new Map<string, ListenerState>();
   for (const { graph } of contexts) {
     for (const listener of graph.listeners) for (const state of listenerStates(listener)) listeners.set(`${state.endpoint} ${state.tls}`, state);
+  }
+  // A client in each trusted network is a class of its own on every listener.
+  for (const network of contexts.flatMap(({ graph }) => trustedNetworksOf(graph))) {
+    for (const state of [...listeners.values()].filter((l) => !l.trusted)) {
+      listeners.set(`${state.endpoint} ${state.tls} ${network}`, { ...state, trusted: { client: addressInside(network), network } });
+    }
   }
 
   // Logins in no table behave alike but for their own address: one of them, from a users file when there is one.

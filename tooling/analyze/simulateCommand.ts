@@ -12,7 +12,7 @@ function shellWord(word: string): string {
 
 /** The `msac simulate` options for the run's class: listener, TLS, login, MAIL FROM, RCPT TO. */
 export function simulateArguments(graph: RuleGraph, run: Pick<SessionRun, "listener" | "login" | "mailFrom" | "rcpt">): string[] {
-  const args = ["--listener", run.listener.endpoint];
+  const args = ["--listener", run.listener.endpoint, ...(run.listener.trusted ? ["--from", run.listener.trusted.client] : [])];
   // On an implicit TLS listener the session has TLS from the first byte; --tls is STARTTLS's.
   if (run.listener.tls && listenerOf(graph, run.listener)?.mode === "starttls") args.push("--tls");
   if (run.login) args.push("--auth", run.login.login);
@@ -27,7 +27,8 @@ export function simulateCommand(graph: RuleGraph, run: Pick<SessionRun, "listene
 /** The class in words: `587 with TLS, login demo, MAIL FROM:<a@b>, RCPT TO:<c@d>`. */
 export function describeSession(run: Pick<SessionRun, "listener" | "login" | "mailFrom" | "rcpt">): string {
   const login = run.login ? `login ${run.login.login}${run.login.hypothetical ? " (a login the users file does not have yet)" : ""}` : "no login";
-  return `${run.listener.endpoint} ${run.listener.tls ? "with" : "without"} TLS, ${login}, MAIL FROM:<${run.mailFrom}>, RCPT TO:<${run.rcpt}>`;
+  const client = run.listener.trusted ? ` from ${run.listener.trusted.client} (trusted network ${run.listener.trusted.network})` : "";
+  return `${run.listener.endpoint} ${run.listener.tls ? "with" : "without"} TLS${client}, ${login}, MAIL FROM:<${run.mailFrom}>, RCPT TO:<${run.rcpt}>`;
 }
 
 /**

@@ -197,6 +197,7 @@ export function decisionRules(graph: RuleGraph): { origin: RuleOrigin; node: str
   for (const node of [...auth, ...envelopeNodes(mail), ...envelopeNodes(rcpt), ...messageNodes(message)]) {
     add(node.origin, node.kind === "AddHeader" ? `Add${node.field.replace("-", "")}` : node.kind);
     if (node.kind === "RequireAuth" && node.postmaster) add(node.postmaster.origin, "AllowPostmaster");
+    if (node.kind === "RequireAuth") for (const trusted of node.trusted ?? []) add(trusted.origin, "AllowTrustedNetwork");
   }
   if (graph.logins) add(graph.logins.origin, loginSourceNode(graph.logins));
   if (graph.aliases) add(graph.aliases.origin, "Aliases");

@@ -9,7 +9,7 @@ import path from "node:path";
 import { envelopeNodes, messageNodes, type Observable, type RateRuleNode, TLS_PROTOCOLS, type RuleGraph, type RuleOrigin } from "../../graph/graph.js";
 import { printAdd } from "../../compiler/rules/add.js";
 import { printAliases } from "../../compiler/rules/aliases.js";
-import { printAllow } from "../../compiler/rules/allow.js";
+import { printAllow, printTrustedNetworks } from "../../compiler/rules/allow.js";
 import { printLogins } from "../../compiler/rules/auth.js";
 import { DEFAULT_QUEUE_LIFETIME_MS, printDeliver, printSenderRelay } from "../../compiler/rules/deliver.js";
 import { printEnforce, printEnforceSendersInHeaders } from "../../compiler/rules/enforce.js";
@@ -121,6 +121,7 @@ export function printPolicy(graph: RuleGraph, options: PrintOptions): string {
     requireAuth?.kind === "RequireAuth" && requireAuth.postmaster
       ? rule(printAllow("postmaster"), requireAuth.postmaster.origin)
       : absent("allow postmaster", "postmaster too needs authentication"),
+    ...(requireAuth?.kind === "RequireAuth" ? (requireAuth.trusted ?? []) : []).map((trusted) => rule(printTrustedNetworks(trusted), trusted.origin)),
   );
   if (rights?.kind === "SubmissionRights") {
     section(
