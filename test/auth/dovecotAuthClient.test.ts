@@ -7,12 +7,13 @@ import { DovecotAuthClient, tabEscape, tabUnescape, type DovecotAnswer } from ".
 import { eventually } from "../support/eventually.js";
 import { startProcess } from "../support/processes.js";
 import { addSqlUsers, startDovecot, type DovecotServer } from "./dovecotServer.js";
-import { POSTGRES_BIN, startPostgres, type PostgresServer } from "./postgresServer.js";
+import { type PostgresCluster, startPostgres } from "../support/postgres.js";
+import { postgresBin } from "../../bench/servers/postgresCluster.js";
 
 const USERS = { "alice@example.test": "alice-pw", "bob@example.test": "bob-pw" };
 const SQL_USERS = { "carol@example.test": "carol-pw" };
 
-let postgres: PostgresServer;
+let postgres: PostgresCluster;
 let dovecot: DovecotServer;
 const clients: DovecotAuthClient[] = [];
 // A test that starts (and stops) a Dovecot of its own; stopping one takes seconds on a busy machine.
@@ -27,7 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
   await dovecot?.remove();
-  await postgres?.stop();
 });
 
 function clientOf(endpoint: ConstructorParameters<typeof DovecotAuthClient>[0], timeoutMs = 10_000): DovecotAuthClient {
@@ -135,9 +135,9 @@ describe("Dovecot going away", () => {
     async () => {
       const own = await startDovecot({ users: USERS, postgres });
       // The SQL passdb's query waits behind this lock, so carol's request stays in flight.
-      const lock = startProcess(`${POSTGRES_BIN}/psql`, [
+      const lock = startProcess(`${postgresBin()}/psql`, [
         "-h",
-        "127.0.0.1",
+        postgres.socketDir,
         "-p",
         String(postgres.port),
         "-U",
@@ -212,7 +212,5 @@ async function sqlWaiting(): Promise<number> {
 }
 
 async function sqlCount(query: string): Promise<number> {
-  const run = startProcess(`${POSTGRES_BIN}/psql`, ["-h", "127.0.0.1", "-p", String(postgres.port), "-U", "postgres", "-tAc", query]);
-  await run.waitForExit(10_000);
-  return Number(run.stdout.trim());
+  return Number((await postgres.sql(query)).rows[0]!.count);
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/freePort.js";
 import { runProcess, startProcess, type RunningProcess } from "../support/processes.js";
-import type { PostgresServer } from "./postgresServer.js";
+import type { PostgresCluster } from "../support/postgres.js";
 
 export const DOVECOT = "/usr/sbin/dovecot";
 export const DOVEADM = "/usr/bin/doveadm";
@@ -18,7 +18,7 @@ export interface DovecotOptions {
   /** passwd-file logins and their passwords (stored as SHA512-CRYPT hashes). */
   users: Record<string, string>;
   /** A SQL passdb (for encrypted sessions only) and userdb after the passwd-file, reading the `mail_users` table (see `addSqlUsers`). */
-  postgres?: PostgresServer;
+  postgres?: PostgresCluster;
   /** `auth_mechanisms` (default `plain login`). */
   mechanisms?: string;
 }
@@ -51,7 +51,7 @@ export async function dovecotHash(password: string, scheme = "SHA512-CRYPT"): Pr
 }
 
 /** Creates the table the SQL passdb reads (if missing) and adds logins with BLF-CRYPT hashes. */
-export async function addSqlUsers(postgres: PostgresServer, users: Record<string, string>): Promise<void> {
+export async function addSqlUsers(postgres: PostgresCluster, users: Record<string, string>): Promise<void> {
   const rows = await Promise.all(Object.entries(users).map(async ([login, password]) => `('${login}', '${await dovecotHash(password, "BLF-CRYPT")}')`));
   await postgres.sql(`CREATE TABLE IF NOT EXISTS mail_users (username text PRIMARY KEY, password text NOT NULL); INSERT INTO mail_users VALUES ${rows.join(", ")};`);
 }
@@ -67,13 +67,16 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   const sql = options.postgres
     ? [
         "driver = pgsql",
-        `connect = host=127.0.0.1 port=${options.postgres.port} dbname=postgres user=postgres`,
+        // Over the cluster's unix socket, where the superuser needs no password.
+        `connect = host=${options.postgres.socketDir} port=${options.postgres.port} dbname=postgres user=postgres`,
         // SQL logins only on encrypted sessions: `%c` is `secured` when the auth client says the session is.
         "password_query = SELECT username AS user, password FROM mail_users WHERE username = '%u' AND '%c' = 'secured'",
         "user_query = SELECT '/nonexistent' AS home, 65534 AS uid, 65534 AS gid FROM mail_users WHERE username = '%u'",
       ]
     : [];
   if (sql.length > 0) await writeFile(join(dir, "dovecot-sql.conf.ext"), sql.join("\n") + "\n");
+  // Dovecot's auth worker (user `dovecot`) reaches the cluster's socket through its folder.
+  if (options.postgres) await chmod(options.postgres.socketDir, 0o711);
   const config = [
     `base_dir = ${join(dir, "run")}`,
     `state_dir = ${join(dir, "state")}`,

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addSqlUsers, startDovecot, type DovecotServer } from "../auth/dovecotServer.js";
-import { startPostgres, type PostgresServer } from "../auth/postgresServer.js";
+import { type PostgresCluster, startPostgres } from "../support/postgres.js";
 import type { NextHop } from "../support/nextHop.js";
 import { rawSmtp, runSmtplib } from "../support/smtplib.js";
 import { authPlain, b64, codes, type RunningMsa, startMsa, startMsaWithNextHop } from "./harness.js";
@@ -27,7 +27,7 @@ const policy = (socket: string, extra: string[] = []) => [
   ...extra,
 ];
 
-let postgres: PostgresServer;
+let postgres: PostgresCluster;
 let dovecot: DovecotServer;
 let msa: RunningMsa;
 let hop: NextHop;
@@ -44,7 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await msa?.stop();
   await dovecot?.remove();
-  await postgres?.stop();
 });
 
 /** Sends one message as `login` with nodemailer (AUTH PLAIN after STARTTLS): the final reply, or the refusal. */
