@@ -624,7 +624,9 @@ export class SubmissionServer implements ConnectionPolicy {
     const decision = this.apply(session, state, { type: "message", ...data, now: new Date(), queueId, messageId: newMessageId(this.graph.hostname) });
     if (decision.verdict.kind === "refuse") return { accepted: false, reply: decision.verdict.reply };
     // Milters see the message of an SMTP session that showed them its envelope; a local submission has none.
-    const shown = this.milterSessions.has(session.id) ? await this.milterMessage(session, state, decision.result!, queueId) : ({ kind: "deliver", plan: decision.result! } as const);
+    const shown = this.milterSessions.has(session.id)
+      ? await this.milterMessage(session, state, decision.result!, queueId)
+      : ({ kind: "deliver", plan: decision.result! } as const);
     if (shown.kind !== "deliver") return { accepted: shown.kind === "discard", reply: shown.reply };
     const plan = shown.plan;
     // Counted now, all rate rules or none: the last refusal before delivery (docs/limits.md).

@@ -54,7 +54,19 @@ export interface SessionState {
 
 export function newSession(listenerMode: ListenMode, clientAddress: string, listener = "", negotiatedTls: NegotiatedTls | null = null): SessionState {
   const tls = listenerMode === "tls";
-  return { listenerMode, listener, clientAddress, heloName: null, extended: false, tls, negotiatedTls: tls ? negotiatedTls : null, login: null, loginAddresses: null, localUid: null, transaction: null };
+  return {
+    listenerMode,
+    listener,
+    clientAddress,
+    heloName: null,
+    extended: false,
+    tls,
+    negotiatedTls: tls ? negotiatedTls : null,
+    login: null,
+    loginAddresses: null,
+    localUid: null,
+    transaction: null,
+  };
 }
 
 /**

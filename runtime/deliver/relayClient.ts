@@ -35,7 +35,15 @@ import { RelayConnectionEnded, RelayDeadlineExceeded, RelayTlsMissing, type Smtp
 import { outcomeForError, queueIdFromReply, recipientResults, refusalForMissingExtension, singleLine, temporary, type RelayOutcome } from "./relayOutcome.js";
 import { isUsable, type PooledSession, type RelayPool } from "./relayPool.js";
 import type { RelayTarget } from "./relayTarget.js";
-import { chunkingKeywords, hasExpectedInternals, messageGatedOnRecipients, rewriteEnvelopeCommands, sendWithBdat, sendXforward, type SmtpConnectionInternals } from "./smtpConnectionInternals.js";
+import {
+  chunkingKeywords,
+  hasExpectedInternals,
+  messageGatedOnRecipients,
+  rewriteEnvelopeCommands,
+  sendWithBdat,
+  sendXforward,
+  type SmtpConnectionInternals,
+} from "./smtpConnectionInternals.js";
 import { type ClientFacts, offeredXforwardAttributes, xforwardCommands } from "./xforward.js";
 
 // The relay client's other parts, under the names its importers know.

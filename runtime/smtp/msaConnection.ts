@@ -260,10 +260,15 @@ export class MsaConnection extends SMTPConnection {
       return callback();
     }
     if (this.session.envelope.rcptTo.length === 0) {
-      return this.readChunkInto(bdat.size, () => undefined, callback, (resume) => {
-        this.send(503, "5.5.1 Error: need MAIL and RCPT before BDAT");
-        resume();
-      });
+      return this.readChunkInto(
+        bdat.size,
+        () => undefined,
+        callback,
+        (resume) => {
+          this.send(503, "5.5.1 Error: need MAIL and RCPT before BDAT");
+          resume();
+        },
+      );
     }
     this.chunkedMessage ??= this.startChunkedMessage();
     const message = this.chunkedMessage;

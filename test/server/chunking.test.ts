@@ -120,7 +120,12 @@ describe("BODY=BINARYMIME", () => {
 
   it("takes a body of octets by BDAT (NUL, bare CR and LF are content) and never converts it for a next hop without BINARYMIME", async () => {
     const binary = message("binary", "\u0000\u0001\r\u00ff\n\r\n");
-    const replies = await rawSmtp(msa.port, ["EHLO client.example", "MAIL FROM:<alice@example.test> BODY=BINARYMIME", "RCPT TO:<bob@example.test>", Buffer.from(`BDAT ${binary.length} LAST\r\n${binary}`, "latin1")]);
+    const replies = await rawSmtp(msa.port, [
+      "EHLO client.example",
+      "MAIL FROM:<alice@example.test> BODY=BINARYMIME",
+      "RCPT TO:<bob@example.test>",
+      Buffer.from(`BDAT ${binary.length} LAST\r\n${binary}`, "latin1"),
+    ]);
     expect(replies.slice(2).map(codes)).toEqual(["250 2.1.0", "250 2.1.5", "554 5.6.3"]);
     expect(received("binary")).toBeUndefined();
   });

@@ -49,7 +49,12 @@ describe("msa relaying to Postfix", () => {
 
   it("refuses a BINARYMIME message: Postfix offers no BINARYMIME and msa converts none (554 5.6.3)", async () => {
     const text = message("binary-to-postfix").replace("end\r\n", "\u0000\r\n");
-    const replies = await rawSmtp(msa.port, ["EHLO client.example", "MAIL FROM:<alice@example.test> BODY=BINARYMIME", "RCPT TO:<bob@example.test>", Buffer.from(`BDAT ${text.length} LAST\r\n${text}`, "latin1")]);
+    const replies = await rawSmtp(msa.port, [
+      "EHLO client.example",
+      "MAIL FROM:<alice@example.test> BODY=BINARYMIME",
+      "RCPT TO:<bob@example.test>",
+      Buffer.from(`BDAT ${text.length} LAST\r\n${text}`, "latin1"),
+    ]);
     expect(codes(replies[4])).toBe("554 5.6.3");
   });
 });
@@ -61,7 +66,12 @@ describe("msa relaying to msa", () => {
     const spooling = await startMsa([...PLAIN_SUBMISSION, 'deliver spool "spool"']);
     const relaying = await startMsa([...PLAIN_SUBMISSION, `deliver relay smtp://127.0.0.1:${spooling.port}`]);
     const text = message("binary-to-msa").replace("end\r\n", "\u0000\u00ff\rbare\n\r\n");
-    const replies = await rawSmtp(relaying.port, ["EHLO client.example", "MAIL FROM:<alice@example.test> BODY=BINARYMIME", "RCPT TO:<bob@example.test>", Buffer.from(`BDAT ${text.length} LAST\r\n${text}`, "latin1")]);
+    const replies = await rawSmtp(relaying.port, [
+      "EHLO client.example",
+      "MAIL FROM:<alice@example.test> BODY=BINARYMIME",
+      "RCPT TO:<bob@example.test>",
+      Buffer.from(`BDAT ${text.length} LAST\r\n${text}`, "latin1"),
+    ]);
     expect(codes(replies[4])).toBe("250 2.0.0");
     const stored = await spooledMessages(join(spooling.dir, "spool"));
     expect(stored.some((record) => record.includes(Buffer.from(text.slice(text.indexOf("\r\n\r\n")), "latin1")))).toBe(true);
