@@ -26,7 +26,7 @@ export interface PostfixNextHopOptions {
   /** main.cf settings added to the instance's own (e.g. `smtpd_authorized_xforward_hosts`). */
   settings?: Record<string, string>;
   /** Accepted mail goes on to this next hop (relayhost); without it, it is discarded. */
-  relayTo?: NextHop;
+  relayTo?: Pick<NextHop, "host" | "port">;
   /** Files written into the config folder before Postfix starts (main.cf names them with `${config_directory}/NAME`). */
   files?: Record<string, string>;
 }
