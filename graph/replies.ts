@@ -146,6 +146,8 @@ export const DeliveryReplies = {
   nonAsciiAddressRefused: (where: string) => reply(553, "5.6.7", `next hop ${where} does not accept non-ASCII addresses (no SMTPUTF8)`),
   // RFC 6152 section 3, RFC 3463 X.6.3: conversion not supported (RFC 6409 section 8.4).
   eightBitRequired: (where: string) => reply(554, "5.6.3", `next hop ${where} does not accept 8-bit content, and the policy requires 8BITMIME rather than conversion`),
+  // RFC 3030 section 3, RFC 3463 X.6.3: msa does not convert a BINARYMIME body, the client's MIME structure is its own.
+  binaryMimeRefused: (where: string) => reply(554, "5.6.3", `next hop ${where} does not accept BODY=BINARYMIME with BDAT, and binary content is not converted`),
   eightBitNotConvertible: (where: string, reason: string) => reply(554, "5.6.3", `next hop ${where} does not accept 8-bit content and it cannot be converted: ${reason}`),
   // The spool: RFC 3463 X.3.0, or X.3.1 mail system full for a full disk. No path in the text: it goes to the client.
   spoolFailed: (errorCode: string) => reply(451, "4.3.0", `cannot queue the message now (${errorCode})`),

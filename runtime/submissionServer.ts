@@ -331,6 +331,11 @@ export class SubmissionServer implements ConnectionPolicy {
     connection.send(refusal.reply.code, replyText(refusal.reply));
   }
 
+  messageSizeLimit(connection: MsaConnection): number | null {
+    const state = this.sessions.get(connection.id);
+    return state ? this.apply(connection.session, state, { type: "data" }).result!.maxBytes : null;
+  }
+
   closed(connection: MsaConnection): void {
     this.sessions.delete(connection.id);
   }

@@ -37,6 +37,8 @@ describe("smtp-server internals msa relies on", () => {
       "handler_EHLO",
       "handler_HELO",
       "handler_AUTH",
+      // BDAT (runtime/smtp/chunking.ts) refuses DATA after BDAT and ends its transaction as DATA does.
+      "handler_DATA",
       // OAUTHBEARER (runtime/smtp/oauthBearer.ts) answers through these, as smtp-server's XOAUTH2 does.
       "_transmissionType",
     ];
@@ -48,6 +50,15 @@ describe("smtp-server internals msa relies on", () => {
     for (const name of ["connect", "_upgrade", "_onError", "onAuth"]) expect(typeof server[name], name).toBe("function");
     expect(server._pendingSockets).toBeInstanceOf(Map);
     expect(server.connections).toBeInstanceOf(Set);
+  });
+
+  it("hands what follows a command that set _dataMode back through _write, and counts transactions (BDAT)", () => {
+    const parser = readFileSync(new URL("../node_modules/smtp-server/dist/esm/smtp-stream.js", import.meta.url), "utf8");
+    expect(parser).toMatch(
+      /if \(this\._dataMode\) \{\s*let buf = Buffer\.from\(data\.slice\(pos\), 'binary'\);\s*this\._remainder = '';\s*return this\._write\(buf, 'buffer', done\);/,
+    );
+    const connection = readFileSync(new URL("../node_modules/smtp-server/dist/esm/smtp-connection.js", import.meta.url), "utf8");
+    expect(connection).toMatch(/this\._transactionCounter\+\+;\s*this\._unrecognizedCommands = 0;/);
   });
 
   it("takes a SASL continuation line through _nextHandler, as msa's OAUTHBEARER sets it", () => {
@@ -79,6 +90,11 @@ describe("nodemailer internals msa relies on", () => {
     expect(Array.isArray(connection._responseActions)).toBe(true);
     connection._parseEhloExtensions("250-next.example\r\n250-PIPELINING\r\n250-XFORWARD NAME ADDR PROTO HELO\r\n250 8BITMIME");
     expect(connection._ehloLines).toEqual(["PIPELINING", "XFORWARD NAME ADDR PROTO HELO", "8BITMIME"]);
+  });
+
+  it("pushes DATA's reply handler just before it sends DATA, which msa's BDAT answers itself", () => {
+    const source = readFileSync(new URL("../node_modules/nodemailer/dist/esm/smtp-connection/index.js", import.meta.url), "utf8");
+    expect(source.match(/this\._responseActions\.push\(str => \{\s*this\._actionDATA\(str, callback\);\s*\}\);\s*this\._sendCommand\('DATA'\);/g)).toHaveLength(2);
   });
 });
 

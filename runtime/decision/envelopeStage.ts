@@ -349,7 +349,7 @@ export function decideMail(graph: RuleGraph, state: SessionState, command: MailC
   const transaction: Transaction = {
     mailFrom,
     smtputf8,
-    bodyType: body === "8BITMIME" || body === "7BIT" ? body : undefined,
+    bodyType: body === "8BITMIME" || body === "7BIT" || body === "BINARYMIME" ? body : undefined,
     declaredSize,
     dsn: {
       ...(ret === "FULL" || ret === "HDRS" ? { ret } : {}),

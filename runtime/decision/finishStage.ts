@@ -84,7 +84,7 @@ export function finishMessage(graph: RuleGraph, state: SessionState, transaction
     recipients,
     dsn: transaction.dsn,
     smtputf8: transaction.smtputf8,
-    ...(transaction.bodyType ? { bodyType: transaction.bodyType === "8BITMIME" ? "8BITMIME" : "7BIT" } : {}),
+    ...(transaction.bodyType ? { bodyType: transaction.bodyType } : {}),
   };
   return decided(steps, { verdict: { kind: "accept" }, state, result: { ...plan, envelope, message, fromDomain, signatures, expansions } });
 }

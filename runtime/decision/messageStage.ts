@@ -129,7 +129,12 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
   const stage = graph.stages.message;
   // The fixed checks first: no node reads a message that next hops could read two ways.
   const bare = stage.refuseBareLineEndings;
-  if (event.bareLineEnding && bare.normalise) {
+  // RFC 3030 section 3: a BINARYMIME body is octets, not lines, and travels only by BDAT, which no
+  // line ending can end early; its header section is lines like any other.
+  const binary = state.transaction?.bodyType === "BINARYMIME";
+  const bareInBinaryBody = binary && event.bareLineEnding !== null && inBody(bytes, event.bareLineEnding.offset);
+  if (bareInBinaryBody) trace.push({ node: bare.kind, origin: bare.origin, outcome: "pass", detail: "BODY=BINARYMIME: bare line endings are body octets" });
+  else if (event.bareLineEnding && bare.normalise) {
     // `allow bare line endings`: every line ends in CRLF, so no next hop can read a smuggled end of data.
     bytes = crlfLineEndings(bytes);
     trace.push({ node: bare.kind, origin: bare.origin, outcome: "change", detail: `bare ${event.bareLineEnding.kind} made CRLF` });
@@ -147,9 +152,9 @@ export function decideMessage(graph: RuleGraph, state: SessionState, event: Mess
       return decided(steps, { verdict: { kind: "refuse", reply: Replies.badHeaderSection, origin: syntax.origin }, state });
     }
     header = parsed.header;
-    // A next hop that strips NUL would read "CRLF NUL . CRLF" as the end of data. Without BINARYMIME
-    // (RFC 3030, not offered) NUL is not message content anywhere (RFC 5322 section 2.3, RFC 6152 section 3).
-    const nul = bytes.indexOf(0, header.headerEnd);
+    // A next hop that strips NUL would read "CRLF NUL . CRLF" as the end of data. Outside a BINARYMIME
+    // body (RFC 3030) NUL is not message content anywhere (RFC 5322 section 2.3, RFC 6152 section 3).
+    const nul = binary ? -1 : bytes.indexOf(0, header.headerEnd);
     if (nul !== -1) {
       trace.push({ node: syntax.kind, origin: syntax.origin, outcome: "refuse", detail: `NUL byte in the body at byte ${nul}` });
       return decided(steps, { verdict: { kind: "refuse", reply: { ...Replies.badHeaderSection, text: "Message contains a NUL byte" }, origin: syntax.origin }, state });
@@ -519,4 +524,10 @@ function addedField(
         }),
       };
   }
+}
+
+/** Whether `offset` lies after the blank line that ends the header section. */
+function inBody(bytes: Buffer, offset: number): boolean {
+  const end = bytes.indexOf("\r\n\r\n");
+  return end !== -1 && offset >= end + 4;
 }

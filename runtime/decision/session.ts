@@ -7,7 +7,8 @@ export interface Transaction {
   /** The reverse-path after qualification; "" is the null sender. */
   mailFrom: string;
   smtputf8: boolean;
-  bodyType?: "7BIT" | "8BITMIME";
+  /** BODY= (RFC 6152, RFC 3030 section 3: BINARYMIME only with BDAT). */
+  bodyType?: "7BIT" | "8BITMIME" | "BINARYMIME";
   declaredSize: number | null;
   dsn: DsnParameters;
   recipients: { address: string; dsn: RecipientParameters }[];

@@ -25,8 +25,8 @@ export interface Envelope {
   dsn?: DsnParameters;
   /** the client sent SMTPUTF8 with MAIL FROM (RFC 6531 section 3.4) */
   smtputf8?: boolean;
-  /** the client's BODY= parameter (RFC 6152); absent means it said nothing */
-  bodyType?: "7BIT" | "8BITMIME";
+  /** the client's BODY= parameter (RFC 6152, RFC 3030); absent means it said nothing */
+  bodyType?: "7BIT" | "8BITMIME" | "BINARYMIME";
 }
 
 /**

@@ -35,7 +35,15 @@ import { RelayConnectionEnded, RelayDeadlineExceeded, RelayTlsMissing, type Smtp
 import { outcomeForError, queueIdFromReply, recipientResults, refusalForMissingExtension, singleLine, temporary, type RelayOutcome } from "./relayOutcome.js";
 import { isUsable, type PooledSession, type RelayPool } from "./relayPool.js";
 import type { RelayTarget } from "./relayTarget.js";
-import { hasExpectedInternals, messageGatedOnRecipients, rewriteEnvelopeCommands, sendXforward, type SmtpConnectionInternals } from "./smtpConnectionInternals.js";
+import {
+  chunkingKeywords,
+  hasExpectedInternals,
+  messageGatedOnRecipients,
+  rewriteEnvelopeCommands,
+  sendWithBdat,
+  sendXforward,
+  type SmtpConnectionInternals,
+} from "./smtpConnectionInternals.js";
 import { type ClientFacts, offeredXforwardAttributes, xforwardCommands } from "./xforward.js";
 
 // The relay client's other parts, under the names its importers know.
@@ -134,6 +142,7 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
   // MAIL (RFC 5321 section 4.1.1.4), so only a refused or abandoned one is RSET before reuse.
   let transactionCompleted = false;
   let dataStarted = false;
+  let restoreData: () => void = () => undefined;
   let outcome: RelayOutcome;
   const transact = async (): Promise<RelayOutcome> => {
     if (!session) {
@@ -145,7 +154,7 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
         const { user, pass } = target.auth;
         await step(new Promise<void>((done, fail) => connection.login({ user, pass }, (error) => (error ? fail(error) : done()))));
       }
-      session = { key, connection, extensions: new Set(internals._supportedExtensions), messages: 0 };
+      session = { key, connection, extensions: new Set([...internals._supportedExtensions, ...chunkingKeywords(internals._ehloLines)]), messages: 0 };
     }
     const extensions = session.extensions;
     const refusal = refusalForMissingExtension(envelope, extensions, where);
@@ -153,7 +162,8 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
       cleanSession = true;
       return refusal;
     }
-    const content = await contentForNextHop(message, extensions, target, options.resign, where);
+    // a BINARYMIME body goes as it is (refusalForMissingExtension checked the next hop takes it)
+    const content = envelope.bodyType === "BINARYMIME" ? { payload: message, converted: false } : await contentForNextHop(message, extensions, target, options.resign, where);
     if ("kind" in content) {
       cleanSession = true;
       return content;
@@ -165,6 +175,8 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
       const refusal = offered && (await step(sendXforward(internals, xforwardCommands(options.client, offered), extensions.has("PIPELINING"))));
       if (refusal) xforwardRefused = `${where} said: ${singleLine(refusal)}`;
     }
+    // RFC 3030: BDAT when offered, so the message goes without dot-stuffing or an end-of-data line to misread
+    if (extensions.has("CHUNKING")) restoreData = sendWithBdat(internals);
     rewriteEnvelopeCommands(internals, envelope, extensions);
     const info = await step(
       new Promise<SMTPConnection.SentMessageInfo>((done, fail) =>
@@ -205,6 +217,7 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
     const connectionLost =
       typeof clientError.responseCode !== "number" && (error instanceof RelayConnectionEnded || clientError.code === "ECONNECTION" || clientError.code === "ESOCKET");
     if (reused && !dataStarted && connectionLost) {
+      restoreData();
       internals._sendCommand = sendCommand;
       clearTimeout(deadlineTimer);
       detach();
@@ -213,6 +226,7 @@ async function relayOnce(attempt: RelayAttempt, envelope: Envelope, message: Buf
       return { outcome, staleSession: true };
     }
   } finally {
+    restoreData();
     internals._sendCommand = sendCommand;
   }
   // the session: back to the pool (after RSET, RFC 5321 section 4.1.1.5, unless the

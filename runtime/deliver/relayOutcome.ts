@@ -126,6 +126,10 @@ export function refusalForMissingExtension(envelope: Envelope, extensions: Set<s
       return permanent(DeliveryReplies.nonAsciiAddressRefused(where));
     }
   }
+  // RFC 3030 section 3: a BINARYMIME body is never converted; a next hop without BDAT and BINARYMIME cannot take it
+  if (envelope.bodyType === "BINARYMIME" && !(extensions.has("CHUNKING") && extensions.has("BINARYMIME"))) {
+    return permanent(DeliveryReplies.binaryMimeRefused(where));
+  }
   return undefined;
 }
 

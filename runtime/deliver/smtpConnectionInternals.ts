@@ -1,7 +1,7 @@
 // What the relay client does through nodemailer's internals. Its public API cannot add SMTPUTF8
 // for a UTF-8 header section, give each recipient its own NOTIFY/ORCPT, tell which extensions
-// the next hop offered (XFORWARD among them), send a command of its own (XFORWARD) or stop
-// between the RCPT replies and the message. These members do; the
+// the next hop offered (XFORWARD among them), send a command of its own (XFORWARD), stop
+// between the RCPT replies and the message, or send it with BDAT (RFC 3030). These members do; the
 // tests exercise each one, and a nodemailer without them is refused at run time instead of misbehaving.
 
 import { Readable } from "node:stream";
@@ -15,7 +15,7 @@ import { encodeXtext } from "./xtext.js";
 export interface SmtpConnectionInternals {
   _supportedExtensions: string[];
   _sendCommand(command: string, logText?: string): void;
-  _envelope?: { rejectedErrors?: SmtpClientError[] } | false;
+  _envelope?: { rejectedErrors?: SmtpClientError[]; pipelined?: boolean } | false;
   _createSendStream(callback: unknown): DataStream;
   /** the handlers of the replies still due, in order: each command pushes its own */
   _responseActions: ((reply: string) => void)[];
@@ -82,6 +82,57 @@ export function stuffWithIndexOf(internals: SmtpConnectionInternals): void {
   };
 }
 
+/** CHUNKING and BINARYMIME among the EHLO keywords, which nodemailer does not list in its extensions. */
+export function chunkingKeywords(ehloLines: readonly string[] | undefined): string[] {
+  return (ehloLines ?? []).map((line) => line.split(" ")[0]!.toUpperCase()).filter((keyword) => keyword === "CHUNKING" || keyword === "BINARYMIME");
+}
+
+/**
+ * Sends the next message with `BDAT n LAST` (RFC 3030) in place of DATA: the octets as they are,
+ * no dot-stuffing, no end-of-data line, so what the next hop gets is exactly the message (a
+ * BINARYMIME body above all). nodemailer's DATA step is kept, answered by us: its handler gets a
+ * 250 once every RCPT reply is in, as it would get DATA's reply, and nodemailer then writes the
+ * message to the stream made here. Returns the function that puts nodemailer's own members back.
+ */
+export function sendWithBdat(internals: SmtpConnectionInternals): () => void {
+  const { _sendCommand: sendCommand, _createSendStream: createSendStream } = internals;
+  internals._sendCommand = function (this: SmtpConnectionInternals, command: string, logText?: string) {
+    if (command !== "DATA") return sendCommand.call(this, command, logText);
+    // the handler nodemailer pushed for DATA's reply: it runs right after the last RCPT reply's
+    const dataAction = this._responseActions.pop()!;
+    const answerData = () => dataAction("250 2.0.0 BDAT in place of DATA");
+    // without PIPELINING nodemailer sends DATA from the last RCPT reply's handler: nothing is due
+    if (!(this._envelope && this._envelope.pipelined)) return void setImmediate(answerData);
+    const lastRcptAction = this._responseActions.pop()!;
+    this._responseActions.push((reply: string) => {
+      lastRcptAction(reply);
+      answerData();
+    });
+  };
+  internals._createSendStream = function (this: SmtpConnectionInternals, callback: unknown) {
+    const stream = createSendStream.call(this, callback);
+    const chunks: Buffer[] = [];
+    stream._transform = function (this: DataStream, chunk: Buffer | string, _encoding: BufferEncoding, done: () => void) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      this.inByteCount += bytes.length;
+      chunks.push(bytes);
+      done();
+    };
+    // one chunk, the whole message: it is in memory already, and one reply answers it
+    stream._flush = function (this: DataStream, done: () => void) {
+      const message = Buffer.concat(chunks);
+      this.outByteCount = message.length;
+      this.push(Buffer.concat([Buffer.from(`BDAT ${message.length} LAST\r\n`), message]));
+      done();
+    };
+    return stream;
+  };
+  return () => {
+    internals._sendCommand = sendCommand;
+    internals._createSendStream = createSendStream;
+  };
+}
+
 /**
  * Adds to MAIL FROM and RCPT TO what nodemailer's envelope cannot express: SMTPUTF8 whenever
  * the client declared it and the next hop offers it (RFC 6531 section 3.4), and each
@@ -92,6 +143,8 @@ export function rewriteEnvelopeCommands(internals: SmtpConnectionInternals, enve
   let rcptIndex = 0;
   internals._sendCommand = function (this: SmtpConnectionInternals, command: string, logText?: string) {
     if (/^MAIL FROM:/i.test(command)) {
+      // nodemailer knows BODY=8BITMIME only; refusalForMissingExtension made sure the next hop offers BINARYMIME
+      if (envelope.bodyType === "BINARYMIME") command += " BODY=BINARYMIME";
       if (envelope.smtputf8 && extensions.has("SMTPUTF8") && !/ SMTPUTF8(\s|$)/i.test(command)) {
         command += " SMTPUTF8";
       }

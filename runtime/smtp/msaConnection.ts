@@ -1,13 +1,15 @@
 // smtp-server, adapted where msa must differ from its defaults: replies keep
 // the policy's enhanced codes, addresses reach the policy unjudged, EHLO
 // advertises what the decision core says, AUTH asks the core first, ETRN,
-// VRFY, EXPN are refused as RFC 6409 wants, and the replies to a pipelined
-// batch leave together. Everything else is smtp-server's.
+// VRFY, EXPN are refused as RFC 6409 wants, the replies to a pipelined
+// batch leave together, and BDAT (RFC 3030 CHUNKING, BINARYMIME) feeds the same
+// onData as DATA. Everything else is smtp-server's.
 import type { Socket } from "node:net";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { SMTPConnection, type SmtpLineParser } from "smtp-server/lib/smtp-connection.js";
 import { Replies } from "../../graph/replies.js";
 import { parseAddressCommand } from "./addressCommand.js";
+import { ChunkedMessage, ChunkReader, parseBdat } from "./chunking.js";
 import { startOauthBearer } from "./oauthBearer.js";
 import { ENHANCED_PREFIX, replyText } from "./replyError.js";
 
@@ -24,7 +26,12 @@ export interface ConnectionPolicy {
   closed(connection: MsaConnection): void;
   /** A command line was not complete within `timeout command` of its first byte. */
   commandTimedOut(connection: MsaConnection): void;
+  /** The most octets of message the transaction may have (`limit size`), null for no limit: BDAT refuses the chunk that passes it. */
+  messageSizeLimit(connection: MsaConnection): number | null;
 }
+
+/** Extensions smtp-server does not know, added to its EHLO reply (RFC 3030 sections 2 and 3). */
+const CHUNKING_KEYWORDS = ["CHUNKING", "BINARYMIME"];
 
 // Replies after which the socket changes hands or closes: the greeting and STARTTLS's 220
 // (TLS starts on the raw socket right after), 221 and 421 (the connection ends). They and
@@ -37,6 +44,14 @@ export class MsaConnection extends SMTPConnection {
   private greeting: boolean | null = null;
   /** Runs from the first byte of a command line until the line is complete (see `_createParser`). */
   private commandDeadline: NodeJS.Timeout | null = null;
+  /** The message of the BDAT transaction under way: from its first chunk until its verdict. */
+  private chunkedMessage: ChunkedMessage | null = null;
+  /** Takes the octets of the chunk being read off the command stream; null outside a chunk. */
+  private chunkReader: ChunkReader | null = null;
+  /** What runs once the chunk being read is complete; it resumes the command stream. */
+  private chunkRead: ((resume: () => void) => void) | null = null;
+  /** Set while smtp-server writes the EHLO reply, which gets CHUNKING and BINARYMIME. */
+  private extendingEhlo = false;
 
   constructor(
     private readonly policy: ConnectionPolicy,
@@ -47,6 +62,7 @@ export class MsaConnection extends SMTPConnection {
     super(server, socket, options);
     this.once("close", () => {
       this.stopCommandDeadline();
+      this.abandonChunkedMessage("the connection closed before BDAT LAST");
       policy.closed(this);
     });
   }
@@ -62,6 +78,7 @@ export class MsaConnection extends SMTPConnection {
     const parser = super._createParser();
     const write = parser._write.bind(parser);
     parser._write = (chunk, encoding, next) => {
+      if (this.chunkReader) return this.readChunk(parser, chunk, next);
       if (!parser._dataMode && this.commandDeadline === null) this.startCommandDeadline();
       write(chunk, encoding, (error) => {
         if (parser._dataMode || parser._remainder === "") this.stopCommandDeadline();
@@ -69,6 +86,21 @@ export class MsaConnection extends SMTPConnection {
       });
     };
     return parser;
+  }
+
+  /**
+   * A BDAT chunk's octets, however the client's writes were cut into segments: the chunk takes
+   * what it lacks, and whatever follows it (pipelined commands) goes back to the line parser
+   * once the chunk is answered. Nothing more is read until then, so replies keep their order.
+   */
+  private readChunk(parser: SmtpLineParser, received: Buffer, next: (error?: Error | null) => void): void {
+    const rest = this.chunkReader!.feed(received);
+    if (rest === null) return next();
+    const chunkRead = this.chunkRead!;
+    this.chunkReader = null;
+    this.chunkRead = null;
+    parser._dataMode = false;
+    chunkRead(() => (rest.length > 0 ? parser._write(rest, "binary", next) : next()));
   }
 
   private startCommandDeadline(): void {
@@ -98,6 +130,7 @@ export class MsaConnection extends SMTPConnection {
   }
 
   override send(code: number, data?: string | string[], context?: string | false): void {
+    if (this.extendingEhlo && code === 250 && Array.isArray(data)) data = [...data, ...CHUNKING_KEYWORDS];
     if (UNBATCHED_REPLIES.has(code)) this.flushReplies();
     else this.batchReplies();
     // A reply text that starts with an enhanced code is the policy's: print it as is.
@@ -135,6 +168,8 @@ export class MsaConnection extends SMTPConnection {
   // Every path on which smtp-server drops its envelope passes here; the core's session state
   // follows, so AUTH after RSET is judged on the session as the client sees it.
   override _resetSession(): void {
+    // RFC 3030 section 2: RSET (and what resets as it does) discards the chunks received so far
+    this.abandonChunkedMessage("the transaction was reset before BDAT LAST");
     super._resetSession();
     // smtp-server resets right after accepting EHLO or HELO: the core hears the greeting instead.
     if (this.greeting !== null && this.hostNameAppearsAs) this.policy.greeted(this, this.hostNameAppearsAs, this.greeting);
@@ -149,6 +184,11 @@ export class MsaConnection extends SMTPConnection {
   // policy's LimitSize node decides instead (RFC 1870 section 6), so only the syntax stays here.
   override _validateMailParams(parsed: { args?: Record<string, string | true> | false }): unknown {
     const args = parsed.args || {};
+    // RFC 3030 section 3: BODY=BINARYMIME, which smtp-server does not know; it keeps the value as the envelope's bodyType.
+    if (typeof args.BODY === "string" && args.BODY.toUpperCase() === "BINARYMIME") {
+      const { BODY: _binary, ...rest } = args;
+      return this._validateMailParams({ ...parsed, args: rest });
+    }
     if (typeof args.SIZE === "string" && /^\d{1,20}$/.test(args.SIZE)) {
       const { SIZE: _declared, ...rest } = args;
       return super._validateMailParams({ ...parsed, args: rest });
@@ -160,11 +200,13 @@ export class MsaConnection extends SMTPConnection {
     // smtp-server offers AUTH whenever it is configured; the policy decides per session.
     this.session.disabledCommands = this.policy.offersAuth(this) ? [] : ["AUTH"];
     this.greeting = true;
+    this.extendingEhlo = true;
     try {
       super.handler_EHLO(command, callback);
     } finally {
       this.session.disabledCommands = undefined;
       this.greeting = null;
+      this.extendingEhlo = false;
     }
   }
 
@@ -189,6 +231,98 @@ export class MsaConnection extends SMTPConnection {
       return startOauthBearer(this, args, callback);
     }
     super.handler_AUTH(command, callback);
+  }
+
+  override handler_DATA(command: Buffer | string, callback: () => void): void {
+    // RFC 3030 section 2: DATA and BDAT do not mix in one transaction
+    if (this.chunkedMessage) {
+      this.send(503, "5.5.1 DATA not allowed after BDAT in the same transaction");
+      return callback();
+    }
+    // RFC 3030 section 3: a BINARYMIME message can only be sent with BDAT
+    if (this.session.envelope.rcptTo.length > 0 && this.session.envelope.bodyType === "binarymime") {
+      this.send(503, "5.5.1 BODY=BINARYMIME requires BDAT, not DATA");
+      return callback();
+    }
+    super.handler_DATA(command, callback);
+  }
+
+  /**
+   * RFC 3030 section 2: `BDAT size [LAST]`. The chunk's octets are always read, even when the
+   * command is refused (the client sends them regardless); each chunk gets 250 once read, and the
+   * last one (or the one that passes `limit size`) gets onData's verdict on the whole message.
+   */
+  handler_BDAT(command: Buffer | string, callback: () => void): void {
+    const bdat = parseBdat(command.toString());
+    if (!bdat) {
+      // without a size nobody knows where the chunk ends: the octets that follow are read as commands, as Postfix does
+      this.send(501, "5.5.4 Syntax: BDAT chunk-size [LAST]");
+      return callback();
+    }
+    if (this.session.envelope.rcptTo.length === 0) {
+      return this.readChunkInto(
+        bdat.size,
+        () => undefined,
+        callback,
+        (resume) => {
+          this.send(503, "5.5.1 Error: need MAIL and RCPT before BDAT");
+          resume();
+        },
+      );
+    }
+    this.chunkedMessage ??= this.startChunkedMessage();
+    const message = this.chunkedMessage;
+    this.readChunkInto(
+      bdat.size,
+      (octets) => message.write(octets),
+      callback,
+      (resume) => {
+        const limit = this.policy.messageSizeLimit(this);
+        if (!bdat.last && (limit === null || message.size <= limit)) {
+          this.send(250, `2.0.0 ${bdat.size} octets received`);
+          return resume();
+        }
+        // the client waits for the verdict now: smtp-server's idle timeout must not end the session
+        this._dataStream = message.stream;
+        message.end(resume);
+      },
+    );
+  }
+
+  /**
+   * Reads the next `size` octets off the stream into `sink`, then calls `read`, which answers the
+   * chunk and resumes the commands. `callback` is the BDAT handler's: it lets the octets flow,
+   * or, for `BDAT 0`, resumes the commands once the chunk is answered.
+   */
+  private readChunkInto(size: number, sink: (octets: Buffer) => void, callback: () => void, read: (resume: () => void) => void): void {
+    if (size === 0 || !this._parser) return read(callback);
+    this.chunkReader = new ChunkReader(size, sink);
+    this.chunkRead = read;
+    this._parser._dataMode = true;
+    callback();
+  }
+
+  /** Hands a new message's stream to onData as DATA does; its verdict answers the last chunk and ends the transaction. */
+  private startChunkedMessage(): ChunkedMessage {
+    const message = new ChunkedMessage();
+    this._server.onData(message.stream, this.session, (error, text) =>
+      message.decided(() => {
+        if (error) this.send(error.responseCode || 450, error.message);
+        else this.send(250, typeof text === "string" ? text : "2.0.0 OK");
+        this._dataStream = false;
+        this.chunkedMessage = null;
+        this._transactionCounter++;
+        this._unrecognizedCommands = 0;
+        this._resetSession();
+      }),
+    );
+    return message;
+  }
+
+  private abandonChunkedMessage(reason: string): void {
+    const message = this.chunkedMessage;
+    this.chunkedMessage = null;
+    message?.abandon(reason);
   }
 
   // RFC 6409 section 3.3 leaves ETRN to MTAs; VRFY and EXPN would let anyone probe logins.

@@ -38,8 +38,17 @@ declare module "smtp-server/lib/smtp-connection.js" {
     _handlerPending: boolean;
     /** The message stream from DATA until onData has answered; false otherwise. */
     _dataStream: unknown;
+    /** The line parser of the current socket; false once the connection closed. */
+    _parser: SmtpLineParser | false;
+    /** Transactions completed in the session (smtp-server counts them at the end of DATA). */
+    _transactionCounter: number;
+    /** Unknown commands in a row; a completed message starts it over. */
+    _unrecognizedCommands: number;
+    handler_DATA(command: Buffer | string, callback: () => void): void;
     _server: {
       options: { socketTimeout?: number; authMethods: string[] };
+      /** The application's onData, given the message stream of DATA (and here of BDAT). */
+      onData(stream: NodeJS.ReadableStream, session: SMTPServerSession, callback: (error?: (Error & { responseCode?: number }) | null, message?: string) => void): void;
       onAuth(
         auth: SMTPServerAuthentication,
         session: SMTPServerSession,

@@ -56,15 +56,17 @@ describe("EHLO", () => {
     const [greeting, ehlo] = await talk(["EHLO client.example"]);
     expect(greeting).toMatch(/^220 msa\.example\.test /);
     expect(ehlo!.split("\n")[0]).toMatch(/^250-msa\.example\.test/);
-    expect(keywords(ehlo!).sort()).toEqual(["8BITMIME", "DSN", "ENHANCEDSTATUSCODES", "PIPELINING", "SIZE 2000", "SMTPUTF8", "STARTTLS"].sort());
+    expect(keywords(ehlo!).sort()).toEqual(["8BITMIME", "BINARYMIME", "CHUNKING", "DSN", "ENHANCEDSTATUSCODES", "PIPELINING", "SIZE 2000", "SMTPUTF8", "STARTTLS"].sort());
   });
   it("advertises AUTH and not STARTTLS once TLS is active", async () => {
     const replies = await talk(tlsStart);
-    expect(keywords(replies[3]!).sort()).toEqual(["8BITMIME", "AUTH PLAIN LOGIN", "DSN", "ENHANCEDSTATUSCODES", "PIPELINING", "SIZE 2000", "SMTPUTF8"].sort());
+    expect(keywords(replies[3]!).sort()).toEqual(
+      ["8BITMIME", "AUTH PLAIN LOGIN", "BINARYMIME", "CHUNKING", "DSN", "ENHANCEDSTATUSCODES", "PIPELINING", "SIZE 2000", "SMTPUTF8"].sort(),
+    );
   });
   it("on an implicit TLS listener advertises AUTH and never STARTTLS", async () => {
     const [, ehlo] = await implicit(["EHLO client.example"]);
-    expect(keywords(ehlo!).sort()).toEqual(["8BITMIME", "AUTH PLAIN LOGIN", "DSN", "ENHANCEDSTATUSCODES", "PIPELINING", "SIZE 2000", "SMTPUTF8"].sort());
+    expect(keywords(ehlo!).sort()).toEqual(["8BITMIME", "AUTH PLAIN LOGIN", "BINARYMIME", "CHUNKING", "DSN", "ENHANCEDSTATUSCODES", "PIPELINING", "SIZE 2000", "SMTPUTF8"].sort());
   });
   it("stops offering AUTH after a successful login", async () => {
     const replies = await talk([...asAlice, "EHLO client.example"]);

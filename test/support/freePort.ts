@@ -1,5 +1,5 @@
 // Finds a TCP port that is free on 127.0.0.1, so parallel test files never collide on fixed ports.
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** A port the kernel just handed out on 127.0.0.1 and that was released again. */
 export function freePort(): Promise<number> {
@@ -17,4 +17,24 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(address.port));
     });
   });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect({ host: "127.0.0.1", port }, () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+}
+
+/** Waits until a server (`what`, for the error) accepts connections on 127.0.0.1:`port`; throws after `timeoutMs`. */
+export async function waitUntilListening(port: number, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await accepts(port))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port} within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

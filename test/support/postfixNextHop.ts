@@ -5,10 +5,9 @@
 // happen fails the test with the reason.
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./freePort.js";
+import { freePort, waitUntilListening } from "./freePort.js";
 import type { NextHop } from "./nextHop.js";
 
 export interface PostfixNextHop {
@@ -27,7 +26,7 @@ export interface PostfixNextHopOptions {
   /** main.cf settings added to the instance's own (e.g. `smtpd_authorized_xforward_hosts`). */
   settings?: Record<string, string>;
   /** Accepted mail goes on to this next hop (relayhost); without it, it is discarded. */
-  relayTo?: NextHop;
+  relayTo?: Pick<NextHop, "host" | "port">;
   /** Files written into the config folder before Postfix starts (main.cf names them with `${config_directory}/NAME`). */
   files?: Record<string, string>;
 }
@@ -84,7 +83,7 @@ export async function startPostfixNextHop(options: PostfixNextHopOptions = {}): 
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForPort(port);
+    await waitUntilListening(port, "Postfix");
   } catch (error) {
     stop();
     throw error;
@@ -122,18 +121,3 @@ function run(args: string[]): void {
 }
 
 /** Postfix's master opens its listener just after `postfix start` returns. */
-async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const probe = connect({ host: HOST, port }, () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.once("error", () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`Postfix did not listen on ${port} within 15 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -2,7 +2,6 @@
 // two users with {SSHA} passwords, mail and mailAlternateAddress), listening on loopback with
 // ldap://, and ldaps:// with the test PKI. Stopped and removed after the test file.
 import { execFileSync } from "node:child_process";
-import { connect } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +9,7 @@ import { afterAll } from "vitest";
 import { LDAP_ADMIN, writeDirectory } from "../../bench/ldapDirectory.js";
 import type { TestPki } from "./certificates.js";
 import { eventually } from "./eventually.js";
-import { freePort } from "./freePort.js";
+import { accepts, freePort } from "./freePort.js";
 import { type RunningProcess, startProcess } from "./processes.js";
 
 export { LDAP_BASE, LDAP_PEOPLE, LDAP_SERVICE } from "../../bench/ldapDirectory.js";
@@ -42,18 +41,6 @@ afterAll(async () => {
     await rm(slapd.dir, { recursive: true, force: true });
   }
 });
-
-/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 export async function startSlapd(options: { pki?: TestPki } = {}): Promise<Slapd> {
   const dir = await mkdtemp(join(tmpdir(), "msa-slapd-"));

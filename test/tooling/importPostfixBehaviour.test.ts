@@ -5,7 +5,6 @@
 // matters (sender rewriting), both relay to one recording next hop and the messages are compared.
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +16,7 @@ import { createEventLog } from "../../runtime/log.js";
 import { startQueueRunner } from "../../runtime/queue/queueFromPolicy.js";
 import { SubmissionServer } from "../../runtime/submissionServer.js";
 import { makeTestPki } from "../support/certificates.js";
-import { freePort } from "../support/freePort.js";
+import { freePort, waitUntilListening } from "../support/freePort.js";
 import { type NextHop, startNextHop } from "../support/nextHop.js";
 import { playSession, type SessionStep } from "./importPostfixSessions.js";
 import { captureIo } from "./support.js";
@@ -131,21 +130,7 @@ function run(command: string, args: string[], input?: string): string {
 
 /** Postfix's master opens its listeners just after `postfix start` returns. */
 async function waitForPorts(ports: number[]): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (const port of ports) {
-    for (;;) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const probe = connect({ host: "127.0.0.1", port }, () => {
-          probe.destroy();
-          resolve(true);
-        });
-        probe.once("error", () => resolve(false));
-      });
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`Postfix did not listen on ${port} within 15 s`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  for (const port of ports) await waitUntilListening(port, "Postfix");
 }
 
 /** Plays `steps` on the listener `index` of both servers and returns both outcome lists. */

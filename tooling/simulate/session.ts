@@ -84,6 +84,8 @@ function ehloLines(graph: RuleGraph, state: SessionState, name: string): string[
   if (keywords.size !== null) lines.push(`SIZE ${keywords.size}`);
   if (keywords.auth) lines.push(["AUTH", ...authMechanisms(graph)].join(" "));
   if (keywords.starttls) lines.push("STARTTLS");
+  // runtime/smtp/msaConnection.ts adds them after smtp-server's own (RFC 3030)
+  lines.push("CHUNKING", "BINARYMIME");
   return lines;
 }
 
