@@ -175,10 +175,12 @@ export function checkPolicy(file: string, ast: PolicyAst, options: CheckOptions 
 
 function reportSecond(context: CheckContext, first: Rule, second: Rule) {
   const name = nameOf(second);
-  const related = context.related(first.span, `the first \`${name}\` is here`);
+  // Two forms of one key (`auth users` and `auth dovecot`: one login source per policy) are named each as written.
+  const firstName = nameOf(first);
+  const related = context.related(first.span, firstName === name ? `the first \`${name}\` is here` : `\`${firstName}\` is here`);
   // Keyed rules (`require`, `allow`, `add`) are keyed by their argument, so a second one always says the same.
   if (ruleText(first) !== ruleText(second)) {
-    context.report("conflictingRules", second.span, `conflicting \`${name}\` rules`, {
+    context.report("conflictingRules", second.span, firstName === name ? `conflicting \`${name}\` rules` : `\`${name}\` conflicts with \`${firstName}\``, {
       hint: second.kind === "senders" ? "merge the two blocks into one" : "keep one; msa never picks one silently",
       related,
     });

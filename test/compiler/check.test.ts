@@ -64,6 +64,18 @@ describe("repeated rules", () => {
     expect(check(`${loopback}qualify domains a.test\nqualify domains b.test\n`)).toEqual(["MSA2002 qualify domains b.test"]);
   });
 
+  it("allow one login source, naming both forms when a second is of another form", () => {
+    const text = `${base}listen 127.0.0.1:2525 plain\nauth users "u"\nauth dovecot "/run/dovecot/auth-client"\nrequire auth\n`;
+    const result = compilePolicy("p.msa", text, hostWith({ u: USERS_WITH_ADDRESS }));
+    expect(result.diagnostics.map((d) => [d.code, d.message, d.related?.[0]?.message])).toEqual([
+      ["MSA2002", "`auth dovecot` conflicts with `auth users`", "`auth users` is here"],
+    ]);
+    // OAuth tokens stand beside the password source.
+    expect(
+      check(`${base}listen 127.0.0.1:2525 plain\nauth users "u"\nauth oauth introspect "https://id.example.com/introspect"\nrequire auth\n`, { u: USERS_WITH_ADDRESS }),
+    ).toEqual([]);
+  });
+
   it("are named as the policy writes them, never by an internal name", () => {
     const messages = (text: string) => compilePolicy("p.msa", text, hostWith({})).diagnostics.map((d) => d.message);
     expect(messages(`${loopback}limit sessions 5\nlimit sessions 5\n`)).toEqual(["duplicate `limit sessions` rule"]);
