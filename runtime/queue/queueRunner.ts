@@ -7,10 +7,16 @@
 // It must never send a record that is not whole (only new/ is read; tmp/ is swept on start) and
 // never drop a record without either delivering, reporting or being told to (msac queue delete).
 // Delivery is at least once: see docs/queue.md for where a duplicate can happen.
-// This file schedules the work (polling, concurrency, one attempt per record at a time); beside
+// Work arrives three ways: a record the server in this process (or a cluster worker) accepted is
+// handed over by id (spoolEvents.ts) and attempted at once; a retry is due at a time the runner
+// wrote itself and scans for then; everything else (records left by a crash, other processes'
+// changes such as `msac queue retry`) is found by the scan at start and a slow safety-net scan.
+// Finished records leave new/ with one shared directory fsync per batch (group commit).
+// This file schedules the work (scans, concurrency, one attempt per record at a time); beside
 // it: dueRecords.ts (scanning), attemptResults.ts (recipient states), retrySchedule.ts (backoff),
 // queueDsns.ts (DSNs), bounceRecord.ts (`msac queue bounce`), queueFromPolicy.ts (settings).
 
+import { statSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Envelope } from "../deliver/envelope.js";
@@ -21,7 +27,7 @@ import type { RelayTarget } from "../deliver/relayTarget.js";
 import { nextHopFor, type NextHops } from "../deliver/senderNextHop.js";
 import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
-import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp } from "../deliver/spoolWriter.js";
+import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp, type StoredRecord } from "../deliver/spoolWriter.js";
 import { clientFactsOf } from "../deliver/xforward.js";
 import { expireRecipients, recordOutcome } from "./attemptResults.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -42,7 +48,8 @@ export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 24 * 3_600_000;
 /** a NOTIFY=DELAY recipient hears once that its mail is late after this long */
 export const DEFAULT_DELAY_NOTICE_MS = 4 * 3_600_000;
 export const DEFAULT_CONCURRENCY = 10;
-export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/** The safety-net scan of new/: what no hand-off and no retry time of ours announced. */
+export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 
 /** The part of a pino logger the runner uses. */
 export interface QueueLog {
@@ -66,6 +73,7 @@ export interface QueueRunnerOptions {
   lifetimeMs?: number;
   retry?: Partial<RetrySchedule>;
   delayNoticeMs?: number;
+  /** the safety-net scan of new/ (default 10 s); hand-offs and retries due earlier scan earlier */
   pollIntervalMs?: number;
   /** RET=FULL returns the whole message only up to this size (default 1 MB) */
   dsnFullMessageLimit?: number;
@@ -86,6 +94,9 @@ export interface QueueRunnerOptions {
   relayFn?: typeof relayMessage;
 }
 
+/** Records kept in memory per attempt slot between the hand-off and the attempt. */
+const HANDED_OVER_PER_SLOT = 20;
+
 const silentLog: QueueLog = { info() {}, warn() {}, error() {} };
 
 export class QueueRunner {
@@ -104,11 +115,19 @@ export class QueueRunner {
   private readonly pool: RelayPool | undefined;
   private readonly due: DueRecords;
   private readonly tasks = new Map<string, Promise<void>>();
+  /** records handed over by the writer of this process, by file name, until their attempt */
+  private readonly handedOver = new Map<string, StoredRecord>();
   private waiting: { name: string; done: () => void }[] = [];
   private active = 0;
   private stopped = false;
+  /** start() ran: scans are scheduled (a runner driven by runDue alone schedules none) */
+  private started = false;
   private pollTimer: unknown;
+  /** when pollTimer fires (clock time) */
+  private pollAt = Number.POSITIVE_INFINITY;
   private polling: Promise<void> | undefined;
+  /** a wake() came during a scan: scan again as soon as it ends */
+  private rescan = false;
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: QueueRunnerOptions) {
@@ -135,7 +154,8 @@ export class QueueRunner {
     const processStart = new Date(Date.now() - process.uptime() * 1000);
     const swept = await sweepSpoolTmp(this.dir, { olderThan: processStart });
     const freed = await breakStaleLocks(this.dir);
-    this.unsubscribe = onSpooled(this.dir, () => this.wake());
+    this.started = true;
+    this.unsubscribe = onSpooled(this.dir, (id, stored) => this.handOff(id, stored));
     if (swept.length || freed.length) this.log.info({ event: "queue-recovered", tmpRemoved: swept.length, locksBroken: freed.length }, "queue recovered");
     this.schedulePoll(0);
   }
@@ -151,9 +171,23 @@ export class QueueRunner {
     this.pool?.close();
   }
 
-  /** Look for due records now instead of at the next poll (the writer may call this after a 250). */
+  /** Look for due records now instead of at the next scan. */
   wake(): void {
-    if (!this.stopped && this.polling === undefined) this.schedulePoll(0);
+    if (this.stopped) return;
+    if (this.polling === undefined) this.schedulePoll(0);
+    else this.rescan = true;
+  }
+
+  /**
+   * A record just accepted (durable in new/): attempted as soon as a slot is free, no scan.
+   * `stored` (written in this process) spares reading it back, unless many wait already: a
+   * queue that builds up (next hop down) keeps names in memory, not messages.
+   */
+  handOff(id: string, stored?: StoredRecord): void {
+    if (this.stopped) return;
+    const name = id + SPOOL_RECORD_SUFFIX;
+    if (stored && !this.tasks.has(name) && this.handedOver.size < this.concurrency * HANDED_OVER_PER_SLOT) this.handedOver.set(name, stored);
+    void this.enqueue(name);
   }
 
   /** One pass: every record due now is attempted; resolves when they all are done (tests use this). */
@@ -167,11 +201,18 @@ export class QueueRunner {
     return this.due.scan((name) => this.tasks.has(name));
   }
 
+  /** The next scan in `ms`, unless one is due sooner already. */
   private schedulePoll(ms: number): void {
-    if (this.stopped) return;
-    if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
+    if (this.stopped || !this.started) return;
+    const at = this.clock.now() + Math.max(0, ms);
+    if (this.pollTimer !== undefined) {
+      if (this.pollAt <= at) return;
+      this.clock.clearTimer(this.pollTimer);
+    }
+    this.pollAt = at;
     this.pollTimer = this.clock.setTimer(() => {
       this.pollTimer = undefined;
+      this.pollAt = Number.POSITIVE_INFINITY;
       this.polling = this.scanDue()
         .then((names) => {
           for (const name of names) void this.enqueue(name);
@@ -179,9 +220,12 @@ export class QueueRunner {
         .catch((error: unknown) => this.log.error({ event: "queue-scan-failed", err: (error as Error).message }, "cannot read the queue"))
         .finally(() => {
           this.polling = undefined;
-          this.schedulePoll(this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+          const safetyNet = this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+          const nextDue = this.due.nextDueAt() - this.clock.now();
+          this.schedulePoll(this.rescan ? 0 : Math.min(safetyNet, Math.max(0, nextDue)));
+          this.rescan = false;
         });
-    }, ms);
+    }, at - this.clock.now());
   }
 
   private enqueue(name: string): Promise<void> {
@@ -209,6 +253,8 @@ export class QueueRunner {
   }
 
   private async processRecord(name: string): Promise<void> {
+    const handed = this.handedOver.get(name);
+    this.handedOver.delete(name);
     if (this.stopped) return;
     const id = name.slice(0, -SPOOL_RECORD_SUFFIX.length);
     const lock = await lockRecord(this.dir, id);
@@ -216,7 +262,7 @@ export class QueueRunner {
     try {
       let record: SpoolRecord;
       try {
-        record = await readSpoolRecord(spoolRecordPath(this.dir, id));
+        record = (handed && unchangedSince(this.dir, handed)) || (await readSpoolRecord(spoolRecordPath(this.dir, id)));
       } catch (error) {
         if ((error as { code?: string }).code === "ENOENT") return; // delivered or deleted meanwhile
         if (error instanceof SpoolRecordError) return await this.quarantine(name, error);
@@ -314,7 +360,7 @@ export class QueueRunner {
     });
     const pending = pendingIndexes(state);
     if (pending.length === 0 && allReported) {
-      await removeSpoolRecord(this.dir, record.id);
+      await removeSpoolRecord(this.dir, record.id, { groupCommit: true });
       return;
     }
     const failures = state.attempts.filter((a) => a.deferred.length > 0).length;
@@ -323,7 +369,8 @@ export class QueueRunner {
     const expiresAt = Date.parse(record.receivedAt) + this.lifetimeMs;
     if (pending.length > 0 && expiresAt > now) next = Math.min(next, expiresAt);
     state.nextAttemptAt = new Date(next).toISOString();
-    await rewriteSpoolRecord(this.dir, { ...record, queue: state });
+    await rewriteSpoolRecord(this.dir, { ...record, queue: state }, { groupCommit: true });
+    this.schedulePoll(next - now);
   }
 
   private logAttempt(record: SpoolRecord, entry: QueueAttempt, state: QueueState): void {
@@ -356,4 +403,14 @@ export class QueueRunner {
     }
     this.onAttempt(entry.failed.length > 0 ? "failed" : entry.deferred.length > 0 ? "deferred" : "delivered");
   }
+}
+
+/**
+ * The record as handed over when its file is still the one written (taken under the record's
+ * lock): every rewrite adds queue state, so the same size means no other process (another
+ * runner, `msac queue`) changed it. A synchronous stat, like the lock: no wait behind fsyncs.
+ * Throws ENOENT when the record is gone (delivered or deleted by another process).
+ */
+function unchangedSince(dir: string, handed: StoredRecord): SpoolRecord | undefined {
+  return statSync(spoolRecordPath(dir, handed.record.id)).size === handed.fileSize ? handed.record : undefined;
 }
