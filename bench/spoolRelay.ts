@@ -68,7 +68,8 @@ export async function measureSpoolRelay(options: { messages: number; concurrency
         "",
       ].join("\n"),
     );
-    const server = startNode([options.msac ?? msacPath, "serve", policy]); if (process.env.BENCH_STDERR) server.process.stderr!.pipe(process.stderr);
+    const server = startNode([options.msac ?? msacPath, "serve", policy]);
+    if (process.env.BENCH_STDERR) server.process.stderr!.pipe(process.stderr);
     try {
       await waitForPort(port, server);
       let next = 0;

@@ -13,7 +13,12 @@ import {
   SPOOL_RECORD_SUFFIX,
   SPOOL_RECORD_VERSION,
   SPOOL_TMP_FOLDER,
-  createSpoolId, decodeSpoolRecord, encodeSpoolRecord, type SpoolMeta, type SpoolRecord } from "./spoolRecord.js";
+  createSpoolId,
+  decodeSpoolRecord,
+  encodeSpoolRecord,
+  type SpoolMeta,
+  type SpoolRecord,
+} from "./spoolRecord.js";
 
 /** Only the server's own user may read queued mail: it holds other people's messages. */
 const SPOOL_FOLDER_MODE = 0o700;
