@@ -2,6 +2,7 @@
 // written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
 
 import { randomBytes } from "node:crypto";
+import { unlinkSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -122,10 +123,18 @@ export async function rewriteSpoolRecord(dir: string, record: SpoolRecord, optio
   await syncNewFolderOf(spoolDir, options);
 }
 
-/** Removes a record for good (delivered, bounced or deleted) and makes the removal durable. */
+/**
+ * Removes a record for good (delivered, bounced or deleted) and makes the removal durable. The
+ * unlink runs synchronously: it never waits for the disk, and in the libuv pool it would queue
+ * behind the spool's fsyncs, holding up the queue runner's attempt slot.
+ */
 export async function removeSpoolRecord(dir: string, id: string, options: DirectorySyncOption = {}): Promise<void> {
   const spoolDir = resolve(dir);
-  await rm(spoolRecordPath(spoolDir, id), { force: true });
+  try {
+    unlinkSync(spoolRecordPath(spoolDir, id));
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw error;
+  }
   await syncNewFolderOf(spoolDir, options);
 }
 

@@ -25,7 +25,7 @@ import { parseRelayUrl } from "../deliver/relayEndpoint.js";
 import type { RelayOutcome } from "../deliver/relayOutcome.js";
 import type { RelayTarget } from "../deliver/relayTarget.js";
 import { nextHopFor, type NextHops } from "../deliver/senderNextHop.js";
-import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
+import { RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
 import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp, type StoredRecord } from "../deliver/spoolWriter.js";
 import { clientFactsOf } from "../deliver/xforward.js";
@@ -47,7 +47,14 @@ export const SPOOL_BAD_FOLDER = "bad";
 export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 24 * 3_600_000;
 /** a NOTIFY=DELAY recipient hears once that its mail is late after this long */
 export const DEFAULT_DELAY_NOTICE_MS = 4 * 3_600_000;
-export const DEFAULT_CONCURRENCY = 10;
+/**
+ * Attempts at once, and sessions with the next hop. Twenty and ten keep the drain up with a
+ * server accepting from 20 sessions in the same event loop (bench/spoolRelay.ts: at 10 and 5,
+ * a third of the messages was still queued when the last client got its 250); Postfix allows
+ * 20 sessions per destination (default_destination_concurrency_limit).
+ */
+export const DEFAULT_CONCURRENCY = 20;
+export const DEFAULT_QUEUE_POOL_CONNECTIONS = 10;
 /** The safety-net scan of new/: what no hand-off and no retry time of ours announced. */
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 
@@ -86,7 +93,7 @@ export interface QueueRunnerOptions {
   relayOptions?: RelayOptions;
   /**
    * Sessions with the next hop reused across records (RSET between messages); default at most
-   * min(concurrency, 5) connections, 100 messages each, closed after 10 s idle. false: one
+   * min(concurrency, 10) connections, 100 messages each, closed after 10 s idle. false: one
    * connection per attempt.
    */
   pool?: RelayPoolOptions | false;
@@ -142,7 +149,7 @@ export class QueueRunner {
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.relayFn = options.relayFn ?? relayMessage;
     this.due = new DueRecords(this.dir, this.clock);
-    this.pool = options.pool === false ? undefined : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_POOL_CONNECTIONS), ...options.pool });
+    this.pool = options.pool === false ? undefined : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_QUEUE_POOL_CONNECTIONS), ...options.pool });
     this.hops = { main: options.relay, bySender: options.bySender ?? new Map() };
   }
 
