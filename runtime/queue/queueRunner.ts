@@ -162,7 +162,7 @@ export class QueueRunner {
     const swept = await sweepSpoolTmp(this.dir, { olderThan: processStart });
     const freed = await breakStaleLocks(this.dir);
     this.started = true;
-    this.unsubscribe = onSpooled(this.dir, (id, stored) => this.handOff(id, stored));
+    this.unsubscribe = onSpooled(this.dir, (id, stored) => void this.handOff(id, stored));
     if (swept.length || freed.length) this.log.info({ event: "queue-recovered", tmpRemoved: swept.length, locksBroken: freed.length }, "queue recovered");
     this.schedulePoll(0);
   }
@@ -173,6 +173,7 @@ export class QueueRunner {
     this.unsubscribe?.();
     if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
     for (const { done } of this.waiting.splice(0)) done();
+    this.handedOver.clear();
     await this.polling;
     await Promise.all([...this.tasks.values()]);
     this.pool?.close();
@@ -188,13 +189,14 @@ export class QueueRunner {
   /**
    * A record just accepted (durable in new/): attempted as soon as a slot is free, no scan.
    * `stored` (written in this process) spares reading it back, unless many wait already: a
-   * queue that builds up (next hop down) keeps names in memory, not messages.
+   * queue that builds up (next hop down) keeps names in memory, not messages. Resolves once
+   * the attempt is done.
    */
-  handOff(id: string, stored?: StoredRecord): void {
-    if (this.stopped) return;
+  handOff(id: string, stored?: StoredRecord): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     const name = id + SPOOL_RECORD_SUFFIX;
     if (stored && !this.tasks.has(name) && this.handedOver.size < this.concurrency * HANDED_OVER_PER_SLOT) this.handedOver.set(name, stored);
-    void this.enqueue(name);
+    return this.enqueue(name);
   }
 
   /** One pass: every record due now is attempted; resolves when they all are done (tests use this). */
@@ -268,8 +270,10 @@ export class QueueRunner {
     if (!lock) return; // msac queue is changing it; the next pass sees the result
     try {
       let record: SpoolRecord;
+      let fresh: SpoolRecord | undefined;
       try {
-        record = (handed && unchangedSince(this.dir, handed)) || (await readSpoolRecord(spoolRecordPath(this.dir, id)));
+        fresh = handed && unchangedSince(this.dir, handed);
+        record = fresh ?? (await readSpoolRecord(spoolRecordPath(this.dir, id)));
       } catch (error) {
         if ((error as { code?: string }).code === "ENOENT") return; // delivered or deleted meanwhile
         if (error instanceof SpoolRecordError) return await this.quarantine(name, error);
@@ -277,7 +281,8 @@ export class QueueRunner {
       }
       const now = this.clock.now();
       const state = record.queue ?? initialQueueState(record);
-      if (Date.parse(state.nextAttemptAt) > now) return; // rescheduled since the scan
+      // a record handed over untouched is due (just accepted); any other may have been rescheduled since the scan
+      if (!fresh && Date.parse(state.nextAttemptAt) > now) return;
       await this.attempt(record, state, now);
     } finally {
       this.due.forget(name);
