@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
+import { cpuSeconds } from "./procStats.js";
 import { freePort, msacPath, startNode, waitForPort } from "./processes.js";
 import { startSink } from "./servers/sink.js";
 import { summarize, type Summary } from "./stats.js";
@@ -19,6 +20,8 @@ export interface SpoolRelayFigures {
   fullPerSecond: Summary;
   /** the share of the messages the sink had counted when the last client saw 250 */
   drainedAtAcceptEnd: Summary;
+  /** CPU (user + system) of the msa process per 1,000 messages, accepting and forwarding */
+  serverCpuSecondsPer1000: Summary;
 }
 
 function message(n: number): string {
@@ -51,6 +54,7 @@ export async function measureSpoolRelay(options: { messages: number; concurrency
   const accept: number[] = [];
   const full: number[] = [];
   const drained: number[] = [];
+  const cpu: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-bench-spool-relay-"));
     const sink = await startSink();
@@ -72,6 +76,7 @@ export async function measureSpoolRelay(options: { messages: number; concurrency
     if (process.env.BENCH_STDERR) server.process.stderr!.pipe(process.stderr);
     try {
       await waitForPort(port, server);
+      const cpuBefore = cpuSeconds(server.pid);
       let next = 0;
       const take = () => (next < options.messages ? next++ : undefined);
       const started = process.hrtime.bigint();
@@ -80,6 +85,7 @@ export async function measureSpoolRelay(options: { messages: number; concurrency
       const atAcceptEnd = sink.messages();
       await waitFor(() => sink.messages() >= options.messages, 120_000, `${options.messages} messages at the sink`);
       const fullSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      cpu.push(((cpuSeconds(server.pid) - cpuBefore) / options.messages) * 1000);
       // nothing more may arrive, and the spool must be empty once the runner removed every record
       await waitFor(() => fs.readdirSync(path.join(dir, "spool", "new")).length === 0, 30_000, "an empty spool");
       if (sink.messages() !== options.messages) throw new Error(`the sink counted ${sink.messages()} of ${options.messages} messages`);
@@ -98,6 +104,7 @@ export async function measureSpoolRelay(options: { messages: number; concurrency
     acceptPerSecond: summarize(accept),
     fullPerSecond: summarize(full),
     drainedAtAcceptEnd: summarize(drained),
+    serverCpuSecondsPer1000: summarize(cpu),
   };
 }
 
@@ -118,7 +125,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const cell = (s: Summary, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
   process.stdout.write(
     `spool + relay, ${figures.messages} messages over ${figures.concurrency} connections, median (min-max) of ${figures.acceptPerSecond.rounds} rounds, load average ${os.loadavg()[0]!.toFixed(2)}\n` +
-      `  accepted msg/s ${cell(figures.acceptPerSecond)}\n  full (at the sink) msg/s ${cell(figures.fullPerSecond)}\n  at the sink when the last 250 came ${cell(figures.drainedAtAcceptEnd, 2)}\n`,
+      `  accepted msg/s ${cell(figures.acceptPerSecond)}\n  full (at the sink) msg/s ${cell(figures.fullPerSecond)}\n  at the sink when the last 250 came ${cell(figures.drainedAtAcceptEnd, 2)}\n` +
+      `  msa CPU s per 1000 messages ${cell(figures.serverCpuSecondsPer1000, 2)}\n`,
   );
   process.exit(0);
 }

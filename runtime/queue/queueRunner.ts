@@ -133,8 +133,6 @@ export class QueueRunner {
   /** when pollTimer fires (clock time) */
   private pollAt = Number.POSITIVE_INFINITY;
   private polling: Promise<void> | undefined;
-  /** a wake() came during a scan: scan again as soon as it ends */
-  private rescan = false;
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: QueueRunnerOptions) {
@@ -177,13 +175,6 @@ export class QueueRunner {
     await this.polling;
     await Promise.all([...this.tasks.values()]);
     this.pool?.close();
-  }
-
-  /** Look for due records now instead of at the next scan. */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.polling === undefined) this.schedulePoll(0);
-    else this.rescan = true;
   }
 
   /**
@@ -231,8 +222,7 @@ export class QueueRunner {
           this.polling = undefined;
           const safetyNet = this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
           const nextDue = this.due.nextDueAt() - this.clock.now();
-          this.schedulePoll(this.rescan ? 0 : Math.min(safetyNet, Math.max(0, nextDue)));
-          this.rescan = false;
+          this.schedulePoll(Math.min(safetyNet, Math.max(0, nextDue)));
         });
     }, at - this.clock.now());
   }
