@@ -2,7 +2,7 @@
 // relay URL` to the bench sink, N small messages over C reused plain connections (no TLS, no
 // AUTH: the queue's own cost), timed until every client saw 250 (accept) and until the sink
 // counted every message (full). Counts are checked: exactly N at the sink, and the spool empty.
-// `node dist/bench/spoolRelay.js [--messages N] [--concurrency C] [--rounds R] [--msac PATH]`;
+// `node dist/bench/spoolRelay.js [--messages N] [--concurrency C] [--rounds R] [--workers W] [--msac PATH]`;
 // `--msac` runs another build (an A/B against the code before a change).
 import fs from "node:fs";
 import os from "node:os";
@@ -20,7 +20,7 @@ export interface SpoolRelayFigures {
   fullPerSecond: Summary;
   /** the share of the messages the sink had counted when the last client saw 250 */
   drainedAtAcceptEnd: Summary;
-  /** CPU (user + system) of the msa process per 1,000 messages, accepting and forwarding */
+  /** CPU (user + system) of the msa process per 1,000 messages, accepting and forwarding (the primary alone under `workers`) */
   serverCpuSecondsPer1000: Summary;
 }
 
@@ -50,7 +50,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-export async function measureSpoolRelay(options: { messages: number; concurrency: number; rounds: number; msac?: string }): Promise<SpoolRelayFigures> {
+export async function measureSpoolRelay(options: { messages: number; concurrency: number; rounds: number; workers?: number; msac?: string }): Promise<SpoolRelayFigures> {
   const accept: number[] = [];
   const full: number[] = [];
   const drained: number[] = [];
@@ -68,6 +68,7 @@ export async function measureSpoolRelay(options: { messages: number; concurrency
         "allow unauthenticated",
         "add Received",
         "log errors",
+        ...(options.workers ? [`workers ${options.workers}`] : []),
         `deliver spool "spool" relay smtp://127.0.0.1:${sink.port}`,
         "",
       ].join("\n"),
@@ -120,11 +121,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     messages: numberArgument(argv, "--messages", 2000),
     concurrency: numberArgument(argv, "--concurrency", 20),
     rounds: numberArgument(argv, "--rounds", 3),
+    workers: numberArgument(argv, "--workers", 0),
     ...(msacIndex >= 0 ? { msac: argv[msacIndex + 1]! } : {}),
   });
   const cell = (s: Summary, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
   process.stdout.write(
-    `spool + relay, ${figures.messages} messages over ${figures.concurrency} connections, median (min-max) of ${figures.acceptPerSecond.rounds} rounds, load average ${os.loadavg()[0]!.toFixed(2)}\n` +
+    `spool + relay, ${figures.messages} messages over ${figures.concurrency} connections${argv.includes("--workers") ? `, workers ${numberArgument(argv, "--workers", 0)}` : ""}, median (min-max) of ${figures.acceptPerSecond.rounds} rounds, load average ${os.loadavg()[0]!.toFixed(2)}\n` +
       `  accepted msg/s ${cell(figures.acceptPerSecond)}\n  full (at the sink) msg/s ${cell(figures.fullPerSecond)}\n  at the sink when the last 250 came ${cell(figures.drainedAtAcceptEnd, 2)}\n` +
       `  msa CPU s per 1000 messages ${cell(figures.serverCpuSecondsPer1000, 2)}\n`,
   );
