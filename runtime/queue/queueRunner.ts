@@ -101,8 +101,8 @@ export interface QueueRunnerOptions {
   relayFn?: typeof relayMessage;
 }
 
-/** Records kept in memory per attempt slot between the hand-off and the attempt. */
-const HANDED_OVER_PER_SLOT = 20;
+/** Bytes of handed-over records kept in memory until their attempts; beyond, they are read back when due. */
+const HANDED_OVER_BYTES = 64 * 1024 * 1024;
 
 const silentLog: QueueLog = { info() {}, warn() {}, error() {} };
 
@@ -124,6 +124,7 @@ export class QueueRunner {
   private readonly tasks = new Map<string, Promise<void>>();
   /** records handed over by the writer of this process, by file name, until their attempt */
   private readonly handedOver = new Map<string, StoredRecord>();
+  private handedOverBytes = 0;
   private waiting: { name: string; done: () => void }[] = [];
   private active = 0;
   private stopped = false;
@@ -172,6 +173,7 @@ export class QueueRunner {
     if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
     for (const { done } of this.waiting.splice(0)) done();
     this.handedOver.clear();
+    this.handedOverBytes = 0;
     await this.polling;
     await Promise.all([...this.tasks.values()]);
     this.pool?.close();
@@ -179,14 +181,17 @@ export class QueueRunner {
 
   /**
    * A record just accepted (durable in new/): attempted as soon as a slot is free, no scan.
-   * `stored` (written in this process) spares reading it back, unless many wait already: a
+   * `stored` (written in this process) spares reading it back, unless HANDED_OVER_BYTES of them wait: a
    * queue that builds up (next hop down) keeps names in memory, not messages. Resolves once
    * the attempt is done.
    */
   handOff(id: string, stored?: StoredRecord): Promise<void> {
     if (this.stopped) return Promise.resolve();
     const name = id + SPOOL_RECORD_SUFFIX;
-    if (stored && !this.tasks.has(name) && this.handedOver.size < this.concurrency * HANDED_OVER_PER_SLOT) this.handedOver.set(name, stored);
+    if (stored && !this.tasks.has(name) && this.handedOverBytes + stored.fileSize <= HANDED_OVER_BYTES) {
+      this.handedOver.set(name, stored);
+      this.handedOverBytes += stored.fileSize;
+    }
     return this.enqueue(name);
   }
 
@@ -253,7 +258,10 @@ export class QueueRunner {
 
   private async processRecord(name: string): Promise<void> {
     const handed = this.handedOver.get(name);
-    this.handedOver.delete(name);
+    if (handed) {
+      this.handedOver.delete(name);
+      this.handedOverBytes -= handed.fileSize;
+    }
     if (this.stopped) return;
     const id = name.slice(0, -SPOOL_RECORD_SUFFIX.length);
     const lock = await lockRecord(this.dir, id);
