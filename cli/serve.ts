@@ -18,6 +18,7 @@ import { createEventLog } from "../runtime/log.js";
 import { createMetrics, startMetricsServer, type MetricsServer, type MsaMetrics } from "../runtime/metrics/metrics.js";
 import { spoolQueueProbe } from "../runtime/metrics/queueProbe.js";
 import { startQueueRunner } from "../runtime/queue/queueFromPolicy.js";
+import { onAnySpooled } from "../runtime/queue/spoolEvents.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 import { compileForCommand } from "./loadPolicy.js";
 
@@ -279,6 +280,8 @@ async function runWorker(): Promise<number> {
   const logFor = loggers(index);
   let graph = await receiveGraph();
   const metrics = graph.metrics ? createProcessMetrics(graph, false) : undefined;
+  // the queue runner lives in the primary: every record spooled here is handed to it
+  onAnySpooled((dir, id) => sendToPrimary({ msa: "spooled", dir, id }));
   // The first worker alone serves `listen local`: its socket is one file.
   const host = new PolicyHost(graph, { logFor, localListener: index === 0, ...(metrics ? { metrics } : {}) });
   try {

@@ -1,7 +1,7 @@
 // `workers N|auto` (node:cluster): the primary forks N workers, each a PolicyHost on the same
 // listeners (the primary holds the listening sockets and deals connections out round-robin),
 // and keeps what must exist once: the queue runner, the metrics endpoint (summing the workers'
-// registries over IPC), the reload (compiled once, sent to every worker as graph JSON) and the
+// registries over IPC; each record a worker spools is handed to it by id), the reload (compiled once, sent to every worker as graph JSON) and the
 // shutdown (SIGTERM to the primary stops every worker gracefully). Messages are `{ msa: ... }`.
 import cluster, { type Worker } from "node:cluster";
 import os from "node:os";
@@ -9,13 +9,20 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } fro
 import type { RuleGraph } from "../../graph/graph.js";
 import { loadGraph, serializeGraph } from "../../graph/graphJson.js";
 import type { MsaMetrics } from "../metrics/metrics.js";
+import { notifySpooled } from "../queue/spoolEvents.js";
 
 type Metrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Primary to worker. */
 export type ToWorker = { msa: "graph"; graph: string } | { msa: "reload"; graph: string } | { msa: "metrics"; id: number } | { msa: "stop" };
 /** Worker to primary. */
-export type ToPrimary = { msa: "hello" } | { msa: "ready"; ports: number[] } | { msa: "reloaded"; ok: boolean; reason?: string } | { msa: "metrics"; id: number; metrics: Metrics };
+export type ToPrimary =
+  | { msa: "hello" }
+  | { msa: "ready"; ports: number[] }
+  /** a record the worker spooled is durable: the primary's queue runner attempts it at once */
+  | { msa: "spooled"; dir: string; id: string }
+  | { msa: "reloaded"; ok: boolean; reason?: string }
+  | { msa: "metrics"; id: number; metrics: Metrics };
 
 export function workerCount(workers: number | "auto" | undefined): number {
   if (workers === "auto") return Math.max(1, os.availableParallelism());
@@ -58,6 +65,7 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
         // the worker asks once its message listener exists (a message sent before it would be lost)
         if (message.msa === "hello") worker.send({ msa: "graph", graph: graphJson } satisfies ToWorker);
         if (message.msa === "ready") resolve(worker);
+        if (message.msa === "spooled") notifySpooled(message.dir, message.id);
         if (message.msa === "metrics") {
           const request = pending.get(message.id);
           if (request) {

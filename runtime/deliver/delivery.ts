@@ -78,12 +78,9 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
       // runner (runtime/queue/queueRunner.ts, started beside the server) forwards the record.
       // Its credentials files are checked here too, so a bad one stops the server at start.
       for (const relay of [node.relay, ...(node.bySender ?? []).map((hop) => hop.relay)]) if (relay?.credentials) readRelayCredentials(relay.credentials);
-      const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT });
-      return async (envelope, message, meta) => {
-        const outcome = await writer.write(envelope, message, meta, meta.queueId);
-        if (outcome.kind === "accepted") notifySpooled(node.dir);
-        return outcome;
-      };
+      // Each durable record is handed to the runner at once (runtime/queue/spoolEvents.ts).
+      const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT, onStored: (stored) => notifySpooled(node.dir, stored) });
+      return (envelope, message, meta) => writer.write(envelope, message, meta, meta.queueId);
     }
   }
 }

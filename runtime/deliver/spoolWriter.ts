@@ -2,12 +2,24 @@
 // written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
 
 import { randomBytes } from "node:crypto";
+import { unlinkSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { DeliveryReplies } from "../../graph/replies.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
-import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SPOOL_TMP_FOLDER, createSpoolId, decodeSpoolRecord, encodeSpoolRecord, type SpoolMeta, type SpoolRecord } from "./spoolRecord.js";
+import {
+  SPOOL_NEW_FOLDER,
+  SPOOL_RECORD_FORMAT,
+  SPOOL_RECORD_SUFFIX,
+  SPOOL_RECORD_VERSION,
+  SPOOL_TMP_FOLDER,
+  createSpoolId,
+  decodeSpoolRecord,
+  encodeSpoolRecord,
+  type SpoolMeta,
+  type SpoolRecord,
+} from "./spoolRecord.js";
 
 /** Only the server's own user may read queued mail: it holds other people's messages. */
 const SPOOL_FOLDER_MODE = 0o700;
@@ -20,6 +32,15 @@ export interface SpoolWriterOptions {
    * (group commit). Each record's own file is still written and fsync'd on its own.
    */
   groupCommit: boolean;
+  /** Told of each record once it is durable, before the write resolves (the hand-off to a queue runner). */
+  onStored?: (stored: StoredRecord) => void;
+}
+
+/** A record as it was just written, so a runner in the same process need not read it back. */
+export interface StoredRecord {
+  record: SpoolRecord;
+  /** bytes of the file: a rewrite always adds queue state, so a file of another size was changed since */
+  fileSize: number;
 }
 
 /**
@@ -29,29 +50,34 @@ export interface SpoolWriterOptions {
 export class SpoolWriter {
   readonly dir: string;
   readonly groupCommit: boolean;
-  /** fsyncs of DIR/new run so far (for the bench: how many group commit saved) */
-  directorySyncs = 0;
   private readonly syncNewFolder: () => Promise<void>;
+  private ownSyncs = 0;
+  private readonly onStored: SpoolWriterOptions["onStored"];
 
   constructor(options: SpoolWriterOptions) {
     this.dir = resolve(options.dir);
     this.groupCommit = options.groupCommit;
+    this.onStored = options.onStored;
     const newFolder = join(this.dir, SPOOL_NEW_FOLDER);
-    const countedSync = () => {
-      this.directorySyncs++;
-      return fsyncDirectory(newFolder);
-    };
     if (options.groupCommit) {
-      const batcher = new DirectorySyncBatcher(countedSync);
+      const batcher = newFolderSync(this.dir);
       this.syncNewFolder = () => batcher.sync();
     } else {
-      this.syncNewFolder = countedSync;
+      this.syncNewFolder = () => {
+        this.ownSyncs++;
+        return fsyncDirectory(newFolder);
+      };
     }
+  }
+
+  /** fsyncs of DIR/new run so far (for the bench: how many group commit saved); shared with this process's queue runner under group commit */
+  get directorySyncs(): number {
+    return this.groupCommit ? newFolderSync(this.dir).syncs : this.ownSyncs;
   }
 
   /** `id` names the record (the session's queue id, as in its Received field); a new one otherwise. */
   write(envelope: Envelope, message: Buffer, meta: SpoolMeta = {}, id?: string): Promise<DeliveryOutcome> {
-    return storeRecord(this.dir, envelope, message, meta, this.syncNewFolder, id ? { id } : {});
+    return storeRecord(this.dir, envelope, message, meta, this.syncNewFolder, { ...(id ? { id } : {}), ...(this.onStored ? { onStored: this.onStored } : {}) });
   }
 }
 
@@ -76,7 +102,7 @@ export function writeSpoolRecord(
  * new/<id>.msg (atomic: a reader sees the old or the new record, never a mix) and new/ is
  * fsync'd. Throws on failure; the old record is then still in place.
  */
-export async function rewriteSpoolRecord(dir: string, record: SpoolRecord): Promise<void> {
+export async function rewriteSpoolRecord(dir: string, record: SpoolRecord, options: DirectorySyncOption = {}): Promise<void> {
   const spoolDir = resolve(dir);
   await ensureSpoolFolders(spoolDir);
   const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomBytes(6).toString("hex")}`);
@@ -94,14 +120,34 @@ export async function rewriteSpoolRecord(dir: string, record: SpoolRecord): Prom
     await rm(tmpPath, { force: true }).catch(() => undefined);
     throw error;
   }
-  await fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER));
+  await syncNewFolderOf(spoolDir, options);
 }
 
-/** Removes a record for good (delivered, bounced or deleted) and makes the removal durable. */
-export async function removeSpoolRecord(dir: string, id: string): Promise<void> {
+/**
+ * Removes a record for good (delivered, bounced or deleted) and makes the removal durable. The
+ * unlink runs synchronously: it never waits for the disk, and in the libuv pool it would queue
+ * behind the spool's fsyncs, holding up the queue runner's attempt slot.
+ */
+export async function removeSpoolRecord(dir: string, id: string, options: DirectorySyncOption = {}): Promise<void> {
   const spoolDir = resolve(dir);
-  await rm(spoolRecordPath(spoolDir, id), { force: true });
-  await fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER));
+  try {
+    unlinkSync(spoolRecordPath(spoolDir, id));
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw error;
+  }
+  await syncNewFolderOf(spoolDir, options);
+}
+
+export interface DirectorySyncOption {
+  /**
+   * Share the fsync of DIR/new with every change (accepts included) made in this process while
+   * the previous one ran (group commit); the call still resolves only once its change is durable.
+   */
+  groupCommit?: boolean;
+}
+
+function syncNewFolderOf(spoolDir: string, options: DirectorySyncOption): Promise<void> {
+  return options.groupCommit ? newFolderSync(spoolDir).sync() : fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER));
 }
 
 /** Reads a record back (for a queue runner, tools and tests); throws on a malformed record. */
@@ -149,9 +195,11 @@ async function storeRecord(
   message: Buffer,
   meta: SpoolMeta,
   syncNewFolder: () => Promise<void>,
-  options: { id?: string; receivedAt?: Date } = {},
+  options: { id?: string; receivedAt?: Date; onStored?: (stored: StoredRecord) => void } = {},
 ): Promise<DeliveryOutcome> {
   const id = options.id ?? createSpoolId();
+  const receivedAt = (options.receivedAt ?? new Date()).toISOString();
+  let fileSize = 0;
   const tmpPath = join(dir, SPOOL_TMP_FOLDER, id);
   const recordPath = join(dir, SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
   let stage: "opening" | "tmp file exists" | "record exists" = "opening";
@@ -159,8 +207,9 @@ async function storeRecord(
     const handle = await openTmpFile(dir, tmpPath);
     stage = "tmp file exists";
     try {
-      const receivedAt = (options.receivedAt ?? new Date()).toISOString();
-      await writeFully(handle, encodeSpoolRecord({ id, receivedAt, envelope, meta }, message));
+      const bytes = encodeSpoolRecord({ id, receivedAt, envelope, meta }, message);
+      fileSize = bytes[0].length + bytes[1].length;
+      await writeFully(handle, bytes);
       await handle.sync();
     } finally {
       await handle.close();
@@ -170,7 +219,6 @@ async function storeRecord(
     stage = "record exists";
     // the rename is durable only once the directory holding the new entry is fsync'd
     await syncNewFolder();
-    return { kind: "accepted", id, detail: `queued as ${id}` };
   } catch (error) {
     if (stage === "tmp file exists") await rm(tmpPath, { force: true }).catch(() => undefined);
     // the client is about to hear 451 and will send again: a record left in new/ would be
@@ -178,6 +226,11 @@ async function storeRecord(
     if (stage === "record exists") await rm(recordPath, { force: true }).catch(() => undefined);
     return spoolFailure(error);
   }
+  options.onStored?.({
+    record: { format: SPOOL_RECORD_FORMAT, version: SPOOL_RECORD_VERSION, id, receivedAt, size: message.length, envelope, meta, message },
+    fileSize,
+  });
+  return { kind: "accepted", id, detail: `queued as ${id}` };
 }
 
 async function openTmpFile(dir: string, tmpPath: string): Promise<FileHandle> {
@@ -265,12 +318,26 @@ export async function fsyncDirectory(path: string): Promise<void> {
   }
 }
 
+/** The one group commit of DIR/new in this process, shared by the spool writers and the queue runner of DIR. */
+const newFolderSyncs = new Map<string, DirectorySyncBatcher>();
+
+function newFolderSync(spoolDir: string): DirectorySyncBatcher {
+  let batcher = newFolderSyncs.get(spoolDir);
+  if (!batcher) {
+    const newFolder = join(spoolDir, SPOOL_NEW_FOLDER);
+    newFolderSyncs.set(spoolDir, (batcher = new DirectorySyncBatcher(() => fsyncDirectory(newFolder))));
+  }
+  return batcher;
+}
+
 /**
- * Group commit for one directory: callers whose rename finished while an fsync was running
- * wait for the next fsync, which then covers all of them. An fsync that started before a
- * caller's rename never acknowledges that caller.
+ * Group commit for one directory: callers whose change (rename, unlink) finished while an fsync
+ * was running wait for the next fsync, which then covers all of them. An fsync that started
+ * before a caller's change never acknowledges that caller.
  */
 class DirectorySyncBatcher {
+  /** fsyncs run so far */
+  syncs = 0;
   private running = false;
   private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
@@ -289,6 +356,7 @@ class DirectorySyncBatcher {
       const batch = this.waiting;
       this.waiting = [];
       try {
+        this.syncs++;
         await this.fsync();
         for (const waiter of batch) waiter.resolve();
       } catch (error) {

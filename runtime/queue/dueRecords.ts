@@ -47,6 +47,14 @@ export class DueRecords {
     return due;
   }
 
+  /** The earliest due time of the records seen by the last scans that are not due yet (Infinity: none). */
+  nextDueAt(): number {
+    const now = this.clock.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const { dueAt } of this.dueCache.values()) if (dueAt > now && dueAt < earliest) earliest = dueAt;
+    return earliest;
+  }
+
   /** Forgets what is known of `name` (it was attempted: rewritten, removed or moved). */
   forget(name: string): void {
     this.dueCache.delete(name);

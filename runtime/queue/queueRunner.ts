@@ -7,10 +7,16 @@
 // It must never send a record that is not whole (only new/ is read; tmp/ is swept on start) and
 // never drop a record without either delivering, reporting or being told to (msac queue delete).
 // Delivery is at least once: see docs/queue.md for where a duplicate can happen.
-// This file schedules the work (polling, concurrency, one attempt per record at a time); beside
+// Work arrives three ways: a record the server in this process (or a cluster worker) accepted is
+// handed over by id (spoolEvents.ts) and attempted at once; a retry is due at a time the runner
+// wrote itself and scans for then; everything else (records left by a crash, other processes'
+// changes such as `msac queue retry`) is found by the scan at start and a slow safety-net scan.
+// Finished records leave new/ with one shared directory fsync per batch (group commit).
+// This file schedules the work (scans, concurrency, one attempt per record at a time); beside
 // it: dueRecords.ts (scanning), attemptResults.ts (recipient states), retrySchedule.ts (backoff),
 // queueDsns.ts (DSNs), bounceRecord.ts (`msac queue bounce`), queueFromPolicy.ts (settings).
 
+import { statSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Envelope } from "../deliver/envelope.js";
@@ -19,9 +25,9 @@ import { parseRelayUrl } from "../deliver/relayEndpoint.js";
 import type { RelayOutcome } from "../deliver/relayOutcome.js";
 import type { RelayTarget } from "../deliver/relayTarget.js";
 import { nextHopFor, type NextHops } from "../deliver/senderNextHop.js";
-import { DEFAULT_POOL_CONNECTIONS, RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
+import { RelayPool, type RelayPoolOptions } from "../deliver/relayPool.js";
 import { SPOOL_NEW_FOLDER, SPOOL_RECORD_SUFFIX, SpoolRecordError, type QueueAttempt, type QueueState, type SpoolRecord } from "../deliver/spoolRecord.js";
-import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp } from "../deliver/spoolWriter.js";
+import { readSpoolRecord, removeSpoolRecord, rewriteSpoolRecord, spoolRecordPath, sweepSpoolTmp, type StoredRecord } from "../deliver/spoolWriter.js";
 import { clientFactsOf } from "../deliver/xforward.js";
 import { expireRecipients, recordOutcome } from "./attemptResults.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -41,8 +47,16 @@ export const SPOOL_BAD_FOLDER = "bad";
 export const DEFAULT_QUEUE_LIFETIME_MS = 5 * 24 * 3_600_000;
 /** a NOTIFY=DELAY recipient hears once that its mail is late after this long */
 export const DEFAULT_DELAY_NOTICE_MS = 4 * 3_600_000;
-export const DEFAULT_CONCURRENCY = 10;
-export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+/**
+ * Attempts at once, and sessions with the next hop. Twenty and ten keep the drain up with a
+ * server accepting from 20 sessions in the same event loop (bench/spoolRelay.ts: at 10 and 5,
+ * a third of the messages was still queued when the last client got its 250); Postfix allows
+ * 20 sessions per destination (default_destination_concurrency_limit).
+ */
+export const DEFAULT_CONCURRENCY = 20;
+export const DEFAULT_QUEUE_POOL_CONNECTIONS = 10;
+/** The safety-net scan of new/: what no hand-off and no retry time of ours announced. */
+export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 
 /** The part of a pino logger the runner uses. */
 export interface QueueLog {
@@ -66,6 +80,7 @@ export interface QueueRunnerOptions {
   lifetimeMs?: number;
   retry?: Partial<RetrySchedule>;
   delayNoticeMs?: number;
+  /** the safety-net scan of new/ (default 10 s); hand-offs and retries due earlier scan earlier */
   pollIntervalMs?: number;
   /** RET=FULL returns the whole message only up to this size (default 1 MB) */
   dsnFullMessageLimit?: number;
@@ -78,13 +93,16 @@ export interface QueueRunnerOptions {
   relayOptions?: RelayOptions;
   /**
    * Sessions with the next hop reused across records (RSET between messages); default at most
-   * min(concurrency, 5) connections, 100 messages each, closed after 10 s idle. false: one
+   * min(concurrency, 10) connections, 100 messages each, closed after 10 s idle. false: one
    * connection per attempt.
    */
   pool?: RelayPoolOptions | false;
   /** the relay client (tests may count or fail calls); default relayMessage */
   relayFn?: typeof relayMessage;
 }
+
+/** Bytes of handed-over records kept in memory until their attempts; beyond, they are read back when due. */
+const HANDED_OVER_BYTES = 64 * 1024 * 1024;
 
 const silentLog: QueueLog = { info() {}, warn() {}, error() {} };
 
@@ -104,10 +122,17 @@ export class QueueRunner {
   private readonly pool: RelayPool | undefined;
   private readonly due: DueRecords;
   private readonly tasks = new Map<string, Promise<void>>();
+  /** records handed over by the writer of this process, by file name, until their attempt */
+  private readonly handedOver = new Map<string, StoredRecord>();
+  private handedOverBytes = 0;
   private waiting: { name: string; done: () => void }[] = [];
   private active = 0;
   private stopped = false;
+  /** start() ran: scans are scheduled (a runner driven by runDue alone schedules none) */
+  private started = false;
   private pollTimer: unknown;
+  /** when pollTimer fires (clock time) */
+  private pollAt = Number.POSITIVE_INFINITY;
   private polling: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -123,7 +148,7 @@ export class QueueRunner {
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.relayFn = options.relayFn ?? relayMessage;
     this.due = new DueRecords(this.dir, this.clock);
-    this.pool = options.pool === false ? undefined : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_POOL_CONNECTIONS), ...options.pool });
+    this.pool = options.pool === false ? undefined : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_QUEUE_POOL_CONNECTIONS), ...options.pool });
     this.hops = { main: options.relay, bySender: options.bySender ?? new Map() };
   }
 
@@ -135,7 +160,8 @@ export class QueueRunner {
     const processStart = new Date(Date.now() - process.uptime() * 1000);
     const swept = await sweepSpoolTmp(this.dir, { olderThan: processStart });
     const freed = await breakStaleLocks(this.dir);
-    this.unsubscribe = onSpooled(this.dir, () => this.wake());
+    this.started = true;
+    this.unsubscribe = onSpooled(this.dir, (id, stored) => void this.handOff(id, stored));
     if (swept.length || freed.length) this.log.info({ event: "queue-recovered", tmpRemoved: swept.length, locksBroken: freed.length }, "queue recovered");
     this.schedulePoll(0);
   }
@@ -146,14 +172,27 @@ export class QueueRunner {
     this.unsubscribe?.();
     if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
     for (const { done } of this.waiting.splice(0)) done();
+    this.handedOver.clear();
+    this.handedOverBytes = 0;
     await this.polling;
     await Promise.all([...this.tasks.values()]);
     this.pool?.close();
   }
 
-  /** Look for due records now instead of at the next poll (the writer may call this after a 250). */
-  wake(): void {
-    if (!this.stopped && this.polling === undefined) this.schedulePoll(0);
+  /**
+   * A record just accepted (durable in new/): attempted as soon as a slot is free, no scan.
+   * `stored` (written in this process) spares reading it back, unless HANDED_OVER_BYTES of them wait: a
+   * queue that builds up (next hop down) keeps names in memory, not messages. Resolves once
+   * the attempt is done.
+   */
+  handOff(id: string, stored?: StoredRecord): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const name = id + SPOOL_RECORD_SUFFIX;
+    if (stored && !this.tasks.has(name) && this.handedOverBytes + stored.fileSize <= HANDED_OVER_BYTES) {
+      this.handedOver.set(name, stored);
+      this.handedOverBytes += stored.fileSize;
+    }
+    return this.enqueue(name);
   }
 
   /** One pass: every record due now is attempted; resolves when they all are done (tests use this). */
@@ -167,11 +206,18 @@ export class QueueRunner {
     return this.due.scan((name) => this.tasks.has(name));
   }
 
+  /** The next scan in `ms`, unless one is due sooner already. */
   private schedulePoll(ms: number): void {
-    if (this.stopped) return;
-    if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
+    if (this.stopped || !this.started) return;
+    const at = this.clock.now() + Math.max(0, ms);
+    if (this.pollTimer !== undefined) {
+      if (this.pollAt <= at) return;
+      this.clock.clearTimer(this.pollTimer);
+    }
+    this.pollAt = at;
     this.pollTimer = this.clock.setTimer(() => {
       this.pollTimer = undefined;
+      this.pollAt = Number.POSITIVE_INFINITY;
       this.polling = this.scanDue()
         .then((names) => {
           for (const name of names) void this.enqueue(name);
@@ -179,9 +225,11 @@ export class QueueRunner {
         .catch((error: unknown) => this.log.error({ event: "queue-scan-failed", err: (error as Error).message }, "cannot read the queue"))
         .finally(() => {
           this.polling = undefined;
-          this.schedulePoll(this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+          const safetyNet = this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+          const nextDue = this.due.nextDueAt() - this.clock.now();
+          this.schedulePoll(Math.min(safetyNet, Math.max(0, nextDue)));
         });
-    }, ms);
+    }, at - this.clock.now());
   }
 
   private enqueue(name: string): Promise<void> {
@@ -209,14 +257,21 @@ export class QueueRunner {
   }
 
   private async processRecord(name: string): Promise<void> {
+    const handed = this.handedOver.get(name);
+    if (handed) {
+      this.handedOver.delete(name);
+      this.handedOverBytes -= handed.fileSize;
+    }
     if (this.stopped) return;
     const id = name.slice(0, -SPOOL_RECORD_SUFFIX.length);
     const lock = await lockRecord(this.dir, id);
     if (!lock) return; // msac queue is changing it; the next pass sees the result
     try {
       let record: SpoolRecord;
+      let fresh: SpoolRecord | undefined;
       try {
-        record = await readSpoolRecord(spoolRecordPath(this.dir, id));
+        fresh = handed && unchangedSince(this.dir, handed);
+        record = fresh ?? (await readSpoolRecord(spoolRecordPath(this.dir, id)));
       } catch (error) {
         if ((error as { code?: string }).code === "ENOENT") return; // delivered or deleted meanwhile
         if (error instanceof SpoolRecordError) return await this.quarantine(name, error);
@@ -224,7 +279,8 @@ export class QueueRunner {
       }
       const now = this.clock.now();
       const state = record.queue ?? initialQueueState(record);
-      if (Date.parse(state.nextAttemptAt) > now) return; // rescheduled since the scan
+      // a record handed over untouched is due (just accepted); any other may have been rescheduled since the scan
+      if (!fresh && Date.parse(state.nextAttemptAt) > now) return;
       await this.attempt(record, state, now);
     } finally {
       this.due.forget(name);
@@ -314,7 +370,7 @@ export class QueueRunner {
     });
     const pending = pendingIndexes(state);
     if (pending.length === 0 && allReported) {
-      await removeSpoolRecord(this.dir, record.id);
+      await removeSpoolRecord(this.dir, record.id, { groupCommit: true });
       return;
     }
     const failures = state.attempts.filter((a) => a.deferred.length > 0).length;
@@ -323,7 +379,8 @@ export class QueueRunner {
     const expiresAt = Date.parse(record.receivedAt) + this.lifetimeMs;
     if (pending.length > 0 && expiresAt > now) next = Math.min(next, expiresAt);
     state.nextAttemptAt = new Date(next).toISOString();
-    await rewriteSpoolRecord(this.dir, { ...record, queue: state });
+    await rewriteSpoolRecord(this.dir, { ...record, queue: state }, { groupCommit: true });
+    this.schedulePoll(next - now);
   }
 
   private logAttempt(record: SpoolRecord, entry: QueueAttempt, state: QueueState): void {
@@ -356,4 +413,14 @@ export class QueueRunner {
     }
     this.onAttempt(entry.failed.length > 0 ? "failed" : entry.deferred.length > 0 ? "deferred" : "delivered");
   }
+}
+
+/**
+ * The record as handed over when its file is still the one written (taken under the record's
+ * lock): every rewrite adds queue state, so the same size means no other process (another
+ * runner, `msac queue`) changed it. A synchronous stat, like the lock: no wait behind fsyncs.
+ * Throws ENOENT when the record is gone (delivered or deleted by another process).
+ */
+function unchangedSince(dir: string, handed: StoredRecord): SpoolRecord | undefined {
+  return statSync(spoolRecordPath(dir, handed.record.id)).size === handed.fileSize ? handed.record : undefined;
 }

@@ -1,9 +1,13 @@
 // One lock file per queued record (DIR/lock/<id>), taken by the queue runner for an attempt and
 // by `msac queue` for a change, so the two never rewrite the same record at once. A lock holds
 // `pid token`; a lock whose process is gone (a crash) is stale and broken by the next taker.
+// Taking and releasing run synchronously: they never wait for the disk (no fsync), and in the
+// libuv pool they would queue behind the spool's fsyncs (measured: 55 ms per release at 20
+// sessions, the queue runner's largest cost).
 
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, readdir, rm, stat } from "node:fs/promises";
+import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { SpoolRecord } from "../deliver/spoolRecord.js";
 import { readSpoolRecord, spoolRecordPath } from "../deliver/spoolWriter.js";
@@ -23,13 +27,13 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
   const path = join(folder, id);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await open(path, "wx", 0o600);
+      const fd = openSync(path, "wx", 0o600);
       try {
-        await handle.writeFile(`${process.pid} ${PROCESS_TOKEN}\n`);
+        writeSync(fd, `${process.pid} ${PROCESS_TOKEN}\n`);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
-      return { release: () => rm(path, { force: true }) };
+      return { release: async () => removeLockFile(path) };
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "ENOENT") {
@@ -42,6 +46,14 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
     }
   }
   return undefined;
+}
+
+function removeLockFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") throw error;
+  }
 }
 
 /** Removes every stale lock (call on start: recovery after a crash). Returns the ids freed. */

@@ -1,12 +1,19 @@
-// In-process signal from the spool writer to the queue runner of the same spool folder: "a record
-// was just accepted", so a runner in the same process forwards it at once instead of at its
-// next poll. Only a hint: the runner polls new/ anyway (a runner in another process relies on it).
+// In-process hand-off from the spool writer to the queue runner of the same spool folder: "record
+// ID was just accepted (durable)", so the runner attempts it at once, without scanning new/. A
+// cluster worker forwards its hand-offs to the primary, where the runner lives
+// (runtime/cluster/workers.ts). Only a hint: a hand-off lost in a crash is found by the scan at
+// start, and a record spooled by another process by the runner's slow safety-net scan.
 
 import { resolve } from "node:path";
+import type { StoredRecord } from "../deliver/spoolWriter.js";
 
-const listeners = new Map<string, Set<() => void>>();
+/** `stored` is the record itself when it was written in this process (not read back from disk). */
+type SpooledListener = (id: string, stored?: StoredRecord) => void;
 
-export function onSpooled(dir: string, listener: () => void): () => void {
+const listeners = new Map<string, Set<SpooledListener>>();
+const forwarders = new Set<(dir: string, id: string) => void>();
+
+export function onSpooled(dir: string, listener: SpooledListener): () => void {
   const key = resolve(dir);
   let set = listeners.get(key);
   if (!set) listeners.set(key, (set = new Set()));
@@ -14,6 +21,17 @@ export function onSpooled(dir: string, listener: () => void): () => void {
   return () => set!.delete(listener);
 }
 
-export function notifySpooled(dir: string): void {
-  for (const listener of listeners.get(resolve(dir)) ?? []) listener();
+/** Every hand-off of this process, whatever its folder (a cluster worker sends them on to the primary). */
+export function onAnySpooled(forwarder: (dir: string, id: string) => void): () => void {
+  forwarders.add(forwarder);
+  return () => forwarders.delete(forwarder);
+}
+
+/** A record is durable in DIR/new: written here (`stored`) or by a cluster worker (its id). */
+export function notifySpooled(dir: string, written: StoredRecord | string): void {
+  const key = resolve(dir);
+  const id = typeof written === "string" ? written : written.record.id;
+  const stored = typeof written === "string" ? undefined : written;
+  for (const listener of listeners.get(key) ?? []) listener(id, stored);
+  for (const forwarder of forwarders) forwarder(key, id);
 }
