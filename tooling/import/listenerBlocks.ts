@@ -21,7 +21,7 @@ export interface ListenerRules {
  * one listener's need is the server's (a plain listener ignores the certificate; the users file
  * lets every listener offer AUTH, which a listener that requires no login does not need).
  */
-const KEPT_FOR_THE_SERVER = /^(tls certificate|auth users) /;
+const KEPT_FOR_THE_SERVER = /^(tls certificate|auth users|auth dovecot) /;
 
 export function listenerBlocks(listeners: ListenerRules[]): { shared: string[]; blocks: string[] } {
   if (listeners.length === 0) return { shared: [], blocks: [] };

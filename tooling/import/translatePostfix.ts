@@ -4,7 +4,8 @@
 // policy rule, what differs goes into an `on LISTENER { }` block per listener (listenerBlocks.ts),
 // and every setting with no msa form becomes a comment with the reason. The result is checked with the compiler, and a line it refuses is
 // turned into a comment naming the diagnostic, so the policy printed always compiles.
-import { dirname, join } from "node:path";
+import { isIP } from "node:net";
+import { dirname, isAbsolute, join } from "node:path";
 import { compilePolicy } from "../../compiler/compile.js";
 import { FOREIGN_SETTINGS } from "../../compiler/foreignSettings.js";
 import { expandParameters, parseMainCf, splitPostfixList, type PostfixParameter } from "./postfixMainCf.js";
@@ -52,6 +53,10 @@ const POSTFIX_DEFAULTS: Readonly<Record<string, string>> = {
   mynetworks: "127.0.0.0/8",
   sender_canonical_classes: "envelope_sender, header_sender",
   canonical_classes: "envelope_sender, envelope_recipient, header_sender, header_recipient",
+  queue_directory: "/var/spool/postfix",
+  smtpd_sasl_type: "cyrus",
+  smtpd_sasl_path: "smtpd",
+  milter_default_action: "tempfail",
 };
 
 /** Settings that run Postfix itself or its other services: nothing of the submission policy. */
@@ -262,8 +267,15 @@ function translateService(service: Service, context: { files: ImportedFile[]; ou
 
   use("smtpd_sasl_auth_enable");
   const sasl = value("smtpd_sasl_auth_enable") === "yes";
-  if (sasl) {
-    lines.push(`# Postfix's logins are in its SASL backend (${service.get("smtpd_sasl_type") || "cyrus"}); write each into users.passwd with \`msac passwd LOGIN\``);
+  if (sasl && value("smtpd_sasl_type") === "dovecot") {
+    use("smtpd_sasl_path");
+    const path = service.get("smtpd_sasl_path");
+    // Postfix opens a relative socket path from its queue directory (where smtpd runs, chrooted or not).
+    const socket = path.startsWith("inet:") || isAbsolute(path) ? path : join(service.get("queue_directory"), path);
+    lines.push(`# smtpd_sasl_type = dovecot, smtpd_sasl_path = ${path}: msa asks the same Dovecot auth service; its user must be able to open the socket`);
+    lines.push(`auth dovecot ${quote(socket)}`);
+  } else if (sasl) {
+    lines.push(`# Postfix's logins are in its SASL backend (${service.get("smtpd_sasl_type")}); write each into users.passwd with \`msac passwd LOGIN\``);
     lines.push('auth users "users.passwd"');
   }
   if (mandatory || (value("smtpd_tls_auth_only") === "yes" && sasl)) lines.push("require tls");
@@ -287,7 +299,10 @@ function translateService(service: Service, context: { files: ImportedFile[]; ou
     // Only this host reaches a loopback listener: when $mynetworks has it, that is msa's `allow unauthenticated` there.
     if (/^(127\.|\[::1\]:|localhost:)/.test(service.endpoint) && splitPostfixList(mynetworks).some((n) => n.startsWith("127.")))
       lines.push(`# ${exemptBy}: permit_mynetworks, and only this host (in $mynetworks) reaches a loopback listener`, "allow unauthenticated");
-    else untranslated.push(`${exemptBy}: permit_mynetworks lets $mynetworks (${mynetworks}) send without a login; msa exempts only loopback listeners (\`allow unauthenticated\`)`);
+    else {
+      use("mynetworks");
+      untranslated.push(trustedNetworksAdvice(exemptBy, mynetworks));
+    }
   } else if (!authGate) untranslated.push("no restriction list says `permit_sasl_authenticated, reject`: msa takes no mail without a login all the same (`require auth`)");
   else if (authGate.name !== "smtpd_sender_restrictions" || value("smtpd_delay_reject") !== "no")
     lines.push("# Postfix refuses an unauthenticated client at RCPT TO (smtpd_delay_reject), msa at MAIL FROM");
@@ -342,7 +357,72 @@ function translateService(service: Service, context: { files: ImportedFile[]; ou
     const exempt = service.get("smtpd_client_event_limit_exceptions");
     lines.push(...(exempt ? [`# Postfix exempts ${exempt} from these limits; msa exempts no one`] : []), ...rates);
   }
+
+  use("smtpd_milters", "milter_default_action", "milter_connect_timeout", "milter_command_timeout", "milter_content_timeout", "milter_protocol");
+  lines.push(...milterLines(service, untranslated));
+
+  use("smtpd_tls_received_header", "smtpd_sasl_authenticated_header");
+  const traceWith = [value("smtpd_tls_received_header") === "yes" ? "tls" : "", value("smtpd_sasl_authenticated_header") === "yes" ? "login" : ""].filter((w) => w !== "");
+  if (traceWith.length > 0) lines.push(`add Received with ${traceWith.join(", ")}`);
   return { lines, untranslated, used };
+}
+
+/** smtpd_milters in order, each with milter_default_action and the milter_*_timeout parameters set. */
+function milterLines(service: Service, untranslated: string[]): string[] {
+  const milters = service.get("smtpd_milters");
+  if (milters === "") return [];
+  // Postfix 3.0's per-milter settings (`{ inet:host:port, default_action=accept }`) are not read here.
+  if (milters.includes("{")) {
+    untranslated.push(`smtpd_milters = ${milters}: per-milter settings in braces; write a \`milter\` rule for each by hand`);
+    return [];
+  }
+  const action = service.get("milter_default_action").toLowerCase();
+  if (action !== "accept" && action !== "tempfail")
+    untranslated.push(`milter_default_action = ${action}: msa either tempfails (451 4.7.1) or goes on without the milter (\`on failure tempfail|accept\`)`);
+  const timeouts = (["connect", "command", "content"] as const).flatMap((what) => {
+    const name = `milter_${what}_timeout`;
+    const seconds = service.set(name) ? duration(service.get(name)) : undefined;
+    return seconds ? [`timeout ${what} ${seconds}`] : [];
+  });
+  const options = [...(action === "accept" ? ["on failure accept"] : []), ...timeouts].map((o) => ` ${o}`).join("");
+  const lines: string[] = [];
+  for (const milter of splitPostfixList(milters)) {
+    const inet = /^inet:(.*):(\d+)$/.exec(milter);
+    const host = inet?.[1]?.replace(/^\[(.*)\]$/, "$1");
+    if (inet && host !== "localhost" && !isIP(host!)) {
+      untranslated.push(`smtpd_milters \`${milter}\`: msa takes an IP address or localhost (a host name would be looked up for every session); write the milter's address`);
+      continue;
+    }
+    const path = /^unix:(.*)$/.exec(milter)?.[1];
+    // Postfix opens a relative socket path from its queue directory.
+    const socket = inet
+      ? `inet:${isIP(host!) === 6 ? `[${host}]` : host}:${inet[2]}`
+      : path !== undefined
+        ? `unix:${isAbsolute(path) ? path : join(service.get("queue_directory"), path)}`
+        : undefined;
+    if (socket === undefined) untranslated.push(`smtpd_milters \`${milter}\`: neither \`inet:HOST:PORT\` nor \`unix:PATH\``);
+    else lines.push(`milter ${socket}${options}`);
+  }
+  return lines.length > 0 ? ["# smtpd_milters: asked in the same order", ...lines] : [];
+}
+
+/**
+ * permit_mynetworks lets $mynetworks send as anyone; msa wants the senders of a trusted network
+ * written, so the import writes the rule to start from rather than loosen the policy by itself.
+ */
+function trustedNetworksAdvice(exemptBy: string, mynetworks: string): string {
+  const items = splitPostfixList(mynetworks);
+  // Postfix writes IPv6 networks as `[addr]/len`; msa as `addr/len`.
+  const networks = items.map((n) => n.replace(/^\[([0-9A-Fa-f:.]+)\](\/\d+)?$/, (_all, address, prefix) => `${address}${prefix ?? "/128"}`));
+  const written = networks.filter((n) => isIP(n.split("/")[0]!) !== 0);
+  const others = items.filter((_item, index) => !written.includes(networks[index]!));
+  const rule = `allow unauthenticated from ${written.length > 0 ? written.join(", ") : "NETWORKS"} as ADDRESSES`;
+  return (
+    `${exemptBy}: permit_mynetworks lets $mynetworks (${mynetworks}) send without a login, as any sender; msa needs the senders written: ` +
+    `\`${rule}\`, with \`as *\` only if these machines really send as anyone` +
+    (others.length > 0 ? `, and the networks of ${others.join(", ")} written out` : "") +
+    " (docs/integrations/trusted-networks.md)"
+  );
 }
 
 /** smtpd_tls_protocols in either syntax (`>=TLSv1.2` or `!SSLv3, !TLSv1`), as the versions msa offers. */
