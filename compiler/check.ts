@@ -177,10 +177,11 @@ function reportSecond(context: CheckContext, first: Rule, second: Rule) {
   const name = nameOf(second);
   // Two forms of one key (`auth users` and `auth dovecot`: one login source per policy) are named each as written.
   const firstName = nameOf(first);
-  const related = context.related(first.span, firstName === name ? `the first \`${name}\` is here` : `\`${firstName}\` is here`);
+  const sameForm = first.kind === second.kind;
+  const related = context.related(first.span, sameForm ? `the first \`${name}\` is here` : `\`${firstName}\` is here`);
   // Keyed rules (`require`, `allow`, `add`) are keyed by their argument, so a second one always says the same.
   if (ruleText(first) !== ruleText(second)) {
-    context.report("conflictingRules", second.span, firstName === name ? `conflicting \`${name}\` rules` : `\`${name}\` conflicts with \`${firstName}\``, {
+    context.report("conflictingRules", second.span, sameForm ? `conflicting \`${name}\` rules` : `\`${name}\` conflicts with \`${firstName}\``, {
       hint: second.kind === "senders" ? "merge the two blocks into one" : "keep one; msa never picks one silently",
       related,
     });
