@@ -180,16 +180,36 @@ export async function runSendmail(args: readonly string[], io: CommandIo): Promi
     if (code === "EACCES" || code === "EPERM") return fail(SysExit.noPerm, `this user may not write into ${invocation.maildrop}`);
     return fail(SysExit.osErr, `cannot write into ${invocation.maildrop}: ${(error as Error).message}`);
   }
-  const answer = await askForVerdict(path.join(invocation.maildrop, MAILDROP_SOCKET), dropFileRequestLine({ file, sender, recipients }));
-  if ("unreachable" in answer) {
+  try {
+    const socketPath = path.join(invocation.maildrop, MAILDROP_SOCKET);
+    const impostor = notTheServersSocket(invocation.maildrop, socketPath);
+    if (impostor === "missing") return fail(SysExit.tempFail, `msa is not running (no ${socketPath}); nothing was sent`);
+    if (impostor) return fail(SysExit.unavailable, `${socketPath} ${impostor}: not msa's, nothing was sent`);
+    const answer = await askForVerdict(socketPath, dropFileRequestLine({ file, sender, recipients }));
+    if ("unreachable" in answer) return fail(SysExit.tempFail, `msa is not running (${answer.unreachable}); nothing was sent`);
+    const reply = parseReplyLine(answer.line);
+    if (!reply) return fail(SysExit.software, "msa gave no verdict; the message may or may not have been sent");
+    const status = exitStatusOf(reply);
+    if (status !== SysExit.ok) io.stderr.write(`sendmail: ${reply.code} ${reply.enhanced} ${reply.text}\n`);
+    return status;
+  } finally {
+    // The server removes a file it takes; one it did not take is not left for anyone to find.
     fs.rmSync(dropped, { force: true });
-    return fail(SysExit.tempFail, `msa is not running (${answer.unreachable}); nothing was sent`);
   }
-  const reply = parseReplyLine(answer.line);
-  if (!reply) return fail(SysExit.software, "msa gave no verdict; the message may or may not have been sent");
-  const status = exitStatusOf(reply);
-  if (status !== SysExit.ok) io.stderr.write(`sendmail: ${reply.code} ${reply.enhanced} ${reply.text}\n`);
-  return status;
+}
+
+/**
+ * Why the entry named like the server's socket is not the server's, or null when it is: while
+ * msa is down anyone may bind that name in the world-writable folder and read the requests.
+ * The sticky folder keeps others from replacing the server's socket between this look and connect.
+ */
+function notTheServersSocket(maildrop: string, socketPath: string): string | null {
+  const entry = fs.lstatSync(socketPath, { throwIfNoEntry: false });
+  if (!entry) return "missing";
+  if (!entry.isSocket()) return "is not a socket";
+  const folderOwner = fs.statSync(maildrop).uid;
+  if (entry.uid !== folderOwner && entry.uid !== 0) return `belongs to uid ${entry.uid}, not to the folder's owner (uid ${folderOwner}) or root`;
+  return null;
 }
 
 /** The server's one reply line to `request`; `unreachable` when nothing listens on the socket. */

@@ -15,6 +15,22 @@ import { dropFileRequest, type DropFileRequest, MAILDROP_SOCKET, replyLine } fro
 /** A request is one short JSON line: the file's name and the envelope. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/**
+ * How old a drop file may be when it is named: rename keeps a file's owner and birth time, so a
+ * user could move another user's file into the folder; only one born moments ago is taken.
+ * MSA_MAILDROP_MAX_AGE_MS and MSA_MAILDROP_IDLE_MS change the defaults (a test makes them short).
+ */
+const MAX_DROP_AGE_MS = 60_000;
+/** A connection that names no file for this long is closed. */
+const IDLE_MS = 30_000;
+/** Connections served at once; more are closed as soon as they are accepted. */
+const MAX_CONNECTIONS = 64;
+
+function millisecondsFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
 export type LocalVerdict = { accepted: boolean; reply: Reply };
 
 /** Hands a dropped message to the current server (a reload swaps the server, not the socket). */
@@ -24,6 +40,8 @@ export class MaildropListener {
   private server: net.Server | null = null;
   /** Files being taken now: a second request for one of them is refused, not run twice. */
   private readonly inFlight = new Set<string>();
+  private readonly maxDropAgeMs = millisecondsFromEnv("MSA_MAILDROP_MAX_AGE_MS", MAX_DROP_AGE_MS);
+  private readonly idleMs = millisecondsFromEnv("MSA_MAILDROP_IDLE_MS", IDLE_MS);
 
   constructor(
     private readonly dir: string,
@@ -37,14 +55,15 @@ export class MaildropListener {
 
   async bind(): Promise<void> {
     // A missing folder is made as Postfix makes its maildrop: every local user may drop a file,
-    // the sticky bit keeps each from removing another's (a site narrows it: docs/integrations/sendmail.md).
+    // the sticky bit keeps each from removing another's, setgid gives the files the folder's group
+    // so a server not running as root reads them (a site narrows it: docs/integrations/sendmail.md).
     if (!fs.existsSync(this.dir)) {
       fs.mkdirSync(this.dir, { recursive: true });
-      fs.chmodSync(this.dir, 0o1733);
+      fs.chmodSync(this.dir, 0o3733);
     }
-    // A socket left by a process that is gone would make listen fail with EADDRINUSE.
-    fs.rmSync(this.socketPath, { force: true });
+    this.removeStaleSocket();
     const server = net.createServer((socket) => this.serve(socket));
+    server.maxConnections = MAX_CONNECTIONS;
     server.on("error", (error: Error) => this.log.error({ event: "listener-error", err: error.message }, "local listener error"));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -59,6 +78,18 @@ export class MaildropListener {
     this.log.info({ event: "listening", local: this.dir }, "listening");
   }
 
+  /** A socket left by a process that is gone would make listen fail with EADDRINUSE. */
+  private removeStaleSocket(): void {
+    const entry = fs.lstatSync(this.socketPath, { throwIfNoEntry: false });
+    if (!entry) return;
+    // Anyone may create names in the folder: what is not a socket is not ours to remove.
+    if (!entry.isSocket()) {
+      this.log.error({ event: "listener-error", local: this.dir, path: this.socketPath, uid: entry.uid }, "not a socket: remove it to start");
+      throw new Error(`${this.socketPath} exists and is not a socket (uid ${entry.uid}): remove it to start`);
+    }
+    fs.rmSync(this.socketPath);
+  }
+
   close(): void {
     this.server?.close();
     this.server = null;
@@ -66,12 +97,15 @@ export class MaildropListener {
 
   private serve(socket: net.Socket): void {
     socket.on("error", () => undefined);
+    socket.setTimeout(this.idleMs, () => socket.destroy());
     let buffered = "";
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString("utf8");
       const end = buffered.indexOf("\n");
       if (end < 0 && buffered.length <= MAX_REQUEST_BYTES) return;
       socket.off("data", onData);
+      // The verdict may take as long as the policy's delivery: only waiting for the request is idle.
+      socket.setTimeout(0);
       const request = end < 0 ? null : dropFileRequest(buffered.slice(0, end));
       void this.answer(request).then((verdict) => socket.end(replyLine(verdict.reply)));
     };
@@ -86,21 +120,23 @@ export class MaildropListener {
     let message: Readable | undefined;
     try {
       // O_NOFOLLOW: a symbolic link would name someone else's file; O_NONBLOCK: a FIFO would hang us.
-      handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK).catch(() => undefined);
-      const stat = await handle?.stat();
-      // A second name (a hard link) could be another user's file linked into the folder.
-      if (!handle || !stat?.isFile() || stat.nlink !== 1) {
-        this.log.warn({ event: "local-refused", file: request.file, reason: "not one plain file" }, "drop file refused");
+      const opened = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => error);
+      if (!(opened instanceof Error)) handle = opened;
+      const stat = await handle?.stat({ bigint: true });
+      const refusal = opened instanceof Error ? `cannot open: ${opened.code ?? opened.message}` : stat ? this.refusalOf(stat) : "no status";
+      if (refusal !== null || !handle || !stat) {
+        this.log.warn({ event: "local-refused", file: request.file, uid: stat ? Number(stat.uid) : undefined, reason: refusal }, "drop file refused");
         return { accepted: false, reply: Replies.localFileRefused };
       }
       await fs.promises.unlink(file);
-      const login = await userName(stat.uid);
+      const uid = Number(stat.uid);
+      const login = await userName(uid);
       if (login === null) {
-        this.log.warn({ event: "local-refused", file: request.file, uid: stat.uid, reason: "no user name" }, "drop file refused");
+        this.log.warn({ event: "local-refused", file: request.file, uid, reason: "no user name" }, "drop file refused");
         return { accepted: false, reply: Replies.localUnknownUser };
       }
       message = handle.createReadStream({ autoClose: false, start: 0 });
-      return await this.submit({ uid: stat.uid, login, sender: request.sender, recipients: request.recipients, message });
+      return await this.submit({ uid, login, sender: request.sender, recipients: request.recipients, message });
     } catch (error) {
       this.log.error({ event: "local-error", file: request.file, err: (error as Error).message }, "drop file not taken");
       return { accepted: false, reply: Replies.localError };
@@ -112,6 +148,20 @@ export class MaildropListener {
       await fs.promises.rm(file, { force: true }).catch(() => undefined);
       this.inFlight.delete(request.file);
     }
+  }
+
+  /** Why the opened drop file is not taken as its owner's, or null when it is. */
+  private refusalOf(stat: fs.BigIntStats): string | null {
+    if (!stat.isFile()) return "not a plain file";
+    // A second name (a hard link) could be another user's file linked into the folder.
+    if (stat.nlink !== 1n) return "more than one name (a hard link)";
+    // Another user could have written into it after its owner did.
+    if ((stat.mode & 0o022n) !== 0n) return "writable by group or others";
+    // Renamed in from elsewhere it keeps its birth time: an old file is someone else's, moved.
+    if (stat.birthtimeNs === 0n) return "birth time unknown (the file system does not record it)";
+    const ageMs = Number((BigInt(Date.now()) * 1_000_000n - stat.birthtimeNs) / 1_000_000n);
+    if (ageMs > this.maxDropAgeMs) return `born ${Math.round(ageMs / 1000)} s ago, more than ${this.maxDropAgeMs / 1000} s`;
+    return null;
   }
 }
 

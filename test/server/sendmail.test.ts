@@ -3,14 +3,18 @@
 // login is the uid's (a second unix user, made here, is judged as itself); refusals come back
 // as sysexits.h statuses. Needs dist/ (npm run build) and root (useradd, setpriv).
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MaildropListener } from "../../runtime/local/maildropListener.js";
 import { MSAC } from "../support/deployedFolder.js";
 import type { NextHop } from "../support/nextHop.js";
 import { runProcess } from "../support/processes.js";
-import { type RunningMsa, SUBMISSION_POLICY, startMsaWithNextHop } from "./harness.js";
+import { type RunningMsa, SUBMISSION_POLICY, startMsa, startMsaWithNextHop } from "./harness.js";
 
 const node = process.execPath;
 /** A second unix user, made for this file and removed after it. */
@@ -144,6 +148,115 @@ describe("msac sendmail: the login is the uid's", () => {
   });
 });
 
+describe("the drop folder and its socket cannot be used to take another user's identity", () => {
+  it("makes a missing drop folder setgid and sticky (3733), so files get its group", () => {
+    expect(statSync(maildrop).mode & 0o7777).toBe(0o3733);
+  });
+
+  it("refuses a drop file born before the window (moved in from elsewhere) and logs why", async () => {
+    const short = await withEnv({ MSA_MAILDROP_MAX_AGE_MS: "1000" }, () => startMsa([...SUBMISSION_POLICY, 'listen local "{DIR}/maildrop"'], { stopAfter: "test" }));
+    const folder = join(short.dir, "maildrop");
+    // Written somewhere else, kept past the window, then renamed in: rename keeps the birth time.
+    const old = join(short.dir, "old.msg");
+    writeFileSync(old, "Subject: old\r\n\r\nx\r\n", { mode: 0o640 });
+    await sleep(1500);
+    execFileSync("mv", [old, join(folder, "1123456789abcdef0123456789abcdef.msg")]);
+    expect(await ask(folder, "1123456789abcdef0123456789abcdef.msg")).toMatch(/^550 5\.7\.1 Drop file refused/);
+    const refused = short.logs.find((e) => e.event === "local-refused");
+    expect(refused?.reason).toMatch(/^born \d+ s ago, more than 1 s$/);
+    // A fresh one in the same folder is taken.
+    writeFileSync(join(folder, "2123456789abcdef0123456789abcdef.msg"), "Subject: new\r\n\r\nx\r\n", { mode: 0o640 });
+    expect(await ask(folder, "2123456789abcdef0123456789abcdef.msg")).not.toMatch(/Drop file refused/);
+  });
+
+  it("refuses a drop file other users could write into, and names the open() error of one it cannot open", async () => {
+    writeFileSync(join(maildrop, "3123456789abcdef0123456789abcdef.msg"), "Subject: shared\r\n\r\nx\r\n");
+    chmodSync(join(maildrop, "3123456789abcdef0123456789abcdef.msg"), 0o662);
+    expect(await ask(maildrop, "3123456789abcdef0123456789abcdef.msg")).toMatch(/^550 5\.7\.1 Drop file refused/);
+    expect(await ask(maildrop, "4123456789abcdef0123456789abcdef.msg")).toMatch(/^550 5\.7\.1 Drop file refused/);
+    const reasons = msa.logs.filter((e) => e.event === "local-refused").map((e) => [e.file, e.reason]);
+    expect(reasons).toContainEqual(["3123456789abcdef0123456789abcdef.msg", "writable by group or others"]);
+    expect(reasons).toContainEqual(["4123456789abcdef0123456789abcdef.msg", "cannot open: ENOENT"]);
+  });
+
+  it("sendmail will not talk to a submit.socket another user bound, nor to a non-socket: EX_UNAVAILABLE (69), no file left", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "msa-fake-drop-"));
+    chmodSync(folder, 0o1777);
+    // The system's python: root's PATH may lead to a copy the other user cannot run.
+    const bound = await runProcess("setpriv", [
+      "--reuid",
+      USER,
+      "--regid",
+      USER,
+      "--clear-groups",
+      "/usr/bin/python3",
+      "-c",
+      "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+      join(folder, "submit.socket"),
+    ]);
+    expect(bound.code).toBe(0);
+    const fake = await runProcess(node, [MSAC, "sendmail", "--maildrop", folder, "bob"], { input: "Subject: x\n\nx\n" });
+    expect(fake.code).toBe(69);
+    expect(fake.stderr).toContain(`belongs to uid ${uid}, not to the folder's owner (uid 0) or root`);
+    expect(readdirSync(folder)).toEqual(["submit.socket"]);
+    rmSync(join(folder, "submit.socket"));
+    mkdirSync(join(folder, "submit.socket"));
+    const directory = await runProcess(node, [MSAC, "sendmail", "--maildrop", folder, "bob"], { input: "Subject: x\n\nx\n" });
+    expect(directory.code).toBe(69);
+    expect(directory.stderr).toContain("is not a socket");
+    expect(readdirSync(folder)).toEqual(["submit.socket"]);
+    rmSync(folder, { recursive: true });
+  });
+
+  it("the server does not start on a submit.socket that is not a socket, and says which", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "msa-bad-drop-"));
+    mkdirSync(join(folder, "submit.socket"));
+    const lines: string[] = [];
+    const log = pino({}, { write: (line: string) => lines.push(line) });
+    const listener = new MaildropListener(folder, () => Promise.reject(new Error("not reached")), log);
+    await expect(listener.bind()).rejects.toThrow(`${join(folder, "submit.socket")} exists and is not a socket`);
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: "listener-error", path: join(folder, "submit.socket") }));
+    expect(statSync(join(folder, "submit.socket")).isDirectory()).toBe(true);
+    rmSync(folder, { recursive: true });
+  });
+});
+
+describe("the local socket's limits", () => {
+  it("closes a connection that names no file within the idle time", async () => {
+    const short = await withEnv({ MSA_MAILDROP_IDLE_MS: "300" }, () => startMsa([...SUBMISSION_POLICY, 'listen local "{DIR}/maildrop"'], { stopAfter: "test" }));
+    const idle = net.createConnection(join(short.dir, "maildrop", "submit.socket"));
+    idle.on("error", () => undefined);
+    await new Promise((resolve) => idle.once("close", resolve));
+    expect(idle.bytesRead).toBe(0);
+  });
+
+  it("serves at most 64 connections at once: the 65th is closed unanswered", async () => {
+    const open: net.Socket[] = [];
+    const connect = () =>
+      new Promise<net.Socket>((resolve) => {
+        const socket = net.createConnection(join(maildrop, "submit.socket"), () => resolve(socket));
+        socket.on("error", () => undefined);
+      });
+    for (let i = 0; i < 64; i++) open.push(await connect());
+    const extra = await connect();
+    let answer = "";
+    extra.on("data", (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    extra.write("not a request\n");
+    await new Promise((resolve) => extra.once("close", resolve));
+    expect(answer).toBe("");
+    for (const socket of open) socket.destroy();
+    // Once they are gone, a request is answered again.
+    let reply = "";
+    for (let attempt = 0; attempt < 50 && reply === ""; attempt++) {
+      reply = await ask(maildrop, "5123456789abcdef0123456789abcdef.msg").catch(() => "");
+      if (reply === "") await sleep(100);
+    }
+    expect(reply).toMatch(/^550 5\.7\.1 Drop file refused/);
+  });
+});
+
 describe("msac sendmail: refusals and failures as sysexits.h statuses", () => {
   it("gives EX_DATAERR (65) for a message over `limit size`", async () => {
     const result = await sendmail(["bob"], `Subject: big\n\n${"x".repeat(70)}\n`.repeat(80));
@@ -215,6 +328,22 @@ describe("mail programs configured with msac sendmail", () => {
     rmSync(repo, { recursive: true });
   });
 });
+
+/** Runs `start` with `env` set in this process's environment (the server reads it as it starts). */
+async function withEnv<T>(env: Record<string, string>, start: () => Promise<T>): Promise<T> {
+  Object.assign(process.env, env);
+  try {
+    return await start();
+  } finally {
+    for (const name of Object.keys(env)) delete process.env[name];
+  }
+}
+
+/** Names `file` on the folder's socket as any local program can; the server's reply line. */
+async function ask(folder: string, file: string): Promise<string> {
+  const request = JSON.stringify({ file, sender: "", recipients: ["bob"] });
+  return (await runProcess("python3", ["-c", SOCKET_CLIENT, join(folder, "submit.socket"), request])).stdout;
+}
 
 /** A unix-socket client that sends one request line and prints the reply (any local program can). */
 const SOCKET_CLIENT = `
