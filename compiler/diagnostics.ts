@@ -534,6 +534,14 @@ export const Catalogue = {
     '`add Received with login` writes `(Authenticated sender: LOGIN)` into the trace field of authenticated sessions, as Postfix\'s `smtpd_sasl_authenticated_header` does. Without an `auth` rule no session is ever authenticated, so the field never names a login. Add `auth users "FILE"`, or leave `with login` out.',
     "listen 127.0.0.1:2525 plain\nallow unauthenticated\nadd Received with login",
   ),
+  milterNotForLocal: entry(
+    "MSA4230",
+    "warning",
+    "policy",
+    "milters do not see local submissions",
+    "A milter is asked along an SMTP session: its connect, HELO, MAIL, RCPT and message steps. A local submission (`listen local`, `msac sendmail`) has no such session, so msa does not show it to the milters: mail from cron, PHP's `mail()` or git send-email goes out unscored and unsigned by them. Filter it at the next hop (Postfix's `non_smtpd_milters` does this for its own sendmail), or take local mail elsewhere.",
+    'listen local "/var/spool/msa/maildrop"\nmilter inet:127.0.0.1:11332',
+  ),
   localWithoutQualify: entry(
     "MSA4150",
     "warning",

@@ -161,6 +161,14 @@ export class PolicyLints {
         if (added) this.context.report("rightsWithoutAuth", added, `\`add ${field}\` never applies: without an \`auth\` rule no session is authenticated`);
       }
     }
+    // Milters are asked along an SMTP session (connect, HELO, MAIL, RCPT); a local submission has none.
+    const firstMilter = p.milters?.[0];
+    if (p.localSubmission && firstMilter) {
+      this.context.report("milterNotForLocal", firstMilter.rule, "milters are not asked about local submissions: mail from `msac sendmail` goes out without them", {
+        hint: "filter local mail at the next hop (Postfix's non_smtpd_milters), or remove `listen local`",
+        related: this.context.related(p.localSubmission.rule, "`listen local` is here"),
+      });
+    }
     if (p.localSubmission && !this.written.has("qualify")) {
       this.context.report(
         "localWithoutQualify",
