@@ -539,7 +539,7 @@ export const Catalogue = {
     "warning",
     "policy",
     "milters do not see local submissions",
-    "A milter is asked along an SMTP session: its connect, HELO, MAIL, RCPT and message steps. A local submission (`listen local`, `msac sendmail`) has no such session, so msa does not show it to the milters: mail from cron, PHP's `mail()` or git send-email goes out unscored and unsigned by them. Filter it at the next hop (Postfix's `non_smtpd_milters` does this for its own sendmail), or take local mail elsewhere.",
+    "A milter is asked along an SMTP session: its connect, HELO, MAIL, RCPT and message steps. A local submission (`listen local`, `msac sendmail`) has no such session, so msa does not show it to the milters: mail from cron, PHP's `mail()` or git send-email goes out unscored and unsigned by them. A site that needs its milters on that mail keeps local programs on Postfix's sendmail, whose mail Postfix's `non_smtpd_milters` filters.",
     'listen local "/var/spool/msa/maildrop"\nmilter inet:127.0.0.1:11332',
   ),
   localWithoutQualify: entry(

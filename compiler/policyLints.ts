@@ -165,7 +165,7 @@ export class PolicyLints {
     const firstMilter = p.milters?.[0];
     if (p.localSubmission && firstMilter) {
       this.context.report("milterNotForLocal", firstMilter.rule, "milters are not asked about local submissions: mail from `msac sendmail` goes out without them", {
-        hint: "filter local mail at the next hop (Postfix's non_smtpd_milters), or remove `listen local`",
+        hint: "keep local programs on Postfix's sendmail (its non_smtpd_milters filter them), or remove `listen local`",
         related: this.context.related(p.localSubmission.rule, "`listen local` is here"),
       });
     }
