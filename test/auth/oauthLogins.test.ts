@@ -205,7 +205,7 @@ describe("auth oauth with the keys at a URL", () => {
 });
 
 describe("auth oauth by introspection (RFC 7662)", () => {
-  it("asks the endpoint with the client's credentials and takes the login from its answer", async () => {
+  it("asks the endpoint with the client's credentials and takes the login from its answer, for msa's audience only", async () => {
     const seen: { authorization?: string; body: string }[] = [];
     const { url } = await httpServer((req, res) => {
       let body = "";
@@ -218,17 +218,26 @@ describe("auth oauth by introspection (RFC 7662)", () => {
         }
         const token = new URLSearchParams(body).get("token");
         res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify(token === "good-token" ? { active: true, username: "carol@example.test" } : { active: false }));
+        const answers: Record<string, object> = {
+          "good-token": { active: true, username: "carol@example.test", aud: ["msa", "webmail"] },
+          "client-token": { active: true, username: "carol@example.test", client_id: "msa" },
+          "other-app-token": { active: true, username: "carol@example.test", aud: "calendar", client_id: "calendar" },
+        };
+        res.end(JSON.stringify(answers[token ?? ""] ?? { active: false }));
       });
     });
     await writeFile(join(dir, "client.secret"), "msa:s3cret\n");
     await writeFile(join(dir, "wrong.secret"), "msa:wrong\n");
-    const msa = await startMsa(policyWith(`auth oauth introspect "${url}/introspect" client "${join(dir, "client.secret")}" login claim username`));
+    const msa = await startMsa(policyWith(`auth oauth introspect "${url}/introspect" audience "msa" client "${join(dir, "client.secret")}" login claim username`));
     expect(await smtplibLogin(msa, "carol@example.test", "good-token", "carol@example.test")).toContain("auth 235");
+    expect(await smtplibLogin(msa, "carol@example.test", "client-token", "carol@example.test")).toContain("auth 235");
+    // The issuer vouches for tokens it gave other applications too: those are not logins here.
+    expect(await smtplibLogin(msa, "carol@example.test", "other-app-token", "carol@example.test")).toContain("auth 535");
+    expect(msa.logs).toContainEqual(expect.objectContaining({ reason: "the token is not for audience msa" }));
     expect(new URLSearchParams(seen[0]!.body).get("token_type_hint")).toBe("access_token");
     expect(await smtplibLogin(msa, "carol@example.test", "revoked-token", "carol@example.test")).toContain("auth 535");
     // Credentials the endpoint refuses are the site's fault, not the user's: 454, and logged.
-    const misconfigured = await startMsa(policyWith(`auth oauth introspect "${url}/introspect" client "${join(dir, "wrong.secret")}" login claim username`));
+    const misconfigured = await startMsa(policyWith(`auth oauth introspect "${url}/introspect" audience "msa" client "${join(dir, "wrong.secret")}" login claim username`));
     expect(await smtplibLogin(misconfigured, "carol@example.test", "good-token", "carol@example.test")).toContain("auth 454");
     expect(misconfigured.logs).toContainEqual(expect.objectContaining({ event: "auth-unavailable", reason: "introspection answered HTTP 401" }));
   });
