@@ -499,7 +499,7 @@ export const Catalogue = {
     "warning",
     "policy",
     "database password in the policy",
-    'The URL of `auth sql` carries the database password. A policy is read by people and tools (`msac print`, a compiled graph, version control); keep the secret in a file only the server\'s user can read and name it with `password "FILE"`, which replaces a password in the URL.',
+    'The URL of `auth sql` carries the database password (`user:password@` or `?password=`). A policy is read by people and tools (`msac print`, a compiled graph, version control); keep the secret in a file only the server\'s user can read and name it with `password "FILE"`, which replaces a password in the URL.',
     'auth sql "postgresql://msa:secret@db.example.net/mail" password query "SELECT password FROM users WHERE login = $1"',
   ),
   senderRelayWithoutRelay: entry(

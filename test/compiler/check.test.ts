@@ -26,6 +26,15 @@ function check(text: string, files: Record<string, string> = {}): string[] {
 
 const base = "hostname msa.example.test\n";
 
+describe("auth sql", () => {
+  it("warns of a database password in the URL, written before the host or as `?password=` (MSA4182)", () => {
+    const sql = (url: string) => check(`${base}listen 127.0.0.1:2525 plain\nauth sql "${url}" password query "SELECT hash FROM users WHERE login = $1"\nrequire auth\n`);
+    expect(sql("postgresql://msa:s3cret@db.example.net/mail")).toEqual(["MSA4182 s3cret"]);
+    expect(sql("postgresql://msa@db.example.net/mail?password=s3cret")).toEqual(['MSA4182 "postgresql://msa@db.example.net/mail?password=s3cret"']);
+    expect(sql("postgresql://msa@db.example.net/mail?sslmode=require")).toEqual([]);
+  });
+});
+
 describe("allow unauthenticated", () => {
   it("is accepted on any 127.0.0.0/8 address, ::1 and localhost", () => {
     for (const host of ["127.0.0.1", "127.0.0.2", "[::1]", "localhost"]) {
