@@ -20,7 +20,7 @@ import { receivedProtocol } from "./decision/messageStage.js";
 import type { Decision } from "./decision/verdict.js";
 import type { DeliveryContext } from "./deliver/delivery.js";
 import type { DeliveryOutcome } from "./deliver/envelope.js";
-import { createSpoolId } from "./deliver/spoolRecord.js";
+import { createSpoolId, LOCAL_CLIENT_ADDRESS } from "./deliver/spoolRecord.js";
 import { GraphResources } from "./graphResources.js";
 import { newMessageId } from "./message/messageId.js";
 import { IncompleteMessageError, type MessageData, readMessageData } from "./message/readMessageData.js";
@@ -670,7 +670,7 @@ export class SubmissionServer implements ConnectionPolicy {
    * wire cannot disagree. Every recipient must pass: the caller (`msac sendmail`) gets one verdict.
    */
   async submitLocal(submission: LocalSubmission): Promise<{ accepted: boolean; reply: Reply }> {
-    const session: LoggedClient = { id: `local-${createSpoolId()}`, remoteAddress: "local" };
+    const session: LoggedClient = { id: `local-${createSpoolId()}`, remoteAddress: LOCAL_CLIENT_ADDRESS };
     const listener = LOCAL_LISTENER;
     let state = this.apply(session, newSession("plain", session.remoteAddress, listener), {
       type: "connect",
