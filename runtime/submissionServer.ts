@@ -425,7 +425,10 @@ export class SubmissionServer implements ConnectionPolicy {
       login = result.login;
       return { kind: "accepted" };
     };
-    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, claimed, check);
+    // A bearer token without `a=` names no login until it is checked: its failures count against the
+    // client's address alone (a name no login can have), not under one login "" shared by every bearer client.
+    const throttledAs = bearer && claimed === "" ? `\0bearer ${session.remoteAddress}` : claimed;
+    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, throttledAs, check);
     const source = bearer ? this.graph.oauth && `oauth ${this.graph.oauth.kind === "jwt" ? this.graph.oauth.issuer : this.graph.oauth.url}` : logins?.name;
     // The session closed while waiting for a verification slot: there is no one to answer.
     if (outcome.kind === "cancelled") return;

@@ -40,13 +40,15 @@ const oauthBearer = (login: string, bearer: string) => Buffer.from(`n,a=${login}
 const SMTPLIB_OAUTHBEARER = `
 import os, smtplib, ssl
 ctx = ssl.create_default_context(cafile=os.environ["CA"])
-s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT"]), timeout=10)
+s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT"]), timeout=10, source_address=(os.environ["SOURCE"], 0))
 s.starttls(context=ctx)
 s.ehlo("client.example")
 print("mechanisms", s.esmtp_features.get("auth", ""))
 def oauthbearer(challenge=None):
     # RFC 7628 section 3.2.3: the client answers an error challenge with a lone %x01.
-    return "\\x01" if challenge else "n,a=%s,\\x01auth=Bearer %s\\x01\\x01" % (os.environ["LOGIN"], os.environ["TOKEN"])
+    # without a login, no a= (RFC 7628 section 3.1: the token says whose it is)
+    gs2 = "n,a=%s," % os.environ["LOGIN"] if os.environ["LOGIN"] else "n,,"
+    return "\\x01" if challenge else "%s\\x01auth=Bearer %s\\x01\\x01" % (gs2, os.environ["TOKEN"])
 try:
     code, _ = s.auth("OAUTHBEARER", oauthbearer, initial_response_ok=True)
 except smtplib.SMTPAuthenticationError as e:
@@ -56,8 +58,9 @@ print("mail", s.mail(os.environ["FROM"])[0])
 s.quit()
 `;
 
-async function smtplibLogin(msa: RunningMsa, login: string, bearer: string, from: string): Promise<string> {
-  const result = await runSmtplib(SMTPLIB_OAUTHBEARER, { PORT: String(msa.port), CA: msa.pki.caPath, LOGIN: login, TOKEN: bearer, FROM: from });
+/** `source`: the loopback address the client connects from, so that a test has several clients. */
+async function smtplibLogin(msa: RunningMsa, login: string, bearer: string, from: string, source = "127.0.0.1"): Promise<string> {
+  const result = await runSmtplib(SMTPLIB_OAUTHBEARER, { PORT: String(msa.port), CA: msa.pki.caPath, LOGIN: login, TOKEN: bearer, FROM: from, SOURCE: source });
   expect(result.stderr).toBe("");
   return result.stdout;
 }
@@ -148,6 +151,16 @@ describe("auth oauth with the issuer's keys in a file", () => {
     expect(reasons.join("\n")).toMatch(
       /ERR_JWT_EXPIRED[\s\S]*ERR_JWT_CLAIM_VALIDATION_FAILED[\s\S]*ERR_JWS_SIGNATURE_VERIFICATION_FAILED[\s\S]*the token is for carol@example.test, the client asked for alice@example.test[\s\S]*no `email` claim/,
     );
+  });
+
+  it("counts failed tokens without `a=` against the client's address, so one client's failures never block another's", async () => {
+    const throttled = await startMsa([...fileKeys(), "throttle auth failures 2 per 1h per login block 1h"], { stopAfter: "test", failedAuthDelayMs: 1 });
+    const expired = await token({ email: "carol@example.test" }, { expiresIn: Math.floor(Date.now() / 1000) - 120 });
+    // another client fails twice: were every bearer failure one login "", that login would now be guessed at
+    for (let i = 0; i < 2; i++) expect(await smtplibLogin(throttled, "", expired, "carol@example.test", "127.0.0.2")).toContain("auth 535");
+    // this client's own expired token, then its fresh one, which logs in
+    expect(await smtplibLogin(throttled, "", expired, "carol@example.test")).toContain("auth 535");
+    expect(await smtplibLogin(throttled, "", await token({ email: "carol@example.test" }), "carol@example.test")).toContain("auth 235");
   });
 
   it("sends the error as a challenge before 535 (RFC 7628 section 3.2.2), and answers malformed messages with 501", async () => {
