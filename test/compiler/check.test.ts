@@ -81,7 +81,9 @@ describe("repeated rules", () => {
     ]);
     // OAuth tokens stand beside the password source.
     expect(
-      check(`${base}listen 127.0.0.1:2525 plain\nauth users "u"\nauth oauth introspect "https://id.example.com/introspect" audience "msa"\nrequire auth\n`, { u: USERS_WITH_ADDRESS }),
+      check(`${base}listen 127.0.0.1:2525 plain\nauth users "u"\nauth oauth introspect "https://id.example.com/introspect" audience "msa"\nrequire auth\n`, {
+        u: USERS_WITH_ADDRESS,
+      }),
     ).toEqual([]);
   });
 
