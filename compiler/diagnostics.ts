@@ -499,7 +499,7 @@ export const Catalogue = {
     "warning",
     "policy",
     "database password in the policy",
-    'The URL of `auth sql` carries the database password. A policy is read by people and tools (`msac print`, a compiled graph, version control); keep the secret in a file only the server\'s user can read and name it with `password "FILE"`, which replaces a password in the URL.',
+    'The URL of `auth sql` carries the database password (`user:password@` or `?password=`). A policy is read by people and tools (`msac print`, a compiled graph, version control); keep the secret in a file only the server\'s user can read and name it with `password "FILE"`, which replaces a password in the URL.',
     'auth sql "postgresql://msa:secret@db.example.net/mail" password query "SELECT password FROM users WHERE login = $1"',
   ),
   senderRelayWithoutRelay: entry(
@@ -515,7 +515,7 @@ export const Catalogue = {
     "error",
     "policy",
     "`auth oauth` cannot check tokens as written",
-    'An `auth oauth` rule checks tokens in one of two ways. As JWTs: `issuer "URL"` and `audience "NAME"` are what the token\'s `iss` and `aud` must be, and `keys` is the issuer\'s JWKS, a file or an https URL. Or by asking the issuer: `introspect "URL"` (RFC 7662), with `client "FILE"` holding `CLIENT-ID:SECRET` when the endpoint wants it. The two ways do not mix.',
+    'An `auth oauth` rule checks tokens in one of two ways. As JWTs: `issuer "URL"` and `audience "NAME"` are what the token\'s `iss` and `aud` must be, and `keys` is the issuer\'s JWKS, a file or an https URL. Or by asking the issuer: `introspect "URL"` (RFC 7662) with `audience "NAME"`, which the answer\'s `aud` or `client_id` must name (the issuer vouches for the tokens of every application it serves), and `client "FILE"` holding `CLIENT-ID:SECRET` when the endpoint wants it. `issuer` and `keys` do not mix with `introspect`.',
     'auth oauth issuer "https://id.example.com" keys "jwks.json"',
   ),
   receivedTlsWithoutTls: entry(

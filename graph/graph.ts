@@ -532,7 +532,7 @@ export type LoginSource = z.infer<typeof LoginSource>;
 /**
  * `auth oauth`: bearer tokens (OAUTHBEARER, RFC 7628, and XOAUTH2) beside the login source. A JWT
  * is checked against the issuer's keys; otherwise the issuer's introspection endpoint (RFC 7662)
- * is asked. The login is the token's `loginClaim`.
+ * is asked. Either way the token must name `audience`. The login is the token's `loginClaim`.
  */
 export const OauthLogins = z.discriminatedUnion("kind", [
   z.strictObject({
@@ -546,6 +546,8 @@ export const OauthLogins = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("introspection"),
     url: z.string(),
+    /** What the answer's `aud` (or `client_id`) must name: the issuer vouches for every application's tokens. */
+    audience: z.string(),
     /** A `CLIENT-ID:SECRET` file for the endpoint's HTTP Basic authentication. */
     client: z.string().optional(),
     loginClaim: z.string(),

@@ -20,7 +20,7 @@ import { receivedProtocol } from "./decision/messageStage.js";
 import type { Decision } from "./decision/verdict.js";
 import type { DeliveryContext } from "./deliver/delivery.js";
 import type { DeliveryOutcome } from "./deliver/envelope.js";
-import { createSpoolId } from "./deliver/spoolRecord.js";
+import { createSpoolId, LOCAL_CLIENT_ADDRESS } from "./deliver/spoolRecord.js";
 import { GraphResources } from "./graphResources.js";
 import { newMessageId } from "./message/messageId.js";
 import { IncompleteMessageError, type MessageData, readMessageData } from "./message/readMessageData.js";
@@ -425,7 +425,10 @@ export class SubmissionServer implements ConnectionPolicy {
       login = result.login;
       return { kind: "accepted" };
     };
-    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, claimed, check);
+    // A bearer token without `a=` names no login until it is checked: its failures count against the
+    // client's address alone (a name no login can have), not under one login "" shared by every bearer client.
+    const throttledAs = bearer && claimed === "" ? `\0bearer ${session.remoteAddress}` : claimed;
+    const outcome = await this.limits.authenticate(session.id, session.remoteAddress, throttledAs, check);
     const source = bearer ? this.graph.oauth && `oauth ${this.graph.oauth.kind === "jwt" ? this.graph.oauth.issuer : this.graph.oauth.url}` : logins?.name;
     // The session closed while waiting for a verification slot: there is no one to answer.
     if (outcome.kind === "cancelled") return;
@@ -670,7 +673,7 @@ export class SubmissionServer implements ConnectionPolicy {
    * wire cannot disagree. Every recipient must pass: the caller (`msac sendmail`) gets one verdict.
    */
   async submitLocal(submission: LocalSubmission): Promise<{ accepted: boolean; reply: Reply }> {
-    const session: LoggedClient = { id: `local-${createSpoolId()}`, remoteAddress: "local" };
+    const session: LoggedClient = { id: `local-${createSpoolId()}`, remoteAddress: LOCAL_CLIENT_ADDRESS };
     const listener = LOCAL_LISTENER;
     let state = this.apply(session, newSession("plain", session.remoteAddress, listener), {
       type: "connect",

@@ -1,6 +1,6 @@
 // `auth oauth`: what a bearer token must be to log in. Either a JWT checked against the issuer's
 // keys (a JWKS file, or its URL), or a token the issuer's introspection endpoint vouches for
-// (RFC 7662). The login is a claim of the token, `sub` unless the policy names another.
+// (RFC 7662) and that names msa's audience. The login is a claim of the token, `sub` unless the policy names another.
 import type { Located, Span } from "../../grammar/ast.js";
 import type { OauthLogins, RuleOrigin } from "../../graph/graph.js";
 import type { CheckContext } from "../checkContext.js";
@@ -29,10 +29,17 @@ export function checkOauth(clauses: OauthClauses, context: CheckContext): boolea
     for (const value of clauses.repeated) context.report("oauthIncomplete", value.span, "this clause is written twice in the rule", { hint: "keep one" });
     return false;
   }
-  if (introspect && (keys || issuer || audience)) {
-    const extra = (keys ?? issuer ?? audience)!;
-    context.report("oauthIncomplete", extra.span, "`introspect` asks the issuer about each token, so `issuer`, `audience` and `keys` do not apply", {
-      hint: 'keep `introspect "URL"` (and `client`), or check tokens yourself with `issuer`, `audience` and `keys`',
+  if (introspect && (keys || issuer)) {
+    const extra = (keys ?? issuer)!;
+    context.report("oauthIncomplete", extra.span, "`introspect` asks the issuer about each token, so `issuer` and `keys` do not apply", {
+      hint: 'keep `introspect "URL" audience "NAME"` (and `client`), or check tokens yourself with `issuer`, `audience` and `keys`',
+    });
+    return false;
+  }
+  if (introspect && !audience) {
+    // The issuer vouches for tokens it gave any application; only `aud` says the token is meant for msa.
+    context.report("oauthIncomplete", introspect.span, "`introspect` needs `audience`: the issuer vouches for tokens of every application it serves", {
+      hint: 'write `auth oauth introspect "URL" audience "msa"` with the name the issuer gives msa',
     });
     return false;
   }
@@ -40,7 +47,7 @@ export function checkOauth(clauses: OauthClauses, context: CheckContext): boolea
     const missing = (["issuer", "audience", "keys"] as const).filter((name) => !clauses[name]);
     if (missing.length > 0) {
       context.report("oauthIncomplete", clauses.oauth.span, `\`auth oauth\` needs ${missing.map((m) => `\`${m}\``).join(" and ")}`, {
-        hint: 'write `auth oauth issuer "https://id.example.com" audience "msa" keys "jwks.json"`, or `auth oauth introspect "URL"`',
+        hint: 'write `auth oauth issuer "https://id.example.com" audience "msa" keys "jwks.json"`, or `auth oauth introspect "URL" audience "msa"`',
       });
       return false;
     }
@@ -65,6 +72,7 @@ export function lowerOauth(clauses: OauthClauses, at: Lowering, rule: Span): Oau
     return {
       kind: "introspection",
       url: clauses.introspect.value,
+      audience: clauses.audience!.value,
       ...(clauses.client ? { client: resolvePolicyPath(at.file, clauses.client.value) } : {}),
       loginClaim,
       origin,
@@ -84,7 +92,7 @@ export function lowerOauth(clauses: OauthClauses, at: Lowering, rule: Span): Oau
 export function printOauth(oauth: OauthLogins, at: Printing): string {
   const claim = oauth.loginClaim === "sub" ? "" : ` login claim ${oauth.loginClaim}`;
   if (oauth.kind === "introspection") {
-    return `auth oauth introspect ${quote(oauth.url)}${oauth.client ? ` client ${quote(at.path(oauth.client))}` : ""}${claim}`;
+    return `auth oauth introspect ${quote(oauth.url)} audience ${quote(oauth.audience)}${oauth.client ? ` client ${quote(at.path(oauth.client))}` : ""}${claim}`;
   }
   const keys = "url" in oauth.keys ? oauth.keys.url : at.path(oauth.keys.file);
   return `auth oauth issuer ${quote(oauth.issuer)} audience ${quote(oauth.audience)} keys ${quote(keys)}${claim}`;

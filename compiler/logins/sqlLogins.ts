@@ -102,8 +102,10 @@ function checkUrl(url: Located, context: CheckContext): void {
   // libpq takes a Unix socket folder as `?host=/run/postgresql` when the URL names no host.
   if (parsed.hostname === "" && !parsed.searchParams.get("host")) return bad(`\`${url.value}\` names no database host`);
   if (parsed.pathname.length <= 1) return bad(`\`${url.value}\` names no database`);
-  if (parsed.password !== "") {
-    context.report("sqlPasswordInUrl", passwordSpan(url, parsed.password), "the database password is written in the policy", {
+  // libpq reads `?password=` as it reads `user:password@`.
+  const inQuery = parsed.searchParams.get("password");
+  if (parsed.password !== "" || inQuery !== null) {
+    context.report("sqlPasswordInUrl", parsed.password !== "" ? passwordSpan(url, parsed.password) : url.span, "the database password is written in the policy", {
       hint: 'put it in a file readable only by msa and name it with `password "FILE"`',
     });
   }

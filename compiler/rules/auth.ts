@@ -117,7 +117,7 @@ export const authRule: RuleModule<AuthUsersRule | AuthSqlRule | AuthLdapRule | A
       },
       {
         // auth oauth issuer "URL" audience "NAME" keys "FILE-OR-URL" [login claim NAME]
-        // auth oauth introspect "URL" [client "FILE"] [login claim NAME]
+        // auth oauth introspect "URL" audience "NAME" [client "FILE"] [login claim NAME]
         name: "authOauth",
         body: ($) => {
           $.CONSUME(K.oauth);

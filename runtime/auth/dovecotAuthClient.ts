@@ -80,10 +80,10 @@ export class DovecotAuthClient {
         resolve(answer);
       };
       const timer = setTimeout(() => {
-        if (connection && id === 0) {
-          // A connection still in its handshake is of no use: the next request opens a fresh one.
-          this.drop(connection, `no handshake from Dovecot within ${this.options.timeoutMs} ms`);
-        } else settle({ kind: "unavailable", reason: `no answer from Dovecot within ${this.options.timeoutMs} ms` });
+        // A connection that lets a request time out, in its handshake or after, is of no use: the next request opens a fresh one.
+        const reason = id === 0 ? `no handshake from Dovecot within ${this.options.timeoutMs} ms` : `no answer from Dovecot within ${this.options.timeoutMs} ms`;
+        settle({ kind: "unavailable", reason });
+        if (connection) this.drop(connection, reason);
       }, this.options.timeoutMs);
       connection = this.connect();
       connection.handshake.then(

@@ -1,5 +1,6 @@
 // Checks the bearer tokens of OAUTHBEARER (RFC 7628) and XOAUTH2: a JWT against the issuer's keys
-// (jose), or by asking the issuer's introspection endpoint (RFC 7662). The login is a claim of the
+// (jose), or by asking the issuer's introspection endpoint (RFC 7662); either way the token must be
+// meant for msa's audience. The login is a claim of the
 // token; a client that names a login in its SASL message must name that one.
 import { readFile } from "node:fs/promises";
 import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from "jose";
@@ -34,7 +35,7 @@ const TOKEN_FAULTS = new Set([
 export async function openTokenChecker(oauth: OauthLogins): Promise<TokenChecker> {
   if (oauth.kind === "introspection") {
     const client = oauth.client ? readRelayCredentials(oauth.client) : undefined;
-    return { verify: (token, claimed) => introspect(oauth.url, client, token).then((result) => withLogin(result, oauth.loginClaim, claimed)) };
+    return { verify: (token, claimed) => introspect(oauth.url, client, token).then((result) => withLogin(forAudience(result, oauth.audience), oauth.loginClaim, claimed)) };
   }
   const keys: JWTVerifyGetKey =
     "url" in oauth.keys
@@ -76,6 +77,15 @@ async function introspect(url: string, client: { user: string; pass: string } | 
   } catch (error) {
     return { kind: "unavailable", reason: `introspection: ${(error as Error).message}` };
   }
+}
+
+/** RFC 7662 section 2.2: `aud` (a string or a list) or `client_id` names whom the token is for; any other application's token is refused. */
+function forAudience(answer: IssuerAnswer, audience: string): IssuerAnswer {
+  if (answer.kind !== "active") return answer;
+  const { aud, client_id: clientId } = answer.claims as JWTPayload & { client_id?: unknown };
+  const named = [...(Array.isArray(aud) ? aud : [aud]), clientId];
+  if (named.includes(audience)) return answer;
+  return { kind: "rejected", reason: `the token is not for audience ${audience}` };
 }
 
 /** The token's login, when the claim is there and the client named no other login. */

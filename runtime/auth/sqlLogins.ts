@@ -90,15 +90,18 @@ export class SqlLogins implements LoginBackend {
 }
 
 // pg lets the URL's fields win over separate options, a URL without a password included.
+// libpq also takes the password as `?password=`, which would win over the file's.
 function withPassword(url: string, password: string): string {
   const parsed = new URL(url);
   parsed.password = encodeURIComponent(password);
+  parsed.searchParams.delete("password");
   return parsed.href;
 }
 
 function withoutPassword(url: string): string {
   const parsed = new URL(url);
   parsed.password = "";
+  parsed.searchParams.delete("password");
   return parsed.href;
 }
 

@@ -29,12 +29,16 @@ export const SPOOL_NEW_FOLDER = "new";
 /** Suffix of a complete record's file name. */
 export const SPOOL_RECORD_SUFFIX = ".msg";
 
+/** The client address of a message a local user submitted (`listen local`): there is no network client. */
+export const LOCAL_CLIENT_ADDRESS = "local";
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** What the session knew about the message besides its envelope; kept for logs, Received and DSNs. */
 export interface SpoolMeta {
   /** the authenticated login, if any */
   login?: string;
+  /** the client's IP address, or LOCAL_CLIENT_ADDRESS */
   clientAddress?: string;
   /** the client's TCP port (XFORWARD PORT) */
   clientPort?: number;

@@ -4,7 +4,7 @@
 // or [UNAVAILABLE] when it is unknown or not the plain printable text the README requires.
 
 import { encodeXtext } from "./xtext.js";
-import type { SpoolMeta } from "./spoolRecord.js";
+import { LOCAL_CLIENT_ADDRESS, type SpoolMeta } from "./spoolRecord.js";
 
 /** What msa knows of the client that submitted a message, by XFORWARD attribute. */
 export interface ClientFacts {
@@ -18,9 +18,11 @@ export interface ClientFacts {
   /** msa's queue id: Postfix logs it as orig_queue_id */
   queueId?: string;
   login?: string;
+  /** submitted by a local user (`listen local`), not over the network: SOURCE=LOCAL, no ADDR */
+  local?: boolean;
 }
 
-/** The attributes in the order they are sent; SOURCE is always REMOTE (a client of ours, not msa itself). */
+/** The attributes in the order they are sent; SOURCE is REMOTE for a network client, LOCAL for a local user's message (XFORWARD_README). */
 const ATTRIBUTES = ["NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE", "LOGIN"] as const;
 type Attribute = (typeof ATTRIBUTES)[number];
 
@@ -64,7 +66,7 @@ function attributeValue(attribute: Attribute, facts: ClientFacts): string | unde
     case "NAME":
       return facts.name;
     case "ADDR":
-      return facts.address === undefined ? undefined : nextHopAddress(facts.address);
+      return facts.address === undefined || facts.local ? undefined : nextHopAddress(facts.address);
     case "PORT":
       return facts.port === undefined ? undefined : String(facts.port);
     case "PROTO":
@@ -74,7 +76,7 @@ function attributeValue(attribute: Attribute, facts: ClientFacts): string | unde
     case "IDENT":
       return facts.queueId;
     case "SOURCE":
-      return "REMOTE";
+      return facts.local ? "LOCAL" : "REMOTE";
     case "LOGIN":
       return facts.login;
   }
@@ -98,6 +100,7 @@ function encodedValue(value: string | undefined): string {
  */
 export function clientFactsOf(meta: SpoolMeta): ClientFacts | undefined {
   if (meta.dsnFor !== undefined || !meta.clientAddress) return undefined;
+  if (meta.clientAddress === LOCAL_CLIENT_ADDRESS) return { local: true, ...(meta.queueId ? { queueId: meta.queueId } : {}), ...(meta.login ? { login: meta.login } : {}) };
   return {
     address: meta.clientAddress,
     ...(typeof meta.clientPort === "number" ? { port: meta.clientPort } : {}),

@@ -68,6 +68,8 @@ export class MilterConnection {
         reject(new MilterFailure(error.message));
       });
     }).catch((error: Error) => {
+      // Destroyed, not ended: a black-holed milter would keep a half-open socket until the kernel gives up on its SYN.
+      this.fail(error);
       this.close();
       throw error;
     });

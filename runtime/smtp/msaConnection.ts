@@ -48,6 +48,8 @@ export class MsaConnection extends SMTPConnection {
   private chunkedMessage: ChunkedMessage | null = null;
   /** Takes the octets of the chunk being read off the command stream; null outside a chunk. */
   private chunkReader: ChunkReader | null = null;
+  /** Set while the octets of a refused BDAT are read: they are the command's, and `timeout command` bounds them. */
+  private discardingChunk = false;
   /** What runs once the chunk being read is complete; it resumes the command stream. */
   private chunkRead: ((resume: () => void) => void) | null = null;
   /** Set while smtp-server writes the EHLO reply, which gets CHUNKING and BINARYMIME. */
@@ -94,11 +96,15 @@ export class MsaConnection extends SMTPConnection {
    * once the chunk is answered. Nothing more is read until then, so replies keep their order.
    */
   private readChunk(parser: SmtpLineParser, received: Buffer, next: (error?: Error | null) => void): void {
+    // No transaction waits for a refused chunk, so nothing else would end `BDAT 9000000000000000` trickled a byte at a time.
+    if (this.discardingChunk && this.commandDeadline === null) this.startCommandDeadline();
     const rest = this.chunkReader!.feed(received);
     if (rest === null) return next();
     const chunkRead = this.chunkRead!;
     this.chunkReader = null;
     this.chunkRead = null;
+    if (this.discardingChunk) this.stopCommandDeadline();
+    this.discardingChunk = false;
     parser._dataMode = false;
     chunkRead(() => (rest.length > 0 ? parser._write(rest, "binary", next) : next()));
   }
@@ -260,6 +266,7 @@ export class MsaConnection extends SMTPConnection {
       return callback();
     }
     if (this.session.envelope.rcptTo.length === 0) {
+      this.discardingChunk = bdat.size > 0;
       return this.readChunkInto(
         bdat.size,
         () => undefined,

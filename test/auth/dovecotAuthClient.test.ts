@@ -188,6 +188,31 @@ describe("a listener that never answers", () => {
   });
 });
 
+describe("a listener that shakes hands, then never answers a request", () => {
+  let mute: Server;
+  let path: string;
+  const accepted: Socket[] = [];
+  beforeAll(async () => {
+    path = `${dovecot.socketPath}-mute`;
+    mute = createServer((socket) => {
+      accepted.push(socket);
+      socket.write("VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nSPID\t1\nCUID\t1\nCOOKIE\t00\nDONE\n");
+    });
+    await new Promise<void>((resolve) => mute.listen(path, resolve));
+  });
+  afterAll(async () => {
+    for (const socket of accepted) socket.destroy();
+    await new Promise((resolve) => mute.close(resolve));
+  });
+
+  it("drops the connection after a request times out, so the next login opens a fresh one", async () => {
+    const client = clientOf({ kind: "unix", path }, 300);
+    expect(await ask(client, "alice@example.test", "alice-pw")).toMatchObject({ kind: "unavailable", reason: expect.stringContaining("no answer") });
+    expect(await ask(client, "alice@example.test", "alice-pw")).toMatchObject({ kind: "unavailable", reason: expect.stringContaining("no answer") });
+    expect(accepted.length).toBe(2);
+  });
+});
+
 describe("tab escaping", () => {
   it("round-trips the characters Dovecot escapes", () => {
     const value = "a\tb\nc\rd\x01e\0f";

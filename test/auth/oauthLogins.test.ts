@@ -40,13 +40,15 @@ const oauthBearer = (login: string, bearer: string) => Buffer.from(`n,a=${login}
 const SMTPLIB_OAUTHBEARER = `
 import os, smtplib, ssl
 ctx = ssl.create_default_context(cafile=os.environ["CA"])
-s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT"]), timeout=10)
+s = smtplib.SMTP("127.0.0.1", int(os.environ["PORT"]), timeout=10, source_address=(os.environ["SOURCE"], 0))
 s.starttls(context=ctx)
 s.ehlo("client.example")
 print("mechanisms", s.esmtp_features.get("auth", ""))
 def oauthbearer(challenge=None):
     # RFC 7628 section 3.2.3: the client answers an error challenge with a lone %x01.
-    return "\\x01" if challenge else "n,a=%s,\\x01auth=Bearer %s\\x01\\x01" % (os.environ["LOGIN"], os.environ["TOKEN"])
+    # without a login, no a= (RFC 7628 section 3.1: the token says whose it is)
+    gs2 = "n,a=%s," % os.environ["LOGIN"] if os.environ["LOGIN"] else "n,,"
+    return "\\x01" if challenge else "%s\\x01auth=Bearer %s\\x01\\x01" % (gs2, os.environ["TOKEN"])
 try:
     code, _ = s.auth("OAUTHBEARER", oauthbearer, initial_response_ok=True)
 except smtplib.SMTPAuthenticationError as e:
@@ -56,8 +58,9 @@ print("mail", s.mail(os.environ["FROM"])[0])
 s.quit()
 `;
 
-async function smtplibLogin(msa: RunningMsa, login: string, bearer: string, from: string): Promise<string> {
-  const result = await runSmtplib(SMTPLIB_OAUTHBEARER, { PORT: String(msa.port), CA: msa.pki.caPath, LOGIN: login, TOKEN: bearer, FROM: from });
+/** `source`: the loopback address the client connects from, so that a test has several clients. */
+async function smtplibLogin(msa: RunningMsa, login: string, bearer: string, from: string, source = "127.0.0.1"): Promise<string> {
+  const result = await runSmtplib(SMTPLIB_OAUTHBEARER, { PORT: String(msa.port), CA: msa.pki.caPath, LOGIN: login, TOKEN: bearer, FROM: from, SOURCE: source });
   expect(result.stderr).toBe("");
   return result.stdout;
 }
@@ -150,6 +153,16 @@ describe("auth oauth with the issuer's keys in a file", () => {
     );
   });
 
+  it("counts failed tokens without `a=` against the client's address, so one client's failures never block another's", async () => {
+    const throttled = await startMsa([...fileKeys(), "throttle auth failures 2 per 1h per login block 1h"], { stopAfter: "test", failedAuthDelayMs: 1 });
+    const expired = await token({ email: "carol@example.test" }, { expiresIn: Math.floor(Date.now() / 1000) - 120 });
+    // another client fails twice: were every bearer failure one login "", that login would now be guessed at
+    for (let i = 0; i < 2; i++) expect(await smtplibLogin(throttled, "", expired, "carol@example.test", "127.0.0.2")).toContain("auth 535");
+    // this client's own expired token, then its fresh one, which logs in
+    expect(await smtplibLogin(throttled, "", expired, "carol@example.test")).toContain("auth 535");
+    expect(await smtplibLogin(throttled, "", await token({ email: "carol@example.test" }), "carol@example.test")).toContain("auth 235");
+  });
+
   it("sends the error as a challenge before 535 (RFC 7628 section 3.2.2), and answers malformed messages with 501", async () => {
     // A server of its own: the failed logins above have this client blocked by now (throttle auth).
     const fresh = await startMsa(fileKeys(), { stopAfter: "test" });
@@ -205,7 +218,7 @@ describe("auth oauth with the keys at a URL", () => {
 });
 
 describe("auth oauth by introspection (RFC 7662)", () => {
-  it("asks the endpoint with the client's credentials and takes the login from its answer", async () => {
+  it("asks the endpoint with the client's credentials and takes the login from its answer, for msa's audience only", async () => {
     const seen: { authorization?: string; body: string }[] = [];
     const { url } = await httpServer((req, res) => {
       let body = "";
@@ -218,17 +231,26 @@ describe("auth oauth by introspection (RFC 7662)", () => {
         }
         const token = new URLSearchParams(body).get("token");
         res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify(token === "good-token" ? { active: true, username: "carol@example.test" } : { active: false }));
+        const answers: Record<string, object> = {
+          "good-token": { active: true, username: "carol@example.test", aud: ["msa", "webmail"] },
+          "client-token": { active: true, username: "carol@example.test", client_id: "msa" },
+          "other-app-token": { active: true, username: "carol@example.test", aud: "calendar", client_id: "calendar" },
+        };
+        res.end(JSON.stringify(answers[token ?? ""] ?? { active: false }));
       });
     });
     await writeFile(join(dir, "client.secret"), "msa:s3cret\n");
     await writeFile(join(dir, "wrong.secret"), "msa:wrong\n");
-    const msa = await startMsa(policyWith(`auth oauth introspect "${url}/introspect" client "${join(dir, "client.secret")}" login claim username`));
+    const msa = await startMsa(policyWith(`auth oauth introspect "${url}/introspect" audience "msa" client "${join(dir, "client.secret")}" login claim username`));
     expect(await smtplibLogin(msa, "carol@example.test", "good-token", "carol@example.test")).toContain("auth 235");
+    expect(await smtplibLogin(msa, "carol@example.test", "client-token", "carol@example.test")).toContain("auth 235");
+    // The issuer vouches for tokens it gave other applications too: those are not logins here.
+    expect(await smtplibLogin(msa, "carol@example.test", "other-app-token", "carol@example.test")).toContain("auth 535");
+    expect(msa.logs).toContainEqual(expect.objectContaining({ reason: "the token is not for audience msa" }));
     expect(new URLSearchParams(seen[0]!.body).get("token_type_hint")).toBe("access_token");
     expect(await smtplibLogin(msa, "carol@example.test", "revoked-token", "carol@example.test")).toContain("auth 535");
     // Credentials the endpoint refuses are the site's fault, not the user's: 454, and logged.
-    const misconfigured = await startMsa(policyWith(`auth oauth introspect "${url}/introspect" client "${join(dir, "wrong.secret")}" login claim username`));
+    const misconfigured = await startMsa(policyWith(`auth oauth introspect "${url}/introspect" audience "msa" client "${join(dir, "wrong.secret")}" login claim username`));
     expect(await smtplibLogin(misconfigured, "carol@example.test", "good-token", "carol@example.test")).toContain("auth 454");
     expect(misconfigured.logs).toContainEqual(expect.objectContaining({ event: "auth-unavailable", reason: "introspection answered HTTP 401" }));
   });

@@ -46,6 +46,12 @@ describe("SqlLogins", () => {
     expect(await logins.verify("bob", SQL_PASSWORDS.bob)).toEqual({ kind: "accepted", addresses: ["@example.org"] });
   });
 
+  it("keeps a `?password=` of the URL out of its name, and takes the password file's over it", async () => {
+    const logins = await open({ url: `${database.url}?password=not-the-password` });
+    expect(logins.name).not.toContain("not-the-password");
+    expect(await logins.verify("alice", SQL_PASSWORDS.alice)).toMatchObject({ kind: "accepted" });
+  });
+
   it("without a senders query, accepts with no addresses", async () => {
     const logins = await open({ sendersQuery: null });
     expect(await logins.verify("alice", SQL_PASSWORDS.alice)).toEqual({ kind: "accepted" });

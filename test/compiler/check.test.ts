@@ -26,6 +26,15 @@ function check(text: string, files: Record<string, string> = {}): string[] {
 
 const base = "hostname msa.example.test\n";
 
+describe("auth sql", () => {
+  it("warns of a database password in the URL, written before the host or as `?password=` (MSA4182)", () => {
+    const sql = (url: string) => check(`${base}listen 127.0.0.1:2525 plain\nauth sql "${url}" password query "SELECT hash FROM users WHERE login = $1"\nrequire auth\n`);
+    expect(sql("postgresql://msa:s3cret@db.example.net/mail")).toEqual(["MSA4182 s3cret"]);
+    expect(sql("postgresql://msa@db.example.net/mail?password=s3cret")).toEqual(['MSA4182 "postgresql://msa@db.example.net/mail?password=s3cret"']);
+    expect(sql("postgresql://msa@db.example.net/mail?sslmode=require")).toEqual([]);
+  });
+});
+
 describe("allow unauthenticated", () => {
   it("is accepted on any 127.0.0.0/8 address, ::1 and localhost", () => {
     for (const host of ["127.0.0.1", "127.0.0.2", "[::1]", "localhost"]) {
@@ -72,7 +81,9 @@ describe("repeated rules", () => {
     ]);
     // OAuth tokens stand beside the password source.
     expect(
-      check(`${base}listen 127.0.0.1:2525 plain\nauth users "u"\nauth oauth introspect "https://id.example.com/introspect"\nrequire auth\n`, { u: USERS_WITH_ADDRESS }),
+      check(`${base}listen 127.0.0.1:2525 plain\nauth users "u"\nauth oauth introspect "https://id.example.com/introspect" audience "msa"\nrequire auth\n`, {
+        u: USERS_WITH_ADDRESS,
+      }),
     ).toEqual([]);
   });
 

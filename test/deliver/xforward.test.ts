@@ -64,4 +64,11 @@ describe("XFORWARD commands", () => {
     });
     expect(clientFactsOf({ dsnFor: "01J", dsnAction: "failed" })).toBeUndefined();
   });
+
+  it("sends a local user's message (sendmail) as SOURCE=LOCAL with no client address", () => {
+    const local = clientFactsOf({ clientAddress: "local", queueId: "01J", login: "alice", protocol: "ESMTPA" })!;
+    expect(xforwardCommands(local, new Set([...POSTFIX_OFFER, "LOGIN"]))).toEqual([
+      "XFORWARD NAME=[UNAVAILABLE] ADDR=[UNAVAILABLE] PORT=[UNAVAILABLE] PROTO=[UNAVAILABLE] HELO=[UNAVAILABLE] IDENT=01J SOURCE=LOCAL LOGIN=alice",
+    ]);
+  });
 });
