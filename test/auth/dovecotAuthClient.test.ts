@@ -1,10 +1,11 @@
 // The Dovecot auth protocol client against a real Dovecot (passwd-file and PostgreSQL passdbs):
 // answers, canonical user names, both mechanisms, many requests on one connection, Dovecot going
 // away and coming back, and a listener that never answers (the one edge a real Dovecot cannot show).
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DovecotAuthClient, tabEscape, tabUnescape, type DovecotAnswer } from "../../runtime/auth/dovecotAuthClient.js";
 import { eventually } from "../support/eventually.js";
+import { scriptedListener } from "../support/scriptedListener.js";
 import { startProcess } from "../support/processes.js";
 import { addSqlUsers, startDovecot, type DovecotServer } from "./dovecotServer.js";
 import { type PostgresCluster, startPostgres } from "../support/postgres.js";
@@ -167,17 +168,11 @@ describe("Dovecot going away", () => {
 });
 
 describe("a listener that never answers", () => {
-  let silent: Server;
   let path: string;
-  const accepted: Socket[] = [];
+  let accepted: Socket[];
   beforeAll(async () => {
     path = `${dovecot.socketPath}-silent`;
-    silent = createServer((socket) => accepted.push(socket));
-    await new Promise<void>((resolve) => silent.listen(path, resolve));
-  });
-  afterAll(async () => {
-    for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => silent.close(resolve));
+    ({ accepted } = await scriptedListener(path));
   });
 
   it("answers unavailable after the request's timeout, and tries a fresh connection for the next request", async () => {
@@ -189,20 +184,11 @@ describe("a listener that never answers", () => {
 });
 
 describe("a listener that shakes hands, then never answers a request", () => {
-  let mute: Server;
   let path: string;
-  const accepted: Socket[] = [];
+  let accepted: Socket[];
   beforeAll(async () => {
     path = `${dovecot.socketPath}-mute`;
-    mute = createServer((socket) => {
-      accepted.push(socket);
-      socket.write("VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nSPID\t1\nCUID\t1\nCOOKIE\t00\nDONE\n");
-    });
-    await new Promise<void>((resolve) => mute.listen(path, resolve));
-  });
-  afterAll(async () => {
-    for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => mute.close(resolve));
+    ({ accepted } = await scriptedListener(path, "VERSION\t1\t2\nMECH\tPLAIN\tplaintext\nSPID\t1\nCUID\t1\nCOOKIE\t00\nDONE\n"));
   });
 
   it("drops the connection after a request times out, so the next login opens a fresh one", async () => {

@@ -2,12 +2,12 @@
 // passwd-file passdb and a PostgreSQL one), over its unix socket and its TCP listener. Wrong
 // passwords are 535; Dovecot down or silent is 454 4.7.0 and msa keeps serving; Dovecot back means
 // logins work again without restarting msa.
-import { createServer, type Server, type Socket } from "node:net";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addSqlUsers, startDovecot, type DovecotServer } from "../auth/dovecotServer.js";
 import { type PostgresCluster, startPostgres } from "../support/postgres.js";
 import type { NextHop } from "../support/nextHop.js";
+import { scriptedListener } from "../support/scriptedListener.js";
 import { rawSmtp, runSmtplib } from "../support/smtplib.js";
 import { authPlain, b64, codes, type RunningMsa, startMsa, startMsaWithNextHop } from "./harness.js";
 
@@ -139,17 +139,10 @@ describe("Dovecot going away", () => {
 });
 
 describe("a Dovecot socket that never answers", () => {
-  let silent: Server;
   let path: string;
-  const accepted: Socket[] = [];
   beforeAll(async () => {
     path = `${dovecot.socketPath}-silent`;
-    silent = createServer((socket) => accepted.push(socket));
-    await new Promise<void>((resolve) => silent.listen(path, resolve));
-  });
-  afterAll(async () => {
-    for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => silent.close(resolve));
+    await scriptedListener(path);
   });
 
   it("answers 454 4.7.0 once the policy's timeout has passed, and the session goes on", async () => {
