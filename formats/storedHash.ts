@@ -41,8 +41,9 @@ const SHA_CRYPT_DIGEST_CHARS = { "5": 43, "6": 86 } as const;
 const SHA_CRYPT_DEFAULT_ROUNDS = 5000;
 // The specification's lower bound; a hash below it was not written by a conforming implementation.
 const SHA_CRYPT_MIN_ROUNDS = 1000;
-// SHA-crypt runs on the server's main thread (about 1.4 us per round): a million rounds hold every
-// session for more than a second per login, so more than that is refused rather than served.
+// SHA-crypt costs about 1.4 us a round, in one worker thread shared by all logins: a million rounds
+// hold that thread (and every SHA-crypt login queued behind it) for more than a second, so more
+// than that is refused rather than served.
 export const SHA_CRYPT_MAX_ROUNDS = 1_000_000;
 
 // Dovecot's `{SHA256}`, `{SSHA512}`...: base64 of the digest, followed by the salt for the salted forms.

@@ -4,7 +4,11 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import * as argon2 from "argon2";
 import bcrypt from "bcryptjs";
 import * as shaCrypt from "unixcrypt";
+import { workerCalls } from "../threads/workerCalls.js";
 import { argon2idParameters, type PasswordHashScheme, readStoredHash, shaCryptRounds, type StoredHash } from "../../formats/storedHash.js";
+
+// SHA-crypt is synchronous in unixcrypt: verified in a worker so a login never holds other sessions.
+const verifyShaCryptOffThread = workerCalls<{ password: string; hash: string }, boolean>("auth/shaCryptWorker.js", "SHA-crypt");
 
 // Cost for new bcrypt hashes: about 0.3 s in bcryptjs, OWASP asks for at least 10.
 const BCRYPT_COST = 12;
@@ -33,7 +37,7 @@ async function verifyStored({ kind, hash }: StoredHash, password: string): Promi
       return argon2.verify(hash, password);
     case "sha256-crypt":
     case "sha512-crypt":
-      return shaCrypt.verify(password, hash);
+      return verifyShaCryptOffThread({ password, hash });
     case "sha256":
     case "sha512":
     case "ssha256":

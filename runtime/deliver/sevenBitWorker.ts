@@ -1,25 +1,14 @@
 // The worker thread behind sevenBitOffThread.ts: runs convertTo7Bit on the messages it is sent, so
 // that a long conversion (seconds for a 25 MB worst case) holds this thread, not the server's event loop.
-import { parentPort } from "node:worker_threads";
+import { answerCalls } from "../threads/workerCalls.js";
 import { convertTo7Bit, type SevenBitConversion } from "./sevenBitConversion.js";
 
-/** A message to convert, numbered by the caller so that answers can be matched to requests. */
-export interface SevenBitRequest {
-  id: number;
-  message: Uint8Array;
-}
-
-export interface SevenBitAnswer {
-  id: number;
-  result: SevenBitConversion;
-}
-
-parentPort?.on("message", ({ id, message }: SevenBitRequest) => {
+answerCalls<Uint8Array, SevenBitConversion>((message) => {
   const result = convertTo7Bit(Buffer.from(message.buffer, message.byteOffset, message.byteLength));
-  if (result.kind !== "converted") return parentPort!.postMessage({ id, result } satisfies SevenBitAnswer);
+  if (result.kind !== "converted") return { result };
   // handed over, not copied: the converted message can be larger than the original
   const owned = ownArrayBuffer(result.message);
-  parentPort!.postMessage({ id, result: { kind: "converted", message: Buffer.from(owned) } } satisfies SevenBitAnswer, [owned]);
+  return { result: { kind: "converted", message: Buffer.from(owned) }, transfer: [owned] };
 });
 
 /** The ArrayBuffer of `bytes` when they fill it alone (it can then be transferred), else a copy that they do. */

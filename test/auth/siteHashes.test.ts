@@ -37,6 +37,20 @@ describe("hashes written by openssl passwd and doveadm pw", () => {
     expect(await verifyPassword(hash, "")).toBe(false);
   });
 
+  it("verifies SHA-crypt off the event loop: other work goes on while a slow hash is checked", async () => {
+    // 200,000 rounds: a few hundred milliseconds of unixcrypt, long enough for timers to fire meanwhile.
+    const slow = openssl("-6", "-salt", "rounds=200000$c0ffee");
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      expect(await verifyPassword(slow, PASSWORD)).toBe(true);
+    } finally {
+      clearInterval(timer);
+    }
+    // Run in line, the verification would hold the loop from start to end and no tick would fire.
+    expect(ticks).toBeGreaterThan(0);
+  });
+
   it("reads Dovecot's scheme names in any letter case", async () => {
     const hash = doveadm("SHA512-CRYPT").replace("{SHA512-CRYPT}", "{sha512-crypt}");
     expect(await verifyPassword(hash, PASSWORD)).toBe(true);
