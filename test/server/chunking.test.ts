@@ -114,6 +114,29 @@ describe("BDAT", () => {
     expect(rejections(slow.logs).find((r) => r.stage === "command")).toMatchObject({ code: 421, rule: slow.rule("timeout command") });
   });
 
+  it("ends a chunked message whose octets trickle in for longer than `timeout data`", async () => {
+    const slow = await startMsa(["hostname msa.example.test", "listen 127.0.0.1:2525 plain", "qualify domains example.test", "timeout data 1s", 'deliver spool "spool"']);
+    const socket = connect({ host: "127.0.0.1", port: slow.port });
+    socket.on("error", () => undefined);
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    await eventually(() => received.startsWith("220 "));
+    socket.write(`${ENVELOPE.join("\r\n")}\r\nBDAT 9000000000000000 LAST\r\n`);
+    await eventually(() => (received.match(/\r\n250 /g) ?? []).length >= 3);
+    // one octet every 250 ms inside a transaction: the chunk never completes
+    let sent = 0;
+    for (; sent < 40 && !socket.destroyed && !/\r\n4\d\d /.test(received); sent++) {
+      socket.write("x");
+      // the slow pace is the behaviour under test, not a wait for something
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await closed;
+    expect(sent).toBeLessThan(20);
+    await eventually(() => rejections(slow.logs).some((r) => r.stage === "data"));
+    expect(rejections(slow.logs).find((r) => r.stage === "data")).toMatchObject({ rule: slow.rule("timeout data") });
+  });
+
   it("refuses DATA after BDAT in one transaction, and RSET discards the chunks", async () => {
     const text = message("discarded", "never sent\r\n");
     const kept = message("after-rset", "sent\r\n");
