@@ -12,6 +12,10 @@ import { cpuSeconds } from "./procStats.js";
 import { freePort, msacPath, startNode, waitForPort } from "./processes.js";
 import { startSink } from "./servers/sink.js";
 import { summarize, type Summary } from "./stats.js";
+import { detectPostfix } from "./postfix.js";
+import { startPostfixInstance } from "./postfixInstance.js";
+import { ensureDevCertificate } from "../cli/devCertificate.js";
+import { execFileSync } from "node:child_process";
 
 export interface SpoolRelayFigures {
   messages: number;
@@ -50,63 +54,110 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-export async function measureSpoolRelay(options: { messages: number; concurrency: number; rounds: number; workers?: number; msac?: string }): Promise<SpoolRelayFigures> {
-  const accept: number[] = [];
-  const full: number[] = [];
-  const drained: number[] = [];
-  const cpu: number[] = [];
-  for (let round = 0; round < options.rounds; round++) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-bench-spool-relay-"));
-    const sink = await startSink();
-    const port = await freePort();
-    const policy = path.join(dir, "bench.msa");
-    fs.writeFileSync(
-      policy,
-      [
-        "hostname msa.bench.test",
-        `listen 127.0.0.1:${port} plain`,
-        "allow unauthenticated",
-        "add Received",
-        "log errors",
-        ...(options.workers ? [`workers ${options.workers}`] : []),
-        `deliver spool "spool" relay smtp://127.0.0.1:${sink.port}`,
-        "",
-      ].join("\n"),
-    );
-    const server = startNode([options.msac ?? msacPath, "serve", policy]);
-    if (process.env.BENCH_STDERR) server.process.stderr!.pipe(process.stderr);
-    try {
-      await waitForPort(port, server);
-      const cpuBefore = cpuSeconds(server.pid);
-      let next = 0;
-      const take = () => (next < options.messages ? next++ : undefined);
-      const started = process.hrtime.bigint();
-      await Promise.all(Array.from({ length: options.concurrency }, () => client(port, take)));
-      const acceptSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const atAcceptEnd = sink.messages();
-      await waitFor(() => sink.messages() >= options.messages, 120_000, `${options.messages} messages at the sink`);
-      const fullSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      cpu.push(((cpuSeconds(server.pid) - cpuBefore) / options.messages) * 1000);
-      // nothing more may arrive, and the spool must be empty once the runner removed every record
-      await waitFor(() => fs.readdirSync(path.join(dir, "spool", "new")).length === 0, 30_000, "an empty spool");
-      if (sink.messages() !== options.messages) throw new Error(`the sink counted ${sink.messages()} of ${options.messages} messages`);
-      accept.push(options.messages / acceptSeconds);
-      full.push(options.messages / fullSeconds);
-      drained.push(atAcceptEnd / options.messages);
-    } finally {
-      await server.stop();
-      await sink.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
+/** What one side of the comparison does in a round: its port, and whether its queue is empty again. */
+interface Side {
+  port: number;
+  queueEmpty(): boolean;
+  /** CPU seconds its processes have used so far, when they can be counted (msa's process). */
+  cpuSeconds?(): number;
+}
+
+type RoundFigures = { accept: number; full: number; drained: number; cpuPer1000?: number };
+
+/** Sends the messages to `side` over reused connections; accept and full rates, counts checked at `sink`. */
+async function round(side: Side, sink: Awaited<ReturnType<typeof startSink>>, options: { messages: number; concurrency: number }): Promise<RoundFigures> {
+  const cpuBefore = side.cpuSeconds?.();
+  let next = 0;
+  const take = () => (next < options.messages ? next++ : undefined);
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: options.concurrency }, () => client(side.port, take)));
+  const acceptSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const atAcceptEnd = sink.messages();
+  await waitFor(() => sink.messages() >= options.messages, 120_000, `${options.messages} messages at the sink`);
+  const fullSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = side.cpuSeconds?.();
+  // nothing more may arrive, and the queue must be empty once every message is out
+  await waitFor(() => side.queueEmpty(), 30_000, "an empty queue");
+  if (sink.messages() !== options.messages) throw new Error(`the sink counted ${sink.messages()} of ${options.messages} messages`);
+  return {
+    accept: options.messages / acceptSeconds,
+    full: options.messages / fullSeconds,
+    drained: atAcceptEnd / options.messages,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuPer1000: ((cpuAfter - cpuBefore) / options.messages) * 1000 } : {}),
+  };
+}
+
+function figuresOf(rounds: RoundFigures[], options: { messages: number; concurrency: number }): SpoolRelayFigures {
   return {
     messages: options.messages,
     concurrency: options.concurrency,
-    acceptPerSecond: summarize(accept),
-    fullPerSecond: summarize(full),
-    drainedAtAcceptEnd: summarize(drained),
-    serverCpuSecondsPer1000: summarize(cpu),
+    acceptPerSecond: summarize(rounds.map((r) => r.accept)),
+    fullPerSecond: summarize(rounds.map((r) => r.full)),
+    drainedAtAcceptEnd: summarize(rounds.map((r) => r.drained)),
+    serverCpuSecondsPer1000: summarize(rounds.flatMap((r) => (r.cpuPer1000 === undefined ? [] : [r.cpuPer1000]))),
   };
+}
+
+async function msaRound(options: { messages: number; concurrency: number; workers?: number; msac?: string }): Promise<RoundFigures> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-bench-spool-relay-"));
+  const sink = await startSink();
+  const port = await freePort();
+  const policy = path.join(dir, "bench.msa");
+  fs.writeFileSync(
+    policy,
+    [
+      "hostname msa.bench.test",
+      `listen 127.0.0.1:${port} plain`,
+      "allow unauthenticated",
+      "add Received",
+      "log errors",
+      ...(options.workers ? [`workers ${options.workers}`] : []),
+      `deliver spool "spool" relay smtp://127.0.0.1:${sink.port}`,
+      "",
+    ].join("\n"),
+  );
+  const server = startNode([options.msac ?? msacPath, "serve", policy]);
+  if (process.env.BENCH_STDERR) server.process.stderr!.pipe(process.stderr);
+  try {
+    await waitForPort(port, server);
+    return await round({ port, queueEmpty: () => fs.readdirSync(path.join(dir, "spool", "new")).length === 0, cpuSeconds: () => cpuSeconds(server.pid) }, sink, options);
+  } finally {
+    await server.stop();
+    await sink.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Postfix 3.x storing and forwarding to the same kind of sink (its plain, permit_mynetworks service). */
+async function postfixRound(postfix: string, options: { messages: number; concurrency: number }): Promise<RoundFigures> {
+  const sink = await startSink();
+  const certificate = await ensureDevCertificate(fs.mkdtempSync(path.join(os.tmpdir(), "msa-bench-cert-")), "localhost");
+  const instance = await startPostfixInstance({ postfix, certificate: certificate.certificate, key: certificate.key, sinkPort: sink.port });
+  try {
+    const queueEmpty = () => execFileSync(postfix.replace(/postfix$/, "postqueue"), ["-c", instance.dir, "-j"], { encoding: "utf8" }).trim() === "";
+    return await round({ port: instance.plainPort, queueEmpty }, sink, options);
+  } finally {
+    await instance.stop();
+    await sink.close();
+  }
+}
+
+export async function measureSpoolRelay(options: {
+  messages: number;
+  concurrency: number;
+  rounds: number;
+  workers?: number;
+  msac?: string;
+  postfix?: string;
+}): Promise<{ msa: SpoolRelayFigures; postfix?: SpoolRelayFigures }> {
+  const msa: RoundFigures[] = [];
+  const postfix: RoundFigures[] = [];
+  for (let r = 0; r < options.rounds; r++) {
+    // Alternating which side goes first, so a machine that slows down does not favour one.
+    const sides = [async () => msa.push(await msaRound(options)), ...(options.postfix ? [async () => postfix.push(await postfixRound(options.postfix!, options))] : [])];
+    for (const side of r % 2 === 0 ? sides : sides.reverse()) await side();
+  }
+  return { msa: figuresOf(msa, options), ...(options.postfix ? { postfix: figuresOf(postfix, options) } : {}) };
 }
 
 function numberArgument(argv: string[], name: string, fallback: number): number {
@@ -117,18 +168,23 @@ function numberArgument(argv: string[], name: string, fallback: number): number 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2);
   const msacIndex = argv.indexOf("--msac");
+  const postfix = argv.includes("--postfix") ? detectPostfix() : undefined;
+  if (postfix && !postfix.installed) throw new Error(postfix.note);
   const figures = await measureSpoolRelay({
     messages: numberArgument(argv, "--messages", 2000),
     concurrency: numberArgument(argv, "--concurrency", 20),
     rounds: numberArgument(argv, "--rounds", 3),
     workers: numberArgument(argv, "--workers", 0),
     ...(msacIndex >= 0 ? { msac: argv[msacIndex + 1]! } : {}),
+    ...(postfix?.path ? { postfix: postfix.path } : {}),
   });
-  const cell = (s: Summary, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
+  const cell = (s: Summary, digits = 0) => (s.rounds === 0 ? "not measured" : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`);
+  const block = (name: string, f: SpoolRelayFigures) =>
+    `${name}\n  accepted msg/s ${cell(f.acceptPerSecond)}\n  full (at the sink) msg/s ${cell(f.fullPerSecond)}\n  at the sink when the last 250 came ${cell(f.drainedAtAcceptEnd, 2)}\n  server CPU s per 1000 messages ${cell(f.serverCpuSecondsPer1000, 2)}\n`;
   process.stdout.write(
-    `spool + relay, ${figures.messages} messages over ${figures.concurrency} connections${argv.includes("--workers") ? `, workers ${numberArgument(argv, "--workers", 0)}` : ""}, median (min-max) of ${figures.acceptPerSecond.rounds} rounds, load average ${os.loadavg()[0]!.toFixed(2)}\n` +
-      `  accepted msg/s ${cell(figures.acceptPerSecond)}\n  full (at the sink) msg/s ${cell(figures.fullPerSecond)}\n  at the sink when the last 250 came ${cell(figures.drainedAtAcceptEnd, 2)}\n` +
-      `  msa CPU s per 1000 messages ${cell(figures.serverCpuSecondsPer1000, 2)}\n`,
+    `store and forward to a sink, ${figures.msa.messages} messages over ${figures.msa.concurrency} reused plain connections${argv.includes("--workers") ? `, workers ${numberArgument(argv, "--workers", 0)}` : ""}, median (min-max) of ${figures.msa.acceptPerSecond.rounds} rounds, load average ${os.loadavg()[0]!.toFixed(2)}\n` +
+      block("msa deliver spool ... relay", figures.msa) +
+      (figures.postfix ? block("Postfix (plain service, relayhost = the sink; its CPU is spread over short-lived processes: not counted)", figures.postfix) : ""),
   );
   process.exit(0);
 }
