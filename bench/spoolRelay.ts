@@ -110,7 +110,8 @@ async function msaRound(options: { messages: number; concurrency: number; worker
       `listen 127.0.0.1:${port} plain`,
       "allow unauthenticated",
       "add Received",
-      "log errors",
+      // what production runs, and Postfix logs every message too (like for like)
+      "log info",
       ...(options.workers ? [`workers ${options.workers}`] : []),
       `deliver spool "spool" relay smtp://127.0.0.1:${sink.port}`,
       "",
