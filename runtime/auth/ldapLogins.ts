@@ -8,7 +8,7 @@ import { LRUCache } from "lru-cache";
 import { fillDnTemplate, fillFilterTemplate } from "../../formats/ldapTemplates.js";
 import { readNamedFileAsync } from "../../formats/namedFile.js";
 import type { LdapLoginSource } from "../../graph/graph.js";
-import type { LoginBackend, LoginResult } from "./loginBackend.js";
+import { describeSourceError, type LoginBackend, type LoginResult } from "./loginBackend.js";
 
 type SearchLookup = Extract<LdapLoginSource["find"], { by: "search" }>;
 
@@ -71,7 +71,7 @@ export class LdapLogins implements LoginBackend {
       const find = this.source.find;
       return await (find.by === "bind" ? this.bindWithTemplate(client, find.dn, login, password) : this.searchThenBind(client, find, login, password));
     } catch (error) {
-      return { kind: "unavailable", reason: `${this.source.url}: ${describe(error)}` };
+      return { kind: "unavailable", reason: `${this.source.url}: ${describeSourceError(error)}` };
     } finally {
       await client.unbind().catch(() => undefined);
     }
@@ -161,10 +161,4 @@ function onlyOnce(): typeof connect {
     used = true;
     return connect(port, host);
   }) as typeof connect;
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
 }

@@ -26,6 +26,13 @@ export interface LoginClient {
   secured: boolean;
 }
 
+/** A source's error for an `unavailable` reason: its message, with its code (`ECONNREFUSED`, SQLSTATE) when the message lacks it. */
+export function describeSourceError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
+}
+
 export interface LoginBackend {
   /** How logs name the source. */
   readonly name: string;

@@ -6,7 +6,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { LoginSource } from "../../graph/graph.js";
 import { CredentialCache } from "./credentialCache.js";
-import type { LoginBackend, LoginResult } from "./loginBackend.js";
+import { describeSourceError, type LoginBackend, type LoginResult } from "./loginBackend.js";
 import { dummyVerify, prepareDummyHash, slowestToVerify, verifyPassword } from "./passwordHash.js";
 
 /** The graph's `auth sql` source (graph/graph.ts SqlLogins). */
@@ -21,7 +21,6 @@ export class SqlLogins implements LoginBackend {
   private constructor(
     private readonly config: SqlLoginConfig,
     private readonly pool: pg.Pool,
-    private readonly log: Logger,
     private readonly cache: CredentialCache,
   ) {
     this.name = `sql ${withoutPassword(config.url)}`;
@@ -43,7 +42,7 @@ export class SqlLogins implements LoginBackend {
     // An idle connection that the server closes (a restart) is only dropped from the pool; without a listener it would crash the process.
     pool.on("error", (error) => log.warn({ event: "sql-connection-lost", err: error.message }, "an idle database connection was closed"));
     await prepareDummyHash();
-    return new SqlLogins(config, pool, log, cache);
+    return new SqlLogins(config, pool, cache);
   }
 
   async verify(login: string, password: string): Promise<LoginResult> {
@@ -51,7 +50,7 @@ export class SqlLogins implements LoginBackend {
     try {
       rows = await this.query(this.config.passwordQuery, login);
     } catch (error) {
-      return { kind: "unavailable", reason: `password query failed: ${describe(error)}` };
+      return { kind: "unavailable", reason: `password query failed: ${describeSourceError(error)}` };
     }
     const hash = rows.length === 1 ? rows[0]![0] : undefined;
     if (typeof hash !== "string") {
@@ -60,9 +59,7 @@ export class SqlLogins implements LoginBackend {
       if (rows.length === 0) return { kind: "rejected", reason: "unknown login" };
       if (rows.length > 1) {
         // A query that cannot tell the login's row (a case-insensitive match, a join that repeats): which row was meant is not guessed.
-        const reason = `the password query returned ${rows.length} rows for the login, so it is refused`;
-        this.log.warn({ event: "sql-several-rows", login, rows: rows.length }, reason);
-        return { kind: "rejected", reason };
+        return { kind: "rejected", reason: `the password query returned ${rows.length} rows for the login, so it is refused` };
       }
       return { kind: "rejected", reason: "the password query returned no text in its first column" };
     }
@@ -74,7 +71,7 @@ export class SqlLogins implements LoginBackend {
       const addresses = await this.query(this.config.sendersQuery, login);
       return { kind: "accepted", addresses: addresses.flatMap(([address]) => (typeof address === "string" && address.trim() !== "" ? [address.trim()] : [])) };
     } catch (error) {
-      return { kind: "unavailable", reason: `senders query failed: ${describe(error)}` };
+      return { kind: "unavailable", reason: `senders query failed: ${describeSourceError(error)}` };
     }
   }
 
@@ -107,12 +104,4 @@ function withoutPassword(url: string): string {
 
 function firstLine(text: string): string {
   return text.split(/\r?\n/, 1)[0]!;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === "string" ? `${error.message} (${code})` : error.message;
-  }
-  return String(error);
 }
