@@ -69,8 +69,17 @@ function allows(grants: LoginGrants, key: ReturnType<typeof addressKey>): boolea
  * `@example.com`, `*`); undefined when it gave none, so the login is judged by the table alone.
  */
 export function givenGrants(addresses: readonly string[] | null): LoginGrants | undefined {
-  return addresses ? compileSenderGrants([{ login: "", grants: addresses }]).logins.get("") : undefined;
+  if (!addresses) return undefined;
+  // A session's states share the one array its login gave: compiled once, not at every MAIL and message.
+  let grants = compiledGivenGrants.get(addresses);
+  if (!grants) {
+    grants = compileSenderGrants([{ login: "", grants: addresses }]).logins.get("")!;
+    compiledGivenGrants.set(addresses, grants);
+  }
+  return grants;
 }
+
+const compiledGivenGrants = new WeakMap<readonly string[], LoginGrants>();
 
 /** An address in From: or Sender: that the login may not use. */
 export interface HeaderSenderViolation {
