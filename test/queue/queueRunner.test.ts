@@ -1,7 +1,7 @@
 // The queue runner against a real next hop (smtp-server) on a manual clock: forwarding, per-recipient
 // results, retries with backoff, expiry, DSN content and NOTIFY/RET handling, and recovery.
 
-import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Envelope } from "../../runtime/deliver/envelope.js";
@@ -311,14 +311,16 @@ describe("recovery", () => {
     const dir = await scratchSpool();
     const clock = new ManualClock();
     const id = await queueMessage(dir, { mailFrom: "alice@example.test", recipients: [{ address: "bob@example.test" }] }, testMessage("locked by the dead"), clock);
-    await queueMessage(dir, { mailFrom: "alice@example.test", recipients: [{ address: "bob@example.test" }] }, testMessage("after the bad one"), clock);
+    const older = await queueMessage(dir, { mailFrom: "alice@example.test", recipients: [{ address: "bob@example.test" }] }, testMessage("after the bad one"), clock);
     // a crash mid-write leaves tmp/ files; a crash mid-attempt leaves a lock of a dead process
     const halfWritten = join(dir, "tmp", "01HALFWRITTEN0000000000000");
     await writeFile(halfWritten, '{"format":"msa-spool","version":1,"id":"01HALF');
     const beforeThisProcess = new Date(Date.now() - process.uptime() * 1000 - 60_000);
     await utimes(halfWritten, beforeThisProcess, beforeThisProcess);
     await mkdir(join(dir, "lock"), { recursive: true });
-    await writeFile(join(dir, "lock", id), "999999999 deadbeef\n");
+    await symlink("999999999 deadbeef", join(dir, "lock", id));
+    // the lock file of an msa from before locks were symbolic links
+    await writeFile(join(dir, "lock", older), "999999998 deadbeef\n");
     await writeFile(join(dir, "new", "00000000000000000000000000.msg"), "not a record\n");
     const runner = manualRunner(dir, hop.url, clock);
     await runner.start();
@@ -336,7 +338,7 @@ describe("recovery", () => {
     const clock = new ManualClock();
     const id = await queueMessage(dir, { mailFrom: "alice@example.test", recipients: [{ address: "bob@example.test" }] }, testMessage("locked"), clock);
     await mkdir(join(dir, "lock"), { recursive: true });
-    await writeFile(join(dir, "lock", id), `${process.ppid} othertoken\n`);
+    await symlink(`${process.ppid} othertoken`, join(dir, "lock", id));
     const runner = manualRunner(dir, hop.url, clock);
     await runner.runDue();
     expect(hop.mailAttempts).toBe(0);

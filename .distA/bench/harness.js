@@ -1,0 +1,281 @@
+// The benchmark harness: runs the five sections in one invocation and returns one report
+// object (what bench/results/latest.json holds). Sizes come from the configuration, so the
+// full run, `--quick` and the vitest smoke test run the same code at different scales.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { hashPassword } from "../runtime/auth/passwordHash.js";
+import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy } from "./benchPolicy.js";
+import { measureCompilerScale } from "./compilerScale.js";
+import { measureIdleSessions } from "./concurrency.js";
+import { measureDecisionCost } from "./decisionCost.js";
+import { measureMessageTransforms } from "./messageTransforms.js";
+import { generateMessages } from "./messages.js";
+import { detectPostfix, runPostfixComparison } from "./postfix.js";
+import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine } from "./processes.js";
+import { measureSpoolAlone } from "./spoolAlone.js";
+import { measurePasswordCost, prepareWireFixture, runWire } from "./wire.js";
+export const ALL_SECTIONS = ["wire", "postfix", "decision", "compiler", "concurrency", "transforms"];
+export const FULL_CONFIG = {
+    mode: "full",
+    sections: ALL_SECTIONS,
+    passwordScheme: "argon2id",
+    passwordRounds: 7,
+    wire: { messages: { mua: 32, app: 300 }, concurrency: 8, rounds: 5, warmup: 8, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool", "msa-workers"] },
+    decision: { sizes: [10, 1_000, 100_000], transactions: 20_000, rounds: 7 },
+    compiler: { sizes: [1_000, 10_000, 100_000], rounds: 3, processMaxEntries: 100_000 },
+    concurrency: { sessions: 1_000, settleMs: 2_000 },
+    transforms: { bytes: 25_000_000, rounds: 3 },
+};
+export const QUICK_CONFIG = {
+    mode: "quick",
+    sections: ALL_SECTIONS,
+    passwordScheme: "argon2id",
+    passwordRounds: 3,
+    wire: { messages: { mua: 4, app: 30 }, concurrency: 2, rounds: 3, warmup: 2, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
+    decision: { sizes: [10, 1_000, 100_000], transactions: 3_000, rounds: 3 },
+    compiler: { sizes: [1_000, 10_000], rounds: 1, processMaxEntries: 1_000 },
+    concurrency: { sessions: 100, settleMs: 500 },
+    transforms: { bytes: 25_000_000, rounds: 1 },
+};
+function cpuModel() {
+    try {
+        const match = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync("/proc/cpuinfo", "utf8"));
+        if (match)
+            return match[1].trim();
+    }
+    catch {
+        // not Linux
+    }
+    return os.cpus()[0]?.model ?? "unknown";
+}
+export function machineInfo() {
+    return {
+        nproc: os.availableParallelism(),
+        cpuModel: cpuModel(),
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+        loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
+        memoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    };
+}
+export async function runBench(config, progress = () => undefined) {
+    for (const file of [msacPath, bareServerPath, sinkPath]) {
+        if (!fs.existsSync(file))
+            throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
+    }
+    const started = Date.now();
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-bench-"));
+    const report = {
+        format: "msa-bench",
+        version: 1,
+        mode: config.mode,
+        startedAt: new Date(started).toISOString(),
+        seconds: 0,
+        machine: machineInfo(),
+        config,
+        targets: [],
+        errors: [],
+    };
+    // A failing section (say, a server that cannot start because dist/ was rebuilt underneath
+    // the run) is reported and the run goes on, so minutes of measurements are not lost.
+    const attempt = async (section, work) => {
+        try {
+            await work();
+        }
+        catch (error) {
+            const message = error.message.split("\n").slice(0, 6).join(" ");
+            report.errors.push({ section, message });
+            progress(`${section} failed: ${message}`);
+        }
+    };
+    const wants = (section) => config.sections.includes(section);
+    try {
+        progress(`hashing the bench password (${config.passwordScheme})`);
+        const hash = await hashPassword(BENCH_PASSWORD, config.passwordScheme);
+        const usersLine = `${BENCH_LOGIN}:${hash}`;
+        if (wants("decision")) {
+            progress(`decision cost: ${config.decision.sizes.join(", ")} senders entries`);
+            await attempt("decision", async () => {
+                report.decision = measureDecisionCost(path.join(workDir, "decision"), config.decision.sizes, config.decision.transactions, config.decision.rounds, usersLine);
+            });
+        }
+        const transforms = config.transforms;
+        if (wants("transforms") && transforms) {
+            progress(`message transformations: worst cases of ${transforms.bytes} bytes`);
+            await attempt("transforms", async () => {
+                report.transforms = measureMessageTransforms(transforms.bytes, transforms.rounds);
+            });
+        }
+        if (wants("compiler")) {
+            progress(`compiler scale: ${config.compiler.sizes.join(", ")} senders entries`);
+            await attempt("compiler", async () => {
+                report.compiler = await measureCompilerScale(path.join(workDir, "compiler"), config.compiler.sizes, config.compiler.rounds, usersLine, config.compiler.processMaxEntries);
+            });
+        }
+        // Postfix is driven only where it is installed; elsewhere the status says so and nothing fails.
+        const postfixStatus = wants("postfix") ? detectPostfix() : undefined;
+        if (postfixStatus)
+            report.postfix = postfixStatus;
+        if (wants("wire") || wants("concurrency") || postfixStatus?.installed) {
+            const fixture = await prepareWireFixture(path.join(workDir, "wire"), usersLine);
+            try {
+                if (wants("wire")) {
+                    progress(`password verification cost (${config.passwordRounds} rounds)`);
+                    const password = await measurePasswordCost(hash, config.passwordRounds);
+                    report.password = password;
+                    progress(`wire throughput: ${config.wire.styles.join(" and ")} style, ${config.wire.concurrency} connections, ${config.wire.rounds} rounds`);
+                    await attempt("wire", async () => {
+                        report.wire = await runWire({
+                            workDir: path.join(workDir, "wire"),
+                            concurrency: config.wire.concurrency,
+                            rounds: config.wire.rounds,
+                            styles: config.wire.styles,
+                            servers: config.wire.servers,
+                            usersLine,
+                            warmup: config.wire.warmup,
+                            messagesPerStyle: config.wire.messages,
+                        }, fixture);
+                    });
+                    if (config.wire.servers.includes("msa-spool")) {
+                        progress(`spool writes alone: ${config.wire.messages.app} records, ${config.wire.concurrency} writers`);
+                        await attempt("wire", async () => {
+                            const messages = generateMessages(config.wire.messages.app, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
+                            report.spoolAlone = await measureSpoolAlone(path.join(workDir, "wire"), messages, config.wire.concurrency, config.wire.rounds);
+                        });
+                    }
+                }
+                if (wants("concurrency")) {
+                    progress(`concurrency: ${config.concurrency.sessions} idle sessions`);
+                    await attempt("concurrency", async () => {
+                        report.concurrency = await measureConcurrency(path.join(workDir, "wire"), fixture, config);
+                    });
+                }
+                if (postfixStatus?.installed) {
+                    progress(`postfix: the wire load against a private Postfix instance and msa-spool, ${config.wire.rounds} rounds`);
+                    await attempt("postfix", async () => {
+                        report.postfix = await runPostfixComparison(postfixStatus, {
+                            workDir: path.join(workDir, "postfix"),
+                            certificate: fixture.certificate,
+                            key: fixture.key,
+                            usersFile: fixture.usersFile,
+                            sinkPort: fixture.sinkPort,
+                            messagesPerStyle: config.wire.messages,
+                            concurrency: config.wire.concurrency,
+                            rounds: config.wire.rounds,
+                            warmup: config.wire.warmup,
+                            styles: config.wire.styles,
+                        }, progress);
+                    });
+                }
+            }
+            finally {
+                await fixture.close();
+            }
+        }
+    }
+    finally {
+        fs.rmSync(workDir, { recursive: true, force: true });
+    }
+    report.seconds = Math.round((Date.now() - started) / 100) / 10;
+    report.targets = evaluateTargets(report);
+    return report;
+}
+async function measureConcurrency(workDir, fixture, config) {
+    const rows = [];
+    const bare = startNode([bareServerPath, "bare", fixture.certificate, fixture.key]);
+    try {
+        const port = await waitForPortLine(bare);
+        rows.push(await measureIdleSessions({ name: "bare", child: bare, port }, config.concurrency.sessions, config.concurrency.settleMs));
+    }
+    finally {
+        await bare.stop();
+    }
+    const port = await freePort();
+    const policyFile = path.join(workDir, "concurrency.msa");
+    // Every bench session comes from 127.0.0.1: raise the per-address limit (default 20) above the count.
+    const sessions = config.concurrency.sessions + 10;
+    fs.writeFileSync(policyFile, wirePolicy({
+        port,
+        certificate: fixture.certificate,
+        key: fixture.key,
+        usersFile: fixture.usersFile,
+        delivery: { kind: "relay", port: fixture.sinkPort },
+        extra: [`limit sessions ${sessions}`, `limit sessions per ip ${sessions}`],
+    }));
+    const msa = startNode([msacPath, "serve", policyFile]);
+    try {
+        await waitForPort(port, msa);
+        rows.push(await measureIdleSessions({ name: "msa", child: msa, port }, config.concurrency.sessions, config.concurrency.settleMs));
+    }
+    finally {
+        await msa.stop();
+    }
+    return rows;
+}
+function evaluateTargets(report) {
+    const targets = [];
+    for (const scenario of report.wire ?? []) {
+        if (scenario.server === "bare")
+            continue;
+        const value = scenario.throughputRatioVsBare;
+        targets.push({
+            name: `wire ${scenario.style} ${scenario.server} vs bare`,
+            target: ">= 0.80x",
+            measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-",
+            met: Number.isFinite(value) ? value >= 0.8 : null,
+        });
+    }
+    for (const row of report.postfix?.wire ?? []) {
+        if (row.server !== "msa-spool")
+            continue;
+        const value = row.ratioVsPostfix;
+        targets.push({
+            name: `wire ${row.style} msa-spool vs Postfix`,
+            target: ">= 1.00x",
+            measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-",
+            met: Number.isFinite(value) ? value >= 1 : null,
+        });
+    }
+    const largestDecision = report.decision?.at(-1);
+    if (largestDecision) {
+        const value = largestDecision.microsPerTransaction.median;
+        targets.push({
+            name: `decision per transaction at ${largestDecision.entries} entries`,
+            target: "< 20 us",
+            measured: `${value.toFixed(2)} us`,
+            met: largestDecision.entries >= 100_000 ? value < 20 : null,
+        });
+    }
+    const largestCompile = report.compiler?.at(-1);
+    if (largestCompile) {
+        const value = largestCompile.checkMs.median;
+        if (Number.isFinite(value))
+            targets.push({
+                name: `msac check, ${largestCompile.entries} entries`,
+                target: "< 2000 ms",
+                measured: `${value.toFixed(0)} ms`,
+                met: largestCompile.entries >= 100_000 ? value < 2000 : null,
+            });
+        const inProcess = largestCompile.inProcessMs.median;
+        targets.push({
+            name: `compilePolicy, ${largestCompile.entries} entries`,
+            target: "< 2000 ms",
+            measured: `${inProcess.toFixed(0)} ms`,
+            met: largestCompile.entries >= 100_000 ? inProcess < 2000 : null,
+        });
+    }
+    const msa = report.concurrency?.find((row) => row.server === "msa");
+    if (msa) {
+        const per1000 = (msa.kbPerSession * 1000) / 1024;
+        const total = msa.rssBeforeMB + per1000;
+        targets.push({
+            name: "RSS with 1,000 idle sessions (msa)",
+            target: "< 150 MB",
+            measured: `${total.toFixed(0)} MB${msa.sessions === 1000 ? "" : " (extrapolated)"}`,
+            met: total < 150,
+        });
+    }
+    return targets;
+}
+//# sourceMappingURL=harness.js.map

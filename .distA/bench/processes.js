@@ -1,0 +1,108 @@
+// Child processes for the benchmarks (servers under test, measured commands): started
+// with node directly so the PID we measure is the server's own, always stopped, and
+// killed if the benchmark itself dies first.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { connect, createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+/** The project root (this file runs from dist/bench/ or, under vitest, from bench/). */
+export const projectRoot = (() => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    return path.basename(path.dirname(here)) === "dist" ? path.resolve(here, "../..") : path.resolve(here, "..");
+})();
+export const msacPath = path.join(projectRoot, "dist", "cli", "msac.js");
+export const bareServerPath = path.join(projectRoot, "dist", "bench", "servers", "bareServer.js");
+export const sinkPath = path.join(projectRoot, "dist", "bench", "servers", "sink.js");
+export const exitProbePath = path.join(projectRoot, "dist", "bench", "exitProbe.js");
+const running = new Set();
+process.once("exit", () => {
+    for (const child of running)
+        child.kill("SIGKILL");
+});
+export function startNode(args, options = {}) {
+    const child = spawn(process.execPath, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+        if (stdout.length < 1_000_000)
+            stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk) => {
+        if (stderr.length < 1_000_000)
+            stderr += chunk.toString();
+    });
+    child.once("exit", () => running.delete(child));
+    if (child.pid === undefined)
+        throw new Error(`cannot start node ${args.join(" ")}`);
+    return {
+        pid: child.pid,
+        process: child,
+        stdout: () => stdout,
+        stderr: () => stderr,
+        async stop() {
+            if (child.exitCode !== null || child.signalCode !== null)
+                return;
+            const exited = once(child, "exit");
+            child.kill("SIGTERM");
+            const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+            await exited;
+            clearTimeout(timer);
+        },
+    };
+}
+/** Waits until something accepts TCP connections on 127.0.0.1:port (bounded). */
+export async function waitForPort(port, child, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        if (child.process.exitCode !== null)
+            throw new Error(`server exited (${child.process.exitCode}): ${child.stderr()}${child.stdout()}`);
+        const ok = await new Promise((resolve) => {
+            const socket = connect({ host: "127.0.0.1", port }, () => {
+                socket.destroy();
+                resolve(true);
+            });
+            socket.once("error", () => resolve(false));
+        });
+        if (ok)
+            return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms: ${child.stderr()}${child.stdout()}`);
+}
+/** Waits for the child's first stdout line that parses as JSON with a numeric `port`. */
+export async function waitForPortLine(child, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        const match = /\{"port":(\d+)\}/.exec(child.stdout());
+        if (match)
+            return Number(match[1]);
+        if (child.process.exitCode !== null)
+            throw new Error(`server exited (${child.process.exitCode}): ${child.stderr()}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`no port line after ${timeoutMs} ms: ${child.stderr()}`);
+}
+/** A TCP port that is free on 127.0.0.1 right now. */
+export function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = createServer();
+        server.unref();
+        server.once("error", reject);
+        server.listen({ host: "127.0.0.1", port: 0, exclusive: true }, () => {
+            const address = server.address();
+            if (address === null || typeof address === "string")
+                return reject(new Error("no TCP address"));
+            server.close(() => resolve(address.port));
+        });
+    });
+}
+/** Runs `node args...` to completion; resolves with wall seconds, exit code and output. */
+export async function runNode(args, options = {}) {
+    const started = process.hrtime.bigint();
+    const child = startNode(args, options);
+    const [code] = (await once(child.process, "close"));
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, code, stdout: child.stdout(), stderr: child.stderr() };
+}
+//# sourceMappingURL=processes.js.map

@@ -1,0 +1,189 @@
+import { formatRatio, formatSummary, ratio } from "./stats.js";
+const thousands = (value) => value.toLocaleString("en-US");
+export function reportTables(report) {
+    const tables = [];
+    const m = report.machine;
+    tables.push({
+        title: "Machine",
+        note: "Shared machine: other work runs at the same time, so figures are noisy; compare ratios taken in the same run, not absolute numbers across runs.",
+        header: ["what", "value"],
+        rows: [
+            ["mode", report.mode],
+            ["cpu", `${m.nproc} x ${m.cpuModel}`],
+            ["memory", `${m.memoryGB} GB`],
+            ["node", m.node],
+            ["os", m.platform],
+            ["load average at start", m.loadAverageAtStart.join(" ")],
+            ["started", report.startedAt],
+            ["duration", `${report.seconds} s`],
+        ],
+    });
+    if (report.password) {
+        const p = report.password;
+        tables.push({
+            title: "Password verification per AUTH (in process)",
+            note: "Paid once per connection: per message in MUA style, once per client in application style. The bare baseline does not verify.",
+            header: ["scheme", "parameters", "wall ms per verify", "CPU ms per verify", "verifies/s (sequential)"],
+            rows: [
+                [
+                    p.scheme,
+                    p.parameters,
+                    formatSummary(p.verifyMs),
+                    formatSummary({ ...p.cpuSecondsPerVerify, median: p.cpuSecondsPerVerify.median * 1000, min: p.cpuSecondsPerVerify.min * 1000, max: p.cpuSecondsPerVerify.max * 1000 }),
+                    p.authsPerCoreSecond.toFixed(1),
+                ],
+            ],
+        });
+    }
+    if (report.wire) {
+        const c = report.config.wire;
+        tables.push({
+            title: "Wire throughput",
+            note: `${c.concurrency} concurrent clients, ${c.rounds} rounds, 5-50 KB messages (1-3 recipients); median (min-max) over rounds; ratios against bare smtp-server in the same run.`,
+            header: ["style", "server", "msgs", "msgs/s", "vs bare", "p50 ms", "p99 ms", "CPU s/1000 msgs", "CPU vs bare", "next hop CPU s/1000", "peak RSS MB", "failed"],
+            rows: report.wire.map((s) => [
+                s.style,
+                s.server,
+                String(s.messages),
+                formatSummary(s.msgsPerSecond),
+                formatRatio(s.throughputRatioVsBare),
+                formatSummary(s.p50Ms),
+                formatSummary(s.p99Ms),
+                formatSummary(s.cpuSecondsPer1000, 2),
+                formatRatio(s.cpuRatioVsBare),
+                s.nextHopCpuSecondsPer1000 ? formatSummary(s.nextHopCpuSecondsPer1000, 2) : "-",
+                s.peakRssMB.toFixed(0),
+                String(s.failures),
+            ]),
+        });
+    }
+    if (report.spoolAlone) {
+        const a = report.spoolAlone;
+        tables.push({
+            title: "Spool writes alone",
+            note: `The app style's ${a.records} messages written with msa's SpoolWriter and nothing else (no SMTP, no TLS, no policy), ${a.concurrency} writers, in the bench process: the file system's part of msa-spool's CPU.`,
+            header: ["records", "records/s", "CPU s/1000 records"],
+            rows: [[String(a.records), formatSummary(a.recordsPerSecond), formatSummary(a.cpuSecondsPer1000, 2)]],
+        });
+    }
+    if (report.postfix)
+        tables.push({ title: "Postfix", header: ["status"], rows: [[report.postfix.note]] });
+    if (report.postfix?.wire) {
+        const c = report.config.wire;
+        tables.push({
+            title: "Wire throughput against Postfix",
+            note: `The wire load (${c.concurrency} clients, STARTTLS + AUTH PLAIN, same messages) against a private Postfix instance (cyrus sasldb, relay to the same sink) and msa-spool, interleaved over ${c.rounds} rounds; Postfix always queues, so msa-spool is the fair comparison. Target: msa-spool at least 1.00x.`,
+            header: ["style", "server", "msgs", "msgs/s", "vs Postfix", "p50 ms", "p99 ms", "failed"],
+            rows: report.postfix.wire.map((row) => [
+                row.style,
+                row.server,
+                String(row.messages),
+                formatSummary(row.msgsPerSecond),
+                formatRatio(row.ratioVsPostfix),
+                formatSummary(row.p50Ms),
+                formatSummary(row.p99Ms),
+                String(row.failures),
+            ]),
+        });
+    }
+    if (report.postfix?.smtpSourceRuns) {
+        tables.push({
+            title: "smtp-source (unauthenticated, no TLS)",
+            note: "Postfix's smtp-source as an independent load generator against a plain Postfix smtpd (permit_mynetworks) and a plain msa listener (`allow unauthenticated`, spool); msgs/s from smtp-source's wall clock; connection = one message per connection, reuse = -d.",
+            header: ["mode", "server", "sessions", "msgs", "bytes", "msgs/s", "vs Postfix", "failed runs"],
+            rows: report.postfix.smtpSourceRuns.map((row) => [
+                row.mode,
+                row.server,
+                String(row.sessions),
+                String(row.messages),
+                String(row.messageBytes),
+                formatSummary(row.msgsPerSecond),
+                formatRatio(row.ratioVsPostfix),
+                String(row.failedRuns),
+            ]),
+        });
+    }
+    if (report.decision) {
+        tables.push({
+            title: "Decision cost (decide() alone; helo, authenticated, mail, rcpt x3)",
+            note: "Target: under 20 us per transaction at 100,000 entries, and flat (ratio near 1).",
+            header: ["senders entries", "transactions/round", "us per transaction", "vs smallest"],
+            rows: report.decision.map((row) => [thousands(row.entries), thousands(row.transactions), formatSummary(row.microsPerTransaction, 2), formatRatio(row.ratioVsSmallest)]),
+        });
+    }
+    if (report.transforms) {
+        tables.push({
+            title: "Message transformations (header parsing, message stage, header edits, 7-bit conversion)",
+            note: "Worst-case shapes against ordinary 5-50 KB mail, per byte. Linear work keeps the ratio a small constant; quadratic work grows it with the size.",
+            header: ["message", "bytes", "ns per byte", "vs ordinary", "ms per message"],
+            rows: report.transforms.map((row) => [
+                row.shape,
+                thousands(row.bytes),
+                formatSummary(row.nsPerByte, 1),
+                formatRatio(row.ratioVsOrdinary),
+                ((row.nsPerByte.median * row.bytes) / 1e6).toFixed(0),
+            ]),
+        });
+    }
+    if (report.compiler) {
+        tables.push({
+            title: "Compiler scale",
+            note: "compilePolicy in process; msac check / compile as processes (wall, including node startup). Per-entry ratio 1.0 = linear. Target: 100,000 entries under 2 s.",
+            header: [
+                "entries",
+                "policy KB",
+                "compilePolicy ms",
+                "us/entry",
+                "per-entry vs smallest",
+                "retained heap MB",
+                "check ms",
+                "check us/entry",
+                "check peak RSS MB",
+                "compile ms",
+                "compile peak RSS MB",
+            ],
+            rows: report.compiler.map((row) => [
+                thousands(row.entries),
+                (row.policyBytes / 1024).toFixed(0),
+                formatSummary(row.inProcessMs, 0),
+                row.microsPerEntry.toFixed(2),
+                formatRatio(row.perEntryRatio),
+                row.retainedHeapMB.toFixed(1),
+                formatSummary(row.checkMs, 0),
+                Number.isFinite(row.checkMicrosPerEntry) ? row.checkMicrosPerEntry.toFixed(2) : "-",
+                Number.isFinite(row.checkPeakRssMB) ? row.checkPeakRssMB.toFixed(0) : "-",
+                formatSummary(row.compileMs, 0),
+                Number.isFinite(row.compilePeakRssMB) ? row.compilePeakRssMB.toFixed(0) : "-",
+            ]),
+        });
+    }
+    if (report.concurrency) {
+        const bare = report.concurrency.find((row) => row.server === "bare");
+        tables.push({
+            title: "Concurrency (idle sessions after EHLO, STARTTLS, EHLO)",
+            note: "RSS of the server process before the sessions and with them open; one measurement per run (no rounds). Target: under 150 MB with 1,000 sessions.",
+            header: ["server", "sessions", "opened", "RSS before MB", "RSS with sessions MB", "KB per session", "vs bare"],
+            rows: report.concurrency.map((row) => [
+                row.server,
+                thousands(row.sessions),
+                thousands(row.opened),
+                row.rssBeforeMB.toFixed(1),
+                row.rssAfterMB.toFixed(1),
+                row.kbPerSession.toFixed(1),
+                bare && row !== bare ? formatRatio(ratio(row.kbPerSession, bare.kbPerSession)) : "-",
+            ]),
+        });
+    }
+    if (report.errors.length) {
+        tables.push({ title: "Sections that failed", header: ["section", "error"], rows: report.errors.map((e) => [e.section, e.message]) });
+    }
+    if (report.targets.length) {
+        tables.push({
+            title: "Targets",
+            header: ["target", "wanted", "measured", "met"],
+            rows: report.targets.map((t) => [t.name, t.target, t.measured, t.met === null ? "n/a (smaller run)" : t.met ? "yes" : "NO"]),
+        });
+    }
+    return tables;
+}
+//# sourceMappingURL=reportTables.js.map

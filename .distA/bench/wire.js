@@ -1,0 +1,162 @@
+// Wire throughput: the same deterministic messages, over the same kind of connections,
+// against three servers in the same invocation, round by round in turn so that they see
+// the same machine noise:
+//   bare       plain smtp-server, STARTTLS + AUTH accepting anything (the stack's ceiling)
+//   msa-relay  `msac serve` on the bench policy, `deliver relay` in line to a sink
+//   msa-spool  `msac serve` on the bench policy, `deliver spool` into a temporary folder
+// Each server is its own process, so CPU (from /proc/PID/stat) and peak RSS (VmHWM) are
+// the server's alone; each (server, style) pair gets a fresh process for its own VmHWM.
+import fs from "node:fs";
+import path from "node:path";
+import { ensureDevCertificate } from "../cli/devCertificate.js";
+import { verifyPassword } from "../runtime/auth/passwordHash.js";
+import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy } from "./benchPolicy.js";
+import { runLoad } from "./load.js";
+import { generateMessages } from "./messages.js";
+import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
+import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine } from "./processes.js";
+import { percentile, ratio, summarize } from "./stats.js";
+/**
+ * Runs `rounds` rounds of `load` against every server in turn, rotating the order each round so
+ * that no server always runs first (or right after another's cleanup); a round in which nothing
+ * was accepted adds failures but no figures. `load` may measure more around its run.
+ */
+export async function runRounds(servers, rounds, load) {
+    const results = new Map(servers.map((server) => [server, { rate: [], p50: [], p99: [], failures: 0 }]));
+    for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < servers.length; i++) {
+            const server = servers[(i + round) % servers.length];
+            const entry = results.get(server);
+            const result = await load(server);
+            entry.failures += result.failed;
+            entry.firstError ??= result.firstError;
+            if (result.sent === 0)
+                continue;
+            entry.rate.push(result.sent / result.seconds);
+            entry.p50.push(percentile(result.latenciesMs, 0.5));
+            entry.p99.push(percentile(result.latenciesMs, 0.99));
+        }
+    }
+    return results;
+}
+/** The medians of one server's rounds, as LoadFigures. */
+export function loadFigures(results, style, messages, concurrency) {
+    return {
+        style,
+        messages,
+        concurrency,
+        failures: results.failures,
+        ...(results.firstError ? { firstError: results.firstError } : {}),
+        msgsPerSecond: summarize(results.rate),
+        p50Ms: summarize(results.p50),
+        p99Ms: summarize(results.p99),
+    };
+}
+export async function prepareWireFixture(workDir, usersLine) {
+    fs.mkdirSync(workDir, { recursive: true });
+    const { certificate, key } = await ensureDevCertificate(path.join(workDir, "certs"), "localhost");
+    const usersFile = path.join(workDir, "users.passwd");
+    fs.writeFileSync(usersFile, usersLine + "\n");
+    const sink = startNode([sinkPath]);
+    const sinkPort = await waitForPortLine(sink);
+    return { certificate, key, usersFile, sink, sinkPort, close: () => sink.stop() };
+}
+/**
+ * Extra node arguments for the msa server processes, from MSA_BENCH_SERVER_NODE_ARGS, to profile
+ * the server under the bench's load: `--cpu-prof --cpu-prof-dir=/tmp/prof` (written at SIGTERM).
+ */
+export function serverNodeArguments() {
+    return (process.env.MSA_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+}
+async function startServer(kind, fixture, workDir, tag) {
+    if (kind === "bare") {
+        const child = startNode([bareServerPath, "bare", fixture.certificate, fixture.key]);
+        return { kind, child, port: await waitForPortLine(child) };
+    }
+    const port = await freePort();
+    // msa-workers is msa-relay with `workers auto`: the gain of all cores, against the same baseline.
+    const delivery = kind === "msa-spool" ? { kind: "spool", dir: path.join(workDir, `spool-${tag}`) } : { kind: "relay", port: fixture.sinkPort };
+    const policyFile = path.join(workDir, `${kind}-${tag}.msa`);
+    const workers = kind === "msa-workers" ? "auto" : undefined;
+    fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery, workers }));
+    const child = startNode([...serverNodeArguments(), msacPath, "serve", policyFile]);
+    await waitForPort(port, child);
+    return { kind, child, port };
+}
+/** The servers that hand each message to the sink before they answer 250. */
+function relaysInLine(kind) {
+    return kind === "msa-relay" || kind === "msa-workers";
+}
+export async function runWire(options, fixture) {
+    const warmup = generateMessages(options.warmup, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN, 1);
+    const scenarios = [];
+    for (const style of options.styles) {
+        const messages = generateMessages(options.messagesPerStyle[style], `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
+        const servers = [];
+        try {
+            for (const kind of options.servers)
+                servers.push(await startServer(kind, fixture, options.workDir, style));
+            const load = (server, list) => runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
+            for (const server of servers)
+                if (warmup.length)
+                    await load(server, warmup);
+            // CPU of the server and of the next hop around each round, per 1,000 accepted messages
+            const cpu = new Map(servers.map((server) => [server.kind, { server: [], nextHop: [] }]));
+            const results = await runRounds(servers, options.rounds, async (server) => {
+                const cpuBefore = cpuSeconds(server.child.pid);
+                const nextHopBefore = cpuSeconds(fixture.sink.pid);
+                const result = await load(server, messages);
+                if (result.sent > 0) {
+                    const figures = cpu.get(server.kind);
+                    figures.server.push(((cpuSeconds(server.child.pid) - cpuBefore) / result.sent) * 1000);
+                    if (relaysInLine(server.kind))
+                        figures.nextHop.push(((cpuSeconds(fixture.sink.pid) - nextHopBefore) / result.sent) * 1000);
+                }
+                return result;
+            });
+            const styleScenarios = servers.map((server) => {
+                const figures = cpu.get(server.kind);
+                return {
+                    ...loadFigures(results.get(server), style, messages.length, options.concurrency),
+                    server: server.kind,
+                    cpuSecondsPer1000: summarize(figures.server),
+                    nextHopCpuSecondsPer1000: relaysInLine(server.kind) ? summarize(figures.nextHop) : null,
+                    peakRssMB: peakResidentBytes(server.child.pid) / MB,
+                    throughputRatioVsBare: Number.NaN,
+                    cpuRatioVsBare: Number.NaN,
+                };
+            });
+            const bare = styleScenarios.find((scenario) => scenario.server === "bare");
+            for (const scenario of styleScenarios) {
+                if (!bare)
+                    continue;
+                scenario.throughputRatioVsBare = ratio(scenario.msgsPerSecond.median, bare.msgsPerSecond.median);
+                scenario.cpuRatioVsBare = ratio(scenario.cpuSecondsPer1000.median, bare.cpuSecondsPer1000.median);
+            }
+            scenarios.push(...styleScenarios);
+        }
+        finally {
+            await Promise.all(servers.map((server) => server.child.stop()));
+        }
+    }
+    return scenarios;
+}
+/** What one AUTH's password verification costs, measured in process with the bench hash. */
+export async function measurePasswordCost(hash, rounds) {
+    const times = [];
+    const cpu = [];
+    for (let round = 0; round < rounds; round++) {
+        const cpuBefore = process.cpuUsage();
+        const started = process.hrtime.bigint();
+        if (!(await verifyPassword(hash, BENCH_PASSWORD)))
+            throw new Error("the bench hash does not verify");
+        times.push(Number(process.hrtime.bigint() - started) / 1e6);
+        const used = process.cpuUsage(cpuBefore);
+        cpu.push((used.user + used.system) / 1e6);
+    }
+    const verifyMs = summarize(times);
+    const scheme = hash.startsWith("$argon2id$") ? "argon2id" : hash.startsWith("$2") ? "bcrypt" : "other";
+    const parameters = scheme === "argon2id" ? (hash.split("$")[3] ?? "") : scheme === "bcrypt" ? `cost=${hash.slice(4, 6)}` : "";
+    return { scheme, parameters, verifyMs, cpuSecondsPerVerify: summarize(cpu), authsPerCoreSecond: 1000 / verifyMs.median };
+}
+//# sourceMappingURL=wire.js.map

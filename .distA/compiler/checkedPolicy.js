@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=checkedPolicy.js.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=grammarDsl.js.map

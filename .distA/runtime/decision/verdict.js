@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=verdict.js.map

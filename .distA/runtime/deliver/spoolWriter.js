@@ -1,0 +1,319 @@
+// Durable local spool (`deliver spool "DIR"`): a message is accepted only once its record is
+// written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
+import { randomBytes } from "node:crypto";
+import { unlinkSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { DeliveryReplies } from "../../graph/replies.js";
+import { SPOOL_NEW_FOLDER, SPOOL_RECORD_FORMAT, SPOOL_RECORD_SUFFIX, SPOOL_RECORD_VERSION, SPOOL_TMP_FOLDER, createSpoolId, decodeSpoolRecord, encodeSpoolRecord, } from "./spoolRecord.js";
+/** Only the server's own user may read queued mail: it holds other people's messages. */
+const SPOOL_FOLDER_MODE = 0o700;
+const SPOOL_FILE_MODE = 0o600;
+/**
+ * Writes spool records. Both modes give the same guarantee (250 only after the record and its
+ * directory entry are on disk); group commit only changes how many directory fsyncs run.
+ */
+export class SpoolWriter {
+    dir;
+    groupCommit;
+    syncNewFolder;
+    ownSyncs = 0;
+    onStored;
+    constructor(options) {
+        this.dir = resolve(options.dir);
+        this.groupCommit = options.groupCommit;
+        this.onStored = options.onStored;
+        const newFolder = join(this.dir, SPOOL_NEW_FOLDER);
+        if (options.groupCommit) {
+            const batcher = newFolderSync(this.dir);
+            this.syncNewFolder = () => batcher.sync();
+        }
+        else {
+            this.syncNewFolder = () => {
+                this.ownSyncs++;
+                return fsyncDirectory(newFolder);
+            };
+        }
+    }
+    /** fsyncs of DIR/new run so far (for the bench: how many group commit saved); shared with this process's queue runner under group commit */
+    get directorySyncs() {
+        return this.groupCommit ? newFolderSync(this.dir).syncs : this.ownSyncs;
+    }
+    /** `id` names the record (the session's queue id, as in its Received field); a new one otherwise. */
+    write(envelope, message, meta = {}, id) {
+        return storeRecord(this.dir, envelope, message, meta, this.syncNewFolder, { ...(id ? { id } : {}), ...(this.onStored ? { onStored: this.onStored } : {}) });
+    }
+}
+/**
+ * One record, one directory fsync of its own (no group commit). `options.id` gives the record a
+ * chosen id (the queue runner names a DSN after the record it reports on, so writing it twice
+ * after a crash replaces it instead of queueing a second one).
+ */
+export function writeSpoolRecord(dir, envelope, message, meta = {}, options = {}) {
+    const spoolDir = resolve(dir);
+    return storeRecord(spoolDir, envelope, message, meta, () => fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER)), options);
+}
+/**
+ * Replaces a complete record crash-safely: the new bytes go to tmp/, are fsync'd, renamed over
+ * new/<id>.msg (atomic: a reader sees the old or the new record, never a mix) and new/ is
+ * fsync'd. Throws on failure; the old record is then still in place.
+ */
+export async function rewriteSpoolRecord(dir, record, options = {}) {
+    const spoolDir = resolve(dir);
+    await ensureSpoolFolders(spoolDir);
+    const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomBytes(6).toString("hex")}`);
+    const { message, format: _format, version: _version, size: _size, ...header } = record;
+    try {
+        const handle = await open(tmpPath, "wx", SPOOL_FILE_MODE);
+        try {
+            await writeFully(handle, encodeSpoolRecord(header, message));
+            await handle.sync();
+        }
+        finally {
+            await handle.close();
+        }
+        await rename(tmpPath, spoolRecordPath(spoolDir, record.id));
+    }
+    catch (error) {
+        await rm(tmpPath, { force: true }).catch(() => undefined);
+        throw error;
+    }
+    await syncNewFolderOf(spoolDir, options);
+}
+/**
+ * Removes a record for good (delivered, bounced or deleted) and makes the removal durable. The
+ * unlink runs synchronously: it never waits for the disk, and in the libuv pool it would queue
+ * behind the spool's fsyncs, holding up the queue runner's attempt slot.
+ */
+export async function removeSpoolRecord(dir, id, options = {}) {
+    const spoolDir = resolve(dir);
+    try {
+        unlinkSync(spoolRecordPath(spoolDir, id));
+    }
+    catch (error) {
+        if (errorCode(error) !== "ENOENT")
+            throw error;
+    }
+    await syncNewFolderOf(spoolDir, options);
+}
+function syncNewFolderOf(spoolDir, options) {
+    return options.groupCommit ? newFolderSync(spoolDir).sync() : fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER));
+}
+/** Reads a record back (for a queue runner, tools and tests); throws on a malformed record. */
+export async function readSpoolRecord(path) {
+    return decodeSpoolRecord(await readFile(path));
+}
+/** Path of the complete record with this id. */
+export function spoolRecordPath(dir, id) {
+    return join(resolve(dir), SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
+}
+/**
+ * Removes what a crash left in DIR/tmp (records that were never acknowledged, so no client was
+ * told 250 for them). Call it at startup, before any writer runs; returns the names removed.
+ */
+export async function sweepSpoolTmp(dir, options = {}) {
+    const tmpFolder = join(resolve(dir), SPOOL_TMP_FOLDER);
+    let names;
+    try {
+        names = await readdir(tmpFolder);
+    }
+    catch (error) {
+        if (errorCode(error) === "ENOENT")
+            return [];
+        throw error;
+    }
+    if (options.olderThan) {
+        // a server that already accepts mail may be writing into tmp/: only what predates us goes
+        const limit = options.olderThan.getTime();
+        const old = [];
+        for (const name of names) {
+            const info = await stat(join(tmpFolder, name)).catch(() => undefined);
+            if (info && info.mtimeMs < limit)
+                old.push(name);
+        }
+        names = old;
+    }
+    await Promise.all(names.map((name) => rm(join(tmpFolder, name), { force: true })));
+    return names;
+}
+// The write path. `stage` says what exists on disk, so the error path removes exactly what
+// this call created: a failed write leaves neither a tmp file nor a record in new/ behind.
+async function storeRecord(dir, envelope, message, meta, syncNewFolder, options = {}) {
+    const id = options.id ?? createSpoolId();
+    const receivedAt = (options.receivedAt ?? new Date()).toISOString();
+    let fileSize = 0;
+    const tmpPath = join(dir, SPOOL_TMP_FOLDER, id);
+    const recordPath = join(dir, SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
+    let stage = "opening";
+    try {
+        const handle = await openTmpFile(dir, tmpPath);
+        stage = "tmp file exists";
+        try {
+            const bytes = encodeSpoolRecord({ id, receivedAt, envelope, meta }, message);
+            fileSize = bytes[0].length + bytes[1].length;
+            await writeFully(handle, bytes);
+            await handle.sync();
+        }
+        finally {
+            await handle.close();
+        }
+        // rename(2) is atomic: a reader of new/ sees the whole record or nothing
+        await rename(tmpPath, recordPath);
+        stage = "record exists";
+        // the rename is durable only once the directory holding the new entry is fsync'd
+        await syncNewFolder();
+    }
+    catch (error) {
+        if (stage === "tmp file exists")
+            await rm(tmpPath, { force: true }).catch(() => undefined);
+        // the client is about to hear 451 and will send again: a record left in new/ would be
+        // forwarded too and arrive twice
+        if (stage === "record exists")
+            await rm(recordPath, { force: true }).catch(() => undefined);
+        return spoolFailure(error);
+    }
+    options.onStored?.({
+        record: { format: SPOOL_RECORD_FORMAT, version: SPOOL_RECORD_VERSION, id, receivedAt, size: message.length, envelope, meta, message },
+        fileSize,
+    });
+    return { kind: "accepted", id, detail: `queued as ${id}` };
+}
+async function openTmpFile(dir, tmpPath) {
+    await ensureSpoolFolders(dir);
+    try {
+        // 'wx': O_CREAT|O_EXCL, so a clash of ids could never overwrite another record
+        return await open(tmpPath, "wx", SPOOL_FILE_MODE);
+    }
+    catch (error) {
+        if (errorCode(error) !== "ENOENT")
+            throw error;
+        // the spool folder was removed under a running server: create it again, once
+        knownSpoolFolders.delete(dir);
+        await ensureSpoolFolders(dir);
+        return await open(tmpPath, "wx", SPOOL_FILE_MODE);
+    }
+}
+function spoolFailure(error) {
+    const code = errorCode(error);
+    const full = code === "ENOSPC" || code === "EDQUOT";
+    return { kind: "temporary", ...(full ? DeliveryReplies.spoolFull : DeliveryReplies.spoolFailed(code ?? "error")) };
+}
+async function writeFully(handle, buffers) {
+    let pending = buffers.filter((buffer) => buffer.length > 0);
+    while (pending.length > 0) {
+        const { bytesWritten } = await handle.writev(pending);
+        pending = dropWritten(pending, bytesWritten);
+    }
+}
+function dropWritten(buffers, bytesWritten) {
+    const rest = [];
+    let skip = bytesWritten;
+    for (const buffer of buffers) {
+        if (skip >= buffer.length) {
+            skip -= buffer.length;
+            continue;
+        }
+        rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+        skip = 0;
+    }
+    return rest;
+}
+// Folders are created on first use, and every new directory entry fsync'd in its parent, so a
+// record is never durable in a folder whose own entry is not.
+const knownSpoolFolders = new Map();
+function ensureSpoolFolders(dir) {
+    let ready = knownSpoolFolders.get(dir);
+    if (!ready) {
+        ready = createSpoolFolders(dir);
+        knownSpoolFolders.set(dir, ready);
+        const attempt = ready;
+        attempt.catch(() => {
+            if (knownSpoolFolders.get(dir) === attempt)
+                knownSpoolFolders.delete(dir);
+        });
+    }
+    return ready;
+}
+async function createSpoolFolders(dir) {
+    const created = [];
+    const firstCreated = await mkdir(dir, { recursive: true, mode: SPOOL_FOLDER_MODE });
+    if (firstCreated !== undefined) {
+        for (let folder = dir;; folder = dirname(folder)) {
+            created.push(folder);
+            if (folder === firstCreated || folder === dirname(folder))
+                break;
+        }
+    }
+    for (const sub of [SPOOL_TMP_FOLDER, SPOOL_NEW_FOLDER]) {
+        const made = await mkdir(join(dir, sub), { recursive: true, mode: SPOOL_FOLDER_MODE });
+        if (made !== undefined)
+            created.push(made);
+    }
+    const parents = new Set(created.map((folder) => dirname(folder)));
+    for (const parent of parents)
+        await fsyncDirectory(parent);
+}
+export async function fsyncDirectory(path) {
+    const handle = await open(path, "r");
+    try {
+        await handle.sync();
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** The one group commit of DIR/new in this process, shared by the spool writers and the queue runner of DIR. */
+const newFolderSyncs = new Map();
+function newFolderSync(spoolDir) {
+    let batcher = newFolderSyncs.get(spoolDir);
+    if (!batcher) {
+        const newFolder = join(spoolDir, SPOOL_NEW_FOLDER);
+        newFolderSyncs.set(spoolDir, (batcher = new DirectorySyncBatcher(() => fsyncDirectory(newFolder))));
+    }
+    return batcher;
+}
+/**
+ * Group commit for one directory: callers whose change (rename, unlink) finished while an fsync
+ * was running wait for the next fsync, which then covers all of them. An fsync that started
+ * before a caller's change never acknowledges that caller.
+ */
+class DirectorySyncBatcher {
+    fsync;
+    /** fsyncs run so far */
+    syncs = 0;
+    running = false;
+    waiting = [];
+    constructor(fsync) {
+        this.fsync = fsync;
+    }
+    sync() {
+        return new Promise((resolveSync, rejectSync) => {
+            this.waiting.push({ resolve: resolveSync, reject: rejectSync });
+            if (!this.running)
+                void this.drain();
+        });
+    }
+    async drain() {
+        this.running = true;
+        while (this.waiting.length > 0) {
+            const batch = this.waiting;
+            this.waiting = [];
+            try {
+                this.syncs++;
+                await this.fsync();
+                for (const waiter of batch)
+                    waiter.resolve();
+            }
+            catch (error) {
+                for (const waiter of batch)
+                    waiter.reject(error);
+            }
+        }
+        this.running = false;
+    }
+}
+function errorCode(error) {
+    const code = error?.code;
+    return typeof code === "string" ? code : undefined;
+}
+//# sourceMappingURL=spoolWriter.js.map
