@@ -15,7 +15,7 @@ import { renderText } from "../compiler/render.js";
 import { PolicyHost } from "../runtime/cluster/policyHost.js";
 import { isClusterWorker, receiveGraph, sendToPrimary, startWorkers, workerCount, type ToWorker } from "../runtime/cluster/workers.js";
 import { createEventLog } from "../runtime/log.js";
-import { createMetrics, startMetricsServer, type MetricsServer, type MsaMetrics } from "../runtime/metrics/metrics.js";
+import type { MetricsServer, MsaMetrics } from "../runtime/metrics/metrics.js";
 import { spoolQueueProbe } from "../runtime/metrics/queueProbe.js";
 import { startQueueRunner } from "../runtime/queue/queueFromPolicy.js";
 import { onAnySpooled } from "../runtime/queue/spoolEvents.js";
@@ -118,8 +118,10 @@ function signals(onHup: () => void): Promise<string> {
   });
 }
 
-function createProcessMetrics(graph: RuleGraph, withQueue: boolean): MsaMetrics {
+/** The process's metrics; prom-client loads here, so a policy without `metrics listen` never loads it. */
+async function createProcessMetrics(graph: RuleGraph, withQueue: boolean): Promise<MsaMetrics> {
   const deliver = graph.deliver;
+  const { createMetrics } = await import("../runtime/metrics/metrics.js");
   return createMetrics(withQueue && deliver.kind !== "Relay" ? { queue: spoolQueueProbe(deliver.dir) } : {});
 }
 
@@ -152,6 +154,7 @@ export async function runServe(file: string | undefined, options: ServeOptions, 
 
 async function startMetricsEndpoint(graph: RuleGraph, metrics: MsaMetrics, log: Logger, collect?: () => Promise<string>): Promise<MetricsServer | null> {
   if (!graph.metrics) return null;
+  const { startMetricsServer } = await import("../runtime/metrics/metrics.js");
   const server = await startMetricsServer(graph.metrics, metrics, collect);
   log.info({ event: "metrics-listening", host: graph.metrics.host, port: server.port }, "metrics endpoint listening");
   return server;
@@ -174,7 +177,7 @@ function checkReload(current: RuleGraph, file: string | undefined, options: Serv
 
 async function runSingle(graph: RuleGraph, file: string | undefined, options: ServeOptions): Promise<number> {
   const logFor = loggers();
-  const metrics = graph.metrics ? createProcessMetrics(graph, true) : undefined;
+  const metrics = graph.metrics ? await createProcessMetrics(graph, true) : undefined;
   let host: PolicyHost | undefined;
   let metricsServer: MetricsServer | null = null;
   let queue: ReturnType<typeof startQueueRunner>;
@@ -236,7 +239,7 @@ function startQueueRunnerAfter(old: ReturnType<typeof startQueueRunner>, graph: 
 async function runPrimary(graph: RuleGraph, count: number, file: string | undefined, options: ServeOptions): Promise<number> {
   const logFor = loggers();
   let current = graph;
-  const metrics = graph.metrics ? createProcessMetrics(graph, true) : undefined;
+  const metrics = graph.metrics ? await createProcessMetrics(graph, true) : undefined;
   let supervisor: Awaited<ReturnType<typeof startWorkers>> | undefined;
   let metricsServer: MetricsServer | null = null;
   let queue: ReturnType<typeof startQueueRunner>;
@@ -279,7 +282,7 @@ async function runWorker(): Promise<number> {
   const index = Number(process.env.MSA_WORKER);
   const logFor = loggers(index);
   let graph = await receiveGraph();
-  const metrics = graph.metrics ? createProcessMetrics(graph, false) : undefined;
+  const metrics = graph.metrics ? await createProcessMetrics(graph, false) : undefined;
   // the queue runner lives in the primary: every record spooled here is handed to it
   onAnySpooled((dir, id) => sendToPrimary({ msa: "spooled", dir, id }));
   // The first worker alone serves `listen local`: its socket is one file.

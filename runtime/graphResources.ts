@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import type { RuleGraph } from "../graph/graph.js";
 import { type LoginBackend, openLoginBackend } from "./auth/loginBackend.js";
-import { openTokenChecker, type TokenChecker } from "./auth/oauthTokens.js";
+import type { TokenChecker } from "./auth/oauthTokens.js";
 import { createDelivery, type Deliver, type DeliveryContext } from "./deliver/delivery.js";
 import { graphSigner, type DkimSigner } from "./dkim/dkimSigner.js";
 import type { CounterStore } from "./limits/counterStore.js";
@@ -42,7 +42,7 @@ export class GraphResources {
   async load(): Promise<void> {
     const { graph, options } = this;
     if (graph.logins) this.logins = await openLoginBackend(graph.logins, options.log);
-    if (graph.oauth) this.tokens = await openTokenChecker(graph.oauth);
+    if (graph.oauth) this.tokens = await (await import("./auth/oauthTokens.js")).openTokenChecker(graph.oauth);
     this.liveTables = new LiveTables(graph, options.log);
     // An unreadable key stops the start (or the reload), not a message later.
     this.signer = await graphSigner(graph);

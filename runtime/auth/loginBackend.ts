@@ -3,8 +3,6 @@
 import type { Logger } from "pino";
 import type { LoginSource } from "../../graph/graph.js";
 import { DovecotLogins } from "./dovecotLogins.js";
-import { SqlLogins } from "./sqlLogins.js";
-import { LdapLogins } from "./ldapLogins.js";
 import { loadUserTable } from "./userTable.js";
 
 export type LoginResult =
@@ -55,10 +53,11 @@ export async function openLoginBackend(source: LoginSource, log: Logger): Promis
         close: async () => {},
       };
     }
+    // each client library loads only for the policy that names it
     case "sql":
-      return SqlLogins.open(source, log);
+      return (await import("./sqlLogins.js")).SqlLogins.open(source, log);
     case "ldap":
-      return LdapLogins.open(source);
+      return (await import("./ldapLogins.js")).LdapLogins.open(source);
     case "dovecot":
       return new DovecotLogins(source);
   }

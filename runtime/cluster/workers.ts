@@ -5,7 +5,7 @@
 // shutdown (SIGTERM to the primary stops every worker gracefully). Messages are `{ msa: ... }`.
 import cluster, { type Worker } from "node:cluster";
 import os from "node:os";
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { RuleGraph } from "../../graph/graph.js";
 import { loadGraph, serializeGraph } from "../../graph/graphJson.js";
 import type { MsaMetrics } from "../metrics/metrics.js";
@@ -128,6 +128,7 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
         for (const worker of live) worker.send({ msa: "metrics", id } satisfies ToWorker);
       });
       const mine = (await own.registry.getMetricsAsJSON()) as Metrics;
+      const { AggregatorRegistry } = await import("prom-client");
       return AggregatorRegistry.aggregate([...fromWorkers, mine]).metrics();
     },
     async stop() {

@@ -14,7 +14,8 @@
 //   refuses with 554 5.6.3).
 
 import { isAscii } from "node:buffer";
-import libmime from "libmime";
+import { createRequire } from "node:module";
+import type Libmime from "libmime";
 import libqp from "libqp";
 import addressparser from "nodemailer/lib/addressparser";
 
@@ -32,6 +33,13 @@ const PARAMETER_FIELDS = new Set(["content-type", "content-disposition"]);
 const MAX_DEPTH = 50;
 
 class ConversionImpossible extends Error {}
+
+let loadedLibmime: typeof Libmime | undefined;
+/** libmime and its character set tables (2.4 MB of heap), loaded by the first conversion, not by every server that might convert. */
+function libmime(): typeof Libmime {
+  loadedLibmime ??= createRequire(import.meta.url)("libmime") as typeof Libmime;
+  return loadedLibmime;
+}
 
 /** Whether any byte of the message is outside US-ASCII (the test the caller makes first). */
 export function hasEightBitByte(bytes: Buffer): boolean {
@@ -231,7 +239,7 @@ function unfold(value: string): string {
 }
 
 function parseParameterField(value: string): { value: string; params: Record<string, string> } {
-  const parsed = libmime.parseHeaderValue(value);
+  const parsed = libmime().parseHeaderValue(value);
   const params: Record<string, string> = {};
   for (const [key, param] of Object.entries(parsed.params)) if (typeof param === "string") params[key] = param;
   return { value: parsed.value || "text/plain", params };
@@ -248,12 +256,12 @@ function encodeHeaderField(field: HeaderField): Buffer {
   if (ADDRESS_FIELDS.has(field.name)) {
     encoded = encodeAddressList(value, field.name);
   } else if (PARAMETER_FIELDS.has(field.name)) {
-    encoded = libmime.buildHeaderValue(libmime.parseHeaderValue(value));
+    encoded = libmime().buildHeaderValue(libmime().parseHeaderValue(value));
   } else {
     // unstructured text (Subject, Comments, X-...): RFC 2047 section 5 (1)
-    encoded = libmime.encodeWords(value, "Q", ENCODED_WORD_TEXT);
+    encoded = libmime().encodeWords(value, "Q", ENCODED_WORD_TEXT);
   }
-  const folded = libmime.foldLines(`${name}: ${encoded}`, LINE_LENGTH).replace(/\r?\n/g, "\r\n").replace(/\r\n$/, "");
+  const folded = libmime().foldLines(`${name}: ${encoded}`, LINE_LENGTH).replace(/\r?\n/g, "\r\n").replace(/\r\n$/, "");
   if (hasEightBitByte(Buffer.from(folded))) throw new ConversionImpossible(`header field ${field.name} cannot be made 7-bit`);
   return Buffer.from(folded, "ascii");
 }
@@ -273,7 +281,7 @@ function encodeAddressList(value: string, fieldName: string): string {
 }
 
 function displayName(name: string): string {
-  if (/[^\x00-\x7f]/.test(name)) return libmime.encodeWord(name, "Q", ENCODED_WORD_TEXT);
+  if (/[^\x00-\x7f]/.test(name)) return libmime().encodeWord(name, "Q", ENCODED_WORD_TEXT);
   // RFC 5322 section 3.2.3: a phrase with specials must be a quoted string
   return /^[\w !#$%&'*+\-/=?^`{|}~]*$/.test(name) ? name : `"${name.replace(/(["\\])/g, "\\$1")}"`;
 }

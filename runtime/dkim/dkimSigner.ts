@@ -5,10 +5,7 @@
 // have been signed and is not: every failure throws `DkimSigningError` (the server answers 451 4.3.0).
 import crypto, { type KeyObject } from "node:crypto";
 import fs from "node:fs/promises";
-import { dkimBody } from "mailauth/lib/dkim/body/index.js";
-import { generateCanonicalizedHeader } from "mailauth/lib/dkim/header/index.js";
-import { formatSignatureHeaderLine } from "mailauth/lib/tools.js";
-import type { RuleGraph } from "../../graph/graph.js";
+import type { DkimSignatureNode, RuleGraph } from "../../graph/graph.js";
 import { domainCovers, normalizeDomain } from "./domainCovers.js";
 import { messageFromDomain } from "./fromDomain.js";
 
@@ -207,7 +204,20 @@ function selectFields(fields: HeaderField[], signature: LoadedSignature): { keys
   return { keys: names.join(": "), headers };
 }
 
-function signOne(fields: HeaderField[], bodyHash: string, signature: LoadedSignature, now: Date): string {
+/** mailauth's canonicalisation and formatting, loaded with the first signer (a policy without `sign dkim` never loads them: 5 MB of heap). */
+type Mailauth = {
+  dkimBody: typeof import("mailauth/lib/dkim/body/index.js").dkimBody;
+  generateCanonicalizedHeader: typeof import("mailauth/lib/dkim/header/index.js").generateCanonicalizedHeader;
+  formatSignatureHeaderLine: typeof import("mailauth/lib/tools.js").formatSignatureHeaderLine;
+};
+
+async function loadMailauth(): Promise<Mailauth> {
+  const [body, header, tools] = await Promise.all([import("mailauth/lib/dkim/body/index.js"), import("mailauth/lib/dkim/header/index.js"), import("mailauth/lib/tools.js")]);
+  return { dkimBody: body.dkimBody, generateCanonicalizedHeader: header.generateCanonicalizedHeader, formatSignatureHeaderLine: tools.formatSignatureHeaderLine };
+}
+
+function signOne(mailauth: Mailauth, fields: HeaderField[], bodyHash: string, signature: LoadedSignature, now: Date): string {
+  const { generateCanonicalizedHeader, formatSignatureHeaderLine } = mailauth;
   const { canonicalizedHeader, dkimHeaderOpts } = generateCanonicalizedHeader("DKIM", selectFields(fields, signature), {
     signingDomain: signature.domain,
     selector: signature.selector,
@@ -226,15 +236,17 @@ function signOne(fields: HeaderField[], bodyHash: string, signature: LoadedSigna
 
 /** The signer of a graph's `sign dkim` rules (null when it has none); throws `DkimKeyError` as createDkimSigner does. */
 export async function graphSigner(graph: RuleGraph): Promise<DkimSigner | null> {
-  if (graph.dkim.length === 0) return null;
-  return createDkimSigner(
-    graph.dkim.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })),
-  );
+  return graph.dkim.length === 0 ? null : createDkimSigner(graph.dkim.map(signatureOfRule));
+}
+
+/** What one `sign dkim` rule of the graph signs with. */
+export function signatureOfRule({ domain, selector, keyPath, headers, oversign }: DkimSignatureNode): DkimSignature {
+  return { domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) };
 }
 
 /** Loads every key now (throwing `DkimKeyError` for the first unusable one) and returns the signer. */
 export async function createDkimSigner(signatures: DkimSignature[], options: DkimSignerOptions = {}): Promise<DkimSigner> {
-  const loaded = await Promise.all(signatures.map(loadSignature));
+  const [loaded, mailauth] = await Promise.all([Promise.all(signatures.map(loadSignature)), loadMailauth()]);
   const now = options.now ?? (() => new Date());
   const covering = (fromDomain: string | null) => (fromDomain === null ? [] : loaded.filter((s) => domainCovers(s.domain, fromDomain)));
   const signer: DkimSigner = {
@@ -250,13 +262,13 @@ export async function createDkimSigner(signatures: DkimSignature[], options: Dki
       try {
         const { fields, body } = splitMessage(message);
         if (!fields.some((field) => field.key === "from")) throw new DkimSigningError("the message has no From field to sign");
-        const hasher = dkimBody("relaxed", "sha256", false);
+        const hasher = mailauth.dkimBody("relaxed", "sha256", false);
         hasher.update(body);
         const bodyHash = hasher.digest("base64");
         const time = now();
         const added = signers.map((signature) => {
           try {
-            return `${signOne(fields, bodyHash, signature, time)}\r\n`;
+            return `${signOne(mailauth, fields, bodyHash, signature, time)}\r\n`;
           } catch (error) {
             const named = { domain: signature.domain, selector: signature.selector };
             throw new DkimSigningError(`DKIM signing failed: ${(error as Error).message}`, { cause: error, signature: named });

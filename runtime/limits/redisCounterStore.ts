@@ -5,7 +5,8 @@
 // An unreachable Redis never hangs or crashes a session: the store answers by `failMode`, by default
 // from counters in this process's memory until Redis is back.
 
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import { MemoryCounterStore, type CounterKey, type CounterSpec, type CounterStore, type CounterVerdict, type NowSource } from "./counterStore.js";
 import { EPSILON, estimate, retryAfterMs, type WindowState } from "./slidingWindow.js";
 
@@ -149,7 +150,9 @@ export class RedisCounterStore implements CounterStore {
     const timeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     if (typeof options.redis === "string") {
       this.ownsClient = true;
-      this.client = new Redis(options.redis, {
+      // loaded here, not at import: a policy without a Redis store never loads the client (2 MB of heap)
+      const { Redis: RedisClient } = createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
+      this.client = new RedisClient(options.redis, {
         // Without these ioredis queues commands while disconnected and retries them for ever: a
         // session would hang on its rate check. Fail the command at once and let failMode answer.
         enableOfflineQueue: false,

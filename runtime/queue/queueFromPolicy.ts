@@ -4,7 +4,7 @@
 import { ruleLocation, type DkimSignatureNode, type RuleGraph } from "../../graph/graph.js";
 import type { RelayTarget } from "../deliver/relayTarget.js";
 import { nextHopsFromGraph } from "../deliver/senderNextHop.js";
-import { createDkimSigner, type DkimSigner } from "../dkim/dkimSigner.js";
+import type { DkimSigner } from "../dkim/dkimSigner.js";
 import { DEFAULT_QUEUE_LIFETIME_MS, QueueRunner, type QueueLog, type QueueRunnerOptions } from "./queueRunner.js";
 
 /**
@@ -43,9 +43,7 @@ function resignerFor(rules: DkimSignatureNode[]): QueueRunnerOptions["resign"] {
   if (rules.length === 0) return undefined;
   let signer: Promise<DkimSigner> | undefined;
   return async (converted) => {
-    signer ??= createDkimSigner(
-      rules.map(({ domain, selector, keyPath, headers, oversign }) => ({ domain, selector, keyPath, ...(headers ? { headers } : {}), ...(oversign ? { oversign } : {}) })),
-    );
+    signer ??= import("../dkim/dkimSigner.js").then(({ createDkimSigner, signatureOfRule }) => createDkimSigner(rules.map(signatureOfRule)));
     return (await signer).resign(converted);
   };
 }
