@@ -188,7 +188,7 @@ export function reportTables(report: BenchReport): Table[] {
     const s = report.sustained;
     tables.push({
       title: "Sustained store and forward (deliver spool ... relay, log info)",
-      note: `${s.concurrency} reused plain sessions sending 5-50 KB messages flat out for ${s.seconds} s; the queue is the records in DIR/new, sampled every second. One run. Bounded: drain/accept >= 0.98 and the queue at the end no larger than the first half's largest.`,
+      note: `${s.concurrency} reused plain sessions sending 5-50 KB messages flat out for ${s.seconds} s; the queue is the records in DIR/new, sampled every second. One run. Bounded: drain/accept >= 0.98 and the queue at the end no larger than the first half's largest or the number of clients.`,
       header: ["what", "value"],
       rows: [
         ["accepted", thousands(s.accepted)],
@@ -198,6 +198,7 @@ export function reportTables(report: BenchReport): Table[] {
         ["drain / accept", s.drainRatio.toFixed(3)],
         ["queue max (first half / second half)", `${s.queueMax} (${s.queueMaxFirstHalf} / ${s.queueMaxSecondHalf})`],
         ["queue at the end of the load", String(s.queueAtEnd)],
+        ["queue every 5 s", s.samples.filter((sample, i) => (i + 1) % 5 === 0 || sample === s.samples.at(-1)).map((sample) => sample.queued).join(" ")],
         ["bounded", s.bounded ? "yes" : "NO"],
         ["drained after the load s", s.drainAfterLoadSeconds.toFixed(1)],
         ["msa CPU s/1000 msgs", s.msaCpuSecondsPer1000.toFixed(2)],
