@@ -260,7 +260,11 @@ async function measureOnce(kind: IdleServerKind, fixture: ConcurrencyFixture, se
 }
 
 /** Every N for both servers, `repetitions` times, in rotated order; one row per (server, N). */
-export async function measureConcurrency(fixture: ConcurrencyFixture, options: ConcurrencyOptions, progress: (message: string) => void = () => undefined): Promise<ConcurrencyRow[]> {
+export async function measureConcurrency(
+  fixture: ConcurrencyFixture,
+  options: ConcurrencyOptions,
+  progress: (message: string) => void = () => undefined,
+): Promise<ConcurrencyRow[]> {
   const servers: IdleServerKind[] = ["bare", "msa"];
   const samples = new Map<string, Sample[]>();
   for (let repetition = 0; repetition < options.repetitions; repetition++) {

@@ -168,7 +168,19 @@ export function reportTables(report: BenchReport): Table[] {
     tables.push({
       title: "Idle sessions (EHLO, STARTTLS, EHLO, then idle; memory after a forced GC)",
       note: `Each N on a fresh server process, ${c.repetitions} repetitions in rotated order; median (min-max). Memory of the server process after global.gc() with the N sessions open, minus the same process's after global.gc() before the first; marginal = the growth from the next smaller N's median, per added session. Target: msa under 500 MB with 10,000 sessions.`,
-      header: ["server", "sessions", "opened", "RSS before MB", "RSS with sessions MB", "KB per session", "vs bare", "marginal KB/session", "heap KB/session", "external KB/session", "arrayBuffers KB/session"],
+      header: [
+        "server",
+        "sessions",
+        "opened",
+        "RSS before MB",
+        "RSS with sessions MB",
+        "KB per session",
+        "vs bare",
+        "marginal KB/session",
+        "heap KB/session",
+        "external KB/session",
+        "arrayBuffers KB/session",
+      ],
       rows: report.concurrency.map((row) => [
         row.server,
         thousands(row.sessions),
@@ -198,7 +210,13 @@ export function reportTables(report: BenchReport): Table[] {
         ["drain / accept", s.drainRatio.toFixed(3)],
         ["queue max (first half / second half)", `${s.queueMax} (${s.queueMaxFirstHalf} / ${s.queueMaxSecondHalf})`],
         ["queue at the end of the load", String(s.queueAtEnd)],
-        ["queue every 5 s", s.samples.filter((sample, i) => (i + 1) % 5 === 0 || sample === s.samples.at(-1)).map((sample) => sample.queued).join(" ")],
+        [
+          "queue every 5 s",
+          s.samples
+            .filter((sample, i) => (i + 1) % 5 === 0 || sample === s.samples.at(-1))
+            .map((sample) => sample.queued)
+            .join(" "),
+        ],
         ["bounded", s.bounded ? "yes" : "NO"],
         ["drained after the load s", s.drainAfterLoadSeconds.toFixed(1)],
         ["msa CPU s/1000 msgs", s.msaCpuSecondsPer1000.toFixed(2)],

@@ -103,7 +103,9 @@ describe("bench harness at toy sizes", () => {
 
     expect(report.targets.length).toBeGreaterThan(0);
     const tables = reportTables(report);
-    expect(tables.map((table) => table.title)).toEqual(expect.arrayContaining(["Wire throughput", "Spool writes alone", "Postfix", "Compiler scale", "Sustained store and forward (deliver spool ... relay, log info)", "Targets"]));
+    expect(tables.map((table) => table.title)).toEqual(
+      expect.arrayContaining(["Wire throughput", "Spool writes alone", "Postfix", "Compiler scale", "Sustained store and forward (deliver spool ... relay, log info)", "Targets"]),
+    );
     for (const table of tables) {
       expect(renderText(table)).toContain(table.title);
       expect(renderMarkdown(table)).toContain(`### ${table.title}`);
