@@ -168,7 +168,7 @@ export async function measureSustained(options: SustainedOptions): Promise<Susta
     const clientCpuBefore = process.cpuUsage();
     const samples: SustainedSample[] = [];
     let loading = true;
-    let stopSampling = () => undefined as void;
+    let stopSampling: () => void = () => undefined;
     const samplingStopped = new Promise<void>((resolve) => {
       stopSampling = resolve;
     });
