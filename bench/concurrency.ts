@@ -49,16 +49,16 @@ export interface ConcurrencyRow {
   rssWithSessionsMB: Summary;
   /** (RSS with - RSS before) / sessions. */
   kbPerSession: Summary;
+  /** The same difference for V8's heap used, external memory and ArrayBuffers (process.memoryUsage()). */
+  heapUsedKbPerSession: Summary;
+  externalKbPerSession: Summary;
+  arrayBuffersKbPerSession: Summary;
   /**
    * (RSS with N - RSS with the next smaller N) / (difference in N), from the medians: the cost of
    * one more session once the process has grown, free of the slack a process carries from its
    * start (freed memory that malloc and V8 reuse before asking the system for more). NaN for the smallest N.
    */
   marginalKbPerSession: number;
-  /** The same difference for V8's heap used, external memory and ArrayBuffers (process.memoryUsage()). */
-  heapUsedKbPerSession: Summary;
-  externalKbPerSession: Summary;
-  arrayBuffersKbPerSession: Summary;
   /** kbPerSession median over bare's at the same N (1 for bare). */
   ratioVsBare: number;
 }

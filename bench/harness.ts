@@ -13,9 +13,9 @@ import { measureMessageTransforms, type MessageTransformRow } from "./messageTra
 import type { LoadStyle } from "./load.js";
 import { generateMessages } from "./messages.js";
 import { detectPostfix, runPostfixComparison, type PostfixStatus } from "./postfix.js";
-import { bareServerPath, msacPath, sinkPath } from "./processes.js";
+import { bareServerPath, gcHostPath, msacPath, sinkPath } from "./processes.js";
 import { treeState } from "./runInfo.js";
-import { measureSustained, sustainedTarget, type SustainedFigures } from "./sustained.js";
+import { countingSinkPath, measureSustained, sustainedTarget, type SustainedFigures } from "./sustained.js";
 import { measureSpoolAlone, type SpoolAloneFigures } from "./spoolAlone.js";
 import { measurePasswordCost, prepareWireFixture, runWire, type PasswordCost, type WireScenario, type WireServerKind } from "./wire.js";
 
@@ -131,7 +131,7 @@ export function machineInfo(): BenchReport["machine"] {
 export type Progress = (message: string) => void;
 
 export async function runBench(config: BenchConfig, progress: Progress = () => undefined): Promise<BenchReport> {
-  for (const file of [msacPath, bareServerPath, sinkPath]) {
+  for (const file of [msacPath, bareServerPath, sinkPath, gcHostPath, countingSinkPath]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
   }
   const started = Date.now();
