@@ -5,20 +5,22 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { hashPassword } from "../runtime/auth/passwordHash.js";
-import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy } from "./benchPolicy.js";
+import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD } from "./benchPolicy.js";
 import { measureCompilerScale, type CompilerScaleRow } from "./compilerScale.js";
-import { measureIdleSessions, type ConcurrencyRow } from "./concurrency.js";
+import { idleSessionTargets, measureConcurrency, type ConcurrencyOptions, type ConcurrencyRow } from "./concurrency.js";
 import { measureDecisionCost, type DecisionCostRow } from "./decisionCost.js";
 import { measureMessageTransforms, type MessageTransformRow } from "./messageTransforms.js";
 import type { LoadStyle } from "./load.js";
 import { generateMessages } from "./messages.js";
 import { detectPostfix, runPostfixComparison, type PostfixStatus } from "./postfix.js";
-import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine } from "./processes.js";
+import { bareServerPath, gcHostPath, msacPath, sinkPath } from "./processes.js";
+import { treeState } from "./runInfo.js";
+import { countingSinkPath, measureSustained, sustainedTarget, type SustainedFigures } from "./sustained.js";
 import { measureSpoolAlone, type SpoolAloneFigures } from "./spoolAlone.js";
 import { measurePasswordCost, prepareWireFixture, runWire, type PasswordCost, type WireScenario, type WireServerKind } from "./wire.js";
 
-export type Section = "wire" | "postfix" | "decision" | "compiler" | "concurrency" | "transforms";
-export const ALL_SECTIONS: Section[] = ["wire", "postfix", "decision", "compiler", "concurrency", "transforms"];
+export type Section = "wire" | "postfix" | "decision" | "compiler" | "concurrency" | "transforms" | "sustained";
+export const ALL_SECTIONS: Section[] = ["wire", "postfix", "decision", "compiler", "concurrency", "transforms", "sustained"];
 
 export interface BenchConfig {
   mode: "full" | "quick" | "test";
@@ -37,7 +39,9 @@ export interface BenchConfig {
   decision: { sizes: number[]; transactions: number; rounds: number };
   /** processMaxEntries: run msac check/compile as processes only up to this size (quick mode saves its minute). */
   compiler: { sizes: number[]; rounds: number; processMaxEntries: number };
-  concurrency: { sessions: number; settleMs: number };
+  concurrency: ConcurrencyOptions;
+  /** Store and forward under C reused sessions sending flat out for `seconds`; absent: the section is skipped. */
+  sustained?: { seconds: number; concurrency: number };
   /** Worst-case messages of `bytes` through every step after DATA; absent: the section is skipped. */
   transforms?: { bytes: number; rounds: number };
 }
@@ -50,8 +54,9 @@ export const FULL_CONFIG: BenchConfig = {
   wire: { messages: { mua: 32, app: 300 }, concurrency: 8, rounds: 5, warmup: 8, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool", "msa-workers"] },
   decision: { sizes: [10, 1_000, 100_000], transactions: 20_000, rounds: 7 },
   compiler: { sizes: [1_000, 10_000, 100_000], rounds: 3, processMaxEntries: 100_000 },
-  concurrency: { sessions: 1_000, settleMs: 2_000 },
+  concurrency: { sizes: [1_000, 2_500, 5_000, 10_000], repetitions: 2, parallel: 32, settleMs: 2_000 },
   transforms: { bytes: 25_000_000, rounds: 3 },
+  sustained: { seconds: 60, concurrency: 32 },
 };
 
 export const QUICK_CONFIG: BenchConfig = {
@@ -62,8 +67,9 @@ export const QUICK_CONFIG: BenchConfig = {
   wire: { messages: { mua: 4, app: 30 }, concurrency: 2, rounds: 3, warmup: 2, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
   decision: { sizes: [10, 1_000, 100_000], transactions: 3_000, rounds: 3 },
   compiler: { sizes: [1_000, 10_000], rounds: 1, processMaxEntries: 1_000 },
-  concurrency: { sessions: 100, settleMs: 500 },
+  concurrency: { sizes: [100, 250], repetitions: 2, parallel: 16, settleMs: 500 },
   transforms: { bytes: 25_000_000, rounds: 1 },
+  sustained: { seconds: 10, concurrency: 8 },
 };
 
 export interface Target {
@@ -79,6 +85,11 @@ export interface BenchReport {
   mode: BenchConfig["mode"];
   startedAt: string;
   seconds: number;
+  /** `git rev-parse HEAD` of the tree measured, and whether it had uncommitted changes (null: not a git checkout). */
+  commit: string | null;
+  dirty: boolean | null;
+  /** The command line that produced the report, when run.ts ran it. */
+  command?: string;
   machine: { nproc: number; cpuModel: string; node: string; platform: string; loadAverageAtStart: number[]; memoryGB: number };
   config: BenchConfig;
   password?: PasswordCost;
@@ -90,6 +101,7 @@ export interface BenchReport {
   transforms?: MessageTransformRow[];
   compiler?: CompilerScaleRow[];
   concurrency?: ConcurrencyRow[];
+  sustained?: SustainedFigures;
   targets: Target[];
   /** Sections that failed, with why; the other sections are still reported. */
   errors: { section: Section; message: string }[];
@@ -119,7 +131,7 @@ export function machineInfo(): BenchReport["machine"] {
 export type Progress = (message: string) => void;
 
 export async function runBench(config: BenchConfig, progress: Progress = () => undefined): Promise<BenchReport> {
-  for (const file of [msacPath, bareServerPath, sinkPath]) {
+  for (const file of [msacPath, bareServerPath, sinkPath, gcHostPath, countingSinkPath]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
   }
   const started = Date.now();
@@ -130,6 +142,7 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
     mode: config.mode,
     startedAt: new Date(started).toISOString(),
     seconds: 0,
+    ...treeState(),
     machine: machineInfo(),
     config,
     targets: [],
@@ -206,9 +219,9 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
           }
         }
         if (wants("concurrency")) {
-          progress(`concurrency: ${config.concurrency.sessions} idle sessions`);
+          progress(`concurrency: ${config.concurrency.sizes.join(", ")} idle sessions, ${config.concurrency.repetitions} repetitions`);
           await attempt("concurrency", async () => {
-            report.concurrency = await measureConcurrency(path.join(workDir, "wire"), fixture, config);
+            report.concurrency = await measureConcurrency({ workDir: path.join(workDir, "wire"), ...fixture }, config.concurrency, progress);
           });
         }
         if (postfixStatus?.installed) {
@@ -236,46 +249,19 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
         await fixture.close();
       }
     }
+    const sustained = config.sustained;
+    if (wants("sustained") && sustained) {
+      progress(`sustained: store and forward, ${sustained.concurrency} sessions for ${sustained.seconds} s`);
+      await attempt("sustained", async () => {
+        report.sustained = await measureSustained({ workDir: path.join(workDir, "sustained"), ...sustained });
+      });
+    }
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
   report.seconds = Math.round((Date.now() - started) / 100) / 10;
   report.targets = evaluateTargets(report);
   return report;
-}
-
-async function measureConcurrency(workDir: string, fixture: Awaited<ReturnType<typeof prepareWireFixture>>, config: BenchConfig): Promise<ConcurrencyRow[]> {
-  const rows: ConcurrencyRow[] = [];
-  const bare = startNode([bareServerPath, "bare", fixture.certificate, fixture.key]);
-  try {
-    const port = await waitForPortLine(bare);
-    rows.push(await measureIdleSessions({ name: "bare", child: bare, port }, config.concurrency.sessions, config.concurrency.settleMs));
-  } finally {
-    await bare.stop();
-  }
-  const port = await freePort();
-  const policyFile = path.join(workDir, "concurrency.msa");
-  // Every bench session comes from 127.0.0.1: raise the per-address limit (default 20) above the count.
-  const sessions = config.concurrency.sessions + 10;
-  fs.writeFileSync(
-    policyFile,
-    wirePolicy({
-      port,
-      certificate: fixture.certificate,
-      key: fixture.key,
-      usersFile: fixture.usersFile,
-      delivery: { kind: "relay", port: fixture.sinkPort },
-      extra: [`limit sessions ${sessions}`, `limit sessions per ip ${sessions}`],
-    }),
-  );
-  const msa = startNode([msacPath, "serve", policyFile]);
-  try {
-    await waitForPort(port, msa);
-    rows.push(await measureIdleSessions({ name: "msa", child: msa, port }, config.concurrency.sessions, config.concurrency.settleMs));
-  } finally {
-    await msa.stop();
-  }
-  return rows;
 }
 
 function evaluateTargets(report: BenchReport): Target[] {
@@ -328,16 +314,7 @@ function evaluateTargets(report: BenchReport): Target[] {
       met: largestCompile.entries >= 100_000 ? inProcess < 2000 : null,
     });
   }
-  const msa = report.concurrency?.find((row) => row.server === "msa");
-  if (msa) {
-    const per1000 = (msa.kbPerSession * 1000) / 1024;
-    const total = msa.rssBeforeMB + per1000;
-    targets.push({
-      name: "RSS with 1,000 idle sessions (msa)",
-      target: "< 150 MB",
-      measured: `${total.toFixed(0)} MB${msa.sessions === 1000 ? "" : " (extrapolated)"}`,
-      met: total < 150,
-    });
-  }
+  targets.push(...idleSessionTargets(report.concurrency ?? []));
+  if (report.sustained) targets.push(sustainedTarget(report.sustained));
   return targets;
 }

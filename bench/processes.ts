@@ -17,6 +17,7 @@ export const msacPath = path.join(projectRoot, "dist", "cli", "msac.js");
 export const bareServerPath = path.join(projectRoot, "dist", "bench", "servers", "bareServer.js");
 export const sinkPath = path.join(projectRoot, "dist", "bench", "servers", "sink.js");
 export const exitProbePath = path.join(projectRoot, "dist", "bench", "exitProbe.js");
+export const gcHostPath = path.join(projectRoot, "dist", "bench", "servers", "gcHost.js");
 
 const running = new Set<ChildProcess>();
 process.once("exit", () => {
@@ -31,8 +32,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
-  const child = spawn(process.execPath, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+/** `ipc`: open an IPC channel to the child (servers/gcHost.ts answers "gc" on it). */
+export function startNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; ipc?: boolean } = {}): Child {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: options.ipc ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
+  });
   running.add(child);
   let stdout = "";
   let stderr = "";

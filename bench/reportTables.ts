@@ -1,6 +1,6 @@
 // The report as tables: one per section, the same for the terminal and for latest.md.
 import type { BenchReport } from "./harness.js";
-import { formatRatio, formatSummary, ratio } from "./stats.js";
+import { formatRatio, formatSummary } from "./stats.js";
 import type { Table } from "./table.js";
 
 const thousands = (value: number) => value.toLocaleString("en-US");
@@ -21,6 +21,8 @@ export function reportTables(report: BenchReport): Table[] {
       ["load average at start", m.loadAverageAtStart.join(" ")],
       ["started", report.startedAt],
       ["duration", `${report.seconds} s`],
+      ["commit", report.commit === null ? "unknown (not a git checkout)" : `${report.commit}${report.dirty ? " with uncommitted changes" : ""}`],
+      ...(report.command ? [["command", report.command]] : []),
     ],
   });
   if (report.password) {
@@ -162,20 +164,66 @@ export function reportTables(report: BenchReport): Table[] {
     });
   }
   if (report.concurrency) {
-    const bare = report.concurrency.find((row) => row.server === "bare");
+    const c = report.config.concurrency;
     tables.push({
-      title: "Concurrency (idle sessions after EHLO, STARTTLS, EHLO)",
-      note: "RSS of the server process before the sessions and with them open; one measurement per run (no rounds). Target: under 150 MB with 1,000 sessions.",
-      header: ["server", "sessions", "opened", "RSS before MB", "RSS with sessions MB", "KB per session", "vs bare"],
+      title: "Idle sessions (EHLO, STARTTLS, EHLO, then idle; memory after a forced GC)",
+      note: `Each N on a fresh server process, ${c.repetitions} repetitions in rotated order; median (min-max). Memory of the server process after global.gc() with the N sessions open, minus the same process's after global.gc() before the first; marginal = the growth from the next smaller N's median, per added session. Target: msa under 500 MB with 10,000 sessions.`,
+      header: [
+        "server",
+        "sessions",
+        "opened",
+        "RSS before MB",
+        "RSS with sessions MB",
+        "KB per session",
+        "vs bare",
+        "marginal KB/session",
+        "heap KB/session",
+        "external KB/session",
+        "arrayBuffers KB/session",
+      ],
       rows: report.concurrency.map((row) => [
         row.server,
         thousands(row.sessions),
         thousands(row.opened),
-        row.rssBeforeMB.toFixed(1),
-        row.rssAfterMB.toFixed(1),
-        row.kbPerSession.toFixed(1),
-        bare && row !== bare ? formatRatio(ratio(row.kbPerSession, bare.kbPerSession)) : "-",
+        formatSummary(row.rssBeforeMB),
+        formatSummary(row.rssWithSessionsMB),
+        formatSummary(row.kbPerSession),
+        formatRatio(row.ratioVsBare),
+        Number.isFinite(row.marginalKbPerSession) ? row.marginalKbPerSession.toFixed(1) : "-",
+        formatSummary(row.heapUsedKbPerSession),
+        formatSummary(row.externalKbPerSession),
+        formatSummary(row.arrayBuffersKbPerSession),
       ]),
+    });
+  }
+  if (report.sustained) {
+    const s = report.sustained;
+    tables.push({
+      title: "Sustained store and forward (deliver spool ... relay, log info)",
+      note: `${s.concurrency} reused plain sessions sending 5-50 KB messages flat out for ${s.seconds} s; the queue is the records in DIR/new, sampled every second. One run. Bounded: drain/accept >= 0.98 and the queue at the end no larger than the first half's largest or the number of clients.`,
+      header: ["what", "value"],
+      rows: [
+        ["accepted", thousands(s.accepted)],
+        ["load s", s.loadSeconds.toFixed(1)],
+        ["accept msgs/s", s.acceptPerSecond.toFixed(1)],
+        ["drain msgs/s (at the sink)", s.drainPerSecond.toFixed(1)],
+        ["drain / accept", s.drainRatio.toFixed(3)],
+        ["queue max (first half / second half)", `${s.queueMax} (${s.queueMaxFirstHalf} / ${s.queueMaxSecondHalf})`],
+        ["queue at the end of the load", String(s.queueAtEnd)],
+        [
+          "queue every 5 s",
+          s.samples
+            .filter((sample, i) => (i + 1) % 5 === 0 || sample === s.samples.at(-1))
+            .map((sample) => sample.queued)
+            .join(" "),
+        ],
+        ["bounded", s.bounded ? "yes" : "NO"],
+        ["drained after the load s", s.drainAfterLoadSeconds.toFixed(1)],
+        ["msa CPU s/1000 msgs", s.msaCpuSecondsPer1000.toFixed(2)],
+        ["sink CPU s/1000 msgs", s.sinkCpuSecondsPer1000.toFixed(2)],
+        ["client CPU s/1000 msgs", s.clientCpuSecondsPer1000.toFixed(2)],
+        ["msa peak RSS MB", s.msaPeakRssMB.toFixed(0)],
+      ],
     });
   }
   if (report.errors.length) {

@@ -1,33 +1,39 @@
-// `npm run bench [-- --quick] [-- --only wire,decision]`: runs the harness, prints the
-// tables and writes bench/results/latest.json and bench/results/latest.md.
+// `npm run bench [-- --quick] [-- --only wire,decision] [-- --docs]`: runs the harness, prints the
+// tables and writes bench/results/latest.json and bench/results/latest.md; `--docs` also keeps the
+// report as bench/results/YYYY-MM-DD-<commit>.json and writes docs/benchmarks.md from it.
 import fs from "node:fs";
 import path from "node:path";
 import { ALL_SECTIONS, FULL_CONFIG, QUICK_CONFIG, runBench, type BenchConfig, type Section } from "./harness.js";
 import { projectRoot } from "./processes.js";
 import { reportTables } from "./reportTables.js";
 import { renderMarkdown, renderText } from "./table.js";
+import { writeDocs } from "./writeDocs.js";
 
-function parseArguments(argv: string[]): BenchConfig {
+function parseArguments(argv: string[]): { config: BenchConfig; docs: boolean } {
   let config: BenchConfig = FULL_CONFIG;
+  let docs = false;
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i]!;
-    if (argument === "--quick") config = { ...QUICK_CONFIG, sections: config.sections };
+    if (argument === "--docs") docs = true;
+    else if (argument === "--quick") config = { ...QUICK_CONFIG, sections: config.sections };
     else if (argument === "--only") {
       const sections = (argv[++i] ?? "").split(",").filter(Boolean) as Section[];
       const unknown = sections.filter((section) => !ALL_SECTIONS.includes(section));
       if (unknown.length || !sections.length) throw new Error(`--only takes a comma-separated list of ${ALL_SECTIONS.join(", ")}`);
       config = { ...config, sections };
     } else if (argument === "--help" || argument === "-h") {
-      process.stdout.write("usage: npm run bench [-- --quick] [-- --only wire,postfix,decision,compiler,concurrency,transforms]\n");
+      process.stdout.write(`usage: npm run bench [-- --quick] [-- --only ${ALL_SECTIONS.join(",")}] [-- --docs]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument \`${argument}\` (try --help)`);
   }
-  return config;
+  return { config, docs };
 }
 
 async function main(): Promise<void> {
-  const config = parseArguments(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const { config, docs } = parseArguments(argv);
   const report = await runBench(config, (message) => process.stderr.write(`bench: ${message}\n`));
+  report.command = ["npm run bench", ...(argv.length ? ["--", ...argv] : [])].join(" ");
   const tables = reportTables(report);
   process.stdout.write("\n" + tables.map(renderText).join("\n"));
   const results = path.join(projectRoot, "bench", "results");
@@ -36,6 +42,7 @@ async function main(): Promise<void> {
   const markdown = [`# msa benchmark, ${report.startedAt} (${report.mode})`, "", "How to read every figure: bench/README.md.", "", ...tables.map(renderMarkdown)].join("\n");
   fs.writeFileSync(path.join(results, "latest.md"), markdown);
   process.stdout.write(`\nwrote ${path.relative(process.cwd(), path.join(results, "latest.json"))} and latest.md\n`);
+  if (docs) process.stdout.write(`wrote ${writeDocs(report)} and docs/benchmarks.md\n`);
 }
 
 main().then(

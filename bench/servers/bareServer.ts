@@ -53,6 +53,9 @@ export async function startBareServer(options: BareServerOptions): Promise<Runni
     disableReverseLookup: true,
     size: 0,
     logger: false,
+    // msa's `timeout command` default (5 minutes), not smtp-server's 60 s: the concurrency section
+    // holds thousands of idle sessions for longer than a minute while it opens the rest.
+    socketTimeout: 5 * 60_000,
     onAuth: (auth, _session, callback) => callback(null, { user: auth.username }),
     onData: (stream, _session, callback) =>
       drain(stream, (error) => {

@@ -12,13 +12,14 @@ import { renderMarkdown, renderText } from "../../bench/table.js";
 
 const TINY: BenchConfig = {
   mode: "test",
-  sections: ["wire", "postfix", "decision", "compiler", "concurrency"],
+  sections: ["wire", "postfix", "decision", "compiler", "concurrency", "sustained"],
   passwordScheme: "argon2id",
   passwordRounds: 1,
   wire: { messages: { mua: 3, app: 5 }, concurrency: 2, rounds: 1, warmup: 0, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
   decision: { sizes: [10, 100], transactions: 50, rounds: 2 },
   compiler: { sizes: [10, 100], rounds: 1, processMaxEntries: 10 },
-  concurrency: { sessions: 5, settleMs: 50 },
+  concurrency: { sizes: [3, 6], repetitions: 2, parallel: 4, settleMs: 50 },
+  sustained: { seconds: 2, concurrency: 2 },
 };
 
 const summaryShape = { median: expect.any(Number), min: expect.any(Number), max: expect.any(Number), rounds: expect.any(Number) };
@@ -79,12 +80,32 @@ describe("bench harness at toy sizes", () => {
     expect(report.compiler![0]!.checkPeakRssMB).toBeGreaterThan(0);
     expect(Number.isNaN(report.compiler![1]!.checkMs.median)).toBe(true); // above processMaxEntries
 
-    expect(report.concurrency!.map((row) => row.server)).toEqual(["bare", "msa"]);
-    for (const row of report.concurrency!) expect(row.opened).toBe(5);
+    expect(report.concurrency!.map((row) => `${row.server} ${row.sessions}`)).toEqual(["bare 3", "bare 6", "msa 3", "msa 6"]);
+    for (const row of report.concurrency!) {
+      expect(row.opened).toBe(row.sessions);
+      expect(row).toMatchObject({ rssBeforeMB: summaryShape, rssWithSessionsMB: summaryShape, kbPerSession: summaryShape, heapUsedKbPerSession: summaryShape });
+      expect(row.kbPerSession.rounds).toBe(2);
+      expect(row.rssBeforeMB.median).toBeGreaterThan(0);
+      expect(Number.isFinite(row.marginalKbPerSession)).toBe(row.sessions === 6);
+    }
+    expect(report.targets.map((t) => t.name)).toContain("RSS with 10,000 idle TLS sessions (msa, after GC)");
+
+    const sustained = report.sustained!;
+    expect(sustained).toMatchObject({ seconds: 2, concurrency: 2, bounded: expect.any(Boolean), queueAtEnd: expect.any(Number), queueMaxFirstHalf: expect.any(Number) });
+    expect(sustained.accepted).toBeGreaterThan(0);
+    expect(sustained.acceptPerSecond).toBeGreaterThan(0);
+    expect(sustained.samples.length).toBeGreaterThan(0);
+    expect(sustained.samples.at(-1)!.accepted).toBe(sustained.accepted);
+    expect(report.targets.find((t) => t.name.startsWith("spool bounded"))?.met).toBeNull();
+
+    expect(report.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(typeof report.dirty).toBe("boolean");
 
     expect(report.targets.length).toBeGreaterThan(0);
     const tables = reportTables(report);
-    expect(tables.map((table) => table.title)).toEqual(expect.arrayContaining(["Wire throughput", "Spool writes alone", "Postfix", "Compiler scale", "Targets"]));
+    expect(tables.map((table) => table.title)).toEqual(
+      expect.arrayContaining(["Wire throughput", "Spool writes alone", "Postfix", "Compiler scale", "Sustained store and forward (deliver spool ... relay, log info)", "Targets"]),
+    );
     for (const table of tables) {
       expect(renderText(table)).toContain(table.title);
       expect(renderMarkdown(table)).toContain(`### ${table.title}`);
