@@ -18,7 +18,7 @@ function parseArguments(argv: string[]): BenchConfig {
       if (unknown.length || !sections.length) throw new Error(`--only takes a comma-separated list of ${ALL_SECTIONS.join(", ")}`);
       config = { ...config, sections };
     } else if (argument === "--help" || argument === "-h") {
-      process.stdout.write("usage: npm run bench [-- --quick] [-- --only wire,postfix,decision,compiler,concurrency,transforms]\n");
+      process.stdout.write("usage: npm run bench [-- --quick] [-- --only wire,fullpath,decision,compiler,concurrency,transforms]\n");
       process.exit(0);
     } else throw new Error(`unknown argument \`${argument}\` (try --help)`);
   }
