@@ -92,7 +92,7 @@ export async function startBenchSink(): Promise<SinkUnderTest> {
   }
 }
 
-/** Postfix's smtp-sink on a free loopback port; its `-c` counters line ("... msg=N") is the count. */
+/** Postfix's smtp-sink on a free loopback port; its `-c` counters line ("... mesg=N") is the count. */
 export async function startSmtpSink(binary: string): Promise<SinkUnderTest> {
   const port = await freePort();
   // As root, smtp-sink must be told whom to run as once it has its socket.
@@ -106,7 +106,7 @@ export async function startSmtpSink(binary: string): Promise<SinkUnderTest> {
   let tail = "";
   child.stdout!.on("data", (chunk: Buffer) => {
     tail = (tail + chunk.toString("latin1")).slice(-200);
-    const all = [...tail.matchAll(/msg=(\d+)/g)];
+    const all = [...tail.matchAll(/mesg=(\d+)/g)];
     if (all.length) count = Number(all.at(-1)![1]);
     const due = waiters.filter((waiter) => waiter.count <= count);
     waiters = waiters.filter((waiter) => waiter.count > count);
