@@ -131,6 +131,7 @@ interface CellContext {
   key: string;
   usersFile: string;
   sinkPort: number;
+  msac: string;
 }
 
 /** The rules both msa sides share with the Postfix services as far as they go (see bench/README.md). */
@@ -175,7 +176,7 @@ async function startMsaSide(name: "msa" | "msa-inline", cell: FullPathCellConfig
   const deliver = name === "msa-inline" ? `deliver ${relay}` : cell.kind === "store" ? `deliver spool ${JSON.stringify(spool)}` : `deliver spool ${JSON.stringify(spool)} ${relay}`;
   const policyFile = path.join(context.workDir, `${context.tag}-${name}.msa`);
   fs.writeFileSync(policyFile, msaPolicy(cell, context, port, deliver));
-  const child: Child = startNode([...serverNodeArguments(), msacPath, "serve", policyFile]);
+  const child: Child = startNode([...serverNodeArguments(), context.msac, "serve", policyFile]);
   try {
     await waitForPort(port, child);
   } catch (error) {
@@ -194,7 +195,12 @@ async function startMsaSide(name: "msa" | "msa-inline", cell: FullPathCellConfig
     port,
     cpuSeconds: () => cpuSeconds(child.pid),
     peakRssMB: () => peakResidentBytes(child.pid) / MB,
-    drained: (timeoutMs) => until(() => queued().length === 0, timeoutMs, () => `msa's spool still holds ${queued().length} records in new/`),
+    drained: (timeoutMs) =>
+      until(
+        () => queued().length === 0,
+        timeoutMs,
+        () => `msa's spool still holds ${queued().length} records in new/`,
+      ),
     async takeStored() {
       const files = queued();
       for (const file of files) fs.rmSync(path.join(spool, "new", file));
@@ -367,6 +373,10 @@ export interface FullPathOptions extends FullPathConfig {
   workDir: string;
   /** Users file line `LOGIN:HASH` for the bench login (msa's tls-auth sides). */
   usersLine: string;
+  /** Another build's dist/cli/msac.js, for an A/B against the code before a change. */
+  msac?: string;
+  /** Leave Postfix out (msa's sides alone, e.g. for an A/B). */
+  withoutPostfix?: boolean;
 }
 
 async function runCell(
@@ -380,7 +390,7 @@ async function runCell(
   const sink = cell.sink === "smtp-sink" ? await startSmtpSink(tools.smtpSink!) : await startBenchSink();
   const sides: SideUnderTest[] = [];
   try {
-    const context: CellContext = { workDir: options.workDir, tag: `cell${index}`, ...shared, sinkPort: sink.port };
+    const context: CellContext = { workDir: options.workDir, tag: `cell${index}`, ...shared, sinkPort: sink.port, msac: options.msac ?? msacPath };
     sides.push(await startMsaSide("msa", cell, context));
     if (tools.postfix) {
       const { side, instance } = await startPostfixSide(tools.postfix, cell, context);
@@ -444,7 +454,10 @@ export async function runFullPath(options: FullPathOptions, progress: (message: 
   let postfix = which("postfix");
   const smtpSource = which("smtp-source");
   const smtpSink = which("smtp-sink");
-  if (!postfix) notes.push("postfix: not installed (see bench/README.md), msa alone");
+  if (options.withoutPostfix) {
+    postfix = undefined;
+    notes.push("postfix: left out, msa alone");
+  } else if (!postfix) notes.push("postfix: not installed (see bench/README.md), msa alone");
   else if (process.getuid?.() !== 0) {
     notes.push("postfix: a private instance needs root, msa alone");
     postfix = undefined;
@@ -455,7 +468,12 @@ export async function runFullPath(options: FullPathOptions, progress: (message: 
   const messages = generateMessages(200, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
   let postfixFacts: FullPathReport["postfix"] = null;
   const noteSettings = (instance: PostfixInstance, sinkPort: number) => {
-    const facts = { path: postfix!, version: instance.setting("mail_version"), smtpdPeernameLookup: instance.setting("smtpd_peername_lookup"), relayhost: instance.setting("relayhost") };
+    const facts = {
+      path: postfix!,
+      version: instance.setting("mail_version"),
+      smtpdPeernameLookup: instance.setting("smtpd_peername_lookup"),
+      relayhost: instance.setting("relayhost"),
+    };
     // like for like: no client name lookups, and a numeric relayhost in brackets (no MX or A lookup)
     if (facts.smtpdPeernameLookup !== "no") throw new Error(`Postfix runs with smtpd_peername_lookup = ${facts.smtpdPeernameLookup}`);
     if (facts.relayhost !== `[127.0.0.1]:${sinkPort}`) throw new Error(`Postfix relays to ${facts.relayhost}, not the sink`);
@@ -480,7 +498,13 @@ export async function runFullPath(options: FullPathOptions, progress: (message: 
       ),
     );
   }
-  return { note: notes.join("; ") || "msa and a private Postfix instance, same sink, same rounds", postfix: postfixFacts, roundSeconds: options.roundSeconds, rounds: options.rounds, cells };
+  return {
+    note: notes.join("; ") || "msa and a private Postfix instance, same sink, same rounds",
+    postfix: postfixFacts,
+    roundSeconds: options.roundSeconds,
+    rounds: options.rounds,
+    cells,
+  };
 }
 
 /** The issue's full-path targets; judged only with full-size rounds (at least 5 of 10 s). */

@@ -158,15 +158,30 @@ export function reportTables(report: BenchReport): Table[] {
 }
 
 /** The full-path section: throughput and latency, then what each side's processes cost. */
-function fullPathTables(fullpath: FullPathReport): Table[] {
+export function fullPathTables(fullpath: FullPathReport): Table[] {
   const cell = (summary: Summary | null, digits = 1) => (summary ? formatSummary(summary, digits) : "-");
-  const postfix = fullpath.postfix ? `Postfix ${fullpath.postfix.version} (smtpd_peername_lookup = ${fullpath.postfix.smtpdPeernameLookup}, relayhost = ${fullpath.postfix.relayhost})` : "no Postfix";
+  const postfix = fullpath.postfix
+    ? `Postfix ${fullpath.postfix.version} (smtpd_peername_lookup = ${fullpath.postfix.smtpdPeernameLookup}, relayhost = ${fullpath.postfix.relayhost})`
+    : "no Postfix";
   const rows = fullpath.cells.flatMap((c) => c.sides.map((side) => ({ c, side })));
   return [
     {
       title: "Full path: msa store and forward against Postfix",
       note: `${fullpath.note}. ${postfix}; ${fullpath.rounds} rounds of ${fullpath.roundSeconds} s per side, order alternating; counts verified, queues drained between rounds. vs Postfix: msa's full msg/s (store cells: accepted) over Postfix's, target 1.50x; msa-inline is msa's in-line relay, reported apart.`,
-      header: ["cell", "side", "msgs/round", "accepted msg/s", "full msg/s", "vs Postfix", "at sink at last 250", "p50 ms", "p99 ms", "full p50 ms", "full p99 ms", "full p99 vs Postfix"],
+      header: [
+        "cell",
+        "side",
+        "msgs/round",
+        "accepted msg/s",
+        "full msg/s",
+        "vs Postfix",
+        "at sink at last 250",
+        "p50 ms",
+        "p99 ms",
+        "full p50 ms",
+        "full p99 ms",
+        "full p99 vs Postfix",
+      ],
       rows: rows.map(({ c, side }) => [
         c.label,
         side.side,

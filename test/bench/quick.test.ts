@@ -85,9 +85,15 @@ describe("bench harness at toy sizes", () => {
     expect(report.spoolAlone!.recordsPerSecond.median).toBeGreaterThan(0);
 
     const fullpath = report.fullpath!;
-    expect(fullpath.cells.map((cell) => cell.label)).toEqual(withPostfix ? TINY.fullpath!.cells.map(cellLabel) : [cellLabel(TINY.fullpath!.cells[0]!), cellLabel(TINY.fullpath!.cells[2]!)]);
+    expect(fullpath.cells.map((cell) => cell.label)).toEqual(
+      withPostfix ? TINY.fullpath!.cells.map(cellLabel) : [cellLabel(TINY.fullpath!.cells[0]!), cellLabel(TINY.fullpath!.cells[2]!)],
+    );
     for (const cell of fullpath.cells) {
-      expect(cell.sides.map((side) => side.side)).toEqual([...(["msa"] as const), ...(withPostfix ? (["postfix"] as const) : []), ...(cell.inline ? (["msa-inline"] as const) : [])]);
+      expect(cell.sides.map((side) => side.side)).toEqual([
+        ...(["msa"] as const),
+        ...(withPostfix ? (["postfix"] as const) : []),
+        ...(cell.inline ? (["msa-inline"] as const) : []),
+      ]);
       for (const side of cell.sides) {
         expect(side).toMatchObject({ messages: summaryShape, acceptedPerSecond: summaryShape, serverCpuSecondsPer1000: summaryShape, clientCpuSecondsPer1000: summaryShape });
         expect(side.messages.median).toBeGreaterThan(0);
@@ -115,7 +121,16 @@ describe("bench harness at toy sizes", () => {
 
     expect(report.targets.length).toBeGreaterThan(0);
     const tables = reportTables(report);
-    expect(tables.map((table) => table.title)).toEqual(expect.arrayContaining(["Wire throughput", "Spool writes alone", "Full path: msa store and forward against Postfix", "Full path: CPU and memory", "Compiler scale", "Targets"]));
+    expect(tables.map((table) => table.title)).toEqual(
+      expect.arrayContaining([
+        "Wire throughput",
+        "Spool writes alone",
+        "Full path: msa store and forward against Postfix",
+        "Full path: CPU and memory",
+        "Compiler scale",
+        "Targets",
+      ]),
+    );
     for (const table of tables) {
       expect(renderText(table)).toContain(table.title);
       expect(renderMarkdown(table)).toContain(`### ${table.title}`);
