@@ -411,19 +411,22 @@ async function runCell(
       smtpSourceBytes: options.smtpSourceBytes,
       smtpSourceMessages: calibrated.get(side) ?? Math.max(4 * cell.sessions, 20),
     });
+    // smtp-source takes a count, not a time: each run at a side's pace sizes its next one.
+    const measure = async (side: SideUnderTest, seconds: number, round: string) => {
+      const figures = await runRound(setup(side, seconds, round));
+      if (cell.generator === "smtp-source") calibrated.set(side, Math.max(cell.sessions, Math.ceil(figures.acceptPerSecond * options.roundSeconds)));
+      return figures;
+    };
     for (const side of sides) {
-      // smtp-source takes a count, not a time: a first run at the side's own pace chooses it.
-      if (cell.generator === "smtp-source") {
-        const warm = await runRound(setup(side, 0, "calibration"));
-        calibrated.set(side, Math.max(cell.sessions, Math.ceil(warm.acceptPerSecond * options.roundSeconds)));
-      } else if (options.warmupSeconds > 0) await runRound(setup(side, options.warmupSeconds, "warmup"));
+      if (cell.generator === "smtp-source") await measure(side, 0, "calibration");
+      if (options.warmupSeconds > 0) await measure(side, options.warmupSeconds, "warmup");
     }
     const results = new Map<SideUnderTest, RoundFigures[]>(sides.map((side) => [side, []]));
     for (let round = 0; round < options.rounds; round++) {
       // The order rotates round by round, so no side always goes first.
       for (let i = 0; i < sides.length; i++) {
         const side = sides[(i + round) % sides.length]!;
-        results.get(side)!.push(await runRound(setup(side, options.roundSeconds, String(round))));
+        results.get(side)!.push(await measure(side, options.roundSeconds, String(round)));
       }
     }
     const figures = sides.map((side) => sideFigures(side.name, results.get(side)!, side.peakRssMB()));
