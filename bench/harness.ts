@@ -9,18 +9,18 @@ import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD } from "./benchPolicy.js";
 import { measureCompilerScale, type CompilerScaleRow } from "./compilerScale.js";
 import { idleSessionTargets, measureConcurrency, type ConcurrencyOptions, type ConcurrencyRow } from "./concurrency.js";
 import { measureDecisionCost, type DecisionCostRow } from "./decisionCost.js";
+import { fullPathTargets, runFullPath, type FullPathConfig, type FullPathReport } from "./fullPath.js";
 import { measureMessageTransforms, type MessageTransformRow } from "./messageTransforms.js";
 import type { LoadStyle } from "./load.js";
 import { generateMessages } from "./messages.js";
-import { detectPostfix, runPostfixComparison, type PostfixStatus } from "./postfix.js";
 import { bareServerPath, gcHostPath, msacPath, sinkPath } from "./processes.js";
 import { treeState } from "./runInfo.js";
 import { countingSinkPath, measureSustained, sustainedTarget, type SustainedFigures } from "./sustained.js";
 import { measureSpoolAlone, type SpoolAloneFigures } from "./spoolAlone.js";
 import { measurePasswordCost, prepareWireFixture, runWire, type PasswordCost, type WireScenario, type WireServerKind } from "./wire.js";
 
-export type Section = "wire" | "postfix" | "decision" | "compiler" | "concurrency" | "transforms" | "sustained";
-export const ALL_SECTIONS: Section[] = ["wire", "postfix", "decision", "compiler", "concurrency", "transforms", "sustained"];
+export type Section = "wire" | "fullpath" | "decision" | "compiler" | "concurrency" | "transforms" | "sustained";
+export const ALL_SECTIONS: Section[] = ["wire", "fullpath", "decision", "compiler", "concurrency", "transforms", "sustained"];
 
 export interface BenchConfig {
   mode: "full" | "quick" | "test";
@@ -44,7 +44,21 @@ export interface BenchConfig {
   sustained?: { seconds: number; concurrency: number };
   /** Worst-case messages of `bytes` through every step after DATA; absent: the section is skipped. */
   transforms?: { bytes: number; rounds: number };
+  /** msa store and forward against Postfix, like for like (bench/fullPath.ts); absent: skipped. */
+  fullpath?: FullPathConfig;
 }
+
+/** The full section's cells: the concurrency sweep on reused plain connections, the other modes at 20 sessions. */
+const FULL_PATH_CELLS: FullPathConfig["cells"] = [
+  { kind: "full", mode: "reused", sessions: 8, generator: "node", sink: "bench" },
+  { kind: "full", mode: "reused", sessions: 32, generator: "node", sink: "bench", inline: true },
+  { kind: "full", mode: "reused", sessions: 100, generator: "node", sink: "bench" },
+  { kind: "full", mode: "new", sessions: 20, generator: "node", sink: "bench", inline: true },
+  { kind: "full", mode: "tls-auth", sessions: 20, generator: "node", sink: "bench", inline: true },
+  { kind: "full", mode: "reused", sessions: 20, generator: "smtp-source", sink: "bench" },
+  { kind: "full", mode: "new", sessions: 20, generator: "smtp-source", sink: "smtp-sink" },
+  { kind: "store", mode: "reused", sessions: 20, generator: "node", sink: "bench" },
+];
 
 export const FULL_CONFIG: BenchConfig = {
   mode: "full",
@@ -57,6 +71,7 @@ export const FULL_CONFIG: BenchConfig = {
   concurrency: { sizes: [1_000, 2_500, 5_000, 10_000], repetitions: 2, parallel: 32, settleMs: 2_000 },
   transforms: { bytes: 25_000_000, rounds: 3 },
   sustained: { seconds: 60, concurrency: 32 },
+  fullpath: { roundSeconds: 10, rounds: 5, warmupSeconds: 2, smtpSourceBytes: 25_000, cells: FULL_PATH_CELLS },
 };
 
 export const QUICK_CONFIG: BenchConfig = {
@@ -70,6 +85,19 @@ export const QUICK_CONFIG: BenchConfig = {
   concurrency: { sizes: [100, 250], repetitions: 2, parallel: 16, settleMs: 500 },
   transforms: { bytes: 25_000_000, rounds: 1 },
   sustained: { seconds: 10, concurrency: 8 },
+  fullpath: {
+    roundSeconds: 2,
+    rounds: 2,
+    warmupSeconds: 0.5,
+    smtpSourceBytes: 25_000,
+    cells: [
+      { kind: "full", mode: "reused", sessions: 8, generator: "node", sink: "bench", inline: true },
+      { kind: "full", mode: "new", sessions: 8, generator: "node", sink: "bench" },
+      { kind: "full", mode: "tls-auth", sessions: 8, generator: "node", sink: "bench" },
+      { kind: "full", mode: "new", sessions: 8, generator: "smtp-source", sink: "smtp-sink" },
+      { kind: "store", mode: "reused", sessions: 8, generator: "node", sink: "bench" },
+    ],
+  },
 };
 
 export interface Target {
@@ -96,7 +124,7 @@ export interface BenchReport {
   wire?: WireScenario[];
   /** The wire's app-style messages written with SpoolWriter alone: the spool's share of msa-spool's cost. */
   spoolAlone?: SpoolAloneFigures;
-  postfix?: PostfixStatus;
+  fullpath?: FullPathReport;
   decision?: DecisionCostRow[];
   transforms?: MessageTransformRow[];
   compiler?: CompilerScaleRow[];
@@ -184,10 +212,7 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
         report.compiler = await measureCompilerScale(path.join(workDir, "compiler"), config.compiler.sizes, config.compiler.rounds, usersLine, config.compiler.processMaxEntries);
       });
     }
-    // Postfix is driven only where it is installed; elsewhere the status says so and nothing fails.
-    const postfixStatus = wants("postfix") ? detectPostfix() : undefined;
-    if (postfixStatus) report.postfix = postfixStatus;
-    if (wants("wire") || wants("concurrency") || postfixStatus?.installed) {
+    if (wants("wire") || wants("concurrency")) {
       const fixture = await prepareWireFixture(path.join(workDir, "wire"), usersLine);
       try {
         if (wants("wire")) {
@@ -224,27 +249,6 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
             report.concurrency = await measureConcurrency({ workDir: path.join(workDir, "wire"), ...fixture }, config.concurrency, progress);
           });
         }
-        if (postfixStatus?.installed) {
-          progress(`postfix: the wire load against a private Postfix instance and msa-spool, ${config.wire.rounds} rounds`);
-          await attempt("postfix", async () => {
-            report.postfix = await runPostfixComparison(
-              postfixStatus,
-              {
-                workDir: path.join(workDir, "postfix"),
-                certificate: fixture.certificate,
-                key: fixture.key,
-                usersFile: fixture.usersFile,
-                sinkPort: fixture.sinkPort,
-                messagesPerStyle: config.wire.messages,
-                concurrency: config.wire.concurrency,
-                rounds: config.wire.rounds,
-                warmup: config.wire.warmup,
-                styles: config.wire.styles,
-              },
-              progress,
-            );
-          });
-        }
       } finally {
         await fixture.close();
       }
@@ -254,6 +258,13 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
       progress(`sustained: store and forward, ${sustained.concurrency} sessions for ${sustained.seconds} s`);
       await attempt("sustained", async () => {
         report.sustained = await measureSustained({ workDir: path.join(workDir, "sustained"), ...sustained });
+      });
+    }
+    const fullpath = config.fullpath;
+    if (wants("fullpath") && fullpath) {
+      progress(`full path against Postfix: ${fullpath.cells.length} cells, ${fullpath.rounds} rounds of ${fullpath.roundSeconds} s`);
+      await attempt("fullpath", async () => {
+        report.fullpath = await runFullPath({ ...fullpath, workDir: path.join(workDir, "fullpath"), usersLine }, progress);
       });
     }
   } finally {
@@ -276,16 +287,7 @@ function evaluateTargets(report: BenchReport): Target[] {
       met: Number.isFinite(value) ? value >= 0.8 : null,
     });
   }
-  for (const row of report.postfix?.wire ?? []) {
-    if (row.server !== "msa-spool") continue;
-    const value = row.ratioVsPostfix;
-    targets.push({
-      name: `wire ${row.style} msa-spool vs Postfix`,
-      target: ">= 1.00x",
-      measured: Number.isFinite(value) ? `${value.toFixed(2)}x` : "-",
-      met: Number.isFinite(value) ? value >= 1 : null,
-    });
-  }
+  if (report.fullpath) targets.push(...fullPathTargets(report.fullpath));
   const largestDecision = report.decision?.at(-1);
   if (largestDecision) {
     const value = largestDecision.microsPerTransaction.median;

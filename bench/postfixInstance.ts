@@ -23,6 +23,14 @@ export interface PostfixInstanceOptions {
   sinkPort: number;
   /** Generated `senders` entries besides the bench login's own, as in the msa policy (default 100). */
   senderEntries?: number;
+  /**
+   * Store only: every message goes to the hold queue (`header_checks`, `/^Subject:/ HOLD`), so
+   * nothing is forwarded; with `in_flow_delay = 0`, since no queue manager hands out the flow
+   * tokens for held mail and smtpd would otherwise pause up to a second per message.
+   */
+  holdEverything?: boolean;
+  /** `default_process_limit` (Postfix's default is 100: as many smtpd processes as sessions). */
+  processLimit?: number;
 }
 
 export interface PostfixInstance {
@@ -33,6 +41,10 @@ export interface PostfixInstance {
   plainPort: number;
   /** The instance's own log (maillog_file), for error messages. */
   log(): string;
+  /** The master's PID (its children are every other process of the instance). */
+  masterPid(): number;
+  /** `postconf -c DIR -h NAME`: the value the instance runs with. */
+  setting(name: string): string;
   stop(): Promise<void>;
 }
 
@@ -124,6 +136,8 @@ function mainCf(dir: string, options: PostfixInstanceOptions): string {
     "smtpd_client_connection_count_limit = 0",
     // msa looks no client name up: neither does Postfix here (like for like)
     "smtpd_peername_lookup = no",
+    `default_process_limit = ${options.processLimit ?? 100}`,
+    ...(options.holdEverything ? [`header_checks = regexp:${path.join(dir, "hold_everything")}`, "in_flow_delay = 0"] : []),
     "",
   ].join("\n");
 }
@@ -148,6 +162,12 @@ export async function startPostfixInstance(options: PostfixInstanceOptions): Pro
         return "";
       }
     },
+    masterPid() {
+      return Number(fs.readFileSync(path.join(dir, "queue", "pid", "master.pid"), "utf8").trim());
+    },
+    setting(name: string) {
+      return execFileSync(path.join(path.dirname(options.postfix), "postconf"), ["-c", dir, "-h", name], { encoding: "utf8" }).trim();
+    },
     async stop() {
       try {
         if (started) await postfix("stop").catch(() => postfix("abort"));
@@ -170,6 +190,7 @@ export async function startPostfixInstance(options: PostfixInstanceOptions): Pro
     fs.chmodSync(path.join(dir, "sasl"), 0o755);
     fs.writeFileSync(path.join(dir, "main.cf"), mainCf(dir, options));
     fs.writeFileSync(path.join(dir, "master.cf"), masterCf(instance.submissionPort, instance.plainPort));
+    if (options.holdEverything) fs.writeFileSync(path.join(dir, "hold_everything"), "/^Subject:/ HOLD store only\n");
     // The same senders table as the msa policy: the bench login's own address plus generated ones.
     const senders = [`${BENCH_LOGIN}@${BENCH_DOMAIN} ${BENCH_LOGIN}, ${BENCH_LOGIN}@${BENCH_DOMAIN}`];
     for (let index = 0; index < (options.senderEntries ?? 100); index++) {

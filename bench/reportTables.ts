@@ -1,6 +1,7 @@
 // The report as tables: one per section, the same for the terminal and for latest.md.
+import type { FullPathReport } from "./fullPath.js";
 import type { BenchReport } from "./harness.js";
-import { formatRatio, formatSummary } from "./stats.js";
+import { formatRatio, formatSummary, type Summary } from "./stats.js";
 import type { Table } from "./table.js";
 
 const thousands = (value: number) => value.toLocaleString("en-US");
@@ -73,42 +74,7 @@ export function reportTables(report: BenchReport): Table[] {
       rows: [[String(a.records), formatSummary(a.recordsPerSecond), formatSummary(a.cpuSecondsPer1000, 2)]],
     });
   }
-  if (report.postfix) tables.push({ title: "Postfix", header: ["status"], rows: [[report.postfix.note]] });
-  if (report.postfix?.wire) {
-    const c = report.config.wire;
-    tables.push({
-      title: "Wire throughput against Postfix",
-      note: `The wire load (${c.concurrency} clients, STARTTLS + AUTH PLAIN, same messages) against a private Postfix instance (cyrus sasldb, relay to the same sink) and msa-spool, interleaved over ${c.rounds} rounds; Postfix always queues, so msa-spool is the fair comparison. Target: msa-spool at least 1.00x.`,
-      header: ["style", "server", "msgs", "msgs/s", "vs Postfix", "p50 ms", "p99 ms", "failed"],
-      rows: report.postfix.wire.map((row) => [
-        row.style,
-        row.server,
-        String(row.messages),
-        formatSummary(row.msgsPerSecond),
-        formatRatio(row.ratioVsPostfix),
-        formatSummary(row.p50Ms),
-        formatSummary(row.p99Ms),
-        String(row.failures),
-      ]),
-    });
-  }
-  if (report.postfix?.smtpSourceRuns) {
-    tables.push({
-      title: "smtp-source (unauthenticated, no TLS)",
-      note: "Postfix's smtp-source as an independent load generator against a plain Postfix smtpd (permit_mynetworks) and a plain msa listener (`allow unauthenticated`, spool); msgs/s from smtp-source's wall clock; connection = one message per connection, reuse = -d.",
-      header: ["mode", "server", "sessions", "msgs", "bytes", "msgs/s", "vs Postfix", "failed runs"],
-      rows: report.postfix.smtpSourceRuns.map((row) => [
-        row.mode,
-        row.server,
-        String(row.sessions),
-        String(row.messages),
-        String(row.messageBytes),
-        formatSummary(row.msgsPerSecond),
-        formatRatio(row.ratioVsPostfix),
-        String(row.failedRuns),
-      ]),
-    });
-  }
+  if (report.fullpath) tables.push(...fullPathTables(report.fullpath));
   if (report.decision) {
     tables.push({
       title: "Decision cost (decide() alone; helo, authenticated, mail, rcpt x3)",
@@ -237,4 +203,61 @@ export function reportTables(report: BenchReport): Table[] {
     });
   }
   return tables;
+}
+
+/** The full-path section: throughput and latency, then what each side's processes cost. */
+export function fullPathTables(fullpath: FullPathReport): Table[] {
+  const cell = (summary: Summary | null, digits = 1) => (summary ? formatSummary(summary, digits) : "-");
+  const postfix = fullpath.postfix
+    ? `Postfix ${fullpath.postfix.version} (smtpd_peername_lookup = ${fullpath.postfix.smtpdPeernameLookup}, relayhost = ${fullpath.postfix.relayhost})`
+    : "no Postfix";
+  const rows = fullpath.cells.flatMap((c) => c.sides.map((side) => ({ c, side })));
+  return [
+    {
+      title: "Full path: msa store and forward against Postfix",
+      note: `${fullpath.note}. ${postfix}; ${fullpath.rounds} rounds of ${fullpath.roundSeconds} s per side, order alternating; counts verified, queues drained between rounds. vs Postfix: msa's full msg/s (store cells: accepted) over Postfix's, target 1.50x; msa-inline is msa's in-line relay, reported apart.`,
+      header: [
+        "cell",
+        "side",
+        "msgs/round",
+        "accepted msg/s",
+        "full msg/s",
+        "vs Postfix",
+        "at sink at last 250",
+        "p50 ms",
+        "p99 ms",
+        "full p50 ms",
+        "full p99 ms",
+        "full p99 vs Postfix",
+      ],
+      rows: rows.map(({ c, side }) => [
+        c.label,
+        side.side,
+        formatSummary(side.messages, 0),
+        formatSummary(side.acceptedPerSecond, 0),
+        cell(side.fullPerSecond, 0),
+        side.side === "msa" ? formatRatio(c.ratioVsPostfix) : "-",
+        cell(side.atSinkWhenAccepted, 2),
+        cell(side.p50Ms),
+        cell(side.p99Ms),
+        cell(side.fullP50Ms),
+        cell(side.fullP99Ms),
+        side.side === "msa" ? formatRatio(c.fullP99RatioVsPostfix) : "-",
+      ]),
+    },
+    {
+      title: "Full path: CPU and memory",
+      note: "CPU seconds per 1,000 accepted messages from the round's start until the sink had them all. server: msa's process, or Postfix's master and every process it ran; client: the bench process (Node client) or smtp-source; sink: the sink process.",
+      header: ["cell", "side", "server CPU s/1000", "client CPU s/1000", "sink CPU s/1000", "peak RSS MB", "TLS"],
+      rows: rows.map(({ c, side }) => [
+        c.label,
+        side.side,
+        formatSummary(side.serverCpuSecondsPer1000, 2),
+        formatSummary(side.clientCpuSecondsPer1000, 2),
+        cell(side.sinkCpuSecondsPer1000, 2),
+        side.peakRssMB === null ? "-" : side.peakRssMB.toFixed(0),
+        side.tls ? `${side.tls.protocol} ${side.tls.cipher}` : "-",
+      ]),
+    },
+  ];
 }

@@ -3,6 +3,11 @@
 // rather than smtp-server on purpose: smtp-server waits 100 ms before every greeting
 // (early-talker detection), which would add 100 ms to every new connection to the next
 // hop. A real MTA on the same host (Postfix smtpd without postscreen) greets at once.
+// For the full-path bench it also notes when each message tagged `X-Bench-Id: ID` arrived
+// (process.hrtime, CLOCK_MONOTONIC: comparable with the bench process's own clock) and
+// answers three commands of its own on the same port: XCOUNT (messages so far), XWAIT N
+// (answers once N messages have arrived) and XARRIVALS (the arrival times as JSON, then
+// forgotten), so the bench asks a sink in another process without polling it.
 // Run as `node dist/bench/servers/sink.js`; prints {"port":N}, stops on SIGTERM.
 import { createServer, type Server, type Socket } from "node:net";
 import { pathToFileURL } from "node:url";
@@ -15,13 +20,51 @@ export interface RunningSink {
 
 const EHLO_REPLY = ["250-sink.bench.test", "250-PIPELINING", "250-8BITMIME", "250-SMTPUTF8", "250-DSN", "250 ENHANCEDSTATUSCODES"].join("\r\n") + "\r\n";
 
-function serveSession(socket: Socket, counted: () => void): void {
+/** What the sessions share: the count, the tagged arrivals and the XWAIT requests still open. */
+interface SinkState {
+  count: number;
+  /** X-Bench-Id -> arrival, milliseconds of the monotonic clock. */
+  arrivals: Map<string, number>;
+  waiters: { count: number; answer: () => void }[];
+}
+
+const BENCH_ID = /\r\nX-Bench-Id: *([^\r\n]+)\r\n/i;
+/** The header of a message is searched for the tag only this far. */
+const HEAD_BYTES = 65_536;
+
+function counted(state: SinkState, head: string): void {
+  state.count++;
+  const headerEnd = head.indexOf("\r\n\r\n");
+  const id = BENCH_ID.exec(headerEnd < 0 ? head : head.slice(0, headerEnd + 2))?.[1];
+  if (id !== undefined) state.arrivals.set(id, Number(process.hrtime.bigint()) / 1e6);
+  if (state.waiters.length === 0) return;
+  const due = state.waiters.filter((waiter) => waiter.count <= state.count);
+  state.waiters = state.waiters.filter((waiter) => waiter.count > state.count);
+  for (const waiter of due) waiter.answer();
+}
+
+function serveSession(socket: Socket, state: SinkState): void {
   let inData = false;
   let pending = ""; // latin1: one char per byte, so offsets are byte offsets
+  // The message so far, up to the end of its header (or HEAD_BYTES), for the X-Bench-Id tag.
+  let head = "";
   const reply = (text: string) => socket.write(text + "\r\n");
   const onCommand = (line: string) => {
-    const verb = line.slice(0, 4).toUpperCase();
+    const verb = line.split(" ", 1)[0]!.toUpperCase();
     switch (verb) {
+      case "XCOUNT":
+        reply(`250 ${state.count}`);
+        break;
+      case "XWAIT": {
+        const count = Number(line.slice(6));
+        if (state.count >= count) reply(`250 ${state.count}`);
+        else state.waiters.push({ count, answer: () => reply(`250 ${state.count}`) });
+        break;
+      }
+      case "XARRIVALS":
+        reply(`250 ${JSON.stringify(Object.fromEntries(state.arrivals))}`);
+        state.arrivals.clear();
+        break;
       case "EHLO":
         socket.write(EHLO_REPLY);
         break;
@@ -31,6 +74,7 @@ function serveSession(socket: Socket, counted: () => void): void {
       case "DATA":
         inData = true;
         pending = "\r\n" + pending;
+        head = pending.slice(0, HEAD_BYTES);
         reply("354 go ahead");
         break;
       case "QUIT":
@@ -49,7 +93,9 @@ function serveSession(socket: Socket, counted: () => void): void {
   socket.setNoDelay(true);
   socket.on("error", () => undefined);
   socket.on("data", (chunk: Buffer) => {
-    pending += chunk.toString("latin1");
+    const text = chunk.toString("latin1");
+    pending += text;
+    if (inData && head.length < HEAD_BYTES && !head.includes("\r\n\r\n")) head += text.slice(0, HEAD_BYTES - head.length);
     for (;;) {
       if (inData) {
         // The message ends at CRLF.CRLF (pending starts with the DATA line's CRLF, for an empty message).
@@ -61,7 +107,8 @@ function serveSession(socket: Socket, counted: () => void): void {
         }
         pending = pending.slice(end + 5);
         inData = false;
-        counted();
+        counted(state, head);
+        head = "";
         reply("250 2.0.0 taken");
         continue;
       }
@@ -76,8 +123,8 @@ function serveSession(socket: Socket, counted: () => void): void {
 }
 
 export async function startSink(port = 0): Promise<RunningSink> {
-  let count = 0;
-  const server: Server = createServer((socket) => serveSession(socket, () => count++));
+  const state: SinkState = { count: 0, arrivals: new Map(), waiters: [] };
+  const server: Server = createServer((socket) => serveSession(socket, state));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
@@ -86,7 +133,7 @@ export async function startSink(port = 0): Promise<RunningSink> {
   if (address === null || typeof address === "string") throw new Error("the sink has no TCP address");
   return {
     port: address.port,
-    messages: () => count,
+    messages: () => state.count,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -3,6 +3,7 @@
 // README documents. No timing assertions: this machine is shared and slow at times.
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
+import { cellLabel } from "../../bench/fullPath.js";
 import { runBench, type BenchConfig } from "../../bench/harness.js";
 import { generateMessages, MAX_MESSAGE_BYTES, MIN_MESSAGE_BYTES } from "../../bench/messages.js";
 import { bareServerPath, msacPath, sinkPath } from "../../bench/processes.js";
@@ -12,7 +13,7 @@ import { renderMarkdown, renderText } from "../../bench/table.js";
 
 const TINY: BenchConfig = {
   mode: "test",
-  sections: ["wire", "postfix", "decision", "compiler", "concurrency", "sustained"],
+  sections: ["wire", "fullpath", "decision", "compiler", "concurrency", "sustained"],
   passwordScheme: "argon2id",
   passwordRounds: 1,
   wire: { messages: { mua: 3, app: 5 }, concurrency: 2, rounds: 1, warmup: 0, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
@@ -20,7 +21,22 @@ const TINY: BenchConfig = {
   compiler: { sizes: [10, 100], rounds: 1, processMaxEntries: 10 },
   concurrency: { sizes: [3, 6], repetitions: 2, parallel: 4, settleMs: 50 },
   sustained: { seconds: 2, concurrency: 2 },
+  fullpath: {
+    roundSeconds: 0.3,
+    rounds: 1,
+    warmupSeconds: 0,
+    smtpSourceBytes: 2_000,
+    cells: [
+      { kind: "full", mode: "tls-auth", sessions: 2, generator: "node", sink: "bench", inline: true },
+      { kind: "full", mode: "new", sessions: 2, generator: "smtp-source", sink: "smtp-sink" },
+      { kind: "store", mode: "reused", sessions: 2, generator: "node", sink: "bench" },
+    ],
+  },
 };
+
+/** Where the full-path section runs Postfix (installed, and we are root) and its smtp-source and smtp-sink cell. */
+const withPostfix = fs.existsSync("/usr/sbin/postfix") && process.getuid?.() === 0;
+const withPostfixTools = ["smtp-source", "smtp-sink"].every((tool) => fs.existsSync(`/usr/sbin/${tool}`));
 
 const summaryShape = { median: expect.any(Number), min: expect.any(Number), max: expect.any(Number), rounds: expect.any(Number) };
 
@@ -70,7 +86,29 @@ describe("bench harness at toy sizes", () => {
     expect(report.spoolAlone).toMatchObject({ records: 5, concurrency: 2, recordsPerSecond: summaryShape, cpuSecondsPer1000: summaryShape });
     expect(report.spoolAlone!.recordsPerSecond.median).toBeGreaterThan(0);
 
-    expect(report.postfix?.note).toMatch(/^postfix: /);
+    const fullpath = report.fullpath!;
+    expect(fullpath.cells.map((cell) => cell.label)).toEqual(
+      withPostfixTools ? TINY.fullpath!.cells.map(cellLabel) : [cellLabel(TINY.fullpath!.cells[0]!), cellLabel(TINY.fullpath!.cells[2]!)],
+    );
+    for (const cell of fullpath.cells) {
+      expect(cell.sides.map((side) => side.side)).toEqual([
+        ...(["msa"] as const),
+        ...(withPostfix ? (["postfix"] as const) : []),
+        ...(cell.inline ? (["msa-inline"] as const) : []),
+      ]);
+      for (const side of cell.sides) {
+        expect(side).toMatchObject({ messages: summaryShape, acceptedPerSecond: summaryShape, serverCpuSecondsPer1000: summaryShape, clientCpuSecondsPer1000: summaryShape });
+        expect(side.messages.median).toBeGreaterThan(0);
+        if (cell.kind === "full") expect(side).toMatchObject({ fullPerSecond: summaryShape, atSinkWhenAccepted: summaryShape, sinkCpuSecondsPer1000: summaryShape });
+        else expect(side.fullPerSecond).toBeNull();
+        if (cell.generator === "node") expect(side).toMatchObject({ p50Ms: summaryShape, p99Ms: summaryShape });
+        if (cell.generator === "node" && cell.kind === "full") expect(side).toMatchObject({ fullP50Ms: summaryShape, fullP99Ms: summaryShape });
+        if (cell.mode === "tls-auth") expect(side.tls).toMatchObject({ protocol: expect.stringMatching(/^TLS/), cipher: expect.any(String) });
+        expect(side.peakRssMB === null).toBe(side.side === "postfix");
+      }
+      expect(Number.isFinite(cell.ratioVsPostfix)).toBe(withPostfix);
+    }
+    if (withPostfix) expect(fullpath.postfix).toMatchObject({ smtpdPeernameLookup: "no", relayhost: expect.stringMatching(/^\[127\.0\.0\.1\]:\d+$/) });
 
     expect(report.decision!.map((row) => row.entries)).toEqual([10, 100]);
     for (const row of report.decision!) expect(row.microsPerTransaction).toMatchObject(summaryShape);
@@ -104,7 +142,15 @@ describe("bench harness at toy sizes", () => {
     expect(report.targets.length).toBeGreaterThan(0);
     const tables = reportTables(report);
     expect(tables.map((table) => table.title)).toEqual(
-      expect.arrayContaining(["Wire throughput", "Spool writes alone", "Postfix", "Compiler scale", "Sustained store and forward (deliver spool ... relay, log info)", "Targets"]),
+      expect.arrayContaining([
+        "Wire throughput",
+        "Spool writes alone",
+        "Full path: msa store and forward against Postfix",
+        "Full path: CPU and memory",
+        "Sustained store and forward (deliver spool ... relay, log info)",
+        "Compiler scale",
+        "Targets",
+      ]),
     );
     for (const table of tables) {
       expect(renderText(table)).toContain(table.title);

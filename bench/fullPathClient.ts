@@ -1,0 +1,173 @@
+// The load generators of the full-path bench: the Node client (nodemailer's SMTPConnection in
+// the bench process, sessions sending until the round's time is up, each message tagged with
+// an X-Bench-Id header so the sink can time its arrival) and Postfix's smtp-source (a child
+// process, a message count chosen from a calibration run), each with the CPU it used.
+import { spawn } from "node:child_process";
+import type { TLSSocket } from "node:tls";
+import SMTPConnection from "nodemailer/lib/smtp-connection";
+import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD } from "./benchPolicy.js";
+import { reapedChildrenCpuSeconds } from "./fullPathCpu.js";
+import type { BenchMessage } from "./messages.js";
+
+/**
+ * reused: each session sends its messages one after another on one plain connection;
+ * new: a new plain connection per message; tls-auth: one connection per session, STARTTLS
+ * then AUTH PLAIN, then its messages one after another.
+ */
+export type ClientMode = "reused" | "new" | "tls-auth";
+
+export interface TlsSeen {
+  protocol: string;
+  cipher: string;
+}
+
+export interface NodeLoadOptions {
+  port: number;
+  mode: ClientMode;
+  sessions: number;
+  /** Sessions start no message after this many seconds from the round's start. */
+  seconds: number;
+  /** Cycled through; each message gets its own X-Bench-Id. */
+  messages: readonly BenchMessage[];
+  /** Prefix of the X-Bench-Id values, unique per round. */
+  idPrefix: string;
+}
+
+export interface LoadRun {
+  /** Messages the client saw 250 for. */
+  accepted: number;
+  /** From the first connection to the last 250. */
+  acceptSeconds: number;
+  /** CPU seconds the load generator used (the bench process, or smtp-source). */
+  clientCpuSeconds: number;
+  /** Per accepted message, MAIL FROM to the 250 after the data (Node client only). */
+  latenciesMs?: number[];
+  /** X-Bench-Id -> when its transaction started (monotonic ms, the sink's clock too). */
+  starts?: Map<string, number>;
+  tls?: TlsSeen;
+}
+
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+function connectionOptions(options: NodeLoadOptions): SMTPConnection.Options {
+  const common = { host: "127.0.0.1", port: options.port, name: "client.bench.test", socketTimeout: 60_000, connectionTimeout: 30_000, logger: false };
+  // The bench certificate is self-signed; verifying it is the client's cost, not the server's.
+  if (options.mode === "tls-auth") return { ...common, secure: false, requireTLS: true, tls: { rejectUnauthorized: false } };
+  return { ...common, secure: false, ignoreTLS: true };
+}
+
+async function open(options: NodeLoadOptions): Promise<SMTPConnection> {
+  const connection = new SMTPConnection(connectionOptions(options));
+  await new Promise<void>((resolve, reject) => {
+    connection.once("error", reject);
+    connection.connect(() => resolve());
+  });
+  // Later errors reach the send and login callbacks; without a listener they would also be thrown.
+  connection.on("error", () => undefined);
+  if (options.mode === "tls-auth") {
+    // PLAIN pinned: nodemailer would otherwise take the first mechanism the server lists.
+    await new Promise<void>((resolve, reject) =>
+      connection.login({ user: BENCH_LOGIN, pass: BENCH_PASSWORD, method: "PLAIN" } as SMTPConnection.AuthenticationTypeCustom, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+  return connection;
+}
+
+function tlsOf(connection: SMTPConnection): TlsSeen | undefined {
+  const socket = connection._socket as TLSSocket;
+  if (typeof socket.getProtocol !== "function") return undefined;
+  return { protocol: socket.getProtocol() ?? "?", cipher: socket.getCipher()?.name ?? "?" };
+}
+
+/** Runs the Node client for one round; throws at the first refused or lost message. */
+export async function runNodeLoad(options: NodeLoadOptions): Promise<LoadRun> {
+  const latenciesMs: number[] = [];
+  const starts = new Map<string, number>();
+  let next = 0;
+  let tls: TlsSeen | undefined;
+  const cpuBefore = process.cpuUsage();
+  const started = monotonicMs();
+  const deadline = started + options.seconds * 1000;
+  let lastAccept = started;
+
+  const sendOne = async (connection: SMTPConnection) => {
+    const n = next++;
+    const message = options.messages[n % options.messages.length]!;
+    const id = `${options.idPrefix}.${n}`;
+    const raw = Buffer.concat([Buffer.from(`X-Bench-Id: ${id}\r\n`), message.raw]);
+    const begun = monotonicMs();
+    starts.set(id, begun);
+    await new Promise<void>((resolve, reject) => connection.send({ from: message.from, to: message.to }, raw, (error) => (error ? reject(error) : resolve())));
+    lastAccept = monotonicMs();
+    latenciesMs.push(lastAccept - begun);
+  };
+
+  const session = async () => {
+    if (options.mode === "new") {
+      while (monotonicMs() < deadline) {
+        const connection = await open(options);
+        await sendOne(connection);
+        connection.quit();
+      }
+      return;
+    }
+    const connection = await open(options);
+    tls ??= tlsOf(connection);
+    try {
+      while (monotonicMs() < deadline) await sendOne(connection);
+    } finally {
+      connection.quit();
+    }
+  };
+
+  await Promise.all(Array.from({ length: Math.max(1, options.sessions) }, session));
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    accepted: latenciesMs.length,
+    acceptSeconds: (lastAccept - started) / 1000,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    latenciesMs,
+    starts,
+    ...(tls ? { tls } : {}),
+  };
+}
+
+export interface SmtpSourceOptions {
+  binary: string;
+  port: number;
+  sessions: number;
+  messages: number;
+  bytes: number;
+  /** `-d`: sessions stay open and send the next message (smtp-source's default is one per connection). */
+  reuse: boolean;
+}
+
+/**
+ * One smtp-source run: its wall clock (spawn to exit) is the accept time, since it exits after
+ * the last 250; its CPU is what the kernel added to this process's reaped-children time.
+ * Throws when it exits non-zero or complains (its messages were then not all accepted).
+ */
+export async function runSmtpSource(options: SmtpSourceOptions): Promise<LoadRun> {
+  const args = ["-s", String(options.sessions), "-m", String(options.messages), "-l", String(options.bytes)];
+  args.push("-f", `${BENCH_LOGIN}@${BENCH_DOMAIN}`, "-t", `rcpt@${BENCH_DOMAIN}`, "-M", "client.bench.test");
+  if (options.reuse) args.unshift("-d");
+  const cpuBefore = reapedChildrenCpuSeconds();
+  const started = monotonicMs();
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(options.binary, [...args, `127.0.0.1:${options.port}`], { stdio: ["ignore", "ignore", "pipe"] });
+    let text = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      if (text.length < 100_000) text += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+    child.once("error", reject);
+    child.once("close", (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, stderr: text });
+    });
+  });
+  const acceptSeconds = (monotonicMs() - started) / 1000;
+  const complaint = stderr.split("\n").find((line) => /warning|fatal|error/i.test(line));
+  if (code !== 0 || complaint) throw new Error(`smtp-source ${args.join(" ")}: ${complaint ?? `exit ${code}`}`);
+  return { accepted: options.messages, acceptSeconds, clientCpuSeconds: reapedChildrenCpuSeconds() - cpuBefore };
+}
