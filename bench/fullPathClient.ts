@@ -73,6 +73,13 @@ async function open(options: NodeLoadOptions): Promise<SMTPConnection> {
   return connection;
 }
 
+function quitAndWait(connection: SMTPConnection): Promise<void> {
+  return new Promise((resolve) => {
+    connection.once("end", () => resolve());
+    connection.quit();
+  });
+}
+
 function tlsOf(connection: SMTPConnection): TlsSeen | undefined {
   const socket = connection._socket as TLSSocket;
   if (typeof socket.getProtocol !== "function") return undefined;
@@ -107,7 +114,8 @@ export async function runNodeLoad(options: NodeLoadOptions): Promise<LoadRun> {
       while (monotonicMs() < deadline) {
         const connection = await open(options);
         await sendOne(connection);
-        connection.quit();
+        // a mail program waits for 221 and the close before its next message: at most `sessions` open at once
+        await quitAndWait(connection);
       }
       return;
     }
