@@ -17,7 +17,7 @@ import { bareServerPath, gcHostPath, msacPath, sinkPath } from "./processes.js";
 import { treeState } from "./runInfo.js";
 import { countingSinkPath, measureSustained, sustainedTarget, type SustainedFigures } from "./sustained.js";
 import { measureSpoolAlone, type SpoolAloneFigures } from "./spoolAlone.js";
-import { measurePasswordCost, prepareWireFixture, runWire, type PasswordCost, type WireScenario, type WireServerKind } from "./wire.js";
+import { measurePasswordCost, prepareWireFixture, profileWireServers, runWire, type PasswordCost, type WireProfile, type WireScenario, type WireServerKind } from "./wire.js";
 
 export type Section = "wire" | "fullpath" | "decision" | "compiler" | "concurrency" | "transforms" | "sustained";
 export const ALL_SECTIONS: Section[] = ["wire", "fullpath", "decision", "compiler", "concurrency", "transforms", "sustained"];
@@ -35,6 +35,8 @@ export interface BenchConfig {
     warmup: number;
     styles: LoadStyle[];
     servers: WireServerKind[];
+    /** Styles to run once more per server under V8's profiler: where a message's time goes (absent: none). */
+    profile?: LoadStyle[];
   };
   decision: { sizes: number[]; transactions: number; rounds: number };
   /** processMaxEntries: run msac check/compile as processes only up to this size (quick mode saves its minute). */
@@ -65,7 +67,15 @@ export const FULL_CONFIG: BenchConfig = {
   sections: ALL_SECTIONS,
   passwordScheme: "argon2id",
   passwordRounds: 7,
-  wire: { messages: { mua: 32, app: 300 }, concurrency: 8, rounds: 5, warmup: 8, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool", "msa-workers"] },
+  wire: {
+    messages: { mua: 32, app: 300 },
+    concurrency: 8,
+    rounds: 5,
+    warmup: 8,
+    styles: ["mua", "app"],
+    servers: ["bare", "msa-relay", "msa-spool", "msa-workers"],
+    profile: ["app"],
+  },
   decision: { sizes: [10, 1_000, 100_000], transactions: 20_000, rounds: 7 },
   compiler: { sizes: [1_000, 10_000, 100_000], rounds: 3, processMaxEntries: 100_000 },
   concurrency: { sizes: [1_000, 2_500, 5_000, 10_000], repetitions: 2, parallel: 32, settleMs: 2_000 },
@@ -79,7 +89,7 @@ export const QUICK_CONFIG: BenchConfig = {
   sections: ALL_SECTIONS,
   passwordScheme: "argon2id",
   passwordRounds: 3,
-  wire: { messages: { mua: 4, app: 30 }, concurrency: 2, rounds: 3, warmup: 2, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
+  wire: { messages: { mua: 4, app: 30 }, concurrency: 2, rounds: 3, warmup: 2, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"], profile: ["app"] },
   decision: { sizes: [10, 1_000, 100_000], transactions: 3_000, rounds: 3 },
   compiler: { sizes: [1_000, 10_000], rounds: 1, processMaxEntries: 1_000 },
   concurrency: { sizes: [100, 250], repetitions: 2, parallel: 16, settleMs: 500 },
@@ -122,6 +132,8 @@ export interface BenchReport {
   config: BenchConfig;
   password?: PasswordCost;
   wire?: WireScenario[];
+  /** One profiled load per server and style: where the event loop spent a message's time. */
+  wireProfile?: WireProfile[];
   /** The wire's app-style messages written with SpoolWriter alone: the spool's share of msa-spool's cost. */
   spoolAlone?: SpoolAloneFigures;
   fullpath?: FullPathReport;
@@ -235,6 +247,22 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
               fixture,
             );
           });
+          for (const style of config.wire.profile ?? []) {
+            progress(`wire: one ${style}-style load per server under the CPU profiler`);
+            await attempt("wire", async () => {
+              const options = {
+                workDir: path.join(workDir, "wire"),
+                concurrency: config.wire.concurrency,
+                rounds: 1,
+                styles: [style],
+                servers: config.wire.servers,
+                usersLine,
+                warmup: config.wire.warmup,
+                messagesPerStyle: config.wire.messages,
+              };
+              report.wireProfile = [...(report.wireProfile ?? []), ...(await profileWireServers(options, fixture, style))];
+            });
+          }
           if (config.wire.servers.includes("msa-spool")) {
             progress(`spool writes alone: ${config.wire.messages.app} records, ${config.wire.concurrency} writers`);
             await attempt("wire", async () => {

@@ -1,6 +1,7 @@
 // The report as tables: one per section, the same for the terminal and for latest.md.
 import type { FullPathReport } from "./fullPath.js";
 import type { BenchReport } from "./harness.js";
+import type { WireProfile } from "./wire.js";
 import { formatRatio, formatSummary, type Summary } from "./stats.js";
 import type { Table } from "./table.js";
 
@@ -65,6 +66,7 @@ export function reportTables(report: BenchReport): Table[] {
       ]),
     });
   }
+  if (report.wireProfile?.length) tables.push(...wireProfileTables(report.wireProfile));
   if (report.spoolAlone) {
     const a = report.spoolAlone;
     tables.push({
@@ -260,4 +262,29 @@ export function fullPathTables(fullpath: FullPathReport): Table[] {
       ]),
     },
   ];
+}
+
+/** Where a message's time goes: one table per profiled style, a column per server, the parts as rows. */
+function wireProfileTables(profiles: WireProfile[]): Table[] {
+  const styles = [...new Set(profiles.map((profile) => profile.style))];
+  return styles.map((style) => {
+    const servers = profiles.filter((profile) => profile.style === style);
+    // rows in the order of the last server's parts (msa-spool's, the furthest from bare)
+    const parts = [...new Set([...servers].reverse().flatMap((profile) => profile.parts.map((p) => p.part)))];
+    const cell = (profile: WireProfile, part: string) => {
+      const found = profile.parts.find((p) => p.part === part);
+      return found ? `${found.msPerMessage.toFixed(3)} (${(found.share * 100).toFixed(0)}%)` : "-";
+    };
+    const total = (profile: WireProfile) => profile.parts.reduce((sum, p) => sum + p.msPerMessage, 0).toFixed(3);
+    return {
+      title: `Where a message's time goes (${style} style, event loop, ms per message)`,
+      note: `One more ${style}-style load per server under node --cpu-prof (${servers.map((s) => `${s.server}: ${s.messages} messages`).join(", ")}), apart from the measured rounds: the profiler slows what it watches, so read the parts, not the totals, and compare servers. Each sample's time goes to the innermost frame that names a part (a file call is the spool's, a socket write is sockets and TLS); idle is the event loop waiting. Work on Node's thread pool (fsync, file calls) runs beside the event loop and is not in these figures.`,
+      header: ["part", ...servers.map((s) => `${s.server} ms (share)`)],
+      rows: [
+        ...parts.map((part) => [part, ...servers.map((s) => cell(s, part))]),
+        ["total per message", ...servers.map(total)],
+        ["start-up, once (ms)", ...servers.map((s) => s.startUpMs.toFixed(0))],
+      ],
+    };
+  });
 }

@@ -11,6 +11,7 @@ import path from "node:path";
 import { ensureDevCertificate } from "../cli/devCertificate.js";
 import { verifyPassword } from "../runtime/auth/passwordHash.js";
 import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy, type Delivery } from "./benchPolicy.js";
+import { profileParts, readCpuProfile, type ProfilePart } from "./cpuProfileParts.js";
 import { runLoad, type LoadResult, type LoadStyle } from "./load.js";
 import { generateMessages, type BenchMessage } from "./messages.js";
 import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
@@ -137,9 +138,9 @@ export function serverNodeArguments(): string[] {
   return (process.env.MSA_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
 }
 
-async function startServer(kind: WireServerKind, fixture: WireFixture, workDir: string, tag: string): Promise<ServerUnderTest> {
+async function startServer(kind: WireServerKind, fixture: WireFixture, workDir: string, tag: string, nodeArguments = serverNodeArguments()): Promise<ServerUnderTest> {
   if (kind === "bare") {
-    const child = startNode([bareServerPath, "bare", fixture.certificate, fixture.key]);
+    const child = startNode([...nodeArguments, bareServerPath, "bare", fixture.certificate, fixture.key]);
     return { kind, child, port: await waitForPortLine(child) };
   }
   const port = await freePort();
@@ -148,9 +149,48 @@ async function startServer(kind: WireServerKind, fixture: WireFixture, workDir: 
   const policyFile = path.join(workDir, `${kind}-${tag}.msa`);
   const workers = kind === "msa-workers" ? "auto" : undefined;
   fs.writeFileSync(policyFile, wirePolicy({ port, certificate: fixture.certificate, key: fixture.key, usersFile: fixture.usersFile, delivery, workers }));
-  const child = startNode([...serverNodeArguments(), msacPath, "serve", policyFile]);
+  const child = startNode([...nodeArguments, msacPath, "serve", policyFile]);
   await waitForPort(port, child);
   return { kind, child, port };
+}
+
+/** Where one server's event loop spent a message's time during one load under V8's profiler. */
+export interface WireProfile {
+  server: WireServerKind;
+  style: LoadStyle;
+  messages: number;
+  parts: ProfilePart[];
+  /** loading code and compiling the policy, once, before the load */
+  startUpMs: number;
+}
+
+/**
+ * One load of `style` against each server (fresh, `node --cpu-prof`, warmed up like the rounds),
+ * apart from the measured rounds: the profiler slows what it watches, so these figures explain
+ * the rounds' ratios and are no throughput of their own.
+ */
+export async function profileWireServers(options: WireOptions, fixture: WireFixture, style: LoadStyle): Promise<WireProfile[]> {
+  const warmup = generateMessages(options.warmup, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN, 1);
+  const messages = generateMessages(options.messagesPerStyle[style], `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
+  const profiles: WireProfile[] = [];
+  for (const kind of options.servers.filter((server) => server !== "msa-workers")) {
+    const dir = fs.mkdtempSync(path.join(options.workDir, `profile-${kind}-`));
+    const server = await startServer(kind, fixture, options.workDir, `profile-${style}`, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+    let sent = 0;
+    try {
+      const load = (list: readonly BenchMessage[]) =>
+        runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
+      const warm = warmup.length ? (await load(warmup)).sent : 0;
+      const result = await load(messages);
+      if (result.failed > 0) throw new Error(`${kind}: ${result.failed} messages failed under the profiler: ${result.firstError}`);
+      sent = warm + result.sent;
+    } finally {
+      await server.child.stop(); // the profile is written as the process exits
+    }
+    profiles.push({ server: kind, style, messages: sent, ...profileParts(readCpuProfile(dir), sent) });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return profiles;
 }
 
 /** The servers that hand each message to the sink before they answer 250. */

@@ -16,7 +16,7 @@ const TINY: BenchConfig = {
   sections: ["wire", "fullpath", "decision", "compiler", "concurrency", "sustained"],
   passwordScheme: "argon2id",
   passwordRounds: 1,
-  wire: { messages: { mua: 3, app: 5 }, concurrency: 2, rounds: 1, warmup: 0, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"] },
+  wire: { messages: { mua: 3, app: 5 }, concurrency: 2, rounds: 1, warmup: 0, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"], profile: ["app"] },
   decision: { sizes: [10, 100], transactions: 50, rounds: 2 },
   compiler: { sizes: [10, 100], rounds: 1, processMaxEntries: 10 },
   concurrency: { sizes: [3, 6], repetitions: 2, parallel: 4, settleMs: 50 },
@@ -70,6 +70,14 @@ describe("bench harness at toy sizes", () => {
     expect(report.password).toMatchObject({ scheme: "argon2id", verifyMs: summaryShape, cpuSecondsPerVerify: summaryShape });
 
     expect(report.wire).toHaveLength(6);
+    // where a message's time goes: every server profiled once, its parts adding up to the whole load
+    expect(report.wireProfile?.map((profile) => profile.server)).toEqual(["bare", "msa-relay", "msa-spool"]);
+    for (const profile of report.wireProfile!) {
+      expect(profile.messages).toBe(5);
+      expect(profile.parts.reduce((sum, part) => sum + part.share, 0)).toBeCloseTo(1, 5);
+      expect(profile.parts.map((part) => part.part)).toContain("sockets and TLS (Node)");
+    }
+    expect(report.wireProfile!.find((profile) => profile.server === "msa-spool")!.parts.map((part) => part.part)).toContain("spool and queue (files, records)");
     for (const scenario of report.wire!) {
       expect(scenario.failures, `${scenario.style} ${scenario.server}: ${scenario.firstError}`).toBe(0);
       expect(scenario).toMatchObject({ msgsPerSecond: summaryShape, p50Ms: summaryShape, p99Ms: summaryShape, cpuSecondsPer1000: summaryShape });
@@ -147,6 +155,7 @@ describe("bench harness at toy sizes", () => {
         "Spool writes alone",
         "Full path: msa store and forward against Postfix",
         "Full path: CPU and memory",
+        "Where a message's time goes (app style, event loop, ms per message)",
         "Sustained store and forward (deliver spool ... relay, log info)",
         "Compiler scale",
         "Targets",
