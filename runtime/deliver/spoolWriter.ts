@@ -2,11 +2,11 @@
 // written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
 
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { DeliveryReplies } from "../../graph/replies.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
+import { closeDescriptor, fsyncDescriptor, fsyncPath, openDescriptor, writeAll } from "./fileDescriptors.js";
 import {
   SPOOL_NEW_FOLDER,
   SPOOL_RECORD_FORMAT,
@@ -64,7 +64,7 @@ export class SpoolWriter {
     } else {
       this.syncNewFolder = () => {
         this.ownSyncs++;
-        return fsyncDirectory(newFolder);
+        return fsyncPath(newFolder);
       };
     }
   }
@@ -93,7 +93,7 @@ export function writeSpoolRecord(
   options: { id?: string; receivedAt?: Date } = {},
 ): Promise<DeliveryOutcome> {
   const spoolDir = resolve(dir);
-  return storeRecord(spoolDir, envelope, message, meta, () => fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER)), options);
+  return storeRecord(spoolDir, envelope, message, meta, () => fsyncPath(join(spoolDir, SPOOL_NEW_FOLDER)), options);
 }
 
 /**
@@ -107,12 +107,12 @@ export async function rewriteSpoolRecord(dir: string, record: SpoolRecord, optio
   const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomBytes(6).toString("hex")}`);
   const { message, format: _format, version: _version, size: _size, ...header } = record;
   try {
-    const handle = await open(tmpPath, "wx", SPOOL_FILE_MODE);
+    const fd = await openDescriptor(tmpPath, "wx", SPOOL_FILE_MODE);
     try {
-      await writeFully(handle, encodeSpoolRecord(header, message));
-      await handle.sync();
+      await writeAll(fd, encodeSpoolRecord(header, message));
+      await fsyncDescriptor(fd);
     } finally {
-      await handle.close();
+      await closeDescriptor(fd);
     }
     await rename(tmpPath, spoolRecordPath(spoolDir, record.id));
   } catch (error) {
@@ -146,7 +146,7 @@ export interface DirectorySyncOption {
 }
 
 function syncNewFolderOf(spoolDir: string, options: DirectorySyncOption): Promise<void> {
-  return options.groupCommit ? newFolderSync(spoolDir).sync() : fsyncDirectory(join(spoolDir, SPOOL_NEW_FOLDER));
+  return options.groupCommit ? newFolderSync(spoolDir).sync() : fsyncPath(join(spoolDir, SPOOL_NEW_FOLDER));
 }
 
 /** Reads a record back (for a queue runner, tools and tests); throws on a malformed record. */
@@ -203,15 +203,15 @@ async function storeRecord(
   const recordPath = join(dir, SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
   let stage: "opening" | "tmp file exists" | "record exists" = "opening";
   try {
-    const handle = await openTmpFile(dir, tmpPath);
+    const fd = await openTmpFile(dir, tmpPath);
     stage = "tmp file exists";
     try {
       const bytes = encodeSpoolRecord({ id, receivedAt, envelope, meta }, message);
       fileSize = bytes[0].length + bytes[1].length;
-      await writeFully(handle, bytes);
-      await handle.sync();
+      await writeAll(fd, bytes);
+      await fsyncDescriptor(fd);
     } finally {
-      await handle.close();
+      await closeDescriptor(fd);
     }
     // rename(2) is atomic: a reader of new/ sees the whole record or nothing
     await rename(tmpPath, recordPath);
@@ -232,17 +232,17 @@ async function storeRecord(
   return { kind: "accepted", id, detail: `queued as ${id}` };
 }
 
-async function openTmpFile(dir: string, tmpPath: string): Promise<FileHandle> {
+async function openTmpFile(dir: string, tmpPath: string): Promise<number> {
   await ensureSpoolFolders(dir);
   try {
     // 'wx': O_CREAT|O_EXCL, so a clash of ids could never overwrite another record
-    return await open(tmpPath, "wx", SPOOL_FILE_MODE);
+    return await openDescriptor(tmpPath, "wx", SPOOL_FILE_MODE);
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw error;
     // the spool folder was removed under a running server: create it again, once
     knownSpoolFolders.delete(dir);
     await ensureSpoolFolders(dir);
-    return await open(tmpPath, "wx", SPOOL_FILE_MODE);
+    return await openDescriptor(tmpPath, "wx", SPOOL_FILE_MODE);
   }
 }
 
@@ -250,28 +250,6 @@ function spoolFailure(error: unknown): DeliveryOutcome {
   const code = errorCode(error);
   const full = code === "ENOSPC" || code === "EDQUOT";
   return { kind: "temporary", ...(full ? DeliveryReplies.spoolFull : DeliveryReplies.spoolFailed(code ?? "error")) };
-}
-
-async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> {
-  let pending = buffers.filter((buffer) => buffer.length > 0);
-  while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending);
-    pending = dropWritten(pending, bytesWritten);
-  }
-}
-
-function dropWritten(buffers: Buffer[], bytesWritten: number): Buffer[] {
-  const rest: Buffer[] = [];
-  let skip = bytesWritten;
-  for (const buffer of buffers) {
-    if (skip >= buffer.length) {
-      skip -= buffer.length;
-      continue;
-    }
-    rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-    skip = 0;
-  }
-  return rest;
 }
 
 // Folders are created on first use, and every new directory entry fsync'd in its parent, so a
@@ -305,16 +283,7 @@ async function createSpoolFolders(dir: string): Promise<void> {
     if (made !== undefined) created.push(made);
   }
   const parents = new Set(created.map((folder) => dirname(folder)));
-  for (const parent of parents) await fsyncDirectory(parent);
-}
-
-export async function fsyncDirectory(path: string): Promise<void> {
-  const handle = await open(path, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  for (const parent of parents) await fsyncPath(parent);
 }
 
 /** The one group commit of DIR/new in this process, shared by the spool writers and the queue runner of DIR. */
@@ -324,7 +293,7 @@ function newFolderSync(spoolDir: string): DirectorySyncBatcher {
   let batcher = newFolderSyncs.get(spoolDir);
   if (!batcher) {
     const newFolder = join(spoolDir, SPOOL_NEW_FOLDER);
-    newFolderSyncs.set(spoolDir, (batcher = new DirectorySyncBatcher(() => fsyncDirectory(newFolder))));
+    newFolderSyncs.set(spoolDir, (batcher = new DirectorySyncBatcher(() => fsyncPath(newFolder))));
   }
   return batcher;
 }

@@ -1,0 +1,43 @@
+// The spool's file calls on plain descriptors: node:fs's callback calls made promises. The
+// FileHandle of node:fs/promises costs the event loop more per call (an object per open file,
+// registered for closing at garbage collection), and a record makes five such calls.
+import { close, fsync, open, writev } from "node:fs";
+import { promisify } from "node:util";
+
+export const openDescriptor = promisify(open) as (path: string, flags: string, mode?: number) => Promise<number>;
+export const closeDescriptor = promisify(close);
+export const fsyncDescriptor = promisify(fsync);
+const writevDescriptor = promisify(writev) as (fd: number, buffers: Buffer[]) => Promise<{ bytesWritten: number }>;
+
+/** Writes every byte of `buffers` (writev(2) may write less than asked). */
+export async function writeAll(fd: number, buffers: Buffer[]): Promise<void> {
+  let pending = buffers.filter((buffer) => buffer.length > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await writevDescriptor(fd, pending);
+    pending = dropWritten(pending, bytesWritten);
+  }
+}
+
+function dropWritten(buffers: Buffer[], bytesWritten: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = bytesWritten;
+  for (const buffer of buffers) {
+    if (skip >= buffer.length) {
+      skip -= buffer.length;
+      continue;
+    }
+    rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+    skip = 0;
+  }
+  return rest;
+}
+
+/** Makes what was written under `path` (a file, or a folder's entries) durable: open, fsync, close. */
+export async function fsyncPath(path: string): Promise<void> {
+  const fd = await openDescriptor(path, "r");
+  try {
+    await fsyncDescriptor(fd);
+  } finally {
+    await closeDescriptor(fd);
+  }
+}
