@@ -476,6 +476,13 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
+    // in-flow control: a new message waits while the queue runner is behind (at most a second)
+    const room = this.resources.deliver.room;
+    if (room) void room().then(() => this.takeMailFrom(address, session, callback));
+    else this.takeMailFrom(address, session, callback);
+  }
+
+  private takeMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
     const params = (address.args || {}) as Record<string, string | true>;
     const decision = this.apply(session, this.state(session), { type: "mail", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));

@@ -13,7 +13,7 @@ import { nextHopFor, nextHopsFromGraph } from "./senderNextHop.js";
 import type { SpoolMeta } from "./spoolRecord.js";
 import { SpoolWriter } from "./spoolWriter.js";
 import { clientFactsOf } from "./xforward.js";
-import { notifySpooled } from "../queue/spoolEvents.js";
+import { notifySpooled, spoolRoom } from "../queue/spoolEvents.js";
 
 /**
  * Group commit of the spool's directory fsync is on unless MSA_SPOOL_GROUP_COMMIT=0: a switch
@@ -30,6 +30,8 @@ export interface DeliverOptions {
 export type Deliver = ((envelope: Envelope, message: Buffer, meta: SpoolMeta, options?: DeliverOptions) => Promise<DeliveryOutcome>) & {
   /** Closes what the delivery keeps open (the in-line relay's idle sessions); safe to call twice. */
   close?: () => void;
+  /** Store and forward: resolves when the queue runner has room for another message (in-flow control). */
+  room?: () => Promise<void>;
 };
 
 export interface DeliveryContext {
@@ -80,7 +82,9 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
       for (const relay of [node.relay, ...(node.bySender ?? []).map((hop) => hop.relay)]) if (relay?.credentials) readRelayCredentials(relay.credentials);
       // Each durable record is handed to the runner at once (runtime/queue/spoolEvents.ts).
       const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT, onStored: (stored) => notifySpooled(node.dir, stored) });
-      return (envelope, message, meta) => writer.write(envelope, message, meta, meta.queueId);
+      const deliver: Deliver = (envelope, message, meta) => writer.write(envelope, message, meta, meta.queueId);
+      deliver.room = () => spoolRoom(node.dir);
+      return deliver;
     }
   }
 }

@@ -1,5 +1,7 @@
 // In-process hand-off from the spool writer to the queue runner of the same spool folder: "record
-// ID was just accepted (durable)", so the runner attempts it at once, without scanning new/. A
+// ID was just accepted (durable)", so the runner attempts it at once, without scanning new/; and
+// back the other way, in-flow control: a session about to take a new message first waits while
+// the runner has more work than it can start (spoolRoom). A
 // cluster worker forwards its hand-offs to the primary, where the runner lives
 // (runtime/cluster/workers.ts). Only a hint: a hand-off lost in a crash is found by the scan at
 // start, and a record spooled by another process by the runner's slow safety-net scan.
@@ -34,4 +36,29 @@ export function notifySpooled(dir: string, written: StoredRecord | string): void
   const stored = typeof written === "string" ? undefined : written;
   for (const listener of listeners.get(key) ?? []) listener(id, stored);
   for (const forwarder of forwarders) forwarder(key, id);
+}
+
+/** The longest a new message waits for room: Postfix's in_flow_delay default, a pause and never a refusal. */
+export const IN_FLOW_DELAY_MS = 1_000;
+
+/** How the runner of a folder lets a new message wait for room (at most `maxWaitMs`). */
+type RoomWaiter = (maxWaitMs: number) => Promise<void>;
+const roomWaiters = new Map<string, RoomWaiter>();
+
+/** The runner of DIR says how to wait for room in its backlog; the returned function withdraws it. */
+export function onSpoolRoom(dir: string, waiter: RoomWaiter): () => void {
+  const key = resolve(dir);
+  roomWaiters.set(key, waiter);
+  return () => {
+    if (roomWaiters.get(key) === waiter) roomWaiters.delete(key);
+  };
+}
+
+/**
+ * Resolves when the runner of DIR has room for another record, or after `maxWaitMs` whatever
+ * the backlog. At once when no runner of DIR lives in this process (a cluster worker's sessions
+ * are not held back: its runner is the primary's).
+ */
+export function spoolRoom(dir: string, maxWaitMs = IN_FLOW_DELAY_MS): Promise<void> {
+  return roomWaiters.get(resolve(dir))?.(maxWaitMs) ?? Promise.resolve();
 }

@@ -1,0 +1,81 @@
+// In-flow control: while the queue runner has four records per attempt slot in hand, a session
+// about to take a new message waits (spoolRoom) until one is finished, at most a second, as
+// Postfix's in_flow_delay; a pause, never a refusal. The runner's clock is manual and its next
+// hop is held back by a gate, so nothing here depends on how fast the machine is.
+
+import { afterEach, describe, expect, it } from "vitest";
+import { relayMessage } from "../../runtime/deliver/relayClient.js";
+import { ManualClock } from "../../runtime/queue/clock.js";
+import { IN_FLOW_BACKLOG_PER_ATTEMPT } from "../../runtime/queue/queueRunner.js";
+import { IN_FLOW_DELAY_MS, spoolRoom } from "../../runtime/queue/spoolEvents.js";
+import { startNextHop, type NextHop } from "../support/nextHop.js";
+import { manualRunner, queueMessage, scratchSpool, testMessage } from "./queueHelpers.js";
+
+const ENVELOPE = { mailFrom: "alice@example.test", recipients: [{ address: "bob@example.test" }] };
+
+const hops: NextHop[] = [];
+const gates: (() => void)[] = [];
+afterEach(async () => {
+  for (const open of gates.splice(0)) open(); // the runners stop only once their attempts end
+  for (const hop of hops.splice(0)) await hop.stop();
+});
+
+/** A runner with one attempt slot whose relays wait at a gate; `backlog` records handed to it. */
+async function heldRunner(backlog: number) {
+  const hop = await startNextHop();
+  hops.push(hop);
+  const dir = await scratchSpool();
+  const clock = new ManualClock();
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  gates.push(open);
+  const relayFn: typeof relayMessage = async (...args) => {
+    await gate;
+    return relayMessage(...args);
+  };
+  const runner = manualRunner(dir, hop.url, clock, { concurrency: 1, relayFn });
+  await runner.start();
+  for (let i = 0; i < backlog; i++) void runner.handOff(await queueMessage(dir, ENVELOPE, testMessage(`held ${i}`), clock));
+  return { dir, clock, hop, open };
+}
+
+/** Whether `promise` has settled once everything already queued has run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+describe("in-flow control", () => {
+  it("lets a new message through at once while the backlog is under its bound", async () => {
+    const { dir } = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT - 1);
+    expect(await settled(spoolRoom(dir))).toBe(true);
+  });
+
+  it("holds a new message back at the bound and lets it go when a record has been delivered", async () => {
+    const { dir, hop, open } = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT);
+    const room = spoolRoom(dir);
+    expect(await settled(room)).toBe(false);
+    expect(hop.messages).toHaveLength(0);
+    open();
+    await room;
+    expect(hop.messages.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("lets a held message go after the longest pause even if nothing was delivered", async () => {
+    const { dir, clock, hop } = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT + 2);
+    const first = spoolRoom(dir);
+    const second = spoolRoom(dir);
+    clock.advance(IN_FLOW_DELAY_MS - 1);
+    expect(await settled(first)).toBe(false);
+    clock.advance(1);
+    expect(await settled(Promise.all([first, second]))).toBe(true);
+    expect(hop.messages).toHaveLength(0);
+  });
+
+  it("holds nothing back for a folder without a runner in this process", async () => {
+    await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT * 2);
+    expect(await settled(spoolRoom(await scratchSpool()))).toBe(true);
+  });
+});
