@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { ensureDevCertificate } from "../cli/devCertificate.js";
 import { BENCH_DOMAIN, BENCH_LOGIN, sendersBlock } from "./benchPolicy.js";
 import { type ClientMode, type LoadRun, runNodeLoad, runSmtpSource, type TlsSeen } from "./fullPathClient.js";
-import { processTreeCpuSeconds } from "./fullPathCpu.js";
+import { processTreeCpuSeconds } from "./procStats.js";
 import { type SinkKind, type SinkUnderTest, startBenchSink, startSmtpSink } from "./fullPathSinks.js";
 import { generateMessages, type BenchMessage } from "./messages.js";
 import { startPostfixInstance, type PostfixInstance } from "./postfixInstance.js";

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import type { TLSSocket } from "node:tls";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD } from "./benchPolicy.js";
-import { reapedChildrenCpuSeconds } from "./fullPathCpu.js";
+import { reapedChildrenCpuSeconds } from "./procStats.js";
 import type { BenchMessage } from "./messages.js";
 
 /**

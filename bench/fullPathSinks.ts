@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { cpuSeconds } from "./procStats.js";
-import { freePort, sinkPath, startNode, waitForPortLine } from "./processes.js";
+import { freePort, sinkPath, startNode, waitForListener, waitForPortLine } from "./processes.js";
 
 export type SinkKind = "bench" | "smtp-sink";
 
@@ -125,7 +125,7 @@ export async function startSmtpSink(binary: string): Promise<SinkUnderTest> {
     clearTimeout(timer);
   };
   try {
-    await waitForListener(port, () => (child.exitCode !== null ? `smtp-sink exited (${child.exitCode}): ${stderr}` : undefined));
+    await waitForListener(port, () => (child.exitCode !== null ? `smtp-sink exited (${child.exitCode}): ${stderr}` : undefined), 10_000);
   } catch (error) {
     await stop();
     throw error;
@@ -147,22 +147,4 @@ export async function startSmtpSink(binary: string): Promise<SinkUnderTest> {
     takeArrivals: async () => undefined,
     stop,
   };
-}
-
-async function waitForListener(port: number, failed: () => string | undefined, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const why = failed();
-    if (why) throw new Error(why);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: "127.0.0.1", port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }

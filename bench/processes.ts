@@ -66,11 +66,12 @@ export function startNode(args: string[], options: { cwd?: string; env?: NodeJS.
   };
 }
 
-/** Waits until something accepts TCP connections on 127.0.0.1:port (bounded). */
-export async function waitForPort(port: number, child: Child, timeoutMs = 20_000): Promise<void> {
+/** Waits until something accepts TCP connections on 127.0.0.1:port (bounded), failing at once when `failed` says why. */
+export async function waitForListener(port: number, failed: () => string | undefined, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`server exited (${child.process.exitCode}): ${child.stderr()}${child.stdout()}`);
+    const why = failed();
+    if (why) throw new Error(why);
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect({ host: "127.0.0.1", port }, () => {
         socket.destroy();
@@ -81,7 +82,17 @@ export async function waitForPort(port: number, child: Child, timeoutMs = 20_000
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms: ${child.stderr()}${child.stdout()}`);
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+/** Waits until the server `child` accepts TCP connections on 127.0.0.1:port (bounded). */
+export async function waitForPort(port: number, child: Child, timeoutMs = 20_000): Promise<void> {
+  try {
+    await waitForListener(port, () => (child.process.exitCode !== null ? `server exited (${child.process.exitCode}): ${child.stderr()}${child.stdout()}` : undefined), timeoutMs);
+  } catch (error) {
+    if (child.process.exitCode !== null) throw error;
+    throw new Error(`${(error as Error).message}: ${child.stderr()}${child.stdout()}`);
+  }
 }
 
 /** Waits for the child's first stdout line that parses as JSON with a numeric `port`. */

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=checkedPolicy.js.map

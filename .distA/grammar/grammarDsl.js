@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=grammarDsl.js.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=verdict.js.map
