@@ -476,22 +476,24 @@ export class SubmissionServer implements ConnectionPolicy {
   }
 
   private onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
-    // in-flow control: a new message waits while the queue runner is behind (at most a second)
-    const room = this.resources.deliver.room;
-    if (room) void room().then(() => this.takeMailFrom(address, session, callback));
-    else this.takeMailFrom(address, session, callback);
-  }
-
-  private takeMailFrom(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
     const params = (address.args || {}) as Record<string, string | true>;
     const decision = this.apply(session, this.state(session), { type: "mail", address: address.address, params });
     if (decision.verdict.kind === "refuse") return callback(replyError(decision.verdict.reply));
     address.address = decision.result ?? address.address;
-    const rate = this.limits.checkMail({ sessionId: session.id, state: decision.state }, address.address, decision.state.transaction?.declaredSize ?? null);
-    const sender = address.address;
-    this.gate(session, "mail", rate, (error) => (error ? callback(error) : this.guardMilters(session, this.milterMail(session, sender, params, callback), callback)), {
-      ...decision.state,
-      transaction: null,
+    const takeMail = () => {
+      const rate = this.limits.checkMail({ sessionId: session.id, state: decision.state }, address.address, decision.state.transaction?.declaredSize ?? null);
+      const sender = address.address;
+      this.gate(session, "mail", rate, (error) => (error ? callback(error) : this.guardMilters(session, this.milterMail(session, sender, params, callback), callback)), {
+        ...decision.state,
+        transaction: null,
+      });
+    };
+    // in-flow control: a message that would be taken waits while the queue runner is behind (at
+    // most a second); a session that closed meanwhile is gone, and nobody is left to answer
+    const room = this.resources.deliver.room;
+    if (!room) return takeMail();
+    void room().then(() => {
+      if (this.sessions.has(session.id)) takeMail();
     });
   }
 

@@ -1,6 +1,6 @@
 // The spool's file calls on plain descriptors: node:fs's callback calls made promises. The
 // FileHandle of node:fs/promises costs the event loop more per call (an object per open file,
-// registered for closing at garbage collection), and a record makes five such calls.
+// registered for closing at garbage collection), and a record makes four such calls.
 import { close, fsync, open, writev } from "node:fs";
 import { promisify } from "node:util";
 

@@ -7,7 +7,7 @@
 // a journal commit (a third of the event loop's time at 20 sessions with new connections).
 
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, readdir, readlink, rm, symlink, unlink } from "node:fs/promises";
+import { lstat, mkdir, readFile, readdir, readlink, rm, symlink, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { SpoolRecord } from "../deliver/spoolRecord.js";
 import { readSpoolRecord, spoolRecordPath } from "../deliver/spoolWriter.js";
@@ -65,6 +65,8 @@ export async function breakStaleLocks(dir: string): Promise<string[]> {
   return freed;
 }
 
+const EMPTY_LOCK_GRACE_MS = 10_000;
+
 /** The lock's `pid token`: a symbolic link's target, or a file's text (locks of msa before 2026-12). */
 async function lockOwner(path: string): Promise<string | undefined> {
   try {
@@ -79,6 +81,11 @@ async function isStale(path: string): Promise<boolean> {
   const text = await lockOwner(path);
   if (text === undefined) return false;
   const [pidText, token] = text.trim().split(" ");
+  // an empty lock file: an older msa is between creating and writing it, or died there
+  if (!pidText) {
+    const info = await lstat(path).catch(() => undefined);
+    return info !== undefined && Date.now() - info.mtimeMs > EMPTY_LOCK_GRACE_MS;
+  }
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
   if (pid === process.pid) return token !== PROCESS_TOKEN;

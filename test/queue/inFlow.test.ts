@@ -1,13 +1,17 @@
 // In-flow control: while the queue runner has four records per attempt slot in hand, a session
 // about to take a new message waits (spoolRoom) until one is finished, at most a second, as
 // Postfix's in_flow_delay; a pause, never a refusal. The runner's clock is manual and its next
-// hop is held back by a gate, so nothing here depends on how fast the machine is.
+// hop is held back by a gate, so nothing here depends on how fast the machine is; the server
+// test submits through the real server with nodemailer.
 
+import nodemailer from "nodemailer";
 import { afterEach, describe, expect, it } from "vitest";
 import { relayMessage } from "../../runtime/deliver/relayClient.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
+import { startQueueRunner } from "../../runtime/queue/queueFromPolicy.js";
 import { IN_FLOW_BACKLOG_PER_ATTEMPT } from "../../runtime/queue/queueRunner.js";
 import { IN_FLOW_DELAY_MS, spoolRoom } from "../../runtime/queue/spoolEvents.js";
+import { rejections, startMsa } from "../server/harness.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 import { manualRunner, queueMessage, scratchSpool, testMessage } from "./queueHelpers.js";
 
@@ -20,12 +24,10 @@ afterEach(async () => {
   for (const hop of hops.splice(0)) await hop.stop();
 });
 
-/** A runner with one attempt slot whose relays wait at a gate; `backlog` records handed to it. */
-async function heldRunner(backlog: number) {
+/** A relay that waits until `open` is called, and the hop it then relays to. */
+async function gatedHop() {
   const hop = await startNextHop();
   hops.push(hop);
-  const dir = await scratchSpool();
-  const clock = new ManualClock();
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   gates.push(open);
@@ -33,6 +35,14 @@ async function heldRunner(backlog: number) {
     await gate;
     return relayMessage(...args);
   };
+  return { hop, open, relayFn };
+}
+
+/** A runner with one attempt slot whose relays wait at a gate; `backlog` records handed to it. */
+async function heldRunner(backlog: number) {
+  const { hop, open, relayFn } = await gatedHop();
+  const dir = await scratchSpool();
+  const clock = new ManualClock();
   const runner = manualRunner(dir, hop.url, clock, { concurrency: 1, relayFn });
   await runner.start();
   for (let i = 0; i < backlog; i++) void runner.handOff(await queueMessage(dir, ENVELOPE, testMessage(`held ${i}`), clock));
@@ -77,5 +87,33 @@ describe("in-flow control", () => {
   it("holds nothing back for a folder without a runner in this process", async () => {
     await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT * 2);
     expect(await settled(spoolRoom(await scratchSpool()))).toBe(true);
+  });
+});
+
+describe("in-flow control in the server", () => {
+  it("pauses MAIL FROM while the runner is behind and takes the message once it caught up: no refusal, nothing lost", { timeout: 30_000 }, async () => {
+    const { hop, open, relayFn } = await gatedHop();
+    const msa = await startMsa(["hostname msa.example.test", "listen 127.0.0.1:2525 plain", "allow unauthenticated", `deliver spool "{DIR}/spool" relay ${hop.url}`]);
+    // one attempt slot: four records in hand fill the backlog; the manual clock never ends a pause
+    const queue = startQueueRunner(msa.graph, { info() {}, warn() {}, error() {} }, { concurrency: 1, relayFn, clock: new ManualClock() });
+    await queue.started;
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: msa.port, secure: false, ignoreTLS: true });
+    const send = (n: number) => transport.sendMail({ envelope: { from: "client@example.test", to: ["sink@example.test"] }, raw: `Subject: held ${n}\r\n\r\nbody ${n}\r\n` });
+    try {
+      for (let n = 0; n < IN_FLOW_BACKLOG_PER_ATTEMPT; n++) await send(n);
+      let fifthDone = false;
+      const fifth = send(IN_FLOW_BACKLOG_PER_ATTEMPT).then(() => (fifthDone = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(fifthDone).toBe(false);
+      expect(hop.messages).toHaveLength(0);
+      open();
+      await fifth;
+      await hop.waitForMessages(IN_FLOW_BACKLOG_PER_ATTEMPT + 1);
+      expect(rejections(msa.logs)).toEqual([]);
+    } finally {
+      transport.close();
+      open();
+      await queue.stop();
+    }
   });
 });
