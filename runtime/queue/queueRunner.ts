@@ -61,9 +61,9 @@ export const DEFAULT_POLL_INTERVAL_MS = 10_000;
  * In-flow control (spoolEvents.ts spoolRoom): with this many records in hand per attempt slot
  * (in flight and waiting) or more, a session about to take a new message waits until one
  * finishes, at most a second; only in the process the runner lives in (with `workers`, the
- * workers' sessions are not held back). Without it, clients sending faster than the next hop takes grow the spool without
- * bound (bench sustained: 1,527 accepted and 867 forwarded per second, 40,000 queued after 60 s
- * at 32 sessions).
+ * workers' sessions are not held back). Without it, clients sending faster than the next hop
+ * takes grow the spool without bound (bench sustained: 1,527 accepted and 867 forwarded per
+ * second, 40,000 queued after 60 s at 32 sessions).
  */
 export const IN_FLOW_BACKLOG_PER_ATTEMPT = 4;
 
