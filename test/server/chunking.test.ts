@@ -1,8 +1,8 @@
 // CHUNKING and BINARYMIME (RFC 3030) on the receiving side, from a raw socket: BDAT chunks read
 // to the octet however the client cuts its writes, pipelined commands after a chunk, the size
 // limit counted across chunks, and the sequencing errors RFC 3030 names.
-import { connect } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
+import { openRawConnection } from "../support/rawConnection.js";
 import { rawSmtp } from "../support/smtplib.js";
 import type { NextHop } from "../support/nextHop.js";
 import { codes, eventually, rejections, startMsa, startMsaWithNextHop, type RunningMsa } from "./harness.js";
@@ -92,41 +92,33 @@ describe("BDAT", () => {
 
   it("closes a refused BDAT whose octets trickle in for longer than `timeout command` (421 4.4.2)", async () => {
     const slow = await startMsa(["hostname msa.example.test", "listen 127.0.0.1:2525 plain", "timeout command 1s", 'deliver spool "spool"']);
-    const socket = connect({ host: "127.0.0.1", port: slow.port });
-    socket.on("error", () => undefined);
-    let received = "";
-    socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
-    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    await eventually(() => received.startsWith("220 "));
+    const { socket, closed, received: said } = await openRawConnection(slow.port);
+    await eventually(() => said().startsWith("220 "));
     socket.write("EHLO client.example\r\nBDAT 9000000000000000\r\n");
-    await eventually(() => received.includes("250 CHUNKING") || received.includes("250-CHUNKING"));
+    await eventually(() => said().includes("250 CHUNKING") || said().includes("250-CHUNKING"));
     // one octet every 250 ms: each alone well within the idle timeout, the chunk never complete
     let sent = 0;
-    for (; sent < 40 && !socket.destroyed && !received.includes("421"); sent++) {
+    for (; sent < 40 && !socket.destroyed && !said().includes("421"); sent++) {
       socket.write("x");
       // the slow pace is the behaviour under test, not a wait for something
       await new Promise((r) => setTimeout(r, 250));
     }
     await closed;
     expect(sent).toBeLessThan(20);
-    expect(received).toMatch(/\r\n421 4\.4\.2 /);
+    expect(said()).toMatch(/\r\n421 4\.4\.2 /);
     await eventually(() => rejections(slow.logs).some((r) => r.stage === "command"));
     expect(rejections(slow.logs).find((r) => r.stage === "command")).toMatchObject({ code: 421, rule: slow.rule("timeout command") });
   });
 
   it("ends a chunked message whose octets trickle in for longer than `timeout data`", async () => {
     const slow = await startMsa(["hostname msa.example.test", "listen 127.0.0.1:2525 plain", "qualify domains example.test", "timeout data 1s", 'deliver spool "spool"']);
-    const socket = connect({ host: "127.0.0.1", port: slow.port });
-    socket.on("error", () => undefined);
-    let received = "";
-    socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
-    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    await eventually(() => received.startsWith("220 "));
+    const { socket, closed, received: said } = await openRawConnection(slow.port);
+    await eventually(() => said().startsWith("220 "));
     socket.write(`${ENVELOPE.join("\r\n")}\r\nBDAT 9000000000000000 LAST\r\n`);
-    await eventually(() => (received.match(/\r\n250 /g) ?? []).length >= 3);
+    await eventually(() => (said().match(/\r\n250 /g) ?? []).length >= 3);
     // one octet every 250 ms inside a transaction: the chunk never completes
     let sent = 0;
-    for (; sent < 40 && !socket.destroyed && !/\r\n4\d\d /.test(received); sent++) {
+    for (; sent < 40 && !socket.destroyed && !/\r\n4\d\d /.test(said()); sent++) {
       socket.write("x");
       // the slow pace is the behaviour under test, not a wait for something
       await new Promise((r) => setTimeout(r, 250));

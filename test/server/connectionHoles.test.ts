@@ -1,21 +1,10 @@
 // Connections that must not hold the server: silent implicit-TLS handshakes count against
 // `limit sessions` from accept and have their own deadline; a command line trickled a byte at a
 // time must still be complete within `timeout command` (slowloris).
-import { connect, type Socket } from "node:net";
 import { describe, expect, it } from "vitest";
+import { openRawConnection } from "../support/rawConnection.js";
 import { rawSmtp } from "../support/smtplib.js";
 import { codes, eventually, rejections, startMsa } from "./harness.js";
-
-/** A TCP connection that says nothing; resolves `closed` when the server closes it. */
-async function silent(port: number): Promise<{ socket: Socket; closed: Promise<void>; received: () => string }> {
-  const socket = connect({ host: "127.0.0.1", port });
-  socket.on("error", () => undefined);
-  let received = "";
-  socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
-  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-  return { socket, closed, received: () => received };
-}
 
 const closedWithin = (closed: Promise<void>, ms: number) => Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 
@@ -32,8 +21,8 @@ describe("implicit TLS and session slots", () => {
 
   it("takes a slot at accept: a third silent connection from the same address is closed at once and logged", async () => {
     const msa = await startMsa(policy);
-    const held = [await silent(msa.port), await silent(msa.port)];
-    const third = await silent(msa.port);
+    const held = [await openRawConnection(msa.port), await openRawConnection(msa.port)];
+    const third = await openRawConnection(msa.port);
     expect(await closedWithin(third.closed, 2000)).toBe(true);
     expect(await closedWithin(held[0]!.closed, 200)).toBe(false);
     await eventually(() => rejections(msa.logs).some((r) => r.stage === "connect"));
@@ -66,7 +55,7 @@ describe("implicit TLS and session slots", () => {
 
   it("closes a handshake that does not finish in time and frees its slot", async () => {
     const msa = await startMsa(policy, { handshakeTimeoutMs: 300 });
-    const quiet = await silent(msa.port);
+    const quiet = await openRawConnection(msa.port);
     expect(await closedWithin(quiet.closed, 3000)).toBe(true);
     await eventually(() => msa.server.limits.connections.sessions === 0);
   });
@@ -75,7 +64,7 @@ describe("implicit TLS and session slots", () => {
 describe("timeout command", () => {
   it("closes a command line trickled one byte at a time once `timeout command` has passed since its first byte", async () => {
     const msa = await startMsa(["hostname msa.example.test", "listen 127.0.0.1:2525 plain", "timeout command 1s", 'deliver spool "spool"']);
-    const client = await silent(msa.port);
+    const client = await openRawConnection(msa.port);
     await eventually(() => client.received().startsWith("220 "));
     const line = "EHLO a-very-slow-client.example\r\n";
     let sent = 0;
