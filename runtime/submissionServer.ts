@@ -2,7 +2,6 @@
 // thin call into the decision core, each verdict turned into a reply in one
 // place (`replyError`). This file owns sockets, timers, logging and delivery;
 // it decides nothing itself.
-import crypto from "node:crypto";
 import type net from "node:net";
 import type { Readable } from "node:stream";
 import type { Logger } from "pino";
@@ -30,6 +29,7 @@ import { logStage, SessionLog, type LoggedClient } from "./smtp/sessionLog.js";
 import { ListenerSockets, type ProxiedPeer } from "./cluster/listenerSockets.js";
 import { MaildropListener } from "./local/maildropListener.js";
 import { plainAddress } from "./proxy/proxyProtocol.js";
+import { randomHex } from "./randomHex.js";
 import { negotiatedTlsOf } from "./smtp/negotiatedTls.js";
 import { signPlan } from "./dkim/signPlan.js";
 import { ServedCertificates, type SniCallback } from "./smtp/servedCertificates.js";
@@ -194,7 +194,7 @@ export class SubmissionServer implements ConnectionPolicy {
     // smtp-server's own id format. The slot is held under the session's id: freed when the
     // session ends (onClose), or when the socket closes before a session exists. (STARTTLS takes
     // every listener off the plain socket, so its close alone cannot be relied on.)
-    const id = BigInt(`0x${crypto.randomBytes(10).toString("hex")}`)
+    const id = BigInt(`0x${randomHex(10)}`)
       .toString(32)
       .padStart(16, "0");
     const client = proxied?.remoteAddress ?? plainAddress(socket.remoteAddress);

@@ -1,11 +1,18 @@
 // The spool's file calls on plain descriptors: node:fs's callback calls made promises. The
 // FileHandle of node:fs/promises costs the event loop more per call (an object per open file,
 // registered for closing at garbage collection), and a record makes four such calls.
-import { close, fsync, open, writev } from "node:fs";
+import { closeSync, fsync, open, writev } from "node:fs";
 import { promisify } from "node:util";
 
 export const openDescriptor = promisify(open) as (path: string, flags: string, mode?: number) => Promise<number>;
-export const closeDescriptor = promisify(close);
+/**
+ * Synchronous on purpose: closing a descriptor never waits for the disk (what it wrote was
+ * fsync'd or is dropped), while a pool call costs the event loop a thread wake-up and, on two
+ * busy cores, a context switch (3% of its time at 800 records a second).
+ */
+export function closeDescriptor(fd: number): void {
+  closeSync(fd);
+}
 export const fsyncDescriptor = promisify(fsync);
 const writevDescriptor = promisify(writev) as (fd: number, buffers: Buffer[]) => Promise<{ bytesWritten: number }>;
 
@@ -38,6 +45,6 @@ export async function fsyncPath(path: string): Promise<void> {
   try {
     await fsyncDescriptor(fd);
   } finally {
-    await closeDescriptor(fd);
+    closeDescriptor(fd);
   }
 }

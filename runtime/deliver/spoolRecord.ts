@@ -16,7 +16,7 @@
 // `size` lets a reader tell a truncated file from a whole one. A reader refuses versions
 // it does not know; a new field that old readers may ignore does not change the version.
 
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../randomHex.js";
 import type { Envelope } from "./envelope.js";
 
 export const SPOOL_RECORD_FORMAT = "msa-spool";
@@ -212,7 +212,7 @@ export function createSpoolId(now: number = Date.now()): string {
     now = lastTime;
   } else {
     lastTime = now;
-    lastRandom = BigInt("0x" + randomBytes(10).toString("hex"));
+    lastRandom = BigInt("0x" + randomHex(10));
   }
   return encodeBase32(BigInt(now), TIME_CHARS) + encodeBase32(lastRandom, RANDOM_CHARS);
 }

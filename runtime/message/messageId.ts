@@ -1,7 +1,7 @@
 // Makes a new Message-ID (RFC 5322 section 3.6.4) for `add Message-ID`: unique by time plus 96 random bits,
 // made global by our hostname on the right of the "@".
 
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../randomHex.js";
 
 // RFC 5322 section 3.6.4: id-right = dot-atom-text / no-fold-literal
 const DOT_ATOM_TEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
@@ -13,6 +13,6 @@ export function newMessageId(hostname: string): string {
     throw new TypeError(`hostname \`${hostname}\` cannot be the right side of a Message-ID`);
   }
   // id-left is dot-atom-text: base 36 time, a dot, then hex, both plain atext
-  const left = `${Date.now().toString(36)}.${randomBytes(12).toString("hex")}`;
+  const left = `${Date.now().toString(36)}.${randomHex(12)}`;
   return `<${left}@${hostname}>`;
 }
