@@ -18,7 +18,7 @@ import { createEventLog } from "../runtime/log.js";
 import type { MetricsServer, MsaMetrics } from "../runtime/metrics/metrics.js";
 import { spoolQueueProbe } from "../runtime/metrics/queueProbe.js";
 import { startQueueRunner } from "../runtime/queue/queueFromPolicy.js";
-import { onAnySpooled } from "../runtime/queue/spoolEvents.js";
+import { onAnySpooled, remoteSpoolRoom } from "../runtime/queue/spoolEvents.js";
 import { ExitStatus, type CommandIo } from "./io.js";
 import { compileForCommand } from "./loadPolicy.js";
 
@@ -306,6 +306,8 @@ async function runWorker(): Promise<number> {
           if (result.ok) graph = loaded.graph;
           sendToPrimary({ msa: "reloaded", ok: result.ok, ...(result.ok ? {} : { reason: result.reason }) });
         });
+      } else if (message.msa === "room") {
+        remoteSpoolRoom(message.dir, message.hasRoom);
       } else if (message.msa === "stop") {
         resolve();
       }

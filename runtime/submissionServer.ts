@@ -490,9 +490,10 @@ export class SubmissionServer implements ConnectionPolicy {
     };
     // in-flow control: a message that would be taken waits while the queue runner is behind (at
     // most a second); a session that closed meanwhile is gone, and nobody is left to answer
-    const room = this.resources.deliver.room;
-    if (!room) return takeMail();
-    void room().then(() => {
+    const wait = this.resources.deliver.room?.();
+    if (!wait) return takeMail();
+    this.log.debug({ event: "in-flow-wait", session: session.id }, "MAIL waits: the queue runner is behind");
+    void wait.then(() => {
       if (this.sessions.has(session.id)) takeMail();
     });
   }

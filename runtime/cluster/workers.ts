@@ -1,7 +1,8 @@
 // `workers N|auto` (node:cluster): the primary forks N workers, each a PolicyHost on the same
 // listeners (the primary holds the listening sockets and deals connections out round-robin),
 // and keeps what must exist once: the queue runner, the metrics endpoint (summing the workers'
-// registries over IPC; each record a worker spools is handed to it by id), the reload (compiled once, sent to every worker as graph JSON) and the
+// registries over IPC; each record a worker spools is handed to it by id, and the workers hear
+// from it when the runner's backlog is full, to hold new messages back), the reload (compiled once, sent to every worker as graph JSON) and the
 // shutdown (SIGTERM to the primary stops every worker gracefully). Messages are `{ msa: ... }`.
 import cluster, { type Worker } from "node:cluster";
 import os from "node:os";
@@ -9,12 +10,18 @@ import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { RuleGraph } from "../../graph/graph.js";
 import { loadGraph, serializeGraph } from "../../graph/graphJson.js";
 import type { MsaMetrics } from "../metrics/metrics.js";
-import { notifySpooled } from "../queue/spoolEvents.js";
+import { notifySpooled, onSpoolRoomAnnounced } from "../queue/spoolEvents.js";
 
 type Metrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Primary to worker. */
-export type ToWorker = { msa: "graph"; graph: string } | { msa: "reload"; graph: string } | { msa: "metrics"; id: number } | { msa: "stop" };
+export type ToWorker =
+  | { msa: "graph"; graph: string }
+  | { msa: "reload"; graph: string }
+  | { msa: "metrics"; id: number }
+  /** in-flow control: the runner of `dir` has a full backlog (new messages wait) or room again */
+  | { msa: "room"; dir: string; hasRoom: boolean }
+  | { msa: "stop" };
 /** Worker to primary. */
 export type ToPrimary =
   | { msa: "hello" }
@@ -54,6 +61,16 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
   let nextId = 0;
   const pending = new Map<number, { metrics: Metrics[]; left: number; done: (all: Metrics[]) => void }>();
   const workers = new Set<Worker>();
+  /** the spool folders whose runner's backlog is full right now (a worker forked later hears of them too) */
+  const fullSpools = new Set<string>();
+  const tellRoom = (worker: Worker, dir: string, hasRoom: boolean) => {
+    if (worker.isConnected()) worker.send({ msa: "room", dir, hasRoom } satisfies ToWorker, () => {});
+  };
+  const stopAnnouncing = onSpoolRoomAnnounced((dir, hasRoom) => {
+    if (hasRoom) fullSpools.delete(dir);
+    else fullSpools.add(dir);
+    for (const worker of workers) tellRoom(worker, dir, hasRoom);
+  });
 
   const fork = (index: number): Promise<Worker> =>
     new Promise((resolve, reject) => {
@@ -64,7 +81,11 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
       worker.on("message", (message: ToPrimary) => {
         // the worker asks once its message listener exists (a message sent before it would be lost)
         if (message.msa === "hello") worker.send({ msa: "graph", graph: graphJson } satisfies ToWorker);
-        if (message.msa === "ready") resolve(worker);
+        if (message.msa === "ready") {
+          // from now on the worker listens for these (one sent before was dropped)
+          for (const dir of fullSpools) tellRoom(worker, dir, false);
+          resolve(worker);
+        }
         if (message.msa === "spooled") notifySpooled(message.dir, message.id);
         if (message.msa === "metrics") {
           const request = pending.get(message.id);
@@ -133,6 +154,7 @@ export async function startWorkers(options: SupervisorOptions): Promise<Supervis
     },
     async stop() {
       stopping = true;
+      stopAnnouncing();
       await Promise.all(
         [...workers].map(
           (worker) =>

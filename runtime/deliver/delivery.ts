@@ -30,8 +30,8 @@ export interface DeliverOptions {
 export type Deliver = ((envelope: Envelope, message: Buffer, meta: SpoolMeta, options?: DeliverOptions) => Promise<DeliveryOutcome>) & {
   /** Closes what the delivery keeps open (the in-line relay's idle sessions); safe to call twice. */
   close?: () => void;
-  /** Store and forward: resolves when the queue runner has room for another message (in-flow control). */
-  room?: () => Promise<void>;
+  /** Store and forward, in-flow control: undefined when the queue runner has room for another message, else resolves when it has. */
+  room?: () => Promise<void> | undefined;
 };
 
 export interface DeliveryContext {

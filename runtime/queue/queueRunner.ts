@@ -36,7 +36,8 @@ import { queueDueDsns } from "./queueDsns.js";
 import { initialQueueState, pendingIndexes } from "./queueState.js";
 import { breakStaleLocks, lockRecord } from "./recordLock.js";
 import { DEFAULT_RETRY, retryDelay, type RetrySchedule } from "./retrySchedule.js";
-import { onSpooled, onSpoolRoom } from "./spoolEvents.js";
+import { RoomWaiters } from "./roomWaiters.js";
+import { announceSpoolRoom, onSpooled, onSpoolRoom } from "./spoolEvents.js";
 
 // The runner's other parts, under the names their importers know.
 
@@ -60,8 +61,8 @@ export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 /**
  * In-flow control (spoolEvents.ts spoolRoom): with this many records in hand per attempt slot
  * (in flight and waiting) or more, a session about to take a new message waits until one
- * finishes, at most a second; only in the process the runner lives in (with `workers`, the
- * workers' sessions are not held back). Without it, clients sending faster than the next hop
+ * finishes, at most a second; with `workers`, the primary tells the workers when the backlog
+ * is full and when it has room again (announceRoom). Without it, clients sending faster than the next hop
  * takes grow the spool without bound (bench sustained: 1,527 accepted and 867 forwarded per
  * second, 40,000 queued after 60 s at 32 sessions).
  */
@@ -145,14 +146,17 @@ export class QueueRunner {
   private polling: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private withdrawRoom: (() => void) | undefined;
-  /** sessions waiting for room (in-flow control), first come first served (a Set keeps insertion order) */
-  private readonly roomQueue = new Set<() => void>();
+  /** sessions waiting for room (in-flow control) */
+  private readonly roomWaiters: RoomWaiters;
+  /** whether cluster workers were last told there is room (announceRoom) */
+  private announcedRoom = true;
 
   constructor(options: QueueRunnerOptions) {
     this.options = options;
     this.dir = resolve(options.dir);
     this.lifetimeMs = options.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS;
     this.clock = options.clock ?? systemClock;
+    this.roomWaiters = new RoomWaiters(this.clock);
     this.random = options.random ?? Math.random;
     this.log = options.log ?? silentLog;
     this.onAttempt = options.onAttempt ?? (() => {});
@@ -184,8 +188,8 @@ export class QueueRunner {
     this.stopped = true;
     this.unsubscribe?.();
     this.withdrawRoom?.();
-    for (const admit of this.roomQueue) admit();
-    this.roomQueue.clear();
+    this.roomWaiters.admitAll();
+    if (!this.announcedRoom) announceSpoolRoom(this.dir, (this.announcedRoom = true));
     if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
     for (const { done } of this.waiting.splice(0)) done();
     this.handedOver.clear();
@@ -253,6 +257,7 @@ export class QueueRunner {
     if (existing) return existing;
     const task = new Promise<void>((done) => this.waiting.push({ name, done }));
     this.tasks.set(name, task);
+    this.announceRoom();
     this.pump();
     return task;
   }
@@ -268,35 +273,34 @@ export class QueueRunner {
           this.tasks.delete(name);
           done();
           this.pump();
-          this.admitWaiting();
+          if (this.hasRoom()) this.roomWaiters.admitFirst(); // one per finished record: the backlog does not jump back up at once
+          this.announceRoom();
         });
     }
   }
 
   /**
-   * In-flow control: resolves once the backlog is under its bound and no earlier session waits,
-   * or after `maxWaitMs` whatever the backlog, or when the runner stops.
+   * In-flow control: undefined when there is room now; otherwise resolves once the backlog is
+   * under its bound and no earlier session waits, or after `maxWaitMs`, or when the runner stops.
    */
-  room(maxWaitMs: number): Promise<void> {
-    if (this.stopped || (this.roomQueue.size === 0 && this.hasRoom())) return Promise.resolve();
-    return new Promise((resolve) => {
-      const admit = () => {
-        this.clock.clearTimer(timer);
-        this.roomQueue.delete(admit);
-        resolve();
-      };
-      const timer = this.clock.setTimer(admit, maxWaitMs);
-      this.roomQueue.add(admit);
-    });
+  room(maxWaitMs: number): Promise<void> | undefined {
+    if (this.stopped || (this.roomWaiters.size === 0 && this.hasRoom())) return undefined;
+    return this.roomWaiters.wait(maxWaitMs);
   }
 
   private hasRoom(): boolean {
     return this.tasks.size < this.concurrency * IN_FLOW_BACKLOG_PER_ATTEMPT;
   }
 
-  /** One waiting session per record finished, so that the backlog does not jump back up at once. */
-  private admitWaiting(): void {
-    if (this.hasRoom()) this.roomQueue.values().next().value?.();
+  /**
+   * Tells the cluster workers (through the primary) when the backlog fills and when it has room
+   * again. Room again only at half the bound: a steady overload announces once per half backlog,
+   * not once per record.
+   */
+  private announceRoom(): void {
+    const bound = this.concurrency * IN_FLOW_BACKLOG_PER_ATTEMPT;
+    const hasRoom = this.announcedRoom ? this.tasks.size < bound : this.tasks.size <= bound / 2;
+    if (hasRoom !== this.announcedRoom) announceSpoolRoom(this.dir, (this.announcedRoom = hasRoom));
   }
 
   private async processRecord(name: string): Promise<void> {

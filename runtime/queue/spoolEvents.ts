@@ -1,13 +1,15 @@
 // In-process hand-off from the spool writer to the queue runner of the same spool folder: "record
 // ID was just accepted (durable)", so the runner attempts it at once, without scanning new/; and
 // back the other way, in-flow control: a session about to take a new message first waits while
-// the runner has more work than it can start (spoolRoom). A
-// cluster worker forwards its hand-offs to the primary, where the runner lives
-// (runtime/cluster/workers.ts). Only a hint: a hand-off lost in a crash is found by the scan at
+// the runner has more work than it can start (spoolRoom). A cluster worker forwards its
+// hand-offs to the primary, where the runner lives, and hears from it when the runner's backlog
+// is full and when it has room again (runtime/cluster/workers.ts). Only a hint: a hand-off lost in a crash is found by the scan at
 // start, and a record spooled by another process by the runner's slow safety-net scan.
 
 import { resolve } from "node:path";
 import type { StoredRecord } from "../deliver/spoolWriter.js";
+import { systemClock } from "./clock.js";
+import { RemoteRoom } from "./roomWaiters.js";
 
 /** `stored` is the record itself when it was written in this process (not read back from disk). */
 type SpooledListener = (id: string, stored?: StoredRecord) => void;
@@ -41,8 +43,8 @@ export function notifySpooled(dir: string, written: StoredRecord | string): void
 /** The longest a new message waits for room: Postfix's in_flow_delay default, a pause and never a refusal. */
 export const IN_FLOW_DELAY_MS = 1_000;
 
-/** How the runner of a folder lets a new message wait for room (at most `maxWaitMs`). */
-type RoomWaiter = (maxWaitMs: number) => Promise<void>;
+/** How the runner of a folder lets a new message wait for room (at most `maxWaitMs`); undefined: room now. */
+type RoomWaiter = (maxWaitMs: number) => Promise<void> | undefined;
 const roomWaiters = new Map<string, RoomWaiter>();
 
 /** The runner of DIR says how to wait for room in its backlog; the returned function withdraws it. */
@@ -55,10 +57,38 @@ export function onSpoolRoom(dir: string, waiter: RoomWaiter): () => void {
 }
 
 /**
- * Resolves when the runner of DIR has room for another record, or after `maxWaitMs` whatever
- * the backlog. At once when no runner of DIR lives in this process (a cluster worker's sessions
- * are not held back: its runner is the primary's).
+ * undefined when a new message may go on at once; otherwise a promise that resolves when the
+ * runner of DIR has room for it, or after `maxWaitMs` whatever the backlog. No wait when no
+ * runner of DIR lives in this process and none announced a full backlog (remoteSpoolRoom).
  */
-export function spoolRoom(dir: string, maxWaitMs = IN_FLOW_DELAY_MS): Promise<void> {
-  return roomWaiters.get(resolve(dir))?.(maxWaitMs) ?? Promise.resolve();
+export function spoolRoom(dir: string, maxWaitMs = IN_FLOW_DELAY_MS): Promise<void> | undefined {
+  return roomWaiters.get(resolve(dir))?.(maxWaitMs);
+}
+
+type RoomAnnouncement = (dir: string, hasRoom: boolean) => void;
+const announcements = new Set<RoomAnnouncement>();
+
+/** The primary of a cluster listens here, to tell its workers when a runner's backlog fills or has room again. */
+export function onSpoolRoomAnnounced(listener: RoomAnnouncement): () => void {
+  announcements.add(listener);
+  return () => announcements.delete(listener);
+}
+
+/** The runner of DIR: its backlog is full (false) or has room again (true). */
+export function announceSpoolRoom(dir: string, hasRoom: boolean): void {
+  for (const listener of announcements) listener(resolve(dir), hasRoom);
+}
+
+const remoteRooms = new Map<string, RemoteRoom>();
+
+/** In a cluster worker: the primary's runner of DIR announced a full backlog, or room again. */
+export function remoteSpoolRoom(dir: string, hasRoom: boolean): void {
+  const key = resolve(dir);
+  let room = remoteRooms.get(key);
+  if (!room) {
+    const created = new RemoteRoom(systemClock);
+    remoteRooms.set(key, (room = created));
+    onSpoolRoom(key, (maxWaitMs) => created.wait(maxWaitMs));
+  }
+  room.set(hasRoom);
 }

@@ -155,32 +155,38 @@ describe("a handed-over record changed by another process before its attempt", (
   });
 });
 
+/** `msac serve` with `workers 2` storing and forwarding to `hop`, once both workers listen. */
+async function startWorkers(hop: NextHop, logLevel: "info" | "debug") {
+  const dir = await scratchSpool();
+  const port = await freePort();
+  const policy = join(dir, "workers.msa");
+  await writeFile(
+    policy,
+    [
+      "hostname msa.example.test",
+      `listen 127.0.0.1:${port} plain`,
+      "allow unauthenticated",
+      "qualify domains example.test",
+      `log ${logLevel}`,
+      "workers 2",
+      `deliver spool "spool" relay ${hop.url}`,
+      "",
+    ].join("\n"),
+  );
+  const msa = startProcess(process.execPath, [MSAC, "serve", policy]);
+  await msa.waitForLine((line) => line.json?.event === "workers-started", 30_000);
+  const events = () => msa.lines.flatMap((line) => (line.json ? [line.json] : []));
+  return { msa, port, dir, events };
+}
+
 describe("workers 2", () => {
   it("delivers the records both workers spool exactly once, from the primary's runner", { timeout: 60_000 }, async () => {
     const hop = await nextHop();
-    const dir = await scratchSpool();
-    const port = await freePort();
-    const policy = join(dir, "workers.msa");
-    await writeFile(
-      policy,
-      [
-        "hostname msa.example.test",
-        `listen 127.0.0.1:${port} plain`,
-        "allow unauthenticated",
-        "qualify domains example.test",
-        "log info",
-        "workers 2",
-        `deliver spool "spool" relay ${hop.url}`,
-        "",
-      ].join("\n"),
-    );
-    const msa = startProcess(process.execPath, [MSAC, "serve", policy]);
+    const { msa, port, dir, events } = await startWorkers(hop, "info");
     try {
-      await msa.waitForLine((line) => line.json?.event === "workers-started", 30_000);
       await sendBurst(port, 120, 8);
       await hop.waitForMessages(120, 30_000);
       await expect.poll(() => recordsIn(join(dir, "spool")), { timeout: 10_000 }).toEqual([]);
-      const events = () => msa.lines.flatMap((line) => (line.json ? [line.json] : []));
       // both workers accepted, and only the primary (no worker field) attempted; its log lines may trail the removals
       const attempts = () => events().filter((e) => e.event === "queue-attempt");
       await expect.poll(() => attempts().length).toBe(120);
@@ -196,6 +202,26 @@ describe("workers 2", () => {
       expect(hop.messages).toHaveLength(120);
       expect(counts.size).toBe(120);
     } finally {
+      expect(await msa.stop()).toBe(0);
+    }
+  });
+
+  it("holds MAIL FROM in the workers while the primary's runner is behind, then takes and forwards every message once", { timeout: 60_000 }, async () => {
+    const hop = await nextHop();
+    const release = hop.hold();
+    const { msa, port, events } = await startWorkers(hop, "debug");
+    try {
+      // the next hop answers no MAIL: the runner's backlog fills (80 records with 20 attempt slots) and the primary says so
+      const burst = sendBurst(port, 120, 12);
+      await msa.waitForLine((line) => line.json?.event === "in-flow-wait" && line.json.worker !== undefined, 30_000);
+      release();
+      await burst;
+      await hop.waitForMessages(120, 30_000);
+      expect([...arrivals(hop.messages).values()].every((count) => count === 1)).toBe(true);
+      expect(arrivals(hop.messages).size).toBe(120);
+      expect(events().filter((e) => e.event === "reject")).toEqual([]);
+    } finally {
+      release();
       expect(await msa.stop()).toBe(0);
     }
   });

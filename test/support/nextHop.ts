@@ -66,6 +66,8 @@ export interface NextHop {
   mode: NextHopMode;
   refuseRecipients: string[];
   deferRecipients: string[];
+  /** Holds every MAIL FROM unanswered (a next hop slow to take mail) until the returned function is called. */
+  hold(): () => void;
   waitForMessages(count: number, timeoutMs?: number): Promise<NextHopMessage[]>;
   /** Resolves once `condition(messages)` holds, checked as each message arrives; rejects after `timeoutMs`. */
   waitUntil(condition: (messages: NextHopMessage[]) => boolean, timeoutMs?: number): Promise<NextHopMessage[]>;
@@ -97,6 +99,7 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
   const waiters = new Set<() => void>();
   let mailAttempts = 0;
   let connections = 0;
+  let held: Promise<void> | undefined;
   const state = { mode: options.mode ?? "accept", refuseRecipients: options.refuseRecipients ?? [], deferRecipients: options.deferRecipients ?? [] };
 
   // Abrupt close without a reply: the case a relay client must not mistake for success.
@@ -137,7 +140,8 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
       if (state.mode === "drop-connect") return drop(session);
       callback();
     },
-    onMailFrom(_address, session, callback) {
+    onMailFrom(address, session, callback) {
+      if (held) return void held.then(() => server.onMailFrom(address, session, callback));
       mailAttempts += 1;
       recipientsBySession.set(session.id, []);
       switch (state.mode) {
@@ -249,6 +253,13 @@ export async function startNextHop(options: NextHopOptions = {}): Promise<NextHo
     },
     set deferRecipients(recipients: string[]) {
       state.deferRecipients = recipients;
+    },
+    hold() {
+      let release!: () => void;
+      held = new Promise<void>((resolve) => (release = resolve)).then(() => {
+        held = undefined;
+      });
+      return release;
     },
     waitForMessages(count, timeoutMs = 5000) {
       return waitUntil((received) => received.length >= count, timeoutMs).catch(() => {
