@@ -14,7 +14,7 @@ import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD, wirePolicy, type Delivery } 
 import { profileParts, readCpuProfile, type ProfilePart } from "./cpuProfileParts.js";
 import { runLoad, type LoadResult, type LoadStyle } from "./load.js";
 import { generateMessages, type BenchMessage } from "./messages.js";
-import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
+import { cpuSeconds, MB, peakResidentBytes, processTreeCpuSeconds } from "./procStats.js";
 import { bareServerPath, freePort, msacPath, sinkPath, startNode, waitForPort, waitForPortLine, type Child } from "./processes.js";
 import { percentile, ratio, summarize, type Summary } from "./stats.js";
 
@@ -212,12 +212,12 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
       // CPU of the server and of the next hop around each round, per 1,000 accepted messages
       const cpu = new Map<WireServerKind, { server: number[]; nextHop: number[] }>(servers.map((server) => [server.kind, { server: [], nextHop: [] }]));
       const results = await runRounds(servers, options.rounds, async (server) => {
-        const cpuBefore = cpuSeconds(server.child.pid);
+        const cpuBefore = processTreeCpuSeconds(server.child.pid);
         const nextHopBefore = cpuSeconds(fixture.sink.pid);
         const result = await load(server, messages);
         if (result.sent > 0) {
           const figures = cpu.get(server.kind)!;
-          figures.server.push(((cpuSeconds(server.child.pid) - cpuBefore) / result.sent) * 1000);
+          figures.server.push(((processTreeCpuSeconds(server.child.pid) - cpuBefore) / result.sent) * 1000);
           if (relaysInLine(server.kind)) figures.nextHop.push(((cpuSeconds(fixture.sink.pid) - nextHopBefore) / result.sent) * 1000);
         }
         return result;
