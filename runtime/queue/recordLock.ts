@@ -2,20 +2,23 @@
 // `msac queue` for a change, so the two never rewrite the same record at once. A lock is a
 // symbolic link whose target reads `pid token`: creating it is one system call that either
 // makes the whole lock or fails with EEXIST (no lock file that is there but still empty). A lock
-// whose process is gone (a crash) is stale and broken by the next taker. Taking and releasing
+// whose process is gone (a crash) is stale and broken by the next taker (breakStaleLock: several
+// takers may judge the same lock stale at once, and only one may end up holding it). Taking and releasing
 // run in the libuv pool, off the event loop: synchronous, they blocked it while ext4 waited for
 // a journal commit (a third of the event loop's time at 20 sessions with new connections).
 
-import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readFile, readdir, readlink, rm, symlink, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { SpoolRecord } from "../deliver/spoolRecord.js";
+import { randomHex } from "../randomHex.js";
 import { readSpoolRecord, spoolRecordPath } from "../deliver/spoolWriter.js";
 
 export const SPOOL_LOCK_FOLDER = "lock";
 
 /** Tells this process's locks from an earlier process's with the same pid (pid 1 in a container). */
-const PROCESS_TOKEN = randomBytes(8).toString("hex");
+const PROCESS_TOKEN = randomHex(8);
+/** What this process's locks read. */
+const OWNER = `${process.pid} ${PROCESS_TOKEN}`;
 
 export interface RecordLock {
   release(): Promise<void>;
@@ -27,7 +30,7 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
   const path = join(folder, id);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await symlink(`${process.pid} ${PROCESS_TOKEN}`, path);
+      await symlink(OWNER, path);
       return { release: async () => removeLockFile(path) };
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -36,8 +39,8 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
         continue;
       }
       if (code !== "EEXIST") throw error;
-      if (!(await isStale(path))) return undefined;
-      await rm(path, { force: true });
+      if ((await staleOwner(path)) === undefined) return undefined;
+      await breakStaleLock(path);
     }
   }
   return undefined;
@@ -56,14 +59,45 @@ export async function breakStaleLocks(dir: string): Promise<string[]> {
   const folder = join(resolve(dir), SPOOL_LOCK_FOLDER);
   const names = await readdir(folder).catch(() => [] as string[]);
   const freed: string[] = [];
-  for (const name of names) {
-    if (await isStale(join(folder, name))) {
-      await rm(join(folder, name), { force: true });
-      freed.push(name);
-    }
+  // a breaker's guard left by a crash first, so that the lock it guarded can be broken
+  for (const name of names.filter((name) => name.endsWith(BREAKER_GUARD))) {
+    if ((await staleOwner(join(folder, name))) !== undefined) await rm(join(folder, name), { force: true });
+  }
+  for (const name of names.filter((name) => !name.endsWith(BREAKER_GUARD))) {
+    if ((await staleOwner(join(folder, name))) === undefined) continue;
+    await breakStaleLock(join(folder, name));
+    freed.push(name);
   }
   return freed;
 }
+
+/**
+ * Removes the lock at `path` if it is stale. Several takers may judge the same lock stale at
+ * once; removing it by name, each would remove whatever lies there by then, a fresh lock another
+ * of them took meanwhile included, and two would hold it. So a taker first takes the breaker's
+ * guard `path.break` (one symbolic link: one taker gets it, the others give up for now), judges
+ * the lock again under it and removes it only if it is still stale: a fresh lock is never stale.
+ * A guard left by a dead process is removed by the next taker, plainly (that a breaker died
+ * within those few microseconds and two takers then race over its guard is not guarded against).
+ */
+async function breakStaleLock(path: string): Promise<void> {
+  const guard = path + BREAKER_GUARD;
+  try {
+    await symlink(OWNER, guard);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EEXIST") throw error;
+    if ((await staleOwner(guard)) !== undefined) await rm(guard, { force: true });
+    return; // another taker is breaking it; the caller tries the lock once more and finds it taken or free
+  }
+  try {
+    if ((await staleOwner(path)) !== undefined) await rm(path, { force: true });
+  } finally {
+    await removeLockFile(guard);
+  }
+}
+
+/** Suffix of the guard a taker holds while it breaks a stale lock. */
+const BREAKER_GUARD = ".break";
 
 const EMPTY_LOCK_GRACE_MS = 10_000;
 
@@ -77,23 +111,24 @@ async function lockOwner(path: string): Promise<string | undefined> {
   return readFile(path, "utf8").catch(() => undefined);
 }
 
-async function isStale(path: string): Promise<boolean> {
+/** The owner text of the lock at `path` when its process is gone (the lock is stale); undefined when it is alive or the lock gone. */
+async function staleOwner(path: string): Promise<string | undefined> {
   const text = await lockOwner(path);
-  if (text === undefined) return false;
+  if (text === undefined) return undefined;
   const [pidText, token] = text.trim().split(" ");
   // an empty lock file: an older msa is between creating and writing it, or died there
   if (!pidText) {
     const info = await lstat(path).catch(() => undefined);
-    return info !== undefined && Date.now() - info.mtimeMs > EMPTY_LOCK_GRACE_MS;
+    return info !== undefined && Date.now() - info.mtimeMs > EMPTY_LOCK_GRACE_MS ? text : undefined;
   }
   const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return true;
-  if (pid === process.pid) return token !== PROCESS_TOKEN;
+  if (!Number.isInteger(pid) || pid <= 0) return text;
+  if (pid === process.pid) return token !== PROCESS_TOKEN ? text : undefined;
   try {
     process.kill(pid, 0);
-    return false;
+    return undefined;
   } catch (error) {
-    return (error as { code?: string }).code === "ESRCH";
+    return (error as { code?: string }).code === "ESRCH" ? text : undefined;
   }
 }
 

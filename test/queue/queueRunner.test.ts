@@ -10,6 +10,7 @@ import type { RelayOutcome } from "../../runtime/deliver/relayOutcome.js";
 import { readSpoolRecord, spoolRecordPath } from "../../runtime/deliver/spoolWriter.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
 import { DEFAULT_QUEUE_LIFETIME_MS } from "../../runtime/queue/queueRunner.js";
+import { lockRecord } from "../../runtime/queue/recordLock.js";
 import { DEFAULT_RETRY, retryDelay } from "../../runtime/queue/retrySchedule.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 import { dsnParts, manualRunner, queueMessage, scratchSpool, testMessage } from "./queueHelpers.js";
@@ -343,5 +344,38 @@ describe("recovery", () => {
     await runner.runDue();
     expect(hop.mailAttempts).toBe(0);
     expect(await recordsIn(dir)).toEqual([`${id}.msg`]);
+  });
+
+  it("gives a dead process's lock to one taker at most when several break it at once, and none is left behind", async () => {
+    const dir = await scratchSpool();
+    await mkdir(join(dir, "lock"), { recursive: true });
+    // the takers interleave at every file call, so each round races them anew (removing the stale
+    // lock by name, a taker removed another's fresh lock in about one round in six)
+    for (let round = 0; round < 100; round++) {
+      const id = `R${round}`;
+      await symlink("999999999 deadbeef", join(dir, "lock", id));
+      const locks = await Promise.all(Array.from({ length: 6 }, () => lockRecord(dir, id)));
+      expect(locks.filter(Boolean).length).toBeLessThanOrEqual(1);
+      await Promise.all(locks.map((lock) => lock?.release()));
+      const after = await lockRecord(dir, id);
+      expect(after).toBeDefined();
+      await after!.release();
+    }
+    expect(await readdir(join(dir, "lock"))).toEqual([]);
+  });
+
+  it("breaks at start a lock whose breaker died while breaking it", async () => {
+    const hop = await nextHop();
+    const dir = await scratchSpool();
+    const clock = new ManualClock();
+    const id = await queueMessage(dir, { mailFrom: "alice@example.test", recipients: [{ address: "bob@example.test" }] }, testMessage("broken twice"), clock);
+    await mkdir(join(dir, "lock"), { recursive: true });
+    await symlink("999999999 deadbeef", join(dir, "lock", id));
+    await symlink("999999998 deadbeef", join(dir, "lock", `${id}.break`));
+    const runner = manualRunner(dir, hop.url, clock);
+    await runner.start();
+    expect(await readdir(join(dir, "lock"))).toEqual([]);
+    await runner.runDue();
+    expect(hop.messages).toHaveLength(1);
   });
 });
