@@ -1,9 +1,10 @@
 // `workers N|auto` (node:cluster): the primary forks N workers, each a PolicyHost on the same
 // listeners (the primary holds the listening sockets and deals connections out round-robin),
-// and keeps what must exist once: the queue runner, the metrics endpoint (summing the workers'
-// registries over IPC; each record a worker spools is handed to it by id, and the workers hear
-// from it when the runner's backlog is full, to hold new messages back), the reload (compiled once, sent to every worker as graph JSON) and the
-// shutdown (SIGTERM to the primary stops every worker gracefully). Messages are `{ msa: ... }`.
+// and keeps what must exist once: the queue runner (each record a worker spools is handed to it
+// by id, and the workers hear from it when its backlog is full, to hold new messages back), the
+// metrics endpoint (summing the workers' registries over IPC), the reload (compiled once, sent
+// to every worker as graph JSON) and the shutdown (SIGTERM to the primary stops every worker
+// gracefully). Messages are `{ msa: ... }`.
 import cluster, { type Worker } from "node:cluster";
 import os from "node:os";
 import type { MetricObjectWithValues, MetricValue } from "prom-client";

@@ -2,6 +2,7 @@
 // written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
 
 import { randomBytes } from "node:crypto";
+import { fstatSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { DeliveryReplies } from "../../graph/replies.js";
@@ -242,7 +243,6 @@ async function openTmpFile(dir: string, tmpPath: string): Promise<number> {
     // the spool folder was removed under a running server: create it again, once
     knownSpoolFolders.delete(dir);
     await ensureSpoolFolders(dir);
-    newFolderSyncs.get(dir)?.folderRecreated();
     return await openDescriptor(tmpPath, "wx", SPOOL_FILE_MODE);
   }
 }
@@ -307,7 +307,6 @@ class DirectorySyncBatcher {
   /** fsyncs run so far */
   syncs = 0;
   private running = false;
-  private recreated = false;
   private waiting: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(private readonly folder: string) {}
@@ -319,11 +318,6 @@ class DirectorySyncBatcher {
     });
   }
 
-  /** The folder was removed and created again: the next fsync must be of the new one. */
-  folderRecreated(): void {
-    this.recreated = true;
-  }
-
   private async drain(): Promise<void> {
     this.running = true;
     let fd: number | undefined;
@@ -331,22 +325,32 @@ class DirectorySyncBatcher {
       const batch = this.waiting;
       this.waiting = [];
       try {
-        if (this.recreated && fd !== undefined) {
-          closeDescriptor(fd);
-          fd = undefined;
-        }
-        this.recreated = false;
+        // the folder was removed (and made again, by this or another process) since it was
+        // opened: its changes are in the new one, so fsync that (a removed folder has no links)
+        if (fd !== undefined && fstatSync(fd).nlink === 0) fd = closeQuietly(fd);
         fd ??= await openDescriptor(this.folder, "r");
         this.syncs++;
         await fsyncDescriptor(fd);
         for (const waiter of batch) waiter.resolve();
       } catch (error) {
+        fd = closeQuietly(fd); // open it afresh for the next batch
         for (const waiter of batch) waiter.reject(error);
       }
     }
-    if (fd !== undefined) closeDescriptor(fd);
+    closeQuietly(fd);
     this.running = false;
   }
+}
+
+/** Closes a folder's descriptor kept for fsyncs; nothing was written through it, so a failure loses nothing. */
+function closeQuietly(fd: number | undefined): undefined {
+  if (fd === undefined) return undefined;
+  try {
+    closeDescriptor(fd);
+  } catch {
+    // EBADF or EIO on a read-only directory descriptor: it is gone either way
+  }
+  return undefined;
 }
 
 function errorCode(error: unknown): string | undefined {

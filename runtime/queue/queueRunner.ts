@@ -62,9 +62,9 @@ export const DEFAULT_POLL_INTERVAL_MS = 10_000;
  * In-flow control (spoolEvents.ts spoolRoom): with this many records in hand per attempt slot
  * (in flight and waiting) or more, a session about to take a new message waits until one
  * finishes, at most a second; with `workers`, the primary tells the workers when the backlog
- * is full and when it has room again (announceRoom). Without it, clients sending faster than the next hop
- * takes grow the spool without bound (bench sustained: 1,527 accepted and 867 forwarded per
- * second, 40,000 queued after 60 s at 32 sessions).
+ * is full and when it has room again (announceRoom). Without it, clients sending faster than
+ * the next hop takes grow the spool without bound (bench sustained: 1,527 accepted and 867
+ * forwarded per second, 40,000 queued after 60 s at 32 sessions).
  */
 export const IN_FLOW_BACKLOG_PER_ATTEMPT = 4;
 
@@ -179,6 +179,8 @@ export class QueueRunner {
     this.started = true;
     this.unsubscribe = onSpooled(this.dir, (id, stored) => void this.handOff(id, stored));
     this.withdrawRoom = onSpoolRoom(this.dir, (maxWaitMs) => this.room(maxWaitMs));
+    // a runner that stopped with a full backlog (a reload) may have left the workers holding back
+    announceSpoolRoom(this.dir, true);
     if (swept.length || freed.length) this.log.info({ event: "queue-recovered", tmpRemoved: swept.length, locksBroken: freed.length }, "queue recovered");
     this.schedulePoll(0);
   }
@@ -191,7 +193,11 @@ export class QueueRunner {
     this.roomWaiters.admitAll();
     if (!this.announcedRoom) announceSpoolRoom(this.dir, (this.announcedRoom = true));
     if (this.pollTimer !== undefined) this.clock.clearTimer(this.pollTimer);
-    for (const { done } of this.waiting.splice(0)) done();
+    // records not started yet are let go, and no longer count in the backlog
+    for (const { name, done } of this.waiting.splice(0)) {
+      this.tasks.delete(name);
+      done();
+    }
     this.handedOver.clear();
     this.handedOverBytes = 0;
     await this.polling;
@@ -253,6 +259,7 @@ export class QueueRunner {
   }
 
   private enqueue(name: string): Promise<void> {
+    if (this.stopped) return Promise.resolve(); // a scan that ends after stop() starts nothing
     const existing = this.tasks.get(name);
     if (existing) return existing;
     const task = new Promise<void>((done) => this.waiting.push({ name, done }));
@@ -298,6 +305,7 @@ export class QueueRunner {
    * not once per record.
    */
   private announceRoom(): void {
+    if (this.stopped) return; // stop() said there is room; a runner that starts again says it too
     const bound = this.concurrency * IN_FLOW_BACKLOG_PER_ATTEMPT;
     const hasRoom = this.announcedRoom ? this.tasks.size < bound : this.tasks.size <= bound / 2;
     if (hasRoom !== this.announcedRoom) announceSpoolRoom(this.dir, (this.announcedRoom = hasRoom));

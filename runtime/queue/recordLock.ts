@@ -3,9 +3,9 @@
 // symbolic link whose target reads `pid token`: creating it is one system call that either
 // makes the whole lock or fails with EEXIST (no lock file that is there but still empty). A lock
 // whose process is gone (a crash) is stale and broken by the next taker (breakStaleLock: several
-// takers may judge the same lock stale at once, and only one may end up holding it). Taking and releasing
-// run in the libuv pool, off the event loop: synchronous, they blocked it while ext4 waited for
-// a journal commit (a third of the event loop's time at 20 sessions with new connections).
+// takers may judge the same lock stale at once, and only one may end up holding it). Taking and
+// releasing run in the libuv pool, off the event loop: synchronous, they blocked it while ext4
+// waited for a journal commit (a third of the event loop's time at 20 sessions with new connections).
 
 import { lstat, mkdir, readFile, readdir, readlink, rm, symlink, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -28,7 +28,8 @@ export interface RecordLock {
 export async function lockRecord(dir: string, id: string): Promise<RecordLock | undefined> {
   const folder = join(resolve(dir), SPOOL_LOCK_FOLDER);
   const path = join(folder, id);
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // three tries: the first may only clear a dead breaker's guard, the second break the lock
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await symlink(OWNER, path);
       return { release: async () => removeLockFile(path) };
@@ -39,7 +40,7 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
         continue;
       }
       if (code !== "EEXIST") throw error;
-      if ((await staleOwner(path)) === undefined) return undefined;
+      if (!(await isStale(path))) return undefined;
       await breakStaleLock(path);
     }
   }
@@ -61,36 +62,37 @@ export async function breakStaleLocks(dir: string): Promise<string[]> {
   const freed: string[] = [];
   // a breaker's guard left by a crash first, so that the lock it guarded can be broken
   for (const name of names.filter((name) => name.endsWith(BREAKER_GUARD))) {
-    if ((await staleOwner(join(folder, name))) !== undefined) await rm(join(folder, name), { force: true });
+    if (await isStale(join(folder, name))) await rm(join(folder, name), { force: true });
   }
   for (const name of names.filter((name) => !name.endsWith(BREAKER_GUARD))) {
-    if ((await staleOwner(join(folder, name))) === undefined) continue;
-    await breakStaleLock(join(folder, name));
-    freed.push(name);
+    if ((await isStale(join(folder, name))) && (await breakStaleLock(join(folder, name)))) freed.push(name);
   }
   return freed;
 }
 
 /**
- * Removes the lock at `path` if it is stale. Several takers may judge the same lock stale at
+ * Removes the lock at `path` if it is stale; true when this call removed it. Several takers may judge the same lock stale at
  * once; removing it by name, each would remove whatever lies there by then, a fresh lock another
  * of them took meanwhile included, and two would hold it. So a taker first takes the breaker's
  * guard `path.break` (one symbolic link: one taker gets it, the others give up for now), judges
  * the lock again under it and removes it only if it is still stale: a fresh lock is never stale.
- * A guard left by a dead process is removed by the next taker, plainly (that a breaker died
- * within those few microseconds and two takers then race over its guard is not guarded against).
+ * A guard left by a dead process is removed by the next taker, plainly: two takers that find
+ * such a guard at once could both end up holding it; that needs a breaker to have died within
+ * the few microseconds it holds its guard, and is not guarded against.
  */
-async function breakStaleLock(path: string): Promise<void> {
+async function breakStaleLock(path: string): Promise<boolean> {
   const guard = path + BREAKER_GUARD;
   try {
     await symlink(OWNER, guard);
   } catch (error) {
     if ((error as { code?: string }).code !== "EEXIST") throw error;
-    if ((await staleOwner(guard)) !== undefined) await rm(guard, { force: true });
-    return; // another taker is breaking it; the caller tries the lock once more and finds it taken or free
+    if (await isStale(guard)) await rm(guard, { force: true });
+    return false; // another taker is breaking it; the caller tries the lock once more and finds it taken or free
   }
   try {
-    if ((await staleOwner(path)) !== undefined) await rm(path, { force: true });
+    if (!(await isStale(path))) return false;
+    await rm(path, { force: true });
+    return true;
   } finally {
     await removeLockFile(guard);
   }
@@ -111,24 +113,23 @@ async function lockOwner(path: string): Promise<string | undefined> {
   return readFile(path, "utf8").catch(() => undefined);
 }
 
-/** The owner text of the lock at `path` when its process is gone (the lock is stale); undefined when it is alive or the lock gone. */
-async function staleOwner(path: string): Promise<string | undefined> {
+async function isStale(path: string): Promise<boolean> {
   const text = await lockOwner(path);
-  if (text === undefined) return undefined;
+  if (text === undefined) return false;
   const [pidText, token] = text.trim().split(" ");
   // an empty lock file: an older msa is between creating and writing it, or died there
   if (!pidText) {
     const info = await lstat(path).catch(() => undefined);
-    return info !== undefined && Date.now() - info.mtimeMs > EMPTY_LOCK_GRACE_MS ? text : undefined;
+    return info !== undefined && Date.now() - info.mtimeMs > EMPTY_LOCK_GRACE_MS;
   }
   const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return text;
-  if (pid === process.pid) return token !== PROCESS_TOKEN ? text : undefined;
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return token !== PROCESS_TOKEN;
   try {
     process.kill(pid, 0);
-    return undefined;
+    return false;
   } catch (error) {
-    return (error as { code?: string }).code === "ESRCH" ? text : undefined;
+    return (error as { code?: string }).code === "ESRCH";
   }
 }
 

@@ -3,8 +3,9 @@
 // back the other way, in-flow control: a session about to take a new message first waits while
 // the runner has more work than it can start (spoolRoom). A cluster worker forwards its
 // hand-offs to the primary, where the runner lives, and hears from it when the runner's backlog
-// is full and when it has room again (runtime/cluster/workers.ts). Only a hint: a hand-off lost in a crash is found by the scan at
-// start, and a record spooled by another process by the runner's slow safety-net scan.
+// is full and when it has room again (runtime/cluster/workers.ts). Only a hint: a hand-off lost
+// in a crash is found by the scan at start, and a record spooled by another process by the
+// runner's slow safety-net scan.
 
 import { resolve } from "node:path";
 import type { StoredRecord } from "../deliver/spoolWriter.js";

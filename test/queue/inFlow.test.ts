@@ -46,7 +46,7 @@ async function heldRunner(backlog: number) {
   const runner = manualRunner(dir, hop.url, clock, { concurrency: 1, relayFn });
   await runner.start();
   for (let i = 0; i < backlog; i++) void runner.handOff(await queueMessage(dir, ENVELOPE, testMessage(`held ${i}`), clock));
-  return { dir, clock, hop, open };
+  return { dir, clock, hop, open, runner };
 }
 
 /** Whether `promise` has settled once everything already queued has run. */
@@ -90,15 +90,36 @@ describe("in-flow control", () => {
   });
 
   it("announces a full backlog once at the bound, and room again only at half of it", async () => {
+    // what the hop had received when each announcement was made
+    const announced: { dir: string; hasRoom: boolean; delivered: number }[] = [];
+    let hop: NextHop | undefined;
+    const stop = onSpoolRoomAnnounced((dir, hasRoom) => announced.push({ dir, hasRoom, delivered: hop?.messages.length ?? 0 }));
+    try {
+      const held = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT + 2);
+      hop = held.hop;
+      const ours = () => announced.filter((a) => a.dir === held.dir);
+      // a runner says there is room when it starts (one before it may have stopped full)
+      expect(ours().map((a) => a.hasRoom)).toEqual([true, false]);
+      held.open();
+      await held.hop.waitForMessages(IN_FLOW_BACKLOG_PER_ATTEMPT + 2);
+      await expect.poll(() => ours().map((a) => a.hasRoom)).toEqual([true, false, true]);
+      // one attempt slot: full at four records in hand, room again at two, so once four of the six are done (not three)
+      expect(ours()[2]!.delivered).toBe(4);
+    } finally {
+      stop();
+    }
+  });
+
+  it("says there is room when it stops with a full backlog, and never says full after", async () => {
     const announced: { dir: string; hasRoom: boolean }[] = [];
     const stop = onSpoolRoomAnnounced((dir, hasRoom) => announced.push({ dir, hasRoom }));
     try {
-      const { dir, hop, open } = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT + 2);
-      const ours = () => announced.filter((a) => a.dir === dir).map((a) => a.hasRoom);
-      expect(ours()).toEqual([false]);
+      const { dir, open, runner } = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT + 2);
+      const stopped = runner.stop(); // one attempt is in flight at the gate; five records wait
       open();
-      await hop.waitForMessages(IN_FLOW_BACKLOG_PER_ATTEMPT + 2);
-      await expect.poll(ours).toEqual([false, true]);
+      await stopped;
+      expect(announced.filter((a) => a.dir === dir).map((a) => a.hasRoom)).toEqual([true, false, true]);
+      expect(spoolRoom(dir)).toBeUndefined();
     } finally {
       stop();
     }
