@@ -2,15 +2,14 @@
 // processes, clients on several connections, SIGKILL of both mid-stream, restart, and every
 // message a client saw accepted (250) must reach the next hop; duplicates are counted and reported.
 
-import { writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import { afterAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/eventually.js";
 import { freePort } from "../support/freePort.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 import { startProcess, type RunningProcess } from "../support/processes.js";
-import { scratchSpool } from "./queueHelpers.js";
+import { scratchSpool, storeAndForwardPolicy } from "./queueHelpers.js";
 
 const MSAC = resolve(import.meta.dirname, "../../dist/cli/msac.js");
 const CONNECTIONS = 12;
@@ -73,19 +72,7 @@ describe("store and forward across SIGKILL", () => {
     hop = await startNextHop();
     const dir = await scratchSpool();
     const port = await freePort();
-    const policy = join(dir, "crash.msa");
-    await writeFile(
-      policy,
-      [
-        "hostname msa.example.test",
-        `listen 127.0.0.1:${port} plain`,
-        "allow unauthenticated",
-        "qualify domains example.test",
-        "log info",
-        `deliver spool "spool" relay smtp://127.0.0.1:${hop.port}`,
-        "",
-      ].join("\n"),
-    );
+    const policy = await storeAndForwardPolicy(dir, "crash", port, hop.url, ["log info"]);
     const startServer = async (): Promise<RunningProcess> => {
       const server = startProcess(process.execPath, [MSAC, "serve", policy]);
       await server.waitForLine((line) => line.json?.event === "listening", 15_000);

@@ -3,7 +3,7 @@
 // runs); a burst arrives exactly once; a record another process changed after the hand-off is
 // read back from disk; and with `workers 2` the primary's runner delivers every worker's records once.
 
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import nodemailer from "nodemailer";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ import { startMsa } from "../server/harness.js";
 import { freePort } from "../support/freePort.js";
 import { startNextHop, type NextHop, type NextHopMessage } from "../support/nextHop.js";
 import { startProcess } from "../support/processes.js";
-import { manualRunner, scratchSpool, testMessage } from "./queueHelpers.js";
+import { manualRunner, scratchSpool, storeAndForwardPolicy, testMessage } from "./queueHelpers.js";
 
 const MSAC = resolve(import.meta.dirname, "../../dist/cli/msac.js");
 const silent = { info() {}, warn() {}, error() {} };
@@ -159,20 +159,7 @@ describe("a handed-over record changed by another process before its attempt", (
 async function startWorkers(hop: NextHop, logLevel: "info" | "debug") {
   const dir = await scratchSpool();
   const port = await freePort();
-  const policy = join(dir, "workers.msa");
-  await writeFile(
-    policy,
-    [
-      "hostname msa.example.test",
-      `listen 127.0.0.1:${port} plain`,
-      "allow unauthenticated",
-      "qualify domains example.test",
-      `log ${logLevel}`,
-      "workers 2",
-      `deliver spool "spool" relay ${hop.url}`,
-      "",
-    ].join("\n"),
-  );
+  const policy = await storeAndForwardPolicy(dir, "workers", port, hop.url, [`log ${logLevel}`, "workers 2"]);
   const msa = startProcess(process.execPath, [MSAC, "serve", policy]);
   await msa.waitForLine((line) => line.json?.event === "workers-started", 30_000);
   const events = () => msa.lines.flatMap((line) => (line.json ? [line.json] : []));

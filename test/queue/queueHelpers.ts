@@ -1,7 +1,7 @@
 // Shared set-up for the queue tests: scratch spool folders, queued records, a runner on a manual
 // clock against a next hop, and reading DSNs back from what the next hop received.
 
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
@@ -55,4 +55,16 @@ export function dsnParts(raw: Buffer): { head: string; parts: string[] } {
   if (!boundary) throw new Error(`not a multipart message:\n${text}`);
   const split = text.split(`--${boundary}`);
   return { head: split[0]!, parts: split.slice(1, -1).map((part) => part.replace(/^\r\n/, "")) };
+}
+
+/**
+ * Writes DIR/NAME.msa for `msac serve`: plain SMTP on 127.0.0.1:PORT, store and forward to
+ * `hopUrl` with the spool in DIR/spool; `extra` lines (log level, workers) go before the deliver
+ * rule. Returns the policy's path.
+ */
+export async function storeAndForwardPolicy(dir: string, name: string, port: number, hopUrl: string, extra: string[]): Promise<string> {
+  const policy = join(dir, `${name}.msa`);
+  const lines = ["hostname msa.example.test", `listen 127.0.0.1:${port} plain`, "allow unauthenticated", "qualify domains example.test", ...extra];
+  await writeFile(policy, [...lines, `deliver spool "spool" relay ${hopUrl}`, ""].join("\n"));
+  return policy;
 }
