@@ -11,10 +11,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { ensureDevCertificate } from "../cli/devCertificate.js";
 import { BENCH_DOMAIN, BENCH_LOGIN, sendersBlock } from "./benchPolicy.js";
-import { type ClientMode, type LoadRun, runNodeLoad, runSmtpSource, type TlsSeen } from "./fullPathClient.js";
+import { type ClientMode, type LoadRun, runNodeLoadApart, runSmtpSource, type TlsSeen } from "./fullPathClient.js";
 import { processTreeCpuSeconds } from "./procStats.js";
 import { type SinkKind, type SinkUnderTest, startBenchSink, startSmtpSink } from "./fullPathSinks.js";
-import { generateMessages, type BenchMessage } from "./messages.js";
 import { startPostfixInstance, type PostfixInstance } from "./postfixInstance.js";
 import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
 import { type Child, freePort, msacPath, startNode, waitForPort } from "./processes.js";
@@ -273,7 +272,6 @@ interface RoundSetup {
   side: SideUnderTest;
   sink: SinkUnderTest;
   seconds: number;
-  messages: readonly BenchMessage[];
   idPrefix: string;
   smtpSource?: string;
   smtpSourceBytes: number;
@@ -289,10 +287,9 @@ async function runRound(setup: RoundSetup): Promise<RoundFigures> {
   await sink.takeArrivals();
   const serverCpuBefore = side.cpuSeconds();
   const sinkCpuBefore = sink.cpuSeconds();
-  const started = process.hrtime.bigint();
   const load: LoadRun =
     setup.cell.generator === "node"
-      ? await runNodeLoad({ port: side.port, mode: cell.mode, sessions: cell.sessions, seconds: setup.seconds, messages: setup.messages, idPrefix: setup.idPrefix })
+      ? await runNodeLoadApart({ port: side.port, mode: cell.mode, sessions: cell.sessions, seconds: setup.seconds, idPrefix: setup.idPrefix })
       : await runSmtpSource({
           binary: setup.smtpSource!,
           port: side.port,
@@ -306,7 +303,8 @@ async function runRound(setup: RoundSetup): Promise<RoundFigures> {
   let fullSeconds: number | undefined;
   if (cell.kind === "full") {
     await sink.waitFor(sinkBefore + load.accepted, timeoutMs);
-    fullSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // from the load's own start (the Node client's process start-up is not the servers' time)
+    fullSeconds = (Number(process.hrtime.bigint()) / 1e6 - load.startedAtMs) / 1000;
   }
   const serverCpu = side.cpuSeconds() - serverCpuBefore;
   const sinkCpu = sink.cpuSeconds() - sinkCpuBefore;
@@ -385,7 +383,7 @@ async function runCell(
   index: number,
   options: FullPathOptions,
   tools: { postfix?: string; smtpSource?: string; smtpSink?: string },
-  shared: { certificate: string; key: string; usersFile: string; messages: readonly BenchMessage[] },
+  shared: { certificate: string; key: string; usersFile: string },
   noteSettings: (instance: PostfixInstance, sinkPort: number) => void,
 ): Promise<FullPathCell> {
   const sink = cell.sink === "smtp-sink" ? await startSmtpSink(tools.smtpSink!) : await startBenchSink();
@@ -406,7 +404,6 @@ async function runCell(
       side,
       sink,
       seconds,
-      messages: shared.messages,
       idPrefix: `${index}.${side.name}.${round}`,
       ...(tools.smtpSource ? { smtpSource: tools.smtpSource } : {}),
       smtpSourceBytes: options.smtpSourceBytes,
@@ -469,7 +466,6 @@ export async function runFullPath(options: FullPathOptions, progress: (message: 
   const { certificate, key } = await ensureDevCertificate(path.join(options.workDir, "certs"), "localhost");
   const usersFile = path.join(options.workDir, "users.passwd");
   fs.writeFileSync(usersFile, options.usersLine + "\n");
-  const messages = generateMessages(200, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
   let postfixFacts: FullPathReport["postfix"] = null;
   const noteSettings = (instance: PostfixInstance, sinkPort: number) => {
     const facts = {
@@ -497,7 +493,7 @@ export async function runFullPath(options: FullPathOptions, progress: (message: 
         index,
         options,
         { ...(postfix ? { postfix } : {}), ...(smtpSource ? { smtpSource } : {}), ...(smtpSink ? { smtpSink } : {}) },
-        { certificate, key, usersFile, messages },
+        { certificate, key, usersFile },
         noteSettings,
       ),
     );

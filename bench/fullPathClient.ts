@@ -1,13 +1,19 @@
-// The load generators of the full-path bench: the Node client (nodemailer's SMTPConnection in
-// the bench process, sessions sending until the round's time is up, each message tagged with
-// an X-Bench-Id header so the sink can time its arrival) and Postfix's smtp-source (a child
-// process, a message count chosen from a calibration run), each with the CPU it used.
+// The load generators of the full-path bench: the Node client (nodemailer's SMTPConnection,
+// sessions sending until the round's time is up, each message tagged with an X-Bench-Id header
+// so the sink can time its arrival) and Postfix's smtp-source, each in a child process of its
+// own, each with the CPU it used. The Node client ran in the bench process before: after the
+// sections before it its heap and CPU were no longer the load's alone (its CPU per message
+// doubled), and a slower client holds back the faster server more.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { TLSSocket } from "node:tls";
 import SMTPConnection from "nodemailer/lib/smtp-connection";
 import { BENCH_DOMAIN, BENCH_LOGIN, BENCH_PASSWORD } from "./benchPolicy.js";
+import { fullPathLoadPath } from "./processes.js";
 import { reapedChildrenCpuSeconds } from "./procStats.js";
-import type { BenchMessage } from "./messages.js";
+import { type BenchMessage, generateMessages } from "./messages.js";
 
 /**
  * reused: each session sends its messages one after another on one plain connection;
@@ -36,6 +42,8 @@ export interface NodeLoadOptions {
 export interface LoadRun {
   /** Messages the client saw 250 for. */
   accepted: number;
+  /** When the load began (monotonic ms, the sink's clock too): the full time runs from here. */
+  startedAtMs: number;
   /** From the first connection to the last 250. */
   acceptSeconds: number;
   /** CPU seconds the load generator used (the bench process, or smtp-source). */
@@ -132,6 +140,7 @@ export async function runNodeLoad(options: NodeLoadOptions): Promise<LoadRun> {
   const cpu = process.cpuUsage(cpuBefore);
   return {
     accepted: latenciesMs.length,
+    startedAtMs: started,
     acceptSeconds: (lastAccept - started) / 1000,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
     latenciesMs,
@@ -177,5 +186,41 @@ export async function runSmtpSource(options: SmtpSourceOptions): Promise<LoadRun
   const acceptSeconds = (monotonicMs() - started) / 1000;
   const complaint = stderr.split("\n").find((line) => /warning|fatal|error/i.test(line));
   if (code !== 0 || complaint) throw new Error(`smtp-source ${args.join(" ")}: ${complaint ?? `exit ${code}`}`);
-  return { accepted: options.messages, acceptSeconds, clientCpuSeconds: reapedChildrenCpuSeconds() - cpuBefore };
+  return { accepted: options.messages, startedAtMs: started, acceptSeconds, clientCpuSeconds: reapedChildrenCpuSeconds() - cpuBefore };
+}
+
+/** The Node client's messages, the same in every process: 200 of 5-50 KB, cycled. */
+export function fullPathMessages(): BenchMessage[] {
+  return generateMessages(200, `${BENCH_LOGIN}@${BENCH_DOMAIN}`, BENCH_DOMAIN);
+}
+
+/** What bench/fullPathLoad.ts is given: the Node client's options but its messages (it makes them). */
+export type NodeLoadRequest = Omit<NodeLoadOptions, "messages">;
+
+/**
+ * The Node client for one round in a process of its own (bench/fullPathLoad.ts), which writes
+ * its LoadRun to a file; its CPU is its own process's. Throws when the client failed.
+ */
+export async function runNodeLoadApart(request: NodeLoadRequest): Promise<LoadRun> {
+  const result = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "msa-bench-load-")), "run.json");
+  try {
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [fullPathLoadPath, JSON.stringify(request), result], { stdio: ["ignore", "ignore", "pipe"] });
+      let text = "";
+      child.stderr!.on("data", (chunk: Buffer) => {
+        if (text.length < 100_000) text += chunk.toString();
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+      child.once("error", reject);
+      child.once("close", (exitCode) => {
+        clearTimeout(timer);
+        resolve({ code: exitCode, stderr: text });
+      });
+    });
+    if (code !== 0) throw new Error(`the Node client failed (exit ${code}): ${stderr.trim().split("\n").slice(-3).join(" / ")}`);
+    const run = JSON.parse(fs.readFileSync(result, "utf8")) as Omit<LoadRun, "starts"> & { starts: [string, number][] };
+    return { ...run, starts: new Map(run.starts) };
+  } finally {
+    fs.rmSync(path.dirname(result), { recursive: true, force: true });
+  }
 }

@@ -18,6 +18,7 @@ export const bareServerPath = path.join(projectRoot, "dist", "bench", "servers",
 export const sinkPath = path.join(projectRoot, "dist", "bench", "servers", "sink.js");
 export const exitProbePath = path.join(projectRoot, "dist", "bench", "exitProbe.js");
 export const gcHostPath = path.join(projectRoot, "dist", "bench", "servers", "gcHost.js");
+export const fullPathLoadPath = path.join(projectRoot, "dist", "bench", "fullPathLoad.js");
 
 const running = new Set<ChildProcess>();
 process.once("exit", () => {
