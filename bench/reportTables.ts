@@ -249,7 +249,7 @@ export function fullPathTables(fullpath: FullPathReport): Table[] {
     },
     {
       title: "Full path: CPU and memory",
-      note: "CPU seconds per 1,000 accepted messages from the round's start until the sink had them all. server: msa's process, or Postfix's master and every process it ran; client: the bench process (Node client) or smtp-source; sink: the sink process.",
+      note: "CPU seconds per 1,000 accepted messages from the round's start until the sink had them all. server: msa's process, or Postfix's master and every process it ran; client: the Node client's own process or smtp-source; sink: the sink process.",
       header: ["cell", "side", "server CPU s/1000", "client CPU s/1000", "sink CPU s/1000", "peak RSS MB", "TLS"],
       rows: rows.map(({ c, side }) => [
         c.label,
