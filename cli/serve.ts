@@ -308,6 +308,10 @@ async function runWorker(): Promise<number> {
         });
       } else if (message.msa === "room") {
         remoteSpoolRoom(message.dir, message.hasRoom);
+        logFor(graph).debug(
+          { event: "in-flow-room", dir: message.dir, hasRoom: message.hasRoom },
+          message.hasRoom ? "the queue runner has room again" : "the queue runner is behind: new messages wait",
+        );
       } else if (message.msa === "stop") {
         resolve();
       }

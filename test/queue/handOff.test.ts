@@ -207,6 +207,13 @@ describe("workers 2", () => {
       expect([...arrivals(hop.messages).values()].every((count) => count === 1)).toBe(true);
       expect(arrivals(hop.messages).size).toBe(120);
       expect(events().filter((e) => e.event === "reject")).toEqual([]);
+      // once both workers heard there is room again, a new message waits no more
+      const roomAgain = (worker: number) => events().some((e) => e.event === "in-flow-room" && e.hasRoom === true && e.worker === worker);
+      await expect.poll(() => roomAgain(0) && roomAgain(1), { timeout: 30_000 }).toBe(true);
+      const waitsBefore = events().filter((e) => e.event === "in-flow-wait").length;
+      await sendBurst(port, 4, 2);
+      await hop.waitForMessages(124, 30_000);
+      expect(events().filter((e) => e.event === "in-flow-wait")).toHaveLength(waitsBefore);
     } finally {
       release();
       expect(await msa.stop()).toBe(0);
