@@ -170,8 +170,17 @@ export async function runSmtpSource(options: SmtpSourceOptions): Promise<LoadRun
   if (options.reuse) args.unshift("-d");
   const cpuBefore = reapedChildrenCpuSeconds();
   const started = monotonicMs();
-  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawn(options.binary, [...args, `127.0.0.1:${options.port}`], { stdio: ["ignore", "ignore", "pipe"] });
+  const { code, stderr } = await runLoadProcess(options.binary, [...args, `127.0.0.1:${options.port}`]);
+  const acceptSeconds = (monotonicMs() - started) / 1000;
+  const complaint = stderr.split("\n").find((line) => /warning|fatal|error/i.test(line));
+  if (code !== 0 || complaint) throw new Error(`smtp-source ${args.join(" ")}: ${complaint ?? `exit ${code}`}`);
+  return { accepted: options.messages, startedAtMs: started, acceptSeconds, clientCpuSeconds: reapedChildrenCpuSeconds() - cpuBefore };
+}
+
+/** Runs a load generator to its end (killed after 10 minutes): its exit code and the start of its stderr. */
+function runLoadProcess(command: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
     let text = "";
     child.stderr!.on("data", (chunk: Buffer) => {
       if (text.length < 100_000) text += chunk.toString();
@@ -183,10 +192,6 @@ export async function runSmtpSource(options: SmtpSourceOptions): Promise<LoadRun
       resolve({ code: exitCode, stderr: text });
     });
   });
-  const acceptSeconds = (monotonicMs() - started) / 1000;
-  const complaint = stderr.split("\n").find((line) => /warning|fatal|error/i.test(line));
-  if (code !== 0 || complaint) throw new Error(`smtp-source ${args.join(" ")}: ${complaint ?? `exit ${code}`}`);
-  return { accepted: options.messages, startedAtMs: started, acceptSeconds, clientCpuSeconds: reapedChildrenCpuSeconds() - cpuBefore };
 }
 
 /** The Node client's messages, the same in every process: 200 of 5-50 KB, cycled. */
@@ -204,19 +209,7 @@ export type NodeLoadRequest = Omit<NodeLoadOptions, "messages">;
 export async function runNodeLoadApart(request: NodeLoadRequest): Promise<LoadRun> {
   const result = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "msa-bench-load-")), "run.json");
   try {
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [fullPathLoadPath, JSON.stringify(request), result], { stdio: ["ignore", "ignore", "pipe"] });
-      let text = "";
-      child.stderr!.on("data", (chunk: Buffer) => {
-        if (text.length < 100_000) text += chunk.toString();
-      });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
-      child.once("error", reject);
-      child.once("close", (exitCode) => {
-        clearTimeout(timer);
-        resolve({ code: exitCode, stderr: text });
-      });
-    });
+    const { code, stderr } = await runLoadProcess(process.execPath, [fullPathLoadPath, JSON.stringify(request), result]);
     if (code !== 0) throw new Error(`the Node client failed (exit ${code}): ${stderr.trim().split("\n").slice(-3).join(" / ")}`);
     const run = JSON.parse(fs.readFileSync(result, "utf8")) as Omit<LoadRun, "starts"> & { starts: [string, number][] };
     return { ...run, starts: new Map(run.starts) };
