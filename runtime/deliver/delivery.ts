@@ -13,7 +13,7 @@ import { nextHopFor, nextHopsFromGraph } from "./senderNextHop.js";
 import type { SpoolMeta } from "./spoolRecord.js";
 import { SpoolWriter } from "./spoolWriter.js";
 import { clientFactsOf } from "./xforward.js";
-import { notifySpooled, spoolRoom } from "../queue/spoolEvents.js";
+import { notifySpooled, spoolRoomOf } from "../queue/spoolEvents.js";
 
 /**
  * Group commit of the spool's directory fsync is on unless MSA_SPOOL_GROUP_COMMIT=0: a switch
@@ -83,7 +83,7 @@ export function createDelivery(node: DeliveryNode, hostname: string, context: De
       // Each durable record is handed to the runner at once (runtime/queue/spoolEvents.ts).
       const writer = new SpoolWriter({ dir: node.dir, groupCommit: GROUP_COMMIT, onStored: (stored) => notifySpooled(node.dir, stored) });
       const deliver: Deliver = (envelope, message, meta) => writer.write(envelope, message, meta, meta.queueId);
-      deliver.room = () => spoolRoom(node.dir);
+      deliver.room = spoolRoomOf(node.dir);
       return deliver;
     }
   }

@@ -1,11 +1,11 @@
 // Durable local spool (`deliver spool "DIR"`): a message is accepted only once its record is
 // written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
 
-import { randomBytes } from "node:crypto";
 import { fstatSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { DeliveryReplies } from "../../graph/replies.js";
+import { randomHex } from "../randomHex.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
 import { closeDescriptor, fsyncDescriptor, fsyncPath, openDescriptor, writeAll } from "./fileDescriptors.js";
 import {
@@ -105,7 +105,7 @@ export function writeSpoolRecord(
 export async function rewriteSpoolRecord(dir: string, record: SpoolRecord, options: DirectorySyncOption = {}): Promise<void> {
   const spoolDir = resolve(dir);
   await ensureSpoolFolders(spoolDir);
-  const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomBytes(6).toString("hex")}`);
+  const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomHex(6)}`);
   const { message, format: _format, version: _version, size: _size, ...header } = record;
   try {
     const fd = await openDescriptor(tmpPath, "wx", SPOOL_FILE_MODE);

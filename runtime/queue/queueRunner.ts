@@ -59,7 +59,7 @@ export const DEFAULT_QUEUE_POOL_CONNECTIONS = 10;
 /** The safety-net scan of new/: what no hand-off and no retry time of ours announced. */
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 /**
- * In-flow control (spoolEvents.ts spoolRoom): with this many records in hand per attempt slot
+ * In-flow control (spoolEvents.ts spoolRoomOf): with this many records in hand per attempt slot
  * (in flight and waiting) or more, a session about to take a new message waits until one
  * finishes, at most a second; with `workers`, the primary tells the workers when the backlog
  * is full and when it has room again (announceRoom). Without it, clients sending faster than
@@ -150,6 +150,8 @@ export class QueueRunner {
   private readonly roomWaiters: RoomWaiters;
   /** whether cluster workers were last told there is room (announceRoom) */
   private announcedRoom = true;
+  /** records in hand (in flight and waiting) from which a new message waits: IN_FLOW_BACKLOG_PER_ATTEMPT per attempt slot */
+  private readonly backlogBound: number;
 
   constructor(options: QueueRunnerOptions) {
     this.options = options;
@@ -162,6 +164,7 @@ export class QueueRunner {
     this.onAttempt = options.onAttempt ?? (() => {});
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.backlogBound = this.concurrency * IN_FLOW_BACKLOG_PER_ATTEMPT;
     this.relayFn = options.relayFn ?? relayMessage;
     this.due = new DueRecords(this.dir, this.clock);
     this.pool = options.pool === false ? undefined : new RelayPool({ maxConnections: Math.min(this.concurrency, DEFAULT_QUEUE_POOL_CONNECTIONS), ...options.pool });
@@ -296,7 +299,7 @@ export class QueueRunner {
   }
 
   private hasRoom(): boolean {
-    return this.tasks.size < this.concurrency * IN_FLOW_BACKLOG_PER_ATTEMPT;
+    return this.tasks.size < this.backlogBound;
   }
 
   /**
@@ -306,8 +309,7 @@ export class QueueRunner {
    */
   private announceRoom(): void {
     if (this.stopped) return; // stop() said there is room; a runner that starts again says it too
-    const bound = this.concurrency * IN_FLOW_BACKLOG_PER_ATTEMPT;
-    const hasRoom = this.announcedRoom ? this.tasks.size < bound : this.tasks.size <= bound / 2;
+    const hasRoom = this.announcedRoom ? this.hasRoom() : this.tasks.size <= this.backlogBound / 2;
     if (hasRoom !== this.announcedRoom) announceSpoolRoom(this.dir, (this.announcedRoom = hasRoom));
   }
 

@@ -1,7 +1,7 @@
 // In-process hand-off from the spool writer to the queue runner of the same spool folder: "record
 // ID was just accepted (durable)", so the runner attempts it at once, without scanning new/; and
 // back the other way, in-flow control: a session about to take a new message first waits while
-// the runner has more work than it can start (spoolRoom). A cluster worker forwards its
+// the runner has more work than it can start (spoolRoomOf). A cluster worker forwards its
 // hand-offs to the primary, where the runner lives, and hears from it when the runner's backlog
 // is full and when it has room again (runtime/cluster/workers.ts). Only a hint: a hand-off lost
 // in a crash is found by the scan at start, and a record spooled by another process by the
@@ -58,12 +58,15 @@ export function onSpoolRoom(dir: string, waiter: RoomWaiter): () => void {
 }
 
 /**
- * undefined when a new message may go on at once; otherwise a promise that resolves when the
- * runner of DIR has room for it, or after `maxWaitMs` whatever the backlog. No wait when no
- * runner of DIR lives in this process and none announced a full backlog (remoteSpoolRoom).
+ * How a session asks for room in the backlog of the runner of DIR (DIR resolved once, here: the
+ * asking runs at every MAIL FROM). The answer is undefined when a new message may go on at once;
+ * otherwise a promise that resolves when the runner has room for it, or after IN_FLOW_DELAY_MS
+ * whatever the backlog. No wait when no runner of DIR lives in this process and none announced
+ * a full backlog (remoteSpoolRoom).
  */
-export function spoolRoom(dir: string, maxWaitMs = IN_FLOW_DELAY_MS): Promise<void> | undefined {
-  return roomWaiters.get(resolve(dir))?.(maxWaitMs);
+export function spoolRoomOf(dir: string): () => Promise<void> | undefined {
+  const key = resolve(dir);
+  return () => roomWaiters.get(key)?.(IN_FLOW_DELAY_MS);
 }
 
 type RoomAnnouncement = (dir: string, hasRoom: boolean) => void;

@@ -1,5 +1,5 @@
 // In-flow control: while the queue runner has four records per attempt slot in hand, a session
-// about to take a new message waits (spoolRoom) until one is finished, at most a second, as
+// about to take a new message waits (spoolRoomOf) until one is finished, at most a second, as
 // Postfix's in_flow_delay; a pause, never a refusal. The runner's clock is manual and its next
 // hop is held back by a gate, so nothing here depends on how fast the machine is; the server
 // test submits through the real server with nodemailer.
@@ -10,7 +10,7 @@ import { relayMessage } from "../../runtime/deliver/relayClient.js";
 import { ManualClock } from "../../runtime/queue/clock.js";
 import { startQueueRunner } from "../../runtime/queue/queueFromPolicy.js";
 import { IN_FLOW_BACKLOG_PER_ATTEMPT } from "../../runtime/queue/queueRunner.js";
-import { IN_FLOW_DELAY_MS, onSpoolRoomAnnounced, remoteSpoolRoom, spoolRoom } from "../../runtime/queue/spoolEvents.js";
+import { IN_FLOW_DELAY_MS, onSpoolRoomAnnounced, remoteSpoolRoom, spoolRoomOf } from "../../runtime/queue/spoolEvents.js";
 import { rejections, startMsa } from "../server/harness.js";
 import { startNextHop, type NextHop } from "../support/nextHop.js";
 import { manualRunner, queueMessage, scratchSpool, testMessage } from "./queueHelpers.js";
@@ -60,12 +60,12 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 describe("in-flow control", () => {
   it("lets a new message through at once while the backlog is under its bound", async () => {
     const { dir } = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT - 1);
-    expect(spoolRoom(dir)).toBeUndefined();
+    expect(spoolRoomOf(dir)()).toBeUndefined();
   });
 
   it("holds a new message back at the bound and lets it go when a record has been delivered", async () => {
     const { dir, hop, open } = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT);
-    const room = spoolRoom(dir)!;
+    const room = spoolRoomOf(dir)()!;
     expect(await settled(room)).toBe(false);
     expect(hop.messages).toHaveLength(0);
     open();
@@ -75,8 +75,8 @@ describe("in-flow control", () => {
 
   it("lets a held message go after the longest pause even if nothing was delivered", async () => {
     const { dir, clock, hop } = await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT + 2);
-    const first = spoolRoom(dir)!;
-    const second = spoolRoom(dir)!;
+    const first = spoolRoomOf(dir)()!;
+    const second = spoolRoomOf(dir)()!;
     clock.advance(IN_FLOW_DELAY_MS - 1);
     expect(await settled(first)).toBe(false);
     clock.advance(1);
@@ -86,7 +86,7 @@ describe("in-flow control", () => {
 
   it("holds nothing back for a folder without a runner in this process", async () => {
     await heldRunner(IN_FLOW_BACKLOG_PER_ATTEMPT * 2);
-    expect(spoolRoom(await scratchSpool())).toBeUndefined();
+    expect(spoolRoomOf(await scratchSpool())()).toBeUndefined();
   });
 
   it("announces a full backlog once at the bound, and room again only at half of it", async () => {
@@ -119,7 +119,7 @@ describe("in-flow control", () => {
       open();
       await stopped;
       expect(announced.filter((a) => a.dir === dir).map((a) => a.hasRoom)).toEqual([true, false, true]);
-      expect(spoolRoom(dir)).toBeUndefined();
+      expect(spoolRoomOf(dir)()).toBeUndefined();
     } finally {
       stop();
     }
@@ -129,14 +129,14 @@ describe("in-flow control", () => {
 describe("in-flow control in a cluster worker", () => {
   it("holds a new message while the primary says the backlog is full, and lets every held one go when it says there is room", async () => {
     const dir = await scratchSpool();
-    expect(spoolRoom(dir)).toBeUndefined(); // no runner here, nothing announced
+    expect(spoolRoomOf(dir)()).toBeUndefined(); // no runner here, nothing announced
     remoteSpoolRoom(dir, false);
-    const first = spoolRoom(dir)!;
-    const second = spoolRoom(dir)!;
+    const first = spoolRoomOf(dir)()!;
+    const second = spoolRoomOf(dir)()!;
     expect(await settled(Promise.race([first, second]))).toBe(false);
     remoteSpoolRoom(dir, true);
     expect(await settled(Promise.all([first, second]))).toBe(true);
-    expect(spoolRoom(dir)).toBeUndefined();
+    expect(spoolRoomOf(dir)()).toBeUndefined();
   });
 });
 
