@@ -2,10 +2,11 @@
 // carries the policy's version; every refusal carries `rule` = FILE:LINE.
 import pino, { type Logger } from "pino";
 import type { LogLevel, RuleGraph } from "../graph/graph.js";
+import { stdoutLogOutput } from "./logOutput.js";
 
 const PINO_LEVEL: Record<LogLevel, string> = { errors: "warn", info: "info", debug: "debug" };
 
-export function createEventLog(graph: RuleGraph, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: true })): Logger {
+export function createEventLog(graph: RuleGraph, destination: pino.DestinationStream = stdoutLogOutput()): Logger {
   return pino(
     {
       level: PINO_LEVEL[graph.log.level],
