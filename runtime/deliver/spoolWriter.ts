@@ -1,5 +1,5 @@
 // Durable local spool (`deliver spool "DIR"`): a message is accepted only once its record is
-// written, fsync'd, renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
+// written durably (O_DSYNC), renamed into DIR/new/ and that rename fsync'd (record format: spoolRecord.ts).
 
 import { fstatSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { DeliveryReplies } from "../../graph/replies.js";
 import { randomHex } from "../randomHex.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
-import { closeDescriptor, fsyncDescriptor, fsyncPath, openDescriptor, writeAll } from "./fileDescriptors.js";
+import { closeDescriptor, fsyncDescriptor, fsyncPath, NEW_DURABLE_FILE, openDescriptor, writeAll } from "./fileDescriptors.js";
 import {
   SPOOL_NEW_FOLDER,
   SPOOL_RECORD_FORMAT,
@@ -108,10 +108,9 @@ export async function rewriteSpoolRecord(dir: string, record: SpoolRecord, optio
   const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomHex(6)}`);
   const { message, format: _format, version: _version, size: _size, ...header } = record;
   try {
-    const fd = await openDescriptor(tmpPath, "wx", SPOOL_FILE_MODE);
+    const fd = await openDescriptor(tmpPath, NEW_DURABLE_FILE, SPOOL_FILE_MODE);
     try {
       await writeAll(fd, encodeSpoolRecord(header, message));
-      await fsyncDescriptor(fd);
     } finally {
       closeDescriptor(fd);
     }
@@ -210,7 +209,6 @@ async function storeRecord(
       const bytes = encodeSpoolRecord({ id, receivedAt, envelope, meta }, message);
       fileSize = bytes[0].length + bytes[1].length;
       await writeAll(fd, bytes);
-      await fsyncDescriptor(fd);
     } finally {
       closeDescriptor(fd);
     }
@@ -236,14 +234,13 @@ async function storeRecord(
 async function openTmpFile(dir: string, tmpPath: string): Promise<number> {
   await ensureSpoolFolders(dir);
   try {
-    // 'wx': O_CREAT|O_EXCL, so a clash of ids could never overwrite another record
-    return await openDescriptor(tmpPath, "wx", SPOOL_FILE_MODE);
+    return await openDescriptor(tmpPath, NEW_DURABLE_FILE, SPOOL_FILE_MODE);
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw error;
     // the spool folder was removed under a running server: create it again, once
     knownSpoolFolders.delete(dir);
     await ensureSpoolFolders(dir);
-    return await openDescriptor(tmpPath, "wx", SPOOL_FILE_MODE);
+    return await openDescriptor(tmpPath, NEW_DURABLE_FILE, SPOOL_FILE_MODE);
   }
 }
 
