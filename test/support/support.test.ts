@@ -2,6 +2,7 @@
 // PKI verifies for real, the next hop records and misbehaves on demand, the clients read replies,
 // and the waits (eventually, ServerReads, waitUntil) return as soon as what they wait for happens.
 import { X509Certificate } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { once } from "node:events";
 import { type AddressInfo, connect, createServer as createTcpServer } from "node:net";
@@ -15,6 +16,7 @@ import { startNextHop, type NextHop } from "./nextHop.js";
 import { runProcess, startProcess } from "./processes.js";
 import { ServerReads } from "./serverReads.js";
 import { rawSmtp, runSmtplib } from "./smtplib.js";
+import { temporaryFolder } from "./temporaryFolder.js";
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -374,5 +376,20 @@ describe("startProcess", () => {
 
   it("refuses npx", () => {
     expect(() => startProcess("npx", ["msac"])).toThrow(/runs node directly/);
+  });
+});
+
+describe("temporaryFolder", () => {
+  const forTheFile = temporaryFolder("msa-support-file-");
+  let forTheTest: string | undefined;
+  it.fails("makes a folder in a test that then fails", () => {
+    forTheTest = temporaryFolder("msa-support-test-");
+    expect(existsSync(forTheTest)).toBe(true);
+    throw new Error("the test fails");
+  });
+
+  it("has removed that folder when the test finished, and keeps one made outside a test until the file ends", () => {
+    expect(existsSync(forTheTest!)).toBe(false);
+    expect(existsSync(forTheFile)).toBe(true);
   });
 });
