@@ -1,14 +1,14 @@
 // `group NAME from "FILE"` and `groups from "FOLDER"`: the file's logins are the group's in every
 // rule that names it, the `for` of any refusing rule and the older `limit recipients to ... for` alike.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/compile.js";
 import { envelopeNodes } from "../../graph/graph.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 function compileWithGroup(groupText: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-group-"));
+  const dir = temporaryFolder("msa-group-");
   fs.writeFileSync(path.join(dir, "team.group"), groupText);
   const file = path.join(dir, "policy.msa");
   const text = [
@@ -43,7 +43,7 @@ describe("a group read from a file", () => {
 
 describe("a group file and the users file", () => {
   it("warns about a login the users file does not have, pointing into the group file", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-group-"));
+    const dir = temporaryFolder("msa-group-");
     fs.copyFileSync(path.resolve("policies/users.passwd"), path.join(dir, "users.passwd"));
     fs.writeFileSync(path.join(dir, "team.group"), "demo\ndmeo\n");
     const file = path.join(dir, "policy.msa");
@@ -66,7 +66,7 @@ describe("a group file and the users file", () => {
 
 describe("a folder of groups", () => {
   function compileWithFolder(files: Record<string, string>, extra: string[] = []) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-groups-"));
+    const dir = temporaryFolder("msa-groups-");
     fs.mkdirSync(path.join(dir, "groups.d"));
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, "groups.d", name), text);
     const file = path.join(dir, "policy.msa");
@@ -100,7 +100,7 @@ describe("a folder of groups", () => {
   });
 
   it("reports a folder that does not exist", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-groups-"));
+    const dir = temporaryFolder("msa-groups-");
     const text = 'hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\ngroups from "nowhere"\n';
     const { diagnostics } = compilePolicy(path.join(dir, "policy.msa"), text);
     expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["MSA5001", "group folder `nowhere` does not exist"]]);

@@ -3,7 +3,6 @@
 // accepted (or refused, for a rule set that refuses everything); the shipped policies are clean;
 // the bound on session classes is said; bad input gets a clear error.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runAnalyze } from "../../cli/analyze.js";
@@ -11,6 +10,7 @@ import { runSimulate, type SimulateOptions } from "../../cli/simulate.js";
 import { compilePolicy } from "../../compiler/compile.js";
 import { analyzeGraph } from "../../tooling/analyze/analyze.js";
 import { captureIo, expectDocBlock, shippedPolicies } from "./support.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 const SEEDED = "test/fixtures/analyze";
 const CERTS = path.resolve("policies/certs");
@@ -70,7 +70,7 @@ async function replay(command: string) {
 
 /** A policy written to a temporary folder, naming the shipped certificate and users file. */
 function tempPolicy(name: string, lines: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-analyze-"));
+  const dir = temporaryFolder("msa-analyze-");
   const file = path.join(dir, name);
   fs.writeFileSync(file, lines.join("\n").replaceAll("CERTS", CERTS).replaceAll("USERS", USERS) + "\n");
   return file;

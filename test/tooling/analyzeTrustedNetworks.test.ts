@@ -2,17 +2,17 @@
 // for every other client and names each trusted network (public ones marked) with the senders it
 // may use, and the printed `msac simulate --from` command plays a client of that network.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runAnalyze } from "../../cli/analyze.js";
 import { runSimulate } from "../../cli/simulate.js";
 import { captureIo } from "./support.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 const USERS = path.resolve("policies/users.passwd");
 
 function tempPolicy(lines: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-trusted-"));
+  const dir = temporaryFolder("msa-trusted-");
   const file = path.join(dir, "trusted.msa");
   fs.writeFileSync(file, `${lines.join("\n").replaceAll("USERS", USERS)}\n`);
   return file;

@@ -3,12 +3,12 @@
 // nothing changes between a policy and itself, a listener that goes away is a change, and bad
 // input gets a clear error.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runDiff } from "../../cli/diff.js";
 import { runSimulate } from "../../cli/simulate.js";
 import { captureIo, expectDocBlock, shippedPolicies } from "./support.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 const OFFICE = "policies/office.msa";
 const REVISED = "test/fixtures/analyze/office-revised.msa";
@@ -35,7 +35,7 @@ function diffJson(oldFile: string, newFile: string) {
 
 /** A policy written to a temporary folder, naming the shipped certificate and users file. */
 function tempPolicy(name: string, lines: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-diff-"));
+  const dir = temporaryFolder("msa-diff-");
   const file = path.join(dir, name);
   fs.writeFileSync(file, lines.join("\n").replaceAll("CERTS", CERTS).replaceAll("USERS", USERS) + "\n");
   return file;

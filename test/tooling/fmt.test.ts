@@ -2,7 +2,6 @@
 // fixture, idempotence, the formatted policy compiling to the same rule graph,
 // and the exit statuses of --check and --write.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import { runFmt } from "../../cli/fmt.js";
 import { compilePolicy } from "../../compiler/compile.js";
 import { formatPolicy } from "../../tooling/format/format.js";
 import { captureIo, expectGolden, shippedPolicies } from "./support.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 const FIXTURES = fs
   .readdirSync("test/tooling/fixtures/format")
@@ -104,7 +104,7 @@ describe("msac fmt", () => {
   });
 
   it("--write rewrites in place, after which --check passes", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-fmt-"));
+    const dir = temporaryFolder("msa-fmt-");
     const file = path.join(dir, "p.msa");
     fs.copyFileSync("test/tooling/fixtures/format/messy.msa", file);
     expect(runFmt([file], { write: true }, captureIo())).toBe(0);
@@ -113,7 +113,7 @@ describe("msac fmt", () => {
   });
 
   it("exits 1 for a file with errors and 2 for a missing file", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-fmt-"));
+    const dir = temporaryFolder("msa-fmt-");
     fs.writeFileSync(path.join(dir, "bad.msa"), "hostnme x\n");
     const io = captureIo();
     expect(runFmt([path.join(dir, "bad.msa")], {}, io)).toBe(1);

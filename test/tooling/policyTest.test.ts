@@ -2,12 +2,12 @@
 // full rule coverage (so `npm test` runs the policy tests), failures come with a
 // diff, --min-coverage fails under its threshold, and the JSON report for CI.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPolicyTests } from "../../cli/policyTest.js";
 import { parseTestFile } from "../../tooling/policyTests/testFile.js";
 import { captureIo, shippedPolicies } from "./support.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 async function msacTest(paths: string[], options: Parameters<typeof runPolicyTests>[1] = {}) {
   const io = captureIo();
@@ -42,7 +42,7 @@ describe("reports", () => {
   });
 
   it("lists the rules no case exercised and fails under --min-coverage", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-test-"));
+    const dir = temporaryFolder("msa-test-");
     const file = path.join(dir, "partial.msa.test");
     fs.writeFileSync(file, `policy ${path.resolve("test/tooling/fixtures/office.msa")}\ncase only EHLO and MAIL\n  EHLO x\n  MAIL FROM:<demo@office.test>\n  expect 530 5.7.0\n`);
     const result = await msacTest([file], { coverage: true, minCoverage: "80" });
@@ -57,7 +57,7 @@ describe("reports", () => {
   });
 
   it("names the senders entries no case used", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-test-"));
+    const dir = temporaryFolder("msa-test-");
     const office = fs.readFileSync("test/tooling/fixtures/office.msa", "utf8").replace(/auth users "[^"]*"/, `auth users "${path.resolve("policies/users.passwd")}"`);
     fs.writeFileSync(
       path.join(dir, "two.msa"),
@@ -146,10 +146,9 @@ describe("misspelt words in a test file", () => {
   });
 
   it("make `msac test` fail instead of passing the case", async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "msac-test-typos-"));
+    const folder = temporaryFolder("msac-test-typos-");
     fs.writeFileSync(path.join(folder, "typos.msa.test"), misspelt.replace("\ncsae another\n", "\n"));
     const result = await msacTest([folder]);
-    fs.rmSync(folder, { recursive: true });
     expect(result.status).not.toBe(0);
     expect(result.out).toContain("typos.msa.test:3: unknown directive `#tsl`; did you mean `#tls`?");
     expect(result.out).toContain("typos.msa.test:7: unknown keyword `expcet`; did you mean `expect`?");

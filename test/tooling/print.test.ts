@@ -2,7 +2,6 @@
 // defaults written out for a minimal policy, --changed keeping only what the
 // policy wrote, and the printed policy compiling to the same rule graph.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPrint } from "../../cli/print.js";
@@ -12,6 +11,7 @@ import { formatSize } from "../../compiler/size.js";
 import { MailNode, MessageNode, RcptNode } from "../../graph/graph.js";
 import { LAID_OUT } from "../../tooling/print/print.js";
 import { captureIo, expectGolden, shippedPolicies } from "./support.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 function print(file: string, changed = false) {
   const io = captureIo();
@@ -20,7 +20,7 @@ function print(file: string, changed = false) {
 }
 
 function minimalPolicy(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+  const dir = temporaryFolder("msa-print-");
   const file = path.join(dir, "min.msa");
   fs.writeFileSync(file, "hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\n");
   return file;
@@ -54,7 +54,7 @@ describe("patterns", () => {
       "remove header X-Tag matching /^internal/",
       'replace header Subject matching /^\\[ext\\] (.*)$/ with "$1 \\"quoted\\""',
     ];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const dir = temporaryFolder("msa-print-");
     const file = path.join(dir, "patterns.msa");
     const text = `hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\n${rules.join("\n")}\n`;
     fs.writeFileSync(file, text);
@@ -75,7 +75,7 @@ describe("rules for some logins, reply texts and copies", () => {
       "limit hops 30",
       "copy to archive@example.test",
     ];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const dir = temporaryFolder("msa-print-");
     const file = path.join(dir, "scoped.msa");
     const text = `hostname msa.example.test\nlisten 127.0.0.1:2525 plain\nallow unauthenticated\nlimit size 10MB\n${rules.join("\n")}\n`;
     fs.writeFileSync(file, text);
@@ -93,7 +93,7 @@ describe("rules for some logins, reply texts and copies", () => {
 
 describe("on blocks", () => {
   it("prints each block with its rules, `allow unauthenticated` included, and the printed policy compiles to the same graph", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const dir = temporaryFolder("msa-print-");
     const file = path.join(dir, "listeners.msa");
     const block = ["on 127.0.0.1:2526 {", "  allow unauthenticated", "  limit size 50MB", '  limit recipients 2 with "two at most"', "  limit rate 10 messages per 1h per ip", "}"];
     const text = [
@@ -138,7 +138,7 @@ describe("defaults", () => {
   });
 
   it("keeps the load balancers a listener trusts with the PROXY header", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const dir = temporaryFolder("msa-print-");
     const file = path.join(dir, "proxy.msa");
     fs.writeFileSync(file, "hostname msa.example.test\nlisten 127.0.0.1:2525 plain proxy from 10.0.0.2, [2001:db8::1]\nallow unauthenticated\n");
     const out = print(file, true).out;
@@ -176,7 +176,7 @@ describe("rewrite senders and deliver from", () => {
       "deliver from @a.example relay smtp://127.0.0.1:2527 require tls",
       'deliver from carol@a.example relay smtps://127.0.0.1:2528 auth "hop.secret"',
     ];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-print-"));
+    const dir = temporaryFolder("msa-print-");
     fs.writeFileSync(path.join(dir, "canonical"), "@old.example @new.example\n");
     fs.writeFileSync(path.join(dir, "hop.secret"), "user:password\n");
     const file = path.join(dir, "policy.msa");

@@ -14,6 +14,7 @@ import { parseScript } from "../../tooling/simulate/script.js";
 import { simulate } from "../../tooling/simulate/session.js";
 import { captureIo, expectGolden } from "./support.js";
 import { makeTestPki } from "../support/certificates.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 const NOW = "2026-01-01T12:00:00Z";
 const OFFICE = "test/tooling/fixtures/office.msa";
@@ -123,7 +124,7 @@ describe("scripted sessions", () => {
 describe("the finish stage in a simulation", () => {
   /** The office policy with `sign dkim` for office.test and its key (none: a missing file), in a folder of its own. */
   function signingPolicy(key: string | null): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-simulate-dkim-"));
+    const dir = temporaryFolder("msa-simulate-dkim-");
     if (key !== null) fs.writeFileSync(path.join(dir, "office.key"), key);
     const policy = path.join(dir, "office.msa");
     const users = path.resolve("policies/users.passwd");

@@ -2,7 +2,6 @@
 // server's own limits (runtime/limits/serverLimits.ts) with a clock that `#advance` moves and an
 // in-memory store, so a refusal names the same rule with the same reply as on the wire.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runPolicyTests } from "../../cli/policyTest.js";
@@ -11,6 +10,7 @@ import { compilePolicy } from "../../compiler/compile.js";
 import { parseScript } from "../../tooling/simulate/script.js";
 import { simulate } from "../../tooling/simulate/session.js";
 import { captureIo } from "./support.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 const RATES = "test/tooling/fixtures/rates.msa";
 const AS_DEMO = "EHLO laptop.rates.test\n#auth demo\n";
@@ -105,7 +105,7 @@ describe("rate limits in msac test", () => {
   });
 
   it("counts a rate rule as exercised only when a check of it ran", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-test-"));
+    const dir = temporaryFolder("msa-test-");
     const file = path.join(dir, "unauthenticated.msa.test");
     // Without a login a `per user` rule has no subject, so nothing is checked against it.
     fs.writeFileSync(file, `policy ${path.resolve(RATES)}\ncase no login\n  EHLO x\n  MAIL FROM:<demo@rates.test>\n  expect 530 5.7.0\n`);
@@ -121,7 +121,7 @@ describe("rate limits in msac test", () => {
 
 describe("observe-only rate rules in msac test", () => {
   it("let the message through and meet `expect would-refuse 451 4.7.1`", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-test-"));
+    const dir = temporaryFolder("msa-test-");
     const policy = path.join(dir, "observed.msa");
     fs.writeFileSync(
       policy,
