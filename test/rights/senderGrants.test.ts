@@ -1,7 +1,6 @@
 // Tests for submission rights (RFC 6409 section 6.1): grants, normalisation, the senders map file,
 // the From:/Sender: check and the reloading watcher.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { compileSenderGrants, headerSenderViolations, mayUse, type SenderGrantTa
 import { parseSenderGrant, sendersFromFile } from "../../formats/sendersFile.js";
 import { watchSendersFile } from "../../runtime/rights/watchSendersFile.js";
 import { eventually } from "../support/eventually.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 const table = compileSenderGrants([
   { login: "alice", grants: ["alice@example.com", "@sales.example.com", "Sales@Example.COM"] },
@@ -196,16 +196,13 @@ describe("watchSendersFile", () => {
   });
 
   function setup(initial: string) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msa-senders-"));
+    const dir = temporaryFolder("msa-senders-");
     const file = path.join(dir, "senders.map");
     fs.writeFileSync(file, initial);
     const tables: SenderGrantTable[] = [];
     const errors: unknown[] = [];
     const watcher = watchSendersFile(file, (t) => tables.push(t), { debounceMs: 20, onError: (e) => errors.push(e) });
-    cleanups.push(() => {
-      watcher.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    cleanups.push(() => watcher.close());
     return { dir, file, tables, errors };
   }
 
@@ -248,7 +245,6 @@ describe("watchSendersFile", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(tables).toEqual([]);
     cleanups.shift()!();
-    fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(file, "alice: *\n");
     // as above: a closed watcher stays quiet
     await new Promise((r) => setTimeout(r, 100));

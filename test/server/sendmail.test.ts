@@ -3,9 +3,8 @@
 // login is the uid's (a second unix user, made here, is judged as itself); refusals come back
 // as sysexits.h statuses. Needs dist/ (npm run build) and root (useradd, setpriv).
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pino from "pino";
@@ -14,6 +13,7 @@ import { MaildropListener } from "../../runtime/local/maildropListener.js";
 import { MSAC } from "../support/deployedFolder.js";
 import type { NextHop } from "../support/nextHop.js";
 import { runProcess } from "../support/processes.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 import { type RunningMsa, SUBMISSION_POLICY, startMsa, startMsaWithNextHop } from "./harness.js";
 
 const node = process.execPath;
@@ -136,7 +136,7 @@ describe("msac sendmail: the login is the uid's", () => {
   it("cannot take another user's identity from the request: a drop file hard-linked from the user's file is refused", async () => {
     // The user's own file, linked into the drop folder under a name root then asks for.
     const own = join(maildrop, "0123456789abcdef0123456789abcdef.msg");
-    const elsewhere = join(mkdtempSync(join(tmpdir(), "msa-link-")), "message");
+    const elsewhere = join(temporaryFolder("msa-link-"), "message");
     writeFileSync(elsewhere, "Subject: linked\r\n\r\nx\r\n");
     execFileSync("chown", [USER, elsewhere]);
     execFileSync("ln", [elsewhere, own]);
@@ -144,7 +144,6 @@ describe("msac sendmail: the login is the uid's", () => {
     // Not execFileSync: the server runs in this process and must answer meanwhile.
     const reply = await runProcess("python3", ["-c", SOCKET_CLIENT, join(maildrop, "submit.socket"), request]);
     expect(reply.stdout).toMatch(/^550 5\.7\.1 Drop file refused/);
-    rmSync(elsewhere, { force: true });
   });
 });
 
@@ -180,7 +179,7 @@ describe("the drop folder and its socket cannot be used to take another user's i
   });
 
   it("sendmail will not talk to a submit.socket another user bound, nor to a non-socket: EX_UNAVAILABLE (69), no file left", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "msa-fake-drop-"));
+    const folder = temporaryFolder("msa-fake-drop-");
     chmodSync(folder, 0o1777);
     // The system's python: root's PATH may lead to a copy the other user cannot run.
     const bound = await runProcess("setpriv", [
@@ -205,11 +204,10 @@ describe("the drop folder and its socket cannot be used to take another user's i
     expect(directory.code).toBe(69);
     expect(directory.stderr).toContain("is not a socket");
     expect(readdirSync(folder)).toEqual(["submit.socket"]);
-    rmSync(folder, { recursive: true });
   });
 
   it("the server does not start on a submit.socket that is not a socket, and says which", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "msa-bad-drop-"));
+    const folder = temporaryFolder("msa-bad-drop-");
     mkdirSync(join(folder, "submit.socket"));
     const lines: string[] = [];
     const log = pino({}, { write: (line: string) => lines.push(line) });
@@ -217,7 +215,6 @@ describe("the drop folder and its socket cannot be used to take another user's i
     await expect(listener.bind()).rejects.toThrow(`${join(folder, "submit.socket")} exists and is not a socket`);
     expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(expect.objectContaining({ event: "listener-error", path: join(folder, "submit.socket") }));
     expect(statSync(join(folder, "submit.socket")).isDirectory()).toBe(true);
-    rmSync(folder, { recursive: true });
   });
 });
 
@@ -265,12 +262,11 @@ describe("msac sendmail: refusals and failures as sysexits.h statuses", () => {
   });
 
   it("gives EX_TEMPFAIL (75) when no msa listens on the drop folder, and leaves no file behind", async () => {
-    const idle = mkdtempSync(join(tmpdir(), "msa-idle-drop-"));
+    const idle = temporaryFolder("msa-idle-drop-");
     const result = await runProcess(node, [MSAC, "sendmail", "--maildrop", idle, "bob"], { input: "Subject: x\n\nx\n" });
     expect(result.code).toBe(75);
     expect(result.stderr).toContain("msa is not running");
     expect(execFileSync("ls", ["-A", idle], { encoding: "utf8" })).toBe("");
-    rmSync(idle, { recursive: true });
   });
 
   it("gives EX_CONFIG (78) when the drop folder does not exist", async () => {
@@ -281,7 +277,7 @@ describe("msac sendmail: refusals and failures as sysexits.h statuses", () => {
 
 describe("mail programs configured with msac sendmail", () => {
   it("mutt in batch mode sends through it", async () => {
-    const home = mkdtempSync(join(tmpdir(), "msa-mutt-"));
+    const home = temporaryFolder("msa-mutt-");
     writeFileSync(
       join(home, "muttrc"),
       [`set sendmail="${node} ${MSAC} sendmail --maildrop ${maildrop}"`, 'set record=""', 'set realname="Mutt User"', "set use_from=yes", 'set from="root@example.test"'].join(
@@ -293,11 +289,10 @@ describe("mail programs configured with msac sendmail", () => {
     expect(result.code).toBe(0);
     const [message] = (await hop.waitForMessages(before + 1)).slice(before);
     expect(message!.raw.toString()).toMatch(/\r\nFrom: Mutt User <root@example\.test>\r\n[\s\S]*\r\nSubject: from mutt\r\n[\s\S]*hello from mutt\r\n$/);
-    rmSync(home, { recursive: true });
   });
 
   it("git send-email --sendmail-cmd sends a patch through it", async () => {
-    const repo = mkdtempSync(join(tmpdir(), "msa-git-"));
+    const repo = temporaryFolder("msa-git-");
     const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=Git User", "-c", "user.email=root@example.test", ...args], { cwd: repo, encoding: "utf8" });
     git("init", "-q");
     writeFileSync(join(repo, "README"), "a line\n");
@@ -325,7 +320,6 @@ describe("mail programs configured with msac sendmail", () => {
     const [message] = (await hop.waitForMessages(before + 1)).slice(before);
     expect(message!.rcptTo).toEqual(["bob@example.test"]);
     expect(message!.raw.toString()).toContain("\r\nSubject: [PATCH] add a README\r\n");
-    rmSync(repo, { recursive: true });
   });
 });
 
