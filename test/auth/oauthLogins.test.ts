@@ -4,10 +4,9 @@
 // endpoint. Expired tokens, another audience, another key and a login the token is not for are
 // refused with 535; an issuer that does not answer gives 454 4.7.0 and the server keeps serving.
 import { once } from "node:events";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 import nodemailer from "nodemailer";
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseOauthBearer } from "../../runtime/smtp/oauthBearer.js";
 import { type RunningMsa, startMsa } from "../server/harness.js";
 import { rawSmtp, runSmtplib } from "../support/smtplib.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 
 const ISSUER = "https://id.example.test";
 type Key = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
@@ -79,7 +79,7 @@ afterAll(() => {
 });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "msa-oauth-"));
+  dir = temporaryFolder("msa-oauth-");
   const pair = await generateKeyPair("ES256");
   issuerKey = pair.privateKey;
   strangerKey = (await generateKeyPair("ES256")).privateKey;

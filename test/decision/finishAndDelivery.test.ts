@@ -2,7 +2,6 @@
 // signatures that sign) and the delivery stage, the one place a delivery outcome becomes a reply.
 import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -14,10 +13,11 @@ import type { SessionState } from "../../runtime/decision/session.js";
 import { prepareTables } from "../../runtime/decision/tables.js";
 import { logStage } from "../../runtime/smtp/sessionLog.js";
 import { readMessageData } from "../../runtime/message/readMessageData.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 import { POLICY_FILE, TLS_LINE, decidedBy, lineOf, mail, outcome, policy, rcpt, run, session } from "./policy.js";
 
 /** One key for every signature: the decision core never reads it, the compiler checks that it is a key. */
-const KEY = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "msa-finish-")), "dkim.key");
+const KEY = path.join(temporaryFolder("msa-finish-"), "dkim.key");
 fs.writeFileSync(KEY, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }));
 
 const LINES = [

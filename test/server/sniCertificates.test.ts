@@ -1,13 +1,13 @@
 // Several `tls certificate` rules: a client that asks (TLS SNI) for a name a later certificate holds
 // gets that one, checked by real STARTTLS handshakes that verify the chain against it; any other
 // name gets the first certificate. `msac check` refuses a later certificate that names no host.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generate } from "selfsigned";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/compile.js";
 import { rawSmtp } from "../support/smtplib.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 import { type RunningMsa, SUBMISSION_POLICY, startMsa } from "./harness.js";
 
 async function selfSigned(dir: string, name: string, altNames: { type: number; value: string }[]): Promise<{ cert: string; pem: string; key: string }> {
@@ -38,7 +38,7 @@ describe("certificates chosen by SNI", () => {
   let msa: RunningMsa;
   let other: { cert: string; pem: string; key: string };
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), "msa-sni-"));
+    const dir = temporaryFolder("msa-sni-");
     other = await selfSigned(dir, "mail.example.org", [
       { type: 2, value: "mail.example.org" },
       { type: 2, value: "*.example.net" },
@@ -58,7 +58,7 @@ describe("certificates chosen by SNI", () => {
   });
 
   it("msac check refuses a later certificate that names no host", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "msa-sni-"));
+    const dir = temporaryFolder("msa-sni-");
     const nameless = await selfSigned(dir, "nameless", []);
     const text = [
       ...SUBMISSION_POLICY.filter((l) => l !== "{TLS}"),

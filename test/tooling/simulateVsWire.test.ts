@@ -6,8 +6,7 @@
 // rate counters run on a clock the test moves a day ahead before each session, so every session
 // starts with fresh windows, as each simulation does; sessions that share counters say so.
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readSpoolRecord, spoolRecordPath } from "../../runtime/deliver/spoolWriter.js";
@@ -17,6 +16,7 @@ import { parseScript } from "../../tooling/simulate/script.js";
 import { simulate } from "../../tooling/simulate/session.js";
 import { SimulatedLimits } from "../../tooling/simulate/simulatedLimits.js";
 import { rawSmtp, type RawSmtpStep } from "../support/smtplib.js";
+import { temporaryFolder } from "../support/temporaryFolder.js";
 import { PASSWORDS, SUBMISSION_POLICY, authPlain, startMsa, type RunningMsa } from "../server/harness.js";
 
 /** A command line, STARTTLS, a successful AUTH, or the message lines after a DATA command. */
@@ -152,7 +152,7 @@ const DAY_MS = 86_400_000;
 const wireClock = new ManualClock();
 let msa: RunningMsa;
 beforeAll(async () => {
-  const files = await mkdtemp(join(tmpdir(), "msa-differential-"));
+  const files = temporaryFolder("msa-differential-");
   await writeFile(join(files, "aliases"), ALIASES);
   for (const name of ["s1", "s2"]) await writeFile(join(files, `${name}.key`), generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }));
   const policy = POLICY.map((line) => line.replace("{FILES}", files));
