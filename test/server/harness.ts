@@ -103,6 +103,8 @@ export async function startMsa(lines: readonly string[], options: MsaOptions = {
   const { failedAuthDelayMs = 20, limits, bcryptCost, stopAfter = "file", ...serverOptions } = options;
   const pki = lines.includes("{TLS}") ? await makeTestPki() : undefined;
   const dir = await mkdtemp(join(tmpdir(), "msa-server-"));
+  // Removed by stop(), or at once when the server does not start.
+  const removeDir = () => rm(dir, { recursive: true, force: true });
   await writeFile(join(dir, "users.passwd"), await users(bcryptCost));
   const expanded = lines.map((l) => (l === "{TLS}" && pki ? TLS(pki) : l.replaceAll("{DIR}", dir)));
   const file = join(dir, "policy.msa");
@@ -110,7 +112,10 @@ export async function startMsa(lines: readonly string[], options: MsaOptions = {
   await writeFile(file, text);
   const compiled = compilePolicy(file, text);
   const errors = compiled.diagnostics.filter((d) => d.severity === "error");
-  if (!compiled.graph) throw new Error(`policy does not compile: ${errors.map((d) => d.message).join("; ")}`);
+  if (!compiled.graph) {
+    await removeDir();
+    throw new Error(`policy does not compile: ${errors.map((d) => d.message).join("; ")}`);
+  }
   const lineOf = (prefix: string): number => {
     const index = expanded.findIndex((l) => l.startsWith(prefix));
     if (index < 0) throw new Error(`no policy line starts with ${prefix}`);
@@ -133,7 +138,12 @@ export async function startMsa(lines: readonly string[], options: MsaOptions = {
     ...(failedAuthDelayMs === "policy" ? {} : { failedAuthDelayMs }),
     ...serverOptions,
   });
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
   let stopped = false;
   const msa: RunningMsa = {
     server,
@@ -154,7 +164,7 @@ export async function startMsa(lines: readonly string[], options: MsaOptions = {
       if (stopped) return;
       stopped = true;
       await server.stop(STOP_GRACE_MS);
-      await rm(dir, { recursive: true, force: true });
+      await removeDir();
     },
   };
   (stopAfter === "test" ? cleanup : stopAfterFile).push(() => msa.stop());
