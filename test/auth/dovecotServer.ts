@@ -138,7 +138,13 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
     await stopping.stop("SIGTERM", 10_000);
     log += stopping.stderr;
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    await stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     socketPath,
     port,

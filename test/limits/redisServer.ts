@@ -20,7 +20,13 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   // --dir: Redis writes nothing with these settings, but if it did it would not be into the repo.
   const dir = await mkdtemp(join(tmpdir(), "msa-redis-"));
   const server: RunningProcess = startProcess(REDIS_SERVER, ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir]);
-  await server.waitForLine((line) => line.text.includes("Ready to accept connections"));
+  try {
+    await server.waitForLine((line) => line.text.includes("Ready to accept connections"));
+  } catch (error) {
+    await server.stop("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     port: chosen,
     url: `redis://127.0.0.1:${chosen}`,

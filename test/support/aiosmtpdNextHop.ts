@@ -99,7 +99,9 @@ export async function startAiosmtpd(options: { refuseXforward?: boolean | "421" 
   ]);
   const ready = await hop
     .waitForLine((line) => line.text.startsWith("READY "), 15_000)
-    .catch((error: Error) => {
+    .catch(async (error: Error) => {
+      await hop.stop("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
       throw new Error(`aiosmtpd did not start: ${error.message}`);
     });
   return {

@@ -69,7 +69,8 @@ export async function startSlapd(options: { pki?: TestPki } = {}): Promise<Slapd
       }, 10_000);
     },
   };
-  await slapd.start();
+  // Before it starts: a slapd that does not come up is stopped and its folder removed all the same.
   started.push(slapd);
+  await slapd.start();
   return slapd;
 }
