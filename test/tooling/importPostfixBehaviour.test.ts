@@ -4,7 +4,7 @@
 // and every command must get the same outcome class (2xx, 3xx, 4xx, 5xx). Where what is handed on
 // matters (sender rewriting), both relay to one recording next hop and the messages are compared.
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +49,17 @@ async function startPair(fixture: string, relayTo?: NextHop): Promise<Pair> {
   // Every test of a configuration fails with the reason, rather than passing unchecked.
   if (whyNot) throw new Error(`not compared with Postfix: ${whyNot}`);
   const dir = mkdtempSync(join(tmpdir(), `msa-postfix-${fixture}-`));
+  try {
+    return await startPairIn(dir, fixture, relayTo);
+  } catch (error) {
+    // No Pair, so no stop(): a Postfix that got started (its master wrote a pid file) is stopped here.
+    if (existsSync(join(dir, "queue", "pid", "master.pid"))) spawnSync("/usr/sbin/postfix", ["-c", dir, "stop"]);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function startPairIn(dir: string, fixture: string, relayTo: NextHop | undefined): Promise<Pair> {
   chmodSync(dir, 0o755);
   const source = join("test", "fixtures", "postfix", fixture);
   for (const file of readdirSync(source)) copyFileSync(join(source, file), join(dir, file));
