@@ -1,19 +1,22 @@
 // One lock per queued record (DIR/lock/<id>), taken by the queue runner for an attempt and by
-// `msac queue` for a change, so the two never rewrite the same record at once. A lock is a
-// symbolic link whose target reads `pid token`: creating it is one system call that either
-// makes the whole lock or fails with EEXIST (no lock file that is there but still empty). A lock
-// whose process is gone (a crash) is stale and broken by the next taker (breakStaleLock: several
-// takers may judge the same lock stale at once, and only one may end up holding it). Taking and
-// releasing run in the libuv pool, off the event loop: synchronous, they blocked it while ext4
-// waited for a journal commit (a third of the event loop's time at 20 sessions with new connections).
+// `msac queue` for a change, so the two never rewrite the same record at once. A lock is a hard
+// link to its process's holder file (DIR/holders/<pid>-<token>, which reads `pid token`): making
+// it is one system call that either makes the whole lock or fails with EEXIST, and it allocates
+// no inode. A lock whose process is gone (a crash) is stale and broken by the next taker
+// (breakStaleLock: several takers may judge the same lock stale at once, and only one may end up
+// holding it). Taking and releasing run in the libuv pool, off the event loop: synchronous, they
+// blocked it while ext4 waited for a journal commit (a third of its time at 20 sessions).
 
-import { lstat, mkdir, readFile, readdir, readlink, rm, symlink, unlink } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { link, lstat, mkdir, readFile, readdir, readlink, rm, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { SpoolRecord } from "../deliver/spoolRecord.js";
 import { randomHex } from "../randomHex.js";
 import { readSpoolRecord, spoolRecordPath } from "../deliver/spoolWriter.js";
 
 export const SPOOL_LOCK_FOLDER = "lock";
+/** Where each process that takes locks keeps the one file its locks are hard links to. */
+export const SPOOL_HOLDERS_FOLDER = "holders";
 
 /** Tells this process's locks from an earlier process's with the same pid (pid 1 in a container). */
 const PROCESS_TOKEN = randomHex(8);
@@ -26,26 +29,77 @@ export interface RecordLock {
 
 /** Takes the lock of record `id`, or returns undefined when another live process holds it. */
 export async function lockRecord(dir: string, id: string): Promise<RecordLock | undefined> {
-  const folder = join(resolve(dir), SPOOL_LOCK_FOLDER);
-  const path = join(folder, id);
+  const spoolDir = resolve(dir);
+  const path = join(spoolDir, SPOOL_LOCK_FOLDER, id);
   // three tries: the first may only clear a dead breaker's guard, the second break the lock
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await symlink(OWNER, path);
-      return { release: async () => removeLockFile(path) };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === "ENOENT") {
-        await mkdir(folder, { recursive: true, mode: 0o700 });
-        continue;
-      }
-      if (code !== "EEXIST") throw error;
+    if (!(await takeLockFile(spoolDir, path))) {
       if (!(await isStale(path))) return undefined;
-      await breakStaleLock(path);
+      await breakStaleLock(spoolDir, path);
+      continue;
     }
+    return { release: async () => removeLockFile(path) };
   }
   return undefined;
 }
+
+/**
+ * Makes `path` a hard link to this process's holder file: true once made, false when a lock is
+ * there already. A lock as a symbolic link (msa before 2026-12) cost an inode for each lock; an
+ * ext4 without a journal searches past every inode freed in the last minutes for a new one, and at
+ * 1,000 messages a second that search was a quarter of the server's CPU.
+ */
+async function takeLockFile(spoolDir: string, path: string): Promise<boolean> {
+  for (let fresh = false; ; fresh = true) {
+    try {
+      await link(await holderFile(spoolDir), path);
+      return true;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "EEXIST") return false;
+      // ENOENT: the lock or holders folder, or the holder file, was removed under us; EMLINK: the
+      // holder file has as many links as the file system allows (locks left behind)
+      if (fresh || (code !== "ENOENT" && code !== "EMLINK")) throw error;
+      holderFiles.delete(spoolDir);
+    }
+  }
+}
+
+/** This process's holder file per spool folder, made at its first lock there. */
+const holderFiles = new Map<string, Promise<string>>();
+
+function holderFile(spoolDir: string): Promise<string> {
+  let holder = holderFiles.get(spoolDir);
+  if (!holder) {
+    const made = makeHolderFile(spoolDir);
+    holderFiles.set(spoolDir, made);
+    made.catch(() => {
+      if (holderFiles.get(spoolDir) === made) holderFiles.delete(spoolDir);
+    });
+    holder = made;
+  }
+  return holder;
+}
+
+async function makeHolderFile(spoolDir: string): Promise<string> {
+  await mkdir(join(spoolDir, SPOOL_LOCK_FOLDER), { recursive: true, mode: 0o700 });
+  await mkdir(join(spoolDir, SPOOL_HOLDERS_FOLDER), { recursive: true, mode: 0o700 });
+  // a new name each time: an EMLINK file keeps its links, and a removed name is not reused
+  const path = join(spoolDir, SPOOL_HOLDERS_FOLDER, `${process.pid}-${PROCESS_TOKEN}-${randomHex(4)}`);
+  // no fsync: after a crash every lock is stale, whatever its file reads
+  await writeFile(path, OWNER, { mode: 0o600, flag: "wx" });
+  holdersToRemove.add(path);
+  return path;
+}
+
+/**
+ * Removed at exit: what still links to them (a lock held at exit) keeps reading `pid token`, and
+ * its process is gone, so it is stale. A crash leaves them; the next runner's start removes them.
+ */
+const holdersToRemove = new Set<string>();
+process.on("exit", () => {
+  for (const path of holdersToRemove) rmSync(path, { force: true });
+});
 
 async function removeLockFile(path: string): Promise<void> {
   try {
@@ -55,9 +109,10 @@ async function removeLockFile(path: string): Promise<void> {
   }
 }
 
-/** Removes every stale lock (call on start: recovery after a crash). Returns the ids freed. */
+/** Removes every stale lock, and the holder files of processes gone (call on start: recovery after a crash). Returns the ids freed. */
 export async function breakStaleLocks(dir: string): Promise<string[]> {
-  const folder = join(resolve(dir), SPOOL_LOCK_FOLDER);
+  const spoolDir = resolve(dir);
+  const folder = join(spoolDir, SPOOL_LOCK_FOLDER);
   const names = await readdir(folder).catch(() => [] as string[]);
   const freed: string[] = [];
   // a breaker's guard left by a crash first, so that the lock it guarded can be broken
@@ -65,7 +120,11 @@ export async function breakStaleLocks(dir: string): Promise<string[]> {
     if (await isStale(join(folder, name))) await rm(join(folder, name), { force: true });
   }
   for (const name of names.filter((name) => !name.endsWith(BREAKER_GUARD))) {
-    if ((await isStale(join(folder, name))) && (await breakStaleLock(join(folder, name)))) freed.push(name);
+    if ((await isStale(join(folder, name))) && (await breakStaleLock(spoolDir, join(folder, name)))) freed.push(name);
+  }
+  const holders = join(spoolDir, SPOOL_HOLDERS_FOLDER);
+  for (const name of await readdir(holders).catch(() => [] as string[])) {
+    if (await isStale(join(holders, name))) await rm(join(holders, name), { force: true });
   }
   return freed;
 }
@@ -74,18 +133,15 @@ export async function breakStaleLocks(dir: string): Promise<string[]> {
  * Removes the lock at `path` if it is stale; true when this call removed it. Several takers may judge the same lock stale at
  * once; removing it by name, each would remove whatever lies there by then, a fresh lock another
  * of them took meanwhile included, and two would hold it. So a taker first takes the breaker's
- * guard `path.break` (one symbolic link: one taker gets it, the others give up for now), judges
+ * guard `path.break` (one hard link: one taker gets it, the others give up for now), judges
  * the lock again under it and removes it only if it is still stale: a fresh lock is never stale.
  * A guard left by a dead process is removed by the next taker, plainly: two takers that find
  * such a guard at once could both end up holding it; that needs a breaker to have died within
  * the few microseconds it holds its guard, and is not guarded against.
  */
-async function breakStaleLock(path: string): Promise<boolean> {
+async function breakStaleLock(spoolDir: string, path: string): Promise<boolean> {
   const guard = path + BREAKER_GUARD;
-  try {
-    await symlink(OWNER, guard);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "EEXIST") throw error;
+  if (!(await takeLockFile(spoolDir, guard))) {
     if (await isStale(guard)) await rm(guard, { force: true });
     return false; // another taker is breaking it; the caller tries the lock once more and finds it taken or free
   }
@@ -103,7 +159,7 @@ const BREAKER_GUARD = ".break";
 
 const EMPTY_LOCK_GRACE_MS = 10_000;
 
-/** The lock's `pid token`: a symbolic link's target, or a file's text (locks of msa before 2026-12). */
+/** The lock's `pid token`: its file's text, or a symbolic link's target (locks of msa before 2026-12). */
 async function lockOwner(path: string): Promise<string | undefined> {
   try {
     return await readlink(path);

@@ -1,7 +1,7 @@
 // `msac queue list|show|retry|delete|bounce` on a spool folder, run in-process, including what
 // happens while the runner holds a record's lock; and `--policy` through the built msac.
 
-import { writeFile } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -102,5 +102,16 @@ describe("msac queue", () => {
     expect((await msacQueue("show", undefined, { spool: dir })).code).toBe(2);
     expect((await msacQueue("list", undefined, {})).code).toBe(2);
     expect((await msacQueue("delete", "../etc", { spool: dir })).code).toBe(2);
+  });
+
+  it("leaves no holder file behind: a process removes its own at exit", async () => {
+    const dir = await scratchSpool();
+    const id = await queueMessage(dir, ENVELOPE, testMessage("deleted by hand"), new ManualClock());
+    const msac = resolve(import.meta.dirname, "../../dist/cli/msac.js");
+    const deleted = await runProcess(process.execPath, [msac, "queue", "delete", id, "--spool", dir]);
+    expect(deleted).toMatchObject({ code: 0, stdout: `${id}: deleted\n` });
+    // the delete took the record's lock, so it made a holder file, and removed it as it exited
+    expect(await readdir(join(dir, "lock"))).toEqual([]);
+    expect(await readdir(join(dir, "holders"))).toEqual([]);
   });
 });

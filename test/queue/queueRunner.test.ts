@@ -1,7 +1,7 @@
 // The queue runner against a real next hop (smtp-server) on a manual clock: forwarding, per-recipient
 // results, retries with backoff, expiry, DSN content and NOTIFY/RET handling, and recovery.
 
-import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Envelope } from "../../runtime/deliver/envelope.js";
@@ -362,6 +362,37 @@ describe("recovery", () => {
       await after!.release();
     }
     expect(await readdir(join(dir, "lock"))).toEqual([]);
+  });
+
+  it("makes a lock a hard link to its process's holder file, which names the process, even after the holders folder was removed", async () => {
+    const dir = await scratchSpool();
+    for (let round = 0; round < 2; round++) {
+      const lock = await lockRecord(dir, "L1");
+      expect(lock).toBeDefined();
+      const [holder, ...others] = await readdir(join(dir, "holders"));
+      expect(others).toEqual([]);
+      const lockFile = await stat(join(dir, "lock", "L1"));
+      // no inode of its own: the lock is one more name of the holder file
+      expect(lockFile.ino).toBe((await stat(join(dir, "holders", holder!))).ino);
+      expect(lockFile.nlink).toBe(2);
+      expect((await readFile(join(dir, "lock", "L1"), "utf8")).split(" ")[0]).toBe(String(process.pid));
+      expect(await lockRecord(dir, "L1")).toBeUndefined();
+      await lock!.release();
+      expect(await readdir(join(dir, "lock"))).toEqual([]);
+      // an admin clearing the spool's folders by hand: the next lock makes its holder file again
+      await rm(join(dir, "holders"), { recursive: true });
+    }
+  });
+
+  it("removes at start the holder files of processes gone, and keeps those of live ones", async () => {
+    const dir = await scratchSpool();
+    await mkdir(join(dir, "holders"), { recursive: true });
+    await writeFile(join(dir, "holders", "999999999-deadbeef-0000"), "999999999 deadbeef");
+    await writeFile(join(dir, "holders", `${process.ppid}-cafe-0000`), `${process.ppid} cafe`);
+    const runner = manualRunner(dir, "smtp://127.0.0.1:9", new ManualClock());
+    await runner.start();
+    expect(await readdir(join(dir, "holders"))).toEqual([`${process.ppid}-cafe-0000`]);
+    await runner.stop();
   });
 
   it("breaks at start a lock whose breaker died while breaking it", async () => {
