@@ -3,36 +3,59 @@
 // acceptance and a delivery each log a line, and each write woke the reader of the pipe).
 import pino from "pino";
 
-/** Lines past this many bytes are written at once, so a burst within one turn cannot grow without bound. */
-const MAX_PENDING_BYTES = 64 * 1024;
+/**
+ * The most one write carries, in whole lines: a write of up to PIPE_BUF (4096 bytes on Linux) to a
+ * pipe is never split nor mixed with another process's, and with `workers N` every process writes
+ * to the same stdout. A line longer than that is written alone, as every line was before.
+ */
+const ATOMIC_WRITE_BYTES = 4096;
 
-/** A pino destination that writes what one turn logged in one call, and what is left at exit. */
+/** A pino destination that writes what one turn logged in as few calls as keep lines whole. */
 export class TurnBatchedOutput implements pino.DestinationStream {
   private pending: string[] = [];
   private pendingBytes = 0;
   private scheduled = false;
+  /** Once the process exits no turn ends any more: each line is written as it comes. */
+  private exiting = false;
 
   constructor(private readonly out: { write(text: string): unknown }) {}
 
   write(line: string): void {
+    const bytes = Buffer.byteLength(line);
+    if (this.pendingBytes + bytes > ATOMIC_WRITE_BYTES) this.writePending();
     this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= MAX_PENDING_BYTES) this.flush();
+    this.pendingBytes += bytes;
+    if (this.exiting) this.writePending();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flush);
+      setImmediate(this.endOfTurn);
     }
   }
 
-  /** Writes every pending line now (the turn's end, a full buffer, or the process's exit). */
-  readonly flush = (): void => {
+  /** Writes every pending line now; pino's `logger.flush(callback)` calls it. */
+  flush(callback?: (error?: Error) => void): void {
+    this.writePending();
+    callback?.();
+  }
+
+  /** Writes what is left and every later line at once: the process is exiting. */
+  readonly exit = (): void => {
+    this.exiting = true;
+    this.writePending();
+  };
+
+  private readonly endOfTurn = (): void => {
     this.scheduled = false;
+    this.writePending();
+  };
+
+  private writePending(): void {
     if (this.pending.length === 0) return;
-    const text = this.pending.join("");
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
     this.pending = [];
     this.pendingBytes = 0;
     this.out.write(text);
-  };
+  }
 }
 
 let stdoutOutput: TurnBatchedOutput | undefined;
@@ -42,7 +65,7 @@ export function stdoutLogOutput(): TurnBatchedOutput {
   if (!stdoutOutput) {
     const output = new TurnBatchedOutput(pino.destination({ dest: 1, sync: true }));
     // 'exit' also runs after an uncaught exception: the lines that explain it are not lost
-    process.on("exit", output.flush);
+    process.on("exit", output.exit);
     stdoutOutput = output;
   }
   return stdoutOutput;

@@ -27,29 +27,29 @@ describe("the event log's output", () => {
     expect(writes).toEqual(['{"event":"connect"}\n{"event":"accept"}\n', '{"event":"close"}\n']);
   });
 
-  it("writes a burst at once when it passes 64 KiB, without waiting for the turn to end", () => {
+  it("writes a burst in whole lines of at most 4096 bytes, which a pipe never splits nor mixes with another worker's", () => {
     const { output, writes } = recordingOutput();
-    const line = `${JSON.stringify({ event: "accept", text: "x".repeat(1000) })}\n`;
-    for (let count = 0; count < 70; count++) output.write(line);
-    expect(writes).toHaveLength(1);
-    expect(writes[0]!.length).toBeGreaterThanOrEqual(64 * 1024);
-    expect(
-      writes[0]!
-        .split("\n")
-        .filter(Boolean)
-        .every((text) => text === line.trimEnd()),
-    ).toBe(true);
+    const line = `${JSON.stringify({ event: "accept", text: "é".repeat(300) })}\n`; // 629 bytes, 329 characters
+    for (let count = 0; count < 20; count++) output.write(line);
+    // six lines fill a write (3,774 bytes), a seventh would pass 4096: it waits for the next one
+    expect(writes).toEqual([line.repeat(6), line.repeat(6), line.repeat(6)]);
+    const long = `${JSON.stringify({ event: "accept", text: "x".repeat(5000) })}\n`;
+    output.write(long);
+    expect(writes.slice(3)).toEqual([line.repeat(2)]);
+    output.flush();
+    expect(writes.slice(4)).toEqual([long]);
   });
 
-  it("keeps the lines logged just before the process exits", () => {
+  it("keeps the lines logged just before the process exits, and those its exit handlers log", () => {
     const script = `import { stdoutLogOutput } from ${JSON.stringify(DIST_LOG_OUTPUT)};
       const output = stdoutLogOutput();
       output.write('{"event":"stopping"}\\n');
       output.write('{"event":"stopped"}\\n');
+      process.on("exit", () => output.write('{"event":"exit-handler"}\\n'));
       process.exit(3);`;
     const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     expect(run.status).toBe(3);
-    expect(run.stdout).toBe('{"event":"stopping"}\n{"event":"stopped"}\n');
+    expect(run.stdout).toBe('{"event":"stopping"}\n{"event":"stopped"}\n{"event":"exit-handler"}\n');
   });
 
   it("keeps the lines logged before an uncaught exception ends the process", () => {
