@@ -1,6 +1,6 @@
 // One lock per queued record (DIR/lock/<id>), taken by the queue runner for an attempt and by
 // `msac queue` for a change, so the two never rewrite the same record at once. A lock is a hard
-// link to its process's holder file (DIR/holders/<pid>-<token>, which reads `pid token`): making
+// link to its process's holder file (DIR/holders/<pid>-<token>-<hex>, reading `pid token`): making
 // it is one system call that either makes the whole lock or fails with EEXIST, and it allocates
 // no inode. A lock whose process is gone (a crash) is stale and broken by the next taker
 // (breakStaleLock: several takers may judge the same lock stale at once, and only one may end up
@@ -51,8 +51,10 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
  */
 async function takeLockFile(spoolDir: string, path: string): Promise<boolean> {
   for (let fresh = false; ; fresh = true) {
+    const holder = holderFile(spoolDir);
+    const holderPath = await holder; // a failure to make it is the caller's, never "taken"
     try {
-      await link(await holderFile(spoolDir), path);
+      await link(holderPath, path);
       return true;
     } catch (error) {
       const code = (error as { code?: string }).code;
@@ -60,7 +62,8 @@ async function takeLockFile(spoolDir: string, path: string): Promise<boolean> {
       // ENOENT: the lock or holders folder, or the holder file, was removed under us; EMLINK: the
       // holder file has as many links as the file system allows (locks left behind)
       if (fresh || (code !== "ENOENT" && code !== "EMLINK")) throw error;
-      holderFiles.delete(spoolDir);
+      // only the holder that failed: another call may have made a new one meanwhile
+      if (holderFiles.get(spoolDir) === holder) holderFiles.delete(spoolDir);
     }
   }
 }
@@ -98,7 +101,14 @@ async function makeHolderFile(spoolDir: string): Promise<string> {
  */
 const holdersToRemove = new Set<string>();
 process.on("exit", () => {
-  for (const path of holdersToRemove) rmSync(path, { force: true });
+  for (const path of holdersToRemove) {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // a read-only or failing spool: the file stays, stale, and the exit goes on (a throw here
+      // would skip the other exit handlers, the log's last lines among them)
+    }
+  }
 });
 
 async function removeLockFile(path: string): Promise<void> {
