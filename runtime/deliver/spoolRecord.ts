@@ -3,10 +3,10 @@
 //
 // Layout (maildir-like, so a record appears in new/ whole or not at all):
 //   DIR/tmp/<id>       being written; never read by anyone; removed on error
-//   DIR/new/<id>.msg   complete, fsync'd record, renamed here atomically (rename(2))
+//   DIR/new/<id>.msg   complete, durable record (written with O_DSYNC), renamed here atomically (rename(2))
 // The queue runner (runtime/queue/) keeps a record in new/ until every recipient is done, and
 // records its attempts in the optional `queue` field by rewriting the whole record crash-safely
-// (tmp/, fsync, rename over the old name, fsync of new/). Lock files in DIR/lock/ serialise
+// (tmp/ with O_DSYNC, rename over the old name, fsync of new/). Locks in DIR/lock/ serialise
 // the runner and `msac queue`. See docs/queue.md.
 //
 // Record format, version 1: one line of JSON (UTF-8, no raw line break inside, ended by a

@@ -29,7 +29,7 @@ export interface SpoolWriterOptions {
   dir: string;
   /**
    * Share one fsync of DIR/new among every record renamed while the previous fsync ran
-   * (group commit). Each record's own file is still written and fsync'd on its own.
+   * (group commit). Each record's own file is still written durably (O_DSYNC) on its own.
    */
   groupCommit: boolean;
   /** Told of each record once it is durable, before the write resolves (the hand-off to a queue runner). */
@@ -98,7 +98,7 @@ export function writeSpoolRecord(
 }
 
 /**
- * Replaces a complete record crash-safely: the new bytes go to tmp/, are fsync'd, renamed over
+ * Replaces a complete record crash-safely: the new bytes go to tmp/, durably (O_DSYNC), are renamed over
  * new/<id>.msg (atomic: a reader sees the old or the new record, never a mix) and new/ is
  * fsync'd. Throws on failure; the old record is then still in place.
  */
