@@ -19,6 +19,7 @@ export const sinkPath = path.join(projectRoot, "dist", "bench", "servers", "sink
 export const exitProbePath = path.join(projectRoot, "dist", "bench", "exitProbe.js");
 export const gcHostPath = path.join(projectRoot, "dist", "bench", "servers", "gcHost.js");
 export const fullPathLoadPath = path.join(projectRoot, "dist", "bench", "fullPathLoad.js");
+export const sustainedLoadPath = path.join(projectRoot, "dist", "bench", "sustainedLoad.js");
 
 const running = new Set<ChildProcess>();
 process.once("exit", () => {

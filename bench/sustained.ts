@@ -1,15 +1,14 @@
 // Sustained load on store and forward: does the spool stay bounded? `msac serve` with `deliver
-// spool "DIR" relay` to the bench sink (its own process), C reused plain sessions sending flat out
-// for a fixed time, sampling every second the records waiting in DIR/new, the messages accepted
-// and the sink's count. Then the load stops and every accepted message must reach the sink
+// spool "DIR" relay` to the bench sink, C reused plain sessions sending flat out for a fixed time
+// (sustainedLoad.ts; sink and client each in a process of their own), sampling every second the
+// records waiting in DIR/new, the messages accepted and the sink's count. Then the load stops and every accepted message must reach the sink
 // (exactly that many) and DIR/new must empty; otherwise the section fails rather than report.
 import fs from "node:fs";
 import path from "node:path";
-import SMTPConnection from "nodemailer/lib/smtp-connection";
 import type { Target } from "./harness.js";
-import { generateMessages } from "./messages.js";
 import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
-import { freePort, msacPath, projectRoot, startNode, waitForPort, waitForPortLine, type Child } from "./processes.js";
+import { freePort, msacPath, projectRoot, startNode, sustainedLoadPath, waitForPort, waitForPortLine, type Child } from "./processes.js";
+import type { SustainedLoadRequest, SustainedLoadResult } from "./sustainedLoad.js";
 
 export const countingSinkPath = path.join(projectRoot, "dist", "bench", "servers", "countingSink.js");
 
@@ -51,7 +50,7 @@ export interface SustainedFigures {
   bounded: boolean;
   /** From the load's end until the sink had every accepted message. */
   drainAfterLoadSeconds: number;
-  /** CPU (user + system) per 1,000 messages from the load's start until DIR/new was empty; the client's is the bench process's during the load. */
+  /** CPU (user + system) per 1,000 messages from the load's start until DIR/new was empty; the client's is its own process's during the load. */
   msaCpuSecondsPer1000: number;
   sinkCpuSecondsPer1000: number;
   clientCpuSecondsPer1000: number;
@@ -68,24 +67,44 @@ export const DRAIN_RATIO_WANTED = 0.98;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function askCount(sink: Child, timeoutMs = 10_000): Promise<number> {
+/** The next IPC message from `child` that `pick` turns into a value (bounded). */
+function nextMessage<T>(child: Child, pick: (message: unknown) => T | undefined, timeoutMs: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const done = () => {
       clearTimeout(timer);
-      sink.process.off("message", onMessage);
+      child.process.off("message", onMessage);
+      child.process.off("close", onClose);
     };
     const onMessage = (message: unknown) => {
-      if (typeof message !== "object" || message === null || !("count" in message)) return;
+      const value = pick(message);
+      if (value === undefined) return;
       done();
-      resolve((message as { count: number }).count);
+      resolve(value);
+    };
+    // 'close', not 'exit': it comes once the child's pipes, where its last messages are, are read
+    const onClose = (code: number | null) => {
+      done();
+      reject(new Error(`${what}: the process exited (${code}): ${child.stderr().trim().split("\n").slice(-3).join(" / ")}`));
     };
     const timer = setTimeout(() => {
       done();
-      reject(new Error(`the sink did not answer within ${timeoutMs} ms`));
+      reject(new Error(`${what}: no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    sink.process.on("message", onMessage);
-    sink.process.send("count");
+    child.process.on("message", onMessage);
+    child.process.on("close", onClose);
   });
+}
+
+/** The count of messages the sink received, or the client had accepted, so far. */
+function askCount(child: Child, what: string, timeoutMs = 10_000): Promise<number> {
+  // sent first: a child whose channel is closed throws here, before anything waits for its answer
+  child.process.send("count");
+  return nextMessage(
+    child,
+    (message) => (typeof message === "object" && message !== null && "count" in message ? (message as { count: number }).count : undefined),
+    timeoutMs,
+    what,
+  );
 }
 
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
@@ -100,9 +119,9 @@ export async function measureSustained(options: SustainedOptions): Promise<Susta
   fs.mkdirSync(options.workDir, { recursive: true });
   const spool = path.join(options.workDir, "spool");
   const queuedNow = () => (fs.existsSync(path.join(spool, "new")) ? fs.readdirSync(path.join(spool, "new")).length : 0);
-  const messages = generateMessages(200, "client@bench.test", "bench.test");
   const sink = startNode([countingSinkPath], { ipc: true });
   let msa: Child | undefined;
+  let client: Child | undefined;
   try {
     const sinkPort = await waitForPortLine(sink);
     const port = await freePort();
@@ -127,45 +146,22 @@ export async function measureSustained(options: SustainedOptions): Promise<Susta
     msa = startNode([msacPath, "serve", policy]);
     await waitForPort(port, msa);
     const server = msa;
-
-    let accepted = 0;
-    let failed = 0;
-    let firstError: string | undefined;
-    let next = 0;
-    const started = process.hrtime.bigint();
-    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const client = async () => {
-      const connection = new SMTPConnection({ host: "127.0.0.1", port, secure: false, ignoreTLS: true, socketTimeout: 60_000, logger: false, name: "client.bench.test" });
-      await new Promise<void>((done, fail) => {
-        connection.on("error", (error: Error) => {
-          failed++;
-          firstError ??= error.message;
-          fail(error);
-        });
-        connection.connect(() => done());
-      });
-      try {
-        while (elapsed() < options.seconds) {
-          const message = messages[next++ % messages.length]!;
-          await new Promise<void>((done) =>
-            connection.send({ from: message.from, to: message.to }, message.raw, (error) => {
-              if (error) {
-                failed++;
-                firstError ??= error.message;
-              } else accepted++;
-              done();
-            }),
-          );
-          if (failed) return;
-        }
-      } finally {
-        connection.quit();
-      }
-    };
+    const request: SustainedLoadRequest = { port, seconds: options.seconds, concurrency: options.concurrency };
+    client = startNode([sustainedLoadPath, JSON.stringify(request)], { ipc: true });
+    const load = client;
+    await nextMessage(load, (message) => (message === "ready" ? true : undefined), 30_000, "the sustained client");
 
     const msaCpuBefore = cpuSeconds(server.pid);
     const sinkCpuBefore = cpuSeconds(sink.pid);
-    const clientCpuBefore = process.cpuUsage();
+    const finished = nextMessage(
+      load,
+      (message) => (typeof message === "object" && message !== null && "result" in message ? (message as { result: SustainedLoadResult }).result : undefined),
+      options.seconds * 1000 + 120_000,
+      "the sustained client",
+    );
+    load.process.send("start");
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
     const samples: SustainedSample[] = [];
     let loading = true;
     let stopSampling: () => void = () => undefined;
@@ -176,29 +172,29 @@ export async function measureSustained(options: SustainedOptions): Promise<Susta
       for (let tick = 1; loading; tick++) {
         await Promise.race([sleep(Math.max(0, tick * 1000 - elapsed() * 1000)), samplingStopped]);
         if (!loading) break;
-        samples.push({ at: Math.round(elapsed() * 10) / 10, accepted, delivered: await askCount(sink), queued: queuedNow() });
+        const [accepted, delivered] = await Promise.all([askCount(load, "the sustained client"), askCount(sink, "the sink")]);
+        samples.push({ at: Math.round(elapsed() * 10) / 10, accepted, delivered, queued: queuedNow() });
       }
     })();
-    let loadSeconds: number;
+    let result: SustainedLoadResult;
     try {
-      await Promise.all(Array.from({ length: options.concurrency }, client));
+      result = await finished;
     } finally {
-      loadSeconds = elapsed();
       loading = false;
       stopSampling();
-      await sampler;
+      await sampler.catch(() => undefined);
     }
-    const clientCpu = process.cpuUsage(clientCpuBefore);
-    const deliveredAtEnd = await askCount(sink);
+    const { accepted, loadSeconds } = result;
+    const deliveredAtEnd = await askCount(sink, "the sink");
     const queueAtEnd = queuedNow();
     samples.push({ at: Math.round(loadSeconds * 10) / 10, accepted, delivered: deliveredAtEnd, queued: queueAtEnd });
-    if (failed) throw new Error(`${failed} messages were refused or lost during the sustained load: ${firstError}`);
+    if (result.failed) throw new Error(`${result.failed} messages were refused or lost during the sustained load: ${result.firstError}`);
     if (accepted === 0) throw new Error("no message was accepted");
 
-    await waitFor(async () => (await askCount(sink)) >= accepted, Math.max(60_000, options.seconds * 2000), `${accepted} messages at the sink`);
+    await waitFor(async () => (await askCount(sink, "the sink")) >= accepted, Math.max(60_000, options.seconds * 2000), `${accepted} messages at the sink`);
     const drainAfterLoadSeconds = elapsed() - loadSeconds;
     await waitFor(() => queuedNow() === 0, 30_000, "an empty DIR/new");
-    const delivered = await askCount(sink);
+    const delivered = await askCount(sink, "the sink");
     if (delivered !== accepted) throw new Error(`the sink counted ${delivered} messages, msa accepted ${accepted}`);
     const msaCpu = cpuSeconds(server.pid) - msaCpuBefore;
     const sinkCpu = cpuSeconds(sink.pid) - sinkCpuBefore;
@@ -226,11 +222,12 @@ export async function measureSustained(options: SustainedOptions): Promise<Susta
       drainAfterLoadSeconds,
       msaCpuSecondsPer1000: per1000(msaCpu),
       sinkCpuSecondsPer1000: per1000(sinkCpu),
-      clientCpuSecondsPer1000: per1000((clientCpu.user + clientCpu.system) / 1e6),
+      clientCpuSecondsPer1000: per1000(result.cpuSeconds),
       msaPeakRssMB: peakResidentBytes(server.pid) / MB,
       samples,
     };
   } finally {
+    await client?.stop();
     await msa?.stop();
     await sink.stop();
   }

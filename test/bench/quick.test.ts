@@ -142,6 +142,10 @@ describe("bench harness at toy sizes", () => {
     expect(sustained.acceptPerSecond).toBeGreaterThan(0);
     expect(sustained.samples.length).toBeGreaterThan(0);
     expect(sustained.samples.at(-1)!.accepted).toBe(sustained.accepted);
+    // the client runs apart: the bench asks it for its count each second, and reports its CPU
+    expect(sustained.samples[0]!.at).toBeLessThan(2);
+    expect(sustained.samples[0]!.accepted).toBeGreaterThan(0);
+    expect(sustained.clientCpuSecondsPer1000).toBeGreaterThan(0);
     expect(report.targets.find((t) => t.name.startsWith("spool bounded"))?.met).toBeNull();
 
     expect(report.commit).toMatch(/^[0-9a-f]{40}$/);
