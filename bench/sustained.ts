@@ -1,8 +1,9 @@
 // Sustained load on store and forward: does the spool stay bounded? `msac serve` with `deliver
 // spool "DIR" relay` to the bench sink, C reused plain sessions sending flat out for a fixed time
 // (sustainedLoad.ts; sink and client each in a process of their own), sampling every second the
-// records waiting in DIR/new, the messages accepted and the sink's count. Then the load stops and every accepted message must reach the sink
-// (exactly that many) and DIR/new must empty; otherwise the section fails rather than report.
+// records waiting in DIR/new, the messages accepted and the sink's count. Then the load stops and
+// every accepted message must reach the sink (exactly that many) and DIR/new must empty;
+// otherwise the section fails rather than report.
 import fs from "node:fs";
 import path from "node:path";
 import type { Target } from "./harness.js";
