@@ -28,8 +28,10 @@ export interface BenchConfig {
   passwordScheme: "argon2id" | "bcrypt";
   passwordRounds: number;
   wire: {
-    /** Messages per round, per style (MUA style pays a password verification per message). */
+    /** Distinct messages per style, cycled through each round (MUA style pays an AUTH per message); the profiler's load sends them once. */
     messages: Record<LoadStyle, number>;
+    /** How long a round lasts; absent: a round sends the messages once. */
+    roundSeconds?: number;
     concurrency: number;
     rounds: number;
     warmup: number;
@@ -69,6 +71,7 @@ export const FULL_CONFIG: BenchConfig = {
   passwordRounds: 7,
   wire: {
     messages: { mua: 32, app: 300 },
+    roundSeconds: 10,
     concurrency: 8,
     rounds: 5,
     warmup: 8,
@@ -89,7 +92,16 @@ export const QUICK_CONFIG: BenchConfig = {
   sections: ALL_SECTIONS,
   passwordScheme: "argon2id",
   passwordRounds: 3,
-  wire: { messages: { mua: 4, app: 30 }, concurrency: 2, rounds: 3, warmup: 2, styles: ["mua", "app"], servers: ["bare", "msa-relay", "msa-spool"], profile: ["app"] },
+  wire: {
+    messages: { mua: 4, app: 30 },
+    roundSeconds: 0.5,
+    concurrency: 2,
+    rounds: 3,
+    warmup: 2,
+    styles: ["mua", "app"],
+    servers: ["bare", "msa-relay", "msa-spool"],
+    profile: ["app"],
+  },
   decision: { sizes: [10, 1_000, 100_000], transactions: 3_000, rounds: 3 },
   compiler: { sizes: [1_000, 10_000], rounds: 1, processMaxEntries: 1_000 },
   concurrency: { sizes: [100, 250], repetitions: 2, parallel: 16, settleMs: 500 },
@@ -231,7 +243,9 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
           progress(`password verification cost (${config.passwordRounds} rounds)`);
           const password = await measurePasswordCost(hash, config.passwordRounds);
           report.password = password;
-          progress(`wire throughput: ${config.wire.styles.join(" and ")} style, ${config.wire.concurrency} connections, ${config.wire.rounds} rounds`);
+          progress(
+            `wire throughput: ${config.wire.styles.join(" and ")} style, ${config.wire.concurrency} connections, ${config.wire.rounds} rounds${config.wire.roundSeconds ? ` of ${config.wire.roundSeconds} s` : ""}`,
+          );
           await attempt("wire", async () => {
             report.wire = await runWire(
               {
@@ -243,6 +257,7 @@ export async function runBench(config: BenchConfig, progress: Progress = () => u
                 usersLine,
                 warmup: config.wire.warmup,
                 messagesPerStyle: config.wire.messages,
+                ...(config.wire.roundSeconds ? { roundSeconds: config.wire.roundSeconds } : {}),
               },
               fixture,
             );

@@ -3,8 +3,9 @@
 //   MAIL, RCPT, DATA, QUIT (what a mail user agent does when you press Send).
 // - "app": each client keeps one authenticated connection and sends its messages one after
 //   another on it (what an application or a newsletter job does).
-// `concurrency` clients run at once and share the messages; latency is per message, from
-// the moment its client starts it (for "mua" that includes connect, TLS and AUTH).
+// `concurrency` clients run at once and share the messages (each once, or cycled until
+// `seconds` are up); latency is per message, from the moment its client starts it (for "mua"
+// that includes connect, TLS and AUTH).
 import nodemailer from "nodemailer";
 import type { BenchMessage } from "./messages.js";
 
@@ -15,6 +16,8 @@ export interface LoadOptions {
   style: LoadStyle;
   concurrency: number;
   messages: readonly BenchMessage[];
+  /** Clients cycle through `messages` and start none after this many seconds; absent: each message is sent once. */
+  seconds?: number;
   login: string;
   password: string;
 }
@@ -59,11 +62,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
 
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const more = options.seconds === undefined ? () => next < options.messages.length : () => elapsed() < options.seconds!;
   const client = async () => {
     const pooled = options.style === "app" ? transportFor(options, true) : undefined;
     try {
-      while (next < options.messages.length) {
-        const message = options.messages[next++]!;
+      while (more()) {
+        const message = options.messages[next++ % options.messages.length]!;
         if (pooled) {
           await send(pooled, message);
         } else {
@@ -77,8 +83,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
 
-  const started = process.hrtime.bigint();
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, client));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { seconds, sent: latenciesMs.length, failed, latenciesMs, firstError };
+  return { seconds: elapsed(), sent: latenciesMs.length, failed, latenciesMs, firstError };
 }

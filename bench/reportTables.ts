@@ -48,7 +48,7 @@ export function reportTables(report: BenchReport): Table[] {
     const c = report.config.wire;
     tables.push({
       title: "Wire throughput",
-      note: `${c.concurrency} concurrent clients, ${c.rounds} rounds, 5-50 KB messages (1-3 recipients); median (min-max) over rounds; ratios against bare smtp-server in the same run.`,
+      note: `${c.concurrency} concurrent clients, ${c.rounds} rounds${c.roundSeconds ? ` of ${c.roundSeconds} s` : ""}, 5-50 KB messages (1-3 recipients); median (min-max) over rounds; ratios against bare smtp-server in the same run.`,
       header: ["style", "server", "msgs", "msgs/s", "vs bare", "p50 ms", "p99 ms", "CPU s/1000 msgs", "CPU vs bare", "next hop CPU s/1000", "peak RSS MB", "failed"],
       rows: report.wire.map((s) => [
         s.style,

@@ -22,8 +22,10 @@ export type WireServerKind = "bare" | "msa-relay" | "msa-spool" | "msa-workers";
 
 export interface WireOptions {
   workDir: string;
-  /** Messages per round for each style. */
+  /** Distinct messages for each style: sent once per round, or cycled for `roundSeconds`. */
   messagesPerStyle: Record<LoadStyle, number>;
+  /** Each round lasts this long (clients start no message after it); absent: each round sends the messages once. */
+  roundSeconds?: number;
   concurrency: number;
   rounds: number;
   styles: LoadStyle[];
@@ -38,6 +40,7 @@ export interface WireOptions {
 /** What one load style against one server gave, as medians over the rounds (also used by the Postfix rows). */
 export interface LoadFigures {
   style: LoadStyle;
+  /** Accepted messages per round, the median over the rounds. */
   messages: number;
   concurrency: number;
   failures: number;
@@ -49,6 +52,7 @@ export interface LoadFigures {
 
 /** What the rounds of load against one server gave, round by round. */
 interface RoundResults {
+  sent: number[];
   rate: number[];
   p50: number[];
   p99: number[];
@@ -62,7 +66,7 @@ interface RoundResults {
  * was accepted adds failures but no figures. `load` may measure more around its run.
  */
 export async function runRounds<S>(servers: readonly S[], rounds: number, load: (server: S) => Promise<LoadResult>): Promise<Map<S, RoundResults>> {
-  const results = new Map<S, RoundResults>(servers.map((server) => [server, { rate: [], p50: [], p99: [], failures: 0 }]));
+  const results = new Map<S, RoundResults>(servers.map((server) => [server, { sent: [], rate: [], p50: [], p99: [], failures: 0 }]));
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < servers.length; i++) {
       const server = servers[(i + round) % servers.length]!;
@@ -71,6 +75,7 @@ export async function runRounds<S>(servers: readonly S[], rounds: number, load: 
       entry.failures += result.failed;
       entry.firstError ??= result.firstError;
       if (result.sent === 0) continue;
+      entry.sent.push(result.sent);
       entry.rate.push(result.sent / result.seconds);
       entry.p50.push(percentile(result.latenciesMs, 0.5));
       entry.p99.push(percentile(result.latenciesMs, 0.99));
@@ -80,10 +85,10 @@ export async function runRounds<S>(servers: readonly S[], rounds: number, load: 
 }
 
 /** The medians of one server's rounds, as LoadFigures. */
-export function loadFigures(results: RoundResults, style: LoadStyle, messages: number, concurrency: number): LoadFigures {
+export function loadFigures(results: RoundResults, style: LoadStyle, concurrency: number): LoadFigures {
   return {
     style,
-    messages,
+    messages: Math.round(summarize(results.sent).median),
     concurrency,
     failures: results.failures,
     ...(results.firstError ? { firstError: results.firstError } : {}),
@@ -206,15 +211,15 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
     const servers: ServerUnderTest[] = [];
     try {
       for (const kind of options.servers) servers.push(await startServer(kind, fixture, options.workDir, style));
-      const load = (server: ServerUnderTest, list: readonly BenchMessage[]) =>
-        runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, login: BENCH_LOGIN, password: BENCH_PASSWORD });
+      const load = (server: ServerUnderTest, list: readonly BenchMessage[], seconds?: number) =>
+        runLoad({ port: server.port, style, concurrency: options.concurrency, messages: list, ...(seconds ? { seconds } : {}), login: BENCH_LOGIN, password: BENCH_PASSWORD });
       for (const server of servers) if (warmup.length) await load(server, warmup);
       // CPU of the server and of the next hop around each round, per 1,000 accepted messages
       const cpu = new Map<WireServerKind, { server: number[]; nextHop: number[] }>(servers.map((server) => [server.kind, { server: [], nextHop: [] }]));
       const results = await runRounds(servers, options.rounds, async (server) => {
         const cpuBefore = processTreeCpuSeconds(server.child.pid);
         const nextHopBefore = cpuSeconds(fixture.sink.pid);
-        const result = await load(server, messages);
+        const result = await load(server, messages, options.roundSeconds);
         if (result.sent > 0) {
           const figures = cpu.get(server.kind)!;
           figures.server.push(((processTreeCpuSeconds(server.child.pid) - cpuBefore) / result.sent) * 1000);
@@ -225,7 +230,7 @@ export async function runWire(options: WireOptions, fixture: WireFixture): Promi
       const styleScenarios: WireScenario[] = servers.map((server) => {
         const figures = cpu.get(server.kind)!;
         return {
-          ...loadFigures(results.get(server)!, style, messages.length, options.concurrency),
+          ...loadFigures(results.get(server)!, style, options.concurrency),
           server: server.kind,
           cpuSecondsPer1000: summarize(figures.server),
           nextHopCpuSecondsPer1000: relaysInLine(server.kind) ? summarize(figures.nextHop) : null,
