@@ -13,7 +13,7 @@ import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { wirePolicy } from "./benchPolicy.js";
 import type { Target } from "./harness.js";
 import { MB } from "./procStats.js";
-import { bareServerPath, freePort, gcHostPath, msacPath, startNode, waitForPort, waitForPortLine, type Child } from "./processes.js";
+import { askChild, bareServerPath, freePort, gcHostPath, msacPath, startNode, waitForPort, waitForPortLine, type Child } from "./processes.js";
 import { ratio, summarize, type Summary } from "./stats.js";
 
 export type IdleServerKind = "bare" | "msa";
@@ -141,30 +141,8 @@ export async function openIdleSession(port: number): Promise<TLSSocket> {
 }
 
 /** Asks a server under gcHost for a full GC; resolves with its memory afterwards. */
-function collectGarbage(child: Child, timeoutMs = 60_000): Promise<NodeJS.MemoryUsage> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      child.process.off("message", onMessage);
-      child.process.off("exit", onExit);
-    };
-    const onMessage = (message: unknown) => {
-      if (typeof message !== "object" || message === null || !("gc" in message)) return;
-      done();
-      resolve((message as { gc: NodeJS.MemoryUsage }).gc);
-    };
-    const onExit = () => {
-      done();
-      reject(new Error(`the server exited before answering gc: ${child.stderr()}`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`no answer to gc within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.process.on("message", onMessage);
-    child.process.once("exit", onExit);
-    child.process.send("gc");
-  });
+function collectGarbage(child: Child): Promise<NodeJS.MemoryUsage> {
+  return askChild<NodeJS.MemoryUsage>(child, "gc", 60_000, "the server under gcHost");
 }
 
 /**

@@ -133,3 +133,48 @@ export async function runNode(
   const [code] = (await once(child.process, "close")) as [number | null];
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, code, stdout: child.stdout(), stderr: child.stderr() };
 }
+
+/**
+ * The next IPC message of `child` that `pick` turns into a value. Rejects when the child ends
+ * first ('close', not 'exit': it comes once the child's pipes, where its last messages are, are
+ * read) or after `timeoutMs`; `what` names the child in the error.
+ */
+export function nextMessage<T>(child: Child, pick: (message: unknown) => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      child.process.off("message", onMessage);
+      child.process.off("close", onClose);
+    };
+    const onMessage = (message: unknown) => {
+      const value = pick(message);
+      if (value === undefined) return;
+      done();
+      resolve(value);
+    };
+    const onClose = (code: number | null) => {
+      done();
+      reject(new Error(`${what}: the process exited (${code}): ${child.stderr().trim().split("\n").slice(-3).join(" / ")}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${what}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.process.on("message", onMessage);
+    child.process.on("close", onClose);
+  });
+}
+
+/** The value of `key` in an IPC message shaped `{ [key]: value }`, for nextMessage. */
+export function messageField<T>(key: string): (message: unknown) => T | undefined {
+  return (message) => (typeof message === "object" && message !== null && key in message ? (message as Record<string, T>)[key] : undefined);
+}
+
+/**
+ * Sends `request` to `child` over IPC and resolves with its answer `{ [request]: value }`. Sent
+ * first: a child whose channel is closed throws here, before anything waits for its answer.
+ */
+export function askChild<T>(child: Child, request: string, timeoutMs: number, what: string): Promise<T> {
+  child.process.send(request);
+  return nextMessage(child, messageField<T>(request), timeoutMs, what);
+}

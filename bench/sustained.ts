@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Target } from "./harness.js";
 import { cpuSeconds, MB, peakResidentBytes } from "./procStats.js";
-import { freePort, msacPath, projectRoot, startNode, sustainedLoadPath, waitForPort, waitForPortLine, type Child } from "./processes.js";
+import { askChild, freePort, messageField, msacPath, nextMessage, projectRoot, startNode, sustainedLoadPath, waitForPort, waitForPortLine, type Child } from "./processes.js";
 import type { SustainedLoadRequest, SustainedLoadResult } from "./sustainedLoad.js";
 
 export const countingSinkPath = path.join(projectRoot, "dist", "bench", "servers", "countingSink.js");
@@ -68,44 +68,9 @@ export const DRAIN_RATIO_WANTED = 0.98;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The next IPC message from `child` that `pick` turns into a value (bounded). */
-function nextMessage<T>(child: Child, pick: (message: unknown) => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      child.process.off("message", onMessage);
-      child.process.off("close", onClose);
-    };
-    const onMessage = (message: unknown) => {
-      const value = pick(message);
-      if (value === undefined) return;
-      done();
-      resolve(value);
-    };
-    // 'close', not 'exit': it comes once the child's pipes, where its last messages are, are read
-    const onClose = (code: number | null) => {
-      done();
-      reject(new Error(`${what}: the process exited (${code}): ${child.stderr().trim().split("\n").slice(-3).join(" / ")}`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`${what}: no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.process.on("message", onMessage);
-    child.process.on("close", onClose);
-  });
-}
-
 /** The count of messages the sink received, or the client had accepted, so far. */
-function askCount(child: Child, what: string, timeoutMs = 10_000): Promise<number> {
-  // sent first: a child whose channel is closed throws here, before anything waits for its answer
-  child.process.send("count");
-  return nextMessage(
-    child,
-    (message) => (typeof message === "object" && message !== null && "count" in message ? (message as { count: number }).count : undefined),
-    timeoutMs,
-    what,
-  );
+function askCount(child: Child, what: string): Promise<number> {
+  return askChild<number>(child, "count", 10_000, what);
 }
 
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
@@ -154,12 +119,7 @@ export async function measureSustained(options: SustainedOptions): Promise<Susta
 
     const msaCpuBefore = cpuSeconds(server.pid);
     const sinkCpuBefore = cpuSeconds(sink.pid);
-    const finished = nextMessage(
-      load,
-      (message) => (typeof message === "object" && message !== null && "result" in message ? (message as { result: SustainedLoadResult }).result : undefined),
-      options.seconds * 1000 + 120_000,
-      "the sustained client",
-    );
+    const finished = nextMessage(load, messageField<SustainedLoadResult>("result"), options.seconds * 1000 + 120_000, "the sustained client");
     load.process.send("start");
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
