@@ -5,6 +5,7 @@ import { fstatSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { DeliveryReplies } from "../../graph/replies.js";
+import { PromisePerKey } from "../promisePerKey.js";
 import { randomHex } from "../randomHex.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
 import { closeDescriptor, fsyncDescriptor, fsyncPath, NEW_DURABLE_FILE, openDescriptor, writeAll } from "./fileDescriptors.js";
@@ -104,7 +105,7 @@ export function writeSpoolRecord(
  */
 export async function rewriteSpoolRecord(dir: string, record: SpoolRecord, options: DirectorySyncOption = {}): Promise<void> {
   const spoolDir = resolve(dir);
-  await ensureSpoolFolders(spoolDir);
+  await spoolFolders.get(spoolDir);
   const tmpPath = join(spoolDir, SPOOL_TMP_FOLDER, `${record.id}.rewrite-${randomHex(6)}`);
   const { message, format: _format, version: _version, size: _size, ...header } = record;
   try {
@@ -232,14 +233,14 @@ async function storeRecord(
 }
 
 async function openTmpFile(dir: string, tmpPath: string): Promise<number> {
-  await ensureSpoolFolders(dir);
+  await spoolFolders.get(dir);
   try {
     return await openDescriptor(tmpPath, NEW_DURABLE_FILE, SPOOL_FILE_MODE);
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw error;
     // the spool folder was removed under a running server: create it again, once
-    knownSpoolFolders.delete(dir);
-    await ensureSpoolFolders(dir);
+    spoolFolders.forget(dir);
+    await spoolFolders.get(dir);
     return await openDescriptor(tmpPath, NEW_DURABLE_FILE, SPOOL_FILE_MODE);
   }
 }
@@ -252,20 +253,7 @@ function spoolFailure(error: unknown): DeliveryOutcome {
 
 // Folders are created on first use, and every new directory entry fsync'd in its parent, so a
 // record is never durable in a folder whose own entry is not.
-const knownSpoolFolders = new Map<string, Promise<void>>();
-
-function ensureSpoolFolders(dir: string): Promise<void> {
-  let ready = knownSpoolFolders.get(dir);
-  if (!ready) {
-    ready = createSpoolFolders(dir);
-    knownSpoolFolders.set(dir, ready);
-    const attempt = ready;
-    attempt.catch(() => {
-      if (knownSpoolFolders.get(dir) === attempt) knownSpoolFolders.delete(dir);
-    });
-  }
-  return ready;
-}
+const spoolFolders = new PromisePerKey<string, void>((dir) => createSpoolFolders(dir));
 
 async function createSpoolFolders(dir: string): Promise<void> {
   const created: string[] = [];

@@ -11,6 +11,7 @@ import { rmSync } from "node:fs";
 import { link, lstat, mkdir, readFile, readdir, readlink, rm, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { SpoolRecord } from "../deliver/spoolRecord.js";
+import { PromisePerKey } from "../promisePerKey.js";
 import { randomHex } from "../randomHex.js";
 import { readSpoolRecord, spoolRecordPath } from "../deliver/spoolWriter.js";
 
@@ -51,7 +52,7 @@ export async function lockRecord(dir: string, id: string): Promise<RecordLock | 
  */
 async function takeLockFile(spoolDir: string, path: string): Promise<boolean> {
   for (let fresh = false; ; fresh = true) {
-    const holder = holderFile(spoolDir);
+    const holder = holderFiles.get(spoolDir);
     const holderPath = await holder; // a failure to make it is the caller's, never "taken"
     try {
       await link(holderPath, path);
@@ -63,26 +64,13 @@ async function takeLockFile(spoolDir: string, path: string): Promise<boolean> {
       // holder file has as many links as the file system allows (locks left behind)
       if (fresh || (code !== "ENOENT" && code !== "EMLINK")) throw error;
       // only the holder that failed: another call may have made a new one meanwhile
-      if (holderFiles.get(spoolDir) === holder) holderFiles.delete(spoolDir);
+      holderFiles.forget(spoolDir, holder);
     }
   }
 }
 
 /** This process's holder file per spool folder, made at its first lock there. */
-const holderFiles = new Map<string, Promise<string>>();
-
-function holderFile(spoolDir: string): Promise<string> {
-  let holder = holderFiles.get(spoolDir);
-  if (!holder) {
-    const made = makeHolderFile(spoolDir);
-    holderFiles.set(spoolDir, made);
-    made.catch(() => {
-      if (holderFiles.get(spoolDir) === made) holderFiles.delete(spoolDir);
-    });
-    holder = made;
-  }
-  return holder;
-}
+const holderFiles = new PromisePerKey<string, string>((spoolDir) => makeHolderFile(spoolDir));
 
 async function makeHolderFile(spoolDir: string): Promise<string> {
   await mkdir(join(spoolDir, SPOOL_LOCK_FOLDER), { recursive: true, mode: 0o700 });
