@@ -12,6 +12,8 @@ export const openDescriptor = promisify(open) as (path: string, flags: string | 
  * an fsync after it would: one call to the thread pool fewer per record.
  */
 export const NEW_DURABLE_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC;
+/** Flags of a spare record file written over (spareRecordFiles.ts): emptied first, then as durable as a new one; never created. */
+export const REUSED_DURABLE_FILE = constants.O_WRONLY | constants.O_TRUNC | constants.O_DSYNC;
 /**
  * Synchronous on purpose: closing a descriptor never waits for the disk (what it wrote is on
  * disk already, or is dropped), while a pool call costs the event loop a thread wake-up and, on two

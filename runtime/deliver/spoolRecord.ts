@@ -3,6 +3,7 @@
 //
 // Layout (maildir-like, so a record appears in new/ whole or not at all):
 //   DIR/tmp/<id>       being written; never read by anyone; removed on error
+//   DIR/tmp/spare-...  a removed record's file, to be written over by the next record (spareRecordFiles.ts)
 //   DIR/new/<id>.msg   complete, durable record (written with O_DSYNC), renamed here atomically (rename(2))
 // The queue runner (runtime/queue/) keeps a record in new/ until every recipient is done, and
 // records its attempts in the optional `queue` field by rewriting the whole record crash-safely

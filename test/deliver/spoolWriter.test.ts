@@ -1,5 +1,6 @@
 // Durable spool: record round trip, layout (only new/ holds records), nothing left behind on
-// error, and both group-commit modes under concurrent writers.
+// error, both group-commit modes under concurrent writers, and the files of removed records
+// written over by the next records.
 
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Envelope } from "../../runtime/deliver/envelope.js";
 import { SpoolRecordError, createSpoolId, decodeSpoolRecord, encodeSpoolRecord, spoolIdTime } from "../../runtime/deliver/spoolRecord.js";
-import { SpoolWriter, readSpoolRecord, spoolRecordPath, sweepSpoolTmp, writeSpoolRecord } from "../../runtime/deliver/spoolWriter.js";
+import { SpoolWriter, readSpoolRecord, removeSpoolRecord, spoolRecordPath, sweepSpoolTmp, writeSpoolRecord } from "../../runtime/deliver/spoolWriter.js";
 
 const scratch: string[] = [];
 afterEach(async () => {
@@ -149,4 +150,71 @@ describe("SpoolWriter under concurrent writes", () => {
       }
     });
   }
+});
+
+describe("spare record files", () => {
+  const spares = async (dir: string) => (await readdir(join(dir, "tmp"))).filter((name) => name.startsWith("spare-"));
+
+  it("writes a new record over the file of a removed one, with nothing of the old bytes left", async () => {
+    const dir = await scratchDir();
+    const writer = new SpoolWriter({ dir, groupCommit: true });
+    const long = Buffer.concat([MESSAGE, Buffer.alloc(20_000, 0x41)]);
+    const first = await writer.write(ENVELOPE, long);
+    if (first.kind !== "accepted") throw new Error("not stored");
+    const inode = (await stat(spoolRecordPath(dir, first.id))).ino;
+    await removeSpoolRecord(dir, first.id, { groupCommit: true });
+    expect(await readdir(join(dir, "new"))).toEqual([]);
+    expect(await spares(dir)).toEqual([expect.stringMatching(new RegExp(`^spare-${process.pid}-[0-9a-f]+-\\d+$`))]);
+
+    const second = await writer.write(ENVELOPE, MESSAGE);
+    if (second.kind !== "accepted") throw new Error("not stored");
+    expect((await stat(spoolRecordPath(dir, second.id))).ino).toBe(inode);
+    expect(await readdir(join(dir, "tmp"))).toEqual([]);
+    // the shorter record is whole and alone in the file: no tail of the 20 KB one
+    const record = await readSpoolRecord(spoolRecordPath(dir, second.id));
+    expect(record.message.equals(MESSAGE)).toBe(true);
+    expect((await readFile(spoolRecordPath(dir, second.id))).includes(Buffer.alloc(64, 0x41))).toBe(false);
+
+    // with no spare left, the next record gets a file of its own
+    const third = await writer.write(ENVELOPE, MESSAGE);
+    if (third.kind !== "accepted") throw new Error("not stored");
+    expect((await stat(spoolRecordPath(dir, third.id))).ino).not.toBe(inode);
+  });
+
+  it("unlinks a removed record in a process that writes none into that spool (msac queue delete)", async () => {
+    const dir = await scratchDir();
+    const stored = await writeSpoolRecord(dir, ENVELOPE, MESSAGE);
+    if (stored.kind !== "accepted") throw new Error("not stored");
+    await removeSpoolRecord(dir, stored.id);
+    expect(await readdir(join(dir, "new"))).toEqual([]);
+    expect(await readdir(join(dir, "tmp"))).toEqual([]);
+  });
+
+  it("takes a new file when a spare was removed under the writer", async () => {
+    const dir = await scratchDir();
+    const writer = new SpoolWriter({ dir, groupCommit: false });
+    const first = await writer.write(ENVELOPE, MESSAGE);
+    if (first.kind !== "accepted") throw new Error("not stored");
+    await removeSpoolRecord(dir, first.id);
+    const [spare] = await spares(dir);
+    await rm(join(dir, "tmp", spare!));
+    const second = await writer.write(ENVELOPE, MESSAGE);
+    expect(second.kind).toBe("accepted");
+    if (second.kind === "accepted") expect((await readSpoolRecord(spoolRecordPath(dir, second.id))).message.equals(MESSAGE)).toBe(true);
+  });
+
+  it("are left alone by the tmp/ sweep while their process runs, and swept once it is gone", async () => {
+    const dir = await scratchDir();
+    const writer = new SpoolWriter({ dir, groupCommit: false });
+    const stored = await writer.write(ENVELOPE, MESSAGE);
+    if (stored.kind !== "accepted") throw new Error("not stored");
+    await removeSpoolRecord(dir, stored.id);
+    const [ours] = await spares(dir);
+    // a process that ran with the spool before and is gone; our pid with another token is a process before us
+    await writeFile(join(dir, "tmp", "spare-999999999-deadbeef-0"), "x");
+    await writeFile(join(dir, "tmp", `spare-${process.pid}-0000000000000000-3`), "x");
+    const swept = await sweepSpoolTmp(dir);
+    expect(swept.sort()).toEqual([`spare-${process.pid}-0000000000000000-3`, "spare-999999999-deadbeef-0"]);
+    expect(await readdir(join(dir, "tmp"))).toEqual([ours]);
+  });
 });

@@ -155,6 +155,34 @@ describe("a handed-over record changed by another process before its attempt", (
   });
 });
 
+describe("the files of delivered records", () => {
+  it("are written over by the next records, and none is left in tmp/ once the server stopped", { timeout: 60_000 }, async () => {
+    const hop = await nextHop();
+    const dir = await scratchSpool();
+    const port = await freePort();
+    const policy = await storeAndForwardPolicy(dir, "spares", port, hop.url, ["log info"]);
+    const msa = startProcess(process.execPath, [MSAC, "serve", policy]);
+    const spool = join(dir, "spool");
+    const spares = async () => (await readdir(join(spool, "tmp"))).filter((name) => name.startsWith("spare-"));
+    try {
+      await msa.waitForLine((line) => line.json?.event === "listening", 15_000);
+      await sendBurst(port, 20, 4);
+      await hop.waitForMessages(20, 30_000);
+      await expect.poll(() => recordsIn(spool), { timeout: 10_000 }).toEqual([]);
+      // the delivered records' files wait in tmp/ for the next ones, which take them back
+      const kept = await spares();
+      expect(kept.length).toBeGreaterThan(0);
+      await sendBurst(port, kept.length, 1);
+      await hop.waitForMessages(20 + kept.length, 30_000);
+      expect(arrivals(hop.messages).size).toBe(20);
+    } finally {
+      expect(await msa.stop()).toBe(0);
+    }
+    // they held delivered mail: the server removed them as it exited
+    expect(await readdir(join(spool, "tmp"))).toEqual([]);
+  });
+});
+
 /** `msac serve` with `workers 2` storing and forwarding to `hop`, once both workers listen. */
 async function startWorkers(hop: NextHop, logLevel: "info" | "debug") {
   const dir = await scratchSpool();

@@ -1,0 +1,79 @@
+// Files of removed records, kept in DIR/tmp for the next records this process writes: a record
+// written over a spare costs the file system no inode. ext4 without a journal searches past every
+// inode freed in the last minutes for a new one; at a thousand records a second, and after the
+// churn of whatever ran before, that search cost more CPU than the rest of the write.
+//
+// A spare is named after its process (`spare-<pid>-<token>-<n>`), so the tmp/ sweep of another
+// process starting on the same spool leaves it alone while its process runs. It still holds a
+// delivered message's bytes until it is written over, so there are at most MAX_SPARES of them,
+// and a process removes its own as it exits; a crash leaves them to the next start's sweep.
+
+import { renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { isProcessGone, PROCESS_TOKEN } from "../processToken.js";
+import { SPOOL_TMP_FOLDER } from "./spoolRecord.js";
+
+/** About one per session in flight: enough for 100 sessions at a time, and a bound on what stays on disk. */
+const MAX_SPARES = 128;
+const SPARE_PREFIX = "spare-";
+
+/** The spares of the spools this process writes into, by resolved spool folder. */
+const sparesBySpool = new Map<string, SpareRecordFiles>();
+/** Every spare of this process not taken yet, for the exit. */
+const sparesAtExit = new Set<string>();
+let sparesMade = 0;
+
+export class SpareRecordFiles {
+  private readonly paths: string[] = [];
+
+  constructor(private readonly spoolDir: string) {}
+
+  /** A spare to write a record over, or undefined when none is left. */
+  take(): string | undefined {
+    const path = this.paths.pop();
+    if (path !== undefined) sparesAtExit.delete(path);
+    return path;
+  }
+
+  /**
+   * Moves a removed record's file in among the spares; false when there are enough spares (the
+   * caller unlinks it instead). Throws as rename(2) does, ENOENT when the record is gone. The
+   * rename is synchronous, as the one into new/ (spoolWriter.ts says why).
+   */
+  keep(recordPath: string): boolean {
+    if (this.paths.length >= MAX_SPARES) return false;
+    const path = join(this.spoolDir, SPOOL_TMP_FOLDER, `${SPARE_PREFIX}${process.pid}-${PROCESS_TOKEN}-${sparesMade++}`);
+    renameSync(recordPath, path);
+    this.paths.push(path);
+    sparesAtExit.add(path);
+    return true;
+  }
+}
+
+/** Keeps spares for `spoolDir` (resolved) from now on: a process that writes records there calls it. */
+export function keepSpareRecordFiles(spoolDir: string): SpareRecordFiles {
+  let spares = sparesBySpool.get(spoolDir);
+  if (!spares) sparesBySpool.set(spoolDir, (spares = new SpareRecordFiles(spoolDir)));
+  return spares;
+}
+
+/** The spares of `spoolDir` (resolved), if this process writes records there; a process that only removes them (`msac queue`) has none. */
+export function spareRecordFilesOf(spoolDir: string): SpareRecordFiles | undefined {
+  return sparesBySpool.get(spoolDir);
+}
+
+/** Whether the tmp/ file `name` is a spare of a process that still runs (which the sweep must leave alone). */
+export function isLiveSpare(name: string): boolean {
+  const match = /^spare-(\d+)-([0-9a-f]+)-\d+$/.exec(name);
+  return match !== null && !isProcessGone(Number(match[1]), match[2]);
+}
+
+process.on("exit", () => {
+  for (const path of sparesAtExit) {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // a read-only or failing spool: the next start's sweep removes it
+    }
+  }
+});
