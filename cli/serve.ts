@@ -293,7 +293,7 @@ async function runWorker(): Promise<number> {
     logFor(graph).error({ event: "start-failed", err: (error as Error).message }, "cannot start");
     return ExitStatus.errors;
   }
-  // the log writes once per turn: its "listening" lines go out before the primary, told of it,
+  // the log waits up to 10 ms to write: its "listening" lines go out before the primary, told of it,
   // logs "workers-started"
   logFor(graph).flush();
   sendToPrimary({ msa: "ready", ports: host.ports });

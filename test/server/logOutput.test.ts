@@ -1,29 +1,33 @@
-// The event log's stdout: one write per turn of the event loop, nothing lost at exit.
+// The event log's stdout: one write for what 10 ms logged, nothing lost at exit.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
-import { TurnBatchedOutput } from "../../runtime/logOutput.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BatchedLogOutput, LOG_FLUSH_DELAY_MS } from "../../runtime/logOutput.js";
 
 const DIST_LOG_OUTPUT = pathToFileURL(join(import.meta.dirname, "..", "..", "dist", "runtime", "logOutput.js")).href;
 
-function recordingOutput(): { output: TurnBatchedOutput; writes: string[] } {
+function recordingOutput(): { output: BatchedLogOutput; writes: string[] } {
   const writes: string[] = [];
-  return { output: new TurnBatchedOutput({ write: (text: string) => writes.push(text) }), writes };
+  return { output: new BatchedLogOutput({ write: (text: string) => writes.push(text) }), writes };
 }
 
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("the event log's output", () => {
-  it("writes the lines of one turn in one write, in the order they were logged", async () => {
+  it("writes the lines logged within 10 ms in one write, in the order they were logged", () => {
+    vi.useFakeTimers();
     const { output, writes } = recordingOutput();
     output.write('{"event":"connect"}\n');
+    vi.advanceTimersByTime(LOG_FLUSH_DELAY_MS - 1);
     output.write('{"event":"accept"}\n');
     expect(writes).toEqual([]);
-    await nextTurn();
+    vi.advanceTimersByTime(1);
     expect(writes).toEqual(['{"event":"connect"}\n{"event":"accept"}\n']);
     output.write('{"event":"close"}\n');
-    await nextTurn();
+    vi.advanceTimersByTime(LOG_FLUSH_DELAY_MS);
     expect(writes).toEqual(['{"event":"connect"}\n{"event":"accept"}\n', '{"event":"close"}\n']);
   });
 
