@@ -62,12 +62,18 @@ export function sendXforward(internals: SmtpConnectionInternals, commands: reado
 /**
  * Gives each message's DataStream (the dot-stuffing transform nodemailer pipes to the socket)
  * the same transform done with Buffer.indexOf (dotStuffing.ts), before a byte is written to it.
+ * A message's last chunk, when small, is held back and goes out in one buffer with the
+ * end-of-data line nodemailer adds after it: one write and one segment for the next hop to read,
+ * where there were two. (Corking the socket instead made a message over its high-water mark wait
+ * for a 'drain' that a corked socket never emits, and uncorked at the end of the turn it joined
+ * the two writes of a message only one time in four: the line comes some turns later.)
  */
 export function stuffWithIndexOf(internals: SmtpConnectionInternals): void {
   const createSendStream = internals._createSendStream;
   if (typeof createSendStream !== "function") return; // refused by hasExpectedInternals before any use
   internals._createSendStream = function (this: SmtpConnectionInternals, callback: unknown) {
     const stream = createSendStream.call(this, callback);
+    let held: Buffer | null = null;
     stream._transform = function (this: DataStream, chunk: Buffer | string, _encoding: BufferEncoding, done: () => void) {
       if (!chunk || chunk.length === 0) return done();
       const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
@@ -75,12 +81,31 @@ export function stuffWithIndexOf(internals: SmtpConnectionInternals): void {
       this.inByteCount += bytes.length;
       this.outByteCount += stuffed.length;
       this.lastByte = bytes[bytes.length - 1]!;
-      this.push(stuffed);
+      if (held) this.push(held);
+      held = stuffed.length <= HELD_CHUNK_BYTES ? stuffed : null;
+      if (!held) this.push(stuffed);
       done();
+    };
+    const flush = stream._flush;
+    stream._flush = function (this: DataStream, done: (error?: Error | null) => void) {
+      const last = held;
+      held = null;
+      if (!last) return flush.call(this, done);
+      // nodemailer's flush pushes the end-of-data line alone: the held chunk goes in front of it
+      const push = this.push;
+      this.push = (line: Buffer | null) => push.call(this, line ? Buffer.concat([last, line]) : line);
+      try {
+        flush.call(this, done);
+      } finally {
+        this.push = push;
+      }
     };
     return stream;
   };
 }
+
+/** The most of a message held back to go with the end-of-data line: a copy of it is the price. */
+const HELD_CHUNK_BYTES = 256 * 1024;
 
 /** CHUNKING and BINARYMIME among the EHLO keywords, which nodemailer does not list in its extensions. */
 export function chunkingKeywords(ehloLines: readonly string[] | undefined): string[] {

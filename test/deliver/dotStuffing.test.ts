@@ -1,9 +1,13 @@
 // The relay client's dot-stuffing must write exactly what nodemailer's own DataStream writes,
-// for every message and every way it is cut into chunks.
+// for every message and every way it is cut into chunks; and a message goes to the socket in one
+// write with its end-of-data line.
 import fc from "fast-check";
+import SMTPConnection from "nodemailer/lib/smtp-connection";
 import DataStream from "nodemailer/lib/smtp-connection/data-stream";
 import { describe, expect, it } from "vitest";
 import { stuffChunk } from "../../runtime/deliver/dotStuffing.js";
+import { type SmtpConnectionInternals, stuffWithIndexOf } from "../../runtime/deliver/smtpConnectionInternals.js";
+import { startNextHop } from "../support/nextHop.js";
 
 /** What nodemailer's DataStream makes of these chunks (its final `.` line left out). */
 function byDataStream(chunks: Buffer[]): Promise<Buffer> {
@@ -75,5 +79,45 @@ describe("dot-stuffing for the relay", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("a message on the relay's socket", () => {
+  /** What the relay client writes to its socket after DATA for `message`, write by write, and what the next hop got. */
+  async function writesAfterData(message: Buffer): Promise<{ writes: string[]; received: Buffer }> {
+    const hop = await startNextHop();
+    const connection = new SMTPConnection({ host: hop.host, port: hop.port, ignoreTLS: true, logger: false });
+    stuffWithIndexOf(connection as unknown as SmtpConnectionInternals);
+    try {
+      await new Promise<void>((done, fail) => connection.connect((error) => (error ? fail(error) : done())));
+      const socket = (connection as unknown as { _socket: { write: (chunk: Buffer | string, ...rest: unknown[]) => boolean } })._socket;
+      const writes: string[] = [];
+      const write = socket.write;
+      socket.write = function (chunk, ...rest) {
+        writes.push(chunk.toString());
+        return write.call(this, chunk, ...rest);
+      };
+      await new Promise<void>((done, fail) => connection.send({ from: "a@example.test", to: ["b@example.test"] }, message, (error) => (error ? fail(error) : done())));
+      const [received] = await hop.waitForMessages(1);
+      return { writes: writes.slice(writes.findIndex((text) => text.startsWith("DATA") || text.includes("\r\nDATA\r\n")) + 1), received: received!.raw };
+    } finally {
+      connection.close();
+      await hop.stop();
+    }
+  }
+
+  it("goes in one write with its end-of-data line, dot-stuffed", async () => {
+    const message = Buffer.from("Subject: one write\r\n\r\n.leading dot\r\nlast line");
+    const { writes, received } = await writesAfterData(message);
+    expect(writes).toEqual(["Subject: one write\r\n\r\n..leading dot\r\nlast line\r\n.\r\n"]);
+    expect(received.toString()).toBe("Subject: one write\r\n\r\n.leading dot\r\nlast line\r\n");
+  });
+
+  it("is not copied past 256 KB: a big message and the end-of-data line go apart, and arrive whole", async () => {
+    const message = Buffer.concat([Buffer.from("Subject: big\r\n\r\n"), Buffer.alloc(300 * 1024, "x"), Buffer.from("\r\n")]);
+    const { writes, received } = await writesAfterData(message);
+    expect(writes.map((text) => text.length)).toEqual([message.length, 3]);
+    expect(writes[1]).toBe(".\r\n");
+    expect(received.equals(message)).toBe(true);
   });
 });
