@@ -8,13 +8,15 @@
 // delivered message's bytes until it is written over, so there are at most MAX_SPARES of them,
 // and a process removes its own as it exits; a crash leaves them to the next start's sweep.
 
-import { renameSync, rmSync } from "node:fs";
+import { renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isProcessGone, PROCESS_TOKEN } from "../processToken.js";
 import { SPOOL_TMP_FOLDER } from "./spoolRecord.js";
 
 /** About one per session in flight: enough for 100 sessions at a time, and a bound on what stays on disk. */
 const MAX_SPARES = 128;
+/** Records above this size are unlinked: 128 spares then hold at most 128 MB. */
+const MAX_SPARE_BYTES = 1024 * 1024;
 const SPARE_PREFIX = "spare-";
 
 /** The spares of the spools this process writes into, by resolved spool folder. */
@@ -25,6 +27,8 @@ let sparesMade = 0;
 
 export class SpareRecordFiles {
   private readonly paths: string[] = [];
+  /** moved out of new/, but their removal from new/ is not durable yet */
+  private arriving = 0;
 
   constructor(private readonly spoolDir: string) {}
 
@@ -35,18 +39,51 @@ export class SpareRecordFiles {
     return path;
   }
 
-  /**
-   * Moves a removed record's file in among the spares; false when there are enough spares (the
-   * caller unlinks it instead). Throws as rename(2) does, ENOENT when the record is gone. The
-   * rename is synchronous, as the one into new/ (spoolWriter.ts says why).
-   */
-  keep(recordPath: string): boolean {
-    if (this.paths.length >= MAX_SPARES) return false;
-    const path = join(this.spoolDir, SPOOL_TMP_FOLDER, `${SPARE_PREFIX}${process.pid}-${PROCESS_TOKEN}-${sparesMade++}`);
-    renameSync(recordPath, path);
+  /** Gives back a spare that could not be opened for a passing reason (no descriptor free). */
+  giveBack(path: string): void {
     this.paths.push(path);
     sparesAtExit.add(path);
-    return true;
+  }
+
+  /**
+   * Moves a removed record's file from new/ into tmp/; undefined when it is to be unlinked
+   * instead: enough spares already, a file over MAX_SPARE_BYTES (a removal that frees no space
+   * must not keep a full spool full), or a rename that failed (a full tmp/ folder). Throws ENOENT
+   * when the record is gone. Synchronous, as the rename into new/ (spoolWriter.ts says why).
+   * The spare is written over only after `settle(path, true)`.
+   */
+  moveIn(recordPath: string): string | undefined {
+    if (this.paths.length + this.arriving >= MAX_SPARES) return undefined;
+    if (statSync(recordPath).size > MAX_SPARE_BYTES) return undefined;
+    const path = join(this.spoolDir, SPOOL_TMP_FOLDER, `${SPARE_PREFIX}${process.pid}-${PROCESS_TOKEN}-${sparesMade++}`);
+    try {
+      renameSync(recordPath, path);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") throw error;
+      return undefined;
+    }
+    this.arriving++;
+    sparesAtExit.add(path);
+    return path;
+  }
+
+  /**
+   * Once the fsync of new/ after `moveIn` returned: `durable`, the spare may be written over (before,
+   * a crash could leave new/ naming the old record's file with the next record's bytes in it);
+   * else it is dropped.
+   */
+  settle(path: string, durable: boolean): void {
+    this.arriving--;
+    if (durable) {
+      this.paths.push(path);
+      return;
+    }
+    sparesAtExit.delete(path);
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // the folder failing as a whole: the next start's sweep removes it
+    }
   }
 }
 

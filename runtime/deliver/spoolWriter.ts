@@ -139,12 +139,21 @@ export async function rewriteSpoolRecord(dir: string, record: SpoolRecord, optio
 export async function removeSpoolRecord(dir: string, id: string, options: DirectorySyncOption = {}): Promise<void> {
   const spoolDir = resolve(dir);
   const path = spoolRecordPath(spoolDir, id);
+  const spares = spareRecordFilesOf(spoolDir);
+  let spare: string | undefined;
   try {
-    if (!spareRecordFilesOf(spoolDir)?.keep(path)) await unlink(path);
+    spare = spares?.moveIn(path);
+    if (spare === undefined) await unlink(path);
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw error;
   }
-  await syncNewFolderOf(spoolDir, options);
+  try {
+    await syncNewFolderOf(spoolDir, options);
+  } catch (error) {
+    if (spare !== undefined) spares!.settle(spare, false);
+    throw error;
+  }
+  if (spare !== undefined) spares!.settle(spare, true);
 }
 
 export interface DirectorySyncOption {
@@ -253,8 +262,14 @@ async function openRecordFile(dir: string, tmpPath: string, spares: SpareRecordF
     try {
       return { fd: await openDescriptor(spare, REUSED_DURABLE_FILE), path: spare };
     } catch (error) {
-      // removed by hand, or the spool folder with it: the next spare, or a new file
-      if (errorCode(error) !== "ENOENT") await rm(spare, { force: true }).catch(() => undefined);
+      const code = errorCode(error);
+      // no descriptor free: the spare is fine, and a new file would fail the same way
+      if (code === "EMFILE" || code === "ENFILE") {
+        spares!.giveBack(spare);
+        throw error;
+      }
+      // removed by hand, or the spool folder with it (ENOENT), or unusable: the next spare, or a new file
+      if (code !== "ENOENT") await rm(spare, { force: true }).catch(() => undefined);
     }
   }
   try {

@@ -181,6 +181,29 @@ describe("spare record files", () => {
     expect((await stat(spoolRecordPath(dir, third.id))).ino).not.toBe(inode);
   });
 
+  it("hands a spare out only once its removal from new/ is on disk, and keeps no file over 1 MB", async () => {
+    const dir = await scratchDir();
+    const writer = new SpoolWriter({ dir, groupCommit: true });
+    const first = await writer.write(ENVELOPE, MESSAGE);
+    if (first.kind !== "accepted") throw new Error("not stored");
+    const inode = (await stat(spoolRecordPath(dir, first.id))).ino;
+    // a record written while the removal's fsync runs gets a file of its own: written over before,
+    // a crash could leave new/ naming the removed record with this one's bytes in it
+    const removal = removeSpoolRecord(dir, first.id, { groupCommit: true });
+    const during = await writer.write(ENVELOPE, MESSAGE);
+    await removal;
+    if (during.kind !== "accepted") throw new Error("not stored");
+    expect((await stat(spoolRecordPath(dir, during.id))).ino).not.toBe(inode);
+    const after = await writer.write(ENVELOPE, MESSAGE);
+    if (after.kind !== "accepted") throw new Error("not stored");
+    expect((await stat(spoolRecordPath(dir, after.id))).ino).toBe(inode);
+
+    const big = await writer.write(ENVELOPE, Buffer.concat([MESSAGE, Buffer.alloc(1024 * 1024, 0x41)]));
+    if (big.kind !== "accepted") throw new Error("not stored");
+    await removeSpoolRecord(dir, big.id, { groupCommit: true });
+    expect(await spares(dir)).toEqual([]);
+  });
+
   it("unlinks a removed record in a process that writes none into that spool (msac queue delete)", async () => {
     const dir = await scratchDir();
     const stored = await writeSpoolRecord(dir, ENVELOPE, MESSAGE);
