@@ -48,18 +48,18 @@ export class SpareRecordFiles {
   /**
    * Moves a removed record's file from new/ into tmp/; undefined when it is to be unlinked
    * instead: enough spares already, a file over MAX_SPARE_BYTES (a removal that frees no space
-   * must not keep a full spool full), or a rename that failed (a full tmp/ folder). Throws ENOENT
-   * when the record is gone. Synchronous, as the rename into new/ (spoolWriter.ts says why).
-   * The spare is written over only after `settle(path, true)`.
+   * must not keep a full spool full), or a call that failed. The unlink then says whether the
+   * record is gone: an ENOENT from rename(2) may be tmp/'s, and a record left in new/ would be
+   * delivered again at every scan. Synchronous, as the rename into new/ (spoolWriter.ts says
+   * why). The spare is written over only after `settle(path, true)`.
    */
   moveIn(recordPath: string): string | undefined {
     if (this.paths.length + this.arriving >= MAX_SPARES) return undefined;
-    if (statSync(recordPath).size > MAX_SPARE_BYTES) return undefined;
     const path = join(this.spoolDir, SPOOL_TMP_FOLDER, `${SPARE_PREFIX}${process.pid}-${PROCESS_TOKEN}-${sparesMade++}`);
     try {
+      if (statSync(recordPath).size > MAX_SPARE_BYTES) return undefined;
       renameSync(recordPath, path);
-    } catch (error) {
-      if ((error as { code?: string }).code === "ENOENT") throw error;
+    } catch {
       return undefined;
     }
     this.arriving++;

@@ -213,6 +213,16 @@ describe("spare record files", () => {
     expect(await readdir(join(dir, "tmp"))).toEqual([]);
   });
 
+  it("removes a delivered record from new/ even with tmp/ removed under the writer (left there, it would go out again at every scan)", async () => {
+    const dir = await scratchDir();
+    const writer = new SpoolWriter({ dir, groupCommit: false });
+    const stored = await writer.write(ENVELOPE, MESSAGE);
+    if (stored.kind !== "accepted") throw new Error("not stored");
+    await rm(join(dir, "tmp"), { recursive: true });
+    await removeSpoolRecord(dir, stored.id);
+    expect(await readdir(join(dir, "new"))).toEqual([]);
+  });
+
   it("takes a new file when a spare was removed under the writer", async () => {
     const dir = await scratchDir();
     const writer = new SpoolWriter({ dir, groupCommit: false });
