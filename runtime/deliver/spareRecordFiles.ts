@@ -10,6 +10,7 @@
 
 import { renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { keepAtExit, removeAtExit } from "../filesRemovedAtExit.js";
 import { isProcessGone, PROCESS_TOKEN } from "../processToken.js";
 import { SPOOL_TMP_FOLDER } from "./spoolRecord.js";
 
@@ -21,8 +22,6 @@ const SPARE_PREFIX = "spare-";
 
 /** The spares of the spools this process writes into, by resolved spool folder. */
 const sparesBySpool = new Map<string, SpareRecordFiles>();
-/** Every spare of this process not taken yet, for the exit. */
-const sparesAtExit = new Set<string>();
 let sparesMade = 0;
 
 export class SpareRecordFiles {
@@ -35,14 +34,14 @@ export class SpareRecordFiles {
   /** A spare to write a record over, or undefined when none is left. */
   take(): string | undefined {
     const path = this.paths.pop();
-    if (path !== undefined) sparesAtExit.delete(path);
+    if (path !== undefined) keepAtExit(path);
     return path;
   }
 
   /** Gives back a spare that could not be opened for a passing reason (no descriptor free). */
   giveBack(path: string): void {
     this.paths.push(path);
-    sparesAtExit.add(path);
+    removeAtExit(path);
   }
 
   /**
@@ -63,7 +62,7 @@ export class SpareRecordFiles {
       return undefined;
     }
     this.arriving++;
-    sparesAtExit.add(path);
+    removeAtExit(path);
     return path;
   }
 
@@ -78,7 +77,7 @@ export class SpareRecordFiles {
       this.paths.push(path);
       return;
     }
-    sparesAtExit.delete(path);
+    keepAtExit(path);
     try {
       rmSync(path, { force: true });
     } catch {
@@ -88,10 +87,8 @@ export class SpareRecordFiles {
 }
 
 /** Keeps spares for `spoolDir` (resolved) from now on: a process that writes records there calls it. */
-export function keepSpareRecordFiles(spoolDir: string): SpareRecordFiles {
-  let spares = sparesBySpool.get(spoolDir);
-  if (!spares) sparesBySpool.set(spoolDir, (spares = new SpareRecordFiles(spoolDir)));
-  return spares;
+export function keepSpareRecordFiles(spoolDir: string): void {
+  if (!sparesBySpool.has(spoolDir)) sparesBySpool.set(spoolDir, new SpareRecordFiles(spoolDir));
 }
 
 /** The spares of `spoolDir` (resolved), if this process writes records there; a process that only removes them (`msac queue`) has none. */
@@ -104,13 +101,3 @@ export function isLiveSpare(name: string): boolean {
   const match = /^spare-(\d+)-([0-9a-f]+)-\d+$/.exec(name);
   return match !== null && !isProcessGone(Number(match[1]), match[2]);
 }
-
-process.on("exit", () => {
-  for (const path of sparesAtExit) {
-    try {
-      rmSync(path, { force: true });
-    } catch {
-      // a read-only or failing spool: the next start's sweep removes it
-    }
-  }
-});

@@ -9,7 +9,7 @@ import { PromisePerKey } from "../promisePerKey.js";
 import { randomHex } from "../randomHex.js";
 import type { DeliveryOutcome, Envelope } from "./envelope.js";
 import { closeDescriptor, fsyncDescriptor, fsyncPath, NEW_DURABLE_FILE, openDescriptor, REUSED_DURABLE_FILE, writeAll } from "./fileDescriptors.js";
-import { isLiveSpare, keepSpareRecordFiles, type SpareRecordFiles, spareRecordFilesOf } from "./spareRecordFiles.js";
+import { isLiveSpare, keepSpareRecordFiles, spareRecordFilesOf } from "./spareRecordFiles.js";
 import {
   SPOOL_NEW_FOLDER,
   SPOOL_RECORD_FORMAT,
@@ -55,13 +55,12 @@ export class SpoolWriter {
   private readonly syncNewFolder: () => Promise<void>;
   private ownSyncs = 0;
   private readonly onStored: SpoolWriterOptions["onStored"];
-  private readonly spares: SpareRecordFiles;
 
   constructor(options: SpoolWriterOptions) {
     this.dir = resolve(options.dir);
     this.groupCommit = options.groupCommit;
     this.onStored = options.onStored;
-    this.spares = keepSpareRecordFiles(this.dir);
+    keepSpareRecordFiles(this.dir);
     const newFolder = join(this.dir, SPOOL_NEW_FOLDER);
     if (options.groupCommit) {
       const batcher = newFolderSync(this.dir);
@@ -81,11 +80,7 @@ export class SpoolWriter {
 
   /** `id` names the record (the session's queue id, as in its Received field); a new one otherwise. */
   write(envelope: Envelope, message: Buffer, meta: SpoolMeta = {}, id?: string): Promise<DeliveryOutcome> {
-    return storeRecord(this.dir, envelope, message, meta, this.syncNewFolder, {
-      ...(id ? { id } : {}),
-      ...(this.onStored ? { onStored: this.onStored } : {}),
-      spares: this.spares,
-    });
+    return storeRecord(this.dir, envelope, message, meta, this.syncNewFolder, { ...(id ? { id } : {}), ...(this.onStored ? { onStored: this.onStored } : {}) });
   }
 }
 
@@ -213,7 +208,7 @@ async function storeRecord(
   message: Buffer,
   meta: SpoolMeta,
   syncNewFolder: () => Promise<void>,
-  options: { id?: string; receivedAt?: Date; onStored?: (stored: StoredRecord) => void; spares?: SpareRecordFiles } = {},
+  options: { id?: string; receivedAt?: Date; onStored?: (stored: StoredRecord) => void } = {},
 ): Promise<DeliveryOutcome> {
   const id = options.id ?? createSpoolId();
   const receivedAt = (options.receivedAt ?? new Date()).toISOString();
@@ -222,7 +217,7 @@ async function storeRecord(
   const recordPath = join(dir, SPOOL_NEW_FOLDER, id + SPOOL_RECORD_SUFFIX);
   let stage: "opening" | "tmp file exists" | "record exists" = "opening";
   try {
-    const opened = await openRecordFile(dir, tmpPath, options.spares);
+    const opened = await openRecordFile(dir, tmpPath);
     tmpPath = opened.path;
     const fd = opened.fd;
     stage = "tmp file exists";
@@ -255,9 +250,13 @@ async function storeRecord(
   return { kind: "accepted", id, detail: `queued as ${id}` };
 }
 
-/** The file a record is written into before its rename into new/: a spare written over, or a new tmp/<id>. */
-async function openRecordFile(dir: string, tmpPath: string, spares: SpareRecordFiles | undefined): Promise<{ fd: number; path: string }> {
+/**
+ * The file a record is written into before its rename into new/: a spare written over, in a
+ * process that keeps spares for this spool (keepSpareRecordFiles), or a new tmp/<id>.
+ */
+async function openRecordFile(dir: string, tmpPath: string): Promise<{ fd: number; path: string }> {
   await spoolFolders.get(dir);
+  const spares = spareRecordFilesOf(dir);
   for (let spare = spares?.take(); spare !== undefined; spare = spares?.take()) {
     try {
       return { fd: await openDescriptor(spare, REUSED_DURABLE_FILE), path: spare };

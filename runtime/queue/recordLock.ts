@@ -9,10 +9,11 @@
 // loop about 17 µs and a pool thread a wake-up and a context switch each. (Locks as symbolic links,
 // an inode each, blocked the loop for a third of its time at 20 sessions, so they ran in the pool.)
 
-import { linkSync, rmSync, unlinkSync } from "node:fs";
+import { linkSync, unlinkSync } from "node:fs";
 import { lstat, mkdir, readFile, readdir, readlink, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { SpoolRecord } from "../deliver/spoolRecord.js";
+import { removeAtExit } from "../filesRemovedAtExit.js";
 import { PromisePerKey } from "../promisePerKey.js";
 import { isProcessGone, PROCESS_OWNER, PROCESS_TOKEN } from "../processToken.js";
 import { randomHex } from "../randomHex.js";
@@ -77,25 +78,11 @@ async function makeHolderFile(spoolDir: string): Promise<string> {
   const path = join(spoolDir, SPOOL_HOLDERS_FOLDER, `${process.pid}-${PROCESS_TOKEN}-${randomHex(4)}`);
   // no fsync: after a crash every lock is stale, whatever its file reads
   await writeFile(path, PROCESS_OWNER, { mode: 0o600, flag: "wx" });
-  holdersToRemove.add(path);
+  // removed at exit: what still links to it (a lock held at exit) keeps reading `pid token`, and
+  // its process is gone, so it is stale; a crash leaves it to the next runner's start
+  removeAtExit(path);
   return path;
 }
-
-/**
- * Removed at exit: what still links to them (a lock held at exit) keeps reading `pid token`, and
- * its process is gone, so it is stale. A crash leaves them; the next runner's start removes them.
- */
-const holdersToRemove = new Set<string>();
-process.on("exit", () => {
-  for (const path of holdersToRemove) {
-    try {
-      rmSync(path, { force: true });
-    } catch {
-      // a read-only or failing spool: the file stays, stale, and the exit goes on (a throw here
-      // would skip the other exit handlers, the log's last lines among them)
-    }
-  }
-});
 
 function removeLockFile(path: string): void {
   try {
